@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berth-shim", targets: ["berth-shim"]),
+        .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Thin C wrappers for syscalls and constants Swift cannot import (they need _GNU_SOURCE).
+        .target(
+            name: "CBerthSys",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        // Everything between fork and exec, and the per-container supervisor. Single-threaded C.
+        .executableTarget(
+            name: "berth-shim",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        .target(
+            name: "BerthRuntime",
+            dependencies: ["CBerthSys"]
+        ),
+        .systemLibrary(name: "CNcursesw"),
+        .target(
+            name: "BerthDashboard",
+            dependencies: ["BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "berth",
+            dependencies: [
+                "BerthRuntime", "BerthDashboard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "berth-bench",
+            dependencies: ["BerthRuntime", "BerthDashboard"]
+        ),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime"]),
+        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The operations a front end (CLI, dashboard) may use. `Engine` is the real implementation;
+/// dashboard tests drive a fake. Every call is synchronous and thread-safe; callers that must not
+/// block (the dashboard's input loop) call it from a background task.
+public protocol ContainerEngine: Sendable {
+    /// All containers (exited ones too when `all`), sorted by creation time, newest first.
+    func list(all: Bool) throws -> [ContainerInfo]
+    func inspect(_ ref: String) throws -> ContainerInfo
+    /// One stats sample of every running container, in one pass.
+    func sampleStats() -> [ContainerStats]
+    func hostInfo() -> HostInfo
+
+    func start(_ ref: String) throws
+    /// SIGTERM, then SIGKILL after `timeout` seconds.
+    func stop(_ ref: String, timeout: Int) throws
+    func restart(_ ref: String, timeout: Int) throws
+    func kill(_ ref: String, signal: Int32) throws
+    func remove(_ ref: String, force: Bool) throws
+
+    /// The last `limit` lines of the container's log (reading the file's tail, not the whole file).
+    func tailLogs(_ ref: String, limit: Int) throws -> [LogLine]
+    /// Path of the container's CRI-format log file, for followers.
+    func logPath(_ ref: String) throws -> String
+}
+
+public enum LogStream: String, Codable, Sendable {
+    case stdout, stderr
+}
+
+/// One line of a container's log, as the CRI log format stores it.
+public struct LogLine: Codable, Sendable, Equatable {
+    /// Unix time in nanoseconds.
+    public var timestampNanos: Int64
+    public var stream: LogStream
+    /// False for a `P` (partial) record: the line continues in the next record.
+    public var complete: Bool
+    public var text: String
+
+    public init(timestampNanos: Int64, stream: LogStream, complete: Bool = true, text: String) {
+        self.timestampNanos = timestampNanos; self.stream = stream; self.complete = complete; self.text = text
+    }
+}
