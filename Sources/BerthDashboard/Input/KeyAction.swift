@@ -1,0 +1,28 @@
+/// Everything a key can do. Raw values are the names used in `config.yaml` under `keys:`.
+public enum KeyAction: String, CaseIterable, Sendable {
+    case quit, help, command
+    case nextPane = "next-pane", previousPane = "previous-pane"
+    case focusContainers = "focus-containers", focusDetail = "focus-detail", focusLogs = "focus-logs"
+    case up, down, pageUp = "page-up", pageDown = "page-down", top, bottom
+    case startStop = "start-stop", restart, kill, remove
+    case scaleUp = "scale-up", scaleDown = "scale-down", exec
+    case openLogs = "logs"
+    case filter, sort, sortReverse = "sort-reverse", toggleAll = "toggle-all"
+    case cycleTheme = "theme", graphStyle = "graph-style"
+    case search, searchNext = "search-next", searchPrevious = "search-previous"
+    case follow, timestamps, wrap, stream, fullscreen
+}
+
+/// Where a binding applies. Containers bindings also work in the detail pane, which shows the
+/// same selection.
+public enum KeyScope: String, CaseIterable, Sendable {
+    case global, containers, logs
+
+    var title: String {
+        switch self {
+        case .global: return "Everywhere"
+        case .containers: return "Containers and detail"
+        case .logs: return "Logs"
+        }
+    }
+}

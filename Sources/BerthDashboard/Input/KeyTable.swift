@@ -1,0 +1,85 @@
+/// One row of the key table: what it does, which keys, where, and the words help shows.
+public struct KeyBinding: Sendable, Equatable {
+    public var action: KeyAction
+    public var keys: [Key]
+    public var scope: KeyScope
+    public var help: String
+    /// Short label for the status bar's hints; nil keeps the binding out of the hints.
+    public var hint: String?
+}
+
+/// The one table that both dispatches keys and generates the help overlay and status hints, so
+/// they cannot drift apart (the k9s approach).
+public struct KeyTable: Sendable, Equatable {
+    public private(set) var bindings: [KeyBinding]
+
+    public init(bindings: [KeyBinding]) { self.bindings = bindings }
+
+    public static let standard = KeyTable(bindings: [
+        KeyBinding(action: .up, keys: [.char("k"), .up], scope: .global, help: "Move up / scroll up", hint: nil),
+        KeyBinding(action: .down, keys: [.char("j"), .down], scope: .global, help: "Move down / scroll down", hint: nil),
+        KeyBinding(action: .pageUp, keys: [.pageUp, .ctrl("b")], scope: .global, help: "Page up", hint: nil),
+        KeyBinding(action: .pageDown, keys: [.pageDown, .ctrl("f")], scope: .global, help: "Page down", hint: nil),
+        KeyBinding(action: .top, keys: [.char("g"), .home], scope: .global, help: "Go to the top", hint: nil),
+        KeyBinding(action: .bottom, keys: [.char("G"), .end], scope: .global, help: "Go to the bottom (logs: follow)", hint: nil),
+        KeyBinding(action: .nextPane, keys: [.tab], scope: .global, help: "Next pane", hint: nil),
+        KeyBinding(action: .previousPane, keys: [.backTab], scope: .global, help: "Previous pane", hint: nil),
+        KeyBinding(action: .focusContainers, keys: [.char("1")], scope: .global, help: "Containers pane", hint: nil),
+        KeyBinding(action: .focusDetail, keys: [.char("2")], scope: .global, help: "Detail pane", hint: nil),
+        KeyBinding(action: .focusLogs, keys: [.char("3")], scope: .global, help: "Logs pane", hint: nil),
+        KeyBinding(action: .startStop, keys: [.char("s")], scope: .global, help: "Start or stop the selected container", hint: "start/stop"),
+        KeyBinding(action: .restart, keys: [.char("r")], scope: .global, help: "Restart the selected container", hint: "restart"),
+        KeyBinding(action: .kill, keys: [.char("K")], scope: .global, help: "Kill the selected container (asks first)", hint: "kill"),
+        KeyBinding(action: .remove, keys: [.char("d")], scope: .global, help: "Remove the selected container (asks first)", hint: "rm"),
+        KeyBinding(action: .scaleUp, keys: [.char("+")], scope: .global, help: "Add a replica to the selected service", hint: nil),
+        KeyBinding(action: .scaleDown, keys: [.char("-")], scope: .global, help: "Remove a replica from the selected service", hint: nil),
+        KeyBinding(action: .exec, keys: [.char("e")], scope: .global, help: "Open a shell in the selected container", hint: nil),
+        KeyBinding(action: .openLogs, keys: [.char("l"), .enter], scope: .containers, help: "Show the selection's logs", hint: "logs"),
+        KeyBinding(action: .filter, keys: [.char("/")], scope: .containers, help: "Filter (text or regex, ! inverts)", hint: "filter"),
+        KeyBinding(action: .sort, keys: [.char("o")], scope: .containers, help: "Sort by the next column", hint: "sort"),
+        KeyBinding(action: .sortReverse, keys: [.char("O")], scope: .containers, help: "Reverse the sort order", hint: nil),
+        KeyBinding(action: .toggleAll, keys: [.char("a")], scope: .containers, help: "Show or hide stopped containers", hint: "all"),
+        KeyBinding(action: .graphStyle, keys: [.char("b")], scope: .global, help: "Graphs: braille, block, ASCII", hint: nil),
+        KeyBinding(action: .search, keys: [.char("/")], scope: .logs, help: "Search the log", hint: "search"),
+        KeyBinding(action: .searchNext, keys: [.char("n")], scope: .logs, help: "Next (older) match", hint: nil),
+        KeyBinding(action: .searchPrevious, keys: [.char("N")], scope: .logs, help: "Previous (newer) match", hint: nil),
+        KeyBinding(action: .follow, keys: [.char("f")], scope: .logs, help: "Follow new lines on/off", hint: "follow"),
+        KeyBinding(action: .timestamps, keys: [.char("T")], scope: .logs, help: "Timestamps on/off", hint: "time"),
+        KeyBinding(action: .wrap, keys: [.char("w")], scope: .logs, help: "Wrap long lines on/off", hint: "wrap"),
+        KeyBinding(action: .stream, keys: [.char("v")], scope: .logs, help: "Show both streams, stdout or stderr", hint: "stream"),
+        KeyBinding(action: .fullscreen, keys: [.char("z")], scope: .logs, help: "Full-screen logs on/off", hint: "zoom"),
+        KeyBinding(action: .cycleTheme, keys: [.char("t")], scope: .global, help: "Next theme", hint: nil),
+        KeyBinding(action: .command, keys: [.char(":")], scope: .global, help: "Command line (:stop web-2, :scale web=4, :theme nord, :sort mem)", hint: "cmd"),
+        KeyBinding(action: .help, keys: [.char("?"), .function(1)], scope: .global, help: "This help", hint: "help"),
+        KeyBinding(action: .quit, keys: [.char("q"), .ctrl("c")], scope: .global, help: "Quit (containers keep running)", hint: "quit"),
+    ])
+
+    /// The action for `key` with the given pane focused: the pane's own bindings first, then global.
+    public func action(for key: Key, scope: KeyScope) -> KeyAction? {
+        if let b = bindings.first(where: { $0.scope == scope && $0.keys.contains(key) }) { return b.action }
+        return bindings.first(where: { $0.scope == .global && $0.keys.contains(key) })?.action
+    }
+
+    public func binding(_ action: KeyAction) -> KeyBinding? { bindings.first { $0.action == action } }
+
+    public func keys(for action: KeyAction) -> [Key] { binding(action)?.keys ?? [] }
+
+    /// Pairs of actions that one key would trigger in the same place. A key may mean different
+    /// things in the containers and logs panes, but nothing else may share a key with a global one.
+    public func clashes() -> [(key: Key, first: KeyAction, second: KeyAction)] {
+        var found: [(Key, KeyAction, KeyAction)] = []
+        for (i, a) in bindings.enumerated() {
+            for b in bindings[(i + 1)...] where a.scope == b.scope || a.scope == .global || b.scope == .global {
+                for k in a.keys where b.keys.contains(k) { found.append((k, a.action, b.action)) }
+            }
+        }
+        return found
+    }
+
+    /// This table with `action` bound to `keys` instead of its defaults.
+    public func rebinding(_ action: KeyAction, to keys: [Key]) -> KeyTable {
+        var t = self
+        if let i = t.bindings.firstIndex(where: { $0.action == action }) { t.bindings[i].keys = keys }
+        return t
+    }
+}

@@ -1,0 +1,40 @@
+import BerthRuntime
+
+/// One container as the dashboard tracks it across ticks: the latest info and stats, the rates
+/// between the last two samples, and a bounded history for graphs.
+public struct ContainerEntry: Sendable {
+    public static let historyCapacity = 600
+
+    public var info: ContainerInfo
+    public var stats: ContainerStats?
+    public var rates: StatsRates?
+    public var cpuHistory = RingBuffer<Double>(capacity: historyCapacity)
+    public var memoryHistory = RingBuffer<Double>(capacity: historyCapacity)
+
+    public init(info: ContainerInfo) { self.info = info }
+
+    public var id: String { info.id }
+    public var name: String { info.name }
+    public var cpuPercent: Double { info.state.isRunning ? rates?.cpuPercent ?? 0 : 0 }
+    public var memoryUsage: UInt64 { info.state.isRunning ? stats?.memoryUsage ?? 0 : 0 }
+    public var memoryLimit: UInt64? {
+        if let l = stats?.memoryLimit { return l }
+        return info.limits.memory.flatMap { $0 > 0 ? UInt64($0) : nil }
+    }
+    public var netRate: Double { (rates?.netRxPerSecond ?? 0) + (rates?.netTxPerSecond ?? 0) }
+    public var ioRate: Double { (rates?.blockReadPerSecond ?? 0) + (rates?.blockWritePerSecond ?? 0) }
+
+    /// Takes a new sample; rates need the previous one, so the first sample of a container has none.
+    mutating func record(_ sample: ContainerStats?) {
+        guard let sample else {
+            stats = nil; rates = nil
+            return
+        }
+        if let previous = stats {
+            rates = StatsRates.between(previous, sample)
+        }
+        stats = sample
+        cpuHistory.append(rates?.cpuPercent ?? 0)
+        memoryHistory.append(Double(sample.memoryUsage))
+    }
+}

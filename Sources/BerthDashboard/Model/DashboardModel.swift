@@ -1,0 +1,143 @@
+import BerthRuntime
+import Foundation
+
+public enum Pane: Int, CaseIterable, Sendable {
+    case containers, detail, logs
+
+    var scope: KeyScope { self == .logs ? .logs : .containers }
+}
+
+public enum GraphStyle: String, CaseIterable, Sendable {
+    case braille, block, ascii
+}
+
+/// A row of the containers pane: a service heading or a container.
+public enum DisplayRow: Equatable, Sendable {
+    case service(name: String, replicas: Int, running: Int)
+    case container(id: String)
+}
+
+/// A confirmation the user must answer before a destructive action runs.
+public struct PendingConfirmation: Equatable, Sendable {
+    public var question: String
+    public var action: EngineAction
+}
+
+/// What the status bar says about the last thing that happened.
+public struct StatusMessage: Equatable, Sendable {
+    public enum Kind: Sendable { case info, success, error }
+    public var text: String
+    public var kind: Kind
+    public init(_ text: String, _ kind: Kind = .info) { self.text = text; self.kind = kind }
+}
+
+/// What the keyboard is currently typing into.
+public enum InputMode: Equatable, Sendable {
+    case normal
+    case filter(String)
+    case command(String)
+    case logSearch(String)
+    case confirm(PendingConfirmation)
+    case help(scroll: Int)
+}
+
+/// Which optional actions the host program wired in (scale and exec land in later issues).
+public struct ActionAvailability: Equatable, Sendable {
+    public var scale: Bool
+    public var exec: Bool
+    public init(scale: Bool = false, exec: Bool = false) { self.scale = scale; self.exec = exec }
+}
+
+/// The whole dashboard state. A value: `update` turns (model, event) into (model, effects) and the
+/// view draws a model, so both are tested without a terminal.
+public struct DashboardModel: Sendable {
+    // Data from the engine.
+    public internal(set) var host: HostInfo?
+    public internal(set) var hostCPUPercent: Double?
+    public internal(set) var now: Date
+    public internal(set) var entries: [String: ContainerEntry] = [:]
+    /// Engine order (newest first), the tie-breaker for sorting.
+    public internal(set) var order: [String] = []
+    public internal(set) var rows: [DisplayRow] = []
+    public internal(set) var sampleError: String?
+    public internal(set) var samples = 0
+
+    // View state.
+    public var size: TerminalSize
+    public internal(set) var focus: Pane = .containers
+    public internal(set) var selectedID: String?
+    public internal(set) var scrollTop = 0
+    public internal(set) var sort: SortKey = .name
+    public internal(set) var sortDescending = false
+    public internal(set) var filter = ContainerFilter("")
+    public internal(set) var showAll: Bool
+    public internal(set) var logs = LogsState()
+    public internal(set) var logsFullscreen = false
+    public internal(set) var mode: InputMode = .normal
+    public internal(set) var status: StatusMessage?
+    /// Containers with an action in flight, and what it is ("stopping").
+    public internal(set) var busy: [String: String] = [:]
+    public internal(set) var commandHistory: [String] = []
+    public internal(set) var historyCursor: Int?
+    public internal(set) var graphStyle: GraphStyle
+    public internal(set) var quitRequested = false
+
+    // Settings.
+    public internal(set) var theme: Theme
+    public internal(set) var themes: ThemeCatalog
+    public internal(set) var palette: Palette
+    public internal(set) var colorMode: ColorMode
+    public internal(set) var glyphs: Glyphs
+    public internal(set) var keys: KeyTable
+    public internal(set) var interval: Double
+    public internal(set) var available: ActionAvailability
+    /// Seconds east of UTC for the times shown; injected so golden screens do not depend on TZ.
+    public internal(set) var utcOffset: Int
+
+    public init(size: TerminalSize, theme: Theme = ThemeCatalog.fallback, themes: ThemeCatalog = .builtin(),
+                colorMode: ColorMode = .truecolor, unicode: Bool = true, keys: KeyTable = .standard,
+                interval: Double = 1, showAll: Bool = true, available: ActionAvailability = ActionAvailability(),
+                graphStyle: GraphStyle? = nil, utcOffset: Int = 0, now: Date = Date(timeIntervalSince1970: 0)) {
+        self.size = size
+        self.theme = theme
+        self.themes = themes
+        self.colorMode = colorMode
+        self.palette = Palette(theme: theme, mode: colorMode)
+        self.glyphs = unicode ? .unicode : .ascii
+        self.keys = keys
+        self.interval = interval
+        self.showAll = showAll
+        self.available = available
+        self.graphStyle = graphStyle ?? (unicode ? .braille : .ascii)
+        self.utcOffset = utcOffset
+        self.now = now
+    }
+
+    public var selected: ContainerEntry? { selectedID.flatMap { entries[$0] } }
+
+    /// Container ids in display order (what j/k walk through).
+    public var visibleIDs: [String] {
+        rows.compactMap { if case .container(let id) = $0 { return id } else { return nil } }
+    }
+
+    public var layout: Layout { Layout.compute(size: size, focus: focus, logsFullscreen: logsFullscreen) }
+
+    /// Number of containers in each state, for the header.
+    public var countsByStatus: [ContainerStatus: Int] {
+        var c: [ContainerStatus: Int] = [:]
+        for e in entries.values { c[e.info.state.status, default: 0] += 1 }
+        return c
+    }
+
+    /// Replicas of `service` that exist now (any state): what `+`/`-` scale from.
+    public func replicas(of service: String) -> Int {
+        entries.values.filter { $0.info.service == service }.count
+    }
+
+    /// A container by exact name, exact id, or unique id prefix, as the CLI resolves refs.
+    public func resolve(_ ref: String) -> ContainerEntry? {
+        if let e = entries.values.first(where: { $0.info.name == ref || $0.info.id == ref }) { return e }
+        let matches = entries.values.filter { $0.info.id.hasPrefix(ref) }
+        return matches.count == 1 ? matches[0] : nil
+    }
+}

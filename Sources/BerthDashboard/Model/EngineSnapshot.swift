@@ -1,0 +1,30 @@
+import BerthRuntime
+import Foundation
+
+/// Everything one tick of the sampler read from the engine, taken together so the view never mixes
+/// two ticks.
+public struct EngineSnapshot: Sendable {
+    public var containers: [ContainerInfo]
+    public var stats: [ContainerStats]
+    public var host: HostInfo
+    /// Wall-clock time of the sample, for uptimes.
+    public var takenAt: Date
+    /// Set when listing failed; the previous rows stay on screen.
+    public var error: String?
+
+    public init(containers: [ContainerInfo], stats: [ContainerStats], host: HostInfo, takenAt: Date, error: String? = nil) {
+        self.containers = containers; self.stats = stats; self.host = host; self.takenAt = takenAt; self.error = error
+    }
+
+    /// Reads one snapshot. A container can vanish between the list and the stats; it then simply has
+    /// no stats this tick.
+    public static func take(from engine: any ContainerEngine, now: Date = Date()) -> EngineSnapshot {
+        let host = engine.hostInfo()
+        do {
+            let list = try engine.list(all: true)
+            return EngineSnapshot(containers: list, stats: engine.sampleStats(), host: host, takenAt: now)
+        } catch {
+            return EngineSnapshot(containers: [], stats: [], host: host, takenAt: now, error: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// A parsed `:` command line.
+public enum DashboardCommand: Equatable, Sendable {
+    case containerAction(verb: String, refs: [String])
+    case scale(service: String, replicas: Int)
+    case theme(String?)
+    case sort(SortKey, descending: Bool?)
+    case filter(String)
+    case graph(GraphStyle)
+    case all(Bool?)
+    case help
+    case quit
+
+    public static let verbs = ["start", "stop", "restart", "kill", "rm", "remove"]
+
+    /// Parses one line (without the colon); the error is a sentence for the status bar.
+    public static func parse(_ line: String) -> Result<DashboardCommand, CommandError> {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let head = words.first?.lowercased() else { return .failure(CommandError("empty command")) }
+        let args = Array(words.dropFirst())
+        switch head {
+        case _ where verbs.contains(head):
+            guard !args.isEmpty else { return .failure(CommandError("usage: :\(head) NAME...")) }
+            return .success(.containerAction(verb: head == "remove" ? "rm" : head, refs: args))
+        case "scale":
+            guard args.count == 1 else { return .failure(CommandError("usage: :scale SERVICE=N")) }
+            let parts = args[0].split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let n = Int(parts[1]), n >= 0 else {
+                return .failure(CommandError("usage: :scale SERVICE=N (N ≥ 0)"))
+            }
+            return .success(.scale(service: parts[0], replicas: n))
+        case "theme":
+            return .success(.theme(args.first))
+        case "sort":
+            guard let a = args.first, let key = SortKey.parse(a) else {
+                return .failure(CommandError("usage: :sort \(SortKey.allCases.map(\.rawValue).joined(separator: "|")) [asc|desc]"))
+            }
+            let dir = args.dropFirst().first?.lowercased()
+            return .success(.sort(key, descending: dir == "desc" ? true : (dir == "asc" ? false : nil)))
+        case "filter":
+            return .success(.filter(args.joined(separator: " ")))
+        case "graph":
+            guard let a = args.first, let g = GraphStyle(rawValue: a.lowercased()) else {
+                return .failure(CommandError("usage: :graph braille|block|ascii"))
+            }
+            return .success(.graph(g))
+        case "all":
+            switch args.first?.lowercased() {
+            case nil: return .success(.all(nil))
+            case "on"?, "yes"?, "true"?: return .success(.all(true))
+            case "off"?, "no"?, "false"?: return .success(.all(false))
+            default: return .failure(CommandError("usage: :all [on|off]"))
+            }
+        case "help", "h": return .success(.help)
+        case "q", "quit", "exit": return .success(.quit)
+        default:
+            return .failure(CommandError("unknown command '\(head)' (try :help)"))
+        }
+    }
+}
+
+public struct CommandError: Error, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+extension DashboardModel {
+    mutating func run(command line: String) -> [Effect] {
+        let command: DashboardCommand
+        switch DashboardCommand.parse(line) {
+        case .failure(let e):
+            status = StatusMessage(e.message, .error)
+            return []
+        case .success(let c): command = c
+        }
+        switch command {
+        case .containerAction(let verb, let refs):
+            var effects: [Effect] = []
+            for ref in refs {
+                guard let e = resolve(ref) else {
+                    status = StatusMessage("no such container: \(ref)", .error)
+                    return effects
+                }
+                let running = e.info.state.isRunning
+                let action: EngineAction
+                switch verb {
+                case "start": action = .start(id: e.id, name: e.name)
+                case "stop": action = .stop(id: e.id, name: e.name)
+                case "restart": action = .restart(id: e.id, name: e.name)
+                case "kill": action = .kill(id: e.id, name: e.name)
+                default: action = .remove(id: e.id, name: e.name, force: running)
+                }
+                effects += start(action)
+            }
+            return effects
+        case .scale(let service, let n):
+            guard available.scale else {
+                status = StatusMessage("scaling is not available in this build yet", .error)
+                return []
+            }
+            return start(.scale(service: service, replicas: n))
+        case .theme(let name):
+            guard let name else {
+                status = StatusMessage("themes: \(themes.themes.map(\.name).joined(separator: ", "))")
+                return []
+            }
+            guard let t = themes.named(name) else {
+                status = StatusMessage("no theme '\(name)' (have: \(themes.themes.map(\.name).joined(separator: ", ")))", .error)
+                return []
+            }
+            setTheme(t)
+        case .sort(let key, let descending):
+            sort = key
+            sortDescending = descending ?? key.descendingByDefault
+            resort()
+            status = StatusMessage("sorted by \(key.rawValue)\(sortDescending ? " (descending)" : "")")
+        case .filter(let text):
+            setFilter(text)
+            return followSelection()
+        case .graph(let g):
+            graphStyle = glyphs.unicode ? g : .ascii
+        case .all(let on):
+            showAll = on ?? !showAll
+            resort()
+            return followSelection()
+        case .help:
+            mode = .help(scroll: 0)
+        case .quit:
+            quitRequested = true
+            return [.quit]
+        }
+        return []
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// An engine call the dashboard asks for. Carries the name too, for the status bar.
+public enum EngineAction: Equatable, Sendable {
+    case start(id: String, name: String)
+    case stop(id: String, name: String)
+    case restart(id: String, name: String)
+    case kill(id: String, name: String)
+    case remove(id: String, name: String, force: Bool)
+    case scale(service: String, replicas: Int)
+
+    /// "stopping", for the row while it runs.
+    var progressWord: String {
+        switch self {
+        case .start: return "starting"
+        case .stop: return "stopping"
+        case .restart: return "restarting"
+        case .kill: return "killing"
+        case .remove: return "removing"
+        case .scale: return "scaling"
+        }
+    }
+
+    /// "stopped web-2", for the status bar when it succeeded.
+    var doneText: String {
+        switch self {
+        case .start(_, let n): return "started \(n)"
+        case .stop(_, let n): return "stopped \(n)"
+        case .restart(_, let n): return "restarted \(n)"
+        case .kill(_, let n): return "killed \(n)"
+        case .remove(_, let n, _): return "removed \(n)"
+        case .scale(let s, let r): return "scaled \(s) to \(r)"
+        }
+    }
+
+    var verb: String {
+        switch self {
+        case .start: return "start"
+        case .stop: return "stop"
+        case .restart: return "restart"
+        case .kill: return "kill"
+        case .remove: return "remove"
+        case .scale: return "scale"
+        }
+    }
+
+    var target: String {
+        switch self {
+        case .start(_, let n), .stop(_, let n), .restart(_, let n), .kill(_, let n), .remove(_, let n, _): return n
+        case .scale(let s, _): return s
+        }
+    }
+
+    var containerID: String? {
+        switch self {
+        case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _): return id
+        case .scale: return nil
+        }
+    }
+}
+
+/// How an engine action ended.
+public struct ActionOutcome: Equatable, Sendable {
+    public var action: EngineAction
+    public var seconds: Double
+    /// nil on success.
+    public var error: String?
+    public init(action: EngineAction, seconds: Double, error: String?) {
+        self.action = action; self.seconds = seconds; self.error = error
+    }
+}
+
+/// What the reducer asks the outside world to do; the run loop performs these (tests record them).
+public enum Effect: Equatable, Sendable {
+    case perform(EngineAction)
+    /// Start following the logs of this container (nil: stop following).
+    case followLogs(String?)
+    /// Take a sample now rather than at the next tick (after an action changed something).
+    case sampleNow
+    /// Hand the terminal to a shell in this container, then redraw.
+    case exec(id: String, name: String)
+    case quit
+}
+
+/// Everything that can happen to the dashboard.
+public enum DashboardEvent: Sendable {
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(TerminalSize)
+    case snapshot(EngineSnapshot)
+    /// New log lines for a container; `reset` replaces what was there (a fresh tail).
+    case logLines(id: String, lines: [LogLine], reset: Bool)
+    case actionFinished(ActionOutcome)
+    case execFinished(name: String, error: String?)
+}
+
+import BerthRuntime

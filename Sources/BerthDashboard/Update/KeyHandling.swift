@@ -1,0 +1,234 @@
+import BerthRuntime
+
+extension DashboardModel {
+    mutating func handleKey(_ key: Key) -> [Effect] {
+        switch mode {
+        case .normal: break
+        case .filter(let text): return editFilter(text, key)
+        case .command(let text): return editCommand(text, key)
+        case .logSearch(let text): return editSearch(text, key)
+        case .confirm(let pending):
+            mode = .normal
+            if key == .char("y") || key == .char("Y") { return start(pending.action) }
+            status = StatusMessage("cancelled")
+            return []
+        case .help(let scroll):
+            switch key {
+            case .char("j"), .down: mode = .help(scroll: scroll + 1)
+            case .char("k"), .up: mode = .help(scroll: max(0, scroll - 1))
+            case .pageDown, .char(" "): mode = .help(scroll: scroll + 10)
+            case .pageUp: mode = .help(scroll: max(0, scroll - 10))
+            case .ctrl("c"): quitRequested = true; return [.quit]
+            default: mode = .normal
+            }
+            return []
+        }
+        if key == .escape { return back() }
+        guard let action = keys.action(for: key, scope: focus.scope) else { return [] }
+        return perform(action)
+    }
+
+    /// Esc: leave full screen, else clear the filter, else go back to the containers pane.
+    mutating func back() -> [Effect] {
+        if logsFullscreen { logsFullscreen = false; return [] }
+        if !filter.isEmpty { setFilter(""); return followSelection() }
+        focus = .containers
+        return []
+    }
+
+    mutating func perform(_ action: KeyAction) -> [Effect] {
+        switch action {
+        case .quit:
+            quitRequested = true
+            return [.quit]
+        case .help: mode = .help(scroll: 0)
+        case .command:
+            mode = .command("")
+            historyCursor = nil
+        case .nextPane: cycleFocus(1)
+        case .previousPane: cycleFocus(-1)
+        case .focusContainers: focus = .containers; logsFullscreen = false
+        case .focusDetail: focus = .detail; logsFullscreen = false
+        case .focusLogs: focus = .logs
+        case .openLogs:
+            focus = .logs
+            return followSelection()
+        case .up, .down, .pageUp, .pageDown, .top, .bottom:
+            return move(action)
+        case .startStop, .restart, .kill, .remove:
+            return containerAction(action)
+        case .scaleUp, .scaleDown:
+            guard available.scale else {
+                status = StatusMessage("scaling is not available in this build yet", .error)
+                return []
+            }
+            guard let service = selected?.info.service else {
+                status = StatusMessage("the selected container is not part of a service", .error)
+                return []
+            }
+            let n = max(0, replicas(of: service) + (action == .scaleUp ? 1 : -1))
+            return start(.scale(service: service, replicas: n))
+        case .exec:
+            guard available.exec else {
+                status = StatusMessage("exec is not available in this build yet", .error)
+                return []
+            }
+            guard let e = selected else { return [] }
+            guard e.info.state.isRunning else {
+                status = StatusMessage("\(e.name) is not running", .error)
+                return []
+            }
+            return [.exec(id: e.id, name: e.name)]
+        case .filter:
+            focus = .containers
+            mode = .filter(filter.text)
+        case .sort:
+            let all = SortKey.allCases
+            sort = all[(all.firstIndex(of: sort)! + 1) % all.count]
+            sortDescending = sort.descendingByDefault
+            resort()
+            status = StatusMessage("sorted by \(sort.rawValue)")
+        case .sortReverse:
+            sortDescending.toggle()
+            resort()
+        case .toggleAll:
+            showAll.toggle()
+            resort()
+            status = StatusMessage(showAll ? "showing all containers" : "hiding exited containers")
+            return followSelection()
+        case .cycleTheme:
+            setTheme(themes.next(after: theme.name))
+        case .graphStyle:
+            let all = GraphStyle.allCases
+            graphStyle = all[(all.firstIndex(of: graphStyle)! + 1) % all.count]
+            if !glyphs.unicode { graphStyle = .ascii }
+            status = StatusMessage("graphs: \(graphStyle.rawValue)")
+        case .search:
+            mode = .logSearch(logs.search)
+        case .searchNext: jumpToMatch(older: true)
+        case .searchPrevious: jumpToMatch(older: false)
+        case .follow:
+            logs.follow.toggle()
+            if logs.follow { logs.scrollFromBottom = 0 }
+        case .timestamps: logs.showTimestamps.toggle()
+        case .wrap: logs.wrap.toggle()
+        case .stream:
+            let all = StreamFilter.allCases
+            logs.stream = all[(all.firstIndex(of: logs.stream)! + 1) % all.count]
+            logs.scrollFromBottom = 0
+            logs.follow = true
+            logs.matchIndex = nil
+            status = StatusMessage("logs: \(logs.stream.rawValue)")
+        case .fullscreen:
+            logsFullscreen.toggle()
+            focus = .logs
+        }
+        return []
+    }
+
+    mutating func cycleFocus(_ step: Int) {
+        let panes = logsFullscreen ? [Pane.logs] : Pane.allCases
+        let i = panes.firstIndex(of: focus) ?? 0
+        focus = panes[(i + step + panes.count) % panes.count]
+    }
+
+    mutating func move(_ action: KeyAction) -> [Effect] {
+        if focus == .logs {
+            let page = max(1, layout.logRows - 1)
+            switch action {
+            case .up: scrollLogs(by: 1)
+            case .down: scrollLogs(by: -1)
+            case .pageUp: scrollLogs(by: page)
+            case .pageDown: scrollLogs(by: -page)
+            case .top: scrollLogs(by: logs.visibleLines.count)
+            default: logs.scrollFromBottom = 0; logs.follow = true
+            }
+            return []
+        }
+        let page = max(1, layout.tableRows - 1)
+        switch action {
+        case .up: moveSelection(by: -1)
+        case .down: moveSelection(by: 1)
+        case .pageUp: moveSelection(by: -page)
+        case .pageDown: moveSelection(by: page)
+        case .top: select(index: 0)
+        default: select(index: visibleIDs.count - 1)
+        }
+        return followSelection()
+    }
+
+    mutating func containerAction(_ action: KeyAction) -> [Effect] {
+        guard let e = selected else {
+            status = StatusMessage("no container selected", .error)
+            return []
+        }
+        if let doing = busy[e.id] {
+            status = StatusMessage("\(e.name) is still \(doing)", .error)
+            return []
+        }
+        let running = e.info.state.isRunning
+        switch action {
+        case .startStop:
+            return start(running ? .stop(id: e.id, name: e.name) : .start(id: e.id, name: e.name))
+        case .restart:
+            return start(.restart(id: e.id, name: e.name))
+        case .kill:
+            guard running else {
+                status = StatusMessage("\(e.name) is not running", .error)
+                return []
+            }
+            mode = .confirm(PendingConfirmation(question: "Kill \(e.name) with SIGKILL?", action: .kill(id: e.id, name: e.name)))
+        default:
+            let question = running ? "Remove \(e.name)? It is running and will be killed." : "Remove \(e.name)?"
+            mode = .confirm(PendingConfirmation(question: question, action: .remove(id: e.id, name: e.name, force: running)))
+        }
+        return []
+    }
+
+    /// Marks the container busy and asks the run loop to perform the action off the UI thread.
+    mutating func start(_ action: EngineAction) -> [Effect] {
+        if let id = action.containerID { busy[id] = action.progressWord }
+        status = StatusMessage("\(action.progressWord) \(action.target)…")
+        return [.perform(action)]
+    }
+
+    mutating func resort() {
+        recomputeRows()
+        scrollToSelection()
+    }
+
+    mutating func setFilter(_ text: String) {
+        filter = ContainerFilter(text)
+        recomputeRows()
+        scrollToSelection()
+    }
+
+    mutating func setTheme(_ t: Theme) {
+        theme = t
+        palette = Palette(theme: t, mode: colorMode)
+        status = StatusMessage("theme \(t.name)")
+    }
+
+    mutating func jumpToMatch(older: Bool) {
+        guard !logs.search.isEmpty else {
+            status = StatusMessage("no search: press / in the logs pane", .error)
+            return
+        }
+        let lines = logs.visibleLines
+        let needle = logs.search.lowercased()
+        let start = logs.matchIndex ?? (older ? lines.count : -1)
+        let range: [Int] = older ? Array(stride(from: start - 1, through: 0, by: -1))
+                                 : Array(stride(from: start + 1, to: lines.count, by: 1))
+        guard let hit = range.first(where: { lines[$0].text.lowercased().contains(needle) }) else {
+            status = StatusMessage("no \(older ? "older" : "newer") match for \"\(logs.search)\"", .error)
+            return
+        }
+        logs.matchIndex = hit
+        // Put the match in the middle of the pane.
+        let fromBottom = lines.count - 1 - hit
+        logs.scrollFromBottom = max(0, fromBottom - layout.logRows / 2)
+        logs.follow = false
+        let total = lines.filter { $0.text.lowercased().contains(needle) }.count
+        status = StatusMessage("match \(lines[...hit].filter { $0.text.lowercased().contains(needle) }.count) of \(total)")
+    }
+}

@@ -1,0 +1,113 @@
+import BerthRuntime
+import Foundation
+
+extension DashboardModel {
+    /// The update function: applies one event and returns what the outside world must do.
+    public mutating func update(_ event: DashboardEvent) -> [Effect] {
+        switch event {
+        case .key(let key): return handleKey(key)
+        case .mouse(let m): return handleMouse(m)
+        case .resize(let s):
+            size = s
+            scrollToSelection()
+            return []
+        case .snapshot(let s): return apply(s)
+        case .logLines(let id, let lines, let reset):
+            guard id == logs.containerID else { return [] }
+            if reset {
+                let keep = logs
+                logs.reset(for: id)
+                logs.showTimestamps = keep.showTimestamps; logs.wrap = keep.wrap
+                logs.stream = keep.stream; logs.search = keep.search
+            }
+            logs.append(lines)
+            return []
+        case .actionFinished(let o): return finish(o)
+        case .execFinished(let name, let error):
+            status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
+                ?? StatusMessage("shell in \(name) ended", .info)
+            return [.sampleNow]
+        }
+    }
+
+    mutating func apply(_ s: EngineSnapshot) -> [Effect] {
+        now = s.takenAt
+        samples += 1
+        if let previous = host, s.host.cpuTotalTicks > previous.cpuTotalTicks, s.host.cpuBusyTicks >= previous.cpuBusyTicks {
+            hostCPUPercent = Double(s.host.cpuBusyTicks - previous.cpuBusyTicks) / Double(s.host.cpuTotalTicks - previous.cpuTotalTicks) * 100
+        }
+        host = s.host
+        if let error = s.error {
+            // Keep the last rows: a failed list must not look like "no containers".
+            sampleError = error
+            return []
+        }
+        sampleError = nil
+        var stats: [String: ContainerStats] = [:]
+        for st in s.stats { stats[st.id] = st }
+        var next: [String: ContainerEntry] = [:]
+        next.reserveCapacity(s.containers.count)
+        for info in s.containers {
+            var e = entries[info.id] ?? ContainerEntry(info: info)
+            e.info = info
+            e.record(info.state.isRunning ? stats[info.id] : nil)
+            next[info.id] = e
+        }
+        entries = next
+        order = s.containers.map(\.id)
+        let previousSelection = selectedID
+        recomputeRows()
+        scrollToSelection()
+        if selectedID != previousSelection || logs.containerID != selectedID {
+            return followSelection()
+        }
+        return []
+    }
+
+    /// Points the logs pane at the selection.
+    mutating func followSelection() -> [Effect] {
+        guard logs.containerID != selectedID else { return [] }
+        logs.reset(for: selectedID)
+        return [.followLogs(selectedID)]
+    }
+
+    mutating func finish(_ o: ActionOutcome) -> [Effect] {
+        if let id = o.action.containerID { busy[id] = nil }
+        if let error = o.error {
+            status = StatusMessage("\(o.action.verb) \(o.action.target) failed: \(error)", .error)
+        } else {
+            status = StatusMessage("\(o.action.doneText) in \(Format.seconds(o.seconds))", .success)
+        }
+        return [.sampleNow]
+    }
+
+    mutating func handleMouse(_ m: MouseEvent) -> [Effect] {
+        guard case .normal = mode else { return [] }
+        let l = layout
+        guard let pane = l.pane(atRow: m.row, column: m.column) else { return [] }
+        switch m.kind {
+        case .click:
+            focus = pane
+            if pane == .containers, let r = l.containers {
+                let index = scrollTop + (m.row - r.y - 2)
+                if m.row - r.y >= 2, index < rows.count, case .container(let id) = rows[index] {
+                    selectedID = id
+                    return followSelection()
+                }
+            }
+            return []
+        case .wheelUp, .wheelDown:
+            let delta = m.kind == .wheelUp ? -3 : 3
+            if pane == .logs { scrollLogs(by: -delta); return [] }
+            moveSelection(by: delta)
+            return followSelection()
+        }
+    }
+
+    mutating func scrollLogs(by lines: Int) {
+        let total = logs.visibleLines.count
+        let maxScroll = max(0, total - layout.logRows)
+        logs.scrollFromBottom = min(maxScroll, max(0, logs.scrollFromBottom + lines))
+        logs.follow = logs.scrollFromBottom == 0
+    }
+}

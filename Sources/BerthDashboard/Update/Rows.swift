@@ -1,0 +1,104 @@
+import BerthRuntime
+
+extension DashboardModel {
+    /// Rebuilds the table rows from entries, filter and sort, keeping the selection on the same
+    /// container; if it vanished, the row that took its place is selected.
+    mutating func recomputeRows() {
+        let previousIndex = selectedID.flatMap { visibleIDs.firstIndex(of: $0) }
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        let shown = order.compactMap { entries[$0] }.filter { e in
+            (showAll || e.info.state.status != .exited) && filter.matches(e)
+        }
+        let sorted = shown.sorted { a, b in
+            let c = compare(a, b)
+            if c != 0 { return sortDescending ? c > 0 : c < 0 }
+            return (position[a.id] ?? 0) < (position[b.id] ?? 0)
+        }
+        var groups: [String: [ContainerEntry]] = [:]
+        var loose: [ContainerEntry] = []
+        for e in sorted {
+            if let s = e.info.service { groups[s, default: []].append(e) } else { loose.append(e) }
+        }
+        var rows: [DisplayRow] = []
+        rows.reserveCapacity(sorted.count + groups.count)
+        for name in groups.keys.sorted() {
+            let members = groups[name]!
+            rows.append(.service(name: name, replicas: members.count, running: members.filter { $0.info.state.isRunning }.count))
+            rows.append(contentsOf: members.map { .container(id: $0.id) })
+        }
+        rows.append(contentsOf: loose.map { .container(id: $0.id) })
+        self.rows = rows
+
+        let ids = visibleIDs
+        if let id = selectedID, ids.contains(id) { return }
+        if ids.isEmpty { selectedID = nil; return }
+        selectedID = ids[min(previousIndex ?? 0, ids.count - 1)]
+    }
+
+    /// -1, 0, 1 for ascending order of the current sort key.
+    private func compare(_ a: ContainerEntry, _ b: ContainerEntry) -> Int {
+        func cmp<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
+        switch sort {
+        case .name: return cmp(a.name.lowercased(), b.name.lowercased())
+        case .image: return cmp(a.info.image, b.info.image)
+        case .state: return cmp(stateRank(a.info.state.status), stateRank(b.info.state.status))
+        case .cpu: return cmp(a.cpuPercent, b.cpuPercent)
+        case .memory: return cmp(a.memoryUsage, b.memoryUsage)
+        case .pids: return cmp(a.stats?.pids ?? 0, b.stats?.pids ?? 0)
+        case .net: return cmp(a.netRate, b.netRate)
+        case .io: return cmp(a.ioRate, b.ioRate)
+        case .restarts: return cmp(a.info.state.restartCount, b.info.state.restartCount)
+        case .uptime: return cmp(uptime(a) ?? -1, uptime(b) ?? -1)
+        }
+    }
+
+    private func stateRank(_ s: ContainerStatus) -> Int {
+        switch s {
+        case .running: return 0
+        case .restarting: return 1
+        case .created: return 2
+        case .dead: return 3
+        case .exited: return 4
+        }
+    }
+
+    /// Seconds since the container started, while it runs.
+    func uptime(_ e: ContainerEntry) -> Double? {
+        guard e.info.state.isRunning, let started = e.info.state.startedAt else { return nil }
+        return max(0, now.timeIntervalSince(started))
+    }
+
+    /// Moves the selection by `delta` visible containers and keeps it on screen.
+    mutating func moveSelection(by delta: Int) {
+        let ids = visibleIDs
+        guard !ids.isEmpty else { selectedID = nil; return }
+        let current = selectedID.flatMap { ids.firstIndex(of: $0) } ?? 0
+        let next = min(ids.count - 1, max(0, current + delta))
+        selectedID = ids[next]
+        scrollToSelection()
+    }
+
+    mutating func select(index: Int) {
+        let ids = visibleIDs
+        guard !ids.isEmpty else { return }
+        selectedID = ids[min(ids.count - 1, max(0, index))]
+        scrollToSelection()
+    }
+
+    /// Adjusts `scrollTop` so the selected row (and its service heading when possible) is visible.
+    mutating func scrollToSelection() {
+        let visible = layout.tableRows
+        guard let id = selectedID, let row = rows.firstIndex(of: .container(id: id)) else {
+            scrollTop = min(scrollTop, max(0, rows.count - visible))
+            return
+        }
+        if row < scrollTop { scrollTop = row > 0 && isHeading(row - 1) ? row - 1 : row }
+        if row >= scrollTop + visible { scrollTop = row - visible + 1 }
+        scrollTop = max(0, min(scrollTop, max(0, rows.count - visible)))
+    }
+
+    private func isHeading(_ i: Int) -> Bool {
+        if case .service = rows[i] { return true }
+        return false
+    }
+}

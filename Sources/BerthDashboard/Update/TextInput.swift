@@ -1,0 +1,95 @@
+extension DashboardModel {
+    /// Applies an editing key to a one-line input; nil means the key is not an edit.
+    static func edit(_ text: String, _ key: Key) -> String? {
+        switch key {
+        case .char(let c): return text + String(c)
+        case .backspace, .ctrl("h"): return String(text.dropLast())
+        case .ctrl("u"): return ""
+        case .ctrl("w"):
+            var t = Substring(text)
+            while t.last == " " { t = t.dropLast() }
+            while let l = t.last, l != " " { t = t.dropLast() }
+            return String(t)
+        default: return nil
+        }
+    }
+
+    /// The filter applies as you type; Enter keeps it, Esc drops it.
+    mutating func editFilter(_ text: String, _ key: Key) -> [Effect] {
+        switch key {
+        case .enter:
+            mode = .normal
+            if filter.regexError { status = StatusMessage("not a valid regex, matching it as text", .error) }
+            return followSelection()
+        case .escape:
+            mode = .normal
+            setFilter("")
+            return followSelection()
+        case .ctrl("c"):
+            quitRequested = true
+            return [.quit]
+        default:
+            guard let t = Self.edit(text, key) else { return [] }
+            mode = .filter(t)
+            setFilter(t)
+            return followSelection()
+        }
+    }
+
+    mutating func editSearch(_ text: String, _ key: Key) -> [Effect] {
+        switch key {
+        case .enter:
+            mode = .normal
+            logs.search = text
+            logs.matchIndex = nil
+            if !text.isEmpty { jumpToMatch(older: true) }
+        case .escape:
+            mode = .normal
+        case .ctrl("c"):
+            quitRequested = true
+            return [.quit]
+        default:
+            if let t = Self.edit(text, key) { mode = .logSearch(t) }
+        }
+        return []
+    }
+
+    mutating func editCommand(_ text: String, _ key: Key) -> [Effect] {
+        switch key {
+        case .enter:
+            mode = .normal
+            historyCursor = nil
+            let line = text.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { return [] }
+            commandHistory.removeAll { $0 == line }
+            commandHistory.append(line)
+            if commandHistory.count > 100 { commandHistory.removeFirst() }
+            return run(command: line)
+        case .escape:
+            mode = .normal
+            historyCursor = nil
+        case .ctrl("c"):
+            quitRequested = true
+            return [.quit]
+        case .up:
+            guard !commandHistory.isEmpty else { return [] }
+            let i = max(0, (historyCursor ?? commandHistory.count) - 1)
+            historyCursor = i
+            mode = .command(commandHistory[i])
+        case .down:
+            guard let c = historyCursor else { return [] }
+            if c + 1 < commandHistory.count {
+                historyCursor = c + 1
+                mode = .command(commandHistory[c + 1])
+            } else {
+                historyCursor = nil
+                mode = .command("")
+            }
+        default:
+            if let t = Self.edit(text, key) { mode = .command(t) }
+        }
+        return []
+    }
+}
+
+import Foundation

@@ -1,0 +1,111 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Engine {
+    /// Creates a container (state directory, OCI spec, /etc files) without starting it.
+    /// On failure nothing is left behind.
+    @discardableResult
+    public func create(_ request: ContainerRequest) throws -> ContainerRecord {
+        let image = try images.resolve(request.image)
+        if let name = request.name { _ = try ContainerName.validate(name) }
+        if let mem = request.limits.memory, mem < 6 * 1024 * 1024 {
+            throw BerthError.invalidArgument("minimum memory limit allowed is 6MB")
+        }
+        if let cpus = request.limits.cpus { _ = try CPUs.quota(for: cpus) }
+        if let swap = request.limits.memorySwap, swap != -1 {
+            guard let mem = request.limits.memory else {
+                throw BerthError.invalidArgument("--memory-swap needs --memory")
+            }
+            if swap < mem { throw BerthError.invalidArgument("--memory-swap must be at least --memory") }
+        }
+        if request.network == .bridge {
+            throw BerthError.unsupported("bridge networking is not available yet: use --network none or host")
+        }
+
+        let entrypoint = request.entrypoint ?? image.config.entrypoint
+        let cmd = request.command.isEmpty ? (request.entrypoint != nil ? [] : image.config.cmd) : request.command
+        let command = entrypoint + cmd
+        guard !command.isEmpty else {
+            throw BerthError.invalidArgument("no command specified: the image has no Cmd or Entrypoint; give one after the image name")
+        }
+        let layerDirs = image.layers.map(images.layerPath)
+        let userSpec = request.user ?? (image.config.user.isEmpty ? "0:0" : image.config.user)
+        // The image's /etc/passwd is in its top layer that has one; containers start from the image as is.
+        let passwdRoot = layerDirs.last(where: { FileIO.exists($0 + "/etc/passwd") }) ?? layerDirs.last ?? "/nonexistent"
+        let user = try UserResolver.resolve(userSpec, rootfs: passwdRoot)
+
+        var env = image.config.env
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(DefaultSpec.env[0], at: 0) }
+        for e in request.env {
+            guard let eq = e.firstIndex(of: "="), eq != e.startIndex else {
+                throw BerthError.invalidArgument("invalid environment variable '\(e)': expected KEY=VALUE")
+            }
+            let key = e[..<eq]
+            env.removeAll { $0.hasPrefix(key + "=") }
+            env.append(e)
+        }
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + user.home) }
+        if let hostname = request.hostname, !Self.isValidHostname(hostname) {
+            throw BerthError.invalidArgument("invalid hostname '\(hostname)'")
+        }
+
+        return try FileLock.with(globalLock) {
+            let taken = Set(containerIDs().compactMap { record($0)?.name })
+            let name = request.name ?? ContainerName.generate(avoiding: taken)
+            if taken.contains(name) { throw BerthError.nameInUse(name) }
+            let id = RandomID.hex(32)
+            let p = paths(id)
+            let newRecord = ContainerRecord(
+                id: id, name: name, image: image.reference, imageID: image.id, created: Date(), command: command,
+                env: env, workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
+                user: request.user, hostname: request.hostname ?? String(name.prefix(63)),
+                limits: request.limits, restartPolicy: request.restartPolicy,
+                labels: image.config.labels.merging(request.labels) { $1 }, network: request.network,
+                ipAddress: nil, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
+                layers: layerDirs)
+            do {
+                guard mkdir(p.directory, 0o711) == 0 else { throw BerthError.errno("mkdir", p.directory) }
+                for dir in [p.rootfs, p.upper, p.work] {
+                    guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
+                }
+                try writeEtcFiles(newRecord, p)
+                let version = (try? cgroupManager(parent: newRecord.cgroupParent))?.version
+                let spec = ContainerSpecBuilder.build(record: newRecord, paths: p, layerDirectories: layerDirs,
+                                                      user: user, cgroupVersion: version)
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try FileIO.writeAtomically(p.spec, bytes: Array(try enc.encode(spec)))
+                try FileIO.writeAtomically(p.status, string: "status=created\n")
+                // Written last: a directory without container.json is not a container yet.
+                try FileIO.writeAtomically(p.record, bytes: Array(try JSONEncoder.berth.encode(newRecord)))
+            } catch {
+                try? FileIO.removeTree(p.directory)
+                throw error
+            }
+            return newRecord
+        }
+    }
+
+    static func isValidHostname(_ h: String) -> Bool {
+        guard !h.isEmpty, h.count <= 63 else { return false }
+        return h.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") } && h.first != "-"
+    }
+
+    private func writeEtcFiles(_ r: ContainerRecord, _ p: ContainerPaths) throws {
+        var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        if r.network == .host, let host = FileIO.readString("/etc/hosts") {
+            hosts = host.hasSuffix("\n") || host.isEmpty ? host : host + "\n"
+        } else {
+            hosts += "127.0.1.1\t\(r.hostname)\n"
+        }
+        try FileIO.writeAtomically(p.hosts, string: hosts)
+        try FileIO.writeAtomically(p.hostname, string: r.hostname + "\n")
+        // Nameservers on the host's loopback are unreachable from a new network namespace.
+        let resolv = (FileIO.readString("/etc/resolv.conf") ?? "").split(separator: "\n").filter { line in
+            r.network == .host || !(line.hasPrefix("nameserver 127.") || line.hasPrefix("nameserver ::1"))
+        }.joined(separator: "\n")
+        try FileIO.writeAtomically(p.resolvConf, string: resolv.isEmpty ? "" : resolv + "\n")
+    }
+}

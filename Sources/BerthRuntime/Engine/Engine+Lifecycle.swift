@@ -1,0 +1,189 @@
+import CBerthSys
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Engine {
+    /// Starts a created or exited container: cgroups, launch plan, supervisor. Returns the init's host PID.
+    @discardableResult
+    public func startContainer(_ ref: String) throws -> Int32 {
+        let r = try resolve(ref)
+        let p = paths(r.id)
+        return try FileLock.with(p.lock) {
+            let current = state(r.id)
+            if current.isRunning { throw BerthError.invalidState("container \(r.name) is already running") }
+            guard let specData = FileIO.read(p.spec) else { throw BerthError.noSuchContainer(ref) }
+            let spec: OCI.Spec
+            do { spec = try JSONDecoder().decode(OCI.Spec.self, from: Data(specData)) } catch {
+                throw BerthError.corruptState("\(p.spec): \(error)")
+            }
+            unlink(p.stopMarker)
+            let manager = try cgroupManager(parent: r.cgroupParent)
+            let cg = try manager.create(id: r.id, limits: r.limits)
+            do {
+                let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
+                let plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,
+                                                restart: r.restartPolicy, onExit: onExit)
+                return try ShimLauncher(shimPath: shimPath).launch(plan, planPath: p.plan)
+            } catch {
+                try? manager.remove(id: r.id)
+                throw error
+            }
+        }
+    }
+
+    public func start(_ ref: String) throws { try startContainer(ref) }
+
+    public func stop(_ ref: String, timeout: Int) throws {
+        let r = try resolve(ref)
+        try stopContainer(r, signal: SIGTERM, timeout: timeout)
+    }
+
+    public func restart(_ ref: String, timeout: Int) throws {
+        let r = try resolve(ref)
+        try stopContainer(r, signal: SIGTERM, timeout: timeout)
+        try startContainer(r.id)
+    }
+
+    public func kill(_ ref: String, signal: Int32) throws {
+        let r = try resolve(ref)
+        guard let s = shimStatus(r.id), s.status == "running", let pid = s.pid,
+              Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
+            throw BerthError.invalidState("container \(r.name) is not running")
+        }
+        if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(signal) {
+            // A user ending the container: the restart policy must not bring it back.
+            try FileIO.writeAtomically(paths(r.id).stopMarker, string: "")
+        }
+        guard Glibc.kill(pid, signal) == 0 else { throw BerthError.errno("kill \(pid)") }
+    }
+
+    /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
+    /// has recorded the exit. A container that is not running is left as it is.
+    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
+        let p = paths(r.id)
+        guard let s = shimStatus(r.id), Self.isAlive(pid: s.shimPid, startTime: s.shimStart),
+              let shimPid = s.shimPid else { return }
+        try FileIO.writeAtomically(p.stopMarker, string: "")
+        // A container waiting in its restart backoff has no process: the marker is enough.
+        let pidfd = berth_pidfd_open(shimPid)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        if s.status == "running", let pid = s.pid {
+            _ = Glibc.kill(pid, signal)
+            if waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: Double(timeout)) { return }
+            if let now = shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
+        }
+        if !waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: 30) {
+            throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
+        }
+    }
+
+    /// Waits for the supervisor process to end (pidfd when available, else polling).
+    func waitForExit(pidfd: Int32, pid: Int32, start: UInt64?, timeout: Double) -> Bool {
+        let deadline = Double(berth_monotonic_ns()) / 1e9 + timeout
+        while true {
+            if !Self.isAlive(pid: pid, startTime: start) { return true }
+            let left = deadline - Double(berth_monotonic_ns()) / 1e9
+            if left <= 0 { return false }
+            if pidfd >= 0 {
+                var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                let rc = poll(&pfd, 1, Int32(min(left * 1000, 1000)))
+                if rc > 0 { return true }
+            } else {
+                usleep(2000)
+            }
+        }
+    }
+
+    /// Removes a container: its cgroups, state, writable layer and logs. A running one needs `force`.
+    /// `autoremove`: called by the supervisor of an `--rm` container; keeps its exit record
+    /// for a minute so a waiting `berth run` can still read the exit code.
+    public func remove(_ ref: String, force: Bool, autoremove: Bool = false) throws {
+        let r = try resolve(ref)
+        try removeContainer(r, force: force, keepExitRecord: autoremove)
+    }
+
+    public func remove(_ ref: String, force: Bool) throws {
+        try remove(ref, force: force, autoremove: false)
+    }
+
+    var exitRecords: String { root + "/exits" }
+
+    func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
+        let p = paths(r.id)
+        let st = state(r.id)
+        if st.isRunning {
+            guard force else {
+                throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
+            }
+            try stopContainer(r, signal: SIGKILL, timeout: 0)
+        }
+        let manager = try cgroupManager(parent: r.cgroupParent)
+        // Processes the init left behind (possible with --network host or a dead supervisor).
+        for pid in manager.pids(id: r.id) { _ = Glibc.kill(pid, SIGKILL) }
+        try manager.remove(id: r.id)
+        if keepExitRecord, let status = FileIO.read(p.status) {
+            try? FileIO.mkdirs(exitRecords)
+            try? FileIO.writeAtomically(exitRecords + "/" + r.id, bytes: status)
+        }
+        pruneExitRecords()
+        try FileLock.with(globalLock) {
+            // Renamed first so a concurrent listing never sees half a container.
+            let trash = root + "/containers/.removing-" + r.id
+            if rename(p.directory, trash) != 0 && errno != ENOENT { throw BerthError.errno("rename", p.directory) }
+            forget(r.id)
+            try FileIO.removeTree(trash)
+        }
+    }
+
+    /// Waits until the container is no longer running and returns its exit code.
+    public func wait(_ ref: String) throws -> Int32 {
+        let r = try resolve(ref)
+        while true {
+            guard let s = shimStatus(r.id) else {
+                if !FileIO.exists(paths(r.id).directory) {
+                    if let text = FileIO.readString(exitRecords + "/" + r.id), let s = ShimStatus.parse(text) {
+                        return s.exitCode ?? -1
+                    }
+                    throw BerthError.noSuchContainer(ref)
+                }
+                usleep(5000); continue
+            }
+            let alive = Self.isAlive(pid: s.shimPid, startTime: s.shimStart)
+            if s.status == "exited" || s.status == "created" || !alive {
+                if s.status == "created" && !alive && s.exitCode == nil {
+                    throw BerthError.invalidState("container \(r.name) has not been started")
+                }
+                return s.exitCode ?? -1
+            }
+            if s.status == "running", let shimPid = s.shimPid {
+                let fd = berth_pidfd_open(shimPid)
+                if fd >= 0 {
+                    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&pfd, 1, 200)
+                    close(fd)
+                    continue
+                }
+            }
+            usleep(10000)
+        }
+    }
+}
+
+extension Engine {
+    /// Exit records of auto-removed containers are only needed by a waiter that is already waiting.
+    func pruneExitRecords() {
+        guard let dir = opendir(exitRecords) else { return }
+        defer { closedir(dir) }
+        let now = time(nil)
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            guard name.count == 64 else { continue }
+            var st = stat()
+            if stat(exitRecords + "/" + name, &st) == 0, now - st.st_mtim.tv_sec > 60 { unlink(exitRecords + "/" + name) }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import CBerthSys
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct EngineOptions: Sendable {
+    /// Holds all state, images and logs (`--root`, `BERTH_ROOT`).
+    public var root: String
+    /// `--cgroup-parent` default for new containers; nil = `<current cgroup>/berth`.
+    public var cgroupParent: String?
+    /// The supervisor binary; nil = `berth-shim` beside the running executable, or `BERTH_SHIM`.
+    public var shimPath: String?
+    /// The CLI, exec'd by a supervisor to remove an `--rm` container; nil = `berth` beside the executable.
+    public var cliPath: String?
+
+    public static let defaultRoot = "/var/lib/berth"
+
+    public init(root: String? = nil, cgroupParent: String? = nil, shimPath: String? = nil, cliPath: String? = nil) {
+        let env = ProcessInfo.processInfo.environment
+        self.root = root ?? env["BERTH_ROOT"] ?? Self.defaultRoot
+        self.cgroupParent = cgroupParent
+        self.shimPath = shimPath ?? env["BERTH_SHIM"]
+        self.cliPath = cliPath ?? env["BERTH_CLI"]
+    }
+}
+
+/// The façade the CLI and the dashboard use. State on disk is the source of truth: every call
+/// reads it, so several `berth` processes and the shims can work on one root at once.
+public final class Engine: ContainerEngine, @unchecked Sendable {
+    public let root: String
+    public let options: EngineOptions
+    public let images: ImageStore
+    let shimPath: String
+    let cliPath: String
+    /// One sampler per cgroup parent: it keeps each container's stats files open between samples.
+    private var samplers: [String: StatsSampler] = [:]
+    private let cacheLock = NSLock()
+    /// container.json never changes after creation; decoding it is the costly part of a listing.
+    private var recordCache: [String: ContainerRecord] = [:]
+    private var managers: [String: any CgroupManager] = [:]
+
+    public init(options: EngineOptions = EngineOptions()) throws {
+        guard options.root.hasPrefix("/") else {
+            throw BerthError.invalidArgument("--root must be an absolute path, not '\(options.root)'")
+        }
+        self.options = options
+        var root = options.root
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+        images = ImageStore(root: root)
+        let dir = Self.executableDirectory()
+        shimPath = options.shimPath ?? dir + "/berth-shim"
+        cliPath = options.cliPath ?? dir + "/berth"
+        try FileIO.mkdirs(root + "/containers", mode: 0o711)
+    }
+
+    static func executableDirectory() -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return "." }
+        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+    }
+
+    func paths(_ id: String) -> ContainerPaths { ContainerPaths(root: root, id: id) }
+    var globalLock: String { root + "/containers.lock" }
+
+    func cgroupManager(parent: String?) throws -> any CgroupManager {
+        let key = parent ?? ""
+        cacheLock.lock()
+        if let m = managers[key] { cacheLock.unlock(); return m }
+        cacheLock.unlock()
+        let m = try Cgroups.manager(parent: parent)
+        cacheLock.lock(); managers[key] = m; cacheLock.unlock()
+        return m
+    }
+
+    func sampler(parent: String?) -> StatsSampler? {
+        let key = parent ?? ""
+        cacheLock.lock()
+        if let s = samplers[key] { cacheLock.unlock(); return s }
+        cacheLock.unlock()
+        guard let manager = try? cgroupManager(parent: parent) else { return nil }
+        let s = StatsSampler(manager: manager)
+        cacheLock.lock(); samplers[key] = s; cacheLock.unlock()
+        return s
+    }
+
+    // MARK: - Records and references
+
+    func containerIDs() -> [String] {
+        guard let dir = opendir(root + "/containers") else { return [] }
+        defer { closedir(dir) }
+        var ids: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.count == 64 { ids.append(name) }
+        }
+        return ids
+    }
+
+    /// nil when the container vanished (removed concurrently) or was never complete.
+    func record(_ id: String) -> ContainerRecord? {
+        cacheLock.lock()
+        if let r = recordCache[id] { cacheLock.unlock(); return r }
+        cacheLock.unlock()
+        guard let data = FileIO.read(paths(id).record),
+              let r = try? JSONDecoder.berth.decode(ContainerRecord.self, from: Data(data)) else { return nil }
+        cacheLock.lock(); recordCache[id] = r; cacheLock.unlock()
+        return r
+    }
+
+    func forget(_ id: String) {
+        cacheLock.lock(); recordCache[id] = nil; cacheLock.unlock()
+    }
+
+    /// Resolves a name, a full id or a unique id prefix.
+    public func resolve(_ ref: String) throws -> ContainerRecord {
+        let ids = containerIDs()
+        if ids.contains(ref), let r = record(ref) { return r }
+        var byPrefix: [ContainerRecord] = []
+        for id in ids {
+            guard let r = record(id) else { continue }
+            if r.name == ref { return r }
+            if id.hasPrefix(ref) { byPrefix.append(r) }
+        }
+        if byPrefix.count == 1 && !ref.isEmpty { return byPrefix[0] }
+        if byPrefix.count > 1 { throw BerthError.ambiguousContainer(ref) }
+        throw BerthError.noSuchContainer(ref)
+    }
+
+    func shimStatus(_ id: String) -> ShimStatus? {
+        FileIO.readString(paths(id).status).flatMap(ShimStatus.parse)
+    }
+
+    /// The supervisor still runs when its PID holds a process with the recorded start time.
+    static func isAlive(pid: Int32?, startTime: UInt64?) -> Bool {
+        guard let pid, pid > 0 else { return false }
+        guard let start = startTime else { return Glibc.kill(pid, 0) == 0 }
+        return ProcStat.startTime(pid: pid) == start
+    }
+
+    func state(_ id: String) -> ContainerState {
+        guard let s = shimStatus(id) else { return ContainerState(status: .created) }
+        return s.containerState(shimAlive: Self.isAlive(pid: s.shimPid, startTime: s.shimStart))
+    }
+
+    func info(_ r: ContainerRecord) -> ContainerInfo {
+        ContainerInfo(id: r.id, name: r.name, image: r.image, command: r.command, created: r.created,
+                      state: state(r.id), limits: r.limits, restartPolicy: r.restartPolicy, labels: r.labels,
+                      hostname: r.hostname, network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
+    }
+
+    // MARK: - ContainerEngine: queries
+
+    public func list(all: Bool) throws -> [ContainerInfo] {
+        var out: [ContainerInfo] = []
+        for id in containerIDs() {
+            guard let r = record(id) else { continue }
+            let i = info(r)
+            if all || i.state.isRunning { out.append(i) }
+        }
+        return out.sorted { $0.created > $1.created }
+    }
+
+    public func inspect(_ ref: String) throws -> ContainerInfo { info(try resolve(ref)) }
+
+    /// The container's OCI spec (config.json).
+    public func spec(_ ref: String) throws -> OCI.Spec {
+        let r = try resolve(ref)
+        guard let data = FileIO.read(paths(r.id).spec) else { throw BerthError.noSuchContainer(ref) }
+        return try JSONDecoder().decode(OCI.Spec.self, from: Data(data))
+    }
+
+    public func sampleStats() -> [ContainerStats] {
+        var targets: [String: [(id: String, pid: Int32)]] = [:]
+        for id in containerIDs() {
+            guard let s = shimStatus(id), s.status == "running", let pid = s.pid,
+                  Self.isAlive(pid: s.shimPid, startTime: s.shimStart), let r = record(id) else { continue }
+            targets[r.cgroupParent ?? "", default: []].append((id, pid))
+        }
+        var out: [ContainerStats] = []
+        for (parent, list) in targets {
+            guard let sampler = sampler(parent: parent.isEmpty ? nil : parent) else { continue }
+            out += sampler.sample(list)
+        }
+        return out
+    }
+
+    public func hostInfo() -> HostInfo { HostProbe.hostInfo() }
+
+    public func logPath(_ ref: String) throws -> String { paths(try resolve(ref).id).log }
+
+    public func tailLogs(_ ref: String, limit: Int) throws -> [LogLine] {
+        let path = try logPath(ref)
+        return LogTail.lastLines(path: path, count: limit).compactMap(CRILog.parse)
+    }
+}
+
+/// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID.
+enum ProcStat {
+    static func startTime(pid: Int32) -> UInt64? {
+        guard let text = FileIO.readString("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state); start time is field 22.
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+}

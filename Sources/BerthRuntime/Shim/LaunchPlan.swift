@@ -1,0 +1,143 @@
+import Foundation
+
+/// Everything `berth-shim` needs to create one container, flattened so the C side parses it
+/// without allocation or policy: NUL-terminated key and value strings, lists as repeated keys,
+/// compound values joined by 0x1F. `berth-shim/plan.c` is the reader; bump `version` on any
+/// incompatible change.
+public struct LaunchPlan: Equatable, Sendable {
+    public static let version = "1"
+
+    public struct Mount: Equatable, Sendable {
+        public var type: String
+        public var source: String
+        /// Absolute path inside the container.
+        public var destination: String
+        /// mount(2) flags.
+        public var flags: UInt
+        public var data: String
+
+        public init(type: String, source: String, destination: String, flags: UInt, data: String) {
+            self.type = type; self.source = source; self.destination = destination; self.flags = flags; self.data = data
+        }
+    }
+
+    public struct Device: Equatable, Sendable {
+        public var path: String
+        public var kind: Character
+        public var major: UInt32
+        public var minor: UInt32
+        public var mode: UInt32
+
+        public init(path: String, kind: Character = "c", major: UInt32, minor: UInt32, mode: UInt32 = 0o666) {
+            self.path = path; self.kind = kind; self.major = major; self.minor = minor; self.mode = mode
+        }
+    }
+
+    public var id: String
+    public var stateDirectory: String
+    public var logPath: String
+    /// Empty directory on which the container's root is assembled (inside its mount namespace).
+    public var rootfs: String
+    /// Namespace names as the runtime spec spells them: pid, mount, uts, ipc, network, cgroup.
+    public var namespaces: [String]
+    public var hostname: String?
+    public var mounts: [Mount]
+    public var devices: [Device]
+    /// (target, link path inside the container)
+    public var symlinks: [(String, String)]
+    public var maskedPaths: [String]
+    public var readonlyPaths: [String]
+    public var args: [String]
+    public var env: [String]
+    public var cwd: String
+    public var uid: UInt32
+    public var gid: UInt32
+    public var additionalGids: [UInt32]
+    /// Capability numbers kept (bounding, permitted, effective, inheritable).
+    public var capabilities: [Int]
+    public var noNewPrivileges: Bool
+    public var cgroupProcsFiles: [String]
+    public var oomCounterFile: String?
+    /// `no`, `always`, `unless-stopped`, `on-failure`.
+    public var restart: String
+    /// Retries for on-failure; nil = unlimited.
+    public var restartMax: Int?
+    /// argv the supervisor execs when the container ends for good (removal for `--rm`).
+    public var onExit: [String]
+
+    public static func == (a: LaunchPlan, b: LaunchPlan) -> Bool { a.encoded() == b.encoded() }
+
+    public init(id: String, stateDirectory: String, logPath: String, rootfs: String, namespaces: [String],
+                hostname: String?, mounts: [Mount], devices: [Device], symlinks: [(String, String)],
+                maskedPaths: [String], readonlyPaths: [String], args: [String], env: [String], cwd: String,
+                uid: UInt32, gid: UInt32, additionalGids: [UInt32], capabilities: [Int], noNewPrivileges: Bool,
+                cgroupProcsFiles: [String], oomCounterFile: String?, restart: String, restartMax: Int?, onExit: [String]) {
+        self.id = id; self.stateDirectory = stateDirectory; self.logPath = logPath; self.rootfs = rootfs
+        self.namespaces = namespaces; self.hostname = hostname; self.mounts = mounts; self.devices = devices
+        self.symlinks = symlinks; self.maskedPaths = maskedPaths; self.readonlyPaths = readonlyPaths
+        self.args = args; self.env = env; self.cwd = cwd; self.uid = uid; self.gid = gid
+        self.additionalGids = additionalGids; self.capabilities = capabilities; self.noNewPrivileges = noNewPrivileges
+        self.cgroupProcsFiles = cgroupProcsFiles; self.oomCounterFile = oomCounterFile; self.restart = restart
+        self.restartMax = restartMax; self.onExit = onExit
+    }
+
+    /// Fails on values the flat format cannot carry (NUL bytes, the separator) and on limits of the shim.
+    public func validate() throws {
+        func check(_ s: String, _ what: String) throws {
+            if s.utf8.contains(0) { throw BerthError.invalidArgument("\(what) contains a NUL byte") }
+        }
+        func checkField(_ s: String, _ what: String) throws {
+            try check(s, what)
+            if s.utf8.contains(0x1F) { throw BerthError.invalidArgument("\(what) contains the control character 0x1F") }
+        }
+        for a in args { try check(a, "an argument") }
+        for e in env { try check(e, "an environment variable") }
+        for m in mounts { try checkField(m.source, "mount source"); try checkField(m.destination, "mount destination"); try checkField(m.data, "mount options") }
+        if args.count > 256 { throw BerthError.invalidArgument("too many arguments (at most 256)") }
+        if env.count > 256 { throw BerthError.invalidArgument("too many environment variables (at most 256)") }
+        if mounts.count > 64 { throw BerthError.invalidArgument("too many mounts (at most 64)") }
+        if additionalGids.count > 64 { throw BerthError.invalidArgument("too many supplementary groups (at most 64)") }
+        if args.isEmpty { throw BerthError.invalidArgument("no command given and the image has none") }
+    }
+
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        func put(_ key: String, _ value: String) {
+            out.append(contentsOf: key.utf8); out.append(0)
+            out.append(contentsOf: value.utf8); out.append(0)
+        }
+        let sep = "\u{1F}"
+        put("berth-plan", Self.version)
+        put("id", id)
+        put("state_dir", stateDirectory)
+        put("log", logPath)
+        put("rootfs", rootfs)
+        for ns in namespaces { put("ns", ns) }
+        if let hostname { put("hostname", hostname) }
+        for m in mounts {
+            put("mount", [m.type, m.source, m.destination, String(m.flags), m.data].joined(separator: sep))
+        }
+        for d in devices {
+            put("device", [d.path, String(d.kind), String(d.major), String(d.minor), String(d.mode, radix: 8)].joined(separator: sep))
+        }
+        for (target, path) in symlinks { put("symlink", target + sep + path) }
+        for p in maskedPaths { put("masked", p) }
+        for p in readonlyPaths { put("readonly", p) }
+        for a in args { put("arg", a) }
+        for e in env { put("env", e) }
+        put("cwd", cwd)
+        put("uid", String(uid))
+        put("gid", String(gid))
+        for g in additionalGids { put("gids", String(g)) }
+        let mask = capabilities.reduce(UInt64(0)) { $0 | (($1 >= 0 && $1 < 64) ? (UInt64(1) << UInt64($1)) : 0) }
+        put("caps", String(mask, radix: 16))
+        put("no_new_privs", noNewPrivileges ? "1" : "0")
+        for f in cgroupProcsFiles { put("cgroup_procs", f) }
+        if let oomCounterFile { put("oom_file", oomCounterFile) }
+        put("restart", restart)
+        if let restartMax { put("restart_max", String(restartMax)) }
+        for a in onExit { put("on_exit", a) }
+        return out
+    }
+}

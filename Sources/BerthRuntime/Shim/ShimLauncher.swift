@@ -1,0 +1,71 @@
+import CBerthSys
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts `berth-shim` for a launch plan and waits for its one-line report ("ok PID" or
+/// "err CODE MESSAGE"). Swift never forks: the shim does all of that in C.
+struct ShimLauncher: Sendable {
+    let shimPath: String
+
+    /// Writes the plan to `planPath`, spawns the shim and returns the container's host PID.
+    func launch(_ plan: LaunchPlan, planPath: String) throws -> Int32 {
+        try plan.validate()
+        try FileIO.writeAtomically(planPath, bytes: plan.encoded())
+
+        var fds: [Int32] = [0, 0]
+        guard berth_pipe_cloexec(&fds) == 0 else { throw BerthError.errno("pipe") }
+        let readEnd = fds[0], writeEnd = fds[1]
+        defer { close(readEnd) }
+
+        var pid: pid_t = 0
+        let argv = [shimPath, planPath]
+        let rc = withCStringArray(argv) { cargv in
+            withCStringArray(["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]) { cenv in
+                berth_spawn_with_report_fd(&pid, shimPath, cargv, cenv, writeEnd)
+            }
+        }
+        close(writeEnd)
+        if rc != 0 { throw BerthError.system(operation: "spawn", path: shimPath, errno: rc) }
+
+        var report = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 512)
+        while true {
+            let n = read(readEnd, &buf, buf.count)
+            if n > 0 { report.append(contentsOf: buf[0..<n]); if report.contains(0x0A) { break }; continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        // The shim's first process exits right after forking the supervisor; reap it.
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+
+        let line = String(decoding: report, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try Self.parseReport(line)
+    }
+
+    static func parseReport(_ line: String) throws -> Int32 {
+        if line.hasPrefix("ok "), let pid = Int32(line.dropFirst(3)) { return pid }
+        if line.hasPrefix("err ") {
+            let rest = line.dropFirst(4)
+            let parts = rest.split(separator: " ", maxSplits: 1)
+            let code = Int32(parts.first ?? "") ?? 125
+            let message = parts.count > 1 ? String(parts[1]) : "unknown error"
+            switch code {
+            case 127: throw BerthError.commandNotFound(message.replacingOccurrences(of: "exec ", with: "").components(separatedBy: ":").first ?? message)
+            case 126: throw BerthError.commandNotExecutable(message.replacingOccurrences(of: "exec ", with: ""))
+            default: throw BerthError.startFailed(message)
+            }
+        }
+        throw BerthError.startFailed(line.isEmpty ? "the supervisor exited without a report" : "unexpected report '\(line)'")
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings.
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    ptrs.append(nil)
+    defer { for p in ptrs { free(p) } }
+    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

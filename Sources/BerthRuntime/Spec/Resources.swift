@@ -1,0 +1,54 @@
+extension OCI {
+    /// The runtime-spec `linux.resources` object, limited to the controllers Berth drives.
+    public struct Resources: Codable, Sendable, Equatable {
+        public var memory: MemoryResources?
+        public var cpu: CPUResources?
+        public var pids: PidsResources?
+
+        public init(memory: MemoryResources? = nil, cpu: CPUResources? = nil, pids: PidsResources? = nil) {
+            self.memory = memory
+            self.cpu = cpu
+            self.pids = pids
+        }
+    }
+
+    /// Bytes; `swap` is memory plus swap as in cgroup v1's `memsw`, and -1 means unlimited.
+    public struct MemoryResources: Codable, Sendable, Equatable {
+        public var limit: Int64?
+        public var reservation: Int64?
+        public var swap: Int64?
+
+        public init(limit: Int64? = nil, reservation: Int64? = nil, swap: Int64? = nil) {
+            self.limit = limit
+            self.reservation = reservation
+            self.swap = swap
+        }
+    }
+
+    /// CFS settings in microseconds; `cpus`/`mems` are cpuset lists such as "0-1".
+    public struct CPUResources: Codable, Sendable, Equatable {
+        public var shares: UInt64?
+        public var quota: Int64?
+        public var period: UInt64?
+        public var cpus: String?
+        public var mems: String?
+
+        public init(shares: UInt64? = nil, quota: Int64? = nil, period: UInt64? = nil, cpus: String? = nil,
+                    mems: String? = nil) {
+            self.shares = shares
+            self.quota = quota
+            self.period = period
+            self.cpus = cpus
+            self.mems = mems
+        }
+    }
+
+    /// Maximum number of tasks; zero or negative means unlimited, as in the runtime-spec.
+    public struct PidsResources: Codable, Sendable, Equatable {
+        public var limit: Int64
+
+        public init(limit: Int64) {
+            self.limit = limit
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small file helpers over raw syscalls: cheaper than Foundation on hot paths, and explicit about errors.
+enum FileIO {
+    /// Writes to `path.tmp` then renames over `path`, so readers see the old or the new file.
+    static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw BerthError.errno("create", tmp) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; let e = errno; close(fd); unlink(tmp); throw BerthError.errno("write", tmp, e) }
+            off += n
+        }
+        close(fd)
+        guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw BerthError.errno("rename", path, e) }
+    }
+
+    static func writeAtomically(_ path: String, string: String) throws {
+        try writeAtomically(path, bytes: Array(string.utf8))
+    }
+
+    /// The whole file, or nil when it does not exist (or vanished).
+    static func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = Glibc.read(fd, &buf, buf.count)
+            if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        return out
+    }
+
+    static func readString(_ path: String) -> String? {
+        read(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func mkdirs(_ path: String, mode: mode_t = 0o755) throws {
+        var current = ""
+        for comp in path.split(separator: "/", omittingEmptySubsequences: true) {
+            current += "/" + comp
+            if mkdir(current, mode) != 0 && errno != EEXIST { throw BerthError.errno("mkdir", current) }
+        }
+    }
+
+    /// Removes a tree without following symlinks; missing is fine.
+    static func removeTree(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return }
+            throw BerthError.errno("stat", path)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            if let dir = opendir(path) {
+                var names: [String] = []
+                while let ent = readdir(dir) {
+                    let name = withUnsafePointer(to: ent.pointee.d_name) {
+                        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                    }
+                    if name != "." && name != ".." { names.append(name) }
+                }
+                closedir(dir)
+                for n in names { try removeTree(path + "/" + n) }
+            }
+            if rmdir(path) != 0 && errno != ENOENT { throw BerthError.errno("rmdir", path) }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw BerthError.errno("unlink", path)
+        }
+    }
+}
+
+/// An exclusive advisory lock held for the lifetime of the value's scope (flock on a lock file).
+final class FileLock {
+    private let fd: Int32
+
+    init(_ path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BerthError.errno("open lock", path) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let e = errno; close(fd); throw BerthError.errno("lock", path, e)
+        }
+    }
+
+    deinit { close(fd) }
+
+    static func with<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let lock = try FileLock(path)
+        defer { withExtendedLifetime(lock) {} }
+        return try body()
+    }
+}

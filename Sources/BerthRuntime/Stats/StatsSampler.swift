@@ -1,0 +1,142 @@
+import Foundation
+import Glibc
+
+/// Samples every container's cgroup counters and network bytes in one pass; the dashboard's hot path.
+/// Each container's files stay open between samples and are re-read with pread into one shared buffer,
+/// and memory.stat (the costliest file) is read only every `memoryStatInterval` samples.
+/// Thread-safe: one sample runs at a time.
+public final class StatsSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private let statsFiles: @Sendable (String) -> CgroupStatsFiles
+    private let memoryStatInterval: Int
+    private var open: [String: StatFileSet] = [:]
+    private var generation = 0
+    private let buffer: UnsafeMutableRawBufferPointer
+
+    /// `memoryStatInterval`: read memory.stat on the first sample and then every Nth.
+    public init(manager: any CgroupManager, memoryStatInterval: Int = 5) {
+        statsFiles = { manager.statsFiles(id: $0) }
+        self.memoryStatInterval = max(1, memoryStatInterval)
+        // Large enough for a v1 memory.stat or the net/dev of a namespace with a few hundred interfaces.
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    }
+
+    deinit {
+        for set in open.values { set.closeAll() }
+        buffer.deallocate()
+    }
+
+    /// How many containers currently have files held open.
+    public var openContainerCount: Int {
+        lock.withLock { open.count }
+    }
+
+    /// One sample of each listed container (`pid` = its init's host PID, for network counters; 0 = none).
+    /// Containers whose cgroup is gone are left out; files of containers no longer listed are closed.
+    public func sample(_ containers: [(id: String, pid: Int32)]) -> [ContainerStats] {
+        lock.lock()
+        defer { lock.unlock() }
+        generation &+= 1
+        var result: [ContainerStats] = []
+        result.reserveCapacity(containers.count)
+        for (id, pid) in containers {
+            if let stats = sampleOne(id: id, pid: pid) { result.append(stats) }
+        }
+        if open.count > result.count {
+            for (id, set) in open where set.generation != generation {
+                set.closeAll()
+                open[id] = nil
+            }
+        }
+        return result
+    }
+
+    /// Closes every held file; the next sample reopens what it needs.
+    public func closeAll() {
+        lock.withLock {
+            for set in open.values { set.closeAll() }
+            open.removeAll()
+        }
+    }
+
+    private func sampleOne(id: String, pid: Int32) -> ContainerStats? {
+        var set: StatFileSet
+        if let existing = open[id] {
+            set = existing
+        } else if let fresh = StatFileSet.open(statsFiles(id), pid: pid) {
+            set = fresh
+        } else {
+            return nil
+        }
+        if set.netPid != pid { set.openNetDev(pid: pid) }
+        set.generation = generation
+        guard let stats = read(&set, id: id) else {
+            // The cgroup went away under us (files of a removed cgroup fail with ENODEV); reopen next time.
+            set.closeAll()
+            open[id] = nil
+            return nil
+        }
+        open[id] = set
+        return stats
+    }
+
+    private func read(_ set: inout StatFileSet, id: String) -> ContainerStats? {
+        var stats = ContainerStats(id: id, timestamp: Self.monotonicNanos())
+        var failed = false
+        // Reads one file into the shared buffer; a failure of any cgroup file means the cgroup is gone.
+        func with(_ fd: Int32, _ body: (UnsafeRawBufferPointer) -> Void) {
+            guard fd >= 0, !failed else { return }
+            let n = pread(fd, buffer.baseAddress, buffer.count, 0)
+            if n < 0 { failed = true; return }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+
+        let isV1 = set.version == .v1
+        with(set.cpuUsage) { stats.cpuUsageNanos = StatText.firstUInt($0) ?? 0 }
+        with(set.cpuStat) {
+            let cpu = CPUStat.parse(bytes: $0)
+            if !isV1 { stats.cpuUsageNanos = cpu.usageNanos ?? 0 }
+            stats.cpuThrottledNanos = cpu.throttledNanos
+            stats.cpuThrottledPeriods = cpu.throttledPeriods
+        }
+        var usage: UInt64 = 0
+        with(set.memoryUsage) { usage = StatText.firstUInt($0) ?? 0 }
+        with(set.memoryLimit) { stats.memoryLimit = CgroupValue.parseLimit(bytes: $0) }
+        if set.samples % memoryStatInterval == 0 {
+            with(set.memoryStat) { set.lastMemoryStat = MemoryStat.parse(bytes: $0) }
+        }
+        set.samples &+= 1
+        stats.memoryUsage = MemoryStat.used(usage: usage, inactiveFile: set.lastMemoryStat.inactiveFile)
+        stats.memoryCache = set.lastMemoryStat.cache
+        with(set.pidsCurrent) { stats.pids = StatText.firstUInt($0) ?? 0 }
+        with(set.pidsMax) { stats.pidsLimit = CgroupValue.parseLimit(bytes: $0) }
+        with(set.blockIO) {
+            let io = isV1 ? BlockIO.parseBlkio(bytes: $0) : BlockIO.parseIOStat(bytes: $0)
+            stats.blockRead = io.readBytes
+            stats.blockWrite = io.writeBytes
+        }
+        with(set.oomCounter) { stats.oomKills = OOMKillCount.parse(bytes: $0) }
+        if failed { return nil }
+
+        if set.netDev >= 0 {
+            let n = pread(set.netDev, buffer.baseAddress, buffer.count, 0)
+            if n >= 0 {
+                let net = NetDevTotals.parse(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                stats.netRx = net.rxBytes
+                stats.netTx = net.txBytes
+            } else {
+                // The init process exited; its namespace may be gone. Try again on the next sample.
+                Glibc.close(set.netDev)
+                set.netDev = -1
+                set.netPid = -1
+            }
+        }
+        return stats
+    }
+
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

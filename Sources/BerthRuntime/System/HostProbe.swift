@@ -1,0 +1,32 @@
+import Glibc
+
+/// The host facts the dashboard's header shows. Hostname, kernel and cgroup version are read once per
+/// process; memory and CPU ticks on every call (the dashboard calls this every tick).
+public enum HostProbe {
+    private struct Fixed: Sendable {
+        var hostname: String
+        var kernel: String
+        var cgroupVersion: String
+    }
+
+    private static let fixed: Fixed = {
+        var names = utsname()
+        uname(&names)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+        }
+        return Fixed(hostname: field(names.nodename), kernel: field(names.release),
+                     cgroupVersion: Cgroups.detectVersion()?.rawValue ?? "none")
+    }()
+
+    public static func hostInfo() -> HostInfo {
+        let memory = KernelFile.readIfPresent("/proc/meminfo").flatMap(MemInfo.parse)
+        let cpu = KernelFile.readIfPresent("/proc/stat").flatMap(ProcStatCPU.parse)
+        return HostInfo(hostname: fixed.hostname, kernel: fixed.kernel, cgroupVersion: fixed.cgroupVersion,
+                        cpuCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
+                        memoryTotal: memory?.total ?? 0, memoryAvailable: memory?.available ?? 0,
+                        cpuBusyTicks: cpu?.busyTicks ?? 0, cpuTotalTicks: cpu?.totalTicks ?? 0)
+    }
+}

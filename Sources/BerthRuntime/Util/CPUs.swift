@@ -1,0 +1,41 @@
+/// docker's `--cpus`: a number of CPUs turned into a CFS quota over a fixed period.
+public enum CPUs {
+    /// docker's period; the kernel's default too, so v1 and v2 hosts behave alike.
+    public static let period: UInt64 = 100_000
+    /// The kernel rejects a quota below 1 ms (EINVAL), which is 0.01 CPU at this period.
+    public static let minimum = 0.01
+    /// The kernel's cap on the quota/period ratio leaves room for far more, but no host Berth targets has more.
+    public static let maximum = 1024.0
+
+    public struct Quota: Equatable, Sendable {
+        /// Microseconds of CPU time per `period`.
+        public var quota: Int64
+        public var period: UInt64
+
+        public init(quota: Int64, period: UInt64) {
+            self.quota = quota
+            self.period = period
+        }
+
+        /// The inverse, for display and for `ResourceLimits.cpus`.
+        public var cpus: Double { Double(quota) / Double(period) }
+    }
+
+    /// Parses "0.5", "1.25", "2". Rejects NaN, infinities, exponents, negatives and zero.
+    public static func parse(_ text: String) throws(BerthError) -> Quota {
+        // Double("nan") and Double("1e3") succeed; the flag takes plain decimals only.
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCIIDigit || $0 == "." }),
+              let value = Double(text), value.isFinite else {
+            throw .invalidArgument("invalid --cpus value '\(text)': expected a number such as 0.5 or 2")
+        }
+        return try quota(for: value)
+    }
+
+    /// Validates a value that arrived as a number (compose's `cpus: 0.5`).
+    public static func quota(for cpus: Double) throws(BerthError) -> Quota {
+        guard cpus.isFinite, cpus >= minimum, cpus <= maximum else {
+            throw .invalidArgument("invalid --cpus value \(cpus): must be between 0.01 and 1024")
+        }
+        return Quota(quota: Int64((cpus * Double(period)).rounded()), period: period)
+    }
+}

@@ -1,0 +1,70 @@
+#include "CBerthSys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    /* dup2 onto itself would keep close-on-exec set: move the descriptor off 3 first. */
+    int fd = report_fd == 3 ? fcntl(report_fd, F_DUPFD_CLOEXEC, 10) : report_fd;
+    int rc = fd < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, fd, 3);
+    if (rc == 0)
+        rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
+    if (fd != report_fd && fd >= 0)
+        close(fd);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+int berth_pidfd_open(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+uint64_t berth_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+unsigned long berth_ms_bind(void) { return MS_BIND; }
+
+int berth_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int berth_getrandom(void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom((char *)buf + got, len - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len)
+{
+    return copy_file_range(in_fd, NULL, out_fd, NULL, len, 0);
+}

@@ -1,0 +1,32 @@
+/* Thin wrappers over Linux calls and constants that Swift cannot import on its own
+ * (they need _GNU_SOURCE or are macros). No policy lives here. */
+#ifndef BERTH_CBERTHSYS_H
+#define BERTH_CBERTHSYS_H
+
+#include <spawn.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* posix_spawn with a new session (POSIX_SPAWN_SETSID) and `report_fd` of the caller as fd 3
+ * in the child. Returns 0 or an errno value. */
+int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd);
+
+/* pidfd_open(2); -1 with errno when unsupported. */
+int berth_pidfd_open(pid_t pid);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t berth_monotonic_ns(void);
+
+/* pipe2(O_CLOEXEC); 0 or -1 with errno. */
+int berth_pipe_cloexec(int fds[2]);
+
+/* getrandom(2) until `len` bytes are filled; 0 or -1. */
+int berth_getrandom(void *buf, size_t len);
+
+/* copy_file_range(2) between the descriptors' current offsets. */
+ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len);
+
+/* Mount flags Swift cannot see. */
+unsigned long berth_ms_bind(void);
+
+#endif

@@ -1,0 +1,276 @@
+/* The container's init between clone and execve: namespaces, mounts, pivot_root, identity,
+ * capabilities, exec. Runs in a child of the single-threaded supervisor. Every host-affecting
+ * call is gated on the namespace that makes it private. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void fail(int err_fd, int code, int err, const char *what, const char *detail)
+{
+    struct launch_error e;
+    memset(&e, 0, sizeof e);
+    set_error(&e, code, err, what, detail);
+    write_all(err_fd, &e, sizeof e);
+    _exit(code);
+}
+
+/* rootfs + dest, for paths inside the container before pivot_root. */
+static const char *in_root(const struct plan *p, const char *dest, char *buf, size_t cap)
+{
+    size_t a = strlen(p->rootfs), b = strlen(dest);
+    if (a + b + 2 > cap)
+        return NULL;
+    memcpy(buf, p->rootfs, a);
+    if (dest[0] != '/')
+        buf[a++] = '/';
+    memcpy(buf + a, dest, b + 1);
+    return buf;
+}
+
+/* A bind mount of a file needs a file to mount over; everything else needs a directory. */
+static int make_target(const char *target, int is_file)
+{
+    if (!is_file)
+        return mkdir_p(target, 0755);
+    char parent[4096];
+    strncpy(parent, target, sizeof parent - 1);
+    parent[sizeof parent - 1] = 0;
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = 0;
+        if (mkdir_p(parent, 0755) < 0)
+            return -1;
+    }
+    int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EISDIR)
+        return -1;
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+static void do_mounts(const struct plan *p, int err_fd)
+{
+    char target[4096];
+    /* Nothing we mount may propagate back to the host's mount table. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        fail(err_fd, 125, errno, "make / private", NULL);
+    for (int i = 0; i < p->nmounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        if (!in_root(p, m->dest, target, sizeof target))
+            fail(err_fd, 125, ENAMETOOLONG, "mount", m->dest);
+        int is_bind = (m->flags & MS_BIND) != 0;
+        int is_file = 0;
+        if (is_bind) {
+            struct stat st;
+            if (stat(m->source, &st) < 0)
+                fail(err_fd, 125, errno, "bind source", m->source);
+            is_file = !S_ISDIR(st.st_mode);
+        }
+        if (make_target(target, is_file) < 0)
+            fail(err_fd, 125, errno, "create mount point", m->dest);
+        unsigned long flags = m->flags;
+        if (mount(m->source, target, m->type, is_bind ? (flags & (MS_BIND | MS_REC)) : flags,
+                  *m->data ? m->data : NULL) < 0)
+            fail(err_fd, 125, errno, "mount", m->dest);
+        /* A bind mount ignores other flags until it is remounted. */
+        unsigned long rest = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (is_bind && rest && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
+            fail(err_fd, 125, errno, "remount", m->dest);
+    }
+    for (int i = 0; i < p->ndevs; i++) {
+        const struct plan_device *d = &p->devs[i];
+        if (!in_root(p, d->path, target, sizeof target))
+            fail(err_fd, 125, ENAMETOOLONG, "device", d->path);
+        mode_t type = d->kind == 'b' ? S_IFBLK : S_IFCHR;
+        unlink(target);
+        if (mknod(target, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+            fail(err_fd, 125, errno, "mknod", d->path);
+        chmod(target, d->mode & 07777); /* mknod applies the umask */
+    }
+    for (int i = 0; i < p->nlinks; i++) {
+        if (!in_root(p, p->links[i].path, target, sizeof target))
+            fail(err_fd, 125, ENAMETOOLONG, "symlink", p->links[i].path);
+        unlink(target);
+        if (symlink(p->links[i].target, target) < 0)
+            fail(err_fd, 125, errno, "symlink", p->links[i].path);
+    }
+    /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new. */
+    if (chdir(p->rootfs) < 0)
+        fail(err_fd, 125, errno, "chdir", p->rootfs);
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        fail(err_fd, 125, errno, "pivot_root", p->rootfs);
+    if (umount2(".", MNT_DETACH) < 0)
+        fail(err_fd, 125, errno, "detach the old root", NULL);
+    if (chdir("/") < 0)
+        fail(err_fd, 125, errno, "chdir", "/");
+
+    for (int i = 0; i < p->nmasked; i++) {
+        struct stat st;
+        if (stat(p->masked[i], &st) < 0)
+            continue;
+        int rc = S_ISDIR(st.st_mode)
+            ? mount("tmpfs", p->masked[i], "tmpfs", MS_RDONLY, "size=0")
+            : mount("/dev/null", p->masked[i], NULL, MS_BIND, NULL);
+        if (rc < 0)
+            fail(err_fd, 125, errno, "mask", p->masked[i]);
+    }
+    for (int i = 0; i < p->nro; i++) {
+        if (mount(p->ro[i], p->ro[i], NULL, MS_BIND | MS_REC, NULL) < 0) {
+            if (errno == ENOENT)
+                continue;
+            fail(err_fd, 125, errno, "bind read-only path", p->ro[i]);
+        }
+        if (mount(NULL, p->ro[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            fail(err_fd, 125, errno, "remount read-only", p->ro[i]);
+    }
+}
+
+static void loopback_up(int err_fd)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        fail(err_fd, 125, errno, "socket for loopback", NULL);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+        fail(err_fd, 125, errno, "get loopback flags", NULL);
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+        fail(err_fd, 125, errno, "bring loopback up", NULL);
+    close(s);
+}
+
+static void drop_capabilities(const struct plan *p, int err_fd)
+{
+    for (int cap = 0; cap <= 63; cap++) {
+        if (p->caps & (1ULL << cap))
+            continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            fail(err_fd, 125, errno, "drop capability from the bounding set", NULL);
+    }
+}
+
+static void set_identity(const struct plan *p, int err_fd)
+{
+    if (setgroups((size_t)p->ngids, p->gids) < 0)
+        fail(err_fd, 125, errno, "setgroups", NULL);
+    if (setresgid(p->gid, p->gid, p->gid) < 0)
+        fail(err_fd, 125, errno, "setgid", NULL);
+    if (setresuid(p->uid, p->uid, p->uid) < 0)
+        fail(err_fd, 125, errno, "setuid", NULL);
+    /* setuid to non-root already cleared the permitted set; for root, narrow it to the plan's. */
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (p->uid == 0) {
+        uint32_t lo = (uint32_t)p->caps, hi = (uint32_t)(p->caps >> 32);
+        data[0].effective = data[0].permitted = data[0].inheritable = lo;
+        data[1].effective = data[1].permitted = data[1].inheritable = hi;
+    }
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        fail(err_fd, 125, errno, "capset", NULL);
+}
+
+static const char *env_path(const struct plan *p)
+{
+    for (int i = 0; i < p->nenv; i++)
+        if (!strncmp(p->env[i], "PATH=", 5))
+            return p->env[i] + 5;
+    return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+/* execvpe without its shell fallback, reporting docker's 126/127 codes. */
+static void exec_command(const struct plan *p, int err_fd)
+{
+    const char *cmd = p->args[0];
+    char *const *argv = (char *const *)p->args;
+    char *const *envp = (char *const *)p->env;
+    if (strchr(cmd, '/')) {
+        execve(cmd, argv, envp);
+        fail(err_fd, errno == ENOENT ? 127 : 126, errno, "exec", cmd);
+    }
+    const char *path = env_path(p);
+    char full[4096];
+    int saw_eacces = 0;
+    while (*path) {
+        const char *colon = strchr(path, ':');
+        size_t dl = colon ? (size_t)(colon - path) : strlen(path);
+        size_t cl = strlen(cmd);
+        if (dl + cl + 2 < sizeof full) {
+            memcpy(full, path, dl);
+            full[dl] = '/';
+            memcpy(full + dl + 1, cmd, cl + 1);
+            execve(full, argv, envp);
+            if (errno == EACCES)
+                saw_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                fail(err_fd, 126, errno, "exec", full);
+        }
+        path += dl;
+        if (*path == ':')
+            path++;
+    }
+    if (saw_eacces)
+        fail(err_fd, 126, EACCES, "exec", cmd);
+    fail(err_fd, 127, ENOENT, "exec", cmd);
+}
+
+void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd)
+{
+    /* Wait until the supervisor has put us into our cgroups: the cgroup namespace must be rooted there. */
+    char go;
+    ssize_t n;
+    do {
+        n = read(sync_fd, &go, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(125);
+    close(sync_fd);
+
+    if (p->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+        fail(err_fd, 125, errno, "unshare cgroup namespace", NULL);
+    setsid();
+    if (dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(errs_fd, 2) < 0)
+        fail(err_fd, 125, errno, "set up stdio", NULL);
+
+    if (p->ns_flags & CLONE_NEWNS)
+        do_mounts(p, err_fd);
+    else
+        fail(err_fd, 125, EINVAL, "refusing to set up a container without a mount namespace", NULL);
+    if ((p->ns_flags & CLONE_NEWUTS) && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+        fail(err_fd, 125, errno, "sethostname", p->hostname);
+    if (p->ns_flags & CLONE_NEWNET)
+        loopback_up(err_fd);
+    if (mkdir_p(p->cwd, 0755) < 0 || chdir(p->cwd) < 0)
+        fail(err_fd, 125, errno, "chdir to the working directory", p->cwd);
+
+    drop_capabilities(p, err_fd);
+    set_identity(p, err_fd);
+    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        fail(err_fd, 125, errno, "set no_new_privs", NULL);
+
+    /* No descriptor of the supervisor or the library may leak into the container. */
+    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    exec_command(p, err_fd);
+}

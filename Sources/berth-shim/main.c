@@ -1,0 +1,58 @@
+/* berth-shim PLAN_FILE
+ * Started by the Swift library with posix_spawn and a report pipe on fd 3. Forks once so the
+ * library can reap us at once, and the grandchild, in its own session, supervises the container
+ * for its whole life. The report pipe receives "ok PID\n" or "err CODE MESSAGE\n". */
+#include "shim.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+int supervisor_main(const struct plan *p, int report_fd);
+
+static void report_and_exit(int fd, const char *msg)
+{
+    write_all(fd, "err 125 ", 8);
+    write_all(fd, msg, strlen(msg));
+    write_all(fd, "\n", 1);
+    _exit(125);
+}
+
+int main(int argc, char **argv)
+{
+    const int report_fd = 3;
+    if (argc != 2) {
+        static const char usage[] = "usage: berth-shim PLAN_FILE (started by berth, not by hand)\n";
+        write_all(2, usage, sizeof usage - 1);
+        return 2;
+    }
+    fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+    static struct plan plan;
+    char *err = NULL;
+    if (plan_load(argv[1], &plan, &err) < 0)
+        report_and_exit(report_fd, err);
+
+    pid_t pid = fork();
+    if (pid < 0)
+        report_and_exit(report_fd, "fork of the supervisor failed");
+    if (pid > 0)
+        _exit(0);
+
+    setsid();
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    prctl(PR_SET_NAME, "berth-shim", 0, 0, 0);
+    /* Hold no terminal or pipe of the caller: closing the CLI must not touch the container. */
+    int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+        dup2(null_fd, 0);
+        dup2(null_fd, 1);
+        dup2(null_fd, 2);
+        if (null_fd > 2)
+            close(null_fd);
+    }
+    if (chdir("/") < 0) {
+        /* nothing useful to do; the plan uses absolute paths */
+    }
+    return supervisor_main(&plan, report_fd);
+}

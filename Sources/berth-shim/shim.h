@@ -1,0 +1,77 @@
+/* berth-shim: the code between fork and exec, and the per-container supervisor.
+ * Single-threaded. The Swift library never forks; it writes a launch plan and spawns this program. */
+#ifndef BERTH_SHIM_H
+#define BERTH_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PLAN_MAGIC "berth-plan"
+#define PLAN_VERSION "1"
+#define MAX_LIST 256
+
+/* One mount(2) call, destination relative to the container's root. */
+struct plan_mount {
+    const char *type, *source, *dest, *data;
+    unsigned long flags;
+};
+
+struct plan_device {
+    const char *path;
+    char kind; /* 'c' or 'b' */
+    unsigned major, minor, mode;
+};
+
+struct plan_link {
+    const char *target, *path;
+};
+
+/* The launch plan, parsed in place from the plan file (strings point into its buffer). */
+struct plan {
+    const char *id, *state_dir, *log_path, *rootfs, *hostname, *cwd, *oom_file, *exec_pid_file;
+    int ns_flags;            /* CLONE_NEW* flags, cgroup excluded */
+    int new_cgroupns;
+    int no_new_privs;
+    uid_t uid;
+    gid_t gid;
+    int ngids;
+    gid_t gids[64];
+    uint64_t caps;           /* bounding = effective = permitted = inheritable for root */
+    const char *restart;     /* no | always | on-failure | unless-stopped */
+    long restart_max;        /* on-failure:N; -1 = unlimited */
+    int nargs, nenv, nmounts, ndevs, nlinks, nmasked, nro, nprocs, nonexit;
+    const char *args[MAX_LIST + 1];
+    const char *env[MAX_LIST + 1];
+    struct plan_mount mounts[64];
+    struct plan_device devs[32];
+    struct plan_link links[32];
+    const char *masked[32];
+    const char *ro[32];
+    const char *procs[16];       /* cgroup.procs files to join */
+    const char *onexit[16 + 1];  /* argv exec'd when the supervisor ends (e.g. removal for --rm) */
+};
+
+/* plan.c */
+int plan_load(const char *path, struct plan *p, char **err);
+
+/* container.c: runs in the cloned child; returns only on failure, after filling code/errno/msg. */
+struct launch_error {
+    int32_t exit_code; /* 125 setup, 126 not executable, 127 not found */
+    int32_t err;
+    char msg[240];
+};
+void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd);
+
+/* util.c */
+int write_all(int fd, const void *buf, size_t len);
+int mkdir_p(const char *path, mode_t mode);
+int write_file(const char *path, const char *data, size_t len);
+int64_t now_realtime_ns(void);
+size_t format_rfc3339_ns(int64_t ns, char *out, size_t cap);
+size_t fmt_i64(char *out, int64_t v);
+long long read_oom_kill(const char *path);
+unsigned long long proc_start_time(pid_t pid);
+void set_error(struct launch_error *e, int code, int err, const char *what, const char *detail);
+
+#endif

@@ -1,0 +1,436 @@
+/* The per-container supervisor: clones the container, pumps its output into the CRI log,
+ * records each exit in the state directory and applies the restart policy. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LINE_MAX_BYTES 16384
+
+struct stream {
+    int fd;
+    const char *name;
+    size_t len;
+    char buf[LINE_MAX_BYTES];
+};
+
+struct run_state {
+    const char *status;
+    pid_t pid;
+    int exit_code, signal, oom_killed, has_exit;
+    int64_t started_at, finished_at;
+    long restarts;
+    char error[256];
+};
+
+static int log_fd = -1;
+
+/* One CRI record per write(2), so a reader never sees half a record. */
+static void log_record(const char *stream, char tag, const char *text, size_t len)
+{
+    char head[64];
+    size_t h = format_rfc3339_ns(now_realtime_ns(), head, sizeof head);
+    head[h++] = ' ';
+    size_t sl = strlen(stream);
+    memcpy(head + h, stream, sl);
+    h += sl;
+    head[h++] = ' ';
+    head[h++] = tag;
+    head[h++] = ' ';
+    char out[LINE_MAX_BYTES + 80];
+    memcpy(out, head, h);
+    memcpy(out + h, text, len);
+    out[h + len] = '\n';
+    write_all(log_fd, out, h + len + 1);
+}
+
+/* Reads what is available; returns 0 at EOF. Complete lines become F records; a line longer
+ * than the buffer is cut into P records, as the CRI format allows. */
+static int pump(struct stream *s)
+{
+    ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN ? 1 : 0;
+    if (n == 0) {
+        if (s->len)
+            log_record(s->name, 'F', s->buf, s->len);
+        s->len = 0;
+        return 0;
+    }
+    s->len += (size_t)n;
+    size_t start = 0;
+    for (size_t i = 0; i < s->len; i++) {
+        if (s->buf[i] == '\n') {
+            log_record(s->name, 'F', s->buf + start, i - start);
+            start = i + 1;
+        }
+    }
+    if (start == 0 && s->len == sizeof s->buf) {
+        log_record(s->name, 'P', s->buf, s->len);
+        s->len = 0;
+    } else if (start > 0) {
+        memmove(s->buf, s->buf + start, s->len - start);
+        s->len -= start;
+    }
+    return 1;
+}
+
+static void append(char *buf, size_t *n, size_t cap, const char *key, const char *val)
+{
+    size_t kl = strlen(key), vl = strlen(val);
+    if (*n + kl + vl + 3 >= cap)
+        return;
+    memcpy(buf + *n, key, kl); *n += kl;
+    buf[(*n)++] = '=';
+    memcpy(buf + *n, val, vl); *n += vl;
+    buf[(*n)++] = '\n';
+}
+
+static void append_num(char *buf, size_t *n, size_t cap, const char *key, int64_t v)
+{
+    char num[24];
+    fmt_i64(num, v);
+    append(buf, n, cap, key, num);
+}
+
+/* status: key=value lines, replaced atomically; parsed by State/ShimStatus.swift. */
+static void write_status(const struct plan *p, const struct run_state *r)
+{
+    char buf[1024], path[4096];
+    size_t n = 0;
+    append(buf, &n, sizeof buf, "status", r->status);
+    append_num(buf, &n, sizeof buf, "shim_pid", getpid());
+    append_num(buf, &n, sizeof buf, "shim_start", (int64_t)proc_start_time(getpid()));
+    if (r->pid > 0)
+        append_num(buf, &n, sizeof buf, "pid", r->pid);
+    if (r->has_exit) {
+        append_num(buf, &n, sizeof buf, "exit_code", r->exit_code);
+        if (r->signal)
+            append_num(buf, &n, sizeof buf, "signal", r->signal);
+        append_num(buf, &n, sizeof buf, "oom_killed", r->oom_killed);
+    }
+    if (r->started_at)
+        append_num(buf, &n, sizeof buf, "started_at", r->started_at);
+    if (r->finished_at)
+        append_num(buf, &n, sizeof buf, "finished_at", r->finished_at);
+    append_num(buf, &n, sizeof buf, "restart_count", r->restarts);
+    if (r->error[0])
+        append(buf, &n, sizeof buf, "error", r->error);
+    size_t sl = strlen(p->state_dir);
+    if (sl + 8 >= sizeof path)
+        return;
+    memcpy(path, p->state_dir, sl);
+    memcpy(path + sl, "/status", 8);
+    write_file(path, buf, n);
+}
+
+static int stop_requested(const struct plan *p)
+{
+    char path[4096];
+    size_t sl = strlen(p->state_dir);
+    if (sl + 6 >= sizeof path)
+        return 1;
+    memcpy(path, p->state_dir, sl);
+    memcpy(path + sl, "/stop", 6);
+    return access(path, F_OK) == 0;
+}
+
+static int should_restart(const struct plan *p, const struct run_state *r)
+{
+    if (stop_requested(p))
+        return 0;
+    if (!strcmp(p->restart, "always") || !strcmp(p->restart, "unless-stopped"))
+        return 1;
+    if (!strcmp(p->restart, "on-failure"))
+        return r->exit_code != 0 && (p->restart_max < 0 || r->restarts < p->restart_max);
+    return 0;
+}
+
+/* Clones the container's init into its namespaces and cgroups. Returns its pid, or -1 with `e` set. */
+static pid_t launch(const struct plan *p, struct stream *out, struct stream *err, struct launch_error *e)
+{
+    int o[2], er[2], sync[2], ep[2];
+    if (pipe2(o, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+        set_error(e, 125, errno, "pipe", NULL);
+        return -1;
+    }
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(p->ns_flags | SIGCHLD), NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        set_error(e, 125, errno, "clone", NULL);
+        close(o[0]); close(o[1]); close(er[0]); close(er[1]);
+        close(sync[0]); close(sync[1]); close(ep[0]); close(ep[1]);
+        close(null_fd);
+        return -1;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
+        container_init(p, sync[0], ep[1], o[1], er[1], null_fd);
+        _exit(125);
+    }
+    close(o[1]); close(er[1]); close(sync[0]); close(ep[1]); close(null_fd);
+
+    char num[24];
+    size_t nl = fmt_i64(num, pid);
+    for (int i = 0; i < p->nprocs; i++) {
+        int fd = open(p->procs[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, num, nl) < 0) {
+            set_error(e, 125, errno, "join cgroup", p->procs[i]);
+            if (fd >= 0) close(fd);
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
+            return -1;
+        }
+        close(fd);
+    }
+    write_all(sync[1], "g", 1);
+    close(sync[1]);
+
+    /* EOF means execve succeeded (the pipe is close-on-exec); a record means it did not. */
+    ssize_t n;
+    do {
+        n = read(ep[0], e, sizeof *e);
+    } while (n < 0 && errno == EINTR);
+    close(ep[0]);
+    if (n > 0) {
+        waitpid(pid, NULL, 0);
+        close(o[0]); close(er[0]);
+        return -1;
+    }
+    out->fd = o[0]; out->len = 0;
+    err->fd = er[0]; err->len = 0;
+    return pid;
+}
+
+static void report(int fd, const char *line)
+{
+    if (fd < 0)
+        return;
+    write_all(fd, line, strlen(line));
+}
+
+/* Waits for the container's init to exit while pumping its output. Returns with r's exit filled. */
+static void supervise(const struct plan *p, struct run_state *r, struct stream *out, struct stream *err,
+                      int sfd, int *term_forwarded)
+{
+    int open_streams = 2, exited = 0;
+    while (!exited || open_streams > 0) {
+        struct pollfd fds[3] = {
+            { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
+        };
+        /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
+        int rc = poll(fds, 3, exited ? 2000 : -1);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (rc == 0)
+            break;
+        for (int i = 0; i < 2; i++) {
+            struct stream *s = i == 0 ? out : err;
+            if (s->fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                if (!pump(s)) {
+                    close(s->fd);
+                    s->fd = -1;
+                    open_streams--;
+                }
+            }
+        }
+        if (fds[2].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
+                    /* Someone is ending the supervisor: end the container too, and do not restart it. */
+                    char path[4096];
+                    size_t sl = strlen(p->state_dir);
+                    if (sl + 6 < sizeof path) {
+                        memcpy(path, p->state_dir, sl);
+                        memcpy(path + sl, "/stop", 6);
+                        close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+                    }
+                    if (!exited && r->pid > 0)
+                        kill(r->pid, SIGKILL);
+                    *term_forwarded = 1;
+                }
+            }
+            int status;
+            pid_t w;
+            while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (w != r->pid)
+                    continue;
+                exited = 1;
+                r->has_exit = 1;
+                r->finished_at = now_realtime_ns();
+                if (WIFEXITED(status)) {
+                    r->exit_code = WEXITSTATUS(status);
+                    r->signal = 0;
+                } else {
+                    r->signal = WTERMSIG(status);
+                    r->exit_code = 128 + r->signal;
+                }
+            }
+        }
+    }
+    if (out->fd >= 0) { close(out->fd); out->fd = -1; }
+    if (err->fd >= 0) { close(err->fd); err->fd = -1; }
+    if (!exited) {
+        int status;
+        if (waitpid(r->pid, &status, 0) == r->pid) {
+            r->has_exit = 1;
+            r->finished_at = now_realtime_ns();
+            r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + r->signal;
+        }
+    }
+}
+
+/* Sleeps for the backoff unless a stop is requested meanwhile. Returns 0 when stopped. */
+static int backoff(const struct plan *p, int sfd, long ms)
+{
+    while (ms > 0) {
+        struct pollfd pf = { sfd, POLLIN, 0 };
+        long slice = ms > 100 ? 100 : ms;
+        int rc = poll(&pf, 1, (int)slice);
+        if (rc > 0) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == sizeof si)
+                if (si.ssi_signo != SIGCHLD)
+                    return 0;
+            while (waitpid(-1, NULL, WNOHANG) > 0) {}
+        }
+        if (stop_requested(p))
+            return 0;
+        ms -= slice;
+    }
+    return 1;
+}
+
+int supervisor_main(const struct plan *p, int report_fd)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+    log_fd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    struct run_state r;
+    memset(&r, 0, sizeof r);
+    if (log_fd < 0 || sfd < 0) {
+        report(report_fd, "err 125 cannot open the container log\n");
+        return 125;
+    }
+
+    static struct stream out = { -1, "stdout", 0, {0} }, err = { -1, "stderr", 0, {0} };
+    long delay_ms = 100;
+    int first = 1, stopped = 0;
+    for (;;) {
+        struct launch_error e;
+        memset(&e, 0, sizeof e);
+        long long oom_before = read_oom_kill(p->oom_file);
+        r.pid = launch(p, &out, &err, &e);
+        if (r.pid < 0) {
+            r.status = "exited";
+            r.has_exit = 1;
+            r.exit_code = e.exit_code;
+            r.signal = 0;
+            r.finished_at = now_realtime_ns();
+            r.pid = 0;
+            char msg[300];
+            size_t n = 0;
+            memcpy(msg, e.msg, strlen(e.msg));
+            n = strlen(e.msg);
+            if (e.err) {
+                const char *es = strerror(e.err);
+                msg[n++] = ':';
+                msg[n++] = ' ';
+                size_t l = strlen(es);
+                if (n + l > sizeof msg - 2) l = sizeof msg - 2 - n;
+                memcpy(msg + n, es, l);
+                n += l;
+            }
+            msg[n] = 0;
+            strncpy(r.error, msg, sizeof r.error - 1);
+            write_status(p, &r);
+            if (first) {
+                char line[400], code[24];
+                fmt_i64(code, e.exit_code);
+                strcpy(line, "err ");
+                strcat(line, code);
+                strcat(line, " ");
+                strncat(line, msg, sizeof line - strlen(line) - 2);
+                strcat(line, "\n");
+                report(report_fd, line);
+            }
+            break;
+        }
+        r.status = "running";
+        r.started_at = now_realtime_ns();
+        r.has_exit = 0;
+        r.finished_at = 0;
+        r.error[0] = 0;
+        write_status(p, &r);
+        if (first) {
+            char line[64], num[24];
+            fmt_i64(num, r.pid);
+            strcpy(line, "ok ");
+            strcat(line, num);
+            strcat(line, "\n");
+            report(report_fd, line);
+            close(report_fd);
+            report_fd = -1;
+            first = 0;
+        }
+
+        supervise(p, &r, &out, &err, sfd, &stopped);
+        long long oom_after = read_oom_kill(p->oom_file);
+        r.oom_killed = oom_before >= 0 && oom_after > oom_before && r.signal == SIGKILL;
+        r.pid = 0;
+        if (stopped || !should_restart(p, &r)) {
+            r.status = "exited";
+            write_status(p, &r);
+            break;
+        }
+        /* docker's backoff: double from 100 ms, start again after a run that lasted 10 s. */
+        if (r.finished_at - r.started_at > 10000000000LL)
+            delay_ms = 100;
+        r.status = "restarting";
+        write_status(p, &r);
+        if (!backoff(p, sfd, delay_ms)) {
+            r.status = "exited";
+            write_status(p, &r);
+            break;
+        }
+        delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
+        r.restarts++;
+    }
+    if (report_fd >= 0)
+        close(report_fd);
+    close(log_fd);
+    if (p->nonexit > 0) {
+        sigprocmask(SIG_UNBLOCK, &mask, NULL);
+        execv(p->onexit[0], (char *const *)p->onexit);
+    }
+    return 0;
+}

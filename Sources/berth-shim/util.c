@@ -1,0 +1,192 @@
+#include "shim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Creates every missing component; existing directories are fine. */
+int mkdir_p(const char *path, mode_t mode)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return errno = ENAMETOOLONG, -1;
+    memcpy(buf, path, len + 1);
+    for (char *s = buf + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    if (mkdir(buf, mode) < 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* Replaces `path` atomically: readers see the old or the new file, never half of one. */
+int write_file(const char *path, const char *data, size_t len)
+{
+    char tmp[4096];
+    size_t pl = strlen(path);
+    if (pl + 5 >= sizeof tmp)
+        return errno = ENAMETOOLONG, -1;
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (write_all(fd, data, len) < 0) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    close(fd);
+    return rename(tmp, path);
+}
+
+int64_t now_realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static char *put_digits(char *p, long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* 2026-11-29T10:00:00.123456789Z, the CRI log timestamp. */
+size_t format_rfc3339_ns(int64_t ns, char *out, size_t cap)
+{
+    if (cap < 31)
+        return 0;
+    time_t secs = (time_t)(ns / 1000000000LL);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char *p = out;
+    p = put_digits(p, tm.tm_year + 1900, 4); *p++ = '-';
+    p = put_digits(p, tm.tm_mon + 1, 2); *p++ = '-';
+    p = put_digits(p, tm.tm_mday, 2); *p++ = 'T';
+    p = put_digits(p, tm.tm_hour, 2); *p++ = ':';
+    p = put_digits(p, tm.tm_min, 2); *p++ = ':';
+    p = put_digits(p, tm.tm_sec, 2); *p++ = '.';
+    p = put_digits(p, (long)(ns % 1000000000LL), 9); *p++ = 'Z';
+    return (size_t)(p - out);
+}
+
+size_t fmt_i64(char *out, int64_t v)
+{
+    char tmp[24];
+    int n = 0, neg = v < 0;
+    uint64_t u = neg ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (neg)
+        out[len++] = '-';
+    while (n)
+        out[len++] = tmp[--n];
+    out[len] = 0;
+    return len;
+}
+
+/* The "oom_kill N" line of memory.oom_control (v1) or memory.events (v2); -1 when unknown. */
+long long read_oom_kill(const char *path)
+{
+    if (!path || !*path)
+        return -1;
+    char buf[1024];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    for (char *line = buf; line && *line;) {
+        if (strncmp(line, "oom_kill ", 9) == 0)
+            return strtoll(line + 9, NULL, 10);
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return -1;
+}
+
+/* Field 22 of /proc/PID/stat: with the pid it names one process for the machine's uptime. */
+unsigned long long proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    char num[24];
+    fmt_i64(num, pid);
+    strcpy(path, "/proc/");
+    strcat(path, num);
+    strcat(path, "/stat");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p)
+        return 0;
+    p += 2; /* field 3 */
+    for (int field = 3; field < 22 && p; field++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return p ? strtoull(p, NULL, 10) : 0;
+}
+
+void set_error(struct launch_error *e, int code, int err, const char *what, const char *detail)
+{
+    e->exit_code = code;
+    e->err = err;
+    size_t n = 0;
+    const char *parts[4] = { what, detail ? " " : NULL, detail, NULL };
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i])
+            continue;
+        size_t l = strlen(parts[i]);
+        if (n + l >= sizeof e->msg - 1)
+            l = sizeof e->msg - 1 - n;
+        memcpy(e->msg + n, parts[i], l);
+        n += l;
+    }
+    e->msg[n] = 0;
+}

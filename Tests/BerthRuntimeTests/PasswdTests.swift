@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+@testable import BerthRuntime
+
+final class PasswdTests: XCTestCase {
+    /// Alpine's files, trimmed, with an extra user who belongs to two groups.
+    let passwd = """
+    root:x:0:0:root:/root:/bin/ash
+    daemon:x:2:2:daemon:/sbin:/sbin/nologin
+    nobody:x:65534:65534:nobody:/:/sbin/nologin
+    # a comment
+    www-data:x:82:82:Linux User,,,:/home/www-data:/sbin/nologin
+
+    app:x:1000:1000::/home/app:/bin/sh
+    broken line
+    1234:x:2000:2000::/home/numeric:/bin/sh
+    """
+
+    let group = """
+    root:x:0:root
+    daemon:x:2:root,bin,daemon
+    wheel:x:10:root,app
+    www-data:x:82:
+    app:x:1000:
+    audio:x:29:app
+    nogroup:x:65533:
+    """
+
+    func testParsesPasswdAndSkipsBadLines() {
+        let entries = PasswdEntry.parseFile(passwd)
+        XCTAssertEqual(entries.map(\.name), ["root", "daemon", "nobody", "www-data", "app", "1234"])
+        XCTAssertEqual(entries[3], PasswdEntry(name: "www-data", uid: 82, gid: 82, home: "/home/www-data",
+                                               shell: "/sbin/nologin"))
+        XCTAssertEqual(PasswdEntry.parseFile("x:x:notanumber:0::/:/bin/sh\n"), [])
+    }
+
+    func testParsesGroups() {
+        let groups = GroupEntry.parseFile(group)
+        XCTAssertEqual(groups.count, 7)
+        XCTAssertEqual(groups[2], GroupEntry(name: "wheel", gid: 10, members: ["root", "app"]))
+        XCTAssertEqual(groups[3].members, [])
+    }
+
+    func testEmptySpecIsRoot() throws {
+        XCTAssertEqual(try UserResolver.resolve("", passwd: nil, group: nil), .root)
+    }
+
+    func testNameGivesIdsHomeAndSupplementaryGroups() throws {
+        let user = try UserResolver.resolve("app", passwd: passwd, group: group)
+        XCTAssertEqual(user, ResolvedUser(uid: 1000, gid: 1000, additionalGids: [10, 29], home: "/home/app"))
+    }
+
+    func testNumericUidFindsItsEntry() throws {
+        let user = try UserResolver.resolve("82", passwd: passwd, group: group)
+        XCTAssertEqual(user, ResolvedUser(uid: 82, gid: 82, home: "/home/www-data"))
+    }
+
+    func testNumericUidWithoutEntryOrFiles() throws {
+        XCTAssertEqual(try UserResolver.resolve("4242", passwd: passwd, group: group),
+                       ResolvedUser(uid: 4242, gid: 0))
+        XCTAssertEqual(try UserResolver.resolve("1000:1000", passwd: nil, group: nil),
+                       ResolvedUser(uid: 1000, gid: 1000))
+    }
+
+    func testExplicitGroupReplacesGidAndDropsSupplementaryGroups() throws {
+        XCTAssertEqual(try UserResolver.resolve("app:wheel", passwd: passwd, group: group),
+                       ResolvedUser(uid: 1000, gid: 10, home: "/home/app"))
+        XCTAssertEqual(try UserResolver.resolve("app:5000", passwd: passwd, group: group),
+                       ResolvedUser(uid: 1000, gid: 5000, home: "/home/app"))
+        XCTAssertEqual(try UserResolver.resolve("1000:audio", passwd: passwd, group: group),
+                       ResolvedUser(uid: 1000, gid: 29, home: "/home/app"))
+        XCTAssertEqual(try UserResolver.resolve("0:nogroup", passwd: passwd, group: group),
+                       ResolvedUser(uid: 0, gid: 65533, home: "/root"))
+    }
+
+    func testNumericLookingNameMatchesWhenNoUidDoes() throws {
+        XCTAssertEqual(try UserResolver.resolve("1234", passwd: passwd, group: group).uid, 2000)
+    }
+
+    func testUnknownNamesAreErrors() {
+        XCTAssertThrowsError(try UserResolver.resolve("ghost", passwd: passwd, group: group)) { error in
+            XCTAssertEqual(error as? BerthError,
+                           .invalidArgument("unable to find user ghost: no matching entries in passwd file"))
+        }
+        XCTAssertThrowsError(try UserResolver.resolve("app:ghosts", passwd: passwd, group: group)) { error in
+            XCTAssertEqual(error as? BerthError,
+                           .invalidArgument("unable to find group ghosts: no matching entries in group file"))
+        }
+        XCTAssertThrowsError(try UserResolver.resolve("app", passwd: nil, group: nil))
+    }
+
+    func testMalformedSpecsAreErrors() {
+        for bad in ["app:", "4294967296", "2147483648", "0:99999999999"] {
+            XCTAssertThrowsError(try UserResolver.resolve(bad, passwd: passwd, group: group), bad)
+        }
+    }
+
+    func testReadsFilesFromARootfs() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-passwd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"),
+                                                withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+
+        XCTAssertEqual(try UserResolver.resolve("33:33", rootfs: root.path), ResolvedUser(uid: 33, gid: 33))
+        XCTAssertThrowsError(try UserResolver.resolve("app", rootfs: root.path))
+
+        try passwd.write(to: root.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
+        try group.write(to: root.appendingPathComponent("etc/group"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try UserResolver.resolve("app", rootfs: root.path).additionalGids, [10, 29])
+    }
+
+    func testDoesNotFollowSymlinksOutOfTheRootfs() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-passwd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"),
+                                                withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let outside = root.appendingPathComponent("host-passwd")
+        try "intruder:x:0:0::/:/bin/sh\n".write(to: outside, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("etc/passwd").path,
+                                                   withDestinationPath: outside.path)
+        XCTAssertThrowsError(try UserResolver.resolve("intruder", rootfs: root.path))
+    }
+}
