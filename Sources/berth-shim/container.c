@@ -185,8 +185,9 @@ static void set_identity(const struct plan *p, int err_fd)
     memset(data, 0, sizeof data);
     if (p->uid == 0) {
         uint32_t lo = (uint32_t)p->caps, hi = (uint32_t)(p->caps >> 32);
-        data[0].effective = data[0].permitted = data[0].inheritable = lo;
-        data[1].effective = data[1].permitted = data[1].inheritable = hi;
+        /* Inheritable stays empty, as docker has it since CVE-2022-24769. */
+        data[0].effective = data[0].permitted = lo;
+        data[1].effective = data[1].permitted = hi;
     }
     if (syscall(SYS_capset, &hdr, data) < 0)
         fail(err_fd, 125, errno, "capset", NULL);

@@ -1,6 +1,7 @@
 /// The `/` filter: a substring, or a regular expression when the text has regex syntax, matched
 /// case-insensitively against name, image, service, id and state; a leading `!` inverts it.
-public struct ContainerFilter: Sendable {
+/// Unchecked because `Regex` is an immutable value whose `AnyRegexOutput` merely lacks the annotation.
+public struct ContainerFilter: @unchecked Sendable {
     public let text: String
     public let inverted: Bool
     private let pattern: String

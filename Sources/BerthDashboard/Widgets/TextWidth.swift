@@ -6,8 +6,23 @@ public enum TextWidth {
     public static func of(_ c: Character) -> Int {
         guard let first = c.unicodeScalars.first else { return 0 }
         if first.value < 0x7f { return first.value < 0x20 ? 0 : 1 }
-        let w = wcwidth(wchar_t(bitPattern: first.value))
-        return w < 0 ? 1 : Int(w)
+        return width(of: first.value)
+    }
+
+    /// East Asian wide and fullwidth ranges and emoji take two cells; combining marks none.
+    /// A table of our own, because glibc's `wcwidth` is not visible to Swift without `_XOPEN_SOURCE`.
+    static func width(of v: UInt32) -> Int {
+        switch v {
+        case 0x0300...0x036F, 0x0483...0x0489, 0x0591...0x05BD, 0x0610...0x061A, 0x064B...0x065F,
+             0x200B...0x200F, 0x20D0...0x20FF, 0xFE00...0xFE0F, 0xFE20...0xFE2F:
+            return 0
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
     }
 
     public static func of(_ s: String) -> Int {

@@ -139,7 +139,12 @@ extension Engine {
 
     /// Waits until the container is no longer running and returns its exit code.
     public func wait(_ ref: String) throws -> Int32 {
-        let r = try resolve(ref)
+        let r: ContainerRecord
+        do { r = try resolve(ref) } catch {
+            // An --rm container may be gone already; its exit record outlives it for a minute.
+            if let text = FileIO.readString(exitRecords + "/" + ref), let s = ShimStatus.parse(text) { return s.exitCode ?? -1 }
+            throw error
+        }
         while true {
             guard let s = shimStatus(r.id) else {
                 if !FileIO.exists(paths(r.id).directory) {

@@ -29,7 +29,7 @@ public enum ContainerSpecBuilder {
             args: record.command,
             env: record.env,
             cwd: record.workingDir.isEmpty ? "/" : record.workingDir,
-            capabilities: OCI.Capabilities(bounding: caps, effective: caps, inheritable: caps, permitted: caps),
+            capabilities: OCI.Capabilities(bounding: caps, effective: caps, permitted: caps),
             noNewPrivileges: true)
         var resources = OCI.Resources()
         let l = record.limits

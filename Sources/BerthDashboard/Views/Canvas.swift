@@ -1,0 +1,48 @@
+/// Drawing helpers over a `Terminal` with the model's palette and glyphs, so views speak in roles
+/// and rectangles rather than colours and coordinates.
+struct Canvas {
+    let terminal: any Terminal
+    let palette: Palette
+    let glyphs: Glyphs
+
+    func style(_ role: ThemeRole) -> CellStyle { palette.style(role) }
+
+    /// Text clipped to `width` cells (the rest of the line is left alone).
+    func text(_ s: String, row: Int, column: Int, width: Int? = nil, style: CellStyle) {
+        if let width {
+            guard width > 0 else { return }
+            terminal.put(TextWidth.truncate(s, to: width, ellipsis: glyphs.ellipsis), row: row, column: column, style: style)
+        } else {
+            terminal.put(s, row: row, column: column, style: style)
+        }
+    }
+
+    func text(_ s: String, row: Int, column: Int, width: Int? = nil, role: ThemeRole) {
+        text(s, row: row, column: column, width: width, style: style(role))
+    }
+
+    /// Fills a rectangle with spaces in `style`.
+    func fill(_ r: Rect, style: CellStyle) {
+        guard r.width > 0 else { return }
+        let blank = String(repeating: " ", count: r.width)
+        for y in r.y..<(r.y + r.height) { terminal.put(blank, row: y, column: r.x, style: style) }
+    }
+
+    /// A bordered box with a title in the top edge; the focused pane's border stands out.
+    func box(_ r: Rect, title: String, focused: Bool, background: ThemeRole = .background) {
+        guard r.width >= 2, r.height >= 2 else { return }
+        fill(r.inner, style: style(background))
+        var border = style(focused ? .borderFocused : .border)
+        border.background = style(background).background
+        let h = String(repeating: glyphs.horizontal, count: r.width - 2)
+        terminal.put("\(glyphs.topLeft)\(h)\(glyphs.topRight)", row: r.y, column: r.x, style: border)
+        for y in (r.y + 1)..<(r.y + r.height - 1) {
+            terminal.put(String(glyphs.vertical), row: y, column: r.x, style: border)
+            terminal.put(String(glyphs.vertical), row: y, column: r.x + r.width - 1, style: border)
+        }
+        terminal.put("\(glyphs.bottomLeft)\(h)\(glyphs.bottomRight)", row: r.y + r.height - 1, column: r.x, style: border)
+        var t = style(focused ? .title : .columnHeader)
+        t.background = style(background).background
+        text(" \(title) ", row: r.y, column: r.x + 2, width: r.width - 4, style: t)
+    }
+}

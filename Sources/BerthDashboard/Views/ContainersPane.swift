@@ -1,0 +1,201 @@
+import BerthRuntime
+
+/// The table of containers, grouped by service.
+enum ContainersPane {
+    enum Column: CaseIterable {
+        case state, name, image, cpu, spark, memory, memoryBar, pids, net, io, restarts, uptime
+
+        var title: String {
+            switch self {
+            case .state, .spark, .memoryBar: return ""
+            case .name: return "NAME"
+            case .image: return "IMAGE"
+            case .cpu: return "CPU"
+            case .memory: return "MEM"
+            case .pids: return "PIDS"
+            case .net: return "NET rx/tx"
+            case .io: return "IO r/w"
+            case .restarts: return "RST"
+            case .uptime: return "UP/EXIT"
+            }
+        }
+
+        var width: Int {
+            switch self {
+            case .state: return 1
+            case .name, .image: return 12
+            case .cpu: return 6
+            case .spark: return 8
+            case .memory: return 11
+            case .memoryBar: return 6
+            case .pids: return 4
+            case .net, .io: return 11
+            case .restarts: return 3
+            case .uptime: return 9
+            }
+        }
+
+        var alignRight: Bool {
+            switch self {
+            case .cpu, .memory, .pids, .net, .io, .restarts: return true
+            default: return false
+            }
+        }
+
+        var sortKey: SortKey? {
+            switch self {
+            case .name: return .name
+            case .image: return .image
+            case .cpu: return .cpu
+            case .memory: return .memory
+            case .pids: return .pids
+            case .net: return .net
+            case .io: return .io
+            case .restarts: return .restarts
+            case .uptime: return .uptime
+            case .state: return .state
+            default: return nil
+            }
+        }
+    }
+
+    /// Which columns fit in `width` and how wide each is: the essentials first, then the rest by
+    /// usefulness; spare room widens the name and the image.
+    static func columns(width: Int) -> [(Column, Int)] {
+        let essentials: [Column] = [.state, .name, .cpu, .memory, .pids, .uptime]
+        let optional: [Column] = [.net, .memoryBar, .spark, .restarts, .io, .image]
+        var chosen = Set(essentials)
+        func used(_ set: Set<Column>) -> Int { set.reduce(0) { $0 + $1.width + 1 } - 1 }
+        for c in optional where used(chosen.union([c])) <= width { chosen.insert(c) }
+        var widths: [Column: Int] = [:]
+        for c in chosen { widths[c] = c.width }
+        var spare = width - used(chosen)
+        let nameExtra = min(spare, 20); widths[.name]! += nameExtra; spare -= nameExtra
+        if chosen.contains(.image) { let e = min(spare, 24); widths[.image]! += e; spare -= e }
+        widths[.name]! += spare
+        return Column.allCases.filter { chosen.contains($0) }.map { ($0, widths[$0]!) }
+    }
+
+    static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
+        let visibleCount = m.visibleIDs.count
+        var title = "1 Containers \(visibleCount)/\(m.entries.count)"
+        if !m.filter.isEmpty { title += "  /\(m.filter.text)" }
+        if !m.showAll { title += "  running only" }
+        c.box(r, title: title, focused: m.focus == .containers)
+        let inner = r.inner
+        guard inner.height > 0, inner.width > 0 else { return }
+        let cols = columns(width: inner.width)
+
+        // Column headings, with the sort arrow on the sorted one.
+        var x = inner.x
+        for (col, w) in cols {
+            var t = col.title
+            if col.sortKey == m.sort && !t.isEmpty {
+                let arrow = c.glyphs.unicode ? (m.sortDescending ? "▼" : "▲") : (m.sortDescending ? "v" : "^")
+                t = col.alignRight ? arrow + t : t + arrow
+            }
+            c.text(TextWidth.fit(t, w, alignRight: col.alignRight), row: inner.y, column: x, role: .columnHeader)
+            x += w + 1
+        }
+
+        let listTop = inner.y + 1
+        let listHeight = inner.height - 1
+        if m.rows.isEmpty {
+            let message: String
+            if m.samples == 0 { message = "Reading containers…" }
+            else if m.entries.isEmpty { message = "No containers yet. Start one with: berth run -d --name web IMAGE COMMAND" }
+            else if !m.filter.isEmpty { message = "No container matches /\(m.filter.text)/ (Esc clears the filter)" }
+            else { message = "No running containers (press a to show stopped ones)" }
+            c.text(message, row: listTop + min(1, listHeight - 1), column: inner.x + 2, width: inner.width - 2, role: .muted)
+            return
+        }
+        let start = max(0, min(m.scrollTop, max(0, m.rows.count - listHeight)))
+        for i in 0..<min(listHeight, m.rows.count - start) {
+            let y = listTop + i
+            switch m.rows[start + i] {
+            case .service(let name, let replicas, let running):
+                let text = "\(c.glyphs.groupOpen) \(name)  \(running)/\(replicas) running"
+                c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .groupHeader)
+            case .container(let id):
+                guard let e = m.entries[id] else { continue }
+                drawRow(e, m: m, cols: cols, row: y, x: inner.x, width: inner.width, selected: id == m.selectedID, c: c)
+            }
+        }
+        // A scroll position hint on the right border when the list is longer than the pane.
+        if m.rows.count > listHeight {
+            let text = "\(start + 1)-\(min(m.rows.count, start + listHeight))/\(m.rows.count)"
+            c.text(" \(text) ", row: r.y + r.height - 1, column: r.x + r.width - TextWidth.of(text) - 4, role: .muted)
+        }
+    }
+
+    static func drawRow(_ e: ContainerEntry, m: DashboardModel, cols: [(Column, Int)], row: Int, x startX: Int,
+                        width: Int, selected: Bool, c: Canvas) {
+        let running = e.info.state.isRunning
+        let base: CellStyle = selected ? c.style(.selection) : c.style(running ? .text : .muted)
+        if selected { c.text(String(repeating: " ", count: width), row: row, column: startX, style: base) }
+        var x = startX
+        for (col, w) in cols {
+            defer { x += w + 1 }
+            func cell(_ s: String, _ style: CellStyle? = nil) {
+                c.text(TextWidth.fit(s, w, alignRight: col.alignRight, ellipsis: c.glyphs.ellipsis), row: row, column: x, style: style ?? base)
+            }
+            func tinted(_ role: ThemeRole) -> CellStyle {
+                guard !selected else { return base }
+                var s = c.style(role); s.background = base.background; return s
+            }
+            switch col {
+            case .state:
+                cell(String(StateStyle.glyph(e.info.state.status, c.glyphs)), tinted(StateStyle.role(e.info.state.status)))
+            case .name:
+                cell((e.info.service != nil ? "  " : "") + e.name)
+            case .image: cell(e.info.image)
+            case .cpu: cell(running ? Format.percent(e.cpuPercent) : "-")
+            case .spark:
+                guard running else { cell(""); continue }
+                let cpuMax = max(100, e.cpuHistory.suffix(w).max() ?? 0)
+                let s = Sparkline.render(e.cpuHistory.suffix(w), width: w, maximum: cpuMax, unicode: c.glyphs.unicode)
+                cell(s, selected ? base : c.palette.gradientStyle(.cpu, fraction: e.cpuPercent / 100, over: .background))
+            case .memory:
+                guard running else { cell("-"); continue }
+                let limit = e.memoryLimit.map { "/" + Format.bytes($0) } ?? ""
+                cell(Format.bytes(e.memoryUsage) + limit)
+            case .memoryBar:
+                guard running else { cell(""); continue }
+                let frac = e.memoryLimit.map { Double(e.memoryUsage) / Double(max(1, $0)) } ?? 0
+                let (filled, empty) = Bar.render(fraction: frac, width: w, glyphs: c.glyphs)
+                c.text(filled, row: row, column: x, style: selected ? base : c.palette.gradientStyle(.memory, fraction: frac, over: .background))
+                c.text(empty, row: row, column: x + filled.count, style: tinted(.muted))
+            case .pids: cell(running ? "\(e.stats?.pids ?? 0)" : "-")
+            case .net:
+                cell(running ? "\(Format.rate(e.rates?.netRxPerSecond ?? 0))/\(Format.rate(e.rates?.netTxPerSecond ?? 0))" : "-")
+            case .io:
+                cell(running ? "\(Format.rate(e.rates?.blockReadPerSecond ?? 0))/\(Format.rate(e.rates?.blockWritePerSecond ?? 0))" : "-")
+            case .restarts: cell("\(e.info.state.restartCount)")
+            case .uptime:
+                if let doing = m.busy[e.id] { cell(doing + c.glyphs.ellipsis, tinted(.warning)); continue }
+                cell(lifetime(e, m), tinted(lifetimeRole(e)))
+            }
+        }
+    }
+
+    /// Uptime while running, else how it ended.
+    static func lifetime(_ e: ContainerEntry, _ m: DashboardModel) -> String {
+        let s = e.info.state
+        switch s.status {
+        case .running: return m.uptime(e).map(Format.duration) ?? "up"
+        case .restarting: return "restarting"
+        case .created: return "created"
+        case .dead: return "dead"
+        case .exited:
+            if s.oomKilled { return "OOM" }
+            if let sig = s.signal { return "sig \(sig)" }
+            return "exit \(s.exitCode ?? 0)"
+        }
+    }
+
+    static func lifetimeRole(_ e: ContainerEntry) -> ThemeRole {
+        let s = e.info.state
+        if s.status == .exited { return s.oomKilled || (s.exitCode ?? 0) != 0 || s.signal != nil ? .error : .muted }
+        return s.status == .running ? .text : StateStyle.role(s.status)
+    }
+}

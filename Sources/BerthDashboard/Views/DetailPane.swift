@@ -1,0 +1,102 @@
+import BerthRuntime
+import Foundation
+
+/// Everything about the selected container: history graphs, then facts.
+enum DetailPane {
+    static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
+        guard let e = m.selected else {
+            c.box(r, title: "2 Detail", focused: m.focus == .detail)
+            c.text("No container selected", row: r.y + 1, column: r.x + 2, width: r.width - 4, role: .muted)
+            return
+        }
+        c.box(r, title: "2 \(e.name) \(e.info.shortID)", focused: m.focus == .detail)
+        let inner = r.inner
+        guard inner.height > 2, inner.width > 10 else { return }
+        var y = inner.y
+        let x = inner.x + 1
+        let w = inner.width - 2
+
+        let cpuMax = max(100, (e.info.limits.cpus ?? 0) * 100, e.cpuHistory.values.max() ?? 0)
+        let memMax: Double = e.memoryLimit.map(Double.init) ?? max(1, (e.memoryHistory.values.max() ?? 0) * 1.25)
+        let cpuLabel = "CPU \(Format.percent(e.cpuPercent))" + (e.info.limits.cpus.map { " of \(String(format: "%g", $0)) CPU" } ?? "")
+        let memLabel = "MEM \(Format.bytes(e.memoryUsage))" + (e.memoryLimit.map { " / \(Format.bytes($0))" } ?? "")
+
+        let facts = self.facts(e, m)
+        if inner.height >= 10 + min(facts.count, 6) {
+            // Tall: graphs stacked over the full width.
+            let gh = inner.height >= 20 ? 4 : 3
+            y = graph(cpuLabel, e.cpuHistory.values, max: cpuMax, gradient: .cpu, x: x, y: y, width: w, height: gh, m: m, c: c)
+            y = graph(memLabel, e.memoryHistory.values, max: memMax, gradient: .memory, x: x, y: y, width: w, height: gh, m: m, c: c)
+        } else {
+            // Short: graphs side by side.
+            let half = (w - 2) / 2
+            let gh = max(1, min(3, inner.height - 4))
+            _ = graph(cpuLabel, e.cpuHistory.values, max: cpuMax, gradient: .cpu, x: x, y: y, width: half, height: gh, m: m, c: c)
+            y = graph(memLabel, e.memoryHistory.values, max: memMax, gradient: .memory, x: x + half + 2, y: y, width: w - half - 2, height: gh, m: m, c: c)
+        }
+        let labelWidth = 10
+        for (label, value, role) in facts {
+            guard y < inner.y + inner.height else { break }
+            c.text(TextWidth.fit(label, labelWidth), row: y, column: x, role: .muted)
+            c.text(value, row: y, column: x + labelWidth, width: w - labelWidth, role: role)
+            y += 1
+        }
+    }
+
+    /// Draws a label line and a graph under it; returns the next free row.
+    private static func graph(_ label: String, _ values: [Double], max: Double, gradient: ThemeGradient,
+                              x: Int, y: Int, width: Int, height: Int, m: DashboardModel, c: Canvas) -> Int {
+        c.text(label, row: y, column: x, width: width, role: .header)
+        let rows = Graph.render(values, width: width, height: height, maximum: max, style: m.graphStyle)
+        for (i, row) in rows.enumerated() {
+            c.text(row.text, row: y + 1 + i, column: x, style: c.palette.gradientStyle(gradient, fraction: row.level, over: .background))
+        }
+        return y + 1 + height
+    }
+
+    static func facts(_ e: ContainerEntry, _ m: DashboardModel) -> [(String, String, ThemeRole)] {
+        let s = e.info.state
+        var out: [(String, String, ThemeRole)] = []
+        var state = s.status.rawValue
+        if let pid = s.pid, s.isRunning { state += " · pid \(pid)" }
+        if let up = m.uptime(e) { state += " · up \(Format.duration(up))" }
+        out.append(("State", state, StateStyle.role(s.status)))
+        out.append(("Image", e.info.image, .text))
+        out.append(("Command", e.info.command.joined(separator: " "), .text))
+        var net = e.info.network.rawValue
+        if let ip = e.info.ipAddress { net = "\(ip) (\(net))" }
+        out.append(("Network", net, .text))
+        out.append(("Created", Format.dateTime(e.info.created, utcOffset: m.utcOffset), .text))
+        if let started = s.startedAt {
+            out.append(("Started", Format.dateTime(started, utcOffset: m.utcOffset), .text))
+        }
+        out.append(("Restart", "\(e.info.restartPolicy) · \(s.restartCount) restarts", .text))
+        var limits: [String] = []
+        if let mem = e.info.limits.memory { limits.append("mem \(Format.bytes(UInt64(max(0, mem))))") }
+        if let cpus = e.info.limits.cpus { limits.append("cpus \(String(format: "%g", cpus))") }
+        if let shares = e.info.limits.cpuShares { limits.append("shares \(shares)") }
+        if let set = e.info.limits.cpusetCpus { limits.append("cpuset \(set)") }
+        if let p = e.info.limits.pidsLimit { limits.append("pids \(p)") }
+        out.append(("Limits", limits.isEmpty ? "none" : limits.joined(separator: ", "), .text))
+        if let st = e.stats, s.isRunning {
+            var pids = "\(st.pids)"
+            if let l = st.pidsLimit { pids += " / \(l)" }
+            out.append(("PIDs", pids, .text))
+            if let periods = st.cpuThrottledPeriods, let ns = st.cpuThrottledNanos {
+                out.append(("Throttled", "\(periods) periods, \(Format.seconds(Double(ns) / 1e9))", periods > 0 ? .warning : .text))
+            }
+            out.append(("Net", "rx \(Format.bytes(st.netRx)) tx \(Format.bytes(st.netTx))", .text))
+            out.append(("Block IO", "read \(Format.bytes(st.blockRead)) write \(Format.bytes(st.blockWrite))", .text))
+            if st.oomKills > 0 { out.append(("OOM kills", "\(st.oomKills)", .error)) }
+        }
+        if s.exitCode != nil || s.oomKilled || s.signal != nil {
+            var last = "exit \(s.exitCode ?? 0)"
+            if let sig = s.signal { last += " · signal \(sig)" }
+            if s.oomKilled { last += " · OOM killed" }
+            if let f = s.finishedAt { last += " · \(Format.dateTime(f, utcOffset: m.utcOffset))" }
+            out.append(("Last exit", last, s.oomKilled || (s.exitCode ?? 0) != 0 ? .error : .text))
+        }
+        if let err = s.error { out.append(("Error", err, .error)) }
+        return out
+    }
+}

@@ -1,0 +1,113 @@
+import BerthRuntime
+
+/// The selected container's log tail: newest at the bottom, stderr in its own colour, search hits
+/// highlighted. Only the lines that fit are measured, so a huge log or a megabyte-long line costs
+/// no more than a screenful.
+enum LogsPane {
+    static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
+        let logs = m.logs
+        var flags: [String] = []
+        flags.append(logs.follow ? "follow" : "paused")
+        if logs.stream != .both { flags.append(logs.stream.rawValue) }
+        if logs.showTimestamps { flags.append("time") }
+        if logs.wrap { flags.append("wrap") }
+        if !logs.search.isEmpty { flags.append("/\(logs.search)") }
+        let name = m.selected?.name ?? "-"
+        c.box(r, title: "3 Logs \(name)  [\(flags.joined(separator: " "))]", focused: m.focus == .logs)
+        let inner = r.inner
+        guard inner.height > 0, inner.width > 2 else { return }
+        let x = inner.x + 1
+        let width = inner.width - 2
+        let lines = logs.visibleLines
+        guard m.selectedID != nil else {
+            c.text("Select a container to see its log", row: inner.y, column: x, width: width, role: .muted)
+            return
+        }
+        if lines.isEmpty {
+            c.text(logs.lines.isEmpty ? "No output yet" : "No \(logs.stream.rawValue) output", row: inner.y, column: x, width: width, role: .muted)
+            return
+        }
+        let needle = logs.search.lowercased()
+        var y = inner.y + inner.height - 1
+        var index = lines.count - 1 - min(logs.scrollFromBottom, lines.count - 1)
+        while y >= inner.y, index >= 0 {
+            let line = lines[index]
+            let stamp = logs.showTimestamps ? Format.clock(nanos: line.timestampNanos, utcOffset: m.utcOffset) + " " : ""
+            let textRole: ThemeRole = line.stream == .stderr ? .logStderr : .logStdout
+            let text = sanitize(line.text, limit: logs.wrap ? width * inner.height : width + 1)
+            let stampWidth = TextWidth.of(stamp)
+            let segments = logs.wrap ? wrap(text, first: width - stampWidth, rest: width - stampWidth) : [text]
+            let isMatch = logs.matchIndex == index
+            for (i, seg) in segments.enumerated().reversed() {
+                guard y >= inner.y else { break }
+                if i == 0 && !stamp.isEmpty { c.text(stamp, row: y, column: x, role: .logTimestamp) }
+                let tx = x + stampWidth
+                let segWidth = width - stampWidth
+                var style = c.style(textRole)
+                if isMatch { style = c.style(.selection) }
+                c.text(seg, row: y, column: tx, width: segWidth, style: style)
+                if !needle.isEmpty && !isMatch { highlight(seg, needle, row: y, column: tx, width: segWidth, c: c) }
+                y -= 1
+            }
+            index -= 1
+        }
+        if logs.scrollFromBottom > 0 {
+            let note = " \(logs.scrollFromBottom) newer below (G) "
+            c.text(note, row: r.y + r.height - 1, column: r.x + max(2, r.width - TextWidth.of(note) - 2), role: .warning)
+        }
+    }
+
+    /// Removes terminal escapes and control characters (a log may hold anything) and stops after
+    /// `limit` characters, which is all the pane can show.
+    static func sanitize(_ s: String, limit: Int) -> String {
+        var out = ""
+        var inEscape = false
+        var count = 0
+        for u in s.unicodeScalars {
+            if count >= limit { break }
+            if inEscape {
+                if (0x40...0x7e).contains(u.value) && u != "[" { inEscape = false }
+                continue
+            }
+            switch u.value {
+            case 0x1b: inEscape = true
+            case 0x09: out += "    "; count += 4
+            case 0..<0x20, 0x7f: continue
+            default: out.unicodeScalars.append(u); count += 1
+            }
+        }
+        return out
+    }
+
+    /// Splits `s` into pieces of at most `first` cells, then `rest` cells each.
+    static func wrap(_ s: String, first: Int, rest: Int) -> [String] {
+        guard first > 0, rest > 0 else { return [s] }
+        var out: [String] = []
+        var current = ""
+        var used = 0
+        var limit = first
+        for ch in s {
+            let w = TextWidth.of(ch)
+            if used + w > limit {
+                out.append(current); current = ""; used = 0; limit = rest
+            }
+            current.append(ch); used += w
+        }
+        out.append(current)
+        return out
+    }
+
+    private static func highlight(_ seg: String, _ needle: String, row: Int, column: Int, width: Int, c: Canvas) {
+        let lower = seg.lowercased()
+        guard lower.count == seg.count else { return }
+        var searchStart = lower.startIndex
+        while let range = lower.range(of: needle, range: searchStart..<lower.endIndex) {
+            let offset = TextWidth.of(String(lower[..<range.lowerBound]))
+            guard offset < width else { break }
+            let lo = seg.index(seg.startIndex, offsetBy: lower.distance(from: lower.startIndex, to: range.lowerBound))
+            let hi = seg.index(lo, offsetBy: lower.distance(from: range.lowerBound, to: range.upperBound))
+            c.text(String(seg[lo..<hi]), row: row, column: column + offset, width: width - offset, role: .searchMatch)
+            searchStart = range.upperBound
+        }
+    }
+}

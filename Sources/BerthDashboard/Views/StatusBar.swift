@@ -1,0 +1,45 @@
+/// The bottom line: an input prompt while typing, else the last message and the focused pane's
+/// key hints (taken from the key table, so they always match the keys).
+enum StatusBar {
+    static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
+        c.fill(r, style: c.style(.statusBar))
+        let width = r.width
+        func prompt(_ p: String, _ text: String, _ hint: String) {
+            let line = "\(p)\(text)"
+            c.text(line + "_", row: r.y, column: r.x, width: width, role: .input)
+            let hx = TextWidth.of(line) + 3
+            if hx < width { c.text(hint, row: r.y, column: r.x + hx, width: width - hx, role: .statusBar) }
+        }
+        switch m.mode {
+        case .filter(let t): prompt("/", t, "text or regex, ! inverts · Enter keep · Esc clear"); return
+        case .command(let t): prompt(":", t, "Enter run · Esc cancel · ↑↓ history"); return
+        case .logSearch(let t): prompt("search: ", t, "Enter find · Esc cancel"); return
+        case .confirm(let p): c.text(" \(p.question) [y/N]", row: r.y, column: r.x, width: width, role: .warning); return
+        default: break
+        }
+        var x = r.x
+        if let s = m.status {
+            let role: ThemeRole = s.kind == .error ? .error : (s.kind == .success ? .success : .statusBar)
+            var st = c.style(role)
+            st.background = c.style(.statusBar).background
+            let text = " " + TextWidth.truncate(s.text, to: max(10, width / 2), ellipsis: c.glyphs.ellipsis) + " "
+            c.text(text, row: r.y, column: x, style: st)
+            x += TextWidth.of(text) + 1
+        }
+        for (keys, label) in hints(m) {
+            let need = TextWidth.of(keys) + TextWidth.of(label) + 2
+            guard x + need <= r.x + width else { break }
+            c.text(" " + keys, row: r.y, column: x, role: .keyHint)
+            c.text(" " + label, row: r.y, column: x + TextWidth.of(keys) + 1, role: .statusBar)
+            x += need
+        }
+    }
+
+    /// (key, label) pairs for the focused pane, from the key table.
+    static func hints(_ m: DashboardModel) -> [(String, String)] {
+        let scope = m.focus.scope
+        return m.keys.bindings.filter { $0.hint != nil && ($0.scope == scope || $0.scope == .global) && !$0.keys.isEmpty }
+            .sorted { ($0.scope == .global ? 1 : 0) < ($1.scope == .global ? 1 : 0) }
+            .map { ($0.keys[0].label(unicode: m.glyphs.unicode), $0.hint!) }
+    }
+}

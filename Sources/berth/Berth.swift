@@ -1,0 +1,89 @@
+import ArgumentParser
+import BerthRuntime
+import Foundation
+
+@main
+enum Main {
+    /// docker puts global options before the verb (`berth --root DIR ps`); ArgumentParser wants
+    /// them after it, so leading global options become the environment the commands read.
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        while let first = args.first {
+            var name = first, value: String?
+            if let eq = first.firstIndex(of: "="), first.hasPrefix("--") {
+                name = String(first[..<eq]); value = String(first[first.index(after: eq)...])
+            }
+            let env: String
+            switch name {
+            case "--root": env = "BERTH_ROOT"
+            case "--cgroup-parent": env = "BERTH_CGROUP_PARENT"
+            default: env = ""
+            }
+            if env.isEmpty { break }
+            args.removeFirst()
+            if value == nil {
+                guard !args.isEmpty else { Berth.exit(withError: ValidationError("\(name) needs a value")) }
+                value = args.removeFirst()
+            }
+            setenv(env, value!, 1)
+        }
+        Berth.main(args)
+    }
+}
+
+struct Berth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berth",
+        abstract: "A daemonless container engine with a live terminal dashboard.",
+        discussion: "Run without a command to open the dashboard (same as `berth top`).",
+        version: "0.1.0",
+        subcommands: [
+            Top.self, Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Remove.self,
+            PS.self, Inspect.self, Logs.self, Wait.self, Stats.self, ImageCommand.self,
+        ],
+        defaultSubcommand: Top.self)
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory holding all state, images and logs (env BERTH_ROOT).", valueName: "dir"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("Parent cgroup for new containers, relative to Berth's own cgroup or absolute.", valueName: "path"))
+    var cgroupParent: String?
+
+    var effectiveCgroupParent: String? { cgroupParent ?? ProcessInfo.processInfo.environment["BERTH_CGROUP_PARENT"] }
+
+    func engine() throws -> Engine {
+        var root = self.root ?? ProcessInfo.processInfo.environment["BERTH_ROOT"]
+        let cgroupParent = self.cgroupParent ?? ProcessInfo.processInfo.environment["BERTH_CGROUP_PARENT"]
+        if let r = root, !r.hasPrefix("/") {
+            root = FileManager.default.currentDirectoryPath + "/" + r
+        }
+        return try Engine(options: EngineOptions(root: root, cgroupParent: cgroupParent))
+    }
+}
+
+/// Runs a command body, turning Berth's errors into one line on stderr and docker's exit codes.
+func withErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as BerthError {
+        FileHandle.standardError.write(Data("berth: \(e.description)\n".utf8))
+        throw ExitCode(e.exitCode)
+    }
+}
+
+func printErr(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    enc.dateEncodingStrategy = .custom { date, encoder in
+        var c = encoder.singleValueContainer()
+        try c.encode(BerthTime.rfc3339(date))
+    }
+    print(String(decoding: try enc.encode(value), as: UTF8.self))
+}

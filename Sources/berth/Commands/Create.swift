@@ -1,0 +1,19 @@
+import ArgumentParser
+import BerthRuntime
+
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a container without starting it; prints its id.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var container: ContainerOptions
+    @Argument(help: "Image name[:tag] or id.") var image: String
+    @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
+
+    func run() throws {
+        try withErrors {
+            let engine = try global.engine()
+            let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
+            print(record.id)
+        }
+    }
+}
