@@ -46,7 +46,7 @@ let package = Package(
         ),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime"]),
-        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime"]),
+        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,6 +32,8 @@ static inline int berth_cols(void) { return COLS; }
 static inline int berth_colors(void) { return COLORS; }
 static inline int berth_color_pairs(void) { return COLOR_PAIRS; }
 static inline WINDOW *berth_stdscr(void) { return stdscr; }
+/* stdin/stdout are mutable globals too. */
+static inline SCREEN *berth_newterm(void) { return newterm(NULL, stdout, stdin); }
 static inline void berth_set_escdelay(int ms) { set_escdelay(ms); }
 
 /* Key codes are macros too. */

@@ -405,7 +405,8 @@ int supervisor_main(const struct plan *p, int report_fd)
 
         supervise(p, &r, &out, &err, sfd, &stopped);
         long long oom_after = read_oom_kill(p->oom_file);
-        r.oom_killed = oom_before >= 0 && oom_after > oom_before && r.signal == SIGKILL;
+        /* As docker: any OOM kill in the container's cgroup during the run, init or not. */
+        r.oom_killed = oom_before >= 0 && oom_after > oom_before;
         r.pid = 0;
         if (stopped || !should_restart(p, &r)) {
             r.status = "exited";

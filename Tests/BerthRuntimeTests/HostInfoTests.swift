@@ -5,9 +5,9 @@ import XCTest
 final class HostInfoTests: XCTestCase {
     func testDescribesThisHost() throws {
         let info = HostProbe.hostInfo()
-        var name = [CChar](repeating: 0, count: 256)
+        var name = [UInt8](repeating: 0, count: 256)
         gethostname(&name, name.count)
-        XCTAssertEqual(info.hostname, String(cString: name))
+        XCTAssertEqual(info.hostname, String(decoding: name.prefix { $0 != 0 }, as: UTF8.self))
         XCTAssertEqual(info.kernel, try KernelFile.read("/proc/sys/kernel/osrelease").trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertEqual(info.cgroupVersion, Cgroups.detectVersion()?.rawValue)
         XCTAssertEqual(info.cpuCount, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

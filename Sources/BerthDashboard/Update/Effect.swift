@@ -92,6 +92,8 @@ public enum DashboardEvent: Sendable {
     case logLines(id: String, lines: [LogLine], reset: Bool)
     case actionFinished(ActionOutcome)
     case execFinished(name: String, error: String?)
+    /// A signal (SIGTERM, SIGHUP) asked the dashboard to close.
+    case terminate
 }
 
 import BerthRuntime

@@ -9,6 +9,8 @@ extension DashboardModel {
         case .mouse(let m): return handleMouse(m)
         case .resize(let s):
             size = s
+            // A tiny window scrolls the table to a single row; start over so headings come back.
+            scrollTop = 0
             scrollToSelection()
             return []
         case .snapshot(let s): return apply(s)
@@ -27,6 +29,9 @@ extension DashboardModel {
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
                 ?? StatusMessage("shell in \(name) ended", .info)
             return [.sampleNow]
+        case .terminate:
+            quitRequested = true
+            return [.quit]
         }
     }
 

@@ -70,8 +70,8 @@ enum ContainersPane {
         var widths: [Column: Int] = [:]
         for c in chosen { widths[c] = c.width }
         var spare = width - used(chosen)
-        let nameExtra = min(spare, 20); widths[.name]! += nameExtra; spare -= nameExtra
-        if chosen.contains(.image) { let e = min(spare, 24); widths[.image]! += e; spare -= e }
+        let nameExtra = min(spare, chosen.contains(.image) ? 12 : 24); widths[.name]! += nameExtra; spare -= nameExtra
+        if chosen.contains(.image) { let e = min(spare, 20); widths[.image]! += e; spare -= e }
         widths[.name]! += spare
         return Column.allCases.filter { chosen.contains($0) }.map { ($0, widths[$0]!) }
     }
@@ -152,7 +152,8 @@ enum ContainersPane {
             case .cpu: cell(running ? Format.percent(e.cpuPercent) : "-")
             case .spark:
                 guard running else { cell(""); continue }
-                let cpuMax = max(100, e.cpuHistory.suffix(w).max() ?? 0)
+                // Scaled to the recent peak so the shape shows; the colour carries the absolute level.
+                let cpuMax = max(10, e.cpuHistory.suffix(w).max() ?? 0)
                 let s = Sparkline.render(e.cpuHistory.suffix(w), width: w, maximum: cpuMax, unicode: c.glyphs.unicode)
                 cell(s, selected ? base : c.palette.gradientStyle(.cpu, fraction: e.cpuPercent / 100, over: .background))
             case .memory:

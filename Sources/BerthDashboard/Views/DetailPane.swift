@@ -17,7 +17,7 @@ enum DetailPane {
         let w = inner.width - 2
 
         let cpuMax = max(100, (e.info.limits.cpus ?? 0) * 100, e.cpuHistory.values.max() ?? 0)
-        let memMax: Double = e.memoryLimit.map(Double.init) ?? max(1, (e.memoryHistory.values.max() ?? 0) * 1.25)
+        let memMax: Double = e.memoryLimit.map { Double($0) } ?? max(1, (e.memoryHistory.values.max() ?? 0) * 1.25)
         let cpuLabel = "CPU \(Format.percent(e.cpuPercent))" + (e.info.limits.cpus.map { " of \(String(format: "%g", $0)) CPU" } ?? "")
         let memLabel = "MEM \(Format.bytes(e.memoryUsage))" + (e.memoryLimit.map { " / \(Format.bytes($0))" } ?? "")
 

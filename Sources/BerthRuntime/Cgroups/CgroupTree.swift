@@ -36,23 +36,28 @@ struct CgroupTree: Sendable {
         }
     }
 
+    /// How long `removeLeaf` keeps retrying EBUSY, shared by all of one container's hierarchies.
+    static let busyRetryNanos: UInt64 = 1_000_000_000
+
     /// Removes a container's directory. A cgroup stays busy for a moment after its last task died
-    /// (the kernel frees the task asynchronously), so EBUSY is retried for up to about a second.
-    func removeLeaf(_ dir: String) throws {
+    /// (the kernel frees the task asynchronously), so EBUSY is retried until `deadline` (CLOCK_MONOTONIC ns).
+    func removeLeaf(_ dir: String, deadline: UInt64) throws {
         var delay: UInt32 = 1_000
-        var waited: UInt32 = 0
         while true {
             hooks.beforeRmdir(dir)
             if rmdir(dir) == 0 { return }
             let e = errno
             if e == ENOENT { return }
-            guard e == EBUSY, waited < 1_000_000 else {
+            guard e == EBUSY, MonotonicClock.nanos() < deadline else {
                 throw BerthError.system(operation: "rmdir", path: dir, errno: e)
             }
             usleep(delay)
-            waited += delay
             delay = min(delay * 2, 50_000)
         }
+    }
+
+    static func retryDeadline() -> UInt64 {
+        MonotonicClock.nanos() + busyRetryNanos
     }
 
     /// Removes a shared directory if it is empty; another container still in it (EBUSY, ENOTEMPTY) is fine.

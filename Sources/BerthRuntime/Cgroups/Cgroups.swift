@@ -3,10 +3,12 @@ public enum Cgroups {
     /// Detects v1 or v2 from /proc/self/mountinfo and /proc/self/cgroup.
     /// `parent`: nil = "<current cgroup>/berth"; a relative path = below the current cgroup;
     /// an absolute path = that cgroup of the hierarchy (for --cgroup-parent).
-    public static func manager(parent: String?) throws -> any CgroupManager {
+    /// `ledger`: a file where the directories Berth creates for a --cgroup-parent are recorded, so
+    /// another Berth process knows it may remove them once empty.
+    public static func manager(parent: String?, ledger: String? = nil) throws -> any CgroupManager {
         switch try currentLayout() {
-        case .v1(let hierarchies): return try V1CgroupManager(hierarchies: hierarchies, parent: parent)
-        case .v2(let hierarchy): return try V2CgroupManager(hierarchy: hierarchy, parent: parent)
+        case .v1(let hierarchies): return try V1CgroupManager(hierarchies: hierarchies, parent: parent, ledger: ledger)
+        case .v2(let hierarchy): return try V2CgroupManager(hierarchy: hierarchy, parent: parent, ledger: ledger)
         }
     }
 

@@ -3,20 +3,40 @@ import Synchronization
 /// The shared directories (bases and their new ancestors) this manager created, so that `remove`
 /// deletes only those: a --cgroup-parent that existed before Berth must survive its last container.
 /// The default base "<current>/berth" is always Berth's, whichever process created it.
+/// With a `ledger` file (in Berth's state root) the record outlives the process, so the `berth rm`
+/// that removes the last container also removes the parent an earlier `berth run` created.
 final class OwnedDirectories: Sendable {
     private let created = Mutex<Set<String>>([])
     let alwaysOwned: Set<String>
+    let ledger: String?
 
-    init(alwaysOwned: Set<String>) {
+    init(alwaysOwned: Set<String>, ledger: String? = nil) {
         self.alwaysOwned = alwaysOwned
+        self.ledger = ledger
     }
 
     func insert(_ dirs: [String]) {
+        guard !dirs.isEmpty else { return }
         created.withLock { $0.formUnion(dirs) }
+        updateLedger { $0.formUnion(dirs) }
     }
 
     func contains(_ dir: String) -> Bool {
-        alwaysOwned.contains(dir) || created.withLock { $0.contains(dir) }
+        alwaysOwned.contains(dir) || created.withLock { $0.contains(dir) } || readLedger().contains(dir)
+    }
+
+    private func readLedger() -> Set<String> {
+        guard let ledger, let text = FileIO.readString(ledger) else { return [] }
+        return Set(text.split(separator: "\n").map(String.init))
+    }
+
+    private func updateLedger(_ change: (inout Set<String>) -> Void) {
+        guard let ledger else { return }
+        try? FileLock.with(ledger + ".lock") {
+            var set = readLedger()
+            change(&set)
+            try FileIO.writeAtomically(ledger, string: set.sorted().map { $0 + "\n" }.joined())
+        }
     }
 
     /// Deletes the owned part of `placement`'s chain, innermost first, stopping at the first directory
@@ -25,6 +45,7 @@ final class OwnedDirectories: Sendable {
         for dir in placement.chain.reversed() {
             guard contains(dir), tree.removeIfEmpty(dir) else { return }
             created.withLock { _ = $0.remove(dir) }
+            updateLedger { _ = $0.remove(dir) }
         }
     }
 }

@@ -71,7 +71,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         cacheLock.lock()
         if let m = managers[key] { cacheLock.unlock(); return m }
         cacheLock.unlock()
-        let m = try Cgroups.manager(parent: parent)
+        let m = try Cgroups.manager(parent: parent, ledger: root + "/cgroups.owned")
         cacheLock.lock(); managers[key] = m; cacheLock.unlock()
         return m
     }

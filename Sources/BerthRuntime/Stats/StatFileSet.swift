@@ -17,11 +17,18 @@ struct StatFileSet {
     var netDev: Int32 = -1
     var netPid: Int32 = 0
 
-    /// Samples taken so far, to read memory.stat only every Nth time.
+    /// Samples taken so far, to read the slow files only every Nth time.
     var samples = 0
-    var lastMemoryStat = MemoryStat()
+    /// The last values read from the slow files.
+    var slow = SlowValues()
     /// The sampler's pass that last listed this container; readers left behind are closed.
     var generation = 0
+
+    struct SlowValues {
+        var memoryStat = MemoryStat()
+        var memoryLimit: UInt64?
+        var pidsLimit: UInt64?
+    }
 
     /// Opens what exists; nil when none of the cgroup files opens (the container's cgroup is gone).
     static func open(_ files: CgroupStatsFiles, pid: Int32) -> StatFileSet? {

@@ -2,21 +2,22 @@ import Foundation
 import Glibc
 
 /// Samples every container's cgroup counters and network bytes in one pass; the dashboard's hot path.
-/// Each container's files stay open between samples and are re-read with pread into one shared buffer,
-/// and memory.stat (the costliest file) is read only every `memoryStatInterval` samples.
+/// Each container's files stay open between samples and are re-read with pread into one shared buffer.
+/// Files that change slowly or cost most (memory.stat ≈ 6.5 µs, pids.max ≈ 2.3 µs, memory limit) are
+/// read only every `slowFileInterval` samples and their last values reused in between.
 /// Thread-safe: one sample runs at a time.
 public final class StatsSampler: @unchecked Sendable {
     private let lock = NSLock()
     private let statsFiles: @Sendable (String) -> CgroupStatsFiles
-    private let memoryStatInterval: Int
+    private let slowFileInterval: Int
     private var open: [String: StatFileSet] = [:]
     private var generation = 0
     private let buffer: UnsafeMutableRawBufferPointer
 
-    /// `memoryStatInterval`: read memory.stat on the first sample and then every Nth.
-    public init(manager: any CgroupManager, memoryStatInterval: Int = 5) {
+    /// `slowFileInterval`: read memory.stat and the limits on the first sample and then every Nth.
+    public init(manager: any CgroupManager, slowFileInterval: Int = 5) {
         statsFiles = { manager.statsFiles(id: $0) }
-        self.memoryStatInterval = max(1, memoryStatInterval)
+        self.slowFileInterval = max(1, slowFileInterval)
         // Large enough for a v1 memory.stat or the net/dev of a namespace with a few hundred interfaces.
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     }
@@ -60,28 +61,29 @@ public final class StatsSampler: @unchecked Sendable {
     }
 
     private func sampleOne(id: String, pid: Int32) -> ContainerStats? {
-        var set: StatFileSet
-        if let existing = open[id] {
-            set = existing
-        } else if let fresh = StatFileSet.open(statsFiles(id), pid: pid) {
-            set = fresh
-        } else {
-            return nil
-        }
-        if set.netPid != pid { set.openNetDev(pid: pid) }
-        set.generation = generation
-        guard let stats = read(&set, id: id) else {
-            // The cgroup went away under us (files of a removed cgroup fail with ENODEV); reopen next time.
+        if var set = open[id] {
+            if let stats = read(&set, id: id, pid: pid) {
+                open[id] = set
+                return stats
+            }
+            // The cgroup went away under us (files of a removed cgroup fail with ENODEV); it may have been
+            // recreated under the same id (a restart), so open it afresh once.
             set.closeAll()
             open[id] = nil
+        }
+        guard var fresh = StatFileSet.open(statsFiles(id), pid: pid) else { return nil }
+        guard let stats = read(&fresh, id: id, pid: pid) else {
+            fresh.closeAll()
             return nil
         }
-        open[id] = set
+        open[id] = fresh
         return stats
     }
 
-    private func read(_ set: inout StatFileSet, id: String) -> ContainerStats? {
-        var stats = ContainerStats(id: id, timestamp: Self.monotonicNanos())
+    private func read(_ set: inout StatFileSet, id: String, pid: Int32) -> ContainerStats? {
+        if set.netPid != pid { set.openNetDev(pid: pid) }
+        set.generation = generation
+        var stats = ContainerStats(id: id, timestamp: MonotonicClock.nanos())
         var failed = false
         // Reads one file into the shared buffer; a failure of any cgroup file means the cgroup is gone.
         func with(_ fd: Int32, _ body: (UnsafeRawBufferPointer) -> Void) {
@@ -101,15 +103,17 @@ public final class StatsSampler: @unchecked Sendable {
         }
         var usage: UInt64 = 0
         with(set.memoryUsage) { usage = StatText.firstUInt($0) ?? 0 }
-        with(set.memoryLimit) { stats.memoryLimit = CgroupValue.parseLimit(bytes: $0) }
-        if set.samples % memoryStatInterval == 0 {
-            with(set.memoryStat) { set.lastMemoryStat = MemoryStat.parse(bytes: $0) }
+        if set.samples % slowFileInterval == 0 {
+            with(set.memoryStat) { set.slow.memoryStat = MemoryStat.parse(bytes: $0) }
+            with(set.memoryLimit) { set.slow.memoryLimit = CgroupValue.parseLimit(bytes: $0) }
+            with(set.pidsMax) { set.slow.pidsLimit = CgroupValue.parseLimit(bytes: $0) }
         }
         set.samples &+= 1
-        stats.memoryUsage = MemoryStat.used(usage: usage, inactiveFile: set.lastMemoryStat.inactiveFile)
-        stats.memoryCache = set.lastMemoryStat.cache
+        stats.memoryUsage = MemoryStat.used(usage: usage, inactiveFile: set.slow.memoryStat.inactiveFile)
+        stats.memoryCache = set.slow.memoryStat.cache
+        stats.memoryLimit = set.slow.memoryLimit
+        stats.pidsLimit = set.slow.pidsLimit
         with(set.pidsCurrent) { stats.pids = StatText.firstUInt($0) ?? 0 }
-        with(set.pidsMax) { stats.pidsLimit = CgroupValue.parseLimit(bytes: $0) }
         with(set.blockIO) {
             let io = isV1 ? BlockIO.parseBlkio(bytes: $0) : BlockIO.parseIOStat(bytes: $0)
             stats.blockRead = io.readBytes
@@ -132,11 +136,5 @@ public final class StatsSampler: @unchecked Sendable {
             }
         }
         return stats
-    }
-
-    static func monotonicNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

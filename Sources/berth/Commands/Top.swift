@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthDashboard
 import BerthRuntime
 
 struct Top: ParsableCommand {
@@ -15,7 +16,7 @@ struct Top: ParsableCommand {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
             let engine = try global.engine()
-            _ = engine; throw BerthError.unsupported("the dashboard is being wired")
+            try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all))
         }
     }
 }

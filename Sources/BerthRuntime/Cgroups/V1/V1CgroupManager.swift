@@ -16,11 +16,11 @@ final class V1CgroupManager: CgroupManager {
     let owned: OwnedDirectories
 
     /// `hierarchies` should be those of `CgroupLayout.v1`; others are ignored.
-    init(hierarchies: [CgroupHierarchy], parent: String?, tree: CgroupTree = CgroupTree()) throws {
+    init(hierarchies: [CgroupHierarchy], parent: String?, tree: CgroupTree = CgroupTree(), ledger: String? = nil) throws {
         let usable = hierarchies.filter { !Set($0.controllers).isDisjoint(with: CgroupLayout.v1Controllers) }
         mounted = try usable.map { Mounted(hierarchy: $0, placement: try CgroupPlacement.resolve($0, parent: parent)) }
         self.tree = tree
-        owned = OwnedDirectories(alwaysOwned: parent == nil ? Set(mounted.map(\.placement.base)) : [])
+        owned = OwnedDirectories(alwaysOwned: parent == nil ? Set(mounted.map(\.placement.base)) : [], ledger: ledger)
     }
 
     func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
@@ -77,9 +77,10 @@ final class V1CgroupManager: CgroupManager {
 
     func remove(id: String) throws {
         try CgroupPlacement.validate(id: id)
+        let deadline = CgroupTree.retryDeadline()
         var firstError: Error?
         for m in mounted {
-            do { try tree.removeLeaf(m.placement.leaf(id)) } catch { firstError = firstError ?? error }
+            do { try tree.removeLeaf(m.placement.leaf(id), deadline: deadline) } catch { firstError = firstError ?? error }
             owned.removeUnused(m.placement, tree: tree)
         }
         if let firstError { throw firstError }

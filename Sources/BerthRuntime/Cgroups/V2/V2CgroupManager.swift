@@ -9,10 +9,10 @@ final class V2CgroupManager: CgroupManager {
     let tree: CgroupTree
     let owned: OwnedDirectories
 
-    init(hierarchy: CgroupHierarchy, parent: String?, tree: CgroupTree = CgroupTree()) throws {
+    init(hierarchy: CgroupHierarchy, parent: String?, tree: CgroupTree = CgroupTree(), ledger: String? = nil) throws {
         placement = try CgroupPlacement.resolve(hierarchy, parent: parent)
         self.tree = tree
-        owned = OwnedDirectories(alwaysOwned: parent == nil ? [placement.base] : [])
+        owned = OwnedDirectories(alwaysOwned: parent == nil ? [placement.base] : [], ledger: ledger)
     }
 
     func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
@@ -54,7 +54,7 @@ final class V2CgroupManager: CgroupManager {
 
     func remove(id: String) throws {
         try CgroupPlacement.validate(id: id)
-        try tree.removeLeaf(placement.leaf(id))
+        try tree.removeLeaf(placement.leaf(id), deadline: CgroupTree.retryDeadline())
         owned.removeUnused(placement, tree: tree)
     }
 

@@ -1,0 +1,46 @@
+import BerthRuntime
+import Foundation
+
+/// Runs engine actions on a background queue, one at a time, so the UI never waits for a
+/// container to stop; each outcome (with its duration) comes back through the mailbox.
+final class ActionRunner: Sendable {
+    static let stopTimeout = 10
+    private let engine: any ContainerEngine
+    private let actions: DashboardActions
+    private let queue = DispatchQueue(label: "berth.dashboard.actions")
+    private let done: @Sendable (ActionOutcome) -> Void
+
+    init(engine: any ContainerEngine, actions: DashboardActions, done: @escaping @Sendable (ActionOutcome) -> Void) {
+        self.engine = engine
+        self.actions = actions
+        self.done = done
+    }
+
+    func perform(_ action: EngineAction) {
+        queue.async { [engine, actions, done] in
+            done(ActionRunner.run(action, engine: engine, actions: actions))
+        }
+    }
+
+    /// Performs one action synchronously; tests call this directly.
+    static func run(_ action: EngineAction, engine: any ContainerEngine, actions: DashboardActions) -> ActionOutcome {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var failure: String?
+        do {
+            switch action {
+            case .start(let id, _): try engine.start(id)
+            case .stop(let id, _): try engine.stop(id, timeout: stopTimeout)
+            case .restart(let id, _): try engine.restart(id, timeout: stopTimeout)
+            case .kill(let id, _): try engine.kill(id, signal: SIGKILL)
+            case .remove(let id, _, let force): try engine.remove(id, force: force)
+            case .scale(let service, let n):
+                guard let scale = actions.scale else { throw BerthError.unsupported("scaling is not available in this build yet") }
+                try scale(service, n)
+            }
+        } catch {
+            failure = "\(error)"
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return ActionOutcome(action: action, seconds: seconds, error: failure)
+    }
+}

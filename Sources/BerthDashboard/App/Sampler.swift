@@ -1,0 +1,77 @@
+import BerthRuntime
+import Foundation
+
+/// The background thread that reads the engine once per tick and follows the selected container's
+/// log, posting what it finds to the mailbox. The UI thread never calls the engine for data.
+final class Sampler: @unchecked Sendable {
+    // Unchecked: the mutable request fields are only touched under `condition`'s lock; `follower`
+    // only on the sampler thread.
+    private let engine: any ContainerEngine
+    private let mailbox: Mailbox
+    private let interval: Double
+    private let condition = NSCondition()
+    private var stopped = false
+    private var sampleRequested = true
+    private var followRequest: String??
+    private var thread: Thread?
+    private let follower: LogFollower
+    /// How often the log file is checked for growth between samples (an fstat, nearly free).
+    static let logPollInterval = 0.25
+
+    init(engine: any ContainerEngine, mailbox: Mailbox, interval: Double) {
+        self.engine = engine
+        self.mailbox = mailbox
+        self.interval = max(0.1, interval)
+        follower = LogFollower(engine: engine)
+    }
+
+    func start() {
+        let t = Thread { [self] in loop() }
+        t.name = "berth-sampler"
+        t.stackSize = 1 << 20
+        thread = t
+        t.start()
+    }
+
+    func stop() {
+        condition.lock(); stopped = true; condition.signal(); condition.unlock()
+    }
+
+    func sampleNow() {
+        condition.lock(); sampleRequested = true; condition.signal(); condition.unlock()
+    }
+
+    func follow(_ id: String?) {
+        condition.lock(); followRequest = .some(id); condition.signal(); condition.unlock()
+    }
+
+    private func loop() {
+        var nextSample = Date()
+        while true {
+            condition.lock()
+            while !stopped && !sampleRequested && followRequest == nil {
+                let wake = min(nextSample, Date().addingTimeInterval(Sampler.logPollInterval))
+                if !condition.wait(until: wake) { break }
+            }
+            if stopped { condition.unlock(); return }
+            let follow = followRequest
+            followRequest = nil
+            let due = sampleRequested || Date() >= nextSample
+            sampleRequested = false
+            condition.unlock()
+
+            if let follow {
+                let lines = follower.follow(follow)
+                if let id = follow { mailbox.post(.logLines(id: id, lines: lines, reset: true)) }
+            }
+            if due {
+                mailbox.post(.snapshot(EngineSnapshot.take(from: engine)))
+                nextSample = Date().addingTimeInterval(interval)
+            }
+            if let id = follower.id {
+                let (lines, reset) = follower.poll()
+                if !lines.isEmpty || reset { mailbox.post(.logLines(id: id, lines: lines, reset: reset)) }
+            }
+        }
+    }
+}

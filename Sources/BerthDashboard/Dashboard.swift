@@ -1,0 +1,139 @@
+import BerthRuntime
+import Foundation
+
+/// Actions that later issues provide (services, exec). Left nil, their keys say "not available".
+public struct DashboardActions: Sendable {
+    /// Sets the number of replicas of a service. Runs off the UI thread.
+    public var scale: (@Sendable (_ service: String, _ replicas: Int) throws -> Void)?
+    /// Runs an interactive shell in a container with the terminal handed over; returns when it exits.
+    public var exec: (@Sendable (_ containerID: String) throws -> Void)?
+
+    public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> Void)? = nil) {
+        self.scale = scale
+        self.exec = exec
+    }
+}
+
+public struct DashboardOptions: Sendable {
+    /// Seconds between samples.
+    public var interval: Double
+    /// Theme name; nil uses the config file's, else `default`.
+    public var theme: String?
+    /// Show exited containers from the start.
+    public var showAll: Bool
+    /// Config file; nil uses `~/.config/berth/config.yaml`.
+    public var configPath: String?
+    public var actions: DashboardActions
+
+    public init(interval: Double = 1, theme: String? = nil, showAll: Bool = false, configPath: String? = nil,
+                actions: DashboardActions = DashboardActions()) {
+        self.interval = interval
+        self.theme = theme
+        self.showAll = showAll
+        self.configPath = configPath
+        self.actions = actions
+    }
+}
+
+public enum Dashboard {
+    /// Runs the dashboard until the user quits. The terminal is restored on every way out (q,
+    /// Ctrl-C, SIGTERM/SIGHUP, a thrown error).
+    public static func run(engine: any ContainerEngine, options: DashboardOptions) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configDir = DashboardConfig.configDirectory(environment: environment)
+        var problems: [String] = []
+        var config = DashboardConfig()
+        do {
+            config = try DashboardConfig.load(path: options.configPath ?? configDir + "/config.yaml")
+        } catch {
+            problems.append("\(error) (using defaults)")
+        }
+        let catalog = ThemeCatalog.load(userDirectory: configDir + "/themes")
+        problems += catalog.errors.map { "\($0) (theme skipped)" }
+        let wanted = options.theme ?? config.theme ?? "default"
+        let theme = catalog.named(wanted) ?? {
+            problems.append("no theme named '\(wanted)'; using default (have: \(catalog.themes.map(\.name).joined(separator: ", ")))")
+            return catalog.themes[0]
+        }()
+
+        let terminal = try NcursesTerminal(environment: environment)
+        defer { terminal.stop() }
+        var model = DashboardModel(
+            size: terminal.size, theme: theme, themes: catalog, colorMode: terminal.colorMode, unicode: terminal.unicode,
+            keys: config.keys, interval: options.interval, showAll: options.showAll || config.showAll == true,
+            available: ActionAvailability(scale: options.actions.scale != nil, exec: options.actions.exec != nil),
+            graphStyle: terminal.unicode ? config.graph : .ascii, utcOffset: TimeZone.current.secondsFromGMT(), now: Date())
+        if let first = problems.first { model.status = StatusMessage(first, .error) }
+
+        let mailbox = Mailbox()
+        let sampler = Sampler(engine: engine, mailbox: mailbox, interval: config.interval.map { options.interval == 1 ? $0 : options.interval } ?? options.interval)
+        let runner = ActionRunner(engine: engine, actions: options.actions) { mailbox.post(.actionFinished($0)) }
+        let signals = SignalWatch(mailbox: mailbox)
+        defer { signals.cancel(); sampler.stop() }
+        sampler.start()
+
+        var dirty = true
+        while !model.quitRequested {
+            if dirty {
+                Renderer.render(model, on: terminal)
+                dirty = false
+            }
+            waitForInput(mailbox.readFD)
+            var events: [DashboardEvent] = []
+            while let e = terminal.readEvent() { events.append(e) }
+            events += mailbox.drain()
+            for event in events {
+                dirty = true
+                for effect in model.update(event) {
+                    switch effect {
+                    case .perform(let a): runner.perform(a)
+                    case .followLogs(let id): sampler.follow(id)
+                    case .sampleNow: sampler.sampleNow()
+                    case .quit: break
+                    case .exec(let id, let name):
+                        guard let exec = options.actions.exec else { continue }
+                        var failure: String?
+                        terminal.suspend {
+                            do { try exec(id) } catch { failure = "\(error)" }
+                        }
+                        mailbox.post(.execFinished(name: name, error: failure))
+                    }
+                }
+                if model.quitRequested { break }
+            }
+        }
+    }
+
+    /// Sleeps until a key arrives on stdin or background work posts something. A signal
+    /// (SIGWINCH) interrupts the poll, and ncurses then reports KEY_RESIZE.
+    private static func waitForInput(_ wakeFD: Int32) {
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 2, 5000)
+    }
+
+    /// Draws one frame of `model`; what the benchmark times.
+    public static func renderFrame(_ model: DashboardModel, on terminal: any Terminal) {
+        Renderer.render(model, on: terminal)
+    }
+}
+
+/// Turns SIGTERM and SIGHUP into a clean quit, so the terminal is restored when killed politely.
+private final class SignalWatch {
+    private let sources: [any DispatchSourceSignal]
+
+    init(mailbox: Mailbox) {
+        sources = [SIGTERM, SIGHUP, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { mailbox.post(.terminate) }
+            s.resume()
+            return s
+        }
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        for sig in [SIGTERM, SIGHUP, SIGINT] { signal(sig, SIG_DFL) }
+    }
+}

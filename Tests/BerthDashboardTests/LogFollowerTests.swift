@@ -1,0 +1,75 @@
+import BerthRuntime
+@testable import BerthDashboard
+import Foundation
+import XCTest
+
+final class LogFollowerTests: XCTestCase {
+    /// The follower relies on the runtime's parser; these are the cases it depends on.
+    func testCRILineParsing() throws {
+        let l = try XCTUnwrap(CRILog.parse("2026-11-29T10:00:00.123456789Z stderr F oh no: it broke"))
+        XCTAssertEqual(l.stream, .stderr)
+        XCTAssertTrue(l.complete)
+        XCTAssertEqual(l.text, "oh no: it broke")
+        XCTAssertEqual(l.timestampNanos, 1_795_946_400_123_456_789)
+        XCTAssertEqual(CRILog.parse("2026-11-29T10:00:00Z stdout P part")?.complete, false)
+        XCTAssertEqual(CRILog.parse("2026-11-29T10:00:00Z stdout F")?.text, "")
+        XCTAssertNil(CRILog.parse("garbage"))
+        XCTAssertNil(CRILog.parse("2026-11-29T10:00:00Z stdin F x"))
+    }
+
+    func testFollowReadsOnlyAppendedLinesAndJoinsPartials() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("berth-log-\(getpid()).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "2026-11-29T10:00:00Z stdout F old\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let engine = FakeEngine(containers: [Fixtures.container(1, "web")])
+        engine.setLogPath(Fixtures.id(1), path)
+        engine.setLogs(Fixtures.id(1), [LogLine(timestampNanos: 0, stream: .stdout, text: "old")])
+        let f = LogFollower(engine: engine)
+        XCTAssertEqual(f.follow(Fixtures.id(1)).map(\.text), ["old"])
+        XCTAssertTrue(f.poll().lines.isEmpty)
+        let h = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        h.seekToEndOfFile()
+        h.write(Data("2026-11-29T10:00:01Z stdout P hel\n2026-11-29T10:00:01Z stdout F lo\n2026-11-29T10:00:02Z stderr F bad".utf8))
+        let first = f.poll()
+        XCTAssertFalse(first.reset)
+        XCTAssertEqual(first.lines.map(\.text), ["hello"], "the unterminated last record waits for its newline")
+        h.write(Data("\n".utf8))
+        try h.close()
+        let second = f.poll().lines
+        XCTAssertEqual(second.map(\.text), ["bad"])
+        XCTAssertEqual(second.first?.stream, .stderr)
+    }
+
+    func testWithoutALogFileTheTailIsPolled() throws {
+        let engine = FakeEngine(containers: [Fixtures.container(1, "web")])
+        engine.setLogs(Fixtures.id(1), Fixtures.logLines(3))
+        let f = LogFollower(engine: engine)
+        XCTAssertEqual(f.follow(Fixtures.id(1)).count, 3)
+        XCTAssertTrue(f.poll().lines.isEmpty)
+        engine.setLogs(Fixtures.id(1), Fixtures.logLines(4))
+        let p = f.poll()
+        XCTAssertTrue(p.reset)
+        XCTAssertEqual(p.lines.count, 4)
+    }
+
+    func testSnapshotSurvivesAFailingEngine() {
+        let engine = FakeEngine(containers: Fixtures.standard)
+        let s = EngineSnapshot.take(from: engine, now: Fixtures.t0)
+        XCTAssertEqual(s.containers.count, 7)
+        XCTAssertNil(s.error)
+    }
+
+    func testWidgets() {
+        XCTAssertEqual(Sparkline.render([0, 50, 100], width: 5, maximum: 100, unicode: true), "   ▄█")
+        XCTAssertEqual(Sparkline.render([0, 50, 100], width: 3, maximum: 100, unicode: false), " -#")
+        XCTAssertEqual(Graph.render([100, 100], width: 1, height: 2, maximum: 100, style: .braille).map(\.text), ["⣿", "⣿"])
+        XCTAssertEqual(Graph.render([50], width: 1, height: 2, maximum: 100, style: .block).map(\.text), [" ", "█"])
+        XCTAssertEqual(Graph.render([100], width: 1, height: 1, maximum: 100, style: .ascii).map(\.text), ["|"])
+        XCTAssertEqual(Format.bytes(UInt64(1536)), "1.5K")
+        XCTAssertEqual(Format.bytes(UInt64(3) << 30), "3.0G")
+        XCTAssertEqual(Format.duration(3700), "1h1m")
+        XCTAssertEqual(Format.dateTime(Fixtures.t0, utcOffset: 3600), "2026-11-29 13:00:00")
+        XCTAssertEqual(TextWidth.fit("コンテナ", 5), "コン…")
+        XCTAssertEqual(LogsPane.sanitize("\u{1b}[31mred\u{1b}[0m\tx", limit: 100), "red    x")
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real containers through the real `berth` binary. Needs root (CI is root).
+final class ContainerLifecycleTests: XCTestCase {
+    nonisolated(unsafe) static var root: TestRoot!
+    var cli: BerthCLI { Self.root.cli }
+
+    override class func setUp() {
+        super.setUp()
+        root = try? TestRoot("life")
+    }
+
+    override class func tearDown() {
+        root?.tearDown()
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(getuid() == 0, "containers need root")
+        XCTAssertNotNil(Self.root, "could not set up the test root")
+    }
+
+    func testRunPrintsOutputAndPropagatesExitCode() {
+        let r = cli.run(["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 7"])
+        XCTAssertEqual(r.status, 7)
+        XCTAssertEqual(r.stdout, "out\n")
+        XCTAssertEqual(r.stderr, "err\n")
+    }
+
+    func testPID1IsTheCommandAndHostProcessesAreInvisible() {
+        let r = cli.run(["run", "--rm", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; ls /proc | grep -c '^[0-9]'"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first.map(String.init), "sh -c cat /proc/1/cmdline | tr '\\0' ' '; echo; ls /proc | grep -c '^[0-9]' ")
+        // sh, ls and grep at most: none of the host's hundreds of processes.
+        XCTAssertLessThanOrEqual(Int(lines.last ?? "") ?? 99, 4)
+    }
+
+    func testHostnameEnvWorkdirAndUser() {
+        let r = cli.run(["run", "--rm", "--name", "named-one", "-e", "GREETING=hi there", "-w", "/tmp/work", "-u", "nobody",
+                         "busybox", "sh", "-c", "hostname; cat /etc/hostname; echo $GREETING; pwd; id -u; id -g"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "named-one\nnamed-one\nhi there\n/tmp/work\n65534\n65534\n")
+        let h = cli.run(["run", "--rm", "--hostname", "custom", "busybox", "hostname"])
+        XCTAssertEqual(h.stdout, "custom\n")
+    }
+
+    func testMountsAndNetworkAreIsolated() {
+        let r = cli.run(["run", "--rm", "busybox", "sh", "-c",
+                         "grep -c . /proc/self/mountinfo; ls /sys/class/net; touch /sys/x 2>/dev/null && echo sys-writable; cat /proc/timer_list | wc -c; (echo 1 > /proc/sys/kernel/domainname) 2>/dev/null || echo sys-ro"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertLessThan(Int(lines[0]) ?? 999, 40, "the container sees only its own mounts")
+        XCTAssertEqual(lines[1], "lo", "a --network none container has only loopback")
+        XCTAssertFalse(r.stdout.contains("sys-writable"))
+        XCTAssertEqual(lines[2], "0", "/proc/timer_list is masked")
+        XCTAssertEqual(lines.last, "sys-ro")
+    }
+
+    func testImageIsNotChangedByContainers() {
+        XCTAssertEqual(cli.run(["run", "--rm", "busybox", "sh", "-c", "rm /bin/ls; echo x > /etc/changed"]).status, 0)
+        let r = cli.run(["run", "--rm", "busybox", "sh", "-c", "test -e /bin/ls && test ! -e /etc/changed && echo pristine"])
+        XCTAssertEqual(r.stdout, "pristine\n", r.stderr)
+    }
+
+    func testDetachedContainerStopsAfterTimeoutWhenItIgnoresSIGTERM() throws {
+        let id = cli.run(["run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 1; done"])
+        XCTAssertEqual(id.status, 0, id.stderr)
+        XCTAssertEqual(try cli.state("stubborn")["status"] as? String, "running")
+        let start = Date()
+        let stop = cli.run(["stop", "-t", "1", "stubborn"])
+        XCTAssertEqual(stop.status, 0, stop.stderr)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.9, "it waited for the timeout")
+        let state = try cli.state("stubborn")
+        XCTAssertEqual(state["status"] as? String, "exited")
+        XCTAssertEqual(state["exitCode"] as? Int, 137)
+        XCTAssertEqual(state["signal"] as? Int, 9)
+        XCTAssertEqual(cli.run(["rm", "stubborn"]).status, 0)
+    }
+
+    func testStopRestartAndStartAgain() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "cycler", "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]).status, 0)
+        XCTAssertEqual(cli.run(["stop", "cycler"]).status, 0)
+        XCTAssertEqual(try cli.state("cycler")["exitCode"] as? Int, 0, "the TERM handler ran")
+        XCTAssertEqual(cli.run(["start", "cycler"]).status, 0)
+        XCTAssertEqual(try cli.state("cycler")["status"] as? String, "running")
+        let firstPid = try cli.state("cycler")["pid"] as? Int
+        XCTAssertEqual(cli.run(["restart", "-t", "2", "cycler"]).status, 0)
+        let secondPid = try cli.state("cycler")["pid"] as? Int
+        XCTAssertNotNil(secondPid)
+        XCTAssertNotEqual(firstPid, secondPid)
+        XCTAssertEqual(cli.run(["rm", "cycler"]).status, 1, "a running container is not removed without -f")
+        XCTAssertEqual(cli.run(["rm", "-f", "cycler"]).status, 0)
+        XCTAssertNotEqual(cli.run(["inspect", "cycler"]).status, 0)
+    }
+
+    func testKillSendsTheSignal() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "killme", "busybox", "sh", "-c", "trap 'echo got-usr1; exit 5' USR1; while true; do sleep 0.1; done"]).status, 0)
+        usleep(300_000)
+        XCTAssertEqual(cli.run(["kill", "-s", "USR1", "killme"]).status, 0)
+        XCTAssertEqual(cli.run(["wait", "killme"]).stdout, "5\n")
+        XCTAssertEqual(cli.run(["logs", "killme"]).stdout, "got-usr1\n")
+        XCTAssertEqual(cli.run(["rm", "killme"]).status, 0)
+    }
+
+    func testMemoryHogIsOOMKilledAndReported() throws {
+        let r = cli.run(["run", "--name", "hog", "-m", "32m", "--memory-swap", "32m", "busybox", "sh", "-c",
+                         "exec dd if=/dev/zero of=/dev/null bs=100M count=1"])
+        XCTAssertEqual(r.status, 137, r.stderr)
+        let state = try cli.state("hog")
+        XCTAssertEqual(state["oomKilled"] as? Bool, true, "\(state) \(r.stderr)")
+        XCTAssertEqual(state["signal"] as? Int, 9)
+        XCTAssertEqual(cli.run(["rm", "hog"]).status, 0)
+    }
+
+    func testPidsLimitHolds() {
+        // busybox sh gives up at the first failed fork; it counts each background sleep it started.
+        let r = cli.run(["run", "--rm", "--pids-limit", "10", "busybox", "sh", "-c",
+                         "i=0; while [ $i -lt 30 ]; do sleep 30 & i=$((i+1)); echo $i; done"])
+        XCTAssertEqual(r.stdout.split(separator: "\n").last, "9", "the shell and 9 sleeps make the 10 allowed")
+        XCTAssertTrue(r.stderr.contains("can't fork"), r.stderr)
+    }
+
+    func testLogsKeepOrderAndTimestamps() throws {
+        XCTAssertEqual(cli.run(["run", "--name", "logger", "busybox", "sh", "-c",
+                                "echo one; sleep 0.05; echo two >&2; sleep 0.05; echo three; printf partial"]).status, 0)
+        let all = cli.run(["logs", "logger"])
+        XCTAssertEqual(all.stdout, "one\nthree\npartial\n")
+        XCTAssertEqual(all.stderr, "two\n")
+        let tail = cli.run(["logs", "--tail", "2", "logger"])
+        XCTAssertEqual(tail.stdout, "three\npartial\n")
+        let stamped = cli.run(["logs", "-t", "logger"]).stdout.split(separator: "\n")
+        XCTAssertEqual(stamped.count, 3)
+        XCTAssertTrue(stamped[0].hasSuffix(" one"))
+        XCTAssertTrue(stamped[0].first == "2" && stamped[0].contains("T") && stamped[0].contains("Z "))
+        let raw = try String(contentsOfFile: cli.run(["inspect", "logger"]).stdout.components(separatedBy: "\"logPath\" : \"")[1].components(separatedBy: "\"")[0], encoding: .utf8)
+        let records = raw.split(separator: "\n")
+        XCTAssertEqual(records.count, 4)
+        XCTAssertTrue(records[1].contains(" stderr F two"), String(records[1]))
+        let stamps = records.map { String($0.prefix(30)) }
+        XCTAssertEqual(stamps, stamps.sorted(), "timestamps increase in file order")
+        XCTAssertEqual(cli.run(["logs", "--since", "1h", "logger"]).stdout, "one\nthree\npartial\n")
+        XCTAssertEqual(cli.run(["logs", "--since", "2099-01-01T00:00:00Z", "logger"]).stdout, "")
+        XCTAssertEqual(cli.run(["rm", "logger"]).status, 0)
+    }
+
+    func testLogsFollowSeesNewLines() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "follower", "busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"]).status, 0)
+        let r = cli.run(["logs", "-f", "follower"], timeout: 20)
+        XCTAssertEqual(r.stdout, "line1\nline2\nline3\n")
+        XCTAssertEqual(cli.run(["rm", "follower"]).status, 0)
+    }
+
+    func testRestartOnFailureRestartsThreeTimes() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "flaky", "--restart", "on-failure:3", "busybox", "sh", "-c", "echo attempt; exit 2"]).status, 0)
+        XCTAssertEqual(cli.run(["wait", "flaky"], timeout: 30).stdout, "2\n")
+        let state = try cli.state("flaky")
+        XCTAssertEqual(state["restartCount"] as? Int, 3)
+        XCTAssertEqual(state["status"] as? String, "exited")
+        XCTAssertEqual(cli.run(["logs", "flaky"]).stdout, String(repeating: "attempt\n", count: 4))
+        XCTAssertEqual(cli.run(["rm", "flaky"]).status, 0)
+    }
+
+    func testAlwaysRestartsUntilStopped() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "phoenix", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 0"]).status, 0)
+        XCTAssertTrue(try cli.eventually(timeout: 10) { (try cli.state("phoenix")["restartCount"] as? Int ?? 0) >= 2 })
+        XCTAssertEqual(cli.run(["stop", "phoenix"]).status, 0)
+        let count = try cli.state("phoenix")["restartCount"] as? Int
+        usleep(800_000)
+        XCTAssertEqual(try cli.state("phoenix")["status"] as? String, "exited")
+        XCTAssertEqual(try cli.state("phoenix")["restartCount"] as? Int, count, "no restart after a user stop")
+        XCTAssertEqual(cli.run(["rm", "phoenix"]).status, 0)
+    }
+
+    func testRmFlagRemovesTheContainer() {
+        let r = cli.run(["run", "--rm", "--name", "ephemeral", "busybox", "true"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(cli.run(["ps", "-a"]).stdout.contains("ephemeral"))
+        let d = cli.run(["run", "-d", "--rm", "--name", "ephemeral-d", "busybox", "sleep", "0.2"])
+        XCTAssertEqual(d.status, 0)
+        XCTAssertTrue(cli.eventually { !cli.run(["ps", "-a"]).stdout.contains("ephemeral-d") })
+    }
+
+    func testKilledCLILeavesTheContainerRunning() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        p.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "run", "--name", "orphan", "busybox", "sleep", "30"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        XCTAssertTrue(cli.eventually { (try? cli.state("orphan")["status"] as? String) == "running" })
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        usleep(200_000)
+        XCTAssertEqual(try cli.state("orphan")["status"] as? String, "running")
+        XCTAssertEqual(cli.run(["rm", "-f", "orphan"]).status, 0)
+    }
+
+    func testDeadSupervisorIsShownAsDead() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "orphaned", "busybox", "sleep", "30"]).status, 0)
+        let shim = try XCTUnwrap(try cli.state("orphaned")["shimPid"] as? Int)
+        let pid = try XCTUnwrap(try cli.state("orphaned")["pid"] as? Int)
+        // SIGKILL leaves the supervisor no chance to record anything.
+        kill(pid_t(shim), SIGKILL)
+        XCTAssertTrue(try cli.eventually { (try cli.state("orphaned")["status"] as? String) == "dead" })
+        kill(pid_t(pid), SIGKILL)
+        XCTAssertEqual(cli.run(["rm", "-f", "orphaned"]).status, 0)
+    }
+
+    func testCgroupLimitsAreApplied() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "limited", "-m", "48m", "--cpus", "0.5", "--pids-limit", "33", "busybox", "sleep", "30"]).status, 0)
+        let pid = try XCTUnwrap(try cli.state("limited")["pid"] as? Int)
+        let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
+        let memLine = try XCTUnwrap(cgroups.split(separator: "\n").first { $0.contains(":memory:") })
+        XCTAssertTrue(memLine.contains("/" + cli.cgroupParent + "/"), "nested under the test's parent: \(memLine)")
+        let memPath = "/sys/fs/cgroup/memory" + memLine.split(separator: ":", maxSplits: 2)[2]
+        if FileManager.default.fileExists(atPath: memPath + "/memory.limit_in_bytes") {
+            XCTAssertEqual(try String(contentsOfFile: memPath + "/memory.limit_in_bytes", encoding: .utf8), "50331648\n")
+        }
+        let stats = try XCTUnwrap(try cli.json(["stats", "--no-stream", "--json"]) as? [[String: Any]])
+        let row = try XCTUnwrap(stats.first { $0["name"] as? String == "limited" })
+        XCTAssertEqual(row["memoryLimit"] as? Int, 50_331_648)
+        XCTAssertEqual(row["pids"] as? Int, 1)
+        XCTAssertGreaterThan(row["memoryUsage"] as? Int ?? 0, 0)
+        XCTAssertEqual(cli.run(["rm", "-f", "limited"]).status, 0)
+    }
+
+    func testBadInputGivesOneLineErrorsAndLeavesNothing() throws {
+        let missing = cli.run(["run", "--rm", "nosuchimage", "true"])
+        XCTAssertEqual(missing.status, 125)
+        XCTAssertEqual(missing.stderr, "berth: no such image: nosuchimage\n")
+        let notFound = cli.run(["run", "--name", "nf", "busybox", "/no/such/cmd"])
+        XCTAssertEqual(notFound.status, 127, notFound.stderr)
+        XCTAssertTrue(notFound.stderr.contains("/no/such/cmd"))
+        let notFoundPath = cli.run(["run", "busybox", "nosuchcmd"])
+        XCTAssertEqual(notFoundPath.status, 127, notFoundPath.stderr)
+        let notExec = cli.run(["run", "busybox", "/etc/passwd"])
+        XCTAssertEqual(notExec.status, 126, notExec.stderr)
+        let badMem = cli.run(["run", "-m", "12x", "busybox", "true"])
+        XCTAssertEqual(badMem.status, 125)
+        XCTAssertTrue(badMem.stderr.contains("12x"))
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "dup", "busybox", "sleep", "10"]).status, 0)
+        let dup = cli.run(["run", "--name", "dup", "busybox", "true"])
+        XCTAssertEqual(dup.status, 125)
+        XCTAssertEqual(dup.stderr, "berth: the container name 'dup' is already in use\n")
+        let badUser = cli.run(["run", "-u", "nosuchuser", "busybox", "true"])
+        XCTAssertEqual(badUser.status, 125)
+        XCTAssertEqual(cli.run(["stop", "nosuchcontainer"]).status, 1)
+        XCTAssertEqual(cli.run(["rm", "-f", "dup"]).status, 0)
+        let left = try XCTUnwrap(try cli.json(["ps", "-a", "--json"]) as? [Any])
+        XCTAssertEqual(left.count, 0, "failed runs left containers: \(left)")
+    }
+
+    func testImageInUseCannotBeRemoved() {
+        XCTAssertEqual(cli.run(["image", "import-busybox", "--name", "bb2:test"]).status, 0)
+        XCTAssertEqual(cli.run(["create", "--name", "user-of-bb2", "bb2:test", "true"]).status, 0)
+        let refused = cli.run(["image", "rm", "bb2:test"])
+        XCTAssertEqual(refused.status, 125)
+        XCTAssertTrue(refused.stderr.contains("user-of-bb2"))
+        XCTAssertEqual(cli.run(["rm", "user-of-bb2"]).status, 0)
+        XCTAssertEqual(cli.run(["image", "rm", "bb2:test"]).status, 0)
+        XCTAssertFalse(cli.run(["image", "ls"]).stdout.contains("bb2"))
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Glibc
+import Synchronization
+import XCTest
+@testable import BerthRuntime
+
+/// The sampler against v2 fixture files (exact values) and a real v1 cgroup holding a child process.
+final class StatsSamplerTests: XCTestCase {
+    var fixture: CgroupFixture!
+
+    override func setUpWithError() throws {
+        fixture = try CgroupFixture()
+        fixture.write("cgroup.subtree_control", "cpu io memory pids\n")
+        fixture.mkdir("workload")
+        fixture.write("workload/cgroup.subtree_control", "cpu io memory pids\n")
+    }
+
+    override func tearDown() {
+        fixture.destroy()
+    }
+
+    func v2Manager() throws -> V2CgroupManager {
+        let hierarchy = CgroupHierarchy(controllers: [], mountPoint: fixture.root, mountRoot: "/", currentPath: "/workload")
+        return try V2CgroupManager(hierarchy: hierarchy, parent: nil, tree: CgroupTree(hooks: CgroupFixture.v2Hooks()))
+    }
+
+    /// Fills a container's fixture files as a 6.x kernel would.
+    func fillV2(_ id: String, usage: UInt64 = 20_000_000, stat: String = StatsParserTests.v2MemoryStat) {
+        let dir = "workload/berth/\(id)/"
+        fixture.write(dir + "cpu.stat", StatsParserTests.v2CPUStat)
+        fixture.write(dir + "memory.current", "\(usage)\n")
+        fixture.write(dir + "memory.max", "67108864\n")
+        fixture.write(dir + "memory.stat", stat)
+        fixture.write(dir + "memory.events", StatsParserTests.v2MemoryEvents)
+        fixture.write(dir + "pids.current", "3\n")
+        fixture.write(dir + "pids.max", "max\n")
+        fixture.write(dir + "io.stat", StatsParserTests.v2IOStat)
+    }
+
+    func testV2SampleReadsEveryFile() throws {
+        let m = try v2Manager()
+        _ = try m.create(id: "c1", limits: ResourceLimits())
+        fillV2("c1")
+        let sampler = StatsSampler(manager: m)
+        let before = MonotonicClock.nanos()
+        let stats = sampler.sample([(id: "c1", pid: 0)])
+        XCTAssertEqual(stats.count, 1)
+        let s = try XCTUnwrap(stats.first)
+        XCTAssertGreaterThanOrEqual(s.timestamp, before)
+        XCTAssertLessThanOrEqual(s.timestamp, MonotonicClock.nanos())
+        XCTAssertEqual(s, ContainerStats(id: "c1", timestamp: s.timestamp, cpuUsageNanos: 8_123_456_000,
+                                         cpuThrottledNanos: 789_012_000, cpuThrottledPeriods: 56,
+                                         memoryUsage: 20_000_000 - 6_651_904, memoryLimit: 67_108_864,
+                                         memoryCache: 9_846_784, pids: 3, pidsLimit: nil,
+                                         blockRead: 4_329_472 + 8192, blockWrite: 1_232_896,
+                                         netRx: 0, netTx: 0, oomKills: 1))
+    }
+
+    func testSlowFilesAreReadOnlyEveryNthSample() throws {
+        let m = try v2Manager()
+        _ = try m.create(id: "c1", limits: ResourceLimits())
+        fillV2("c1", usage: 10_000_000, stat: "inactive_file 1000000\nfile 2000000\n")
+        let sampler = StatsSampler(manager: m, slowFileInterval: 3)
+        XCTAssertEqual(sampler.sample([("c1", 0)]).first?.memoryUsage, 9_000_000)
+        fillV2("c1", usage: 12_000_000, stat: "inactive_file 4000000\nfile 5000000\n")
+        fixture.write("workload/berth/c1/memory.max", "33554432\n")
+        fixture.write("workload/berth/c1/pids.max", "50\n")
+        fixture.write("workload/berth/c1/pids.current", "7\n")
+        // Samples 2 and 3 see the new counters but the cached memory.stat and limits.
+        let second = try XCTUnwrap(sampler.sample([("c1", 0)]).first)
+        XCTAssertEqual(second.memoryUsage, 11_000_000)
+        XCTAssertEqual(second.memoryLimit, 67_108_864)
+        XCTAssertNil(second.pidsLimit)
+        XCTAssertEqual(second.pids, 7)
+        XCTAssertEqual(sampler.sample([("c1", 0)]).first?.memoryCache, 2_000_000)
+        let fourth = try XCTUnwrap(sampler.sample([("c1", 0)]).first)
+        XCTAssertEqual(fourth.memoryUsage, 8_000_000)
+        XCTAssertEqual(fourth.memoryCache, 5_000_000)
+        XCTAssertEqual(fourth.memoryLimit, 33_554_432)
+        XCTAssertEqual(fourth.pidsLimit, 50)
+    }
+
+    func testFilesOfContainersNoLongerListedAreClosed() throws {
+        let m = try v2Manager()
+        for id in ["a", "b"] {
+            _ = try m.create(id: id, limits: ResourceLimits())
+            fillV2(id)
+        }
+        let sampler = StatsSampler(manager: m)
+        XCTAssertEqual(sampler.sample([("a", 0), ("b", 0)]).map(\.id), ["a", "b"])
+        XCTAssertEqual(sampler.openContainerCount, 2)
+        XCTAssertEqual(sampler.sample([("b", 0)]).map(\.id), ["b"])
+        XCTAssertEqual(sampler.openContainerCount, 1)
+        sampler.closeAll()
+        XCTAssertEqual(sampler.openContainerCount, 0)
+        XCTAssertEqual(sampler.sample([("b", 0)]).count, 1, "reopens after closeAll")
+    }
+
+    func testConcurrentCallersGetCompleteSamples() throws {
+        let m = try v2Manager()
+        for id in ["a", "b"] {
+            _ = try m.create(id: id, limits: ResourceLimits())
+            fillV2(id)
+        }
+        let sampler = StatsSampler(manager: m)
+        let results = Mutex<[Int: [String]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let list: [(id: String, pid: Int32)] = i % 2 == 0 ? [("a", 0), ("b", 0)] : [("b", 0)]
+            let ids = sampler.sample(list).map(\.id)
+            results.withLock { $0[i] = ids }
+        }
+        let all = results.withLock { $0 }
+        for i in 0..<16 {
+            XCTAssertEqual(all[i], i % 2 == 0 ? ["a", "b"] : ["b"], "call \(i)")
+        }
+    }
+
+    func testContainerWithoutACgroupIsSkipped() throws {
+        let sampler = StatsSampler(manager: try v2Manager())
+        XCTAssertEqual(sampler.sample([("ghost", 0)]).count, 0)
+        XCTAssertEqual(sampler.openContainerCount, 0)
+    }
+
+    func testNetworkComesFromTheInitProcessNamespace() throws {
+        let m = try v2Manager()
+        _ = try m.create(id: "c1", limits: ResourceLimits())
+        fillV2("c1")
+        let sampler = StatsSampler(manager: m)
+        let expected = NetDevTotals.parse(try KernelFile.read("/proc/\(getpid())/net/dev"))
+        let s = try XCTUnwrap(sampler.sample([("c1", getpid())]).first)
+        XCTAssertGreaterThanOrEqual(s.netRx, expected.rxBytes)
+        XCTAssertGreaterThanOrEqual(s.netTx, expected.txBytes)
+        XCTAssertLessThan(s.netRx - expected.rxBytes, 10_000_000, "the same counters, read a moment later")
+        // A pid that does not exist gives no network figures but keeps the cgroup ones.
+        let gone = try XCTUnwrap(sampler.sample([("c1", Int32.max)]).first)
+        XCTAssertEqual(gone.netRx, 0)
+        XCTAssertEqual(gone.pids, 3)
+    }
+
+    func testRealV1CgroupWithAChildProcess() throws {
+        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        let parent = "berth-test-\(getpid())-sampler"
+        let manager = try Cgroups.manager(parent: parent)
+        var child: TestChild?
+        defer {
+            child?.kill()
+            try? manager.remove(id: "s1")
+        }
+        let paths = try manager.create(id: "s1", limits: ResourceLimits(memory: 64 << 20, pidsLimit: 20))
+        // The shell burns a little CPU inside the cgroup after it has been moved there, then sleeps.
+        child = try TestChild.spawn(["/bin/sh", "-c", "sleep 0.1; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 30"])
+        let pid = child!.pid
+        for file in paths.procsFiles { try KernelFile.write(String(pid), to: file) }
+
+        let sampler = StatsSampler(manager: manager, slowFileInterval: 1)
+        var last: ContainerStats?
+        let deadline = MonotonicClock.nanos() + 5_000_000_000
+        while MonotonicClock.nanos() < deadline {
+            last = sampler.sample([(id: "s1", pid: pid)]).first
+            if let last, last.cpuUsageNanos > 10_000_000 { break }
+            usleep(50_000)
+        }
+        let s = try XCTUnwrap(last)
+        XCTAssertGreaterThan(s.cpuUsageNanos, 10_000_000)
+        XCTAssertEqual(s.memoryLimit, 64 << 20)
+        XCTAssertNotNil(s.memoryCache)
+        XCTAssertGreaterThanOrEqual(s.pids, 1)
+        XCTAssertEqual(s.pidsLimit, 20)
+        XCTAssertEqual(s.oomKills, 0)
+        XCTAssertNotNil(s.cpuThrottledPeriods)
+        XCTAssertEqual(s.netRx == 0, NetDevTotals.parse(try KernelFile.read("/proc/\(pid)/net/dev")).rxBytes == 0)
+
+        // Recreated under the same id (a restart) while the old files are held open: read afresh at once.
+        child!.kill()
+        child = nil
+        try manager.remove(id: "s1")
+        _ = try manager.create(id: "s1", limits: ResourceLimits(memory: 32 << 20))
+        let again = try XCTUnwrap(sampler.sample([(id: "s1", pid: 0)]).first)
+        XCTAssertEqual(again.memoryLimit, 32 << 20)
+        XCTAssertEqual(again.pids, 0)
+
+        // Gone while its files are held open: skipped, and its files closed.
+        try manager.remove(id: "s1")
+        XCTAssertEqual(sampler.openContainerCount, 1)
+        XCTAssertEqual(sampler.sample([(id: "s1", pid: 0)]).count, 0)
+        XCTAssertEqual(sampler.openContainerCount, 0)
+    }
+
+    /// Informative: µs per container on real v1 cgroups (debug build; the target is ≤ 15 µs in release).
+    func testSamplingCostOnRealCgroups() throws {
+        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        let manager = try Cgroups.manager(parent: "berth-test-\(getpid())-bench")
+        let ids = (0..<50).map { "b\($0)" }
+        defer { for id in ids { try? manager.remove(id: id) } }
+        for id in ids { _ = try manager.create(id: id, limits: ResourceLimits(memory: 64 << 20)) }
+        let sampler = StatsSampler(manager: manager)
+        let list = ids.map { (id: $0, pid: Int32(0)) }
+        XCTAssertEqual(sampler.sample(list).count, ids.count)
+        let rounds = 100
+        let start = MonotonicClock.nanos()
+        for _ in 0..<rounds { _ = sampler.sample(list) }
+        let micros = Double(MonotonicClock.nanos() - start) / 1000 / Double(rounds * ids.count)
+        print("StatsSampler: \(String(format: "%.2f", micros)) µs per container (v1, no net, slow files every 5th)")
+        XCTAssertLessThan(micros, 200, "an order of magnitude over target means files are being reopened")
+    }
+}
