@@ -22,7 +22,9 @@ let package = Package(
         // Everything between fork and exec, and the per-container supervisor. Single-threaded C.
         .executableTarget(
             name: "berth-shim",
-            cSettings: [.define("_GNU_SOURCE")]
+            cSettings: [.define("_GNU_SOURCE")],
+            // Static: no shared libc pages to map keeps each supervisor's RSS small (DESIGN: < 1 MiB).
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld", "-Xlinker", "--gc-sections"])]
         ),
         .target(
             name: "BerthRuntime",

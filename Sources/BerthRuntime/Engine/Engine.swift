@@ -154,6 +154,14 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
                       hostname: r.hostname, network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
     }
 
+    /// Imports a root filesystem directory as `reference`, keeping the layers of a replaced tag
+    /// that containers still use.
+    @discardableResult
+    public func importImage(directory: String, as reference: ImageReference, config: ImageConfig) throws -> ImageRecord {
+        let inUse = Set(containerIDs().compactMap { record($0)?.layers }.joined())
+        return try images.importDirectory(directory, as: reference, config: config, layersInUse: inUse)
+    }
+
     // MARK: - ContainerEngine: queries
 
     public func list(all: Bool) throws -> [ContainerInfo] {

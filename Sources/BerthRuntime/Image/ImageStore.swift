@@ -39,7 +39,9 @@ public struct ImageStore: Sendable {
 
     /// Imports a root filesystem directory as a one-layer image. `config` gives the defaults.
     @discardableResult
-    public func importDirectory(_ path: String, as reference: ImageReference, config: ImageConfig = ImageConfig()) throws -> ImageRecord {
+    /// `layersInUse`: layer directories containers still run on; a re-imported tag keeps those.
+    public func importDirectory(_ path: String, as reference: ImageReference, config: ImageConfig = ImageConfig(),
+                                layersInUse: Set<String> = []) throws -> ImageRecord {
         var st = stat()
         guard stat(path, &st) == 0 else { throw BerthError.errno("import", path) }
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -70,7 +72,9 @@ public struct ImageStore: Sendable {
                 try save(images)
                 // A re-import replaces the tag; the old layers go unless another image shares them.
                 let used = Set(images.flatMap(\.layers))
-                for layer in orphaned where !used.contains(layer) { try? FileIO.removeTree(layerPath(layer)) }
+                for layer in orphaned where !used.contains(layer) && !layersInUse.contains(layerPath(layer)) {
+                    try? FileIO.removeTree(layerPath(layer))
+                }
             }
         } catch {
             try? FileIO.removeTree(layerPath(layerID))

@@ -22,7 +22,7 @@ struct ImageImport: ParsableCommand {
             let ref = try ImageReference(parsing: name ?? base)
             var config = ImageConfig(env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
             if let cmd { config.cmd = cmd.split(separator: " ").map(String.init) }
-            let image = try engine.images.importDirectory(path, as: ref, config: config)
+            let image = try engine.importImage(directory: path, as: ref, config: config)
             print(image.id)
         }
     }
@@ -44,7 +44,7 @@ struct ImageBusybox: ParsableCommand {
             try? FileManager.default.removeItem(atPath: tmp)
             defer { try? FileManager.default.removeItem(atPath: tmp) }
             let config = try BusyboxRootfs.build(at: tmp, busybox: busybox)
-            let image = try engine.images.importDirectory(tmp, as: ref, config: config)
+            let image = try engine.importImage(directory: tmp, as: ref, config: config)
             print(image.id)
         }
     }
