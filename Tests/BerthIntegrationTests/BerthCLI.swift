@@ -114,10 +114,20 @@ final class TestRoot {
         let left = (try? FileManager.default.contentsOfDirectory(atPath: path + "/containers")) ?? []
         XCTAssertEqual(left.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".lock") }, [], "containers left in the test root", file: file, line: line)
         XCTAssertEqual(Self.cgroupDirectories(named: cli.cgroupParent), [], "cgroups left behind", file: file, line: line)
+        XCTAssertEqual(Self.processes(mentioning: path), [], "supervisors of the test root still run", file: file, line: line)
         let now = HostSnapshot.take()
         XCTAssertEqual(now.hostname, host.hostname, "the host's hostname changed", file: file, line: line)
         XCTAssertEqual(Set(now.mounts).symmetricDifference(host.mounts), [], "the host's mount table changed", file: file, line: line)
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// PIDs whose command line mentions `text` (the shims carry their plan's path).
+    static func processes(mentioning text: String) -> [Int32] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+        return pids.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).contains(text)
+        }
     }
 
     /// Directories named `name` anywhere in the first levels of the cgroup hierarchies.

@@ -52,10 +52,12 @@ extension Engine {
         }
 
         return try FileLock.with(globalLock) {
-            let taken = Set(containerIDs().compactMap { record($0)?.name })
-            let name = request.name ?? ContainerName.generate(avoiding: taken)
-            if taken.contains(name) { throw BerthError.nameInUse(name) }
+            let names = NameIndex(root: root)
+            let name = request.name ?? ContainerName.generate(avoiding: names.all())
             let id = RandomID.hex(32)
+            // A link whose container is gone (a crash mid-removal) does not hold the name.
+            if let holder = names.id(of: name), FileIO.exists(paths(holder).record) { throw BerthError.nameInUse(name) }
+            try names.claim(name, for: id)
             let p = paths(id)
             let newRecord = ContainerRecord(
                 id: id, name: name, image: image.reference, imageID: image.id, created: Date(), command: command,
@@ -82,6 +84,7 @@ extension Engine {
                 try FileIO.writeAtomically(p.record, bytes: Array(try JSONEncoder.berth.encode(newRecord)))
             } catch {
                 try? FileIO.removeTree(p.directory)
+                names.release(name, of: id)
                 throw error
             }
             return newRecord

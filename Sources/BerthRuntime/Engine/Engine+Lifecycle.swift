@@ -132,6 +132,7 @@ extension Engine {
             // Renamed first so a concurrent listing never sees half a container.
             let trash = root + "/containers/.removing-" + r.id
             if rename(p.directory, trash) != 0 && errno != ENOENT { throw BerthError.errno("rename", p.directory) }
+            NameIndex(root: root).release(r.name, of: r.id)
             forget(r.id)
             try FileIO.removeTree(trash)
         }

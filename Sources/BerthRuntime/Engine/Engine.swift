@@ -118,17 +118,14 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     }
 
     /// Resolves a name, a full id or a unique id prefix.
+    /// Names resolve through `names/<name>` → id links: O(1), without decoding every record.
     public func resolve(_ ref: String) throws -> ContainerRecord {
-        let ids = containerIDs()
-        if ids.contains(ref), let r = record(ref) { return r }
-        var byPrefix: [ContainerRecord] = []
-        for id in ids {
-            guard let r = record(id) else { continue }
-            if r.name == ref { return r }
-            if id.hasPrefix(ref) { byPrefix.append(r) }
-        }
-        if byPrefix.count == 1 && !ref.isEmpty { return byPrefix[0] }
-        if byPrefix.count > 1 { throw BerthError.ambiguousContainer(ref) }
+        guard !ref.isEmpty, !ref.contains("/") else { throw BerthError.noSuchContainer(ref) }
+        if let id = NameIndex(root: root).id(of: ref), let r = record(id), r.name == ref { return r }
+        if ref.count == 64, let r = record(ref) { return r }
+        let matches = containerIDs().filter { $0.hasPrefix(ref) }
+        if matches.count > 1 { throw BerthError.ambiguousContainer(ref) }
+        if let id = matches.first, let r = record(id) { return r }
         throw BerthError.noSuchContainer(ref)
     }
 
