@@ -28,9 +28,12 @@ let package = Package(
         ),
         .target(
             name: "BerthRuntime",
-            dependencies: ["CBerthSys"]
+            dependencies: ["CBerthSys", "CArchive", "CCrypto"]
         ),
         .systemLibrary(name: "CNcursesw"),
+        // libarchive (libarchive-dev) reads image tarballs; libcrypto (libssl-dev) digests layers.
+        .systemLibrary(name: "CArchive"),
+        .systemLibrary(name: "CCrypto"),
         .target(
             name: "BerthDashboard",
             dependencies: ["BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]

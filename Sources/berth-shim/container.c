@@ -161,7 +161,7 @@ static void loopback_up(int err_fd)
     close(s);
 }
 
-static void drop_capabilities(const struct plan *p, int err_fd)
+static void drop_bounding_set(const struct plan *p, int err_fd)
 {
     for (int cap = 0; cap <= 63; cap++) {
         if (p->caps & (1ULL << cap))
@@ -202,7 +202,7 @@ static const char *env_path(const struct plan *p)
 }
 
 /* execvpe without its shell fallback, reporting docker's 126/127 codes. */
-static void exec_command(const struct plan *p, int err_fd)
+void exec_command(const struct plan *p, int err_fd)
 {
     const char *cmd = p->args[0];
     char *const *argv = (char *const *)p->args;
@@ -237,6 +237,14 @@ static void exec_command(const struct plan *p, int err_fd)
     fail(err_fd, 127, ENOENT, "exec", cmd);
 }
 
+void enter_identity(const struct plan *p, int err_fd)
+{
+    drop_bounding_set(p, err_fd);
+    set_identity(p, err_fd);
+    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        fail(err_fd, 125, errno, "set no_new_privs", NULL);
+}
+
 void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd)
 {
     /* Wait until the supervisor has put us into our cgroups: the cgroup namespace must be rooted there. */
@@ -266,10 +274,7 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     if (mkdir_p(p->cwd, 0755) < 0 || chdir(p->cwd) < 0)
         fail(err_fd, 125, errno, "chdir to the working directory", p->cwd);
 
-    drop_capabilities(p, err_fd);
-    set_identity(p, err_fd);
-    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        fail(err_fd, 125, errno, "set no_new_privs", NULL);
+    enter_identity(p, err_fd);
 
     /* No descriptor of the supervisor or the library may leak into the container. */
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -1,4 +1,6 @@
-/* berth-shim PLAN_FILE
+/* berth-shim PLAN_FILE         create and supervise a container
+ * berth-shim --exec PLAN_FILE  run a process in a running container (replaces `berth exec`)
+ *
  * Started by the Swift library with posix_spawn and a report pipe on fd 3. Forks once so the
  * library can reap us at once, and the grandchild, in its own session, supervises the container
  * for its whole life. The report pipe receives "ok PID\n" or "err CODE MESSAGE\n". */
@@ -23,6 +25,19 @@ static void report_and_exit(int fd, const char *msg)
 int main(int argc, char **argv)
 {
     const int report_fd = 3;
+    if (argc == 3 && !strcmp(argv[1], "--exec")) {
+        static struct plan plan;
+        char *err = NULL;
+        int loaded = plan_load(argv[2], &plan, &err);
+        unlink(argv[2]); /* written for this one call */
+        if (loaded < 0 || !plan.exec_mode) {
+            write_all(2, "berth: ", 7);
+            write_all(2, err ? err : "not an exec plan", strlen(err ? err : "not an exec plan"));
+            write_all(2, "\n", 1);
+            return 125;
+        }
+        return exec_main(&plan);
+    }
     if (argc != 2) {
         static const char usage[] = "usage: berth-shim PLAN_FILE (started by berth, not by hand)\n";
         write_all(2, usage, sizeof usage - 1);

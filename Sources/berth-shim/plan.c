@@ -102,6 +102,10 @@ int plan_load(const char *path, struct plan *p, char **err)
         else if (!strcmp(key, "hostname")) p->hostname = val;
         else if (!strcmp(key, "cwd")) p->cwd = val;
         else if (!strcmp(key, "oom_file")) p->oom_file = val;
+        else if (!strcmp(key, "mode")) p->exec_mode = !strcmp(val, "exec");
+        else if (!strcmp(key, "target_pid")) p->target_pid = (pid_t)strtol(val, NULL, 10);
+        else if (!strcmp(key, "tty")) p->tty = atoi(val);
+        else if (!strcmp(key, "interactive")) p->interactive = atoi(val);
         else if (!strcmp(key, "ns")) {
             if (!strcmp(val, "cgroup"))
                 p->new_cgroupns = 1;
@@ -151,6 +155,11 @@ int plan_load(const char *path, struct plan *p, char **err)
         else if (!strcmp(key, "cgroup_procs")) { if (p->nprocs < 16) p->procs[p->nprocs++] = val; }
         else if (!strcmp(key, "on_exit")) { if (p->nonexit < 16) p->onexit[p->nonexit++] = val; }
         /* Unknown keys are ignored so that a newer library can add optional steps. */
+    }
+    if (p->exec_mode) {
+        if (p->target_pid <= 0 || p->nargs == 0)
+            return fail(err, "the exec plan lacks target_pid or args");
+        return 0;
     }
     if (!p->id || !p->state_dir || !p->log_path || !p->rootfs || p->nargs == 0)
         return fail(err, "the launch plan lacks id, state_dir, log, rootfs or args");

@@ -29,7 +29,10 @@ struct plan_link {
 
 /* The launch plan, parsed in place from the plan file (strings point into its buffer). */
 struct plan {
-    const char *id, *state_dir, *log_path, *rootfs, *hostname, *cwd, *oom_file, *exec_pid_file;
+    const char *id, *state_dir, *log_path, *rootfs, *hostname, *cwd, *oom_file;
+    int exec_mode;           /* join a running container instead of creating one */
+    pid_t target_pid;        /* exec: the container's init, whose namespaces are joined */
+    int tty, interactive;    /* exec: allocate a pty in the container; keep stdin open */
     int ns_flags;            /* CLONE_NEW* flags, cgroup excluded */
     int new_cgroupns;
     int no_new_privs;
@@ -62,6 +65,13 @@ struct launch_error {
     char msg[240];
 };
 void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd);
+/* The last steps of any process entering a container: bounding set, ids and capabilities,
+ * no_new_privs, exec. They report through err_fd and _exit on failure. */
+void enter_identity(const struct plan *p, int err_fd);
+void exec_command(const struct plan *p, int err_fd);
+
+/* exec.c: `berth exec`, running in place of the CLI; returns the exit code. */
+int exec_main(const struct plan *p);
 
 /* util.c */
 int write_all(int fd, const void *buf, size_t len);

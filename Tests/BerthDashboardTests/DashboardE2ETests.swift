@@ -1,119 +1,277 @@
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The real `berth` binary in tmux against a real test root. Skipped when the binary, tmux, or the
-/// ability to run containers (root) is missing.
+/// The real `berth top` in tmux against real containers: a test root under /var/tmp with the
+/// busybox image, a cgroup parent and a tmux server of its own, all removed again. Needs root
+/// (to run containers) and tmux; skipped without either.
+///
+///     swift build --scratch-path .build-e2e
+///     swift test --scratch-path .build-e2e --skip-build --filter DashboardE2ETests
 final class DashboardE2ETests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-    var berth: String { Self.repo.appendingPathComponent(".build/debug/berth").path }
-    var root = ""
-    let session = "berth-e2e-\(getpid())"
+    static let tag = "berth-e2e-\(getpid())"
+    static let berth = E2EBerth(root: "/var/tmp/\(tag)", cgroupParent: tag)
+    /// Why the class could not be prepared (the image import failed), nil when it was.
+    nonisolated(unsafe) static var setupProblem: String?
+
+    var berth: E2EBerth { Self.berth }
+    var tmux: E2ETmux!
+
+    override class func setUp() {
+        super.setUp()
+        guard getuid() == 0 else { return }
+        try? FileManager.default.removeItem(atPath: berth.root)
+        let r = berth.run(["image", "import-busybox"])
+        if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
+    }
+
+    override class func tearDown() {
+        if getuid() == 0 {
+            _ = berth.removeAll()
+            try? FileManager.default.removeItem(atPath: berth.root)
+        }
+        super.tearDown()
+    }
 
     override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: berth) else { throw XCTSkip("no berth binary at \(berth)") }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
-        guard getuid() == 0 else { throw XCTSkip("running containers needs root") }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-e2e-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try XCTSkipUnless(getuid() == 0, "running containers needs root")
+        guard let tmuxPath = E2ECommand.find("tmux") else { throw XCTSkip("tmux is not installed") }
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
+        if let problem = Self.setupProblem { throw E2EError(problem) }
+        tmux = E2ETmux(tmux: tmuxPath, socket: Self.tag)
+        tmux.killServer() // a leftover from an interrupted run of this process id
     }
 
     override func tearDown() {
-        _ = try? sh("/usr/bin/tmux", "kill-session", "-t", session)
-        if !root.isEmpty {
-            _ = try? sh(berth, "--root", root, "rm", "-f", "e2e-web", "e2e-log")
-            try? FileManager.default.removeItem(atPath: root)
+        tmux?.killServer()
+        if getuid() == 0 {
+            if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
+            XCTAssertEqual(try berth.containers().keys.sorted(), [], "containers left behind")
+            let cgroups = E2ECommand.run("/usr/bin/find", ["/sys/fs/cgroup", "-maxdepth", "4", "-name", Self.tag]).stdout
+            XCTAssertEqual(cgroups, "", "cgroups left behind")
         }
+        super.tearDown()
     }
 
-    @discardableResult
-    func sh(_ args: String...) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst())
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    // MARK: - Helpers
+
+    /// Opens the dashboard in a fresh tmux session. The shell around it prints how `berth` exited
+    /// and the terminal modes afterwards, then stays, so the test can check the terminal is restored.
+    func openDashboard(columns: Int = 120, rows: Int = 40, extra: String = "") throws {
+        let global = berth.globalArgs.map(quote).joined(separator: " ")
+        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(quote(E2EBerth.binary)) \(global) top --interval 0.5 \(extra); "
+            + "echo berth-exited=$?; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon|isig)$' | tr '\\n' ' '; echo; sleep 600"
+        try tmux.newSession(columns: columns, rows: rows, command: command)
     }
 
-    func screen() throws -> String { try sh("/usr/bin/tmux", "capture-pane", "-t", session, "-p") }
+    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    func keys(_ k: String...) throws { _ = try sh(["/usr/bin/tmux", "send-keys", "-t", session] + k) }
-
-    func sh(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst())
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Polls the screen until `predicate` holds or `timeout` passes.
-    func waitFor(_ what: String, timeout: Double = 10, _ predicate: (String) -> Bool) throws -> String {
+    /// Polls the screen until `predicate` holds; returns the matching screen, or fails with the
+    /// last screen seen.
+    func waitFor(_ what: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line,
+                 _ predicate: (String) throws -> Bool) rethrows -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
-        while Date() < deadline {
-            last = try screen()
-            if predicate(last) { return last }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        XCTFail("timed out waiting for \(what); screen:\n\(last)")
-        return last
+        repeat {
+            last = tmux.screen()
+            if try predicate(last) { return last }
+            usleep(150_000)
+        } while Date() < deadline
+        XCTFail("timed out after \(timeout) s waiting for \(what); screen:\n\(last)", file: file, line: line)
+        return nil
     }
 
-    func image() throws -> String {
-        guard let img = ProcessInfo.processInfo.environment["BERTH_E2E_IMAGE"] else {
-            throw XCTSkip("set BERTH_E2E_IMAGE to an image (or rootfs tarball) with /bin/sh to run the dashboard e2e test")
-        }
-        return img
+    /// Polls `berth ps -a --json` until `name` has `status`.
+    func waitForStatus(_ name: String, _ status: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: String?
+        repeat {
+            last = try berth.status(name)
+            if last == status { return }
+            usleep(150_000)
+        } while Date() < deadline
+        XCTFail("\(name) is \(last ?? "missing"), not \(status), after \(timeout) s", file: file, line: line)
     }
 
-    func testDashboardAgainstRealContainers() throws {
-        let img = try image()
-        try sh(berth, "--root", root, "run", "-d", "--name", "e2e-web", img, "sh", "-c", "while true; do :; done")
-        try sh(berth, "--root", root, "run", "-d", "--name", "e2e-log", img, "sh", "-c", "sleep 4; echo hello-from-e2e; sleep 1000")
-        _ = try sh("/usr/bin/tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-                   "env LANG=C.UTF-8 TERM=xterm-256color \(berth) --root \(root) top")
+    static let busyLoop = "while true; do :; done"
+    static let idleLoop = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
 
-        // Rows appear with live CPU.
-        try waitFor("both rows with CPU figures") { s in
-            s.contains("e2e-web") && s.contains("e2e-log") && s.range(of: #"e2e-web\s+\S*\s+[1-9][0-9.]*%"#, options: .regularExpression) != nil
+    // MARK: - Tests
+
+    func testRowsShowLiveCPUAndMemory() throws {
+        try berth.start("e2e-busy", Self.busyLoop, extra: ["-m", "64m"])
+        try berth.start("e2e-idle", Self.idleLoop)
+        try openDashboard()
+
+        let screen = try XCTUnwrap(waitFor("both rows, the busy one using CPU") { s in
+            guard let busy = E2ERow("e2e-busy", in: s), E2ERow("e2e-idle", in: s) != nil else { return false }
+            return (busy.cpuPercent ?? 0) > 1
+        })
+        let busy = try XCTUnwrap(E2ERow("e2e-busy", in: screen))
+        let idle = try XCTUnwrap(E2ERow("e2e-idle", in: screen))
+        XCTAssertTrue(busy.line.contains("busybox:"), "the image column: \(busy.line)")
+        let busyMemory = try XCTUnwrap(busy.memory, "no memory figure in \(busy.line)")
+        XCTAssertGreaterThan(busyMemory.used, 0, busy.line)
+        XCTAssertEqual(busyMemory.limit, 64 * 1024 * 1024, "the -m 64m limit is shown: \(busy.line)")
+        let idleMemory = try XCTUnwrap(idle.memory, "no memory figure in \(idle.line)")
+        XCTAssertGreaterThan(idleMemory.used, 0, idle.line)
+        XCTAssertNil(idleMemory.limit, idle.line)
+        XCTAssertLessThan(try XCTUnwrap(idle.cpuPercent, idle.line), 50, idle.line)
+        XCTAssertTrue(screen.contains("2/2"), "the table title counts both containers:\n\(screen)")
+        XCTAssertTrue(screen.contains("2 running"), "the header counts both as running:\n\(screen)")
+
+        // The figures are live: the busy container keeps using CPU sample after sample, and a
+        // container started after the dashboard opened appears without any key press.
+        try berth.start("e2e-late", Self.idleLoop)
+        XCTAssertNotNil(waitFor("the container started later to appear") { s in
+            E2ERow("e2e-late", in: s) != nil && (E2ERow("e2e-busy", in: s)?.cpuPercent ?? 0) > 1 && s.contains("3/3")
+        })
+    }
+
+    func testSlashFiltersTheList() throws {
+        try berth.start("e2e-alpha", Self.idleLoop)
+        try berth.start("e2e-beta", Self.idleLoop)
+        try berth.start("e2e-gamma", Self.idleLoop)
+        try openDashboard()
+        XCTAssertNotNil(waitFor("all three rows") { s in ["e2e-alpha", "e2e-beta", "e2e-gamma"].allSatisfy { E2ERow($0, in: s) != nil } })
+
+        tmux.keys("/")
+        tmux.type("beta")
+        tmux.keys("Enter")
+        let filtered = try XCTUnwrap(waitFor("the filter to leave only e2e-beta") { s in
+            E2ERow("e2e-beta", in: s) != nil && E2ERow("e2e-alpha", in: s) == nil && E2ERow("e2e-gamma", in: s) == nil
+        })
+        XCTAssertTrue(filtered.contains("1/3  /beta"), "the title shows the filter:\n\(filtered)")
+        // The selection follows the filter, so the logs pane is about the remaining container.
+        XCTAssertTrue(filtered.contains("3 Logs e2e-beta"), filtered)
+
+        // An inverted regex, then Esc clears it.
+        tmux.keys("/", "C-u")
+        tmux.type("!^e2e-(alpha|beta)$")
+        tmux.keys("Enter")
+        XCTAssertNotNil(waitFor("the inverted filter to leave only e2e-gamma") { s in
+            E2ERow("e2e-gamma", in: s) != nil && E2ERow("e2e-alpha", in: s) == nil && E2ERow("e2e-beta", in: s) == nil
+        })
+        tmux.keys("Escape")
+        XCTAssertNotNil(waitFor("Esc to bring all rows back") { s in
+            ["e2e-alpha", "e2e-beta", "e2e-gamma"].allSatisfy { E2ERow($0, in: s) != nil } && s.contains("3/3")
+        })
+    }
+
+    func testSStopsAndStartsTheSelectedContainer() throws {
+        try berth.start("e2e-trap", Self.idleLoop)
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-trap", in: $0) != nil })
+        XCTAssertEqual(try berth.status("e2e-trap"), "running")
+
+        tmux.keys("s")
+        let stopped = try XCTUnwrap(waitFor("the stop to be reported", timeout: 20) { $0.contains("stopped e2e-trap") })
+        try waitForStatus("e2e-trap", "exited")
+        let state = try XCTUnwrap(try berth.containers()["e2e-trap"]?["state"] as? [String: Any])
+        XCTAssertEqual(state["exitCode"] as? Int, 0, "the container's TERM trap ran: \(state)")
+        XCTAssertNil(state["signal"], "stopped by TERM, not killed: \(state)")
+        // Running-only view: the stopped container leaves the table.
+        XCTAssertNotNil(waitFor("the stopped row to leave the running-only table") { E2ERow("e2e-trap", in: $0) == nil }, stopped)
+
+        // `a` shows it again, exited; `s` starts it.
+        tmux.keys("a")
+        XCTAssertNotNil(waitFor("the exited row") { s in (E2ERow("e2e-trap", in: s)?.line.contains("exit 0")) ?? false })
+        tmux.keys("s")
+        XCTAssertNotNil(waitFor("the start to be reported", timeout: 20) { $0.contains("started e2e-trap") })
+        try waitForStatus("e2e-trap", "running")
+    }
+
+    func testLogsPaneShowsLinesPrintedAfterItOpened() throws {
+        try berth.start("e2e-counter", "i=0; while true; do i=$((i+1)); echo \"tick $i at $(date +%H:%M:%S)\"; sleep 0.2; done")
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-counter", in: $0) != nil })
+        tmux.keys("l")
+        XCTAssertNotNil(waitFor("the logs pane to show ticks") { $0.contains("3 Logs e2e-counter") && $0.contains("tick ") })
+
+        // The newest tick now, from the CLI; the pane must show one printed well after that.
+        let logs = berth.run(["logs", "e2e-counter"])
+        XCTAssertEqual(logs.status, 0, logs.stderr)
+        let now = logs.stdout.split(separator: "\n").compactMap { l -> Int? in
+            let f = l.split(separator: " ")
+            return f.count >= 2 && f[0] == "tick" ? Int(f[1]) : nil
+        }.max()
+        let target = try XCTUnwrap(now, "berth logs printed no tick: \(logs.both)") + 10
+        let screen = try XCTUnwrap(waitFor("tick \(target) in the logs pane", timeout: 15) { $0.contains("tick \(target) at ") })
+        XCTAssertTrue(screen.contains("[follow]"), screen)
+
+        // Timestamps toggle on the live pane.
+        tmux.keys("T")
+        XCTAssertNotNil(waitFor("timestamps") { s in
+            s.contains("follow time") && s.range(of: #"\d\d:\d\d:\d\d\.\d\d\d tick \d+ at"#, options: .regularExpression) != nil
+        })
+    }
+
+    func testResizeKeepsItUsable() throws {
+        try berth.start("e2e-resize", Self.idleLoop)
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the wide layout with detail and logs side by side") { s in
+            E2ERow("e2e-resize", in: s) != nil && s.contains("2 e2e-resize ") && s.contains("3 Logs")
+        })
+
+        tmux.resize(columns: 80, rows: 24)
+        let compact = try XCTUnwrap(waitFor("the compact 80×24 layout") { s in
+            let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
+            return E2ERow("e2e-resize", in: s) != nil && s.contains("1 Containers") && !s.contains("3 Logs")
+                && lines.allSatisfy { $0.count <= 80 }
+        })
+        XCTAssertFalse(compact.contains("Terminal too small"), compact)
+
+        tmux.resize(columns: 60, rows: 20)
+        XCTAssertNotNil(waitFor("the too-small message") { $0.contains("Terminal too small: 60×20.") && !$0.contains("1 Containers") })
+
+        tmux.resize(columns: 120, rows: 40)
+        XCTAssertNotNil(waitFor("the wide layout again") { s in
+            E2ERow("e2e-resize", in: s) != nil && s.contains("2 e2e-resize ") && s.contains("3 Logs") && !s.contains("Terminal too small")
+        })
+        // Still answering keys after the resizes.
+        tmux.keys("?")
+        XCTAssertNotNil(waitFor("the help overlay") { $0.contains("Quit (containers keep running)") })
+        tmux.keys("Escape")
+        XCTAssertNotNil(waitFor("the help overlay to close") { !$0.contains("Quit (containers keep running)") && $0.contains("1 Containers") })
+    }
+
+    func testMultiLineCommandKeepsThePanesIntact() throws {
+        // A script over several lines: written raw to curses, each newline used to wipe the rest of
+        // the row (the detail pane's right border, the logs pane) and the start of the next.
+        try berth.start("e2e-script", "trap 'exit 0' TERM\n  n=0\n  while true; do\n    sleep 0.2\n  done")
+        try openDashboard()
+        let screen = try XCTUnwrap(waitFor("the detail pane with the command") { $0.contains("Command") && $0.contains("3 Logs e2e-script") })
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let command = try XCTUnwrap(lines.first { $0.contains("Command") }, screen)
+        XCTAssertTrue(command.contains("sh -c trap 'exit 0' TERM n=0 while true;"), command)
+        // Every row of the panes below the table starts and ends with a border.
+        let detailTop = try XCTUnwrap(lines.firstIndex { $0.contains("2 e2e-script") }, screen)
+        let rows = lines[(detailTop + 1)...].prefix { !$0.hasPrefix("╰") }
+        XCTAssertGreaterThan(rows.count, 10, screen)
+        for line in rows {
+            XCTAssertTrue(line.hasPrefix("│") && line.hasSuffix("│") && line.contains("││"), "a broken pane row:\n\(screen)")
         }
+    }
 
-        // `/` filters.
-        try keys("/", "e2e-log", "Enter")
-        var s = try waitFor("the filter to hide e2e-web") { !$0.contains("e2e-web") && $0.contains("e2e-log") }
-        XCTAssertTrue(s.contains("/e2e-log"))
+    func testQRestoresTheTerminal() throws {
+        try berth.start("e2e-quit", Self.idleLoop)
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-quit", in: $0) != nil })
+        XCTAssertEqual(tmux.format("#{alternate_on}"), "1", "the dashboard uses the alternate screen")
 
-        // The logs pane shows a line printed after the dashboard opened.
-        try keys("3")
-        try waitFor("the log line", timeout: 15) { $0.contains("hello-from-e2e") }
-
-        // `s` stops the selected container, confirmed by `berth ps --json`.
-        try keys("Escape", "1", "s")
-        try waitFor("the stop to be reported", timeout: 20) { $0.contains("stopped e2e-log") }
-        let ps = try sh(berth, "--root", root, "ps", "-a", "--json")
-        let list = try JSONSerialization.jsonObject(with: Data(ps.utf8)) as? [[String: Any]] ?? []
-        let log = list.first { ($0["name"] as? String) == "e2e-log" }
-        XCTAssertNotNil(log, ps)
-        XCTAssertFalse(String(describing: log?["state"] ?? "").contains("running"), ps)
-
-        // Resize keeps it usable, and too small says so.
-        _ = try sh("/usr/bin/tmux", "resize-window", "-t", session, "-x", "70", "-y", "20")
-        try waitFor("the too-small message") { $0.contains("Terminal too small") }
-        _ = try sh("/usr/bin/tmux", "resize-window", "-t", session, "-x", "80", "-y", "24")
-        try waitFor("the compact layout") { $0.contains("Containers") && !$0.contains("Terminal too small") }
-
-        // `q` quits and restores the terminal (the alternate screen is gone, the shell prompt is back).
-        try keys("q")
-        s = try waitFor("the dashboard to exit") { !$0.contains("Containers") }
-        XCTAssertFalse(s.contains("╭"))
+        tmux.keys("q")
+        let after = try XCTUnwrap(waitFor("berth to exit") { $0.contains("berth-exited=") && $0.contains("echo") })
+        XCTAssertTrue(after.contains("berth-exited=0"), after)
+        XCTAssertFalse(after.contains("Containers"), "the dashboard is still on screen:\n\(after)")
+        XCTAssertFalse(after.contains("╭") || after.contains("│"), "curses borders left on screen:\n\(after)")
+        XCTAssertEqual(tmux.format("#{alternate_on}"), "0", "the alternate screen was left")
+        XCTAssertEqual(tmux.format("#{cursor_flag}"), "1", "the cursor is visible again")
+        // stty after berth: echo, canonical mode and signals are back on.
+        let modes = after.split(separator: "\n").first { $0.contains("icanon") }.map { $0.split(separator: " ").map(String.init) } ?? []
+        XCTAssertEqual(Set(modes), ["echo", "icanon", "isig"], after)
+        // Quitting the dashboard never stops a container.
+        XCTAssertEqual(try berth.status("e2e-quit"), "running")
     }
 }

@@ -27,29 +27,9 @@ struct BerthCLI {
     }
 
     @discardableResult
-    func run(_ args: [String], timeout: Double = 60) -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["--root", root, "--cgroup-parent", cgroupParent] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { return Result(status: -1, stdout: "", stderr: "\(error)") }
-        // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            kill(p.processIdentifier, SIGKILL)
-            group.wait()
-        }
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    func run(_ args: [String], timeout: Double = 60, stdin: String? = nil) -> Result {
+        let r = Subprocess.run(Self.binary, ["--root", root, "--cgroup-parent", cgroupParent] + args, stdin: stdin, timeout: timeout)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     func json(_ args: [String]) throws -> Any {

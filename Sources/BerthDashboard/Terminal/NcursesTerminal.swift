@@ -97,7 +97,9 @@ public final class NcursesTerminal: Terminal {
             let w = TextWidth.width(of: u.value)
             if width + w > room { break }
             width += w
-            buffer.append(wchar_t(bitPattern: u.value))
+            // A control character would move the cursor (a newline clears the rest of the row).
+            let printable = u.value >= 0x20 && !(0x7f...0x9f).contains(u.value)
+            buffer.append(wchar_t(bitPattern: printable ? u.value : 0x20))
         }
         guard !buffer.isEmpty else { return }
         let p = pair(for: style)

@@ -7,14 +7,28 @@ struct Canvas {
 
     func style(_ role: ThemeRole) -> CellStyle { palette.style(role) }
 
-    /// Text clipped to `width` cells (the rest of the line is left alone).
+    /// Text clipped to `width` cells (the rest of the line is left alone). Control characters
+    /// (a container's command or an error message may hold newlines) show as spaces: written to
+    /// curses, a newline would clear the rest of the row, borders included, and move to the next.
     func text(_ s: String, row: Int, column: Int, width: Int? = nil, style: CellStyle) {
+        let s = Canvas.printable(s)
         if let width {
             guard width > 0 else { return }
             terminal.put(TextWidth.truncate(s, to: width, ellipsis: glyphs.ellipsis), row: row, column: column, style: style)
         } else {
             terminal.put(s, row: row, column: column, style: style)
         }
+    }
+
+    /// `s` with every C0/C1 control character and DEL replaced by a space, so one character is
+    /// one cell. Cheap when there is nothing to replace (the usual case).
+    static func printable(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == 0xc2 }) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            out.append(u.value < 0x20 || (0x7f...0x9f).contains(u.value) ? " " : u)
+        }
+        return String(out)
     }
 
     func text(_ s: String, row: Int, column: Int, width: Int? = nil, role: ThemeRole) {

@@ -62,7 +62,9 @@ enum DetailPane {
         if let up = m.uptime(e) { state += " · up \(Format.duration(up))" }
         out.append(("State", state, StateStyle.role(s.status)))
         out.append(("Image", e.info.image, .text))
-        out.append(("Command", e.info.command.joined(separator: " "), .text))
+        // A script passed to `sh -c` often spans lines: show it on one, runs of blanks collapsed.
+        let command = e.info.command.joined(separator: " ").split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        out.append(("Command", command, .text))
         var net = e.info.network.rawValue
         if let ip = e.info.ipAddress { net = "\(ip) (\(net))" }
         out.append(("Network", net, .text))

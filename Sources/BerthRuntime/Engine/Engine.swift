@@ -126,6 +126,8 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         let matches = containerIDs().filter { $0.hasPrefix(ref) }
         if matches.count > 1 { throw BerthError.ambiguousContainer(ref) }
         if let id = matches.first, let r = record(id) { return r }
+        // A name whose link was lost (a crash between two steps) is still found, slowly.
+        if let r = containerIDs().lazy.compactMap({ self.record($0) }).first(where: { $0.name == ref }) { return r }
         throw BerthError.noSuchContainer(ref)
     }
 

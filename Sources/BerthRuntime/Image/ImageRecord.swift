@@ -22,11 +22,29 @@ public struct ImageRecord: Codable, Sendable, Equatable {
     public var name: String
     public var tag: String
     public var id: String
-    /// Layer ids, lowest first; each is a directory under `<root>/layers/`.
+    /// Layer ids, lowest first; each is a directory under `<root>/layers/`, named by the hex of
+    /// the layer's DiffID (the sha256 of its uncompressed tar stream).
     public var layers: [String]
     public var config: ImageConfig
     public var created: Date
+    /// Bytes of file data in all layers.
     public var size: UInt64
+    /// Bytes of file data per layer, in `layers` order (nil in records older than digests).
+    public var layerSizes: [UInt64]?
+    /// `oci`, `docker-archive` or `rootfs`: what the image was imported from.
+    public var format: String?
+    /// The manifest's digest when the image came with one.
+    public var manifestDigest: String?
+    public var architecture: String?
+    public var os: String?
+
+    public init(name: String, tag: String, id: String, layers: [String], config: ImageConfig, created: Date, size: UInt64,
+                layerSizes: [UInt64]? = nil, format: String? = nil, manifestDigest: String? = nil,
+                architecture: String? = nil, os: String? = nil) {
+        self.name = name; self.tag = tag; self.id = id; self.layers = layers; self.config = config
+        self.created = created; self.size = size; self.layerSizes = layerSizes; self.format = format
+        self.manifestDigest = manifestDigest; self.architecture = architecture; self.os = os
+    }
 
     public var reference: String { "\(name):\(tag)" }
     public var shortID: String { String(id.prefix(12)) }

@@ -4,9 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Images and their read-only layers under `<root>/images.json` and `<root>/layers/<id>/`.
-/// A layer is written into a temporary directory and renamed into place, so an interrupted
-/// import never leaves a half layer visible.
+/// Images and their read-only layers under `<root>/images.json` and `<root>/layers/<id>/`, where
+/// `<id>` is the hex of the layer's DiffID: a layer is stored once, whichever images share it.
+/// A layer is unpacked into a temporary directory and renamed into place, so an interrupted
+/// import never leaves a half layer visible (docs/images.md).
 public struct ImageStore: Sendable {
     public let root: String
 
@@ -38,71 +39,140 @@ public struct ImageStore: Sendable {
     }
 
     /// Imports a root filesystem directory as a one-layer image. `config` gives the defaults.
-    @discardableResult
     /// `layersInUse`: layer directories containers still run on; a re-imported tag keeps those.
+    @discardableResult
     public func importDirectory(_ path: String, as reference: ImageReference, config: ImageConfig = ImageConfig(),
                                 layersInUse: Set<String> = []) throws -> ImageRecord {
         var st = stat()
         guard stat(path, &st) == 0 else { throw BerthError.errno("import", path) }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw BerthError.invalidArgument("\(path) is not a directory (archives arrive with the image formats work)")
-        }
-        try FileIO.mkdirs(root + "/layers")
-        let layerID = RandomID.hex(32)
-        let tmp = root + "/layers/.tmp-" + layerID
-        var copier = TreeCopier()
-        do {
-            try copier.copy(from: path, to: tmp)
-            guard rename(tmp, layerPath(layerID)) == 0 else { throw BerthError.errno("rename", layerPath(layerID)) }
-        } catch {
-            try? FileIO.removeTree(tmp)
-            throw error
-        }
-        let record = ImageRecord(name: reference.name, tag: reference.tag, id: RandomID.hex(32), layers: [layerID],
-                                 config: config, created: Date(), size: copier.bytesCopied)
-        do {
-            try FileLock.with(lockPath) {
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw BerthError.invalidArgument("\(path) is not a directory") }
+        var options = ImportOptions(name: reference, layersInUse: layersInUse)
+        options.defaults = config
+        return try ImageImporter(store: self, options: options).run(path).image
+    }
+
+    public func layerExists(_ id: String) -> Bool { FileIO.exists(layerPath(id)) }
+
+    /// Puts an import in place under the store's lock: renames its new layers into `layers/`
+    /// (a layer another import placed meanwhile wins, ours is dropped), checks every layer the
+    /// image needs is there, replaces the tag, and removes the replaced image's layers that
+    /// nothing else uses. Either all of it happens or the index is unchanged.
+    func commit(_ record: ImageRecord, newLayers: [(temporary: String, id: String)], layersInUse: Set<String>) throws {
+        try FileLock.with(lockPath) {
+            var placed: [String] = []
+            do {
+                for layer in newLayers {
+                    if layerExists(layer.id) {
+                        try? TreeRemover.remove(layer.temporary)
+                    } else {
+                        guard rename(layer.temporary, layerPath(layer.id)) == 0 else { throw BerthError.errno("rename", layerPath(layer.id)) }
+                        placed.append(layer.id)
+                    }
+                }
+                for id in record.layers where !layerExists(id) {
+                    throw BerthError.invalidArgument("layer sha256:\(id) was removed while importing (a concurrent prune?); import again")
+                }
                 var images = try list()
                 var orphaned: [String] = []
-                if let old = images.firstIndex(where: { $0.name == reference.name && $0.tag == reference.tag }) {
+                if let old = images.firstIndex(where: { $0.name == record.name && $0.tag == record.tag }) {
                     orphaned = images[old].layers
                     images.remove(at: old)
                 }
                 images.append(record)
                 try save(images)
-                // A re-import replaces the tag; the old layers go unless another image shares them.
+                // A re-import replaces the tag; the old layers go unless an image or a container uses them.
                 let used = Set(images.flatMap(\.layers))
                 for layer in orphaned where !used.contains(layer) && !layersInUse.contains(layerPath(layer)) {
-                    try? FileIO.removeTree(layerPath(layer))
+                    try? TreeRemover.remove(layerPath(layer))
                 }
+            } catch {
+                for id in placed { try? TreeRemover.remove(layerPath(id)) }
+                throw error
             }
-        } catch {
-            try? FileIO.removeTree(layerPath(layerID))
-            throw error
         }
-        return record
     }
 
-    /// Removes an image; `inUse` names the containers using it (the caller knows them).
-    public func remove(_ ref: String, inUse: [String]) throws -> ImageRecord {
+    /// Removes an image. `users`: the containers made from it. Refused while any container uses
+    /// it; with `force`, refused only while one runs (the stopped ones keep their layers until
+    /// they are removed and the layers pruned).
+    public func remove(_ ref: String, users: [ImageUser], force: Bool, layersInUse: Set<String>) throws -> ImageRecord {
         try FileLock.with(lockPath) {
             let image = try resolve(ref)
-            if !inUse.isEmpty {
-                throw BerthError.imageInUse("image \(image.reference) is used by container(s) \(inUse.joined(separator: ", ")); remove them first")
+            let running = users.filter(\.running).map(\.name)
+            if !running.isEmpty {
+                throw BerthError.imageInUse("image \(image.reference) is used by running container(s) \(running.joined(separator: ", ")); stop and remove them first")
+            }
+            if !users.isEmpty && !force {
+                throw BerthError.imageInUse("image \(image.reference) is used by container(s) \(users.map(\.name).joined(separator: ", ")); remove them first or use -f")
             }
             var images = try list()
-            images.removeAll { $0.id == image.id }
+            images.removeAll { $0.id == image.id && $0.name == image.name && $0.tag == image.tag }
             try save(images)
             let used = Set(images.flatMap(\.layers))
-            for layer in image.layers where !used.contains(layer) { try FileIO.removeTree(layerPath(layer)) }
+            for layer in image.layers where !used.contains(layer) && !layersInUse.contains(layerPath(layer)) {
+                try TreeRemover.remove(layerPath(layer))
+            }
             return image
         }
+    }
+
+    /// Removes layers no image references and no container runs on, and leftovers of
+    /// interrupted imports. Returns the removed layer ids.
+    public func prune(layersInUse: Set<String>) throws -> [String] {
+        try FileLock.with(lockPath) {
+            sweepTemporaries()
+            let used = Set(try list().flatMap(\.layers))
+            var removed: [String] = []
+            for id in Self.directoryNames(root + "/layers") where !id.hasPrefix(".") {
+                if used.contains(id) || layersInUse.contains(layerPath(id)) { continue }
+                try TreeRemover.remove(layerPath(id))
+                removed.append(id)
+            }
+            return removed.sorted()
+        }
+    }
+
+    /// A fresh name for a temporary directory under `dir`: `.tmp-<pid>-<random>`, so a sweep can
+    /// tell an interrupted import's leftovers (its process is gone) from a running one's.
+    func temporaryPath(in dir: String) -> String {
+        dir + "/.tmp-\(getpid())-" + RandomID.hex(8)
+    }
+
+    /// Removes temporaries whose import process no longer exists (killed, or the machine restarted).
+    func sweepTemporaries() {
+        for dir in [root + "/layers", root + "/tmp"] {
+            for name in Self.directoryNames(dir) where name.hasPrefix(".tmp-") {
+                let parts = name.split(separator: "-")
+                guard parts.count >= 3, let pid = Int32(parts[1]) else { continue }
+                if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? TreeRemover.remove(dir + "/" + name) }
+            }
+        }
+    }
+
+    static func directoryNames(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     private func save(_ images: [ImageRecord]) throws {
         let data = try JSONEncoder.berth.encode(images)
         try FileIO.writeAtomically(indexPath, bytes: Array(data))
     }
+}
+
+/// A container made from an image, as `image rm` needs to know it.
+public struct ImageUser: Sendable {
+    public var name: String
+    public var running: Bool
+    public init(name: String, running: Bool) { self.name = name; self.running = running }
 }
 
 enum RandomID {

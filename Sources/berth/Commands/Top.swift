@@ -1,6 +1,10 @@
 import ArgumentParser
 import BerthDashboard
 import BerthRuntime
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Open the live dashboard of containers, their stats and logs.")
@@ -8,6 +12,7 @@ struct Top: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Seconds between two samples.") var interval: Double = 1
     @Option(help: "Theme name (see themes/).") var theme: String?
+    @Option(help: "Shell the `e` key runs in a container.") var shell: String = "/bin/sh"
     @Flag(name: .shortAndLong, help: "Show exited containers too.") var all = false
 
     func run() throws {
@@ -16,7 +21,31 @@ struct Top: ParsableCommand {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
             let engine = try global.engine()
-            try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all))
+            let shell = self.shell
+            let actions = DashboardActions(exec: { id in
+                // The dashboard has handed the terminal over; the shim relays it to a pty in the container.
+                let argv = try engine.prepareExec(id, ExecRequest(command: [shell], tty: true, interactive: true))
+                let code = try spawnAndWait(argv)
+                switch code {
+                case 0, 130: return
+                case 126, 127: throw BerthError.invalidArgument("cannot run \(shell) in the container (exit \(code))")
+                default: return // the shell's own exit status is the user's business
+                }
+            })
+            try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
         }
     }
+}
+
+/// posix_spawn + waitpid: the child shares our terminal; no Foundation polling.
+func spawnAndWait(_ argv: [String]) throws -> Int32 {
+    var pid: pid_t = 0
+    let rc = withCStrings(argv) { cargv in
+        posix_spawn(&pid, argv[0], nil, nil, UnsafeMutablePointer(mutating: cargv), environ)
+    }
+    guard rc == 0 else { throw BerthError.system(operation: "spawn", path: argv[0], errno: rc) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if status & 0x7f == 0 { return (status >> 8) & 0xff }
+    return 128 + (status & 0x7f)
 }

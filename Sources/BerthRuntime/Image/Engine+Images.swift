@@ -1,0 +1,45 @@
+import Foundation
+
+/// The image verbs of the façade: each passes the layers containers run on to the store, so no
+/// import, removal or prune ever deletes a layer under a container.
+extension Engine {
+    /// Layer directories the containers of this root use (running or not).
+    func layersInUse() -> Set<String> {
+        Set(containerIDs().compactMap { record($0)?.layers }.joined())
+    }
+
+    /// Imports an OCI layout or archive, a docker-archive, a rootfs tarball or a rootfs directory.
+    @discardableResult
+    public func importImage(path: String, options: ImportOptions = ImportOptions()) throws -> ImportResult {
+        var o = options
+        o.layersInUse = layersInUse()
+        return try ImageImporter(store: images, options: o).run(path)
+    }
+
+    /// The containers made from `image`.
+    public func imageUsers(_ image: ImageRecord) -> [ImageUser] {
+        containerIDs().compactMap { id in
+            guard let r = record(id), r.imageID == image.id, r.image == image.reference else { return nil }
+            return ImageUser(name: r.name, running: state(id).isRunning)
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// Removes an image; see `ImageStore.remove` for when it is refused.
+    @discardableResult
+    public func removeImage(_ ref: String, force: Bool = false) throws -> ImageRecord {
+        let image = try images.resolve(ref)
+        return try images.remove(image.reference, users: imageUsers(image), force: force, layersInUse: layersInUse())
+    }
+
+    /// Removes layers no image and no container uses; returns their ids.
+    @discardableResult
+    public func pruneImages() throws -> [String] {
+        try images.prune(layersInUse: layersInUse())
+    }
+
+    /// Writes `ref` as an OCI archive (`skopeo … oci-archive:FILE`).
+    @discardableResult
+    public func exportImage(_ ref: String, to file: String) throws -> ExportResult {
+        try ImageExporter(store: images).export(try images.resolve(ref), to: file)
+    }
+}

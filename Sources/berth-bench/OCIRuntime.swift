@@ -1,0 +1,166 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// crun or runc driven through its CLI, with OCI bundles over the same busybox rootfs Berth uses.
+///
+/// crun 1.8 refuses a hybrid host whose cgroup2 mount lists controllers ("cgroups in hybrid mode not
+/// supported"), so on such a host every crun command runs in a private mount namespace (`unshare -m`)
+/// where an empty file hides `cgroup.controllers` of the cgroup2 mount. crun also reads a relative
+/// `cgroupsPath` from each hierarchy's root, so in that namespace the benchmark's own cgroup directory
+/// is bind-mounted over each v1 hierarchy whose own cgroup is not the root: crun's cgroups then land
+/// below the benchmark's cgroup, as runc's do (runc resolves relative paths from its own cgroup).
+/// The timed loop runs inside the namespace (this executable re-executed as a helper), so the
+/// namespace setup is never timed.
+struct OCIRuntime {
+    let name: String
+    let binary: String
+    let version: String
+    /// `--root` of the runtime: its state directory.
+    let stateRoot: String
+    /// Global options before the verb.
+    let globalArgs: [String]
+    /// Shell commands that prepare the private mount namespace; nil = run directly.
+    let namespaceSetup: String?
+    /// cgroupsPath prefix (relative), below the benchmark's own cgroup.
+    let cgroupPrefix: String
+
+    static func find(_ name: String, workDir: String, cgroups: HostCgroups, cgroupPrefix: String) -> OCIRuntime? {
+        guard let binary = Spawn.which(name) else { return nil }
+        let version = ((try? Spawn.check([binary, "--version"])) ?? "").split(separator: "\n").first.map(String.init) ?? "?"
+        let stateRoot = workDir + "/state-" + name
+        var setup: String?
+        var args = ["--root", stateRoot]
+        if name == "crun" {
+            args = ["--cgroup-manager=cgroupfs"] + args
+            var cmds: [String] = []
+            if let unified = cgroups.hybridUnified,
+               let controllers = Files.read(unified.mountPoint + "/cgroup.controllers"),
+               !controllers.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                let empty = workDir + "/empty"
+                _ = FileManager.default.createFile(atPath: empty, contents: Data())
+                cmds.append("mount --bind \(empty) \(unified.mountPoint)/cgroup.controllers")
+            }
+            for h in cgroups.hierarchies where !h.isV2 && h.ownDirectory != h.mountPoint {
+                cmds.append("mount --bind \(h.ownDirectory) \(h.mountPoint)")
+            }
+            if !cmds.isEmpty { setup = cmds.joined(separator: " && ") }
+        }
+        return OCIRuntime(name: name, binary: binary, version: version, stateRoot: stateRoot, globalArgs: args,
+                          namespaceSetup: setup, cgroupPrefix: cgroupPrefix)
+    }
+
+    func command(_ verb: [String]) -> [String] { [binary] + globalArgs + verb }
+
+    /// The relative cgroup of container `name`.
+    func cgroupPath(_ name: String) -> String { cgroupPrefix + "/" + name }
+
+    /// Runs the commands one after the other, timing each (spawn to reap); returns per-command results.
+    /// Inside the private mount namespace when the runtime needs one.
+    func runTimed(_ commands: [[String]], workDir: String) throws -> [ExecLoop.Outcome] {
+        guard let setup = namespaceSetup else { return try ExecLoop.run(commands) }
+        let input = workDir + "/loop-in.json", output = workDir + "/loop-out.json"
+        try JSONEncoder().encode(commands).write(to: URL(fileURLWithPath: input))
+        unlink(output)
+        let script = setup + " && exec \(Files.executablePath()) \(ExecLoop.helperVerb) \(input) \(output)"
+        let r = try Spawn.run(["/usr/bin/unshare", "-m", "/bin/sh", "-c", script], capture: true)
+        guard r.succeeded, let data = FileManager.default.contents(atPath: output) else {
+            throw BenchError("\(name) helper failed (\(r.status)): \(r.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return try JSONDecoder().decode([ExecLoop.Outcome].self, from: data)
+    }
+
+    /// Names of containers the runtime still has state for.
+    func leftoverContainers() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: stateRoot)) ?? []).filter { !$0.hasPrefix(".") }
+    }
+
+    /// `delete -f` of everything left in its state root. Best effort.
+    func deleteAll(workDir: String) {
+        let names = leftoverContainers()
+        guard !names.isEmpty else { return }
+        _ = try? runTimed(names.map { command(["delete", "-f", $0]) }, workDir: workDir)
+    }
+}
+
+/// One bundle per container (the cgroup path is in config.json); all share one rootfs directory.
+enum OCIBundle {
+    /// Writes `dir/config.json`: `runc spec` defaults (or crun's) with the benchmark's changes.
+    static func create(dir: String, rootfs: String, args: [String], cgroupsPath: String, specTool: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let template = try baseSpec(specTool: specTool, scratch: dir)
+        guard var spec = try JSONSerialization.jsonObject(with: template) as? [String: Any],
+              var process = spec["process"] as? [String: Any], var linux = spec["linux"] as? [String: Any] else {
+            throw BenchError("unexpected `\(specTool) spec` output")
+        }
+        process["args"] = args
+        process["terminal"] = false
+        spec["process"] = process
+        spec["root"] = ["path": rootfs, "readonly": false]
+        // The same namespaces as a Berth container with --network none.
+        linux["namespaces"] = ["pid", "ipc", "uts", "mount", "network"].map { ["type": $0] }
+        linux["cgroupsPath"] = cgroupsPath
+        spec["linux"] = linux
+        spec["hostname"] = "bench"
+        let data = try JSONSerialization.data(withJSONObject: spec, options: [.sortedKeys])
+        try data.write(to: URL(fileURLWithPath: dir + "/config.json"))
+    }
+
+    nonisolated(unsafe) private static var cachedSpec: Data?
+
+    private static func baseSpec(specTool: String, scratch: String) throws -> Data {
+        if let s = cachedSpec { return s }
+        let tmp = scratch + "/.spec"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        try Spawn.check(["/bin/sh", "-c", "cd \(tmp) && exec \(specTool) spec"])
+        guard let data = FileManager.default.contents(atPath: tmp + "/config.json") else {
+            throw BenchError("`\(specTool) spec` wrote no config.json")
+        }
+        cachedSpec = data
+        return data
+    }
+}
+
+/// The timed command loop, run in-process or as a helper in crun's mount namespace.
+enum ExecLoop {
+    static let helperVerb = "__exec-loop"
+
+    struct Outcome: Codable {
+        var nanos: UInt64
+        var status: Int32
+        var output: String
+    }
+
+    /// stderr of each command goes to a file (read back only on failure): a pipe would never see EOF
+    /// while a detached container holds it.
+    static func run(_ commands: [[String]]) throws -> [Outcome] {
+        var out: [Outcome] = []
+        out.reserveCapacity(commands.count)
+        let errFile = NSTemporaryDirectory() + "berth-bench-stderr-\(getpid())"
+        defer { unlink(errFile) }
+        for c in commands {
+            try StopFlag.shared.check()
+            let r = try Spawn.run(c, stderrFile: errFile)
+            var o = Outcome(nanos: r.nanos, status: r.status, output: "")
+            if !r.succeeded { o.output = Files.read(errFile) ?? "" }
+            out.append(o)
+        }
+        return out
+    }
+
+    /// `berth-bench __exec-loop IN OUT`: IN is a JSON array of argv arrays; OUT receives the outcomes.
+    static func helperMain(_ args: [String]) -> Int32 {
+        guard args.count == 2, let data = FileManager.default.contents(atPath: args[0]),
+              let commands = try? JSONDecoder().decode([[String]].self, from: data) else { return 2 }
+        do {
+            let outcomes = try run(commands)
+            try JSONEncoder().encode(outcomes).write(to: URL(fileURLWithPath: args[1]))
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            return 1
+        }
+    }
+}

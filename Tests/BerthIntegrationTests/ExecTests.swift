@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth exec` joins a running container: its namespaces, its cgroups, its identity.
+final class ExecTests: XCTestCase {
+    nonisolated(unsafe) static var root: TestRoot!
+    var cli: BerthCLI { Self.root.cli }
+
+    override class func setUp() {
+        super.setUp()
+        root = try? TestRoot("exec")
+        _ = root?.cli.run(["run", "-d", "--name", "target", "--hostname", "inside", "busybox", "sh", "-c",
+                           "trap 'exit 0' TERM; echo marker > /tmp/seen; while true; do sleep 0.2; done"])
+    }
+
+    override class func tearDown() {
+        root?.tearDown()
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(getuid() == 0, "containers need root")
+        XCTAssertNotNil(Self.root, "could not set up the test root")
+        XCTAssertTrue(cli.eventually { cli.run(["exec", "target", "test", "-e", "/tmp/seen"]).status == 0 })
+    }
+
+    func testExecSeesTheContainersNamespacesAndFiles() throws {
+        let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
+        let r = cli.run(["exec", "target", "sh", "-c",
+                         "hostname; cat /tmp/seen; cat /proc/1/cmdline | tr '\\0' ' '; echo; for ns in pid mnt net; do readlink /proc/self/ns/$ns; done"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        guard lines.count == 6 else { return XCTFail("unexpected output: \(r.stdout)") }
+        XCTAssertEqual(lines[0], "inside")
+        XCTAssertEqual(lines[1], "marker", "the container's writable layer")
+        XCTAssertTrue(lines[2].hasPrefix("sh -c trap"), "PID 1 is the container's init: \(lines[2])")
+        for (i, ns) in ["pid", "mnt", "net"].enumerated() {
+            let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(initPid)/ns/\(ns)")
+            XCTAssertEqual(lines[3 + i], host, "same \(ns) namespace as the container's init")
+        }
+    }
+
+    func testExecJoinsTheContainersCgroup() throws {
+        let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
+        let r = cli.run(["exec", "target", "sh", "-c", "echo $$; sleep 1"], timeout: 10)
+        XCTAssertEqual(r.status, 0)
+        // While it ran its process sat in the init's cgroups; afterwards nothing of it is left there.
+        let initCgroups = try String(contentsOfFile: "/proc/\(initPid)/cgroup", encoding: .utf8)
+        let memLine = try XCTUnwrap(initCgroups.split(separator: "\n").first { $0.contains(":pids:") })
+        let procs = try String(contentsOfFile: "/sys/fs/cgroup/pids" + memLine.split(separator: ":", maxSplits: 2)[2] + "/cgroup.procs", encoding: .utf8)
+        let pids = procs.split(separator: "\n").compactMap { Int($0) }
+        XCTAssertTrue(pids.contains(initPid))
+        XCTAssertLessThanOrEqual(pids.count, 2, "only the init and its sleep remain: \(pids)")
+    }
+
+    func testExitCodesPropagate() {
+        XCTAssertEqual(cli.run(["exec", "target", "sh", "-c", "exit 42"]).status, 42)
+        let missing = cli.run(["exec", "target", "nosuchcommand"])
+        XCTAssertEqual(missing.status, 127)
+        XCTAssertEqual(missing.stderr, "berth: executable file not found in the container: nosuchcommand\n")
+        XCTAssertEqual(cli.run(["exec", "target", "/etc/passwd"]).status, 126)
+        let killed = cli.run(["exec", "target", "sh", "-c", "kill -9 $$"])
+        XCTAssertEqual(killed.status, 137)
+    }
+
+    func testUserEnvAndWorkdir() {
+        let r = cli.run(["exec", "-u", "nobody", "-e", "GREETING=hi", "-w", "/tmp", "target", "sh", "-c", "id -u; echo $GREETING; pwd"])
+        XCTAssertEqual(r.stdout, "65534\nhi\n/tmp\n", r.stderr)
+        XCTAssertEqual(cli.run(["exec", "-u", "nosuchuser", "target", "true"]).status, 125)
+        XCTAssertEqual(cli.run(["exec", "-w", "/no/such/dir", "target", "true"]).status, 126)
+    }
+
+    func testInteractiveStdin() {
+        let r = cli.run(["exec", "-i", "target", "sh", "-c", "read line; echo got:$line"], stdin: "hello\n")
+        XCTAssertEqual(r.stdout, "got:hello\n", r.stderr)
+        let closed = cli.run(["exec", "target", "sh", "-c", "read line || echo no-stdin"], stdin: "hello\n")
+        XCTAssertEqual(closed.stdout, "no-stdin\n", "without -i stdin is /dev/null")
+    }
+
+    func testTTYInTmuxHasThePaneSize() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed")
+        let socket = "berth-exec-\(getpid())"
+        let tmux = { (args: [String]) -> String in
+            // Only capture-pane prints; a new server would inherit and hold any pipe we gave it.
+            Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
+        }
+        defer { _ = tmux(["kill-server"]) }
+        _ = tmux(["new-session", "-d", "-x", "91", "-y", "27",
+                  "\(BerthCLI.binary) --root \(cli.root) exec -it target sh; echo EXIT=$?; sleep 30"])
+        XCTAssertTrue(cli.eventually { tmux(["capture-pane", "-p"]).contains("#") })
+        _ = tmux(["send-keys", "tty; stty size; exit 5", "Enter"])
+        XCTAssertTrue(cli.eventually { tmux(["capture-pane", "-p"]).contains("EXIT=") })
+        let screen = tmux(["capture-pane", "-p"])
+        XCTAssertTrue(screen.contains("/dev/pts/0"), screen)
+        XCTAssertTrue(screen.contains("27 91"), screen)
+        XCTAssertTrue(screen.contains("EXIT=5"), screen)
+    }
+
+    func testExecIntoStoppedOrUnknownContainerFails() {
+        XCTAssertEqual(cli.run(["create", "--name", "idle", "busybox", "true"]).status, 0)
+        let stopped = cli.run(["exec", "idle", "true"])
+        XCTAssertEqual(stopped.status, 125)
+        XCTAssertEqual(stopped.stderr, "berth: container idle is not running\n")
+        XCTAssertEqual(cli.run(["exec", "nosuchcontainer", "true"]).status, 125)
+        XCTAssertEqual(cli.run(["rm", "idle"]).status, 0)
+    }
+
+    func testExecFailsCleanlyWhenThePidsLimitIsReached() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "full", "--pids-limit", "3", "busybox", "sh", "-c",
+                                "sleep 100 & sleep 100 & wait"]).status, 0)
+        XCTAssertTrue(try cli.eventually {
+            let stats = try cli.json(["stats", "--no-stream", "--json", "full"]) as? [[String: Any]]
+            return stats?.first?["pids"] as? Int == 3
+        })
+        let r = cli.run(["exec", "full", "true"])
+        XCTAssertEqual(r.status, 126, r.stderr)
+        XCTAssertTrue(r.stderr.contains("pids limit"), r.stderr)
+        let stats = try XCTUnwrap(try cli.json(["stats", "--no-stream", "--json", "full"]) as? [[String: Any]])
+        XCTAssertEqual(stats.first?["pids"] as? Int, 3, "no stray process left in the container's cgroup")
+        XCTAssertEqual(cli.run(["rm", "-f", "full"]).status, 0)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// posix_spawn + poll + waitpid. Foundation's Process polls for exit in 50 ms steps and, here,
+/// sometimes never noticed a child that exited after forking a daemon (tmux): tests hung.
+enum Subprocess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ path: String, _ args: [String], stdin: String? = nil, capture: Bool = true, timeout: Double = 60) -> Result {
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
+        var fa = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fa)
+        defer { posix_spawn_file_actions_destroy(&fa) }
+        if capture {
+            guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { return Result(status: -1, stdout: "", stderr: "pipe failed") }
+            posix_spawn_file_actions_adddup2(&fa, outPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&fa, errPipe[1], 2)
+        } else {
+            posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0)
+        }
+        if stdin != nil {
+            guard pipe(&inPipe) == 0 else { return Result(status: -1, stdout: "", stderr: "pipe failed") }
+            posix_spawn_file_actions_adddup2(&fa, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
+        }
+        for fd in outPipe + errPipe + inPipe where fd > 2 { posix_spawn_file_actions_addclose(&fa, fd) }
+        var pid: pid_t = 0
+        let argv = [path] + args
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        let rc = posix_spawn(&pid, path, &fa, nil, &cargs, environ)
+        for fd in [outPipe[1], errPipe[1], inPipe[0]] where fd >= 0 { close(fd) }
+        guard rc == 0 else {
+            for fd in [outPipe[0], errPipe[0], inPipe[1]] where fd >= 0 { close(fd) }
+            return Result(status: -1, stdout: "", stderr: "spawn \(path): \(String(cString: strerror(rc)))")
+        }
+        if let stdin, inPipe[1] >= 0 {
+            _ = stdin.utf8CString.withUnsafeBufferPointer { write(inPipe[1], $0.baseAddress, $0.count - 1) }
+            close(inPipe[1])
+        }
+        var out = [UInt8](), err = [UInt8]()
+        var open = capture ? [outPipe[0], errPipe[0]] : []
+        let deadline = Date().addingTimeInterval(timeout)
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while !open.isEmpty {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { kill(pid, SIGKILL); break }
+            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if poll(&fds, nfds_t(fds.count), Int32(min(left, 1) * 1000)) <= 0 { continue }
+            for f in fds where f.revents != 0 {
+                let n = read(f.fd, &buf, buf.count)
+                if n > 0 {
+                    if f.fd == outPipe[0] { out += buf[0..<n] } else { err += buf[0..<n] }
+                } else {
+                    close(f.fd)
+                    open.removeAll { $0 == f.fd }
+                }
+            }
+        }
+        for fd in open { close(fd) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+}
