@@ -135,9 +135,9 @@ done
 start NO_COLOR=1 -- --theme default
 sleep 10
 shot mono
-# No UTF-8 locale at all: LANG=C alone is not enough, the dashboard falls back to C.UTF-8 when
-# the system has it; an empty LOCPATH hides every compiled locale from glibc.
-start LANG=C LC_ALL=C LOCPATH=/nonexistent -- --theme default
+# ASCII borders, glyphs and graphs. A non-UTF-8 LANG is not enough: the dashboard falls back to
+# C.UTF-8, which glibc 2.35+ has built in; BERTH_ASCII asks for ASCII outright.
+start BERTH_ASCII=1 -- --theme default
 sleep 10
 shot ascii
 cols=80

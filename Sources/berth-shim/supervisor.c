@@ -146,6 +146,30 @@ static int stop_requested(const struct plan *p)
     return access(path, F_OK) == 0;
 }
 
+/* `berth run --rm` without -d records itself in `attached` ("PID STARTTIME") and removes the
+ * container in-process once it ends; only when that caller is gone does the supervisor do it. */
+static int attached_caller_alive(const struct plan *p)
+{
+    char path[4096], buf[64];
+    size_t sl = strlen(p->state_dir);
+    if (sl + 10 >= sizeof path)
+        return 0;
+    memcpy(path, p->state_dir, sl);
+    memcpy(path + sl, "/attached", 10);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *end;
+    long pid = strtol(buf, &end, 10);
+    unsigned long long start = strtoull(end, NULL, 10);
+    return pid > 0 && start > 0 && proc_start_time((pid_t)pid) == start;
+}
+
 static int should_restart(const struct plan *p, const struct run_state *r)
 {
     if (stop_requested(p))
@@ -429,7 +453,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     if (report_fd >= 0)
         close(report_fd);
     close(log_fd);
-    if (p->nonexit > 0) {
+    if (p->nonexit > 0 && !attached_caller_alive(p)) {
         sigprocmask(SIG_UNBLOCK, &mask, NULL);
         execv(p->onexit[0], (char *const *)p->onexit);
     }

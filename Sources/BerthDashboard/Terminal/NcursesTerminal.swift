@@ -22,9 +22,13 @@ public final class NcursesTerminal: Terminal {
         public var description: String
     }
 
-    /// Takes over the terminal. `environment` decides NO_COLOR; the terminal's terminfo decides the rest.
+    /// Takes over the terminal. `environment` decides NO_COLOR and BERTH_ASCII; the terminal's
+    /// terminfo decides the rest.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        unicode = LocaleSetup.enableUTF8()
+        // glibc 2.35+ has C.UTF-8 built in, so the locale alone almost never forces ASCII; a
+        // terminal or font that cannot show box drawing asks for it with BERTH_ASCII (any non-empty value).
+        let utf8 = LocaleSetup.enableUTF8()
+        unicode = utf8 && (environment["BERTH_ASCII"] ?? "").isEmpty
         guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
             throw StartError(description: "the dashboard needs a terminal (stdin and stdout must be a tty)")
         }

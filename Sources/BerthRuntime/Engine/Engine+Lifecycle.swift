@@ -35,6 +35,15 @@ extension Engine {
 
     public func start(_ ref: String) throws { try startContainer(ref) }
 
+    /// Records the calling process as the one that will remove this `--rm` container when it
+    /// ends, sparing the supervisor from starting a second `berth rm` process.
+    public func attachForRemoval(_ ref: String) throws {
+        let r = try resolve(ref)
+        let me = getpid()
+        guard let start = ProcStat.startTime(pid: me) else { return }
+        try FileIO.writeAtomically(paths(r.id).attached, string: "\(me) \(start)\n")
+    }
+
     public func stop(_ ref: String, timeout: Int) throws {
         let r = try resolve(ref)
         try stopContainer(r, signal: SIGTERM, timeout: timeout)

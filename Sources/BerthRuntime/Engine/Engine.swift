@@ -39,6 +39,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     /// container.json never changes after creation; decoding it is the costly part of a listing.
     private var recordCache: [String: ContainerRecord] = [:]
     private var managers: [String: any CgroupManager] = [:]
+    let statusCache = StatusCache()
 
     public init(options: EngineOptions = EngineOptions()) throws {
         guard options.root.hasPrefix("/") else {
@@ -53,6 +54,16 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         shimPath = options.shimPath ?? dir + "/berth-shim"
         cliPath = options.cliPath ?? dir + "/berth"
         try FileIO.mkdirs(root + "/containers", mode: 0o711)
+        Self.raiseOpenFileLimit()
+    }
+
+    /// The stats sampler keeps several files open per container: lift the soft descriptor limit
+    /// (often 1024) to the hard one, as Go programs do at start.
+    static func raiseOpenFileLimit() {
+        var lim = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0, lim.rlim_cur < lim.rlim_max else { return }
+        lim.rlim_cur = lim.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
     }
 
     static func executableDirectory() -> String {
@@ -132,7 +143,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     }
 
     func shimStatus(_ id: String) -> ShimStatus? {
-        FileIO.readString(paths(id).status).flatMap(ShimStatus.parse)
+        statusCache.status(path: paths(id).status)
     }
 
     /// The supervisor still runs when its PID holds a process with the recorded start time.
@@ -142,9 +153,15 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         return ProcStat.startTime(pid: pid) == start
     }
 
+    /// As `isAlive`, through a cached pidfd: one poll(2) per call instead of parsing /proc.
+    func shimAlive(_ s: ShimStatus) -> Bool {
+        guard let pid = s.shimPid, pid > 0 else { return false }
+        return statusCache.alive(pid: pid, start: s.shimStart)
+    }
+
     func state(_ id: String) -> ContainerState {
         guard let s = shimStatus(id) else { return ContainerState(status: .created) }
-        return s.containerState(shimAlive: Self.isAlive(pid: s.shimPid, startTime: s.shimStart))
+        return s.containerState(shimAlive: shimAlive(s))
     }
 
     func info(_ r: ContainerRecord) -> ContainerInfo {
@@ -186,7 +203,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         var targets: [String: [(id: String, pid: Int32)]] = [:]
         for id in containerIDs() {
             guard let s = shimStatus(id), s.status == "running", let pid = s.pid,
-                  Self.isAlive(pid: s.shimPid, startTime: s.shimStart), let r = record(id) else { continue }
+                  shimAlive(s), let r = record(id) else { continue }
             targets[r.cgroupParent ?? "", default: []].append((id, pid))
         }
         var out: [ContainerStats] = []
@@ -209,11 +226,46 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
 
 /// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID.
 enum ProcStat {
+    /// Field 22 of /proc/PID/stat, read into a stack buffer and scanned as bytes (hot: every sample).
     static func startTime(pid: Int32) -> UInt64? {
-        guard let text = FileIO.readString("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state); start time is field 22.
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        var path: (CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar,
+                   CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let fd: Int32 = withUnsafeMutableBytes(of: &path) { raw in
+            let p = raw.bindMemory(to: UInt8.self)
+            var i = 0
+            for c in "/proc/".utf8 { p[i] = c; i += 1 }
+            var digits: [UInt8] = []
+            var v = pid
+            repeat { digits.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+            for d in digits.reversed() { p[i] = d; i += 1 }
+            for c in "/stat".utf8 { p[i] = c; i += 1 }
+            p[i] = 0
+            return open(raw.baseAddress!.assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+        }
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buf -> UInt64? in
+            let n = read(fd, buf.baseAddress, 1024)
+            guard n > 0 else { return nil }
+            // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+            var i = n - 1
+            while i > 0 && buf[i] != UInt8(ascii: ")") { i -= 1 }
+            var field = 2
+            var value: UInt64 = 0
+            i += 1
+            while i < n {
+                let c = buf[i]
+                if c == UInt8(ascii: " ") {
+                    if field == 22 { return value }
+                    field += 1
+                    value = 0
+                } else if field == 22, c >= 48, c <= 57 {
+                    value = value * 10 + UInt64(c - 48)
+                }
+                i += 1
+            }
+            return field == 22 ? value : nil
+        }
     }
 }

@@ -46,4 +46,6 @@ public struct ContainerPaths: Sendable {
     /// Present while the user wants the container stopped: the shim does not restart it.
     public var stopMarker: String { directory + "/stop" }
     public var lock: String { directory + "/lock" }
+    /// "PID STARTTIME" of a `berth run --rm` that waits in the foreground and removes the container itself.
+    public var attached: String { directory + "/attached" }
 }

@@ -44,11 +44,15 @@ struct ContainerOptions: ParsableArguments {
             let parts = l.split(separator: "=", maxSplits: 1)
             labelMap[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        let policy = try RestartPolicy(parsing: restart)
+        if rm && policy != .no {
+            throw BerthError.invalidArgument("conflicting options: --restart and --rm (a container removed on exit cannot be restarted)")
+        }
         return ContainerRequest(
             image: image, name: name, command: command,
             entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] },
             env: env, workingDir: workdir, user: user, hostname: hostname, limits: limits,
-            restartPolicy: try RestartPolicy(parsing: restart), network: net, autoRemove: rm,
+            restartPolicy: policy, network: net, autoRemove: rm,
             labels: labelMap, cgroupParent: cgroupParent)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import BerthRuntime
 
 struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a container without starting it; prints its id.")
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container without starting it; prints its id.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var container: ContainerOptions

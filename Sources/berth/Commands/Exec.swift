@@ -7,6 +7,7 @@ import Glibc
 
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run a command in a running container.",
         discussion: "Exits with the command's exit code; 126 when it cannot be executed, 127 when it is not found, 125 when Berth fails.")
 

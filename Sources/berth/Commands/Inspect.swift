@@ -3,7 +3,7 @@ import BerthRuntime
 import Foundation
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a container's details as JSON.")
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show a container's details as JSON.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Container names or ids.") var containers: [String]
 

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 struct Logs: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a container's output (stdout to stdout, stderr to stderr).")
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a container's output (stdout to stdout, stderr to stderr).")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Follow new output until the container stops.") var follow = false
     @Option(name: [.customShort("n"), .long], help: "Number of lines from the end (all by default).") var tail: String = "all"

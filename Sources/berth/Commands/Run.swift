@@ -8,6 +8,7 @@ import Glibc
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Create and start a container.",
         discussion: "Without -d, prints the container's output and exits with its exit code. Exit codes 125 (Berth failed), 126 (command not executable) and 127 (command not found) follow docker.")
 
@@ -23,6 +24,7 @@ struct Run: ParsableCommand {
             let engine = try global.engine()
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
             do {
+                if container.rm && !detach { try engine.attachForRemoval(record.id) }
                 try engine.start(record.id)
             } catch {
                 // A container that never ran is not worth keeping: leave nothing behind.
@@ -34,6 +36,7 @@ struct Run: ParsableCommand {
                 return
             }
             exitCode = try Attach.followUntilExit(engine: engine, id: record.id)
+            if container.rm { try? engine.remove(record.id, force: true) }
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }

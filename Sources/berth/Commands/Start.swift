@@ -2,7 +2,7 @@ import ArgumentParser
 import BerthRuntime
 
 struct Start: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start one or more stopped containers.")
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Container names or ids.") var containers: [String]
 

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Live resource use of running containers, read from their cgroups.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Live resource use of running containers, read from their cgroups.")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print one sample and exit.") var noStream = false
     @Flag(help: "Print JSON (one array per sample).") var json = false

@@ -2,7 +2,7 @@ import ArgumentParser
 import BerthRuntime
 
 struct Stop: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop containers: SIGTERM, then SIGKILL after the timeout.")
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop containers: SIGTERM, then SIGKILL after the timeout.")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .customLong("time")], help: "Seconds to wait before SIGKILL.") var time: Int = 10
     @Argument(help: "Container names or ids.") var containers: [String]
@@ -17,7 +17,7 @@ struct Stop: ParsableCommand {
 }
 
 struct Restart: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop then start containers.")
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Stop then start containers.")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .customLong("time")], help: "Seconds to wait before SIGKILL.") var time: Int = 10
     @Argument(help: "Container names or ids.") var containers: [String]
@@ -31,7 +31,7 @@ struct Restart: ParsableCommand {
 }
 
 struct Kill: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Send a signal to containers' init process (default SIGKILL).")
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Send a signal to containers' init process (default SIGKILL).")
     @OptionGroup var global: GlobalOptions
     @Option(name: .shortAndLong, help: "Signal name or number.") var signal: String = "KILL"
     @Argument(help: "Container names or ids.") var containers: [String]
@@ -66,7 +66,7 @@ struct Remove: ParsableCommand {
 }
 
 struct Wait: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Wait for containers to stop and print their exit codes.")
+    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Wait for containers to stop and print their exit codes.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Container names or ids.") var containers: [String]
 

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 struct Top: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Open the live dashboard of containers, their stats and logs.")
+    static let configuration = CommandConfiguration(commandName: "top", abstract: "Open the live dashboard of containers, their stats and logs.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Seconds between two samples.") var interval: Double = 1
