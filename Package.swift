@@ -28,7 +28,7 @@ let package = Package(
         ),
         .target(
             name: "BerthRuntime",
-            dependencies: ["CBerthSys", "CArchive", "CCrypto"]
+            dependencies: ["CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
         ),
         .systemLibrary(name: "CNcursesw"),
         // libarchive (libarchive-dev) reads image tarballs; libcrypto (libssl-dev) digests layers.

@@ -133,7 +133,25 @@ def parse(text, cols, rows):
                 x += 2
             else:
                 x += 1
+        # tmux leaves out the cells a line was cleared with (EL with a background colour, what
+        # ncurses sends for trailing blanks): a terminal shows them in that colour, so carry the
+        # last cell's background to the end of the line.
+        if 0 < x < cols:
+            last = grid[y][x - 1][1]
+            fill = Style()
+            fill.bg = None if last.reverse else last.bg
+            for xx in range(x, cols):
+                grid[y][xx] = (" ", fill)
     return grid
+
+
+def most_common_bg(grid):
+    counts = {}
+    for row in grid:
+        for _, st in row:
+            bg = st.colours()[1]
+            counts[bg] = counts.get(bg, 0) + 1
+    return max(counts, key=counts.get) if counts else DEFAULT_BG
 
 
 def draw_braille(d, ch, x0, y0, fg):
@@ -164,7 +182,8 @@ def draw_block(d, ch, x0, y0, fg):
 
 def render(text, out, cols, rows):
     grid = parse(text, cols, rows)
-    img = Image.new("RGB", (cols * CW + 2 * PAD, rows * CH + 2 * PAD), DEFAULT_BG)
+    # The margin takes the screen's own background, so a light theme gets a light frame.
+    img = Image.new("RGB", (cols * CW + 2 * PAD, rows * CH + 2 * PAD), most_common_bg(grid))
     d = ImageDraw.Draw(img)
     for y, row in enumerate(grid):
         for x, (ch, st) in enumerate(row):

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,4 +69,12 @@ int berth_getrandom(void *buf, size_t len)
 ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len)
 {
     return copy_file_range(in_fd, NULL, out_fd, NULL, len, 0);
+}
+
+int berth_netlink_socket(void) { return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE); }
+
+ssize_t berth_netlink_send(int fd, const void *buf, size_t len)
+{
+    struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+    return sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof sa);
 }

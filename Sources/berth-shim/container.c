@@ -269,8 +269,11 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
         fail(err_fd, 125, EINVAL, "refusing to set up a container without a mount namespace", NULL);
     if ((p->ns_flags & CLONE_NEWUTS) && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
         fail(err_fd, 125, errno, "sethostname", p->hostname);
-    if (p->ns_flags & CLONE_NEWNET)
+    if (p->ns_flags & CLONE_NEWNET) {
         loopback_up(err_fd);
+        if (p->net_addr && configure_eth0(p->net_addr, p->net_prefix, p->net_gw) < 0)
+            fail(err_fd, 125, errno, "configure eth0", p->net_addr);
+    }
     if (mkdir_p(p->cwd, 0755) < 0 || chdir(p->cwd) < 0)
         fail(err_fd, 125, errno, "chdir to the working directory", p->cwd);
 

@@ -103,6 +103,17 @@ int plan_load(const char *path, struct plan *p, char **err)
         else if (!strcmp(key, "cwd")) p->cwd = val;
         else if (!strcmp(key, "oom_file")) p->oom_file = val;
         else if (!strcmp(key, "mode")) p->exec_mode = !strcmp(val, "exec");
+        else if (!strcmp(key, "net_bridge")) p->net_bridge = val;
+        else if (!strcmp(key, "net_host")) p->net_host = val;
+        else if (!strcmp(key, "net_addr")) p->net_addr = val;
+        else if (!strcmp(key, "net_gw")) p->net_gw = val;
+        else if (!strcmp(key, "net_prefix")) p->net_prefix = atoi(val);
+        else if (!strcmp(key, "port")) {
+            if (p->nports >= 16 || split(val, f, 3) != 3) return fail(err, "bad port entry in the launch plan");
+            p->ports[p->nports].host_ip = f[0];
+            p->ports[p->nports].host_port = (unsigned)strtoul(f[1], NULL, 10);
+            p->ports[p->nports++].container_port = (unsigned)strtoul(f[2], NULL, 10);
+        }
         else if (!strcmp(key, "target_pid")) p->target_pid = (pid_t)strtol(val, NULL, 10);
         else if (!strcmp(key, "tty")) p->tty = atoi(val);
         else if (!strcmp(key, "interactive")) p->interactive = atoi(val);

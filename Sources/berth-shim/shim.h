@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <poll.h>
 
 #define PLAN_MAGIC "berth-plan"
 #define PLAN_VERSION "1"
@@ -33,6 +34,11 @@ struct plan {
     int exec_mode;           /* join a running container instead of creating one */
     pid_t target_pid;        /* exec: the container's init, whose namespaces are joined */
     int tty, interactive;    /* exec: allocate a pty in the container; keep stdin open */
+    /* bridge network: veth `net_host` on `net_bridge`, peer eth0 with net_addr/net_prefix via net_gw */
+    const char *net_bridge, *net_host, *net_addr, *net_gw;
+    int net_prefix;
+    int nports;
+    struct { const char *host_ip; unsigned host_port, container_port; } ports[16];
     int ns_flags;            /* CLONE_NEW* flags, cgroup excluded */
     int new_cgroupns;
     int no_new_privs;
@@ -72,6 +78,18 @@ void exec_command(const struct plan *p, int err_fd);
 
 /* exec.c: `berth exec`, running in place of the CLI; returns the exit code. */
 int exec_main(const struct plan *p);
+
+/* netlink.c: the veth pair of a bridge-networked container; its peer is created as eth0 in
+ * the network namespace of `child`. 0 or -1 with errno. */
+int veth_create(const char *host_name, const char *bridge, pid_t child);
+/* In the container: eth0 up with its address and a default route. */
+int configure_eth0(const char *addr, int prefix, const char *gateway);
+
+/* proxy.c: published ports, relayed by the supervisor. */
+int proxy_open(const struct plan *p);
+int proxy_fill(struct pollfd *fds, int max);
+void proxy_handle(struct pollfd *fds, int n);
+void proxy_close(void);
 
 /* util.c */
 int write_all(int fd, const void *buf, size_t len);

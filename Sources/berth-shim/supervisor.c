@@ -209,6 +209,25 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
     }
     close(o[1]); close(er[1]); close(sync[0]); close(ep[1]); close(null_fd);
 
+    /* The network namespace exists now: plug it into the bridge before the init runs. A veth of
+     * the same name can outlive a previous run briefly (the kernel frees a dead namespace later). */
+    if (p->net_host && p->net_bridge && (p->ns_flags & CLONE_NEWNET)) {
+        int rc = veth_create(p->net_host, p->net_bridge, pid);
+        if (rc < 0 && errno == EEXIST) {
+            for (int tries = 0; rc < 0 && errno == EEXIST && tries < 50; tries++) {
+                usleep(10000);
+                rc = veth_create(p->net_host, p->net_bridge, pid);
+            }
+        }
+        if (rc < 0) {
+            set_error(e, 125, errno, "create the container's veth on", p->net_bridge);
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
+            return -1;
+        }
+    }
+
     char num[24];
     size_t nl = fmt_i64(num, pid);
     for (int i = 0; i < p->nprocs; i++) {
@@ -255,11 +274,12 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
 {
     int open_streams = 2, exited = 0;
     while (!exited || open_streams > 0) {
-        struct pollfd fds[3] = {
+        struct pollfd fds[3 + 16 + 2 * 64] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
         };
+        int nproxy = exited ? 0 : proxy_fill(fds + 3, 16 + 2 * 64);
         /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
-        int rc = poll(fds, 3, exited ? 2000 : -1);
+        int rc = poll(fds, (nfds_t)(3 + nproxy), exited ? 2000 : -1);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -277,6 +297,8 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                 }
             }
         }
+        if (nproxy)
+            proxy_handle(fds + 3, nproxy);
         if (fds[2].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == sizeof si) {
@@ -366,6 +388,14 @@ int supervisor_main(const struct plan *p, int report_fd)
         return 125;
     }
 
+    if (proxy_open(p) < 0) {
+        char line[300] = "err 125 publish port: ";
+        strncat(line, strerror(errno), sizeof line - strlen(line) - 2);
+        strcat(line, "\n");
+        report(report_fd, line);
+        return 125;
+    }
+
     static struct stream out = { -1, "stdout", 0, {0} }, err = { -1, "stderr", 0, {0} };
     long delay_ms = 100;
     int first = 1, stopped = 0;
@@ -452,6 +482,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     }
     if (report_fd >= 0)
         close(report_fd);
+    proxy_close();
     close(log_fd);
     if (p->nonexit > 0 && !attached_caller_alive(p)) {
         sigprocmask(SIG_UNBLOCK, &mask, NULL);

@@ -59,9 +59,9 @@ final class DashboardE2ETests: XCTestCase {
 
     /// Opens the dashboard in a fresh tmux session. The shell around it prints how `berth` exited
     /// and the terminal modes afterwards, then stays, so the test can check the terminal is restored.
-    func openDashboard(columns: Int = 120, rows: Int = 40, extra: String = "") throws {
+    func openDashboard(columns: Int = 120, rows: Int = 40, environment: String = "", extra: String = "") throws {
         let global = berth.globalArgs.map(quote).joined(separator: " ")
-        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(quote(E2EBerth.binary)) \(global) top --interval 0.5 \(extra); "
+        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(environment) \(quote(E2EBerth.binary)) \(global) top --interval 0.5 \(extra); "
             + "echo berth-exited=$?; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon|isig)$' | tr '\\n' ' '; echo; sleep 600"
         try tmux.newSession(columns: columns, rows: rows, command: command)
     }
@@ -253,6 +253,20 @@ final class DashboardE2ETests: XCTestCase {
         for line in rows {
             XCTAssertTrue(line.hasPrefix("│") && line.hasSuffix("│") && line.contains("││"), "a broken pane row:\n\(screen)")
         }
+    }
+
+    func testAsciiAndMonochromeModes() throws {
+        try berth.start("e2e-plain", Self.idleLoop)
+        try openDashboard(environment: "BERTH_ASCII=1 NO_COLOR=1")
+        let screen = try XCTUnwrap(waitFor("the ASCII screen") { s in
+            s.contains("+- 1 Containers 1/1") && s.range(of: #"\* +e2e-plain "#, options: .regularExpression) != nil
+        })
+        XCTAssertTrue(screen.contains("(mono)"), "NO_COLOR gives monochrome:\n\(screen)")
+        let nonASCII = screen.unicodeScalars.filter { $0.value > 0x7e }
+        XCTAssertTrue(nonASCII.isEmpty, "non-ASCII characters on an ASCII screen: \(Set(nonASCII.map(String.init)))\n\(screen)")
+        let colours = tmux.run(["capture-pane", "-p", "-e", "-t", tmux.session]).stdout
+        XCTAssertNil(colours.range(of: #"\x1b\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7]|48;5;[0-9]+)[;m]"#, options: .regularExpression),
+                     "colours on a NO_COLOR screen")
     }
 
     func testQRestoresTheTerminal() throws {

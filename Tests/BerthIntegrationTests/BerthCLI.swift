@@ -91,6 +91,19 @@ final class TestRoot {
     func tearDown(file: StaticString = #filePath, line: UInt = #line) {
         let ids = cli.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
         if !ids.isEmpty { cli.run(["rm", "-f"] + ids) }
+        let bridge = (try? cli.json(["network", "inspect"]) as? [String: Any])?["interface"] as? String
+        let removed = cli.run(["network", "rm"])
+        XCTAssertEqual(removed.status, 0, "network rm: \(removed.stderr)", file: file, line: line)
+        if let bridge {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "/sys/class/net/" + bridge), "bridge \(bridge) left behind", file: file, line: line)
+        }
+        let berthLinks = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).filter {
+            guard $0.hasPrefix("berth"), let bridge else { return false }
+            // Veths of this root's containers are enslaved to its bridge; with the bridge gone none may remain.
+            let master = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/sys/class/net/\($0)/master")) ?? ""
+            return master.hasSuffix("/" + bridge)
+        }
+        XCTAssertEqual(berthLinks, [], "interfaces left behind", file: file, line: line)
         let left = (try? FileManager.default.contentsOfDirectory(atPath: path + "/containers")) ?? []
         XCTAssertEqual(left.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".lock") }, [], "containers left in the test root", file: file, line: line)
         XCTAssertEqual(Self.cgroupDirectories(named: cli.cgroupParent), [], "cgroups left behind", file: file, line: line)

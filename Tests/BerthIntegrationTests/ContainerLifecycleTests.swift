@@ -50,7 +50,7 @@ final class ContainerLifecycleTests: XCTestCase {
     }
 
     func testMountsAndNetworkAreIsolated() {
-        let r = cli.run(["run", "--rm", "busybox", "sh", "-c",
+        let r = cli.run(["run", "--rm", "--network", "none", "busybox", "sh", "-c",
                          "grep -c . /proc/self/mountinfo; ls /sys/class/net; touch /sys/x 2>/dev/null && echo sys-writable; cat /proc/timer_list | wc -c; (echo 1 > /proc/sys/kernel/domainname) 2>/dev/null || echo sys-ro"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)

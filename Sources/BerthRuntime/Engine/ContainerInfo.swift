@@ -130,6 +130,8 @@ public struct ContainerInfo: Codable, Sendable, Equatable, Identifiable {
     public var network: NetworkMode
     /// Address on the bridge, if any.
     public var ipAddress: String?
+    /// TCP ports published on the host.
+    public var ports: [PortMapping] = []
     public var autoRemove: Bool
 
     /// The service this container is a replica of (label `berth.service`).

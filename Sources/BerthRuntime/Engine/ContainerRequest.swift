@@ -19,15 +19,16 @@ public struct ContainerRequest: Sendable, Equatable {
     public var autoRemove: Bool
     public var labels: [String: String]
     public var cgroupParent: String?
+    public var ports: [PortMapping] = []
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,
                 limits: ResourceLimits = ResourceLimits(), restartPolicy: RestartPolicy = .no,
                 network: NetworkMode = .none, autoRemove: Bool = false, labels: [String: String] = [:],
-                cgroupParent: String? = nil) {
+                cgroupParent: String? = nil, ports: [PortMapping] = []) {
         self.image = image; self.name = name; self.command = command; self.entrypoint = entrypoint
         self.env = env; self.workingDir = workingDir; self.user = user; self.hostname = hostname
         self.limits = limits; self.restartPolicy = restartPolicy; self.network = network
-        self.autoRemove = autoRemove; self.labels = labels; self.cgroupParent = cgroupParent
+        self.autoRemove = autoRemove; self.labels = labels; self.cgroupParent = cgroupParent; self.ports = ports
     }
 }

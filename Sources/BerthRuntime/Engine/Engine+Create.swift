@@ -20,9 +20,10 @@ extension Engine {
             }
             if swap < mem { throw BerthError.invalidArgument("--memory-swap must be at least --memory") }
         }
-        if request.network == .bridge {
-            throw BerthError.unsupported("bridge networking is not available yet: use --network none or host")
+        if !request.ports.isEmpty && request.network != .bridge {
+            throw BerthError.invalidArgument("publishing ports (-p) needs --network bridge")
         }
+        let bridge = request.network == .bridge ? try bridgeNetwork() : nil
 
         let entrypoint = request.entrypoint ?? image.config.entrypoint
         let cmd = request.command.isEmpty ? (request.entrypoint != nil ? [] : image.config.cmd) : request.command
@@ -59,15 +60,16 @@ extension Engine {
             if let holder = names.id(of: name), FileIO.exists(paths(holder).record) { throw BerthError.nameInUse(name) }
             try names.claim(name, for: id)
             let p = paths(id)
-            let newRecord = ContainerRecord(
+            var newRecord = ContainerRecord(
                 id: id, name: name, image: image.reference, imageID: image.id, created: Date(), command: command,
                 env: env, workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
                 user: request.user, hostname: request.hostname ?? String(name.prefix(63)),
                 limits: request.limits, restartPolicy: request.restartPolicy,
                 labels: image.config.labels.merging(request.labels) { $1 }, network: request.network,
-                ipAddress: nil, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
+                ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
                 layers: layerDirs)
             do {
+                if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }
                 guard mkdir(p.directory, 0o711) == 0 else { throw BerthError.errno("mkdir", p.directory) }
                 for dir in [p.rootfs, p.upper, p.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
@@ -85,8 +87,10 @@ extension Engine {
             } catch {
                 try? FileIO.removeTree(p.directory)
                 names.release(name, of: id)
+                if bridge != nil { releaseAddress(of: id) }
                 throw error
             }
+            if bridge != nil { refreshHostsFiles() }
             return newRecord
         }
     }

@@ -23,8 +23,15 @@ extension Engine {
             let cg = try manager.create(id: r.id, limits: r.limits)
             do {
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
-                let plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,
+                var plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,
                                                 restart: r.restartPolicy, onExit: onExit)
+                if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
+                    let net = try bridgeNetwork()
+                    try ensureBridge(net)
+                    plan.network = LaunchPlan.Network(bridge: net.bridge, hostInterface: "berth" + String(r.id.prefix(9)),
+                                                      address: ip, prefix: net.subnet.prefix, gateway: net.gateway)
+                    plan.ports = r.ports ?? []
+                }
                 return try ShimLauncher(shimPath: shimPath).launch(plan, planPath: p.plan)
             } catch {
                 try? manager.remove(id: r.id)
@@ -143,8 +150,10 @@ extension Engine {
             if rename(p.directory, trash) != 0 && errno != ENOENT { throw BerthError.errno("rename", p.directory) }
             NameIndex(root: root).release(r.name, of: r.id)
             forget(r.id)
+            if r.network == .bridge { releaseAddress(of: r.id) }
             try FileIO.removeTree(trash)
         }
+        if r.network == .bridge { refreshHostsFiles() }
     }
 
     /// Waits until the container is no longer running and returns its exit code.

@@ -165,9 +165,11 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     }
 
     func info(_ r: ContainerRecord) -> ContainerInfo {
-        ContainerInfo(id: r.id, name: r.name, image: r.image, command: r.command, created: r.created,
+        var i = ContainerInfo(id: r.id, name: r.name, image: r.image, command: r.command, created: r.created,
                       state: state(r.id), limits: r.limits, restartPolicy: r.restartPolicy, labels: r.labels,
                       hostname: r.hostname, network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
+        i.ports = r.ports ?? []
+        return i
     }
 
     /// Imports a root filesystem directory as `reference`, keeping the layers of a replaced tag

@@ -33,7 +33,25 @@ public struct LaunchPlan: Equatable, Sendable {
         }
     }
 
+    /// A veth pair on Berth's bridge: the supervisor creates it with its peer (`eth0`) inside the
+    /// container's network namespace, the container's init configures `eth0`.
+    public struct Network: Equatable, Sendable {
+        public var bridge: String
+        public var hostInterface: String
+        public var address: IPv4Address
+        public var prefix: UInt8
+        public var gateway: IPv4Address
+
+        public init(bridge: String, hostInterface: String, address: IPv4Address, prefix: UInt8, gateway: IPv4Address) {
+            self.bridge = bridge; self.hostInterface = hostInterface; self.address = address
+            self.prefix = prefix; self.gateway = gateway
+        }
+    }
+
     public var id: String
+    public var network: Network?
+    /// TCP ports published on the host: the supervisor proxies host → container.
+    public var ports: [PortMapping] = []
     public var stateDirectory: String
     public var logPath: String
     /// Empty directory on which the container's root is assembled (inside its mount namespace).
@@ -138,6 +156,16 @@ public struct LaunchPlan: Equatable, Sendable {
         put("restart", restart)
         if let restartMax { put("restart_max", String(restartMax)) }
         for a in onExit { put("on_exit", a) }
+        if let n = network {
+            put("net_bridge", n.bridge)
+            put("net_host", n.hostInterface)
+            put("net_addr", n.address.description)
+            put("net_prefix", String(n.prefix))
+            put("net_gw", n.gateway.description)
+        }
+        for p in ports {
+            put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
+        }
         return out
     }
 }

@@ -26,6 +26,10 @@ int berth_getrandom(void *buf, size_t len);
 /* copy_file_range(2) between the descriptors' current offsets. */
 ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len);
 
+/* A NETLINK_ROUTE socket, and sendto(2) to the kernel on it. */
+int berth_netlink_socket(void);
+ssize_t berth_netlink_send(int fd, const void *buf, size_t len);
+
 /* Mount flags Swift cannot see. */
 unsigned long berth_ms_bind(void);
 

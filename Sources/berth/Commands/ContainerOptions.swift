@@ -16,7 +16,8 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(help: "Maximum number of processes (-1 unlimited).") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N].", valueName: "policy")) var restart: String = "no"
-    @Option(help: ArgumentHelp("Network: none or host (bridge comes with services).", valueName: "mode")) var network: String = "none"
+    @Option(help: ArgumentHelp("Network: bridge (Berth's bridge, reach others by name), none (loopback only) or host.", valueName: "mode")) var network: String = "bridge"
+    @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
     @Flag(help: "Remove the container when it exits.") var rm = false
 
@@ -53,6 +54,6 @@ struct ContainerOptions: ParsableArguments {
             entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] },
             env: env, workingDir: workdir, user: user, hostname: hostname, limits: limits,
             restartPolicy: policy, network: net, autoRemove: rm,
-            labels: labelMap, cgroupParent: cgroupParent)
+            labels: labelMap, cgroupParent: cgroupParent, ports: try publish.map { try PortMapping(parsing: $0) })
     }
 }

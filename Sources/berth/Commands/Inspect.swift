@@ -18,6 +18,8 @@ struct Inspect: ParsableCommand {
         var restartPolicy: String
         var hostname: String
         var network: String
+        var ipAddress: String?
+        var ports: [String]
         var labels: [String: String]
         var logPath: String
         var config: OCI.Spec
@@ -31,7 +33,8 @@ struct Inspect: ParsableCommand {
                 let i = try engine.inspect(ref)
                 out.append(Output(id: i.id, name: i.name, image: i.image, created: i.created, command: i.command,
                                   state: i.state, limits: i.limits, restartPolicy: i.restartPolicy.description,
-                                  hostname: i.hostname, network: i.network.rawValue, labels: i.labels,
+                                  hostname: i.hostname, network: i.network.rawValue, ipAddress: i.ipAddress,
+                                  ports: i.ports.map(\.description), labels: i.labels,
                                   logPath: try engine.logPath(i.id), config: try engine.spec(i.id)))
             }
             try printJSON(out)

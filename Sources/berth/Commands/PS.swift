@@ -18,9 +18,9 @@ struct PS: ParsableCommand {
             let rows = list.map { c in
                 [c.shortID, c.image, Table.quote(c.command.joined(separator: " "), max: 22),
                  HumanDuration.format(now.timeIntervalSince(c.created)) + " ago",
-                 StatusText.describe(c.state, now: now), c.name]
+                 StatusText.describe(c.state, now: now), c.ports.map(\.description).joined(separator: ", "), c.name]
             }
-            print(Table.render(header: ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"], rows: rows), terminator: "")
+            print(Table.render(header: ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows: rows), terminator: "")
         }
     }
 }

@@ -22,7 +22,7 @@ struct Top: ParsableCommand {
             }
             let engine = try global.engine()
             let shell = self.shell
-            let actions = DashboardActions(exec: { id in
+            let actions = DashboardActions(scale: { service, replicas in _ = try engine.scale(service, to: replicas) }, exec: { id in
                 // The dashboard has handed the terminal over; the shim relays it to a pty in the container.
                 let argv = try engine.prepareExec(id, ExecRequest(command: [shell], tty: true, interactive: true))
                 let code = try spawnAndWait(argv)

@@ -1,0 +1,367 @@
+import Foundation
+import Yams
+
+/// A compose file turned into services, in start order.
+public struct ComposeProject: Sendable, Equatable {
+    public var name: String
+    /// Dependencies before their dependents.
+    public var services: [ServiceSpec]
+    /// Keys Berth does not support and other things worth a word: printed, never fatal.
+    public var warnings: [String]
+}
+
+/// Reads the subset of the Compose spec Berth supports (see docs/services.md). Pure: no engine,
+/// no file system. Unknown keys become warnings; invalid values throw an error that names the
+/// key path, e.g. `services.web.deploy.replicas: expected an integer`.
+public enum ComposeParser {
+    public struct Options: Sendable {
+        /// `-p NAME`; nil takes the file's top-level `name:`, else `defaultProjectName`.
+        public var projectName: String?
+        /// Used when the file has no `name:` and no `-p` was given (the file's directory name).
+        public var defaultProjectName: String
+        /// For `${VAR}` substitution and `environment` entries without a value.
+        public var environment: [String: String]
+        /// Given to every service's replicas (`--cgroup-parent`).
+        public var cgroupParent: String?
+
+        public init(projectName: String? = nil, defaultProjectName: String = "default",
+                    environment: [String: String] = ProcessInfo.processInfo.environment, cgroupParent: String? = nil) {
+            self.projectName = projectName; self.defaultProjectName = defaultProjectName
+            self.environment = environment; self.cgroupParent = cgroupParent
+        }
+    }
+
+    /// The keys of a service Berth reads; every other key warns.
+    public static let serviceKeys: Set<String> = [
+        "image", "command", "entrypoint", "environment", "working_dir", "user", "hostname", "deploy", "scale",
+        "mem_limit", "cpus", "restart", "depends_on", "ports", "labels", "stop_grace_period", "network_mode",
+    ]
+
+    public static func parse(_ text: String, options: Options = Options()) throws -> ComposeProject {
+        var reader = Reader(environment: options.environment)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw BerthError.invalidArgument("the compose file is empty") }
+            root = node
+        } catch let e as YamlError {
+            throw BerthError.invalidArgument("invalid YAML: " + Reader.oneLine(e))
+        }
+        let top = try reader.mapping(root, "(top level)")
+        var servicesNode: Node?
+        var fileName: String?
+        for (key, value) in top {
+            switch key {
+            case "services": servicesNode = value
+            case "name": fileName = try reader.string(value, "name")
+            case "version": reader.warn("version: obsolete, ignored")
+            default:
+                if !key.hasPrefix("x-") { reader.warn("\(key): not supported, ignored") }
+            }
+        }
+        let projectName = try normalizeProjectName(options.projectName ?? fileName ?? options.defaultProjectName)
+        guard let servicesNode else { throw BerthError.invalidArgument("services: missing (the file defines no services)") }
+        let entries = try reader.mapping(servicesNode, "services")
+        var specs: [ServiceSpec] = []
+        for (name, node) in entries {
+            do { try ReplicaName.validateService(name) } catch {
+                throw BerthError.invalidArgument("services.\(name): \(error.description)")
+            }
+            specs.append(try reader.service(name, node, project: projectName, cgroupParent: options.cgroupParent))
+        }
+        let names = specs.map(\.name)
+        for spec in specs {
+            for dep in spec.dependsOn where !names.contains(dep) {
+                throw BerthError.invalidArgument("services.\(spec.name).depends_on: unknown service '\(dep)'")
+            }
+        }
+        let order: [String]
+        do {
+            order = try DependencyOrder.sort(names, dependencies: Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0.dependsOn) }))
+        } catch {
+            throw BerthError.invalidArgument("services.\(error.path[0]).depends_on: \(error.description)")
+        }
+        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+        return ComposeProject(name: projectName, services: order.map { byName[$0]! }, warnings: reader.warnings)
+    }
+
+    /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
+    /// Upper case is lowered and other characters dropped, as compose does for directory names.
+    public static func normalizeProjectName(_ raw: String) throws -> String {
+        let name = String(raw.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        guard let first = name.first, first.isLetter || first.isNumber else {
+            throw BerthError.invalidArgument("invalid project name '\(raw)': use lowercase letters, digits, '-' and '_', starting with a letter or digit")
+        }
+        return name
+    }
+
+    /// The default project name: the name of the directory holding the compose file.
+    public static func defaultProjectName(forFile path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let url = URL(fileURLWithPath: absolute).standardizedFileURL.deletingLastPathComponent()
+        let base = url.lastPathComponent
+        return base.isEmpty || base == "/" ? "default" : base
+    }
+}
+
+/// Walks the YAML tree with the key path at hand, collecting warnings.
+private struct Reader {
+    let environment: [String: String]
+    var warnings: [String] = []
+
+    init(environment: [String: String]) { self.environment = environment }
+
+    mutating func warn(_ text: String) {
+        if !warnings.contains(text) { warnings.append(text) }
+    }
+
+    static func oneLine(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return "line \(mark.line): \(problem)"
+        default:
+            return String(describing: e).split(separator: "\n").first.map(String.init) ?? "unreadable"
+        }
+    }
+
+    // MARK: Node shapes
+
+    func fail(_ path: String, _ message: String) -> BerthError { .invalidArgument("\(path): \(message)") }
+
+    /// Mapping entries in file order, string keys only, `<<` merge keys expanded.
+    func mapping(_ node: Node, _ path: String) throws -> [(String, Node)] {
+        guard case .mapping(let m) = node else { throw fail(path, "expected a mapping") }
+        var out: [(String, Node)] = []
+        var merged: [(String, Node)] = []
+        for (k, v) in m {
+            guard case .scalar(let key) = k else { throw fail(path, "expected string keys") }
+            if key.string == "<<" {
+                let sources: [Node]
+                if case .sequence(let s) = v { sources = Array(s) } else { sources = [v] }
+                for source in sources { merged += try mapping(source, path) }
+                continue
+            }
+            out.append((key.string, v))
+        }
+        let explicit = Set(out.map(\.0))
+        return out + merged.filter { !explicit.contains($0.0) }
+    }
+
+    static func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain || s.style == .any else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
+    /// A scalar's text after `${VAR}` substitution (numbers and booleans as written).
+    mutating func string(_ node: Node, _ path: String) throws -> String {
+        guard case .scalar(let s) = node, !Self.isNull(node) else { throw fail(path, "expected a string") }
+        return try interpolate(s.string, path)
+    }
+
+    mutating func interpolate(_ text: String, _ path: String) throws -> String {
+        var missing: [String] = []
+        let value: String
+        do {
+            value = try ComposeInterpolation.apply(text, environment: environment) { missing.append($0) }
+        } catch {
+            throw fail(path, error.message)
+        }
+        for name in missing { warn("\(path): variable \(name) is not set, using an empty string") }
+        return value
+    }
+
+    mutating func integer(_ node: Node, _ path: String, minimum: Int = 0) throws -> Int {
+        guard case .scalar = node, let n = Int(try string(node, path).trimmingCharacters(in: .whitespaces)) else {
+            throw fail(path, "expected an integer")
+        }
+        guard n >= minimum else { throw fail(path, "must be \(minimum) or more") }
+        return n
+    }
+
+    mutating func stringList(_ node: Node, _ path: String) throws -> [String] {
+        guard case .sequence(let seq) = node else { throw fail(path, "expected a list") }
+        return try seq.enumerated().map { i, item in try string(item, "\(path)[\(i)]") }
+    }
+
+    /// A command: a string split like a shell would, or a list of strings.
+    mutating func command(_ node: Node, _ path: String) throws -> [String] {
+        switch node {
+        case .sequence: return try stringList(node, path)
+        case .scalar:
+            do { return try ShellWords.split(try string(node, path)) } catch let e as ShellWords.Failure {
+                throw fail(path, e.message)
+            }
+        default: throw fail(path, "expected a string or a list of strings")
+        }
+    }
+
+    /// `KEY=VALUE` entries from a list or a mapping; a key without a value takes the caller's
+    /// environment, or is left out when unset there (compose's rule).
+    mutating func environmentEntries(_ node: Node, _ path: String) throws -> [String] {
+        var out: [String] = []
+        switch node {
+        case .sequence(let seq):
+            for (i, item) in seq.enumerated() {
+                let entry = try string(item, "\(path)[\(i)]")
+                if entry.contains("=") {
+                    guard entry.first != "=" else { throw fail("\(path)[\(i)]", "expected KEY=VALUE") }
+                    out.append(entry)
+                } else if let v = environment[entry] {
+                    out.append(entry + "=" + v)
+                }
+            }
+        case .mapping:
+            for (key, value) in try mapping(node, path) {
+                guard !key.isEmpty, !key.contains("=") else { throw fail("\(path).\(key)", "invalid variable name") }
+                if Self.isNull(value) {
+                    if let v = environment[key] { out.append(key + "=" + v) }
+                    continue
+                }
+                guard case .scalar = value else { throw fail("\(path).\(key)", "expected a string, number or boolean") }
+                out.append(key + "=" + (try string(value, "\(path).\(key)")))
+            }
+        default:
+            throw fail(path, "expected a list of KEY=VALUE or a mapping")
+        }
+        return out
+    }
+
+    mutating func labels(_ node: Node, _ path: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        if case .sequence = node {
+            for entry in try stringList(node, path) {
+                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                out[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            return out
+        }
+        for (key, value) in try mapping(node, path) {
+            out[key] = Self.isNull(value) ? "" : try string(value, "\(path).\(key)")
+        }
+        return out
+    }
+
+    mutating func memory(_ node: Node, _ path: String) throws -> Int64 {
+        let text = try string(node, path)
+        do { return try ByteSize.parse(text) } catch { throw fail(path, error.description) }
+    }
+
+    mutating func cpus(_ node: Node, _ path: String) throws -> Double {
+        let text = try string(node, path)
+        do { return try CPUs.parse(text).cpus } catch {
+            throw fail(path, "expected a number of CPUs such as 0.5 or 2, not '\(text)'")
+        }
+    }
+
+    // MARK: Services
+
+    mutating func service(_ name: String, _ node: Node, project: String, cgroupParent: String?) throws -> ServiceSpec {
+        let base = "services.\(name)"
+        if Self.isNull(node) { throw fail(base, "expected a mapping (at least an image)") }
+        var template = ServiceTemplate(image: "", cgroupParent: cgroupParent)
+        var replicas: Int?
+        var memLimit: Int64?, deployMemory: Int64?
+        var cpusTop: Double?, deployCPUs: Double?
+        var dependsOn: [String] = []
+        var ports: [String] = []
+        var stopTimeout = ServiceSpec.defaultStopTimeout
+        var hasImage = false
+        for (key, value) in try mapping(node, base) {
+            let path = "\(base).\(key)"
+            switch key {
+            case "image":
+                template.image = try string(value, path)
+                guard !template.image.isEmpty else { throw fail(path, "must not be empty") }
+                hasImage = true
+            case "command": template.command = try command(value, path)
+            case "entrypoint": template.entrypoint = try command(value, path)
+            case "environment": template.env = try environmentEntries(value, path)
+            case "working_dir":
+                let dir = try string(value, path)
+                guard dir.hasPrefix("/") else { throw fail(path, "expected an absolute path") }
+                template.workingDir = dir
+            case "user": template.user = try string(value, path)
+            case "hostname":
+                let h = try string(value, path)
+                guard Engine.isValidHostname(h) else { throw fail(path, "invalid hostname '\(h)'") }
+                template.hostname = h
+            case "restart":
+                let text = try string(value, path)
+                do { template.restartPolicy = try RestartPolicy(parsing: text) } catch {
+                    throw fail(path, "expected no, always, unless-stopped or on-failure[:N], not '\(text)'")
+                }
+            case "mem_limit": memLimit = try memory(value, path)
+            case "cpus": cpusTop = try cpus(value, path)
+            case "scale": replicas = try integer(value, path)
+            case "deploy":
+                for (dkey, dvalue) in try mapping(value, path) {
+                    let dpath = "\(path).\(dkey)"
+                    switch dkey {
+                    case "replicas": replicas = try integer(dvalue, dpath)
+                    case "resources":
+                        for (rkey, rvalue) in try mapping(dvalue, dpath) {
+                            let rpath = "\(dpath).\(rkey)"
+                            guard rkey == "limits" else { warn("\(rpath): not supported, ignored"); continue }
+                            for (lkey, lvalue) in try mapping(rvalue, rpath) {
+                                let lpath = "\(rpath).\(lkey)"
+                                switch lkey {
+                                case "memory": deployMemory = try memory(lvalue, lpath)
+                                case "cpus": deployCPUs = try cpus(lvalue, lpath)
+                                case "pids": template.limits.pidsLimit = try integer(lvalue, lpath, minimum: 1)
+                                default: warn("\(lpath): not supported, ignored")
+                                }
+                            }
+                        }
+                    default: warn("\(dpath): not supported, ignored")
+                    }
+                }
+            case "depends_on":
+                switch value {
+                case .sequence: dependsOn = try stringList(value, path)
+                case .mapping:
+                    for (dep, condition) in try mapping(value, path) {
+                        dependsOn.append(dep)
+                        if case .mapping = condition, let c = try mapping(condition, "\(path).\(dep)").first(where: { $0.0 == "condition" }),
+                           (try? string(c.1, "")) != "service_started" {
+                            warn("\(path).\(dep).condition: only service_started is supported; waiting for the start only")
+                        }
+                    }
+                default: throw fail(path, "expected a list of services or a mapping")
+                }
+                if dependsOn.contains(name) { throw fail(path, "dependency cycle: \(name) -> \(name)") }
+            case "ports":
+                guard case .sequence(let seq) = value else { throw fail(path, "expected a list") }
+                for (i, item) in seq.enumerated() {
+                    guard case .scalar = item else { throw fail("\(path)[\(i)]", "expected a string such as \"8080:80\" (the long syntax is not supported)") }
+                    ports.append(try string(item, "\(path)[\(i)]"))
+                }
+            case "labels": template.labels = try labels(value, path)
+            case "stop_grace_period":
+                let text = try string(value, path)
+                do { stopTimeout = Int(try DurationParser.parseDuration(text).rounded(.up)) } catch {
+                    throw fail(path, "expected a duration such as 10s or 1m30s, not '\(text)'")
+                }
+                guard stopTimeout >= 0 else { throw fail(path, "must not be negative") }
+            case "network_mode":
+                let text = try string(value, path)
+                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not '\(text)'") }
+                template.network = mode
+            default:
+                if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
+            }
+        }
+        guard hasImage else { throw fail("\(base).image", "missing (every service needs an image; build is not supported)") }
+        if let a = memLimit, let b = deployMemory, a != b {
+            throw fail("\(base).mem_limit", "conflicts with deploy.resources.limits.memory")
+        }
+        if let a = cpusTop, let b = deployCPUs, a != b {
+            throw fail("\(base).cpus", "conflicts with deploy.resources.limits.cpus")
+        }
+        template.limits.memory = deployMemory ?? memLimit
+        template.limits.cpus = deployCPUs ?? cpusTop
+        if let m = template.limits.memory, m < 6 * 1024 * 1024 {
+            throw fail(deployMemory != nil ? "\(base).deploy.resources.limits.memory" : "\(base).mem_limit", "the minimum memory limit is 6MB")
+        }
+        return ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
+                           ports: ports, project: project, stopTimeout: stopTimeout)
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+extension Engine {
+    /// Brings a compose project up: each service created or updated, in dependency order, its
+    /// replicas started concurrently. `progress` hears one line per service.
+    @discardableResult
+    public func up(_ project: ComposeProject, progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+        for spec in project.services { try validate(spec) }
+        var results: [ScaleResult] = []
+        for spec in project.services {
+            let result = try applyService(spec)
+            progress(result)
+            results.append(result)
+        }
+        return results
+    }
+
+    /// The stored services of a project, dependencies first.
+    public func services(ofProject project: String) -> [ServiceSpec] {
+        let specs = serviceStore.all().filter { $0.project == project }
+        let names = specs.map(\.name)
+        let deps = Dictionary(uniqueKeysWithValues: specs.map { spec in (spec.name, spec.dependsOn.filter(names.contains)) })
+        let order = (try? DependencyOrder.sort(names, dependencies: deps)) ?? names
+        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+        return order.compactMap { byName[$0] }
+    }
+
+    /// Removes every service of a project, dependents first, and any container still labelled
+    /// with the project.
+    @discardableResult
+    public func down(project: String, stopTimeout: Int? = nil, progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+        var results: [ScaleResult] = []
+        for spec in services(ofProject: project).reversed() {
+            let result = try removeService(spec.name, stopTimeout: stopTimeout)
+            progress(result)
+            results.append(result)
+        }
+        let orphans = try list(all: true).filter { $0.labels[ServiceLabel.project] == project }
+        if !orphans.isEmpty {
+            _ = try removeReplicas(orphans, timeout: stopTimeout ?? ServiceSpec.defaultStopTimeout)
+        }
+        return results
+    }
+
+    /// Stops a project's replicas, keeping them: `berth up` in the foreground on Ctrl-C.
+    public func stop(project: String, stopTimeout: Int? = nil) throws {
+        for spec in services(ofProject: project).reversed() { try stopService(spec.name, stopTimeout: stopTimeout) }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+
+/// One replica as `service ls --json` shows it.
+public struct ReplicaStatus: Codable, Sendable, Equatable {
+    public var index: Int
+    public var name: String
+    public var id: String
+    public var status: ContainerStatus
+    public var restartCount: Int
+}
+
+/// A service with what actually runs: the `DESIRED`/`RUNNING` columns of `berth service ls`.
+public struct ServiceStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var image: String
+    public var project: String?
+    public var desired: Int
+    /// Replicas whose process runs now (not those waiting in a restart backoff).
+    public var running: Int
+    public var ports: [String]
+    public var replicas: [ReplicaStatus]
+    public var spec: ServiceSpec
+}
+
+/// What a change to a service did, replica by replica.
+public struct ScaleResult: Sendable, Equatable {
+    public var service: String
+    /// Replicas that existed before (any state) and the desired count after.
+    public var from: Int
+    public var to: Int
+    public var created: [String] = []
+    /// Existing replicas that were stopped and are started again.
+    public var started: [String] = []
+    public var removed: [String] = []
+
+    public var changed: Bool { !created.isEmpty || !started.isEmpty || !removed.isEmpty }
+}
+
+extension Engine {
+    var serviceStore: ServiceStore { ServiceStore(root: root) }
+
+    /// Stores a new service and starts its replicas. Fails when the name is taken.
+    @discardableResult
+    public func createService(_ spec: ServiceSpec) throws -> ScaleResult {
+        try validate(spec)
+        let store = serviceStore
+        return try store.locked(spec.name) {
+            if try store.load(spec.name) != nil { throw BerthError.invalidArgument("service \(spec.name) already exists") }
+            try store.save(spec)
+            return try reconcile(spec, timeout: spec.stopTimeout)
+        }
+    }
+
+    /// Creates the service, or brings an existing one of the same project to `spec`: replicas of a
+    /// changed definition are recreated, stopped ones started, the count scaled. What `berth up` does.
+    @discardableResult
+    public func applyService(_ spec: ServiceSpec) throws -> ScaleResult {
+        try validate(spec)
+        let store = serviceStore
+        return try store.locked(spec.name) {
+            var removed: [String] = []
+            var from: Int?
+            if let old = try store.load(spec.name) {
+                guard old.project == spec.project else {
+                    let owner = old.project.map { "project \($0)" } ?? "berth service create"
+                    throw BerthError.invalidArgument("service \(spec.name) already exists (created by \(owner))")
+                }
+                if !old.sameDefinition(as: spec) {
+                    let replicas = replicas(of: spec.name)
+                    from = replicas.count
+                    removed = try removeReplicas(Array(replicas.values), timeout: old.stopTimeout)
+                }
+            }
+            var stored = spec
+            if let old = try store.load(spec.name), old.sameDefinition(as: spec) { stored.created = old.created }
+            try store.save(stored)
+            var result = try reconcile(stored, timeout: stored.stopTimeout)
+            result.removed = removed + result.removed
+            if let from { result.from = from }
+            return result
+        }
+    }
+
+    /// Sets a service's desired replica count and makes it so: missing replicas are created and
+    /// started concurrently, stopped ones started, the highest-numbered extra ones stopped
+    /// gracefully (SIGTERM, then SIGKILL after the stop timeout) and removed.
+    @discardableResult
+    public func scale(_ service: String, to count: Int, stopTimeout: Int? = nil) throws -> ScaleResult {
+        guard count >= 0 else { throw BerthError.invalidArgument("invalid replica count \(count) for \(service): must be 0 or more") }
+        let store = serviceStore
+        return try store.locked(service) {
+            guard var spec = try store.load(service) else { throw Self.noSuchService(service) }
+            spec.replicas = count
+            try store.save(spec)
+            return try reconcile(spec, timeout: stopTimeout ?? spec.stopTimeout)
+        }
+    }
+
+    /// Removes a service and all its replicas.
+    @discardableResult
+    public func removeService(_ service: String, stopTimeout: Int? = nil) throws -> ScaleResult {
+        let store = serviceStore
+        return try store.locked(service) {
+            let spec = try store.load(service)
+            let replicas = replicas(of: service)
+            guard spec != nil || !replicas.isEmpty else { throw Self.noSuchService(service) }
+            let removed = try removeReplicas(Array(replicas.values), timeout: stopTimeout ?? spec?.stopTimeout ?? ServiceSpec.defaultStopTimeout)
+            try store.delete(service)
+            return ScaleResult(service: service, from: replicas.count, to: 0, removed: removed)
+        }
+    }
+
+    /// Stops a service's replicas and keeps them (and the desired count): `berth up` on Ctrl-C.
+    /// The next `up` or `scale` starts them again.
+    public func stopService(_ service: String, stopTimeout: Int? = nil) throws {
+        let store = serviceStore
+        try store.locked(service) {
+            let stored = try store.load(service)
+            let timeout = stopTimeout ?? stored?.stopTimeout ?? ServiceSpec.defaultStopTimeout
+            let running = replicas(of: service).values.filter { $0.state.isRunning }
+            let errors = ParallelWork.forEach(running) { info in try self.stop(info.id, timeout: timeout) }
+            if let first = errors.sorted(by: { $0.key < $1.key }).first { throw first.value }
+        }
+    }
+
+    public func service(_ name: String) throws -> ServiceSpec {
+        guard let spec = try serviceStore.load(name) else { throw Self.noSuchService(name) }
+        return spec
+    }
+
+    /// Every service with its desired and running counts, by name.
+    public func listServices() throws -> [ServiceStatus] {
+        let specs = serviceStore.all()
+        var byService: [String: [ContainerInfo]] = [:]
+        for info in try list(all: true) {
+            if let s = info.service { byService[s, default: []].append(info) }
+        }
+        return specs.map { spec in
+            let replicas = (byService[spec.name] ?? []).compactMap { info -> ReplicaStatus? in
+                guard let n = ReplicaName.index(of: info, service: spec.name) else { return nil }
+                return ReplicaStatus(index: n, name: info.name, id: info.id, status: info.state.status,
+                                     restartCount: info.state.restartCount)
+            }.sorted { $0.index < $1.index }
+            return ServiceStatus(name: spec.name, image: spec.template.image, project: spec.project,
+                                 desired: spec.replicas, running: replicas.filter { $0.status == .running }.count,
+                                 ports: spec.ports, replicas: replicas, spec: spec)
+        }
+    }
+
+    // MARK: - Reconciling
+
+    static func noSuchService(_ name: String) -> BerthError { .invalidArgument("no such service: \(name)") }
+
+    func validate(_ spec: ServiceSpec) throws {
+        try ReplicaName.validateService(spec.name)
+        guard spec.replicas >= 0 else {
+            throw BerthError.invalidArgument("invalid replica count \(spec.replicas) for \(spec.name): must be 0 or more")
+        }
+        guard spec.stopTimeout >= 0 else { throw BerthError.invalidArgument("the stop timeout of \(spec.name) must be 0 or more") }
+        _ = try images.resolve(spec.template.image)
+    }
+
+    /// The replicas of `service` that exist, by number (any state).
+    func replicas(of service: String) -> [Int: ContainerInfo] {
+        var out: [Int: ContainerInfo] = [:]
+        for info in (try? list(all: true)) ?? [] where info.service == service {
+            if let n = ReplicaName.index(of: info, service: service) { out[n] = info }
+        }
+        return out
+    }
+
+    /// Makes the replicas match `spec.replicas`. Called with the service's lock held.
+    func reconcile(_ spec: ServiceSpec, timeout: Int) throws -> ScaleResult {
+        let existing = replicas(of: spec.name)
+        let plan = ReplicaName.plan(existing: Array(existing.keys), desired: spec.replicas)
+        let removedSet = Set(plan.remove)
+        let stopped = existing.filter { !removedSet.contains($0.key) && !$0.value.state.isRunning }.keys.sorted()
+        if !plan.create.isEmpty { _ = try images.resolve(spec.template.image) }
+
+        enum Job: Sendable { case create(Int), start(Int, String), remove(Int, String) }
+        let jobs = plan.remove.map { Job.remove($0, existing[$0]!.id) }
+            + plan.create.map { Job.create($0) }
+            + stopped.map { Job.start($0, existing[$0]!.id) }
+        let errors = ParallelWork.forEach(jobs) { job in
+            switch job {
+            case .create(let n):
+                let record = try self.create(spec.template.request(service: spec.name, index: n, project: spec.project))
+                do { try self.startContainer(record.id) } catch {
+                    // A replica that cannot start is not kept: the next scale tries again.
+                    try? self.remove(record.id, force: true)
+                    throw error
+                }
+            case .start(_, let id):
+                do { try self.startContainer(id) } catch BerthError.invalidState(_) {
+                    // Started meanwhile by its restart policy: fine.
+                }
+            case .remove(_, let id):
+                try self.removeReplica(id, timeout: timeout)
+            }
+        }
+        var result = ScaleResult(service: spec.name, from: existing.count, to: spec.replicas)
+        for (i, job) in jobs.enumerated() where errors[i] == nil {
+            switch job {
+            case .create(let n): result.created.append(ReplicaName.name(service: spec.name, index: n))
+            case .start(let n, _): result.started.append(ReplicaName.name(service: spec.name, index: n))
+            case .remove(let n, _): result.removed.append(ReplicaName.name(service: spec.name, index: n))
+            }
+        }
+        if let (i, error) = errors.min(by: { $0.key < $1.key }) {
+            let name: String
+            switch jobs[i] {
+            case .create(let n), .start(let n, _), .remove(let n, _): name = ReplicaName.name(service: spec.name, index: n)
+            }
+            throw ServiceError(replica: name, underlying: error, result: result)
+        }
+        return result
+    }
+
+    func removeReplicas(_ replicas: [ContainerInfo], timeout: Int) throws -> [String] {
+        let sorted = replicas.sorted { $0.name > $1.name }
+        let errors = ParallelWork.forEach(sorted.map(\.id)) { id in try self.removeReplica(id, timeout: timeout) }
+        if let first = errors.min(by: { $0.key < $1.key }) {
+            throw ServiceError(replica: sorted[first.key].name, underlying: first.value, result: nil)
+        }
+        return sorted.map(\.name)
+    }
+
+    /// Graceful: SIGTERM, SIGKILL after `timeout`, then removal. A replica that vanished is fine.
+    func removeReplica(_ id: String, timeout: Int) throws {
+        do {
+            try stop(id, timeout: timeout)
+            try remove(id, force: true)
+        } catch BerthError.noSuchContainer(_) {}
+    }
+}
+
+/// A replica failed while a service changed; the rest of the change was done.
+public struct ServiceError: Error, CustomStringConvertible, Sendable {
+    public var replica: String
+    public var underlying: any Error
+    /// What was done before the failure, when the failure came from a scale.
+    public var result: ScaleResult?
+
+    public var description: String { "\(replica): \(underlying)" }
+
+    /// docker's exit codes, from the underlying error when it is Berth's.
+    public var exitCode: Int32 { (underlying as? BerthError)?.exitCode ?? 125 }
+
+    /// As a `BerthError`, for callers that print one line and exit.
+    public var berthError: BerthError {
+        if let e = underlying as? BerthError {
+            switch e {
+            case .commandNotFound, .commandNotExecutable: return e
+            default: break
+            }
+        }
+        return .invalidState(description)
+    }
+}

@@ -1,0 +1,151 @@
+/* The one rtnetlink request the supervisor makes: a veth pair whose host end joins Berth's
+ * bridge (up) and whose peer is born as eth0 inside the container's network namespace. */
+#include "shim.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct buf {
+    char data[1024];
+    size_t len;
+};
+
+static struct rtattr *attr(struct buf *b, unsigned short type, const void *payload, size_t len)
+{
+    struct rtattr *a = (struct rtattr *)(b->data + b->len);
+    a->rta_type = type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    if (len)
+        memcpy(RTA_DATA(a), payload, len);
+    b->len += RTA_ALIGN(a->rta_len);
+    return a;
+}
+
+/* Closes a nested attribute opened at `a`. */
+static void end(struct buf *b, struct rtattr *a)
+{
+    a->rta_len = (unsigned short)(b->data + b->len - (char *)a);
+}
+
+int veth_create(const char *host_name, const char *bridge, pid_t child)
+{
+    unsigned master = if_nametoindex(bridge);
+    if (!master)
+        return -1;
+    struct buf b;
+    memset(&b, 0, sizeof b);
+    struct nlmsghdr *h = (struct nlmsghdr *)b.data;
+    h->nlmsg_type = RTM_NEWLINK;
+    h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    h->nlmsg_seq = 1;
+    b.len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    struct ifinfomsg *ifi = NLMSG_DATA(h);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_flags = IFF_UP;
+    ifi->ifi_change = IFF_UP;
+    attr(&b, IFLA_IFNAME, host_name, strlen(host_name) + 1);
+    attr(&b, IFLA_MASTER, &master, sizeof master);
+    struct rtattr *info = attr(&b, IFLA_LINKINFO, NULL, 0);
+    attr(&b, IFLA_INFO_KIND, "veth", 4);
+    struct rtattr *data = attr(&b, IFLA_INFO_DATA, NULL, 0);
+    struct rtattr *peer = attr(&b, VETH_INFO_PEER, NULL, 0);
+    struct ifinfomsg peer_ifi;
+    memset(&peer_ifi, 0, sizeof peer_ifi);
+    memcpy(b.data + b.len, &peer_ifi, sizeof peer_ifi);
+    b.len += NLMSG_ALIGN(sizeof peer_ifi);
+    attr(&b, IFLA_IFNAME, "eth0", 5);
+    unsigned pid = (unsigned)child;
+    attr(&b, IFLA_NET_NS_PID, &pid, sizeof pid);
+    end(&b, peer);
+    end(&b, data);
+    end(&b, info);
+    h->nlmsg_len = (unsigned)b.len;
+
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+    if (sendto(fd, b.data, b.len, 0, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    char reply[512];
+    ssize_t n = recv(fd, reply, sizeof reply, 0);
+    int e = errno;
+    close(fd);
+    if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+        errno = n < 0 ? e : EIO;
+        return -1;
+    }
+    struct nlmsghdr *rh = (struct nlmsghdr *)reply;
+    if (rh->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *err = NLMSG_DATA(rh);
+        if (err->error) {
+            errno = -err->error;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int set_addr(int s, unsigned long req, const char *ip)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "eth0");
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
+        return errno = EINVAL, -1;
+    return ioctl(s, req, &ifr);
+}
+
+int configure_eth0(const char *addr, int prefix, const char *gateway)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    char mask[16];
+    unsigned m = prefix ? htonl(~0u << (32 - prefix)) : 0;
+    inet_ntop(AF_INET, &m, mask, sizeof mask);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "eth0");
+    int rc = set_addr(s, SIOCSIFADDR, addr);
+    if (rc == 0)
+        rc = set_addr(s, SIOCSIFNETMASK, mask);
+    if (rc == 0)
+        rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    if (rc == 0 && gateway && *gateway) {
+        struct rtentry rt;
+        memset(&rt, 0, sizeof rt);
+        struct sockaddr_in *dst = (struct sockaddr_in *)&rt.rt_dst;
+        struct sockaddr_in *gw = (struct sockaddr_in *)&rt.rt_gateway;
+        struct sockaddr_in *msk = (struct sockaddr_in *)&rt.rt_genmask;
+        dst->sin_family = gw->sin_family = msk->sin_family = AF_INET;
+        inet_pton(AF_INET, gateway, &gw->sin_addr);
+        rt.rt_flags = RTF_UP | RTF_GATEWAY;
+        rt.rt_dev = "eth0";
+        rc = ioctl(s, SIOCADDRT, &rt);
+    }
+    int e = errno;
+    close(s);
+    errno = e;
+    return rc;
+}

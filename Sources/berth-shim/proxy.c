@@ -1,0 +1,184 @@
+/* Published ports: the supervisor listens on the host side (127.0.0.1 by default) and relays
+ * each TCP connection to the container's address, in its poll loop. No iptables, no NAT. */
+#include "shim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_CONNS 64
+#define BUF 16384
+
+struct half {
+    int fd;
+    int eof;             /* no more to read from fd */
+    size_t len;          /* bytes waiting to be written to the other side */
+    char buf[BUF];
+};
+
+struct conn {
+    int used, connecting;
+    struct half client, container;
+};
+
+static int listeners[16];
+static unsigned container_ports[16];
+static int nlisteners;
+static struct in_addr container_addr;
+static struct conn conns[MAX_CONNS];
+
+int proxy_open(const struct plan *p)
+{
+    if (p->nports == 0)
+        return 0;
+    if (!p->net_addr || inet_pton(AF_INET, p->net_addr, &container_addr) != 1)
+        return errno = EINVAL, -1;
+    for (int i = 0; i < p->nports; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)p->ports[i].host_port) };
+        if (fd < 0 || inet_pton(AF_INET, p->ports[i].host_ip, &sa.sin_addr) != 1 ||
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            proxy_close();
+            errno = e;
+            return -1;
+        }
+        listeners[nlisteners] = fd;
+        container_ports[nlisteners++] = p->ports[i].container_port;
+    }
+    return 0;
+}
+
+static void drop(struct conn *c)
+{
+    if (c->client.fd >= 0)
+        close(c->client.fd);
+    if (c->container.fd >= 0)
+        close(c->container.fd);
+    memset(c, 0, sizeof *c);
+    c->client.fd = c->container.fd = -1;
+}
+
+void proxy_close(void)
+{
+    for (int i = 0; i < nlisteners; i++)
+        close(listeners[i]);
+    nlisteners = 0;
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (conns[i].used)
+            drop(&conns[i]);
+}
+
+/* Fills pollfds: listeners first, then two per connection (client, container). */
+int proxy_fill(struct pollfd *fds, int max)
+{
+    int n = 0;
+    for (int i = 0; i < nlisteners && n < max; i++)
+        fds[n++] = (struct pollfd){ listeners[i], POLLIN, 0 };
+    for (int i = 0; i < MAX_CONNS && n + 1 < max; i++) {
+        struct conn *c = &conns[i];
+        if (!c->used) {
+            fds[n++] = (struct pollfd){ -1, 0, 0 };
+            fds[n++] = (struct pollfd){ -1, 0, 0 };
+            continue;
+        }
+        short ce = 0, ke = 0;
+        if (c->connecting) {
+            ke = POLLOUT;
+        } else {
+            if (!c->client.eof && c->client.len < BUF) ce |= POLLIN;
+            if (!c->container.eof && c->container.len < BUF) ke |= POLLIN;
+            if (c->client.len) ke |= POLLOUT;     /* client's bytes go to the container */
+            if (c->container.len) ce |= POLLOUT;  /* container's bytes go to the client */
+        }
+        fds[n++] = (struct pollfd){ c->client.fd, ce, 0 };
+        fds[n++] = (struct pollfd){ c->container.fd, ke, 0 };
+    }
+    return n;
+}
+
+static void accept_one(int listener, unsigned port)
+{
+    int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct conn *c = NULL;
+    for (int i = 0; i < MAX_CONNS && !c; i++)
+        if (!conns[i].used)
+            c = &conns[i];
+    int up = c ? socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port), .sin_addr = container_addr };
+    if (up < 0 || (connect(up, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
+        close(fd);
+        if (up >= 0)
+            close(up);
+        return;
+    }
+    memset(c, 0, sizeof *c);
+    c->used = 1;
+    c->connecting = 1;
+    c->client.fd = fd;
+    c->container.fd = up;
+}
+
+/* Reads from `from` into its buffer, then writes what is buffered to `to`. */
+static int pump_half(struct half *from, int to)
+{
+    if (!from->eof && from->len < BUF) {
+        ssize_t n = read(from->fd, from->buf + from->len, BUF - from->len);
+        if (n > 0)
+            from->len += (size_t)n;
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+            from->eof = 1;
+    }
+    if (from->len) {
+        ssize_t w = write(to, from->buf, from->len);
+        if (w > 0) {
+            memmove(from->buf, from->buf + w, from->len - (size_t)w);
+            from->len -= (size_t)w;
+        } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+            return -1;
+        }
+    }
+    if (from->eof && from->len == 0)
+        shutdown(to, SHUT_WR);
+    return 0;
+}
+
+void proxy_handle(struct pollfd *fds, int n)
+{
+    int k = 0;
+    for (int i = 0; i < nlisteners && k < n; i++, k++)
+        if (fds[k].revents & POLLIN)
+            accept_one(listeners[i], container_ports[i]);
+    for (int i = 0; i < MAX_CONNS && k + 1 < n; i++, k += 2) {
+        struct conn *c = &conns[i];
+        if (!c->used)
+            continue;
+        short cr = fds[k].revents, kr = fds[k + 1].revents;
+        if (!cr && !kr)
+            continue;
+        if (c->connecting) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            getsockopt(c->container.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err) {
+                drop(c);
+                continue;
+            }
+            c->connecting = 0;
+        }
+        if (pump_half(&c->client, c->container.fd) < 0 || pump_half(&c->container, c->client.fd) < 0 ||
+            (c->client.eof && c->container.eof && !c->client.len && !c->container.len) ||
+            ((cr | kr) & POLLERR))
+            drop(c);
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import BerthRuntime
+import Foundation
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network", abstract: "Inspect and remove Berth's bridge network.",
+        subcommands: [NetworkList.self, NetworkInspect.self, NetworkRemove.self])
+}
+
+struct NetworkList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try withErrors {
+            let engine = try global.engine()
+            let net = try engine.bridgeNetwork()
+            let members = try engine.list(all: true).filter { $0.network == .bridge }.count
+            if json {
+                try printJSON([["name": net.name, "driver": "bridge", "interface": net.bridge, "subnet": net.subnet.description,
+                                "gateway": net.gateway.description, "containers": String(members)]])
+                return
+            }
+            let rows = [[net.name, "bridge", net.bridge, net.subnet.description, net.gateway.description, String(members)],
+                        ["host", "host", "-", "-", "-", "-"], ["none", "null", "-", "-", "-", "-"]]
+            print(Table.render(header: ["NAME", "DRIVER", "INTERFACE", "SUBNET", "GATEWAY", "CONTAINERS"], rows: rows), terminator: "")
+        }
+    }
+}
+
+struct NetworkInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show the bridge network and its containers as JSON.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Network name (bridge).") var name: String = "bridge"
+
+    struct Member: Encodable { var name: String; var id: String; var ipAddress: String?; var ports: [String] }
+    struct Output: Encodable {
+        var name: String; var driver: String; var interface: String; var subnet: String; var gateway: String
+        var interfaceExists: Bool; var containers: [Member]
+    }
+
+    func run() throws {
+        try withErrors {
+            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name) (Berth has one bridge network, 'bridge')") }
+            let engine = try global.engine()
+            let net = try engine.bridgeNetwork()
+            let members = try engine.list(all: true).filter { $0.network == .bridge }.map {
+                Member(name: $0.name, id: $0.id, ipAddress: $0.ipAddress, ports: $0.ports.map(\.description))
+            }
+            try printJSON(Output(name: net.name, driver: "bridge", interface: net.bridge, subnet: net.subnet.description,
+                                 gateway: net.gateway.description, interfaceExists: engine.bridgeInterfaceExists(),
+                                 containers: members))
+        }
+    }
+}
+
+struct NetworkRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove the bridge interface (refused while containers use it).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Network name (bridge).") var name: String = "bridge"
+
+    func run() throws {
+        try withErrors {
+            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name)") }
+            try global.engine().removeBridgeNetwork()
+        }
+    }
+}
