@@ -208,9 +208,6 @@ final class ServiceScaleTests: XCTestCase {
     // MARK: The demo
 
     func testDemoUpAndDown() throws {
-        // Without the bridge the workers' requests fail, but every container runs.
-        setenv("BERTH_DEMO_NETWORK", "none", 1)
-        defer { unsetenv("BERTH_DEMO_NETWORK") }
         let up = cli.run(["demo", "-d"], timeout: 120)
         XCTAssertEqual(up.status, 0, up.stderr)
         XCTAssertTrue(up.stdout.contains("web: 0 -> 3 (created web-1, web-2, web-3)\n"), up.stdout)
@@ -218,14 +215,46 @@ final class ServiceScaleTests: XCTestCase {
         XCTAssertEqual(services.map { $0["name"] as? String ?? "" }, ["burner", "web", "worker"])
         XCTAssertEqual(services.map { $0["desired"] as? Int ?? -1 }, [1, 3, 2])
         XCTAssertEqual(services.map { $0["running"] as? Int ?? -1 }, [1, 3, 2])
-        XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "worker-1"]).stdout.contains("request 1 to http://web/") },
-                      cli.run(["logs", "worker-1"]).stdout)
+        // The workers reach `web` by name across the bridge and log what they got.
+        XCTAssertTrue(cli.eventually(timeout: 15) {
+            self.cli.run(["logs", "worker-1"]).stdout.range(of: #"request \d+ to http://web/: ok in \d+ms: hello from web-[123]"#,
+                                                             options: .regularExpression) != nil
+        }, cli.run(["logs", "worker-1"]).stdout)
         XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "burner-1"]).stdout.contains("burst:") })
 
         let down = cli.run(["demo", "--down"], timeout: 120)
         XCTAssertEqual(down.status, 0, down.stderr)
         XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "")
         XCTAssertEqual(cli.run(["service", "ls", "-q"]).stdout, "")
+    }
+
+    func testDemoWithoutTheBridge() throws {
+        setenv("BERTH_DEMO_NETWORK", "none", 1)
+        defer { unsetenv("BERTH_DEMO_NETWORK") }
+        let up = cli.run(["demo", "-d"], timeout: 120)
+        XCTAssertEqual(up.status, 0, up.stderr)
+        XCTAssertEqual(try replicas("web").count, 3)
+        XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "worker-1"]).stdout.contains("failed in") },
+                      cli.run(["logs", "worker-1"]).stdout)
+        let ip = (try cli.json(["inspect", "web-1"]) as? [[String: Any]])?.first?["network"] as? String
+        XCTAssertEqual(ip, "none")
+        XCTAssertEqual(cli.run(["demo", "--down"], timeout: 120).status, 0)
+        XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "")
+    }
+
+    func testReplicaOnePublishesTheServicePorts() throws {
+        let port = 20_000 + Int(getpid() % 10_000)
+        let r = cli.run(["service", "create", "--replicas", "2", "-p", "127.0.0.1:\(port):80", "pub", "busybox", "sh", "-c",
+                         "trap 'exit 0' TERM; hostname > /var/www/index.html; httpd -f -p 80 -h /var/www & wait"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(cli.eventually(timeout: 10) {
+            Subprocess.run("/bin/busybox", ["wget", "-q", "-O", "-", "http://127.0.0.1:\(port)/"], timeout: 5).stdout == "pub-1\n"
+        })
+        XCTAssertEqual(try service("pub")?["ports"] as? [String], ["127.0.0.1:\(port):80"])
+        let bad = cli.run(["service", "create", "-p", "80", "nopub", "busybox", "true"])
+        XCTAssertEqual(bad.status, 125)
+        XCTAssertEqual(bad.stderr, "berth: invalid port '80': expected [IP:]HOSTPORT:CONTAINERPORT\n")
+        XCTAssertNil(try service("nopub"))
     }
 }
 

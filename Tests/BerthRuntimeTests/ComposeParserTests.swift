@@ -46,11 +46,11 @@ final class ComposeParserTests: XCTestCase {
                 restart: on-failure:3
                 ports:
                   - "8080:80"
-                  - 9090
+                  - 127.0.0.1:9090:90/tcp
                 labels:
                   tier: front
                 stop_grace_period: 1m30s
-                network_mode: host
+                network_mode: bridge
             """)
         XCTAssertEqual(p.name, "myapp")
         XCTAssertEqual(p.warnings, [])
@@ -58,7 +58,8 @@ final class ComposeParserTests: XCTestCase {
         XCTAssertEqual(web.name, "web")
         XCTAssertEqual(web.project, "myapp")
         XCTAssertEqual(web.replicas, 3)
-        XCTAssertEqual(web.ports, ["8080:80", "9090"])
+        XCTAssertEqual(web.ports, ["8080:80", "127.0.0.1:9090:90/tcp"])
+        XCTAssertEqual(try web.publishedPorts().map(\.description), ["127.0.0.1:8080->80/tcp", "127.0.0.1:9090->90/tcp"])
         XCTAssertEqual(web.stopTimeout, 90)
         let t = web.template
         XCTAssertEqual(t.image, "busybox:latest")
@@ -71,7 +72,7 @@ final class ComposeParserTests: XCTestCase {
         XCTAssertEqual(t.limits, ResourceLimits(memory: 64 << 20, cpus: 0.5, pidsLimit: 50))
         XCTAssertEqual(t.restartPolicy, .onFailure(maxRetries: 3))
         XCTAssertEqual(t.labels, ["tier": "front"])
-        XCTAssertEqual(t.network, .host)
+        XCTAssertEqual(t.network, .bridge)
     }
 
     func testDefaults() throws {
@@ -232,6 +233,10 @@ final class ComposeParserTests: XCTestCase {
             ("services:\n  web:\n    image: busybox\n    ports: 80\n", "services.web.ports: expected a list"),
             ("services:\n  web:\n    image: busybox\n    ports:\n      - target: 80\n",
              "services.web.ports[0]: expected a string such as \"8080:80\" (the long syntax is not supported)"),
+            ("services:\n  web:\n    image: busybox\n    ports:\n      - 9090\n",
+             "services.web.ports[0]: invalid port '9090': expected [IP:]HOSTPORT:CONTAINERPORT"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: host\n    ports: [\"80:80\"]\n",
+             "services.web.ports: publishing ports needs the bridge network, not network_mode host"),
             ("services:\n  web:\n    command: echo\n",
              "services.web.image: missing (every service needs an image; build is not supported)"),
             ("services:\n  web:\n    image: busybox\n    environment: 5\n",

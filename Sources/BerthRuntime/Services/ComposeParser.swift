@@ -31,12 +31,6 @@ public enum ComposeParser {
         }
     }
 
-    /// The keys of a service Berth reads; every other key warns.
-    public static let serviceKeys: Set<String> = [
-        "image", "command", "entrypoint", "environment", "working_dir", "user", "hostname", "deploy", "scale",
-        "mem_limit", "cpus", "restart", "depends_on", "ports", "labels", "stop_grace_period", "network_mode",
-    ]
-
     public static func parse(_ text: String, options: Options = Options()) throws -> ComposeProject {
         var reader = Reader(environment: options.environment)
         let root: Node
@@ -332,7 +326,9 @@ private struct Reader {
                 guard case .sequence(let seq) = value else { throw fail(path, "expected a list") }
                 for (i, item) in seq.enumerated() {
                     guard case .scalar = item else { throw fail("\(path)[\(i)]", "expected a string such as \"8080:80\" (the long syntax is not supported)") }
-                    ports.append(try string(item, "\(path)[\(i)]"))
+                    let text = try string(item, "\(path)[\(i)]")
+                    do { _ = try PortMapping(parsing: text) } catch let e as BerthError { throw fail("\(path)[\(i)]", e.description) }
+                    ports.append(text)
                 }
             case "labels": template.labels = try labels(value, path)
             case "stop_grace_period":
@@ -355,6 +351,9 @@ private struct Reader {
         }
         if let a = cpusTop, let b = deployCPUs, a != b {
             throw fail("\(base).cpus", "conflicts with deploy.resources.limits.cpus")
+        }
+        if !ports.isEmpty && template.network != .bridge {
+            throw fail("\(base).ports", "publishing ports needs the bridge network, not network_mode \(template.network.rawValue)")
         }
         template.limits.memory = deployMemory ?? memLimit
         template.limits.cpus = deployCPUs ?? cpusTop

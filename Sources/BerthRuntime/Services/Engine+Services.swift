@@ -157,6 +157,10 @@ extension Engine {
             throw BerthError.invalidArgument("invalid replica count \(spec.replicas) for \(spec.name): must be 0 or more")
         }
         guard spec.stopTimeout >= 0 else { throw BerthError.invalidArgument("the stop timeout of \(spec.name) must be 0 or more") }
+        if !spec.ports.isEmpty && spec.template.network != .bridge {
+            throw BerthError.invalidArgument("service \(spec.name): publishing ports needs the bridge network")
+        }
+        _ = try spec.publishedPorts()
         _ = try images.resolve(spec.template.image)
     }
 
@@ -184,7 +188,7 @@ extension Engine {
         let errors = ParallelWork.forEach(jobs) { job in
             switch job {
             case .create(let n):
-                let record = try self.create(spec.template.request(service: spec.name, index: n, project: spec.project))
+                let record = try self.create(try spec.replicaRequest(index: n))
                 do { try self.startContainer(record.id) } catch {
                     // A replica that cannot start is not kept: the next scale tries again.
                     try? self.remove(record.id, force: true)

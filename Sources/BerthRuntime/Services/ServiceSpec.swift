@@ -26,6 +26,16 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         self.ports = ports; self.project = project; self.stopTimeout = stopTimeout; self.created = created
     }
 
+    /// The published ports, parsed. Only replica 1 publishes them: a host port can be bound once.
+    public func publishedPorts() throws -> [PortMapping] {
+        try ports.map { try PortMapping(parsing: $0) }
+    }
+
+    /// The request that creates replica `index`.
+    public func replicaRequest(index: Int) throws -> ContainerRequest {
+        template.request(service: name, index: index, project: project, ports: index == 1 ? try publishedPorts() : [])
+    }
+
     /// The same service apart from its replica count and creation time: when this differs on
     /// `berth up`, the replicas are recreated.
     public func sameDefinition(as other: ServiceSpec) -> Bool {
@@ -38,9 +48,8 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
 /// What every replica is created from: a `ContainerRequest` without a name.
 public struct ServiceTemplate: Codable, Sendable, Equatable {
-    /// Replicas join this network unless the template says otherwise.
-    /// TODO(bridge): switch to `.bridge` once bridge networking lands (issue 5, network half).
-    public static let defaultNetwork: NetworkMode = .none
+    /// Replicas join Berth's bridge unless the template says otherwise, so they find each other by name.
+    public static let defaultNetwork: NetworkMode = .bridge
     /// A replica that dies comes back unless the service says otherwise (docker service's `any`).
     public static let defaultRestartPolicy: RestartPolicy = .always
 
@@ -69,7 +78,7 @@ public struct ServiceTemplate: Codable, Sendable, Equatable {
     }
 
     /// The request for replica `index` of `service`.
-    public func request(service: String, index: Int, project: String?) -> ContainerRequest {
+    public func request(service: String, index: Int, project: String?, ports: [PortMapping] = []) -> ContainerRequest {
         var labels = self.labels
         labels[ServiceLabel.service] = service
         labels[ServiceLabel.replica] = String(index)
@@ -78,7 +87,7 @@ public struct ServiceTemplate: Codable, Sendable, Equatable {
             image: image, name: ReplicaName.name(service: service, index: index), command: command,
             entrypoint: entrypoint, env: env, workingDir: workingDir, user: user, hostname: hostname,
             limits: limits, restartPolicy: restartPolicy, network: network, autoRemove: false,
-            labels: labels, cgroupParent: cgroupParent)
+            labels: labels, cgroupParent: cgroupParent, ports: ports)
     }
 }
 

@@ -24,7 +24,7 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CPUs the replicas may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(help: "Maximum number of processes per replica.") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N] (default: always).", valueName: "policy")) var restart: String?
-    @Option(help: ArgumentHelp("Network: none, host or bridge.", valueName: "mode")) var network: String?
+    @Option(help: ArgumentHelp("Network: bridge (default), none or host.", valueName: "mode")) var network: String?
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label on every replica.", valueName: "KEY=VALUE")) var labels: [String] = []
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a port: [IP:]HOSTPORT:CONTAINERPORT.", valueName: "ports")) var ports: [String] = []
     @Option(name: .customLong("stop-timeout"), help: "Seconds a stopping replica gets between SIGTERM and SIGKILL.") var stopTimeout: Int = ServiceSpec.defaultStopTimeout

@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `+` and `-` in the real `berth top`, in tmux, on a real service: the new replica appears as
+/// running, and `-` removes the highest-numbered one. Needs root and tmux; skipped without either.
+///
+///     swift build --scratch-path .build-svc --build-tests
+///     swift test --scratch-path .build-svc --skip-build --filter ServiceScaleE2ETests
+final class ServiceScaleE2ETests: XCTestCase {
+    static let tag = "berth-svc-e2e-\(getpid())"
+    static let berth = E2EBerth(root: "/var/tmp/\(tag)", cgroupParent: tag)
+    nonisolated(unsafe) static var setupProblem: String?
+
+    var berth: E2EBerth { Self.berth }
+    var tmux: E2ETmux!
+
+    override class func setUp() {
+        super.setUp()
+        guard getuid() == 0 else { return }
+        try? FileManager.default.removeItem(atPath: berth.root)
+        let r = berth.run(["image", "import-busybox"])
+        if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
+    }
+
+    override class func tearDown() {
+        if getuid() == 0 {
+            _ = berth.removeAll()
+            // Replicas join the bridge by default: remove it with the root.
+            let net = berth.run(["network", "rm"])
+            XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
+            try? FileManager.default.removeItem(atPath: berth.root)
+        }
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(getuid() == 0, "running containers needs root")
+        guard let tmuxPath = E2ECommand.find("tmux") else { throw XCTSkip("tmux is not installed") }
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
+        if let problem = Self.setupProblem { throw E2EError(problem) }
+        tmux = E2ETmux(tmux: tmuxPath, socket: Self.tag)
+        tmux.killServer()
+    }
+
+    override func tearDown() {
+        tmux?.killServer()
+        if getuid() == 0 {
+            let services = berth.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
+            if !services.isEmpty { berth.run(["service", "rm", "-t", "1"] + services) }
+            if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
+            XCTAssertEqual(try berth.containers().keys.sorted(), [], "containers left behind")
+            let cgroups = E2ECommand.run("/usr/bin/find", ["/sys/fs/cgroup", "-maxdepth", "4", "-name", Self.tag]).stdout
+            XCTAssertEqual(cgroups, "", "cgroups left behind")
+        }
+        super.tearDown()
+    }
+
+    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    func waitFor(_ what: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line,
+                 _ predicate: (String) throws -> Bool) rethrows -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        repeat {
+            last = tmux.screen()
+            if try predicate(last) { return last }
+            usleep(150_000)
+        } while Date() < deadline
+        XCTFail("timed out after \(timeout) s waiting for \(what); screen:\n\(last)", file: file, line: line)
+        return nil
+    }
+
+    func testPlusAddsARunningReplicaAndMinusRemovesTheHighest() throws {
+        let created = berth.run(["service", "create", "--replicas", "1", "e2esvc", "busybox", "sh", "-c",
+                                 "trap 'exit 0' TERM; while true; do sleep 0.2; done"])
+        XCTAssertEqual(created.status, 0, created.both)
+        let global = berth.globalArgs.map(quote).joined(separator: " ")
+        try tmux.newSession(columns: 120, rows: 40, command:
+            "env LANG=C.UTF-8 TERM=xterm-256color \(quote(E2EBerth.binary)) \(global) top --interval 0.5; sleep 600")
+        XCTAssertNotNil(waitFor("the replica") { E2ERow("e2esvc-1", in: $0) != nil })
+
+        tmux.keys("+")
+        XCTAssertNotNil(waitFor("a second replica, running") { s in
+            E2ERow("e2esvc-2", in: s) != nil && s.contains("2 running")
+        })
+        XCTAssertEqual(try berth.status("e2esvc-2"), "running")
+
+        tmux.keys("-")
+        XCTAssertNotNil(waitFor("the second replica to go") { s in
+            E2ERow("e2esvc-2", in: s) == nil && E2ERow("e2esvc-1", in: s) != nil
+        })
+        XCTAssertNil(try berth.status("e2esvc-2"))
+        XCTAssertEqual(try berth.status("e2esvc-1"), "running")
+        tmux.keys("q")
+    }
+}
