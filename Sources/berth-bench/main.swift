@@ -1,7 +1,7 @@
 // berth-bench: Berth against crun and runc, side by side in one run; prints a Markdown table.
 //
 //   berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR]
-//   NAME: lifecycle, start, stats, dashboard, dashboard-cpu
+//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu
 //
 // Needs root, and berth + berth-shim in the same directory as this executable.
 import BerthRuntime
@@ -10,7 +10,7 @@ import Foundation
 import Glibc
 #endif
 
-let allBenchmarks = ["lifecycle", "start", "stats", "dashboard", "dashboard-cpu"]
+let allBenchmarks = ["lifecycle", "exec", "scale", "start", "stats", "dashboard", "dashboard-cpu"]
 
 func usage() -> Never {
     print("""
@@ -103,11 +103,17 @@ do {
     let ctx = try BenchContext(quick: quick)
     context = ctx
     FileHandle.standardError.write(Data("berth-bench: root \(ctx.root), cgroup parent \(ctx.cgroupParent)\n".utf8))
-    let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start"])
+    let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start", "exec"])
     try ctx.setUp(withOCI: needsOCI)
 
     if selected.contains("lifecycle") {
         try LifecycleBench.run(ctx)
+    }
+    if selected.contains("exec") {
+        try ExecBench.run(ctx)
+    }
+    if selected.contains("scale") {
+        try ScaleBench.run(ctx)
     }
     if !selected.isDisjoint(with: ["start", "stats", "dashboard-cpu"]) {
         let n = StartManyBench.fleetSize(ctx)
