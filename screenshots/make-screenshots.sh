@@ -39,10 +39,12 @@ b() { "$berth" $global "$@"; }
 
 cleanup() {
     tmux kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$socket" # tmux leaves its socket file behind
     rm -f "$here/.capture.txt"
     if [ -n "$own_root" ]; then
         ids=$(b ps -a -q 2>/dev/null || true)
         [ -z "$ids" ] || b rm -f $ids >/dev/null || true
+        b network rm 2>/dev/null || true # the root's own bridge, when the containers made one
         rm -rf "$own_root"
     fi
 }

@@ -16,7 +16,8 @@ public struct DashboardActions: Sendable {
 
 public struct DashboardOptions: Sendable {
     /// Seconds between samples.
-    public var interval: Double
+    /// Seconds between samples; nil = the config file's `interval`, else 1.
+    public var interval: Double?
     /// Theme name; nil uses the config file's, else `default`.
     public var theme: String?
     /// Show exited containers from the start.
@@ -25,7 +26,7 @@ public struct DashboardOptions: Sendable {
     public var configPath: String?
     public var actions: DashboardActions
 
-    public init(interval: Double = 1, theme: String? = nil, showAll: Bool = false, configPath: String? = nil,
+    public init(interval: Double? = nil, theme: String? = nil, showAll: Bool = false, configPath: String? = nil,
                 actions: DashboardActions = DashboardActions()) {
         self.interval = interval
         self.theme = theme
@@ -60,13 +61,13 @@ public enum Dashboard {
         defer { terminal.stop() }
         var model = DashboardModel(
             size: terminal.size, theme: theme, themes: catalog, colorMode: terminal.colorMode, unicode: terminal.unicode,
-            keys: config.keys, interval: options.interval, showAll: options.showAll || config.showAll == true,
+            keys: config.keys, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
             available: ActionAvailability(scale: options.actions.scale != nil, exec: options.actions.exec != nil),
             graphStyle: terminal.unicode ? config.graph : .ascii, utcOffset: TimeZone.current.secondsFromGMT(), now: Date())
         if let first = problems.first { model.status = StatusMessage(first, .error) }
 
         let mailbox = Mailbox()
-        let sampler = Sampler(engine: engine, mailbox: mailbox, interval: config.interval.map { options.interval == 1 ? $0 : options.interval } ?? options.interval)
+        let sampler = Sampler(engine: engine, mailbox: mailbox, interval: options.interval ?? config.interval ?? 1)
         let runner = ActionRunner(engine: engine, actions: options.actions) { mailbox.post(.actionFinished($0)) }
         let signals = SignalWatch(mailbox: mailbox)
         defer { signals.cancel(); sampler.stop() }

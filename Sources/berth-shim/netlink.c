@@ -100,6 +100,31 @@ int veth_create(const char *host_name, const char *bridge, pid_t child)
     return 0;
 }
 
+int veth_delete(const char *host_name)
+{
+    struct buf b;
+    memset(&b, 0, sizeof b);
+    struct nlmsghdr *h = (struct nlmsghdr *)b.data;
+    h->nlmsg_type = RTM_DELLINK;
+    h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    h->nlmsg_seq = 2;
+    b.len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    struct ifinfomsg *ifi = NLMSG_DATA(h);
+    ifi->ifi_family = AF_UNSPEC;
+    attr(&b, IFLA_IFNAME, host_name, strlen(host_name) + 1);
+    h->nlmsg_len = (unsigned)b.len;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+    int rc = sendto(fd, b.data, b.len, 0, (struct sockaddr *)&sa, sizeof sa) < 0 ? -1 : 0;
+    char reply[512];
+    if (rc == 0)
+        recv(fd, reply, sizeof reply, 0);
+    close(fd);
+    return rc;
+}
+
 static int set_addr(int s, unsigned long req, const char *ip)
 {
     struct ifreq ifr;

@@ -82,6 +82,8 @@ int exec_main(const struct plan *p);
 /* netlink.c: the veth pair of a bridge-networked container; its peer is created as eth0 in
  * the network namespace of `child`. 0 or -1 with errno. */
 int veth_create(const char *host_name, const char *bridge, pid_t child);
+/* Deletes a host-side veth of this container left from an earlier run (its pair goes with it). */
+int veth_delete(const char *host_name);
 /* In the container: eth0 up with its address and a default route. */
 int configure_eth0(const char *addr, int prefix, const char *gateway);
 

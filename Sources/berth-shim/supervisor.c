@@ -213,11 +213,13 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
      * the same name can outlive a previous run briefly (the kernel frees a dead namespace later). */
     if (p->net_host && p->net_bridge && (p->ns_flags & CLONE_NEWNET)) {
         int rc = veth_create(p->net_host, p->net_bridge, pid);
-        if (rc < 0 && errno == EEXIST) {
-            for (int tries = 0; rc < 0 && errno == EEXIST && tries < 50; tries++) {
-                usleep(10000);
-                rc = veth_create(p->net_host, p->net_bridge, pid);
-            }
+        /* The name carries this container's id: an existing one is ours, from a previous run
+         * whose namespace someone still holds open. Deleting the host end frees the pair. */
+        for (int tries = 0; rc < 0 && errno == EEXIST && tries < 20; tries++) {
+            veth_delete(p->net_host);
+            rc = veth_create(p->net_host, p->net_bridge, pid);
+            if (rc < 0 && errno == EEXIST)
+                usleep(5000);
         }
         if (rc < 0) {
             set_error(e, 125, errno, "create the container's veth on", p->net_bridge);

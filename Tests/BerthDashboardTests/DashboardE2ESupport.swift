@@ -155,7 +155,12 @@ struct E2ETmux {
         run(["display-message", "-p", "-t", session, f]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func killServer() { run(["kill-server"]) }
+    /// Stops the server and removes its socket file, which tmux leaves behind.
+    func killServer() {
+        run(["kill-server"])
+        let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+        unlink("\(dir)/tmux-\(getuid())/\(socket)")
+    }
 }
 
 struct E2EError: Error, CustomStringConvertible {

@@ -213,6 +213,12 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
             guard let sampler = sampler(parent: parent.isEmpty ? nil : parent) else { continue }
             out += sampler.sample(list)
         }
+        // A sampler whose containers all stopped must still let go of their files: an open
+        // /proc/PID/net/dev pins the dead container's network namespace and its veth.
+        cacheLock.lock()
+        let idle = samplers.filter { targets[$0.key] == nil }.map(\.value)
+        cacheLock.unlock()
+        for sampler in idle { _ = sampler.sample([]) }
         return out
     }
 

@@ -16,7 +16,7 @@ struct Demo: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Remove the demo stack.") var down = false
     @Flag(name: .shortAndLong, help: "Start the stack without opening the dashboard.") var detach = false
-    @Option(help: "Seconds between two samples.") var interval: Double = 1
+    @Option(help: "Seconds between two samples (default: the config file's, else 1).") var interval: Double?
     @Option(help: "Theme name (see themes/).") var theme: String?
     @Option(help: "Shell the `e` key runs in a container.") var shell: String = "/bin/sh"
 
@@ -28,7 +28,7 @@ struct Demo: ParsableCommand {
                 if results.isEmpty { print("the demo is not running") }
                 return
             }
-            guard interval >= 0.1 && interval <= 3600 else {
+            guard (interval ?? 1) >= 0.1 && (interval ?? 1) <= 3600 else {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
             if try engine.ensureDemoImage() { print("imported \(DemoStack.image) from \(BusyboxRootfs.defaultBinary)") }

@@ -40,7 +40,9 @@ enum Table {
         return ([header] + rows).map(line).joined()
     }
 
-    static func quote(_ s: String, max: Int) -> String {
+    static func quote(_ raw: String, max: Int) -> String {
+        // One line per container: newlines and tabs of multi-line scripts become spaces.
+        let s = String(raw.map { $0.isNewline || $0 == "\t" ? " " : $0 })
         let cut = s.count > max ? String(s.prefix(max - 1)) + "…" : s
         return "\"" + cut + "\""
     }

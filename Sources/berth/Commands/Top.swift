@@ -10,14 +10,14 @@ struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "top", abstract: "Open the live dashboard of containers, their stats and logs.")
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Seconds between two samples.") var interval: Double = 1
+    @Option(help: "Seconds between two samples (default: the config file's, else 1).") var interval: Double?
     @Option(help: "Theme name (see themes/).") var theme: String?
     @Option(help: "Shell the `e` key runs in a container.") var shell: String = "/bin/sh"
     @Flag(name: .shortAndLong, help: "Show exited containers too.") var all = false
 
     func run() throws {
         try withErrors {
-            guard interval >= 0.1 && interval <= 3600 else {
+            guard (interval ?? 1) >= 0.1 && (interval ?? 1) <= 3600 else {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
             let engine = try global.engine()
