@@ -83,10 +83,19 @@ final class BenchContext {
 
     // MARK: - Cleanup
 
+    func cleanupTmux() {
+        guard let socket = tmuxSocket else { return }
+        _ = try? tmux(["kill-server"])
+        unlink("\(ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp")/tmux-\(getuid())/\(socket)")
+        tmuxSocket = nil
+    }
+
     /// Removes every container, cgroup, bundle and the state root this run created. Safe to call twice.
     func cleanup() {
-        if tmuxSocket != nil {
+        if let socket = tmuxSocket {
             _ = try? tmux(["kill-server"])
+            // tmux leaves its socket file behind.
+            unlink("\(ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp")/tmux-\(getuid())/\(socket)")
             tmuxSocket = nil
         }
         if let engine {

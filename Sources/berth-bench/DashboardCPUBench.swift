@@ -14,7 +14,7 @@ enum DashboardCPUBench {
         let session = "bench"
         let command = "exec env TERM=xterm-256color LANG=C.UTF-8 \(ctx.berthCLI) --root \(ctx.root) --cgroup-parent \(ctx.cgroupParent) top"
         try ctx.tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "50", command])
-        defer { _ = try? ctx.tmux(["kill-server"]) }
+        defer { ctx.cleanupTmux() }
         let panePid = try ctx.tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let pid = Int32(panePid), Files.read("/proc/\(pid)/comm")?.hasPrefix("berth") == true else {
             throw BenchError("the tmux pane does not run berth (pane pid \(panePid))")

@@ -87,7 +87,10 @@ final class ExecTests: XCTestCase {
             // Only capture-pane prints; a new server would inherit and hold any pipe we gave it.
             Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
         }
-        defer { _ = tmux(["kill-server"]) }
+        defer {
+            _ = tmux(["kill-server"])
+            unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
+        }
         _ = tmux(["new-session", "-d", "-x", "91", "-y", "27",
                   "\(BerthCLI.binary) --root \(cli.root) exec -it target sh; echo EXIT=$?; sleep 30"])
         XCTAssertTrue(cli.eventually { tmux(["capture-pane", "-p"]).contains("#") })

@@ -22,7 +22,7 @@ public struct EngineSnapshot: Sendable {
         let host = engine.hostInfo()
         do {
             let list = try engine.list(all: true)
-            return EngineSnapshot(containers: list, stats: engine.sampleStats(), host: host, takenAt: now)
+            return EngineSnapshot(containers: list, stats: engine.sampleStats(of: list), host: host, takenAt: now)
         } catch {
             return EngineSnapshot(containers: [], stats: [], host: host, takenAt: now, error: "\(error)")
         }

@@ -9,6 +9,8 @@ public protocol ContainerEngine: Sendable {
     func inspect(_ ref: String) throws -> ContainerInfo
     /// One stats sample of every running container, in one pass.
     func sampleStats() -> [ContainerStats]
+    /// Stats of the running containers of a listing the caller just took.
+    func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats]
     func hostInfo() -> HostInfo
 
     func start(_ ref: String) throws
@@ -22,6 +24,13 @@ public protocol ContainerEngine: Sendable {
     func tailLogs(_ ref: String, limit: Int) throws -> [LogLine]
     /// Path of the container's CRI-format log file, for followers.
     func logPath(_ ref: String) throws -> String
+}
+
+extension ContainerEngine {
+    public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {
+        let running = Set(containers.filter { $0.state.status == .running }.map(\.id))
+        return sampleStats().filter { running.contains($0.id) }
+    }
 }
 
 public enum LogStream: String, Codable, Sendable {

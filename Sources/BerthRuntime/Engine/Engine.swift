@@ -208,6 +208,21 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
                   shimAlive(s), let r = record(id) else { continue }
             targets[r.cgroupParent ?? "", default: []].append((id, pid))
         }
+        return sample(targets)
+    }
+
+    /// Stats of the running containers of a listing just taken: the dashboard's tick walks the
+    /// state directory once, not twice.
+    public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {
+        var targets: [String: [(id: String, pid: Int32)]] = [:]
+        for c in containers where c.state.status == .running {
+            guard let pid = c.state.pid, let r = record(c.id) else { continue }
+            targets[r.cgroupParent ?? "", default: []].append((c.id, pid))
+        }
+        return sample(targets)
+    }
+
+    private func sample(_ targets: [String: [(id: String, pid: Int32)]]) -> [ContainerStats] {
         var out: [ContainerStats] = []
         for (parent, list) in targets {
             guard let sampler = sampler(parent: parent.isEmpty ? nil : parent) else { continue }
