@@ -97,6 +97,8 @@ void proxy_close(void);
 int write_all(int fd, const void *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);
 int write_file(const char *path, const char *data, size_t len);
+ssize_t read_small_file(const char *path, char *buf, size_t cap);
+int state_file(const struct plan *p, const char *name, char *out, size_t cap);
 int64_t now_realtime_ns(void);
 size_t format_rfc3339_ns(int64_t ns, char *out, size_t cap);
 size_t fmt_i64(char *out, int64_t v);

@@ -127,22 +127,15 @@ static void write_status(const struct plan *p, const struct run_state *r)
     append_num(buf, &n, sizeof buf, "restart_count", r->restarts);
     if (r->error[0])
         append(buf, &n, sizeof buf, "error", r->error);
-    size_t sl = strlen(p->state_dir);
-    if (sl + 8 >= sizeof path)
-        return;
-    memcpy(path, p->state_dir, sl);
-    memcpy(path + sl, "/status", 8);
-    write_file(path, buf, n);
+    if (state_file(p, "status", path, sizeof path) == 0)
+        write_file(path, buf, n);
 }
 
 static int stop_requested(const struct plan *p)
 {
     char path[4096];
-    size_t sl = strlen(p->state_dir);
-    if (sl + 6 >= sizeof path)
+    if (state_file(p, "stop", path, sizeof path) < 0)
         return 1;
-    memcpy(path, p->state_dir, sl);
-    memcpy(path + sl, "/stop", 6);
     return access(path, F_OK) == 0;
 }
 
@@ -151,19 +144,8 @@ static int stop_requested(const struct plan *p)
 static int attached_caller_alive(const struct plan *p)
 {
     char path[4096], buf[64];
-    size_t sl = strlen(p->state_dir);
-    if (sl + 10 >= sizeof path)
+    if (state_file(p, "attached", path, sizeof path) < 0 || read_small_file(path, buf, sizeof buf) <= 0)
         return 0;
-    memcpy(path, p->state_dir, sl);
-    memcpy(path + sl, "/attached", 10);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
     char *end;
     long pid = strtol(buf, &end, 10);
     unsigned long long start = strtoull(end, NULL, 10);
@@ -263,10 +245,21 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
     return pid;
 }
 
-static void report(int fd, const char *line)
+/* One line to the launcher: "ok PID" or "err CODE MESSAGE". */
+static void report(int fd, const char *word, long long number, const char *text)
 {
     if (fd < 0)
         return;
+    char line[400], num[24];
+    fmt_i64(num, number);
+    strcpy(line, word);
+    strcat(line, " ");
+    strcat(line, num);
+    if (text) {
+        strcat(line, " ");
+        strncat(line, text, sizeof line - strlen(line) - 2);
+    }
+    strcat(line, "\n");
     write_all(fd, line, strlen(line));
 }
 
@@ -307,12 +300,8 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
                     /* Someone is ending the supervisor: end the container too, and do not restart it. */
                     char path[4096];
-                    size_t sl = strlen(p->state_dir);
-                    if (sl + 6 < sizeof path) {
-                        memcpy(path, p->state_dir, sl);
-                        memcpy(path + sl, "/stop", 6);
+                    if (state_file(p, "stop", path, sizeof path) == 0)
                         close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-                    }
                     if (!exited && r->pid > 0)
                         kill(r->pid, SIGKILL);
                     *term_forwarded = 1;
@@ -386,15 +375,14 @@ int supervisor_main(const struct plan *p, int report_fd)
     struct run_state r;
     memset(&r, 0, sizeof r);
     if (log_fd < 0 || sfd < 0) {
-        report(report_fd, "err 125 cannot open the container log\n");
+        report(report_fd, "err", 125, "cannot open the container log");
         return 125;
     }
 
     if (proxy_open(p) < 0) {
-        char line[300] = "err 125 publish port: ";
-        strncat(line, strerror(errno), sizeof line - strlen(line) - 2);
-        strcat(line, "\n");
-        report(report_fd, line);
+        char msg[200] = "publish port: ";
+        strncat(msg, strerror(errno), sizeof msg - strlen(msg) - 1);
+        report(report_fd, "err", 125, msg);
         return 125;
     }
 
@@ -429,16 +417,8 @@ int supervisor_main(const struct plan *p, int report_fd)
             msg[n] = 0;
             strncpy(r.error, msg, sizeof r.error - 1);
             write_status(p, &r);
-            if (first) {
-                char line[400], code[24];
-                fmt_i64(code, e.exit_code);
-                strcpy(line, "err ");
-                strcat(line, code);
-                strcat(line, " ");
-                strncat(line, msg, sizeof line - strlen(line) - 2);
-                strcat(line, "\n");
-                report(report_fd, line);
-            }
+            if (first)
+                report(report_fd, "err", e.exit_code, msg);
             break;
         }
         r.status = "running";
@@ -448,12 +428,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         r.error[0] = 0;
         write_status(p, &r);
         if (first) {
-            char line[64], num[24];
-            fmt_i64(num, r.pid);
-            strcpy(line, "ok ");
-            strcat(line, num);
-            strcat(line, "\n");
-            report(report_fd, line);
+            report(report_fd, "ok", r.pid, NULL);
             close(report_fd);
             report_fd = -1;
             first = 0;

@@ -120,20 +120,40 @@ size_t fmt_i64(char *out, int64_t v)
     return len;
 }
 
+/* Reads a small file whole, NUL-terminated; the length, or -1. */
+ssize_t read_small_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = 0;
+    return n;
+}
+
+/* STATE_DIR/NAME into `out`; 0, or -1 when it does not fit. */
+int state_file(const struct plan *p, const char *name, char *out, size_t cap)
+{
+    size_t sl = strlen(p->state_dir), nl = strlen(name);
+    if (sl + nl + 2 > cap)
+        return -1;
+    memcpy(out, p->state_dir, sl);
+    out[sl] = '/';
+    memcpy(out + sl + 1, name, nl + 1);
+    return 0;
+}
+
 /* The "oom_kill N" line of memory.oom_control (v1) or memory.events (v2); -1 when unknown. */
 long long read_oom_kill(const char *path)
 {
     if (!path || !*path)
         return -1;
     char buf[1024];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_small_file(path, buf, sizeof buf) <= 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
     for (char *line = buf; line && *line;) {
         if (strncmp(line, "oom_kill ", 9) == 0)
             return strtoll(line + 9, NULL, 10);
@@ -153,14 +173,8 @@ unsigned long long proc_start_time(pid_t pid)
     strcpy(path, "/proc/");
     strcat(path, num);
     strcat(path, "/stat");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_small_file(path, buf, sizeof buf) <= 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
     char *p = strrchr(buf, ')'); /* the command name may hold spaces */
     if (!p)
         return 0;
