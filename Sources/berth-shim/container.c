@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -20,6 +21,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -245,7 +249,41 @@ void enter_identity(const struct plan *p, int err_fd)
         fail(err_fd, 125, errno, "set no_new_privs", NULL);
 }
 
-void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd)
+/* The container's terminal comes from its own devpts instance, so `tty` names a path that exists
+ * inside it. The master goes to the supervisor over `console_fd` (SCM_RIGHTS). */
+static void setup_console(int console_fd, int err_fd)
+{
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    int unlock = 0;
+    if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0)
+        fail(err_fd, 125, errno, "open /dev/ptmx in the container", NULL);
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0)
+        fail(err_fd, 125, errno, "open the terminal's peer", NULL);
+    struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+    ioctl(master, TIOCSWINSZ, &ws);
+    char byte = 'm';
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &master, sizeof(int));
+    if (sendmsg(console_fd, &msg, 0) < 0)
+        fail(err_fd, 125, errno, "send the terminal to the supervisor", NULL);
+    close(master);
+    close(console_fd);
+    if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+        fail(err_fd, 125, errno, "make the terminal the container's stdio", NULL);
+    if (slave > 2)
+        close(slave);
+}
+
+void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd,
+                    int stdin_fd, int console_fd)
 {
     /* Wait until the supervisor has put us into our cgroups: the cgroup namespace must be rooted there. */
     char go;
@@ -260,13 +298,15 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     if (p->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         fail(err_fd, 125, errno, "unshare cgroup namespace", NULL);
     setsid();
-    if (dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(errs_fd, 2) < 0)
+    if (!p->tty && (dup2(stdin_fd >= 0 ? stdin_fd : null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(errs_fd, 2) < 0))
         fail(err_fd, 125, errno, "set up stdio", NULL);
 
     if (p->ns_flags & CLONE_NEWNS)
         do_mounts(p, err_fd);
     else
         fail(err_fd, 125, EINVAL, "refusing to set up a container without a mount namespace", NULL);
+    if (p->tty)
+        setup_console(console_fd, err_fd);
     if ((p->ns_flags & CLONE_NEWUTS) && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
         fail(err_fd, 125, errno, "sethostname", p->hostname);
     if (p->ns_flags & CLONE_NEWNET) {

@@ -25,6 +25,15 @@ static void report_and_exit(int fd, const char *msg)
 int main(int argc, char **argv)
 {
     const int report_fd = 3;
+    if (argc >= 3 && !strcmp(argv[1], "--attach")) {
+        int interactive = 0, tty = 0, replay = 0;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "-i")) interactive = 1;
+            else if (!strcmp(argv[i], "-t")) tty = 1;
+            else if (!strcmp(argv[i], "--replay")) replay = 1;
+        }
+        return attach_client(argv[2], interactive, tty, replay);
+    }
     if (argc == 3 && !strcmp(argv[1], "--exec")) {
         static struct plan plan;
         char *err = NULL;

@@ -70,7 +70,10 @@ struct launch_error {
     int32_t err;
     char msg[240];
 };
-void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd);
+/* stdin_fd: the read end of the `-i` pipe, or -1; console_fd: where to send the pty master
+ * created inside the container for `-t`, or -1. */
+void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd,
+                    int stdin_fd, int console_fd);
 /* The last steps of any process entering a container: bounding set, ids and capabilities,
  * no_new_privs, exec. They report through err_fd and _exit on failure. */
 void enter_identity(const struct plan *p, int err_fd);
@@ -86,6 +89,16 @@ int veth_create(const char *host_name, const char *bridge, pid_t child);
 int veth_delete(const char *host_name);
 /* In the container: eth0 up with its address and a default route. */
 int configure_eth0(const char *addr, int prefix, const char *gateway);
+
+/* attach.c: the supervisor's attach socket, and the client of `berth attach`. */
+int attach_open(const struct plan *p);
+void attach_set_input(int input_fd, int tty_fd);
+int attach_fill(struct pollfd *fds, int max);
+void attach_handle(struct pollfd *fds, int n);
+void attach_broadcast(char stream, const char *data, size_t len);
+void attach_exit(int code);
+void attach_close(const struct plan *p);
+int attach_client(const char *state_dir, int interactive, int tty, int replay);
 
 /* proxy.c: published ports, relayed by the supervisor. */
 int proxy_open(const struct plan *p);

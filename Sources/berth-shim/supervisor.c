@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,6 +70,7 @@ static int pump(struct stream *s)
         s->len = 0;
         return 0;
     }
+    attach_broadcast(s->name[3] == 'o' ? 'o' : 'e', s->buf + s->len, (size_t)n);
     s->len += (size_t)n;
     size_t start = 0;
     for (size_t i = 0; i < s->len; i++) {
@@ -164,10 +167,29 @@ static int should_restart(const struct plan *p, const struct run_state *r)
 }
 
 /* Clones the container's init into its namespaces and cgroups. Returns its pid, or -1 with `e` set. */
-static pid_t launch(const struct plan *p, struct stream *out, struct stream *err, struct launch_error *e)
+/* Receives the pty master the container's init sends over `sock`; -1 on failure. */
+static int receive_console(int sock)
 {
-    int o[2], er[2], sync[2], ep[2];
-    if (pipe2(o, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+    char byte;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+        return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS)
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+static pid_t launch(const struct plan *p, struct stream *out, struct stream *err, struct launch_error *e, int *input)
+{
+    int o[2], er[2], sync[2], ep[2], in[2] = { -1, -1 }, cs[2] = { -1, -1 };
+    if (pipe2(o, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0 ||
+        (p->interactive && !p->tty && pipe2(in, O_CLOEXEC) < 0) ||
+        (p->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0)) {
         set_error(e, 125, errno, "pipe", NULL);
         return -1;
     }
@@ -186,10 +208,14 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
         close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
-        container_init(p, sync[0], ep[1], o[1], er[1], null_fd);
+        if (in[1] >= 0) close(in[1]);
+        if (cs[0] >= 0) close(cs[0]);
+        container_init(p, sync[0], ep[1], o[1], er[1], null_fd, in[0], cs[1]);
         _exit(125);
     }
     close(o[1]); close(er[1]); close(sync[0]); close(ep[1]); close(null_fd);
+    if (in[0] >= 0) close(in[0]);
+    if (cs[1] >= 0) close(cs[1]);
 
     /* The network namespace exists now: plug it into the bridge before the init runs. A veth of
      * the same name can outlive a previous run briefly (the kernel frees a dead namespace later). */
@@ -238,10 +264,24 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
     if (n > 0) {
         waitpid(pid, NULL, 0);
         close(o[0]); close(er[0]);
+        if (in[1] >= 0) close(in[1]);
+        if (cs[0] >= 0) close(cs[0]);
         return -1;
     }
     out->fd = o[0]; out->len = 0;
     err->fd = er[0]; err->len = 0;
+    *input = in[1];
+    if (p->tty) {
+        /* The init sent its terminal's master before exec; its output is the container's stdout. */
+        int master = receive_console(cs[0]);
+        close(cs[0]);
+        if (master >= 0) {
+            close(o[0]);
+            out->fd = master;
+            *input = master;
+        }
+    }
+    attach_set_input(*input, p->tty ? *input : -1);
     return pid;
 }
 
@@ -269,12 +309,15 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
 {
     int open_streams = 2, exited = 0;
     while (!exited || open_streams > 0) {
-        struct pollfd fds[3 + 16 + 2 * 64] = {
+        struct pollfd fds[3 + 16 + 2 * 64 + 9] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
         };
+        struct pollfd afds[1 + 8];
         int nproxy = exited ? 0 : proxy_fill(fds + 3, 16 + 2 * 64);
+        int nattach = attach_fill(afds, 1 + 8);
+        memcpy(fds + 3 + nproxy, afds, sizeof(struct pollfd) * (size_t)nattach);
         /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
-        int rc = poll(fds, (nfds_t)(3 + nproxy), exited ? 2000 : -1);
+        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach), exited ? 2000 : -1);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -294,6 +337,8 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
         }
         if (nproxy)
             proxy_handle(fds + 3, nproxy);
+        if (nattach)
+            attach_handle(fds + 3 + nproxy, nattach);
         if (fds[2].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == sizeof si) {
@@ -386,6 +431,8 @@ int supervisor_main(const struct plan *p, int report_fd)
         return 125;
     }
 
+    attach_open(p); /* without it `berth attach` says the container is not running; not fatal */
+
     static struct stream out = { -1, "stdout", 0, {0} }, err = { -1, "stderr", 0, {0} };
     long delay_ms = 100;
     int first = 1, stopped = 0;
@@ -393,7 +440,8 @@ int supervisor_main(const struct plan *p, int report_fd)
         struct launch_error e;
         memset(&e, 0, sizeof e);
         long long oom_before = read_oom_kill(p->oom_file);
-        r.pid = launch(p, &out, &err, &e);
+        int input = -1;
+        r.pid = launch(p, &out, &err, &e, &input);
         if (r.pid < 0) {
             r.status = "exited";
             r.has_exit = 1;
@@ -435,6 +483,10 @@ int supervisor_main(const struct plan *p, int report_fd)
         }
 
         supervise(p, &r, &out, &err, sfd, &stopped);
+        attach_set_input(-1, -1);
+        if (input >= 0 && !p->tty) /* a pty master was closed with the output stream */
+            close(input);
+        attach_exit(r.exit_code);
         long long oom_after = read_oom_kill(p->oom_file);
         /* As docker: any OOM kill in the container's cgroup during the run, init or not. */
         r.oom_killed = oom_before >= 0 && oom_after > oom_before;
@@ -460,6 +512,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     if (report_fd >= 0)
         close(report_fd);
     proxy_close();
+    attach_close(p);
     close(log_fd);
     if (p->nonexit > 0 && !attached_caller_alive(p)) {
         sigprocmask(SIG_UNBLOCK, &mask, NULL);

@@ -20,6 +20,10 @@ public struct ContainerRequest: Sendable, Equatable {
     public var labels: [String: String]
     public var cgroupParent: String?
     public var ports: [PortMapping] = []
+    /// `-t`: the init's stdio is a terminal from the container's own devpts.
+    public var tty = false
+    /// `-i`: keep stdin open for attached clients.
+    public var interactive = false
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,

@@ -48,6 +48,7 @@ extension Engine {
             env.append(e)
         }
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + user.home) }
+        if request.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { env.append("TERM=xterm") }
         if let hostname = request.hostname, !Self.isValidHostname(hostname) {
             throw BerthError.invalidArgument("invalid hostname '\(hostname)'")
         }
@@ -66,7 +67,8 @@ extension Engine {
                 user: request.user, hostname: request.hostname ?? String(name.prefix(63)),
                 limits: request.limits, restartPolicy: request.restartPolicy,
                 labels: image.config.labels.merging(request.labels) { $1 }, network: request.network,
-                ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
+                ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports,
+                tty: request.tty ? true : nil, interactive: request.interactive ? true : nil, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
                 layers: layerDirs)
             do {
                 if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }

@@ -88,3 +88,20 @@ extension Engine {
         return [shimPath, "--exec", planPath]
     }
 }
+
+extension Engine {
+    /// argv of the attach client (`berth-shim --attach STATE_DIR [-i] [-t] [--replay]`) for a
+    /// running container; `replay` first prints the output the supervisor kept (8 KiB).
+    public func attachArguments(_ ref: String, replay: Bool) throws -> [String] {
+        let r = try resolve(ref)
+        guard let s = shimStatus(r.id), s.status == "running" || s.status == "restarting",
+              Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
+            throw BerthError.invalidState("container \(r.name) is not running")
+        }
+        var argv = [shimPath, "--attach", paths(r.id).directory]
+        if r.interactive == true { argv.append("-i") }
+        if r.tty == true { argv.append("-t") }
+        if replay || r.tty == true { argv.append("--replay") }
+        return argv
+    }
+}

@@ -25,6 +25,8 @@ extension Engine {
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
                 var plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,
                                                 restart: r.restartPolicy, onExit: onExit)
+                plan.tty = spec.process?.terminal == true
+                plan.interactive = r.interactive == true
                 if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
                     let net = try bridgeNetwork()
                     try ensureBridge(net)

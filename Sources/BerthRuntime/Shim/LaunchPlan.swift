@@ -52,6 +52,8 @@ public struct LaunchPlan: Equatable, Sendable {
     public var network: Network?
     /// TCP ports published on the host: the supervisor proxies host → container.
     public var ports: [PortMapping] = []
+    public var tty = false
+    public var interactive = false
     public var stateDirectory: String
     public var logPath: String
     /// Empty directory on which the container's root is assembled (inside its mount namespace).
@@ -163,6 +165,8 @@ public struct LaunchPlan: Equatable, Sendable {
             put("net_prefix", String(n.prefix))
             put("net_gw", n.gateway.description)
         }
+        if tty { put("tty", "1") }
+        if interactive { put("interactive", "1") }
         for p in ports {
             put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
         }

@@ -24,7 +24,7 @@ public enum ContainerSpecBuilder {
         }
         let caps = DefaultSpec.capabilityNames
         let process = OCI.Process(
-            terminal: false,
+            terminal: record.tty == true,
             user: OCI.User(uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
             args: record.command,
             env: record.env,

@@ -21,6 +21,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var ipAddress: String?
     /// Published TCP ports (bridge network only); optional so records of older versions decode.
     public var ports: [PortMapping]?
+    public var tty: Bool?
+    public var interactive: Bool?
     public var autoRemove: Bool
     /// `--cgroup-parent` as given; nil = Berth's default under the caller's cgroup.
     public var cgroupParent: String?

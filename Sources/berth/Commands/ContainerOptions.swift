@@ -20,6 +20,8 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
     @Flag(help: "Remove the container when it exits.") var rm = false
+    @Flag(name: .shortAndLong, help: "Keep stdin open (attach sends it to the container).") var interactive = false
+    @Flag(name: .shortAndLong, help: "Give the container a terminal (from its own /dev/pts).") var tty = false
 
     func request(image: String, command: [String], cgroupParent: String?) throws -> ContainerRequest {
         var limits = ResourceLimits()
@@ -49,11 +51,14 @@ struct ContainerOptions: ParsableArguments {
         if rm && policy != .no {
             throw BerthError.invalidArgument("conflicting options: --restart and --rm (a container removed on exit cannot be restarted)")
         }
-        return ContainerRequest(
+        var request = ContainerRequest(
             image: image, name: name, command: command,
             entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] },
             env: env, workingDir: workdir, user: user, hostname: hostname, limits: limits,
             restartPolicy: policy, network: net, autoRemove: rm,
             labels: labelMap, cgroupParent: cgroupParent, ports: try publish.map { try PortMapping(parsing: $0) })
+        request.tty = tty
+        request.interactive = interactive
+        return request
     }
 }

@@ -35,7 +35,19 @@ struct Run: ParsableCommand {
                 print(record.id)
                 return
             }
-            exitCode = try Attach.followUntilExit(engine: engine, id: record.id)
+            if container.tty || container.interactive {
+                // The attach client relays the terminal; a container that ended before it could
+                // connect still has its output in the log and its exit code in its status.
+                let argv = try engine.attachArguments(record.id, replay: true)
+                let code = try spawnAndWait(argv)
+                exitCode = (try? engine.wait(record.id)) ?? code
+                if code == 0, let s = try? engine.inspect(record.id).state, s.isRunning {
+                    exitCode = 0 // detached with Ctrl-P Ctrl-Q: the container keeps running
+                    return
+                }
+            } else {
+                exitCode = try Attach.followUntilExit(engine: engine, id: record.id)
+            }
             if container.rm { try? engine.remove(record.id, force: true) }
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
