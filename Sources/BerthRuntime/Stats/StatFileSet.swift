@@ -28,6 +28,9 @@ struct StatFileSet {
         var memoryStat = MemoryStat()
         var memoryLimit: UInt64?
         var pidsLimit: UInt64?
+        var throttledNanos: UInt64?
+        var throttledPeriods: UInt64?
+        var oomKills: UInt64 = 0
     }
 
     /// Opens what exists; nil when none of the cgroup files opens (the container's cgroup is gone).

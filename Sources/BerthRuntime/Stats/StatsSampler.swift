@@ -95,19 +95,30 @@ public final class StatsSampler: @unchecked Sendable {
 
         let isV1 = set.version == .v1
         with(set.cpuUsage) { stats.cpuUsageNanos = StatText.firstUInt($0) ?? 0 }
-        with(set.cpuStat) {
-            let cpu = CPUStat.parse(bytes: $0)
-            if !isV1 { stats.cpuUsageNanos = cpu.usageNanos ?? 0 }
-            stats.cpuThrottledNanos = cpu.throttledNanos
-            stats.cpuThrottledPeriods = cpu.throttledPeriods
+        let slow = set.samples % slowFileInterval == 0
+        // On v2 cpu.stat carries the usage itself; on v1 it only holds throttling, which a
+        // dashboard shows as a total: read it with the slow files there.
+        if !isV1 || slow {
+            with(set.cpuStat) {
+                let cpu = CPUStat.parse(bytes: $0)
+                if !isV1 { stats.cpuUsageNanos = cpu.usageNanos ?? 0 }
+                set.slow.throttledNanos = cpu.throttledNanos
+                set.slow.throttledPeriods = cpu.throttledPeriods
+            }
         }
+        stats.cpuThrottledNanos = set.slow.throttledNanos
+        stats.cpuThrottledPeriods = set.slow.throttledPeriods
         var usage: UInt64 = 0
         with(set.memoryUsage) { usage = StatText.firstUInt($0) ?? 0 }
-        if set.samples % slowFileInterval == 0 {
+        if slow {
             with(set.memoryStat) { set.slow.memoryStat = MemoryStat.parse(bytes: $0) }
             with(set.memoryLimit) { set.slow.memoryLimit = CgroupValue.parseLimit(bytes: $0) }
             with(set.pidsMax) { set.slow.pidsLimit = CgroupValue.parseLimit(bytes: $0) }
+            // OOM kills are rare and the supervisor records each one with the exit; the counter
+            // here only feeds the dashboard's history.
+            with(set.oomCounter) { set.slow.oomKills = OOMKillCount.parse(bytes: $0) }
         }
+        stats.oomKills = set.slow.oomKills
         set.samples &+= 1
         stats.memoryUsage = MemoryStat.used(usage: usage, inactiveFile: set.slow.memoryStat.inactiveFile)
         stats.memoryCache = set.slow.memoryStat.cache
@@ -119,7 +130,6 @@ public final class StatsSampler: @unchecked Sendable {
             stats.blockRead = io.readBytes
             stats.blockWrite = io.writeBytes
         }
-        with(set.oomCounter) { stats.oomKills = OOMKillCount.parse(bytes: $0) }
         if failed { return nil }
 
         if set.netDev >= 0 {
