@@ -77,20 +77,32 @@ extension Engine {
     /// bind-mounted into running containers, so it must stay the same inode.
     func refreshHostsFiles() {
         let members = containerIDs().compactMap { record($0) }.filter { $0.network == .bridge && $0.ipAddress != nil }
-        let entries = members.compactMap { r -> HostsFile.Entry? in
-            guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
-            var names = [r.name]
-            if r.hostname != r.name { names.append(r.hostname) }
-            if let service = r.labels["berth.service"], service != r.name { names.append(service) }
-            return HostsFile.Entry(ip: ip, names: names)
-        }
-        let text = Array(HostsFile.render(entries: entries).utf8)
-        for r in members {
-            let path = paths(r.id).hosts
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            .sorted { $0.name < $1.name }
+        var replicas: [String: [ContainerRecord]] = [:]
+        for r in members { if let s = r.labels["berth.service"] { replicas[s, default: []].append(r) } }
+        for reader in members {
+            // The service name is an alias of one replica per reader, a different one for each
+            // reader (by a hash of its name): resolvers take the first match, so this spreads
+            // clients over the replicas instead of sending them all to the first.
+            var aliasHolder: [String: String] = [:]
+            for (service, list) in replicas {
+                var h: UInt32 = 2166136261
+                for b in reader.name.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
+                aliasHolder[service] = list[Int(h % UInt32(list.count))].id
+            }
+            let entries = members.compactMap { r -> HostsFile.Entry? in
+                guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
+                var names = [r.name]
+                if r.hostname != r.name { names.append(r.hostname) }
+                if let service = r.labels["berth.service"], service != r.name, aliasHolder[service] == r.id { names.append(service) }
+                return HostsFile.Entry(ip: ip, names: names)
+            }
+            let text = Array(HostsFile.render(entries: entries).utf8)
+            let fd = open(paths(reader.id).hosts, O_WRONLY | O_TRUNC | O_CLOEXEC)
             guard fd >= 0 else { continue }
             _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             close(fd)
         }
     }
+
 }
