@@ -80,16 +80,12 @@ extension Engine {
             .sorted { $0.name < $1.name }
         var replicas: [String: [ContainerRecord]] = [:]
         for r in members { if let s = r.labels["berth.service"] { replicas[s, default: []].append(r) } }
-        for reader in members {
-            // The service name is an alias of one replica per reader, a different one for each
-            // reader (by a hash of its name): resolvers take the first match, so this spreads
-            // clients over the replicas instead of sending them all to the first.
+        for (position, reader) in members.enumerated() {
+            // The service name is an alias of one replica per reader, the next one for the next
+            // reader: resolvers take the first match, so this spreads clients over the replicas
+            // instead of sending them all to the first.
             var aliasHolder: [String: String] = [:]
-            for (service, list) in replicas {
-                var h: UInt32 = 2166136261
-                for b in reader.name.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
-                aliasHolder[service] = list[Int(h % UInt32(list.count))].id
-            }
+            for (service, list) in replicas { aliasHolder[service] = list[position % list.count].id }
             let entries = members.compactMap { r -> HostsFile.Entry? in
                 guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
                 var names = [r.name]
