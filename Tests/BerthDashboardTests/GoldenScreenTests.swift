@@ -40,6 +40,9 @@ final class GoldenScreenTests: XCTestCase {
         var m = Fixtures.model(mode: .mono, unicode: false)
         withLogs(&m)
         Golden.assertScreen(m, "ascii-mono-120x40")
+        // Without UTF-8 every cell must be ASCII, Berth's own punctuation included.
+        let screen = Golden.render(m).text()
+        XCTAssertFalse(screen.unicodeScalars.contains { $0.value > 0x7f }, "non-ASCII in ASCII mode")
     }
 
     func testBlockGraphsNordTheme() {

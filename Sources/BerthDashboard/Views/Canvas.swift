@@ -11,13 +11,37 @@ struct Canvas {
     /// (a container's command or an error message may hold newlines) show as spaces: written to
     /// curses, a newline would clear the rest of the row, borders included, and move to the next.
     func text(_ s: String, row: Int, column: Int, width: Int? = nil, style: CellStyle) {
-        let s = Canvas.printable(s)
+        var s = Canvas.printable(s)
+        if !glyphs.unicode { s = Canvas.asciiPunctuation(s) }
         if let width {
             guard width > 0 else { return }
             terminal.put(TextWidth.truncate(s, to: width, ellipsis: glyphs.ellipsis), row: row, column: column, style: style)
         } else {
             terminal.put(s, row: row, column: column, style: style)
         }
+    }
+
+    /// The typographic characters of Berth's own strings, in ASCII for terminals without UTF-8.
+    /// Text from containers (names, logs) passes unchanged except for these.
+    static func asciiPunctuation(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value > 0x7f }) else { return s }
+        var out = ""
+        for c in s {
+            switch c {
+            case "·": out += "-"
+            case "…": out += "..."
+            case "↑": out += "^"
+            case "↓": out += "v"
+            case "≥": out += ">="
+            case "≤": out += "<="
+            case "×": out += "x"
+            case "→": out += "->"
+            case "▲": out += "^"
+            case "▼": out += "v"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 
     /// `s` with every C0/C1 control character and DEL replaced by a space, so one character is
