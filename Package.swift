@@ -43,11 +43,15 @@ let package = Package(
             dependencies: [
                 "BerthRuntime", "BerthDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // lld: gold prints a warning for every static glibc symbol Foundation's static
+            // archive references (mktemp) when linking with --static-swift-stdlib.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         .executableTarget(
             name: "berth-bench",
-            dependencies: ["BerthRuntime", "BerthDashboard"]
+            dependencies: ["BerthRuntime", "BerthDashboard"],
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
         .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime"]),
