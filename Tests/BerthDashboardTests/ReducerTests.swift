@@ -161,6 +161,14 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(m.rows.count, 8)
     }
 
+    func testServiceHeadingCountsRunningAgainstDesired() {
+        var m = Fixtures.model()
+        var snap = Fixtures.snapshot(Fixtures.standard, k: 100)
+        snap.desired = ["web": 5]
+        _ = m.update(.snapshot(snap))
+        XCTAssertEqual(m.rows.first, .service(name: "web", replicas: 5, running: 3), "scaling to 5: 3 of 5 run so far")
+    }
+
     func testCommandLineActionsAndHistory() {
         let engine = FakeEngine(containers: Fixtures.standard)
         var m = Fixtures.model()

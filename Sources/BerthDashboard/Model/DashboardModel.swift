@@ -61,6 +61,8 @@ public struct DashboardModel: Sendable {
     public internal(set) var rows: [DisplayRow] = []
     public internal(set) var sampleError: String?
     public internal(set) var samples = 0
+    /// Desired replicas by service, from the last snapshot.
+    public internal(set) var desiredReplicas: [String: Int] = [:]
 
     // View state.
     public var size: TerminalSize

@@ -11,9 +11,13 @@ public struct EngineSnapshot: Sendable {
     public var takenAt: Date
     /// Set when listing failed; the previous rows stay on screen.
     public var error: String?
+    /// Desired replicas by service name, for the group headers.
+    public var desired: [String: Int]
 
-    public init(containers: [ContainerInfo], stats: [ContainerStats], host: HostInfo, takenAt: Date, error: String? = nil) {
+    public init(containers: [ContainerInfo], stats: [ContainerStats], host: HostInfo, takenAt: Date, error: String? = nil,
+                desired: [String: Int] = [:]) {
         self.containers = containers; self.stats = stats; self.host = host; self.takenAt = takenAt; self.error = error
+        self.desired = desired
     }
 
     /// Reads one snapshot. A container can vanish between the list and the stats; it then simply has
@@ -22,7 +26,8 @@ public struct EngineSnapshot: Sendable {
         let host = engine.hostInfo()
         do {
             let list = try engine.list(all: true)
-            return EngineSnapshot(containers: list, stats: engine.sampleStats(of: list), host: host, takenAt: now)
+            return EngineSnapshot(containers: list, stats: engine.sampleStats(of: list), host: host, takenAt: now,
+                                  desired: engine.desiredReplicas())
         } catch {
             return EngineSnapshot(containers: [], stats: [], host: host, takenAt: now, error: "\(error)")
         }

@@ -48,6 +48,7 @@ extension DashboardModel {
             return []
         }
         sampleError = nil
+        desiredReplicas = s.desired
         var stats: [String: ContainerStats] = [:]
         for st in s.stats { stats[st.id] = st }
         var next: [String: ContainerEntry] = [:]

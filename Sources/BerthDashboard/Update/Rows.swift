@@ -23,7 +23,8 @@ extension DashboardModel {
         rows.reserveCapacity(sorted.count + groups.count)
         for name in groups.keys.sorted() {
             let members = groups[name]!
-            rows.append(.service(name: name, replicas: members.count, running: members.filter { $0.info.state.isRunning }.count))
+            rows.append(.service(name: name, replicas: desiredReplicas[name] ?? members.count,
+                                 running: members.filter { $0.info.state.isRunning }.count))
             rows.append(contentsOf: members.map { .container(id: $0.id) })
         }
         rows.append(contentsOf: loose.map { .container(id: $0.id) })

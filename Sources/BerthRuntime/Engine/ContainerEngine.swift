@@ -11,6 +11,8 @@ public protocol ContainerEngine: Sendable {
     func sampleStats() -> [ContainerStats]
     /// Stats of the running containers of a listing the caller just took.
     func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats]
+    /// Desired replica counts of the services, by name (the dashboard's group headers).
+    func desiredReplicas() -> [String: Int]
     func hostInfo() -> HostInfo
 
     func start(_ ref: String) throws
@@ -27,6 +29,9 @@ public protocol ContainerEngine: Sendable {
 }
 
 extension ContainerEngine {
+    /// Desired replica counts of the services, by name; empty where services are unknown.
+    public func desiredReplicas() -> [String: Int] { [:] }
+
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {
         let running = Set(containers.filter { $0.state.status == .running }.map(\.id))
         return sampleStats().filter { running.contains($0.id) }

@@ -261,3 +261,9 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
         return .invalidState(description)
     }
 }
+
+extension Engine {
+    public func desiredReplicas() -> [String: Int] {
+        Dictionary(serviceStore.all().map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a })
+    }
+}
