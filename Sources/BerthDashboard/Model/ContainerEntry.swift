@@ -8,8 +8,8 @@ public struct ContainerEntry: Sendable {
     public var info: ContainerInfo
     public var stats: ContainerStats?
     public var rates: StatsRates?
-    public var cpuHistory = RingBuffer<Double>(capacity: historyCapacity)
-    public var memoryHistory = RingBuffer<Double>(capacity: historyCapacity)
+    public var cpuHistory = History(capacity: historyCapacity)
+    public var memoryHistory = History(capacity: historyCapacity)
 
     public init(info: ContainerInfo) { self.info = info }
 

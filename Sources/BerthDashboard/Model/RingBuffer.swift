@@ -30,8 +30,17 @@ public struct RingBuffer<Element: Sendable>: Sendable {
 
     /// The newest `n` values, oldest first.
     public func suffix(_ n: Int) -> [Element] {
-        let all = values
-        return Array(all.suffix(n))
+        let k = max(0, min(n, storage.count))
+        guard storage.count == capacity else { return Array(storage.suffix(k)) }
+        // Full: the newest value sits just before `head`; copy only the last k, not the whole ring.
+        var out: [Element] = []
+        out.reserveCapacity(k)
+        var i = (head - k + capacity) % capacity
+        for _ in 0..<k {
+            out.append(storage[i])
+            i = (i + 1) % capacity
+        }
+        return out
     }
 
     public var last: Element? {
