@@ -11,7 +11,8 @@ struct PS: ParsableCommand {
 
     func run() throws {
         try withErrors {
-            let list = try global.engine().list(all: all)
+            let engine = try global.engine()
+            let list = try engine.list(all: all)
             if json { try printJSON(list); return }
             if quiet { list.forEach { print($0.shortID) }; return }
             let now = Date()
@@ -21,6 +22,13 @@ struct PS: ParsableCommand {
                  StatusText.describe(c.state, now: now), c.ports.map(\.description).joined(separator: ", "), c.name]
             }
             print(Table.render(header: ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows: rows), terminator: "")
+            // Services: how many replicas run against how many are wanted.
+            let services = try engine.listServices()
+            if !services.isEmpty {
+                print("")
+                print(Table.render(header: ["SERVICE", "DESIRED", "RUNNING"],
+                                   rows: services.map { [$0.name, String($0.desired), String($0.running)] }), terminator: "")
+            }
         }
     }
 }
