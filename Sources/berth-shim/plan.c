@@ -103,6 +103,10 @@ int plan_load(const char *path, struct plan *p, char **err)
         else if (!strcmp(key, "cwd")) p->cwd = val;
         else if (!strcmp(key, "oom_file")) p->oom_file = val;
         else if (!strcmp(key, "mode")) p->exec_mode = !strcmp(val, "exec");
+        else if (!strcmp(key, "seccomp_deny")) {
+            if (p->ndeny >= 128) return fail(err, "too many denied system calls");
+            p->deny[p->ndeny++] = (unsigned)strtoul(val, NULL, 10);
+        }
         else if (!strcmp(key, "net_bridge")) p->net_bridge = val;
         else if (!strcmp(key, "net_host")) p->net_host = val;
         else if (!strcmp(key, "net_addr")) p->net_addr = val;

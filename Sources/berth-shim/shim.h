@@ -38,6 +38,8 @@ struct plan {
     const char *net_bridge, *net_host, *net_addr, *net_gw;
     int net_prefix;
     int nports;
+    int ndeny;
+    unsigned deny[128];      /* system calls failed with EPERM by a seccomp filter */
     struct { const char *host_ip; unsigned host_port, container_port; } ports[16];
     int ns_flags;            /* CLONE_NEW* flags, cgroup excluded */
     int new_cgroupns;

@@ -61,6 +61,20 @@ final class ContainerLifecycleTests: XCTestCase {
         XCTAssertEqual(lines.last, "sys-ro")
     }
 
+    func testSecurityDefaults() {
+        let r = cli.run(["run", "--rm", "--network", "none", "busybox", "sh", "-c",
+                         "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; mknod /tmp/x c 1 3 2>/dev/null || echo no-mknod; hostname other 2>/dev/null || echo no-sethostname"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // docker's default capabilities less MKNOD: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID
+        // SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT AUDIT_WRITE SETFCAP.
+        XCTAssertTrue(r.stdout.contains("CapEff:\t00000000a00425fb"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("CapBnd:\t00000000a00425fb"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("NoNewPrivs:\t1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Seccomp:\t2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("no-mknod"))
+        XCTAssertTrue(r.stdout.contains("no-sethostname"))
+    }
+
     func testImageIsNotChangedByContainers() {
         XCTAssertEqual(cli.run(["run", "--rm", "busybox", "sh", "-c", "rm /bin/ls; echo x > /etc/changed"]).status, 0)
         let r = cli.run(["run", "--rm", "busybox", "sh", "-c", "test -e /bin/ls && test ! -e /etc/changed && echo pristine"])

@@ -37,6 +37,19 @@ final class ShimProtocolTests: XCTestCase {
         XCTAssertEqual(p.first { $0.0 == "restart_max" }?.1, "3")
     }
 
+    func testDeniedSystemCallsTravelAsNumbers() {
+        var plan = samplePlan()
+        plan.deniedSyscalls = [165, 272]
+        XCTAssertEqual(pairs(plan.encoded()).filter { $0.0 == "seccomp_deny" }.map(\.1), ["165", "272"])
+        // The default table names the calls the way the kernel numbers them on x86_64.
+        let table = Dictionary(uniqueKeysWithValues: SeccompDefaults.deniedX86_64)
+        XCTAssertEqual(table["mount"], 165)
+        XCTAssertEqual(table["unshare"], 272)
+        XCTAssertEqual(table["kexec_load"], 246)
+        XCTAssertEqual(table["bpf"], 321)
+        XCTAssertNil(table["read"])
+    }
+
     func testPlanRejectsWhatTheFlatFormatCannotCarry() {
         var plan = samplePlan()
         plan.args = ["sh", "a\u{0}b"]

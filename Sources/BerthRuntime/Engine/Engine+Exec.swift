@@ -81,6 +81,7 @@ extension Engine {
         put("caps", String(mask, radix: 16))
         put("no_new_privs", (process.noNewPrivileges ?? true) ? "1" : "0")
         for f in cgroups.procsFiles { put("cgroup_procs", f) }
+        for n in SeccompDefaults.deniedNumbers { put("seccomp_deny", String(n)) }
         put("tty", request.tty ? "1" : "0")
         put("interactive", request.interactive ? "1" : "0")
         let planPath = paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"

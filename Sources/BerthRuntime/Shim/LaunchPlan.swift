@@ -54,6 +54,8 @@ public struct LaunchPlan: Equatable, Sendable {
     public var ports: [PortMapping] = []
     public var tty = false
     public var interactive = false
+    /// System call numbers the container's processes may not make (seccomp, EPERM).
+    public var deniedSyscalls: [Int] = []
     public var stateDirectory: String
     public var logPath: String
     /// Empty directory on which the container's root is assembled (inside its mount namespace).
@@ -165,6 +167,7 @@ public struct LaunchPlan: Equatable, Sendable {
             put("net_prefix", String(n.prefix))
             put("net_gw", n.gateway.description)
         }
+        for n in deniedSyscalls { put("seccomp_deny", String(n)) }
         if tty { put("tty", "1") }
         if interactive { put("interactive", "1") }
         for p in ports {

@@ -54,7 +54,7 @@ public enum PlanBuilder {
             case .onFailure(let n): return ("on-failure", n)
             }
         }()
-        return LaunchPlan(
+        var plan = LaunchPlan(
             id: id, stateDirectory: paths.directory, logPath: paths.log, rootfs: root.path,
             namespaces: namespaces, hostname: namespaces.contains("uts") ? spec.hostname : nil,
             mounts: mounts, devices: devices, symlinks: symlinks,
@@ -64,5 +64,7 @@ public enum PlanBuilder {
             capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true,
             cgroupProcsFiles: cgroups.procsFiles, oomCounterFile: cgroups.oomCounterFile,
             restart: restartName, restartMax: restartMax, onExit: onExit)
+        plan.deniedSyscalls = SeccompDefaults.deniedNumbers
+        return plan
     }
 }
