@@ -323,4 +323,32 @@ final class DashboardE2ETests: XCTestCase {
         // Quitting the dashboard never stops a container.
         XCTAssertEqual(try berth.status("e2e-quit"), "running")
     }
+    // MARK: - e (exec a shell)
+
+    func testEOpensAShellAndTheDashboardComesBack() throws {
+        try berth.start("e2e-shelly", Self.idleLoop, extra: Self.noNetwork)
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the container's row") { E2ERow("e2e-shelly", in: $0) != nil })
+        tmux.keys("e")
+        XCTAssertNotNil(waitFor("the shell's prompt, not the dashboard") { $0.contains("/ #") && !$0.contains("Containers") })
+        tmux.type("hostname; exit")
+        tmux.keys("Enter")
+        XCTAssertNotNil(waitFor("the dashboard again, with the shell's end in the status bar") { s in
+            E2ERow("e2e-shelly", in: s) != nil && s.contains("shell in e2e-shelly ended")
+        })
+        XCTAssertEqual(try berth.status("e2e-shelly"), "running", "the container outlives the shell")
+        tmux.keys("q")
+    }
+
+    func testEOnAStoppedContainerSaysSo() throws {
+        try berth.start("e2e-gone", "exit 0", extra: Self.noNetwork)
+        try waitForStatus("e2e-gone", "exited")
+        try openDashboard(extra: "--all")
+        XCTAssertNotNil(waitFor("the stopped container's row") { E2ERow("e2e-gone", in: $0) != nil })
+        tmux.keys("e")
+        XCTAssertNotNil(waitFor("a status message, not a broken screen") { s in
+            E2ERow("e2e-gone", in: s) != nil && s.lowercased().contains("not running")
+        })
+        tmux.keys("q")
+    }
 }
