@@ -308,6 +308,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                       int sfd, int *term_forwarded)
 {
     int open_streams = 2, exited = 0;
+    int64_t kill_at = 0; /* when a stop's grace period ends (SIGKILL), 0 = none */
     while (!exited || open_streams > 0) {
         struct pollfd fds[3 + 16 + 2 * 64 + 9] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
@@ -317,13 +318,24 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
         int nattach = attach_fill(afds, 1 + 8);
         memcpy(fds + 3 + nproxy, afds, sizeof(struct pollfd) * (size_t)nattach);
         /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
-        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach), exited ? 2000 : -1);
+        int timeout = exited ? 2000 : -1;
+        if (!exited && kill_at) {
+            int64_t left = (kill_at - now_realtime_ns()) / 1000000;
+            if (left <= 0) {
+                /* The stop's grace period is over: finish it here, whoever asked for it. */
+                kill(r->pid, SIGKILL);
+                kill_at = 0;
+                left = -1;
+            }
+            timeout = (int)left;
+        }
+        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach), timeout);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        if (rc == 0)
+        if (rc == 0 && exited)
             break;
         for (int i = 0; i < 2; i++) {
             struct stream *s = i == 0 ? out : err;
@@ -342,6 +354,14 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
         if (fds[2].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGUSR1) {
+                    /* `berth stop` sent SIGTERM to the init; the stop marker holds the grace
+                     * period, after which the supervisor sends SIGKILL even if the caller is gone. */
+                    char path[4096], buf[32];
+                    if (state_file(p, "stop", path, sizeof path) == 0 && read_small_file(path, buf, sizeof buf) > 0)
+                        kill_at = now_realtime_ns() + (int64_t)strtoll(buf, NULL, 10) * 1000000000LL;
+                    continue;
+                }
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
                     /* Someone is ending the supervisor: end the container too, and do not restart it. */
                     char path[4096];
@@ -412,6 +432,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGUSR1);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

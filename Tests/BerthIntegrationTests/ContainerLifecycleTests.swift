@@ -96,6 +96,24 @@ final class ContainerLifecycleTests: XCTestCase {
         XCTAssertEqual(cli.run(["rm", "stubborn"]).status, 0)
     }
 
+    func testStopFinishesEvenWhenItsCallerIsKilled() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "orphan-stop", "--network", "none", "busybox", "sh", "-c",
+                                "trap '' TERM; while true; do sleep 1; done"]).status, 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        p.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "stop", "-t", "2", "orphan-stop"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(500_000)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        // The supervisor took over the grace period and sends SIGKILL when it ends.
+        XCTAssertTrue(try cli.eventually(timeout: 6) { (try cli.state("orphan-stop")["status"] as? String) == "exited" })
+        XCTAssertEqual(try cli.state("orphan-stop")["signal"] as? Int, 9)
+        XCTAssertEqual(cli.run(["rm", "orphan-stop"]).status, 0)
+    }
+
     func testStopRestartAndStartAgain() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "cycler", "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]).status, 0)
         XCTAssertEqual(cli.run(["stop", "cycler"]).status, 0)

@@ -83,12 +83,15 @@ extension Engine {
         let p = paths(r.id)
         guard let s = shimStatus(r.id), Self.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else { return }
-        try FileIO.writeAtomically(p.stopMarker, string: "")
+        // The marker holds the grace period: told with SIGUSR1, the supervisor sends SIGKILL when
+        // it ends even if this caller is gone by then (a closed dashboard, a killed CLI).
+        try FileIO.writeAtomically(p.stopMarker, string: "\(timeout)\n")
         // A container waiting in its restart backoff has no process: the marker is enough.
         let pidfd = berth_pidfd_open(shimPid)
         defer { if pidfd >= 0 { close(pidfd) } }
         if s.status == "running", let pid = s.pid {
             _ = Glibc.kill(pid, signal)
+            if signal != SIGKILL { _ = Glibc.kill(shimPid, SIGUSR1) }
             if waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: Double(timeout)) { return }
             if let now = shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
         }
