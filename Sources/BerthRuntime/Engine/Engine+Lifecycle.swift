@@ -203,14 +203,8 @@ extension Engine {
 extension Engine {
     /// Exit records of auto-removed containers are only needed by a waiter that is already waiting.
     func pruneExitRecords() {
-        guard let dir = opendir(exitRecords) else { return }
-        defer { closedir(dir) }
         let now = time(nil)
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            guard name.count == 64 else { continue }
+        for name in FileIO.entryNames(exitRecords) where name.count == 64 {
             var st = stat()
             if stat(exitRecords + "/" + name, &st) == 0, now - st.st_mtim.tv_sec > 60 { unlink(exitRecords + "/" + name) }
         }

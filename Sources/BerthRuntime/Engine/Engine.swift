@@ -100,17 +100,9 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
 
     // MARK: - Records and references
 
+    /// Ids are 64 hex digits; `.removing-*` and lock files are not containers.
     func containerIDs() -> [String] {
-        guard let dir = opendir(root + "/containers") else { return [] }
-        defer { closedir(dir) }
-        var ids: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.count == 64 { ids.append(name) }
-        }
-        return ids
+        FileIO.entryNames(root + "/containers").filter { $0.count == 64 }
     }
 
     /// nil when the container vanished (removed concurrently) or was never complete.

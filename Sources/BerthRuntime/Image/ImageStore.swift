@@ -123,7 +123,7 @@ public struct ImageStore: Sendable {
             sweepTemporaries()
             let used = Set(try list().flatMap(\.layers))
             var removed: [String] = []
-            for id in Self.directoryNames(root + "/layers") where !id.hasPrefix(".") {
+            for id in FileIO.entryNames(root + "/layers") where !id.hasPrefix(".") {
                 if used.contains(id) || layersInUse.contains(layerPath(id)) { continue }
                 try TreeRemover.remove(layerPath(id))
                 removed.append(id)
@@ -141,25 +141,12 @@ public struct ImageStore: Sendable {
     /// Removes temporaries whose import process no longer exists (killed, or the machine restarted).
     func sweepTemporaries() {
         for dir in [root + "/layers", root + "/tmp"] {
-            for name in Self.directoryNames(dir) where name.hasPrefix(".tmp-") {
+            for name in FileIO.entryNames(dir) where name.hasPrefix(".tmp-") {
                 let parts = name.split(separator: "-")
                 guard parts.count >= 3, let pid = Int32(parts[1]) else { continue }
                 if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { try? TreeRemover.remove(dir + "/" + name) }
             }
         }
-    }
-
-    static func directoryNames(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 
     private func save(_ images: [ImageRecord]) throws {

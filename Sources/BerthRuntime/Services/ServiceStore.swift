@@ -42,15 +42,7 @@ struct ServiceStore {
 
     /// Every stored service, by name. A file that vanishes mid-listing is skipped.
     func all() -> [ServiceSpec] {
-        guard let dir = opendir(directory) else { return [] }
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasSuffix(".json") && !name.hasPrefix(".") { names.append(String(name.dropLast(5))) }
-        }
-        closedir(dir)
-        return names.sorted().compactMap { try? load($0) }
+        FileIO.entryNames(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+            .map { String($0.dropLast(5)) }.sorted().compactMap { try? load($0) }
     }
 }

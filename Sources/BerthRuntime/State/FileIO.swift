@@ -54,6 +54,20 @@ enum FileIO {
         }
     }
 
+    /// The names in a directory, without `.` and `..`; empty when it cannot be read (or vanished).
+    static func entryNames(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Removes a tree without following symlinks; missing is fine.
     static func removeTree(_ path: String) throws {
         var st = stat()
@@ -62,17 +76,7 @@ enum FileIO {
             throw BerthError.errno("stat", path)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            if let dir = opendir(path) {
-                var names: [String] = []
-                while let ent = readdir(dir) {
-                    let name = withUnsafePointer(to: ent.pointee.d_name) {
-                        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                    }
-                    if name != "." && name != ".." { names.append(name) }
-                }
-                closedir(dir)
-                for n in names { try removeTree(path + "/" + n) }
-            }
+            for n in entryNames(path) { try removeTree(path + "/" + n) }
             if rmdir(path) != 0 && errno != ENOENT { throw BerthError.errno("rmdir", path) }
         } else if unlink(path) != 0 && errno != ENOENT {
             throw BerthError.errno("unlink", path)

@@ -34,6 +34,6 @@ struct NameIndex {
     }
 
     func all() -> Set<String> {
-        Set(((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") })
+        Set(FileIO.entryNames(directory).filter { !$0.hasPrefix(".") })
     }
 }
