@@ -75,6 +75,13 @@ func withErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// Replaces this process with `argv` (the C shim's exec and attach clients); returns only by throwing.
+func execInPlace(_ argv: [String]) throws {
+    fflush(nil)
+    _ = withCStringArray(argv) { execv(argv[0], $0) }
+    throw BerthError.system(operation: "exec", path: argv[0], errno: errno)
+}
+
 func printErr(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))
 }

@@ -62,8 +62,8 @@ struct ShimLauncher: Sendable {
     }
 }
 
-/// Calls `body` with a NULL-terminated C array of the strings.
-func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+/// Calls `body` with a NULL-terminated C array of the strings (argv/envp for exec and spawn).
+public func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     ptrs.append(nil)
     defer { for p in ptrs { free(p) } }

@@ -17,9 +17,7 @@ struct AttachCommand: ParsableCommand {
     func run() throws {
         try withErrors {
             let argv = try global.engine().attachArguments(container, replay: false)
-            fflush(nil)
-            _ = withCStrings(argv) { execv(argv[0], $0) }
-            throw BerthError.system(operation: "exec", path: argv[0], errno: errno)
+            try execInPlace(argv)
         }
     }
 }

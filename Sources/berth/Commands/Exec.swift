@@ -27,16 +27,7 @@ struct Exec: ParsableCommand {
                 command: command, env: env, user: user, workingDir: workdir,
                 tty: tty && isatty(0) != 0 || tty && isatty(1) != 0, interactive: interactive))
             // The shim takes over this process: no Swift runtime stays between the terminal and the container.
-            fflush(nil)
-            _ = withCStrings(argv) { execv(argv[0], $0) }
-            throw BerthError.system(operation: "exec", path: argv[0], errno: errno)
+            try execInPlace(argv)
         }
     }
-}
-
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    ptrs.append(nil)
-    defer { for p in ptrs { free(p) } }
-    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -40,7 +40,7 @@ struct Top: ParsableCommand {
 /// posix_spawn + waitpid: the child shares our terminal; no Foundation polling.
 func spawnAndWait(_ argv: [String]) throws -> Int32 {
     var pid: pid_t = 0
-    let rc = withCStrings(argv) { cargv in
+    let rc = withCStringArray(argv) { cargv in
         posix_spawn(&pid, argv[0], nil, nil, UnsafeMutablePointer(mutating: cargv), environ)
     }
     guard rc == 0 else { throw BerthError.system(operation: "spawn", path: argv[0], errno: rc) }
