@@ -9,7 +9,9 @@ import Glibc
 final class AttachTests: XCTestCase {
     nonisolated(unsafe) static var root: TestRoot!
     var cli: BerthCLI { Self.root.cli }
-    let socket = "berth-attach-\(getpid())"
+    /// One tmux server per test: a server shutting down after the previous test must not be
+    /// the one a new session talks to.
+    var socket: String { "berth-attach-\(getpid())-" + name.filter { $0.isLetter } }
 
     override class func setUp() {
         super.setUp()
@@ -38,7 +40,9 @@ final class AttachTests: XCTestCase {
         Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
     }
 
-    func screen() -> String { tmux(["capture-pane", "-p"]) }
+    func screen(_ session: String? = nil) -> String {
+        tmux(["capture-pane", "-p"] + (session.map { ["-t", $0] } ?? []))
+    }
 
     func testInteractiveStdinReachesTheContainer() {
         let r = cli.run(["run", "--rm", "-i", "--network", "none", "busybox", "sh", "-c", "read l; echo got:$l; echo oops >&2; exit 4"],
@@ -64,7 +68,7 @@ final class AttachTests: XCTestCase {
 
     func testAttachAndDetach() throws {
         XCTAssertEqual(cli.run(["run", "-dit", "--name", "console", "--network", "none", "busybox", "sh"]).status, 0)
-        tmux(["new-session", "-d", "-x", "90", "-y", "25",
+        tmux(["new-session", "-d", "-s", "first", "-x", "90", "-y", "25",
               "\(BerthCLI.binary) --root \(cli.root) attach console; echo ATTACH=$?; sleep 30"])
         XCTAssertTrue(cli.eventually { self.screen().contains("#") }, screen())
         tmux(["send-keys", "hostname", "Enter"])
@@ -72,13 +76,12 @@ final class AttachTests: XCTestCase {
         tmux(["send-keys", "C-p", "C-q"])
         XCTAssertTrue(cli.eventually { self.screen().contains("ATTACH=0") }, screen())
         XCTAssertEqual(try cli.state("console")["status"] as? String, "running", "detaching leaves it running")
-        // A second attach sees the container end and takes its exit code.
-        tmux(["kill-server"])
-        tmux(["new-session", "-d", "-x", "90", "-y", "25",
+        // A second attach, in a second session of the same server, sees the container end and takes its exit code.
+        tmux(["new-session", "-d", "-s", "second", "-x", "90", "-y", "25",
               "\(BerthCLI.binary) --root \(cli.root) attach console; echo AGAIN=$?; sleep 30"])
-        XCTAssertTrue(cli.eventually { self.screen().contains("#") }, "the attach replays the prompt: \(screen())")
-        tmux(["send-keys", "exit 3", "Enter"])
-        XCTAssertTrue(cli.eventually { self.screen().contains("AGAIN=3") }, screen())
+        XCTAssertTrue(cli.eventually { self.screen("second").contains("#") }, "the attach replays the prompt: \(screen("second"))")
+        tmux(["send-keys", "-t", "second", "exit 3", "Enter"])
+        XCTAssertTrue(cli.eventually { self.screen("second").contains("AGAIN=3") }, screen("second"))
         XCTAssertEqual(cli.run(["rm", "console"]).status, 0)
     }
 
