@@ -114,7 +114,11 @@ static void write_status(const struct plan *p, const struct run_state *r)
     size_t n = 0;
     append(buf, &n, sizeof buf, "status", r->status);
     append_num(buf, &n, sizeof buf, "shim_pid", getpid());
-    append_num(buf, &n, sizeof buf, "shim_start", (int64_t)proc_start_time(getpid()));
+    /* Our own start time never changes: read /proc once, not at every status write. */
+    static unsigned long long start_time;
+    if (!start_time)
+        start_time = proc_start_time(getpid());
+    append_num(buf, &n, sizeof buf, "shim_start", (int64_t)start_time);
     if (r->pid > 0)
         append_num(buf, &n, sizeof buf, "pid", r->pid);
     if (r->has_exit) {

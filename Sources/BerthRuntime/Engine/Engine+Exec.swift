@@ -26,10 +26,7 @@ extension Engine {
     public func prepareExec(_ ref: String, _ request: ExecRequest) throws -> [String] {
         guard !request.command.isEmpty else { throw BerthError.invalidArgument("exec needs a command") }
         let r = try resolve(ref)
-        guard let s = shimStatus(r.id), s.status == "running", let pid = s.pid,
-              Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
-            throw BerthError.invalidState("container \(r.name) is not running")
-        }
+        let pid = try requireRunningInit(r)
         guard let specData = FileIO.read(paths(r.id).spec),
               let spec = try? JSONDecoder().decode(OCI.Spec.self, from: Data(specData)), let process = spec.process else {
             throw BerthError.corruptState("config.json of \(r.name) is unreadable")

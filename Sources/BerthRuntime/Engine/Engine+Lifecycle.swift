@@ -66,10 +66,7 @@ extension Engine {
 
     public func kill(_ ref: String, signal: Int32) throws {
         let r = try resolve(ref)
-        guard let s = shimStatus(r.id), s.status == "running", let pid = s.pid,
-              Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
-            throw BerthError.invalidState("container \(r.name) is not running")
-        }
+        let pid = try requireRunningInit(r)
         if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(signal) {
             // A user ending the container: the restart policy must not bring it back.
             try FileIO.writeAtomically(paths(r.id).stopMarker, string: "")

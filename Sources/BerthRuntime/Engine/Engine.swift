@@ -151,6 +151,19 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         return statusCache.alive(pid: pid, start: s.shimStart)
     }
 
+    /// The host PID of the container's init while it runs under a live supervisor; nil otherwise
+    /// (created, exited, restarting, or its supervisor gone).
+    func runningInit(_ id: String) -> Int32? {
+        guard let s = shimStatus(id), s.status == "running", let pid = s.pid, shimAlive(s) else { return nil }
+        return pid
+    }
+
+    /// As `runningInit`, for operations that need a running container.
+    func requireRunningInit(_ r: ContainerRecord) throws -> Int32 {
+        guard let pid = runningInit(r.id) else { throw BerthError.invalidState("container \(r.name) is not running") }
+        return pid
+    }
+
     func state(_ id: String) -> ContainerState {
         guard let s = shimStatus(id) else { return ContainerState(status: .created) }
         return s.containerState(shimAlive: shimAlive(s))
@@ -196,8 +209,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     public func sampleStats() -> [ContainerStats] {
         var targets: [String: [(id: String, pid: Int32)]] = [:]
         for id in containerIDs() {
-            guard let s = shimStatus(id), s.status == "running", let pid = s.pid,
-                  shimAlive(s), let r = record(id) else { continue }
+            guard let pid = runningInit(id), let r = record(id) else { continue }
             targets[r.cgroupParent ?? "", default: []].append((id, pid))
         }
         return sample(targets)

@@ -71,8 +71,8 @@ enum Attach {
                 if poll(&pfd, 1, 50) > 0 { done = true }
             } else {
                 usleep(20_000)
-                if let info = try? engine.inspect(id), !info.state.isRunning { done = true }
-                else if (try? engine.inspect(id)) == nil { done = true }
+                // Gone (an --rm container) or no longer running: either way the output is complete.
+                if (try? engine.inspect(id))?.state.isRunning != true { done = true }
             }
         }
         return try engine.wait(id)
