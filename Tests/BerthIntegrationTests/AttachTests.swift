@@ -6,27 +6,15 @@ import Glibc
 
 /// `run -i/-t` and `attach`: a terminal from the container's own devpts, stdin through the
 /// supervisor, Ctrl-P Ctrl-Q to detach.
-final class AttachTests: XCTestCase {
-    nonisolated(unsafe) static var root: TestRoot!
-    var cli: BerthCLI { Self.root.cli }
+final class AttachTests: ContainerTestCase {
+    override class var rootLabel: String { "attach" }
     /// One tmux server per test: a server shutting down after the previous test must not be
     /// the one a new session talks to.
     var socket: String { "berth-attach-\(getpid())-" + name.filter { $0.isLetter } }
 
-    override class func setUp() {
-        super.setUp()
-        root = try? TestRoot("attach")
-    }
-
-    override class func tearDown() {
-        root?.tearDown()
-        super.tearDown()
-    }
-
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
+        try super.setUpWithError()
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
     }
 
     override func tearDown() {

@@ -139,3 +139,30 @@ final class TestRoot {
         return found
     }
 }
+
+/// A suite of real-container tests sharing one state root (busybox imported once), removed —
+/// and the host checked unchanged — when the suite ends. Subclasses name their root.
+class ContainerTestCase: XCTestCase {
+    class var rootLabel: String { "suite" }
+
+    nonisolated(unsafe) private static var roots: [ObjectIdentifier: TestRoot] = [:]
+    static var root: TestRoot! { roots[ObjectIdentifier(self)] }
+    var cli: BerthCLI { Self.root.cli }
+
+    override class func setUp() {
+        super.setUp()
+        guard getuid() == 0 else { return }
+        roots[ObjectIdentifier(self)] = try? TestRoot(rootLabel)
+    }
+
+    override class func tearDown() {
+        roots.removeValue(forKey: ObjectIdentifier(self))?.tearDown()
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(getuid() == 0, "containers need root")
+        XCTAssertNotNil(Self.root, "could not set up the test root")
+        if Self.root == nil { throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey: "no test root"]) }
+    }
+}

@@ -5,24 +5,8 @@ import Glibc
 #endif
 
 /// Real containers through the real `berth` binary. Needs root (CI is root).
-final class ContainerLifecycleTests: XCTestCase {
-    nonisolated(unsafe) static var root: TestRoot!
-    var cli: BerthCLI { Self.root.cli }
-
-    override class func setUp() {
-        super.setUp()
-        root = try? TestRoot("life")
-    }
-
-    override class func tearDown() {
-        root?.tearDown()
-        super.tearDown()
-    }
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
-    }
+final class ContainerLifecycleTests: ContainerTestCase {
+    override class var rootLabel: String { "life" }
 
     func testRunPrintsOutputAndPropagatesExitCode() {
         let r = cli.run(["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 7"])

@@ -5,25 +5,17 @@ import Glibc
 #endif
 
 /// `berth exec` joins a running container: its namespaces, its cgroups, its identity.
-final class ExecTests: XCTestCase {
-    nonisolated(unsafe) static var root: TestRoot!
-    var cli: BerthCLI { Self.root.cli }
+final class ExecTests: ContainerTestCase {
+    override class var rootLabel: String { "exec" }
 
     override class func setUp() {
         super.setUp()
-        root = try? TestRoot("exec")
         _ = root?.cli.run(["run", "-d", "--name", "target", "--hostname", "inside", "busybox", "sh", "-c",
                            "trap 'exit 0' TERM; echo marker > /tmp/seen; while true; do sleep 0.2; done"])
     }
 
-    override class func tearDown() {
-        root?.tearDown()
-        super.tearDown()
-    }
-
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
+        try super.setUpWithError()
         XCTAssertTrue(cli.eventually { cli.run(["exec", "target", "test", "-e", "/tmp/seen"]).status == 0 })
     }
 

@@ -6,28 +6,24 @@ import Glibc
 
 /// Images made by umoci and skopeo (ImageFixtures), imported through the real `berth` binary in
 /// each form, and containers run from them.
-final class ImageImportTests: XCTestCase {
-    nonisolated(unsafe) static var root: TestRoot!
+final class ImageImportTests: ContainerTestCase {
+    override class var rootLabel: String { "img" }
     nonisolated(unsafe) static var fixtures: ImageFixtures.Set?
-    var cli: BerthCLI { Self.root.cli }
     var fx: ImageFixtures.Set { Self.fixtures! }
 
     override class func setUp() {
         super.setUp()
         guard getuid() == 0 else { return }
-        root = try? TestRoot("img")
         fixtures = try? ImageFixtures.make(label: "import")
     }
 
     override class func tearDown() {
-        root?.tearDown()
         ImageFixtures.remove(fixtures)
         super.tearDown()
     }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
+        try super.setUpWithError()
         XCTAssertNotNil(Self.fixtures, "could not build the umoci/skopeo fixtures (apt-get install umoci skopeo)")
     }
 

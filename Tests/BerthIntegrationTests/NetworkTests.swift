@@ -6,24 +6,8 @@ import Glibc
 
 /// Bridge networking: containers reach each other by name, the host reaches published ports on
 /// loopback, addresses are leased and released, and nothing of Berth's stays on the host.
-final class NetworkTests: XCTestCase {
-    nonisolated(unsafe) static var root: TestRoot!
-    var cli: BerthCLI { Self.root.cli }
-
-    override class func setUp() {
-        super.setUp()
-        root = try? TestRoot("net")
-    }
-
-    override class func tearDown() {
-        root?.tearDown()
-        super.tearDown()
-    }
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
-    }
+final class NetworkTests: ContainerTestCase {
+    override class var rootLabel: String { "net" }
 
     func web(_ name: String, page: String, extra: [String] = []) -> BerthCLI.Result {
         cli.run(["run", "-d", "--name", name] + extra + ["busybox", "sh", "-c",

@@ -5,26 +5,14 @@ import Glibc
 #endif
 
 /// Services, scaling, compose files and the demo, with real containers through the real `berth`.
-final class ServiceScaleTests: XCTestCase {
-    nonisolated(unsafe) static var root: TestRoot!
-    var cli: BerthCLI { Self.root.cli }
+final class ServiceScaleTests: ContainerTestCase {
+    override class var rootLabel: String { "svc" }
 
     /// A replica that ends at once on SIGTERM, as a well-behaved service does.
     static let loop = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
 
-    override class func setUp() {
-        super.setUp()
-        root = try? TestRoot("svc")
-    }
-
-    override class func tearDown() {
-        root?.tearDown()
-        super.tearDown()
-    }
-
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
+        try super.setUpWithError()
         let cli = self.cli
         addTeardownBlock {
             let services = cli.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
