@@ -7,6 +7,8 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
+#include <linux/openat2.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +35,24 @@ int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[],
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     return rc;
+}
+
+int berth_open_in_root(int root_fd, const char *path, int flags)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int fd;
+    do {
+        fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+    } while (fd < 0 && errno == EAGAIN);
+    return fd;
+}
+
+int berth_o_path(void)
+{
+    return O_PATH;
 }
 
 int berth_pidfd_open(pid_t pid)

@@ -41,52 +41,42 @@ static void fail(int err_fd, int code, int err, const char *what, const char *de
     _exit(code);
 }
 
-/* rootfs + dest, for paths inside the container before pivot_root. */
-static const char *in_root(const struct plan *p, const char *dest, char *buf, size_t cap)
+/* Mounts onto what `fd` refers to (an O_PATH descriptor resolved inside the root), so the
+ * kernel never re-resolves an image-controlled path string. */
+static int mount_on_fd(const char *source, int fd, const char *type, unsigned long flags, const char *data)
 {
-    size_t a = strlen(p->rootfs), b = strlen(dest);
-    if (a + b + 2 > cap)
-        return NULL;
-    memcpy(buf, p->rootfs, a);
-    if (dest[0] != '/')
-        buf[a++] = '/';
-    memcpy(buf + a, dest, b + 1);
-    return buf;
-}
-
-/* A bind mount of a file needs a file to mount over; everything else needs a directory. */
-static int make_target(const char *target, int is_file)
-{
-    if (!is_file)
-        return mkdir_p(target, 0755);
-    char parent[4096];
-    strncpy(parent, target, sizeof parent - 1);
-    parent[sizeof parent - 1] = 0;
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = 0;
-        if (mkdir_p(parent, 0755) < 0)
-            return -1;
-    }
-    int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EISDIR)
-        return -1;
-    if (fd >= 0)
-        close(fd);
-    return 0;
+    char target[40];
+    fd_path(fd, target, sizeof target);
+    return mount(source, target, type, flags, data);
 }
 
 static void do_mounts(const struct plan *p, int err_fd)
 {
-    char target[4096];
     /* Nothing we mount may propagate back to the host's mount table. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         fail(err_fd, 125, errno, "make / private", NULL);
+    int root_fd = -1;
     for (int i = 0; i < p->nmounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
-        if (!in_root(p, m->dest, target, sizeof target))
-            fail(err_fd, 125, ENAMETOOLONG, "mount", m->dest);
         int is_bind = (m->flags & MS_BIND) != 0;
+        unsigned long flags = m->flags;
+        unsigned long rest = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        const char *data = *m->data ? m->data : NULL;
+        if (!strcmp(m->dest, "/")) {
+            /* The root itself: a directory of Berth's own state, not of the image. */
+            if (root_fd >= 0)
+                fail(err_fd, 125, EINVAL, "the launch plan mounts the root twice", NULL);
+            if (mount(m->source, p->rootfs, m->type, is_bind ? (flags & (MS_BIND | MS_REC)) : flags, data) < 0)
+                fail(err_fd, 125, errno, "mount the root", p->rootfs);
+            if (is_bind && rest && mount(NULL, p->rootfs, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
+                fail(err_fd, 125, errno, "remount the root", p->rootfs);
+            root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (root_fd < 0)
+                fail(err_fd, 125, errno, "open the root", p->rootfs);
+            continue;
+        }
+        if (root_fd < 0)
+            fail(err_fd, 125, EINVAL, "the launch plan mounts before the root", m->dest);
         int is_file = 0;
         if (is_bind) {
             struct stat st;
@@ -94,34 +84,47 @@ static void do_mounts(const struct plan *p, int err_fd)
                 fail(err_fd, 125, errno, "bind source", m->source);
             is_file = !S_ISDIR(st.st_mode);
         }
-        if (make_target(target, is_file) < 0)
+        int target = mkpath_in_root(root_fd, m->dest, is_file, 0755);
+        if (target < 0)
             fail(err_fd, 125, errno, "create mount point", m->dest);
-        unsigned long flags = m->flags;
-        if (mount(m->source, target, m->type, is_bind ? (flags & (MS_BIND | MS_REC)) : flags,
-                  *m->data ? m->data : NULL) < 0)
+        if (mount_on_fd(m->source, target, m->type, is_bind ? (flags & (MS_BIND | MS_REC)) : flags, data) < 0)
             fail(err_fd, 125, errno, "mount", m->dest);
-        /* A bind mount ignores other flags until it is remounted. */
-        unsigned long rest = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-        if (is_bind && rest && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
-            fail(err_fd, 125, errno, "remount", m->dest);
+        close(target);
+        /* A bind mount ignores other flags until it is remounted; the descriptor opened before
+         * the mount names what lies beneath it, so resolve the target again. */
+        if (is_bind && rest) {
+            target = open_in_root(root_fd, m->dest, O_PATH);
+            if (target < 0 || mount_on_fd(NULL, target, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
+                fail(err_fd, 125, errno, "remount", m->dest);
+            close(target);
+        }
     }
+    if (root_fd < 0)
+        fail(err_fd, 125, EINVAL, "the launch plan has no root mount", NULL);
+    char base[256];
+    mode_t old_umask = umask(0); /* mknod must give the plan's mode exactly */
     for (int i = 0; i < p->ndevs; i++) {
         const struct plan_device *d = &p->devs[i];
-        if (!in_root(p, d->path, target, sizeof target))
-            fail(err_fd, 125, ENAMETOOLONG, "device", d->path);
+        int dir = open_parent_in_root(root_fd, d->path, base, sizeof base);
+        if (dir < 0)
+            fail(err_fd, 125, errno, "device", d->path);
         mode_t type = d->kind == 'b' ? S_IFBLK : S_IFCHR;
-        unlink(target);
-        if (mknod(target, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+        unlinkat(dir, base, 0);
+        if (mknodat(dir, base, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
             fail(err_fd, 125, errno, "mknod", d->path);
-        chmod(target, d->mode & 07777); /* mknod applies the umask */
+        close(dir);
     }
+    umask(old_umask);
     for (int i = 0; i < p->nlinks; i++) {
-        if (!in_root(p, p->links[i].path, target, sizeof target))
-            fail(err_fd, 125, ENAMETOOLONG, "symlink", p->links[i].path);
-        unlink(target);
-        if (symlink(p->links[i].target, target) < 0)
+        int dir = open_parent_in_root(root_fd, p->links[i].path, base, sizeof base);
+        if (dir < 0)
             fail(err_fd, 125, errno, "symlink", p->links[i].path);
+        unlinkat(dir, base, 0);
+        if (symlinkat(p->links[i].target, dir, base) < 0)
+            fail(err_fd, 125, errno, "symlink", p->links[i].path);
+        close(dir);
     }
+    close(root_fd);
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new. */
     if (chdir(p->rootfs) < 0)
         fail(err_fd, 125, errno, "chdir", p->rootfs);
@@ -273,6 +276,18 @@ static void load_seccomp(const struct plan *p, int err_fd)
 #endif
 }
 
+void enter_workdir(const struct plan *p, int create, int err_fd)
+{
+    /* After pivot_root (or setns into the mount namespace) "/" is the container's root; the
+     * lookup still refuses magic links, so /proc/self/fd/N cannot name a host directory. */
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = root < 0 ? -1 : create ? mkpath_in_root(root, p->cwd, 0, 0755) : open_in_root(root, p->cwd, O_PATH | O_DIRECTORY);
+    if (fd < 0 || fchdir(fd) < 0)
+        fail(err_fd, create ? 125 : 126, errno, "chdir to the working directory", p->cwd);
+    close(fd);
+    close(root);
+}
+
 void enter_identity(const struct plan *p, int err_fd)
 {
     drop_bounding_set(p, err_fd);
@@ -349,8 +364,7 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
         if (p->net_addr && configure_eth0(p->net_addr, p->net_prefix, p->net_gw) < 0)
             fail(err_fd, 125, errno, "configure eth0", p->net_addr);
     }
-    if (mkdir_p(p->cwd, 0755) < 0 || chdir(p->cwd) < 0)
-        fail(err_fd, 125, errno, "chdir to the working directory", p->cwd);
+    enter_workdir(p, 1, err_fd);
 
     enter_identity(p, err_fd);
 

@@ -102,6 +102,9 @@ static int relay(int from, int to)
 
 int exec_main(const struct plan *p)
 {
+    /* Nothing the caller holds open may reach the container: a descriptor of a host directory
+     * would otherwise be a way out (`exec -w /proc/self/fd/N`, or fchdir from inside). */
+    syscall(SYS_close_range, 3, ~0U, 0);
     int pidfd = (int)syscall(SYS_pidfd_open, p->target_pid, 0);
     if (pidfd < 0 && errno == ESRCH) {
         say("the container is not running", NULL, 0);
@@ -129,8 +132,13 @@ int exec_main(const struct plan *p)
         fmt_i64(pidnum, p->target_pid);
         strcpy(ptmx, "/proc/");
         strcat(ptmx, pidnum);
-        strcat(ptmx, "/root/dev/pts/ptmx");
-        master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        strcat(ptmx, "/root");
+        int croot = open(ptmx, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        strcat(ptmx, "/dev/pts/ptmx");
+        /* Resolved inside the container's root: its processes could have replaced the path. */
+        master = croot < 0 ? -1 : open_in_root(croot, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+        if (croot >= 0)
+            close(croot);
         int unlock = 0;
         if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0) {
             say("open the container's pty", ptmx, errno);
@@ -187,12 +195,7 @@ int exec_main(const struct plan *p)
             if (null_fd >= 0)
                 dup2(null_fd, 0);
         }
-        if (chdir(p->cwd) < 0) {
-            struct launch_error e;
-            set_error(&e, 126, errno, "chdir to the working directory", p->cwd);
-            write_all(ep[1], &e, sizeof e);
-            _exit(126);
-        }
+        enter_workdir(p, 0, ep[1]);
         enter_identity(p, ep[1]);
         syscall(SYS_close_range, 3, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
         exec_command(p, ep[1]);

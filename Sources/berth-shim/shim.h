@@ -80,6 +80,21 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
  * no_new_privs, exec. They report through err_fd and _exit on failure. */
 void enter_identity(const struct plan *p, int err_fd);
 void exec_command(const struct plan *p, int err_fd);
+/* chdir to the plan's working directory resolved inside the current root ("/"), creating it
+ * (`create`) or failing with 126 as docker's exec does. */
+void enter_workdir(const struct plan *p, int create, int err_fd);
+
+/* rooted.c: paths resolved inside a root directory (see the file's comment). Descriptors are
+ * O_CLOEXEC; -1 with errno on failure. */
+int open_in_root(int root_fd, const char *path, int flags);
+/* Opens `path` inside the root, creating missing directories (and the last component as an
+ * empty file when `last_is_file`); returns an O_PATH descriptor of it. */
+int mkpath_in_root(int root_fd, const char *path, int last_is_file, mode_t dir_mode);
+/* The (created) parent directory of `path` inside the root, and its last component in `base`,
+ * which is never "", "." or "..". */
+int open_parent_in_root(int root_fd, const char *path, char *base, size_t cap);
+/* "/proc/self/fd/N" for `fd`; its length. */
+size_t fd_path(int fd, char *out, size_t cap);
 
 /* exec.c: `berth exec`, running in place of the CLI; returns the exit code. */
 int exec_main(const struct plan *p);

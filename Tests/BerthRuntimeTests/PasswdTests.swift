@@ -95,29 +95,80 @@ final class PasswdTests: XCTestCase {
         }
     }
 
-    func testReadsFilesFromARootfs() throws {
+    private func makeRoot() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-passwd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
+    func testReadsFilesFromARootfs() throws {
+        let root = try makeRoot()
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
 
-        XCTAssertEqual(try UserResolver.resolve("33:33", rootfs: root.path), ResolvedUser(uid: 33, gid: 33))
-        XCTAssertThrowsError(try UserResolver.resolve("app", rootfs: root.path))
+        XCTAssertEqual(try UserResolver.resolve("33:33", roots: [root.path]), ResolvedUser(uid: 33, gid: 33))
+        XCTAssertThrowsError(try UserResolver.resolve("app", roots: [root.path]))
 
         try passwd.write(to: root.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
         try group.write(to: root.appendingPathComponent("etc/group"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try UserResolver.resolve("app", rootfs: root.path).additionalGids, [10, 29])
+        XCTAssertEqual(try UserResolver.resolve("app", roots: [root.path]).additionalGids, [10, 29])
     }
 
-    func testDoesNotFollowSymlinksOutOfTheRootfs() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-passwd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"),
-                                                withIntermediateDirectories: true)
+    /// The topmost layer that has the file answers; lower layers are not merged in.
+    func testTheFirstRootWithTheFileWins() throws {
+        let upper = try makeRoot(), lower = try makeRoot()
+        defer { for r in [upper, lower] { try? FileManager.default.removeItem(at: r) } }
+        for r in [upper, lower] {
+            try FileManager.default.createDirectory(at: r.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        }
+        try "app:x:2000:2000::/u:/bin/sh\n".write(to: upper.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
+        try "app:x:1000:1000::/l:/bin/sh\n".write(to: lower.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try UserResolver.resolve("app", roots: [upper.path, lower.path]).uid, 2000)
+        XCTAssertEqual(try UserResolver.resolve("app", roots: [lower.path, upper.path]).uid, 1000)
+    }
+
+    /// Hostile images: `/etc/passwd` or `/etc` itself a symlink, absolute or with `..`, to a file
+    /// outside the root must resolve inside the root (and so find nothing), never on the host.
+    func testSymlinksAreResolvedInsideTheRoot() throws {
+        let outsideDir = try makeRoot()
+        defer { try? FileManager.default.removeItem(at: outsideDir) }
+        try "intruder:x:4242:4242::/:/bin/sh\n".write(to: outsideDir.appendingPathComponent("passwd"), atomically: true, encoding: .utf8)
+        let depth = String(repeating: "../", count: 12)
+        let cases: [(String, String)] = [
+            ("etc/passwd", outsideDir.path + "/passwd"),          // absolute file link
+            ("etc/passwd", depth + outsideDir.path.dropFirst() + "/passwd"), // relative, climbing out
+            ("etc", outsideDir.path),                              // the whole /etc, absolute
+            ("etc", depth + outsideDir.path.dropFirst()),          // the whole /etc, relative
+            ("etc", "/proc/self/root" + outsideDir.path),          // a magic link
+        ]
+        for (link, target) in cases {
+            let root = try makeRoot()
+            defer { try? FileManager.default.removeItem(at: root) }
+            if link.contains("/") {
+                try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
+            }
+            try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent(link).path, withDestinationPath: target)
+            XCTAssertThrowsError(try UserResolver.resolve("intruder", roots: [root.path]), "\(link) -> \(target)")
+            XCTAssertNil(InRoot.readFile(root: root.path, path: "/etc/passwd"), "\(link) -> \(target)")
+        }
+    }
+
+    /// A symlink that stays inside the root is followed there, as the container would see it.
+    func testSymlinksInsideTheRootAreFollowedThere() throws {
+        let root = try makeRoot()
         defer { try? FileManager.default.removeItem(at: root) }
-        let outside = root.appendingPathComponent("host-passwd")
-        try "intruder:x:0:0::/:/bin/sh\n".write(to: outside, atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("etc/passwd").path,
-                                                   withDestinationPath: outside.path)
-        XCTAssertThrowsError(try UserResolver.resolve("intruder", rootfs: root.path))
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("usr/etc"), withIntermediateDirectories: true)
+        try "app:x:77:77::/:/bin/sh\n".write(to: root.appendingPathComponent("usr/etc/passwd"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("etc").path, withDestinationPath: "/usr/etc")
+        XCTAssertEqual(try UserResolver.resolve("app", roots: [root.path]).uid, 77)
+    }
+
+    /// A FIFO in place of /etc/passwd is not opened for reading (it would block Berth).
+    func testAFifoIsNotRead() throws {
+        let root = try makeRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(root.appendingPathComponent("etc/passwd").path, 0o644), 0)
+        XCTAssertThrowsError(try UserResolver.resolve("app", roots: [root.path]))
     }
 }

@@ -69,9 +69,17 @@ public enum UserResolver {
         return result
     }
 
-    /// Reads `etc/passwd` and `etc/group` under an unpacked image root; a missing file counts as empty.
-    public static func resolve(_ spec: String, rootfs: String) throws(BerthError) -> ResolvedUser {
-        try resolve(spec, passwd: readFile(rootfs, "etc/passwd"), group: readFile(rootfs, "etc/group"))
+    /// Reads `/etc/passwd` and `/etc/group` from the first of `roots` (an image's layers, topmost
+    /// first, or a running container's `/proc/PID/root`) that has each; a missing file counts as
+    /// empty. The files are resolved inside each root, never through the host's (`InRoot`).
+    public static func resolve(_ spec: String, roots: [String]) throws(BerthError) -> ResolvedUser {
+        func file(_ path: String) -> String? {
+            for root in roots {
+                if let bytes = InRoot.readFile(root: root, path: path) { return String(decoding: bytes, as: UTF8.self) }
+            }
+            return nil
+        }
+        return try resolve(spec, passwd: file("/etc/passwd"), group: file("/etc/group"))
     }
 
     /// `nil` for a name, an error for a number out of range, so "99999999999" is not taken for a name.
@@ -81,15 +89,5 @@ public enum UserResolver {
             throw .invalidArgument("invalid \(kind) id '\(text)': must be between 0 and \(maximumID)")
         }
         return value
-    }
-
-    /// Does not follow the image's `/etc` out of the rootfs: an absolute symlink there would otherwise
-    /// make Berth read the host's passwd file, so symlinked files are treated as absent.
-    private static func readFile(_ rootfs: String, _ relative: String) -> String? {
-        let path = (rootfs.hasSuffix("/") ? rootfs : rootfs + "/") + relative
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self)
     }
 }

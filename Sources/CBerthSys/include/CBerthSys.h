@@ -30,6 +30,12 @@ ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len);
 int berth_netlink_socket(void);
 ssize_t berth_netlink_send(int fd, const void *buf, size_t len);
 
+/* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
+ * were "/" (symlinks and ".." never leave it). A descriptor (O_CLOEXEC added) or -1 with errno. */
+int berth_open_in_root(int root_fd, const char *path, int flags);
+/* O_PATH, which Swift cannot see without _GNU_SOURCE. */
+int berth_o_path(void);
+
 /* Mount flags Swift cannot see. */
 unsigned long berth_ms_bind(void);
 
