@@ -255,7 +255,7 @@ static void load_seccomp(const struct plan *p, int err_fd)
     if (p->ndeny == 0)
         return;
 #if defined(__x86_64__)
-    struct sock_filter f[8 + 2 * 128];
+    struct sock_filter f[8 + 2 * p->ndeny]; /* the plan reader caps ndeny well below BPF_MAXINSNS */
     unsigned n = 0;
     f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);

@@ -1,4 +1,5 @@
 /* berth-shim PLAN_FILE         create and supervise a container
+ * berth-shim --check-plan FILE print what the plan reader understood (tests, debugging)
  * berth-shim --exec PLAN_FILE  run a process in a running container (replaces `berth exec`)
  *
  * Started by the Swift library with posix_spawn and a report pipe on fd 3. Forks once so the
@@ -33,6 +34,18 @@ int main(int argc, char **argv)
             else if (!strcmp(argv[i], "--replay")) replay = 1;
         }
         return attach_client(argv[2], interactive, tty, replay);
+    }
+    if (argc == 3 && !strcmp(argv[1], "--check-plan")) {
+        static struct plan plan;
+        char *err = NULL;
+        if (plan_load(argv[2], &plan, &err) < 0) {
+            write_all(2, "berth-shim: ", 12);
+            write_all(2, err, strlen(err));
+            write_all(2, "\n", 1);
+            return 125;
+        }
+        plan_print(&plan, 1);
+        return 0;
     }
     if (argc == 3 && !strcmp(argv[1], "--exec")) {
         static struct plan plan;

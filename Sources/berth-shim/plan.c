@@ -1,6 +1,11 @@
 /* The launch plan: a flat file of NUL-terminated key and value strings, written by the Swift
  * library (Shim/LaunchPlan.swift). Repeated keys build lists; compound values separate their
- * fields with 0x1f (ASCII unit separator), which never occurs in paths we accept. */
+ * fields with 0x1f (ASCII unit separator), which never occurs in values the library accepts.
+ *
+ * The reader is strict, because a plan it misreads weakens a container silently: an unknown key
+ * is refused by name (a newer library talking to an older shim must not lose a security step)
+ * unless it starts with "opt.", which marks a step that may be skipped; a number that does not
+ * parse is refused; lists are counted first and allocated to size, so nothing is ever dropped. */
 #include "shim.h"
 
 #include <errno.h>
@@ -13,24 +18,63 @@
 
 #define SEP '\x1f'
 
+static char err_buf[320];
+
 static int fail(char **err, const char *msg)
 {
     *err = (char *)msg;
     return -1;
 }
 
-/* Splits `s` in place at SEP into at most `max` fields; returns how many. */
-static int split(char *s, char **fields, int max)
+/* "<what> '<key>'" with the key's control characters shown as '?', for one-line errors. */
+static int fail_key(char **err, const char *what, const char *key)
+{
+    size_t n = strlen(what);
+    if (n > 200)
+        n = 200;
+    memcpy(err_buf, what, n);
+    err_buf[n++] = ' ';
+    err_buf[n++] = '\'';
+    for (const char *k = key; *k && n < sizeof err_buf - 2; k++)
+        err_buf[n++] = (unsigned char)*k < 0x20 || (unsigned char)*k >= 0x7f ? '?' : *k;
+    err_buf[n++] = '\'';
+    err_buf[n] = 0;
+    return fail(err, err_buf);
+}
+
+/* Splits `s` in place at SEP into exactly `want` fields; returns how many there were. */
+static int split(char *s, char **fields, int want)
 {
     int n = 0;
     fields[n++] = s;
-    for (char *c = s; *c && n < max; c++) {
+    for (char *c = s; *c; c++) {
         if (*c == SEP) {
+            if (n == want)
+                return want + 1;
             *c = 0;
             fields[n++] = c + 1;
         }
     }
     return n;
+}
+
+/* A whole unsigned number in `base` that fits in `max`. */
+static int number(const char *s, int base, unsigned long long max, unsigned long long *out)
+{
+    if (!*s)
+        return -1;
+    unsigned long long v = 0;
+    for (const char *c = s; *c; c++) {
+        int d;
+        if (*c >= '0' && *c <= '9') d = *c - '0';
+        else if (*c >= 'a' && *c <= 'f') d = *c - 'a' + 10;
+        else return -1;
+        if (d >= base || v > (max - (unsigned long long)d) / (unsigned long long)base)
+            return -1;
+        v = v * (unsigned long long)base + (unsigned long long)d;
+    }
+    *out = v;
+    return 0;
 }
 
 static int ns_flag(const char *name)
@@ -44,18 +88,222 @@ static int ns_flag(const char *name)
     return 0;
 }
 
-int plan_load(const char *path, struct plan *p, char **err)
+/* Every key the reader knows; the ones that repeat have a counter in the plan. */
+static const char *const scalar_keys[] = {
+    "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "tty",
+    "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
+    "uid", "gid", "caps", "restart", "restart_max",
+};
+enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
+       L_DENY, L_PORT, L_COUNT };
+static const char *const list_keys[L_COUNT] = {
+    "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
+    "seccomp_deny", "port",
+};
+
+static int list_index(const char *key)
+{
+    for (int i = 0; i < L_COUNT; i++)
+        if (!strcmp(key, list_keys[i]))
+            return i;
+    return -1;
+}
+
+static int is_scalar(const char *key)
+{
+    for (size_t i = 0; i < sizeof scalar_keys / sizeof scalar_keys[0]; i++)
+        if (!strcmp(key, scalar_keys[i]))
+            return 1;
+    return 0;
+}
+
+void plan_release(struct plan *p)
+{
+    free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
+    free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->deny); free(p->ports);
+    p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
+    p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->deny = NULL; p->ports = NULL;
+}
+
+#define NUM(val, base, max, dst, key)                                           \
+    do {                                                                         \
+        unsigned long long v_;                                                   \
+        if (number(val, base, max, &v_) < 0)                                     \
+            return fail_key(err, "the launch plan has a bad value for", key);    \
+        dst = v_;                                                                \
+    } while (0)
+
+static int fill(char *buf, char *end, struct plan *p, char **err)
+{
+    char *cur = buf;
+    cur += strlen(cur) + 1;
+    cur += strlen(cur) + 1; /* the magic and version, checked by the caller */
+    while (cur < end) {
+        char *key = cur;
+        cur += strlen(cur) + 1;
+        char *val = cur;
+        cur += strlen(cur) + 1;
+        char *f[5];
+        unsigned long long n;
+        if (!strcmp(key, "id")) p->id = val;
+        else if (!strcmp(key, "state_dir")) p->state_dir = val;
+        else if (!strcmp(key, "log")) p->log_path = val;
+        else if (!strcmp(key, "rootfs")) p->rootfs = val;
+        else if (!strcmp(key, "hostname")) p->hostname = val;
+        else if (!strcmp(key, "cwd")) p->cwd = val;
+        else if (!strcmp(key, "oom_file")) p->oom_file = val;
+        else if (!strcmp(key, "mode")) {
+            if (strcmp(val, "exec") && strcmp(val, "create"))
+                return fail_key(err, "the launch plan has an unknown mode", val);
+            p->exec_mode = !strcmp(val, "exec");
+        }
+        else if (!strcmp(key, "net_bridge")) p->net_bridge = val;
+        else if (!strcmp(key, "net_host")) p->net_host = val;
+        else if (!strcmp(key, "net_addr")) p->net_addr = val;
+        else if (!strcmp(key, "net_gw")) p->net_gw = val;
+        else if (!strcmp(key, "net_prefix")) NUM(val, 10, 32, p->net_prefix, key);
+        else if (!strcmp(key, "target_pid")) NUM(val, 10, 0x3fffffff, p->target_pid, key);
+        else if (!strcmp(key, "tty")) NUM(val, 10, 1, p->tty, key);
+        else if (!strcmp(key, "interactive")) NUM(val, 10, 1, p->interactive, key);
+        else if (!strcmp(key, "no_new_privs")) NUM(val, 10, 1, p->no_new_privs, key);
+        else if (!strcmp(key, "uid")) NUM(val, 10, 0x7fffffff, p->uid, key);
+        else if (!strcmp(key, "gid")) NUM(val, 10, 0x7fffffff, p->gid, key);
+        else if (!strcmp(key, "caps")) NUM(val, 16, ~0ULL, p->caps, key);
+        else if (!strcmp(key, "restart")) p->restart = val;
+        else if (!strcmp(key, "restart_max")) NUM(val, 10, 0x7fffffff, p->restart_max, key);
+        else if (!strcmp(key, "ns")) {
+            if (!strcmp(val, "cgroup"))
+                p->new_cgroupns = 1;
+            else if (ns_flag(val))
+                p->ns_flags |= ns_flag(val);
+            else
+                return fail_key(err, "the launch plan names an unknown namespace", val);
+        }
+        else if (!strcmp(key, "arg")) p->args[p->nargs++] = val;
+        else if (!strcmp(key, "env")) p->env[p->nenv++] = val;
+        else if (!strcmp(key, "masked")) p->masked[p->nmasked++] = val;
+        else if (!strcmp(key, "readonly")) p->ro[p->nro++] = val;
+        else if (!strcmp(key, "cgroup_procs")) p->procs[p->nprocs++] = val;
+        else if (!strcmp(key, "on_exit")) p->onexit[p->nonexit++] = val;
+        else if (!strcmp(key, "gids")) NUM(val, 10, 0x7fffffff, p->gids[p->ngids++], key);
+        else if (!strcmp(key, "seccomp_deny")) NUM(val, 10, 0xffff, p->deny[p->ndeny++], key);
+        else if (!strcmp(key, "mount")) {
+            if (split(val, f, 5) != 5) return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_mount *m = &p->mounts[p->nmounts++];
+            m->type = f[0]; m->source = f[1]; m->dest = f[2]; m->data = f[4];
+            NUM(f[3], 10, ~0UL, m->flags, key);
+        }
+        else if (!strcmp(key, "device")) {
+            if (split(val, f, 5) != 5 || (strcmp(f[1], "c") && strcmp(f[1], "b")))
+                return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_device *d = &p->devs[p->ndevs++];
+            d->path = f[0]; d->kind = f[1][0];
+            NUM(f[2], 10, 0xfff, d->major, key);
+            NUM(f[3], 10, 0xfffff, d->minor, key);
+            NUM(f[4], 8, 07777, d->mode, key);
+        }
+        else if (!strcmp(key, "symlink")) {
+            if (split(val, f, 2) != 2) return fail_key(err, "the launch plan has a bad entry for", key);
+            p->links[p->nlinks].target = f[0];
+            p->links[p->nlinks++].path = f[1];
+        }
+        else if (!strcmp(key, "port")) {
+            if (split(val, f, 3) != 3) return fail_key(err, "the launch plan has a bad entry for", key);
+            p->ports[p->nports].host_ip = f[0];
+            NUM(f[1], 10, 65535, p->ports[p->nports].host_port, key);
+            NUM(f[2], 10, 65535, p->ports[p->nports].container_port, key);
+            p->nports++;
+        }
+        (void)n;
+    }
+    return 0;
+}
+
+int plan_parse(char *buf, size_t len, struct plan *p, char **err)
 {
     memset(p, 0, sizeof *p);
     p->restart = "no";
     p->restart_max = -1;
     p->cwd = "/";
+    if (len == 0 || buf[len - 1] != 0)
+        return fail(err, "the launch plan is truncated");
+    char *end = buf + len;
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Pass 1: every record is a key and a value, every key is known, lists are counted. */
+    size_t counts[L_COUNT] = { 0 };
+    int first = 1;
+    for (char *cur = buf; cur < end;) {
+        char *key = cur;
+        cur += strlen(cur) + 1;
+        if (cur >= end)
+            return fail_key(err, "the launch plan has no value for", key);
+        char *val = cur;
+        cur += strlen(cur) + 1;
+        if (first) {
+            if (strcmp(key, PLAN_MAGIC) || strcmp(val, PLAN_VERSION))
+                return fail(err, "the launch plan has an unknown format or version");
+            first = 0;
+            continue;
+        }
+        int li = list_index(key);
+        if (li >= 0)
+            counts[li]++;
+        else if (!is_scalar(key) && strncmp(key, "opt.", 4))
+            return fail_key(err, "the launch plan has a key this berth-shim does not know (mixed versions?):", key);
+    }
+    if (counts[L_DENY] > 1024)
+        return fail(err, "the launch plan denies more system calls than one seccomp filter holds (1024)");
+    if (counts[L_PORT] > PLAN_MAX_PORTS)
+        return fail(err, "the launch plan publishes more ports than one supervisor relays (16)");
+
+    /* Pass 2: allocate to size (NULL-terminated where execve takes them), then fill. */
+    p->args = calloc(counts[L_ARG] + 1, sizeof *p->args);
+    p->env = calloc(counts[L_ENV] + 1, sizeof *p->env);
+    p->mounts = calloc(counts[L_MOUNT] + 1, sizeof *p->mounts);
+    p->devs = calloc(counts[L_DEVICE] + 1, sizeof *p->devs);
+    p->links = calloc(counts[L_SYMLINK] + 1, sizeof *p->links);
+    p->masked = calloc(counts[L_MASKED] + 1, sizeof *p->masked);
+    p->ro = calloc(counts[L_READONLY] + 1, sizeof *p->ro);
+    p->procs = calloc(counts[L_PROCS] + 1, sizeof *p->procs);
+    p->onexit = calloc(counts[L_ONEXIT] + 1, sizeof *p->onexit);
+    p->gids = calloc(counts[L_GIDS] + 1, sizeof *p->gids);
+    p->deny = calloc(counts[L_DENY] + 1, sizeof *p->deny);
+    p->ports = calloc(counts[L_PORT] + 1, sizeof *p->ports);
+    if (!p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
+        !p->onexit || !p->gids || !p->deny || !p->ports) {
+        plan_release(p);
+        return fail(err, "out of memory reading the launch plan");
+    }
+    if (fill(buf, end, p, err) < 0) {
+        plan_release(p);
+        return -1;
+    }
+
+    if (p->exec_mode) {
+        if (p->target_pid <= 0 || p->nargs == 0) {
+            plan_release(p);
+            return fail(err, "the exec plan lacks target_pid or args");
+        }
+        return 0;
+    }
+    if (!p->id || !p->state_dir || !p->log_path || !p->rootfs || p->nargs == 0) {
+        plan_release(p);
+        return fail(err, "the launch plan lacks id, state_dir, log, rootfs or args");
+    }
+    if ((p->ns_flags & CLONE_NEWNS) == 0) {
+        plan_release(p);
+        return fail(err, "the launch plan must ask for a mount namespace");
+    }
+    return 0;
+}
+
+int plan_load(const char *path, struct plan *p, char **err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return fail(err, "cannot open the launch plan");
     struct stat st;
-    if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1 << 20)) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > PLAN_MAX_BYTES) {
         close(fd);
         return fail(err, "the launch plan is empty or too large");
     }
@@ -74,111 +322,128 @@ int plan_load(const char *path, struct plan *p, char **err)
         got += (size_t)n;
     }
     close(fd);
-    if (got != (size_t)st.st_size || buf[got - 1] != 0)
+    if (got != (size_t)st.st_size) {
+        free(buf);
         return fail(err, "the launch plan is truncated");
+    }
     buf[got] = 0;
-
-    char *end = buf + got;
-    char *cur = buf;
-    int first = 1;
-    while (cur < end) {
-        char *key = cur;
-        cur += strlen(cur) + 1;
-        if (cur >= end)
-            return fail(err, "the launch plan has a key without a value");
-        char *val = cur;
-        cur += strlen(cur) + 1;
-        if (first) {
-            if (strcmp(key, PLAN_MAGIC) || strcmp(val, PLAN_VERSION))
-                return fail(err, "the launch plan has an unknown format or version");
-            first = 0;
-            continue;
-        }
-        char *f[6];
-        if (!strcmp(key, "id")) p->id = val;
-        else if (!strcmp(key, "state_dir")) p->state_dir = val;
-        else if (!strcmp(key, "log")) p->log_path = val;
-        else if (!strcmp(key, "rootfs")) p->rootfs = val;
-        else if (!strcmp(key, "hostname")) p->hostname = val;
-        else if (!strcmp(key, "cwd")) p->cwd = val;
-        else if (!strcmp(key, "oom_file")) p->oom_file = val;
-        else if (!strcmp(key, "mode")) p->exec_mode = !strcmp(val, "exec");
-        else if (!strcmp(key, "seccomp_deny")) {
-            if (p->ndeny >= 128) return fail(err, "too many denied system calls");
-            p->deny[p->ndeny++] = (unsigned)strtoul(val, NULL, 10);
-        }
-        else if (!strcmp(key, "net_bridge")) p->net_bridge = val;
-        else if (!strcmp(key, "net_host")) p->net_host = val;
-        else if (!strcmp(key, "net_addr")) p->net_addr = val;
-        else if (!strcmp(key, "net_gw")) p->net_gw = val;
-        else if (!strcmp(key, "net_prefix")) p->net_prefix = atoi(val);
-        else if (!strcmp(key, "port")) {
-            if (p->nports >= 16 || split(val, f, 3) != 3) return fail(err, "bad port entry in the launch plan");
-            p->ports[p->nports].host_ip = f[0];
-            p->ports[p->nports].host_port = (unsigned)strtoul(f[1], NULL, 10);
-            p->ports[p->nports++].container_port = (unsigned)strtoul(f[2], NULL, 10);
-        }
-        else if (!strcmp(key, "target_pid")) p->target_pid = (pid_t)strtol(val, NULL, 10);
-        else if (!strcmp(key, "tty")) p->tty = atoi(val);
-        else if (!strcmp(key, "interactive")) p->interactive = atoi(val);
-        else if (!strcmp(key, "ns")) {
-            if (!strcmp(val, "cgroup"))
-                p->new_cgroupns = 1;
-            else if (ns_flag(val))
-                p->ns_flags |= ns_flag(val);
-            else
-                return fail(err, "the launch plan names an unknown namespace");
-        }
-        else if (!strcmp(key, "no_new_privs")) p->no_new_privs = atoi(val);
-        else if (!strcmp(key, "uid")) p->uid = (uid_t)strtoul(val, NULL, 10);
-        else if (!strcmp(key, "gid")) p->gid = (gid_t)strtoul(val, NULL, 10);
-        else if (!strcmp(key, "gids")) {
-            if (p->ngids < 64)
-                p->gids[p->ngids++] = (gid_t)strtoul(val, NULL, 10);
-        }
-        else if (!strcmp(key, "caps")) p->caps = strtoull(val, NULL, 16);
-        else if (!strcmp(key, "restart")) p->restart = val;
-        else if (!strcmp(key, "restart_max")) p->restart_max = strtol(val, NULL, 10);
-        else if (!strcmp(key, "arg")) {
-            if (p->nargs >= MAX_LIST) return fail(err, "too many arguments");
-            p->args[p->nargs++] = val;
-        }
-        else if (!strcmp(key, "env")) {
-            if (p->nenv >= MAX_LIST) return fail(err, "too many environment variables");
-            p->env[p->nenv++] = val;
-        }
-        else if (!strcmp(key, "mount")) {
-            if (p->nmounts >= 64 || split(val, f, 5) != 5) return fail(err, "bad mount entry in the launch plan");
-            struct plan_mount *m = &p->mounts[p->nmounts++];
-            m->type = f[0]; m->source = f[1]; m->dest = f[2];
-            m->flags = strtoul(f[3], NULL, 10); m->data = f[4];
-        }
-        else if (!strcmp(key, "device")) {
-            if (p->ndevs >= 32 || split(val, f, 5) != 5) return fail(err, "bad device entry in the launch plan");
-            struct plan_device *d = &p->devs[p->ndevs++];
-            d->path = f[0]; d->kind = f[1][0];
-            d->major = (unsigned)strtoul(f[2], NULL, 10); d->minor = (unsigned)strtoul(f[3], NULL, 10);
-            d->mode = (unsigned)strtoul(f[4], NULL, 8);
-        }
-        else if (!strcmp(key, "symlink")) {
-            if (p->nlinks >= 32 || split(val, f, 2) != 2) return fail(err, "bad symlink entry in the launch plan");
-            p->links[p->nlinks].target = f[0];
-            p->links[p->nlinks++].path = f[1];
-        }
-        else if (!strcmp(key, "masked")) { if (p->nmasked < 32) p->masked[p->nmasked++] = val; }
-        else if (!strcmp(key, "readonly")) { if (p->nro < 32) p->ro[p->nro++] = val; }
-        else if (!strcmp(key, "cgroup_procs")) { if (p->nprocs < 16) p->procs[p->nprocs++] = val; }
-        else if (!strcmp(key, "on_exit")) { if (p->nonexit < 16) p->onexit[p->nonexit++] = val; }
-        /* Unknown keys are ignored so that a newer library can add optional steps. */
+    /* The strings of the plan point into buf for the life of the process. */
+    if (plan_parse(buf, got, p, err) < 0) {
+        free(buf);
+        return -1;
     }
-    if (p->exec_mode) {
-        if (p->target_pid <= 0 || p->nargs == 0)
-            return fail(err, "the exec plan lacks target_pid or args");
-        return 0;
-    }
-    if (!p->id || !p->state_dir || !p->log_path || !p->rootfs || p->nargs == 0)
-        return fail(err, "the launch plan lacks id, state_dir, log, rootfs or args");
-    if ((p->ns_flags & CLONE_NEWNS) == 0)
-        return fail(err, "the launch plan must ask for a mount namespace");
     return 0;
+}
+
+/* --check-plan output: "key<TAB>field<TAB>field…" lines; backslash, tab, newline and other
+ * control bytes escaped as \\ \t \n \xNN, so every value is one line whatever it holds. */
+static void put_escaped(int fd, const char *s)
+{
+    char out[4];
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\\') write_all(fd, "\\\\", 2);
+        else if (c == '\t') write_all(fd, "\\t", 2);
+        else if (c == '\n') write_all(fd, "\\n", 2);
+        else if (c < 0x20 || c == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            out[0] = '\\'; out[1] = 'x'; out[2] = hex[c >> 4]; out[3] = hex[c & 15];
+            write_all(fd, out, 4);
+        } else {
+            write_all(fd, s, 1);
+        }
+    }
+}
+
+static void line(int fd, const char *key, int nfields, const char *const *fields)
+{
+    write_all(fd, key, strlen(key));
+    for (int i = 0; i < nfields; i++) {
+        write_all(fd, "\t", 1);
+        put_escaped(fd, fields[i] ? fields[i] : "");
+    }
+    write_all(fd, "\n", 1);
+}
+
+static void line1(int fd, const char *key, const char *value)
+{
+    if (value)
+        line(fd, key, 1, &value);
+}
+
+static const char *num(char *buf, long long v)
+{
+    fmt_i64(buf, v);
+    return buf;
+}
+
+void plan_print(const struct plan *p, int fd)
+{
+    char a[24], b[24], c[24], d[24];
+    line1(fd, "mode", p->exec_mode ? "exec" : "create");
+    line1(fd, "id", p->id);
+    line1(fd, "state_dir", p->state_dir);
+    line1(fd, "log", p->log_path);
+    line1(fd, "rootfs", p->rootfs);
+    line1(fd, "hostname", p->hostname);
+    line1(fd, "cwd", p->cwd);
+    line1(fd, "oom_file", p->oom_file);
+    if (p->exec_mode)
+        line1(fd, "target_pid", num(a, p->target_pid));
+    static const struct { int flag; const char *name; } ns[] = {
+        { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mount" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" },
+        { CLONE_NEWNET, "network" }, { CLONE_NEWUSER, "user" },
+    };
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        if (p->ns_flags & ns[i].flag)
+            line1(fd, "ns", ns[i].name);
+    if (p->new_cgroupns)
+        line1(fd, "ns", "cgroup");
+    line1(fd, "uid", num(a, p->uid));
+    line1(fd, "gid", num(a, p->gid));
+    for (int i = 0; i < p->ngids; i++)
+        line1(fd, "gids", num(a, p->gids[i]));
+    static const char hex[] = "0123456789abcdef";
+    char caps[17];
+    for (int i = 0; i < 16; i++)
+        caps[i] = hex[(p->caps >> (60 - 4 * i)) & 15];
+    caps[16] = 0;
+    line1(fd, "caps", caps);
+    line1(fd, "no_new_privs", num(a, p->no_new_privs));
+    line1(fd, "tty", num(a, p->tty));
+    line1(fd, "interactive", num(a, p->interactive));
+    line1(fd, "restart", p->restart);
+    line1(fd, "restart_max", num(a, p->restart_max));
+    line1(fd, "net_bridge", p->net_bridge);
+    line1(fd, "net_host", p->net_host);
+    line1(fd, "net_addr", p->net_addr);
+    if (p->net_addr)
+        line1(fd, "net_prefix", num(a, p->net_prefix));
+    line1(fd, "net_gw", p->net_gw);
+    for (int i = 0; i < p->nargs; i++) line1(fd, "arg", p->args[i]);
+    for (int i = 0; i < p->nenv; i++) line1(fd, "env", p->env[i]);
+    for (int i = 0; i < p->nmounts; i++) {
+        const struct plan_mount *m = &p->mounts[i];
+        const char *f[5] = { m->type, m->source, m->dest, num(a, (long long)m->flags), m->data };
+        line(fd, "mount", 5, f);
+    }
+    for (int i = 0; i < p->ndevs; i++) {
+        const struct plan_device *v = &p->devs[i];
+        char kind[2] = { v->kind, 0 };
+        const char *f[5] = { v->path, kind, num(a, v->major), num(b, v->minor), num(c, v->mode) };
+        line(fd, "device", 5, f);
+    }
+    for (int i = 0; i < p->nlinks; i++) {
+        const char *f[2] = { p->links[i].target, p->links[i].path };
+        line(fd, "symlink", 2, f);
+    }
+    for (int i = 0; i < p->nmasked; i++) line1(fd, "masked", p->masked[i]);
+    for (int i = 0; i < p->nro; i++) line1(fd, "readonly", p->ro[i]);
+    for (int i = 0; i < p->nprocs; i++) line1(fd, "cgroup_procs", p->procs[i]);
+    for (int i = 0; i < p->nonexit; i++) line1(fd, "on_exit", p->onexit[i]);
+    for (int i = 0; i < p->ndeny; i++) line1(fd, "seccomp_deny", num(a, p->deny[i]));
+    for (int i = 0; i < p->nports; i++) {
+        const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
+        line(fd, "port", 3, f);
+    }
 }

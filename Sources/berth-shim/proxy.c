@@ -25,8 +25,8 @@ struct conn {
     struct half client, container;
 };
 
-static int listeners[16];
-static unsigned container_ports[16];
+static int listeners[PLAN_MAX_PORTS];
+static unsigned container_ports[PLAN_MAX_PORTS];
 static int nlisteners;
 static struct in_addr container_addr;
 static struct conn conns[MAX_CONNS];

@@ -10,7 +10,10 @@
 
 #define PLAN_MAGIC "berth-plan"
 #define PLAN_VERSION "1"
-#define MAX_LIST 256
+/* Published ports one supervisor relays (its poll set is fixed); more are refused by name. */
+#define PLAN_MAX_PORTS 16
+/* Largest plan file read: 1000s of arguments and environment variables fit easily. */
+#define PLAN_MAX_BYTES (64 << 20)
 
 /* One mount(2) call, destination relative to the container's root. */
 struct plan_mount {
@@ -28,43 +31,51 @@ struct plan_link {
     const char *target, *path;
 };
 
-/* The launch plan, parsed in place from the plan file (strings point into its buffer). */
+struct plan_port {
+    const char *host_ip;
+    unsigned host_port, container_port;
+};
+
+/* The launch plan, parsed in place from the plan file (strings point into its buffer). Lists
+ * are allocated to the size the file asks for, before any fork: nothing is ever dropped. */
 struct plan {
     const char *id, *state_dir, *log_path, *rootfs, *hostname, *cwd, *oom_file;
     int exec_mode;           /* join a running container instead of creating one */
     pid_t target_pid;        /* exec: the container's init, whose namespaces are joined */
-    int tty, interactive;    /* exec: allocate a pty in the container; keep stdin open */
+    int tty, interactive;    /* allocate a pty in the container; keep stdin open */
     /* bridge network: veth `net_host` on `net_bridge`, peer eth0 with net_addr/net_prefix via net_gw */
     const char *net_bridge, *net_host, *net_addr, *net_gw;
     int net_prefix;
-    int nports;
-    int ndeny;
-    unsigned deny[128];      /* system calls failed with EPERM by a seccomp filter */
-    struct { const char *host_ip; unsigned host_port, container_port; } ports[16];
     int ns_flags;            /* CLONE_NEW* flags, cgroup excluded */
     int new_cgroupns;
     int no_new_privs;
     uid_t uid;
     gid_t gid;
-    int ngids;
-    gid_t gids[64];
-    uint64_t caps;           /* bounding = effective = permitted = inheritable for root */
+    uint64_t caps;           /* bounding = effective = permitted for root */
     const char *restart;     /* no | always | on-failure | unless-stopped */
     long restart_max;        /* on-failure:N; -1 = unlimited */
-    int nargs, nenv, nmounts, ndevs, nlinks, nmasked, nro, nprocs, nonexit;
-    const char *args[MAX_LIST + 1];
-    const char *env[MAX_LIST + 1];
-    struct plan_mount mounts[64];
-    struct plan_device devs[32];
-    struct plan_link links[32];
-    const char *masked[32];
-    const char *ro[32];
-    const char *procs[16];       /* cgroup.procs files to join */
-    const char *onexit[16 + 1];  /* argv exec'd when the supervisor ends (e.g. removal for --rm) */
+    int nargs, nenv, nmounts, ndevs, nlinks, nmasked, nro, nprocs, nonexit, ngids, ndeny, nports;
+    const char **args;       /* NULL-terminated */
+    const char **env;        /* NULL-terminated */
+    struct plan_mount *mounts;
+    struct plan_device *devs;
+    struct plan_link *links;
+    const char **masked;
+    const char **ro;
+    const char **procs;      /* cgroup.procs files to join */
+    const char **onexit;     /* NULL-terminated argv exec'd when the supervisor ends (removal for --rm) */
+    gid_t *gids;
+    unsigned *deny;          /* system calls failed with EPERM by a seccomp filter */
+    struct plan_port *ports;
 };
 
-/* plan.c */
+/* plan.c: 0, or -1 with a one-line reason in *err (naming the key at fault). plan_parse works
+ * in place on `buf` (len bytes, NUL-terminated records); plan_release frees the lists. */
 int plan_load(const char *path, struct plan *p, char **err);
+int plan_parse(char *buf, size_t len, struct plan *p, char **err);
+void plan_release(struct plan *p);
+/* `berth-shim --check-plan FILE`: what the reader understood, one escaped line per value. */
+void plan_print(const struct plan *p, int fd);
 
 /* container.c: runs in the cloned child; returns only on failure, after filling code/errno/msg. */
 struct launch_error {

@@ -55,32 +55,13 @@ extension Engine {
             return Int(c.rawValue)
         }
         let cgroups = try cgroupManager(parent: r.cgroupParent).paths(id: r.id)
-        let mask = caps.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64($1)) }
 
-        var out: [UInt8] = []
-        func put(_ k: String, _ v: String) {
-            out.append(contentsOf: k.utf8); out.append(0); out.append(contentsOf: v.utf8); out.append(0)
-        }
-        put("berth-plan", LaunchPlan.version)
-        put("mode", "exec")
-        put("id", r.id)
-        put("target_pid", String(pid))
-        for ns in namespaces { put("ns", ns) }
-        for a in request.command {
-            guard !a.utf8.contains(0) else { throw BerthError.invalidArgument("an argument contains a NUL byte") }
-            put("arg", a)
-        }
-        for e in env { put("env", e) }
-        put("cwd", request.workingDir ?? process.cwd)
-        put("uid", String(user.uid))
-        put("gid", String(user.gid))
-        for g in user.additionalGids { put("gids", String(g)) }
-        put("caps", String(mask, radix: 16))
-        put("no_new_privs", (process.noNewPrivileges ?? true) ? "1" : "0")
-        for f in cgroups.procsFiles { put("cgroup_procs", f) }
-        for n in SeccompDefaults.deniedNumbers { put("seccomp_deny", String(n)) }
-        put("tty", request.tty ? "1" : "0")
-        put("interactive", request.interactive ? "1" : "0")
+        let plan = LaunchPlan.exec(
+            id: r.id, targetPid: pid, namespaces: namespaces, args: request.command, env: env,
+            cwd: request.workingDir ?? process.cwd, uid: user.uid, gid: user.gid, additionalGids: user.additionalGids,
+            capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true, cgroupProcsFiles: cgroups.procsFiles,
+            deniedSyscalls: SeccompDefaults.deniedNumbers, tty: request.tty, interactive: request.interactive)
+        let out = try plan.validatedEncoding()
         let planPath = paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"
         try FileIO.writeAtomically(planPath, bytes: out, mode: 0o600)
         return [shimPath, "--exec", planPath]

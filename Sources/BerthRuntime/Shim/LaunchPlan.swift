@@ -1,11 +1,25 @@
 import Foundation
 
-/// Everything `berth-shim` needs to create one container, flattened so the C side parses it
-/// without allocation or policy: NUL-terminated key and value strings, lists as repeated keys,
-/// compound values joined by 0x1F. `berth-shim/plan.c` is the reader; bump `version` on any
-/// incompatible change.
+/// Everything `berth-shim` needs to create one container (or run one process in it, `exec`),
+/// flattened so the C side parses it without policy: NUL-terminated key and value strings, lists
+/// as repeated keys, compound values joined by 0x1F. `berth-shim/plan.c` is the reader: it
+/// refuses keys it does not know (unless they start with `opt.`), so a step added here is never
+/// skipped silently by an older shim. `berth-shim --check-plan FILE` prints what it read. Bump
+/// `version` on any incompatible change. This is the only writer of the format.
 public struct LaunchPlan: Equatable, Sendable {
     public static let version = "1"
+    /// Published ports one supervisor relays (`PLAN_MAX_PORTS` in shim.h).
+    public static let maximumPorts = 16
+    /// System calls one seccomp filter of the shim denies at most (plan.c).
+    public static let maximumDeniedSyscalls = 1024
+    /// The shim reads plans up to this size (`PLAN_MAX_BYTES`).
+    public static let maximumBytes = 64 << 20
+
+    /// `create` starts and supervises a container; `exec` joins the running one whose init is `targetPid`.
+    public enum Mode: Equatable, Sendable {
+        case create
+        case exec(targetPid: Int32)
+    }
 
     public struct Mount: Equatable, Sendable {
         public var type: String
@@ -48,6 +62,7 @@ public struct LaunchPlan: Equatable, Sendable {
         }
     }
 
+    public var mode: Mode = .create
     public var id: String
     public var network: Network?
     /// TCP ports published on the host: the supervisor proxies host → container.
@@ -103,23 +118,65 @@ public struct LaunchPlan: Equatable, Sendable {
         self.restartMax = restartMax; self.onExit = onExit
     }
 
-    /// Fails on values the flat format cannot carry (NUL bytes, the separator) and on limits of the shim.
-    public func validate() throws {
-        func check(_ s: String, _ what: String) throws {
-            if s.utf8.contains(0) { throw BerthError.invalidArgument("\(what) contains a NUL byte") }
+    /// A plan that runs `args` in the running container whose init is `targetPid`: the namespaces,
+    /// cgroups, identity and security settings are the container's, the rest is unused.
+    public static func exec(id: String, targetPid: Int32, namespaces: [String], args: [String], env: [String],
+                            cwd: String, uid: UInt32, gid: UInt32, additionalGids: [UInt32], capabilities: [Int],
+                            noNewPrivileges: Bool, cgroupProcsFiles: [String], deniedSyscalls: [Int],
+                            tty: Bool, interactive: Bool) -> LaunchPlan {
+        var plan = LaunchPlan(id: id, stateDirectory: "", logPath: "", rootfs: "", namespaces: namespaces,
+                              hostname: nil, mounts: [], devices: [], symlinks: [], maskedPaths: [], readonlyPaths: [],
+                              args: args, env: env, cwd: cwd, uid: uid, gid: gid, additionalGids: additionalGids,
+                              capabilities: capabilities, noNewPrivileges: noNewPrivileges,
+                              cgroupProcsFiles: cgroupProcsFiles, oomCounterFile: nil, restart: "no", restartMax: nil, onExit: [])
+        plan.mode = .exec(targetPid: targetPid)
+        plan.deniedSyscalls = deniedSyscalls
+        plan.tty = tty
+        plan.interactive = interactive
+        return plan
+    }
+
+    /// Fails on values the flat format cannot carry (NUL bytes, the separator) and on the shim's
+    /// few fixed limits, each with its own message; nothing else is limited (docker has no cap
+    /// on arguments or environment variables either, beyond the kernel's).
+    public func validate() throws(BerthError) {
+        func check(_ s: String, _ what: String) throws(BerthError) {
+            if s.utf8.contains(0) { throw .invalidArgument("\(what) contains a NUL byte") }
         }
-        func checkField(_ s: String, _ what: String) throws {
+        func checkField(_ s: String, _ what: String) throws(BerthError) {
             try check(s, what)
-            if s.utf8.contains(0x1F) { throw BerthError.invalidArgument("\(what) contains the control character 0x1F") }
+            if s.utf8.contains(0x1F) { throw .invalidArgument("\(what) contains the control character 0x1F") }
         }
         for a in args { try check(a, "an argument") }
         for e in env { try check(e, "an environment variable") }
-        for m in mounts { try checkField(m.source, "mount source"); try checkField(m.destination, "mount destination"); try checkField(m.data, "mount options") }
-        if args.count > 256 { throw BerthError.invalidArgument("too many arguments (at most 256)") }
-        if env.count > 256 { throw BerthError.invalidArgument("too many environment variables (at most 256)") }
-        if mounts.count > 64 { throw BerthError.invalidArgument("too many mounts (at most 64)") }
-        if additionalGids.count > 64 { throw BerthError.invalidArgument("too many supplementary groups (at most 64)") }
-        if args.isEmpty { throw BerthError.invalidArgument("no command given and the image has none") }
+        try check(cwd, "the working directory")
+        for m in mounts {
+            try checkField(m.type, "mount type"); try checkField(m.source, "mount source")
+            try checkField(m.destination, "mount destination"); try checkField(m.data, "mount options")
+        }
+        for d in devices { try checkField(d.path, "device path") }
+        for (target, path) in symlinks { try checkField(target, "symlink target"); try checkField(path, "symlink path") }
+        for p in maskedPaths + readonlyPaths + cgroupProcsFiles + onExit { try check(p, "a path") }
+        if ports.count > Self.maximumPorts {
+            throw .invalidArgument("too many published ports (\(ports.count)): one container publishes at most \(Self.maximumPorts)")
+        }
+        if deniedSyscalls.count > Self.maximumDeniedSyscalls {
+            throw .invalidArgument("too many denied system calls (at most \(Self.maximumDeniedSyscalls))")
+        }
+        if args.isEmpty { throw .invalidArgument("no command given and the image has none") }
+        if case .create = mode, stateDirectory.isEmpty || logPath.isEmpty || rootfs.isEmpty {
+            throw .invalidArgument("a launch plan needs its state directory, log and root")
+        }
+    }
+
+    /// The encoded plan after `validate()`, refusing one larger than the shim reads.
+    public func validatedEncoding() throws(BerthError) -> [UInt8] {
+        try validate()
+        let bytes = encoded()
+        if bytes.count > Self.maximumBytes {
+            throw .invalidArgument("the command line and environment are too large (\(bytes.count) bytes; at most \(Self.maximumBytes))")
+        }
+        return bytes
     }
 
     public func encoded() -> [UInt8] {
@@ -131,10 +188,14 @@ public struct LaunchPlan: Equatable, Sendable {
         }
         let sep = "\u{1F}"
         put("berth-plan", Self.version)
+        switch mode {
+        case .create: put("mode", "create")
+        case .exec(let pid): put("mode", "exec"); put("target_pid", String(pid))
+        }
         put("id", id)
-        put("state_dir", stateDirectory)
-        put("log", logPath)
-        put("rootfs", rootfs)
+        if !stateDirectory.isEmpty { put("state_dir", stateDirectory) }
+        if !logPath.isEmpty { put("log", logPath) }
+        if !rootfs.isEmpty { put("rootfs", rootfs) }
         for ns in namespaces { put("ns", ns) }
         if let hostname { put("hostname", hostname) }
         for m in mounts {
@@ -157,7 +218,7 @@ public struct LaunchPlan: Equatable, Sendable {
         put("no_new_privs", noNewPrivileges ? "1" : "0")
         for f in cgroupProcsFiles { put("cgroup_procs", f) }
         if let oomCounterFile { put("oom_file", oomCounterFile) }
-        put("restart", restart)
+        if case .create = mode { put("restart", restart) }
         if let restartMax { put("restart_max", String(restartMax)) }
         for a in onExit { put("on_exit", a) }
         if let n = network {

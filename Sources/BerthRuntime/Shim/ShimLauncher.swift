@@ -11,8 +11,7 @@ struct ShimLauncher: Sendable {
 
     /// Writes the plan to `planPath`, spawns the shim and returns the container's host PID.
     func launch(_ plan: LaunchPlan, planPath: String) throws -> Int32 {
-        try plan.validate()
-        try FileIO.writeAtomically(planPath, bytes: plan.encoded())
+        try FileIO.writeAtomically(planPath, bytes: plan.validatedEncoding())
 
         var fds: [Int32] = [0, 0]
         guard berth_pipe_cloexec(&fds) == 0 else { throw BerthError.errno("pipe") }

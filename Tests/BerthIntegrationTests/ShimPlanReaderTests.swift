@@ -1,0 +1,268 @@
+@testable import BerthRuntime
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The launch plan through the real C reader: every kind of plan the Swift side writes is read
+/// back by `berth-shim --check-plan` exactly (nothing dropped, nothing truncated), by the shipped
+/// binary and by a copy built with AddressSanitizer and UBSan; what the reader must refuse, it
+/// refuses with one line naming the cause; and a short libFuzzer run over the reader.
+final class ShimPlanReaderTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static var shim: String { (BerthCLI.binary as NSString).deletingLastPathComponent + "/berth-shim" }
+    static let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    private var scratch = ""
+
+    override func setUpWithError() throws {
+        scratch = NSTemporaryDirectory() + "berth-plan-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: scratch)
+        super.tearDown()
+    }
+
+    /// Builds a copy of the shim (or another program) from C sources with the sanitizers.
+    private func compile(_ sources: [String], output: String, flags: [String]) throws -> String {
+        guard let clang = Self.clang else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("clang is missing (the Swift toolchain ships it)") }
+            throw XCTSkip("clang is missing")
+        }
+        let path = scratch + "/" + output
+        let r = Subprocess.run(clang, ["-std=gnu11", "-D_GNU_SOURCE", "-g", "-O1", "-fuse-ld=lld",
+                                       "-I", Self.repo + "/Sources/berth-shim"] + flags + sources + ["-o", path])
+        XCTAssertEqual(r.status, 0, "compiling \(output): \(r.stderr)")
+        return path
+    }
+
+    private func sanitizedShim() throws -> String {
+        let dir = Self.repo + "/Sources/berth-shim"
+        let sources = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".c") }.map { dir + "/" + $0 }
+        return try compile(sources, output: "berth-shim-asan", flags: ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
+    }
+
+    /// `--check-plan` of `bytes`: its exit status, the parsed lines as (key, fields), stderr.
+    private func check(_ bytes: [UInt8], with shim: String = ShimPlanReaderTests.shim) throws -> (Int32, [(String, [String])], String) {
+        let file = scratch + "/plan-\(UUID().uuidString.prefix(6))"
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let r = Subprocess.run(shim, ["--check-plan", file], timeout: 60)
+        let lines = r.stdout.split(separator: "\n").map { line -> (String, [String]) in
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return (parts[0], parts.dropFirst().map(Self.unescape))
+        }
+        return (r.status, lines, r.stderr)
+    }
+
+    static func unescape(_ s: String) -> String {
+        var out = [UInt8](), bytes = Array(s.utf8), i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count {
+                switch bytes[i + 1] {
+                case UInt8(ascii: "t"): out.append(9); i += 2
+                case UInt8(ascii: "n"): out.append(10); i += 2
+                case UInt8(ascii: "x"): out.append(UInt8(String(decoding: bytes[(i + 2)..<(i + 4)], as: UTF8.self), radix: 16)!); i += 4
+                default: out.append(bytes[i + 1]); i += 2
+                }
+            } else { out.append(bytes[i]); i += 1 }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func values(_ lines: [(String, [String])], _ key: String) -> [[String]] { lines.filter { $0.0 == key }.map(\.1) }
+    private func value(_ lines: [(String, [String])], _ key: String) -> String? { values(lines, key).first?.first }
+
+    /// A create plan with every kind of entry, far past the old fixed limits (256 args and env,
+    /// 64 mounts, 32 masked paths, 16 cgroup files), and values with tabs, newlines, backslashes
+    /// and non-ASCII text.
+    static func bigPlan() -> LaunchPlan {
+        var plan = LaunchPlan(
+            id: "abc", stateDirectory: "/r/containers/abc", logPath: "/r/containers/abc/container.log",
+            rootfs: "/r/containers/abc/rootfs", namespaces: ["pid", "mount", "uts", "ipc", "network", "cgroup"], hostname: "web",
+            mounts: [.init(type: "overlay", source: "overlay", destination: "/", flags: 4, data: "lowerdir=/l,upperdir=/u,workdir=/w")]
+                + (0..<100).map { .init(type: "tmpfs", source: "tmpfs", destination: "/m/\($0)", flags: 6, data: "size=\($0)k") },
+            devices: (0..<40).map { .init(path: "/dev/d\($0)", kind: $0 % 2 == 0 ? "c" : "b", major: UInt32($0), minor: 3, mode: 0o640) },
+            symlinks: (0..<40).map { ("/proc/self/fd/\($0)", "/dev/fd\($0)") },
+            maskedPaths: (0..<100).map { "/proc/masked\($0)" }, readonlyPaths: (0..<100).map { "/proc/ro\($0)" },
+            args: ["sh", "-c", "echo $#", "sh"] + (1...1000).map(String.init),
+            env: (0..<1000).map { "V\($0)=tab\there\\back\nline ünïcødé ✓" }, cwd: "/work dir",
+            uid: 1000, gid: 1001, additionalGids: (0..<100).map { UInt32($0) }, capabilities: [0, 1, 5, 31, 40],
+            noNewPrivileges: true, cgroupProcsFiles: (0..<40).map { "/sys/fs/cgroup/c\($0)/cgroup.procs" },
+            oomCounterFile: "/sys/fs/cgroup/memory/x/memory.oom_control", restart: "on-failure", restartMax: 3,
+            onExit: ["/usr/bin/berth", "rm", "--autoremove", "abc"])
+        plan.network = .init(bridge: "berth0", hostInterface: "berthabc", address: IPv4Address("10.213.0.7")!, prefix: 16,
+                             gateway: IPv4Address("10.213.0.1")!)
+        plan.ports = (0..<LaunchPlan.maximumPorts).map { PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80) }
+        plan.deniedSyscalls = SeccompDefaults.deniedNumbers
+        plan.tty = true
+        return plan
+    }
+
+    private func assertReadBack(_ plan: LaunchPlan, with shim: String = ShimPlanReaderTests.shim, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (status, lines, stderr) = try check(plan.validatedEncoding(), with: shim)
+        XCTAssertEqual(status, 0, stderr, file: file, line: line)
+        XCTAssertEqual(values(lines, "arg").map { $0[0] }, plan.args, "args", file: file, line: line)
+        XCTAssertEqual(values(lines, "env").map { $0[0] }, plan.env, "env", file: file, line: line)
+        XCTAssertEqual(value(lines, "cwd"), plan.cwd, file: file, line: line)
+        XCTAssertEqual(value(lines, "uid"), String(plan.uid), file: file, line: line)
+        XCTAssertEqual(value(lines, "gid"), String(plan.gid), file: file, line: line)
+        XCTAssertEqual(values(lines, "gids").map { $0[0] }, plan.additionalGids.map(String.init), file: file, line: line)
+        let mask = plan.capabilities.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64($1)) }
+        XCTAssertEqual(value(lines, "caps").flatMap { UInt64($0, radix: 16) }, mask, file: file, line: line)
+        XCTAssertEqual(value(lines, "no_new_privs"), plan.noNewPrivileges ? "1" : "0", file: file, line: line)
+        XCTAssertEqual(Set(values(lines, "ns").map { $0[0] }), Set(plan.namespaces), file: file, line: line)
+        XCTAssertEqual(values(lines, "mount"), plan.mounts.map { [$0.type, $0.source, $0.destination, String($0.flags), $0.data] }, file: file, line: line)
+        XCTAssertEqual(values(lines, "device"), plan.devices.map { [$0.path, String($0.kind), String($0.major), String($0.minor), String($0.mode)] }, file: file, line: line)
+        XCTAssertEqual(values(lines, "symlink"), plan.symlinks.map { [$0.0, $0.1] }, file: file, line: line)
+        XCTAssertEqual(values(lines, "masked").map { $0[0] }, plan.maskedPaths, file: file, line: line)
+        XCTAssertEqual(values(lines, "readonly").map { $0[0] }, plan.readonlyPaths, file: file, line: line)
+        XCTAssertEqual(values(lines, "cgroup_procs").map { $0[0] }, plan.cgroupProcsFiles, file: file, line: line)
+        XCTAssertEqual(values(lines, "on_exit").map { $0[0] }, plan.onExit, file: file, line: line)
+        XCTAssertEqual(values(lines, "seccomp_deny").map { $0[0] }, plan.deniedSyscalls.map(String.init), file: file, line: line)
+        XCTAssertEqual(values(lines, "port"), plan.ports.map { [$0.hostIP.description, String($0.hostPort), String($0.containerPort)] }, file: file, line: line)
+        XCTAssertEqual(value(lines, "tty"), plan.tty ? "1" : "0", file: file, line: line)
+        XCTAssertEqual(value(lines, "interactive"), plan.interactive ? "1" : "0", file: file, line: line)
+        switch plan.mode {
+        case .create:
+            XCTAssertEqual(value(lines, "mode"), "create", file: file, line: line)
+            XCTAssertEqual(value(lines, "id"), plan.id, file: file, line: line)
+            XCTAssertEqual(value(lines, "state_dir"), plan.stateDirectory, file: file, line: line)
+            XCTAssertEqual(value(lines, "log"), plan.logPath, file: file, line: line)
+            XCTAssertEqual(value(lines, "rootfs"), plan.rootfs, file: file, line: line)
+            XCTAssertEqual(value(lines, "hostname"), plan.hostname, file: file, line: line)
+            XCTAssertEqual(value(lines, "oom_file"), plan.oomCounterFile, file: file, line: line)
+            XCTAssertEqual(value(lines, "restart"), plan.restart, file: file, line: line)
+            XCTAssertEqual(value(lines, "restart_max"), String(plan.restartMax ?? -1), file: file, line: line)
+            XCTAssertEqual(value(lines, "net_addr"), plan.network?.address.description, file: file, line: line)
+            XCTAssertEqual(value(lines, "net_prefix"), plan.network.map { String($0.prefix) }, file: file, line: line)
+            XCTAssertEqual(value(lines, "net_gw"), plan.network?.gateway.description, file: file, line: line)
+            XCTAssertEqual(value(lines, "net_bridge"), plan.network?.bridge, file: file, line: line)
+            XCTAssertEqual(value(lines, "net_host"), plan.network?.hostInterface, file: file, line: line)
+        case .exec(let pid):
+            XCTAssertEqual(value(lines, "mode"), "exec", file: file, line: line)
+            XCTAssertEqual(value(lines, "target_pid"), String(pid), file: file, line: line)
+        }
+    }
+
+    static func execPlan() -> LaunchPlan {
+        LaunchPlan.exec(id: "abc", targetPid: 4242, namespaces: ["pid", "mount", "network", "cgroup"],
+                        args: ["ls", "-l", "a\tb"], env: (0..<1000).map { "E\($0)=\($0)" }, cwd: "/tmp", uid: 5, gid: 6,
+                        additionalGids: [7, 8], capabilities: [0, 5], noNewPrivileges: true,
+                        cgroupProcsFiles: ["/sys/fs/cgroup/x/cgroup.procs"], deniedSyscalls: SeccompDefaults.deniedNumbers,
+                        tty: false, interactive: true)
+    }
+
+    func testEveryKindOfPlanIsReadBackWhole() throws {
+        try assertReadBack(Self.bigPlan())
+        try assertReadBack(Self.execPlan())
+        var minimal = Self.bigPlan()
+        minimal.network = nil; minimal.ports = []; minimal.deniedSyscalls = []; minimal.tty = false
+        minimal.hostname = nil; minimal.oomCounterFile = nil; minimal.restartMax = nil; minimal.onExit = []
+        try assertReadBack(minimal)
+    }
+
+    /// The same plans through a shim built with AddressSanitizer and UBSan: no overflow, no leak
+    /// report, no undefined behaviour in the reader or the printer.
+    func testTheReaderIsCleanUnderAddressSanitizer() throws {
+        let shim = try sanitizedShim()
+        try assertReadBack(Self.bigPlan(), with: shim)
+        try assertReadBack(Self.execPlan(), with: shim)
+        for bytes in Self.refusedPlans().map(\.bytes) {
+            let (status, _, stderr) = try check(bytes, with: shim)
+            XCTAssertEqual(status, 125, stderr)
+            XCTAssertFalse(stderr.contains("Sanitizer"), stderr)
+        }
+    }
+
+    static func pairs(_ list: [(String, String)]) -> [UInt8] {
+        list.flatMap { Array($0.0.utf8) + [0] + Array($0.1.utf8) + [0] }
+    }
+
+    /// Plans the reader must refuse, with a word its one-line reason must contain.
+    static func refusedPlans() -> [(bytes: [UInt8], reason: String)] {
+        let good = Self.execPlan().encoded()
+        return [
+            (good + pairs([("seccomp_mode", "strict")]), "'seccomp_mode'"),
+            (good + pairs([("uid", "12abc")]), "'uid'"),
+            (good + pairs([("gids", "-1")]), "'gids'"),
+            (good + pairs([("ns", "time")]), "'time'"),
+            (good + pairs([("mount", "a\u{1F}b")]), "'mount'"),
+            (good + pairs((0...LaunchPlan.maximumPorts).map { ("port", "127.0.0.1\u{1F}\(9000 + $0)\u{1F}80") }), "ports"),
+            (Array(good.dropLast()), "truncated"),
+            (pairs([("berth-plan", "2"), ("mode", "exec")]), "version"),
+            (pairs([("berth-plan", "1"), ("mode", "exec"), ("id", "x")]), "target_pid"),
+        ]
+    }
+
+    func testUnknownKeysAndBadValuesAreRefusedByName() throws {
+        for (bytes, reason) in Self.refusedPlans() {
+            let (status, lines, stderr) = try check(bytes)
+            XCTAssertEqual(status, 125, "accepted a plan that should fail with \(reason)")
+            XCTAssertTrue(lines.isEmpty)
+            XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+            XCTAssertTrue(stderr.contains(reason), "\(stderr) should name \(reason)")
+        }
+        // A key marked optional is skipped by a shim that does not know it.
+        let (status, lines, stderr) = try check(Self.execPlan().encoded() + Self.pairs([("opt.future_step", "1")]))
+        XCTAssertEqual(status, 0, stderr)
+        XCTAssertEqual(value(lines, "target_pid"), "4242")
+    }
+
+    func testSwiftRefusesWhatTheShimCannotCarry() {
+        var plan = Self.bigPlan()
+        plan.ports.append(PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: 9999, containerPort: 1))
+        XCTAssertThrowsError(try plan.validatedEncoding()) { XCTAssertTrue("\($0)".contains("published ports"), "\($0)") }
+        plan = Self.bigPlan()
+        plan.symlinks.append(("a\u{1F}", "/b"))
+        XCTAssertThrowsError(try plan.validatedEncoding())
+        plan = Self.bigPlan()
+        plan.env.append("HUGE=" + String(repeating: "x", count: LaunchPlan.maximumBytes))
+        XCTAssertThrowsError(try plan.validatedEncoding()) { XCTAssertTrue("\($0)".contains("too large"), "\($0)") }
+    }
+
+    /// libFuzzer over plan_parse and the printer, seeded from Tests/Fuzz/corpus/plan (copied, so the
+    /// tree is not written), for a fixed number of runs with a fixed seed: deterministic in CI.
+    /// A longer run: see Tests/Fuzz/plan_fuzz.c and docs/security.md.
+    func testFuzzTheReaderBriefly() throws {
+        let fuzzer = try compile([Self.repo + "/Tests/Fuzz/plan_fuzz.c", Self.repo + "/Sources/berth-shim/plan.c",
+                                  Self.repo + "/Sources/berth-shim/util.c"],
+                                 output: "plan_fuzz", flags: ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"])
+        let corpus = scratch + "/corpus"
+        try FileManager.default.copyItem(atPath: Self.repo + "/Tests/Fuzz/corpus/plan", toPath: corpus)
+        let r = Subprocess.run(fuzzer, ["-seed=1", "-runs=200000", "-artifact_prefix=\(scratch)/", corpus], timeout: 300)
+        XCTAssertEqual(r.status, 0, "the fuzzer found a crash: " + r.stderr.split(separator: "\n").suffix(30).joined(separator: "\n"))
+        XCTAssertTrue(r.stderr.contains("Done 200000 runs"), r.stderr.split(separator: "\n").suffix(5).joined(separator: "\n"))
+    }
+}
+
+/// The same plans from the engine itself, and the limits that used to be fixed, through `berth run`.
+final class PlanLimitsTests: ContainerTestCase {
+    override class var rootLabel: String { "planlimits" }
+
+    func testAThousandArgumentsAndVariablesArrive() {
+        let args = (1...1000).map(String.init)
+        let r = cli.run(["run", "--rm", "--network", "none", "busybox", "sh", "-c", "echo $#", "sh"] + args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "1000")
+        let env = (0..<1000).flatMap { ["-e", "BERTH_V\($0)=\($0)"] }
+        let e = cli.run(["run", "--rm", "--network", "none"] + env + ["busybox", "sh", "-c", "env | grep -c ^BERTH_V"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertEqual(e.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "1000")
+    }
+
+    /// The plan the engine wrote for a real container reads back through the real shim.
+    func testTheEnginesOwnPlanIsAccepted() throws {
+        let r = cli.run(["run", "-d", "--name", "planned", "-p", "127.0.0.1:\(30000 + Int(getpid()) % 20000):80", "busybox", "sleep", "30"])
+        guard r.status == 0 else { return XCTFail(r.stderr) }
+        let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let plan = Self.root.path + "/containers/" + id + "/plan"
+        let check = Subprocess.run(ShimPlanReaderTests.shim, ["--check-plan", plan])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(check.stdout.contains("\nns\tmount\n"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("seccomp_deny\t"), check.stdout)
+        cli.run(["rm", "-f", "planned"])
+    }
+}
