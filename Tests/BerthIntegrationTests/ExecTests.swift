@@ -73,11 +73,11 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testTTYInTmuxHasThePaneSize() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed")
+        let tmuxPath = try Prerequisite.requireTool("tmux")
         let socket = "berth-exec-\(getpid())"
         let tmux = { (args: [String]) -> String in
             // Only capture-pane prints; a new server would inherit and hold any pipe we gave it.
-            Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
+            Subprocess.run(tmuxPath, ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
         }
         defer {
             _ = tmux(["kill-server"])
