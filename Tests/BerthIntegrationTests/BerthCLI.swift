@@ -98,12 +98,7 @@ final class TestRoot {
     func checkAfterTest(since start: HostState, keeping: [String] = [], file: StaticString = #filePath, line: UInt = #line) {
         let ids = containerIDs().filter { !keeping.contains($0) }
         if let problem = removeContainers(keeping: keeping) { XCTFail(problem, file: file, line: line) }
-        var problems: [String] = []
-        // Supervisors exit and tear down right after `rm -f` returns; give them a generous deadline.
-        _ = cli.eventually(timeout: 10) {
-            problems = scope.containerLeftovers(containerIDs: ids, keeping: keeping) + start.changes(to: HostState.take())
-            return problems.isEmpty
-        }
+        let problems = scope.leftovers(since: start, containerIDs: ids, keeping: keeping)
         if !problems.isEmpty {
             XCTFail("this test left the host changed:\n  " + problems.joined(separator: "\n  "), file: file, line: line)
         }

@@ -62,6 +62,20 @@ public struct TestRootScope: Sendable {
     }
 }
 
+extension TestRootScope {
+    /// The per-test check: `containerLeftovers` plus how the host changed since `start`, polled
+    /// until clean or `timeout` passes (supervisors finish tearing down just after `rm -f`
+    /// returns). Empty when clean; otherwise one line per leftover.
+    public func leftovers(since start: HostState, containerIDs: [String], keeping: [String] = [], timeout: Double = 10) -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let problems = containerLeftovers(containerIDs: containerIDs, keeping: keeping) + start.changes(to: HostState.take())
+            if problems.isEmpty || Date() > deadline { return problems }
+            usleep(100_000)
+        }
+    }
+}
+
 /// Host-wide lookups the checks share.
 public enum HostLeaks {
     /// PIDs other than this process whose command line mentions `text` (a supervisor carries its plan's path).
