@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import XCTest
+import BerthTestSupport
 @testable import BerthRuntime
 
 /// The sampler against v2 fixture files (exact values) and a real v1 cgroup holding a child process.
@@ -138,7 +139,7 @@ final class StatsSamplerTests: XCTestCase {
     }
 
     func testRealV1CgroupWithAChildProcess() throws {
-        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
         let parent = "berth-test-\(getpid())-sampler"
         let manager = try Cgroups.manager(parent: parent)
         var child: TestChild?
@@ -188,7 +189,7 @@ final class StatsSamplerTests: XCTestCase {
 
     /// Informative: µs per container on real v1 cgroups (debug build; the target is ≤ 15 µs in release).
     func testSamplingCostOnRealCgroups() throws {
-        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
         let manager = try Cgroups.manager(parent: "berth-test-\(getpid())-bench")
         let ids = (0..<50).map { "b\($0)" }
         defer { for id in ids { try? manager.remove(id: id) } }
