@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -233,10 +234,21 @@ final class ContainerLifecycleTests: ContainerTestCase {
         let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
         let memLine = try XCTUnwrap(cgroups.split(separator: "\n").first { $0.contains(":memory:") })
         XCTAssertTrue(memLine.contains("/" + cli.cgroupParent + "/"), "nested under the test's parent: \(memLine)")
-        let memPath = "/sys/fs/cgroup/memory" + memLine.split(separator: ":", maxSplits: 2)[2]
-        if FileManager.default.fileExists(atPath: memPath + "/memory.limit_in_bytes") {
-            XCTAssertEqual(try String(contentsOfFile: memPath + "/memory.limit_in_bytes", encoding: .utf8), "50331648\n")
+        // Each limit in whichever file the host's layout has (v1 or v2), found from /proc/PID/cgroup.
+        func setting(_ controller: String, v1: String, v2: String) throws -> String {
+            let path = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(pid), controller: controller, v1: v1, v2: v2),
+                                     "no \(v1) or \(v2) for the container")
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        if let quota = CgroupMount.controlFile(ofProcess: Int32(pid), controller: "cpu", v1: "cpu.cfs_quota_us", v2: "cpu.max"),
+           quota.hasSuffix("cpu.cfs_quota_us") {
+            XCTAssertEqual(try setting("cpu", v1: "cpu.cfs_quota_us", v2: "cpu.max"), "50000", "--cpus 0.5")
+            XCTAssertEqual(try setting("cpu", v1: "cpu.cfs_period_us", v2: "cpu.max"), "100000")
+        } else {
+            XCTAssertEqual(try setting("cpu", v1: "cpu.cfs_quota_us", v2: "cpu.max"), "50000 100000", "--cpus 0.5")
+        }
+        XCTAssertEqual(try setting("memory", v1: "memory.limit_in_bytes", v2: "memory.max"), "50331648", "-m 48m")
+        XCTAssertEqual(try setting("pids", v1: "pids.max", v2: "pids.max"), "33", "--pids-limit 33")
         let stats = try XCTUnwrap(try cli.json(["stats", "--no-stream", "--json"]) as? [[String: Any]])
         let row = try XCTUnwrap(stats.first { $0["name"] as? String == "limited" })
         XCTAssertEqual(row["memoryLimit"] as? Int, 50_331_648)

@@ -186,3 +186,36 @@ public struct HostState: Equatable, Sendable {
         return names
     }
 }
+
+extension CgroupMount {
+    /// A process's cgroup directory in each hierarchy, from /proc/PID/cgroup.
+    public static func directories(ofProcess pid: Int32) -> [(mount: CgroupMount, directory: String)] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? ""
+        var out: [(CgroupMount, String)] = []
+        for mount in all() {
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3 else { continue }
+                let names = Set(parts[1].split(separator: ",").map(String.init))
+                guard mount.isV2 ? (parts[0] == "0" && parts[1].isEmpty) : (!names.isEmpty && names == mount.controllers) else { continue }
+                var path = String(parts[2])
+                if mount.root != "/", path.hasPrefix(mount.root) { path = String(path.dropFirst(mount.root.count)) }
+                out.append((mount, mount.mountPoint + (path == "/" ? "" : path)))
+            }
+        }
+        return out
+    }
+
+    /// The control file of a process's cgroup that holds a setting, whichever the layout: `v1` in
+    /// the v1 hierarchy of `controller` when there is one, else `v2` in the unified hierarchy.
+    public static func controlFile(ofProcess pid: Int32, controller: String, v1: String, v2: String) -> String? {
+        let dirs = directories(ofProcess: pid)
+        if let d = dirs.first(where: { !$0.mount.isV2 && $0.mount.controllers.contains(controller) }) {
+            return d.directory + "/" + v1
+        }
+        if let d = dirs.first(where: { $0.mount.isV2 }), access(d.directory + "/" + v2, F_OK) == 0 {
+            return d.directory + "/" + v2
+        }
+        return nil
+    }
+}
