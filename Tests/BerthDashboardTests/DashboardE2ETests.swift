@@ -217,7 +217,14 @@ final class DashboardE2ETests: XCTestCase {
         try waitForStatus("e2e-bridge", "exited")
         // Let a few samples pass with the container stopped, as a user would.
         XCTAssertNotNil(waitFor("the exited row") { s in (E2ERow("e2e-bridge", in: s)?.line.contains("exit 0")) ?? false })
-        usleep(1_500_000)
+        // The host figures in the header move with each sample: wait for two redraws (or give up
+        // after a deadline: the samples are what the test lets happen, not what it checks).
+        var redraws = 0, last = tmux.screen()
+        let until = Date().addingTimeInterval(10)
+        while redraws < 2 && Date() < until {
+            let now = tmux.screen()
+            if now != last { redraws += 1; last = now } else { usleep(100_000) }
+        }
         tmux.keys("s")
         XCTAssertNotNil(waitFor("the start to be reported", timeout: 20) { $0.contains("started e2e-bridge") })
         try waitForStatus("e2e-bridge", "running")

@@ -198,10 +198,14 @@ final class StatsSamplerTests: XCTestCase {
         let list = ids.map { (id: $0, pid: Int32(0)) }
         XCTAssertEqual(sampler.sample(list).count, ids.count)
         let rounds = 100
+        let fdsBefore = HostState.entries(of: "/proc/self/fd").count
         let start = MonotonicClock.nanos()
         for _ in 0..<rounds { _ = sampler.sample(list) }
         let micros = Double(MonotonicClock.nanos() - start) / 1000 / Double(rounds * ids.count)
+        // Informative only (berth-bench owns the bound); what is asserted is the cause of a slow
+        // sampler: files reopened every round would show as a changing descriptor count.
         print("StatsSampler: \(String(format: "%.2f", micros)) µs per container (v1, no net, slow files every 5th)")
-        XCTAssertLessThan(micros, 200, "an order of magnitude over target means files are being reopened")
+        XCTAssertEqual(HostState.entries(of: "/proc/self/fd").count, fdsBefore, "the sampler keeps its files open across rounds")
+        XCTAssertEqual(sampler.openContainerCount, ids.count)
     }
 }
