@@ -53,9 +53,11 @@ let package = Package(
             dependencies: ["BerthRuntime", "BerthDashboard"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
-        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime"]),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime"]),
-        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime"], exclude: ["Golden"]),
+        // Host checks and prerequisites the integration targets share (XCTest, not shipped).
+        .target(name: "BerthTestSupport", dependencies: ["BerthRuntime"], path: "Tests/BerthTestSupport"),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

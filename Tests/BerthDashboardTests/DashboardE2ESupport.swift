@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,12 +60,8 @@ struct E2ECommand {
         return Result(status: code, stdout: read(outPath), stderr: read(errPath) + (timedOut ? "\n(killed after \(timeout) s)" : ""))
     }
 
-    /// The first executable called `name` on a few standard directories and PATH.
-    static func find(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let dirs = ["/usr/bin", "/bin", "/usr/local/bin"] + path.split(separator: ":").map(String.init)
-        return dirs.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    /// The executable called `name` on PATH.
+    static func find(_ name: String) -> String? { Prerequisite.find(name) }
 }
 
 /// The real `berth` binary against the e2e root and cgroup parent.

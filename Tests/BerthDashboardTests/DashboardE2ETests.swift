@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +12,9 @@ import Glibc
 ///     swift build --scratch-path .build-e2e
 ///     swift test --scratch-path .build-e2e --skip-build --filter DashboardE2ETests
 final class DashboardE2ETests: XCTestCase {
-    static let tag = "berth-e2e-\(getpid())"
-    static let berth = E2EBerth(root: "/var/tmp/\(tag)", cgroupParent: tag)
+    static let scope = TestRootScope(label: "dash-e2e")
+    static let tag = scope.cgroupParent
+    static let berth = E2EBerth(root: scope.path, cgroupParent: scope.cgroupParent)
     /// Why the class could not be prepared (the image import failed), nil when it was.
     nonisolated(unsafe) static var setupProblem: String?
 
@@ -27,37 +29,44 @@ final class DashboardE2ETests: XCTestCase {
         if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
     }
 
+    /// No assertions here (XCTest on Linux drops them): each test's `tearDown` checks the host,
+    /// and ZZZHostLeakFinalTests checks last.
     override class func tearDown() {
         if getuid() == 0 {
             _ = berth.removeAll()
+            berth.run(["network", "rm"])
             try? FileManager.default.removeItem(atPath: berth.root)
         }
         super.tearDown()
     }
 
+    /// The host when this test started.
+    var hostAtStart: HostState?
+
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "running containers needs root")
-        guard let tmuxPath = E2ECommand.find("tmux") else { throw XCTSkip("tmux is not installed") }
+        try Prerequisite.requireRoot()
+        let tmuxPath = try Prerequisite.requireTool("tmux")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
         if let problem = Self.setupProblem { throw E2EError(problem) }
         tmux = E2ETmux(tmux: tmuxPath, socket: Self.tag)
         tmux.killServer() // a leftover from an interrupted run of this process id
+        hostAtStart = HostState.take()
     }
 
     override func tearDown() {
         tmux?.killServer()
-        if getuid() == 0 {
+        if getuid() == 0, let start = hostAtStart {
+            let ids = berth.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
+            TestRun.record(containerIDs: ids)
             if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
-            XCTAssertEqual(try berth.containers().keys.sorted(), [], "containers left behind")
             // The root's bridge (host interface berth<hash of the root>), when a test made one.
             let net = berth.run(["network", "rm"])
             XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
-            let inspect = berth.run(["network", "inspect"])
-            let network = (try? JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8))) as? [String: Any]
-            XCTAssertEqual(network?["interfaceExists"] as? Bool, false, "bridge left behind: \(inspect.both)")
-            let cgroups = E2ECommand.run("/usr/bin/find", ["/sys/fs/cgroup", "-maxdepth", "4", "-name", Self.tag]).stdout
-            XCTAssertEqual(cgroups, "", "cgroups left behind")
+            var left = Self.scope.leftovers(since: start, containerIDs: ids)
+            if let bridge = Self.scope.bridge, HostLeaks.interfaceExists(bridge) { left.append("bridge left: \(bridge)") }
+            if !left.isEmpty { XCTFail("this test left the host changed:\n  " + left.joined(separator: "\n  ")) }
         }
+        hostAtStart = nil
         super.tearDown()
     }
 
@@ -208,7 +217,14 @@ final class DashboardE2ETests: XCTestCase {
         try waitForStatus("e2e-bridge", "exited")
         // Let a few samples pass with the container stopped, as a user would.
         XCTAssertNotNil(waitFor("the exited row") { s in (E2ERow("e2e-bridge", in: s)?.line.contains("exit 0")) ?? false })
-        usleep(1_500_000)
+        // The host figures in the header move with each sample: wait for two redraws (or give up
+        // after a deadline: the samples are what the test lets happen, not what it checks).
+        var redraws = 0, last = tmux.screen()
+        let until = Date().addingTimeInterval(10)
+        while redraws < 2 && Date() < until {
+            let now = tmux.screen()
+            if now != last { redraws += 1; last = now } else { usleep(100_000) }
+        }
         tmux.keys("s")
         XCTAssertNotNil(waitFor("the start to be reported", timeout: 20) { $0.contains("started e2e-bridge") })
         try waitForStatus("e2e-bridge", "running")

@@ -11,6 +11,8 @@ final class FakeEngine: ContainerEngine, @unchecked Sendable {
     private var _logs: [String: [LogLine]] = [:]
     private var _logPaths: [String: String] = [:]
     var failNext: BerthError?
+    /// When set, `list` throws it (an engine whose state root cannot be read).
+    var failList: BerthError?
 
     init(containers: [ContainerInfo] = []) { _containers = containers }
 
@@ -44,7 +46,8 @@ final class FakeEngine: ContainerEngine, @unchecked Sendable {
     }
 
     func list(all: Bool) throws -> [ContainerInfo] {
-        lock.withLock { all ? _containers : _containers.filter { $0.state.isRunning } }
+        if let e = lock.withLock({ failList }) { throw e }
+        return lock.withLock { all ? _containers : _containers.filter { $0.state.isRunning } }
     }
     func inspect(_ ref: String) throws -> ContainerInfo { try find(ref) }
     func sampleStats() -> [ContainerStats] { lock.withLock { _stats } }

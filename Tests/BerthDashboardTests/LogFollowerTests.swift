@@ -54,9 +54,15 @@ final class LogFollowerTests: XCTestCase {
 
     func testSnapshotSurvivesAFailingEngine() {
         let engine = FakeEngine(containers: Fixtures.standard)
+        let ok = EngineSnapshot.take(from: engine, now: Fixtures.t0)
+        XCTAssertEqual(ok.containers.count, 7)
+        XCTAssertNil(ok.error)
+        engine.failList = .unsupported("the state root is unreadable")
         let s = EngineSnapshot.take(from: engine, now: Fixtures.t0)
-        XCTAssertEqual(s.containers.count, 7)
-        XCTAssertNil(s.error)
+        XCTAssertEqual(s.containers.count, 0)
+        XCTAssertEqual(s.stats.count, 0)
+        XCTAssertEqual(s.host, Fixtures.host, "the host panel still has data")
+        XCTAssertTrue(s.error?.contains("the state root is unreadable") ?? false, s.error ?? "no error")
     }
 
     func testWidgets() {

@@ -58,16 +58,16 @@ final class RenderStyleTests: XCTestCase {
         XCTAssertTrue(style == m.palette.style(.searchMatch) || style == m.palette.style(.selection))
     }
 
-    func testRenderingTwoHundredContainersIsFast() {
+    /// Correctness only; the frame time is berth-bench's to measure (a timing bound here fails under load).
+    func testRenderingTwoHundredContainers() {
         let many = (1...200).map { Fixtures.container($0 + 10, "c\($0)") }
         let m = Fixtures.model(many, samples: 60)
         let t = MemoryTerminal(columns: 200, rows: 50)
         Dashboard.renderFrame(m, on: t)
-        let start = Date()
+        let first = t.text()
         for _ in 0..<20 { Dashboard.renderFrame(m, on: t) }
-        let perFrame = Date().timeIntervalSince(start) / 20
-        // A loose bound for debug builds on a shared machine; the benchmark measures release builds.
-        XCTAssertLessThan(perFrame, 0.1)
         XCTAssertEqual(t.flushCount, 21)
+        XCTAssertEqual(t.text(), first, "the same model renders the same frame")
+        XCTAssertTrue(first.contains("c1 "), "the first container is listed")
     }
 }

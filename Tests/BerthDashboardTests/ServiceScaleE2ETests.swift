@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +11,9 @@ import Glibc
 ///     swift build --scratch-path .build-svc --build-tests
 ///     swift test --scratch-path .build-svc --skip-build --filter ServiceScaleE2ETests
 final class ServiceScaleE2ETests: XCTestCase {
-    static let tag = "berth-svc-e2e-\(getpid())"
-    static let berth = E2EBerth(root: "/var/tmp/\(tag)", cgroupParent: tag)
+    static let scope = TestRootScope(label: "svc-e2e")
+    static let tag = scope.cgroupParent
+    static let berth = E2EBerth(root: scope.path, cgroupParent: scope.cgroupParent)
     nonisolated(unsafe) static var setupProblem: String?
 
     var berth: E2EBerth { Self.berth }
@@ -25,36 +27,46 @@ final class ServiceScaleE2ETests: XCTestCase {
         if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
     }
 
+    /// No assertions here (XCTest on Linux drops them): each test's `tearDown` checks the host,
+    /// and ZZZHostLeakFinalTests checks last.
     override class func tearDown() {
         if getuid() == 0 {
             _ = berth.removeAll()
-            // Replicas join the bridge by default: remove it with the root.
-            let net = berth.run(["network", "rm"])
-            XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
+            berth.run(["network", "rm"])
             try? FileManager.default.removeItem(atPath: berth.root)
         }
         super.tearDown()
     }
 
+    /// The host when this test started.
+    var hostAtStart: HostState?
+
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "running containers needs root")
-        guard let tmuxPath = E2ECommand.find("tmux") else { throw XCTSkip("tmux is not installed") }
+        try Prerequisite.requireRoot()
+        let tmuxPath = try Prerequisite.requireTool("tmux")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
         if let problem = Self.setupProblem { throw E2EError(problem) }
         tmux = E2ETmux(tmux: tmuxPath, socket: Self.tag)
         tmux.killServer()
+        hostAtStart = HostState.take()
     }
 
     override func tearDown() {
         tmux?.killServer()
-        if getuid() == 0 {
+        if getuid() == 0, let start = hostAtStart {
             let services = berth.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
             if !services.isEmpty { berth.run(["service", "rm", "-t", "1"] + services) }
+            let ids = berth.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
+            TestRun.record(containerIDs: ids)
             if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
-            XCTAssertEqual(try berth.containers().keys.sorted(), [], "containers left behind")
-            let cgroups = E2ECommand.run("/usr/bin/find", ["/sys/fs/cgroup", "-maxdepth", "4", "-name", Self.tag]).stdout
-            XCTAssertEqual(cgroups, "", "cgroups left behind")
+            // The root's bridge (host interface berth<hash of the root>), when a test made one.
+            let net = berth.run(["network", "rm"])
+            XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
+            var left = Self.scope.leftovers(since: start, containerIDs: ids)
+            if let bridge = Self.scope.bridge, HostLeaks.interfaceExists(bridge) { left.append("bridge left: \(bridge)") }
+            if !left.isEmpty { XCTFail("this test left the host changed:\n  " + left.joined(separator: "\n  ")) }
         }
+        hostAtStart = nil
         super.tearDown()
     }
 

@@ -12,20 +12,23 @@ final class AttachTests: ContainerTestCase {
     /// the one a new session talks to.
     var socket: String { "berth-attach-\(getpid())-" + name.filter { $0.isLetter } }
 
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed")
-    }
+    /// tmux from PATH, found by the tests that use it (`requireTmux`); the others run without it.
+    var tmuxPath: String?
+
+    func requireTmux() throws { tmuxPath = try Prerequisite.requireTool("tmux") }
 
     override func tearDown() {
-        _ = tmux(["kill-server"])
-        unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
+        if tmuxPath != nil {
+            _ = tmux(["kill-server"])
+            unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
+        }
         super.tearDown()
     }
 
     @discardableResult
     func tmux(_ args: [String]) -> String {
-        Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
+        guard let tmuxPath else { XCTFail("requireTmux() first"); return "" }
+        return Subprocess.run(tmuxPath, ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
     }
 
     func screen(_ session: String? = nil) -> String {
@@ -40,7 +43,8 @@ final class AttachTests: ContainerTestCase {
         XCTAssertEqual(r.stderr, "oops\n")
     }
 
-    func testRunWithATerminal() {
+    func testRunWithATerminal() throws {
+        try requireTmux()
         tmux(["new-session", "-d", "-x", "97", "-y", "29",
               "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent) run -it --rm --name term --network none busybox sh; echo EXIT=$?; sleep 30"])
         XCTAssertTrue(cli.eventually { self.screen().contains("/ #") }, screen())
@@ -55,6 +59,7 @@ final class AttachTests: ContainerTestCase {
     }
 
     func testAttachAndDetach() throws {
+        try requireTmux()
         XCTAssertEqual(cli.run(["run", "-dit", "--name", "console", "--network", "none", "busybox", "sh"]).status, 0)
         tmux(["new-session", "-d", "-s", "first", "-x", "90", "-y", "25",
               "\(BerthCLI.binary) --root \(cli.root) attach console; echo ATTACH=$?; sleep 30"])

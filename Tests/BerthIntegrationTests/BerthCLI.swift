@@ -1,8 +1,14 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The shared helpers, visible to every file of the target without its own import.
+typealias Subprocess = BerthTestSupport.Subprocess
+typealias Prerequisite = BerthTestSupport.Prerequisite
+typealias HostState = BerthTestSupport.HostState
 
 /// Runs the real `berth` binary against a private root and cgroup parent, so tests never see
 /// or touch anything but their own containers.
@@ -55,104 +61,76 @@ struct BerthCLI {
     }
 }
 
-/// What the host looked like before the tests: they must leave it exactly so.
-struct HostSnapshot: Equatable {
-    var hostname: String
-    var mounts: [String]
-
-    static func take() -> HostSnapshot {
-        var buf = [CChar](repeating: 0, count: 256)
-        gethostname(&buf, buf.count)
-        let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let mounts = ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
-            .split(separator: "\n").map { line -> String in
-                // Drop the mount id and parent id, which are not stable identifiers of a mount.
-                line.split(separator: " ").dropFirst(2).joined(separator: " ")
-            }.sorted()
-        return HostSnapshot(hostname: name, mounts: mounts)
-    }
-}
-
 /// A fresh state root with the busybox image, shared by a test class and removed after it.
 final class TestRoot {
     let path: String
     let cli: BerthCLI
-    let host = HostSnapshot.take()
+    let scope: TestRootScope
 
     init(_ label: String) throws {
-        path = "/var/tmp/berth-test-\(label)-\(getpid())"
+        scope = TestRootScope(label: label)
+        path = scope.path
         try? FileManager.default.removeItem(atPath: path)
-        cli = BerthCLI(root: path, cgroupParent: "berth-test-\(label)-\(getpid())")
+        cli = BerthCLI(root: path, cgroupParent: scope.cgroupParent)
         let r = cli.run(["image", "import-busybox"])
         guard r.status == 0 else { throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey: "import-busybox failed: \(r.stderr)"]) }
     }
 
-    /// Removes every container, then checks nothing of Berth's is left on the host.
-    func tearDown(file: StaticString = #filePath, line: UInt = #line) {
-        let ids = cli.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
-        if !ids.isEmpty { cli.run(["rm", "-f"] + ids) }
-        let bridge = (try? cli.json(["network", "inspect"]) as? [String: Any])?["interface"] as? String
-        let removed = cli.run(["network", "rm"])
-        XCTAssertEqual(removed.status, 0, "network rm: \(removed.stderr)", file: file, line: line)
-        if let bridge {
-            XCTAssertFalse(FileManager.default.fileExists(atPath: "/sys/class/net/" + bridge), "bridge \(bridge) left behind", file: file, line: line)
+    /// The ids of the root's containers (`ps -a -q`).
+    func containerIDs() -> [String] {
+        cli.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
+    }
+
+    /// Force-removes the root's containers but those in `keeping`; returns what `rm -f` said when it failed.
+    @discardableResult
+    func removeContainers(keeping: [String] = []) -> String? {
+        let ids = containerIDs().filter { !keeping.contains($0) }
+        TestRun.record(containerIDs: ids)
+        guard !ids.isEmpty else { return nil }
+        let r = cli.run(["rm", "-f"] + ids)
+        return r.status == 0 ? nil : "berth rm -f exited \(r.status): \(r.stderr)"
+    }
+
+    /// After each test: removes the test's containers (all but `keeping`, which the class made
+    /// before the test), then fails the test if anything of them is left on the host, or the host
+    /// changed (mounts, hostname, canary directories) since `start`. The bridge may stay until the
+    /// class ends; what the test put on it may not.
+    func checkAfterTest(since start: HostState, keeping: [String] = [], file: StaticString = #filePath, line: UInt = #line) {
+        let ids = containerIDs().filter { !keeping.contains($0) }
+        if let problem = removeContainers(keeping: keeping) { XCTFail(problem, file: file, line: line) }
+        let problems = scope.leftovers(since: start, containerIDs: ids, keeping: keeping)
+        if !problems.isEmpty {
+            XCTFail("this test left the host changed:\n  " + problems.joined(separator: "\n  "), file: file, line: line)
         }
-        let berthLinks = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).filter {
-            guard $0.hasPrefix("berth"), let bridge else { return false }
-            // Veths of this root's containers are enslaved to its bridge; with the bridge gone none may remain.
-            let master = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/sys/class/net/\($0)/master")) ?? ""
-            return master.hasSuffix("/" + bridge)
-        }
-        XCTAssertEqual(berthLinks, [], "interfaces left behind", file: file, line: line)
-        let left = (try? FileManager.default.contentsOfDirectory(atPath: path + "/containers")) ?? []
-        XCTAssertEqual(left.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".lock") }, [], "containers left in the test root", file: file, line: line)
-        XCTAssertEqual(Self.cgroupDirectories(named: cli.cgroupParent), [], "cgroups left behind", file: file, line: line)
-        XCTAssertEqual(Self.processes(mentioning: path), [], "supervisors of the test root still run", file: file, line: line)
-        let now = HostSnapshot.take()
-        XCTAssertEqual(now.hostname, host.hostname, "the host's hostname changed", file: file, line: line)
-        XCTAssertEqual(Set(now.mounts).symmetricDifference(host.mounts), [], "the host's mount table changed", file: file, line: line)
+    }
+
+    /// After the class: removes the containers, the bridge and the root. No assertions (XCTest on
+    /// Linux drops them here); each test's `tearDown` checked, and ZZZHostLeakFinalTests checks last.
+    func tearDown() {
+        removeContainers()
+        cli.run(["network", "rm"])
         try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// PIDs whose command line mentions `text` (the shims carry their plan's path).
-    static func processes(mentioning text: String) -> [Int32] {
-        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
-        return pids.filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            return String(decoding: data, as: UTF8.self).contains(text)
-        }
-    }
-
-    /// Directories named `name` anywhere in the first levels of the cgroup hierarchies.
-    static func cgroupDirectories(named name: String) -> [String] {
-        var found: [String] = []
-        let fm = FileManager.default
-        guard let hierarchies = try? fm.contentsOfDirectory(atPath: "/sys/fs/cgroup") else { return [] }
-        for h in hierarchies {
-            let base = "/sys/fs/cgroup/" + h
-            guard let e = fm.enumerator(atPath: base) else { continue }
-            while let rel = e.nextObject() as? String {
-                if rel.split(separator: "/").count > 4 { e.skipDescendants(); continue }
-                if rel.hasSuffix(name) { found.append(base + "/" + rel) }
-            }
-        }
-        return found
     }
 }
 
-/// A suite of real-container tests sharing one state root (busybox imported once), removed —
-/// and the host checked unchanged — when the suite ends. Subclasses name their root.
+/// A suite of real-container tests sharing one state root (busybox imported once). After each
+/// test its containers are removed and the host is checked unchanged (`TestRoot.checkAfterTest`);
+/// the root and its bridge go when the suite ends. Subclasses name their root.
 class ContainerTestCase: XCTestCase {
     class var rootLabel: String { "suite" }
 
     nonisolated(unsafe) private static var roots: [ObjectIdentifier: TestRoot] = [:]
+    nonisolated(unsafe) private static var setupErrors: [ObjectIdentifier: String] = [:]
     static var root: TestRoot! { roots[ObjectIdentifier(self)] }
     var cli: BerthCLI { Self.root.cli }
+    /// The host when this test started, and the containers the class had made by then.
+    private var hostAtStart: HostState?
+    private var containersAtStart: [String] = []
 
     override class func setUp() {
         super.setUp()
         guard getuid() == 0 else { return }
-        roots[ObjectIdentifier(self)] = try? TestRoot(rootLabel)
+        do { roots[ObjectIdentifier(self)] = try TestRoot(rootLabel) } catch { setupErrors[ObjectIdentifier(self)] = "\(error)" }
     }
 
     override class func tearDown() {
@@ -161,8 +139,18 @@ class ContainerTestCase: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "containers need root")
-        XCTAssertNotNil(Self.root, "could not set up the test root")
-        if Self.root == nil { throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey: "no test root"]) }
+        try Prerequisite.requireRoot()
+        guard Self.root != nil else {
+            throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey:
+                "could not set up the test root: \(Self.setupErrors[ObjectIdentifier(Self.self)] ?? "unknown")"])
+        }
+        hostAtStart = HostState.take()
+        containersAtStart = Self.root.containerIDs()
+    }
+
+    override func tearDown() {
+        if let root = Self.root, let start = hostAtStart { root.checkAfterTest(since: start, keeping: containersAtStart) }
+        hostAtStart = nil
+        super.tearDown()
     }
 }

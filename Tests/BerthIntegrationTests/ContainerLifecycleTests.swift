@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -82,14 +83,15 @@ final class ContainerLifecycleTests: ContainerTestCase {
 
     func testStopFinishesEvenWhenItsCallerIsKilled() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "orphan-stop", "--network", "none", "busybox", "sh", "-c",
-                                "trap '' TERM; while true; do sleep 1; done"]).status, 0)
+                                "trap 'echo got-term' TERM; while true; do sleep 0.2; done"]).status, 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
         p.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "stop", "-t", "2", "orphan-stop"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        usleep(500_000)
+        // Kill the caller once the stop has begun: the container's trap logged the TERM.
+        XCTAssertTrue(cli.eventually(timeout: 20) { cli.run(["logs", "orphan-stop"]).stdout.contains("got-term") }, "the TERM arrived")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         // The supervisor took over the grace period and sends SIGKILL when it ends.
@@ -115,11 +117,12 @@ final class ContainerLifecycleTests: ContainerTestCase {
     }
 
     func testKillSendsTheSignal() throws {
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "killme", "busybox", "sh", "-c", "trap 'echo got-usr1; exit 5' USR1; while true; do sleep 0.1; done"]).status, 0)
-        usleep(300_000)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "killme", "busybox", "sh", "-c", "trap 'echo got-usr1; exit 5' USR1; echo ready; while true; do sleep 0.1; done"]).status, 0)
+        // The trap is installed once the container says so.
+        XCTAssertTrue(cli.eventually(timeout: 20) { cli.run(["logs", "killme"]).stdout == "ready\n" })
         XCTAssertEqual(cli.run(["kill", "-s", "USR1", "killme"]).status, 0)
         XCTAssertEqual(cli.run(["wait", "killme"]).stdout, "5\n")
-        XCTAssertEqual(cli.run(["logs", "killme"]).stdout, "got-usr1\n")
+        XCTAssertEqual(cli.run(["logs", "killme"]).stdout, "ready\ngot-usr1\n")
         XCTAssertEqual(cli.run(["rm", "killme"]).status, 0)
     }
 
@@ -184,9 +187,11 @@ final class ContainerLifecycleTests: ContainerTestCase {
     func testAlwaysRestartsUntilStopped() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "phoenix", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 0"]).status, 0)
         XCTAssertTrue(try cli.eventually(timeout: 10) { (try cli.state("phoenix")["restartCount"] as? Int ?? 0) >= 2 })
+        let shim = try XCTUnwrap(try cli.state("phoenix")["shimPid"] as? Int)
         XCTAssertEqual(cli.run(["stop", "phoenix"]).status, 0)
         let count = try cli.state("phoenix")["restartCount"] as? Int
-        usleep(800_000)
+        // Restarts are the supervisor's; once it has exited none can follow.
+        XCTAssertTrue(cli.eventually(timeout: 20) { kill(pid_t(shim), 0) != 0 }, "the supervisor exits after a user stop")
         XCTAssertEqual(try cli.state("phoenix")["status"] as? String, "exited")
         XCTAssertEqual(try cli.state("phoenix")["restartCount"] as? Int, count, "no restart after a user stop")
         XCTAssertEqual(cli.run(["rm", "phoenix"]).status, 0)
@@ -211,7 +216,8 @@ final class ContainerLifecycleTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually { (try? cli.state("orphan")["status"] as? String) == "running" })
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        usleep(200_000)
+        // The supervisor still serves the container: an exec runs in it.
+        XCTAssertEqual(cli.run(["exec", "orphan", "true"]).status, 0)
         XCTAssertEqual(try cli.state("orphan")["status"] as? String, "running")
         XCTAssertEqual(cli.run(["rm", "-f", "orphan"]).status, 0)
     }
@@ -233,10 +239,21 @@ final class ContainerLifecycleTests: ContainerTestCase {
         let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
         let memLine = try XCTUnwrap(cgroups.split(separator: "\n").first { $0.contains(":memory:") })
         XCTAssertTrue(memLine.contains("/" + cli.cgroupParent + "/"), "nested under the test's parent: \(memLine)")
-        let memPath = "/sys/fs/cgroup/memory" + memLine.split(separator: ":", maxSplits: 2)[2]
-        if FileManager.default.fileExists(atPath: memPath + "/memory.limit_in_bytes") {
-            XCTAssertEqual(try String(contentsOfFile: memPath + "/memory.limit_in_bytes", encoding: .utf8), "50331648\n")
+        // Each limit in whichever file the host's layout has (v1 or v2), found from /proc/PID/cgroup.
+        func setting(_ controller: String, v1: String, v2: String) throws -> String {
+            let path = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(pid), controller: controller, v1: v1, v2: v2),
+                                     "no \(v1) or \(v2) for the container")
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        if let quota = CgroupMount.controlFile(ofProcess: Int32(pid), controller: "cpu", v1: "cpu.cfs_quota_us", v2: "cpu.max"),
+           quota.hasSuffix("cpu.cfs_quota_us") {
+            XCTAssertEqual(try setting("cpu", v1: "cpu.cfs_quota_us", v2: "cpu.max"), "50000", "--cpus 0.5")
+            XCTAssertEqual(try setting("cpu", v1: "cpu.cfs_period_us", v2: "cpu.max"), "100000")
+        } else {
+            XCTAssertEqual(try setting("cpu", v1: "cpu.cfs_quota_us", v2: "cpu.max"), "50000 100000", "--cpus 0.5")
+        }
+        XCTAssertEqual(try setting("memory", v1: "memory.limit_in_bytes", v2: "memory.max"), "50331648", "-m 48m")
+        XCTAssertEqual(try setting("pids", v1: "pids.max", v2: "pids.max"), "33", "--pids-limit 33")
         let stats = try XCTUnwrap(try cli.json(["stats", "--no-stream", "--json"]) as? [[String: Any]])
         let row = try XCTUnwrap(stats.first { $0["name"] as? String == "limited" })
         XCTAssertEqual(row["memoryLimit"] as? Int, 50_331_648)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,15 +38,38 @@ final class ExecTests: ContainerTestCase {
 
     func testExecJoinsTheContainersCgroup() throws {
         let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
-        let r = cli.run(["exec", "target", "sh", "-c", "echo $$; sleep 1"], timeout: 10)
-        XCTAssertEqual(r.status, 0)
-        // While it ran its process sat in the init's cgroups; afterwards nothing of it is left there.
+        // Read while the exec runs: the exec'd process's own view of its cgroups, and the host's
+        // view of that process, must both equal the init's.
+        let r = cli.run(["exec", "target", "cat", "/proc/self/cgroup"], timeout: 20)
+        XCTAssertEqual(r.status, 0, r.stderr)
         let initCgroups = try String(contentsOfFile: "/proc/\(initPid)/cgroup", encoding: .utf8)
-        let memLine = try XCTUnwrap(initCgroups.split(separator: "\n").first { $0.contains(":pids:") })
-        let procs = try String(contentsOfFile: "/sys/fs/cgroup/pids" + memLine.split(separator: ":", maxSplits: 2)[2] + "/cgroup.procs", encoding: .utf8)
-        let pids = procs.split(separator: "\n").compactMap { Int($0) }
-        XCTAssertTrue(pids.contains(initPid))
-        XCTAssertLessThanOrEqual(pids.count, 2, "only the init and its sleep remain: \(pids)")
+        func lines(_ s: String) -> [String] { s.split(separator: "\n").map(String.init).sorted() }
+        XCTAssertFalse(lines(r.stdout).isEmpty)
+        // The container has no cgroup namespace of its own when it sees full paths; with one, both views are "/".
+        let viewedFromInside = lines(r.stdout)
+        let initFromInside = lines(cli.run(["exec", "target", "cat", "/proc/1/cgroup"]).stdout)
+        XCTAssertEqual(viewedFromInside, initFromInside, "the exec'd process is in the init's cgroups")
+        XCTAssertTrue(initCgroups.contains("/" + cli.cgroupParent + "/"), "the init sits under the test's parent: \(initCgroups)")
+        // And from the host, while a second exec is alive: its pid is in the init's cgroup.procs.
+        let pidsDir = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(initPid), controller: "pids", v1: "cgroup.procs", v2: "cgroup.procs"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        p.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "exec", "target", "sh", "-c", "exec sleep 30"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() }; p.waitUntilExit() }
+        var sleeper: Int32?
+        XCTAssertTrue(cli.eventually(timeout: 20) {
+            sleeper = HostLeaks.processes(mentioning: "sleep 30").first { pid in
+                (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8))?.contains(cli.cgroupParent) ?? false
+            }
+            return sleeper != nil
+        }, "the exec'd sleep appears")
+        let procs = try String(contentsOfFile: pidsDir, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        XCTAssertTrue(procs.contains(Int32(initPid)))
+        if let sleeper { XCTAssertTrue(procs.contains(sleeper), "the running exec is in the init's cgroup: \(procs) lacks \(sleeper)") }
+        if let sleeper { kill(sleeper, SIGKILL) } // the process this test started, by its pid
     }
 
     func testExitCodesPropagate() {
@@ -73,11 +97,11 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testTTYInTmuxHasThePaneSize() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed")
+        let tmuxPath = try Prerequisite.requireTool("tmux")
         let socket = "berth-exec-\(getpid())"
         let tmux = { (args: [String]) -> String in
             // Only capture-pane prints; a new server would inherit and hold any pipe we gave it.
-            Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
+            Subprocess.run(tmuxPath, ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
         }
         defer {
             _ = tmux(["kill-server"])

@@ -45,7 +45,7 @@ enum ImageFixtures {
         echo a > $R/opq/a
         mkfifo $R/data/fifo
         mknod $R/data/null c 1 3
-        /usr/bin/python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.berth", b"kept")' $R/data/keep/file
+        python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.berth", b"kept")' $R/data/keep/file
         umoci repack --image oci:img b1 >/dev/null
         umoci unpack --image oci:img b2 >/dev/null
         rm b2/rootfs/data/gone.txt
@@ -66,7 +66,7 @@ enum ImageFixtures {
 
     /// Builds the fixtures into a fresh directory (removed by `remove`).
     static func make(label: String) throws -> Set {
-        let dir = "/var/tmp/berth-imgfix-\(label)-\(getpid())"
+        let dir = "/var/tmp/berth-test-imgfix-\(label)-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let r = shell(["/bin/sh", "-c", script, "sh", dir])

@@ -164,12 +164,29 @@ final class ServiceScaleTests: ContainerTestCase {
                 deploy: {replicas: 2}
                 command: sh -c 'trap "exit 0" TERM; i=0; while :; do i=$$((i+1)); echo tick $$i; sleep 0.2 & wait; done'
             """)
-        let r = Subprocess.run("/usr/bin/timeout", ["-s", "INT", "3", BerthCLI.binary, "--root", cli.root,
-                                                    "--cgroup-parent", cli.cgroupParent, "up", "-f", file], timeout: 30)
-        XCTAssertEqual(r.status, 124, r.stderr) // timeout's own status: it had to send the signal
-        XCTAssertTrue(r.stdout.contains("ticker-1 | tick 1\n"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("ticker-2 | tick 2\n"), r.stdout)
-        XCTAssertTrue(r.stderr.contains("Stopping fg"), r.stderr)
+        // Interrupt `up` once both replicas' logs have come through, not after a fixed time.
+        let out = Self.root.path + "/up-fg.out", err = Self.root.path + "/up-fg.err"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        defer { unlink(out); unlink(err) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        p.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "up", "-f", file]
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        try p.run()
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        XCTAssertTrue(cli.eventually(timeout: 30) {
+            let o = read(out)
+            return o.contains("ticker-1 | tick 2\n") && o.contains("ticker-2 | tick 2\n")
+        }, "both replicas' logs: \(read(out)) \(read(err))")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stdout = read(out), stderr = read(err)
+        XCTAssertEqual(p.terminationReason, .exit, "up handles the interrupt"); XCTAssertEqual(p.terminationStatus, 0, stderr)
+        XCTAssertTrue(stdout.contains("ticker-1 | tick 1\n"), stdout)
+        XCTAssertTrue(stdout.contains("ticker-2 | tick 2\n"), stdout)
+        XCTAssertTrue(stderr.contains("Stopping fg"), stderr)
         XCTAssertEqual(try replicas("ticker"), ["ticker-1": "exited", "ticker-2": "exited"])
         // `up` again starts the stopped replicas.
         let again = cli.run(["up", "-d", "-f", file])

@@ -1,4 +1,5 @@
 import XCTest
+import BerthTestSupport
 @testable import BerthRuntime
 
 final class CgroupLayoutTests: XCTestCase {
@@ -48,8 +49,28 @@ final class CgroupLayoutTests: XCTestCase {
                                                      procCgroup: ProcCgroupTests.hybrid))
     }
 
+    /// Against BerthTestSupport's own reading of /proc/self/mountinfo and /proc/self/cgroup
+    /// (a separate parser): v1 when a v1 hierarchy holds one of Berth's controllers, with exactly
+    /// those hierarchies' mount points and this process's cgroup in each; v2 otherwise.
     func testThisHostIsDetected() throws {
         let layout = try Cgroups.currentLayout()
-        XCTAssertEqual(Cgroups.detectVersion(), layout.version)
+        let mounts = CgroupMount.all()
+        XCTAssertFalse(mounts.isEmpty, "no cgroup mounted in /proc/self/mountinfo")
+        let v1 = mounts.filter { !$0.isV2 && !$0.controllers.isDisjoint(with: CgroupLayout.v1Controllers) && $0.currentPath != nil }
+        switch layout {
+        case .v1(let hierarchies):
+            XCTAssertFalse(v1.isEmpty, "detected v1 without a v1 hierarchy of Berth's controllers")
+            XCTAssertEqual(Set(hierarchies.map(\.mountPoint)), Set(v1.map(\.mountPoint)))
+            for h in hierarchies {
+                let m = try XCTUnwrap(v1.first { $0.mountPoint == h.mountPoint })
+                XCTAssertEqual(h.currentPath, m.currentPath, h.mountPoint)
+                XCTAssertEqual(Set(h.controllers).subtracting(["name=systemd"]).isSubset(of: m.controllers), true, h.mountPoint)
+            }
+        case .v2(let h):
+            XCTAssertEqual(v1.map(\.mountPoint), [], "detected v2 although v1 hierarchies hold Berth's controllers")
+            let unified = try XCTUnwrap(mounts.first { $0.isV2 })
+            XCTAssertEqual(h.mountPoint, unified.mountPoint)
+            XCTAssertEqual(h.currentPath, unified.currentPath)
+        }
     }
 }

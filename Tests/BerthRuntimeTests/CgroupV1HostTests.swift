@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import XCTest
+import BerthTestSupport
 @testable import BerthRuntime
 
 /// A child process a test started, so that a test only ever kills what it spawned.
@@ -32,7 +33,7 @@ final class CgroupV1HostTests: XCTestCase {
     let mib: Int64 = 1 << 20
 
     override func setUpWithError() throws {
-        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
         parent = "berth-test-\(getpid())-\(name.filter(\.isLetter).suffix(24))"
         manager = try Cgroups.manager(parent: parent)
     }
@@ -85,10 +86,10 @@ final class CgroupV1HostTests: XCTestCase {
 
     func testMemoryAndSwapCanBeRaisedAndLowered() throws {
         guard let memoryDir = manager.statsFiles(id: id).memoryLimit?.replacingOccurrences(of: "/memory.limit_in_bytes", with: "") else {
-            throw XCTSkip("no memory controller")
+            try Prerequisite.unmet("no v1 memory controller")
         }
         _ = try manager.create(id: id, limits: ResourceLimits(memory: 64 * mib, memorySwap: 128 * mib))
-        guard KernelFile.exists(memoryDir + "/memory.memsw.limit_in_bytes") else { throw XCTSkip("no swap accounting") }
+        try Prerequisite.require(KernelFile.exists(memoryDir + "/memory.memsw.limit_in_bytes"), "no swap accounting (memory.memsw.*)")
         XCTAssertEqual(try KernelFile.read(memoryDir + "/memory.memsw.limit_in_bytes"), "134217728\n")
         _ = try manager.create(id: id, limits: ResourceLimits(memory: 256 * mib, memorySwap: 512 * mib))
         XCTAssertEqual(try KernelFile.read(memoryDir + "/memory.limit_in_bytes"), "268435456\n")

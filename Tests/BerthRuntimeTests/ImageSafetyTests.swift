@@ -1,6 +1,7 @@
 @testable import BerthRuntime
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,7 @@ final class ImageSafetyTests: XCTestCase {
     var outside: String { work + "/outside" }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(getuid() == 0, "extraction keeps owners and makes device nodes: needs root")
+        try Prerequisite.requireRoot("extraction keeps owners and makes device nodes: needs root")
         work = "/var/tmp/berth-imgsafety-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         root = work + "/root"
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)

@@ -38,10 +38,10 @@ final class LogFormatTests: XCTestCase {
         var text = ""
         for i in 0..<200_000 { text += "2026-11-29T10:00:00.000000000Z stdout F line \(i)\n" }
         try text.write(toFile: path, atomically: false, encoding: .utf8)
-        let start = Date()
+        // Which bytes were read is not observable without instrumenting LogTail, and a time bound
+        // fails under load without proving it: only the result is asserted (berth-bench times it).
         let tail = LogTail.lastLines(path: path, count: 3)
         XCTAssertEqual(tail.map { CRILog.parse($0)?.text }, ["line 199997", "line 199998", "line 199999"])
-        XCTAssertLessThan(Date().timeIntervalSince(start), 0.5)
         XCTAssertEqual(LogTail.lastLines(path: path, count: 0), [])
         XCTAssertEqual(LogTail.lastLines(path: "/nonexistent/log", count: 5), [])
     }

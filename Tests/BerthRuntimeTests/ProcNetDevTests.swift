@@ -40,6 +40,15 @@ final class ProcNetDevTests: XCTestCase {
     func testReadsThisProcessNamespace() throws {
         let text = try KernelFile.read("/proc/self/net/dev")
         XCTAssertTrue(text.contains("lo:"))
-        _ = NetDevTotals.parse(text)
+        // The same text summed independently: split at the colon, then at whitespace.
+        var rx: UInt64 = 0, tx: UInt64 = 0
+        for line in text.split(separator: "\n").dropFirst(2) {
+            let halves = line.split(separator: ":", maxSplits: 1)
+            guard halves.count == 2, halves[0].trimmingCharacters(in: .whitespaces) != "lo" else { continue }
+            let numbers = halves[1].split(separator: " ").compactMap { UInt64($0) }
+            XCTAssertEqual(numbers.count, 16, String(line))
+            rx += numbers[0]; tx += numbers[8]
+        }
+        XCTAssertEqual(NetDevTotals.parse(text), NetDevTotals(rxBytes: rx, txBytes: tx))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import XCTest
+import BerthTestSupport
 @testable import BerthRuntime
 
 /// The sampler against v2 fixture files (exact values) and a real v1 cgroup holding a child process.
@@ -138,7 +139,7 @@ final class StatsSamplerTests: XCTestCase {
     }
 
     func testRealV1CgroupWithAChildProcess() throws {
-        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
         let parent = "berth-test-\(getpid())-sampler"
         let manager = try Cgroups.manager(parent: parent)
         var child: TestChild?
@@ -188,7 +189,7 @@ final class StatsSamplerTests: XCTestCase {
 
     /// Informative: µs per container on real v1 cgroups (debug build; the target is ≤ 15 µs in release).
     func testSamplingCostOnRealCgroups() throws {
-        guard Cgroups.detectVersion() == .v1 else { throw XCTSkip("this host is not cgroup v1") }
+        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
         let manager = try Cgroups.manager(parent: "berth-test-\(getpid())-bench")
         let ids = (0..<50).map { "b\($0)" }
         defer { for id in ids { try? manager.remove(id: id) } }
@@ -197,10 +198,14 @@ final class StatsSamplerTests: XCTestCase {
         let list = ids.map { (id: $0, pid: Int32(0)) }
         XCTAssertEqual(sampler.sample(list).count, ids.count)
         let rounds = 100
+        let fdsBefore = HostState.entries(of: "/proc/self/fd").count
         let start = MonotonicClock.nanos()
         for _ in 0..<rounds { _ = sampler.sample(list) }
         let micros = Double(MonotonicClock.nanos() - start) / 1000 / Double(rounds * ids.count)
+        // Informative only (berth-bench owns the bound); what is asserted is the cause of a slow
+        // sampler: files reopened every round would show as a changing descriptor count.
         print("StatsSampler: \(String(format: "%.2f", micros)) µs per container (v1, no net, slow files every 5th)")
-        XCTAssertLessThan(micros, 200, "an order of magnitude over target means files are being reopened")
+        XCTAssertEqual(HostState.entries(of: "/proc/self/fd").count, fdsBefore, "the sampler keeps its files open across rounds")
+        XCTAssertEqual(sampler.openContainerCount, ids.count)
     }
 }

@@ -5,14 +5,14 @@ import Glibc
 
 /// posix_spawn + poll + waitpid. Foundation's Process polls for exit in 50 ms steps and, here,
 /// sometimes never noticed a child that exited after forking a daemon (tmux): tests hung.
-enum Subprocess {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum Subprocess {
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    static func run(_ path: String, _ args: [String], stdin: String? = nil, capture: Bool = true, timeout: Double = 60) -> Result {
+    public static func run(_ path: String, _ args: [String], stdin: String? = nil, capture: Bool = true, timeout: Double = 60) -> Result {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         var fa = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fa)

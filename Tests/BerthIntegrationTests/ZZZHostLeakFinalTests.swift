@@ -1,0 +1,22 @@
+import Foundation
+import XCTest
+import BerthTestSupport
+
+/// Runs after every other class of the target (XCTest runs classes in name order): fails on
+/// anything this test process's roots left on the host. The per-test checks name the test that
+/// leaked; this catches what a class set-up or tear-down leaked, or the class tear-downs'
+/// removal of bridges and roots (where XCTest drops assertions).
+final class ZZZHostLeakFinalTests: XCTestCase {
+    func testNothingOfThisRunIsLeftOnTheHost() throws {
+        try Prerequisite.requireRoot("the host checks read cgroups and interfaces as root")
+        var left: [String] = []
+        // Class tear-downs have just run; their supervisors may take a moment to go.
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            left = HostLeaks.finalLeftovers()
+            if left.isEmpty { break }
+            usleep(100_000)
+        } while Date() < deadline
+        XCTAssertEqual(left, [], "left on the host by this run:\n  " + left.joined(separator: "\n  "))
+    }
+}
