@@ -72,7 +72,8 @@ extension Engine {
                 layers: layerDirs)
             do {
                 if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }
-                guard mkdir(p.directory, 0o711) == 0 else { throw BerthError.errno("mkdir", p.directory) }
+                // 0700: it holds the writable layer; rootfs/upper keep 0755, the container's "/".
+                guard mkdir(p.directory, 0o700) == 0 else { throw BerthError.errno("mkdir", p.directory) }
                 for dir in [p.rootfs, p.upper, p.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }

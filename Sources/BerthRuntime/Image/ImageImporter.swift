@@ -95,7 +95,7 @@ final class ImageImporter {
     deinit { for t in temporaries { try? TreeRemover.remove(t) } }
 
     func run(_ path: String) throws -> ImportResult {
-        try FileIO.mkdirs(store.root + "/layers")
+        try FileIO.mkdirs(store.root + "/layers", mode: 0o700)
         try FileIO.mkdirs(store.root + "/tmp", mode: 0o700)
         store.sweepTemporaries()
         let plan = try makePlan(path)

@@ -52,7 +52,10 @@ public enum ComposeParser {
                 if !key.hasPrefix("x-") { reader.warn("\(key): not supported, ignored") }
             }
         }
-        let projectName = try normalizeProjectName(options.projectName ?? fileName ?? options.defaultProjectName)
+        // A name the user or the file gives must be valid as it is (docker's rule); only the
+        // directory's name is normalised.
+        let projectName = try (options.projectName ?? fileName).map(validateProjectName)
+            ?? normalizeProjectName(options.defaultProjectName)
         guard let servicesNode else { throw BerthError.invalidArgument("services: missing (the file defines no services)") }
         let entries = try reader.mapping(servicesNode, "services")
         var specs: [ServiceSpec] = []
@@ -80,10 +83,22 @@ public enum ComposeParser {
 
     /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
     /// Upper case is lowered and other characters dropped, as compose does for directory names.
+    /// An explicit project name (`-p`, the file's `name:`): lowercase letters, digits, '-' and
+    /// '_', starting with a letter or digit, as docker compose requires; never normalised, so
+    /// `../x` is refused rather than quietly becoming `x`.
+    public static func validateProjectName(_ name: String) throws -> String {
+        let ok = ResourceName.isValid(name, maximumLength: 63) && !name.contains(".")
+            && !name.unicodeScalars.contains { ("A"..."Z").contains($0) }
+        guard ok else {
+            throw BerthError.invalidArgument("invalid project name \(name.quoted): use lowercase letters, digits, '-' and '_', starting with a letter or digit")
+        }
+        return name
+    }
+
     public static func normalizeProjectName(_ raw: String) throws -> String {
         let name = String(raw.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         guard let first = name.first, first.isLetter || first.isNumber else {
-            throw BerthError.invalidArgument("invalid project name '\(raw)': use lowercase letters, digits, '-' and '_', starting with a letter or digit")
+            throw BerthError.invalidArgument("invalid project name \(raw.quoted): use lowercase letters, digits, '-' and '_', starting with a letter or digit")
         }
         return name
     }

@@ -76,7 +76,7 @@ struct Down: ParsableCommand {
         try withServiceErrors {
             let engine = try global.engine()
             // With -p the file is not needed (it may be gone or broken); without, its name decides.
-            let name = try compose.projectName.map(ComposeParser.normalizeProjectName)
+            let name = try compose.projectName.map(ComposeParser.validateProjectName)
                 ?? compose.load(cgroupParent: global.effectiveCgroupParent).name
             let results = try engine.down(project: name, stopTimeout: time) { print(ScaleReport.describe($0)) }
             if results.isEmpty { printErr("berth: nothing to remove for project \(name)") }
