@@ -42,12 +42,10 @@ enum Main {
         }
         do {
             try command.run()
-        } catch let e as ExitCode {
-            Berth.exit(withError: e)
-        } catch let e as CleanExit {
-            Berth.exit(withError: e)
         } catch {
-            // Errors that reach here did not go through `withErrors`: still one line and 125.
+            // An exit status chosen by a command, or help (`berth help run` runs a help command).
+            if error is ExitCode || Berth.exitCode(for: error) == .success { Berth.exit(withError: error) }
+            // Errors that did not go through `withErrors`: still one line and 125.
             usageError(Berth.oneLine(Berth.message(for: error), arguments: args))
         }
     }

@@ -41,7 +41,7 @@ extension Engine {
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(DefaultSpec.env[0], at: 0) }
         for e in request.env {
             guard let eq = e.firstIndex(of: "="), eq != e.startIndex else {
-                throw BerthError.invalidArgument("invalid environment variable '\(e)': expected KEY=VALUE")
+                throw BerthError.invalidArgument("invalid environment variable \(e.quoted): expected KEY=VALUE")
             }
             let key = e[..<eq]
             env.removeAll { $0.hasPrefix(key + "=") }
@@ -50,7 +50,7 @@ extension Engine {
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + user.home) }
         if request.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { env.append("TERM=xterm") }
         if let hostname = request.hostname, !Self.isValidHostname(hostname) {
-            throw BerthError.invalidArgument("invalid hostname '\(hostname)'")
+            throw BerthError.invalidArgument("invalid hostname \(hostname.quoted)")
         }
 
         return try FileLock.with(globalLock) {

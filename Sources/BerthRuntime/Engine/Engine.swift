@@ -50,7 +50,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
 
     public init(options: EngineOptions = EngineOptions()) throws {
         guard options.root.hasPrefix("/") else {
-            throw BerthError.invalidArgument("--root must be an absolute path, not '\(options.root)'")
+            throw BerthError.invalidArgument("--root must be an absolute path, not \(options.root.quoted)")
         }
         self.options = options
         var root = options.root

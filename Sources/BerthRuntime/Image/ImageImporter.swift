@@ -235,9 +235,9 @@ final class ImageImporter {
 
     static func describe(_ error: Error) -> String {
         switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing '\(key.stringValue)'"
+        case DecodingError.keyNotFound(let key, _): return "missing \(key.stringValue.quoted)"
         case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+            return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: ".").quoted)"
         case DecodingError.dataCorrupted(let c): return c.debugDescription
         default: return "\(error)"
         }

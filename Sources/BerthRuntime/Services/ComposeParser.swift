@@ -68,7 +68,7 @@ public enum ComposeParser {
         let names = specs.map(\.name)
         for spec in specs {
             for dep in spec.dependsOn where !names.contains(dep) {
-                throw BerthError.invalidArgument("services.\(spec.name).depends_on: unknown service '\(dep)'")
+                throw BerthError.invalidArgument("services.\(spec.name).depends_on: unknown service \(dep.quoted)")
             }
         }
         let order: [String]
@@ -257,7 +257,7 @@ private struct Reader {
     mutating func cpus(_ node: Node, _ path: String) throws -> Double {
         let text = try string(node, path)
         do { return try CPUs.parse(text).cpus } catch {
-            throw fail(path, "expected a number of CPUs such as 0.5 or 2, not '\(text)'")
+            throw fail(path, "expected a number of CPUs such as 0.5 or 2, not \(text.quoted)")
         }
     }
 
@@ -291,12 +291,12 @@ private struct Reader {
             case "user": template.user = try string(value, path)
             case "hostname":
                 let h = try string(value, path)
-                guard Engine.isValidHostname(h) else { throw fail(path, "invalid hostname '\(h)'") }
+                guard Engine.isValidHostname(h) else { throw fail(path, "invalid hostname \(h.quoted)") }
                 template.hostname = h
             case "restart":
                 let text = try string(value, path)
                 do { template.restartPolicy = try RestartPolicy(parsing: text) } catch {
-                    throw fail(path, "expected no, always, unless-stopped or on-failure[:N], not '\(text)'")
+                    throw fail(path, "expected no, always, unless-stopped or on-failure[:N], not \(text.quoted)")
                 }
             case "mem_limit": memLimit = try memory(value, path)
             case "cpus": cpusTop = try cpus(value, path)
@@ -349,12 +349,12 @@ private struct Reader {
             case "stop_grace_period":
                 let text = try string(value, path)
                 do { stopTimeout = Int(try DurationParser.parseDuration(text).rounded(.up)) } catch {
-                    throw fail(path, "expected a duration such as 10s or 1m30s, not '\(text)'")
+                    throw fail(path, "expected a duration such as 10s or 1m30s, not \(text.quoted)")
                 }
                 guard stopTimeout >= 0 else { throw fail(path, "must not be negative") }
             case "network_mode":
                 let text = try string(value, path)
-                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not '\(text)'") }
+                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
                 template.network = mode
             default:
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
