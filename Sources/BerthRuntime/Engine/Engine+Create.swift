@@ -8,8 +8,8 @@ extension Engine {
     /// On failure nothing is left behind.
     @discardableResult
     public func create(_ request: ContainerRequest) throws -> ContainerRecord {
-        let image = try images.resolve(request.image)
         if let name = request.name { _ = try ContainerName.validate(name) }
+        let image = try images.resolve(request.image)
         if let mem = request.limits.memory, mem < 6 * 1024 * 1024 {
             throw BerthError.invalidArgument("minimum memory limit allowed is 6MB")
         }

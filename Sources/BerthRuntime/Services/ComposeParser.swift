@@ -83,16 +83,14 @@ public enum ComposeParser {
 
     /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
     /// Upper case is lowered and other characters dropped, as compose does for directory names.
-    /// An explicit project name (`-p`, the file's `name:`): lowercase letters, digits, '-' and
-    /// '_', starting with a letter or digit, as docker compose requires; never normalised, so
-    /// `../x` is refused rather than quietly becoming `x`.
+    /// An explicit project name (`-p`, the file's `name:`) must be a valid name as given —
+    /// `[a-zA-Z0-9][a-zA-Z0-9_.-]*` — so `../x` is refused rather than quietly becoming `x`;
+    /// it is then lowercased as every project name is.
     public static func validateProjectName(_ name: String) throws -> String {
-        let ok = ResourceName.isValid(name, maximumLength: 63) && !name.contains(".")
-            && !name.unicodeScalars.contains { ("A"..."Z").contains($0) }
-        guard ok else {
-            throw BerthError.invalidArgument("invalid project name \(name.quoted): use lowercase letters, digits, '-' and '_', starting with a letter or digit")
+        guard ResourceName.isValid(name, maximumLength: 63) else {
+            throw BerthError.invalidArgument("invalid project name \(name.quoted): use letters, digits, '-' and '_', starting with a letter or digit")
         }
-        return name
+        return try normalizeProjectName(name)
     }
 
     public static func normalizeProjectName(_ raw: String) throws -> String {
