@@ -91,7 +91,8 @@ final class HostileNameTests: ContainerTestCase {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/names")) ?? []
         XCTAssertEqual(names.filter { !$0.hasPrefix(".") }, [])
         let services = (try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/services")) ?? []
-        XCTAssertEqual(services, [], "no lock or state file for a refused name")
+        // Other tests of this root may hold a service of their own; none of the refused names left a file.
+        XCTAssertEqual(services.filter { $0.contains("X") || $0.contains("..") }, [], "no lock or state file for a refused name")
     }
 
     func makeComposeFile() throws -> String {
@@ -127,7 +128,7 @@ final class HostileNameTests: ContainerTestCase {
         let path = dir + "/hostile.tar"
         try Data(tar.archive).write(to: URL(fileURLWithPath: path))
         let before = cli.run(["image", "ls", "-q"]).stdout
-        let r = cli.run(["image", "import", path, "hostile:1"])
+        let r = cli.run(["image", "import", "--quiet", "--name", "hostile:1", path])
         assertOneLine(r)
         XCTAssertTrue(r.stderr.contains("\\x1b[31m"), r.stderr)
         XCTAssertTrue(r.stderr.contains("\\nberth: fake"), r.stderr)
