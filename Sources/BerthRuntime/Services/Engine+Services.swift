@@ -154,7 +154,7 @@ extension Engine {
 
     // MARK: - Reconciling
 
-    static func noSuchService(_ name: String) -> BerthError { .invalidArgument("no such service: \(name.quoted)") }
+    static func noSuchService(_ name: String) -> BerthError { .invalidArgument("no such service: \(Quoted.escapeControls(name))") }
 
     func validate(_ spec: ServiceSpec) throws {
         try ReplicaName.validateService(spec.name)

@@ -133,7 +133,7 @@ struct ServiceInspect: ParsableCommand {
         try withErrors {
             let all = try global.engine().listServices()
             let found = try names.map { name -> ServiceStatus in
-                guard let s = all.first(where: { $0.name == name }) else { throw BerthError.invalidArgument("no such service: \(name)") }
+                guard let s = all.first(where: { $0.name == name }) else { throw BerthError.invalidArgument("no such service: \(Quoted.escapeControls(name))") }
                 return s
             }
             try printJSON(found)
