@@ -66,7 +66,7 @@ final class HostileNameTests: ContainerTestCase {
         let canary = try makeCanaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: canary.path) }
         let project = try makeComposeFile()
-        defer { try? FileManager.default.removeItem(atPath: project) }
+        defer { try? FileManager.default.removeItem(atPath: (project as NSString).deletingLastPathComponent) }
         let far = "../../\(canary.name)/X"
         let attempts: [[String]] = [
             ["service", "rm", far], ["service", "rm", "../../X"], ["scale", "\(far)=0"], ["scale", "../../X=0"],
