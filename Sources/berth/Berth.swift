@@ -22,12 +22,92 @@ enum Main {
             if env.isEmpty { break }
             args.removeFirst()
             if value == nil {
-                guard !args.isEmpty else { Berth.exit(withError: ValidationError("\(name) needs a value")) }
+                guard !args.isEmpty else { usageError("\(name) needs a value") }
                 value = args.removeFirst()
             }
             setenv(env, value!, 1)
         }
-        Berth.main(args)
+        if let verb = args.first, !verb.hasPrefix("-"), verb != "help", Berth.subcommand(named: verb, in: Berth.self) == nil {
+            let suggestion = Berth.nearestVerb(to: verb).map { "; did you mean '\($0)'?" } ?? ""
+            usageError("\(verb.quoted) is not a berth command\(suggestion) See 'berth --help'.")
+        }
+        var command: any ParsableCommand
+        do {
+            command = try Berth.parseAsRoot(args)
+        } catch {
+            // --help and --version are not errors: ArgumentParser prints them and exits 0.
+            if Berth.exitCode(for: error) == .success { Berth.exit(withError: error) }
+            usageError(Berth.oneLine(Berth.message(for: error), arguments: args)
+                + ". See 'berth \(Berth.verbPath(args))--help'.")
+        }
+        do {
+            try command.run()
+        } catch {
+            // An exit status chosen by a command, or help (`berth help run` runs a help command).
+            if error is ExitCode || Berth.exitCode(for: error) == .success { Berth.exit(withError: error) }
+            // Errors that did not go through `withErrors`: still one line and 125.
+            usageError(Berth.oneLine(Berth.message(for: error), arguments: args))
+        }
+    }
+
+    /// Bad input, as docker reports it: one line on stderr and exit status 125.
+    static func usageError(_ message: String) -> Never {
+        printErr("berth: " + Quoted.escapeControls(message))
+        exit(125)
+    }
+}
+
+extension Berth {
+    /// The first line of an ArgumentParser message, with the arguments it echoes escaped first,
+    /// so a newline in an argument can neither cut the line short nor forge a second one.
+    static func oneLine(_ message: String, arguments: [String]) -> String {
+        var text = message
+        for a in arguments where a.unicodeScalars.contains(where: Quoted.needsEscape) {
+            text = text.replacingOccurrences(of: a, with: Quoted.escapeControls(a))
+        }
+        var line = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "invalid arguments"
+        if line.hasPrefix("Error: ") { line.removeFirst(7) }
+        while line.hasSuffix(".") { line.removeLast() }
+        return line
+    }
+
+    static func subcommand(named name: String, in command: any ParsableCommand.Type) -> (any ParsableCommand.Type)? {
+        command.configuration.subcommands.first {
+            $0._commandName == name || $0.configuration.aliases.contains(name)
+        }
+    }
+
+    /// The verbs at the start of `args` (`image import `), for the `--help` hint.
+    static func verbPath(_ args: [String]) -> String {
+        var path = ""
+        var command: any ParsableCommand.Type = Berth.self
+        for a in args {
+            guard let sub = subcommand(named: a, in: command) else { break }
+            path += a + " "
+            command = sub
+        }
+        return path
+    }
+
+    /// The verb closest to a mistyped one (at most two edits away), if any.
+    static func nearestVerb(to word: String) -> String? {
+        let verbs = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
+        let scored = verbs.map { ($0, editDistance(Array(word.lowercased()), Array($0))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2 else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        guard !a.isEmpty else { return b.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 
@@ -70,7 +150,8 @@ func withErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let e as BerthError {
-        FileHandle.standardError.write(Data("berth: \(e.description)\n".utf8))
+        // The last guard: whatever a message embeds, it stays one line without escape sequences.
+        FileHandle.standardError.write(Data("berth: \(Quoted.escapeControls(e.description))\n".utf8))
         throw ExitCode(e.exitCode)
     }
 }

@@ -200,6 +200,9 @@ final class ComposeParserTests: XCTestCase {
         XCTAssertEqual(ComposeParser.defaultProjectName(forFile: "/srv/My Shop/compose.yaml"), "My Shop")
         XCTAssertEqual(try ComposeParser.normalizeProjectName("My Shop"), "myshop")
         XCTAssertThrowsError(try ComposeParser.normalizeProjectName("_x"))
+        // Explicit names are checked as given, not normalised into something valid.
+        XCTAssertThrowsError(try parse(yaml, project: "../x"))
+        XCTAssertThrowsError(try parse("name: ../../x\nservices:\n  a:\n    image: busybox\n"))
     }
 
     func testInterpolation() throws {
@@ -244,7 +247,7 @@ final class ComposeParserTests: XCTestCase {
             ("services:\n  web:\n    image: busybox\n    environment:\n      - =x\n",
              "services.web.environment[0]: expected KEY=VALUE"),
             ("services:\n  web:\n    image: busybox\n    command: \"echo 'open\"\n",
-             "services.web.command: unterminated single quote in 'echo 'open'"),
+             "services.web.command: unterminated single quote in 'echo \\'open'"),
             ("services:\n  web:\n    image: busybox\n    depends_on: [db]\n",
              "services.web.depends_on: unknown service 'db'"),
             ("services:\n  web:\n    image: busybox\n    working_dir: relative\n",

@@ -45,7 +45,7 @@ struct CgroupLimitValues: Sendable, Equatable {
         }
         if let cpus = limits.cpusetCpus {
             guard !cpus.isEmpty, cpus.allSatisfy({ $0.isNumber || $0 == "," || $0 == "-" }) else {
-                throw BerthError.invalidArgument("--cpuset-cpus must be a list such as 0-1 or 0,2, not '\(cpus)'")
+                throw BerthError.invalidArgument("--cpuset-cpus must be a list such as 0-1 or 0,2, not \(cpus.quoted)")
             }
         }
         memory = limits.memory

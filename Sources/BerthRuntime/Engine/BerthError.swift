@@ -21,17 +21,17 @@ public enum BerthError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .invalidArgument(let m): return m
-        case .noSuchContainer(let n): return "no such container: \(n)"
-        case .ambiguousContainer(let n): return "'\(n)' matches more than one container; use more of the id"
-        case .nameInUse(let n): return "the container name '\(n)' is already in use"
-        case .noSuchImage(let n): return "no such image: \(n)"
+        case .noSuchContainer(let n): return "no such container: \(Quoted.escapeControls(n))"
+        case .ambiguousContainer(let n): return "\(n.quoted) matches more than one container; use more of the id"
+        case .nameInUse(let n): return "the container name \(n.quoted) is already in use"
+        case .noSuchImage(let n): return "no such image: \(Quoted.escapeControls(n))"
         case .imageInUse(let m): return m
         case .invalidState(let m): return m
         case .system(let op, let path, let e):
-            let where_ = path.map { " \($0)" } ?? ""
+            let where_ = path.map { " " + Quoted.escapeControls($0) } ?? ""
             return "\(op)\(where_): \(String(cString: strerror(e)))"
-        case .commandNotFound(let c): return "executable file not found in the container: \(c)"
-        case .commandNotExecutable(let c): return "cannot execute in the container: \(c)"
+        case .commandNotFound(let c): return "executable file not found in the container: \(Quoted.escapeControls(c))"
+        case .commandNotExecutable(let c): return "cannot execute in the container: \(Quoted.escapeControls(c))"
         case .startFailed(let m): return "failed to start the container: \(m)"
         case .corruptState(let m): return "corrupt state: \(m)"
         case .unsupported(let m): return m

@@ -89,7 +89,7 @@ public enum RestartPolicy: Codable, Sendable, Equatable, CustomStringConvertible
             if text.hasPrefix("on-failure:"), let n = Int(text.dropFirst("on-failure:".count)), n >= 0 {
                 self = .onFailure(maxRetries: n)
             } else {
-                throw BerthError.invalidArgument("invalid restart policy '\(text)': expected no, always, unless-stopped or on-failure[:N]")
+                throw BerthError.invalidArgument("invalid restart policy \(text.quoted): expected no, always, unless-stopped or on-failure[:N]")
             }
         }
     }

@@ -8,8 +8,8 @@ extension Engine {
     /// On failure nothing is left behind.
     @discardableResult
     public func create(_ request: ContainerRequest) throws -> ContainerRecord {
-        let image = try images.resolve(request.image)
         if let name = request.name { _ = try ContainerName.validate(name) }
+        let image = try images.resolve(request.image)
         if let mem = request.limits.memory, mem < 6 * 1024 * 1024 {
             throw BerthError.invalidArgument("minimum memory limit allowed is 6MB")
         }
@@ -40,7 +40,7 @@ extension Engine {
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(DefaultSpec.env[0], at: 0) }
         for e in request.env {
             guard let eq = e.firstIndex(of: "="), eq != e.startIndex else {
-                throw BerthError.invalidArgument("invalid environment variable '\(e)': expected KEY=VALUE")
+                throw BerthError.invalidArgument("invalid environment variable \(e.quoted): expected KEY=VALUE")
             }
             let key = e[..<eq]
             env.removeAll { $0.hasPrefix(key + "=") }
@@ -49,7 +49,7 @@ extension Engine {
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + user.home) }
         if request.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { env.append("TERM=xterm") }
         if let hostname = request.hostname, !Self.isValidHostname(hostname) {
-            throw BerthError.invalidArgument("invalid hostname '\(hostname)'")
+            throw BerthError.invalidArgument("invalid hostname \(hostname.quoted)")
         }
 
         return try FileLock.with(globalLock) {
@@ -71,7 +71,8 @@ extension Engine {
                 layers: layerDirs)
             do {
                 if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }
-                guard mkdir(p.directory, 0o711) == 0 else { throw BerthError.errno("mkdir", p.directory) }
+                // 0700: it holds the writable layer; rootfs/upper keep 0755, the container's "/".
+                guard mkdir(p.directory, 0o700) == 0 else { throw BerthError.errno("mkdir", p.directory) }
                 for dir in [p.rootfs, p.upper, p.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }

@@ -12,7 +12,7 @@ extension Engine {
     public func bridgeNetwork() throws -> BridgeNetwork {
         let path = networksDirectory + "/bridge.json"
         if let data = FileIO.read(path), let n = try? JSONDecoder().decode(BridgeNetwork.self, from: Data(data)) { return n }
-        try FileIO.mkdirs(networksDirectory)
+        try FileIO.mkdirs(networksDirectory, mode: 0o700)
         return try FileLock.with(networkLock) {
             if let data = FileIO.read(path), let n = try? JSONDecoder().decode(BridgeNetwork.self, from: Data(data)) { return n }
             let n = try BridgeNetwork.defaults(root: root, subnetOverride: ProcessInfo.processInfo.environment["BERTH_BRIDGE_SUBNET"])
@@ -29,6 +29,15 @@ extension Engine {
             try FileIO.writeAtomically(leasesPath, string: leases.text)
             return ip
         }
+    }
+
+    /// Addresses of the bridge subnet not leased yet (the gateway and broadcast never are).
+    func freeAddresses() throws -> Int {
+        let net = try bridgeNetwork()
+        let usable = Int(net.subnet.broadcast.value) - Int(net.gateway.value) - 1
+        let leases = Leases.parse(FileIO.readString(leasesPath) ?? "")
+        let leased = Set(leases.entries.map(\.0).filter { net.subnet.contains($0) && $0 != net.gateway && $0 != net.subnet.broadcast })
+        return max(0, usable - leased.count)
     }
 
     func releaseAddress(of id: String) {

@@ -13,15 +13,22 @@ public struct EngineOptions: Sendable {
     public var shimPath: String?
     /// The CLI, exec'd by a supervisor to remove an `--rm` container; nil = `berth` beside the executable.
     public var cliPath: String?
+    /// The most replicas one service may have (`BERTH_MAX_REPLICAS`, default 1000): a typo such
+    /// as `scale web=10000` is refused before anything is created.
+    public var maxReplicas: Int
 
+    public static let defaultMaxReplicas = 1000
     public static let defaultRoot = "/var/lib/berth"
 
-    public init(root: String? = nil, cgroupParent: String? = nil, shimPath: String? = nil, cliPath: String? = nil) {
+    public init(root: String? = nil, cgroupParent: String? = nil, shimPath: String? = nil, cliPath: String? = nil,
+                maxReplicas: Int? = nil) {
         let env = ProcessInfo.processInfo.environment
         self.root = root ?? env["BERTH_ROOT"] ?? Self.defaultRoot
         self.cgroupParent = cgroupParent
         self.shimPath = shimPath ?? env["BERTH_SHIM"]
         self.cliPath = cliPath ?? env["BERTH_CLI"]
+        self.maxReplicas = maxReplicas ?? env["BERTH_MAX_REPLICAS"].flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
+            ?? Self.defaultMaxReplicas
     }
 }
 
@@ -43,7 +50,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
 
     public init(options: EngineOptions = EngineOptions()) throws {
         guard options.root.hasPrefix("/") else {
-            throw BerthError.invalidArgument("--root must be an absolute path, not '\(options.root)'")
+            throw BerthError.invalidArgument("--root must be an absolute path, not \(options.root.quoted)")
         }
         self.options = options
         var root = options.root
@@ -53,7 +60,9 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         let dir = Self.executableDirectory()
         shimPath = options.shimPath ?? dir + "/berth-shim"
         cliPath = options.cliPath ?? dir + "/berth"
-        try FileIO.mkdirs(root + "/containers", mode: 0o711)
+        try StorePermissions.secure(root: root) { message in
+            FileHandle.standardError.write(Data("berth: \(message)\n".utf8))
+        }
         Self.raiseOpenFileLimit()
     }
 
@@ -123,7 +132,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     /// Resolves a name, a full id or a unique id prefix.
     /// Names resolve through `names/<name>` → id links: O(1), without decoding every record.
     public func resolve(_ ref: String) throws -> ContainerRecord {
-        guard !ref.isEmpty, !ref.contains("/") else { throw BerthError.noSuchContainer(ref) }
+        guard ResourceName.isValid(ref) else { throw BerthError.noSuchContainer(ref) }
         if let id = NameIndex(root: root).id(of: ref), let r = record(id), r.name == ref { return r }
         if ref.count == 64, let r = record(ref) { return r }
         let matches = containerIDs().filter { $0.hasPrefix(ref) }

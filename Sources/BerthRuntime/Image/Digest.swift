@@ -11,14 +11,14 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Codable {
 
     public init(hex: String) throws {
         guard hex.utf8.count == 64, hex.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
-            throw BerthError.invalidArgument("invalid sha256 digest '\(hex)'")
+            throw BerthError.invalidArgument("invalid sha256 digest \(hex.quoted)")
         }
         self.hex = hex
     }
 
     public init(parsing text: String) throws {
         guard text.hasPrefix("sha256:") else {
-            throw BerthError.invalidArgument("unsupported digest '\(text)': only sha256 is supported")
+            throw BerthError.invalidArgument("unsupported digest \(text.quoted): only sha256 is supported")
         }
         try self.init(hex: String(text.dropFirst(7)))
     }

@@ -95,7 +95,7 @@ final class ImageImporter {
     deinit { for t in temporaries { try? TreeRemover.remove(t) } }
 
     func run(_ path: String) throws -> ImportResult {
-        try FileIO.mkdirs(store.root + "/layers")
+        try FileIO.mkdirs(store.root + "/layers", mode: 0o700)
         try FileIO.mkdirs(store.root + "/tmp", mode: 0o700)
         store.sweepTemporaries()
         let plan = try makePlan(path)
@@ -235,9 +235,9 @@ final class ImageImporter {
 
     static func describe(_ error: Error) -> String {
         switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing '\(key.stringValue)'"
+        case DecodingError.keyNotFound(let key, _): return "missing \(key.stringValue.quoted)"
         case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "wrong type at '\(c.codingPath.map(\.stringValue).joined(separator: "."))'"
+            return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: ".").quoted)"
         case DecodingError.dataCorrupted(let c): return c.debugDescription
         default: return "\(error)"
         }

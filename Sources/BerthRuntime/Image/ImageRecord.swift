@@ -66,10 +66,10 @@ public struct ImageReference: Equatable, Sendable, CustomStringConvertible {
         let allowedName = Set("abcdefghijklmnopqrstuvwxyz0123456789._-/:")
         let allowedTag = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         guard !name.isEmpty, name.allSatisfy({ allowedName.contains($0) }), name.first!.isLetter || name.first!.isNumber else {
-            throw BerthError.invalidArgument("invalid image name '\(text)': use lowercase letters, digits, '.', '_', '-' and '/'")
+            throw BerthError.invalidArgument("invalid image name \(text.quoted): use lowercase letters, digits, '.', '_', '-' and '/'")
         }
         guard !tag.isEmpty, tag.count <= 128, tag.allSatisfy({ allowedTag.contains($0) }) else {
-            throw BerthError.invalidArgument("invalid image tag in '\(text)'")
+            throw BerthError.invalidArgument("invalid image tag in \(text.quoted)")
         }
     }
 

@@ -47,7 +47,7 @@ final class LayerExtractor {
     deinit { dropCache() }
 
     private func fail(_ reason: String) -> BerthError {
-        .invalidArgument("\(label): entry '\(entryName)': \(reason)")
+        .invalidArgument("\(Quoted.escapeControls(label)): entry \(entryName.quoted): \(reason)")
     }
 
     /// Extracts every entry of `stream`'s tar reader.
@@ -140,8 +140,8 @@ final class LayerExtractor {
                 var st = stat()
                 let isLink = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
                 close(fd)
-                if isLink { throw fail("path goes through the symlink '\(Self.display(walked))' (refusing to extract through symlinks)") }
-                if e == ENOTDIR { throw fail("'\(Self.display(walked))' is not a directory") }
+                if isLink { throw fail("path goes through the symlink \(Self.display(walked).quoted) (refusing to extract through symlinks)") }
+                if e == ENOTDIR { throw fail("\(Self.display(walked).quoted) is not a directory") }
                 throw fail("open \(Self.display(walked)): \(String(cString: strerror(e)))")
             }
             close(fd)
@@ -218,7 +218,7 @@ final class LayerExtractor {
             let targetName = targetComps[targetComps.count - 1] + [0]
             var st = stat()
             guard fstatat(targetDir, targetName, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-                throw fail("hard link target '\(Self.display(targetComps))' is not in this layer")
+                throw fail("hard link target \(Self.display(targetComps).quoted) is not in this layer")
             }
             guard (st.st_mode & S_IFMT) != S_IFDIR else { throw fail("hard link to a directory") }
             if targetComps == comps { return }

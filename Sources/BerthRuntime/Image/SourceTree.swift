@@ -24,7 +24,7 @@ final class SourceTree {
         var dirs: [Int32] = [dup(fd)]
         defer { for d in dirs { close(d) } }
         var hops = 0
-        func outside() -> BerthError { .invalidArgument("\(what) '\(relative)' points outside \(path)") }
+        func outside() -> BerthError { .invalidArgument("\(what) \(relative.quoted) points outside \(path)") }
         while let c = pending.popLast() {
             if c == "." { continue }
             if c == ".." {
@@ -36,12 +36,12 @@ final class SourceTree {
             let here = dirs[dirs.count - 1]
             var st = stat()
             guard fstatat(here, c, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-                throw BerthError.invalidArgument("\(what) '\(relative)' is missing from \(path)")
+                throw BerthError.invalidArgument("\(what) \(relative.quoted) is missing from \(path)")
             }
             switch st.st_mode & S_IFMT {
             case S_IFLNK:
                 hops += 1
-                guard hops <= 40 else { throw BerthError.invalidArgument("\(what) '\(relative)': too many symlinks") }
+                guard hops <= 40 else { throw BerthError.invalidArgument("\(what) \(relative.quoted): too many symlinks") }
                 var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let n = readlinkat(here, c, &buf, buf.count - 1)
                 guard n > 0 else { throw BerthError.errno("readlink", relative) }
@@ -49,21 +49,21 @@ final class SourceTree {
                 guard !target.hasPrefix("/") else { throw outside() }
                 pending.append(contentsOf: Self.split(target).reversed())
             case S_IFDIR:
-                guard !pending.isEmpty else { throw BerthError.invalidArgument("\(what) '\(relative)' is a directory") }
+                guard !pending.isEmpty else { throw BerthError.invalidArgument("\(what) \(relative.quoted) is a directory") }
                 let sub = openat(here, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 guard sub >= 0 else { throw BerthError.errno("open", relative) }
                 dirs.append(sub)
                 resolved.append(c)
             case S_IFREG:
-                guard pending.isEmpty else { throw BerthError.invalidArgument("\(what) '\(relative)': '\(c)' is not a directory") }
+                guard pending.isEmpty else { throw BerthError.invalidArgument("\(what) \(relative.quoted): \(c.quoted) is not a directory") }
                 let file = openat(here, c, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
                 guard file >= 0 else { throw BerthError.errno("open", relative) }
                 return file
             default:
-                throw BerthError.invalidArgument("\(what) '\(relative)' is not a regular file")
+                throw BerthError.invalidArgument("\(what) \(relative.quoted) is not a regular file")
             }
         }
-        throw BerthError.invalidArgument("\(what) '\(relative)' is not a file")
+        throw BerthError.invalidArgument("\(what) \(relative.quoted) is not a file")
     }
 
     /// A small file's bytes (manifests, configs), at most `limit` of them.
@@ -72,7 +72,7 @@ final class SourceTree {
         defer { close(file) }
         var st = stat()
         fstat(file, &st)
-        guard st.st_size <= limit else { throw BerthError.invalidArgument("\(what) '\(relative)' is too large (\(st.st_size) bytes)") }
+        guard st.st_size <= limit else { throw BerthError.invalidArgument("\(what) \(relative.quoted) is too large (\(st.st_size) bytes)") }
         var out = [UInt8](repeating: 0, count: Int(st.st_size))
         var done = 0
         while done < out.count {

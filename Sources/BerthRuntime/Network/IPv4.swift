@@ -23,7 +23,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public init(from decoder: Decoder) throws {
         let s = try decoder.singleValueContainer().decode(String.self)
-        guard let a = IPv4Address(s) else { throw BerthError.invalidArgument("invalid IPv4 address '\(s)'") }
+        guard let a = IPv4Address(s) else { throw BerthError.invalidArgument("invalid IPv4 address \(s.quoted)") }
         self = a
     }
 
@@ -46,7 +46,7 @@ public struct IPv4Subnet: Hashable, Sendable, CustomStringConvertible, Codable {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let addr = IPv4Address(String(parts[0])), let p = UInt8(parts[1]), (8...30).contains(p) else {
-            throw BerthError.invalidArgument("invalid subnet '\(text)': expected a.b.c.d/N with N between 8 and 30")
+            throw BerthError.invalidArgument("invalid subnet \(text.quoted): expected a.b.c.d/N with N between 8 and 30")
         }
         self.init(network: addr, prefix: p)
     }

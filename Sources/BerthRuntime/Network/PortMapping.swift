@@ -14,11 +14,11 @@ public struct PortMapping: Codable, Sendable, Equatable, CustomStringConvertible
     public init(parsing text: String) throws {
         var spec = Substring(text)
         if spec.hasSuffix("/tcp") { spec = spec.dropLast(4) }
-        if spec.contains("/") { throw BerthError.invalidArgument("invalid port '\(text)': only tcp is supported") }
+        if spec.contains("/") { throw BerthError.invalidArgument("invalid port \(text.quoted): only tcp is supported") }
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func port(_ s: String) throws -> UInt16 {
             guard let p = UInt16(s), p > 0 else {
-                throw BerthError.invalidArgument("invalid port '\(text)': expected [IP:]HOSTPORT:CONTAINERPORT with ports 1-65535")
+                throw BerthError.invalidArgument("invalid port \(text.quoted): expected [IP:]HOSTPORT:CONTAINERPORT with ports 1-65535")
             }
             return p
         }
@@ -26,10 +26,10 @@ public struct PortMapping: Codable, Sendable, Equatable, CustomStringConvertible
         case 2:
             self.init(hostIP: IPv4Address(0x7f00_0001), hostPort: try port(parts[0]), containerPort: try port(parts[1]))
         case 3:
-            guard let ip = IPv4Address(parts[0]) else { throw BerthError.invalidArgument("invalid port '\(text)': bad address \(parts[0])") }
+            guard let ip = IPv4Address(parts[0]) else { throw BerthError.invalidArgument("invalid port \(text.quoted): bad address \(parts[0])") }
             self.init(hostIP: ip, hostPort: try port(parts[1]), containerPort: try port(parts[2]))
         default:
-            throw BerthError.invalidArgument("invalid port '\(text)': expected [IP:]HOSTPORT:CONTAINERPORT")
+            throw BerthError.invalidArgument("invalid port \(text.quoted): expected [IP:]HOSTPORT:CONTAINERPORT")
         }
     }
 

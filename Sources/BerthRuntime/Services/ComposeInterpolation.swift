@@ -26,7 +26,7 @@ enum ComposeInterpolation {
                     if chars[j] == "{" { depth += 1 } else if chars[j] == "}" { depth -= 1 }
                     if depth > 0 { j += 1 }
                 }
-                guard j < chars.count else { throw Failure(message: "invalid interpolation format in '\(text)': unclosed ${") }
+                guard j < chars.count else { throw Failure(message: "invalid interpolation format in \(text.quoted): unclosed ${") }
                 out += try expand(String(chars[(i + 2)..<j]), whole: text, environment: environment, unset: unset)
                 i = j + 1
                 continue
@@ -49,7 +49,7 @@ enum ComposeInterpolation {
                                unset: (String) -> Void) throws(Failure) -> String {
         let name = String(body.prefix { isNameChar($0) })
         guard let first = name.first, isNameStart(first) else {
-            throw Failure(message: "invalid interpolation format in '\(whole)': expected a variable name after ${")
+            throw Failure(message: "invalid interpolation format in \(whole.quoted): expected a variable name after ${")
         }
         let rest = body.dropFirst(name.count)
         let value = environment[name]
@@ -70,7 +70,7 @@ enum ComposeInterpolation {
             if isSet { return value! }
             throw Failure(message: arg.isEmpty ? "required variable \(name) is missing a value" : "required variable \(name) is missing a value: \(arg)")
         default:
-            throw Failure(message: "invalid interpolation format in '\(whole)': unexpected '\(op)' after \(name)")
+            throw Failure(message: "invalid interpolation format in \(whole.quoted): unexpected \(op.quoted) after \(name)")
         }
     }
 
@@ -102,7 +102,7 @@ enum ShellWords {
                     if d == "'" { closed = true; break }
                     current.append(d)
                 }
-                if !closed { throw Failure(message: "unterminated single quote in '\(text)'") }
+                if !closed { throw Failure(message: "unterminated single quote in \(text.quoted)") }
             case "\"":
                 inWord = true
                 var closed = false
@@ -116,7 +116,7 @@ enum ShellWords {
                     }
                     current.append(d)
                 }
-                if !closed { throw Failure(message: "unterminated double quote in '\(text)'") }
+                if !closed { throw Failure(message: "unterminated double quote in \(text.quoted)") }
             case "\\":
                 inWord = true
                 if let e = iterator.next(), e != "\n" { current.append(e) }

@@ -52,7 +52,10 @@ public enum ComposeParser {
                 if !key.hasPrefix("x-") { reader.warn("\(key): not supported, ignored") }
             }
         }
-        let projectName = try normalizeProjectName(options.projectName ?? fileName ?? options.defaultProjectName)
+        // A name the user or the file gives must be valid as it is (docker's rule); only the
+        // directory's name is normalised.
+        let projectName = try (options.projectName ?? fileName).map(validateProjectName)
+            ?? normalizeProjectName(options.defaultProjectName)
         guard let servicesNode else { throw BerthError.invalidArgument("services: missing (the file defines no services)") }
         let entries = try reader.mapping(servicesNode, "services")
         var specs: [ServiceSpec] = []
@@ -65,7 +68,7 @@ public enum ComposeParser {
         let names = specs.map(\.name)
         for spec in specs {
             for dep in spec.dependsOn where !names.contains(dep) {
-                throw BerthError.invalidArgument("services.\(spec.name).depends_on: unknown service '\(dep)'")
+                throw BerthError.invalidArgument("services.\(spec.name).depends_on: unknown service \(dep.quoted)")
             }
         }
         let order: [String]
@@ -80,10 +83,20 @@ public enum ComposeParser {
 
     /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
     /// Upper case is lowered and other characters dropped, as compose does for directory names.
+    /// An explicit project name (`-p`, the file's `name:`) must be a valid name as given —
+    /// `[a-zA-Z0-9][a-zA-Z0-9_.-]*` — so `../x` is refused rather than quietly becoming `x`;
+    /// it is then lowercased as every project name is.
+    public static func validateProjectName(_ name: String) throws -> String {
+        guard ResourceName.isValid(name, maximumLength: 63) else {
+            throw BerthError.invalidArgument("invalid project name \(name.quoted): use letters, digits, '-' and '_', starting with a letter or digit")
+        }
+        return try normalizeProjectName(name)
+    }
+
     public static func normalizeProjectName(_ raw: String) throws -> String {
         let name = String(raw.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         guard let first = name.first, first.isLetter || first.isNumber else {
-            throw BerthError.invalidArgument("invalid project name '\(raw)': use lowercase letters, digits, '-' and '_', starting with a letter or digit")
+            throw BerthError.invalidArgument("invalid project name \(raw.quoted): use lowercase letters, digits, '-' and '_', starting with a letter or digit")
         }
         return name
     }
@@ -242,7 +255,7 @@ private struct Reader {
     mutating func cpus(_ node: Node, _ path: String) throws -> Double {
         let text = try string(node, path)
         do { return try CPUs.parse(text).cpus } catch {
-            throw fail(path, "expected a number of CPUs such as 0.5 or 2, not '\(text)'")
+            throw fail(path, "expected a number of CPUs such as 0.5 or 2, not \(text.quoted)")
         }
     }
 
@@ -276,12 +289,12 @@ private struct Reader {
             case "user": template.user = try string(value, path)
             case "hostname":
                 let h = try string(value, path)
-                guard Engine.isValidHostname(h) else { throw fail(path, "invalid hostname '\(h)'") }
+                guard Engine.isValidHostname(h) else { throw fail(path, "invalid hostname \(h.quoted)") }
                 template.hostname = h
             case "restart":
                 let text = try string(value, path)
                 do { template.restartPolicy = try RestartPolicy(parsing: text) } catch {
-                    throw fail(path, "expected no, always, unless-stopped or on-failure[:N], not '\(text)'")
+                    throw fail(path, "expected no, always, unless-stopped or on-failure[:N], not \(text.quoted)")
                 }
             case "mem_limit": memLimit = try memory(value, path)
             case "cpus": cpusTop = try cpus(value, path)
@@ -334,12 +347,12 @@ private struct Reader {
             case "stop_grace_period":
                 let text = try string(value, path)
                 do { stopTimeout = Int(try DurationParser.parseDuration(text).rounded(.up)) } catch {
-                    throw fail(path, "expected a duration such as 10s or 1m30s, not '\(text)'")
+                    throw fail(path, "expected a duration such as 10s or 1m30s, not \(text.quoted)")
                 }
                 guard stopTimeout >= 0 else { throw fail(path, "must not be negative") }
             case "network_mode":
                 let text = try string(value, path)
-                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not '\(text)'") }
+                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
                 template.network = mode
             default:
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }

@@ -115,7 +115,7 @@ extension DemoStack {
     public static func networkOverride(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NetworkMode? {
         guard let text = environment[networkEnvironmentVariable], !text.isEmpty else { return nil }
         guard let mode = NetworkMode(rawValue: text) else {
-            throw BerthError.invalidArgument("invalid \(networkEnvironmentVariable) '\(text)': expected none, host or bridge")
+            throw BerthError.invalidArgument("invalid \(networkEnvironmentVariable) \(text.quoted): expected none, host or bridge")
         }
         return mode
     }

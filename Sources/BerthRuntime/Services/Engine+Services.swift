@@ -46,6 +46,7 @@ extension Engine {
         let store = serviceStore
         return try store.locked(spec.name) {
             if try store.load(spec.name) != nil { throw BerthError.invalidArgument("service \(spec.name) already exists") }
+            try checkCapacity(spec, desired: spec.replicas)
             try store.save(spec)
             return try reconcile(spec, timeout: spec.stopTimeout)
         }
@@ -60,7 +61,9 @@ extension Engine {
         return try store.locked(spec.name) {
             var removed: [String] = []
             var from: Int?
-            if let old = try store.load(spec.name) {
+            let previous = try store.load(spec.name)
+            try checkCapacity(spec, desired: spec.replicas, recreating: previous.map { !$0.sameDefinition(as: spec) } ?? false)
+            if let old = previous {
                 guard old.project == spec.project else {
                     let owner = old.project.map { "project \($0)" } ?? "berth service create"
                     throw BerthError.invalidArgument("service \(spec.name) already exists (created by \(owner))")
@@ -86,10 +89,12 @@ extension Engine {
     /// gracefully (SIGTERM, then SIGKILL after the stop timeout) and removed.
     @discardableResult
     public func scale(_ service: String, to count: Int, stopTimeout: Int? = nil) throws -> ScaleResult {
-        guard count >= 0 else { throw BerthError.invalidArgument("invalid replica count \(count) for \(service): must be 0 or more") }
+        guard count >= 0 else { throw BerthError.invalidArgument("invalid replica count \(count) for \(service.quoted): must be 0 or more") }
         let store = serviceStore
         return try store.locked(service) {
             guard var spec = try store.load(service) else { throw Self.noSuchService(service) }
+            // Refused before the desired count is stored or anything is created.
+            try checkCapacity(spec, desired: count)
             spec.replicas = count
             try store.save(spec)
             return try reconcile(spec, timeout: stopTimeout ?? spec.stopTimeout)
@@ -149,19 +154,44 @@ extension Engine {
 
     // MARK: - Reconciling
 
-    static func noSuchService(_ name: String) -> BerthError { .invalidArgument("no such service: \(name)") }
+    static func noSuchService(_ name: String) -> BerthError { .invalidArgument("no such service: \(Quoted.escapeControls(name))") }
 
     func validate(_ spec: ServiceSpec) throws {
         try ReplicaName.validateService(spec.name)
         guard spec.replicas >= 0 else {
             throw BerthError.invalidArgument("invalid replica count \(spec.replicas) for \(spec.name): must be 0 or more")
         }
+        try checkMaximum(spec.name, desired: spec.replicas)
         guard spec.stopTimeout >= 0 else { throw BerthError.invalidArgument("the stop timeout of \(spec.name) must be 0 or more") }
         if !spec.ports.isEmpty && spec.template.network != .bridge {
             throw BerthError.invalidArgument("service \(spec.name): publishing ports needs the bridge network")
         }
         _ = try spec.publishedPorts()
         _ = try images.resolve(spec.template.image)
+    }
+
+    func checkMaximum(_ service: String, desired: Int) throws {
+        guard desired <= options.maxReplicas else {
+            throw BerthError.invalidArgument("cannot run \(desired) replicas of \(service.quoted): the limit is \(options.maxReplicas) per service (BERTH_MAX_REPLICAS)")
+        }
+    }
+
+    /// Refuses a replica count up front, before anything is stored or created: above the
+    /// per-service maximum, or needing more bridge addresses than the subnet has free.
+    /// `recreating`: every replica is replaced (a changed definition), so all are new and the
+    /// addresses of the old ones come free first.
+    func checkCapacity(_ spec: ServiceSpec, desired: Int, recreating: Bool = false) throws {
+        try checkMaximum(spec.name, desired: desired)
+        guard spec.template.network == .bridge, desired > 0 else { return }
+        let existing = replicas(of: spec.name)
+        let needed = recreating ? desired : ReplicaName.plan(existing: Array(existing.keys), desired: desired).create.count
+        guard needed > 0 else { return }
+        let released = recreating ? existing.values.filter { $0.ipAddress != nil }.count : 0
+        let free = try freeAddresses() + released
+        guard needed <= free else {
+            let subnet = (try? bridgeNetwork().subnet.description) ?? "bridge"
+            throw BerthError.invalidArgument("cannot run \(desired) replicas of \(spec.name.quoted): \(needed) new replicas need addresses and the bridge network (\(subnet)) has \(free) free")
+        }
     }
 
     /// The replicas of `service` that exist, by number (any state).

@@ -139,7 +139,7 @@ public enum ReplicaName {
         let ok = !name.isEmpty && name.count <= 63 && name.first!.isASCII && (name.first!.isLetter || name.first!.isNumber)
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
         guard ok else {
-            throw .invalidArgument("invalid service name '\(name)': expected letters, digits, '_' or '-', starting with a letter or digit, at most 63 characters")
+            throw .invalidArgument("invalid service name \(name.quoted): expected letters, digits, '_' or '-', starting with a letter or digit, at most 63 characters")
         }
     }
 }

@@ -8,7 +8,7 @@ enum FileIO {
     /// Writes to `path.tmp` then renames over `path`, so readers see the old or the new file.
     static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws {
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw BerthError.errno("create", tmp) }
         var off = 0
         while off < bytes.count {
@@ -24,9 +24,10 @@ enum FileIO {
         try writeAtomically(path, bytes: Array(string.utf8))
     }
 
-    /// The whole file, or nil when it does not exist (or vanished).
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The whole file, or nil when it does not exist (or vanished). `followLink: false` for
+    /// Berth's own state files: a symlink in their place is not read through.
+    static func read(_ path: String, followLink: Bool = true) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var out = [UInt8]()
@@ -89,7 +90,8 @@ final class FileLock {
     private let fd: Int32
 
     init(_ path: String) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Lock files are Berth's own: never opened through a symlink planted in their place.
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw BerthError.errno("open lock", path) }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }

@@ -11,6 +11,7 @@ struct NameIndex {
     init(root: String) { directory = root + "/names" }
 
     func id(of name: String) -> String? {
+        guard ResourceName.isValid(name) else { return nil }
         var buf = [CChar](repeating: 0, count: 128)
         let n = readlink(directory + "/" + name, &buf, buf.count - 1)
         guard n > 0 else { return nil }
@@ -19,7 +20,8 @@ struct NameIndex {
 
     /// Takes `name` for `id`, replacing a stale link (the caller checked its holder is gone).
     func claim(_ name: String, for id: String) throws {
-        try FileIO.mkdirs(directory)
+        try ResourceName.validate(name, kind: .container)
+        try FileIO.mkdirs(directory, mode: 0o700)
         let path = directory + "/" + name
         if symlink(id, path) == 0 { return }
         guard errno == EEXIST else { throw BerthError.errno("claim name", path) }
@@ -30,7 +32,7 @@ struct NameIndex {
 
     /// Frees `name` if `id` still holds it.
     func release(_ name: String, of id: String) {
-        if self.id(of: name) == id { unlink(directory + "/" + name) }
+        if ResourceName.isValid(name), self.id(of: name) == id { unlink(directory + "/" + name) }
     }
 
     func all() -> Set<String> {

@@ -6,7 +6,7 @@ public enum ByteSize {
     public static func parse(_ text: String, allowUnlimited: Bool = false) throws(BerthError) -> Int64 {
         if allowUnlimited && text == "-1" { return -1 }
         let invalid = BerthError.invalidArgument(
-            "invalid memory value '\(text)': expected a number with an optional unit b, k, m or g")
+            "invalid memory value \(text.quoted): expected a number with an optional unit b, k, m or g")
         var rest = Substring(text.lowercased())
         if rest.hasSuffix("b") { rest.removeLast() }
         if rest.hasSuffix("i") { rest.removeLast() }
@@ -18,7 +18,7 @@ public enum ByteSize {
         }
         guard let number = DecimalText(rest) else { throw invalid }
         guard let bytes = number.scaled(byPowerOf1024: shift) else {
-            throw .invalidArgument("invalid memory value '\(text)': too large")
+            throw .invalidArgument("invalid memory value \(text.quoted): too large")
         }
         return bytes
     }

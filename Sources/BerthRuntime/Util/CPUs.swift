@@ -26,7 +26,7 @@ public enum CPUs {
         // Double("nan") and Double("1e3") succeed; the flag takes plain decimals only.
         guard !text.isEmpty, text.allSatisfy({ $0.isASCIIDigit || $0 == "." }),
               let value = Double(text), value.isFinite else {
-            throw .invalidArgument("invalid --cpus value '\(text)': expected a number such as 0.5 or 2")
+            throw .invalidArgument("invalid --cpus value \(text.quoted): expected a number such as 0.5 or 2")
         }
         return try quota(for: value)
     }

@@ -7,14 +7,7 @@ public enum ContainerName {
     /// internal form) is accepted and removed.
     public static func validate(_ name: String) throws(BerthError) -> String {
         let bare = name.hasPrefix("/") ? String(name.dropFirst()) : name
-        guard bare.count <= maximumLength else {
-            throw .invalidArgument("invalid container name '\(name)': longer than \(maximumLength) characters")
-        }
-        guard let first = bare.first, bare.count >= 2, isAlphanumeric(first),
-              bare.allSatisfy({ isAlphanumeric($0) || $0 == "_" || $0 == "." || $0 == "-" }) else {
-            throw .invalidArgument("invalid container name '\(name)': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
-        }
-        return bare
+        return try ResourceName.validate(bare, kind: .container, minimumLength: 2, maximumLength: maximumLength)
     }
 
     /// "adjective_noun", avoiding names in `taken`; after enough collisions a number is appended, as

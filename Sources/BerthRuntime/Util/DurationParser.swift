@@ -7,7 +7,7 @@ public enum DurationParser {
     /// ns, us (µs), ms, s, m, h. Returns seconds. A bare number other than "0" is not a duration.
     public static func parseDuration(_ text: String) throws(BerthError) -> TimeInterval {
         let invalid = BerthError.invalidArgument(
-            "invalid duration '\(text)': expected a number and a unit such as 10s, 5m, 1h30m or 250ms")
+            "invalid duration \(text.quoted): expected a number and a unit such as 10s, 5m, 1h30m or 250ms")
         var rest = Substring(text)
         var sign = 1.0
         if let first = rest.first, first == "-" || first == "+" {
@@ -39,12 +39,12 @@ public enum DurationParser {
         }
         if text.contains("-") {
             guard let date = RFC3339Timestamp(text, defaultOffset: timeZone.secondsFromGMT(for: now))?.date else {
-                throw .invalidArgument("invalid timestamp '\(text)': expected RFC 3339 such as 2026-11-29T10:00:00Z")
+                throw .invalidArgument("invalid timestamp \(text.quoted): expected RFC 3339 such as 2026-11-29T10:00:00Z")
             }
             return date
         }
         guard let seconds = unixSeconds(text) else {
-            throw .invalidArgument("invalid time '\(text)': expected a duration such as 10m, "
+            throw .invalidArgument("invalid time \(text.quoted): expected a duration such as 10m, "
                 + "an RFC 3339 timestamp or unix seconds")
         }
         return Date(timeIntervalSince1970: seconds)

@@ -9,7 +9,7 @@ public enum SignalName {
 
     /// Accepts "KILL", "SIGKILL", "kill", "9", "RTMIN+3", "SIGRTMAX-1" and the aliases IOT, CLD, POLL.
     public static func parse(_ text: String) throws(BerthError) -> Int32 {
-        let invalid = BerthError.invalidArgument("invalid signal '\(text)': expected a name such as TERM or KILL, or a number 1-64")
+        let invalid = BerthError.invalidArgument("invalid signal \(text.quoted): expected a name such as TERM or KILL, or a number 1-64")
         if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
             guard let number = Int32(text), (1...realtimeMaximum).contains(number) else { throw invalid }
             return number

@@ -24,16 +24,18 @@ struct ComposeOptions: ParsableArguments {
 
     /// Reads and parses the file; warnings go to stderr.
     func load(cgroupParent: String?) throws -> ComposeProject {
+        // An invalid -p is refused before any file is looked for.
+        if let projectName { _ = try ComposeParser.validateProjectName(projectName) }
         let path = try path()
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw BerthError.invalidArgument("cannot read the compose file \(path)")
+            throw BerthError.invalidArgument("cannot read the compose file \(path.quoted)")
         }
         let options = ComposeParser.Options(projectName: projectName,
                                             defaultProjectName: ComposeParser.defaultProjectName(forFile: path),
                                             cgroupParent: cgroupParent)
         do {
             let project = try ComposeParser.parse(String(decoding: data, as: UTF8.self), options: options)
-            for w in project.warnings { printErr("berth: warning: \(path): \(w)") }
+            for w in project.warnings { printErr("berth: warning: " + Quoted.escapeControls("\(path): \(w)")) }
             return project
         } catch let e as BerthError {
             throw BerthError.invalidArgument("\(path): \(e.description)")
@@ -76,10 +78,10 @@ struct Down: ParsableCommand {
         try withServiceErrors {
             let engine = try global.engine()
             // With -p the file is not needed (it may be gone or broken); without, its name decides.
-            let name = try compose.projectName.map(ComposeParser.normalizeProjectName)
+            let name = try compose.projectName.map(ComposeParser.validateProjectName)
                 ?? compose.load(cgroupParent: global.effectiveCgroupParent).name
             let results = try engine.down(project: name, stopTimeout: time) { print(ScaleReport.describe($0)) }
-            if results.isEmpty { printErr("berth: nothing to remove for project \(name)") }
+            if results.isEmpty { printErr("berth: nothing to remove for project \(name.quoted)") }
         }
     }
 }

@@ -34,13 +34,13 @@ struct ContainerOptions: ParsableArguments {
         }
         if let c = cpusetCpus {
             guard !c.isEmpty, c.allSatisfy({ $0.isNumber || $0 == "," || $0 == "-" }) else {
-                throw BerthError.invalidArgument("invalid --cpuset-cpus '\(c)': expected a list such as 0-1 or 0,2")
+                throw BerthError.invalidArgument("invalid --cpuset-cpus \(c.quoted): expected a list such as 0-1 or 0,2")
             }
             limits.cpusetCpus = c
         }
         if let p = pidsLimit, p > 0 { limits.pidsLimit = p }
         guard let net = NetworkMode(rawValue: network) else {
-            throw BerthError.invalidArgument("invalid --network '\(network)': expected none, host or bridge")
+            throw BerthError.invalidArgument("invalid --network \(network.quoted): expected none, host or bridge")
         }
         var labelMap: [String: String] = [:]
         for l in labels {

@@ -43,7 +43,8 @@ struct NetworkInspect: ParsableCommand {
 
     func run() throws {
         try withErrors {
-            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name) (Berth has one bridge network, 'bridge')") }
+            try ResourceName.validate(name, kind: .network)
+            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name.quoted) (Berth has one bridge network, 'bridge')") }
             let engine = try global.engine()
             let net = try engine.bridgeNetwork()
             let members = try engine.list(all: true).filter { $0.network == .bridge }.map {
@@ -63,7 +64,8 @@ struct NetworkRemove: ParsableCommand {
 
     func run() throws {
         try withErrors {
-            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name)") }
+            try ResourceName.validate(name, kind: .network)
+            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name.quoted)") }
             try global.engine().removeBridgeNetwork()
         }
     }

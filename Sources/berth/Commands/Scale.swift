@@ -24,7 +24,7 @@ enum ScaleReport {
     static func parseTarget(_ text: String) throws -> (String, Int) {
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, let n = Int(parts[1]), n >= 0 else {
-            throw BerthError.invalidArgument("invalid scale target '\(text)': expected SERVICE=N with N ≥ 0")
+            throw BerthError.invalidArgument("invalid scale target \(text.quoted): expected SERVICE=N with N ≥ 0")
         }
         return (String(parts[0]), n)
     }

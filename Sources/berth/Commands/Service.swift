@@ -40,7 +40,7 @@ struct ServiceOptions: ParsableArguments {
         }
         if let c = cpusetCpus {
             guard !c.isEmpty, c.allSatisfy({ $0.isNumber || $0 == "," || $0 == "-" }) else {
-                throw BerthError.invalidArgument("invalid --cpuset-cpus '\(c)': expected a list such as 0-1 or 0,2")
+                throw BerthError.invalidArgument("invalid --cpuset-cpus \(c.quoted): expected a list such as 0-1 or 0,2")
             }
             limits.cpusetCpus = c
         }
@@ -48,7 +48,7 @@ struct ServiceOptions: ParsableArguments {
         var mode = ServiceTemplate.defaultNetwork
         if let network {
             guard let m = NetworkMode(rawValue: network) else {
-                throw BerthError.invalidArgument("invalid --network '\(network)': expected none, host or bridge")
+                throw BerthError.invalidArgument("invalid --network \(network.quoted): expected none, host or bridge")
             }
             mode = m
         }
@@ -133,7 +133,7 @@ struct ServiceInspect: ParsableCommand {
         try withErrors {
             let all = try global.engine().listServices()
             let found = try names.map { name -> ServiceStatus in
-                guard let s = all.first(where: { $0.name == name }) else { throw BerthError.invalidArgument("no such service: \(name)") }
+                guard let s = all.first(where: { $0.name == name }) else { throw BerthError.invalidArgument("no such service: \(Quoted.escapeControls(name))") }
                 return s
             }
             try printJSON(found)

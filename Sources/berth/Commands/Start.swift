@@ -18,13 +18,15 @@ struct Start: ParsableCommand {
 /// as docker does for multi-container verbs.
 func forEach(_ refs: [String], _ body: (String) throws -> Void) throws {
     guard !refs.isEmpty else { throw BerthError.invalidArgument("give at least one container name or id") }
+    // A reference that cannot be a name or an id is bad input (125), refused before any is touched.
+    for ref in refs { try ResourceName.validate(ref, kind: .container) }
     var failed: BerthError?
     for ref in refs {
         do {
             try body(ref)
             print(ref)
         } catch let e as BerthError {
-            printErr("berth: \(e.description)")
+            printErr("berth: " + Quoted.escapeControls(e.description))
             failed = e
         }
     }
