@@ -174,6 +174,11 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
                       state: state(r.id), limits: r.limits, restartPolicy: r.restartPolicy, labels: r.labels,
                       hostname: r.hostname, network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
+        if i.state.status == .dead {
+            // The supervisor was killed: say whether the container's processes still run unwatched.
+            let n = cgroupPids(id: r.id, parent: r.cgroupParent).count
+            if n > 0 { i.state.strayProcesses = n }
+        }
         return i
     }
 
@@ -190,7 +195,11 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     public func list(all: Bool) throws -> [ContainerInfo] {
         var out: [ContainerInfo] = []
         for id in containerIDs() {
-            guard let r = record(id) else { continue }
+            guard let r = record(id) else {
+                // Shown, not hidden: its processes and cgroups may live on until `rm -f ID`.
+                if all, let reason = brokenReason(id) { out.append(brokenInfo(id, reason: reason)) }
+                continue
+            }
             let i = info(r)
             if all || i.state.isRunning { out.append(i) }
         }
