@@ -260,7 +260,8 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     }
 }
 
-/// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID.
+/// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID; nil for a
+/// process that is gone or a zombie.
 enum ProcStat {
     /// Field 22 of /proc/PID/stat, read into a stack buffer and scanned as bytes (hot: every sample).
     static func startTime(pid: Int32) -> UInt64? {
@@ -287,6 +288,9 @@ enum ProcStat {
             // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
             var i = n - 1
             while i > 0 && buf[i] != UInt8(ascii: ")") { i -= 1 }
+            // A zombie (field 3 is Z or X) has ended: its parent just has not reaped it yet. A killed
+            // supervisor can stay one for a while when its reaper is slow; it must not count as alive.
+            if i + 2 < n, buf[i + 2] == UInt8(ascii: "Z") || buf[i + 2] == UInt8(ascii: "X") { return nil }
             var field = 2
             var value: UInt64 = 0
             i += 1
