@@ -185,15 +185,29 @@ final class CrashConsistencyTests: ContainerTestCase {
             Subprocess.run("/usr/bin/nsenter", ["-t", "\(helper)", "-m", "--", BerthCLI.binary, "--root", dir,
                                                 "--cgroup-parent", cli.cgroupParent] + args)
         }
+        var id = ""
         defer {
             let ids = berth(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
             if !ids.isEmpty { _ = berth(["rm", "-f"] + ids) }
+            // If Berth could not remove it (the bug this test is about), end the container by hand
+            // before the helper goes: its supervisor, its processes, its cgroups, then the bridge.
+            for pid in TestRoot.processes(mentioning: dir) where pid != helper { kill(pid, SIGKILL) }
+            if !id.isEmpty {
+                for cgroup in cgroupDirectories(of: id) {
+                    _ = cli.eventually(timeout: 10) {
+                        let procs = (try? String(contentsOfFile: cgroup + "/cgroup.procs", encoding: .utf8)) ?? ""
+                        for pid in procs.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+                        return rmdir(cgroup) == 0 || errno == ENOENT
+                    }
+                }
+            }
             _ = berth(["network", "rm"])
+            _ = cli.run(["ps"]) // removes the cgroup parent if nothing else uses it
         }
         XCTAssertEqual(berth(["image", "import-busybox"]).status, 0)
         let run = berth(["run", "-d", "--name", "filler", "busybox", "sh", "-c", "dd if=/dev/zero of=/fill bs=64k; exec sleep 100000"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let full = cli.eventually(timeout: 60) {
             var fs = statvfs()
             return statvfs(view, &fs) == 0 && fs.f_bavail == 0
