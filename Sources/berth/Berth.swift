@@ -141,7 +141,11 @@ struct GlobalOptions: ParsableArguments {
         if let r = root, !r.hasPrefix("/") {
             root = FileManager.default.currentDirectoryPath + "/" + r
         }
-        return try Engine(options: EngineOptions(root: root, cgroupParent: cgroupParent))
+        let engine = try Engine(options: EngineOptions(root: root, cgroupParent: cgroupParent))
+        // Every command first finishes what a killed Berth process left half done (a creation or
+        // removal cut short, stale name links and leases); nearly free when there is nothing.
+        engine.reconcile()
+        return engine
     }
 }
 

@@ -58,7 +58,7 @@ extension DashboardModel {
         case .running: return 0
         case .restarting: return 1
         case .created: return 2
-        case .dead: return 3
+        case .dead, .broken: return 3
         case .exited: return 4
         }
     }

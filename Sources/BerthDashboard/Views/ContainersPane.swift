@@ -186,7 +186,8 @@ enum ContainersPane {
         case .running: return m.uptime(e).map(Format.duration) ?? "up"
         case .restarting: return "restarting"
         case .created: return "created"
-        case .dead: return "dead"
+        case .dead: return s.strayProcesses != nil ? "dead, procs run" : "dead"
+        case .broken: return "broken"
         case .exited:
             if s.oomKilled { return "OOM" }
             if let sig = s.signal { return "sig \(sig)" }

@@ -76,7 +76,7 @@ enum StateStyle {
         case .exited: return g.exited
         case .created: return g.created
         case .restarting: return g.restarting
-        case .dead: return g.dead
+        case .dead, .broken: return g.dead
         }
     }
 
@@ -86,7 +86,7 @@ enum StateStyle {
         case .exited: return .exited
         case .created: return .created
         case .restarting: return .restarting
-        case .dead: return .dead
+        case .dead, .broken: return .dead
         }
     }
 }

@@ -37,10 +37,14 @@ struct CgroupTree: Sendable {
     }
 
     /// How long `removeLeaf` keeps retrying EBUSY, shared by all of one container's hierarchies.
-    static let busyRetryNanos: UInt64 = 1_000_000_000
+    /// Generous: on a busy machine a killed task can take seconds to leave its cgroup, and giving
+    /// up leaves an empty cgroup behind for good.
+    static let busyRetryNanos: UInt64 = 10_000_000_000
 
-    /// Removes a container's directory. A cgroup stays busy for a moment after its last task died
-    /// (the kernel frees the task asynchronously), so EBUSY is retried until `deadline` (CLOCK_MONOTONIC ns).
+    /// Removes a container's directory. While it is busy, whatever is still in its `cgroup.procs`
+    /// is sent SIGKILL (a process the container left behind: a dead supervisor, `--network host`,
+    /// an exec) and the rmdir retried, also because a cgroup stays busy for a moment after its last
+    /// task died (the kernel frees the task asynchronously), until `deadline` (CLOCK_MONOTONIC ns).
     func removeLeaf(_ dir: String, deadline: UInt64) throws {
         var delay: UInt32 = 1_000
         while true {
@@ -51,6 +55,7 @@ struct CgroupTree: Sendable {
             guard e == EBUSY, MonotonicClock.nanos() < deadline else {
                 throw BerthError.system(operation: "rmdir", path: dir, errno: e)
             }
+            for pid in Self.readPids(dir + "/cgroup.procs") where pid > 1 { _ = kill(pid, SIGKILL) }
             usleep(delay)
             delay = min(delay * 2, 50_000)
         }

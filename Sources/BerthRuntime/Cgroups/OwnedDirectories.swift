@@ -48,4 +48,23 @@ final class OwnedDirectories: Sendable {
             updateLedger { _ = $0.remove(dir) }
         }
     }
+
+    /// Every directory in `ledger`, deepest first: the recorded ones and their new ancestors.
+    static func recorded(in ledger: String) -> [String] {
+        guard let text = FileIO.readString(ledger) else { return [] }
+        return text.split(separator: "\n").map(String.init).sorted { $0.count > $1.count }
+    }
+
+    /// Removes the recorded directories nothing uses any more (no container cgroup, no task), deepest
+    /// first, and forgets them: the parents a killed `berth rm` (or one that removed a container some
+    /// other way) left behind. One still in use stays; a concurrent create retries on a vanished parent.
+    static func pruneUnused(ledger: String, tree: CgroupTree = CgroupTree()) {
+        var gone: Set<String> = []
+        for dir in recorded(in: ledger) where tree.removeIfEmpty(dir) { gone.insert(dir) }
+        guard !gone.isEmpty else { return }
+        OwnedDirectories(alwaysOwned: [], ledger: ledger).updateLedger { set in
+            // A concurrent create may have made one again (and recorded it) meanwhile: keep that one.
+            set.subtract(gone.filter { !KernelFile.isDirectory($0) })
+        }
+    }
 }

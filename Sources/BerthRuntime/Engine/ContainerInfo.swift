@@ -9,6 +9,8 @@ public enum ContainerStatus: String, Codable, Sendable, CaseIterable {
     case exited
     /// The state says running but the supervisor (shim) is gone: nobody records its exit any more.
     case dead
+    /// The container's record (container.json) cannot be read; `error` says why. `rm -f ID` removes it.
+    case broken
 }
 
 /// What happened to the container's last run; written by the shim, read by everyone.
@@ -25,8 +27,11 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var restartCount: Int
-    /// Set when the start itself failed (e.g. the command was not found).
+    /// Set when the start itself failed (e.g. the command was not found), or why a container is broken.
     public var error: String?
+    /// Processes still in the container's cgroups although its supervisor is gone (`dead`, `broken`):
+    /// nobody watches them; `stop` and `rm -f` kill them.
+    public var strayProcesses: Int?
 
     public init(status: ContainerStatus, pid: Int32? = nil, shimPid: Int32? = nil, exitCode: Int32? = nil,
                 signal: Int32? = nil, oomKilled: Bool = false, startedAt: Date? = nil, finishedAt: Date? = nil,

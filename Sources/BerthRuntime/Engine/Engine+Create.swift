@@ -59,7 +59,11 @@ extension Engine {
             // A link whose container is gone (a crash mid-removal) does not hold the name.
             if let holder = names.id(of: name), FileIO.exists(paths(holder).record) { throw BerthError.nameInUse(name) }
             try names.claim(name, for: id)
+            CrashPoint.reach("create-claimed-name")
             let p = paths(id)
+            // Built out of sight and made visible by one rename: a crash at any step leaves a
+            // `.creating-<id>` directory, which `reconcile` removes with the name link and lease.
+            let staging = ContainerPaths(directory: creatingDirectory(id))
             var newRecord = ContainerRecord(
                 id: id, name: name, image: image.reference, imageID: image.id, created: Date(), command: command,
                 env: env, workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
@@ -70,24 +74,32 @@ extension Engine {
                 tty: request.tty ? true : nil, interactive: request.interactive ? true : nil, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
                 layers: layerDirs)
             do {
-                if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }
                 // 0700: it holds the writable layer; rootfs/upper keep 0755, the container's "/".
-                guard mkdir(p.directory, 0o700) == 0 else { throw BerthError.errno("mkdir", p.directory) }
-                for dir in [p.rootfs, p.upper, p.work] {
+                guard mkdir(staging.directory, 0o700) == 0 else { throw BerthError.errno("mkdir", staging.directory) }
+                if let start = ProcStat.startTime(pid: getpid()) {
+                    try FileIO.writeAtomically(staging.creator, string: "\(getpid()) \(start)\n")
+                }
+                CrashPoint.reach("create-made-directory")
+                if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }
+                CrashPoint.reach("create-allocated-address")
+                for dir in [staging.rootfs, staging.upper, staging.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }
-                try writeEtcFiles(newRecord, p)
+                try writeEtcFiles(newRecord, staging)
                 let version = (try? cgroupManager(parent: newRecord.cgroupParent))?.version
+                // The spec names the container's final paths.
                 let spec = ContainerSpecBuilder.build(record: newRecord, paths: p, layerDirectories: layerDirs,
                                                       user: user, cgroupVersion: version)
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try FileIO.writeAtomically(p.spec, bytes: Array(try enc.encode(spec)))
-                try FileIO.writeAtomically(p.status, string: "status=created\n")
-                // Written last: a directory without container.json is not a container yet.
-                try FileIO.writeAtomically(p.record, bytes: Array(try JSONEncoder.berth.encode(newRecord)))
+                try FileIO.writeAtomically(staging.spec, bytes: Array(try enc.encode(spec)))
+                try FileIO.writeAtomically(staging.status, string: "status=created\n")
+                try FileIO.writeAtomically(staging.record, bytes: Array(try JSONEncoder.berth.encode(newRecord)))
+                CrashPoint.reach("create-wrote-files")
+                guard rename(staging.directory, p.directory) == 0 else { throw BerthError.errno("rename", staging.directory) }
+                unlink(p.creator)
             } catch {
-                try? FileIO.removeTree(p.directory)
+                try? FileIO.removeTree(staging.directory)
                 names.release(name, of: id)
                 if bridge != nil { releaseAddress(of: id) }
                 throw error

@@ -68,8 +68,9 @@ extension Engine {
         let r = try resolve(ref)
         let pid = try requireRunningInit(r)
         if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(signal) {
-            // A user ending the container: the restart policy must not bring it back.
-            try FileIO.writeAtomically(paths(r.id).stopMarker, string: "")
+            // A user ending the container: the restart policy must not bring it back. Best effort:
+            // a full filesystem must not keep a container from being killed.
+            FileIO.writeBestEffort(paths(r.id).stopMarker, string: "")
         }
         guard Glibc.kill(pid, signal) == 0 else { throw BerthError.errno("kill \(pid)") }
     }
@@ -79,10 +80,16 @@ extension Engine {
     func stopContainer(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
         let p = paths(r.id)
         guard let s = shimStatus(r.id), Self.isAlive(pid: s.shimPid, startTime: s.shimStart),
-              let shimPid = s.shimPid else { return }
+              let shimPid = s.shimPid else {
+            // No supervisor (killed): whatever still runs in the container's cgroups is ended here.
+            try stopStrayProcesses(r, signal: signal, timeout: timeout)
+            return
+        }
         // The marker holds the grace period: told with SIGUSR1, the supervisor sends SIGKILL when
-        // it ends even if this caller is gone by then (a closed dashboard, a killed CLI).
-        try FileIO.writeAtomically(p.stopMarker, string: "\(timeout)\n")
+        // it ends even if this caller is gone by then (a closed dashboard, a killed CLI). Written in
+        // place and best effort: stopping must work on a full filesystem (the supervisor then falls
+        // back to its default grace period, and this caller sends SIGKILL itself).
+        FileIO.writeBestEffort(p.stopMarker, string: "\(timeout)\n")
         // A container waiting in its restart backoff has no process: the marker is enough.
         let pidfd = berth_pidfd_open(shimPid)
         defer { if pidfd >= 0 { close(pidfd) } }
@@ -95,6 +102,23 @@ extension Engine {
         if !waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: 30) {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
+    }
+
+    /// Signals the processes left in the cgroups of a container whose supervisor is gone, then
+    /// SIGKILL after `timeout` seconds, and waits (bounded) for the cgroups to empty.
+    func stopStrayProcesses(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
+        var pids = cgroupPids(id: r.id, parent: r.cgroupParent)
+        let phases: [(signal: Int32, seconds: Int)] = signal == SIGKILL ? [(SIGKILL, 10)] : [(signal, max(timeout, 0)), (SIGKILL, 10)]
+        for phase in phases where !pids.isEmpty {
+            for pid in pids { _ = Glibc.kill(pid, phase.signal) }
+            let deadline = MonotonicClock.nanos() + UInt64(phase.seconds) * 1_000_000_000
+            repeat {
+                pids = cgroupPids(id: r.id, parent: r.cgroupParent)
+                if pids.isEmpty { return }
+                usleep(10_000)
+            } while MonotonicClock.nanos() < deadline
+        }
+        if !pids.isEmpty { throw BerthError.invalidState("processes of container \(r.name) did not end") }
     }
 
     /// Waits for the supervisor process to end (pidfd when available, else polling).
@@ -118,7 +142,13 @@ extension Engine {
     /// `autoremove`: called by the supervisor of an `--rm` container; keeps its exit record
     /// for a minute so a waiting `berth run` can still read the exit code.
     public func remove(_ ref: String, force: Bool, autoremove: Bool = false) throws {
-        let r = try resolve(ref)
+        let r: ContainerRecord
+        do { r = try resolve(ref) } catch let error as BerthError {
+            // An unreadable record must not protect the processes and cgroups of its container.
+            guard case .noSuchContainer = error, let id = brokenContainer(ref) else { throw error }
+            try removeBroken(id, force: force)
+            return
+        }
         try removeContainer(r, force: force, keepExitRecord: autoremove)
     }
 
@@ -128,19 +158,22 @@ extension Engine {
 
     var exitRecords: String { root + "/exits" }
 
+    /// Nothing here needs disk space (a full filesystem is a reason to remove a container): the
+    /// marker is best effort, and the files are deleted before the lease file is rewritten.
+    /// A crash at any step is finished by the next `reconcile` (see Engine+Reconcile).
     func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
         let p = paths(r.id)
         let st = state(r.id)
-        if st.isRunning {
+        let stray = st.status == .dead || st.status == .created ? cgroupPids(id: r.id, parent: r.cgroupParent) : []
+        if st.isRunning || !stray.isEmpty {
             guard force else {
                 throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
             }
             try stopContainer(r, signal: SIGKILL, timeout: 0)
         }
-        let manager = try cgroupManager(parent: r.cgroupParent)
-        // Processes the init left behind (possible with --network host or a dead supervisor).
-        for pid in manager.pids(id: r.id) { _ = Glibc.kill(pid, SIGKILL) }
-        try manager.remove(id: r.id)
+        // Kills what the init left behind (possible with --network host, an exec, a dead supervisor).
+        try removeCgroups(id: r.id, parent: r.cgroupParent, plan: p.plan)
+        CrashPoint.reach("rm-removed-cgroups")
         if keepExitRecord, let status = FileIO.read(p.status) {
             try? FileIO.mkdirs(exitRecords)
             try? FileIO.writeAtomically(exitRecords + "/" + r.id, bytes: status)
@@ -148,12 +181,13 @@ extension Engine {
         pruneExitRecords()
         try FileLock.with(globalLock) {
             // Renamed first so a concurrent listing never sees half a container.
-            let trash = root + "/containers/.removing-" + r.id
+            let trash = removingDirectory(r.id)
             if rename(p.directory, trash) != 0 && errno != ENOENT { throw BerthError.errno("rename", p.directory) }
-            NameIndex(root: root).release(r.name, of: r.id)
             forget(r.id)
-            if r.network == .bridge { releaseAddress(of: r.id) }
+            CrashPoint.reach("rm-renamed")
             try FileIO.removeTree(trash)
+            NameIndex(root: root).release(r.name, of: r.id)
+            if r.network == .bridge { releaseAddress(of: r.id) }
         }
         if r.network == .bridge { refreshHostsFiles() }
     }

@@ -183,6 +183,11 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
                       state: state(r.id), limits: r.limits, restartPolicy: r.restartPolicy, labels: r.labels,
                       hostname: r.hostname, network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
+        if i.state.status == .dead {
+            // The supervisor was killed: say whether the container's processes still run unwatched.
+            let n = cgroupPids(id: r.id, parent: r.cgroupParent).count
+            if n > 0 { i.state.strayProcesses = n }
+        }
         return i
     }
 
@@ -199,7 +204,11 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     public func list(all: Bool) throws -> [ContainerInfo] {
         var out: [ContainerInfo] = []
         for id in containerIDs() {
-            guard let r = record(id) else { continue }
+            guard let r = record(id) else {
+                // Shown, not hidden: its processes and cgroups may live on until `rm -f ID`.
+                if all, let reason = brokenReason(id) { out.append(brokenInfo(id, reason: reason)) }
+                continue
+            }
             let i = info(r)
             if all || i.state.isRunning { out.append(i) }
         }
@@ -260,7 +269,8 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     }
 }
 
-/// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID.
+/// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID; nil for a
+/// process that is gone or a zombie.
 enum ProcStat {
     /// Field 22 of /proc/PID/stat, read into a stack buffer and scanned as bytes (hot: every sample).
     static func startTime(pid: Int32) -> UInt64? {
@@ -287,6 +297,9 @@ enum ProcStat {
             // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
             var i = n - 1
             while i > 0 && buf[i] != UInt8(ascii: ")") { i -= 1 }
+            // A zombie (field 3 is Z or X) has ended: its parent just has not reaped it yet. A killed
+            // supervisor can stay one for a while when its reaper is slow; it must not count as alive.
+            if i + 2 < n, buf[i + 2] == UInt8(ascii: "Z") || buf[i + 2] == UInt8(ascii: "X") { return nil }
             var field = 2
             var value: UInt64 = 0
             i += 1

@@ -36,6 +36,9 @@ public struct ContainerPaths: Sendable {
 
     public init(root: String, id: String) { directory = root + "/containers/" + id }
 
+    /// The files of a container that is not (or no longer) at its place: `.creating-<id>`, `.removing-<id>`.
+    public init(directory: String) { self.directory = directory }
+
     public var record: String { directory + "/container.json" }
     public var spec: String { directory + "/config.json" }
     public var status: String { directory + "/status" }
@@ -52,4 +55,6 @@ public struct ContainerPaths: Sendable {
     public var lock: String { directory + "/lock" }
     /// "PID STARTTIME" of a `berth run --rm` that waits in the foreground and removes the container itself.
     public var attached: String { directory + "/attached" }
+    /// "PID STARTTIME" of the process building the container in `.creating-<id>`.
+    public var creator: String { directory + "/creator" }
 }

@@ -24,6 +24,19 @@ enum FileIO {
         try writeAtomically(path, bytes: Array(string.utf8))
     }
 
+    /// Creates or truncates `path` and writes `string` in place, ignoring every failure: for markers
+    /// whose existence matters more than their content, on paths (stop, kill, rm) that must work on
+    /// a full filesystem. Returns whether the whole content was written.
+    @discardableResult
+    static func writeBestEffort(_ path: String, string: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let bytes = Array(string.utf8)
+        if bytes.isEmpty { return true }
+        return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+    }
+
     /// The whole file, or nil when it does not exist (or vanished). `followLink: false` for
     /// Berth's own state files: a symlink in their place is not read through.
     static func read(_ path: String, followLink: Bool = true) -> [UInt8]? {

@@ -46,7 +46,14 @@ public enum StatusText {
         case .running: return state.startedAt.map { up(since: $0, now: now) } ?? "Up"
         case .restarting: return restarting(code: code, at: state.finishedAt, now: now)
         case .exited: return exited(code: code, at: state.finishedAt, now: now)
-        case .dead: return "Dead"
+        case .dead: return "Dead" + stray(state)
+        case .broken: return "Broken (" + (state.error ?? "unreadable record") + ")" + stray(state)
         }
+    }
+
+    /// The note on a container whose supervisor is gone while its processes still run.
+    static func stray(_ state: ContainerState) -> String {
+        guard let n = state.strayProcesses, n > 0 else { return "" }
+        return n == 1 ? ", 1 process still running" : ", \(n) processes still running"
     }
 }
