@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,7 +45,7 @@ final class CrashConsistencyTests: ContainerTestCase {
 
     /// The container's cgroup directories (`<parent>/<id>` in every hierarchy).
     func cgroupDirectories(of id: String) -> [String] {
-        TestRoot.cgroupDirectories(named: cli.cgroupParent).flatMap { parent in
+        Self.root.scope.cgroupDirectories.flatMap { parent in
             FileManager.default.fileExists(atPath: parent + "/" + id) ? [parent + "/" + id] : []
         }
     }
@@ -77,7 +78,7 @@ final class CrashConsistencyTests: ContainerTestCase {
         XCTAssertEqual(containerEntries(), [], "container directories left", file: file, line: line)
         XCTAssertEqual(nameLinks(), [], "name links left", file: file, line: line)
         XCTAssertEqual(leaseHolders(), [], "address leases left", file: file, line: line)
-        XCTAssertEqual(TestRoot.cgroupDirectories(named: cli.cgroupParent), [], "cgroups left", file: file, line: line)
+        XCTAssertEqual(Self.root.scope.cgroupDirectories, [], "cgroups left", file: file, line: line)
     }
 
     // MARK: - Item 7: a killed `run -d`
@@ -191,7 +192,7 @@ final class CrashConsistencyTests: ContainerTestCase {
             if !ids.isEmpty { _ = berth(["rm", "-f"] + ids) }
             // If Berth could not remove it (the bug this test is about), end the container by hand
             // before the helper goes: its supervisor, its processes, its cgroups, then the bridge.
-            for pid in TestRoot.processes(mentioning: dir) where pid != helper { kill(pid, SIGKILL) }
+            for pid in HostLeaks.processes(mentioning: dir) where pid != helper { kill(pid, SIGKILL) }
             if !id.isEmpty {
                 for cgroup in cgroupDirectories(of: id) {
                     _ = cli.eventually(timeout: 10) {
@@ -221,7 +222,7 @@ final class CrashConsistencyTests: ContainerTestCase {
         XCTAssertEqual(leaseHolders(view), [], "the address was not released")
         XCTAssertEqual(cgroupDirectories(of: id), [])
         XCTAssertEqual(berth(["network", "rm"]).status, 0)
-        XCTAssertEqual(TestRoot.cgroupDirectories(named: cli.cgroupParent), [], "cgroups left")
+        XCTAssertEqual(Self.root.scope.cgroupDirectories, [], "cgroups left")
     }
 
     // MARK: - Item 10: an unreadable record
