@@ -11,17 +11,12 @@ struct ImageBusybox: ParsableCommand {
         abstract: "Build an image from the host's busybox-static (no registry needed).")
     @OptionGroup var global: GlobalOptions
     @Option(help: "name[:tag] of the image.") var name: String = "busybox:latest"
-    @Option(help: "The statically linked busybox to use.") var busybox: String = "/bin/busybox"
+    @Option(help: "The statically linked busybox to use.") var busybox: String = BusyboxRootfs.defaultBinary
 
     func run() throws {
         try withErrors {
             let engine = try global.engine()
-            let ref = try ImageReference(parsing: name)
-            let tmp = engine.root + "/tmp-busybox-\(getpid())"
-            try? FileManager.default.removeItem(atPath: tmp)
-            defer { try? FileManager.default.removeItem(atPath: tmp) }
-            let config = try BusyboxRootfs.build(at: tmp, busybox: busybox)
-            let image = try engine.importImage(directory: tmp, as: ref, config: config)
+            let image = try engine.importBusybox(as: try ImageReference(parsing: name), busybox: busybox)
             print(image.id)
         }
     }
