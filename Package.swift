@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Berth",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berth-shim", targets: ["berth-shim"]),

@@ -1,7 +1,8 @@
 import BerthRuntime
 import Foundation
 
-/// Actions that later issues provide (services, exec). Left nil, their keys say "not available".
+/// Actions beyond `ContainerEngine` that the host program supplies (`berth top` and `berth demo`
+/// supply both). Left nil, their keys refuse with `ActionAvailability.scaleMissing`/`execMissing`.
 public struct DashboardActions: Sendable {
     /// Sets the number of replicas of a service. Runs off the UI thread.
     public var scale: (@Sendable (_ service: String, _ replicas: Int) throws -> Void)?

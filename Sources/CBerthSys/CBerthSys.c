@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -67,8 +66,6 @@ uint64_t berth_monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-unsigned long berth_ms_bind(void) { return MS_BIND; }
-
 int berth_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int berth_getrandom(void *buf, size_t len)
@@ -84,11 +81,6 @@ int berth_getrandom(void *buf, size_t len)
         got += (size_t)n;
     }
     return 0;
-}
-
-ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len)
-{
-    return copy_file_range(in_fd, NULL, out_fd, NULL, len, 0);
 }
 
 int berth_netlink_socket(void) { return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE); }

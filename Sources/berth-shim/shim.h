@@ -134,13 +134,19 @@ int proxy_fill(struct pollfd *fds, int max);
 void proxy_handle(struct pollfd *fds, int n);
 void proxy_close(void);
 
+/* clock.c: wall-clock time for timestamps written out; monotonic time for every duration. */
+int64_t now_realtime_ns(void);
+int64_t now_monotonic_ns(void);
+int64_t deadline_after_ms(int64_t ms);  /* a CLOCK_MONOTONIC deadline */
+int ms_until(int64_t deadline);         /* a poll timeout: 0 once the deadline has passed */
+long restart_delay_ms(long previous_ms, int64_t run_ns); /* 0 = first restart; run_ns = how long the run lasted */
+
 /* util.c */
 int write_all(int fd, const void *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);
 int write_file(const char *path, const char *data, size_t len);
 ssize_t read_small_file(const char *path, char *buf, size_t cap);
 int state_file(const struct plan *p, const char *name, char *out, size_t cap);
-int64_t now_realtime_ns(void);
 size_t format_rfc3339_ns(int64_t ns, char *out, size_t cap);
 size_t fmt_i64(char *out, int64_t v);
 long long read_oom_kill(const char *path);

@@ -31,12 +31,20 @@ struct run_state {
     const char *status;
     pid_t pid;
     int exit_code, signal, oom_killed, has_exit;
-    int64_t started_at, finished_at;
+    int64_t started_at, finished_at;     /* wall clock, for `status` */
+    int64_t started_mono, finished_mono; /* monotonic, for how long the run lasted */
     long restarts;
     char error[256];
 };
 
 static int log_fd = -1;
+
+/* The init has exited: the time for `status` and the time for the restart backoff. */
+static void mark_finished(struct run_state *r)
+{
+    r->finished_at = now_realtime_ns();
+    r->finished_mono = now_monotonic_ns();
+}
 
 /* One CRI record per write(2), so a reader never sees half a record. */
 static void log_record(const char *stream, char tag, const char *text, size_t len)
@@ -312,7 +320,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                       int sfd, int *term_forwarded)
 {
     int open_streams = 2, exited = 0;
-    int64_t kill_at = 0; /* when a stop's grace period ends (SIGKILL), 0 = none */
+    int64_t kill_at = 0; /* monotonic: when a stop's grace period ends (SIGKILL), 0 = none */
     while (!exited || open_streams > 0) {
         struct pollfd fds[3 + 16 + 2 * 64 + 9] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
@@ -324,14 +332,13 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
         /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
         int timeout = exited ? 2000 : -1;
         if (!exited && kill_at) {
-            int64_t left = (kill_at - now_realtime_ns()) / 1000000;
-            if (left <= 0) {
+            timeout = ms_until(kill_at);
+            if (timeout == 0) {
                 /* The stop's grace period is over: finish it here, whoever asked for it. */
                 kill(r->pid, SIGKILL);
                 kill_at = 0;
-                left = -1;
+                timeout = -1;
             }
-            timeout = (int)left;
         }
         int rc = poll(fds, (nfds_t)(3 + nproxy + nattach), timeout);
         if (rc < 0) {
@@ -363,7 +370,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                      * period, after which the supervisor sends SIGKILL even if the caller is gone. */
                     char path[4096], buf[32];
                     if (state_file(p, "stop", path, sizeof path) == 0 && read_small_file(path, buf, sizeof buf) > 0)
-                        kill_at = now_realtime_ns() + (int64_t)strtoll(buf, NULL, 10) * 1000000000LL;
+                        kill_at = deadline_after_ms((int64_t)strtoll(buf, NULL, 10) * 1000);
                     continue;
                 }
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
@@ -383,7 +390,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                     continue;
                 exited = 1;
                 r->has_exit = 1;
-                r->finished_at = now_realtime_ns();
+                mark_finished(r);
                 if (WIFEXITED(status)) {
                     r->exit_code = WEXITSTATUS(status);
                     r->signal = 0;
@@ -400,7 +407,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
         int status;
         if (waitpid(r->pid, &status, 0) == r->pid) {
             r->has_exit = 1;
-            r->finished_at = now_realtime_ns();
+            mark_finished(r);
             r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
             r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + r->signal;
         }
@@ -410,10 +417,11 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
 /* Sleeps for the backoff unless a stop is requested meanwhile. Returns 0 when stopped. */
 static int backoff(const struct plan *p, int sfd, long ms)
 {
-    while (ms > 0) {
+    int64_t until = deadline_after_ms(ms);
+    int left;
+    while ((left = ms_until(until)) > 0) {
         struct pollfd pf = { sfd, POLLIN, 0 };
-        long slice = ms > 100 ? 100 : ms;
-        int rc = poll(&pf, 1, (int)slice);
+        int rc = poll(&pf, 1, left > 100 ? 100 : left);
         if (rc > 0) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == sizeof si)
@@ -423,7 +431,6 @@ static int backoff(const struct plan *p, int sfd, long ms)
         }
         if (stop_requested(p))
             return 0;
-        ms -= slice;
     }
     return 1;
 }
@@ -459,7 +466,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     attach_open(p); /* without it `berth attach` says the container is not running; not fatal */
 
     static struct stream out = { -1, "stdout", 0, {0} }, err = { -1, "stderr", 0, {0} };
-    long delay_ms = 100;
+    long delay_ms = 0; /* the last restart's backoff, 0 before the first */
     int first = 1, stopped = 0;
     for (;;) {
         struct launch_error e;
@@ -472,7 +479,7 @@ int supervisor_main(const struct plan *p, int report_fd)
             r.has_exit = 1;
             r.exit_code = e.exit_code;
             r.signal = 0;
-            r.finished_at = now_realtime_ns();
+            mark_finished(&r);
             r.pid = 0;
             char msg[300];
             size_t n = 0;
@@ -496,6 +503,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         }
         r.status = "running";
         r.started_at = now_realtime_ns();
+        r.started_mono = now_monotonic_ns();
         r.has_exit = 0;
         r.finished_at = 0;
         r.error[0] = 0;
@@ -521,9 +529,7 @@ int supervisor_main(const struct plan *p, int report_fd)
             write_status(p, &r);
             break;
         }
-        /* docker's backoff: double from 100 ms, start again after a run that lasted 10 s. */
-        if (r.finished_at - r.started_at > 10000000000LL)
-            delay_ms = 100;
+        delay_ms = restart_delay_ms(delay_ms, r.finished_mono - r.started_mono);
         r.status = "restarting";
         write_status(p, &r);
         if (!backoff(p, sfd, delay_ms)) {
@@ -531,7 +537,6 @@ int supervisor_main(const struct plan *p, int report_fd)
             write_status(p, &r);
             break;
         }
-        delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
         r.restarts++;
     }
     if (report_fd >= 0)

@@ -67,13 +67,6 @@ int write_file(const char *path, const char *data, size_t len)
     return rename(tmp, path);
 }
 
-int64_t now_realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static char *put_digits(char *p, long v, int width)
 {
     for (int i = width - 1; i >= 0; i--) {

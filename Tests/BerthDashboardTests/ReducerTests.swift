@@ -199,16 +199,16 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(m.status, StatusMessage("no such container: nosuch", .error))
     }
 
-    func testScaleIsUnavailableUntilWired() {
+    func testScaleAndExecAreRefusedWhenNotWired() {
         var m = Fixtures.model()
         XCTAssertEqual(m.press(.char("+")), [])
-        XCTAssertEqual(m.status?.text, "scaling is not available in this build yet")
+        XCTAssertEqual(m.status, StatusMessage("this dashboard was started without scaling; run `berth top` to scale services", .error))
         m.press(.char(":"))
         m.type("scale web=4")
         XCTAssertEqual(m.press(.enter), [])
-        XCTAssertEqual(m.status?.kind, .error)
+        XCTAssertEqual(m.status, StatusMessage("this dashboard was started without scaling; run `berth top` to scale services", .error))
         XCTAssertEqual(m.press(.char("e")), [])
-        XCTAssertEqual(m.status?.text, "exec is not available in this build yet")
+        XCTAssertEqual(m.status, StatusMessage("this dashboard was started without exec; run `berth top` or `berth exec -it NAME sh`", .error))
     }
 
     func testScaleAndExecWhenWired() {

@@ -34,7 +34,7 @@ final class ActionRunner: Sendable {
             case .kill(let id, _): try engine.kill(id, signal: SIGKILL)
             case .remove(let id, _, let force): try engine.remove(id, force: force)
             case .scale(let service, let n):
-                guard let scale = actions.scale else { throw BerthError.unsupported("scaling is not available in this build yet") }
+                guard let scale = actions.scale else { throw BerthError.unsupported(ActionAvailability.scaleMissing) }
                 try scale(service, n)
             }
         } catch {

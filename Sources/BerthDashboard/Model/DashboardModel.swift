@@ -41,11 +41,16 @@ public enum InputMode: Equatable, Sendable {
     case help(scroll: Int)
 }
 
-/// Which optional actions the host program wired in (scale and exec land in later issues).
+/// Which optional actions the host program wired in (`DashboardActions`; `berth top` and
+/// `berth demo` wire both, an embedder or a test may leave them out).
 public struct ActionAvailability: Equatable, Sendable {
     public var scale: Bool
     public var exec: Bool
     public init(scale: Bool = false, exec: Bool = false) { self.scale = scale; self.exec = exec }
+
+    /// What the keys and commands say when the host program did not wire the action in.
+    public static let scaleMissing = "this dashboard was started without scaling; run `berth top` to scale services"
+    public static let execMissing = "this dashboard was started without exec; run `berth top` or `berth exec -it NAME sh`"
 }
 
 /// The whole dashboard state. A value: `update` turns (model, event) into (model, effects) and the

@@ -96,7 +96,7 @@ extension DashboardModel {
             return effects
         case .scale(let service, let n):
             guard available.scale else {
-                status = StatusMessage("scaling is not available in this build yet", .error)
+                status = StatusMessage(ActionAvailability.scaleMissing, .error)
                 return []
             }
             return start(.scale(service: service, replicas: n))

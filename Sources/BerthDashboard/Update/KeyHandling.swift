@@ -59,7 +59,7 @@ extension DashboardModel {
             return containerAction(action)
         case .scaleUp, .scaleDown:
             guard available.scale else {
-                status = StatusMessage("scaling is not available in this build yet", .error)
+                status = StatusMessage(ActionAvailability.scaleMissing, .error)
                 return []
             }
             guard let service = selected?.info.service else {
@@ -70,7 +70,7 @@ extension DashboardModel {
             return start(.scale(service: service, replicas: n))
         case .exec:
             guard available.exec else {
-                status = StatusMessage("exec is not available in this build yet", .error)
+                status = StatusMessage(ActionAvailability.execMissing, .error)
                 return []
             }
             guard let e = selected else { return [] }

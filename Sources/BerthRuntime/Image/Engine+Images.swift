@@ -16,6 +16,17 @@ extension Engine {
         return try ImageImporter(store: images, options: o).run(path)
     }
 
+    /// Builds an image from the host's statically linked busybox (no registry needed): a root
+    /// filesystem of busybox and its applet links (`BusyboxRootfs`), imported as `reference`.
+    @discardableResult
+    public func importBusybox(as reference: ImageReference, busybox: String = BusyboxRootfs.defaultBinary) throws -> ImageRecord {
+        let tmp = root + "/tmp-busybox-\(getpid())"
+        try FileIO.removeTree(tmp)
+        defer { try? FileIO.removeTree(tmp) }
+        let config = try BusyboxRootfs.build(at: tmp, busybox: busybox)
+        return try importImage(directory: tmp, as: reference, config: config)
+    }
+
     /// The containers made from `image`.
     public func imageUsers(_ image: ImageRecord) -> [ImageUser] {
         containerIDs().compactMap { id in

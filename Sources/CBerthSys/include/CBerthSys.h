@@ -6,6 +6,9 @@
 #include <spawn.h>
 #include <stdint.h>
 #include <sys/types.h>
+/* Not part of Swift's Glibc module: included here so Swift sees lsetxattr, fsetxattr, llistxattr
+ * and lgetxattr (Image/Xattr.swift) through this module. */
+#include <sys/xattr.h>
 
 /* posix_spawn with a new session (POSIX_SPAWN_SETSID) and `report_fd` of the caller as fd 3
  * in the child. Returns 0 or an errno value. */
@@ -23,9 +26,6 @@ int berth_pipe_cloexec(int fds[2]);
 /* getrandom(2) until `len` bytes are filled; 0 or -1. */
 int berth_getrandom(void *buf, size_t len);
 
-/* copy_file_range(2) between the descriptors' current offsets. */
-ssize_t berth_copy_file_range(int in_fd, int out_fd, size_t len);
-
 /* A NETLINK_ROUTE socket, and sendto(2) to the kernel on it. */
 int berth_netlink_socket(void);
 ssize_t berth_netlink_send(int fd, const void *buf, size_t len);
@@ -35,8 +35,5 @@ ssize_t berth_netlink_send(int fd, const void *buf, size_t len);
 int berth_open_in_root(int root_fd, const char *path, int flags);
 /* O_PATH, which Swift cannot see without _GNU_SOURCE. */
 int berth_o_path(void);
-
-/* Mount flags Swift cannot see. */
-unsigned long berth_ms_bind(void);
 
 #endif

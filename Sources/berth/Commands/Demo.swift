@@ -31,7 +31,7 @@ struct Demo: ParsableCommand {
             guard (interval ?? 1) >= 0.1 && (interval ?? 1) <= 3600 else {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
-            if try engine.ensureDemoImage() { print("imported \(DemoStack.image) from \(BusyboxRootfs.defaultBinary)") }
+            if try DemoStack.ensureImage(in: engine) { print("imported \(DemoStack.image) from \(BusyboxRootfs.defaultBinary)") }
             let project = try DemoStack.project(network: try DemoStack.networkOverride(), cgroupParent: global.effectiveCgroupParent)
             try engine.up(project) { print(ScaleReport.describe($0)) }
             if detach {

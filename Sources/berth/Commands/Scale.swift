@@ -11,15 +11,13 @@ struct Scale: ParsableCommand {
 
     func run() throws {
         try withServiceErrors {
-            let parsed = try targets.map(ScaleReport.parseTarget)
+            let parsed = try targets.map(Self.parseTarget)
             let engine = try global.engine()
             for (service, _) in parsed { _ = try engine.service(service) }
             for (service, n) in parsed { print(ScaleReport.describe(try engine.scale(service, to: n, stopTimeout: time))) }
         }
     }
-}
 
-enum ScaleReport {
     /// `web=5` → ("web", 5).
     static func parseTarget(_ text: String) throws -> (String, Int) {
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -27,15 +25,5 @@ enum ScaleReport {
             throw BerthError.invalidArgument("invalid scale target \(text.quoted): expected SERVICE=N with N ≥ 0")
         }
         return (String(parts[0]), n)
-    }
-
-    /// One line: `web: 1 -> 3 (created web-2, web-3)`.
-    static func describe(_ r: ScaleResult) -> String {
-        var parts: [String] = []
-        if !r.created.isEmpty { parts.append("created " + r.created.joined(separator: ", ")) }
-        if !r.started.isEmpty { parts.append("started " + r.started.joined(separator: ", ")) }
-        if !r.removed.isEmpty { parts.append("removed " + r.removed.joined(separator: ", ")) }
-        let detail = parts.isEmpty ? "up to date" : parts.joined(separator: "; ")
-        return "\(r.service): \(r.from) -> \(r.to) (\(detail))"
     }
 }

@@ -1,10 +1,11 @@
+import BerthDashboard
+import BerthRuntime
 import XCTest
-@testable import BerthRuntime
 
 /// The demo's compose file: the embedded copy is the shipped file, and it parses cleanly.
-final class ComposeDemoStackTests: XCTestCase {
+final class DemoStackTests: XCTestCase {
     static var docsFile: String {
-        // Tests/BerthRuntimeTests/ThisFile.swift → the repository root.
+        // Tests/BerthDashboardTests/ThisFile.swift → the repository root.
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.appendingPathComponent("docs/demo-compose.yaml").path

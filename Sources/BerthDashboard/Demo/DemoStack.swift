@@ -1,10 +1,8 @@
+import BerthRuntime
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// The stack `berth demo` brings up. The text is also shipped as `docs/demo-compose.yaml`;
-/// `DemoStackTests` keeps the two identical.
+/// The stack `berth demo` brings up to show the dashboard. The text is also shipped as
+/// `docs/demo-compose.yaml`; `DemoStackTests` keeps the two identical.
 public enum DemoStack {
     public static let projectName = "demo"
     /// The image every demo service runs: built from the host's busybox-static when missing.
@@ -14,7 +12,7 @@ public enum DemoStack {
 
     /// The compose file, byte for byte.
     public static let composeYAML = #"""
-# The stack `berth demo` runs (embedded in Sources/BerthRuntime/Services/DemoStack.swift; a unit
+# The stack `berth demo` runs (embedded in Sources/BerthDashboard/Demo/DemoStack.swift; a unit
 # test keeps the two identical). Every script is busybox sh; `$$` is a literal `$` in compose.
 # Each script traps SIGTERM so a scale down or `berth demo --down` ends it at once.
 name: demo
@@ -121,17 +119,13 @@ extension DemoStack {
     }
 }
 
-extension Engine {
-    /// Builds the demo image from the host's busybox-static unless it is there already, as
-    /// `berth image import-busybox` does. Returns true when it imported it.
+extension DemoStack {
+    /// Builds the demo image from the host's busybox-static unless it is there already.
+    /// Returns true when it imported it.
     @discardableResult
-    public func ensureDemoImage(busybox: String = BusyboxRootfs.defaultBinary) throws -> Bool {
-        if (try? images.resolve(DemoStack.image)) != nil { return false }
-        let tmp = root + "/tmp-demo-busybox-\(getpid())"
-        try FileIO.removeTree(tmp)
-        defer { try? FileIO.removeTree(tmp) }
-        let config = try BusyboxRootfs.build(at: tmp, busybox: busybox)
-        try importImage(directory: tmp, as: try ImageReference(parsing: DemoStack.image), config: config)
+    public static func ensureImage(in engine: Engine, busybox: String = BusyboxRootfs.defaultBinary) throws -> Bool {
+        if (try? engine.images.resolve(image)) != nil { return false }
+        try engine.importBusybox(as: try ImageReference(parsing: image), busybox: busybox)
         return true
     }
 }
