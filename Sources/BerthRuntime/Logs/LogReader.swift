@@ -247,6 +247,9 @@ public final class LogReader {
                     carry.removeAll(keepingCapacity: true)
                 } else if carry.isEmpty {
                     record(piece, emit: emit)
+                } else if carry.count + piece.count > Self.maxRecordBytes {
+                    counters.bytesSkipped += Int64(carry.count + piece.count)
+                    carry.removeAll()
                 } else {
                     carry.append(contentsOf: piece)
                     carry.withUnsafeBytes { record($0, emit: emit) }

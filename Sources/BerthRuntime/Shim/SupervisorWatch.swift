@@ -7,7 +7,7 @@ import Glibc
 /// One container's supervisor, watched so that a log follower ends when it exits. The supervisor
 /// outlives the container's restarts and writes the last of its output before it exits, so its
 /// exit is the end of the log. Waits through a pidfd, as the engine's own waits do.
-public final class SupervisorWatch {
+public final class SupervisorWatch: Sendable {
     private let pid: Int32?
     private let startTime: UInt64?
     private let pidfd: Int32
