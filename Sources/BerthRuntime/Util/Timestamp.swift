@@ -155,9 +155,7 @@ extension Timestamp {
     /// `2026-11-29T10:00:00.123456789Z`: UTC with all nine fraction digits, as the supervisor
     /// writes CRI records and `docker logs -t` prints (Go's RFC3339NanoFixed).
     public var rfc3339: String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = Self.civilFromDays(days)
+        let c = civil()
         var out = [UInt8]()
         out.reserveCapacity(30)
         func put(_ v: Int, _ width: Int) {
@@ -166,13 +164,28 @@ extension Timestamp {
             for k in stride(from: width - 1, through: 0, by: -1) { digits[k] = UInt8(0x30 + v % 10); v /= 10 }
             out.append(contentsOf: digits)
         }
-        if year < 0 { out.append(0x2d) }
-        let absYear = Int(year.magnitude)
+        if c.year < 0 { out.append(0x2d) }
+        let absYear = Int(c.year.magnitude)
         put(absYear, max(4, String(absYear).count))
-        out.append(0x2d); put(month, 2); out.append(0x2d); put(day, 2); out.append(0x54)
-        put(secOfDay / 3600, 2); out.append(0x3a); put(secOfDay / 60 % 60, 2); out.append(0x3a); put(secOfDay % 60, 2)
+        out.append(0x2d); put(c.month, 2); out.append(0x2d); put(c.day, 2); out.append(0x54)
+        put(c.hour, 2); out.append(0x3a); put(c.minute, 2); out.append(0x3a); put(c.second, 2)
         out.append(0x2e); put(Int(nanosecond), 9); out.append(0x5a)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Calendar fields, without Foundation's Calendar (slow and locale-dependent).
+    public struct Civil: Equatable, Sendable {
+        public var year: Int64
+        public var month, day, hour, minute, second: Int
+    }
+
+    /// The calendar fields of this instant at `utcOffset` seconds east of UTC.
+    public func civil(utcOffset: Int = 0) -> Civil {
+        let t = seconds + Int64(utcOffset)
+        let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let secOfDay = Int(t - days * 86_400)
+        let (year, month, day) = Self.civilFromDays(days)
+        return Civil(year: year, month: month, day: day, hour: secOfDay / 3600, minute: secOfDay / 60 % 60, second: secOfDay % 60)
     }
 }
 
