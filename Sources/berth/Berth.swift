@@ -176,7 +176,7 @@ func printJSON<T: Encodable>(_ value: T) throws {
     enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     enc.dateEncodingStrategy = .custom { date, encoder in
         var c = encoder.singleValueContainer()
-        try c.encode(BerthTime.rfc3339(date))
+        try c.encode(Timestamp(date).rfc3339)
     }
     print(String(decoding: try enc.encode(value), as: UTF8.self))
 }

@@ -1,3 +1,4 @@
+import BerthRuntime
 import Foundation
 import XCTest
 import BerthTestSupport
@@ -165,6 +166,34 @@ final class ContainerLifecycleTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["logs", "--since", "1h", "logger"]).stdout, "one\nthree\npartial\n")
         XCTAssertEqual(cli.run(["logs", "--since", "2099-01-01T00:00:00Z", "logger"]).stdout, "")
         XCTAssertEqual(cli.run(["rm", "logger"]).status, 0)
+    }
+
+    /// The supervisor cuts a line at 16 KiB into P records; every reader shows it as one line.
+    func testALongLineIsOneLineInLogsTailAndTheEnginesTail() throws {
+        let long = String(repeating: "x", count: 20_000)
+        let script = "awk 'BEGIN { for (i = 0; i < 20000; i++) printf \"x\"; print \"\" }'; echo after"
+        let run = cli.run(["run", "--name", "longline", "busybox", "sh", "-c", script])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, long + "\nafter\n")
+        XCTAssertEqual(cli.run(["logs", "longline"]).stdout, long + "\nafter\n")
+        XCTAssertEqual(cli.run(["logs", "--tail", "2", "longline"]).stdout, long + "\nafter\n")
+        XCTAssertEqual(cli.run(["logs", "--tail", "1", "longline"]).stdout, "after\n", "the long line counts once")
+        let stamped = cli.run(["logs", "-t", "longline"]).stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(stamped.count, 2)
+        XCTAssertEqual(stamped.first?.split(separator: " ").last.map(String.init), long, "one timestamp for the whole line")
+        // --since/--until take the timestamps -t prints (RFC 3339 with nanoseconds), inclusively.
+        let afterStamp = try XCTUnwrap(stamped.last?.split(separator: " ").first.map(String.init))
+        XCTAssertEqual(cli.run(["logs", "--since", afterStamp, "longline"]).stdout, "after\n")
+        XCTAssertEqual(cli.run(["logs", "--until", afterStamp, "--tail", "1", "longline"]).stdout, "after\n")
+        XCTAssertEqual(cli.run(["logs", "--until", "2000-01-01T00:00:00Z", "longline"]).stdout, "")
+        XCTAssertEqual(cli.run(["logs", "--since", "1h", "--until", "2099-01-01T00:00:00Z", "longline"]).stdout, long + "\nafter\n")
+        let bad = cli.run(["logs", "--until", "2026-02-30T00:00:00Z", "longline"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("invalid timestamp"), bad.stderr)
+        // What the dashboard's logs pane and library users get.
+        let engine = try Engine(options: EngineOptions(root: cli.root, cgroupParent: cli.cgroupParent))
+        XCTAssertEqual(try engine.tailLogs("longline", limit: 5).map(\.text), [long, "after"])
+        XCTAssertEqual(cli.run(["rm", "longline"]).status, 0)
     }
 
     func testLogsFollowSeesNewLines() throws {

@@ -21,51 +21,64 @@ final class LogFormatTests: XCTestCase {
         XCTAssertNil(CRILog.parse("2026-11-29T10:00:00Z stdout X x"))
     }
 
-    func testPartialsJoinPerStream() {
-        let lines = [
-            LogLine(timestampNanos: 1, stream: .stdout, complete: false, text: "ab"),
-            LogLine(timestampNanos: 2, stream: .stderr, complete: true, text: "err"),
-            LogLine(timestampNanos: 3, stream: .stdout, complete: true, text: "cd"),
-        ]
-        let joined = CRILog.joinPartials(lines)
+    func testPartialsJoinPerStream() throws {
+        let log = try TempLog("join")
+        defer { log.remove() }
+        try log.write("2026-11-29T10:00:00.000000001Z stdout P ab\n"
+            + "2026-11-29T10:00:00.000000002Z stderr F err\n"
+            + "2026-11-29T10:00:00.000000003Z stdout F cd\n")
+        let joined = LogReader(path: log.path).lines()
         XCTAssertEqual(joined.map(\.text), ["err", "abcd"])
-        XCTAssertEqual(joined.last?.timestampNanos, 1)
+        XCTAssertEqual(joined.last?.timestampNanos, 1_795_946_400_000_000_001, "a joined line has its first record's time")
     }
 
     func testTailReadsOnlyTheEndOfAHugeLog() throws {
-        let path = NSTemporaryDirectory() + "berth-tail-\(getpid()).log"
-        defer { unlink(path) }
+        let log = try TempLog("tail")
+        defer { log.remove() }
         var text = ""
         for i in 0..<200_000 { text += "2026-11-29T10:00:00.000000000Z stdout F line \(i)\n" }
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        // Which bytes were read is not observable without instrumenting LogTail, and a time bound
-        // fails under load without proving it: only the result is asserted (berth-bench times it).
-        let tail = LogTail.lastLines(path: path, count: 3)
-        XCTAssertEqual(tail.map { CRILog.parse($0)?.text }, ["line 199997", "line 199998", "line 199999"])
-        XCTAssertEqual(LogTail.lastLines(path: path, count: 0), [])
-        XCTAssertEqual(LogTail.lastLines(path: "/nonexistent/log", count: 5), [])
+        try log.write(text)
+        let reader = LogReader(path: log.path)
+        XCTAssertEqual(reader.tail(3).map(\.text), ["line 199997", "line 199998", "line 199999"])
+        XCTAssertLessThan(reader.stats.bytesRead, 256 << 10, "of \(text.utf8.count) bytes")
+        XCTAssertEqual(LogReader(path: log.path).tail(0), [])
+        XCTAssertEqual(LogReader(path: "/nonexistent/log").tail(5), [])
     }
 
     func testFollowerReturnsOnlyCompleteNewLines() throws {
-        let path = NSTemporaryDirectory() + "berth-follow-\(getpid()).log"
-        defer { unlink(path) }
-        try "one\ntw".write(toFile: path, atomically: false, encoding: .utf8)
-        let f = try XCTUnwrap(LogFollower(path: path))
-        XCTAssertEqual(f.poll(), ["one"])
-        let h = try XCTUnwrap(FileHandle(forWritingAtPath: path))
-        h.seekToEndOfFile()
-        h.write(Data("o\nthree\n".utf8))
-        h.closeFile()
-        XCTAssertEqual(f.poll(), ["two", "three"])
+        let log = try TempLog("follow")
+        defer { log.remove() }
+        try log.write("2026-11-29T10:00:00Z stdout F one\n2026-11-29T10:00:01Z stdout F tw")
+        let f = LogReader(path: log.path)
+        XCTAssertEqual(f.poll().map(\.text), ["one"])
+        try log.append("o\n2026-11-29T10:00:02Z stdout F three\n")
+        XCTAssertEqual(f.poll().map(\.text), ["two", "three"])
         XCTAssertEqual(f.poll(), [])
     }
+}
 
-    func testRFC3339RoundTrip() throws {
-        let d = Date(timeIntervalSince1970: 1_795_946_400.25)
-        let s = BerthTime.rfc3339(d)
-        XCTAssertEqual(s, "2026-11-29T10:00:00.250000000Z")
-        XCTAssertEqual(try XCTUnwrap(BerthTime.parseRFC3339(s)).timeIntervalSince1970, d.timeIntervalSince1970, accuracy: 1e-6)
-        XCTAssertEqual(try XCTUnwrap(BerthTime.parseRFC3339("2026-11-29T11:00:00+01:00")).timeIntervalSince1970, 1_795_946_400)
-        XCTAssertNil(BerthTime.parseRFC3339("2026-11-29 10:00:00"))
+/// A log file in a directory of its own under /var/tmp (`berth-test-logreader-…`), removed by `remove`.
+struct TempLog {
+    let directory: String
+    let path: String
+
+    /// Without a label the directory is `berth-test-logreader-PID`.
+    init(_ label: String? = nil) throws {
+        directory = "/var/tmp/berth-test-logreader-\(getpid())" + (label.map { "-" + $0 } ?? "")
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        path = directory + "/container.log"
     }
+
+    func write(_ text: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
+
+    func append(_ text: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { try write("") }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? h.close() }
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(text.utf8))
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }

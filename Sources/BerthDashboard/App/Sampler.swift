@@ -14,7 +14,7 @@ final class Sampler: @unchecked Sendable {
     private var sampleRequested = true
     private var followRequest: String??
     private var thread: Thread?
-    private let follower: LogFollower
+    private let follower: LogsFeed
     /// How often the log file is checked for growth between samples (an fstat, nearly free).
     static let logPollInterval = 0.25
 
@@ -22,7 +22,7 @@ final class Sampler: @unchecked Sendable {
         self.engine = engine
         self.mailbox = mailbox
         self.interval = max(0.1, interval)
-        follower = LogFollower(engine: engine)
+        follower = LogsFeed(engine: engine)
     }
 
     func start() {

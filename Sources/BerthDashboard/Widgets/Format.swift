@@ -1,3 +1,4 @@
+import BerthRuntime
 import Foundation
 
 /// Short, fixed-width-friendly numbers for table cells.
@@ -52,21 +53,9 @@ public enum Format {
         return String(format: "%02d:%02d:%02d.%03d", c.hour, c.minute, c.second, ms)
     }
 
-    /// Calendar fields without Foundation's Calendar, which is slow and locale-dependent.
+    /// Calendar fields of a date at the given offset from UTC (the runtime's `Timestamp` arithmetic).
     static func civil(_ d: Date, utcOffset: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        let t = Int(d.timeIntervalSince1970.rounded(.down)) + utcOffset
-        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let secs = t - days * 86400
-        // Howard Hinnant's days-from-civil inverse.
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day, secs / 3600, secs % 3600 / 60, secs % 60)
+        let c = Timestamp(d).civil(utcOffset: utcOffset)
+        return (Int(c.year), c.month, c.day, c.hour, c.minute, c.second)
     }
 }

@@ -22,9 +22,10 @@ public protocol ContainerEngine: Sendable {
     func kill(_ ref: String, signal: Int32) throws
     func remove(_ ref: String, force: Bool) throws
 
-    /// The last `limit` lines of the container's log (reading the file's tail, not the whole file).
+    /// The last `limit` lines of the container's log, partial records joined (a `LogReader`
+    /// reading the file's tail, not the whole file).
     func tailLogs(_ ref: String, limit: Int) throws -> [LogLine]
-    /// Path of the container's CRI-format log file, for followers.
+    /// Path of the container's CRI-format log file, for a `LogReader` that follows it.
     func logPath(_ ref: String) throws -> String
 }
 

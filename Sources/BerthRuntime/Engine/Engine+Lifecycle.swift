@@ -96,10 +96,10 @@ extension Engine {
         if s.status == "running", let pid = s.pid {
             _ = Glibc.kill(pid, signal)
             if signal != SIGKILL { _ = Glibc.kill(shimPid, SIGUSR1) }
-            if waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: Double(timeout)) { return }
+            if Self.waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: Double(timeout)) { return }
             if let now = shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
         }
-        if !waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: 30) {
+        if !Self.waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: 30) {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
     }
@@ -122,7 +122,7 @@ extension Engine {
     }
 
     /// Waits for the supervisor process to end (pidfd when available, else polling).
-    func waitForExit(pidfd: Int32, pid: Int32, start: UInt64?, timeout: Double) -> Bool {
+    static func waitForExit(pidfd: Int32, pid: Int32, start: UInt64?, timeout: Double) -> Bool {
         let deadline = Double(berth_monotonic_ns()) / 1e9 + timeout
         while true {
             if !Self.isAlive(pid: pid, startTime: start) { return true }

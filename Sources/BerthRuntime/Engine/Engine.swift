@@ -264,8 +264,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     public func logPath(_ ref: String) throws -> String { paths(try resolve(ref).id).log }
 
     public func tailLogs(_ ref: String, limit: Int) throws -> [LogLine] {
-        let path = try logPath(ref)
-        return LogTail.lastLines(path: path, count: limit).compactMap(CRILog.parse)
+        LogReader(path: try logPath(ref)).tail(limit)
     }
 }
 

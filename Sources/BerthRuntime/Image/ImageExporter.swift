@@ -40,7 +40,7 @@ struct ImageExporter {
                                                   size: Int64(result.size)))
             if !blobs.contains(where: { $0.digest == result.digest }) { blobs.append((result.digest, path, result.size)) }
         }
-        let config = OCIImageConfigFile(created: BerthTime.rfc3339(image.created), architecture: image.architecture ?? ImageImporter.hostArchitecture(),
+        let config = OCIImageConfigFile(created: Timestamp(image.created).rfc3339, architecture: image.architecture ?? ImageImporter.hostArchitecture(),
                                         os: image.os ?? "linux", config: image.config, diffIDs: diffIDs)
         let configBytes = Array(try JSONEncoder.oci.encode(config))
         let configDigest = Digest.of(configBytes)

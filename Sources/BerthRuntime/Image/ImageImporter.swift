@@ -278,7 +278,7 @@ final class ImageImporter {
                                       diffID: diffIDs[i], label: "layer \(i + 1)/\(manifest.layers.count) (\(d))"))
         }
         return Plan(format: format, layers: layers, config: config.imageConfig, configDigest: configDigest,
-                    manifestDigest: manifestDigest, created: config.created.flatMap(BerthTime.parseRFC3339),
+                    manifestDigest: manifestDigest, created: config.created.flatMap { Timestamp(rfc3339: $0)?.date },
                     carriedName: desc.annotations?["org.opencontainers.image.ref.name"],
                     architecture: config.architecture ?? Self.hostArchitecture(), os: config.os ?? "linux")
     }
@@ -355,7 +355,7 @@ final class ImageImporter {
                         diffID: diffIDs[i], label: "layer \(i + 1)/\(entry.Layers.count) (\(path))")
         }
         return Plan(format: format, layers: layers, config: config.imageConfig, configDigest: configDigest, manifestDigest: nil,
-                    created: config.created.flatMap(BerthTime.parseRFC3339), carriedName: entry.RepoTags?.first,
+                    created: config.created.flatMap { Timestamp(rfc3339: $0)?.date }, carriedName: entry.RepoTags?.first,
                     architecture: config.architecture ?? Self.hostArchitecture(), os: config.os ?? "linux")
     }
 

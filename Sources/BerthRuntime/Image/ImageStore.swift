@@ -193,7 +193,7 @@ extension JSONEncoder.DateEncodingStrategy {
     static var iso8601WithFractions: JSONEncoder.DateEncodingStrategy {
         .custom { date, encoder in
             var c = encoder.singleValueContainer()
-            try c.encode(BerthTime.rfc3339(date))
+            try c.encode(Timestamp(date).rfc3339)
         }
     }
 }
@@ -203,55 +203,10 @@ extension JSONDecoder.DateDecodingStrategy {
         .custom { decoder in
             let c = try decoder.singleValueContainer()
             let s = try c.decode(String.self)
-            guard let d = BerthTime.parseRFC3339(s) else {
+            guard let d = Timestamp(rfc3339: s)?.date else {
                 throw DecodingError.dataCorruptedError(in: c, debugDescription: "bad date \(s)")
             }
             return d
         }
-    }
-}
-
-/// RFC 3339 timestamps with fractional seconds, UTC.
-public enum BerthTime {
-    public static func rfc3339(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
-        var secs = time_t(t.rounded(.down))
-        let nanos = Int(((t - Double(secs)) * 1e9).rounded())
-        var tm = tm()
-        gmtime_r(&secs, &tm)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour, tm.tm_min, tm.tm_sec, min(nanos, 999_999_999))
-    }
-
-    public static func parseRFC3339(_ s: String) -> Date? {
-        // yyyy-mm-ddThh:mm:ss[.frac](Z|±hh:mm)
-        let u = Array(s.utf8)
-        guard u.count >= 20 else { return nil }
-        func num(_ a: Int, _ b: Int) -> Int? {
-            var v = 0
-            for i in a..<b { guard u[i] >= 48 && u[i] <= 57 else { return nil }; v = v * 10 + Int(u[i] - 48) }
-            return v
-        }
-        guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16),
-              let se = num(17, 19) else { return nil }
-        var i = 19
-        var frac = 0.0
-        if i < u.count && u[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            while i < u.count, u[i] >= 48, u[i] <= 57 { frac += Double(u[i] - 48) * scale; scale /= 10; i += 1 }
-        }
-        var offset = 0
-        if i < u.count && (u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-")) {
-            guard i + 6 <= u.count, let oh = num(i + 1, i + 3), let om = num(i + 4, i + 6) else { return nil }
-            offset = (oh * 3600 + om * 60) * (u[i] == UInt8(ascii: "-") ? -1 : 1)
-        } else if i >= u.count || (u[i] != UInt8(ascii: "Z") && u[i] != UInt8(ascii: "z")) {
-            return nil
-        }
-        var t = tm()
-        t.tm_year = Int32(y - 1900); t.tm_mon = Int32(mo - 1); t.tm_mday = Int32(d)
-        t.tm_hour = Int32(h); t.tm_min = Int32(mi); t.tm_sec = Int32(se)
-        let secs = timegm(&t)
-        return Date(timeIntervalSince1970: Double(secs - offset) + frac)
     }
 }

@@ -1,80 +1,54 @@
 import Foundation
 
-/// The Kubernetes CRI log format the shim writes: `TIMESTAMP STREAM TAG TEXT`, TAG `F` for a
-/// full line and `P` for a part of a longer one.
+/// The Kubernetes CRI log format the shim writes, one record per line: `TIMESTAMP STREAM TAG TEXT`,
+/// TAG `F` for a full line and `P` for a part of a longer one (the supervisor cuts lines at
+/// 16 KiB). Records are parsed one at a time here; `LineJoiner` puts P records back together.
 public enum CRILog {
     public static func parse(_ line: Substring) -> LogLine? {
-        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count >= 3, let ts = parseTimestamp(parts[0]) else { return nil }
-        let stream: LogStream
-        switch parts[1] {
-        case "stdout": stream = .stdout
-        case "stderr": stream = .stderr
-        default: return nil
-        }
-        let complete: Bool
-        switch parts[2] {
-        case "F": complete = true
-        case "P": complete = false
-        default: return nil
-        }
-        return LogLine(timestampNanos: ts, stream: stream, complete: complete, text: parts.count > 3 ? String(parts[3]) : "")
+        var s = String(line)
+        return s.withUTF8 { parse(record: UnsafeRawBufferPointer($0)) }
     }
 
     public static func parse(_ line: String) -> LogLine? { parse(line[...]) }
 
-    /// `2026-11-29T10:00:00.123456789Z` → unix nanoseconds.
-    public static func parseTimestamp(_ s: Substring) -> Int64? {
-        let u = Array(s.utf8)
-        guard u.count >= 20, u[4] == 45, u[10] == 84 else { return nil }
-        func num(_ a: Int, _ b: Int) -> Int64? {
-            var v: Int64 = 0
-            for i in a..<b { guard u[i] >= 48 && u[i] <= 57 else { return nil }; v = v * 10 + Int64(u[i] - 48) }
-            return v
-        }
-        guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16),
-              let se = num(17, 19) else { return nil }
-        var nanos: Int64 = 0
-        var i = 19
-        if i < u.count && u[i] == 46 {
-            i += 1
-            var digits = 0
-            while i < u.count, u[i] >= 48, u[i] <= 57 {
-                if digits < 9 { nanos = nanos * 10 + Int64(u[i] - 48); digits += 1 }
-                i += 1
-            }
-            while digits < 9 { nanos *= 10; digits += 1 }
-        }
-        guard i < u.count, u[i] == 90 else { return nil }
-        return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1_000_000_000 + nanos
+    /// A record without its newline.
+    static func parse(record: UnsafeRawBufferPointer) -> LogLine? {
+        guard let h = header(record) else { return nil }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: record[h.textStart...]), as: UTF8.self)
+        return LogLine(timestampNanos: h.nanos, stream: h.stream, complete: h.complete, text: text)
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
+    struct Header {
+        var nanos: Int64
+        var stream: LogStream
+        var complete: Bool
+        /// Where the text begins (the record's end for an empty text).
+        var textStart: Int
     }
 
-    /// Joins P records with the F record that ends them, as `logs` shows them.
-    public static func joinPartials(_ lines: [LogLine]) -> [LogLine] {
-        var out: [LogLine] = []
-        var pending: [LogStream: LogLine] = [:]
-        for l in lines {
-            if var p = pending[l.stream] {
-                p.text += l.text
-                p.complete = l.complete
-                if l.complete { out.append(p); pending[l.stream] = nil } else { pending[l.stream] = p }
-            } else if l.complete {
-                out.append(l)
-            } else {
-                pending[l.stream] = l
-            }
+    /// Everything but the text, without copying it.
+    static func header(_ r: UnsafeRawBufferPointer) -> Header? {
+        guard let sp = r.firstIndex(of: 0x20),
+              let ts = Timestamp(rfc3339UTF8: UnsafeRawBufferPointer(rebasing: r[..<sp])),
+              let nanos = ts.unixNanoseconds else { return nil }
+        // "stdout F" / "stderr P": fixed width after the timestamp.
+        let s = sp + 1
+        guard r.count >= s + 8, r[s] == 0x73, r[s + 1] == 0x74, r[s + 2] == 0x64, r[s + 6] == 0x20 else { return nil }
+        let stream: LogStream
+        switch (r[s + 3], r[s + 4], r[s + 5]) {
+        case (0x6f, 0x75, 0x74): stream = .stdout // "out"
+        case (0x65, 0x72, 0x72): stream = .stderr // "err"
+        default: return nil
         }
-        out.append(contentsOf: pending.values)
-        return out
+        let complete: Bool
+        switch r[s + 7] {
+        case 0x46: complete = true  // F
+        case 0x50: complete = false // P
+        default: return nil
+        }
+        let tagEnd = s + 8
+        if tagEnd == r.count { return Header(nanos: nanos, stream: stream, complete: complete, textStart: tagEnd) }
+        guard r[tagEnd] == 0x20 else { return nil }
+        return Header(nanos: nanos, stream: stream, complete: complete, textStart: tagEnd + 1)
     }
 }

@@ -102,9 +102,8 @@ enum ProjectLogs {
 
     private final class Source {
         let name: String
-        let follower: LogFollower
-        var partial = ""
-        init(name: String, follower: LogFollower) { self.name = name; self.follower = follower }
+        let reader: LogReader
+        init(name: String, reader: LogReader) { self.name = name; self.reader = reader }
     }
 
     /// Returns on an interrupt, or when none of the project's containers runs any more.
@@ -120,24 +119,22 @@ enum ProjectLogs {
                 let containers = ((try? engine.list(all: true)) ?? []).filter { $0.labels[ServiceLabel.project] == project }
                 anyRunning = containers.contains { $0.state.isRunning }
                 for c in containers where sources[c.id] == nil {
-                    guard let path = try? engine.logPath(c.id), let f = LogFollower(path: path) else { continue }
-                    sources[c.id] = Source(name: c.name, follower: f)
+                    guard let path = try? engine.logPath(c.id) else { continue }
+                    sources[c.id] = Source(name: c.name, reader: LogReader(path: path))
                     width = max(width, c.name.count)
                 }
             }
+            let done = interrupted != 0 || !anyRunning
             for id in sources.keys.sorted() {
                 let s = sources[id]!
-                for raw in s.follower.poll() {
-                    guard let line = CRILog.parse(raw) else { continue }
-                    s.partial += line.text
-                    if line.complete {
-                        print(s.name.padding(toLength: width, withPad: " ", startingAt: 0) + " | " + s.partial)
-                        s.partial = ""
-                    }
+                let prefix = s.name.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
+                // Joined lines; at the end, a line left without its newline too.
+                for line in s.reader.poll() + (done ? s.reader.flush() : []) {
+                    print(prefix + line.text)
                 }
             }
             fflush(nil)
-            if interrupted != 0 || !anyRunning { return }
+            if done { return }
             usleep(100_000)
         }
     }

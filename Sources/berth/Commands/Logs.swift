@@ -11,46 +11,71 @@ struct Logs: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Follow new output until the container stops.") var follow = false
     @Option(name: [.customShort("n"), .long], help: "Number of lines from the end (all by default).") var tail: String = "all"
     @Option(help: "Only lines since a time (RFC 3339, unix seconds) or a duration ago (10s, 5m, 1h30m).") var since: String?
+    @Option(help: "Only lines until a time (RFC 3339, unix seconds) or a duration ago (10s, 5m, 1h30m).") var until: String?
     @Flag(name: .shortAndLong, help: "Prefix each line with its timestamp.") var timestamps = false
     @Argument(help: "Container name or id.") var container: String
 
     func run() throws {
         try withErrors {
             let engine = try global.engine()
-            let info = try engine.inspect(container)
-            let path = try engine.logPath(container)
-            let sinceNanos: Int64? = try since.map {
-                Int64(try DurationParser.parseTime($0, now: Date()).timeIntervalSince1970 * 1e9)
-            }
-            var lines: [String]
-            if tail == "all" {
-                lines = (FileIO_readLines(path))
-            } else {
+            let now = Date()
+            var window = LogReader.Window()
+            window.since = try since.map { try DurationParser.parseTimestamp($0, now: now).unixNanoseconds ?? Int64.min }
+            window.until = try until.map { try DurationParser.parseTimestamp($0, now: now).unixNanoseconds ?? Int64.max }
+            if tail != "all" {
                 guard let n = Int(tail), n >= 0 else { throw BerthError.invalidArgument("--tail takes a number or 'all'") }
-                lines = LogTail.lastLines(path: path, count: n).map(String.init)
+                window.tail = n
             }
-            let follower = follow ? LogFollower(path: path, fromEnd: true) : nil
-            for l in lines { emit(l, since: sinceNanos) }
-            guard follow, let follower else { return }
-            var stopped = !info.state.isRunning
-            while true {
-                for l in follower.poll() { emit(l, since: sinceNanos) }
-                if stopped { break }
-                usleep(100_000)
-                if let s = try? engine.inspect(container).state, s.isRunning { continue }
-                stopped = true // one more read for what came before the exit
+            // Watched before reading, so an exit while the window is printed still ends the follow.
+            let supervisor = follow ? try engine.supervisorWatch(container) : nil
+            let reader = LogReader(path: try engine.logPath(container))
+            let out = LogOutput(timestamps: timestamps)
+            reader.read(window, flushPartials: !follow) { out.write($0) }
+            out.flush()
+            guard let supervisor else { return }
+            reader.follow(until: supervisor) { batch in
+                for line in batch { out.write(line) }
+                out.flush()
             }
         }
     }
-
-    private func emit(_ line: String, since: Int64?) {
-        if let since, let parsed = CRILog.parse(line), parsed.timestampNanos < since { return }
-        Attach.emit(line, timestamps: timestamps)
-    }
 }
 
-/// Every line of a file (the whole log); the tail reader is used when --tail is given.
-func FileIO_readLines(_ path: String) -> [String] {
-    guard let follower = LogFollower(path: path) else { return [] }
-    return follower.poll()
+/// Writes log lines as the container wrote them: stdout to stdout, stderr to stderr, a newline
+/// after each complete line (a partial one continues in the next). Buffered per stream and
+/// flushed whenever the stream changes, so the two keep their order when they share a terminal.
+final class LogOutput {
+    private let timestamps: Bool
+    private var buffer: [UInt8] = []
+    private var stream: LogStream = .stdout
+    /// A partial line was written: the next piece continues it, without a second prefix.
+    private var midLine: [LogStream: Bool] = [:]
+
+    init(timestamps: Bool = false) { self.timestamps = timestamps }
+
+    func write(_ line: LogLine) {
+        if line.stream != stream { flush(); stream = line.stream }
+        if timestamps && midLine[line.stream] != true {
+            buffer.append(contentsOf: Timestamp(unixNanoseconds: line.timestampNanos).rfc3339.utf8)
+            buffer.append(0x20)
+        }
+        buffer.append(contentsOf: line.text.utf8)
+        if line.complete { buffer.append(0x0a) }
+        midLine[line.stream] = !line.complete
+        if buffer.count >= 64 << 10 { flush() }
+    }
+
+    func flush() {
+        let fd: Int32 = stream == .stderr ? 2 : 1
+        buffer.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
 }

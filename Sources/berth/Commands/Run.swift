@@ -1,6 +1,5 @@
 import ArgumentParser
 import BerthRuntime
-import CBerthSys
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -46,54 +45,17 @@ struct Run: ParsableCommand {
                     return
                 }
             } else {
-                exitCode = try Attach.followUntilExit(engine: engine, id: record.id)
+                // Prints the output as it is logged; the supervisor's exit ends it.
+                let supervisor = try engine.supervisorWatch(record.id)
+                let out = LogOutput()
+                LogReader(path: try engine.logPath(record.id)).follow(until: supervisor) { batch in
+                    for line in batch { out.write(line) }
+                    out.flush()
+                }
+                exitCode = try engine.wait(record.id)
             }
             if container.rm { try? engine.remove(record.id, force: true) }
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
-    }
-}
-
-/// Prints a container's output as it is logged until the container ends, then returns its exit code.
-enum Attach {
-    static func followUntilExit(engine: Engine, id: String) throws -> Int32 {
-        let logPath = try engine.logPath(id)
-        guard let follower = LogFollower(path: logPath) else { return try engine.wait(id) }
-        let shimPid = try engine.inspect(id).state.shimPid ?? 0
-        let pidfd = shimPid > 0 ? berth_pidfd_open(shimPid) : -1
-        defer { if pidfd >= 0 { close(pidfd) } }
-        var done = false
-        while true {
-            for line in follower.poll() { emit(line) }
-            if done { break }
-            if pidfd >= 0 {
-                var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-                if poll(&pfd, 1, 50) > 0 { done = true }
-            } else {
-                usleep(20_000)
-                // Gone (an --rm container) or no longer running: either way the output is complete.
-                if (try? engine.inspect(id))?.state.isRunning != true { done = true }
-            }
-        }
-        return try engine.wait(id)
-    }
-
-    static func emit(_ raw: String, timestamps: Bool = false) {
-        guard let line = CRILog.parse(raw) else { return }
-        var text = line.text
-        if timestamps {
-            text = BerthTime.rfc3339(Date(timeIntervalSince1970: Double(line.timestampNanos) / 1e9)) + " " + text
-        }
-        if line.complete { text += "\n" }
-        let fd: Int32 = line.stream == .stderr ? 2 : 1
-        text.utf8CString.withUnsafeBufferPointer { buf in
-            var off = 0
-            let len = buf.count - 1
-            while off < len {
-                let n = write(fd, buf.baseAddress! + off, len - off)
-                if n <= 0 { break }
-                off += n
-            }
-        }
     }
 }

@@ -3,8 +3,8 @@ import BerthRuntime
 import Foundation
 import XCTest
 
-final class LogFollowerTests: XCTestCase {
-    /// The follower relies on the runtime's parser; these are the cases it depends on.
+final class LogsFeedTests: XCTestCase {
+    /// The feed relies on the runtime's parser; these are the cases it depends on.
     func testCRILineParsing() throws {
         let l = try XCTUnwrap(CRILog.parse("2026-11-29T10:00:00.123456789Z stderr F oh no: it broke"))
         XCTAssertEqual(l.stream, .stderr)
@@ -24,7 +24,7 @@ final class LogFollowerTests: XCTestCase {
         let engine = FakeEngine(containers: [Fixtures.container(1, "web")])
         engine.setLogPath(Fixtures.id(1), path)
         engine.setLogs(Fixtures.id(1), [LogLine(timestampNanos: 0, stream: .stdout, text: "old")])
-        let f = LogFollower(engine: engine)
+        let f = LogsFeed(engine: engine)
         XCTAssertEqual(f.follow(Fixtures.id(1)).map(\.text), ["old"])
         XCTAssertTrue(f.poll().lines.isEmpty)
         let h = try XCTUnwrap(FileHandle(forWritingAtPath: path))
@@ -40,10 +40,26 @@ final class LogFollowerTests: XCTestCase {
         XCTAssertEqual(second.first?.stream, .stderr)
     }
 
+    /// The supervisor cuts a 20,000-character line into a 16 KiB P record and an F record; the
+    /// pane's first tail shows it as one line.
+    func testALongLineIsOneLineInTheTail() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("berth-log-long-\(getpid()).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let long = String(repeating: "x", count: 20_000)
+        try ("2026-11-29T10:00:00Z stdout F first\n"
+            + "2026-11-29T10:00:01Z stdout P \(long.prefix(16_384))\n"
+            + "2026-11-29T10:00:01Z stdout F \(long.dropFirst(16_384))\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let engine = FakeEngine(containers: [Fixtures.container(1, "web")])
+        engine.setLogPath(Fixtures.id(1), path)
+        let f = LogsFeed(engine: engine)
+        XCTAssertEqual(f.follow(Fixtures.id(1)).map(\.text), ["first", long])
+        XCTAssertTrue(f.poll().lines.isEmpty)
+    }
+
     func testWithoutALogFileTheTailIsPolled() throws {
         let engine = FakeEngine(containers: [Fixtures.container(1, "web")])
         engine.setLogs(Fixtures.id(1), Fixtures.logLines(3))
-        let f = LogFollower(engine: engine)
+        let f = LogsFeed(engine: engine)
         XCTAssertEqual(f.follow(Fixtures.id(1)).count, 3)
         XCTAssertTrue(f.poll().lines.isEmpty)
         engine.setLogs(Fixtures.id(1), Fixtures.logLines(4))
