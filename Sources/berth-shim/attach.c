@@ -246,9 +246,14 @@ int attach_client(const char *state_dir, int interactive, int tty, int replay)
     }
     unsigned char r = (unsigned char)replay;
     send_frame(sock, 'h', &r, 1);
+    /* SIGTERM, SIGHUP and SIGINT end the client as they would by default, but only after the
+     * terminal is back in the mode it was found in; the container keeps running (a detach). */
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGWINCH);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     if (tty && isatty(0) && tcgetattr(0, &saved) == 0) {
@@ -272,8 +277,19 @@ int attach_client(const char *state_dir, int interactive, int tty, int replay)
         }
         if (fds[2].revents & POLLIN) {
             struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) == sizeof si) {}
-            if (tty)
+            int ended = 0, resized = 0;
+            while (read(sfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGWINCH)
+                    resized = 1;
+                else
+                    ended = (int)si.ssi_signo;
+            }
+            if (ended) {
+                if (raw_mode)
+                    tcsetattr(0, TCSADRAIN, &saved);
+                return 128 + ended;
+            }
+            if (resized && tty)
                 send_winsize(sock);
         }
         if (fds[1].revents & (POLLIN | POLLHUP)) {

@@ -14,11 +14,12 @@ enum OCIMediaType {
     static func isManifest(_ t: String?) -> Bool { t == manifest || t == dockerManifest }
 
     /// Layer types Berth unpacks: tar in any compression libarchive detects. Encrypted or
-    /// foreign layers are refused by name.
+    /// foreign layers are refused by name. Exact matches only: ocicrypt's types extend these
+    /// (`…tar+gzip+encrypted`), and an encrypted blob must be refused, not unpacked as noise.
     static func isLayer(_ t: String) -> Bool {
         let known = ["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar",
                      "application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.foreign.diff.tar"]
-        return known.contains { t == $0 || t.hasPrefix($0 + "+gzip") || t.hasPrefix($0 + "+zstd") || t == $0 + ".gzip" }
+        return known.contains { t == $0 || t == $0 + "+gzip" || t == $0 + "+zstd" || t == $0 + ".gzip" }
     }
 }
 

@@ -1,0 +1,134 @@
+import Foundation
+import XCTest
+import BerthTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The terminal side of `exec -t` and `attach`, in tmux: a window resize reaches the container's
+/// pty (SIGWINCH forwarding), and a client killed by SIGTERM or SIGHUP leaves the terminal in the
+/// mode it found it (`stty -g` before and after, read by the shell in the pane).
+final class TerminalTests: ContainerTestCase {
+    override class var rootLabel: String { "term" }
+
+    /// A tmux server of its own per test and per `newServer()`: a server still shutting down must
+    /// never be the one a new session talks to. Each is killed (with its socket file) at the end.
+    var socket = ""
+    var servers = 0
+    var tmuxPath = ""
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        tmuxPath = try Prerequisite.requireTool("tmux")
+        newServer()
+    }
+
+    /// Switches to a fresh server, to be removed when the test ends.
+    func newServer() {
+        servers += 1
+        socket = "berth-term-\(getpid())-\(name.filter { $0.isLetter }.suffix(30))-\(servers)"
+        let socket = self.socket, tmuxPath = self.tmuxPath
+        addTeardownBlock {
+            _ = Subprocess.run(tmuxPath, ["-L", socket, "kill-server"], capture: false, timeout: 10)
+            unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
+        }
+    }
+
+    @discardableResult
+    func tmux(_ args: [String]) -> String {
+        // Only queries capture: a new server would inherit and hold any pipe we gave it.
+        let queries = ["capture-pane", "display-message"]
+        return Subprocess.run(tmuxPath, ["-L", socket, "-f", "/dev/null"] + args, capture: queries.contains(args[0]), timeout: 10).stdout
+    }
+
+    func screen() -> String { tmux(["capture-pane", "-p"]) }
+
+    func waitForScreen(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ predicate: @escaping (String) -> Bool) {
+        XCTAssertTrue(cli.eventually(timeout: 30) { predicate(self.screen()) }, "waiting for \(what):\n\(screen())", file: file, line: line)
+    }
+
+    var berthCommand: String { "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent)" }
+
+    // MARK: - SIGWINCH
+
+    func testExecTTYFollowsAWindowResize() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "resized", "--network", "none", "busybox", "sleep", "600"]).status, 0)
+        tmux(["new-session", "-d", "-x", "91", "-y", "27", "\(berthCommand) exec -it resized sh; echo EXIT=$?; sleep 600"])
+        waitForScreen("the shell's prompt") { $0.contains("#") }
+        tmux(["send-keys", "stty size", "Enter"])
+        waitForScreen("the first size") { $0.contains("27 91") }
+        tmux(["resize-window", "-x", "103", "-y", "31"])
+        tmux(["send-keys", "clear; stty size", "Enter"])
+        waitForScreen("the new size inside the container") { $0.contains("31 103") }
+        tmux(["send-keys", "exit 4", "Enter"])
+        waitForScreen("the exit") { $0.contains("EXIT=4") }
+        XCTAssertEqual(cli.run(["rm", "-f", "resized"]).status, 0)
+    }
+
+    func testAttachFollowsAWindowResize() throws {
+        XCTAssertEqual(cli.run(["run", "-dit", "--name", "attached", "--network", "none", "busybox", "sh"]).status, 0)
+        tmux(["new-session", "-d", "-x", "88", "-y", "26", "\(berthCommand) attach attached; echo ATTACH=$?; sleep 600"])
+        waitForScreen("the replayed prompt") { $0.contains("#") }
+        tmux(["send-keys", "stty size", "Enter"])
+        waitForScreen("the first size") { $0.contains("26 88") }
+        tmux(["resize-window", "-x", "107", "-y", "33"])
+        tmux(["send-keys", "clear; stty size", "Enter"])
+        waitForScreen("the new size inside the container") { $0.contains("33 107") }
+        tmux(["send-keys", "C-p", "C-q"])
+        waitForScreen("the detach") { $0.contains("ATTACH=0") }
+        XCTAssertEqual(cli.run(["rm", "-f", "attached"]).status, 0)
+    }
+
+    // MARK: - Terminal restored after a signal
+
+    /// The pid of the pane's command's child: the `berth` (or the shim it became) the pane runs.
+    func paneChild() -> pid_t? {
+        let pane = tmux(["display-message", "-p", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? String(contentsOfFile: "/proc/\(pane)/task/\(pane)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").first.flatMap { pid_t($0) }
+    }
+
+    /// The pane terminal's mode as `stty -g` prints it, read from outside.
+    func paneMode() -> String {
+        let tty = tmux(["display-message", "-p", "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Subprocess.run(Prerequisite.find("stty") ?? "/bin/stty", ["-F", tty, "-g"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `client` in a pane between two `stty -g`, waits for `ready` on screen, checks the
+    /// client changed the mode (raw), kills it with `signal`, and checks the mode is back.
+    func assertRestored(after signal: Int32, client: String, ready: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try scratchDirectory(self, "term-\(signal)")
+        tmux(["new-session", "-d", "-x", "90", "-y", "25",
+              "stty -g > \(dir)/before; \(client); echo CLIENT=$?; stty -g > \(dir)/after; echo MODES-SAVED; sleep 600"])
+        waitForScreen("the client", file: file, line: line) { $0.contains(ready) }
+        let before = try String(contentsOfFile: dir + "/before", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotEqual(paneMode(), before, "the client put the terminal in raw mode", file: file, line: line)
+        let pid = try XCTUnwrap(paneChild(), "the client's pid", file: file, line: line)
+        XCTAssertEqual(kill(pid, signal), 0, file: file, line: line)
+        waitForScreen("the client's end", file: file, line: line) { $0.contains("MODES-SAVED") }
+        let after = try String(contentsOfFile: dir + "/after", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(after, before, "the terminal's mode after signal \(signal):\n\(screen())", file: file, line: line)
+    }
+
+    func testExecTTYRestoresTheTerminalOnSIGTERMAndSIGHUP() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "signalled", "--network", "none", "busybox", "sleep", "600"]).status, 0)
+        for sig in [SIGTERM, SIGHUP] {
+            // The signal goes on to the command (sleep dies of it), then the client restores and exits.
+            try assertRestored(after: sig, client: "\(berthCommand) exec -it signalled sh -c 'echo READY; exec sleep 600'", ready: "READY")
+            XCTAssertTrue(screen().contains("CLIENT=\(128 + sig)"), screen())
+            newServer()
+        }
+        XCTAssertEqual(try cli.state("signalled")["status"] as? String, "running", "only the exec'd command got the signal")
+        XCTAssertEqual(cli.run(["rm", "-f", "signalled"]).status, 0)
+    }
+
+    func testAttachRestoresTheTerminalOnSIGTERMAndSIGHUP() throws {
+        XCTAssertEqual(cli.run(["run", "-dit", "--name", "console", "--network", "none", "busybox", "sh"]).status, 0)
+        for sig in [SIGTERM, SIGHUP] {
+            newServer()
+            try assertRestored(after: sig, client: "\(berthCommand) attach console", ready: "#")
+        }
+        XCTAssertEqual(try cli.state("console")["status"] as? String, "running", "killing the client leaves the container running")
+        XCTAssertEqual(cli.run(["rm", "-f", "console"]).status, 0)
+    }
+}
