@@ -129,7 +129,7 @@ final class RunFlagsTests: ContainerTestCase {
         // which load cannot break; 0.6 s of it is left for a late read of the first line.
         let log = cli.run(["logs", "-t", "stubborn-fail"]).stdout
         let times = log.split(separator: "\n").compactMap { line -> Date? in
-            line.split(separator: " ").first.flatMap { BerthTime.parseRFC3339(String($0)) }
+            line.split(separator: " ").first.flatMap { Timestamp(rfc3339: $0)?.date }
         }
         XCTAssertGreaterThanOrEqual(times.count, 6, log)
         if times.count >= 6 {
