@@ -25,14 +25,14 @@ public enum LimitRules {
     /// Checks every rule; throws the first one broken.
     public static func check(_ l: ResourceLimits) throws(Violation) {
         if let m = l.memory, m < minimumMemory {
-            throw Violation(field: .memory, message: "the memory limit (\(shown(m))) is below the minimum of \(ByteSize.format(minimumMemory))")
+            throw Violation(field: .memory, message: "the memory limit (\(ByteSize.format(m))) is below the minimum of \(minimumMemory >> 20)MiB")
         }
         if let s = l.memorySwap {
             guard let m = l.memory else {
                 throw Violation(field: .memorySwap, message: "a memory+swap limit needs a memory limit too: it limits memory plus swap")
             }
             guard s == -1 || s >= m else {
-                throw Violation(field: .memorySwap, message: "the memory+swap limit (\(shown(s))) must be at least the memory limit (\(shown(m))), or -1 for unlimited swap")
+                throw Violation(field: .memorySwap, message: "the memory+swap limit (\(ByteSize.format(s))) must be at least the memory limit (\(ByteSize.format(m))), or -1 for unlimited swap")
             }
         }
         if let c = l.cpus { try checkCPUs(c) }
@@ -63,10 +63,5 @@ public enum LimitRules {
                   ends.allSatisfy({ !$0.isEmpty && $0.count <= 5 && $0.allSatisfy(\.isASCIIDigit) }) else { return false }
             return ends.count == 1 || Int(ends[0])! <= Int(ends[1])!
         }
-    }
-
-    /// Bytes as written, with the docker-style size beside them when that is shorter to read.
-    private static func shown(_ bytes: Int64) -> String {
-        bytes >= 1024 ? "\(ByteSize.format(bytes)), \(bytes) bytes" : "\(bytes) bytes"
     }
 }

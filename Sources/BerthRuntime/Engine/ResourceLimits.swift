@@ -27,13 +27,15 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
 
     /// The limits a runtime-spec `linux.resources` sets, in docker's terms: `--cpus` is the quota
     /// over the period, and a pids limit of zero or less is unlimited, as the runtime-spec says.
+    /// A period of 0 reads as an infinite number of CPUs, which `LimitRules` refuses.
     public init(_ resources: OCI.Resources?) {
         self.init()
         guard let resources else { return }
         memory = resources.memory?.limit
         memorySwap = resources.memory?.swap
         if let cpu = resources.cpu {
-            if let quota = cpu.quota, quota > 0 {
+            // -1 is the kernel's "no quota"; any other value (0 too) is a number of CPUs for LimitRules to judge.
+            if let quota = cpu.quota, quota != -1 {
                 cpus = Double(quota) / Double(cpu.period ?? CPUs.period)
             }
             cpuShares = cpu.shares.map { Int($0) }
