@@ -112,6 +112,11 @@ final class LimitsAndOptionsTests: ContainerTestCase {
             XCTAssertTrue((process?["env"] as? [String])?.contains("X=1") == true, name)
             XCTAssertEqual(c?["network"] as? String, "none", name)
         }
+        let unlimited = cli.run(["create", "--name", "unlimited", "--pids-limit", "-1", "--network", "none", "busybox", "true"])
+        XCTAssertEqual(unlimited.status, 0, unlimited.stderr)
+        addTeardownBlock { [cli] in cli.run(["rm", "-f", "unlimited"]) }
+        let unlimitedInfo = try XCTUnwrap(try cli.json(["inspect", "unlimited"]) as? [[String: Any]]).first
+        XCTAssertNil((unlimitedInfo?["limits"] as? [String: Any])?["pidsLimit"], "--pids-limit -1 is docker's unlimited")
         let emptyKey = cli.run(["service", "create", "--replicas", "0", "-l", "=x", "nokey", "busybox"])
         XCTAssertEqual(emptyKey.status, 125)
         XCTAssertEqual(emptyKey.stderr, "berth: invalid label '=x': expected KEY=VALUE with a non-empty KEY\n")

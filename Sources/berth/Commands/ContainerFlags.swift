@@ -12,11 +12,12 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: "Container host name (default: the container's name).") var hostname: String?
     @Option(help: ArgumentHelp("Override the image's entrypoint.", valueName: "cmd")) var entrypoint: String?
     @Option(name: [.short, .long], help: ArgumentHelp("Memory limit, e.g. 64m or 1g (at least 6m).", valueName: "bytes")) var memory: String?
-    @Option(help: ArgumentHelp("Memory plus swap limit; -1 for unlimited swap.", valueName: "bytes")) var memorySwap: String?
+    // `.unconditional`: `--memory-swap -1` and `--pids-limit -1` take the -1 as the value, not as a flag.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Memory plus swap limit; -1 for unlimited swap.", valueName: "bytes")) var memorySwap: String?
     @Option(help: "Number of CPUs, e.g. 0.5.") var cpus: String?
     @Option(name: [.customShort("c"), .long], help: "Relative CPU weight (default 1024).") var cpuShares: Int?
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
-    @Option(help: "Maximum number of processes (-1 or 0: unlimited).") var pidsLimit: Int?
+    @Option(parsing: .unconditional, help: "Maximum number of processes (-1 or 0: unlimited).") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N] (default: no; services: always).", valueName: "policy")) var restart: String?
     @Option(help: ArgumentHelp("Network: bridge (Berth's bridge, reach others by name; the default), none (loopback only) or host.", valueName: "mode")) var network: String?
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
