@@ -77,7 +77,7 @@ extension Engine {
               Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
             throw BerthError.invalidState("container \(r.name) is not running")
         }
-        let tty = (try storedSpec(r.id))?.process?.terminal == true
+        let tty = specSummary(r.id)?.process?.terminal == true
         var argv = [shimPath, "--attach", paths(r.id).directory]
         if r.interactive == true { argv.append("-i") }
         if tty { argv.append("-t") }

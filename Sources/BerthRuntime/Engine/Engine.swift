@@ -133,8 +133,15 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
 
     /// The container's config.json: the one copy of what it runs with. nil when it vanished.
     func storedSpec(_ id: String) throws -> OCI.Spec? {
-        try specCache.spec(path: paths(id).spec)
+        let path = paths(id).spec
+        guard let bytes = FileIO.read(path) else { return nil }
+        do { return try JSONDecoder().decode(OCI.Spec.self, from: Data(bytes)) } catch {
+            throw BerthError.corruptState("\(path): \(error)")
+        }
     }
+
+    /// What listings show from config.json, cached until the file changes.
+    func specSummary(_ id: String) -> SpecSummary? { specCache.summary(path: paths(id).spec) }
 
     /// Resolves a name, a full id or a unique id prefix.
     /// Names resolve through `names/<name>` → id links: O(1), without decoding every record.
@@ -188,9 +195,9 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     /// Metadata from container.json; command, hostname and limits from config.json, which holds
     /// them alone (an unreadable one shows as empty: `start` and `inspect` report why).
     func info(_ r: ContainerRecord) -> ContainerInfo {
-        let spec = try? storedSpec(r.id)
+        let spec = specSummary(r.id)
         var i = ContainerInfo(id: r.id, name: r.name, image: r.image, command: spec?.process?.args ?? [],
-                      created: r.created, state: state(r.id), limits: ResourceLimits(spec?.linux?.resources),
+                      created: r.created, state: state(r.id), limits: spec?.limits ?? ResourceLimits(),
                       restartPolicy: r.restartPolicy, labels: r.labels, hostname: spec?.hostname ?? r.name,
                       network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
