@@ -122,4 +122,28 @@ final class LimitsAndOptionsTests: ContainerTestCase {
         XCTAssertEqual(emptyKey.stderr, "berth: invalid label '=x': expected KEY=VALUE with a non-empty KEY\n")
         XCTAssertEqual(cli.run(["run", "-l", "=x", "busybox", "true"]).stderr, emptyKey.stderr)
     }
+
+    /// `service update` takes the same flags; only those given change, and the replicas are recreated.
+    func testServiceUpdateChangesOnlyTheFlagsGiven() throws {
+        let created = cli.run(["service", "create", "--replicas", "1", "--stop-timeout", "0", "--network", "none", "-m", "64m", "-l", "keep=1",
+                               "--restart", "no", "upd", "busybox", "sleep", "30"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        addTeardownBlock { [cli] in cli.run(["service", "rm", "-t", "0", "upd"]) }
+        let refused = cli.run(["service", "update", "-m", "1m", "upd"])
+        XCTAssertEqual(refused.status, 125)
+        XCTAssertEqual(refused.stderr, "berth: \(Self.memoryRule)\n")
+        let before = try XCTUnwrap(try cli.json(["inspect", "upd-1"]) as? [[String: Any]]).first?["id"] as? String
+        let updated = cli.run(["service", "update", "--memory-swap", "-1", "--cpus", "1.5", "-t", "0", "upd"])
+        XCTAssertEqual(updated.status, 125, "-t is not a flag of update")
+        let ok = cli.run(["service", "update", "--memory-swap", "-1", "--cpus", "1.5", "--stop-timeout", "0", "upd"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let replica = try XCTUnwrap(try cli.json(["inspect", "upd-1"]) as? [[String: Any]]).first
+        XCTAssertNotEqual(replica?["id"] as? String, before, "a changed template recreates the replica")
+        let limits = try XCTUnwrap(replica?["limits"] as? [String: Any])
+        XCTAssertEqual(limits["memory"] as? Int, 64 << 20, "not given: kept")
+        XCTAssertEqual(limits["memorySwap"] as? Int, -1)
+        XCTAssertEqual(limits["cpus"] as? Double, 1.5)
+        XCTAssertEqual((replica?["labels"] as? [String: String])?["keep"], "1")
+        XCTAssertEqual(replica?["restartPolicy"] as? String, "no")
+    }
 }

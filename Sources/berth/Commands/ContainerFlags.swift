@@ -2,8 +2,8 @@ import ArgumentParser
 import BerthRuntime
 
 /// The flags that say what a container is, in docker's words: the one declaration shared by `run`,
-/// `create` (through `ContainerOptions`) and `service create` (a service's template is the request
-/// these flags make). Only syntax is checked here; the limits' rules are `LimitRules`, which
+/// `create` (through `ContainerOptions`), `service create` and `service update` (a service's
+/// template is the request these flags make). Only syntax is checked here; the limits' rules are `LimitRules`, which
 /// `Engine.create` and `createService` apply for every front end.
 struct ContainerFlags: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Set an environment variable.", valueName: "KEY=VALUE")) var env: [String] = []
@@ -27,29 +27,37 @@ struct ContainerFlags: ParsableArguments {
     /// `--restart` is not given (`no` for a container, `always` for a service's replicas).
     func request(image: String, command: [String], cgroupParent: String?,
                  restartDefault: RestartPolicy = .no) throws -> ContainerRequest {
-        var limits = ResourceLimits()
-        if let m = memory { limits.memory = try ByteSize.parse(m) }
-        if let s = memorySwap { limits.memorySwap = try ByteSize.parse(s, allowUnlimited: true) }
-        if let c = cpus { limits.cpus = try CPUs.number(c) }
-        limits.cpuShares = cpuShares
-        limits.cpusetCpus = cpusetCpus
+        var request = ContainerRequest(image: image, command: command, restartPolicy: restartDefault,
+                                       network: .bridge, cgroupParent: cgroupParent)
+        try apply(to: &request)
+        return request
+    }
+
+    /// Sets what was given on the command line and leaves the rest of `request` as it is: a new
+    /// request's defaults, or a service's template for `service update`. A list flag given replaces
+    /// the whole list.
+    func apply(to request: inout ContainerRequest) throws {
+        if let m = memory { request.limits.memory = try ByteSize.parse(m) }
+        if let s = memorySwap { request.limits.memorySwap = try ByteSize.parse(s, allowUnlimited: true) }
+        if let c = cpus { request.limits.cpus = try CPUs.number(c) }
+        if let s = cpuShares { request.limits.cpuShares = s }
+        if let c = cpusetCpus { request.limits.cpusetCpus = c }
         // docker: -1 and 0 mean unlimited.
-        if let p = pidsLimit, p > 0 { limits.pidsLimit = p }
-        let net: NetworkMode
+        if let p = pidsLimit { request.limits.pidsLimit = p > 0 ? p : nil }
         if let network {
             guard let mode = NetworkMode(rawValue: network) else {
                 throw BerthError.invalidArgument("invalid --network \(network.quoted): expected none, host or bridge")
             }
-            net = mode
-        } else {
-            net = .bridge
+            request.network = mode
         }
-        return ContainerRequest(
-            image: image, command: command, entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] },
-            env: env, workingDir: workdir, user: user, hostname: hostname, limits: limits,
-            restartPolicy: try restart.map(RestartPolicy.init(parsing:)) ?? restartDefault, network: net,
-            labels: try Self.labelMap(labels), cgroupParent: cgroupParent,
-            ports: try publish.map { try PortMapping(parsing: $0) })
+        if let restart { request.restartPolicy = try RestartPolicy(parsing: restart) }
+        if let entrypoint { request.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
+        if !env.isEmpty { request.env = env }
+        if let workdir { request.workingDir = workdir }
+        if let user { request.user = user }
+        if let hostname { request.hostname = hostname }
+        if !labels.isEmpty { request.labels = try Self.labelMap(labels) }
+        if !publish.isEmpty { request.ports = try publish.map { try PortMapping(parsing: $0) } }
     }
 
     /// docker's `-l KEY=VALUE`: split at the first `=` (`a=b=c` is key a, value b=c); no `=` is an empty value.

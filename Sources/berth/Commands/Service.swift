@@ -6,7 +6,7 @@ struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service", abstract: "Manage services: container templates with a number of replicas.",
         discussion: "Replicas are containers named SERVICE-1, SERVICE-2, … labelled berth.service=SERVICE. Change the count with `berth scale`. See docs/services.md.",
-        subcommands: [ServiceCreate.self, ServiceList.self, ServiceRemove.self, ServiceInspect.self])
+        subcommands: [ServiceCreate.self, ServiceUpdate.self, ServiceList.self, ServiceRemove.self, ServiceInspect.self])
 }
 
 struct ServiceCreate: ParsableCommand {
@@ -32,6 +32,41 @@ struct ServiceCreate: ParsableCommand {
             let spec = ServiceSpec(name: name, template: template, replicas: replicas, ports: flags.publish,
                                    stopTimeout: stopTimeout)
             print(ScaleReport.describe(try engine.createService(spec)))
+        }
+    }
+}
+
+struct ServiceUpdate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change a service's template or replica count.",
+        discussion: "Only the flags given change (a list flag such as -e or -l replaces the whole list). Replicas of a changed template are recreated; the count is then scaled as `berth scale` does.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Number of replicas.") var replicas: Int?
+    @Option(help: ArgumentHelp("The image of the replicas.", valueName: "image")) var image: String?
+    @Option(name: .customLong("stop-timeout"), help: "Seconds a stopping replica gets between SIGTERM and SIGKILL.") var stopTimeout: Int?
+    /// The same flags as `run` and `service create`, with the same meaning.
+    @OptionGroup var flags: ContainerFlags
+    @Argument(help: "Service name.") var name: String
+
+    func run() throws {
+        try withServiceErrors {
+            let engine = try global.engine()
+            guard var spec = try engine.listServices().first(where: { $0.name == name })?.spec else {
+                throw BerthError.invalidArgument("no such service: \(Quoted.escapeControls(name))")
+            }
+            if let project = spec.project {
+                throw BerthError.invalidArgument("service \(name) belongs to compose project \(project): change its compose file and run `berth up`")
+            }
+            try flags.apply(to: &spec.template)
+            if !spec.template.ports.isEmpty { spec.ports = flags.publish }
+            spec.template.ports = []
+            if let image { spec.template.image = image }
+            if let replicas { spec.replicas = replicas }
+            if let stopTimeout {
+                guard stopTimeout >= 0 else { throw BerthError.invalidArgument("--stop-timeout must be 0 or more") }
+                spec.stopTimeout = stopTimeout
+            }
+            print(ScaleReport.describe(try engine.applyService(spec)))
         }
     }
 }
