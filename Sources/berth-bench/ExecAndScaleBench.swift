@@ -54,8 +54,8 @@ enum ScaleBench {
     static func run(_ ctx: BenchContext) throws {
         let n = ctx.quick ? 30 : 100
         FileHandle.standardError.write(Data("scale: 0 → \(n) → 0 on the bridge\n".utf8))
-        let template = ServiceTemplate(image: "busybox", command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
-                                       restartPolicy: .no, network: .bridge, cgroupParent: ctx.cgroupParent)
+        let template = ContainerRequest(image: "busybox", command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"],
+                                        restartPolicy: .no, network: .bridge, cgroupParent: ctx.cgroupParent)
         _ = try ctx.engine.createService(ServiceSpec(name: "benchsvc", template: template, replicas: 0, stopTimeout: 5))
         defer {
             _ = try? ctx.engine.removeService("benchsvc", stopTimeout: 1)

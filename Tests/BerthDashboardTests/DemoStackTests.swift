@@ -25,7 +25,7 @@ final class DemoStackTests: XCTestCase {
         XCTAssertEqual(p.services.map(\.replicas), [3, 2, 1])
         XCTAssertEqual(Set(p.services.map(\.template.image)), [DemoStack.image])
         XCTAssertTrue(p.services.allSatisfy { $0.template.restartPolicy == .always })
-        XCTAssertTrue(p.services.allSatisfy { $0.template.network == ServiceTemplate.defaultNetwork })
+        XCTAssertTrue(p.services.allSatisfy { $0.template.network == ServiceSpec.defaultNetwork })
         // `$$` became `$` for the shell.
         let worker = try XCTUnwrap(p.services.first { $0.name == "worker" })
         XCTAssertTrue(worker.template.command.last?.contains("n=$((n + 1))") == true)

@@ -79,8 +79,8 @@ final class ComposeParserTests: XCTestCase {
         let p = try parse("services:\n  app:\n    image: busybox\n")
         let app = try XCTUnwrap(p.services.first)
         XCTAssertEqual(app.replicas, 1)
-        XCTAssertEqual(app.template.restartPolicy, ServiceTemplate.defaultRestartPolicy)
-        XCTAssertEqual(app.template.network, ServiceTemplate.defaultNetwork)
+        XCTAssertEqual(app.template.restartPolicy, ServiceSpec.defaultRestartPolicy)
+        XCTAssertEqual(app.template.network, ServiceSpec.defaultNetwork)
         XCTAssertEqual(app.template.command, [])
         XCTAssertNil(app.template.entrypoint)
         XCTAssertEqual(app.stopTimeout, ServiceSpec.defaultStopTimeout)
@@ -255,7 +255,7 @@ final class ComposeParserTests: XCTestCase {
             ("services:\n  web:\n    image: busybox\n    hostname: no_underscores\n",
              "services.web.hostname: invalid hostname 'no_underscores'"),
             ("services:\n  web:\n    image: busybox\n    mem_limit: 1m\n",
-             "services.web.mem_limit: the minimum memory limit is 6MB"),
+             "services.web.mem_limit: the memory limit (1.0MiB) is below the minimum of 6MiB"),
             ("services:\n  web:\n    image: busybox\n    mem_limit: 64m\n    deploy:\n      resources:\n        limits:\n          memory: 32m\n",
              "services.web.mem_limit: conflicts with deploy.resources.limits.memory"),
             ("services:\n  web:\n    image: busybox\n    stop_grace_period: soon\n",

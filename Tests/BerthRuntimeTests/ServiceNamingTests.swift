@@ -46,13 +46,15 @@ final class ServiceNamingTests: XCTestCase {
         }
     }
 
-    func testTheTemplateLabelsEachReplica() {
-        let t = ServiceTemplate(image: "busybox", command: ["sleep", "1"], labels: ["tier": "front"])
-        let r = t.request(service: "web", index: 2, project: "shop")
+    func testTheTemplateLabelsEachReplica() throws {
+        var t = ServiceSpec.template(image: "busybox", command: ["sleep", "1"])
+        t.labels = ["tier": "front"]
+        let r = try ServiceSpec(name: "web", template: t, ports: ["8080:80"], project: "shop").replicaRequest(index: 2)
         XCTAssertEqual(r.name, "web-2")
         XCTAssertEqual(r.labels, ["tier": "front", "berth.service": "web", "berth.replica": "2", "berth.project": "shop"])
         XCTAssertEqual(r.restartPolicy, .always)
-        XCTAssertEqual(r.network, ServiceTemplate.defaultNetwork)
+        XCTAssertEqual(r.network, ServiceSpec.defaultNetwork)
+        XCTAssertEqual(r.ports, [], "only replica 1 publishes")
         XCTAssertFalse(r.autoRemove)
         XCTAssertNil(r.hostname)
     }
@@ -69,7 +71,7 @@ final class ServiceNamingTests: XCTestCase {
         let dir = "/tmp/berth-svc-store-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = ServiceStore(root: dir)
-        var spec = ServiceSpec(name: "web", template: ServiceTemplate(image: "busybox", limits: ResourceLimits(memory: 64 << 20)),
+        var spec = ServiceSpec(name: "web", template: ContainerRequest(image: "busybox", limits: ResourceLimits(memory: 64 << 20)),
                                replicas: 3, dependsOn: ["db"], ports: ["8080:80"], project: "p")
         spec.created = Date(timeIntervalSince1970: 1_700_000_000)
         try store.locked("web") { try store.save(spec) }

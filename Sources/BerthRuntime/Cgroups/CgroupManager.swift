@@ -45,9 +45,10 @@ public struct CgroupStatsFiles: Sendable, Equatable {
 /// (by default "<the cgroup Berth runs in>/berth"); a manager never writes to a cgroup it did not create.
 public protocol CgroupManager: Sendable {
     var version: CgroupVersion { get }
-    /// Creates (idempotently) the container's cgroup(s) under Berth's base and applies `limits`.
-    /// On any failure removes what this call created and throws an error naming the file and errno.
-    func create(id: String, limits: ResourceLimits) throws -> CgroupPaths
+    /// Creates (idempotently) the container's cgroup(s) under Berth's base and applies `resources`
+    /// (config.json's `linux.resources`), checked by `LimitRules` first. On any failure removes what
+    /// this call created and throws an error naming the file and errno.
+    func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths
     func paths(id: String) -> CgroupPaths
     /// Removes the container's directories (retrying EBUSY briefly, as the kernel frees a dead task
     /// asynchronously), then Berth's base if it is empty and Berth created it. Missing directories are fine.

@@ -2,7 +2,11 @@ import Foundation
 
 /// What `berth run`/`create` asks for, in docker's terms. Options the user left out are nil
 /// and fall back to the image's defaults.
-public struct ContainerRequest: Sendable, Equatable {
+///
+/// A service's template is a stored `ContainerRequest` without a name (`ServiceSpec.template`,
+/// `services/NAME.json`); keys missing from a stored one take the defaults below, so the service
+/// files of older versions (which had no `autoRemove`, `ports`, `tty` or `interactive`) still load.
+public struct ContainerRequest: Codable, Sendable, Equatable {
     public var image: String
     public var name: String?
     /// Replaces the image's Cmd when not empty.
@@ -34,5 +38,31 @@ public struct ContainerRequest: Sendable, Equatable {
         self.env = env; self.workingDir = workingDir; self.user = user; self.hostname = hostname
         self.limits = limits; self.restartPolicy = restartPolicy; self.network = network
         self.autoRemove = autoRemove; self.labels = labels; self.cgroupParent = cgroupParent; self.ports = ports
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
+        case autoRemove, labels, cgroupParent, ports, tty, interactive
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(image: try c.decode(String.self, forKey: .image))
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
+        entrypoint = try c.decodeIfPresent([String].self, forKey: .entrypoint)
+        env = try c.decodeIfPresent([String].self, forKey: .env) ?? []
+        workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
+        user = try c.decodeIfPresent(String.self, forKey: .user)
+        hostname = try c.decodeIfPresent(String.self, forKey: .hostname)
+        limits = try c.decodeIfPresent(ResourceLimits.self, forKey: .limits) ?? ResourceLimits()
+        restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .no
+        network = try c.decodeIfPresent(NetworkMode.self, forKey: .network) ?? .none
+        autoRemove = try c.decodeIfPresent(Bool.self, forKey: .autoRemove) ?? false
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        cgroupParent = try c.decodeIfPresent(String.self, forKey: .cgroupParent)
+        ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports) ?? []
+        tty = try c.decodeIfPresent(Bool.self, forKey: .tty) ?? false
+        interactive = try c.decodeIfPresent(Bool.self, forKey: .interactive) ?? false
     }
 }

@@ -8,18 +8,10 @@ extension Engine {
     /// On failure nothing is left behind.
     @discardableResult
     public func create(_ request: ContainerRequest) throws -> ContainerRecord {
+        // The one check of the limits, for every front end; before anything is resolved or written.
+        do { try LimitRules.check(request.limits) } catch { throw error.berthError }
         if let name = request.name { _ = try ContainerName.validate(name) }
         let image = try images.resolve(request.image)
-        if let mem = request.limits.memory, mem < 6 * 1024 * 1024 {
-            throw BerthError.invalidArgument("minimum memory limit allowed is 6MB")
-        }
-        if let cpus = request.limits.cpus { _ = try CPUs.quota(for: cpus) }
-        if let swap = request.limits.memorySwap, swap != -1 {
-            guard let mem = request.limits.memory else {
-                throw BerthError.invalidArgument("--memory-swap needs --memory")
-            }
-            if swap < mem { throw BerthError.invalidArgument("--memory-swap must be at least --memory") }
-        }
         if !request.ports.isEmpty && request.network != .bridge {
             throw BerthError.invalidArgument("publishing ports (-p) needs --network bridge")
         }
@@ -65,14 +57,17 @@ extension Engine {
             // `.creating-<id>` directory, which `reconcile` removes with the name link and lease.
             let staging = ContainerPaths(directory: creatingDirectory(id))
             var newRecord = ContainerRecord(
-                id: id, name: name, image: image.reference, imageID: image.id, created: Date(), command: command,
-                env: env, workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
-                user: request.user, hostname: request.hostname ?? String(name.prefix(63)),
-                limits: request.limits, restartPolicy: request.restartPolicy,
+                id: id, name: name, image: image.reference, imageID: image.id, created: Date(),
+                restartPolicy: request.restartPolicy,
                 labels: image.config.labels.merging(request.labels) { $1 }, network: request.network,
                 ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports,
-                tty: request.tty ? true : nil, interactive: request.interactive ? true : nil, autoRemove: request.autoRemove, cgroupParent: request.cgroupParent ?? options.cgroupParent,
-                layers: layerDirs)
+                interactive: request.interactive ? true : nil, autoRemove: request.autoRemove,
+                cgroupParent: request.cgroupParent ?? options.cgroupParent, layers: layerDirs)
+            let settings = ContainerSpecBuilder.Settings(
+                args: command, env: env,
+                workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
+                user: user, hostname: request.hostname ?? String(name.prefix(63)), terminal: request.tty,
+                limits: request.limits)
             do {
                 // 0700: it holds the writable layer; rootfs/upper keep 0755, the container's "/".
                 guard mkdir(staging.directory, 0o700) == 0 else { throw BerthError.errno("mkdir", staging.directory) }
@@ -85,11 +80,11 @@ extension Engine {
                 for dir in [staging.rootfs, staging.upper, staging.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }
-                try writeEtcFiles(newRecord, staging)
+                try writeEtcFiles(newRecord, hostname: settings.hostname, staging)
                 let version = (try? cgroupManager(parent: newRecord.cgroupParent))?.version
                 // The spec names the container's final paths.
-                let spec = ContainerSpecBuilder.build(record: newRecord, paths: p, layerDirectories: layerDirs,
-                                                      user: user, cgroupVersion: version)
+                let spec = ContainerSpecBuilder.build(record: newRecord, settings: settings, paths: p,
+                                                      layerDirectories: layerDirs, cgroupVersion: version)
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try FileIO.writeAtomically(staging.spec, bytes: Array(try enc.encode(spec)))
@@ -114,15 +109,15 @@ extension Engine {
         return h.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") } && h.first != "-"
     }
 
-    private func writeEtcFiles(_ r: ContainerRecord, _ p: ContainerPaths) throws {
+    private func writeEtcFiles(_ r: ContainerRecord, hostname: String, _ p: ContainerPaths) throws {
         var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         if r.network == .host, let host = FileIO.readString("/etc/hosts") {
             hosts = host.hasSuffix("\n") || host.isEmpty ? host : host + "\n"
         } else {
-            hosts += "127.0.1.1\t\(r.hostname)\n"
+            hosts += "127.0.1.1\t\(hostname)\n"
         }
         try FileIO.writeAtomically(p.hosts, string: hosts)
-        try FileIO.writeAtomically(p.hostname, string: r.hostname + "\n")
+        try FileIO.writeAtomically(p.hostname, string: hostname + "\n")
         // Nameservers on the host's loopback are unreachable from a new network namespace.
         let resolv = (FileIO.readString("/etc/resolv.conf") ?? "").split(separator: "\n").filter { line in
             r.network == .host || !(line.hasPrefix("nameserver 127.") || line.hasPrefix("nameserver ::1"))

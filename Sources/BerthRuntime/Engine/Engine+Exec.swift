@@ -77,10 +77,11 @@ extension Engine {
               Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
             throw BerthError.invalidState("container \(r.name) is not running")
         }
+        let tty = specSummary(r.id)?.process?.terminal == true
         var argv = [shimPath, "--attach", paths(r.id).directory]
         if r.interactive == true { argv.append("-i") }
-        if r.tty == true { argv.append("-t") }
-        if replay || r.tty == true { argv.append("--replay") }
+        if tty { argv.append("-t") }
+        if replay || tty { argv.append("--replay") }
         return argv
     }
 }

@@ -13,14 +13,12 @@ extension Engine {
         return try FileLock.with(p.lock) {
             let current = state(r.id)
             if current.isRunning { throw BerthError.invalidState("container \(r.name) is already running") }
-            guard let specData = FileIO.read(p.spec) else { throw BerthError.noSuchContainer(ref) }
-            let spec: OCI.Spec
-            do { spec = try JSONDecoder().decode(OCI.Spec.self, from: Data(specData)) } catch {
-                throw BerthError.corruptState("\(p.spec): \(error)")
-            }
+            // config.json is what the container runs with: its process for the plan, its
+            // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
+            guard let spec = try storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
             let manager = try cgroupManager(parent: r.cgroupParent)
-            let cg = try manager.create(id: r.id, limits: r.limits)
+            let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
                 var plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,

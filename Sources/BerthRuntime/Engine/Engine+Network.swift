@@ -98,7 +98,7 @@ extension Engine {
             let entries = members.compactMap { r -> HostsFile.Entry? in
                 guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
                 var names = [r.name]
-                if r.hostname != r.name { names.append(r.hostname) }
+                if let hostname = specSummary(r.id)?.hostname, hostname != r.name { names.append(hostname) }
                 if let service = r.labels["berth.service"], service != r.name, aliasHolder[service] == r.id { names.append(service) }
                 return HostsFile.Entry(ip: ip, names: names)
             }

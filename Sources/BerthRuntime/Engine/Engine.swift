@@ -47,6 +47,7 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     private var recordCache: [String: ContainerRecord] = [:]
     private var managers: [String: any CgroupManager] = [:]
     let statusCache = StatusCache()
+    let specCache = SpecCache()
 
     public init(options: EngineOptions = EngineOptions()) throws {
         guard options.root.hasPrefix("/") else {
@@ -127,7 +128,20 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
 
     func forget(_ id: String) {
         cacheLock.lock(); recordCache[id] = nil; cacheLock.unlock()
+        specCache.forget(path: paths(id).spec)
     }
+
+    /// The container's config.json: the one copy of what it runs with. nil when it vanished.
+    func storedSpec(_ id: String) throws -> OCI.Spec? {
+        let path = paths(id).spec
+        guard let bytes = FileIO.read(path) else { return nil }
+        do { return try JSONDecoder().decode(OCI.Spec.self, from: Data(bytes)) } catch {
+            throw BerthError.corruptState("\(path): \(error)")
+        }
+    }
+
+    /// What listings show from config.json, cached until the file changes.
+    func specSummary(_ id: String) -> SpecSummary? { specCache.summary(path: paths(id).spec) }
 
     /// Resolves a name, a full id or a unique id prefix.
     /// Names resolve through `names/<name>` → id links: O(1), without decoding every record.
@@ -178,10 +192,14 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
         return s.containerState(shimAlive: shimAlive(s))
     }
 
+    /// Metadata from container.json; command, hostname and limits from config.json, which holds
+    /// them alone (an unreadable one shows as empty: `start` and `inspect` report why).
     func info(_ r: ContainerRecord) -> ContainerInfo {
-        var i = ContainerInfo(id: r.id, name: r.name, image: r.image, command: r.command, created: r.created,
-                      state: state(r.id), limits: r.limits, restartPolicy: r.restartPolicy, labels: r.labels,
-                      hostname: r.hostname, network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
+        let spec = specSummary(r.id)
+        var i = ContainerInfo(id: r.id, name: r.name, image: r.image, command: spec?.process?.args ?? [],
+                      created: r.created, state: state(r.id), limits: spec?.limits ?? ResourceLimits(),
+                      restartPolicy: r.restartPolicy, labels: r.labels, hostname: spec?.hostname ?? r.name,
+                      network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
         if i.state.status == .dead {
             // The supervisor was killed: say whether the container's processes still run unwatched.
@@ -220,8 +238,8 @@ public final class Engine: ContainerEngine, @unchecked Sendable {
     /// The container's OCI spec (config.json).
     public func spec(_ ref: String) throws -> OCI.Spec {
         let r = try resolve(ref)
-        guard let data = FileIO.read(paths(r.id).spec) else { throw BerthError.noSuchContainer(ref) }
-        return try JSONDecoder().decode(OCI.Spec.self, from: Data(data))
+        guard let spec = try storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
+        return spec
     }
 
     public func sampleStats() -> [ContainerStats] {

@@ -254,7 +254,8 @@ private struct Reader {
 
     mutating func cpus(_ node: Node, _ path: String) throws -> Double {
         let text = try string(node, path)
-        do { return try CPUs.parse(text).cpus } catch {
+        // The number only: its range is LimitRules' rule, checked with the other limits below.
+        do { return try CPUs.number(text) } catch {
             throw fail(path, "expected a number of CPUs such as 0.5 or 2, not \(text.quoted)")
         }
     }
@@ -264,7 +265,7 @@ private struct Reader {
     mutating func service(_ name: String, _ node: Node, project: String, cgroupParent: String?) throws -> ServiceSpec {
         let base = "services.\(name)"
         if Self.isNull(node) { throw fail(base, "expected a mapping (at least an image)") }
-        var template = ServiceTemplate(image: "", cgroupParent: cgroupParent)
+        var template = ServiceSpec.template(image: "", cgroupParent: cgroupParent)
         var replicas: Int?
         var memLimit: Int64?, deployMemory: Int64?
         var cpusTop: Double?, deployCPUs: Double?
@@ -313,7 +314,7 @@ private struct Reader {
                                 switch lkey {
                                 case "memory": deployMemory = try memory(lvalue, lpath)
                                 case "cpus": deployCPUs = try cpus(lvalue, lpath)
-                                case "pids": template.limits.pidsLimit = try integer(lvalue, lpath, minimum: 1)
+                                case "pids": template.limits.pidsLimit = try integer(lvalue, lpath, minimum: .min)
                                 default: warn("\(lpath): not supported, ignored")
                                 }
                             }
@@ -370,8 +371,17 @@ private struct Reader {
         }
         template.limits.memory = deployMemory ?? memLimit
         template.limits.cpus = deployCPUs ?? cpusTop
-        if let m = template.limits.memory, m < 6 * 1024 * 1024 {
-            throw fail(deployMemory != nil ? "\(base).deploy.resources.limits.memory" : "\(base).mem_limit", "the minimum memory limit is 6MB")
+        // The engine's one validator, so a file fails as `berth run` does, at the key that set the value.
+        do { try LimitRules.check(template.limits) } catch {
+            let limits = "\(base).deploy.resources.limits"
+            let path: String
+            switch error.field {
+            case .memory: path = deployMemory != nil ? "\(limits).memory" : "\(base).mem_limit"
+            case .cpus: path = deployCPUs != nil ? "\(limits).cpus" : "\(base).cpus"
+            case .pidsLimit: path = "\(limits).pids"
+            case .memorySwap, .cpuShares, .cpusetCpus: path = base
+            }
+            throw fail(path, error.message)
         }
         return ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
                            ports: ports, project: project, stopTimeout: stopTimeout)

@@ -4,7 +4,9 @@ import Foundation
 /// its replicas are ordinary containers named `NAME-N` and labelled with the service.
 public struct ServiceSpec: Codable, Sendable, Equatable {
     public var name: String
-    public var template: ServiceTemplate
+    /// What every replica is created from: a `ContainerRequest` without a name (each replica's name,
+    /// labels and published ports are added by `replicaRequest`).
+    public var template: ContainerRequest
     /// The desired number of replicas.
     public var replicas: Int
     /// Services to start first (compose's `depends_on`); informational once created.
@@ -18,8 +20,18 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     public var created: Date
 
     public static let defaultStopTimeout = 10
+    /// Replicas join Berth's bridge unless the template says otherwise, so they find each other by name.
+    public static let defaultNetwork: NetworkMode = .bridge
+    /// A replica that dies comes back unless the service says otherwise (docker service's `any`).
+    public static let defaultRestartPolicy: RestartPolicy = .always
 
-    public init(name: String, template: ServiceTemplate, replicas: Int = 1, dependsOn: [String] = [],
+    /// A template with the services' defaults (bridge network, restart always) and no name.
+    public static func template(image: String, command: [String] = [], cgroupParent: String? = nil) -> ContainerRequest {
+        ContainerRequest(image: image, command: command, restartPolicy: defaultRestartPolicy, network: defaultNetwork,
+                         cgroupParent: cgroupParent)
+    }
+
+    public init(name: String, template: ContainerRequest, replicas: Int = 1, dependsOn: [String] = [],
                 ports: [String] = [], project: String? = nil, stopTimeout: Int = ServiceSpec.defaultStopTimeout,
                 created: Date = Date()) {
         self.name = name; self.template = template; self.replicas = replicas; self.dependsOn = dependsOn
@@ -31,9 +43,17 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         try ports.map { try PortMapping(parsing: $0) }
     }
 
-    /// The request that creates replica `index`.
+    /// The request that creates replica `index`: the template, named `NAME-N` and labelled with the
+    /// service; only replica 1 publishes the ports.
     public func replicaRequest(index: Int) throws -> ContainerRequest {
-        template.request(service: name, index: index, project: project, ports: index == 1 ? try publishedPorts() : [])
+        var r = template
+        r.name = ReplicaName.name(service: name, index: index)
+        r.labels[ServiceLabel.service] = name
+        r.labels[ServiceLabel.replica] = String(index)
+        if let project { r.labels[ServiceLabel.project] = project }
+        r.autoRemove = false
+        r.ports = index == 1 ? try publishedPorts() : []
+        return r
     }
 
     /// The same service apart from its replica count and creation time: when this differs on
@@ -43,51 +63,6 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         a.replicas = 0; b.replicas = 0
         a.created = .distantPast; b.created = .distantPast
         return a == b
-    }
-}
-
-/// What every replica is created from: a `ContainerRequest` without a name.
-public struct ServiceTemplate: Codable, Sendable, Equatable {
-    /// Replicas join Berth's bridge unless the template says otherwise, so they find each other by name.
-    public static let defaultNetwork: NetworkMode = .bridge
-    /// A replica that dies comes back unless the service says otherwise (docker service's `any`).
-    public static let defaultRestartPolicy: RestartPolicy = .always
-
-    public var image: String
-    public var command: [String]
-    public var entrypoint: [String]?
-    public var env: [String]
-    public var workingDir: String?
-    public var user: String?
-    /// nil: each replica is named after itself (`web-2`).
-    public var hostname: String?
-    public var limits: ResourceLimits
-    public var restartPolicy: RestartPolicy
-    public var network: NetworkMode
-    public var labels: [String: String]
-    public var cgroupParent: String?
-
-    public init(image: String, command: [String] = [], entrypoint: [String]? = nil, env: [String] = [],
-                workingDir: String? = nil, user: String? = nil, hostname: String? = nil,
-                limits: ResourceLimits = ResourceLimits(), restartPolicy: RestartPolicy = ServiceTemplate.defaultRestartPolicy,
-                network: NetworkMode = ServiceTemplate.defaultNetwork, labels: [String: String] = [:],
-                cgroupParent: String? = nil) {
-        self.image = image; self.command = command; self.entrypoint = entrypoint; self.env = env
-        self.workingDir = workingDir; self.user = user; self.hostname = hostname; self.limits = limits
-        self.restartPolicy = restartPolicy; self.network = network; self.labels = labels; self.cgroupParent = cgroupParent
-    }
-
-    /// The request for replica `index` of `service`.
-    public func request(service: String, index: Int, project: String?, ports: [PortMapping] = []) -> ContainerRequest {
-        var labels = self.labels
-        labels[ServiceLabel.service] = service
-        labels[ServiceLabel.replica] = String(index)
-        if let project { labels[ServiceLabel.project] = project }
-        return ContainerRequest(
-            image: image, name: ReplicaName.name(service: service, index: index), command: command,
-            entrypoint: entrypoint, env: env, workingDir: workingDir, user: user, hostname: hostname,
-            limits: limits, restartPolicy: restartPolicy, network: network, autoRemove: false,
-            labels: labels, cgroupParent: cgroupParent, ports: ports)
     }
 }
 

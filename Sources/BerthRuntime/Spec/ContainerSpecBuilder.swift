@@ -1,14 +1,32 @@
 import Foundation
 
-/// Translates a container record and its image into the OCI runtime spec kept as the
-/// container's `config.json`. The launch plan is derived from that spec, not from the record,
-/// so a runc-compatible front end can feed its own spec to the same engine.
+/// Translates what a container runs with, and its record, into the OCI runtime spec kept as the
+/// container's `config.json`: the one stored copy of its process, hostname and limits. The launch
+/// plan and the cgroup limits are derived from that spec, not from the record, so a runc-compatible
+/// front end can feed its own spec to the same engine, and an edited config.json takes effect at start.
 public enum ContainerSpecBuilder {
     /// Annotation holding the overlay mount data (lowerdir/upperdir/workdir) of the root.
     public static let overlayAnnotation = "io.berth.rootfs.overlay"
 
-    public static func build(record: ContainerRecord, paths: ContainerPaths, layerDirectories: [String],
-                             user: ResolvedUser, cgroupVersion: CgroupVersion?) -> OCI.Spec {
+    /// What the container runs with, resolved from the request and the image by `Engine.create`.
+    public struct Settings: Sendable {
+        public var args: [String]
+        public var env: [String]
+        public var workingDir: String
+        public var user: ResolvedUser
+        public var hostname: String
+        public var terminal: Bool
+        public var limits: ResourceLimits
+
+        public init(args: [String], env: [String], workingDir: String, user: ResolvedUser, hostname: String,
+                    terminal: Bool, limits: ResourceLimits) {
+            self.args = args; self.env = env; self.workingDir = workingDir; self.user = user
+            self.hostname = hostname; self.terminal = terminal; self.limits = limits
+        }
+    }
+
+    public static func build(record: ContainerRecord, settings: Settings, paths: ContainerPaths,
+                             layerDirectories: [String], cgroupVersion: CgroupVersion?) -> OCI.Spec {
         var namespaces: [OCI.Namespace] = [.init(type: .pid), .init(type: .ipc), .init(type: .uts), .init(type: .mount)]
         if record.network != .host { namespaces.append(.init(type: .network)) }
         namespaces.append(.init(type: .cgroup))
@@ -23,28 +41,21 @@ public enum ContainerSpecBuilder {
             mounts.append(OCI.Mount(destination: dest, type: "bind", source: src, options: ["rbind", "rprivate"]))
         }
         let caps = DefaultSpec.capabilityNames
+        let user = settings.user
         let process = OCI.Process(
-            terminal: record.tty == true,
+            terminal: settings.terminal,
             user: OCI.User(uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
-            args: record.command,
-            env: record.env,
-            cwd: record.workingDir.isEmpty ? "/" : record.workingDir,
+            args: settings.args,
+            env: settings.env,
+            cwd: settings.workingDir.isEmpty ? "/" : settings.workingDir,
             capabilities: OCI.Capabilities(bounding: caps, effective: caps, permitted: caps),
             noNewPrivileges: true)
-        var resources = OCI.Resources()
-        let l = record.limits
-        if l.memory != nil || l.memorySwap != nil { resources.memory = OCI.MemoryResources(limit: l.memory, swap: l.memorySwap) }
-        if l.cpus != nil || l.cpuShares != nil || l.cpusetCpus != nil {
-            let quota = l.cpus.map { Int64(($0 * 100_000).rounded()) }
-            resources.cpu = OCI.CPUResources(shares: l.cpuShares.map { UInt64($0) }, quota: quota,
-                                             period: quota == nil ? nil : 100_000, cpus: l.cpusetCpus)
-        }
-        if let p = l.pidsLimit { resources.pids = OCI.PidsResources(limit: Int64(p)) }
+        let resources = OCI.Resources(settings.limits)
         let lower = layerDirectories.reversed().joined(separator: ":")
         return OCI.Spec(
             process: process,
             root: OCI.Root(path: paths.rootfs, readonly: false),
-            hostname: record.hostname,
+            hostname: settings.hostname,
             mounts: mounts,
             linux: OCI.Linux(namespaces: namespaces, resources: resources,
                              cgroupsPath: (record.cgroupParent ?? "berth") + "/" + record.id,

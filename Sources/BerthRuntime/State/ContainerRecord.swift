@@ -1,7 +1,13 @@
 import Foundation
 
-/// What Berth decided when the container was created; written once by the library
-/// (`container.json`), never by the shim. Its runtime state lives in `status` (ShimStatus).
+/// Berth's own metadata about a container (`container.json`), written once by the library, never
+/// by the shim. What the container runs with (command, environment, working directory, user ids,
+/// hostname, terminal, limits) is in its OCI `config.json` alone, the one copy start reads; its
+/// runtime state lives in `status` (ShimStatus).
+///
+/// Records written before config.json became the only copy also hold `command`, `env`, `workingDir`,
+/// `user`, `hostname`, `limits` and `tty`: decoding ignores those keys, and their config.json
+/// already holds the same values (it was always written at create), so no migration is needed.
 public struct ContainerRecord: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
@@ -9,24 +15,18 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var image: String
     public var imageID: String
     public var created: Date
-    public var command: [String]
-    public var env: [String]
-    public var workingDir: String
-    public var user: String?
-    public var hostname: String
-    public var limits: ResourceLimits
     public var restartPolicy: RestartPolicy
     public var labels: [String: String]
     public var network: NetworkMode
     public var ipAddress: String?
     /// Published TCP ports (bridge network only); optional so records of older versions decode.
     public var ports: [PortMapping]?
-    public var tty: Bool?
+    /// `-i`: the supervisor keeps stdin open for attached clients.
     public var interactive: Bool?
     public var autoRemove: Bool
     /// `--cgroup-parent` as given; nil = Berth's default under the caller's cgroup.
     public var cgroupParent: String?
-    /// Read-only layer directories, lowest first.
+    /// Read-only layer directories, lowest first: the image layers this container keeps in use.
     public var layers: [String]
 }
 

@@ -23,9 +23,9 @@ final class V1CgroupManager: CgroupManager {
         owned = OwnedDirectories(alwaysOwned: parent == nil ? Set(mounted.map(\.placement.base)) : [], ledger: ledger)
     }
 
-    func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
+    func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths {
         try CgroupPlacement.validate(id: id)
-        let values = try CgroupLimitValues(limits)
+        let values = try CgroupLimitValues(resources)
         let joined = mounted.filter { !$0.isCpusetOnly || values.cpusetCpus != nil }
         // A concurrent `remove` of the last other container may delete the base between our mkdirs.
         var attempt = 0

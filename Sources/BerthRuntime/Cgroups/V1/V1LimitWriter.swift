@@ -31,7 +31,7 @@ enum V1LimitWriter {
 
     static func applyCPU(_ values: CgroupLimitValues, dir: String) throws {
         if let quota = values.cpuQuotaMicros {
-            try KernelFile.write(String(CgroupLimitValues.cfsPeriodMicros), to: dir + "/cpu.cfs_period_us")
+            try KernelFile.write(String(values.cpuPeriodMicros), to: dir + "/cpu.cfs_period_us")
             try KernelFile.write(String(quota), to: dir + "/cpu.cfs_quota_us")
         }
         if let shares = values.cpuShares {

@@ -15,9 +15,9 @@ final class V2CgroupManager: CgroupManager {
         owned = OwnedDirectories(alwaysOwned: parent == nil ? [placement.base] : [], ledger: ledger)
     }
 
-    func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
+    func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths {
         try CgroupPlacement.validate(id: id)
-        let values = try CgroupLimitValues(limits)
+        let values = try CgroupLimitValues(resources)
         var attempt = 0
         while true {
             attempt += 1

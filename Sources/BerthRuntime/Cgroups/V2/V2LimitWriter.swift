@@ -12,7 +12,7 @@ enum V2LimitWriter {
             try KernelFile.write(swap, to: dir + "/memory.swap.max")
         }
         if let quota = values.cpuQuotaMicros {
-            try KernelFile.write("\(quota) \(CgroupLimitValues.cfsPeriodMicros)", to: dir + "/cpu.max")
+            try KernelFile.write("\(quota) \(values.cpuPeriodMicros)", to: dir + "/cpu.max")
         }
         if let shares = values.cpuShares {
             try KernelFile.write(String(CgroupLimitValues.cpuWeight(shares: shares)), to: dir + "/cpu.weight")
