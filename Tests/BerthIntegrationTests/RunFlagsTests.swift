@@ -92,7 +92,7 @@ final class RunFlagsTests: ContainerTestCase {
 
         let bad = cli.run(["run", "--rm", "-c", "1", "busybox", "true"])
         XCTAssertEqual(bad.status, 125)
-        XCTAssertTrue(bad.stderr.hasPrefix("berth: --cpu-shares must be between 2 and 262144"), bad.stderr)
+        XCTAssertEqual(bad.stderr, "berth: the CPU shares (1) must be between 2 and 262144\n")
         XCTAssertEqual(bad.stderr.filter { $0 == "\n" }.count, 1, "one line: \(bad.stderr)")
     }
 
