@@ -7,6 +7,9 @@ struct CgroupTree: Sendable {
     struct Hooks: Sendable {
         var afterMkdir: @Sendable (String) -> Void = { _ in }
         var beforeRmdir: @Sendable (String) -> Void = { _ in }
+        /// After a successful rmdir of a shared directory: lets a test put another process's create
+        /// exactly between the rmdir and the bookkeeping that follows it.
+        var afterRmdir: @Sendable (String) -> Void = { _ in }
     }
 
     var hooks = Hooks()
@@ -70,7 +73,11 @@ struct CgroupTree: Sendable {
     @discardableResult
     func removeIfEmpty(_ dir: String) -> Bool {
         hooks.beforeRmdir(dir)
-        return rmdir(dir) == 0 || errno == ENOENT
+        if rmdir(dir) == 0 {
+            hooks.afterRmdir(dir)
+            return true
+        }
+        return errno == ENOENT
     }
 
     /// PIDs listed in a cgroup.procs file; empty when it is gone.

@@ -44,8 +44,21 @@ final class OwnedDirectories: Sendable {
     func removeUnused(_ placement: CgroupPlacement, tree: CgroupTree) {
         for dir in placement.chain.reversed() {
             guard contains(dir), tree.removeIfEmpty(dir) else { return }
-            created.withLock { _ = $0.remove(dir) }
-            updateLedger { _ = $0.remove(dir) }
+            forget(dir)
+        }
+    }
+
+    /// Drops a removed directory from the record, unless a concurrent create (another process, or
+    /// another thread of this one) has made it again meanwhile: its creator recorded it after its
+    /// mkdir, and forgetting that record would leave the directory unowned, so nothing would ever
+    /// remove it (the empty parent cgroups a busy benchmark run left behind). Checked under the
+    /// ledger's lock, which every creator takes to record, so the check and the write are one step.
+    private func forget(_ dir: String) {
+        created.withLock { set in
+            if !KernelFile.isDirectory(dir) { set.remove(dir) }
+        }
+        updateLedger { set in
+            if !KernelFile.isDirectory(dir) { set.remove(dir) }
         }
     }
 
