@@ -131,4 +131,33 @@ final class TerminalTests: ContainerTestCase {
         XCTAssertEqual(try cli.state("console")["status"] as? String, "running", "killing the client leaves the container running")
         XCTAssertEqual(cli.run(["rm", "-f", "console"]).status, 0)
     }
+
+    /// Processes whose command line holds `needle` (and this test root's path).
+    func processes(containing needle: String) -> [String] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int32($0) != nil }
+        return pids.compactMap { pid -> String? in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let cmd = String(decoding: raw.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return cmd.contains(needle) && cmd.contains(cli.root) ? "\(pid): \(cmd)" : nil
+        }
+    }
+
+    /// `run -it` is a Swift process with the attach client as its child: a SIGTERM or SIGHUP to it
+    /// goes on to the client, which restores the terminal, and no client is left reading the
+    /// terminal. The container runs on (docker's -t proxies no signal); with --rm it is removed
+    /// when it ends, by its supervisor, since the process that was to remove it is gone.
+    func testRunInteractiveRestoresTheTerminalOnSIGTERMAndSIGHUP() throws {
+        for sig in [SIGTERM, SIGHUP] {
+            newServer()
+            let name = "runit-\(sig)"
+            try assertRestored(after: sig, client: "\(berthCommand) run -it --rm --name \(name) --network none busybox sh -c 'echo READY; exec sleep 600'",
+                               ready: "READY")
+            XCTAssertTrue(screen().contains("CLIENT=\(128 + sig)"), screen())
+            XCTAssertEqual(processes(containing: "--attach"), [], "no attach client is left reading the terminal")
+            XCTAssertEqual(try cli.state(name)["status"] as? String, "running", "the container runs on")
+            XCTAssertEqual(cli.run(["stop", "-t", "1", name]).status, 0)
+            XCTAssertTrue(cli.eventually(timeout: 30) { !self.cli.run(["ps", "-a"]).stdout.contains(name) },
+                          "--rm removes the container when it ends: \(cli.run(["ps", "-a"]).stdout)")
+        }
+    }
 }

@@ -50,7 +50,7 @@ struct Demo: ParsableCommand {
             scale: { service, replicas in _ = try engine.scale(service, to: replicas) },
             exec: { id in
                 let argv = try engine.prepareExec(id, ExecRequest(command: [shell], tty: true, interactive: true))
-                let code = try spawnAndWait(argv)
+                let code = try spawnAndWait(argv).code
                 if code == 126 || code == 127 {
                     throw BerthError.invalidArgument("cannot run \(shell) in the container (exit \(code))")
                 }

@@ -38,7 +38,15 @@ struct Run: ParsableCommand {
                 // The attach client relays the terminal; a container that ended before it could
                 // connect still has its output in the log and its exit code in its status.
                 let argv = try engine.attachArguments(record.id, replay: true)
-                let code = try spawnAndWait(argv)
+                let client = try spawnAndWait(argv)
+                if let signal = client.forwardedSignal {
+                    // We were told to go (SIGTERM, SIGHUP): the client has restored the terminal and
+                    // ended. The container runs on, as with docker's -t (no signal proxy); with --rm
+                    // its supervisor removes it when it ends, since the process attached for that is gone.
+                    exitCode = 128 + signal
+                    return
+                }
+                let code = client.code
                 exitCode = (try? engine.wait(record.id)) ?? code
                 if code == 0, let s = try? engine.inspect(record.id).state, s.isRunning {
                     exitCode = 0 // detached with Ctrl-P Ctrl-Q: the container keeps running

@@ -25,7 +25,7 @@ struct Top: ParsableCommand {
             let actions = DashboardActions(scale: { service, replicas in _ = try engine.scale(service, to: replicas) }, exec: { id in
                 // The dashboard has handed the terminal over; the shim relays it to a pty in the container.
                 let argv = try engine.prepareExec(id, ExecRequest(command: [shell], tty: true, interactive: true))
-                let code = try spawnAndWait(argv)
+                let code = try spawnAndWait(argv).code
                 switch code {
                 case 0, 130: return
                 case 126, 127: throw BerthError.invalidArgument("cannot run \(shell) in the container (exit \(code))")
@@ -35,17 +35,4 @@ struct Top: ParsableCommand {
             try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
         }
     }
-}
-
-/// posix_spawn + waitpid: the child shares our terminal; no Foundation polling.
-func spawnAndWait(_ argv: [String]) throws -> Int32 {
-    var pid: pid_t = 0
-    let rc = withCStringArray(argv) { cargv in
-        posix_spawn(&pid, argv[0], nil, nil, UnsafeMutablePointer(mutating: cargv), environ)
-    }
-    guard rc == 0 else { throw BerthError.system(operation: "spawn", path: argv[0], errno: rc) }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    if status & 0x7f == 0 { return (status >> 8) & 0xff }
-    return 128 + (status & 0x7f)
 }

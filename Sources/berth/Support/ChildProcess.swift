@@ -1,0 +1,79 @@
+import BerthRuntime
+import Glibc
+import Synchronization
+
+/// The child `spawnAndWait` is waiting for, read by the signal handler: a C function pointer can
+/// capture nothing, and an atomic load and `kill` are all it may do (async-signal-safe).
+private let forwardTarget = Atomic<Int32>(0)
+private let forwardedSignal = Atomic<Int32>(0)
+
+/// The signals a terminal client (`berth-shim --attach`, `--exec`) must get instead of us: each
+/// restores the terminal it put in raw mode before it exits, which it cannot do if only its parent
+/// dies (the terminal would stay raw and the orphaned client would go on reading it).
+private let forwardedSignals: [Int32] = [SIGTERM, SIGHUP, SIGINT]
+
+/// How a child spawned by `spawnAndWait` ended.
+struct ChildExit {
+    /// The exit status, or 128 + the signal that killed it (as a shell reports it).
+    var code: Int32
+    /// The signal this process received and passed on while it waited, if any.
+    var forwardedSignal: Int32?
+}
+
+/// posix_spawn + waitpid: the child shares our terminal; no Foundation polling. SIGTERM, SIGHUP and
+/// SIGINT that reach us meanwhile go on to the child. They are blocked from before the spawn until the
+/// child's pid is known, so one that arrives in between is passed on, not lost.
+func spawnAndWait(_ argv: [String]) throws -> ChildExit {
+    var block = sigset_t(), previousMask = sigset_t(), childDefaults = sigset_t()
+    sigemptyset(&block)
+    sigemptyset(&childDefaults)
+    for sig in forwardedSignals {
+        sigaddset(&block, sig)
+        sigaddset(&childDefaults, sig)
+    }
+    sigprocmask(SIG_BLOCK, &block, &previousMask)
+    var previousActions: [sigaction] = []
+    for sig in forwardedSignals {
+        var action = sigaction(), old = sigaction()
+        action.__sigaction_handler.sa_handler = { sig in
+            let pid = forwardTarget.load(ordering: .acquiring)
+            guard pid > 0 else { return }
+            forwardedSignal.store(sig, ordering: .releasing)
+            _ = kill(pid, sig)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(sig, &action, &old)
+        previousActions.append(old)
+    }
+    defer {
+        forwardTarget.store(0, ordering: .releasing)
+        for (sig, old) in zip(forwardedSignals, previousActions) {
+            var old = old
+            sigaction(sig, &old, nil)
+        }
+        sigprocmask(SIG_SETMASK, &previousMask, nil)
+    }
+    forwardedSignal.store(0, ordering: .releasing)
+
+    // The child starts with our mask as it was and these signals at their defaults.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setsigmask(&attributes, &previousMask)
+    posix_spawnattr_setsigdefault(&attributes, &childDefaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var pid: pid_t = 0
+    let rc = withCStringArray(argv) { cargv in
+        posix_spawn(&pid, argv[0], nil, &attributes, UnsafeMutablePointer(mutating: cargv), environ)
+    }
+    guard rc == 0 else { throw BerthError.system(operation: "spawn", path: argv[0], errno: rc) }
+    forwardTarget.store(pid, ordering: .releasing)
+    sigprocmask(SIG_UNBLOCK, &block, nil)
+
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let signal = forwardedSignal.load(ordering: .acquiring)
+    return ChildExit(code: code, forwardedSignal: signal == 0 ? nil : signal)
+}
