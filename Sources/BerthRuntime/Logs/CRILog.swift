@@ -46,7 +46,10 @@ public enum CRILog {
             while digits < 9 { nanos *= 10; digits += 1 }
         }
         guard i < u.count, u[i] == 90 else { return nil }
-        return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1_000_000_000 + nanos
+        // Unix nanoseconds fit an Int64 only from 1677 to 2262: a year outside is no timestamp.
+        let (scaled, overflow) = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se).multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, carry) = scaled.addingReportingOverflow(nanos)
+        return overflow || carry ? nil : total
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -1,0 +1,17 @@
+@testable import BerthRuntime
+import XCTest
+
+/// Inputs the fuzzers (Tests/Fuzz; docs/testing.md, "Fuzzing") found that stopped the process
+/// with a trap. Each is here as found (or cut down to the part that mattered), and must now be
+/// refused or read like any other input.
+final class FuzzRegressionTests: XCTestCase {
+    /// fuzz-crilog: a year after 2262 overflowed the Int64 nanoseconds in `parseTimestamp`.
+    func testCRILogTimestampsPastInt64NanosecondsAreRefused() {
+        XCTAssertNil(CRILog.parse("4052-11-29T10:00:02Z stdout F "))
+        XCTAssertNil(CRILog.parseTimestamp("9999-12-31T23:59:59.999999999Z"))
+        XCTAssertNil(CRILog.parseTimestamp("2262-04-11T23:47:16.854775808Z"))
+        XCTAssertNil(CRILog.parseTimestamp("1677-09-20T00:00:00Z"))
+        XCTAssertEqual(CRILog.parseTimestamp("2262-04-11T23:47:16.854775807Z"), Int64.max)
+        XCTAssertEqual(CRILog.parseTimestamp("1677-09-22T00:00:00Z"), -9_223_286_400 * 1_000_000_000)
+    }
+}
