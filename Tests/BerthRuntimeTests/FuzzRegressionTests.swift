@@ -14,4 +14,14 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(CRILog.parseTimestamp("2262-04-11T23:47:16.854775807Z"), Int64.max)
         XCTAssertEqual(CRILog.parseTimestamp("1677-09-22T00:00:00Z"), -9_223_286_400 * 1_000_000_000)
     }
+
+    /// fuzz-compose: a grace period too long for an Int trapped converting the seconds.
+    func testComposeGracePeriodsTooLongAreRefused() {
+        let file = "services:\n  a:\n    image: busybox\n    stop_grace_period: 99999999999999999999h\n"
+        XCTAssertThrowsError(try ComposeParser.parse(file, options: .init(environment: [:]))) {
+            XCTAssertTrue("\($0)".contains("services.a.stop_grace_period: must be at most"), "\($0)")
+        }
+        let fits = try? ComposeParser.parse(file.replacingOccurrences(of: "99999999999999999999h", with: "596523h"), options: .init(environment: [:]))
+        XCTAssertEqual(fits?.services.first?.stopTimeout, 596_523 * 3600)
+    }
 }
