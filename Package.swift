@@ -78,6 +78,8 @@ if Context.environment["BERTH_FUZZ"] != nil {
                           swiftSettings: fuzzer, linkerSettings: lld),
         .executableTarget(name: "fuzz-image", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/image",
                           swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-oci-layout", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/oci-layout",
+                          swiftSettings: fuzzer, linkerSettings: lld),
         .executableTarget(name: "fuzz-image-json", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/image-json",
                           swiftSettings: fuzzer, linkerSettings: lld),
         .executableTarget(name: "fuzz-compose", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/compose",

@@ -68,6 +68,11 @@ final class FuzzTargetsTests: XCTestCase {
         try fuzz("image", runs: 800)
     }
 
+    func testOCILayout() throws {
+        try Prerequisite.requireRoot("layers are unpacked with their owners and device nodes")
+        try fuzz("oci-layout", runs: 800)
+    }
+
     func testImageJSON() throws { try fuzz("image-json", runs: 20000) }
 
     func testCompose() throws { try fuzz("compose", runs: 4000) }

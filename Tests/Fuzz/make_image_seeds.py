@@ -113,3 +113,23 @@ write("image-json", "docker-manifest.json", manifest_list)
 write("image-json", "nested-index.json", json.dumps({"schemaVersion": 2, "manifests": [
     {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + sha(index), "size": len(index)},
     {"digest": "sha256:" + "0" * 64, "size": 1, "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}}]}).encode())
+
+# OCI layouts for fuzz-oci-layout: documents separated by "\n----\n", `@N`/`#N` standing for the
+# digest and size of document N (the target substitutes them, so mutations keep digests valid).
+SEP = b"\n----\n"
+layout_config = json.dumps({"architecture": "amd64", "os": "linux", "created": "2026-11-29T10:00:00Z",
+                            "config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]},
+                            "rootfs": {"type": "layers", "diff_ids": ["@3"]}}).encode()
+layout_manifest = (b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+                   b'"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@2","size":#2},'
+                   b'"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"@3","size":#3}]}')
+write("oci-layout", "layout", SEP.join([
+    b'{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"@1","size":#1,'
+    b'"platform":{"architecture":"amd64","os":"linux"},"annotations":{"org.opencontainers.image.ref.name":"seed:1"}}]}',
+    layout_manifest, layout_config, layer]))
+write("oci-layout", "nested-index", SEP.join([
+    b'{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"@1","size":#1}]}',
+    b'{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"@2","size":#2,'
+    b'"platform":{"architecture":"amd64","os":"linux"}},{"digest":"@2","size":#2,"platform":{"architecture":"arm64","os":"linux"}}]}',
+    layout_manifest.replace(b"@3", b"@4").replace(b"#3", b"#4").replace(b"@2", b"@3").replace(b"#2", b"#3"),
+    layout_config.replace(b"@3", b"@4"), layer]))
