@@ -24,4 +24,21 @@ final class FuzzRegressionTests: XCTestCase {
         let fits = try? ComposeParser.parse(file.replacingOccurrences(of: "99999999999999999999h", with: "596523h"), options: .init(environment: [:]))
         XCTAssertEqual(fits?.services.first?.stopTimeout, 596_523 * 3600)
     }
+
+    /// fuzz-compose: a mapping merged twice (`<<: [*x, *x]`) named its services twice, and building
+    /// the dependency table from them trapped on the duplicate key. The first merged mapping wins.
+    func testComposeMergingAMappingTwiceNamesEachServiceOnce() throws {
+        let file = """
+            x-a: &a
+              web: {image: busybox}
+            x-b: &b
+              web: {image: alpine}
+            services:
+              <<: [*a, *a, *b]
+              db: {image: busybox, depends_on: [web, web]}
+            """
+        let project = try ComposeParser.parse(file, options: .init(environment: [:]))
+        XCTAssertEqual(project.services.map(\.name), ["web", "db"])
+        XCTAssertEqual(project.services.first?.template.image, "busybox")
+    }
 }

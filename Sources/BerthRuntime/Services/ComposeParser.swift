@@ -149,8 +149,10 @@ private struct Reader {
             }
             out.append((key.string, v))
         }
-        let explicit = Set(out.map(\.0))
-        return out + merged.filter { !explicit.contains($0.0) }
+        // Explicit keys override merged ones, and an earlier merged mapping a later one (YAML's
+        // merge-key rule): each key once, or `<<: [*a, *a]` would name a service twice.
+        var seen = Set(out.map(\.0))
+        return out + merged.filter { seen.insert($0.0).inserted }
     }
 
     static func isNull(_ node: Node) -> Bool {
