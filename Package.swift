@@ -66,8 +66,9 @@ let package = Package(
 // them, so the normal build neither compiles them nor needs libFuzzer:
 //   BERTH_FUZZ=1 swift build --scratch-path .build-fuzz --sanitize=fuzzer \
 //     -Xswiftc -sanitize=fuzzer,address --product fuzz-tar
-// (`--sanitize=fuzzer` makes SwiftPM link libFuzzer's `main`; the `-Xswiftc` flag is the one that
-// instruments: swiftc keeps only the last `-sanitize=`, so two `--sanitize` options lose `fuzzer`.)
+// (`--sanitize=fuzzer` makes SwiftPM link libFuzzer, whose `main` drives the target, and not expect
+// a Swift entry point; the `-Xswiftc` flag is the one that instruments: swiftc keeps only the last
+// `-sanitize=`, so `--sanitize=fuzzer --sanitize=address` would lose the coverage.)
 if Context.environment["BERTH_FUZZ"] != nil {
     // libFuzzer's main calls `LLVMFuzzerTestOneInput`; the Swift files define it and no main.
     let fuzzer: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
