@@ -60,3 +60,33 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Tests/Fuzz; docs/testing.md, "Fuzzing"). They exist only in a build made for
+// them, so the normal build neither compiles them nor needs libFuzzer:
+//   BERTH_FUZZ=1 swift build --scratch-path .build-fuzz --sanitize=fuzzer \
+//     -Xswiftc -sanitize=fuzzer,address --product fuzz-tar
+// (`--sanitize=fuzzer` makes SwiftPM link libFuzzer, whose `main` drives the target, and not expect
+// a Swift entry point; the `-Xswiftc` flag is the one that instruments: swiftc keeps only the last
+// `-sanitize=`, so `--sanitize=fuzzer --sanitize=address` would lose the coverage.)
+if Context.environment["BERTH_FUZZ"] != nil {
+    // libFuzzer's main calls `LLVMFuzzerTestOneInput`; the Swift files define it and no main.
+    let fuzzer: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    let lld: [LinkerSetting] = [.unsafeFlags(["-use-ld=lld"])]
+    package.targets += [
+        .target(name: "BerthFuzzSupport", path: "Tests/Fuzz/Support"),
+        .executableTarget(name: "fuzz-tar", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/tar",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-image", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/image",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-oci-layout", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/oci-layout",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-image-json", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/image-json",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-compose", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/compose",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-theme", dependencies: ["BerthDashboard", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/theme",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+        .executableTarget(name: "fuzz-crilog", dependencies: ["BerthRuntime", "BerthFuzzSupport"], path: "Tests/Fuzz/Targets/crilog",
+                          swiftSettings: fuzzer, linkerSettings: lld),
+    ]
+}

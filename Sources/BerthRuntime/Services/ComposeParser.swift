@@ -149,8 +149,10 @@ private struct Reader {
             }
             out.append((key.string, v))
         }
-        let explicit = Set(out.map(\.0))
-        return out + merged.filter { !explicit.contains($0.0) }
+        // Explicit keys override merged ones, and an earlier merged mapping a later one (YAML's
+        // merge-key rule): each key once, or `<<: [*a, *a]` would name a service twice.
+        var seen = Set(out.map(\.0))
+        return out + merged.filter { seen.insert($0.0).inserted }
     }
 
     static func isNull(_ node: Node) -> Bool {
@@ -347,10 +349,14 @@ private struct Reader {
             case "labels": template.labels = try labels(value, path)
             case "stop_grace_period":
                 let text = try string(value, path)
-                do { stopTimeout = Int(try DurationParser.parseDuration(text).rounded(.up)) } catch {
+                let seconds: Double
+                do { seconds = try DurationParser.parseDuration(text).rounded(.up) } catch {
                     throw fail(path, "expected a duration such as 10s or 1m30s, not \(text.quoted)")
                 }
-                guard stopTimeout >= 0 else { throw fail(path, "must not be negative") }
+                guard seconds >= 0 else { throw fail(path, "must not be negative") }
+                // The supervisor counts the grace period in int64 nanoseconds: bounded well before that overflows.
+                guard seconds <= Double(Int32.max) else { throw fail(path, "must be at most \(Int32.max) seconds") }
+                stopTimeout = Int(seconds)
             case "network_mode":
                 let text = try string(value, path)
                 guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
