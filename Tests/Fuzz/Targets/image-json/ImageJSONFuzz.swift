@@ -29,7 +29,7 @@ public func fuzzImageJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     do {
         let config = try decoder.decode(OCIImageConfigFile.self, from: json)
         _ = config.imageConfig
-        _ = config.created.flatMap(BerthTime.parseRFC3339)
+        _ = config.created.flatMap { Timestamp(rfc3339: $0)?.date }
         _ = (config.rootfs?.diff_ids ?? []).map { try? Digest(parsing: $0) }
         // What import writes back for an image without a config digest of its own.
         let diffIDs = (config.rootfs?.diff_ids ?? []).compactMap { try? Digest(parsing: $0) }
