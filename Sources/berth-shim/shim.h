@@ -14,6 +14,8 @@
 #define PLAN_MAX_PORTS 16
 /* Largest plan file read: 1000s of arguments and environment variables fit easily. */
 #define PLAN_MAX_BYTES (64 << 20)
+/* The longest stop grace period the supervisor waits (ten years): longer ones are clamped. */
+#define STOP_GRACE_MAX_SECONDS 315360000LL
 
 /* One mount(2) call, destination relative to the container's root. */
 struct plan_mount {

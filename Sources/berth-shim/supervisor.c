@@ -369,8 +369,16 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                     /* `berth stop` sent SIGTERM to the init; the stop marker holds the grace
                      * period, after which the supervisor sends SIGKILL even if the caller is gone. */
                     char path[4096], buf[32];
-                    if (state_file(p, "stop", path, sizeof path) == 0 && read_small_file(path, buf, sizeof buf) > 0)
-                        kill_at = deadline_after_ms((int64_t)strtoll(buf, NULL, 10) * 1000);
+                    if (state_file(p, "stop", path, sizeof path) == 0 && read_small_file(path, buf, sizeof buf) > 0) {
+                        /* Clamped (0 to ten years), so the conversion to nanoseconds cannot overflow
+                         * whatever `stop -t` was given. */
+                        long long seconds = strtoll(buf, NULL, 10);
+                        if (seconds < 0)
+                            seconds = 0;
+                        if (seconds > STOP_GRACE_MAX_SECONDS)
+                            seconds = STOP_GRACE_MAX_SECONDS;
+                        kill_at = deadline_after_ms((int64_t)seconds * 1000);
+                    }
                     continue;
                 }
                 if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {

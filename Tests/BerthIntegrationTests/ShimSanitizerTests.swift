@@ -29,7 +29,7 @@ final class ShimSanitizerTests: ContainerTestCase {
         unsetenv("BERTH_SHIM")
         unsetenv("ASAN_OPTIONS")
         unsetenv("UBSAN_OPTIONS")
-        for name in ["asan-web", "asan-restart", "asan-sleeper"] { cli.run(["rm", "-f", name]) }
+        for name in ["asan-web", "asan-restart", "asan-sleeper", "asan-patient"] { cli.run(["rm", "-f", name]) }
         try? FileManager.default.removeItem(atPath: scratch)
         super.tearDown()
     }
@@ -98,7 +98,16 @@ final class ShimSanitizerTests: ContainerTestCase {
         XCTAssertEqual(stop.status, 0, stop.stderr)
         XCTAssertEqual(try cli.state("asan-sleeper")["exitCode"] as? Int, 137, "killed after the grace period")
 
-        XCTAssertEqual(cli.run(["rm", "-f", "asan-web", "asan-restart", "asan-sleeper"]).status, 0)
+        // A grace period too long for nanoseconds in an Int64 (UBSan's signed overflow before the
+        // supervisor clamped it): the container, which exits on SIGTERM, stops at once.
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "asan-patient", "--network", "none", "busybox", "sh", "-c",
+                                "trap 'exit 0' TERM; echo ready; sleep 600 & wait"]).status, 0)
+        XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "asan-patient"]).stdout == "ready\n" })
+        let patient = cli.run(["stop", "-t", "99999999999", "asan-patient"])
+        XCTAssertEqual(patient.status, 0, patient.stderr)
+        XCTAssertEqual(try cli.state("asan-patient")["exitCode"] as? Int, 0)
+
+        XCTAssertEqual(cli.run(["rm", "-f", "asan-web", "asan-restart", "asan-sleeper", "asan-patient"]).status, 0)
         XCTAssertEqual(reports, [], reportText())
     }
 }
