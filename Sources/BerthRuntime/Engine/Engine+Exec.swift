@@ -74,7 +74,7 @@ extension Engine {
     public func attachArguments(_ ref: String, replay: Bool) throws -> [String] {
         let r = try resolve(ref)
         guard let s = shimStatus(r.id), s.status == "running" || s.status == "restarting",
-              Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
+              ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
             throw BerthError.invalidState("container \(r.name) is not running")
         }
         let tty = specSummary(r.id)?.process?.terminal == true

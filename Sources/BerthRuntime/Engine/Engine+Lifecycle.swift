@@ -77,7 +77,7 @@ extension Engine {
     /// has recorded the exit. A container that is not running is left as it is.
     func stopContainer(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
         let p = paths(r.id)
-        guard let s = shimStatus(r.id), Self.isAlive(pid: s.shimPid, startTime: s.shimStart),
+        guard let s = shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else {
             // No supervisor (killed): whatever still runs in the container's cgroups is ended here.
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
@@ -89,15 +89,14 @@ extension Engine {
         // back to its default grace period, and this caller sends SIGKILL itself).
         FileIO.writeBestEffort(p.stopMarker, string: "\(timeout)\n")
         // A container waiting in its restart backoff has no process: the marker is enough.
-        let pidfd = berth_pidfd_open(shimPid)
-        defer { if pidfd >= 0 { close(pidfd) } }
+        let supervisor = SupervisorWatch(pid: shimPid, startTime: s.shimStart)
         if s.status == "running", let pid = s.pid {
             _ = Glibc.kill(pid, signal)
             if signal != SIGKILL { _ = Glibc.kill(shimPid, SIGUSR1) }
-            if Self.waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: Double(timeout)) { return }
+            if supervisor.waitForExit(timeout: Double(timeout)) { return }
             if let now = shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
         }
-        if !Self.waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: 30) {
+        if !supervisor.waitForExit(timeout: 30) {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
     }
@@ -117,23 +116,6 @@ extension Engine {
             } while MonotonicClock.nanos() < deadline
         }
         if !pids.isEmpty { throw BerthError.invalidState("processes of container \(r.name) did not end") }
-    }
-
-    /// Waits for the supervisor process to end (pidfd when available, else polling).
-    static func waitForExit(pidfd: Int32, pid: Int32, start: UInt64?, timeout: Double) -> Bool {
-        let deadline = Double(berth_monotonic_ns()) / 1e9 + timeout
-        while true {
-            if !Self.isAlive(pid: pid, startTime: start) { return true }
-            let left = deadline - Double(berth_monotonic_ns()) / 1e9
-            if left <= 0 { return false }
-            if pidfd >= 0 {
-                var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-                let rc = poll(&pfd, 1, Int32(min(left * 1000, 1000)))
-                if rc > 0 { return true }
-            } else {
-                usleep(2000)
-            }
-        }
     }
 
     /// Removes a container: its cgroups, state, writable layer and logs. A running one needs `force`.
@@ -208,7 +190,7 @@ extension Engine {
                 }
                 usleep(5000); continue
             }
-            let alive = Self.isAlive(pid: s.shimPid, startTime: s.shimStart)
+            let alive = ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart)
             if s.status == "exited" || s.status == "created" || !alive {
                 if s.status == "created" && !alive && s.exitCode == nil {
                     throw BerthError.invalidState("container \(r.name) has not been started")
@@ -216,13 +198,9 @@ extension Engine {
                 return s.exitCode ?? -1
             }
             if s.status == "running", let shimPid = s.shimPid {
-                let fd = berth_pidfd_open(shimPid)
-                if fd >= 0 {
-                    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&pfd, 1, 200)
-                    close(fd)
-                    continue
-                }
+                // Wakes at the supervisor's exit, or after 200 ms to read `status` again.
+                _ = SupervisorWatch(pid: shimPid, startTime: s.shimStart).waitForExit(timeout: 0.2)
+                continue
             }
             usleep(10000)
         }

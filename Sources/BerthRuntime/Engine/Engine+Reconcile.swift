@@ -78,7 +78,7 @@ extension Engine {
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard parts.count == 2, let pid = Int32(parts[0]), let start = UInt64(parts[1]) else { return false }
         if exceptMe && pid == getpid() { return false }
-        return Self.isAlive(pid: pid, startTime: start)
+        return ProcStat.isAlive(pid: pid, startTime: start)
     }
 
     /// Name links whose container is neither in `keeping` nor anywhere else.
@@ -195,7 +195,7 @@ extension Engine {
     func removeBroken(_ id: String, force: Bool) throws {
         let p = paths(id)
         let shim = shimStatus(id)
-        let supervisorAlive = shim.map { Self.isAlive(pid: $0.shimPid, startTime: $0.shimStart) } ?? false
+        let supervisorAlive = shim.map { ProcStat.isAlive(pid: $0.shimPid, startTime: $0.shimStart) } ?? false
         if !force && (supervisorAlive || !cgroupPids(id: id, parent: options.cgroupParent).isEmpty) {
             throw BerthError.invalidState("cannot remove running container \(id.prefix(12)): use --force")
         }
