@@ -9,15 +9,15 @@ extension Engine {
     @discardableResult
     public func startContainer(_ ref: String) throws -> Int32 {
         let r = try resolve(ref)
-        let p = paths(r.id)
+        let p = store.paths(r.id)
         return try FileLock.with(p.lock) {
-            let current = state(r.id)
+            let current = store.state(r.id)
             if current.isRunning { throw BerthError.invalidState("container \(r.name) is already running") }
             // config.json is what the container runs with: its process for the plan, its
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
-            guard let spec = try storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
+            guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
-            let manager = try cgroupManager(parent: r.cgroupParent)
+            let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
@@ -27,7 +27,7 @@ extension Engine {
                 plan.interactive = r.interactive == true
                 if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
                     let net = try bridgeNetwork()
-                    try ensureBridge(net)
+                    try bridgeStore.ensureBridge(net)
                     plan.network = LaunchPlan.Network(bridge: net.bridge, hostInterface: "berth" + String(r.id.prefix(9)),
                                                       address: ip, prefix: net.subnet.prefix, gateway: net.gateway)
                     plan.ports = r.ports ?? []
@@ -48,7 +48,7 @@ extension Engine {
         let r = try resolve(ref)
         let me = getpid()
         guard let start = ProcStat.startTime(pid: me) else { return }
-        try FileIO.writeAtomically(paths(r.id).attached, string: "\(me) \(start)\n")
+        try FileIO.writeAtomically(store.paths(r.id).attached, string: "\(me) \(start)\n")
     }
 
     public func stop(_ ref: String, timeout: Int) throws {
@@ -64,11 +64,11 @@ extension Engine {
 
     public func kill(_ ref: String, signal: Int32) throws {
         let r = try resolve(ref)
-        let pid = try requireRunningInit(r)
+        let pid = try store.requireRunningInit(r)
         if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(signal) {
             // A user ending the container: the restart policy must not bring it back. Best effort:
             // a full filesystem must not keep a container from being killed.
-            FileIO.writeBestEffort(paths(r.id).stopMarker, string: "")
+            FileIO.writeBestEffort(store.paths(r.id).stopMarker, string: "")
         }
         guard Glibc.kill(pid, signal) == 0 else { throw BerthError.errno("kill \(pid)") }
     }
@@ -76,8 +76,8 @@ extension Engine {
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
     /// has recorded the exit. A container that is not running is left as it is.
     func stopContainer(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
-        let p = paths(r.id)
-        guard let s = shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
+        let p = store.paths(r.id)
+        guard let s = store.shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else {
             // No supervisor (killed): whatever still runs in the container's cgroups is ended here.
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
@@ -94,7 +94,7 @@ extension Engine {
             _ = Glibc.kill(pid, signal)
             if signal != SIGKILL { _ = Glibc.kill(shimPid, SIGUSR1) }
             if supervisor.waitForExit(timeout: Double(timeout)) { return }
-            if let now = shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
+            if let now = store.shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
         }
         if !supervisor.waitForExit(timeout: 30) {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
@@ -125,7 +125,7 @@ extension Engine {
         let r: ContainerRecord
         do { r = try resolve(ref) } catch let error as BerthError {
             // An unreadable record must not protect the processes and cgroups of its container.
-            guard case .noSuchContainer = error, let id = brokenContainer(ref) else { throw error }
+            guard case .noSuchContainer = error, let id = store.brokenContainer(ref) else { throw error }
             try removeBroken(id, force: force)
             return
         }
@@ -136,14 +136,12 @@ extension Engine {
         try remove(ref, force: force, autoremove: false)
     }
 
-    var exitRecords: String { root + "/exits" }
-
     /// Nothing here needs disk space (a full filesystem is a reason to remove a container): the
     /// marker is best effort, and the files are deleted before the lease file is rewritten.
     /// A crash at any step is finished by the next `reconcile` (see Engine+Reconcile).
     func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
-        let p = paths(r.id)
-        let st = state(r.id)
+        let p = store.paths(r.id)
+        let st = store.state(r.id)
         let stray = st.status == .dead || st.status == .created ? cgroupPids(id: r.id, parent: r.cgroupParent) : []
         if st.isRunning || !stray.isEmpty {
             guard force else {
@@ -152,22 +150,19 @@ extension Engine {
             try stopContainer(r, signal: SIGKILL, timeout: 0)
         }
         // Kills what the init left behind (possible with --network host, an exec, a dead supervisor).
-        try removeCgroups(id: r.id, parent: r.cgroupParent, plan: p.plan)
+        try cgroups.remove(id: r.id, parent: r.cgroupParent, plan: p.plan)
         CrashPoint.reach("rm-removed-cgroups")
-        if keepExitRecord, let status = FileIO.read(p.status) {
-            try? FileIO.mkdirs(exitRecords)
-            try? FileIO.writeAtomically(exitRecords + "/" + r.id, bytes: status)
-        }
-        pruneExitRecords()
-        try FileLock.with(globalLock) {
+        if keepExitRecord { store.keepExitRecord(r.id) }
+        store.pruneExitRecords()
+        try FileLock.with(store.globalLock) {
             // Renamed first so a concurrent listing never sees half a container.
-            let trash = removingDirectory(r.id)
+            let trash = store.removingDirectory(r.id)
             if rename(p.directory, trash) != 0 && errno != ENOENT { throw BerthError.errno("rename", p.directory) }
-            forget(r.id)
+            store.forget(r.id)
             CrashPoint.reach("rm-renamed")
             try FileIO.removeTree(trash)
-            NameIndex(root: root).release(r.name, of: r.id)
-            if r.network == .bridge { releaseAddress(of: r.id) }
+            store.names.release(r.name, of: r.id)
+            if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
         }
         if r.network == .bridge { refreshHostsFiles() }
     }
@@ -177,15 +172,13 @@ extension Engine {
         let r: ContainerRecord
         do { r = try resolve(ref) } catch {
             // An --rm container may be gone already; its exit record outlives it for a minute.
-            if let text = FileIO.readString(exitRecords + "/" + ref), let s = ShimStatus.parse(text) { return s.exitCode ?? -1 }
+            if let s = store.exitRecord(ref) { return s.exitCode ?? -1 }
             throw error
         }
         while true {
-            guard let s = shimStatus(r.id) else {
-                if !FileIO.exists(paths(r.id).directory) {
-                    if let text = FileIO.readString(exitRecords + "/" + r.id), let s = ShimStatus.parse(text) {
-                        return s.exitCode ?? -1
-                    }
+            guard let s = store.shimStatus(r.id) else {
+                if !FileIO.exists(store.paths(r.id).directory) {
+                    if let s = store.exitRecord(r.id) { return s.exitCode ?? -1 }
                     throw BerthError.noSuchContainer(ref)
                 }
                 usleep(5000); continue
@@ -203,17 +196,6 @@ extension Engine {
                 continue
             }
             usleep(10000)
-        }
-    }
-}
-
-extension Engine {
-    /// Exit records of auto-removed containers are only needed by a waiter that is already waiting.
-    func pruneExitRecords() {
-        let now = time(nil)
-        for name in FileIO.entryNames(exitRecords) where name.count == 64 {
-            var st = stat()
-            if stat(exitRecords + "/" + name, &st) == 0, now - st.st_mtim.tv_sec > 60 { unlink(exitRecords + "/" + name) }
         }
     }
 }

@@ -37,17 +37,14 @@ public struct ScaleResult: Sendable, Equatable {
 }
 
 extension Engine {
-    var serviceStore: ServiceStore { ServiceStore(root: root) }
-
     /// Stores a new service and starts its replicas. Fails when the name is taken.
     @discardableResult
     public func createService(_ spec: ServiceSpec) throws -> ScaleResult {
         try validate(spec)
-        let store = serviceStore
-        return try store.locked(spec.name) {
-            if try store.load(spec.name) != nil { throw BerthError.invalidArgument("service \(spec.name) already exists") }
+        return try serviceStore.locked(spec.name) {
+            if try serviceStore.load(spec.name) != nil { throw BerthError.invalidArgument("service \(spec.name) already exists") }
             try checkCapacity(spec, desired: spec.replicas)
-            try store.save(spec)
+            try serviceStore.save(spec)
             return try reconcile(spec, timeout: spec.stopTimeout)
         }
     }
@@ -57,11 +54,10 @@ extension Engine {
     @discardableResult
     public func applyService(_ spec: ServiceSpec) throws -> ScaleResult {
         try validate(spec)
-        let store = serviceStore
-        return try store.locked(spec.name) {
+        return try serviceStore.locked(spec.name) {
             var removed: [String] = []
             var from: Int?
-            let previous = try store.load(spec.name)
+            let previous = try serviceStore.load(spec.name)
             try checkCapacity(spec, desired: spec.replicas, recreating: previous.map { !$0.sameDefinition(as: spec) } ?? false)
             if let old = previous {
                 guard old.project == spec.project else {
@@ -75,8 +71,8 @@ extension Engine {
                 }
             }
             var stored = spec
-            if let old = try store.load(spec.name), old.sameDefinition(as: spec) { stored.created = old.created }
-            try store.save(stored)
+            if let old = try serviceStore.load(spec.name), old.sameDefinition(as: spec) { stored.created = old.created }
+            try serviceStore.save(stored)
             var result = try reconcile(stored, timeout: stored.stopTimeout)
             result.removed = removed + result.removed
             if let from { result.from = from }
@@ -90,13 +86,12 @@ extension Engine {
     @discardableResult
     public func scale(_ service: String, to count: Int, stopTimeout: Int? = nil) throws -> ScaleResult {
         guard count >= 0 else { throw BerthError.invalidArgument("invalid replica count \(count) for \(service.quoted): must be 0 or more") }
-        let store = serviceStore
-        return try store.locked(service) {
-            guard var spec = try store.load(service) else { throw Self.noSuchService(service) }
+        return try serviceStore.locked(service) {
+            guard var spec = try serviceStore.load(service) else { throw Self.noSuchService(service) }
             // Refused before the desired count is stored or anything is created.
             try checkCapacity(spec, desired: count)
             spec.replicas = count
-            try store.save(spec)
+            try serviceStore.save(spec)
             return try reconcile(spec, timeout: stopTimeout ?? spec.stopTimeout)
         }
     }
@@ -104,13 +99,12 @@ extension Engine {
     /// Removes a service and all its replicas.
     @discardableResult
     public func removeService(_ service: String, stopTimeout: Int? = nil) throws -> ScaleResult {
-        let store = serviceStore
-        return try store.locked(service) {
-            let spec = try store.load(service)
+        return try serviceStore.locked(service) {
+            let spec = try serviceStore.load(service)
             let replicas = replicas(of: service)
             guard spec != nil || !replicas.isEmpty else { throw Self.noSuchService(service) }
             let removed = try removeReplicas(Array(replicas.values), timeout: stopTimeout ?? spec?.stopTimeout ?? ServiceSpec.defaultStopTimeout)
-            try store.delete(service)
+            try serviceStore.delete(service)
             return ScaleResult(service: service, from: replicas.count, to: 0, removed: removed)
         }
     }
@@ -118,9 +112,8 @@ extension Engine {
     /// Stops a service's replicas and keeps them (and the desired count): `berth up` on Ctrl-C.
     /// The next `up` or `scale` starts them again.
     public func stopService(_ service: String, stopTimeout: Int? = nil) throws {
-        let store = serviceStore
-        try store.locked(service) {
-            let stored = try store.load(service)
+        try serviceStore.locked(service) {
+            let stored = try serviceStore.load(service)
             let timeout = stopTimeout ?? stored?.stopTimeout ?? ServiceSpec.defaultStopTimeout
             let running = replicas(of: service).values.filter { $0.state.isRunning }
             let errors = ParallelWork.forEach(running) { info in try self.stop(info.id, timeout: timeout) }
@@ -189,7 +182,7 @@ extension Engine {
         let needed = recreating ? desired : ReplicaName.plan(existing: Array(existing.keys), desired: desired).create.count
         guard needed > 0 else { return }
         let released = recreating ? existing.values.filter { $0.ipAddress != nil }.count : 0
-        let free = try freeAddresses() + released
+        let free = try bridgeStore.freeAddresses() + released
         guard needed <= free else {
             let subnet = (try? bridgeNetwork().subnet.description) ?? "bridge"
             throw BerthError.invalidArgument("cannot run \(desired) replicas of \(spec.name.quoted): \(needed) new replicas need addresses and the bridge network (\(subnet)) has \(free) free")

@@ -61,7 +61,7 @@ extension Engine {
     /// A watch on the supervisor of `ref` as it is now (already exited when it does not run).
     public func supervisorWatch(_ ref: String) throws -> SupervisorWatch {
         let id = try resolve(ref).id
-        let s = shimStatus(id)
+        let s = store.shimStatus(id)
         return SupervisorWatch(pid: s?.shimPid, startTime: s?.shimStart)
     }
 }
