@@ -64,7 +64,7 @@ extension Engine {
         let out = try plan.validatedEncoding()
         let planPath = store.paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"
         try FileIO.writeAtomically(planPath, bytes: out, mode: 0o600)
-        return [shimPath, "--exec", planPath]
+        return shim.execArguments(plan: planPath)
     }
 }
 
@@ -78,10 +78,7 @@ extension Engine {
             throw BerthError.invalidState("container \(r.name) is not running")
         }
         let tty = store.specSummary(r.id)?.process?.terminal == true
-        var argv = [shimPath, "--attach", store.paths(r.id).directory]
-        if r.interactive == true { argv.append("-i") }
-        if tty { argv.append("-t") }
-        if replay || tty { argv.append("--replay") }
-        return argv
+        return shim.attachArguments(directory: store.paths(r.id).directory, interactive: r.interactive == true,
+                                    tty: tty, replay: replay || tty)
     }
 }

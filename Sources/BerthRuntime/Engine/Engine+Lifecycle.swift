@@ -32,7 +32,7 @@ extension Engine {
                                                       address: ip, prefix: net.subnet.prefix, gateway: net.gateway)
                     plan.ports = r.ports ?? []
                 }
-                return try ShimLauncher(shimPath: shimPath).launch(plan, planPath: p.plan)
+                return try shim.launch(plan, planPath: p.plan)
             } catch {
                 try? manager.remove(id: r.id)
                 throw error
@@ -64,13 +64,7 @@ extension Engine {
 
     public func kill(_ ref: String, signal: Int32) throws {
         let r = try resolve(ref)
-        let pid = try store.requireRunningInit(r)
-        if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(signal) {
-            // A user ending the container: the restart policy must not bring it back. Best effort:
-            // a full filesystem must not keep a container from being killed.
-            FileIO.writeBestEffort(store.paths(r.id).stopMarker, string: "")
-        }
-        guard Glibc.kill(pid, signal) == 0 else { throw BerthError.errno("kill \(pid)") }
+        try shim.signal(init: try store.requireRunningInit(r), signal, paths: store.paths(r.id))
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
@@ -83,20 +77,10 @@ extension Engine {
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
             return
         }
-        // The marker holds the grace period: told with SIGUSR1, the supervisor sends SIGKILL when
-        // it ends even if this caller is gone by then (a closed dashboard, a killed CLI). Written in
-        // place and best effort: stopping must work on a full filesystem (the supervisor then falls
-        // back to its default grace period, and this caller sends SIGKILL itself).
-        FileIO.writeBestEffort(p.stopMarker, string: "\(timeout)\n")
-        // A container waiting in its restart backoff has no process: the marker is enough.
-        let supervisor = SupervisorWatch(pid: shimPid, startTime: s.shimStart)
-        if s.status == "running", let pid = s.pid {
-            _ = Glibc.kill(pid, signal)
-            if signal != SIGKILL { _ = Glibc.kill(shimPid, SIGUSR1) }
-            if supervisor.waitForExit(timeout: Double(timeout)) { return }
-            if let now = store.shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
+        let stopped = shim.stop(supervisor: shimPid, status: s, paths: p, signal: signal, timeout: timeout) {
+            store.shimStatus(r.id)
         }
-        if !supervisor.waitForExit(timeout: 30) {
+        if !stopped {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
     }

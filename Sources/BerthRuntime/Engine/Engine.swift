@@ -10,9 +10,10 @@ import Glibc
 /// The work is done by parts with one job each, all `Sendable` (immutable, or their caches behind
 /// a `Mutex`): `ContainerStore` (records, paths, names, status), `ContainerCgroups` (cgroup
 /// managers, stats samplers, a container's cgroups), `BridgeNetworkStore` (the bridge and its
-/// leases), `ImageStore`, `ServiceStore`; `ShimLauncher` and `SupervisorWatch` talk to the
-/// supervisors. The verbs are in `Engine+Create`, `Engine+Lifecycle`, `Engine+Exec`,
-/// `Engine+Network`, `Engine+Reconcile`, `Engine+Images`, `Engine+Services` and `Engine+Compose`.
+/// leases), `ImageStore`, `ServiceStore`, and `ShimClient` (launch, stop, signal; waits through
+/// `SupervisorWatch`) for the supervisors. The verbs are in `Engine+Create`, `Engine+Lifecycle`,
+/// `Engine+Exec`, `Engine+Network`, `Engine+Reconcile`, `Engine+Images`, `Engine+Services` and
+/// `Engine+Compose`.
 public final class Engine: ContainerEngine, Sendable {
     public let root: String
     public let options: EngineOptions
@@ -21,7 +22,7 @@ public final class Engine: ContainerEngine, Sendable {
     let cgroups: ContainerCgroups
     let bridgeStore: BridgeNetworkStore
     let serviceStore: ServiceStore
-    let shimPath: String
+    let shim: ShimClient
     let cliPath: String
 
     public init(options: EngineOptions = EngineOptions()) throws {
@@ -38,7 +39,7 @@ public final class Engine: ContainerEngine, Sendable {
         bridgeStore = BridgeNetworkStore(root: root)
         serviceStore = ServiceStore(root: root)
         let dir = Self.executableDirectory()
-        shimPath = options.shimPath ?? dir + "/berth-shim"
+        shim = ShimClient(shimPath: options.shimPath ?? dir + "/berth-shim")
         cliPath = options.cliPath ?? dir + "/berth"
         try StorePermissions.secure(root: root) { message in
             FileHandle.standardError.write(Data("berth: \(message)\n".utf8))
