@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,12 +43,11 @@ struct Summary {
 }
 
 /// Set from a signal handler's dispatch source; long loops check it and stop so cleanup can run.
-final class StopFlag: @unchecked Sendable {
+final class StopFlag: Sendable {
     static let shared = StopFlag()
-    private let lock = NSLock()
-    private var stopped = false
-    var isSet: Bool { lock.withLock { stopped } }
-    func set() { lock.withLock { stopped = true } }
+    private let stopped = Atomic<Bool>(false)
+    var isSet: Bool { stopped.load(ordering: .relaxed) }
+    func set() { stopped.store(true, ordering: .relaxed) }
 
     func check() throws {
         if isSet { throw BenchError("interrupted") }

@@ -1,11 +1,10 @@
 import Foundation
+import Synchronization
 
 /// Where background work (sampler, actions) leaves events for the UI thread. Posting writes a
 /// byte to a pipe so the UI's `poll` wakes at once instead of polling on a timer.
-final class Mailbox: @unchecked Sendable {
-    // Unchecked: `events` is only touched under `lock`, the pipe fds are immutable after init.
-    private let lock = NSLock()
-    private var events: [DashboardEvent] = []
+final class Mailbox: Sendable {
+    private let events = Mutex<[DashboardEvent]>([])
     let readFD: Int32
     private let writeFD: Int32
 
@@ -24,9 +23,7 @@ final class Mailbox: @unchecked Sendable {
     }
 
     func post(_ e: DashboardEvent) {
-        lock.lock()
-        events.append(e)
-        lock.unlock()
+        events.withLock { $0.append(e) }
         var b: UInt8 = 1
         _ = write(writeFD, &b, 1)
     }
@@ -34,10 +31,10 @@ final class Mailbox: @unchecked Sendable {
     func drain() -> [DashboardEvent] {
         var sink = [UInt8](repeating: 0, count: 64)
         while read(readFD, &sink, sink.count) > 0 {}
-        lock.lock()
-        defer { lock.unlock() }
-        let out = events
-        events.removeAll()
-        return out
+        return events.withLock { events in
+            let out = events
+            events.removeAll()
+            return out
+        }
     }
 }

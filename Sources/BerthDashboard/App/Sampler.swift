@@ -4,8 +4,10 @@ import Foundation
 /// The background thread that reads the engine once per tick and follows the selected container's
 /// log, posting what it finds to the mailbox. The UI thread never calls the engine for data.
 final class Sampler: @unchecked Sendable {
-    // Unchecked: the mutable request fields are only touched under `condition`'s lock; `follower`
-    // only on the sampler thread.
+    // Unchecked, because a `Mutex` has no condition to wait on: the request fields (`stopped`,
+    // `sampleRequested`, `followRequest`) are read and written only inside `condition.withLock`;
+    // `thread` is written once by `start` before the thread exists and never read; `follower` is
+    // used only on the sampler thread; the rest is immutable and Sendable.
     private let engine: any ContainerEngine
     private let mailbox: Mailbox
     private let interval: Double
@@ -34,31 +36,30 @@ final class Sampler: @unchecked Sendable {
     }
 
     func stop() {
-        condition.lock(); stopped = true; condition.signal(); condition.unlock()
+        condition.withLock { stopped = true; condition.signal() }
     }
 
     func sampleNow() {
-        condition.lock(); sampleRequested = true; condition.signal(); condition.unlock()
+        condition.withLock { sampleRequested = true; condition.signal() }
     }
 
     func follow(_ id: String?) {
-        condition.lock(); followRequest = .some(id); condition.signal(); condition.unlock()
+        condition.withLock { followRequest = .some(id); condition.signal() }
     }
 
     private func loop() {
         var nextSample = Date()
         while true {
-            condition.lock()
-            while !stopped && !sampleRequested && followRequest == nil {
-                let wake = min(nextSample, Date().addingTimeInterval(Sampler.logPollInterval))
-                if !condition.wait(until: wake) { break }
+            let request: (follow: String??, due: Bool)? = condition.withLock {
+                while !stopped && !sampleRequested && followRequest == nil {
+                    let wake = min(nextSample, Date().addingTimeInterval(Sampler.logPollInterval))
+                    if !condition.wait(until: wake) { break }
+                }
+                if stopped { return nil }
+                defer { followRequest = nil; sampleRequested = false }
+                return (followRequest, sampleRequested || Date() >= nextSample)
             }
-            if stopped { condition.unlock(); return }
-            let follow = followRequest
-            followRequest = nil
-            let due = sampleRequested || Date() >= nextSample
-            sampleRequested = false
-            condition.unlock()
+            guard let (follow, due) = request else { return }
 
             if let follow {
                 let lines = follower.follow(follow)

@@ -44,18 +44,18 @@ extension Engine {
             throw BerthError.invalidArgument("invalid hostname \(hostname.quoted)")
         }
 
-        return try FileLock.with(globalLock) {
-            let names = NameIndex(root: root)
+        return try FileLock.with(store.globalLock) {
+            let names = store.names
             let name = request.name ?? ContainerName.generate(avoiding: names.all())
             let id = RandomID.hex(32)
             // A link whose container is gone (a crash mid-removal) does not hold the name.
-            if let holder = names.id(of: name), FileIO.exists(paths(holder).record) { throw BerthError.nameInUse(name) }
+            if let holder = names.id(of: name), FileIO.exists(store.paths(holder).record) { throw BerthError.nameInUse(name) }
             try names.claim(name, for: id)
             CrashPoint.reach("create-claimed-name")
-            let p = paths(id)
+            let p = store.paths(id)
             // Built out of sight and made visible by one rename: a crash at any step leaves a
             // `.creating-<id>` directory, which `reconcile` removes with the name link and lease.
-            let staging = ContainerPaths(directory: creatingDirectory(id))
+            let staging = ContainerPaths(directory: store.creatingDirectory(id))
             var newRecord = ContainerRecord(
                 id: id, name: name, image: image.reference, imageID: image.id, created: Date(),
                 restartPolicy: request.restartPolicy,
@@ -75,13 +75,13 @@ extension Engine {
                     try FileIO.writeAtomically(staging.creator, string: "\(getpid()) \(start)\n")
                 }
                 CrashPoint.reach("create-made-directory")
-                if bridge != nil { newRecord.ipAddress = try allocateAddress(for: id).description }
+                if bridge != nil { newRecord.ipAddress = try bridgeStore.allocateAddress(for: id).description }
                 CrashPoint.reach("create-allocated-address")
                 for dir in [staging.rootfs, staging.upper, staging.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }
                 try writeEtcFiles(newRecord, hostname: settings.hostname, staging)
-                let version = (try? cgroupManager(parent: newRecord.cgroupParent))?.version
+                let version = (try? cgroups.manager(parent: newRecord.cgroupParent))?.version
                 // The spec names the container's final paths.
                 let spec = ContainerSpecBuilder.build(record: newRecord, settings: settings, paths: p,
                                                       layerDirectories: layerDirs, cgroupVersion: version)
@@ -96,7 +96,7 @@ extension Engine {
             } catch {
                 try? FileIO.removeTree(staging.directory)
                 names.release(name, of: id)
-                if bridge != nil { releaseAddress(of: id) }
+                if bridge != nil { bridgeStore.releaseAddresses(of: [id]) }
                 throw error
             }
             if bridge != nil { refreshHostsFiles() }

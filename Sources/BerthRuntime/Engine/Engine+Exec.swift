@@ -26,8 +26,8 @@ extension Engine {
     public func prepareExec(_ ref: String, _ request: ExecRequest) throws -> [String] {
         guard !request.command.isEmpty else { throw BerthError.invalidArgument("exec needs a command") }
         let r = try resolve(ref)
-        let pid = try requireRunningInit(r)
-        guard let specData = FileIO.read(paths(r.id).spec),
+        let pid = try store.requireRunningInit(r)
+        guard let specData = FileIO.read(store.paths(r.id).spec),
               let spec = try? JSONDecoder().decode(OCI.Spec.self, from: Data(specData)), let process = spec.process else {
             throw BerthError.corruptState("config.json of \(r.name) is unreadable")
         }
@@ -54,17 +54,17 @@ extension Engine {
             guard let c = LinuxCapability(name: name) else { throw BerthError.corruptState("unknown capability \(name)") }
             return Int(c.rawValue)
         }
-        let cgroups = try cgroupManager(parent: r.cgroupParent).paths(id: r.id)
+        let cgroupPaths = try cgroups.manager(parent: r.cgroupParent).paths(id: r.id)
 
         let plan = LaunchPlan.exec(
             id: r.id, targetPid: pid, namespaces: namespaces, args: request.command, env: env,
             cwd: request.workingDir ?? process.cwd, uid: user.uid, gid: user.gid, additionalGids: user.additionalGids,
-            capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true, cgroupProcsFiles: cgroups.procsFiles,
+            capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true, cgroupProcsFiles: cgroupPaths.procsFiles,
             deniedSyscalls: SeccompDefaults.deniedNumbers, tty: request.tty, interactive: request.interactive)
         let out = try plan.validatedEncoding()
-        let planPath = paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"
+        let planPath = store.paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"
         try FileIO.writeAtomically(planPath, bytes: out, mode: 0o600)
-        return [shimPath, "--exec", planPath]
+        return shim.execArguments(plan: planPath)
     }
 }
 
@@ -73,15 +73,12 @@ extension Engine {
     /// running container; `replay` first prints the output the supervisor kept (8 KiB).
     public func attachArguments(_ ref: String, replay: Bool) throws -> [String] {
         let r = try resolve(ref)
-        guard let s = shimStatus(r.id), s.status == "running" || s.status == "restarting",
-              Self.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
+        guard let s = store.shimStatus(r.id), s.status == "running" || s.status == "restarting",
+              ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
             throw BerthError.invalidState("container \(r.name) is not running")
         }
-        let tty = specSummary(r.id)?.process?.terminal == true
-        var argv = [shimPath, "--attach", paths(r.id).directory]
-        if r.interactive == true { argv.append("-i") }
-        if tty { argv.append("-t") }
-        if replay || tty { argv.append("--replay") }
-        return argv
+        let tty = store.specSummary(r.id)?.process?.terminal == true
+        return shim.attachArguments(directory: store.paths(r.id).directory, interactive: r.interactive == true,
+                                    tty: tty, replay: replay || tty)
     }
 }

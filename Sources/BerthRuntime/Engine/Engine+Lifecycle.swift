@@ -9,15 +9,15 @@ extension Engine {
     @discardableResult
     public func startContainer(_ ref: String) throws -> Int32 {
         let r = try resolve(ref)
-        let p = paths(r.id)
+        let p = store.paths(r.id)
         return try FileLock.with(p.lock) {
-            let current = state(r.id)
+            let current = store.state(r.id)
             if current.isRunning { throw BerthError.invalidState("container \(r.name) is already running") }
             // config.json is what the container runs with: its process for the plan, its
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
-            guard let spec = try storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
+            guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
-            let manager = try cgroupManager(parent: r.cgroupParent)
+            let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
@@ -27,12 +27,12 @@ extension Engine {
                 plan.interactive = r.interactive == true
                 if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
                     let net = try bridgeNetwork()
-                    try ensureBridge(net)
+                    try bridgeStore.ensureBridge(net)
                     plan.network = LaunchPlan.Network(bridge: net.bridge, hostInterface: "berth" + String(r.id.prefix(9)),
                                                       address: ip, prefix: net.subnet.prefix, gateway: net.gateway)
                     plan.ports = r.ports ?? []
                 }
-                return try ShimLauncher(shimPath: shimPath).launch(plan, planPath: p.plan)
+                return try shim.launch(plan, planPath: p.plan)
             } catch {
                 try? manager.remove(id: r.id)
                 throw error
@@ -48,7 +48,7 @@ extension Engine {
         let r = try resolve(ref)
         let me = getpid()
         guard let start = ProcStat.startTime(pid: me) else { return }
-        try FileIO.writeAtomically(paths(r.id).attached, string: "\(me) \(start)\n")
+        try FileIO.writeAtomically(store.paths(r.id).attached, string: "\(me) \(start)\n")
     }
 
     public func stop(_ ref: String, timeout: Int) throws {
@@ -64,40 +64,23 @@ extension Engine {
 
     public func kill(_ ref: String, signal: Int32) throws {
         let r = try resolve(ref)
-        let pid = try requireRunningInit(r)
-        if [SIGKILL, SIGTERM, SIGINT, SIGQUIT].contains(signal) {
-            // A user ending the container: the restart policy must not bring it back. Best effort:
-            // a full filesystem must not keep a container from being killed.
-            FileIO.writeBestEffort(paths(r.id).stopMarker, string: "")
-        }
-        guard Glibc.kill(pid, signal) == 0 else { throw BerthError.errno("kill \(pid)") }
+        try shim.signal(init: try store.requireRunningInit(r), signal, paths: store.paths(r.id))
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
     /// has recorded the exit. A container that is not running is left as it is.
     func stopContainer(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
-        let p = paths(r.id)
-        guard let s = shimStatus(r.id), Self.isAlive(pid: s.shimPid, startTime: s.shimStart),
+        let p = store.paths(r.id)
+        guard let s = store.shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else {
             // No supervisor (killed): whatever still runs in the container's cgroups is ended here.
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
             return
         }
-        // The marker holds the grace period: told with SIGUSR1, the supervisor sends SIGKILL when
-        // it ends even if this caller is gone by then (a closed dashboard, a killed CLI). Written in
-        // place and best effort: stopping must work on a full filesystem (the supervisor then falls
-        // back to its default grace period, and this caller sends SIGKILL itself).
-        FileIO.writeBestEffort(p.stopMarker, string: "\(timeout)\n")
-        // A container waiting in its restart backoff has no process: the marker is enough.
-        let pidfd = berth_pidfd_open(shimPid)
-        defer { if pidfd >= 0 { close(pidfd) } }
-        if s.status == "running", let pid = s.pid {
-            _ = Glibc.kill(pid, signal)
-            if signal != SIGKILL { _ = Glibc.kill(shimPid, SIGUSR1) }
-            if Self.waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: Double(timeout)) { return }
-            if let now = shimStatus(r.id), let pid = now.pid, now.status == "running" { _ = Glibc.kill(pid, SIGKILL) }
+        let stopped = shim.stop(supervisor: shimPid, status: s, paths: p, signal: signal, timeout: timeout) {
+            store.shimStatus(r.id)
         }
-        if !Self.waitForExit(pidfd: pidfd, pid: shimPid, start: s.shimStart, timeout: 30) {
+        if !stopped {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
     }
@@ -119,23 +102,6 @@ extension Engine {
         if !pids.isEmpty { throw BerthError.invalidState("processes of container \(r.name) did not end") }
     }
 
-    /// Waits for the supervisor process to end (pidfd when available, else polling).
-    static func waitForExit(pidfd: Int32, pid: Int32, start: UInt64?, timeout: Double) -> Bool {
-        let deadline = Double(berth_monotonic_ns()) / 1e9 + timeout
-        while true {
-            if !Self.isAlive(pid: pid, startTime: start) { return true }
-            let left = deadline - Double(berth_monotonic_ns()) / 1e9
-            if left <= 0 { return false }
-            if pidfd >= 0 {
-                var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-                let rc = poll(&pfd, 1, Int32(min(left * 1000, 1000)))
-                if rc > 0 { return true }
-            } else {
-                usleep(2000)
-            }
-        }
-    }
-
     /// Removes a container: its cgroups, state, writable layer and logs. A running one needs `force`.
     /// `autoremove`: called by the supervisor of an `--rm` container; keeps its exit record
     /// for a minute so a waiting `berth run` can still read the exit code.
@@ -143,7 +109,7 @@ extension Engine {
         let r: ContainerRecord
         do { r = try resolve(ref) } catch let error as BerthError {
             // An unreadable record must not protect the processes and cgroups of its container.
-            guard case .noSuchContainer = error, let id = brokenContainer(ref) else { throw error }
+            guard case .noSuchContainer = error, let id = store.brokenContainer(ref) else { throw error }
             try removeBroken(id, force: force)
             return
         }
@@ -154,14 +120,12 @@ extension Engine {
         try remove(ref, force: force, autoremove: false)
     }
 
-    var exitRecords: String { root + "/exits" }
-
     /// Nothing here needs disk space (a full filesystem is a reason to remove a container): the
     /// marker is best effort, and the files are deleted before the lease file is rewritten.
     /// A crash at any step is finished by the next `reconcile` (see Engine+Reconcile).
     func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
-        let p = paths(r.id)
-        let st = state(r.id)
+        let p = store.paths(r.id)
+        let st = store.state(r.id)
         let stray = st.status == .dead || st.status == .created ? cgroupPids(id: r.id, parent: r.cgroupParent) : []
         if st.isRunning || !stray.isEmpty {
             guard force else {
@@ -170,22 +134,19 @@ extension Engine {
             try stopContainer(r, signal: SIGKILL, timeout: 0)
         }
         // Kills what the init left behind (possible with --network host, an exec, a dead supervisor).
-        try removeCgroups(id: r.id, parent: r.cgroupParent, plan: p.plan)
+        try cgroups.remove(id: r.id, parent: r.cgroupParent, plan: p.plan)
         CrashPoint.reach("rm-removed-cgroups")
-        if keepExitRecord, let status = FileIO.read(p.status) {
-            try? FileIO.mkdirs(exitRecords)
-            try? FileIO.writeAtomically(exitRecords + "/" + r.id, bytes: status)
-        }
-        pruneExitRecords()
-        try FileLock.with(globalLock) {
+        if keepExitRecord { store.keepExitRecord(r.id) }
+        store.pruneExitRecords()
+        try FileLock.with(store.globalLock) {
             // Renamed first so a concurrent listing never sees half a container.
-            let trash = removingDirectory(r.id)
+            let trash = store.removingDirectory(r.id)
             if rename(p.directory, trash) != 0 && errno != ENOENT { throw BerthError.errno("rename", p.directory) }
-            forget(r.id)
+            store.forget(r.id)
             CrashPoint.reach("rm-renamed")
             try FileIO.removeTree(trash)
-            NameIndex(root: root).release(r.name, of: r.id)
-            if r.network == .bridge { releaseAddress(of: r.id) }
+            store.names.release(r.name, of: r.id)
+            if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
         }
         if r.network == .bridge { refreshHostsFiles() }
     }
@@ -195,20 +156,18 @@ extension Engine {
         let r: ContainerRecord
         do { r = try resolve(ref) } catch {
             // An --rm container may be gone already; its exit record outlives it for a minute.
-            if let text = FileIO.readString(exitRecords + "/" + ref), let s = ShimStatus.parse(text) { return s.exitCode ?? -1 }
+            if let s = store.exitRecord(ref) { return s.exitCode ?? -1 }
             throw error
         }
         while true {
-            guard let s = shimStatus(r.id) else {
-                if !FileIO.exists(paths(r.id).directory) {
-                    if let text = FileIO.readString(exitRecords + "/" + r.id), let s = ShimStatus.parse(text) {
-                        return s.exitCode ?? -1
-                    }
+            guard let s = store.shimStatus(r.id) else {
+                if !FileIO.exists(store.paths(r.id).directory) {
+                    if let s = store.exitRecord(r.id) { return s.exitCode ?? -1 }
                     throw BerthError.noSuchContainer(ref)
                 }
                 usleep(5000); continue
             }
-            let alive = Self.isAlive(pid: s.shimPid, startTime: s.shimStart)
+            let alive = ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart)
             if s.status == "exited" || s.status == "created" || !alive {
                 if s.status == "created" && !alive && s.exitCode == nil {
                     throw BerthError.invalidState("container \(r.name) has not been started")
@@ -216,26 +175,11 @@ extension Engine {
                 return s.exitCode ?? -1
             }
             if s.status == "running", let shimPid = s.shimPid {
-                let fd = berth_pidfd_open(shimPid)
-                if fd >= 0 {
-                    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&pfd, 1, 200)
-                    close(fd)
-                    continue
-                }
+                // Wakes at the supervisor's exit, or after 200 ms to read `status` again.
+                _ = SupervisorWatch(pid: shimPid, startTime: s.shimStart).waitForExit(timeout: 0.2)
+                continue
             }
             usleep(10000)
-        }
-    }
-}
-
-extension Engine {
-    /// Exit records of auto-removed containers are only needed by a waiter that is already waiting.
-    func pruneExitRecords() {
-        let now = time(nil)
-        for name in FileIO.entryNames(exitRecords) where name.count == 64 {
-            var st = stat()
-            if stat(exitRecords + "/" + name, &st) == 0, now - st.st_mtim.tv_sec > 60 { unlink(exitRecords + "/" + name) }
         }
     }
 }

@@ -3,16 +3,18 @@ import Foundation
 /// The image verbs of the façade: each passes the layers containers run on to the store, so no
 /// import, removal or prune ever deletes a layer under a container.
 extension Engine {
-    /// Layer directories the containers of this root use (running or not).
-    func layersInUse() -> Set<String> {
-        Set(containerIDs().compactMap { record($0)?.layers }.joined())
+    /// Imports a root filesystem directory as `reference`, keeping the layers of a replaced tag
+    /// that containers still use.
+    @discardableResult
+    public func importImage(directory: String, as reference: ImageReference, config: ImageConfig) throws -> ImageRecord {
+        try images.importDirectory(directory, as: reference, config: config, layersInUse: store.layersInUse())
     }
 
     /// Imports an OCI layout or archive, a docker-archive, a rootfs tarball or a rootfs directory.
     @discardableResult
     public func importImage(path: String, options: ImportOptions = ImportOptions()) throws -> ImportResult {
         var o = options
-        o.layersInUse = layersInUse()
+        o.layersInUse = store.layersInUse()
         return try ImageImporter(store: images, options: o).run(path)
     }
 
@@ -29,9 +31,9 @@ extension Engine {
 
     /// The containers made from `image`.
     public func imageUsers(_ image: ImageRecord) -> [ImageUser] {
-        containerIDs().compactMap { id in
-            guard let r = record(id), r.imageID == image.id, r.image == image.reference else { return nil }
-            return ImageUser(name: r.name, running: state(id).isRunning)
+        store.containerIDs().compactMap { id in
+            guard let r = store.record(id), r.imageID == image.id, r.image == image.reference else { return nil }
+            return ImageUser(name: r.name, running: store.state(id).isRunning)
         }.sorted { $0.name < $1.name }
     }
 
@@ -39,13 +41,13 @@ extension Engine {
     @discardableResult
     public func removeImage(_ ref: String, force: Bool = false) throws -> ImageRecord {
         let image = try images.resolve(ref)
-        return try images.remove(image.reference, users: imageUsers(image), force: force, layersInUse: layersInUse())
+        return try images.remove(image.reference, users: imageUsers(image), force: force, layersInUse: store.layersInUse())
     }
 
     /// Removes layers no image and no container uses; returns their ids.
     @discardableResult
     public func pruneImages() throws -> [String] {
-        try images.prune(layersInUse: layersInUse())
+        try images.prune(layersInUse: store.layersInUse())
     }
 
     /// Writes `ref` as an OCI archive (`skopeo … oci-archive:FILE`).

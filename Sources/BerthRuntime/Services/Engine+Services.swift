@@ -1,53 +1,14 @@
 import Foundation
 
-/// One replica as `service ls --json` shows it.
-public struct ReplicaStatus: Codable, Sendable, Equatable {
-    public var index: Int
-    public var name: String
-    public var id: String
-    public var status: ContainerStatus
-    public var restartCount: Int
-}
-
-/// A service with what actually runs: the `DESIRED`/`RUNNING` columns of `berth service ls`.
-public struct ServiceStatus: Codable, Sendable, Equatable {
-    public var name: String
-    public var image: String
-    public var project: String?
-    public var desired: Int
-    /// Replicas whose process runs now (not those waiting in a restart backoff).
-    public var running: Int
-    public var ports: [String]
-    public var replicas: [ReplicaStatus]
-    public var spec: ServiceSpec
-}
-
-/// What a change to a service did, replica by replica.
-public struct ScaleResult: Sendable, Equatable {
-    public var service: String
-    /// Replicas that existed before (any state) and the desired count after.
-    public var from: Int
-    public var to: Int
-    public var created: [String] = []
-    /// Existing replicas that were stopped and are started again.
-    public var started: [String] = []
-    public var removed: [String] = []
-
-    public var changed: Bool { !created.isEmpty || !started.isEmpty || !removed.isEmpty }
-}
-
 extension Engine {
-    var serviceStore: ServiceStore { ServiceStore(root: root) }
-
     /// Stores a new service and starts its replicas. Fails when the name is taken.
     @discardableResult
     public func createService(_ spec: ServiceSpec) throws -> ScaleResult {
         try validate(spec)
-        let store = serviceStore
-        return try store.locked(spec.name) {
-            if try store.load(spec.name) != nil { throw BerthError.invalidArgument("service \(spec.name) already exists") }
+        return try serviceStore.locked(spec.name) {
+            if try serviceStore.load(spec.name) != nil { throw BerthError.invalidArgument("service \(spec.name) already exists") }
             try checkCapacity(spec, desired: spec.replicas)
-            try store.save(spec)
+            try serviceStore.save(spec)
             return try reconcile(spec, timeout: spec.stopTimeout)
         }
     }
@@ -57,11 +18,10 @@ extension Engine {
     @discardableResult
     public func applyService(_ spec: ServiceSpec) throws -> ScaleResult {
         try validate(spec)
-        let store = serviceStore
-        return try store.locked(spec.name) {
+        return try serviceStore.locked(spec.name) {
             var removed: [String] = []
             var from: Int?
-            let previous = try store.load(spec.name)
+            let previous = try serviceStore.load(spec.name)
             try checkCapacity(spec, desired: spec.replicas, recreating: previous.map { !$0.sameDefinition(as: spec) } ?? false)
             if let old = previous {
                 guard old.project == spec.project else {
@@ -75,8 +35,8 @@ extension Engine {
                 }
             }
             var stored = spec
-            if let old = try store.load(spec.name), old.sameDefinition(as: spec) { stored.created = old.created }
-            try store.save(stored)
+            if let old = try serviceStore.load(spec.name), old.sameDefinition(as: spec) { stored.created = old.created }
+            try serviceStore.save(stored)
             var result = try reconcile(stored, timeout: stored.stopTimeout)
             result.removed = removed + result.removed
             if let from { result.from = from }
@@ -90,13 +50,12 @@ extension Engine {
     @discardableResult
     public func scale(_ service: String, to count: Int, stopTimeout: Int? = nil) throws -> ScaleResult {
         guard count >= 0 else { throw BerthError.invalidArgument("invalid replica count \(count) for \(service.quoted): must be 0 or more") }
-        let store = serviceStore
-        return try store.locked(service) {
-            guard var spec = try store.load(service) else { throw Self.noSuchService(service) }
+        return try serviceStore.locked(service) {
+            guard var spec = try serviceStore.load(service) else { throw Self.noSuchService(service) }
             // Refused before the desired count is stored or anything is created.
             try checkCapacity(spec, desired: count)
             spec.replicas = count
-            try store.save(spec)
+            try serviceStore.save(spec)
             return try reconcile(spec, timeout: stopTimeout ?? spec.stopTimeout)
         }
     }
@@ -104,13 +63,12 @@ extension Engine {
     /// Removes a service and all its replicas.
     @discardableResult
     public func removeService(_ service: String, stopTimeout: Int? = nil) throws -> ScaleResult {
-        let store = serviceStore
-        return try store.locked(service) {
-            let spec = try store.load(service)
+        return try serviceStore.locked(service) {
+            let spec = try serviceStore.load(service)
             let replicas = replicas(of: service)
             guard spec != nil || !replicas.isEmpty else { throw Self.noSuchService(service) }
             let removed = try removeReplicas(Array(replicas.values), timeout: stopTimeout ?? spec?.stopTimeout ?? ServiceSpec.defaultStopTimeout)
-            try store.delete(service)
+            try serviceStore.delete(service)
             return ScaleResult(service: service, from: replicas.count, to: 0, removed: removed)
         }
     }
@@ -118,9 +76,8 @@ extension Engine {
     /// Stops a service's replicas and keeps them (and the desired count): `berth up` on Ctrl-C.
     /// The next `up` or `scale` starts them again.
     public func stopService(_ service: String, stopTimeout: Int? = nil) throws {
-        let store = serviceStore
-        try store.locked(service) {
-            let stored = try store.load(service)
+        try serviceStore.locked(service) {
+            let stored = try serviceStore.load(service)
             let timeout = stopTimeout ?? stored?.stopTimeout ?? ServiceSpec.defaultStopTimeout
             let running = replicas(of: service).values.filter { $0.state.isRunning }
             let errors = ParallelWork.forEach(running) { info in try self.stop(info.id, timeout: timeout) }
@@ -189,7 +146,7 @@ extension Engine {
         let needed = recreating ? desired : ReplicaName.plan(existing: Array(existing.keys), desired: desired).create.count
         guard needed > 0 else { return }
         let released = recreating ? existing.values.filter { $0.ipAddress != nil }.count : 0
-        let free = try freeAddresses() + released
+        let free = try bridgeStore.freeAddresses() + released
         guard needed <= free else {
             let subnet = (try? bridgeNetwork().subnet.description) ?? "bridge"
             throw BerthError.invalidArgument("cannot run \(desired) replicas of \(spec.name.quoted): \(needed) new replicas need addresses and the bridge network (\(subnet)) has \(free) free")
@@ -267,30 +224,6 @@ extension Engine {
             try stop(id, timeout: timeout)
             try remove(id, force: true)
         } catch BerthError.noSuchContainer(_) {}
-    }
-}
-
-/// A replica failed while a service changed; the rest of the change was done.
-public struct ServiceError: Error, CustomStringConvertible, Sendable {
-    public var replica: String
-    public var underlying: any Error
-    /// What was done before the failure, when the failure came from a scale.
-    public var result: ScaleResult?
-
-    public var description: String { "\(replica): \(underlying)" }
-
-    /// docker's exit codes, from the underlying error when it is Berth's.
-    public var exitCode: Int32 { (underlying as? BerthError)?.exitCode ?? 125 }
-
-    /// As a `BerthError`, for callers that print one line and exit.
-    public var berthError: BerthError {
-        if let e = underlying as? BerthError {
-            switch e {
-            case .commandNotFound, .commandNotExecutable: return e
-            default: break
-            }
-        }
-        return .invalidState(description)
     }
 }
 

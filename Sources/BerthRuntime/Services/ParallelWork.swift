@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs independent jobs on a few threads at once. Starting a container mostly waits (spawn the
 /// supervisor, wait for its report), so more jobs than cores in flight pay off; the width keeps a
@@ -28,28 +29,30 @@ enum ParallelWork {
         return state.errors
     }
 
-    private final class Shared: @unchecked Sendable {
-        private let lock = NSLock()
-        private var cursor = 0
+    /// The next item to take and the failures so far, shared by the workers.
+    private final class Shared: Sendable {
+        private struct State {
+            var cursor = 0
+            var failures: [Int: any Error] = [:]
+        }
+
         private let count: Int
-        private var failures: [Int: any Error] = [:]
+        private let state = Mutex(State())
 
         init(count: Int) { self.count = count }
 
         func next() -> Int? {
-            lock.lock(); defer { lock.unlock() }
-            guard cursor < count else { return nil }
-            cursor += 1
-            return cursor - 1
+            state.withLock { s in
+                guard s.cursor < count else { return nil }
+                s.cursor += 1
+                return s.cursor - 1
+            }
         }
 
         func fail(_ i: Int, _ error: any Error) {
-            lock.lock(); failures[i] = error; lock.unlock()
+            state.withLock { $0.failures[i] = error }
         }
 
-        var errors: [Int: any Error] {
-            lock.lock(); defer { lock.unlock() }
-            return failures
-        }
+        var errors: [Int: any Error] { state.withLock { $0.failures } }
     }
 }

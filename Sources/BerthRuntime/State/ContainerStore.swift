@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The containers of one root as the files under it: ids, records (`container.json`), paths,
+/// names, config.json and the supervisor's `status` with its liveness. Reads only what is on disk
+/// (the source of truth, shared with other `berth` processes and the supervisors) and caches
+/// what cannot change under it: a record never changes after creation, status and config.json
+/// are re-read when a stat(2) shows a new file.
+final class ContainerStore: Sendable {
+    let root: String
+    /// container.json never changes after creation; decoding it is the costly part of a listing.
+    private let records = Mutex<[String: ContainerRecord]>([:])
+    private let statusCache = StatusCache()
+    private let specCache = SpecCache()
+
+    init(root: String) { self.root = root }
+
+    var containersDirectory: String { root + "/containers" }
+    /// Held while a container is created, renamed away for removal, or leftovers are reconciled.
+    var globalLock: String { root + "/containers.lock" }
+    var names: NameIndex { NameIndex(root: root) }
+    /// Exit statuses of auto-removed (`--rm`) containers, kept a minute for a waiting `berth run`.
+    var exitRecords: String { root + "/exits" }
+
+    func paths(_ id: String) -> ContainerPaths { ContainerPaths(root: root, id: id) }
+    /// Where a container is built before one rename makes it visible.
+    func creatingDirectory(_ id: String) -> String { containersDirectory + "/" + Self.creatingPrefix + id }
+    /// Where a container goes by one rename when it is removed.
+    func removingDirectory(_ id: String) -> String { containersDirectory + "/" + Self.removingPrefix + id }
+    static let creatingPrefix = ".creating-", removingPrefix = ".removing-"
+
+    // MARK: - Records and references
+
+    /// Ids are 64 hex digits; `.removing-*` and lock files are not containers.
+    func containerIDs() -> [String] {
+        FileIO.entryNames(containersDirectory).filter { $0.count == 64 }
+    }
+
+    /// nil when the container vanished (removed concurrently) or was never complete.
+    func record(_ id: String) -> ContainerRecord? {
+        if let r = records.withLock({ $0[id] }) { return r }
+        guard let data = FileIO.read(paths(id).record),
+              let r = try? JSONDecoder.berth.decode(ContainerRecord.self, from: Data(data)) else { return nil }
+        records.withLock { $0[id] = r }
+        return r
+    }
+
+    /// Drops what is cached of a container being removed.
+    func forget(_ id: String) {
+        records.withLock { $0[id] = nil }
+        specCache.forget(path: paths(id).spec)
+    }
+
+    /// Resolves a name, a full id or a unique id prefix.
+    /// Names resolve through `names/<name>` → id links: O(1), without decoding every record.
+    func resolve(_ ref: String) throws -> ContainerRecord {
+        guard ResourceName.isValid(ref) else { throw BerthError.noSuchContainer(ref) }
+        if let id = names.id(of: ref), let r = record(id), r.name == ref { return r }
+        if ref.count == 64, let r = record(ref) { return r }
+        let matches = containerIDs().filter { $0.hasPrefix(ref) }
+        if matches.count > 1 { throw BerthError.ambiguousContainer(ref) }
+        if let id = matches.first, let r = record(id) { return r }
+        // A name whose link was lost (a crash between two steps) is still found, slowly.
+        if let r = containerIDs().lazy.compactMap({ self.record($0) }).first(where: { $0.name == ref }) { return r }
+        throw BerthError.noSuchContainer(ref)
+    }
+
+    /// Layer directories the containers of this root use (running or not).
+    func layersInUse() -> Set<String> {
+        Set(containerIDs().compactMap { record($0)?.layers }.joined())
+    }
+
+    // MARK: - config.json
+
+    /// The container's config.json: the one copy of what it runs with. nil when it vanished.
+    func storedSpec(_ id: String) throws -> OCI.Spec? {
+        let path = paths(id).spec
+        guard let bytes = FileIO.read(path) else { return nil }
+        do { return try JSONDecoder().decode(OCI.Spec.self, from: Data(bytes)) } catch {
+            throw BerthError.corruptState("\(path): \(error)")
+        }
+    }
+
+    /// What listings show from config.json, cached until the file changes.
+    func specSummary(_ id: String) -> SpecSummary? { specCache.summary(path: paths(id).spec) }
+
+    // MARK: - Status
+
+    func shimStatus(_ id: String) -> ShimStatus? {
+        statusCache.status(path: paths(id).status)
+    }
+
+    /// As `ProcStat.isAlive`, through a cached pidfd: one poll(2) per call instead of parsing /proc.
+    func shimAlive(_ s: ShimStatus) -> Bool {
+        guard let pid = s.shimPid, pid > 0 else { return false }
+        return statusCache.alive(pid: pid, start: s.shimStart)
+    }
+
+    /// The host PID of the container's init while it runs under a live supervisor; nil otherwise
+    /// (created, exited, restarting, or its supervisor gone).
+    func runningInit(_ id: String) -> Int32? {
+        guard let s = shimStatus(id), s.status == "running", let pid = s.pid, shimAlive(s) else { return nil }
+        return pid
+    }
+
+    /// As `runningInit`, for operations that need a running container.
+    func requireRunningInit(_ r: ContainerRecord) throws -> Int32 {
+        guard let pid = runningInit(r.id) else { throw BerthError.invalidState("container \(r.name) is not running") }
+        return pid
+    }
+
+    func state(_ id: String) -> ContainerState {
+        guard let s = shimStatus(id) else { return ContainerState(status: .created) }
+        return s.containerState(shimAlive: shimAlive(s))
+    }
+
+    // MARK: - Exit records of auto-removed containers
+
+    /// The last status of the auto-removed container `id`, while its exit record lasts.
+    func exitRecord(_ id: String) -> ShimStatus? {
+        FileIO.readString(exitRecords + "/" + id).flatMap(ShimStatus.parse)
+    }
+
+    func keepExitRecord(_ id: String) {
+        guard let status = FileIO.read(paths(id).status) else { return }
+        try? FileIO.mkdirs(exitRecords)
+        try? FileIO.writeAtomically(exitRecords + "/" + id, bytes: status)
+    }
+
+    /// Exit records are only needed by a waiter that is already waiting.
+    func pruneExitRecords() {
+        let now = time(nil)
+        for name in FileIO.entryNames(exitRecords) where name.count == 64 {
+            var st = stat()
+            if stat(exitRecords + "/" + name, &st) == 0, now - st.st_mtim.tv_sec > 60 { unlink(exitRecords + "/" + name) }
+        }
+    }
+
+    // MARK: - Containers whose record cannot be read
+
+    /// Why container directory `id` is not a usable container, or nil when its record reads.
+    func brokenReason(_ id: String) -> String? {
+        guard FileIO.exists(paths(id).directory) else { return nil }
+        guard let data = FileIO.read(paths(id).record) else { return "container.json is missing" }
+        do { _ = try JSONDecoder.berth.decode(ContainerRecord.self, from: Data(data)) } catch {
+            return data.isEmpty ? "container.json is empty" : "container.json is corrupt"
+        }
+        return nil
+    }
+
+    /// The directory name of the broken container `ref` designates (its full id or a unique prefix).
+    func brokenContainer(_ ref: String) -> String? {
+        guard !ref.isEmpty, !ref.contains("/"), !ref.hasPrefix(".") else { return nil }
+        let matches = containerIDs().filter { $0.hasPrefix(ref) }
+        guard matches.count == 1, let id = matches.first, brokenReason(id) != nil else { return nil }
+        return id
+    }
+}
