@@ -25,9 +25,11 @@ let package = Package(
             // Static: no shared libc pages to map keeps each supervisor's RSS small (DESIGN: < 1 MiB).
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld", "-Xlinker", "--gc-sections"])]
         ),
+        // The OCI runtime spec as plain Codable values and docker's defaults: no I/O, no dependencies.
+        .target(name: "BerthOCI"),
         .target(
             name: "BerthRuntime",
-            dependencies: ["CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
+            dependencies: ["BerthOCI", "CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
         ),
         .systemLibrary(name: "CNcursesw"),
         // libarchive (libarchive-dev) reads image tarballs; libcrypto (libssl-dev) digests layers.
@@ -40,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthRuntime", "BerthDashboard",
+                "BerthOCI", "BerthRuntime", "BerthDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // lld: gold prints a warning for every static glibc symbol Foundation's static
@@ -54,8 +56,8 @@ let package = Package(
         ),
         // Host checks and prerequisites the integration targets share (XCTest, not shipped).
         .target(name: "BerthTestSupport", dependencies: ["BerthRuntime"], path: "Tests/BerthTestSupport"),
-        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTestSupport"]),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthOCI", "BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI", "BerthRuntime", "BerthTestSupport"]),
         .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

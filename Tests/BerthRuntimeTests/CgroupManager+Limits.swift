@@ -1,4 +1,5 @@
 @testable import BerthRuntime
+import BerthOCI
 
 extension CgroupManager {
     /// `create(id:resources:)` with docker-style limits, converted as `Engine.create` writes them into config.json.

@@ -1,4 +1,5 @@
 @testable import BerthRuntime
+import BerthOCI
 import Foundation
 import XCTest
 

@@ -1,3 +1,4 @@
+import BerthOCI
 import XCTest
 @testable import BerthRuntime
 

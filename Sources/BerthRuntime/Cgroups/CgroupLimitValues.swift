@@ -1,3 +1,5 @@
+import BerthOCI
+
 /// The numbers written to cgroup files for a container's `linux.resources` (its config.json), checked
 /// by `LimitRules` before any file is touched, so that a bad value fails with the rule's message
 /// rather than an EINVAL from the kernel.

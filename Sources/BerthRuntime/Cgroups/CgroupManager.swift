@@ -1,3 +1,5 @@
+import BerthOCI
+
 /// Which cgroup interface a host offers. A hybrid host (v1 controllers plus an empty cgroup2 mount) is v1.
 public enum CgroupVersion: String, Sendable, Codable {
     case v1, v2

@@ -1,3 +1,4 @@
+import BerthOCI
 import CBerthSys
 import Foundation
 #if canImport(Glibc)

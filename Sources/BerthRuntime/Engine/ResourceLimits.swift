@@ -1,3 +1,5 @@
+import BerthOCI
+
 /// Resource limits in docker's terms (`-m`, `--cpus`, …); nil means unlimited / inherited.
 ///
 /// This is what a user asks for (`ContainerRequest.limits`) and what `inspect` shows. The stored

@@ -1,3 +1,4 @@
+import BerthOCI
 import Foundation
 
 /// Derives the shim's launch plan from a container's OCI spec plus what only the engine knows

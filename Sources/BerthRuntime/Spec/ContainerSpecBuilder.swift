@@ -1,3 +1,4 @@
+import BerthOCI
 import Foundation
 
 /// Translates what a container runs with, and its record, into the OCI runtime spec kept as the

@@ -1,3 +1,4 @@
+import BerthOCI
 import Foundation
 import Synchronization
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOCI
 import BerthRuntime
 import Foundation
 

@@ -1,3 +1,5 @@
+import BerthOCI
+
 /// cgroup v1: one directory per hierarchy (memory, cpu, cpuacct, pids, blkio; cpuset only when a
 /// cpuset is asked for), each `<base>/<id>` below that hierarchy's own placement.
 final class V1CgroupManager: CgroupManager {

@@ -1,3 +1,5 @@
+import BerthOCI
+
 /// cgroup v2: one directory per container, `<base>/<id>`, with the controllers its limits and stats need
 /// enabled in the subtree_control of the directories Berth created above it.
 final class V2CgroupManager: CgroupManager {
