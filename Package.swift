@@ -27,9 +27,11 @@ let package = Package(
         ),
         // The OCI runtime spec as plain Codable values and docker's defaults: no I/O, no dependencies.
         .target(name: "BerthOCI"),
+        // The operating system as Berth uses it: files, /proc, cgroup files, netlink, system calls.
+        .target(name: "BerthOS", dependencies: ["BerthOCI", "CBerthSys"]),
         .target(
             name: "BerthRuntime",
-            dependencies: ["BerthOCI", "CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
+            dependencies: ["BerthOCI", "BerthOS", "CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
         ),
         .systemLibrary(name: "CNcursesw"),
         // libarchive (libarchive-dev) reads image tarballs; libcrypto (libssl-dev) digests layers.
@@ -37,12 +39,12 @@ let package = Package(
         .systemLibrary(name: "CCrypto"),
         .target(
             name: "BerthDashboard",
-            dependencies: ["BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
+            dependencies: ["BerthOS", "BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthOCI", "BerthRuntime", "BerthDashboard",
+                "BerthOCI", "BerthOS", "BerthRuntime", "BerthDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // lld: gold prints a warning for every static glibc symbol Foundation's static
@@ -51,14 +53,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "berth-bench",
-            dependencies: ["BerthRuntime", "BerthDashboard"],
+            dependencies: ["BerthOS", "BerthRuntime", "BerthDashboard"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         // Host checks and prerequisites the integration targets share (XCTest, not shipped).
         .target(name: "BerthTestSupport", dependencies: ["BerthRuntime"], path: "Tests/BerthTestSupport"),
-        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthOCI", "BerthRuntime", "BerthTestSupport"]),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI", "BerthRuntime", "BerthTestSupport"]),
-        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthOS", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+@testable import BerthOS
 @testable import BerthRuntime
 import BerthOCI
 import Foundation

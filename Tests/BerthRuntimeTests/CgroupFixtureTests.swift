@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// A cgroup hierarchy imitated in a temp directory. The hooks do what the kernel does for cgroupfs:

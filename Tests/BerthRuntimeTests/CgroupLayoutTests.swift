@@ -1,5 +1,6 @@
 import XCTest
 import BerthTestSupport
+@testable import BerthOS
 @testable import BerthRuntime
 
 final class CgroupLayoutTests: XCTestCase {

@@ -1,4 +1,5 @@
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// The v1 backend against a fixture of a pure-v1 host: cpu and cpuacct co-mounted, cpuset separate.

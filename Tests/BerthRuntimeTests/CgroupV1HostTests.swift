@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import XCTest
 import BerthTestSupport
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// A child process a test started, so that a test only ever kills what it spawned.

@@ -1,4 +1,5 @@
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// The v2 backend against a fixture hierarchy: the current cgroup "/workload" delegates cpu, io, memory

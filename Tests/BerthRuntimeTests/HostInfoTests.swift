@@ -1,6 +1,7 @@
 import Glibc
 import XCTest
 import BerthTestSupport
+@testable import BerthOS
 @testable import BerthRuntime
 
 final class HostInfoTests: XCTestCase {

@@ -3,6 +3,7 @@ import Glibc
 import Synchronization
 import XCTest
 import BerthTestSupport
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// The sampler against v2 fixture files (exact values) and a real v1 cgroup holding a child process.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthOCI
+import BerthOS
 import BerthRuntime
 import Foundation
 

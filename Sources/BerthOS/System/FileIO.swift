@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// Small file helpers over raw syscalls: cheaper than Foundation on hot paths, and explicit about errors.
-enum FileIO {
+public enum FileIO {
     /// Writes to `path.tmp` then renames over `path`, so readers see the old or the new file.
-    static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws {
+    public static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw BerthError.errno("create", tmp) }
@@ -20,7 +20,7 @@ enum FileIO {
         guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw BerthError.errno("rename", path, e) }
     }
 
-    static func writeAtomically(_ path: String, string: String) throws {
+    public static func writeAtomically(_ path: String, string: String) throws {
         try writeAtomically(path, bytes: Array(string.utf8))
     }
 
@@ -28,7 +28,7 @@ enum FileIO {
     /// whose existence matters more than their content, on paths (stop, kill, rm) that must work on
     /// a full filesystem. Returns whether the whole content was written.
     @discardableResult
-    static func writeBestEffort(_ path: String, string: String) -> Bool {
+    public static func writeBestEffort(_ path: String, string: String) -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -39,7 +39,7 @@ enum FileIO {
 
     /// The whole file, or nil when it does not exist (or vanished). `followLink: false` for
     /// Berth's own state files: a symlink in their place is not read through.
-    static func read(_ path: String, followLink: Bool = true) -> [UInt8]? {
+    public static func read(_ path: String, followLink: Bool = true) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -54,13 +54,13 @@ enum FileIO {
         return out
     }
 
-    static func readString(_ path: String) -> String? {
+    public static func readString(_ path: String) -> String? {
         read(path).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    static func mkdirs(_ path: String, mode: mode_t = 0o755) throws {
+    public static func mkdirs(_ path: String, mode: mode_t = 0o755) throws {
         var current = ""
         for comp in path.split(separator: "/", omittingEmptySubsequences: true) {
             current += "/" + comp
@@ -69,7 +69,7 @@ enum FileIO {
     }
 
     /// The names in a directory, without `.` and `..`; empty when it cannot be read (or vanished).
-    static func entryNames(_ path: String) -> [String] {
+    public static func entryNames(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
@@ -83,7 +83,7 @@ enum FileIO {
     }
 
     /// Removes a tree without following symlinks; missing is fine.
-    static func removeTree(_ path: String) throws {
+    public static func removeTree(_ path: String) throws {
         var st = stat()
         guard lstat(path, &st) == 0 else {
             if errno == ENOENT { return }
@@ -99,7 +99,7 @@ enum FileIO {
 }
 
 /// An exclusive advisory lock held for the lifetime of the value's scope (flock on a lock file).
-final class FileLock {
+public final class FileLock {
     private let fd: Int32
 
     init(_ path: String) throws {
@@ -114,7 +114,7 @@ final class FileLock {
 
     deinit { close(fd) }
 
-    static func with<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    public static func with<T>(_ path: String, _ body: () throws -> T) throws -> T {
         let lock = try FileLock(path)
         defer { withExtendedLifetime(lock) {} }
         return try body()

@@ -3,7 +3,7 @@ import Glibc
 /// Reads and writes the small files of procfs, sysfs and cgroupfs with plain syscalls.
 /// Their size is unknown until read (stat reports 0 or 4096), and cgroupfs rejects the temp-file-and-rename
 /// that Foundation's atomic write does, so: open, one write, close.
-enum KernelFile {
+public enum KernelFile {
     /// The whole file as text; throws naming the file and errno.
     static func read(_ path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -50,7 +50,7 @@ enum KernelFile {
         access(path, F_OK) == 0
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }

@@ -7,7 +7,7 @@ import Glibc
 /// A minimal rtnetlink client: enough to create Berth's bridge, give it an address, bring it up
 /// and delete interfaces. Constants are the kernel's (linux/rtnetlink.h, linux/if_link.h);
 /// Swift cannot import those headers' macros.
-struct Netlink {
+public struct Netlink {
     enum Message: UInt16 { case newLink = 16, delLink = 17, getLink = 18, newAddr = 20 }
     enum Attr {
         static let ifName: UInt16 = 3          // IFLA_IFNAME
@@ -22,17 +22,17 @@ struct Netlink {
     private let fd: Int32
     private var seq: UInt32 = 1
 
-    init() throws {
+    public init() throws {
         fd = berth_netlink_socket()
         guard fd >= 0 else { throw BerthError.errno("netlink socket") }
     }
 
-    func close() { Glibc.close(fd) }
+    public func close() { Glibc.close(fd) }
 
     // MARK: operations
 
     /// Creates a bridge; an existing interface of that name is fine.
-    mutating func createBridge(_ name: String) throws {
+    public mutating func createBridge(_ name: String) throws {
         var body = Self.ifinfo(index: 0, flags: 0, change: 0)
         Self.attr(&body, Attr.ifName, Self.cString(name))
         var info: [UInt8] = []
@@ -41,14 +41,14 @@ struct Netlink {
         try request(.newLink, flags: Self.flagCreate | Self.flagExcl, body: body, okErrors: [EEXIST], what: "create bridge \(name)")
     }
 
-    mutating func setUp(_ name: String) throws {
+    public mutating func setUp(_ name: String) throws {
         let index = try Self.index(of: name)
         let body = Self.ifinfo(index: index, flags: Self.iffUp, change: Self.iffUp)
         try request(.newLink, flags: 0, body: body, okErrors: [], what: "bring \(name) up")
     }
 
     /// Adds an IPv4 address with its prefix length; an existing one is fine.
-    mutating func addAddress(_ name: String, address: IPv4Address, prefix: UInt8) throws {
+    public mutating func addAddress(_ name: String, address: IPv4Address, prefix: UInt8) throws {
         let index = try Self.index(of: name)
         var body: [UInt8] = [UInt8(AF_INET), prefix, 0, 0]     // ifaddrmsg: family, prefixlen, flags, scope
         Self.append(&body, UInt32(index))
@@ -58,13 +58,13 @@ struct Netlink {
     }
 
     /// Deletes an interface; a missing one is fine.
-    mutating func deleteLink(_ name: String) throws {
+    public mutating func deleteLink(_ name: String) throws {
         guard let index = try? Self.index(of: name) else { return }
         let body = Self.ifinfo(index: index, flags: 0, change: 0)
         try request(.delLink, flags: 0, body: body, okErrors: [ENODEV], what: "delete \(name)")
     }
 
-    static func exists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
+    public static func exists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
 
     static func index(of name: String) throws -> Int32 {
         let i = if_nametoindex(name)

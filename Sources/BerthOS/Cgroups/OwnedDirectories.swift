@@ -5,7 +5,7 @@ import Synchronization
 /// The default base "<current>/berth" is always Berth's, whichever process created it.
 /// With a `ledger` file (in Berth's state root) the record outlives the process, so the `berth rm`
 /// that removes the last container also removes the parent an earlier `berth run` created.
-final class OwnedDirectories: Sendable {
+public final class OwnedDirectories: Sendable {
     private let created = Mutex<Set<String>>([])
     let alwaysOwned: Set<String>
     let ledger: String?
@@ -50,7 +50,7 @@ final class OwnedDirectories: Sendable {
     }
 
     /// Every directory in `ledger`, deepest first: the recorded ones and their new ancestors.
-    static func recorded(in ledger: String) -> [String] {
+    public static func recorded(in ledger: String) -> [String] {
         guard let text = FileIO.readString(ledger) else { return [] }
         return text.split(separator: "\n").map(String.init).sorted { $0.count > $1.count }
     }
@@ -58,7 +58,7 @@ final class OwnedDirectories: Sendable {
     /// Removes the recorded directories nothing uses any more (no container cgroup, no task), deepest
     /// first, and forgets them: the parents a killed `berth rm` (or one that removed a container some
     /// other way) left behind. One still in use stays; a concurrent create retries on a vanished parent.
-    static func pruneUnused(ledger: String, tree: CgroupTree = CgroupTree()) {
+    public static func pruneUnused(ledger: String, tree: CgroupTree = CgroupTree()) {
         var gone: Set<String> = []
         for dir in recorded(in: ledger) where tree.removeIfEmpty(dir) { gone.insert(dir) }
         guard !gone.isEmpty else { return }

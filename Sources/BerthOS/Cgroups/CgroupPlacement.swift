@@ -1,6 +1,6 @@
 /// Where Berth's cgroups go in one hierarchy: below an anchor that exists and is not Berth's, a chain
 /// of directories ending in Berth's base, under which each container gets `<base>/<id>`.
-struct CgroupPlacement: Sendable, Equatable {
+public struct CgroupPlacement: Sendable, Equatable {
     /// Never created or removed by Berth: the current cgroup, or the hierarchy's root for an absolute parent.
     var anchor: String
     /// From just below the anchor down to the base, outermost first; never empty.
@@ -42,7 +42,7 @@ struct CgroupPlacement: Sendable, Equatable {
     }
 
     /// Container ids become directory names: one path component, nothing the kernel would read as a file.
-    static func validate(id: String) throws {
+    public static func validate(id: String) throws {
         guard !id.isEmpty, id != ".", id != "..", !id.contains("/"), !id.hasPrefix("cgroup."),
               id.utf8.count <= 255 else {
             throw BerthError.invalidArgument("invalid container id for a cgroup: '\(id)'")

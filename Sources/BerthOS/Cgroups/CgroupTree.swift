@@ -3,13 +3,16 @@ import Glibc
 /// mkdir/rmdir of cgroup directories, with the bookkeeping to undo a half-done create.
 /// The hooks stand in for the kernel when a test runs the managers against a plain temp directory:
 /// cgroupfs fills a new directory with its interface files and lets rmdir remove a directory that holds them.
-struct CgroupTree: Sendable {
+public struct CgroupTree: Sendable {
     struct Hooks: Sendable {
         var afterMkdir: @Sendable (String) -> Void = { _ in }
         var beforeRmdir: @Sendable (String) -> Void = { _ in }
     }
 
     var hooks = Hooks()
+
+    public init() {}
+    init(hooks: Hooks) { self.hooks = hooks }
 
     /// Creates each missing directory of `dirs` (outermost first); returns those it created.
     /// On failure removes them again before throwing.
@@ -45,7 +48,7 @@ struct CgroupTree: Sendable {
     /// is sent SIGKILL (a process the container left behind: a dead supervisor, `--network host`,
     /// an exec) and the rmdir retried, also because a cgroup stays busy for a moment after its last
     /// task died (the kernel frees the task asynchronously), until `deadline` (CLOCK_MONOTONIC ns).
-    func removeLeaf(_ dir: String, deadline: UInt64) throws {
+    public func removeLeaf(_ dir: String, deadline: UInt64) throws {
         var delay: UInt32 = 1_000
         while true {
             hooks.beforeRmdir(dir)
@@ -61,7 +64,7 @@ struct CgroupTree: Sendable {
         }
     }
 
-    static func retryDeadline() -> UInt64 {
+    public static func retryDeadline() -> UInt64 {
         MonotonicClock.nanos() + busyRetryNanos
     }
 
@@ -74,7 +77,7 @@ struct CgroupTree: Sendable {
     }
 
     /// PIDs listed in a cgroup.procs file; empty when it is gone.
-    static func readPids(_ procsFile: String) -> [Int32] {
+    public static func readPids(_ procsFile: String) -> [Int32] {
         guard let text = KernelFile.readIfPresent(procsFile) else { return [] }
         return text.split(separator: "\n").compactMap { Int32($0) }
     }

@@ -1,4 +1,4 @@
 extension Character {
     /// `isNumber` also accepts "٣" and "½"; sizes and ids are ASCII.
-    var isASCIIDigit: Bool { isASCII && isWholeNumber }
+    public var isASCIIDigit: Bool { isASCII && isWholeNumber }
 }
