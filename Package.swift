@@ -56,11 +56,17 @@ let package = Package(
             dependencies: ["BerthOS", "BerthRuntime", "BerthDashboard"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
-        // Host checks and prerequisites the integration targets share (XCTest, not shipped).
-        .target(name: "BerthTestSupport", dependencies: ["BerthRuntime"], path: "Tests/BerthTestSupport"),
+        // Host checks, prerequisites and the tmux driver the test targets share (XCTest, not shipped).
+        .target(name: "BerthTestSupport", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime"], path: "Tests/BerthTestSupport"),
+        // Unit tests: no root, no berth binary.
+        .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthOSTests", dependencies: ["BerthOCI", "BerthOS", "BerthTestSupport"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
         .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthOS", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
+        // Root on this host: real cgroups and image extraction, without the berth binary.
+        .testTarget(name: "BerthHostTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
+        // End to end: the real berth binary and real containers, terminals in tmux.
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

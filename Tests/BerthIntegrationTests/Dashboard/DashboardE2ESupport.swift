@@ -117,49 +117,6 @@ struct E2EBerth {
     }
 }
 
-/// A tmux server of our own (`tmux -L SOCKET`, no user config), so the tests never see or touch
-/// anybody else's sessions.
-struct E2ETmux {
-    let tmux: String
-    let socket: String
-    let session = "dash"
-
-    @discardableResult
-    func run(_ args: [String]) -> E2ECommand.Result {
-        E2ECommand.run(tmux, ["-L", socket, "-f", "/dev/null"] + args, timeout: 20)
-    }
-
-    func newSession(columns: Int, rows: Int, command: String) throws {
-        let r = run(["new-session", "-d", "-s", session, "-x", "\(columns)", "-y", "\(rows)", command])
-        guard r.status == 0 else { throw E2EError("tmux new-session failed: \(r.both)") }
-    }
-
-    /// The visible pane as plain text.
-    func screen() -> String { run(["capture-pane", "-p", "-t", session]).stdout }
-
-    /// Sends tmux key names (`Enter`, `Escape`, `q`).
-    func keys(_ k: String...) { run(["send-keys", "-t", session] + k) }
-
-    /// Types `text` literally.
-    func type(_ text: String) { run(["send-keys", "-t", session, "-l", text]) }
-
-    func resize(columns: Int, rows: Int) {
-        run(["resize-window", "-t", session, "-x", "\(columns)", "-y", "\(rows)"])
-    }
-
-    /// A tmux format evaluated for the pane (`#{alternate_on}`, `#{cursor_flag}`, …).
-    func format(_ f: String) -> String {
-        run(["display-message", "-p", "-t", session, f]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Stops the server and removes its socket file, which tmux leaves behind.
-    func killServer() {
-        run(["kill-server"])
-        let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
-        unlink("\(dir)/tmux-\(getuid())/\(socket)")
-    }
-}
-
 struct E2EError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }

@@ -1,6 +1,6 @@
+import BerthTestSupport
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 /// The v2 backend against a fixture hierarchy: the current cgroup "/workload" delegates cpu, io, memory
 /// and pids (not cpuset) to its children.

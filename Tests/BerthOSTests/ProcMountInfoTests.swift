@@ -1,6 +1,5 @@
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class ProcMountInfoTests: XCTestCase {
     /// /proc/self/mountinfo of this machine (v1 hybrid: cpu and cpuacct separate, an empty cgroup2 at unified).

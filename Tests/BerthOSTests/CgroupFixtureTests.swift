@@ -2,7 +2,6 @@ import Foundation
 import Glibc
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 /// A cgroup hierarchy imitated in a temp directory. The hooks do what the kernel does for cgroupfs:
 /// a new directory comes with (empty) interface files, and rmdir succeeds although they are there.

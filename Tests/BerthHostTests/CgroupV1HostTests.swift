@@ -5,26 +5,6 @@ import BerthTestSupport
 @testable import BerthOS
 @testable import BerthRuntime
 
-/// A child process a test started, so that a test only ever kills what it spawned.
-struct TestChild {
-    let pid: pid_t
-
-    static func spawn(_ arguments: [String]) throws -> TestChild {
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let rc = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
-        guard rc == 0 else { throw BerthError.system(operation: "posix_spawn", path: arguments[0], errno: rc) }
-        return TestChild(pid: pid)
-    }
-
-    func kill() {
-        _ = Glibc.kill(pid, SIGKILL)
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-    }
-}
-
 /// The v1 backend for real, on this machine's hierarchies, below a unique test parent.
 final class CgroupV1HostTests: XCTestCase {
     var manager: (any CgroupManager)!

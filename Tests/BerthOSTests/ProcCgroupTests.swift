@@ -1,6 +1,5 @@
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class ProcCgroupTests: XCTestCase {
     /// /proc/self/cgroup of a process on this machine (v1 hybrid, memory in a per-session cgroup).

@@ -1,7 +1,6 @@
 import XCTest
 import BerthTestSupport
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class CgroupLayoutTests: XCTestCase {
     func testHybridHostIsV1WithSeparateCPUAndCPUAcct() throws {

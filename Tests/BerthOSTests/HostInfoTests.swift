@@ -2,7 +2,6 @@ import Glibc
 import XCTest
 import BerthTestSupport
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class HostInfoTests: XCTestCase {
     func testDescribesThisHost() throws {

@@ -1,6 +1,5 @@
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 /// The stat parsers against the text of real cgroup files: v1 copied from this machine,
 /// v2 as a 6.x kernel writes them.

@@ -1,6 +1,5 @@
-import BerthOCI
+@testable import BerthOCI
 import XCTest
-@testable import BerthRuntime
 
 final class SpecMountOptionsTests: XCTestCase {
     func testDockerDevTmpfs() {

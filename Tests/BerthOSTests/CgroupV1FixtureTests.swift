@@ -1,6 +1,6 @@
+import BerthTestSupport
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 /// The v1 backend against a fixture of a pure-v1 host: cpu and cpuacct co-mounted, cpuset separate.
 final class CgroupV1FixtureTests: XCTestCase {

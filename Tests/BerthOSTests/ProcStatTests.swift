@@ -1,6 +1,5 @@
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class ProcStatTests: XCTestCase {
     /// The head of /proc/stat on this machine.

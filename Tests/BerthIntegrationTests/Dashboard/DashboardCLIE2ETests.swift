@@ -17,8 +17,8 @@ final class DashboardCLIE2ETests: XCTestCase {
     var berth: E2EBerth { Self.berth }
     var tmuxPath = ""
     /// The servers this test started (one per `newTmux()`), killed when it ends.
-    var servers: [E2ETmux] = []
-    var tmux: E2ETmux { servers.last! }
+    var servers: [Tmux] = []
+    var tmux: Tmux { servers.last! }
     var hostAtStart: HostState?
 
     override class func setUp() {
@@ -62,7 +62,7 @@ final class DashboardCLIE2ETests: XCTestCase {
 
     /// A fresh tmux server: one still shutting down is never the one a new session talks to.
     func newTmux() {
-        servers.append(E2ETmux(tmux: tmuxPath, socket: "\(Self.scope.cgroupParent)-\(servers.count + 1)"))
+        servers.append(Tmux(path: tmuxPath, socket: "\(Self.scope.cgroupParent)-\(servers.count + 1)"))
     }
 
     func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }

@@ -19,7 +19,7 @@ final class DashboardE2ETests: XCTestCase {
     nonisolated(unsafe) static var setupProblem: String?
 
     var berth: E2EBerth { Self.berth }
-    var tmux: E2ETmux!
+    var tmux: Tmux!
 
     override class func setUp() {
         super.setUp()
@@ -45,10 +45,9 @@ final class DashboardE2ETests: XCTestCase {
 
     override func setUpWithError() throws {
         try Prerequisite.requireRoot()
-        let tmuxPath = try Prerequisite.requireTool("tmux")
+        tmux = try Tmux(socket: Self.tag)
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
         if let problem = Self.setupProblem { throw E2EError(problem) }
-        tmux = E2ETmux(tmux: tmuxPath, socket: Self.tag)
         tmux.killServer() // a leftover from an interrupted run of this process id
         hostAtStart = HostState.take()
     }
@@ -315,7 +314,7 @@ final class DashboardE2ETests: XCTestCase {
         let glyphs = screen.unicodeScalars.filter { (0x2190...0x28ff).contains($0.value) }
         XCTAssertTrue(glyphs.isEmpty, "Unicode glyphs on an ASCII screen: \(Set(glyphs.map(String.init)))\n\(screen)")
         XCTAssertTrue(screen.contains("+-") && screen.contains("|"), "ASCII borders:\n\(screen)")
-        let colours = tmux.run(["capture-pane", "-p", "-e", "-t", tmux.session]).stdout
+        let colours = tmux.screen(escapes: true)
         XCTAssertNil(colours.range(of: #"\x1b\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7]|48;5;[0-9]+)[;m]"#, options: .regularExpression),
                      "colours on a NO_COLOR screen")
     }

@@ -1,6 +1,5 @@
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class ProcNetDevTests: XCTestCase {
     /// /proc/net/dev of this machine.

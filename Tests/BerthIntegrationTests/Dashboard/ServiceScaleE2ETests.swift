@@ -17,7 +17,7 @@ final class ServiceScaleE2ETests: XCTestCase {
     nonisolated(unsafe) static var setupProblem: String?
 
     var berth: E2EBerth { Self.berth }
-    var tmux: E2ETmux!
+    var tmux: Tmux!
 
     override class func setUp() {
         super.setUp()
@@ -43,10 +43,9 @@ final class ServiceScaleE2ETests: XCTestCase {
 
     override func setUpWithError() throws {
         try Prerequisite.requireRoot()
-        let tmuxPath = try Prerequisite.requireTool("tmux")
+        tmux = try Tmux(socket: Self.tag)
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
         if let problem = Self.setupProblem { throw E2EError(problem) }
-        tmux = E2ETmux(tmux: tmuxPath, socket: Self.tag)
         tmux.killServer()
         hostAtStart = HostState.take()
     }

@@ -1,7 +1,6 @@
-import BerthOCI
+@testable import BerthOCI
 import Foundation
 import XCTest
-@testable import BerthRuntime
 
 final class SpecCodingTests: XCTestCase {
     private func sampleSpec() -> OCI.Spec {

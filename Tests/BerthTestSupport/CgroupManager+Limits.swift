@@ -1,10 +1,9 @@
-@testable import BerthOS
-@testable import BerthRuntime
 import BerthOCI
+import BerthOS
 
 extension CgroupManager {
     /// `create(id:resources:)` with docker-style limits, converted as `Engine.create` writes them into config.json.
-    func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
+    public func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
         try create(id: id, resources: OCI.Resources(limits))
     }
 }

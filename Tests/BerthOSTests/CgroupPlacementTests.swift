@@ -1,6 +1,5 @@
 import XCTest
 @testable import BerthOS
-@testable import BerthRuntime
 
 final class CgroupPlacementTests: XCTestCase {
     let memory = CgroupHierarchy(controllers: ["memory"], mountPoint: "/sys/fs/cgroup/memory", mountRoot: "/",
