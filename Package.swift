@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Thin C wrappers for syscalls and constants Swift cannot import (they need _GNU_SOURCE).
@@ -28,7 +29,10 @@ let package = Package(
         // The OCI runtime spec as plain Codable values and docker's defaults: no I/O, no dependencies.
         .target(name: "BerthOCI"),
         // The operating system as Berth uses it: files, /proc, cgroup files, netlink, system calls.
-        .target(name: "BerthOS", dependencies: ["BerthOCI", "CBerthSys"]),
+        .target(
+            name: "BerthOS",
+            dependencies: ["BerthOCI", "CBerthSys", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "BerthRuntime",
             dependencies: ["BerthOCI", "BerthOS", "CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]

@@ -1,22 +1,19 @@
 import Glibc
+import SystemPackage
 
-/// Reads and writes the small files of procfs, sysfs and cgroupfs with plain syscalls.
+/// Reads and writes the small files of procfs, sysfs and cgroupfs with plain syscalls (swift-system's
+/// `FileDescriptor`).
 /// Their size is unknown until read (stat reports 0 or 4096), and cgroupfs rejects the temp-file-and-rename
 /// that Foundation's atomic write does, so: open, one write, close.
 public enum KernelFile {
     /// The whole file as text; throws naming the file and errno.
     static func read(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BerthError.system(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
+        let fd = try open(path, .readOnly)
+        defer { try? fd.close() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BerthError.system(operation: "read", path: path, errno: errno)
-            }
+            let n = try call("read", path) { try chunk.withUnsafeMutableBytes { try fd.read(into: $0) } }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
@@ -31,19 +28,25 @@ public enum KernelFile {
     /// Writes `value` with a single write(2), as cgroupfs expects one value per write.
     /// Errors read like "write /sys/fs/cgroup/memory/x/memory.limit_in_bytes: Invalid argument".
     static func write(_ value: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BerthError.system(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
+        let fd = try open(path, .writeOnly)
+        defer { try? fd.close() }
         var text = value
-        let result: Int = text.withUTF8 { buf in
-            while true {
-                let n = Glibc.write(fd, buf.baseAddress, buf.count)
-                if n < 0, errno == EINTR { continue }
-                return n
-            }
+        let n = try call("write", path) { try text.withUTF8 { try fd.write(UnsafeRawBufferPointer($0)) } }
+        if n != text.utf8.count { throw BerthError.system(operation: "write", path: path, errno: EIO) }
+    }
+
+    private static func open(_ path: String, _ mode: FileDescriptor.AccessMode) throws(BerthError) -> FileDescriptor {
+        try call("open", path) { try FileDescriptor.open(FilePath(path), mode, options: .closeOnExec) }
+    }
+
+    /// One swift-system call (which retries EINTR itself), its `Errno` turned into the error naming
+    /// the system call and the file.
+    private static func call<T>(_ operation: String, _ path: String, _ body: () throws -> T) throws(BerthError) -> T {
+        do { return try body() } catch let e as Errno {
+            throw .system(operation: operation, path: path, errno: e.rawValue)
+        } catch {
+            throw .system(operation: operation, path: path, errno: EIO)
         }
-        if result < 0 { throw BerthError.system(operation: "write", path: path, errno: errno) }
-        if result != text.utf8.count { throw BerthError.system(operation: "write", path: path, errno: EIO) }
     }
 
     static func exists(_ path: String) -> Bool {
