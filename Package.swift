@@ -6,7 +6,8 @@ let package = Package(
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berth-shim", targets: ["berth-shim"]),
-        .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
+        // The engine with the layers its API is made of (spec values, OS types such as BerthError).
+        .library(name: "BerthRuntime", targets: ["BerthOCI", "BerthOS", "BerthRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
