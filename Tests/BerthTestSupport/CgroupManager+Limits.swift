@@ -1,3 +1,5 @@
+// Test-only code: absent from builds without XCTest (see Prerequisites.swift).
+#if canImport(XCTest)
 import BerthOCI
 import BerthOS
 
@@ -7,3 +9,4 @@ extension CgroupManager {
         try create(id: id, resources: OCI.Resources(limits))
     }
 }
+#endif

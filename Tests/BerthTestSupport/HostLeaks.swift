@@ -1,3 +1,5 @@
+// Test-only code: absent from builds without XCTest (see Prerequisites.swift).
+#if canImport(XCTest)
 import Foundation
 import BerthRuntime
 #if canImport(Glibc)
@@ -179,3 +181,4 @@ public enum TestRun {
         return record
     }
 }
+#endif

@@ -1,3 +1,5 @@
+// Test-only code: absent from builds without XCTest (see Prerequisites.swift).
+#if canImport(XCTest)
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -219,3 +221,4 @@ extension CgroupMount {
         return nil
     }
 }
+#endif

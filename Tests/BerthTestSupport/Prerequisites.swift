@@ -1,4 +1,7 @@
 import Foundation
+// `swift build -c release --static-swift-stdlib` (the README's main command) builds every target,
+// this one too, and the static SDK has no XCTest: without it the prerequisites are simply absent.
+#if canImport(XCTest)
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -56,3 +59,4 @@ public enum Prerequisite {
         return nil
     }
 }
+#endif

@@ -1,3 +1,5 @@
+// Test-only code: absent from builds without XCTest (see Prerequisites.swift).
+#if canImport(XCTest)
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -72,3 +74,4 @@ public enum Subprocess {
         return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 }
+#endif

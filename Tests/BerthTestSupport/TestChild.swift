@@ -1,3 +1,5 @@
+// Test-only code: absent from builds without XCTest (see Prerequisites.swift).
+#if canImport(XCTest)
 import BerthOS
 import Glibc
 
@@ -20,3 +22,4 @@ public struct TestChild {
         _ = waitpid(pid, &status, 0)
     }
 }
+#endif

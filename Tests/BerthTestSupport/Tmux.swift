@@ -1,3 +1,5 @@
+// Test-only code: absent from builds without XCTest (see Prerequisites.swift).
+#if canImport(XCTest)
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -78,3 +80,4 @@ public struct TmuxError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+#endif
