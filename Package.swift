@@ -6,11 +6,13 @@ let package = Package(
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berth-shim", targets: ["berth-shim"]),
-        .library(name: "BerthRuntime", targets: ["BerthRuntime"]),
+        // The engine with the layers its API is made of (spec values, OS types such as BerthError).
+        .library(name: "BerthRuntime", targets: ["BerthOCI", "BerthOS", "BerthRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Thin C wrappers for syscalls and constants Swift cannot import (they need _GNU_SOURCE).
@@ -25,9 +27,16 @@ let package = Package(
             // Static: no shared libc pages to map keeps each supervisor's RSS small (DESIGN: < 1 MiB).
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld", "-Xlinker", "--gc-sections"])]
         ),
+        // The OCI runtime spec as plain Codable values and docker's defaults: no I/O, no dependencies.
+        .target(name: "BerthOCI"),
+        // The operating system as Berth uses it: files, /proc, cgroup files, netlink, system calls.
+        .target(
+            name: "BerthOS",
+            dependencies: ["BerthOCI", "CBerthSys", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "BerthRuntime",
-            dependencies: ["CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
+            dependencies: ["BerthOCI", "BerthOS", "CBerthSys", "CArchive", "CCrypto", .product(name: "Yams", package: "Yams")]
         ),
         .systemLibrary(name: "CNcursesw"),
         // libarchive (libarchive-dev) reads image tarballs; libcrypto (libssl-dev) digests layers.
@@ -35,12 +44,12 @@ let package = Package(
         .systemLibrary(name: "CCrypto"),
         .target(
             name: "BerthDashboard",
-            dependencies: ["BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
+            dependencies: ["BerthOS", "BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "berth",
             dependencies: [
-                "BerthRuntime", "BerthDashboard",
+                "BerthOCI", "BerthOS", "BerthRuntime", "BerthDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // lld: gold prints a warning for every static glibc symbol Foundation's static
@@ -49,14 +58,20 @@ let package = Package(
         ),
         .executableTarget(
             name: "berth-bench",
-            dependencies: ["BerthRuntime", "BerthDashboard"],
+            dependencies: ["BerthOS", "BerthRuntime", "BerthDashboard"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
-        // Host checks and prerequisites the integration targets share (XCTest, not shipped).
-        .target(name: "BerthTestSupport", dependencies: ["BerthRuntime"], path: "Tests/BerthTestSupport"),
-        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthTestSupport"]),
-        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthRuntime", "BerthTestSupport"]),
-        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
+        // Host checks, prerequisites and the tmux driver the test targets share (XCTest, not shipped).
+        .target(name: "BerthTestSupport", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime"], path: "Tests/BerthTestSupport"),
+        // Unit tests: no root, no berth binary.
+        .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthOSTests", dependencies: ["BerthOCI", "BerthOS", "BerthTestSupport"]),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
+        .testTarget(name: "BerthDashboardTests", dependencies: ["BerthDashboard", "BerthOS", "BerthRuntime", "BerthTestSupport"], exclude: ["Golden"]),
+        // Root on this host: real cgroups and image extraction, without the berth binary.
+        .testTarget(name: "BerthHostTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
+        // End to end: the real berth binary and real containers, terminals in tmux.
+        .testTarget(name: "BerthIntegrationTests", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "BerthTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

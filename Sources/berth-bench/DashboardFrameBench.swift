@@ -1,4 +1,5 @@
 import BerthDashboard
+import BerthOS
 import BerthRuntime
 import Foundation
 

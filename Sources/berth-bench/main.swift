@@ -4,6 +4,7 @@
 //   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu
 //
 // Needs root, and berth + berth-shim in the same directory as this executable.
+import BerthOS
 import BerthRuntime
 import Foundation
 #if canImport(Glibc)

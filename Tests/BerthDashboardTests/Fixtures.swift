@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 @testable import BerthDashboard
 import Foundation

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import BerthTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,32 +9,19 @@ import Glibc
 /// supervisor, Ctrl-P Ctrl-Q to detach.
 final class AttachTests: ContainerTestCase {
     override class var rootLabel: String { "attach" }
-    /// One tmux server per test: a server shutting down after the previous test must not be
-    /// the one a new session talks to.
-    var socket: String { "berth-attach-\(getpid())-" + name.filter { $0.isLetter } }
+    /// One tmux server per test, made by the tests that use it (`requireTmux`); the others run
+    /// without tmux. A server shutting down after the previous test must not be the one a new
+    /// session talks to.
+    var tmux: Tmux!
 
-    /// tmux from PATH, found by the tests that use it (`requireTmux`); the others run without it.
-    var tmuxPath: String?
-
-    func requireTmux() throws { tmuxPath = try Prerequisite.requireTool("tmux") }
+    func requireTmux() throws { tmux = try Tmux(socket: "berth-attach-\(getpid())-" + name.filter { $0.isLetter }) }
 
     override func tearDown() {
-        if tmuxPath != nil {
-            _ = tmux(["kill-server"])
-            unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
-        }
+        tmux?.killServer()
         super.tearDown()
     }
 
-    @discardableResult
-    func tmux(_ args: [String]) -> String {
-        guard let tmuxPath else { XCTFail("requireTmux() first"); return "" }
-        return Subprocess.run(tmuxPath, ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
-    }
-
-    func screen(_ session: String? = nil) -> String {
-        tmux(["capture-pane", "-p"] + (session.map { ["-t", $0] } ?? []))
-    }
+    func screen(_ session: String? = nil) -> String { tmux.screen(session) }
 
     func testInteractiveStdinReachesTheContainer() {
         let r = cli.run(["run", "--rm", "-i", "--network", "none", "busybox", "sh", "-c", "read l; echo got:$l; echo oops >&2; exit 4"],
@@ -45,10 +33,10 @@ final class AttachTests: ContainerTestCase {
 
     func testRunWithATerminal() throws {
         try requireTmux()
-        tmux(["new-session", "-d", "-x", "97", "-y", "29",
-              "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent) run -it --rm --name term --network none busybox sh; echo EXIT=$?; sleep 30"])
+        try tmux.newSession(columns: 97, rows: 29, command:
+            "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent) run -it --rm --name term --network none busybox sh; echo EXIT=$?; sleep 30")
         XCTAssertTrue(cli.eventually { self.screen().contains("/ #") }, screen())
-        tmux(["send-keys", "tty; stty size; echo $TERM; exit 6", "Enter"])
+        tmux.keys("tty; stty size; echo $TERM; exit 6", "Enter")
         XCTAssertTrue(cli.eventually { self.screen().contains("EXIT=") }, screen())
         let s = screen()
         XCTAssertTrue(s.contains("/dev/pts/0"), s)
@@ -61,19 +49,19 @@ final class AttachTests: ContainerTestCase {
     func testAttachAndDetach() throws {
         try requireTmux()
         XCTAssertEqual(cli.run(["run", "-dit", "--name", "console", "--network", "none", "busybox", "sh"]).status, 0)
-        tmux(["new-session", "-d", "-s", "first", "-x", "90", "-y", "25",
-              "\(BerthCLI.binary) --root \(cli.root) attach console; echo ATTACH=$?; sleep 30"])
+        try tmux.newSession(columns: 90, rows: 25, name: "first", command:
+            "\(BerthCLI.binary) --root \(cli.root) attach console; echo ATTACH=$?; sleep 30")
         XCTAssertTrue(cli.eventually { self.screen().contains("#") }, screen())
-        tmux(["send-keys", "hostname", "Enter"])
+        tmux.keys("hostname", "Enter")
         XCTAssertTrue(cli.eventually { self.screen().contains("\nconsole") }, screen())
-        tmux(["send-keys", "C-p", "C-q"])
+        tmux.keys("C-p", "C-q")
         XCTAssertTrue(cli.eventually { self.screen().contains("ATTACH=0") }, screen())
         XCTAssertEqual(try cli.state("console")["status"] as? String, "running", "detaching leaves it running")
         // A second attach, in a second session of the same server, sees the container end and takes its exit code.
-        tmux(["new-session", "-d", "-s", "second", "-x", "90", "-y", "25",
-              "\(BerthCLI.binary) --root \(cli.root) attach console; echo AGAIN=$?; sleep 30"])
+        try tmux.newSession(columns: 90, rows: 25, name: "second", command:
+            "\(BerthCLI.binary) --root \(cli.root) attach console; echo AGAIN=$?; sleep 30")
         XCTAssertTrue(cli.eventually { self.screen("second").contains("#") }, "the attach replays the prompt: \(screen("second"))")
-        tmux(["send-keys", "-t", "second", "exit 3", "Enter"])
+        tmux.keys("exit 3", "Enter", session: "second")
         XCTAssertTrue(cli.eventually { self.screen("second").contains("AGAIN=3") }, screen("second"))
         XCTAssertEqual(cli.run(["rm", "console"]).status, 0)
     }

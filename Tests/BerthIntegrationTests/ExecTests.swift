@@ -97,22 +97,14 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testTTYInTmuxHasThePaneSize() throws {
-        let tmuxPath = try Prerequisite.requireTool("tmux")
-        let socket = "berth-exec-\(getpid())"
-        let tmux = { (args: [String]) -> String in
-            // Only capture-pane prints; a new server would inherit and hold any pipe we gave it.
-            Subprocess.run(tmuxPath, ["-L", socket] + args, capture: args.first == "capture-pane", timeout: 10).stdout
-        }
-        defer {
-            _ = tmux(["kill-server"])
-            unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
-        }
-        _ = tmux(["new-session", "-d", "-x", "91", "-y", "27",
-                  "\(BerthCLI.binary) --root \(cli.root) exec -it target sh; echo EXIT=$?; sleep 30"])
-        XCTAssertTrue(cli.eventually { tmux(["capture-pane", "-p"]).contains("#") })
-        _ = tmux(["send-keys", "tty; stty size; exit 5", "Enter"])
-        XCTAssertTrue(cli.eventually { tmux(["capture-pane", "-p"]).contains("EXIT=") })
-        let screen = tmux(["capture-pane", "-p"])
+        let tmux = try Tmux(socket: "berth-exec-\(getpid())")
+        defer { tmux.killServer() }
+        try tmux.newSession(columns: 91, rows: 27, command:
+            "\(BerthCLI.binary) --root \(cli.root) exec -it target sh; echo EXIT=$?; sleep 30")
+        XCTAssertTrue(cli.eventually { tmux.screen().contains("#") })
+        tmux.keys("tty; stty size; exit 5", "Enter")
+        XCTAssertTrue(cli.eventually { tmux.screen().contains("EXIT=") })
+        let screen = tmux.screen()
         XCTAssertTrue(screen.contains("/dev/pts/0"), screen)
         XCTAssertTrue(screen.contains("27 91"), screen)
         XCTAssertTrue(screen.contains("EXIT=5"), screen)

@@ -1,4 +1,6 @@
+@testable import BerthOS
 @testable import BerthRuntime
+import BerthOCI
 import Foundation
 import XCTest
 #if canImport(Glibc)

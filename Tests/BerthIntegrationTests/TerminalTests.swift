@@ -13,7 +13,7 @@ final class TerminalTests: ContainerTestCase {
 
     /// A tmux server of its own per test and per `newServer()`: a server still shutting down must
     /// never be the one a new session talks to. Each is killed (with its socket file) at the end.
-    var socket = ""
+    var tmux: Tmux!
     var servers = 0
     var tmuxPath = ""
 
@@ -26,22 +26,12 @@ final class TerminalTests: ContainerTestCase {
     /// Switches to a fresh server, to be removed when the test ends.
     func newServer() {
         servers += 1
-        socket = "berth-term-\(getpid())-\(name.filter { $0.isLetter }.suffix(30))-\(servers)"
-        let socket = self.socket, tmuxPath = self.tmuxPath
-        addTeardownBlock {
-            _ = Subprocess.run(tmuxPath, ["-L", socket, "kill-server"], capture: false, timeout: 10)
-            unlink("/tmp/tmux-\(getuid())/\(socket)") // tmux leaves its socket file behind
-        }
+        let server = Tmux(path: tmuxPath, socket: "berth-term-\(getpid())-\(name.filter { $0.isLetter }.suffix(30))-\(servers)")
+        tmux = server
+        addTeardownBlock { server.killServer() }
     }
 
-    @discardableResult
-    func tmux(_ args: [String]) -> String {
-        // Only queries capture: a new server would inherit and hold any pipe we gave it.
-        let queries = ["capture-pane", "display-message"]
-        return Subprocess.run(tmuxPath, ["-L", socket, "-f", "/dev/null"] + args, capture: queries.contains(args[0]), timeout: 10).stdout
-    }
-
-    func screen() -> String { tmux(["capture-pane", "-p"]) }
+    func screen() -> String { tmux.screen() }
 
     func waitForScreen(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ predicate: @escaping (String) -> Bool) {
         XCTAssertTrue(cli.eventually(timeout: 30) { predicate(self.screen()) }, "waiting for \(what):\n\(screen())", file: file, line: line)
@@ -53,28 +43,28 @@ final class TerminalTests: ContainerTestCase {
 
     func testExecTTYFollowsAWindowResize() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "resized", "--network", "none", "busybox", "sleep", "600"]).status, 0)
-        tmux(["new-session", "-d", "-x", "91", "-y", "27", "\(berthCommand) exec -it resized sh; echo EXIT=$?; sleep 600"])
+        try tmux.newSession(columns: 91, rows: 27, command: "\(berthCommand) exec -it resized sh; echo EXIT=$?; sleep 600")
         waitForScreen("the shell's prompt") { $0.contains("#") }
-        tmux(["send-keys", "stty size", "Enter"])
+        tmux.keys("stty size", "Enter")
         waitForScreen("the first size") { $0.contains("27 91") }
-        tmux(["resize-window", "-x", "103", "-y", "31"])
-        tmux(["send-keys", "clear; stty size", "Enter"])
+        tmux.resize(columns: 103, rows: 31)
+        tmux.keys("clear; stty size", "Enter")
         waitForScreen("the new size inside the container") { $0.contains("31 103") }
-        tmux(["send-keys", "exit 4", "Enter"])
+        tmux.keys("exit 4", "Enter")
         waitForScreen("the exit") { $0.contains("EXIT=4") }
         XCTAssertEqual(cli.run(["rm", "-f", "resized"]).status, 0)
     }
 
     func testAttachFollowsAWindowResize() throws {
         XCTAssertEqual(cli.run(["run", "-dit", "--name", "attached", "--network", "none", "busybox", "sh"]).status, 0)
-        tmux(["new-session", "-d", "-x", "88", "-y", "26", "\(berthCommand) attach attached; echo ATTACH=$?; sleep 600"])
+        try tmux.newSession(columns: 88, rows: 26, command: "\(berthCommand) attach attached; echo ATTACH=$?; sleep 600")
         waitForScreen("the replayed prompt") { $0.contains("#") }
-        tmux(["send-keys", "stty size", "Enter"])
+        tmux.keys("stty size", "Enter")
         waitForScreen("the first size") { $0.contains("26 88") }
-        tmux(["resize-window", "-x", "107", "-y", "33"])
-        tmux(["send-keys", "clear; stty size", "Enter"])
+        tmux.resize(columns: 107, rows: 33)
+        tmux.keys("clear; stty size", "Enter")
         waitForScreen("the new size inside the container") { $0.contains("33 107") }
-        tmux(["send-keys", "C-p", "C-q"])
+        tmux.keys("C-p", "C-q")
         waitForScreen("the detach") { $0.contains("ATTACH=0") }
         XCTAssertEqual(cli.run(["rm", "-f", "attached"]).status, 0)
     }
@@ -83,14 +73,14 @@ final class TerminalTests: ContainerTestCase {
 
     /// The pid of the pane's command's child: the `berth` (or the shim it became) the pane runs.
     func paneChild() -> pid_t? {
-        let pane = tmux(["display-message", "-p", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pane = tmux.format("#{pane_pid}")
         let children = (try? String(contentsOfFile: "/proc/\(pane)/task/\(pane)/children", encoding: .utf8)) ?? ""
         return children.split(separator: " ").first.flatMap { pid_t($0) }
     }
 
     /// The pane terminal's mode as `stty -g` prints it, read from outside.
     func paneMode() -> String {
-        let tty = tmux(["display-message", "-p", "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tty = tmux.format("#{pane_tty}")
         return Subprocess.run(Prerequisite.find("stty") ?? "/bin/stty", ["-F", tty, "-g"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -98,8 +88,8 @@ final class TerminalTests: ContainerTestCase {
     /// client changed the mode (raw), kills it with `signal`, and checks the mode is back.
     func assertRestored(after signal: Int32, client: String, ready: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try scratchDirectory(self, "term-\(signal)")
-        tmux(["new-session", "-d", "-x", "90", "-y", "25",
-              "stty -g > \(dir)/before; \(client); echo CLIENT=$?; stty -g > \(dir)/after; echo MODES-SAVED; sleep 600"])
+        try tmux.newSession(columns: 90, rows: 25, command:
+            "stty -g > \(dir)/before; \(client); echo CLIENT=$?; stty -g > \(dir)/after; echo MODES-SAVED; sleep 600")
         waitForScreen("the client", file: file, line: line) { $0.contains(ready) }
         let before = try String(contentsOfFile: dir + "/before", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertNotEqual(paneMode(), before, "the client put the terminal in raw mode", file: file, line: line)

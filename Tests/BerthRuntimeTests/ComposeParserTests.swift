@@ -1,4 +1,5 @@
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// The compose subset against real compose file text, valid and invalid.

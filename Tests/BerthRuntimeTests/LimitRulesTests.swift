@@ -1,5 +1,7 @@
+import BerthOCI
 import Foundation
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// The one validator of limits, each rule with its one message, reached from the library

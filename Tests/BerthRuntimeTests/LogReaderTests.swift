@@ -1,3 +1,4 @@
+@testable import BerthOS
 @testable import BerthRuntime
 import Foundation
 import XCTest

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 final class PasswdTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// The one escaping function for untrusted text in messages, and the one name validator.

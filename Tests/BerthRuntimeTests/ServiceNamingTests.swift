@@ -1,4 +1,5 @@
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 /// Replica names, which replicas a scale creates and removes, start order, and the stored spec.

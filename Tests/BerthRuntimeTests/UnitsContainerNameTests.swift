@@ -1,4 +1,5 @@
 import XCTest
+@testable import BerthOS
 @testable import BerthRuntime
 
 final class UnitsContainerNameTests: XCTestCase {

@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 
 /// One container as the dashboard tracks it across ticks: the latest info and stats, the rates

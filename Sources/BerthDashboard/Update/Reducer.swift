@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 import Foundation
 

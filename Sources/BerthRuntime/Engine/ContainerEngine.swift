@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// The operations a front end (CLI, dashboard) may use. `Engine` is the real implementation;

@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// Lifecycle states, using docker's words.

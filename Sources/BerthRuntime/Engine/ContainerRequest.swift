@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// What `berth run`/`create` asks for, in docker's terms. Options the user left out are nil

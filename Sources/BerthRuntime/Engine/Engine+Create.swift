@@ -1,3 +1,5 @@
+import BerthOCI
+import BerthOS
 import Foundation
 #if canImport(Glibc)
 import Glibc

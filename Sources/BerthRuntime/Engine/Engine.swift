@@ -1,3 +1,5 @@
+import BerthOCI
+import BerthOS
 import CBerthSys
 import Foundation
 #if canImport(Glibc)

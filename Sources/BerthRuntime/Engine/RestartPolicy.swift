@@ -1,3 +1,5 @@
+import BerthOS
+
 /// docker's `--restart`.
 public enum RestartPolicy: Codable, Sendable, Equatable, CustomStringConvertible {
     case no

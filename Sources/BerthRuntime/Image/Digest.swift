@@ -1,3 +1,4 @@
+import BerthOS
 import CCrypto
 import Foundation
 #if canImport(Glibc)

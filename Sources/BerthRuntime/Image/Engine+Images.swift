@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// The image verbs of the façade: each passes the layers containers run on to the store, so no

@@ -1,3 +1,4 @@
+import BerthOS
 import CArchive
 import Foundation
 #if canImport(Glibc)

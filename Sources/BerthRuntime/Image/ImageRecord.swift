@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// The defaults an image gives its containers (the OCI image config's `config` object).

@@ -1,3 +1,4 @@
+import BerthOS
 import CArchive
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import BerthOS
 import Glibc
 #endif
 

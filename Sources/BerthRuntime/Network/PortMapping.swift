@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// `-p [IP:]HOSTPORT:CONTAINERPORT[/tcp]`: a TCP port on the host (loopback by default) that the

@@ -1,3 +1,5 @@
+import BerthOS
+
 /// Compose's variable substitution in values: `$$` is a literal `$`; `$NAME` and `${NAME}` take
 /// the environment's value (empty when unset); `${NAME:-default}` / `${NAME-default}` fall back
 /// when unset or empty / unset; `${NAME:?message}` / `${NAME?message}` make it an error;

@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// A service: a container template plus a replica count. Stored in `<root>/services/<name>.json`;

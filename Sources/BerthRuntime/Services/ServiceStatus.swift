@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// One replica as `service ls --json` shows it.

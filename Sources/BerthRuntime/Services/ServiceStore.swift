@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// Everything `berth-shim` needs to create one container (or run one process in it, `exec`),

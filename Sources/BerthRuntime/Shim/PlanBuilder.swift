@@ -1,3 +1,5 @@
+import BerthOCI
+import BerthOS
 import Foundation
 
 /// Derives the shim's launch plan from a container's OCI spec plus what only the engine knows

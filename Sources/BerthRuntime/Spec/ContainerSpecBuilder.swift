@@ -1,3 +1,5 @@
+import BerthOCI
+import BerthOS
 import Foundation
 
 /// Translates what a container runs with, and its record, into the OCI runtime spec kept as the

@@ -1,3 +1,5 @@
+import BerthOCI
+import BerthOS
 import Foundation
 import Synchronization
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import BerthOS
+
 /// Container names: docker's rules for user-given ones, and readable generated ones.
 public enum ContainerName {
     public static let maximumLength = 128

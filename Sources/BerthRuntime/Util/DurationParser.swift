@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// docker's time arguments (`logs --since/--until`): a Go duration counted back from `now`, an

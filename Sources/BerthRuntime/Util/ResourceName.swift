@@ -1,3 +1,5 @@
+import BerthOS
+
 /// Names that become path components under the state root: containers, services, compose
 /// projects, networks. One grammar for all of them, docker's `[a-zA-Z0-9][a-zA-Z0-9_.-]*`,
 /// checked before any file is opened, so `../../X` or `a/b` can never leave the directory

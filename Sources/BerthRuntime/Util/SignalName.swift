@@ -1,3 +1,5 @@
+import BerthOS
+
 /// Linux signal names and numbers for `kill -s`, `--stop-signal` and exit-status display.
 ///
 /// Numbers are the generic Linux ones (x86 and arm64 agree; alpha, mips and sparc differ, and Berth

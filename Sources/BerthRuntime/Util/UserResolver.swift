@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// The identity a container's process runs as, resolved from `-u/--user` and the image's files.

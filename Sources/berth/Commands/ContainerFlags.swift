@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOS
 import BerthRuntime
 
 /// The flags that say what a container is, in docker's words: the one declaration shared by `run`,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOS
 import BerthRuntime
 
 /// `run` and `create`: the shared container flags plus what only a single container has

@@ -1,4 +1,6 @@
 import ArgumentParser
+import BerthOCI
+import BerthOS
 import BerthRuntime
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOS
 import BerthRuntime
 import Foundation
 

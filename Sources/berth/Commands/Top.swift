@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthDashboard
+import BerthOS
 import BerthRuntime
 import Foundation
 #if canImport(Glibc)

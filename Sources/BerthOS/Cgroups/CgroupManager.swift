@@ -1,0 +1,62 @@
+import BerthOCI
+
+/// Which cgroup interface a host offers. A hybrid host (v1 controllers plus an empty cgroup2 mount) is v1.
+public enum CgroupVersion: String, Sendable, Codable {
+    case v1, v2
+}
+
+/// Where one container's cgroups are, for the launch plan and the supervisor.
+public struct CgroupPaths: Sendable, Codable, Equatable {
+    /// cgroup.procs of each hierarchy the container joins; the shim writes the init pid to each.
+    public var procsFiles: [String]
+    /// v1 memory.oom_control or v2 memory.events; both carry an "oom_kill N" line.
+    public var oomCounterFile: String?
+    /// The container's own directories, one per hierarchy it joins (v2: one).
+    public var directories: [String]
+
+    public init(procsFiles: [String], oomCounterFile: String?, directories: [String]) {
+        self.procsFiles = procsFiles; self.oomCounterFile = oomCounterFile; self.directories = directories
+    }
+}
+
+/// The files the stats sampler reads for one container; nil where the controller is not there.
+public struct CgroupStatsFiles: Sendable, Equatable {
+    public var version: CgroupVersion
+    /// v1 cpuacct.usage (ns); on v2 usage is a line of `cpuStat`.
+    public var cpuUsage: String?
+    public var cpuStat: String?
+    public var memoryUsage: String?
+    public var memoryLimit: String?
+    public var memoryStat: String?
+    public var pidsCurrent: String?
+    public var pidsMax: String?
+    /// Block IO files in order of preference; the first that opens is used.
+    public var blockIO: [String]
+    public var oomCounter: String?
+
+    public init(version: CgroupVersion, cpuUsage: String? = nil, cpuStat: String? = nil, memoryUsage: String? = nil,
+                memoryLimit: String? = nil, memoryStat: String? = nil, pidsCurrent: String? = nil,
+                pidsMax: String? = nil, blockIO: [String] = [], oomCounter: String? = nil) {
+        self.version = version; self.cpuUsage = cpuUsage; self.cpuStat = cpuStat; self.memoryUsage = memoryUsage
+        self.memoryLimit = memoryLimit; self.memoryStat = memoryStat; self.pidsCurrent = pidsCurrent
+        self.pidsMax = pidsMax; self.blockIO = blockIO; self.oomCounter = oomCounter
+    }
+}
+
+/// Creates, limits and removes containers' cgroups. Berth's cgroups live under a base that is Berth's own
+/// (by default "<the cgroup Berth runs in>/berth"); a manager never writes to a cgroup it did not create.
+public protocol CgroupManager: Sendable {
+    var version: CgroupVersion { get }
+    /// Creates (idempotently) the container's cgroup(s) under Berth's base and applies `resources`
+    /// (config.json's `linux.resources`), checked by `LimitRules` first. On any failure removes what
+    /// this call created and throws an error naming the file and errno.
+    func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths
+    func paths(id: String) -> CgroupPaths
+    /// Removes the container's directories (retrying EBUSY briefly, as the kernel frees a dead task
+    /// asynchronously), then Berth's base if it is empty and Berth created it. Missing directories are fine.
+    func remove(id: String) throws
+    /// PIDs currently in the container's cgroup(s).
+    func pids(id: String) -> [Int32]
+    /// The stat files of the container's cgroup(s), for `StatsSampler`.
+    func statsFiles(id: String) -> CgroupStatsFiles
+}

@@ -1,0 +1,119 @@
+import BerthOCI
+
+/// cgroup v1: one directory per hierarchy (memory, cpu, cpuacct, pids, blkio; cpuset only when a
+/// cpuset is asked for), each `<base>/<id>` below that hierarchy's own placement.
+final class V1CgroupManager: CgroupManager {
+    struct Mounted: Sendable, Equatable {
+        var hierarchy: CgroupHierarchy
+        var placement: CgroupPlacement
+
+        /// A cpuset hierarchy of its own is only joined for --cpuset-cpus: its new cgroups start with
+        /// no CPUs and must be filled in, which costs writes nobody asked for.
+        var isCpusetOnly: Bool { hierarchy.controllers == ["cpuset"] }
+    }
+
+    let version = CgroupVersion.v1
+    let mounted: [Mounted]
+    let tree: CgroupTree
+    let owned: OwnedDirectories
+
+    /// `hierarchies` should be those of `CgroupLayout.v1`; others are ignored.
+    init(hierarchies: [CgroupHierarchy], parent: String?, tree: CgroupTree = CgroupTree(), ledger: String? = nil) throws {
+        let usable = hierarchies.filter { !Set($0.controllers).isDisjoint(with: CgroupLayout.v1Controllers) }
+        mounted = try usable.map { Mounted(hierarchy: $0, placement: try CgroupPlacement.resolve($0, parent: parent)) }
+        self.tree = tree
+        owned = OwnedDirectories(alwaysOwned: parent == nil ? Set(mounted.map(\.placement.base)) : [], ledger: ledger)
+    }
+
+    func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths {
+        try CgroupPlacement.validate(id: id)
+        let values = try CgroupLimitValues(resources)
+        let joined = mounted.filter { !$0.isCpusetOnly || values.cpusetCpus != nil }
+        // A concurrent `remove` of the last other container may delete the base between our mkdirs.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try createOnce(id: id, values: values, joined: joined)
+                return paths(id: id, joined: joined)
+            } catch let error as BerthError where attempt < 3 && error.isVanishedParent {
+                continue
+            }
+        }
+    }
+
+    private func createOnce(id: String, values: CgroupLimitValues, joined: [Mounted]) throws {
+        var created: [String] = []
+        do {
+            for m in joined {
+                let leaf = m.placement.leaf(id)
+                let new = try tree.makeDirectories(m.placement.chain + [leaf])
+                created += new
+                owned.insert(new.filter { $0 != leaf })
+                if m.hierarchy.has("cpuset") {
+                    try V1Cpuset.prepare(placement: m.placement, leaf: leaf, cpus: values.cpusetCpus,
+                                         isOwned: { new.contains($0) || self.owned.contains($0) })
+                }
+            }
+            let leaves = Dictionary(joined.flatMap { m in m.hierarchy.controllers.map { ($0, m.placement.leaf(id)) } },
+                                    uniquingKeysWith: { a, _ in a })
+            try V1LimitWriter.apply(values, leaves: leaves)
+        } catch {
+            tree.removeQuietly(created)
+            throw error
+        }
+    }
+
+    func paths(id: String) -> CgroupPaths {
+        let joined = mounted.filter { !$0.isCpusetOnly || KernelFile.isDirectory($0.placement.leaf(id)) }
+        return paths(id: id, joined: joined)
+    }
+
+    private func paths(id: String, joined: [Mounted]) -> CgroupPaths {
+        let dirs = joined.map { $0.placement.leaf(id) }
+        let memory = joined.first { $0.hierarchy.has("memory") }
+        return CgroupPaths(procsFiles: dirs.map { $0 + "/cgroup.procs" },
+                           oomCounterFile: memory.map { $0.placement.leaf(id) + "/memory.oom_control" },
+                           directories: dirs)
+    }
+
+    func remove(id: String) throws {
+        try CgroupPlacement.validate(id: id)
+        let deadline = CgroupTree.retryDeadline()
+        var firstError: Error?
+        for m in mounted {
+            do { try tree.removeLeaf(m.placement.leaf(id), deadline: deadline) } catch { firstError = firstError ?? error }
+            owned.removeUnused(m.placement, tree: tree)
+        }
+        if let firstError { throw firstError }
+    }
+
+    func pids(id: String) -> [Int32] {
+        let all = paths(id: id).procsFiles.flatMap(CgroupTree.readPids)
+        return Array(Set(all)).sorted()
+    }
+
+    func statsFiles(id: String) -> CgroupStatsFiles {
+        func leaf(_ controller: String) -> String? {
+            mounted.first { $0.hierarchy.has(controller) }.map { $0.placement.leaf(id) }
+        }
+        var files = CgroupStatsFiles(version: .v1)
+        if let dir = leaf("cpuacct") { files.cpuUsage = dir + "/cpuacct.usage" }
+        if let dir = leaf("cpu") { files.cpuStat = dir + "/cpu.stat" }
+        if let dir = leaf("memory") {
+            files.memoryUsage = dir + "/memory.usage_in_bytes"
+            files.memoryLimit = dir + "/memory.limit_in_bytes"
+            files.memoryStat = dir + "/memory.stat"
+            files.oomCounter = dir + "/memory.oom_control"
+        }
+        if let dir = leaf("pids") {
+            files.pidsCurrent = dir + "/pids.current"
+            files.pidsMax = dir + "/pids.max"
+        }
+        if let dir = leaf("blkio") {
+            // The throttle files count IO on every scheduler; the plain ones only under CFQ/BFQ.
+            files.blockIO = [dir + "/blkio.throttle.io_service_bytes_recursive", dir + "/blkio.io_service_bytes_recursive"]
+        }
+        return files
+    }
+}

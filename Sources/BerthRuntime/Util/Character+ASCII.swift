@@ -1,4 +1,0 @@
-extension Character {
-    /// `isNumber` also accepts "٣" and "½"; sizes and ids are ASCII.
-    var isASCIIDigit: Bool { isASCII && isWholeNumber }
-}

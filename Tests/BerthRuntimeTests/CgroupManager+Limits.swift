@@ -1,8 +1,0 @@
-@testable import BerthRuntime
-
-extension CgroupManager {
-    /// `create(id:resources:)` with docker-style limits, converted as `Engine.create` writes them into config.json.
-    func create(id: String, limits: ResourceLimits) throws -> CgroupPaths {
-        try create(id: id, resources: OCI.Resources(limits))
-    }
-}
