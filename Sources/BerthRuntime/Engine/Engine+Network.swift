@@ -28,18 +28,25 @@ extension Engine {
             .sorted { $0.name < $1.name }
         var replicas: [String: [ContainerRecord]] = [:]
         for r in members { if let s = r.labels["berth.service"] { replicas[s, default: []].append(r) } }
+        // Each member's address and own names, once per refresh (its hostname is in config.json):
+        // only the service alias below differs from one reader to the next.
+        let own = members.compactMap { r -> (record: ContainerRecord, entry: HostsFile.Entry)? in
+            guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
+            var names = [r.name]
+            if let hostname = store.specSummary(r.id)?.hostname, hostname != r.name { names.append(hostname) }
+            return (r, HostsFile.Entry(ip: ip, names: names))
+        }
         for (position, reader) in members.enumerated() {
             // The service name is an alias of one replica per reader, the next one for the next
             // reader: resolvers take the first match, so this spreads clients over the replicas
             // instead of sending them all to the first.
             var aliasHolder: [String: String] = [:]
             for (service, list) in replicas { aliasHolder[service] = list[position % list.count].id }
-            let entries = members.compactMap { r -> HostsFile.Entry? in
-                guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
-                var names = [r.name]
-                if let hostname = store.specSummary(r.id)?.hostname, hostname != r.name { names.append(hostname) }
-                if let service = r.labels["berth.service"], service != r.name, aliasHolder[service] == r.id { names.append(service) }
-                return HostsFile.Entry(ip: ip, names: names)
+            let entries = own.map { member -> HostsFile.Entry in
+                var entry = member.entry
+                if let service = member.record.labels["berth.service"], service != member.record.name,
+                   aliasHolder[service] == member.record.id { entry.names.append(service) }
+                return entry
             }
             let text = Array(HostsFile.render(entries: entries).utf8)
             let fd = open(store.paths(reader.id).hosts, O_WRONLY | O_TRUNC | O_CLOEXEC)
