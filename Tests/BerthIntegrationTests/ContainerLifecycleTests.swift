@@ -196,6 +196,42 @@ final class ContainerLifecycleTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "longline"]).status, 0)
     }
 
+    /// Numbers too big for the types behind them are values, not traps: a `--since` far in the past
+    /// shows everything, a `stop -t` past ten years is ten years (the container here ends on TERM).
+    func testHugeDurationsAreClampedNotTrapped() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "huge", "--network", "none", "busybox", "sh", "-c",
+                                "trap 'exit 0' TERM; echo hello; sleep 600 & wait"]).status, 0)
+        XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "huge"]).stdout == "hello\n" })
+        let since = cli.run(["logs", "--since", "99999999999999999999s", "huge"])
+        XCTAssertEqual(since.status, 0, since.stderr)
+        XCTAssertEqual(since.stdout, "hello\n")
+        let stop = cli.run(["stop", "-t", "99999999999999999", "huge"])
+        XCTAssertEqual(stop.status, 0, stop.stderr)
+        XCTAssertEqual(try cli.state("huge")["exitCode"] as? Int, 0)
+        XCTAssertEqual(cli.run(["rm", "huge"]).status, 0)
+    }
+
+    /// pidfds this process holds (each supervisor a listing has seen alive is watched through one).
+    private func pidfdCount() -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == "anon_inode:[pidfd]" }.count
+    }
+
+    /// A long-lived engine (the dashboard) lets go of the supervisor pidfds of containers that another
+    /// process removed: nothing would ask about them again, so only the next listing can close them.
+    func testAListingReleasesThePidfdsOfContainersRemovedElsewhere() throws {
+        let engine = try Engine(options: EngineOptions(root: cli.root, cgroupParent: cli.cgroupParent))
+        let before = pidfdCount()
+        for i in 1...3 {
+            XCTAssertEqual(cli.run(["run", "-d", "--name", "watched-\(i)", "--network", "none", "busybox", "sleep", "600"]).status, 0)
+        }
+        XCTAssertEqual(try engine.list(all: false).filter { $0.name.hasPrefix("watched-") }.count, 3)
+        XCTAssertEqual(pidfdCount(), before + 3, "one watch per running supervisor")
+        XCTAssertEqual(cli.run(["rm", "-f", "watched-1", "watched-2", "watched-3"]).status, 0)
+        XCTAssertEqual(try engine.list(all: true).filter { $0.name.hasPrefix("watched-") }.count, 0)
+        XCTAssertEqual(pidfdCount(), before, "the removed containers' pidfds are closed")
+    }
+
     func testLogsFollowSeesNewLines() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "follower", "busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"]).status, 0)
         let r = cli.run(["logs", "-f", "follower"], timeout: 20)

@@ -55,7 +55,7 @@ final class HostileImageTests: ContainerTestCase {
     }
 
     func testEtcAsAnAbsoluteSymlinkStaysInTheRootfs() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static (/bin/busybox)")
         try importImage("hostile-etc-abs") { dir in
             try FileManager.default.createSymbolicLink(atPath: dir + "/etc", withDestinationPath: canary)
         }
@@ -66,7 +66,7 @@ final class HostileImageTests: ContainerTestCase {
     }
 
     func testEtcAsARelativeSymlinkStaysInTheRootfs() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static (/bin/busybox)")
         try importImage("hostile-etc-rel") { dir in
             try FileManager.default.createSymbolicLink(atPath: dir + "/etc",
                                                        withDestinationPath: String(repeating: "../", count: 16) + canary.dropFirst())
@@ -77,7 +77,7 @@ final class HostileImageTests: ContainerTestCase {
     }
 
     func testHostnameFileLinkedToAHostPathIsNotCreatedThere() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static (/bin/busybox)")
         try importImage("hostile-hostname") { dir in
             try FileManager.default.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(atPath: dir + "/etc/hostname", withDestinationPath: canary + "/created-by-image")
@@ -89,7 +89,7 @@ final class HostileImageTests: ContainerTestCase {
     }
 
     func testDevLinkedToAHostDirectoryGetsNoDeviceNodesThere() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static (/bin/busybox)")
         try importImage("hostile-dev") { dir in
             try FileManager.default.createSymbolicLink(atPath: dir + "/dev", withDestinationPath: canary)
         }
@@ -101,7 +101,7 @@ final class HostileImageTests: ContainerTestCase {
     /// `--user NAME` is looked up in the image's own /etc/passwd, which here does not exist: the
     /// host's (the canary's) `intruder` must not answer, at create time nor for exec.
     func testUserLookupNeverReadsTheHostsPasswd() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static (/bin/busybox)")
         try importImage("hostile-etc-abs") { dir in
             try FileManager.default.createSymbolicLink(atPath: dir + "/etc", withDestinationPath: canary)
         }
@@ -120,7 +120,7 @@ final class HostileImageTests: ContainerTestCase {
     /// A descriptor the caller holds on a host directory must not reach the container: not as a
     /// working directory (`-w /proc/self/fd/9`), nor as an open descriptor of the process.
     func testExecGetsNoDescriptorOfTheCaller() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static")
+        try Prerequisite.require(FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static (/bin/busybox)")
         let started = cli.run(["run", "-d", "--name", "fd-probe", "--network", "none", "busybox", "sleep", "60"])
         XCTAssertEqual(started.status, 0, started.stderr)
         let berth = [BerthCLI.binary, "--root", cli.root, "--cgroup-parent", cli.cgroupParent].map { "'\($0)'" }.joined(separator: " ")

@@ -28,6 +28,27 @@ final class RunFlagsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "-f", "on-host"]).status, 0)
     }
 
+    /// An image's `berth.*` labels would make its containers a service's replicas (the service alias in
+    /// every member's /etc/hosts, orphans that `up` removes): only Berth sets them, so they are dropped.
+    func testAnImageCannotClaimBerthsOwnLabels() throws {
+        try Prerequisite.requireTool("python3")
+        let dir = try scratchDirectory(self, "flags-labels")
+        try HandMadeImages.make(["format": "oci", "out": dir + "/lb", "images": [[
+            "config": ["Env": ["PATH=/bin"], "Cmd": ["sleep", "600"],
+                       "Labels": ["berth.service": "db\n10.9.9.9 evil", "berth.project": "theirs", "berth.replica": "1", "team": "x"]],
+            "layers": [["busybox": true]]]]])
+        XCTAssertEqual(cli.run(["image", "import", dir + "/lb", "--name", "labelled:1"]).status, 0)
+        defer { cli.run(["image", "rm", "-f", "labelled:1"]) }
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "claimer", "labelled:1"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "reader", "busybox", "sleep", "600"]).status, 0)
+        defer { cli.run(["rm", "-f", "claimer", "reader"]) }
+        let inspected = try XCTUnwrap((try cli.json(["inspect", "claimer"]) as? [[String: Any]])?.first)
+        XCTAssertEqual(inspected["labels"] as? [String: String], ["team": "x"], "the image's own labels stay, Berth's go")
+        let hosts = cli.run(["exec", "reader", "cat", "/etc/hosts"]).stdout
+        XCTAssertTrue(hosts.contains("\tclaimer"), hosts)
+        XCTAssertFalse(hosts.contains("evil") || hosts.contains("\tdb"), hosts)
+    }
+
     func testEntrypointReplacesTheImagesAndDropsItsCmd() throws {
         try Prerequisite.requireTool("python3")
         let dir = try scratchDirectory(self, "flags-ep")

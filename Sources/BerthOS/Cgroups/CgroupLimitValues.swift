@@ -22,7 +22,7 @@ struct CgroupLimitValues: Sendable, Equatable {
         if let cpu = resources?.cpu {
             if let quota = cpu.quota, quota > 0 { cpuQuotaMicros = quota }
             if let period = cpu.period { cpuPeriodMicros = period }
-            cpuShares = cpu.shares.map { Int($0) }
+            cpuShares = cpu.shares.map { Int(clamping: $0) } // an edited config.json may hold any UInt64: LimitRules refuses it, no trap
             cpusetCpus = cpu.cpus
         }
         // The runtime-spec: zero and negative mean unlimited.

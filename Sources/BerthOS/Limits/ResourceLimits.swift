@@ -40,7 +40,7 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
             if let quota = cpu.quota, quota != -1 {
                 cpus = Double(quota) / Double(cpu.period ?? CPUs.period)
             }
-            cpuShares = cpu.shares.map { Int($0) }
+            cpuShares = cpu.shares.map { Int(clamping: $0) } // an edited config.json may hold any UInt64: LimitRules refuses it, no trap
             cpusetCpus = cpu.cpus
         }
         pidsLimit = resources.pids.flatMap { $0.limit > 0 ? Int($0.limit) : nil }

@@ -61,7 +61,7 @@ extension Engine {
             var newRecord = ContainerRecord(
                 id: id, name: name, image: image.reference, imageID: image.id, created: Date(),
                 restartPolicy: request.restartPolicy,
-                labels: image.config.labels.merging(request.labels) { $1 }, network: request.network,
+                labels: Self.imageLabels(image.config.labels).merging(request.labels) { $1 }, network: request.network,
                 ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports,
                 interactive: request.interactive ? true : nil, autoRemove: request.autoRemove,
                 cgroupParent: request.cgroupParent ?? options.cgroupParent, layers: layerDirs)
@@ -125,5 +125,14 @@ extension Engine {
             r.network == .host || !(line.hasPrefix("nameserver 127.") || line.hasPrefix("nameserver ::1"))
         }.joined(separator: "\n")
         try FileIO.writeAtomically(p.resolvConf, string: resolv.isEmpty ? "" : resolv + "\n")
+    }
+}
+
+extension Engine {
+    /// An image's labels, less Berth's own (`berth.service`, `berth.replica`, `berth.project`, …):
+    /// those say which service or project a container belongs to, decide the service aliases in
+    /// every member's /etc/hosts and what `up` removes as an orphan, so only Berth may set them.
+    static func imageLabels(_ labels: [String: String]) -> [String: String] {
+        labels.filter { !$0.key.hasPrefix("berth.") }
     }
 }

@@ -70,7 +70,12 @@ extension Engine {
 
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
     /// has recorded the exit. A container that is not running is left as it is.
-    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout: Int) throws {
+    /// The longest grace period a stop waits; the supervisor clamps the same way
+    /// (`STOP_GRACE_MAX_SECONDS` in shim.h), so `stop -t` of any size is no overflow anywhere.
+    static let stopGraceMaxSeconds = 315_360_000
+
+    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout requested: Int) throws {
+        let timeout = min(max(requested, 0), Self.stopGraceMaxSeconds)
         let p = store.paths(r.id)
         guard let s = store.shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else {

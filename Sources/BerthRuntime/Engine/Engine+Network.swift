@@ -27,7 +27,10 @@ extension Engine {
         let members = store.containerIDs().compactMap { store.record($0) }.filter { $0.network == .bridge && $0.ipAddress != nil }
             .sorted { $0.name < $1.name }
         var replicas: [String: [ContainerRecord]] = [:]
-        for r in members { if let s = r.labels["berth.service"] { replicas[s, default: []].append(r) } }
+        // A service name becomes a hosts entry: only a valid one (a label set by hand could hold anything).
+        for r in members {
+            if let s = r.labels["berth.service"], ResourceName.isValid(s) { replicas[s, default: []].append(r) }
+        }
         // Each member's address and own names, once per refresh (its hostname is in config.json):
         // only the service alias below differs from one reader to the next.
         let own = members.compactMap { r -> (record: ContainerRecord, entry: HostsFile.Entry)? in
@@ -44,7 +47,7 @@ extension Engine {
             for (service, list) in replicas { aliasHolder[service] = list[position % list.count].id }
             let entries = own.map { member -> HostsFile.Entry in
                 var entry = member.entry
-                if let service = member.record.labels["berth.service"], service != member.record.name,
+                if let service = member.record.labels["berth.service"], ResourceName.isValid(service), service != member.record.name,
                    aliasHolder[service] == member.record.id { entry.names.append(service) }
                 return entry
             }

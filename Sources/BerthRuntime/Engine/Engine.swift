@@ -95,7 +95,10 @@ public final class Engine: ContainerEngine, Sendable {
 
     public func list(all: Bool) throws -> [ContainerInfo] {
         var out: [ContainerInfo] = []
-        for id in store.containerIDs() {
+        let ids = store.containerIDs()
+        // Containers another process removed: let go of what was cached for them (pidfds).
+        store.forgetAllBut(Set(ids))
+        for id in ids {
             guard let r = store.record(id) else {
                 // Shown, not hidden: its processes and cgroups may live on until `rm -f ID`.
                 if all, let reason = store.brokenReason(id) { out.append(brokenInfo(id, reason: reason)) }

@@ -51,9 +51,16 @@ final class ContainerStore: Sendable {
     }
 
     /// Drops what is cached of a container being removed.
+    /// Forgets every cached container that is not in `present` (one listing's ids).
+    func forgetAllBut(_ present: Set<String>) {
+        let cached = records.withLock { Set($0.keys) }.union(statusCache.cachedDirectories().map { ($0 as NSString).lastPathComponent })
+        for id in cached.subtracting(present) { forget(id) }
+    }
+
     func forget(_ id: String) {
         records.withLock { $0[id] = nil }
         specCache.forget(path: paths(id).spec)
+        statusCache.forget(path: paths(id).status)
     }
 
     /// Resolves a name, a full id or a unique id prefix.

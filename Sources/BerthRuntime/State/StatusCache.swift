@@ -22,7 +22,7 @@ final class StatusCache: Sendable {
     func status(path: String) -> ShimStatus? {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            entries.withLock { $0[path] = nil }
+            forget(path: path)
             return nil
         }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
@@ -34,6 +34,18 @@ final class StatusCache: Sendable {
         let parsed = FileIO.readString(path).flatMap(ShimStatus.parse)
         entries.withLock { $0[path] = Entry(inode: inode, mtimeNanos: mtime, size: size, status: parsed) }
         return parsed
+    }
+
+    /// Drops what is kept of a container that is gone, its supervisor's pidfd too: a long-lived
+    /// dashboard never asks again about a removed container, so nothing else would close it.
+    func forget(path: String) {
+        let gone = entries.withLock { $0.removeValue(forKey: path) }
+        if let pid = gone?.status?.shimPid { watches.withLock { _ = $0.removeValue(forKey: pid) } }
+    }
+
+    /// The directories (`containers/<id>`) whose status is cached.
+    func cachedDirectories() -> [String] {
+        entries.withLock { $0.keys.map { ($0 as NSString).deletingLastPathComponent } }
     }
 
     func alive(pid: Int32, start: UInt64?) -> Bool {

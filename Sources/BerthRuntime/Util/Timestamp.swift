@@ -24,7 +24,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `Date` holds a Double, so the fraction is rounded to the nearest nanosecond from the
     /// whole-second split (multiplying the whole value by 1e9 would lose ~100 ns).
     public init(_ date: Date) {
-        let t = date.timeIntervalSince1970
+        // Clamped to what an Int64 of seconds holds: `--since 99999999999999999999s` is a date
+        // far before any log, not a trap.
+        let t = date.timeIntervalSince1970.isNaN ? 0 : min(max(date.timeIntervalSince1970, -9.2e18), 9.2e18)
         let whole = t.rounded(.down)
         let nanos = min(Int64(((t - whole) * 1e9).rounded()), 999_999_999)
         self.init(seconds: Int64(whole), nanosecond: Int32(nanos))

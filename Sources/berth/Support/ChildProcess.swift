@@ -32,15 +32,22 @@ func spawnAndWait(_ argv: [String]) throws -> ChildExit {
         sigaddset(&block, sig)
         sigaddset(&childDefaults, sig)
     }
+    // The globals are initialised lazily (swift_once, not async-signal-safe): touch them here,
+    // before any handler can run.
+    forwardTarget.store(0, ordering: .releasing)
+    forwardedSignal.store(0, ordering: .releasing)
     sigprocmask(SIG_BLOCK, &block, &previousMask)
     var previousActions: [sigaction] = []
     for sig in forwardedSignals {
         var action = sigaction(), old = sigaction()
         action.__sigaction_handler.sa_handler = { sig in
+            let saved = errno
             let pid = forwardTarget.load(ordering: .acquiring)
-            guard pid > 0 else { return }
-            forwardedSignal.store(sig, ordering: .releasing)
-            _ = kill(pid, sig)
+            if pid > 0 {
+                forwardedSignal.store(sig, ordering: .releasing)
+                _ = kill(pid, sig)
+            }
+            errno = saved
         }
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
@@ -55,7 +62,6 @@ func spawnAndWait(_ argv: [String]) throws -> ChildExit {
         }
         sigprocmask(SIG_SETMASK, &previousMask, nil)
     }
-    forwardedSignal.store(0, ordering: .releasing)
 
     // The child starts with our mask as it was and these signals at their defaults.
     var attributes = posix_spawnattr_t()
@@ -72,6 +78,11 @@ func spawnAndWait(_ argv: [String]) throws -> ChildExit {
     forwardTarget.store(pid, ordering: .releasing)
     sigprocmask(SIG_UNBLOCK, &block, nil)
 
+    // Wait without reaping, stop forwarding, then reap: until it is reaped the pid cannot be
+    // reused, so a late signal never reaches another process.
+    var info = siginfo_t()
+    while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+    forwardTarget.store(0, ordering: .releasing)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
