@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -168,21 +169,7 @@ enum Spawn {
 
 /// Small /proc and file helpers.
 enum Files {
-    static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = Glibc.read(fd, &buf, buf.count)
-            if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            break
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func read(_ path: String) -> String? { FileIO.readString(path) }
 
     static func write(_ path: String, _ text: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {

@@ -29,9 +29,8 @@ extension Engine {
         guard !request.command.isEmpty else { throw BerthError.invalidArgument("exec needs a command") }
         let r = try resolve(ref)
         let pid = try store.requireRunningInit(r)
-        guard let specData = FileIO.read(store.paths(r.id).spec),
-              let spec = try? JSONDecoder().decode(OCI.Spec.self, from: Data(specData)), let process = spec.process else {
-            throw BerthError.corruptState("config.json of \(r.name) is unreadable")
+        guard let spec = try? store.storedSpec(r.id), let process = spec.process else {
+            throw BerthError.corruptState("config.json of \(r.name.quoted) is unreadable")
         }
         // The container's own view of its files (image + writable layer) answers user lookups.
         let user: ResolvedUser
@@ -43,7 +42,7 @@ extension Engine {
         var env = process.env ?? []
         for e in request.env {
             guard let eq = e.firstIndex(of: "="), eq != e.startIndex else {
-                throw BerthError.invalidArgument("invalid environment variable '\(e)': expected KEY=VALUE")
+                throw BerthError.invalidArgument("invalid environment variable \(e.quoted): expected KEY=VALUE")
             }
             env.removeAll { $0.hasPrefix(e[..<eq] + "=") }
             env.append(e)

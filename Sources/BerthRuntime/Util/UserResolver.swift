@@ -34,7 +34,7 @@ public enum UserResolver {
         let groupPart = parts.count > 1 ? parts[1] : nil
         if userPart.isEmpty && groupPart == nil { return .root }
         if groupPart?.isEmpty == true {
-            throw .invalidArgument("invalid user '\(spec)': the group after ':' is empty")
+            throw .invalidArgument("invalid user \(spec.quoted): the group after ':' is empty")
         }
 
         let users = PasswdEntry.parseFile(passwd ?? "")
@@ -50,7 +50,7 @@ public enum UserResolver {
         } else if userPart.isEmpty {
             result.uid = 0
         } else {
-            throw .invalidArgument("unable to find user \(userPart): no matching entries in passwd file")
+            throw .invalidArgument("unable to find user \(Quoted.escapeControls(String(userPart))): no matching entries in passwd file")
         }
 
         let groups = GroupEntry.parseFile(group ?? "")
@@ -62,7 +62,7 @@ public enum UserResolver {
             } else if let numericGID {
                 result.gid = numericGID
             } else {
-                throw .invalidArgument("unable to find group \(groupPart): no matching entries in group file")
+                throw .invalidArgument("unable to find group \(Quoted.escapeControls(String(groupPart))): no matching entries in group file")
             }
         } else if let entry {
             result.additionalGids = groups.filter { $0.members.contains(entry.name) }.map(\.gid)
@@ -87,7 +87,7 @@ public enum UserResolver {
     private static func numericID(_ text: String, kind: String) throws(BerthError) -> UInt32? {
         guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit) else { return nil }
         guard let value = UInt32(text), value <= maximumID else {
-            throw .invalidArgument("invalid \(kind) id '\(text)': must be between 0 and \(maximumID)")
+            throw .invalidArgument("invalid \(kind) id \(text.quoted): must be between 0 and \(maximumID)")
         }
         return value
     }
