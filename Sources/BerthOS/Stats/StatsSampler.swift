@@ -1,86 +1,94 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Samples every container's cgroup counters and network bytes in one pass; the dashboard's hot path.
 /// Each container's files stay open between samples and are re-read with pread into one shared buffer.
 /// Files that change slowly or cost most (memory.stat ≈ 6.5 µs, pids.max ≈ 2.3 µs, memory limit) are
 /// read only every `slowFileInterval` samples and their last values reused in between.
-/// Thread-safe: one sample runs at a time.
-public final class StatsSampler: @unchecked Sendable {
-    private let lock = NSLock()
+/// Thread-safe: one sample runs at a time, everything it changes is behind one `Mutex`.
+public final class StatsSampler: Sendable {
+    /// The held files, the sample count that marks which are still listed, and the read buffer.
+    private struct State {
+        var open: [String: StatFileSet] = [:]
+        var generation = 0
+        let buffer: UnsafeMutableRawBufferPointer
+    }
+
+    private let state: Mutex<State>
     private let statsFiles: @Sendable (String) -> CgroupStatsFiles
     private let slowFileInterval: Int
-    private var open: [String: StatFileSet] = [:]
-    private var generation = 0
-    private let buffer: UnsafeMutableRawBufferPointer
 
     /// `slowFileInterval`: read memory.stat and the limits on the first sample and then every Nth.
     public init(manager: any CgroupManager, slowFileInterval: Int = 5) {
         statsFiles = { manager.statsFiles(id: $0) }
         self.slowFileInterval = max(1, slowFileInterval)
         // Large enough for a v1 memory.stat or the net/dev of a namespace with a few hundred interfaces.
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        state = Mutex(State(buffer: UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)))
     }
 
     deinit {
-        for set in open.values { set.closeAll() }
-        buffer.deallocate()
+        state.withLock { s in
+            for set in s.open.values { set.closeAll() }
+            s.buffer.deallocate()
+        }
     }
 
     /// How many containers currently have files held open.
     public var openContainerCount: Int {
-        lock.withLock { open.count }
+        state.withLock { $0.open.count }
     }
 
     /// One sample of each listed container (`pid` = its init's host PID, for network counters; 0 = none).
     /// Containers whose cgroup is gone are left out; files of containers no longer listed are closed.
     public func sample(_ containers: [(id: String, pid: Int32)]) -> [ContainerStats] {
-        lock.lock()
-        defer { lock.unlock() }
-        generation &+= 1
-        var result: [ContainerStats] = []
-        result.reserveCapacity(containers.count)
-        for (id, pid) in containers {
-            if let stats = sampleOne(id: id, pid: pid) { result.append(stats) }
-        }
-        if open.count > result.count {
-            for (id, set) in open where set.generation != generation {
-                set.closeAll()
-                open[id] = nil
+        state.withLock { s in
+            s.generation &+= 1
+            var result: [ContainerStats] = []
+            result.reserveCapacity(containers.count)
+            for (id, pid) in containers {
+                if let stats = sampleOne(id: id, pid: pid, in: &s) { result.append(stats) }
             }
+            if s.open.count > result.count {
+                for (id, set) in s.open where set.generation != s.generation {
+                    set.closeAll()
+                    s.open[id] = nil
+                }
+            }
+            return result
         }
-        return result
     }
 
     /// Closes every held file; the next sample reopens what it needs.
     public func closeAll() {
-        lock.withLock {
-            for set in open.values { set.closeAll() }
-            open.removeAll()
+        state.withLock { s in
+            for set in s.open.values { set.closeAll() }
+            s.open.removeAll()
         }
     }
 
-    private func sampleOne(id: String, pid: Int32) -> ContainerStats? {
-        if var set = open[id] {
-            if let stats = read(&set, id: id, pid: pid) {
-                open[id] = set
+    private func sampleOne(id: String, pid: Int32, in s: inout State) -> ContainerStats? {
+        if var set = s.open[id] {
+            if let stats = read(&set, id: id, pid: pid, generation: s.generation, buffer: s.buffer) {
+                s.open[id] = set
                 return stats
             }
             // The cgroup went away under us (files of a removed cgroup fail with ENODEV); it may have been
             // recreated under the same id (a restart), so open it afresh once.
             set.closeAll()
-            open[id] = nil
+            s.open[id] = nil
         }
         guard var fresh = StatFileSet.open(statsFiles(id), pid: pid) else { return nil }
-        guard let stats = read(&fresh, id: id, pid: pid) else {
+        guard let stats = read(&fresh, id: id, pid: pid, generation: s.generation, buffer: s.buffer) else {
             fresh.closeAll()
             return nil
         }
-        open[id] = fresh
+        s.open[id] = fresh
         return stats
     }
 
-    private func read(_ set: inout StatFileSet, id: String, pid: Int32) -> ContainerStats? {
+    private func read(_ set: inout StatFileSet, id: String, pid: Int32, generation: Int,
+                      buffer: UnsafeMutableRawBufferPointer) -> ContainerStats? {
         if set.netPid != pid { set.openNetDev(pid: pid) }
         set.generation = generation
         var stats = ContainerStats(id: id, timestamp: MonotonicClock.nanos())
