@@ -110,6 +110,13 @@ int exec_main(const struct plan *p)
         say("the container is not running", NULL, 0);
         return 125;
     }
+    /* The pid came from the container's status a moment ago: if the init has exited since and the
+     * pid went to another process, the pidfd is that process's. Its start time tells them apart;
+     * checked after pidfd_open, so the pidfd cannot change meaning after the check. */
+    if (p->target_start && proc_start_time(p->target_pid) != p->target_start) {
+        say("the container is not running (its init has exited)", NULL, 0);
+        return 125;
+    }
 
     /* Join the container's cgroups ourselves before forking, as runc does: the fork then counts
      * against its pids limit and fails cleanly when the limit is reached. */

@@ -90,7 +90,7 @@ static int ns_flag(const char *name)
 
 /* Every key the reader knows; the ones that repeat have a counter in the plan. */
 static const char *const scalar_keys[] = {
-    "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "tty",
+    "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
     "uid", "gid", "caps", "restart", "restart_max",
 };
@@ -163,6 +163,7 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "net_gw")) p->net_gw = val;
         else if (!strcmp(key, "net_prefix")) NUM(val, 10, 32, p->net_prefix, key);
         else if (!strcmp(key, "target_pid")) NUM(val, 10, 0x3fffffff, p->target_pid, key);
+        else if (!strcmp(key, "target_start")) NUM(val, 10, 0x7fffffffffffffffULL, p->target_start, key);
         else if (!strcmp(key, "tty")) NUM(val, 10, 1, p->tty, key);
         else if (!strcmp(key, "interactive")) NUM(val, 10, 1, p->interactive, key);
         else if (!strcmp(key, "no_new_privs")) NUM(val, 10, 1, p->no_new_privs, key);
@@ -390,6 +391,8 @@ void plan_print(const struct plan *p, int fd)
     line1(fd, "oom_file", p->oom_file);
     if (p->exec_mode)
         line1(fd, "target_pid", num(a, p->target_pid));
+    if (p->target_start)
+        line1(fd, "target_start", num(a, (long long)p->target_start));
     static const struct { int flag; const char *name; } ns[] = {
         { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mount" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" },
         { CLONE_NEWNET, "network" }, { CLONE_NEWUSER, "user" },

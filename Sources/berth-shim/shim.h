@@ -44,6 +44,7 @@ struct plan {
     const char *id, *state_dir, *log_path, *rootfs, *hostname, *cwd, *oom_file;
     int exec_mode;           /* join a running container instead of creating one */
     pid_t target_pid;        /* exec: the container's init, whose namespaces are joined */
+    unsigned long long target_start; /* exec: its start time (field 22 of /proc/PID/stat); 0 = unchecked */
     int tty, interactive;    /* allocate a pty in the container; keep stdin open */
     /* bridge network: veth `net_host` on `net_bridge`, peer eth0 with net_addr/net_prefix via net_gw */
     const char *net_bridge, *net_host, *net_addr, *net_gw;

@@ -1,3 +1,4 @@
+import BerthRuntime
 import Foundation
 import XCTest
 import BerthTestSupport
@@ -70,6 +71,35 @@ final class ExecTests: ContainerTestCase {
         XCTAssertTrue(procs.contains(Int32(initPid)))
         if let sleeper { XCTAssertTrue(procs.contains(sleeper), "the running exec is in the init's cgroup: \(procs) lacks \(sleeper)") }
         if let sleeper { kill(sleeper, SIGKILL) } // the process this test started, by its pid
+    }
+
+    /// The exec plan carries the init's start time; the shim, once it holds a pidfd of the pid, refuses
+    /// a process with another start time (the init exited and its pid went to someone else) instead
+    /// of joining that process's namespaces and cgroups.
+    func testExecRefusesAnInitWhoseStartTimeChanged() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "pinned-init", "--network", "none", "busybox", "sleep", "600"]).status, 0)
+        defer { cli.run(["rm", "-f", "pinned-init"]) }
+        let engine = try Engine(options: EngineOptions(root: cli.root, cgroupParent: cli.cgroupParent))
+        func prepared() throws -> (argv: [String], plan: String) {
+            let argv = try engine.prepareExec("pinned-init", ExecRequest(command: ["echo", "joined"]))
+            return (argv, try XCTUnwrap(argv.last))
+        }
+        let good = try prepared()
+        let ran = Subprocess.run(good.argv[0], Array(good.argv.dropFirst()))
+        XCTAssertEqual(ran.status, 0, ran.stderr)
+        XCTAssertEqual(ran.stdout, "joined\n")
+
+        // The same plan with the start time another process would have.
+        let stale = try prepared()
+        var fields = try XCTUnwrap(FileManager.default.contents(atPath: stale.plan)).split(separator: 0, omittingEmptySubsequences: false).map { Array($0) }
+        let key = try XCTUnwrap(fields.firstIndex(of: Array("target_start".utf8)), "the exec plan carries target_start")
+        XCTAssertNotEqual(fields[key + 1], Array("1".utf8))
+        fields[key + 1] = Array("1".utf8)
+        try Data(fields.joined(separator: [0]).map { $0 }).write(to: URL(fileURLWithPath: stale.plan))
+        let refused = Subprocess.run(stale.argv[0], Array(stale.argv.dropFirst()))
+        XCTAssertEqual(refused.status, 125, refused.stdout)
+        XCTAssertTrue(refused.stderr.contains("its init has exited"), refused.stderr)
+        XCTAssertEqual(refused.stdout, "", "nothing ran")
     }
 
     func testExitCodesPropagate() {

@@ -146,6 +146,7 @@ final class ShimPlanReaderTests: XCTestCase {
         case .exec(let pid):
             XCTAssertEqual(value(lines, "mode"), "exec", file: file, line: line)
             XCTAssertEqual(value(lines, "target_pid"), String(pid), file: file, line: line)
+            XCTAssertEqual(value(lines, "target_start"), plan.targetStartTime.map(String.init), file: file, line: line)
         }
     }
 
@@ -154,7 +155,7 @@ final class ShimPlanReaderTests: XCTestCase {
                         args: ["ls", "-l", "a\tb"], env: (0..<1000).map { "E\($0)=\($0)" }, cwd: "/tmp", uid: 5, gid: 6,
                         additionalGids: [7, 8], capabilities: [0, 5], noNewPrivileges: true,
                         cgroupProcsFiles: ["/sys/fs/cgroup/x/cgroup.procs"], deniedSyscalls: SeccompDefaults.deniedNumbers,
-                        tty: false, interactive: true)
+                        tty: false, interactive: true, targetStartTime: 9_876_543_210)
     }
 
     func testEveryKindOfPlanIsReadBackWhole() throws {

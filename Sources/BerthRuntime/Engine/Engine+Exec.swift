@@ -29,6 +29,10 @@ extension Engine {
         guard !request.command.isEmpty else { throw BerthError.invalidArgument("exec needs a command") }
         let r = try resolve(ref)
         let pid = try store.requireRunningInit(r)
+        // Read right after the status said it runs; the shim compares it once it holds a pidfd.
+        guard let initStart = ProcStat.startTime(pid: pid) else {
+            throw BerthError.invalidState("container \(r.name.quoted) is not running")
+        }
         guard let spec = try? store.storedSpec(r.id), let process = spec.process else {
             throw BerthError.corruptState("config.json of \(r.name.quoted) is unreadable")
         }
@@ -61,7 +65,8 @@ extension Engine {
             id: r.id, targetPid: pid, namespaces: namespaces, args: request.command, env: env,
             cwd: request.workingDir ?? process.cwd, uid: user.uid, gid: user.gid, additionalGids: user.additionalGids,
             capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true, cgroupProcsFiles: cgroupPaths.procsFiles,
-            deniedSyscalls: SeccompDefaults.deniedNumbers, tty: request.tty, interactive: request.interactive)
+            deniedSyscalls: SeccompDefaults.deniedNumbers, tty: request.tty, interactive: request.interactive,
+            targetStartTime: initStart)
         let out = try plan.validatedEncoding()
         let planPath = store.paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"
         try FileIO.writeAtomically(planPath, bytes: out, mode: 0o600)

@@ -64,6 +64,8 @@ public struct LaunchPlan: Equatable, Sendable {
     }
 
     public var mode: Mode = .create
+    /// exec: the target's start time (field 22 of /proc/PID/stat), so the shim can tell a reused pid.
+    public var targetStartTime: UInt64?
     public var id: String
     public var network: Network?
     /// TCP ports published on the host: the supervisor proxies host → container.
@@ -124,13 +126,14 @@ public struct LaunchPlan: Equatable, Sendable {
     public static func exec(id: String, targetPid: Int32, namespaces: [String], args: [String], env: [String],
                             cwd: String, uid: UInt32, gid: UInt32, additionalGids: [UInt32], capabilities: [Int],
                             noNewPrivileges: Bool, cgroupProcsFiles: [String], deniedSyscalls: [Int],
-                            tty: Bool, interactive: Bool) -> LaunchPlan {
+                            tty: Bool, interactive: Bool, targetStartTime: UInt64? = nil) -> LaunchPlan {
         var plan = LaunchPlan(id: id, stateDirectory: "", logPath: "", rootfs: "", namespaces: namespaces,
                               hostname: nil, mounts: [], devices: [], symlinks: [], maskedPaths: [], readonlyPaths: [],
                               args: args, env: env, cwd: cwd, uid: uid, gid: gid, additionalGids: additionalGids,
                               capabilities: capabilities, noNewPrivileges: noNewPrivileges,
                               cgroupProcsFiles: cgroupProcsFiles, oomCounterFile: nil, restart: "no", restartMax: nil, onExit: [])
         plan.mode = .exec(targetPid: targetPid)
+        plan.targetStartTime = targetStartTime
         plan.deniedSyscalls = deniedSyscalls
         plan.tty = tty
         plan.interactive = interactive
@@ -191,7 +194,9 @@ public struct LaunchPlan: Equatable, Sendable {
         put("berth-plan", Self.version)
         switch mode {
         case .create: put("mode", "create")
-        case .exec(let pid): put("mode", "exec"); put("target_pid", String(pid))
+        case .exec(let pid):
+            put("mode", "exec"); put("target_pid", String(pid))
+            if let start = targetStartTime { put("target_start", String(start)) }
         }
         put("id", id)
         if !stateDirectory.isEmpty { put("state_dir", stateDirectory) }
