@@ -16,7 +16,9 @@ final class ContainerStore: Sendable {
     /// container.json never changes after creation; decoding it is the costly part of a listing.
     private let records = Mutex<[String: ContainerRecord]>([:])
     private let statusCache = StatusCache()
-    private let specCache = SpecCache()
+    /// What listings show from config.json; an edit of a stopped container's file is seen by the
+    /// next listing. Only the summary is kept, so a long-lived dashboard does not hold 200 specs.
+    private let specCache = FileStampCache<SpecSummary?>()
 
     init(root: String) { self.root = root }
 
@@ -50,17 +52,19 @@ final class ContainerStore: Sendable {
         return r
     }
 
-    /// Drops what is cached of a container being removed.
-    /// Forgets every cached container that is not in `present` (one listing's ids).
+    /// Forgets every cached container that is not in `present` (one listing's ids): those another
+    /// process removed.
     func forgetAllBut(_ present: Set<String>) {
-        let cached = records.withLock { Set($0.keys) }.union(statusCache.cachedDirectories().map { ($0 as NSString).lastPathComponent })
-        for id in cached.subtracting(present) { forget(id) }
+        records.withLock { $0 = $0.filter { present.contains($0.key) } }
+        specCache.retain(present)
+        statusCache.retain(present)
     }
 
+    /// Drops what is cached of a container being removed.
     func forget(_ id: String) {
         records.withLock { $0[id] = nil }
-        specCache.forget(path: paths(id).spec)
-        statusCache.forget(path: paths(id).status)
+        specCache.remove(id)
+        statusCache.forget(id)
     }
 
     /// Resolves a name, a full id or a unique id prefix.
@@ -94,12 +98,18 @@ final class ContainerStore: Sendable {
     }
 
     /// What listings show from config.json, cached until the file changes.
-    func specSummary(_ id: String) -> SpecSummary? { specCache.summary(path: paths(id).spec) }
+    /// nil when the file is missing or does not decode (`start` and `inspect`, which read the
+    /// whole spec, say why).
+    func specSummary(_ id: String) -> SpecSummary? {
+        specCache.value(for: id, path: paths(id).spec) { path in
+            FileIO.read(path).flatMap { try? JSONDecoder().decode(SpecSummary.self, from: Data($0)) }
+        } ?? nil
+    }
 
     // MARK: - Status
 
     func shimStatus(_ id: String) -> ShimStatus? {
-        statusCache.status(path: paths(id).status)
+        statusCache.status(id: id, path: paths(id).status)
     }
 
     /// As `ProcStat.isAlive`, through a cached pidfd: one poll(2) per call instead of parsing /proc.

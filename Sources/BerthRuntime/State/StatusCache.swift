@@ -5,47 +5,38 @@ import Synchronization
 import Glibc
 #endif
 
-/// Keeps the parsed `status` of each container and a `SupervisorWatch` (a pidfd) of each
-/// supervisor, so that a listing or a stats sample costs one stat(2) and one poll(2) per container
-/// while nothing changed. The shim replaces `status` by rename, so a new inode or mtime means a new file.
+/// Keeps the parsed `status` of each container (re-read when its file changes) and a
+/// `SupervisorWatch` (a pidfd) of each supervisor, so that a listing or a stats sample costs one
+/// stat(2) and one poll(2) per container while nothing changed.
 final class StatusCache: Sendable {
-    private struct Entry {
-        var inode: UInt64
-        var mtimeNanos: Int64
-        var size: Int64
-        var status: ShimStatus?
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
+    private let files = FileStampCache<ShimStatus?>()
     private let watches = Mutex<[Int32: SupervisorWatch]>([:])
 
-    func status(path: String) -> ShimStatus? {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            forget(path: path)
+    /// nil when the file is missing (the container is gone: what was kept for it goes too) or
+    /// does not parse.
+    func status(id: String, path: String) -> ShimStatus? {
+        guard let status = files.value(for: id, path: path, load: { FileIO.readString($0).flatMap(ShimStatus.parse) }) else {
+            forget(id)
             return nil
         }
-        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        let inode = UInt64(st.st_ino), size = Int64(st.st_size)
-        if let cached = entries.withLock({ e -> ShimStatus?? in
-            guard let c = e[path], c.inode == inode, c.mtimeNanos == mtime, c.size == size else { return nil }
-            return .some(c.status)
-        }) { return cached }
-        let parsed = FileIO.readString(path).flatMap(ShimStatus.parse)
-        entries.withLock { $0[path] = Entry(inode: inode, mtimeNanos: mtime, size: size, status: parsed) }
-        return parsed
+        return status
     }
 
     /// Drops what is kept of a container that is gone, its supervisor's pidfd too: a long-lived
     /// dashboard never asks again about a removed container, so nothing else would close it.
-    func forget(path: String) {
-        let gone = entries.withLock { $0.removeValue(forKey: path) }
-        if let pid = gone?.status?.shimPid { watches.withLock { _ = $0.removeValue(forKey: pid) } }
+    func forget(_ id: String) {
+        dropWatches(of: [files.remove(id) ?? nil])
     }
 
-    /// The directories (`containers/<id>`) whose status is cached.
-    func cachedDirectories() -> [String] {
-        entries.withLock { $0.keys.map { ($0 as NSString).deletingLastPathComponent } }
+    /// Forgets every container not in `present` (one listing's ids): those another process removed.
+    func retain(_ present: Set<String>) {
+        dropWatches(of: files.retain(present))
+    }
+
+    private func dropWatches(of statuses: [ShimStatus?]) {
+        let pids = statuses.compactMap { $0?.shimPid }
+        guard !pids.isEmpty else { return }
+        watches.withLock { for pid in pids { $0[pid] = nil } }
     }
 
     func alive(pid: Int32, start: UInt64?) -> Bool {
