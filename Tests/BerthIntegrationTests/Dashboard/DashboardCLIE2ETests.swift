@@ -9,54 +9,23 @@ import Glibc
 /// `top --theme` and `--shell`, the config file under `XDG_CONFIG_HOME` (and the defaults after a
 /// bad one), and the terminal given back after SIGTERM or SIGHUP. The real binary in tmux against
 /// real containers, with a test root, cgroup parent and tmux servers of its own.
-final class DashboardCLIE2ETests: XCTestCase {
-    static let scope = TestRootScope(label: "dash-cli")
-    static let berth = E2EBerth(root: scope.path, cgroupParent: scope.cgroupParent)
-    nonisolated(unsafe) static var setupProblem: String?
+final class DashboardCLIE2ETests: DashboardE2ECase {
+    override class var rootLabel: String { "dash-cli" }
 
-    var berth: E2EBerth { Self.berth }
     var tmuxPath = ""
     /// The servers this test started (one per `newTmux()`), killed when it ends.
     var servers: [Tmux] = []
     var tmux: Tmux { servers.last! }
-    var hostAtStart: HostState?
-
-    override class func setUp() {
-        super.setUp()
-        guard getuid() == 0 else { return }
-        try? FileManager.default.removeItem(atPath: berth.root)
-        let r = berth.run(["image", "import-busybox"])
-        if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
-    }
-
-    /// No assertions here (XCTest on Linux drops them); each test's `tearDown` checks the host.
-    override class func tearDown() {
-        if getuid() == 0 {
-            _ = berth.removeAll()
-            try? FileManager.default.removeItem(atPath: berth.root)
-        }
-        super.tearDown()
-    }
 
     override func setUpWithError() throws {
-        try Prerequisite.requireRoot()
+        try super.setUpWithError()
         tmuxPath = try Prerequisite.requireTool("tmux")
-        if let problem = Self.setupProblem { throw E2EError(problem) }
-        hostAtStart = HostState.take()
         newTmux()
     }
 
     override func tearDown() {
         for server in servers { server.killServer() }
         servers = []
-        if getuid() == 0, let start = hostAtStart {
-            let ids = berth.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
-            TestRun.record(containerIDs: ids)
-            if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
-            let left = Self.scope.leftovers(since: start, containerIDs: ids)
-            if !left.isEmpty { XCTFail("this test left the host changed:\n  " + left.joined(separator: "\n  ")) }
-        }
-        hostAtStart = nil
         super.tearDown()
     }
 
@@ -64,8 +33,6 @@ final class DashboardCLIE2ETests: XCTestCase {
     func newTmux() {
         servers.append(Tmux(path: tmuxPath, socket: "\(Self.scope.cgroupParent)-\(servers.count + 1)"))
     }
-
-    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Opens `berth ARGS` (the dashboard) in a new session with `environment`; the shell around it
     /// saves `stty -g` before and after into `modes`, then prints how berth exited, and stays.

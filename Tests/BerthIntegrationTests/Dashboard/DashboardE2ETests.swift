@@ -11,61 +11,19 @@ import Glibc
 ///
 ///     swift build --scratch-path .build-e2e
 ///     swift test --scratch-path .build-e2e --skip-build --filter DashboardE2ETests
-final class DashboardE2ETests: XCTestCase {
-    static let scope = TestRootScope(label: "dash-e2e")
-    static let tag = scope.cgroupParent
-    static let berth = E2EBerth(root: scope.path, cgroupParent: scope.cgroupParent)
-    /// Why the class could not be prepared (the image import failed), nil when it was.
-    nonisolated(unsafe) static var setupProblem: String?
+final class DashboardE2ETests: DashboardE2ECase {
+    override class var rootLabel: String { "dash-e2e" }
 
-    var berth: E2EBerth { Self.berth }
     var tmux: Tmux!
 
-    override class func setUp() {
-        super.setUp()
-        guard getuid() == 0 else { return }
-        try? FileManager.default.removeItem(atPath: berth.root)
-        let r = berth.run(["image", "import-busybox"])
-        if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
-    }
-
-    /// No assertions here (XCTest on Linux drops them): each test's `tearDown` checks the host,
-    /// and ZZZHostLeakFinalTests checks last.
-    override class func tearDown() {
-        if getuid() == 0 {
-            _ = berth.removeAll()
-            berth.run(["network", "rm"])
-            try? FileManager.default.removeItem(atPath: berth.root)
-        }
-        super.tearDown()
-    }
-
-    /// The host when this test started.
-    var hostAtStart: HostState?
-
     override func setUpWithError() throws {
-        try Prerequisite.requireRoot()
+        try super.setUpWithError()
         tmux = try Tmux(socket: Self.tag)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
-        if let problem = Self.setupProblem { throw E2EError(problem) }
         tmux.killServer() // a leftover from an interrupted run of this process id
-        hostAtStart = HostState.take()
     }
 
     override func tearDown() {
         tmux?.killServer()
-        if getuid() == 0, let start = hostAtStart {
-            let ids = berth.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
-            TestRun.record(containerIDs: ids)
-            if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
-            // The root's bridge (host interface berth<hash of the root>), when a test made one.
-            let net = berth.run(["network", "rm"])
-            XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
-            var left = Self.scope.leftovers(since: start, containerIDs: ids)
-            if let bridge = Self.scope.bridge, HostLeaks.interfaceExists(bridge) { left.append("bridge left: \(bridge)") }
-            if !left.isEmpty { XCTFail("this test left the host changed:\n  " + left.joined(separator: "\n  ")) }
-        }
-        hostAtStart = nil
         super.tearDown()
     }
 
@@ -79,8 +37,6 @@ final class DashboardE2ETests: XCTestCase {
             + "echo berth-exited=$?; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon|isig)$' | tr '\\n' ' '; echo; sleep 600"
         try tmux.newSession(columns: columns, rows: rows, command: command)
     }
-
-    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Polls the screen until `predicate` holds; returns the matching screen, or fails with the
     /// last screen seen.

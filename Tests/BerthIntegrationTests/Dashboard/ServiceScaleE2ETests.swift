@@ -10,66 +10,25 @@ import Glibc
 ///
 ///     swift build --scratch-path .build-svc --build-tests
 ///     swift test --scratch-path .build-svc --skip-build --filter ServiceScaleE2ETests
-final class ServiceScaleE2ETests: XCTestCase {
-    static let scope = TestRootScope(label: "svc-e2e")
-    static let tag = scope.cgroupParent
-    static let berth = E2EBerth(root: scope.path, cgroupParent: scope.cgroupParent)
-    nonisolated(unsafe) static var setupProblem: String?
+final class ServiceScaleE2ETests: DashboardE2ECase {
+    override class var rootLabel: String { "svc-e2e" }
 
-    var berth: E2EBerth { Self.berth }
     var tmux: Tmux!
 
-    override class func setUp() {
-        super.setUp()
-        guard getuid() == 0 else { return }
-        try? FileManager.default.removeItem(atPath: berth.root)
-        let r = berth.run(["image", "import-busybox"])
-        if r.status != 0 { setupProblem = "berth image import-busybox failed (\(r.status)): \(r.both)" }
-    }
-
-    /// No assertions here (XCTest on Linux drops them): each test's `tearDown` checks the host,
-    /// and ZZZHostLeakFinalTests checks last.
-    override class func tearDown() {
-        if getuid() == 0 {
-            _ = berth.removeAll()
-            berth.run(["network", "rm"])
-            try? FileManager.default.removeItem(atPath: berth.root)
-        }
-        super.tearDown()
-    }
-
-    /// The host when this test started.
-    var hostAtStart: HostState?
-
     override func setUpWithError() throws {
-        try Prerequisite.requireRoot()
+        try super.setUpWithError()
         tmux = try Tmux(socket: Self.tag)
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
-        if let problem = Self.setupProblem { throw E2EError(problem) }
-        tmux.killServer()
-        hostAtStart = HostState.take()
+        tmux.killServer() // a leftover from an interrupted run of this process id
     }
 
     override func tearDown() {
         tmux?.killServer()
-        if getuid() == 0, let start = hostAtStart {
+        if getuid() == 0 {
             let services = berth.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
             if !services.isEmpty { berth.run(["service", "rm", "-t", "1"] + services) }
-            let ids = berth.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
-            TestRun.record(containerIDs: ids)
-            if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
-            // The root's bridge (host interface berth<hash of the root>), when a test made one.
-            let net = berth.run(["network", "rm"])
-            XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
-            var left = Self.scope.leftovers(since: start, containerIDs: ids)
-            if let bridge = Self.scope.bridge, HostLeaks.interfaceExists(bridge) { left.append("bridge left: \(bridge)") }
-            if !left.isEmpty { XCTFail("this test left the host changed:\n  " + left.joined(separator: "\n  ")) }
         }
-        hostAtStart = nil
         super.tearDown()
     }
-
-    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     func waitFor(_ what: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line,
                  _ predicate: (String) throws -> Bool) rethrows -> String? {

@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+import BerthTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the dashboard's end-to-end classes share: a test root per class (`berth-test-LABEL-PID`,
+/// with its cgroup parent) holding the busybox image, removed after the class; and per test, the
+/// host taken before and checked after, once the test's containers and bridge are removed. Each
+/// subclass adds its tmux servers (killed in its `tearDown` before this one runs).
+class DashboardE2ECase: XCTestCase {
+    /// The label of the class's test root.
+    class var rootLabel: String { "dash-e2e" }
+    class var scope: TestRootScope { TestRootScope(label: rootLabel) }
+    /// The cgroup parent, also the name of the class's tmux sockets.
+    class var tag: String { scope.cgroupParent }
+    class var berth: E2EBerth { E2EBerth(root: scope.path, cgroupParent: scope.cgroupParent) }
+
+    /// Why a class could not be prepared (the image import failed), by class.
+    nonisolated(unsafe) private static var setupProblems: [ObjectIdentifier: String] = [:]
+
+    var berth: E2EBerth { Self.berth }
+    /// The host when this test started.
+    private var hostAtStart: HostState?
+
+    override class func setUp() {
+        super.setUp()
+        guard getuid() == 0 else { return }
+        try? FileManager.default.removeItem(atPath: berth.root)
+        let r = berth.run(["image", "import-busybox"])
+        if r.status != 0 { setupProblems[ObjectIdentifier(self)] = "berth image import-busybox failed (\(r.status)): \(r.both)" }
+    }
+
+    /// No assertions here (XCTest on Linux drops them): each test's `tearDown` checks the host,
+    /// and ZZZHostLeakFinalTests checks last.
+    override class func tearDown() {
+        if getuid() == 0 {
+            _ = berth.removeAll()
+            berth.run(["network", "rm"])
+            try? FileManager.default.removeItem(atPath: berth.root)
+        }
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        try Prerequisite.requireRoot()
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: E2EBerth.binary), "no berth binary at \(E2EBerth.binary); build first")
+        if let problem = Self.setupProblems[ObjectIdentifier(Self.self)] { throw E2EError(problem) }
+        hostAtStart = HostState.take()
+    }
+
+    override func tearDown() {
+        if getuid() == 0, let start = hostAtStart {
+            let ids = berth.run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
+            TestRun.record(containerIDs: ids)
+            if let r = berth.removeAll() { XCTAssertEqual(r.status, 0, "berth rm -f: \(r.both)") }
+            // The root's bridge (host interface berth<hash of the root>), when a test made one.
+            let net = berth.run(["network", "rm"])
+            XCTAssertEqual(net.status, 0, "berth network rm: \(net.both)")
+            var left = Self.scope.leftovers(since: start, containerIDs: ids)
+            if let bridge = Self.scope.bridge, HostLeaks.interfaceExists(bridge) { left.append("bridge left: \(bridge)") }
+            if !left.isEmpty { XCTFail("this test left the host changed:\n  " + left.joined(separator: "\n  ")) }
+        }
+        hostAtStart = nil
+        super.tearDown()
+    }
+
+    /// `s` as one shell word.
+    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+}
