@@ -33,8 +33,9 @@ final class TerminalTests: ContainerTestCase {
 
     func screen() -> String { tmux.screen() }
 
-    func waitForScreen(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ predicate: @escaping (String) -> Bool) {
-        XCTAssertTrue(cli.eventually(timeout: 30) { predicate(self.screen()) }, "waiting for \(what):\n\(screen())", file: file, line: line)
+    func waitForScreen(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ predicate: (String) -> Bool) {
+        let (match, last) = tmux.waitForScreen(timeout: 30, predicate)
+        XCTAssertNotNil(match, "waiting for \(what):\n\(last)", file: file, line: line)
     }
 
     var berthCommand: String { "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent)" }

@@ -57,6 +57,20 @@ public struct Tmux: Sendable {
         run(["send-keys"] + target(session) + ["-l", text])
     }
 
+    /// Polls the pane every 150 ms until `predicate` holds or `timeout` seconds pass: the matching
+    /// screen, or nil with the last screen seen (for the failure message).
+    public func waitForScreen(timeout: Double, session: String? = nil,
+                              _ predicate: (String) throws -> Bool) rethrows -> (match: String?, last: String) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        repeat {
+            last = screen(session)
+            if try predicate(last) { return (last, last) }
+            usleep(150_000)
+        } while Date() < deadline
+        return (nil, last)
+    }
+
     public func resize(columns: Int, rows: Int, session: String? = nil) {
         run(["resize-window"] + target(session) + ["-x", "\(columns)", "-y", "\(rows)"])
     }

@@ -16,6 +16,7 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
     /// The servers this test started (one per `newTmux()`), killed when it ends.
     var servers: [Tmux] = []
     var tmux: Tmux { servers.last! }
+    override var dashboardTmux: Tmux? { servers.last }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
@@ -44,23 +45,6 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
     }
 
     var globalArgs: String { berth.globalArgs.map(quote).joined(separator: " ") }
-
-    func waitFor(_ what: String, timeout: Double = 20, file: StaticString = #filePath, line: UInt = #line,
-                 _ predicate: (String) -> Bool) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var last = ""
-        repeat {
-            last = tmux.screen()
-            if predicate(last) { return last }
-            usleep(150_000)
-        } while Date() < deadline
-        print("last screen while waiting for \(what):\n\(last)")
-        XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
-        return nil
-    }
-
-    static let idleLoop = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
-    static let noNetwork = ["--network", "none"]
 
     /// A directory for the test's files, removed when it ends.
     func scratch(_ label: String) throws -> String {

@@ -66,6 +66,32 @@ class DashboardE2ECase: XCTestCase {
         super.tearDown()
     }
 
+    /// The tmux server the test's dashboard runs in; each subclass says which.
+    var dashboardTmux: Tmux? { nil }
+
+    /// Polls the dashboard's screen until `predicate` holds; returns the matching screen, or fails
+    /// with the last screen seen, saved to a file and printed (long multi-line messages have gone
+    /// missing from `swift test` output here).
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 20, file: StaticString = #filePath, line: UInt = #line,
+                 _ predicate: (String) throws -> Bool) rethrows -> String? {
+        guard let tmux = dashboardTmux else {
+            XCTFail("no tmux server to watch while waiting for \(what)", file: file, line: line)
+            return nil
+        }
+        let (match, last) = try tmux.waitForScreen(timeout: timeout, predicate)
+        if let match { return match }
+        let saved = NSTemporaryDirectory() + "\(Self.tag)-\(name.filter { $0.isLetter || $0.isNumber })-\(line).txt"
+        try? last.write(toFile: saved, atomically: true, encoding: .utf8)
+        print("last screen while waiting for \(what):\n\(last)")
+        XCTFail("timed out after \(timeout) s waiting for \(what); last screen in \(saved)", file: file, line: line)
+        return nil
+    }
+
+    /// Tests pass this unless they are about the bridge, so they change nothing on the host's network.
+    static let noNetwork = ["--network", "none"]
+    static let idleLoop = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
+
     /// `s` as one shell word.
     func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }

@@ -15,6 +15,7 @@ final class DashboardE2ETests: DashboardE2ECase {
     override class var rootLabel: String { "dash-e2e" }
 
     var tmux: Tmux!
+    override var dashboardTmux: Tmux? { tmux }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
@@ -38,26 +39,6 @@ final class DashboardE2ETests: DashboardE2ECase {
         try tmux.newSession(columns: columns, rows: rows, command: command)
     }
 
-    /// Polls the screen until `predicate` holds; returns the matching screen, or fails with the
-    /// last screen seen.
-    func waitFor(_ what: String, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line,
-                 _ predicate: (String) throws -> Bool) rethrows -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var last = ""
-        repeat {
-            last = tmux.screen()
-            if try predicate(last) { return last }
-            usleep(150_000)
-        } while Date() < deadline
-        let saved = NSTemporaryDirectory() + "\(Self.tag)-\(name.filter { $0.isLetter || $0.isNumber })-\(line).txt"
-        try? last.write(toFile: saved, atomically: true, encoding: .utf8)
-        // The screen goes to a file and stdout, not into the failure message: long multi-line
-        // messages have gone missing from `swift test` output here.
-        print("last screen while waiting for \(what):\n\(last)")
-        XCTFail("timed out after \(timeout) s waiting for \(what); last screen in \(saved)", file: file, line: line)
-        return nil
-    }
-
     /// Polls `berth ps -a --json` until `name` has `status`.
     func waitForStatus(_ name: String, _ status: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line) throws {
         let deadline = Date().addingTimeInterval(timeout)
@@ -70,10 +51,7 @@ final class DashboardE2ETests: DashboardE2ECase {
         XCTFail("\(name) is \(last ?? "missing"), not \(status), after \(timeout) s", file: file, line: line)
     }
 
-    /// Tests pass this unless they are about the bridge, so they change nothing on the host's network.
-    static let noNetwork = ["--network", "none"]
     static let busyLoop = "while true; do :; done"
-    static let idleLoop = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
 
     // MARK: - Tests
 

@@ -14,6 +14,7 @@ final class ServiceScaleE2ETests: DashboardE2ECase {
     override class var rootLabel: String { "svc-e2e" }
 
     var tmux: Tmux!
+    override var dashboardTmux: Tmux? { tmux }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
@@ -28,19 +29,6 @@ final class ServiceScaleE2ETests: DashboardE2ECase {
             if !services.isEmpty { berth.run(["service", "rm", "-t", "1"] + services) }
         }
         super.tearDown()
-    }
-
-    func waitFor(_ what: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line,
-                 _ predicate: (String) throws -> Bool) rethrows -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var last = ""
-        repeat {
-            last = tmux.screen()
-            if try predicate(last) { return last }
-            usleep(150_000)
-        } while Date() < deadline
-        XCTFail("timed out after \(timeout) s waiting for \(what); screen:\n\(last)", file: file, line: line)
-        return nil
     }
 
     func testPlusAddsARunningReplicaAndMinusRemovesTheHighest() throws {
