@@ -12,9 +12,15 @@ public enum Subprocess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        public var both: String { stdout + stderr }
     }
 
-    public static func run(_ path: String, _ args: [String], stdin: String? = nil, capture: Bool = true, timeout: Double = 60) -> Result {
+    /// Runs `path` to completion. With `throughFiles`, stdout and stderr go to temporary files
+    /// read after the exit instead of pipes: a program that leaves a daemon behind holding its
+    /// output (`berth run -d`'s supervisor, a tmux server) cannot keep the call waiting for EOF.
+    public static func run(_ path: String, _ args: [String], stdin: String? = nil, capture: Bool = true,
+                           throughFiles: Bool = false, timeout: Double = 60) -> Result {
+        if throughFiles { return runThroughFiles(path, args, timeout: timeout) }
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         var fa = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fa)
@@ -70,8 +76,48 @@ public enum Subprocess {
         for fd in open { close(fd) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Result(status: exitCode(status), stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    private static func runThroughFiles(_ path: String, _ args: [String], timeout: Double) -> Result {
+        let base = NSTemporaryDirectory() + "berth-subprocess-\(getpid())-\(UUID().uuidString)"
+        let outPath = base + ".out", errPath = base + ".err"
+        defer { unlink(outPath); unlink(errPath) }
+        var fa = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fa)
+        defer { posix_spawn_file_actions_destroy(&fa) }
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fa, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&fa, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let closeFrom = addCloseFrom { _ = closeFrom(&fa, 3) }
+        var cargs: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &fa, nil, &cargs, environ)
+        guard rc == 0 else { return Result(status: -1, stdout: "", stderr: "spawn \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(timeout)
+        var timedOut = false
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if !timedOut && Date() > deadline { kill(pid, SIGKILL); timedOut = true }
+            usleep(2_000)
+        }
+        let read = { (file: String) in (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+        return Result(status: exitCode(status), stdout: read(outPath),
+                      stderr: read(errPath) + (timedOut ? "\n(killed after \(timeout) s)" : ""))
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
+    /// does not import: the child gets no descriptor of the test process beyond 0–2.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(sym, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+    /// The shell's convention: the exit status, or 128 + the signal (WIFEXITED/WEXITSTATUS are
+    /// macros Swift does not import).
+    private static func exitCode(_ status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 #endif

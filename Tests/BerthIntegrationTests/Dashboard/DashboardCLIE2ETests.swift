@@ -161,7 +161,7 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
             XCTAssertEqual(tmux.format("#{alternate_on}"), "1")
             let before = try String(contentsOfFile: dir + "/before", encoding: .utf8)
             let tty = tmux.format("#{pane_tty}")
-            let during = E2ECommand.run(Prerequisite.find("stty") ?? "/bin/stty", ["-F", tty, "-g"]).stdout
+            let during = Subprocess.run(Prerequisite.find("stty") ?? "/bin/stty", ["-F", tty, "-g"]).stdout
             XCTAssertNotEqual(during, before, "the dashboard changed the terminal's mode")
             // The pane's shell runs berth as its child.
             let pane = tmux.format("#{pane_pid}")

@@ -5,65 +5,6 @@ import BerthTestSupport
 import Glibc
 #endif
 
-/// Runs a program to completion and returns its status and output.
-///
-/// Not Foundation's `Process`: on Linux it learns that a child exited when a socket the child
-/// inherits is closed, and `tmux new-session` leaves a server behind that inherits it, so the
-/// call would wait for the tmux server to exit. Here the child is spawned with only stdin, stdout
-/// and stderr (to temporary files) and reaped with `waitpid`.
-struct E2ECommand {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var both: String { stdout + stderr }
-    }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
-    /// does not import.
-    static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(sym, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
-
-    static func run(_ executable: String, _ args: [String], timeout: Double = 60) -> Result {
-        let base = NSTemporaryDirectory() + "berth-e2e-\(getpid())-\(UUID().uuidString)"
-        let outPath = base + ".out", errPath = base + ".err"
-        defer { unlink(outPath); unlink(errPath) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + args).map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        let env: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for e in env { free(e) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, env)
-        guard rc == 0 else { return Result(status: -1, stdout: "", stderr: "\(executable): \(String(cString: strerror(rc)))") }
-
-        var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if !timedOut && Date() > deadline { kill(pid, SIGKILL); timedOut = true }
-            usleep(2_000)
-        }
-        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        // WIFEXITED/WEXITSTATUS are macros: decode by hand.
-        let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, stdout: read(outPath), stderr: read(errPath) + (timedOut ? "\n(killed after \(timeout) s)" : ""))
-    }
-
-    /// The executable called `name` on PATH.
-    static func find(_ name: String) -> String? { Prerequisite.find(name) }
-}
-
 /// The real `berth` binary against the e2e root and cgroup parent.
 struct E2EBerth {
     let root: String
@@ -84,8 +25,8 @@ struct E2EBerth {
     var globalArgs: [String] { ["--root", root, "--cgroup-parent", cgroupParent] }
 
     @discardableResult
-    func run(_ args: [String], timeout: Double = 60) -> E2ECommand.Result {
-        E2ECommand.run(Self.binary, globalArgs + args, timeout: timeout)
+    func run(_ args: [String], timeout: Double = 60) -> Subprocess.Result {
+        Subprocess.run(Self.binary, globalArgs + args, throughFiles: true, timeout: timeout)
     }
 
     /// `ps -a --json` as name → the container's object.
@@ -111,7 +52,7 @@ struct E2EBerth {
     }
 
     /// Force-removes every container of the root.
-    func removeAll() -> E2ECommand.Result? {
+    func removeAll() -> Subprocess.Result? {
         let ids = run(["ps", "-a", "-q"]).stdout.split(separator: "\n").map(String.init)
         return ids.isEmpty ? nil : run(["rm", "-f"] + ids)
     }
