@@ -1,3 +1,4 @@
+import BerthOS
 import CBerthSys
 import Foundation
 #if canImport(Glibc)

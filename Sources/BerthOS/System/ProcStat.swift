@@ -5,17 +5,17 @@ import Glibc
 
 /// `/proc/PID/stat` start time, to tell a process from a later one that reused its PID; nil for a
 /// process that is gone or a zombie.
-enum ProcStat {
+public enum ProcStat {
     /// A process recorded as "PID STARTTIME" (a supervisor, a creator) still runs when its PID
     /// holds a live process with that start time; without a start time, when the PID exists.
-    static func isAlive(pid: Int32?, startTime: UInt64?) -> Bool {
+    public static func isAlive(pid: Int32?, startTime: UInt64?) -> Bool {
         guard let pid, pid > 0 else { return false }
         guard let start = startTime else { return Glibc.kill(pid, 0) == 0 }
         return Self.startTime(pid: pid) == start
     }
 
     /// Field 22 of /proc/PID/stat, read into a stack buffer and scanned as bytes (hot: every sample).
-    static func startTime(pid: Int32) -> UInt64? {
+    public static func startTime(pid: Int32) -> UInt64? {
         var path: (CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar,
                    CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar, CChar) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
