@@ -102,21 +102,31 @@ final class PasswdTests: XCTestCase {
         return root
     }
 
+    /// The two readers of an image's files: a running container's root (`InRoot`) and an image's
+    /// layers (`LayeredRoot`, here with one layer). Hostile roots must fail the same way in both.
+    static let readers: [(String, @Sendable (String, String) throws -> ResolvedUser)] = [
+        ("root", { try UserResolver.resolve($0, root: $1) }),
+        ("layers", { try UserResolver.resolve($0, layers: LayeredRoot(topmostFirst: [$1])) }),
+    ]
+
     func testReadsFilesFromARootfs() throws {
         let root = try makeRoot()
         try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
 
-        XCTAssertEqual(try UserResolver.resolve("33:33", roots: [root.path]), ResolvedUser(uid: 33, gid: 33))
-        XCTAssertThrowsError(try UserResolver.resolve("app", roots: [root.path]))
-
+        for (reader, resolve) in Self.readers {
+            XCTAssertEqual(try resolve("33:33", root.path), ResolvedUser(uid: 33, gid: 33), reader)
+            XCTAssertThrowsError(try resolve("app", root.path), reader)
+        }
         try passwd.write(to: root.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
         try group.write(to: root.appendingPathComponent("etc/group"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try UserResolver.resolve("app", roots: [root.path]).additionalGids, [10, 29])
+        for (reader, resolve) in Self.readers {
+            XCTAssertEqual(try resolve("app", root.path).additionalGids, [10, 29], reader)
+        }
     }
 
     /// The topmost layer that has the file answers; lower layers are not merged in.
-    func testTheFirstRootWithTheFileWins() throws {
+    func testTheTopmostLayerWithTheFileWins() throws {
         let upper = try makeRoot(), lower = try makeRoot()
         defer { for r in [upper, lower] { try? FileManager.default.removeItem(at: r) } }
         for r in [upper, lower] {
@@ -124,8 +134,8 @@ final class PasswdTests: XCTestCase {
         }
         try "app:x:2000:2000::/u:/bin/sh\n".write(to: upper.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
         try "app:x:1000:1000::/l:/bin/sh\n".write(to: lower.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try UserResolver.resolve("app", roots: [upper.path, lower.path]).uid, 2000)
-        XCTAssertEqual(try UserResolver.resolve("app", roots: [lower.path, upper.path]).uid, 1000)
+        XCTAssertEqual(try UserResolver.resolve("app", layers: LayeredRoot(topmostFirst: [upper.path, lower.path])).uid, 2000)
+        XCTAssertEqual(try UserResolver.resolve("app", layers: LayeredRoot(topmostFirst: [lower.path, upper.path])).uid, 1000)
     }
 
     /// Hostile images: `/etc/passwd` or `/etc` itself a symlink, absolute or with `..`, to a file
@@ -149,8 +159,11 @@ final class PasswdTests: XCTestCase {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
             }
             try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent(link).path, withDestinationPath: target)
-            XCTAssertThrowsError(try UserResolver.resolve("intruder", roots: [root.path]), "\(link) -> \(target)")
+            for (reader, resolve) in Self.readers {
+                XCTAssertThrowsError(try resolve("intruder", root.path), "\(reader): \(link) -> \(target)")
+            }
             XCTAssertNil(InRoot.readFile(root: root.path, path: "/etc/passwd"), "\(link) -> \(target)")
+            XCTAssertNil(LayeredRoot(topmostFirst: [root.path]).readFile("/etc/passwd"), "\(link) -> \(target)")
         }
     }
 
@@ -161,7 +174,9 @@ final class PasswdTests: XCTestCase {
         try FileManager.default.createDirectory(at: root.appendingPathComponent("usr/etc"), withIntermediateDirectories: true)
         try "app:x:77:77::/:/bin/sh\n".write(to: root.appendingPathComponent("usr/etc/passwd"), atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("etc").path, withDestinationPath: "/usr/etc")
-        XCTAssertEqual(try UserResolver.resolve("app", roots: [root.path]).uid, 77)
+        for (reader, resolve) in Self.readers {
+            XCTAssertEqual(try resolve("app", root.path).uid, 77, reader)
+        }
     }
 
     /// A FIFO in place of /etc/passwd is not opened for reading (it would block Berth).
@@ -170,6 +185,8 @@ final class PasswdTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
         XCTAssertEqual(mkfifo(root.appendingPathComponent("etc/passwd").path, 0o644), 0)
-        XCTAssertThrowsError(try UserResolver.resolve("app", roots: [root.path]))
+        for (reader, resolve) in Self.readers {
+            XCTAssertThrowsError(try resolve("app", root.path), reader)
+        }
     }
 }

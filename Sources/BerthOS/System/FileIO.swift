@@ -43,15 +43,21 @@ public enum FileIO {
         let fd = open(path, O_RDONLY | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return readAll(fd: fd)
+    }
+
+    /// Everything left to read from `fd`; nil when it holds more than `limit` bytes (reading stops
+    /// there, so a huge or endless file costs no more than the limit).
+    public static func readAll(fd: Int32, limit: Int = .max) -> [UInt8]? {
         var out = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 16384)
-        while true {
+        while out.count <= limit {
             let n = Glibc.read(fd, &buf, buf.count)
             if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
             if n < 0 && errno == EINTR { continue }
             break
         }
-        return out
+        return out.count <= limit ? out : nil
     }
 
     public static func readString(_ path: String) -> String? {

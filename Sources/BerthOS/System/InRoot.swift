@@ -27,15 +27,7 @@ public enum InRoot {
         let fd = open("/proc/self/fd/\(pathFD)", O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var out = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 16384)
-        while out.count <= limit {
-            let n = Glibc.read(fd, &buf, buf.count)
-            if n > 0 { out.append(contentsOf: buf[0..<n]); continue }
-            if n < 0 && errno == EINTR { continue }
-            break
-        }
-        return out.count <= limit ? out : nil
+        return FileIO.readAll(fd: fd, limit: limit)
     }
 
     /// Whether `path` names anything inside `root` (symlinks followed inside it).

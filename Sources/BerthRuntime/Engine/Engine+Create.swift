@@ -27,8 +27,8 @@ extension Engine {
         }
         let layerDirs = image.layers.map(images.layerPath)
         let userSpec = request.user ?? (image.config.user.isEmpty ? "0:0" : image.config.user)
-        // The image's /etc/passwd is in its topmost layer that has one; containers start from the image as is.
-        let user = try UserResolver.resolve(userSpec, roots: layerDirs.reversed())
+        // Containers start from the image as is: its files as the overlay will show them.
+        let user = try UserResolver.resolve(userSpec, layers: LayeredRoot(topmostFirst: layerDirs.reversed()))
 
         var env = image.config.env
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(DefaultSpec.env[0], at: 0) }

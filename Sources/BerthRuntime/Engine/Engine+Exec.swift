@@ -39,7 +39,7 @@ extension Engine {
         // The container's own view of its files (image + writable layer) answers user lookups.
         let user: ResolvedUser
         if let u = request.user {
-            user = try UserResolver.resolve(u, roots: ["/proc/\(pid)/root"])
+            user = try UserResolver.resolve(u, root: "/proc/\(pid)/root")
         } else {
             user = ResolvedUser(uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [])
         }

@@ -70,15 +70,20 @@ public enum UserResolver {
         return result
     }
 
-    /// Reads `/etc/passwd` and `/etc/group` from the first of `roots` (an image's layers, topmost
-    /// first, or a running container's `/proc/PID/root`) that has each; a missing file counts as
-    /// empty. The files are resolved inside each root, never through the host's (`InRoot`).
-    public static func resolve(_ spec: String, roots: [String]) throws(BerthError) -> ResolvedUser {
+    /// Reads `/etc/passwd` and `/etc/group` from a running container's root (`/proc/PID/root`),
+    /// resolved inside it, never through the host's (`InRoot`); a missing file counts as empty.
+    public static func resolve(_ spec: String, root: String) throws(BerthError) -> ResolvedUser {
         func file(_ path: String) -> String? {
-            for root in roots {
-                if let bytes = InRoot.readFile(root: root, path: path) { return String(decoding: bytes, as: UTF8.self) }
-            }
-            return nil
+            InRoot.readFile(root: root, path: path).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return try resolve(spec, passwd: file("/etc/passwd"), group: file("/etc/group"))
+    }
+
+    /// Reads `/etc/passwd` and `/etc/group` as the container will see them in an image's layers
+    /// (`LayeredRoot`: whiteouts, opaque directories and symlinks between layers as overlayfs has them).
+    public static func resolve(_ spec: String, layers: LayeredRoot) throws(BerthError) -> ResolvedUser {
+        func file(_ path: String) -> String? {
+            layers.readFile(path).map { String(decoding: $0, as: UTF8.self) }
         }
         return try resolve(spec, passwd: file("/etc/passwd"), group: file("/etc/group"))
     }
