@@ -144,6 +144,70 @@ final class CrashConsistencyTests: ContainerTestCase {
         assertClean()
     }
 
+    // MARK: - A removal and a start at the same moment
+
+    /// `rm` holds the container's lock from its last check to the end of the removal; a `start`
+    /// that comes in between waits for it and then finds the container gone, instead of launching
+    /// a supervisor into a directory being deleted. The removal is paused at that moment
+    /// (`BERTH_TEST_PAUSE_AT=rm-locked`), the start is let in, and only then the removal goes on.
+    func testAStartDuringARemovalWaitsAndFindsTheContainerGone() throws {
+        defer { removeAll() }
+        let created = cli.run(["create", "--name", "racer", "--network", "none", "busybox", "sleep", "1000"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let global = ["--root", root, "--cgroup-parent", cli.cgroupParent]
+        let rm = try TestChild.spawn(["/usr/bin/env", "BERTH_TEST_PAUSE_AT=rm-locked", BerthCLI.binary] + global + ["rm", "racer"])
+        var rmReaped = false, startReaped = false
+        var start: TestChild?
+        defer {
+            if !rmReaped { kill(rm.pid, SIGCONT); rm.kill() }
+            if let start, !startReaped { start.kill() }
+        }
+        XCTAssertTrue(cli.eventually(timeout: 30) { Self.processState(rm.pid) == "T" }, "rm did not pause holding the lock")
+
+        start = try TestChild.spawn([BerthCLI.binary] + global + ["start", "racer"])
+        let lock = root + "/containers/\(id)/lock"
+        XCTAssertTrue(cli.eventually(timeout: 30) { Self.openFiles(start!.pid).contains(lock) },
+                      "start did not wait for the container's lock (it holds: \(Self.openFiles(start!.pid)))")
+        XCTAssertNotEqual(Self.processState(start!.pid), "Z", "start finished while the removal held the lock")
+
+        kill(rm.pid, SIGCONT)
+        XCTAssertEqual(Self.exitStatus(rm.pid), 0, "rm")
+        rmReaped = true
+        XCTAssertNotEqual(Self.exitStatus(start!.pid), 0, "start of a container removed meanwhile")
+        startReaped = true
+
+        XCTAssertEqual(try listedIDs(), [])
+        XCTAssertEqual(containerEntries(), [])
+        XCTAssertEqual(HostLeaks.processes(mentioning: id), [], "a supervisor of the removed container runs")
+        XCTAssertEqual(cgroupDirectories(of: id), [])
+        let again = cli.run(["start", "racer"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("no such container"), again.stderr)
+    }
+
+    /// Field 3 of /proc/PID/stat (R, S, T, Z, …), "" when the process is gone.
+    static func processState(_ pid: pid_t) -> String {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return "" }
+        return String(stat[stat.index(after: close)...].split(separator: " ").first ?? "")
+    }
+
+    /// What the process's descriptors point at.
+    static func openFiles(_ pid: pid_t) -> [String] {
+        let dir = "/proc/\(pid)/fd"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)
+        }
+    }
+
+    /// Waits for the child and returns its exit status (128 + signal when killed).
+    static func exitStatus(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
     // MARK: - Item 8: a killed `rm -f`
 
     func testRemovalKilledMidDeleteIsFinishedByTheNextCommand() throws {

@@ -129,17 +129,59 @@ extension Engine {
     /// Nothing here needs disk space (a full filesystem is a reason to remove a container): the
     /// marker is best effort, and the files are deleted before the lease file is rewritten.
     /// A crash at any step is finished by the next `reconcile` (see Engine+Reconcile).
+    ///
+    /// `start` holds the container's lock while it launches, so the removal itself runs under that
+    /// lock after checking again that nothing runs: a concurrent start either finishes first (and
+    /// `--force` stops the container again) or finds the container gone. The stop stays outside
+    /// the lock: it waits for the supervisor to exit, and an `--rm` container's supervisor becomes
+    /// `berth rm --autoremove`, which takes the lock.
     func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
         let p = store.paths(r.id)
-        let st = store.state(r.id)
-        let stray = st.status == .dead || st.status == .created ? cgroupPids(id: r.id, parent: r.cgroupParent) : []
-        if st.isRunning || !stray.isEmpty {
-            guard force else {
-                throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
+        for _ in 0..<Self.removeAttempts {
+            try stopUnlessStopped(r, force: force)
+            let removed: Bool
+            do {
+                removed = try FileLock.with(p.lock) { () throws -> Bool in
+                    guard FileIO.exists(p.record) else { throw BerthError.noSuchContainer(r.name) }
+                    guard !isRunningOrHasProcesses(r) else { return false }
+                    CrashPoint.reach("rm-locked")
+                    try removeStopped(r, paths: p, keepExitRecord: keepExitRecord)
+                    return true
+                }
+            } catch BerthError.system(operation: _, path: _, errno: ENOENT) {
+                // The directory (and its lock file) went while this call stopped the container.
+                throw BerthError.noSuchContainer(r.name)
             }
-            try stopContainer(r, signal: SIGKILL, timeout: 0)
+            if removed {
+                if r.network == .bridge { refreshHostsFiles() }
+                return
+            }
         }
-        // Kills what the init left behind (possible with --network host, an exec, a dead supervisor).
+        throw BerthError.invalidState("container \(r.name) was started again each time it was stopped for removal; try again")
+    }
+
+    /// How often a removal stops a container that a concurrent `start` brought back.
+    static let removeAttempts = 3
+
+    /// Whether the container's init runs, or processes are left in its cgroups (possible with
+    /// `--network host`, an exec, a dead supervisor).
+    private func isRunningOrHasProcesses(_ r: ContainerRecord) -> Bool {
+        let st = store.state(r.id)
+        if st.isRunning { return true }
+        return (st.status == .dead || st.status == .created) && !cgroupPids(id: r.id, parent: r.cgroupParent).isEmpty
+    }
+
+    private func stopUnlessStopped(_ r: ContainerRecord, force: Bool) throws {
+        guard isRunningOrHasProcesses(r) else { return }
+        guard force else {
+            throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
+        }
+        try stopContainer(r, signal: SIGKILL, timeout: 0)
+    }
+
+    /// The removal proper, under the container's lock with nothing running.
+    private func removeStopped(_ r: ContainerRecord, paths p: ContainerPaths, keepExitRecord: Bool) throws {
+        // Kills what the init left behind.
         try cgroups.remove(id: r.id, parent: r.cgroupParent, plan: p.plan)
         CrashPoint.reach("rm-removed-cgroups")
         if keepExitRecord { store.keepExitRecord(r.id) }
@@ -154,7 +196,6 @@ extension Engine {
             store.names.release(r.name, of: r.id)
             if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
         }
-        if r.network == .bridge { refreshHostsFiles() }
     }
 
     /// Waits until the container is no longer running and returns its exit code.
