@@ -6,10 +6,17 @@ import Foundation
 public struct DashboardActions: Sendable {
     /// Sets the number of replicas of a service. Runs off the UI thread.
     public var scale: (@Sendable (_ service: String, _ replicas: Int) throws -> Void)?
-    /// Runs an interactive shell in a container with the terminal handed over; returns when it exits.
-    public var exec: (@Sendable (_ containerID: String) throws -> Void)?
+    /// Runs an interactive shell in a container with the terminal handed over; returns when it
+    /// exits, saying whether a signal meant for the dashboard (SIGTERM, SIGHUP) ended it.
+    public var exec: (@Sendable (_ containerID: String) throws -> ExecEnd)?
 
-    public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> Void)? = nil) {
+    public enum ExecEnd: Sendable {
+        case returned
+        /// The dashboard was told to end while the shell ran: it quits once the terminal is back.
+        case signalled
+    }
+
+    public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> ExecEnd)? = nil) {
         self.scale = scale
         self.exec = exec
     }
@@ -95,10 +102,12 @@ public enum Dashboard {
                     case .exec(let id, let name):
                         guard let exec = options.actions.exec else { continue }
                         var failure: String?
+                        var end = DashboardActions.ExecEnd.returned
                         terminal.suspend {
-                            do { try exec(id) } catch { failure = "\(error)" }
+                            do { end = try exec(id) } catch { failure = "\(error)" }
                         }
                         mailbox.post(.execFinished(name: name, error: failure))
+                        if end == .signalled { mailbox.post(.terminate) }
                     }
                 }
                 if model.quitRequested { break }

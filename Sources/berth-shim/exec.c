@@ -238,17 +238,38 @@ int exec_main(const struct plan *p)
     int status = 0, exited = 0, stdin_open = p->tty || p->interactive;
     if (!p->tty)
         stdin_open = 0; /* without a pty the child reads our stdin itself */
+    /* Ending a terminal client (SIGTERM, SIGHUP) ends its session as a hangup would: the signal
+     * goes on to the command first; a command still running EXEC_HANGUP_GRACE_MS later (an
+     * interactive shell ignores SIGTERM) gets its pty closed, i.e. SIGHUP, as when docker's
+     * daemon drops a session; one that outlives that too is left running in the container, and
+     * the client returns anyway, so whoever ended it (a dashboard, a script) is never kept waiting. */
+    int ending = 0; /* the signal that ends the session, once one came */
+    int64_t ending_deadline = 0;
     while (!exited || master >= 0) {
         struct pollfd fds[3] = {
             { sfd, POLLIN, 0 },
             { master, POLLIN, 0 },
             { stdin_open ? 0 : -1, POLLIN, 0 },
         };
-        int rc = poll(fds, 3, exited ? 100 : -1);
+        int timeout = exited ? 100 : -1;
+        if (ending && !exited) {
+            int64_t left = (ending_deadline - now_monotonic_ns()) / 1000000;
+            timeout = left < 0 ? 0 : (int)left;
+        }
+        int rc = poll(fds, 3, timeout);
         if (rc < 0 && errno != EINTR)
             break;
         if (rc == 0 && exited)
             break; /* the pty went quiet after the command ended */
+        if (ending && !exited && now_monotonic_ns() >= ending_deadline) {
+            if (master < 0)
+                break; /* it outlived the hangup: leave it to the container */
+            close(master);
+            master = -1;
+            stdin_open = 0;
+            ending_deadline = now_monotonic_ns() + EXEC_HANGUP_GRACE_MS * 1000000LL;
+            continue;
+        }
         if (master >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (!relay(master, 1)) {
                 close(master);
@@ -264,20 +285,27 @@ int exec_main(const struct plan *p)
             while (read(sfd, &si, sizeof si) == sizeof si) {
                 if (si.ssi_signo == SIGWINCH && master >= 0)
                     copy_window_size(master);
-                else if (si.ssi_signo != SIGCHLD)
+                else if (si.ssi_signo != SIGCHLD) {
                     kill(pid, (int)si.ssi_signo);
+                    if (p->tty && !ending && (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)) {
+                        ending = (int)si.ssi_signo;
+                        ending_deadline = now_monotonic_ns() + EXEC_HANGUP_GRACE_MS * 1000000LL;
+                    }
+                }
             }
             if (!exited && waitpid(pid, &status, WNOHANG) == pid)
                 exited = 1;
         }
-        if (master < 0 && !exited) {
+        if (master < 0 && !exited && !ending) {
             waitpid(pid, &status, 0);
             exited = 1;
         }
     }
-    if (!exited)
+    if (!exited && !ending)
         waitpid(pid, &status, 0);
     restore_terminal();
+    if (!exited)
+        return 128 + ending;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);

@@ -16,6 +16,9 @@
 #define PLAN_MAX_BYTES (64 << 20)
 /* The longest stop grace period the supervisor waits (ten years): longer ones are clamped. */
 #define STOP_GRACE_MAX_SECONDS 315360000LL
+/* How long a terminal exec client that was told to end waits for its command before hanging up
+ * its pty, and after that before leaving it running (exec.c). */
+#define EXEC_HANGUP_GRACE_MS 2000
 
 /* One mount(2) call, destination relative to the container's root. */
 struct plan_mount {

@@ -214,7 +214,7 @@ final class ReducerTests: XCTestCase {
     func testScaleAndExecWhenWired() {
         let engine = FakeEngine(containers: Fixtures.standard)
         let scaled = LockedBox<[String]>([])
-        let actions = DashboardActions(scale: { s, n in scaled.mutate { $0.append("\(s)=\(n)") } }, exec: { _ in })
+        let actions = DashboardActions(scale: { s, n in scaled.mutate { $0.append("\(s)=\(n)") } }, exec: { _ in .returned })
         var m = Fixtures.model(available: ActionAvailability(scale: true, exec: true))
         run(m.press(.char("+")), on: &m, engine: engine, actions: actions)
         run(m.press(.char("-")), on: &m, engine: engine, actions: actions)

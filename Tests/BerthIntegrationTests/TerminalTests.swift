@@ -113,6 +113,20 @@ final class TerminalTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "-f", "signalled"]).status, 0)
     }
 
+    /// An interactive shell ignores SIGTERM: the client then hangs up its pty, which the shell does
+    /// not ignore, so ending the client ends the session instead of leaving it waiting.
+    func testExecTTYOfAShellThatIgnoresSIGTERMEndsByHangup() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "shelled", "--network", "none", "busybox", "sleep", "600"]).status, 0)
+        for sig in [SIGTERM, SIGHUP] {
+            try assertRestored(after: sig, client: "\(berthCommand) exec -it shelled sh", ready: "/ #")
+            XCTAssertTrue(screen().contains("CLIENT=\(128 + SIGHUP)"), "the shell ended by the hangup:\n\(screen())")
+            newServer()
+        }
+        XCTAssertEqual(processes(containing: "--exec"), [], "no exec client left")
+        XCTAssertEqual(try cli.state("shelled")["status"] as? String, "running", "only the session ended")
+        XCTAssertEqual(cli.run(["rm", "-f", "shelled"]).status, 0)
+    }
+
     func testAttachRestoresTheTerminalOnSIGTERMAndSIGHUP() throws {
         XCTAssertEqual(cli.run(["run", "-dit", "--name", "console", "--network", "none", "busybox", "sh"]).status, 0)
         for sig in [SIGTERM, SIGHUP] {

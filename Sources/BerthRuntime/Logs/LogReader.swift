@@ -155,6 +155,9 @@ public final class LogReader {
             }
             consume(from: offset, to: size, emit: body)
             guard rotated() else { return }
+            // The writer may have added to the old file after its size was read above; once the
+            // new file exists it writes there only, so the old one is complete now: drain it.
+            consume(from: offset, to: fileSize(), emit: body)
             close(fd)
             fd = -1
             carry = []

@@ -39,22 +39,9 @@ struct Demo: ParsableCommand {
                 print("the demo runs: `berth top` shows it, `berth demo --down` removes it")
                 return
             }
-            let actions = Self.dashboardActions(engine: engine, shell: shell)
+            let actions = dashboardActions(engine: engine, shell: shell)
             try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, actions: actions))
             print("the demo keeps running: `berth demo --down` removes it")
         }
-    }
-
-    /// The dashboard's actions, as `berth top` wires them: scale through the engine, exec a shell.
-    static func dashboardActions(engine: Engine, shell: String) -> DashboardActions {
-        DashboardActions(
-            scale: { service, replicas in _ = try engine.scale(service, to: replicas) },
-            exec: { id in
-                let argv = try engine.prepareExec(id, ExecRequest(command: [shell], tty: true, interactive: true))
-                let code = try spawnAndWait(argv).code
-                if code == 126 || code == 127 {
-                    throw BerthError.invalidArgument("cannot run \(shell) in the container (exit \(code))")
-                }
-            })
     }
 }

@@ -22,17 +22,7 @@ struct Top: ParsableCommand {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
             let engine = try global.engine()
-            let shell = self.shell
-            let actions = DashboardActions(scale: { service, replicas in _ = try engine.scale(service, to: replicas) }, exec: { id in
-                // The dashboard has handed the terminal over; the shim relays it to a pty in the container.
-                let argv = try engine.prepareExec(id, ExecRequest(command: [shell], tty: true, interactive: true))
-                let code = try spawnAndWait(argv).code
-                switch code {
-                case 0, 130: return
-                case 126, 127: throw BerthError.invalidArgument("cannot run \(shell) in the container (exit \(code))")
-                default: return // the shell's own exit status is the user's business
-                }
-            })
+            let actions = dashboardActions(engine: engine, shell: shell)
             try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
         }
     }

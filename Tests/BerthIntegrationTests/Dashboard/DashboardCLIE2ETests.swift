@@ -176,4 +176,28 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
         }
         XCTAssertEqual(try berth.status("cli-signal"), "running", "closing the dashboard never stops a container")
     }
+
+    /// SIGTERM or SIGHUP while `e`'s shell has the terminal: the shell (which ignores SIGTERM) is
+    /// hung up, and the dashboard quits once the terminal is back, restoring it.
+    func testASignalWhileAShellIsOpenEndsTheShellAndTheDashboard() throws {
+        try berth.start("cli-shell", Self.idleLoop, extra: Self.noNetwork)
+        for sig in [SIGTERM, SIGHUP] {
+            newTmux()
+            let dir = try scratch("shellsig\(sig)")
+            try open("\(globalArgs) top --interval 0.5", environment: "HOME=/nonexistent", modes: dir)
+            XCTAssertNotNil(waitFor("the dashboard") { E2ERow("cli-shell", in: $0) != nil })
+            tmux.keys("e")
+            XCTAssertNotNil(waitFor("the shell's prompt") { $0.contains("/ #") && !$0.contains("Containers") })
+            let before = try String(contentsOfFile: dir + "/before", encoding: .utf8)
+            let pane = tmux.format("#{pane_pid}")
+            let children = (try? String(contentsOfFile: "/proc/\(pane)/task/\(pane)/children", encoding: .utf8)) ?? ""
+            let pid = try XCTUnwrap(children.split(separator: " ").first.flatMap { pid_t($0) }, "berth's pid")
+            XCTAssertEqual(kill(pid, sig), 0)
+            let after = try XCTUnwrap(waitFor("the shell after berth") { $0.contains("shell-done") })
+            XCTAssertTrue(after.contains("berth-exited="), after)
+            XCTAssertEqual(try String(contentsOfFile: dir + "/after", encoding: .utf8), before, "stty -g after signal \(sig)")
+            XCTAssertEqual(tmux.format("#{alternate_on}"), "0", "the normal screen is back")
+        }
+        XCTAssertEqual(try berth.status("cli-shell"), "running", "only the shell ended")
+    }
 }
