@@ -221,7 +221,8 @@ final class ReducerTests: XCTestCase {
         m.press(.char(":"))
         m.type("scale web=0")
         run(m.press(.enter), on: &m, engine: engine, actions: actions)
-        XCTAssertEqual(scaled.value, ["web=4", "web=2", "web=0"])
+        // `-` goes on from the 4 just asked for, not from the 3 of a snapshot taken before it.
+        XCTAssertEqual(scaled.value, ["web=4", "web=3", "web=0"])
         XCTAssertEqual(m.press(.char("e")), [.exec(id: Fixtures.id(1), name: "web-1")])
         m.press(.char("G"))
         XCTAssertEqual(m.press(.char("+")), [])

@@ -85,6 +85,17 @@ public struct DashboardModel: Sendable {
     public internal(set) var status: StatusMessage?
     /// Containers with an action in flight, and what it is ("stopping").
     public internal(set) var busy: [String: String] = [:]
+    /// The container the last action was for: shown while it stays selected, even when the view
+    /// would hide it now (stopped in "running only"), so a second key press never lands on the
+    /// row that slid into its place.
+    public internal(set) var keptVisibleID: String?
+    /// Per service, the replica count the user last asked for (`+`/`-`, `:scale`), until a snapshot
+    /// shows the engine has it; presses add to it rather than to a snapshot taken before the call.
+    public internal(set) var scaleTargets: [String: Int] = [:]
+    /// Per service, the count a scale call now running is setting; one call at a time per service.
+    public internal(set) var scalesRunning: [String: Int] = [:]
+    /// Snapshots left before a count asked for that the engine does not report is forgotten.
+    var scaleSettling: [String: Int] = [:]
     public internal(set) var commandHistory: [String] = []
     public internal(set) var historyCursor: Int?
     public internal(set) var graphStyle: GraphStyle

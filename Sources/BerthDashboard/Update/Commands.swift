@@ -99,7 +99,7 @@ extension DashboardModel {
                 status = StatusMessage(ActionAvailability.scaleMissing, .error)
                 return []
             }
-            return start(.scale(service: service, replicas: n))
+            return scale(service, to: n)
         case .theme(let name):
             guard let name else {
                 status = StatusMessage("themes: \(themes.themes.map(\.name).joined(separator: ", "))")

@@ -2,6 +2,14 @@ import BerthRuntime
 
 extension DashboardModel {
     mutating func handleKey(_ key: Key) -> [Effect] {
+        // Nothing is acted on unseen: on the "terminal too small" screen only quitting works.
+        if layout.tooSmall {
+            if key == .ctrl("c") || keys.action(for: key, scope: .containers) == .quit {
+                quitRequested = true
+                return [.quit]
+            }
+            return []
+        }
         switch mode {
         case .normal: break
         case .filter(let text): return editFilter(text, key)
@@ -66,8 +74,7 @@ extension DashboardModel {
                 status = StatusMessage("the selected container is not part of a service", .error)
                 return []
             }
-            let n = max(0, replicas(of: service) + (action == .scaleUp ? 1 : -1))
-            return start(.scale(service: service, replicas: n))
+            return scale(service, by: action == .scaleUp ? 1 : -1)
         case .exec:
             guard available.exec else {
                 status = StatusMessage(ActionAvailability.execMissing, .error)
@@ -185,9 +192,30 @@ extension DashboardModel {
         return []
     }
 
+    /// `+`/`-`: presses accumulate on the count last asked for; while a scale of the service runs,
+    /// the new count waits and is applied when it ends (`finish`), so quick presses add up and
+    /// calls never race each other.
+    mutating func scale(_ service: String, by step: Int) -> [Effect] {
+        scale(service, to: max(0, (scaleTargets[service] ?? replicas(of: service)) + step))
+    }
+
+    /// `:scale SERVICE=N` and the keys: one call per service at a time, the last count asked wins.
+    mutating func scale(_ service: String, to target: Int) -> [Effect] {
+        scaleTargets[service] = target
+        if scalesRunning[service] != nil {
+            status = StatusMessage("\(service) → \(target) (pending)")
+            return []
+        }
+        scalesRunning[service] = target
+        return start(.scale(service: service, replicas: target))
+    }
+
     /// Marks the container busy and asks the run loop to perform the action off the UI thread.
     mutating func start(_ action: EngineAction) -> [Effect] {
-        if let id = action.containerID { busy[id] = action.progressWord }
+        if let id = action.containerID {
+            busy[id] = action.progressWord
+            keptVisibleID = id
+        }
         status = StatusMessage("\(action.progressWord) \(action.target)…")
         return [.perform(action)]
     }

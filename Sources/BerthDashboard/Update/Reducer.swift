@@ -50,6 +50,17 @@ extension DashboardModel {
         }
         sampleError = nil
         desiredReplicas = s.desired
+        // A count asked for is forgotten once the engine reports it, or once two snapshots after
+        // the last call show something else (another client scaled the service meanwhile).
+        for (service, target) in scaleTargets where scalesRunning[service] == nil {
+            let left = (scaleSettling[service] ?? 2) - 1
+            if desiredReplicas[service] == target || desiredReplicas[service] == nil || left <= 0 {
+                scaleTargets[service] = nil
+                scaleSettling[service] = nil
+            } else {
+                scaleSettling[service] = left
+            }
+        }
         var stats: [String: ContainerStats] = [:]
         for st in s.stats { stats[st.id] = st }
         var next: [String: ContainerEntry] = [:]
@@ -84,6 +95,16 @@ extension DashboardModel {
             status = StatusMessage("\(o.action.verb) \(o.action.target) failed: \(error)", .error)
         } else {
             status = StatusMessage("\(o.action.doneText) in \(Format.seconds(o.seconds))", .success)
+        }
+        if case .scale(let service, let done) = o.action {
+            scalesRunning[service] = nil
+            if o.error != nil {
+                scaleTargets[service] = nil
+            } else if let wanted = scaleTargets[service], wanted != done {
+                // Presses that came while this call ran: apply their total now.
+                scalesRunning[service] = wanted
+                return start(.scale(service: service, replicas: wanted)) + [.sampleNow]
+            }
         }
         return [.sampleNow]
     }

@@ -5,9 +5,11 @@ extension DashboardModel {
     /// container; if it vanished, the row that took its place is selected.
     mutating func recomputeRows() {
         let previousIndex = selectedID.flatMap { visibleIDs.firstIndex(of: $0) }
+        // The row kept for the last action goes once the user selects another.
+        if keptVisibleID != selectedID { keptVisibleID = nil }
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
         let shown = order.compactMap { entries[$0] }.filter { e in
-            (showAll || e.info.state.status != .exited) && filter.matches(e)
+            (showAll || e.info.state.status != .exited || busy[e.id] != nil || e.id == keptVisibleID) && filter.matches(e)
         }
         let sorted = shown.sorted { a, b in
             let c = compare(a, b)
@@ -15,19 +17,33 @@ extension DashboardModel {
             return (position[a.id] ?? 0) < (position[b.id] ?? 0)
         }
         var groups: [String: [ContainerEntry]] = [:]
-        var loose: [ContainerEntry] = []
-        for e in sorted {
-            if let s = e.info.service { groups[s, default: []].append(e) } else { loose.append(e) }
+        for e in sorted { if let s = e.info.service { groups[s, default: []].append(e) } }
+        // Headings count the whole service, whatever the filter shows of it.
+        var running: [String: Int] = [:], existing: [String: Int] = [:]
+        for e in entries.values {
+            guard let s = e.info.service, groups[s] != nil else { continue }
+            existing[s, default: 0] += 1
+            if e.info.state.isRunning { running[s, default: 0] += 1 }
+        }
+        // By name, the services come first (A→Z), then the containers of no service. By any other
+        // key a service's group stands where its first member falls among those containers:
+        // sorted by CPU, the busiest group or container comes first.
+        let leaders: [ContainerEntry]
+        if sort == .name {
+            let firsts = groups.keys.sorted { NaturalOrder.compare($0, $1) < 0 }.compactMap { groups[$0]?.first }
+            leaders = sortDescending ? firsts.reversed() : firsts
+        } else {
+            leaders = []
         }
         var rows: [DisplayRow] = []
         rows.reserveCapacity(sorted.count + groups.count)
-        for name in groups.keys.sorted() {
-            let members = groups[name]!
-            rows.append(.service(name: name, replicas: desiredReplicas[name] ?? members.count,
-                                 running: members.filter { $0.info.state.isRunning }.count))
+        for e in leaders + sorted {
+            guard let name = e.info.service else { rows.append(.container(id: e.id)); continue }
+            guard let members = groups.removeValue(forKey: name) else { continue }
+            rows.append(.service(name: name, replicas: desiredReplicas[name] ?? existing[name] ?? members.count,
+                                 running: running[name] ?? 0))
             rows.append(contentsOf: members.map { .container(id: $0.id) })
         }
-        rows.append(contentsOf: loose.map { .container(id: $0.id) })
         self.rows = rows
 
         let ids = visibleIDs
@@ -40,7 +56,7 @@ extension DashboardModel {
     private func compare(_ a: ContainerEntry, _ b: ContainerEntry) -> Int {
         func cmp<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
         switch sort {
-        case .name: return cmp(a.name.lowercased(), b.name.lowercased())
+        case .name: return NaturalOrder.compare(a.name, b.name)
         case .image: return cmp(a.info.image, b.info.image)
         case .state: return cmp(stateRank(a.info.state.status), stateRank(b.info.state.status))
         case .cpu: return cmp(a.cpuPercent, b.cpuPercent)

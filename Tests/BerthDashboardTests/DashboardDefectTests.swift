@@ -1,0 +1,126 @@
+import BerthRuntime
+@testable import BerthDashboard
+import XCTest
+
+/// Defects a new user tripped on (issue 15's list): each test failed before its fix.
+final class DashboardDefectTests: XCTestCase {
+    /// Item 3: at 60×20 the "terminal too small" screen is shown; `s` there stopped a container
+    /// nobody could see. Only quitting works there now.
+    func testOnlyQuitActsOnTheTooSmallScreen() {
+        var m = Fixtures.model(columns: 60, rows: 20, samples: 2)
+        XCTAssertTrue(m.layout.tooSmall)
+        for key: Key in [.char("s"), .char("K"), .char("d"), .char("r"), .char("+"), .char("e"), .char(":"), .char("/"), .enter] {
+            XCTAssertEqual(m.press(key), [], "\(key)")
+            XCTAssertEqual(m.mode, .normal, "\(key)")
+        }
+        XCTAssertTrue(m.busy.isEmpty)
+        XCTAssertEqual(m.press(.char("q")), [.quit])
+        XCTAssertTrue(m.quitRequested)
+    }
+
+    /// A confirmation open when the window shrinks is not answered unseen either.
+    func testAConfirmationIsNotAnsweredOnTheTooSmallScreen() {
+        var m = Fixtures.model()
+        m.press(.char("K"))
+        guard case .confirm = m.mode else { return XCTFail("K asks first") }
+        _ = m.update(.resize(TerminalSize(columns: 60, rows: 20)))
+        XCTAssertEqual(m.press(.char("y")), [])
+        XCTAssertTrue(m.busy.isEmpty, "nothing was killed")
+    }
+
+    /// Item 2: in "running only", stopping web-3 hid it and moved the selection to the next
+    /// row, so a second `s` stopped that one. The acted-on container stays shown and selected.
+    func testASecondPressActsOnTheSameContainer() {
+        var infos = Fixtures.standard
+        var m = Fixtures.model(infos, samples: 2)
+        m.press(.char("a")) // running only
+        XCTAssertFalse(m.showAll)
+        m.press(.char("j"), .char("j"))
+        XCTAssertEqual(m.selected?.name, "web-3")
+        XCTAssertEqual(m.press(.char("s")), [.perform(.stop(id: Fixtures.id(3), name: "web-3"))])
+
+        infos[2] = Fixtures.container(3, "web-3", service: "web", status: .exited, exitCode: 0)
+        _ = m.update(.snapshot(Fixtures.snapshot(infos, k: 3)))
+        XCTAssertEqual(m.selected?.name, "web-3", "still selected while stopping")
+        XCTAssertEqual(m.press(.char("s")), [], "busy: no second action")
+        XCTAssertEqual(m.status?.text, "web-3 is still stopping")
+
+        _ = m.update(.actionFinished(ActionOutcome(action: .stop(id: Fixtures.id(3), name: "web-3"), seconds: 0.2, error: nil)))
+        _ = m.update(.snapshot(Fixtures.snapshot(infos, k: 4)))
+        XCTAssertEqual(m.selected?.name, "web-3", "kept in view while selected, though exited")
+        XCTAssertEqual(m.press(.char("s")), [.perform(.start(id: Fixtures.id(3), name: "web-3"))], "the same container, started again")
+
+        // Once the user moves on, the view hides it as it should.
+        _ = m.update(.actionFinished(ActionOutcome(action: .start(id: Fixtures.id(3), name: "web-3"), seconds: 0.2, error: nil)))
+        m.press(.char("k"))
+        _ = m.update(.snapshot(Fixtures.snapshot(infos, k: 5)))
+        XCTAssertFalse(m.visibleIDs.contains(Fixtures.id(3)))
+    }
+
+    /// Item 4: `+ + +` gave +1 (each press read the last snapshot). Presses accumulate; one call
+    /// runs at a time and the total is applied when it ends.
+    func testQuickScalePressesAccumulate() {
+        var m = Fixtures.model(samples: 2, available: ActionAvailability(scale: true, exec: true))
+        XCTAssertEqual(m.selected?.info.service, "web")
+        XCTAssertEqual(m.press(.char("+")), [.perform(.scale(service: "web", replicas: 4))])
+        XCTAssertEqual(m.press(.char("+")), [])
+        XCTAssertEqual(m.status?.text, "web → 5 (pending)")
+        XCTAssertEqual(m.press(.char("+")), [])
+        XCTAssertEqual(m.status?.text, "web → 6 (pending)")
+        let next = m.update(.actionFinished(ActionOutcome(action: .scale(service: "web", replicas: 4), seconds: 0.1, error: nil)))
+        XCTAssertEqual(next, [.perform(.scale(service: "web", replicas: 6)), .sampleNow])
+        XCTAssertEqual(m.update(.actionFinished(ActionOutcome(action: .scale(service: "web", replicas: 6), seconds: 0.1, error: nil))),
+                       [.sampleNow])
+        // Before a snapshot shows 6, a press goes on from 6, not from the stale 3.
+        XCTAssertEqual(m.press(.char("-")), [.perform(.scale(service: "web", replicas: 5))])
+    }
+
+    func testAFailedScaleForgetsThePendingCount() {
+        var m = Fixtures.model(samples: 2, available: ActionAvailability(scale: true, exec: true))
+        m.press(.char("+"), .char("+"))
+        let next = m.update(.actionFinished(ActionOutcome(action: .scale(service: "web", replicas: 4), seconds: 0.1, error: "no space")))
+        XCTAssertEqual(next, [.sampleNow])
+        XCTAssertEqual(m.status?.kind, .error)
+        XCTAssertEqual(m.press(.char("+")), [.perform(.scale(service: "web", replicas: 4))], "from the engine's count again")
+    }
+
+    /// Item 8: sorted by CPU, service groups still came first, alphabetically. A group now stands
+    /// where its busiest member does.
+    func testSortingByCPUPlacesAGroupByItsFirstMember() {
+        var m = Fixtures.model()
+        _ = m.run(command: "sort cpu")
+        var leaders: [Double] = []
+        for row in m.rows {
+            switch row {
+            case .service(let name, _, _):
+                let first = m.visibleIDs.first { m.entries[$0]?.info.service == name }
+                leaders.append(first.flatMap { m.entries[$0]?.cpuPercent } ?? 0)
+            case .container(let id):
+                if m.entries[id]?.info.service == nil { leaders.append(m.entries[id]?.cpuPercent ?? 0) }
+            }
+        }
+        XCTAssertEqual(leaders, leaders.sorted(by: >))
+        XCTAssertGreaterThan(leaders.count, 2)
+    }
+
+    /// Item 8: names sort as people count (s1, s2, s10, s100), not s1, s10, s100, s2.
+    func testNamesSortNaturally() {
+        let infos = [Fixtures.container(1, "s10"), Fixtures.container(2, "s2"), Fixtures.container(3, "s100"),
+                     Fixtures.container(4, "S1"), Fixtures.container(5, "s02b"), Fixtures.container(6, "s2a")]
+        let m = Fixtures.model(infos, samples: 2)
+        XCTAssertEqual(m.visibleIDs.compactMap { m.entries[$0]?.name }, ["S1", "s2", "s2a", "s02b", "s10", "s100"])
+        XCTAssertEqual(NaturalOrder.compare("a", "a"), 0)
+        XCTAssertEqual(NaturalOrder.compare("a9", "a10"), -1)
+        XCTAssertEqual(NaturalOrder.compare("a010", "a9"), 1)
+    }
+
+    /// Item 9: `/web-2` made the heading say "web 1/3 running". It counts the whole service.
+    func testHeadingsCountTheWholeServiceWhateverTheFilter() {
+        var m = Fixtures.model(samples: 2)
+        m.press(.char("/"))
+        m.type("web-2")
+        m.press(.enter)
+        XCTAssertEqual(m.visibleIDs, [Fixtures.id(2)])
+        XCTAssertEqual(m.rows.first, .service(name: "web", replicas: 3, running: 3))
+    }
+}
