@@ -52,6 +52,21 @@ final class GoldenScreenTests: XCTestCase {
         Golden.assertScreen(m, "block-nord-120x40")
     }
 
+    /// TERM=xterm or screen (colors#8): the default theme in the eight base colours, states in
+    /// their ANSI meaning, nothing drawn in its background's colour; the header says "8 colours".
+    func testEightColours() {
+        var m = Fixtures.model(mode: .color8)
+        withLogs(&m)
+        Golden.assertScreen(m, "default-8colours-120x40")
+        XCTAssertTrue(Golden.render(m).text().contains("(8 colours)"))
+    }
+
+    func testSixteenColoursGruvbox() {
+        var m = Fixtures.model(theme: "gruvbox", mode: .color16)
+        withLogs(&m)
+        Golden.assertScreen(m, "gruvbox-16colours-120x40")
+    }
+
     func testEmpty80x24() {
         let m = Fixtures.model([], columns: 80, rows: 24, samples: 2)
         Golden.assertScreen(m, "empty-80x24")

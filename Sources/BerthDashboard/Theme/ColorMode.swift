@@ -3,6 +3,8 @@ public enum ColorMode: String, CaseIterable, Sendable {
     case truecolor
     case color256 = "256"
     case color16 = "16"
+    /// `colors#8` (TERM=xterm, screen): only the eight base colours; bright ones do not exist.
+    case color8 = "8"
     case mono
 
     /// Chooses the mode from what the terminal reports. `NO_COLOR` (any non-empty value) wins,
@@ -13,7 +15,7 @@ public enum ColorMode: String, CaseIterable, Sendable {
         guard hasColors, colors >= 8 else { return .mono }
         if rgbCapability || colors >= 0x1000000 { return .truecolor }
         if colors >= 256 { return .color256 }
-        return .color16
+        return colors >= 16 ? .color16 : .color8
     }
 
     /// The colour this terminal can show that is closest to `c`.
@@ -24,12 +26,17 @@ public enum ColorMode: String, CaseIterable, Sendable {
         case (.truecolor, .indexed(let i)), (.color256, .indexed(let i)): return .indexed(i)
         case (.color256, .rgb(let r, let g, let b)): return .indexed(Xterm.nearest256(r, g, b))
         case (.color16, .indexed(let i)) where i < 16: return .indexed(i)
-        case (.color16, .indexed(let i)):
+        case (.color8, .indexed(let i)) where i < 8: return .indexed(i)
+        case (.color16, .indexed(let i)), (.color8, .indexed(let i)):
             let (r, g, b) = Xterm.rgb(of: i)
-            return .indexed(Xterm.nearest16(r, g, b))
-        case (.color16, .rgb(let r, let g, let b)): return .indexed(Xterm.nearest16(r, g, b))
+            return .indexed(Xterm.nearestANSI(r, g, b, colors: self == .color8 ? 8 : 16))
+        case (.color16, .rgb(let r, let g, let b)): return .indexed(Xterm.nearestANSI(r, g, b, colors: 16))
+        case (.color8, .rgb(let r, let g, let b)): return .indexed(Xterm.nearestANSI(r, g, b, colors: 8))
         }
     }
+
+    /// Whether colours are few enough (8 or 16) that a foreground can land on its background's colour.
+    var isANSI: Bool { self == .color8 || self == .color16 }
 }
 
 /// The xterm palette, for quantising colours.
@@ -70,10 +77,32 @@ enum Xterm {
         return UInt8(16 + 36 * ri + 6 * gi + bi)
     }
 
-    static func nearest16(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
-        let c = (Int(r), Int(g), Int(b))
-        var best = 0
-        for i in 1..<16 where distance(c, ansi[i]) < distance(c, ansi[best]) { best = i }
-        return UInt8(best)
+    /// The ANSI colour (of the first 8 or 16) that keeps what a theme colour *means*: a colour
+    /// with a clear hue gets the ANSI colour of the nearest hue (red, yellow, green, cyan, blue,
+    /// magenta; the bright one when it is light and there are 16), a greyish one black, grey or
+    /// white by lightness. Plain RGB distance folded soft greens and yellows into grey, so the
+    /// states "running", "restarting" and "exited" looked the same.
+    static func nearestANSI(_ r: UInt8, _ g: UInt8, _ b: UInt8, colors: Int) -> UInt8 {
+        let (ri, gi, bi) = (Int(r), Int(g), Int(b))
+        let high = max(ri, gi, bi), low = min(ri, gi, bi)
+        let chroma = high - low
+        let lightness = (high + low) / 2
+        // A near-black background with a tint (solarized's #002b36) is black, not cyan.
+        if high < 90 { return 0 }
+        if chroma < 40 {
+            if colors < 16 { return lightness < 80 ? 0 : 7 }
+            if lightness < 50 { return 0 }
+            if lightness < 150 { return 8 }
+            return lightness < 220 ? 7 : 15
+        }
+        // Hue in degrees, as HSL defines it.
+        var hue: Double
+        let c = Double(chroma)
+        if high == ri { hue = 60 * (Double(gi - bi) / c) } else if high == gi { hue = 60 * (Double(bi - ri) / c) + 120 } else { hue = 60 * (Double(ri - gi) / c) + 240 }
+        if hue < 0 { hue += 360 }
+        // ANSI order: 1 red (0°), 3 yellow (60°), 2 green (120°), 6 cyan (180°), 4 blue (240°), 5 magenta (300°).
+        let byHue: [UInt8] = [1, 3, 2, 6, 4, 5]
+        let base = byHue[Int((hue + 30).truncatingRemainder(dividingBy: 360) / 60)]
+        return colors >= 16 && high >= 230 ? base + 8 : base
     }
 }

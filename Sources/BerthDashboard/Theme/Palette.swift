@@ -9,14 +9,26 @@ public struct Palette: Sendable {
         self.mode = mode
         var styles: [ThemeRole: CellStyle] = [:]
         var gradients: [ThemeGradient: [TermColor]] = [:]
+        // What a role without a background of its own is drawn over.
+        let screen = mode.resolve(theme.style(.background).background ?? .terminalDefault)
         for role in ThemeRole.allCases {
             if mode == .mono {
                 styles[role] = CellStyle(attributes: Palette.monoAttributes(role))
             } else {
                 let s = theme.style(role)
-                styles[role] = CellStyle(foreground: mode.resolve(s.foreground ?? .terminalDefault),
-                                         background: mode.resolve(s.background ?? .terminalDefault),
-                                         attributes: s.attributes)
+                var style = CellStyle(foreground: mode.resolve(s.foreground ?? .terminalDefault),
+                                      background: mode.resolve(s.background ?? .terminalDefault),
+                                      attributes: s.attributes)
+                if mode.isANSI, let meaning = role.ansiMeaning(colors: mode == .color8 ? 8 : 16) {
+                    style.foreground = .indexed(meaning)
+                }
+                // With 8 or 16 colours, a dark grey border and a dark background can become the
+                // same colour: such a foreground turns to the opposite of its background.
+                let under = style.background == .terminalDefault ? screen : style.background
+                if mode.isANSI, style.foreground != .terminalDefault, style.foreground == under {
+                    style.foreground = Palette.contrasting(under)
+                }
+                styles[role] = style
             }
         }
         for g in ThemeGradient.allCases {
@@ -36,6 +48,12 @@ public struct Palette: Sendable {
         let i = min(colours.count - 1, Int(f * Double(colours.count)))
         s.foreground = colours[i]
         return s
+    }
+
+    /// White on the dark ANSI colours (black, red, blue, magenta, grey), black on the others.
+    static func contrasting(_ c: TermColor) -> TermColor {
+        guard case .indexed(let i) = c else { return .terminalDefault }
+        return [0, 1, 4, 5, 8].contains(i) ? .indexed(7) : .indexed(0)
     }
 
     /// Without colour, roles are told apart by attributes alone.

@@ -30,6 +30,23 @@ public enum ThemeRole: String, CaseIterable, Sendable {
     case input
 }
 
+extension ThemeRole {
+    /// With only 8 or 16 colours, a theme's shades of the container states can fall on one ANSI
+    /// colour (gruvbox's olive green and its yellow, its orange and its red). The states then use
+    /// the ANSI colour of what they mean, which the user's terminal palette renders in its own
+    /// shade: green running, yellow restarting, red dead, cyan created, grey exited.
+    func ansiMeaning(colors: Int) -> UInt8? {
+        switch self {
+        case .running: return 2
+        case .restarting: return 3
+        case .dead: return 1
+        case .created: return 6
+        case .exited: return colors >= 16 ? 8 : 7
+        default: return nil
+        }
+    }
+}
+
 /// Colour ramps for graphs and bars: low, middle and high use.
 public enum ThemeGradient: String, CaseIterable, Sendable {
     case cpu
