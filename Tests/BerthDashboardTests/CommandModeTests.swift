@@ -67,7 +67,7 @@ final class CommandModeTests: XCTestCase {
         // "0" starts every id: ambiguous, so nothing happens.
         let before = engine.calls
         XCTAssertEqual(command("kill 0"), [])
-        XCTAssertEqual(m.status, StatusMessage("no such container: 0", .error))
+        XCTAssertEqual(m.status, StatusMessage("no such container: 0 (nothing done)", .error))
         XCTAssertEqual(command("kill 99"), [])
         XCTAssertEqual(engine.calls, before)
     }

@@ -124,3 +124,52 @@ final class DashboardDefectTests: XCTestCase {
         XCTAssertEqual(m.rows.first, .service(name: "web", replicas: 3, running: 3))
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 7: `:rm s2 nosuch s3` removed s2, overwrote the error with "removed s2" and skipped
+    /// s3 silently. A name that matches nothing stops the whole command, and says so.
+    func testACommandWithAnUnknownNameDoesNothing() {
+        var m = Fixtures.model(samples: 2)
+        m.press(.char(":"))
+        m.type("rm cron nosuch migrate")
+        XCTAssertEqual(m.press(.enter), [])
+        XCTAssertEqual(m.status, StatusMessage("no such container: nosuch (nothing done)", .error))
+        XCTAssertTrue(m.busy.isEmpty)
+    }
+
+    /// Item 7: `:graph`, `:all` and `:filter` said nothing and left an old error up.
+    func testCommandsReplaceAnOldErrorWithTheirOwnResult() {
+        var m = Fixtures.model(samples: 2)
+        for (command, result) in [("graph block", "graphs: block"), ("all off", "hiding exited containers"),
+                                  ("filter web", "filter: web"), ("filter", "filter cleared")] {
+            m.press(.char(":"))
+            m.type("nosuchcommand")
+            m.press(.enter)
+            XCTAssertEqual(m.status?.kind, .error)
+            m.press(.char(":"))
+            m.type(command)
+            m.press(.enter)
+            XCTAssertEqual(m.status, StatusMessage(result), command)
+        }
+    }
+
+    /// Item 7: news expires a few seconds after it was shown (by the snapshots' clock); an error
+    /// stays until the next key.
+    func testStatusMessagesExpireButErrorsWaitForAKey() {
+        var m = Fixtures.model(samples: 2)
+        m.press(.char("o"))
+        XCTAssertEqual(m.status?.text, "sorted by state")
+        _ = m.update(.snapshot(Fixtures.snapshot(Fixtures.standard, k: 3)))
+        XCTAssertNotNil(m.status, "one second later it is still there")
+        _ = m.update(.snapshot(Fixtures.snapshot(Fixtures.standard, k: 10)))
+        XCTAssertNil(m.status, "gone after \(DashboardModel.statusLifetime) s")
+
+        m.press(.char(":"))
+        m.type("nosuchcommand")
+        m.press(.enter)
+        _ = m.update(.snapshot(Fixtures.snapshot(Fixtures.standard, k: 60)))
+        XCTAssertEqual(m.status?.kind, .error, "an error outlives the timeout")
+        m.press(.char("j"))
+        XCTAssertNil(m.status, "and goes with the next key")
+    }
+}

@@ -196,7 +196,7 @@ final class ReducerTests: XCTestCase {
         m.press(.char(":"))
         m.type("stop nosuch")
         XCTAssertEqual(m.press(.enter), [])
-        XCTAssertEqual(m.status, StatusMessage("no such container: nosuch", .error))
+        XCTAssertEqual(m.status, StatusMessage("no such container: nosuch (nothing done)", .error))
     }
 
     func testScaleAndExecAreRefusedWhenNotWired() {

@@ -82,7 +82,13 @@ public struct DashboardModel: Sendable {
     public internal(set) var logs = LogsState()
     public internal(set) var logsFullscreen = false
     public internal(set) var mode: InputMode = .normal
-    public internal(set) var status: StatusMessage?
+    public internal(set) var status: StatusMessage? {
+        didSet { statusSince = now }
+    }
+    /// When the status was set (by the snapshots' clock): news and results go after
+    /// `statusLifetime`; an error stays until the next key, so it is not missed.
+    var statusSince: Date?
+    static let statusLifetime: Double = 5
     /// Containers with an action in flight, and what it is ("stopping").
     public internal(set) var busy: [String: String] = [:]
     /// The container the last action was for: shown while it stays selected, even when the view

@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// A parsed `:` command line.
@@ -76,12 +77,17 @@ extension DashboardModel {
         }
         switch command {
         case .containerAction(let verb, let refs):
+            // All or nothing: a name that matches no container stops the whole command before
+            // anything is done, so its error is not overwritten by the others' results.
+            let missing = refs.filter { resolve($0) == nil }
+            guard missing.isEmpty else {
+                let names = missing.map { Quoted.escapeControls($0) }.joined(separator: ", ")
+                status = StatusMessage("no such container: \(names) (nothing done)", .error)
+                return []
+            }
             var effects: [Effect] = []
             for ref in refs {
-                guard let e = resolve(ref) else {
-                    status = StatusMessage("no such container: \(ref)", .error)
-                    return effects
-                }
+                guard let e = resolve(ref) else { continue }
                 let running = e.info.state.isRunning
                 let action: EngineAction
                 switch verb {
@@ -117,12 +123,15 @@ extension DashboardModel {
             status = StatusMessage("sorted by \(key.rawValue)\(sortDescending ? " (descending)" : "")")
         case .filter(let text):
             setFilter(text)
+            status = StatusMessage(text.isEmpty ? "filter cleared" : "filter: \(Quoted.escapeControls(text))")
             return followSelection()
         case .graph(let g):
             graphStyle = glyphs.unicode ? g : .ascii
+            status = StatusMessage("graphs: \(graphStyle.rawValue)")
         case .all(let on):
             showAll = on ?? !showAll
             resort()
+            status = StatusMessage(showAll ? "showing all containers" : "hiding exited containers")
             return followSelection()
         case .help:
             mode = .help(scroll: 0)

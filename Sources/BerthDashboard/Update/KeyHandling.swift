@@ -10,6 +10,8 @@ extension DashboardModel {
             }
             return []
         }
+        // An error has been seen once the user acts again; whatever this key does may set another.
+        if status?.kind == .error, mode == .normal { status = nil }
         switch mode {
         case .normal: break
         case .filter(let text): return editFilter(text, key)

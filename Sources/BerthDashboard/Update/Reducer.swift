@@ -39,6 +39,10 @@ extension DashboardModel {
     mutating func apply(_ s: EngineSnapshot) -> [Effect] {
         now = s.takenAt
         samples += 1
+        if let current = status, current.kind != .error, let since = statusSince,
+           now.timeIntervalSince(since) >= Self.statusLifetime {
+            status = nil
+        }
         if let previous = host, s.host.cpuTotalTicks > previous.cpuTotalTicks, s.host.cpuBusyTicks >= previous.cpuBusyTicks {
             hostCPUPercent = Double(s.host.cpuBusyTicks - previous.cpuBusyTicks) / Double(s.host.cpuTotalTicks - previous.cpuTotalTicks) * 100
         }
