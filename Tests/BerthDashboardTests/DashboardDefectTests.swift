@@ -173,3 +173,32 @@ extension DashboardDefectTests {
         XCTAssertNil(m.status, "and goes with the next key")
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 11: the log search term followed the selection to other containers.
+    func testALogSearchStaysWithItsContainer() {
+        var m = Fixtures.model(samples: 2)
+        m.press(.char("l"))
+        XCTAssertEqual(m.focus, .logs)
+        m.press(.char("/"))
+        m.type("GET")
+        m.press(.enter)
+        XCTAssertEqual(m.logs.search, "GET")
+        m.press(.char("1"), .char("j"))
+        XCTAssertEqual(m.selected?.name, "web-2")
+        XCTAssertEqual(m.logs.search, "", "another container's log starts unsearched")
+    }
+
+    /// Item 11: after Esc left zoomed logs, focus stayed on the logs, so `/` searched them
+    /// instead of filtering the containers.
+    func testEscFromZoomedLogsGoesBackToTheContainers() {
+        var m = Fixtures.model(samples: 2)
+        m.press(.char("l"), .char("z"))
+        XCTAssertTrue(m.logsFullscreen)
+        m.press(.escape)
+        XCTAssertFalse(m.logsFullscreen)
+        XCTAssertEqual(m.focus, .containers)
+        m.press(.char("/"))
+        XCTAssertEqual(m.mode, .filter(""))
+    }
+}

@@ -33,6 +33,8 @@ public struct LogsState: Sendable {
     public init() {}
 
     public mutating func reset(for id: String?) {
+        // A search belongs to the log it was typed in, not to the next container's.
+        if id != containerID { search = "" }
         containerID = id
         lines = []
         scrollFromBottom = 0

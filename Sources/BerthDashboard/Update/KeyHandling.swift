@@ -38,9 +38,10 @@ extension DashboardModel {
         return perform(action)
     }
 
-    /// Esc: leave full screen, else clear the filter, else go back to the containers pane.
+    /// Esc: leave full screen (back on the containers, so `/` filters them again), else clear the
+    /// filter, else go back to the containers pane.
     mutating func back() -> [Effect] {
-        if logsFullscreen { logsFullscreen = false; return [] }
+        if logsFullscreen { logsFullscreen = false; focus = .containers; return [] }
         if !filter.isEmpty { setFilter(""); return followSelection() }
         focus = .containers
         return []
