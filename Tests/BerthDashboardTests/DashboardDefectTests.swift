@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 @testable import BerthDashboard
 import XCTest
@@ -200,5 +201,59 @@ extension DashboardDefectTests {
         XCTAssertEqual(m.focus, .containers)
         m.press(.char("/"))
         XCTAssertEqual(m.mode, .filter(""))
+    }
+}
+
+extension DashboardDefectTests {
+    /// Two samples of `infos`, the second with `change` applied to every running container's stats.
+    func model(_ infos: [ContainerInfo], change: (inout ContainerStats) -> Void) -> DashboardModel {
+        var m = Fixtures.model(infos, samples: 1)
+        var second = Fixtures.snapshot(infos, k: 2)
+        for i in second.stats.indices { change(&second.stats[i]) }
+        _ = m.update(.snapshot(second))
+        return m
+    }
+
+    /// Item 10: "CPU 50.0% of 0.5 CPU" for a container using all of its limit, and no sign of
+    /// throttling anywhere. The detail says how much of the limit it uses and that it is held
+    /// back; the table marks the CPU cell.
+    func testCPUAgainstItsLimitAndThrottlingShow() {
+        let infos = [Fixtures.container(1, "capped", cpus: 0.5)]
+        let first = Fixtures.stats(infos, k: 0)[0] // what `model` samples first
+        let m = model(infos) { s in
+            s.timestamp = first.timestamp + 1_000_000_000
+            s.cpuUsageNanos = first.cpuUsageNanos + 500_000_000 // half a CPU over that second
+            s.cpuThrottledPeriods = (first.cpuThrottledPeriods ?? 0) + 7
+        }
+        XCTAssertTrue(m.entries[Fixtures.id(1)]!.throttled)
+        let screen = Golden.render(m).text()
+        XCTAssertTrue(screen.contains("CPU 50.0% · 100% of its 0.5 CPU limit · throttled"), screen)
+        XCTAssertTrue(screen.contains("50.0%!"), "the table marks the throttled CPU:\n\(screen)")
+
+        let calm = model(infos) { s in s.cpuThrottledPeriods = first.cpuThrottledPeriods }
+        XCTAssertFalse(calm.entries[Fixtures.id(1)]!.throttled)
+        XCTAssertFalse(Golden.render(calm).text().contains("throttled"))
+    }
+
+    /// Item 5: a child killed for memory while PID 1 lives on showed nowhere (RST 0, running).
+    /// The cgroup's OOM counter marks the memory cell.
+    func testAnOOMKillInsideARunningContainerIsMarked() {
+        let infos = [Fixtures.container(1, "leaky")]
+        let quiet = model(infos) { _ in }
+        XCTAssertFalse(Golden.render(quiet).text().contains("OOM×"))
+        let m = model(infos) { s in s.oomKills = 2 }
+        let screen = Golden.render(m).text()
+        XCTAssertTrue(screen.contains("OOM×2"), screen)
+    }
+
+    /// Item 10: a crash-looping container read "restarting · up 4s", and "restarting" was cut.
+    func testARestartingContainerSaysSoWhole() {
+        let infos = [Fixtures.container(1, "looper", status: .restarting, restarts: 12)]
+        let m = Fixtures.model(infos, samples: 2)
+        let screen = Golden.render(m).text()
+        XCTAssertTrue(screen.contains("restarting · 12 restarts"), screen)
+        XCTAssertFalse(screen.contains("restarting · pid"), screen)
+        XCTAssertFalse(screen.contains("restarti…"), screen)
+        XCTAssertTrue(screen.contains(" restarting "), screen)
     }
 }

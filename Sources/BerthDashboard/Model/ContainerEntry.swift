@@ -11,6 +11,9 @@ public struct ContainerEntry: Sendable {
     public var rates: StatsRates?
     public var cpuHistory = History(capacity: historyCapacity)
     public var memoryHistory = History(capacity: historyCapacity)
+    /// The CPU limit held the container back between the last two samples (its cgroup counted
+    /// throttled periods): it wants more than `--cpus` gives it.
+    public private(set) var throttled = false
 
     public init(info: ContainerInfo) { self.info = info }
 
@@ -22,17 +25,26 @@ public struct ContainerEntry: Sendable {
         if let l = stats?.memoryLimit { return l }
         return info.limits.memory.flatMap { $0 > 0 ? UInt64($0) : nil }
     }
+    /// Use against the `--cpus` limit (100 = all of it), when there is one.
+    public var cpuOfLimitPercent: Double? {
+        guard let cpus = info.limits.cpus, cpus > 0 else { return nil }
+        return cpuPercent / cpus
+    }
+    /// Processes of this container the kernel killed for memory (the cgroup's counter, so a child
+    /// killed while PID 1 lives on counts too).
+    public var oomKills: UInt64 { stats?.oomKills ?? 0 }
     public var netRate: Double { (rates?.netRxPerSecond ?? 0) + (rates?.netTxPerSecond ?? 0) }
     public var ioRate: Double { (rates?.blockReadPerSecond ?? 0) + (rates?.blockWritePerSecond ?? 0) }
 
     /// Takes a new sample; rates need the previous one, so the first sample of a container has none.
     mutating func record(_ sample: ContainerStats?) {
         guard let sample else {
-            stats = nil; rates = nil
+            stats = nil; rates = nil; throttled = false
             return
         }
         if let previous = stats {
             rates = StatsRates.between(previous, sample)
+            throttled = (sample.cpuThrottledPeriods ?? 0) > (previous.cpuThrottledPeriods ?? 0)
         }
         stats = sample
         cpuHistory.append(rates?.cpuPercent ?? 0)

@@ -31,7 +31,7 @@ enum ContainersPane {
             case .pids: return 4
             case .net, .io: return 11
             case .restarts: return 3
-            case .uptime: return 9
+            case .uptime: return 10 // "restarting" whole
             }
         }
 
@@ -149,7 +149,10 @@ enum ContainersPane {
             case .name:
                 cell((e.info.service != nil ? "  " : "") + e.name)
             case .image: cell(e.info.image)
-            case .cpu: cell(running ? Format.percent(e.cpuPercent) : "-")
+            case .cpu:
+                // Held back by its --cpus limit: marked, in the warning colour.
+                if running && e.throttled { cell(Format.percent(e.cpuPercent) + "!", tinted(.warning)); continue }
+                cell(running ? Format.percent(e.cpuPercent) : "-")
             case .spark:
                 guard running else { cell(""); continue }
                 // Scaled to the recent peak so the shape shows; the colour carries the absolute level.
@@ -159,6 +162,8 @@ enum ContainersPane {
             case .memory:
                 guard running else { cell("-"); continue }
                 let limit = e.memoryLimit.map { "/" + Format.bytes($0) } ?? ""
+                // A process killed for memory while PID 1 lives on shows here, not only in exits.
+                if e.oomKills > 0 { cell("OOM×\(e.oomKills) " + Format.bytes(e.memoryUsage) + limit, tinted(.error)); continue }
                 cell(Format.bytes(e.memoryUsage) + limit)
             case .memoryBar:
                 guard running else { cell(""); continue }

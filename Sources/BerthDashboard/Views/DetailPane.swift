@@ -18,7 +18,12 @@ enum DetailPane {
 
         let cpuMax = max(100, (e.info.limits.cpus ?? 0) * 100, e.cpuHistory.values.max() ?? 0)
         let memMax: Double = e.memoryLimit.map { Double($0) } ?? max(1, (e.memoryHistory.values.max() ?? 0) * 1.25)
-        let cpuLabel = "CPU \(Format.percent(e.cpuPercent))" + (e.info.limits.cpus.map { " of \(String(format: "%g", $0)) CPU" } ?? "")
+        // Percent of one CPU, and of the limit when there is one: 50% with --cpus 0.5 is all of it.
+        var cpuLabel = "CPU \(Format.percent(e.cpuPercent))"
+        if let cpus = e.info.limits.cpus, let ofLimit = e.cpuOfLimitPercent {
+            cpuLabel += " · \(Format.percent(ofLimit)) of its \(String(format: "%g", cpus)) CPU limit"
+            if e.throttled { cpuLabel += " · throttled" }
+        }
         let memLabel = "MEM \(Format.bytes(e.memoryUsage))" + (e.memoryLimit.map { " / \(Format.bytes($0))" } ?? "")
 
         let facts = self.facts(e, m)
@@ -59,7 +64,12 @@ enum DetailPane {
         var out: [(String, String, ThemeRole)] = []
         var state = s.status.rawValue
         if let pid = s.pid, s.isRunning { state += " · pid \(pid)" }
-        if let up = m.uptime(e) { state += " · up \(Format.duration(up))" }
+        if s.status == .restarting {
+            // Waiting to be started again: how often it has, not an uptime it does not have.
+            state += " · \(s.restartCount) restart\(s.restartCount == 1 ? "" : "s")"
+        } else if let up = m.uptime(e) {
+            state += " · up \(Format.duration(up))"
+        }
         out.append(("State", state, StateStyle.role(s.status)))
         out.append(("Image", e.info.image, .text))
         // A script passed to `sh -c` often spans lines: show it on one, runs of blanks collapsed.
