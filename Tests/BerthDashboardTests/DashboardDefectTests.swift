@@ -257,3 +257,20 @@ extension DashboardDefectTests {
         XCTAssertTrue(screen.contains(" restarting "), screen)
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 8: sorted by state there was no arrow, the sorted PIDS heading read "▼PI…", and `O`
+    /// said nothing.
+    func testEverySortShowsItsArrowWhole() {
+        var m = Fixtures.model(samples: 2)
+        _ = m.run(command: "sort state")
+        var heading = Golden.render(m).text().split(separator: "\n")[3]
+        XCTAssertTrue(heading.contains("│▲ "), String(heading))
+        _ = m.run(command: "sort pids")
+        heading = Golden.render(m).text().split(separator: "\n")[3]
+        XCTAssertTrue(heading.contains("▼PID"), String(heading))
+        XCTAssertFalse(heading.contains("…"), String(heading))
+        m.press(.char("O"))
+        XCTAssertEqual(m.status?.text, "sorted by pids (ascending)")
+    }
+}

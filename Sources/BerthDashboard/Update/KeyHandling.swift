@@ -101,6 +101,7 @@ extension DashboardModel {
         case .sortReverse:
             sortDescending.toggle()
             resort()
+            status = StatusMessage("sorted by \(sort.rawValue) (\(sortDescending ? "descending" : "ascending"))")
         case .toggleAll:
             showAll.toggle()
             resort()

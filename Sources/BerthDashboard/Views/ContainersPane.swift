@@ -90,9 +90,12 @@ enum ContainersPane {
         var x = inner.x
         for (col, w) in cols {
             var t = col.title
-            if col.sortKey == m.sort && !t.isEmpty {
+            if col.sortKey == m.sort {
                 let arrow = c.glyphs.unicode ? (m.sortDescending ? "▼" : "▲") : (m.sortDescending ? "v" : "^")
-                t = col.alignRight ? arrow + t : t + arrow
+                // The arrow always shows (the state column has no title, PIDS no room for both):
+                // the title gives up letters, not the arrow, and gets no ellipsis.
+                let title = String(t.prefix(max(0, w - 1)))
+                t = col.alignRight ? arrow + title : title + arrow
             }
             c.text(TextWidth.fit(t, w, alignRight: col.alignRight), row: inner.y, column: x, role: .columnHeader)
             x += w + 1
