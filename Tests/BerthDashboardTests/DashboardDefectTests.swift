@@ -274,3 +274,19 @@ extension DashboardDefectTests {
         XCTAssertEqual(m.status?.text, "sorted by pids (ascending)")
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 13: U+202E (right-to-left override) in a name or a log line reached the terminal and
+    /// reversed the rest of the row as drawn. No bidi formatting character is drawn.
+    func testBidiOverridesNeverReachTheTerminal() {
+        let evil = "web\u{202E}txt.exe\u{2066}x\u{200F}"
+        var m = Fixtures.model([Fixtures.container(1, evil)], samples: 2)
+        _ = m.update(.logLines(id: Fixtures.id(1), lines: [LogLine(timestampNanos: 0, stream: .stdout, text: "a\u{202E}b\u{061C}c")], reset: true))
+        let screen = Golden.render(m).text()
+        for bad: UInt32 in [0x202E, 0x2066, 0x200F, 0x061C] {
+            XCTAssertFalse(screen.unicodeScalars.contains { $0.value == bad }, String(format: "U+%04X on screen", bad))
+        }
+        XCTAssertTrue(screen.contains("web txt.exe x"), screen)
+        XCTAssertTrue(screen.contains("abc"), screen)
+    }
+}

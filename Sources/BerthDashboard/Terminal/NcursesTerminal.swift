@@ -101,9 +101,9 @@ public final class NcursesTerminal: Terminal {
             let w = TextWidth.width(of: u.value)
             if width + w > room { break }
             width += w
-            // A control character would move the cursor (a newline clears the rest of the row).
-            let printable = u.value >= 0x20 && !(0x7f...0x9f).contains(u.value)
-            buffer.append(wchar_t(bitPattern: printable ? u.value : 0x20))
+            // A control character would move the cursor (a newline clears the rest of the row),
+            // a bidi override reorder what follows: the last guard before the terminal.
+            buffer.append(wchar_t(bitPattern: TextWidth.isDisplayable(u.value) ? u.value : 0x20))
         }
         guard !buffer.isEmpty else { return }
         let p = pair(for: style)

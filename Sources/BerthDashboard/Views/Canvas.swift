@@ -44,13 +44,15 @@ struct Canvas {
         return out
     }
 
-    /// `s` with every C0/C1 control character and DEL replaced by a space, so one character is
-    /// one cell. Cheap when there is nothing to replace (the usual case).
+    /// `s` with every character the terminal must not get (`TextWidth.isDisplayable`: controls,
+    /// DEL, bidi overrides) replaced by a space, so one character is one cell and the row reads as
+    /// it is. Cheap for plain ASCII (the usual case).
     static func printable(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == 0xc2 }) else { return s }
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return s }
+        guard s.unicodeScalars.contains(where: { !TextWidth.isDisplayable($0.value) }) else { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
-            out.append(u.value < 0x20 || (0x7f...0x9f).contains(u.value) ? " " : u)
+            out.append(TextWidth.isDisplayable(u.value) ? u : " ")
         }
         return String(out)
     }

@@ -72,7 +72,7 @@ enum LogsPane {
             switch u.value {
             case 0x1b: inEscape = true
             case 0x09: out += "    "; count += 4
-            case 0..<0x20, 0x7f: continue
+            case _ where !TextWidth.isDisplayable(u.value): continue
             default: out.unicodeScalars.append(u); count += 1
             }
         }

@@ -25,6 +25,17 @@ public enum TextWidth {
         }
     }
 
+    /// Whether a character may go to the terminal as it is. Not C0/C1 controls and DEL (they move
+    /// the cursor or start escapes), nor the bidirectional formatting characters (U+202A–U+202E,
+    /// U+2066–U+2069, U+200E/U+200F, U+061C): a container name or log line holding U+202E would
+    /// reverse the rest of the row as drawn, so text could pass for other text.
+    public static func isDisplayable(_ v: UInt32) -> Bool {
+        switch v {
+        case 0..<0x20, 0x7f...0x9f, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return false
+        default: return true
+        }
+    }
+
     public static func of(_ s: String) -> Int {
         if s.utf8.allSatisfy({ $0 < 0x80 }) { return s.utf8.count }
         return s.reduce(0) { $0 + of($1) }
