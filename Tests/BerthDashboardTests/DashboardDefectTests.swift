@@ -290,3 +290,19 @@ extension DashboardDefectTests {
         XCTAssertTrue(screen.contains("abc"), screen)
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 13: an invalid regex silently matched nothing. It says so while typing, and the
+    /// message goes once the text is valid again.
+    func testAnInvalidRegexSaysItIsMatchedAsText() {
+        var m = Fixtures.model(samples: 2)
+        m.press(.char("/"))
+        m.type("web-[")
+        XCTAssertEqual(m.status?.kind, .error)
+        XCTAssertEqual(m.status?.text, "'web-[' is not a valid regular expression: matched as plain text")
+        XCTAssertEqual(m.visibleIDs, [])
+        m.type("12]")
+        XCTAssertNil(m.status)
+        XCTAssertEqual(m.visibleIDs.count, 2)
+    }
+}

@@ -123,7 +123,9 @@ extension DashboardModel {
             status = StatusMessage("sorted by \(key.rawValue)\(sortDescending ? " (descending)" : "")")
         case .filter(let text):
             setFilter(text)
-            status = StatusMessage(text.isEmpty ? "filter cleared" : "filter: \(Quoted.escapeControls(text))")
+            if !filter.regexError {
+                status = StatusMessage(text.isEmpty ? "filter cleared" : "filter: \(Quoted.escapeControls(text))")
+            }
             return followSelection()
         case .graph(let g):
             graphStyle = glyphs.unicode ? g : .ascii

@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 
 extension DashboardModel {
@@ -233,7 +234,16 @@ extension DashboardModel {
         filter = ContainerFilter(text)
         recomputeRows()
         scrollToSelection()
+        // Said while typing, not only at Enter: "web-[" matching nothing must not look like "no such containers".
+        if filter.regexError {
+            status = StatusMessage(Self.regexProblem(text), .error)
+        } else if status?.text.hasSuffix(Self.regexProblemSuffix) == true {
+            status = nil
+        }
     }
+
+    static let regexProblemSuffix = "is not a valid regular expression: matched as plain text"
+    static func regexProblem(_ text: String) -> String { "\(text.quoted) \(regexProblemSuffix)" }
 
     mutating func setTheme(_ t: Theme) {
         theme = t
