@@ -54,6 +54,7 @@ public enum Dashboard {
         var config = DashboardConfig()
         do {
             config = try DashboardConfig.load(path: options.configPath ?? configDir + "/config.yaml")
+            problems += config.problems.map { "\($0) (default kept)" }
         } catch {
             problems.append("\(error) (using defaults)")
         }
@@ -72,7 +73,7 @@ public enum Dashboard {
             keys: config.keys, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
             available: ActionAvailability(scale: options.actions.scale != nil, exec: options.actions.exec != nil),
             graphStyle: terminal.unicode ? config.graph : .ascii, utcOffset: TimeZone.current.secondsFromGMT(), now: Date())
-        if let first = problems.first { model.status = StatusMessage(first, .error) }
+        model.report(startupProblems: problems)
 
         let mailbox = Mailbox()
         let sampler = Sampler(engine: engine, mailbox: mailbox, interval: options.interval ?? config.interval ?? 1)

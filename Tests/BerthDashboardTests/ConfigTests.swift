@@ -47,17 +47,20 @@ final class ConfigTests: XCTestCase {
         guard case .confirm = m.mode else { return XCTFail("x should ask to kill") }
     }
 
-    func testClashIsReportedWithTheLine() {
-        XCTAssertThrowsError(try DashboardConfig.parse("keys:\n  wrap: W\n  kill: k\n", file: "c.yaml")) { e in
-            let err = e as? ConfigError
-            XCTAssertEqual(err?.line, 3)
-            XCTAssertEqual(err?.reason, "key 'k' is bound to both up and kill")
-        }
+    func testClashIsReportedWithTheLineAndBothKeepTheirKeys() throws {
+        let c = try DashboardConfig.parse("keys:\n  wrap: W\n  kill: k\n", file: "c.yaml")
+        XCTAssertEqual(c.problems.count, 1)
+        XCTAssertEqual(c.problems.first?.line, 3)
+        XCTAssertEqual(c.problems.first?.reason, "key 'k' is bound to both up and kill; both keep their standard keys")
+        XCTAssertEqual(c.keys.keys(for: .kill), KeyTable.standard.keys(for: .kill))
+        XCTAssertEqual(c.keys.keys(for: .wrap), [.char("W")], "the remap without a clash still applies")
         // The same key in two different panes is fine.
-        XCTAssertNoThrow(try DashboardConfig.parse("keys:\n  follow: o\n", file: "c.yaml"))
+        XCTAssertEqual(try DashboardConfig.parse("keys:\n  follow: o\n", file: "c.yaml").problems, [])
     }
 
-    func testBadConfigValues() {
+    /// Issue 15 item 13: only the first problem was reported and a clash discarded the whole
+    /// config. Each wrong setting is reported with its line; the others apply.
+    func testBadConfigValues() throws {
         let cases: [(String, Int, String)] = [
             ("keys:\n  explode: x\n", 2, "unknown action 'explode'"),
             ("keys:\n  kill: ctrl-\n", 2, "'ctrl-' is not a key name"),
@@ -66,12 +69,29 @@ final class ConfigTests: XCTestCase {
             ("colour: red\n", 1, "unknown setting 'colour'"),
         ]
         for (yaml, line, reason) in cases {
-            XCTAssertThrowsError(try DashboardConfig.parse(yaml, file: "c.yaml"), yaml) { e in
-                let err = e as? ConfigError
-                XCTAssertEqual(err?.line, line, yaml)
-                XCTAssertTrue(err?.reason.contains(reason) ?? false, "\(String(describing: err))")
-            }
+            let c = try DashboardConfig.parse(yaml, file: "c.yaml")
+            XCTAssertEqual(c.problems.count, 1, yaml)
+            XCTAssertEqual(c.problems.first?.line, line, yaml)
+            XCTAssertTrue(c.problems.first?.reason.contains(reason) ?? false, "\(c.problems)")
         }
+        let all = try DashboardConfig.parse("theme: nord\ninterval: 0\ngraph: dots\nkeys:\n  explode: x\n  wrap: W\nall: true\n", file: "c.yaml")
+        XCTAssertEqual(all.problems.map(\.line), [2, 3, 5])
+        XCTAssertEqual(all.theme, "nord")
+        XCTAssertEqual(all.showAll, true)
+        XCTAssertEqual(all.keys.keys(for: .wrap), [.char("W")])
+        XCTAssertNil(all.interval)
+        XCTAssertThrowsError(try DashboardConfig.parse("- a\n- b\n", file: "c.yaml"), "not a mapping: nothing to keep")
+    }
+
+    func testEveryStartupProblemIsReachable() {
+        var m = Fixtures.model(samples: 1)
+        m.report(startupProblems: ["c.yaml:2: a", "c.yaml:3: b", "nord.yaml: c (theme skipped)"])
+        XCTAssertEqual(m.status, StatusMessage("c.yaml:2: a (1 of 3; :problems for the next)", .error))
+        _ = m.run(command: "problems")
+        XCTAssertEqual(m.status?.text, "c.yaml:3: b (2 of 3; :problems for the next)")
+        _ = m.run(command: "problems")
+        _ = m.run(command: "problems")
+        XCTAssertEqual(m.status?.text, "c.yaml:2: a (1 of 3; :problems for the next)")
     }
 
     func testKeyNamesRoundTrip() {

@@ -16,6 +16,9 @@ public struct DashboardConfig: Sendable, Equatable {
     public var graph: GraphStyle?
     public var showAll: Bool?
     public var keys: KeyTable = .standard
+    /// Settings that were wrong and so left at their defaults, each with its line: every one is
+    /// reported, and the rest of the file still applies.
+    public var problems: [ConfigError] = []
 
     public init() {}
 
@@ -26,65 +29,88 @@ public struct DashboardConfig: Sendable, Equatable {
         return home + "/.config/berth"
     }
 
+    /// The file's settings. Only a file that is not YAML or not a mapping throws; a wrong setting
+    /// is skipped and recorded in `problems`, so one typo does not discard the rest.
     public static func parse(_ text: String, file: String) throws -> DashboardConfig {
         var config = DashboardConfig()
         let root = try YAMLNodes.root(text, file: file)
         if root.scalar?.string == "" || root.null != nil { return config }
         for (key, value, line) in try YAMLNodes.mapping(root, file: file, what: "the config") {
-            switch key {
-            case "theme":
-                guard let s = value.scalar?.string, !s.isEmpty else {
-                    throw ConfigError(file: file, line: line, reason: "theme must be a theme name")
-                }
-                config.theme = s
-            case "interval":
-                guard let v = value.float, v >= 0.1, v <= 3600 else {
-                    throw ConfigError(file: file, line: line, reason: "interval must be a number of seconds between 0.1 and 3600")
-                }
-                config.interval = v
-            case "graph":
-                guard let g = value.scalar.flatMap({ GraphStyle(rawValue: $0.string) }) else {
-                    throw ConfigError(file: file, line: line, reason: "graph must be braille, block or ascii")
-                }
-                config.graph = g
-            case "all":
-                guard let b = value.bool else { throw ConfigError(file: file, line: line, reason: "all must be true or false") }
-                config.showAll = b
-            case "keys":
-                config.keys = try parseKeys(value, file: file)
-            default:
-                throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, keys)")
+            do {
+                try config.apply(key, value, line: line, file: file)
+            } catch let e as ConfigError {
+                config.problems.append(e)
             }
         }
         return config
     }
 
-    /// Applies `keys:` to the standard table and rejects the result if two actions now share a key
-    /// in the same place, naming the line of the remap that caused it.
-    static func parseKeys(_ node: Node, file: String) throws -> KeyTable {
-        var table = KeyTable.standard
-        var lines: [KeyAction: Int] = [:]
+    private mutating func apply(_ key: String, _ value: Node, line: Int?, file: String) throws {
+        switch key {
+        case "theme":
+            guard let s = value.scalar?.string, !s.isEmpty else {
+                throw ConfigError(file: file, line: line, reason: "theme must be a theme name")
+            }
+            theme = s
+        case "interval":
+            guard let v = value.float, v >= 0.1, v <= 3600 else {
+                throw ConfigError(file: file, line: line, reason: "interval must be a number of seconds between 0.1 and 3600")
+            }
+            interval = v
+        case "graph":
+            guard let g = value.scalar.flatMap({ GraphStyle(rawValue: $0.string) }) else {
+                throw ConfigError(file: file, line: line, reason: "graph must be braille, block or ascii")
+            }
+            graph = g
+        case "all":
+            guard let b = value.bool else { throw ConfigError(file: file, line: line, reason: "all must be true or false") }
+            showAll = b
+        case "keys":
+            let (table, problems) = try Self.parseKeys(value, file: file)
+            keys = table
+            self.problems += problems
+        default:
+            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, keys)")
+        }
+    }
+
+    /// Applies `keys:` to the standard table. A remap naming an unknown action or key is skipped;
+    /// when two actions end up sharing a key in the same place, both keep their standard keys.
+    /// Each is a problem with the line of the remap that caused it.
+    static func parseKeys(_ node: Node, file: String) throws -> (KeyTable, [ConfigError]) {
+        var remaps: [(action: KeyAction, keys: [Key], line: Int?)] = []
+        var problems: [ConfigError] = []
         for (name, value, line) in try YAMLNodes.mapping(node, file: file, what: "keys") {
             guard let action = KeyAction(rawValue: name) else {
-                throw ConfigError(file: file, line: line, reason: "unknown action '\(name)' (actions: \(KeyAction.allCases.map(\.rawValue).joined(separator: ", ")))")
+                problems.append(ConfigError(file: file, line: line, reason: "unknown action '\(name)' (actions: \(KeyAction.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                continue
             }
-            let names = try YAMLNodes.strings(value, file: file, what: "keys for \(name)")
-            var keys: [Key] = []
-            for n in names {
-                guard let k = Key(name: n) else {
-                    throw ConfigError(file: file, line: value.mark?.line ?? line, reason: "'\(n)' is not a key name (e.g. j, ctrl-c, up, pgdn, enter, tab, esc, space, f1)")
+            do {
+                let names = try YAMLNodes.strings(value, file: file, what: "keys for \(name)")
+                let keys = try names.map { n -> Key in
+                    guard let k = Key(name: n) else {
+                        throw ConfigError(file: file, line: value.mark?.line ?? line, reason: "'\(n)' is not a key name (e.g. j, ctrl-c, up, pgdn, enter, tab, esc, space, f1)")
+                    }
+                    return k
                 }
-                keys.append(k)
+                remaps.append((action, keys, line))
+            } catch let e as ConfigError {
+                problems.append(e)
             }
-            table = table.rebinding(action, to: keys)
-            lines[action] = line
         }
-        if let clash = table.clashes().first {
-            let line = lines[clash.first] ?? lines[clash.second]
-            throw ConfigError(file: file, line: line,
-                              reason: "key '\(clash.key.label(unicode: false))' is bound to both \(clash.first.rawValue) and \(clash.second.rawValue)")
+        var table = KeyTable.standard
+        for r in remaps { table = table.rebinding(r.action, to: r.keys) }
+        // Undo the remaps behind each clash until none is left (each round undoes at least one).
+        while let clash = table.clashes().first {
+            let line = remaps.last { $0.action == clash.first || $0.action == clash.second }?.line ?? nil
+            problems.append(ConfigError(file: file, line: line,
+                                        reason: "key '\(clash.key.label(unicode: false))' is bound to both \(clash.first.rawValue) and \(clash.second.rawValue); both keep their standard keys"))
+            remaps.removeAll { $0.action == clash.first || $0.action == clash.second }
+            table = KeyTable.standard
+            for r in remaps { table = table.rebinding(r.action, to: r.keys) }
+            if remaps.isEmpty { break }
         }
-        return table
+        return (table, problems)
     }
 
     /// Reads the config; a missing file is the default config, a bad one an error.

@@ -102,6 +102,9 @@ public struct DashboardModel: Sendable {
     public internal(set) var scalesRunning: [String: Int] = [:]
     /// Snapshots left before a count asked for that the engine does not report is forgotten.
     var scaleSettling: [String: Int] = [:]
+    /// What was wrong with the config and themes at start, all of it (`:problems` walks them).
+    public internal(set) var startupProblems: [String] = []
+    var problemCursor = 0
     public internal(set) var commandHistory: [String] = []
     public internal(set) var historyCursor: Int?
     public internal(set) var graphStyle: GraphStyle

@@ -11,6 +11,7 @@ public enum DashboardCommand: Equatable, Sendable {
     case graph(GraphStyle)
     case all(Bool?)
     case help
+    case problems
     case quit
 
     public static let verbs = ["start", "stop", "restart", "kill", "rm", "remove"]
@@ -54,6 +55,7 @@ public enum DashboardCommand: Equatable, Sendable {
             default: return .failure(CommandError("usage: :all [on|off]"))
             }
         case "help", "h": return .success(.help)
+        case "problems": return .success(.problems)
         case "q", "quit", "exit": return .success(.quit)
         default:
             return .failure(CommandError("unknown command '\(head)' (try :help)"))
@@ -137,10 +139,33 @@ extension DashboardModel {
             return followSelection()
         case .help:
             mode = .help(scroll: 0)
+        case .problems:
+            guard !startupProblems.isEmpty else {
+                status = StatusMessage("no problems with the config or the themes")
+                return []
+            }
+            problemCursor = (problemCursor + 1) % startupProblems.count
+            showProblem(problemCursor)
         case .quit:
             quitRequested = true
             return [.quit]
         }
         return []
+    }
+}
+
+extension DashboardModel {
+    /// Every problem found at start is kept; the status bar shows the first and says how many there
+    /// are, and `:problems` walks through the rest.
+    public mutating func report(startupProblems problems: [String]) {
+        startupProblems = problems
+        problemCursor = 0
+        if !problems.isEmpty { showProblem(0) }
+    }
+
+    mutating func showProblem(_ i: Int) {
+        let count = startupProblems.count
+        let text = count == 1 ? startupProblems[i] : "\(startupProblems[i]) (\(i + 1) of \(count); :problems for the next)"
+        status = StatusMessage(text, .error)
     }
 }

@@ -128,20 +128,19 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
         tmux.keys("q")
     }
 
-    func testABadConfigIsReportedAndTheDefaultsUsed() throws {
+    func testABadSettingIsReportedAndTheRestApplies() throws {
         try berth.start("cli-fallback", Self.idleLoop, extra: Self.noNetwork)
         let dir = try scratch("bad")
         try FileManager.default.createDirectory(atPath: dir + "/berth", withIntermediateDirectories: true)
-        // The theme line is valid, the interval is not: the whole file is set aside.
+        // The theme line is valid, the interval is not: the theme applies, the interval keeps its
+        // default, and the problem is reported with its line.
         try "theme: nord\ninterval: 0\n".write(toFile: dir + "/berth/config.yaml", atomically: true, encoding: .utf8)
         // Wide enough for the whole message beside the key hints.
         try open("\(globalArgs) top", environment: "XDG_CONFIG_HOME=\(quote(dir)) HOME=/nonexistent", columns: 250)
-        let screen = try XCTUnwrap(waitFor("the defaults and the reason in the status bar") {
-            E2ERow("cli-fallback", in: $0) != nil && $0.contains("theme default") && $0.contains("config.yaml:2")
+        let screen = try XCTUnwrap(waitFor("the file's theme and the reason in the status bar") {
+            E2ERow("cli-fallback", in: $0) != nil && $0.contains("theme nord") && $0.contains("config.yaml:2")
         })
         let statusBar = screen.split(separator: "\n").last { $0.contains("config.yaml") }.map(String.init) ?? ""
-        // The status bar cuts a long message (here before "(using defaults)"); the default theme
-        // instead of the file's nord shows the fallback.
         XCTAssertTrue(statusBar.contains("config.yaml:2: interval must be a number of seconds"), "the file, line and reason: \(statusBar)")
         // Still usable: the filter works.
         tmux.keys("/")
