@@ -306,3 +306,17 @@ extension DashboardDefectTests {
         XCTAssertEqual(m.visibleIDs.count, 2)
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 12: at 200–250 columns NAME took all spare width (a 100-column gap before IMAGE).
+    /// Names and images are capped; the room goes to the CPU sparkline.
+    func testWideTerminalsGiveTheirRoomToTheSparkline() {
+        for width in [200, 250] {
+            let cols = Dictionary(uniqueKeysWithValues: ContainersPane.columns(width: width).map { ($0.0, $0.1) })
+            XCTAssertLessThanOrEqual(cols[.name] ?? 0, 40, "\(width)")
+            XCTAssertLessThanOrEqual(cols[.image] ?? 0, 32, "\(width)")
+            XCTAssertGreaterThan(cols[.spark] ?? 0, 40, "\(width)")
+            XCTAssertEqual(cols.values.reduce(0, +) + cols.count - 1, width, "every column used")
+        }
+    }
+}

@@ -72,7 +72,11 @@ enum ContainersPane {
         var spare = width - used(chosen)
         let nameExtra = min(spare, chosen.contains(.image) ? 12 : 24); widths[.name]! += nameExtra; spare -= nameExtra
         if chosen.contains(.image) { let e = min(spare, 20); widths[.image]! += e; spare -= e }
-        widths[.name]! += spare
+        // Past that, names and images gain little: a wide terminal's room goes to the CPU
+        // sparkline (more history) rather than to a gap before IMAGE. Names still get up to
+        // 16 more columns first, and all that is left when there is no sparkline.
+        let moreName = min(spare, 16); widths[.name]! += moreName; spare -= moreName
+        if chosen.contains(.spark) { widths[.spark]! += spare } else { widths[.name]! += spare }
         return Column.allCases.filter { chosen.contains($0) }.map { ($0, widths[$0]!) }
     }
 
