@@ -320,3 +320,21 @@ extension DashboardDefectTests {
         }
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 6: with wrap on, a line longer than the pane showed only its end, never its beginning.
+    func testAWrappedLineTallerThanThePaneShowsItsBeginning() {
+        var m = Fixtures.model(samples: 2)
+        let long = "BEGIN " + String(repeating: "0123456789", count: 2_000) + " END"
+        // Lines after it take rows, so the long line has less room than the pane's height.
+        let after = (1...3).map { LogLine(timestampNanos: Int64($0), stream: .stdout, text: "after \($0)") }
+        _ = m.update(.logLines(id: Fixtures.id(1), lines: [LogLine(timestampNanos: 0, stream: .stdout, text: long)] + after, reset: true))
+        m.press(.char("l"), .char("w"))
+        XCTAssertTrue(m.logs.wrap)
+        let screen = Golden.render(m).text()
+        XCTAssertTrue(screen.contains("BEGIN 0123456789"), screen)
+        XCTAssertFalse(screen.contains("END"), screen)
+        XCTAssertTrue(screen.contains("…"), "cut, and says so")
+        XCTAssertTrue(screen.contains("after 3"), screen)
+    }
+}

@@ -36,7 +36,14 @@ enum LogsPane {
             let textRole: ThemeRole = line.stream == .stderr ? .logStderr : .logStdout
             let text = sanitize(line.text, limit: logs.wrap ? width * inner.height : width + 1)
             let stampWidth = TextWidth.of(stamp)
-            let segments = logs.wrap ? wrap(text, first: width - stampWidth, rest: width - stampWidth) : [text]
+            var segments = logs.wrap ? wrap(text, first: width - stampWidth, rest: width - stampWidth) : [text]
+            // A wrapped line taller than the room left shows its beginning (where a message says
+            // what it is), cut with an ellipsis, rather than only its tail.
+            let room = y - inner.y + 1
+            if segments.count > room || (logs.wrap && text.unicodeScalars.count < line.text.unicodeScalars.count && segments.count == room) {
+                segments = Array(segments.prefix(room))
+                segments[segments.count - 1] = String(segments[segments.count - 1].dropLast()) + c.glyphs.ellipsis
+            }
             let isMatch = logs.matchIndex == index
             for (i, seg) in segments.enumerated().reversed() {
                 guard y >= inner.y else { break }
