@@ -338,3 +338,21 @@ extension DashboardDefectTests {
         XCTAssertTrue(screen.contains("after 3"), screen)
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 5: at 200×50 the detail pane was cut at "Net": Block IO, OOM kills and errors below it
+    /// could not be reached. It says how much is hidden and j/k scroll it (detail focused).
+    func testEveryFactOfTheDetailPaneCanBeReached() {
+        var m = Fixtures.model(columns: 200, rows: 50, samples: 3)
+        var screen = Golden.render(m).text()
+        XCTAssertFalse(screen.contains("Block IO"), "hidden at first (else this test proves nothing)")
+        XCTAssertTrue(screen.contains("more (j/k)"), screen)
+        m.press(.char("2"))
+        for _ in 0..<8 { m.press(.char("j")) }
+        screen = Golden.render(m).text()
+        XCTAssertTrue(screen.contains("Block IO"), screen)
+        XCTAssertTrue(screen.contains("↑"), "says what is above")
+        m.press(.char("1"), .char("j"))
+        XCTAssertEqual(m.detailScroll, 0, "another container's facts start at the top")
+    }
+}

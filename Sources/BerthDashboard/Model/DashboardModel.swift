@@ -75,6 +75,8 @@ public struct DashboardModel: Sendable {
     public internal(set) var focus: Pane = .containers
     public internal(set) var selectedID: String?
     public internal(set) var scrollTop = 0
+    /// Facts of the detail pane scrolled past (j/k with the detail focused); back to 0 for another container.
+    public internal(set) var detailScroll = 0
     public internal(set) var sort: SortKey = .name
     public internal(set) var sortDescending = false
     public internal(set) var filter = ContainerFilter("")

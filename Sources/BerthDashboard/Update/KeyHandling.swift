@@ -145,6 +145,16 @@ extension DashboardModel {
     }
 
     mutating func move(_ action: KeyAction) -> [Effect] {
+        if focus == .detail {
+            // The drawing clamps the offset to what there is to show.
+            switch action {
+            case .up: detailScroll = max(0, detailScroll - 1)
+            case .down: detailScroll += 1
+            case .pageUp, .top: detailScroll = 0
+            default: detailScroll += 10
+            }
+            return []
+        }
         if focus == .logs {
             let page = max(1, layout.logRows - 1)
             switch action {

@@ -89,6 +89,7 @@ extension DashboardModel {
     /// Points the logs pane at the selection.
     mutating func followSelection() -> [Effect] {
         guard logs.containerID != selectedID else { return [] }
+        detailScroll = 0
         logs.reset(for: selectedID)
         return [.followLogs(selectedID)]
     }

@@ -39,12 +39,27 @@ enum DetailPane {
             _ = graph(cpuLabel, e.cpuHistory.values, max: cpuMax, gradient: .cpu, x: x, y: y, width: half, height: gh, m: m, c: c)
             y = graph(memLabel, e.memoryHistory.values, max: memMax, gradient: .memory, x: x + half + 2, y: y, width: w - half - 2, height: gh, m: m, c: c)
         }
+        // The facts below the graphs: in two columns when they do not fit in one and the pane is
+        // wide, and scrolled with j/k (detail focused) when they still do not, so none is out of reach.
         let labelWidth = 10
-        for (label, value, role) in facts {
-            guard y < inner.y + inner.height else { break }
-            c.text(TextWidth.fit(label, labelWidth), row: y, column: x, role: .muted)
-            c.text(value, row: y, column: x + labelWidth, width: w - labelWidth, role: role)
-            y += 1
+        let rows = inner.y + inner.height - y
+        guard rows > 0 else { return }
+        let columns = facts.count > rows && w >= 2 * (labelWidth + 28) + 2 ? 2 : 1
+        let columnWidth = columns == 2 ? (w - 2) / 2 : w
+        let capacity = rows * columns
+        let offset = min(m.detailScroll, max(0, facts.count - capacity))
+        let shown = facts.dropFirst(offset).prefix(capacity)
+        for (i, (label, value, role)) in shown.enumerated() {
+            let cx = x + (i / rows) * (columnWidth + 2)
+            let cy = y + i % rows
+            c.text(TextWidth.fit(label, labelWidth), row: cy, column: cx, role: .muted)
+            c.text(value, row: cy, column: cx + labelWidth, width: columnWidth - labelWidth, role: role)
+        }
+        let hidden = facts.count - offset - shown.count
+        if offset > 0 || hidden > 0 {
+            let note = " \(offset > 0 ? "↑\(offset) " : "")\(hidden > 0 ? "↓\(hidden) " : "")more (j/k) "
+            let text = c.glyphs.unicode ? note : note.replacingOccurrences(of: "↑", with: "^").replacingOccurrences(of: "↓", with: "v")
+            c.text(text, row: r.y + r.height - 1, column: r.x + max(2, r.width - TextWidth.of(text) - 2), role: .warning)
         }
     }
 
