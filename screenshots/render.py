@@ -8,6 +8,7 @@ so braille cells (U+2800-28FF) are drawn as dots; block elements are drawn as re
 graphs have no gaps between rows.
 """
 import re
+import unicodedata
 import sys
 
 from PIL import Image, ImageDraw, ImageFont
@@ -126,6 +127,13 @@ def parse(text, cols, rows):
                 continue
             ch = m.group(2)
             if ch is None or x >= cols:
+                continue
+            # A combining mark or other zero-width character joins the cell before it (as the
+            # terminal draws it) instead of taking a cell of its own.
+            if unicodedata.category(ch) in ("Mn", "Me", "Cf") or 0x200B <= ord(ch) <= 0x200F:
+                if x > 0:
+                    prev, prev_style = grid[y][x - 1]
+                    grid[y][x - 1] = (prev + ch, prev_style)
                 continue
             grid[y][x] = (ch, style.copy())
             if wide(ch) and x + 1 < cols:
