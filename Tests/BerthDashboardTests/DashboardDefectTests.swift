@@ -356,3 +356,18 @@ extension DashboardDefectTests {
         XCTAssertEqual(m.detailScroll, 0, "another container's facts start at the top")
     }
 }
+
+extension DashboardDefectTests {
+    /// Item 12: at 80×24 the `? help` and `q quit` hints fell off the status bar. They keep their
+    /// room, with a status message shown too.
+    func testHelpAndQuitHintsAlwaysShow() {
+        for focusKey in ["1", "3"] {
+            var m = Fixtures.model(columns: 80, rows: 24, samples: 2)
+            m.press(.char(Character(focusKey)))
+            m.press(.char("t"))
+            let bottom = Golden.render(m).text().split(separator: "\n").last.map(String.init) ?? ""
+            XCTAssertTrue(bottom.contains("? help") && bottom.contains("q quit"), bottom)
+            XCTAssertTrue(bottom.contains("theme "), bottom)
+        }
+    }
+}

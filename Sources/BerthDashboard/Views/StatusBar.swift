@@ -26,20 +26,38 @@ enum StatusBar {
             c.text(text, row: r.y, column: x, style: st)
             x += TextWidth.of(text) + 1
         }
-        for (keys, label) in hints(m) {
-            let need = TextWidth.of(keys) + TextWidth.of(label) + 2
-            guard x + need <= r.x + width else { break }
-            c.text(" " + keys, row: r.y, column: x, role: .keyHint)
-            c.text(" " + label, row: r.y, column: x + TextWidth.of(keys) + 1, role: .statusBar)
-            x += need
+        // Help and quit are what a lost user needs: their hints keep their room at the end, and
+        // the pane's other hints fill what is left before them.
+        let all = hints(m)
+        let pinned = all.filter { Self.pinned.contains($0.action) }
+        func need(_ h: Hint) -> Int { TextWidth.of(h.keys) + TextWidth.of(h.label) + 2 }
+        let pinnedWidth = pinned.reduce(0) { $0 + need($1) }
+        for h in all where !Self.pinned.contains(h.action) {
+            guard x + need(h) + pinnedWidth <= r.x + width else { break }
+            draw(h)
+        }
+        for h in pinned where x + need(h) <= r.x + width { draw(h) }
+
+        func draw(_ h: Hint) {
+            c.text(" " + h.keys, row: r.y, column: x, role: .keyHint)
+            c.text(" " + h.label, row: r.y, column: x + TextWidth.of(h.keys) + 1, role: .statusBar)
+            x += need(h)
         }
     }
 
-    /// (key, label) pairs for the focused pane, from the key table.
-    static func hints(_ m: DashboardModel) -> [(String, String)] {
+    static let pinned: Set<KeyAction> = [.help, .quit]
+
+    struct Hint {
+        var action: KeyAction
+        var keys: String
+        var label: String
+    }
+
+    /// The focused pane's key hints, from the key table.
+    static func hints(_ m: DashboardModel) -> [Hint] {
         let scope = m.focus.scope
         return m.keys.bindings.filter { $0.hint != nil && ($0.scope == scope || $0.scope == .global) && !$0.keys.isEmpty }
             .sorted { ($0.scope == .global ? 1 : 0) < ($1.scope == .global ? 1 : 0) }
-            .map { ($0.keys[0].label(unicode: m.glyphs.unicode), $0.hint!) }
+            .map { Hint(action: $0.action, keys: $0.keys[0].label(unicode: m.glyphs.unicode), label: $0.hint!) }
     }
 }
