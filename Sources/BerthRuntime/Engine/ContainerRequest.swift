@@ -35,6 +35,8 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var readOnlyRoot = false
     /// `--shm-size` in bytes; nil = docker's 64 MiB.
     public var shmSize: Int64?
+    /// `--volumes-from CONTAINER[:ro|rw]`: that container's volumes and binds, at the same targets.
+    public var volumesFrom: [String] = []
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,
@@ -49,7 +51,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
-        case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize
+        case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom
     }
 
     public init(from decoder: Decoder) throws {
@@ -74,5 +76,6 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts) ?? []
         readOnlyRoot = try c.decodeIfPresent(Bool.self, forKey: .readOnlyRoot) ?? false
         shmSize = try c.decodeIfPresent(Int64.self, forKey: .shmSize)
+        volumesFrom = try c.decodeIfPresent([String].self, forKey: .volumesFrom) ?? []
     }
 }

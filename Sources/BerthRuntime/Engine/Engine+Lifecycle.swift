@@ -111,7 +111,8 @@ extension Engine {
     /// Removes a container: its cgroups, state, writable layer and logs. A running one needs `force`.
     /// `autoremove`: called by the supervisor of an `--rm` container; keeps its exit record
     /// for a minute so a waiting `berth run` can still read the exit code.
-    public func remove(_ ref: String, force: Bool, autoremove: Bool = false) throws {
+    /// `volumes` (`rm -v`): the anonymous volumes the container's create made go too (`--rm` always does so).
+    public func remove(_ ref: String, force: Bool, autoremove: Bool = false, volumes: Bool = false) throws {
         let r: ContainerRecord
         do { r = try resolve(ref) } catch let error as BerthError {
             // An unreadable record must not protect the processes and cgroups of its container.
@@ -119,7 +120,7 @@ extension Engine {
             try removeBroken(id, force: force)
             return
         }
-        try removeContainer(r, force: force, keepExitRecord: autoremove)
+        try removeContainer(r, force: force, keepExitRecord: autoremove, volumes: volumes)
     }
 
     public func remove(_ ref: String, force: Bool) throws {
@@ -129,8 +130,9 @@ extension Engine {
     /// Nothing here needs disk space (a full filesystem is a reason to remove a container): the
     /// marker is best effort, and the files are deleted before the lease file is rewritten.
     /// A crash at any step is finished by the next `reconcile` (see Engine+Reconcile).
-    func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
+    func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false, volumes: Bool = false) throws {
         let p = store.paths(r.id)
+        let anonymous = volumes || r.autoRemove ? volumesMade(inDirectory: p.directory) : []
         let st = store.state(r.id)
         let stray = st.status == .dead || st.status == .created ? cgroupPids(id: r.id, parent: r.cgroupParent) : []
         if st.isRunning || !stray.isEmpty {
@@ -155,6 +157,7 @@ extension Engine {
             if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
         }
         if r.network == .bridge { refreshHostsFiles() }
+        removeUnusedVolumes(anonymous, anonymousOnly: true)
     }
 
     /// Waits until the container is no longer running and returns its exit code.

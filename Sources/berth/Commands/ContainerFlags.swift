@@ -26,6 +26,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(name: [.short, .customLong("volume")], help: ArgumentHelp("Bind a host path (created when missing) or mount a volume; options ro, rw, z, Z, [r]private, [r]slave, nocopy.", valueName: "[/host/path|name:]/ctr/path[:opts]")) var volumes: [String] = []
     @Option(name: .customLong("mount"), help: ArgumentHelp("Mount by keys: type=bind|volume|tmpfs, src, dst, readonly, bind-propagation, volume-nocopy, tmpfs-size, tmpfs-mode.", valueName: "type=…,src=…,dst=…")) var mountSpecs: [String] = []
     @Option(name: .customLong("tmpfs"), help: ArgumentHelp("Mount a tmpfs (noexec, nosuid, nodev unless the options say otherwise).", valueName: "/path[:size=64m,mode=1777,…]")) var tmpfs: [String] = []
+    @Option(name: .customLong("volumes-from"), help: ArgumentHelp("Mount the volumes and binds of another container at the same paths.", valueName: "container[:ro|rw]")) var volumesFrom: [String] = []
     @Flag(name: .customLong("read-only"), help: "Mount the root filesystem read-only (/dev, /proc, volumes and tmpfs mounts stay writable).") var readOnly = false
     @Option(help: ArgumentHelp("Size of /dev/shm (default 64m).", valueName: "bytes")) var shmSize: String?
 
@@ -68,6 +69,7 @@ struct ContainerFlags: ParsableArguments {
         if !volumes.isEmpty || !mountSpecs.isEmpty || !tmpfs.isEmpty {
             request.mounts = try volumes.map(MountSyntax.volume) + mountSpecs.map(MountSyntax.mount) + tmpfs.map(MountSyntax.tmpfs)
         }
+        if !volumesFrom.isEmpty { request.volumesFrom = volumesFrom }
         if readOnly { request.readOnlyRoot = true }
         if let shmSize { request.shmSize = try ByteSize.parse(shmSize) }
     }
