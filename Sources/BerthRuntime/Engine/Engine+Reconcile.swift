@@ -40,7 +40,9 @@ extension Engine {
                 let dir = store.containersDirectory + "/" + e
                 if creatorAlive(dir, exceptMe: true) { keep.insert(String(e.dropFirst(ContainerStore.creatingPrefix.count))); continue }
                 // The volumes its create was making (first-use and anonymous ones) go with it.
-                for name in volumesMade(inDirectory: dir) where volumeUsers()[name] == nil { try? volumeStore.remove(name) }
+                let made = volumesMade(inDirectory: dir)
+                let users = made.isEmpty ? [:] : volumeUsers()
+                for name in made where users[name] == nil { try? volumeStore.remove(name) }
                 try? FileIO.removeTree(dir)
                 cleaned.append("incomplete container " + String(e.dropFirst(ContainerStore.creatingPrefix.count)))
             }
