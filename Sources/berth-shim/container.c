@@ -23,11 +23,15 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
+#define PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -50,16 +54,38 @@ static int mount_on_fd(const char *source, int fd, const char *type, unsigned lo
     return mount(source, target, type, flags, data);
 }
 
+/* A mount point must not lie in the container's procfs or sysfs (an image's symlink can lead a
+ * target there): mounting over /proc/sys or /sys/kernel would undo what the masks protect. Only
+ * the cgroup filesystem belongs inside /sys. */
+static void check_mount_point(int fd, const struct plan_mount *m, int err_fd)
+{
+    struct statfs sfs;
+    if (fstatfs(fd, &sfs) < 0)
+        fail(err_fd, 125, errno, "statfs the mount point", m->dest);
+    int cgroup = !strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2");
+    if (sfs.f_type == PROC_SUPER_MAGIC || (sfs.f_type == SYSFS_MAGIC && !cgroup))
+        fail(err_fd, 125, EPERM, "refused: the mount point lies in the container's /proc or /sys:", m->dest);
+}
+
 static void do_mounts(const struct plan *p, int err_fd)
 {
-    /* Nothing we mount may propagate back to the host's mount table. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    /* Nothing we mount may propagate back to the host's mount table. A bind that asks for slave
+     * propagation (to see the host's later mounts) needs the namespace's copies to stay slaves of
+     * the host's; a slave still sends nothing back. */
+    unsigned long root_prop = MS_PRIVATE;
+    for (int i = 0; i < p->nmounts; i++)
+        if (p->mounts[i].flags & MS_SLAVE)
+            root_prop = MS_SLAVE;
+    if (mount(NULL, "/", NULL, MS_REC | root_prop, NULL) < 0)
         fail(err_fd, 125, errno, "make / private", NULL);
     int root_fd = -1;
+    unsigned long root_flags = 0;
     for (int i = 0; i < p->nmounts; i++) {
         const struct plan_mount *m = &p->mounts[i];
         int is_bind = (m->flags & MS_BIND) != 0;
-        unsigned long flags = m->flags;
+        /* The kernel ignores every other flag of a call that changes propagation: a separate call. */
+        unsigned long prop = m->flags & PROPAGATION;
+        unsigned long flags = m->flags & ~PROPAGATION;
         unsigned long rest = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
         const char *data = *m->data ? m->data : NULL;
         if (!strcmp(m->dest, "/")) {
@@ -70,6 +96,7 @@ static void do_mounts(const struct plan *p, int err_fd)
                 fail(err_fd, 125, errno, "mount the root", p->rootfs);
             if (is_bind && rest && mount(NULL, p->rootfs, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
                 fail(err_fd, 125, errno, "remount the root", p->rootfs);
+            root_flags = rest;
             root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
             if (root_fd < 0)
                 fail(err_fd, 125, errno, "open the root", p->rootfs);
@@ -77,25 +104,41 @@ static void do_mounts(const struct plan *p, int err_fd)
         }
         if (root_fd < 0)
             fail(err_fd, 125, EINVAL, "the launch plan mounts before the root", m->dest);
-        int is_file = 0;
+        int is_file = 0, src_fd = -1;
+        const char *source = m->source;
+        char src_path[40];
         if (is_bind) {
+            /* Opened once, without following any symlink, and mounted by descriptor: what is
+             * mounted is what was checked. */
+            src_fd = open_no_symlinks(m->source);
+            if (src_fd < 0)
+                fail(err_fd, 125, errno, errno == ELOOP ? "bind source passes through a symlink" : "bind source", m->source);
             struct stat st;
-            if (stat(m->source, &st) < 0)
+            if (fstat(src_fd, &st) < 0)
                 fail(err_fd, 125, errno, "bind source", m->source);
             is_file = !S_ISDIR(st.st_mode);
+            fd_path(src_fd, src_path, sizeof src_path);
+            source = src_path;
         }
         int target = mkpath_in_root(root_fd, m->dest, is_file, 0755);
         if (target < 0)
             fail(err_fd, 125, errno, "create mount point", m->dest);
-        if (mount_on_fd(m->source, target, m->type, is_bind ? (flags & (MS_BIND | MS_REC)) : flags, data) < 0)
+        check_mount_point(target, m, err_fd);
+        if (mount_on_fd(source, target, m->type, is_bind ? (flags & (MS_BIND | MS_REC)) : flags, data) < 0)
             fail(err_fd, 125, errno, "mount", m->dest);
         close(target);
+        if (src_fd >= 0)
+            close(src_fd);
         /* A bind mount ignores other flags until it is remounted; the descriptor opened before
          * the mount names what lies beneath it, so resolve the target again. */
-        if (is_bind && rest) {
+        if ((is_bind && rest) || prop) {
             target = open_in_root(root_fd, m->dest, O_PATH);
-            if (target < 0 || mount_on_fd(NULL, target, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
+            if (target < 0)
+                fail(err_fd, 125, errno, "reopen the mount point", m->dest);
+            if (is_bind && rest && mount_on_fd(NULL, target, NULL, MS_REMOUNT | MS_BIND | rest, NULL) < 0)
                 fail(err_fd, 125, errno, "remount", m->dest);
+            if (prop && mount_on_fd(NULL, target, NULL, prop | (flags & MS_REC), NULL) < 0)
+                fail(err_fd, 125, errno, "set the propagation of", m->dest);
             close(target);
         }
     }
@@ -123,6 +166,16 @@ static void do_mounts(const struct plan *p, int err_fd)
         if (symlinkat(p->links[i].target, dir, base) < 0)
             fail(err_fd, 125, errno, "symlink", p->links[i].path);
         close(dir);
+    }
+    if (p->root_readonly) {
+        /* Last, once every mount point and node exists; the working directory too, as it cannot
+         * be made later. The mounts on the root keep their own flags. */
+        int cwd = mkpath_in_root(root_fd, p->cwd, 0, 0755);
+        if (cwd < 0)
+            fail(err_fd, 125, errno, "create the working directory", p->cwd);
+        close(cwd);
+        if (mount(NULL, p->rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | root_flags, NULL) < 0)
+            fail(err_fd, 125, errno, "remount the root read-only", p->rootfs);
     }
     close(root_fd);
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new. */

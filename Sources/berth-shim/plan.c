@@ -92,7 +92,7 @@ static int ns_flag(const char *name)
 static const char *const scalar_keys[] = {
     "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
-    "uid", "gid", "caps", "restart", "restart_max",
+    "uid", "gid", "caps", "restart", "restart_max", "root_readonly",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
        L_DENY, L_PORT, L_COUNT };
@@ -166,6 +166,7 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "target_start")) NUM(val, 10, 0x7fffffffffffffffULL, p->target_start, key);
         else if (!strcmp(key, "tty")) NUM(val, 10, 1, p->tty, key);
         else if (!strcmp(key, "interactive")) NUM(val, 10, 1, p->interactive, key);
+        else if (!strcmp(key, "root_readonly")) NUM(val, 10, 1, p->root_readonly, key);
         else if (!strcmp(key, "no_new_privs")) NUM(val, 10, 1, p->no_new_privs, key);
         else if (!strcmp(key, "uid")) NUM(val, 10, 0x7fffffff, p->uid, key);
         else if (!strcmp(key, "gid")) NUM(val, 10, 0x7fffffff, p->gid, key);
@@ -415,6 +416,7 @@ void plan_print(const struct plan *p, int fd)
     line1(fd, "no_new_privs", num(a, p->no_new_privs));
     line1(fd, "tty", num(a, p->tty));
     line1(fd, "interactive", num(a, p->interactive));
+    line1(fd, "root_readonly", num(a, p->root_readonly));
     line1(fd, "restart", p->restart);
     line1(fd, "restart_max", num(a, p->restart_max));
     line1(fd, "net_bridge", p->net_bridge);

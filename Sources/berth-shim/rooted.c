@@ -38,6 +38,19 @@ int open_in_root(int root_fd, const char *path, int flags)
     return fd;
 }
 
+int open_no_symlinks(const char *path)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd;
+    do {
+        fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    } while (fd < 0 && errno == EAGAIN);
+    return fd;
+}
+
 /* The next component of `*cursor` into `out` (NUL-terminated), advancing the cursor; 0 at the end. */
 static size_t next_component(const char **cursor, char *out, size_t cap)
 {

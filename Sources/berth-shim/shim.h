@@ -49,6 +49,7 @@ struct plan {
     pid_t target_pid;        /* exec: the container's init, whose namespaces are joined */
     unsigned long long target_start; /* exec: its start time (field 22 of /proc/PID/stat); 0 = unchecked */
     int tty, interactive;    /* allocate a pty in the container; keep stdin open */
+    int root_readonly;       /* --read-only: the root is remounted read-only after the mounts */
     /* bridge network: veth `net_host` on `net_bridge`, peer eth0 with net_addr/net_prefix via net_gw */
     const char *net_bridge, *net_host, *net_addr, *net_gw;
     int net_prefix;
@@ -110,6 +111,9 @@ int mkpath_in_root(int root_fd, const char *path, int last_is_file, mode_t dir_m
 /* The (created) parent directory of `path` inside the root, and its last component in `base`,
  * which is never "", "." or "..". */
 int open_parent_in_root(int root_fd, const char *path, char *base, size_t cap);
+/* An O_PATH descriptor of a host path with no symlink on it at all (RESOLVE_NO_SYMLINKS): a
+ * bind source is what the user named, never where a link leads (ELOOP otherwise). */
+int open_no_symlinks(const char *path);
 /* "/proc/self/fd/N" for `fd`; its length. */
 size_t fd_path(int fd, char *out, size_t cap);
 

@@ -120,7 +120,7 @@ struct Berth: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Top.self, Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Remove.self,
-            PS.self, Inspect.self, Logs.self, Wait.self, Stats.self, Exec.self, AttachCommand.self, ImageCommand.self, NetworkCommand.self,
+            PS.self, Inspect.self, Copy.self, Logs.self, Wait.self, Stats.self, Exec.self, AttachCommand.self, ImageCommand.self, NetworkCommand.self, VolumeCommand.self,
             ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self,
         ],
         defaultSubcommand: Top.self)

@@ -16,7 +16,7 @@ import Glibc
 ///  "images": [{"platform": "linux/amd64", "refName": "one", "repoTags": ["a/b:one"],
 ///              "config": {"Entrypoint": [...], "Cmd": [...]}, "dropDiffIDs": 0,
 ///              "layers": [{"busybox": true} |
-///                         {"files": {"PATH": "TEXT"}, "dirs": ["PATH"],
+///                         {"files": {"PATH": "TEXT"}, "dirs": ["PATH"], "symlinks": {"PATH": "TARGET"},
 ///                          "xattrs": {"PATH": {"NAME": "VALUE"}},
 ///                          "gzip": false, "mediaType": "…"}]}]}
 /// ```
@@ -60,6 +60,9 @@ enum HandMadeImages {
                     ti = tarfile.TarInfo(path); ti.size = len(data); ti.mode = 0o644; ti.mtime = 1700000000
                     ti.pax_headers = {"SCHILY.xattr." + k: v for k, v in xattrs.get(path, {}).items()}
                     t.addfile(ti, io.BytesIO(data))
+                for path, target in spec.get("symlinks", {}).items():
+                    ti = tarfile.TarInfo(path); ti.type = tarfile.SYMTYPE; ti.linkname = target; ti.mtime = 1700000000
+                    t.addfile(ti)
             return buf.getvalue()
 
         def sha(b):

@@ -100,6 +100,7 @@ final class ShimPlanReaderTests: XCTestCase {
         plan.ports = (0..<LaunchPlan.maximumPorts).map { PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80) }
         plan.deniedSyscalls = SeccompDefaults.deniedNumbers
         plan.tty = true
+        plan.rootReadonly = true
         return plan
     }
 
@@ -127,6 +128,7 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(values(lines, "port"), plan.ports.map { [$0.hostIP.description, String($0.hostPort), String($0.containerPort)] }, file: file, line: line)
         XCTAssertEqual(value(lines, "tty"), plan.tty ? "1" : "0", file: file, line: line)
         XCTAssertEqual(value(lines, "interactive"), plan.interactive ? "1" : "0", file: file, line: line)
+        XCTAssertEqual(value(lines, "root_readonly"), plan.rootReadonly ? "1" : "0", file: file, line: line)
         switch plan.mode {
         case .create:
             XCTAssertEqual(value(lines, "mode"), "create", file: file, line: line)
@@ -164,6 +166,7 @@ final class ShimPlanReaderTests: XCTestCase {
         var minimal = Self.bigPlan()
         minimal.network = nil; minimal.ports = []; minimal.deniedSyscalls = []; minimal.tty = false
         minimal.hostname = nil; minimal.oomCounterFile = nil; minimal.restartMax = nil; minimal.onExit = []
+        minimal.rootReadonly = false
         try assertReadBack(minimal)
     }
 

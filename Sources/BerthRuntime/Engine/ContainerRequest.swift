@@ -29,6 +29,14 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var tty = false
     /// `-i`: keep stdin open for attached clients.
     public var interactive = false
+    /// `-v`, `--mount`, `--tmpfs`, in the order given.
+    public var mounts: [MountRequest] = []
+    /// `--read-only`: the root filesystem is mounted read-only (mounts, /dev, /proc stay writable).
+    public var readOnlyRoot = false
+    /// `--shm-size` in bytes; nil = docker's 64 MiB.
+    public var shmSize: Int64?
+    /// `--volumes-from CONTAINER[:ro|rw]`: that container's volumes and binds, at the same targets.
+    public var volumesFrom: [String] = []
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,
@@ -43,7 +51,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
-        case autoRemove, labels, cgroupParent, ports, tty, interactive
+        case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,5 +73,9 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports) ?? []
         tty = try c.decodeIfPresent(Bool.self, forKey: .tty) ?? false
         interactive = try c.decodeIfPresent(Bool.self, forKey: .interactive) ?? false
+        mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts) ?? []
+        readOnlyRoot = try c.decodeIfPresent(Bool.self, forKey: .readOnlyRoot) ?? false
+        shmSize = try c.decodeIfPresent(Int64.self, forKey: .shmSize)
+        volumesFrom = try c.decodeIfPresent([String].self, forKey: .volumesFrom) ?? []
     }
 }

@@ -45,6 +45,7 @@ extension Engine {
         if let hostname = request.hostname, !Self.isValidHostname(hostname) {
             throw BerthError.invalidArgument("invalid hostname \(hostname.quoted)")
         }
+        let prepared = try prepareMounts(request)
 
         return try FileLock.with(store.globalLock) {
             let names = store.names
@@ -65,11 +66,14 @@ extension Engine {
                 ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports,
                 interactive: request.interactive ? true : nil, autoRemove: request.autoRemove,
                 cgroupParent: request.cgroupParent ?? options.cgroupParent, layers: layerDirs)
-            let settings = ContainerSpecBuilder.Settings(
+            var settings = ContainerSpecBuilder.Settings(
                 args: command, env: env,
                 workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
                 user: user, hostname: request.hostname ?? String(name.prefix(63)), terminal: request.tty,
                 limits: request.limits)
+            var madeVolumes: [String] = []
+            settings.readOnlyRoot = request.readOnlyRoot
+            settings.shmSize = request.shmSize
             do {
                 // 0700: it holds the writable layer; rootfs/upper keep 0755, the container's "/".
                 guard mkdir(staging.directory, 0o700) == 0 else { throw BerthError.errno("mkdir", staging.directory) }
@@ -83,9 +87,17 @@ extension Engine {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }
                 try writeEtcFiles(newRecord, hostname: settings.hostname, staging)
+                settings.mounts = try attachVolumes(prepared, imageVolumes: image.config.volumes ?? [], layers: layerDirs) { names in
+                    guard !names.isEmpty else { return }
+                    try FileIO.writeAtomically(staging.directory + "/" + Self.volumesMadeFile, string: names.joined(separator: "\n") + "\n")
+                    madeVolumes = names
+                }
+                CrashPoint.reach("create-attached-volumes")
                 let version = (try? cgroups.manager(parent: newRecord.cgroupParent))?.version
-                // The spec names the container's final paths.
-                let spec = ContainerSpecBuilder.build(record: newRecord, settings: settings, paths: p,
+                // The spec names the container's final paths, symlinks of the root resolved: the shim
+                // opens every bind source without following symlinks (BindSource).
+                let specPaths = ContainerPaths(root: BindSource.realPath(root) ?? root, id: id)
+                let spec = ContainerSpecBuilder.build(record: newRecord, settings: settings, paths: specPaths,
                                                       layerDirectories: layerDirs, cgroupVersion: version)
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -96,6 +108,7 @@ extension Engine {
                 guard rename(staging.directory, p.directory) == 0 else { throw BerthError.errno("rename", staging.directory) }
                 unlink(p.creator)
             } catch {
+                for name in madeVolumes { try? volumeStore.remove(name) }
                 try? FileIO.removeTree(staging.directory)
                 names.release(name, of: id)
                 if bridge != nil { bridgeStore.releaseAddresses(of: [id]) }

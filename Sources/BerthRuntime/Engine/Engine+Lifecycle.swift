@@ -111,7 +111,8 @@ extension Engine {
     /// Removes a container: its cgroups, state, writable layer and logs. A running one needs `force`.
     /// `autoremove`: called by the supervisor of an `--rm` container; keeps its exit record
     /// for a minute so a waiting `berth run` can still read the exit code.
-    public func remove(_ ref: String, force: Bool, autoremove: Bool = false) throws {
+    /// `volumes` (`rm -v`): the anonymous volumes the container's create made go too (`--rm` always does so).
+    public func remove(_ ref: String, force: Bool, autoremove: Bool = false, volumes: Bool = false) throws {
         let r: ContainerRecord
         do { r = try resolve(ref) } catch let error as BerthError {
             // An unreadable record must not protect the processes and cgroups of its container.
@@ -119,7 +120,7 @@ extension Engine {
             try removeBroken(id, force: force)
             return
         }
-        try removeContainer(r, force: force, keepExitRecord: autoremove)
+        try removeContainer(r, force: force, keepExitRecord: autoremove, volumes: volumes)
     }
 
     public func remove(_ ref: String, force: Bool) throws {
@@ -135,8 +136,11 @@ extension Engine {
     /// `--force` stops the container again) or finds the container gone. The stop stays outside
     /// the lock: it waits for the supervisor to exit, and an `--rm` container's supervisor becomes
     /// `berth rm --autoremove`, which takes the lock.
-    func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false) throws {
+    ///
+    /// `volumes`: also the anonymous volumes it made (`rm -v`; always for `--rm`).
+    func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false, volumes: Bool = false) throws {
         let p = store.paths(r.id)
+        let anonymous = volumes || r.autoRemove ? volumesMade(inDirectory: p.directory) : []
         for _ in 0..<Self.removeAttempts {
             try stopUnlessStopped(r, force: force)
             let removed: Bool
@@ -154,6 +158,7 @@ extension Engine {
             }
             if removed {
                 if r.network == .bridge { refreshHostsFiles() }
+                removeUnusedVolumes(anonymous, anonymousOnly: true)
                 return
             }
         }

@@ -27,8 +27,9 @@ extension Engine {
         let live = ids.union(creating.filter { creatorAlive(store.containersDirectory + "/" + $0) }
             .map { String($0.dropFirst(ContainerStore.creatingPrefix.count)) })
         let deadCreations = creating.filter { !creatorAlive(store.containersDirectory + "/" + $0) }
+        let volumeLeftovers = VolumeStore(root: root).hasLeftovers()
         guard !deadCreations.isEmpty || !removing.isEmpty || !staleNames(keeping: live).isEmpty
-                || !bridgeStore.staleLeases(keeping: live).isEmpty else { return [] }
+                || !bridgeStore.staleLeases(keeping: live).isEmpty || volumeLeftovers else { return [] }
         var cleaned: [String] = []
         try? FileLock.with(store.globalLock) {
             // Under the lock no creation or removal is in progress (both hold it), so what is
@@ -38,8 +39,16 @@ extension Engine {
             for e in entries where e.hasPrefix(ContainerStore.creatingPrefix) {
                 let dir = store.containersDirectory + "/" + e
                 if creatorAlive(dir, exceptMe: true) { keep.insert(String(e.dropFirst(ContainerStore.creatingPrefix.count))); continue }
+                // The volumes its create was making (first-use and anonymous ones) go with it.
+                let made = volumesMade(inDirectory: dir)
+                let users = made.isEmpty ? [:] : volumeUsers()
+                for name in made where users[name] == nil { try? volumeStore.remove(name) }
                 try? FileIO.removeTree(dir)
                 cleaned.append("incomplete container " + String(e.dropFirst(ContainerStore.creatingPrefix.count)))
+            }
+            if volumeLeftovers {
+                volumeStore.sweep()
+                cleaned.append("incomplete volume changes")
             }
             for e in entries where e.hasPrefix(ContainerStore.removingPrefix) {
                 let id = String(e.dropFirst(ContainerStore.removingPrefix.count))

@@ -10,6 +10,9 @@ public struct ImageConfig: Codable, Sendable, Equatable {
     public var user: String
     public var exposedPorts: [String]
     public var labels: [String: String]
+    /// The image's `Volumes`: paths that get an anonymous volume unless a mount names them (nil: none;
+    /// optional so records of older versions decode).
+    public var volumes: [String]?
 
     public init(env: [String] = [], entrypoint: [String] = [], cmd: [String] = [], workingDir: String = "",
                 user: String = "", exposedPorts: [String] = [], labels: [String: String] = [:]) {

@@ -61,6 +61,7 @@ struct OCIContainerConfig: Codable {
     var User: String?
     var ExposedPorts: [String: OCIEmpty]?
     var Labels: [String: String]?
+    var Volumes: [String: OCIEmpty]?
 }
 
 struct OCIRootFS: Codable {
@@ -85,9 +86,11 @@ struct OCIImageConfigFile: Codable {
 
     var imageConfig: ImageConfig {
         let c = config
-        return ImageConfig(env: c?.Env ?? [], entrypoint: c?.Entrypoint ?? [], cmd: c?.Cmd ?? [],
-                           workingDir: c?.WorkingDir ?? "", user: c?.User ?? "",
-                           exposedPorts: (c?.ExposedPorts ?? [:]).keys.sorted(), labels: c?.Labels ?? [:])
+        var config = ImageConfig(env: c?.Env ?? [], entrypoint: c?.Entrypoint ?? [], cmd: c?.Cmd ?? [],
+                                 workingDir: c?.WorkingDir ?? "", user: c?.User ?? "",
+                                 exposedPorts: (c?.ExposedPorts ?? [:]).keys.sorted(), labels: c?.Labels ?? [:])
+        if let v = c?.Volumes, !v.isEmpty { config.volumes = v.keys.sorted() }
+        return config
     }
 
     init(created: String?, architecture: String, os: String, config: ImageConfig, diffIDs: [Digest]) {
@@ -99,7 +102,8 @@ struct OCIImageConfigFile: Codable {
             Cmd: config.cmd.isEmpty ? nil : config.cmd, WorkingDir: config.workingDir.isEmpty ? nil : config.workingDir,
             User: config.user.isEmpty ? nil : config.user,
             ExposedPorts: config.exposedPorts.isEmpty ? nil : Dictionary(uniqueKeysWithValues: config.exposedPorts.map { ($0, OCIEmpty()) }),
-            Labels: config.labels.isEmpty ? nil : config.labels)
+            Labels: config.labels.isEmpty ? nil : config.labels,
+            Volumes: config.volumes.map { Dictionary(uniqueKeysWithValues: $0.map { ($0, OCIEmpty()) }) })
         rootfs = OCIRootFS(type: "layers", diff_ids: diffIDs.map(\.description))
         history = nil
     }

@@ -9,6 +9,8 @@ public struct ComposeProject: Sendable, Equatable {
     public var services: [ServiceSpec]
     /// Keys Berth does not support and other things worth a word: printed, never fatal.
     public var warnings: [String]
+    /// The top-level `volumes:`, by key.
+    public var volumes: [ComposeVolume] = []
 }
 
 /// Reads the subset of the Compose spec Berth supports (see docs/services.md). Pure: no engine,
@@ -24,6 +26,8 @@ public enum ComposeParser {
         public var environment: [String: String]
         /// Given to every service's replicas (`--cgroup-parent`).
         public var cgroupParent: String?
+        /// The compose file's directory: relative bind sources (`./data:/data`) resolve against it.
+        public var baseDirectory: String?
 
         public init(projectName: String? = nil, defaultProjectName: String = "default",
                     environment: [String: String] = ProcessInfo.processInfo.environment, cgroupParent: String? = nil) {
@@ -34,6 +38,7 @@ public enum ComposeParser {
 
     public static func parse(_ text: String, options: Options = Options()) throws -> ComposeProject {
         var reader = Reader(environment: options.environment)
+        reader.baseDirectory = options.baseDirectory
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw BerthError.invalidArgument("the compose file is empty") }
@@ -43,12 +48,14 @@ public enum ComposeParser {
         }
         let top = try reader.mapping(root, "(top level)")
         var servicesNode: Node?
+        var volumesNode: Node?
         var fileName: String?
         for (key, value) in top {
             switch key {
             case "services": servicesNode = value
             case "name": fileName = try reader.string(value, "name")
             case "version": reader.warn("version: obsolete, ignored")
+            case "volumes": volumesNode = value
             default:
                 if !key.hasPrefix("x-") { reader.warn("\(key): not supported, ignored") }
             }
@@ -58,6 +65,9 @@ public enum ComposeParser {
         let projectName = try (options.projectName ?? fileName).map(validateProjectName)
             ?? normalizeProjectName(options.defaultProjectName)
         guard let servicesNode else { throw BerthError.invalidArgument("services: missing (the file defines no services)") }
+        if let volumesNode, !Reader.isNull(volumesNode) {
+            reader.declaredVolumes = try reader.topLevelVolumes(volumesNode, project: projectName)
+        }
         let entries = try reader.mapping(servicesNode, "services")
         var specs: [ServiceSpec] = []
         for (name, node) in entries {
@@ -79,7 +89,8 @@ public enum ComposeParser {
             throw BerthError.invalidArgument("services.\(error.path[0]).depends_on: \(error.description)")
         }
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
-        return ComposeProject(name: projectName, services: order.map { byName[$0]! }, warnings: reader.warnings)
+        return ComposeProject(name: projectName, services: order.map { byName[$0]! }, warnings: reader.warnings,
+                              volumes: reader.declaredVolumes.values.sorted { $0.key < $1.key })
     }
 
     /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
@@ -111,10 +122,13 @@ public enum ComposeParser {
     }
 }
 
-/// Walks the YAML tree with the key path at hand, collecting warnings.
-private struct Reader {
+/// Walks the YAML tree with the key path at hand, collecting warnings (`ComposeVolumes.swift`
+/// extends it with the volume keys).
+struct Reader {
     let environment: [String: String]
     var warnings: [String] = []
+    var baseDirectory: String?
+    var declaredVolumes: [String: ComposeVolume] = [:]
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -348,6 +362,7 @@ private struct Reader {
                     ports.append(text)
                 }
             case "labels": template.labels = try labels(value, path)
+            case "volumes": template.mounts += try serviceVolumes(value, path)
             case "stop_grace_period":
                 let text = try string(value, path)
                 let seconds: Double

@@ -6,6 +6,7 @@ extension Engine {
     @discardableResult
     public func up(_ project: ComposeProject, progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
         for spec in project.services { try validate(spec) }
+        try ensureVolumes(of: project)
         var results: [ScaleResult] = []
         for spec in project.services {
             let result = try applyService(spec)
@@ -26,9 +27,12 @@ extension Engine {
     }
 
     /// Removes every service of a project, dependents first, and any container still labelled
-    /// with the project.
+    /// with the project; with `volumes` (`down -v`) also its volumes.
     @discardableResult
-    public func down(project: String, stopTimeout: Int? = nil, progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+    public func down(project: String, stopTimeout: Int? = nil, volumes: Bool = false,
+                     progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+        let anonymous = volumes ? anonymousVolumes(ofProject: project) : []
+        defer { if volumes { removeVolumes(ofProject: project, anonymous: anonymous) } }
         var results: [ScaleResult] = []
         for spec in services(ofProject: project).reversed() {
             let result = try removeService(spec.name, stopTimeout: stopTimeout)

@@ -72,6 +72,8 @@ public struct LaunchPlan: Equatable, Sendable {
     public var ports: [PortMapping] = []
     public var tty = false
     public var interactive = false
+    /// `--read-only`: the shim remounts the root read-only once every mount point exists.
+    public var rootReadonly = false
     /// System call numbers the container's processes may not make (seccomp, EPERM).
     public var deniedSyscalls: [Int] = []
     public var stateDirectory: String
@@ -237,6 +239,7 @@ public struct LaunchPlan: Equatable, Sendable {
         for n in deniedSyscalls { put("seccomp_deny", String(n)) }
         if tty { put("tty", "1") }
         if interactive { put("interactive", "1") }
+        if rootReadonly { put("root_readonly", "1") }
         for p in ports {
             put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
         }

@@ -30,8 +30,7 @@ public enum PlanBuilder {
             var type = m.type ?? "none"
             if type == "bind" { flags |= MountOptions.bind }
             if flags & MountOptions.bind != 0 { type = "none" }
-            // Propagation flags need a separate mount call; the root is already private.
-            flags &= ~MountOptions.propagation
+            // Propagation flags stay: the shim applies them in a separate call after the mount.
             mounts.append(.init(type: type, source: m.source ?? type, destination: m.destination, flags: flags, data: data))
         }
         let devices = (linux.devices ?? []).map {
@@ -67,6 +66,7 @@ public enum PlanBuilder {
             cgroupProcsFiles: cgroups.procsFiles, oomCounterFile: cgroups.oomCounterFile,
             restart: restartName, restartMax: restartMax, onExit: onExit)
         plan.deniedSyscalls = SeccompDefaults.deniedNumbers
+        plan.rootReadonly = root.readonly == true
         return plan
     }
 }

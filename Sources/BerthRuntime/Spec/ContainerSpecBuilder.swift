@@ -19,6 +19,10 @@ public enum ContainerSpecBuilder {
         public var hostname: String
         public var terminal: Bool
         public var limits: ResourceLimits
+        /// The user's mounts, host sides ready (`MountSpec.oci`).
+        public var mounts: [OCI.Mount] = []
+        public var readOnlyRoot = false
+        public var shmSize: Int64?
 
         public init(args: [String], env: [String], workingDir: String, user: ResolvedUser, hostname: String,
                     terminal: Bool, limits: ResourceLimits) {
@@ -42,6 +46,7 @@ public enum ContainerSpecBuilder {
         for (dest, src) in [("/etc/hosts", paths.hosts), ("/etc/hostname", paths.hostname), ("/etc/resolv.conf", paths.resolvConf)] {
             mounts.append(OCI.Mount(destination: dest, type: "bind", source: src, options: ["rbind", "rprivate"]))
         }
+        mounts = MountSpec.merge(defaults: mounts, user: settings.mounts, shmSize: settings.shmSize)
         let caps = DefaultSpec.capabilityNames
         let user = settings.user
         let process = OCI.Process(
@@ -56,7 +61,7 @@ public enum ContainerSpecBuilder {
         let lower = layerDirectories.reversed().joined(separator: ":")
         return OCI.Spec(
             process: process,
-            root: OCI.Root(path: paths.rootfs, readonly: false),
+            root: OCI.Root(path: paths.rootfs, readonly: settings.readOnlyRoot),
             hostname: settings.hostname,
             mounts: mounts,
             linux: OCI.Linux(namespaces: namespaces, resources: resources,

@@ -13,7 +13,7 @@ enum StorePermissions {
     static let mode: mode_t = 0o700
 
     /// The directories at the top of the root that hold something; checked at every start.
-    static let topLevel = ["containers", "layers", "tmp", "names", "networks", "services"]
+    static let topLevel = ["containers", "layers", "tmp", "names", "networks", "services", "volumes"]
 
     /// Creates the root (and `containers/`) at 0700 when missing, and repairs the root and its
     /// existing top-level directories when they are more open, telling `report` once per path.

@@ -31,9 +31,11 @@ struct ComposeOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw BerthError.invalidArgument("cannot read the compose file \(path.quoted)")
         }
-        let options = ComposeParser.Options(projectName: projectName,
+        var options = ComposeParser.Options(projectName: projectName,
                                             defaultProjectName: ComposeParser.defaultProjectName(forFile: path),
                                             cgroupParent: cgroupParent)
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        options.baseDirectory = URL(fileURLWithPath: absolute).standardizedFileURL.deletingLastPathComponent().path
         do {
             let project = try ComposeParser.parse(String(decoding: data, as: UTF8.self), options: options)
             for w in project.warnings { printErr("berth: warning: " + Quoted.escapeControls("\(path): \(w)")) }
@@ -74,6 +76,7 @@ struct Down: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var compose: ComposeOptions
     @Option(name: .shortAndLong, help: "Seconds each replica gets between SIGTERM and SIGKILL (default: the service's).") var time: Int?
+    @Flag(name: .shortAndLong, help: "Also remove the project's volumes and its containers' anonymous volumes.") var volumes = false
 
     func run() throws {
         try withServiceErrors {
@@ -81,7 +84,7 @@ struct Down: ParsableCommand {
             // With -p the file is not needed (it may be gone or broken); without, its name decides.
             let name = try compose.projectName.map(ComposeParser.validateProjectName)
                 ?? compose.load(cgroupParent: global.effectiveCgroupParent).name
-            let results = try engine.down(project: name, stopTimeout: time) { print(ScaleReport.describe($0)) }
+            let results = try engine.down(project: name, stopTimeout: time, volumes: volumes) { print(ScaleReport.describe($0)) }
             if results.isEmpty { printErr("berth: nothing to remove for project \(name.quoted)") }
         }
     }

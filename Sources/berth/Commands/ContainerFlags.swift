@@ -23,6 +23,12 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Network: bridge (Berth's bridge, reach others by name; the default), none (loopback only) or host.", valueName: "mode")) var network: String?
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
+    @Option(name: [.short, .customLong("volume")], help: ArgumentHelp("Bind a host path (created when missing) or mount a volume; options ro, rw, z, Z, [r]private, [r]slave, nocopy.", valueName: "[/host/path|name:]/ctr/path[:opts]")) var volumes: [String] = []
+    @Option(name: .customLong("mount"), help: ArgumentHelp("Mount by keys: type=bind|volume|tmpfs, src, dst, readonly, bind-propagation, volume-nocopy, tmpfs-size, tmpfs-mode.", valueName: "type=…,src=…,dst=…")) var mountSpecs: [String] = []
+    @Option(name: .customLong("tmpfs"), help: ArgumentHelp("Mount a tmpfs (noexec, nosuid, nodev unless the options say otherwise).", valueName: "/path[:size=64m,mode=1777,…]")) var tmpfs: [String] = []
+    @Option(name: .customLong("volumes-from"), help: ArgumentHelp("Mount the volumes and binds of another container at the same paths.", valueName: "container[:ro|rw]")) var volumesFrom: [String] = []
+    @Flag(name: .customLong("read-only"), help: "Mount the root filesystem read-only (/dev, /proc, volumes and tmpfs mounts stay writable).") var readOnly = false
+    @Option(help: ArgumentHelp("Size of /dev/shm (default 64m).", valueName: "bytes")) var shmSize: String?
 
     /// The request these flags describe, without a name; `restartDefault` is the policy when
     /// `--restart` is not given (`no` for a container, `always` for a service's replicas).
@@ -59,6 +65,13 @@ struct ContainerFlags: ParsableArguments {
         if let hostname { request.hostname = hostname }
         if !labels.isEmpty { request.labels = try Self.labelMap(labels) }
         if !publish.isEmpty { request.ports = try publish.map { try PortMapping(parsing: $0) } }
+        // -v, --mount and --tmpfs together replace the list; each keeps the order it was given in.
+        if !volumes.isEmpty || !mountSpecs.isEmpty || !tmpfs.isEmpty {
+            request.mounts = try volumes.map(MountSyntax.volume) + mountSpecs.map(MountSyntax.mount) + tmpfs.map(MountSyntax.tmpfs)
+        }
+        if !volumesFrom.isEmpty { request.volumesFrom = volumesFrom }
+        if readOnly { request.readOnlyRoot = true }
+        if let shmSize { request.shmSize = try ByteSize.parse(shmSize) }
     }
 
     /// docker's `-l KEY=VALUE`: split at the first `=` (`a=b=c` is key a, value b=c); no `=` is an empty value.

@@ -26,8 +26,9 @@ struct Run: ParsableCommand {
                 if container.rm && !detach { try engine.attachForRemoval(record.id) }
                 try engine.start(record.id)
             } catch {
-                // A container that never ran is not worth keeping: leave nothing behind.
-                try? engine.remove(record.id, force: true)
+                // A container that never ran is not worth keeping: leave nothing behind, not even
+                // the volumes its create made.
+                engine.removeFailedRun(record.id)
                 throw error
             }
             if detach {

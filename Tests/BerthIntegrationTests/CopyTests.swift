@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth cp` both ways with docker's rules (a directory into a directory, `/.` for contents, a
+/// file onto a file), paths resolved inside the container's root, links copied as links.
+final class CopyTests: ContainerTestCase {
+    override class var rootLabel: String { "copy" }
+
+    private func startBox(_ name: String, _ script: String = "true") {
+        let r = cli.run(["run", "-d", "--name", name, "--network", "none", "busybox", "sh", "-c", script + "; exec sleep 300"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    private func inBox(_ name: String, _ script: String) -> String {
+        let r = cli.run(["exec", name, "sh", "-c", script])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout
+    }
+
+    private func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+    private func assertRefused(_ args: [String], saying fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+        let r = cli.run(args)
+        XCTAssertEqual(r.status, 125, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("berth: ") && r.stderr.contains(fragment), "\(r.stderr) does not say \(fragment)", file: file, line: line)
+    }
+
+    func testCopyOutFollowsDockersRules() throws {
+        let out = try scratchDirectory(self, "cpout")
+        startBox("src", "mkdir -p /data/sub && echo a > /data/a && echo c > /data/sub/c && chmod 640 /data/a && ln -s /etc/hostname /data/link")
+        XCTAssertEqual(cli.run(["cp", "src:/data/a", out + "/file"]).status, 0)
+        XCTAssertEqual(read(out + "/file"), "a\n")
+        var st = stat()
+        XCTAssertEqual(stat(out + "/file", &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o640)
+        XCTAssertEqual(cli.run(["cp", "src:/data/a", out]).status, 0, "a file onto a directory goes inside it")
+        XCTAssertEqual(read(out + "/a"), "a\n")
+        XCTAssertEqual(cli.run(["cp", "src:/data", out + "/new"]).status, 0, "a directory onto a missing path becomes it")
+        XCTAssertEqual(read(out + "/new/sub/c"), "c\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: out + "/new/link"), "/etc/hostname")
+        XCTAssertEqual(cli.run(["cp", "src:/data", out + "/new"]).status, 0, "onto an existing directory: inside it, by name")
+        XCTAssertEqual(read(out + "/new/data/a"), "a\n")
+        try FileManager.default.createDirectory(atPath: out + "/flat", withIntermediateDirectories: false)
+        XCTAssertEqual(cli.run(["cp", "src:/data/.", out + "/flat"]).status, 0, "/. copies the contents")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out + "/flat").sorted(), ["a", "link", "sub"])
+        assertRefused(["cp", "src:/data", out + "/file"], saying: "cannot copy a directory to the file")
+        assertRefused(["cp", "src:/data/a", out + "/missing/"], saying: "does not exist")
+        assertRefused(["cp", "src:/data/a", out + "/no/such/dir/f"], saying: "the parent directory")
+        assertRefused(["cp", "src:/nothing", out], saying: "no such file or directory")
+    }
+
+    func testCopyInFollowsDockersRulesAndBelongsToRoot() throws {
+        let dir = try scratchDirectory(self, "cpin")
+        try FileManager.default.createDirectory(atPath: dir + "/tree/sub", withIntermediateDirectories: true)
+        try "t\n".write(toFile: dir + "/tree/sub/t", atomically: false, encoding: .utf8)
+        try "f\n".write(toFile: dir + "/f", atomically: false, encoding: .utf8)
+        chmod(dir + "/f", 0o751)
+        chown(dir + "/f", 1234, 1234)
+        startBox("dst", "mkdir /in")
+        XCTAssertEqual(cli.run(["cp", dir + "/f", "dst:/in"]).status, 0)
+        XCTAssertEqual(inBox("dst", "stat -c '%a %u:%g' /in/f; cat /in/f"), "751 0:0\nf\n")
+        XCTAssertEqual(cli.run(["cp", dir + "/tree", "dst:/in"]).status, 0)
+        XCTAssertEqual(cli.run(["cp", dir + "/tree/.", "dst:/in"]).status, 0)
+        XCTAssertEqual(cli.run(["cp", dir + "/tree", "dst:/fresh"]).status, 0)
+        XCTAssertEqual(inBox("dst", "cat /in/tree/sub/t /in/sub/t /fresh/sub/t"), "t\nt\nt\n")
+        assertRefused(["cp", dir + "/tree", "dst:/in/f"], saying: "cannot copy a directory to the file")
+        assertRefused(["cp", "dst:/in", "dst:/x"], saying: "between containers")
+        assertRefused(["cp", dir + "/f", dir + "/g"], saying: "must name a container")
+        XCTAssertEqual(cli.run(["stop", "-t", "0", "dst"]).status, 0)
+        assertRefused(["cp", dir + "/f", "dst:/in"], saying: "running containers only")
+    }
+
+    /// `..` and links resolve inside the container's root: a host file is neither read nor written.
+    func testPathsStayInsideTheContainersRoot() throws {
+        let dir = try scratchDirectory(self, "cproot")
+        try "x\n".write(toFile: dir + "/marker", atomically: false, encoding: .utf8)
+        startBox("box", "echo mine > /etc/berth-own; ln -s /etc /tmp/etc-link; ln -s ../../../../../../etc /tmp/up")
+        // The host has /etc/shadow; busybox's image has not.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "/etc/shadow"))
+        assertRefused(["cp", "box:/../../../etc/shadow", dir + "/shadow"], saying: "no such file or directory")
+        assertRefused(["cp", "box:/tmp/up/shadow", dir + "/shadow"], saying: "no such file or directory")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/shadow"))
+        XCTAssertEqual(cli.run(["cp", "box:/tmp/up/berth-own", dir + "/own"]).status, 0)
+        XCTAssertEqual(read(dir + "/own"), "mine\n")
+        let name = "berth-cp-escape-\(getpid())"
+        XCTAssertEqual(cli.run(["cp", dir + "/marker", "box:/tmp/etc-link/" + name]).status, 0)
+        XCTAssertEqual(cli.run(["cp", dir + "/marker", "box:/tmp/up/" + name + "-2"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/" + name))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/" + name + "-2"))
+        XCTAssertEqual(inBox("box", "ls /etc | grep berth-cp-escape"), "\(name)\n\(name)-2\n")
+    }
+}
