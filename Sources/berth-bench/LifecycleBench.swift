@@ -114,13 +114,14 @@ enum LifecycleBench {
             var r = ResultRow(benchmark: "lifecycle `run /bin/true` → removed", subject: subject, n: "\(s.count)",
                               median: Fmt.ms(s.median), p90: Fmt.ms(s.p90))
             r.ratio = Fmt.ratios(s.median, wallRefs, except: key)
-            if let c = cpus[key].flatMap({ Summary(nanos: $0) }) {
+            let c = cpus[key].flatMap { Summary(nanos: $0) }
+            if let c {
                 r.cpu = Fmt.ms(c.median)
                 r.cpuRatio = Fmt.ratios(c.median, cpuRefs, except: key)
             }
-            if let limit, let crun {
+            if let limit, let crun, let crunCPU, let c {
                 r.target = target + " (wall and CPU)"
-                r.met = s.median <= limit(crun.median) && (cpus[key].flatMap { Summary(nanos: $0) }.map { $0.median <= limit(crunCPU?.median ?? 0) } ?? false)
+                r.met = s.median <= limit(crun.median) && c.median <= limit(crunCPU.median)
             }
             ctx.report.add(r)
         }
