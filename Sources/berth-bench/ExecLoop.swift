@@ -91,7 +91,9 @@ enum ExecLoop {
             return 1
         }
         do {
-            let result = try loop(input.commands, waitAtEnd: input.waitAtEnd)
+            // Scratch files go beside the input, in the benchmark's own root, never in /tmp.
+            let dir = String(args[0][..<(args[0].lastIndex(of: "/") ?? args[0].startIndex)])
+            let result = try loop(input.commands, waitAtEnd: input.waitAtEnd, errFile: (dir.isEmpty ? "." : dir) + "/loop-stderr")
             try JSONEncoder().encode(result).write(to: URL(fileURLWithPath: args[1]))
             return 0
         } catch {
@@ -102,11 +104,10 @@ enum ExecLoop {
 
     /// stderr of each command goes to a file (read back only on failure): a pipe would never see EOF
     /// while a detached container holds it.
-    private static func loop(_ commands: [Command], waitAtEnd: Bool) throws -> Result {
+    private static func loop(_ commands: [Command], waitAtEnd: Bool, errFile: String) throws -> Result {
         var out: [Outcome] = []
         out.reserveCapacity(commands.count)
         var unsettled = 0
-        let errFile = NSTemporaryDirectory() + "berth-bench-stderr-\(getpid())"
         defer { unlink(errFile) }
         for c in commands {
             let start = Clock.now()
