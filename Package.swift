@@ -58,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "berth-bench",
-            dependencies: ["BerthOS", "BerthRuntime", "BerthDashboard"],
+            dependencies: ["BerthOS", "BerthRuntime", "BerthDashboard", "CBerthSys"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         // Host checks, prerequisites and the tmux driver the test targets share (XCTest, not shipped).

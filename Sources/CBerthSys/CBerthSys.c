@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -90,3 +91,5 @@ ssize_t berth_netlink_send(int fd, const void *buf, size_t len)
     struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
     return sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof sa);
 }
+
+int berth_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }

@@ -18,6 +18,9 @@ final class BenchContext {
     /// Bundles, OCI state roots, scratch files.
     let workDir: String
     let binDir: String
+    /// berth and berth-shim come from another build (--berth-dir): rows that run this build's
+    /// library in-process are left out, they would not measure that build.
+    let otherBerth: Bool
     let berthCLI: String
     let cgroups: HostCgroups
     let report = Report()
@@ -27,14 +30,16 @@ final class BenchContext {
     private(set) var ociRootfs = ""
     private var tmuxSocket: String?
 
-    init(quick: Bool) throws {
+    /// `berthDir`: where berth and berth-shim are; nil = beside this executable.
+    init(quick: Bool, berthDir: String? = nil) throws {
         self.quick = quick
         root = "/var/tmp/berth-bench-\(pid)"
         cgroupParent = "berth-bench-\(pid)"
         ociCgroupParent = "berth-bench-\(pid)-oci"
         workDir = root + "/oci"
         let exe = Files.executablePath()
-        binDir = String(exe[..<(exe.lastIndex(of: "/") ?? exe.endIndex)])
+        otherBerth = berthDir != nil
+        binDir = berthDir ?? String(exe[..<(exe.lastIndex(of: "/") ?? exe.endIndex)])
         berthCLI = binDir + "/berth"
         cgroups = try HostCgroups.detect()
         for tool in [berthCLI, binDir + "/berth-shim"] where access(tool, X_OK) != 0 {

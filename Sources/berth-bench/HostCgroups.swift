@@ -67,6 +67,20 @@ struct HostCgroups {
         return m.ownDirectory + "/" + relative + (m.isV2 ? "/memory.current" : "/memory.usage_in_bytes")
     }
 
+    /// CPU time a cgroup at `relative` (below the benchmark's own cgroup) has used, in nanoseconds:
+    /// v1 `cpuacct.usage`, v2 `cpu.stat` usage_usec.
+    func cpuUsageNanos(relative: String) -> UInt64? {
+        if let h = hierarchies.first(where: { $0.controllers.contains("cpuacct") }) {
+            return Files.firstInteger(h.ownDirectory + "/" + relative + "/cpuacct.usage")
+        }
+        guard !isV1, let h = hierarchies.first(where: { $0.isV2 }),
+              let stat = Files.read(h.ownDirectory + "/" + relative + "/cpu.stat") else { return nil }
+        for line in stat.split(separator: "\n") where line.hasPrefix("usage_usec ") {
+            return UInt64(line.dropFirst("usage_usec ".count)).map { $0 * 1000 }
+        }
+        return nil
+    }
+
     /// Removes the cgroup tree `relative` (below the benchmark's own cgroup) in every hierarchy, deepest first.
     /// Only directories: a cgroup with a live task stays (rmdir fails with EBUSY) and is reported.
     @discardableResult

@@ -56,19 +56,13 @@ struct OCIRuntime {
     /// The relative cgroup of container `name`.
     func cgroupPath(_ name: String) -> String { cgroupPrefix + "/" + name }
 
-    /// Runs the commands one after the other, timing each (spawn to reap); returns per-command results.
-    /// Inside the private mount namespace when the runtime needs one.
-    func runTimed(_ commands: [[String]], workDir: String) throws -> [ExecLoop.Outcome] {
-        guard let setup = namespaceSetup else { return try ExecLoop.run(commands) }
-        let input = workDir + "/loop-in.json", output = workDir + "/loop-out.json"
-        try JSONEncoder().encode(commands).write(to: URL(fileURLWithPath: input))
-        unlink(output)
-        let script = setup + " && exec \(Files.executablePath()) \(ExecLoop.helperVerb) \(input) \(output)"
-        let r = try Spawn.run(["/usr/bin/unshare", "-m", "/bin/sh", "-c", script], capture: true)
-        guard r.succeeded, let data = FileManager.default.contents(atPath: output) else {
-            throw BenchError("\(name) helper failed (\(r.status)): \(r.output.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return try JSONDecoder().decode([ExecLoop.Outcome].self, from: data)
+    /// Runs the commands one after the other, timing each (spawn to reap, and CPU time); returns
+    /// per-command results. Inside the private mount namespace when the runtime needs one.
+    /// `settle`: each command leaves no process behind that should keep running (see ExecLoop).
+    func runTimed(_ commands: [[String]], settle: Bool = false, waitAtEnd: Bool = true,
+                  workDir: String) throws -> [ExecLoop.Outcome] {
+        try ExecLoop.run(commands.map { ExecLoop.Command(argv: $0, settle: settle) }, namespaceSetup: namespaceSetup,
+                         workDir: workDir, label: name, waitAtEnd: waitAtEnd)
     }
 
     /// Names of containers the runtime still has state for.
@@ -120,47 +114,5 @@ enum OCIBundle {
         }
         cachedSpec = data
         return data
-    }
-}
-
-/// The timed command loop, run in-process or as a helper in crun's mount namespace.
-enum ExecLoop {
-    static let helperVerb = "__exec-loop"
-
-    struct Outcome: Codable {
-        var nanos: UInt64
-        var status: Int32
-        var output: String
-    }
-
-    /// stderr of each command goes to a file (read back only on failure): a pipe would never see EOF
-    /// while a detached container holds it.
-    static func run(_ commands: [[String]]) throws -> [Outcome] {
-        var out: [Outcome] = []
-        out.reserveCapacity(commands.count)
-        let errFile = NSTemporaryDirectory() + "berth-bench-stderr-\(getpid())"
-        defer { unlink(errFile) }
-        for c in commands {
-            try StopFlag.shared.check()
-            let r = try Spawn.run(c, stderrFile: errFile)
-            var o = Outcome(nanos: r.nanos, status: r.status, output: "")
-            if !r.succeeded { o.output = Files.read(errFile) ?? "" }
-            out.append(o)
-        }
-        return out
-    }
-
-    /// `berth-bench __exec-loop IN OUT`: IN is a JSON array of argv arrays; OUT receives the outcomes.
-    static func helperMain(_ args: [String]) -> Int32 {
-        guard args.count == 2, let data = FileManager.default.contents(atPath: args[0]),
-              let commands = try? JSONDecoder().decode([[String]].self, from: data) else { return 2 }
-        do {
-            let outcomes = try run(commands)
-            try JSONEncoder().encode(outcomes).write(to: URL(fileURLWithPath: args[1]))
-            return 0
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            return 1
-        }
     }
 }

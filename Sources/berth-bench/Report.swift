@@ -7,12 +7,16 @@ struct ResultRow {
     var n: String
     var median: String
     var p90: String
-    /// e.g. "0.42× crun"
+    /// e.g. "0.42× crun, 0.20× runc"
     var ratio: String = ""
     var target: String = ""
     /// nil = no target for this row.
     var met: Bool?
     var note: String = ""
+    /// CPU time (user + system of the process tree), median; "" when not measured.
+    var cpu: String = ""
+    /// e.g. "1.80× crun, 0.50× runc"
+    var cpuRatio: String = ""
 }
 
 /// Collects rows and notes; prints them as Markdown.
@@ -37,7 +41,8 @@ final class Report {
         rows.append(row)
         // Progress on stderr so a long run shows where it is; the table goes to stdout at the end.
         let verdict = row.met.map { $0 ? "met" : "MISSED" } ?? ""
-        FileHandle.standardError.write(Data("  \(row.benchmark) | \(row.subject): median \(row.median), p90 \(row.p90) \(row.ratio) \(verdict)\n".utf8))
+        let cpu = row.cpu.isEmpty ? "" : "; CPU \(row.cpu) \(row.cpuRatio)"
+        FileHandle.standardError.write(Data("  \(row.benchmark) | \(row.subject): median \(row.median), p90 \(row.p90) \(row.ratio)\(cpu) \(verdict)\n".utf8))
     }
 
     func note(_ text: String) {
@@ -52,12 +57,12 @@ final class Report {
 
     func markdown(header: [String]) -> String {
         var out = header.map { $0 + "\n" }.joined()
-        out += "\n| benchmark | subject | N | median | p90 | ratio | target | met |\n"
-        out += "|---|---|---:|---:|---:|---|---|---|\n"
+        out += "\n| benchmark | subject | N | median | p90 | ratio | CPU median | CPU ratio | target | met |\n"
+        out += "|---|---|---:|---:|---:|---|---:|---|---|---|\n"
         for r in rows {
             let met = r.met.map { $0 ? "yes" : "**no**" } ?? ""
             let subject = r.note.isEmpty ? r.subject : "\(r.subject) (\(r.note))"
-            out += "| \(r.benchmark) | \(subject) | \(r.n) | \(r.median) | \(r.p90) | \(r.ratio) | \(r.target) | \(met) |\n"
+            out += "| \(r.benchmark) | \(subject) | \(r.n) | \(r.median) | \(r.p90) | \(r.ratio) | \(r.cpu) | \(r.cpuRatio) | \(r.target) | \(met) |\n"
         }
         if !notes.isEmpty {
             out += "\nNotes:\n"
@@ -79,5 +84,9 @@ enum Fmt {
     static func mib(_ bytes: Double) -> String { String(format: "%.1f MiB", bytes / 1048576) }
     static func ratio(_ a: Double, _ b: Double, _ name: String) -> String {
         b > 0 ? String(format: "%.2f×", a / b) + " " + name : ""
+    }
+    /// `a` against each reference that is not `a`'s own subject: "1.20× crun, 0.40× runc".
+    static func ratios(_ a: Double, _ references: [(name: String, value: Double)], except own: String = "") -> String {
+        references.filter { $0.name != own }.map { ratio(a, $0.value, $0.name) }.filter { !$0.isEmpty }.joined(separator: ", ")
     }
 }

@@ -61,6 +61,8 @@ enum Spawn {
         var status: Int32
         var output: String
         var nanos: UInt64
+        /// user + system CPU of the process and every descendant it reaped (wait4's rusage).
+        var cpuNanos: UInt64
         var succeeded: Bool { status == 0 }
     }
 
@@ -77,13 +79,51 @@ enum Spawn {
             _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
             _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         }
+        let start = Clock.now()
+        let pid: pid_t
+        do {
+            pid = try spawn(argv, outputFD: capture ? fds[1] : nil, environment: environment, stderrFile: stderrFile)
+        } catch {
+            if capture { close(fds[0]); close(fds[1]) }
+            throw error
+        }
+        if capture { close(fds[1]) }
+        var output = [UInt8]()
+        if capture {
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fds[0], &buf, buf.count)
+                if n > 0 { output.append(contentsOf: buf[0..<n]); continue }
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            close(fds[0])
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            if errno != EINTR { break }
+        }
+        let end = Clock.now()
+        return Result(status: exitCode(status), output: String(decoding: output, as: UTF8.self), nanos: end - start,
+                      cpuNanos: CPUTime.nanos(usage))
+    }
+
+    /// Starts `argv` with stdin from /dev/null, stdout to /dev/null and stderr to `stderrFile` (or
+    /// /dev/null); the caller reaps it.
+    static func start(_ argv: [String], stderrFile: String?) throws -> pid_t {
+        try spawn(argv, outputFD: nil, environment: nil, stderrFile: stderrFile)
+    }
+
+    /// posix_spawn with the descriptors above (`outputFD`: stdout and stderr both go there).
+    private static func spawn(_ argv: [String], outputFD: Int32?, environment: [String]?, stderrFile: String?) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if capture {
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        if let fd = outputFD {
+            posix_spawn_file_actions_adddup2(&actions, fd, 1)
+            posix_spawn_file_actions_adddup2(&actions, fd, 2)
         } else {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             if let file = stderrFile {
@@ -112,37 +152,20 @@ enum Spawn {
         defer { if let e = cenv { for p in e { free(p) } } }
 
         var pid: pid_t = 0
-        let start = Clock.now()
         let rc: Int32
         if cenv != nil {
             rc = posix_spawn(&pid, argv[0], &actions, &attr, &cargs, &cenv!)
         } else {
             rc = posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
         }
-        if capture { close(fds[1]) }
-        guard rc == 0 else {
-            if capture { close(fds[0]) }
-            throw BenchError("posix_spawn \(argv[0]): \(String(cString: strerror(rc)))")
-        }
-        var output = [UInt8]()
-        if capture {
-            var buf = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = read(fds[0], &buf, buf.count)
-                if n > 0 { output.append(contentsOf: buf[0..<n]); continue }
-                if n < 0 && errno == EINTR { continue }
-                break
-            }
-            close(fds[0])
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { break }
-        }
-        let end = Clock.now()
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, output: String(decoding: output, as: UTF8.self), nanos: end - start)
+        guard rc == 0 else { throw BenchError("posix_spawn \(argv[0]): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    /// The shell's convention: the exit status, or 128 + the signal.
+    /// WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+    static func exitCode(_ status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Runs and throws unless the exit status is 0.
@@ -164,6 +187,29 @@ enum Spawn {
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
+    }
+}
+
+/// CPU time (user + system) from rusage, in nanoseconds. The kernel keeps the sum precisely
+/// (scheduler runtime); only its split into user and system is sampled.
+enum CPUTime {
+    static func nanos(_ u: rusage) -> UInt64 {
+        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
+        return ns(u.ru_utime) + ns(u.ru_stime)
+    }
+
+    /// This process (all threads) plus its reaped children: what an in-process benchmark costs.
+    static func selfAndChildren() -> UInt64 {
+        var me = rusage(), children = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &me)
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
+        return nanos(me) + nanos(children)
+    }
+
+    /// Time on CPU of one task from /proc/PID/schedstat (nanoseconds, its first field): a
+    /// detached process no one here reaps (a supervisor). Its own threads only, not its children.
+    static func scheduled(pid: Int32) -> UInt64? {
+        Files.read("/proc/\(pid)/schedstat")?.split(separator: " ").first.flatMap { UInt64($0) }
     }
 }
 

@@ -1,9 +1,9 @@
 // berth-bench: Berth against crun and runc, side by side in one run; prints a Markdown table.
 //
-//   berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR]
-//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu
+//   berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
+//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions (only with --only)
 //
-// Needs root, and berth + berth-shim in the same directory as this executable.
+// Needs root, and berth + berth-shim in the same directory as this executable (or in --berth-dir).
 import BerthOS
 import BerthRuntime
 import Foundation
@@ -12,13 +12,17 @@ import Glibc
 #endif
 
 let allBenchmarks = ["lifecycle", "exec", "scale", "start", "stats", "dashboard", "dashboard-cpu"]
+/// Run only when asked for by --only.
+let optionalBenchmarks = ["instructions"]
 
 func usage() -> Never {
     print("""
-    usage: berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR]
-      --quick   fewer iterations (lifecycle 20 runs, 50 containers, 10 s of dashboard)
-      --only    run only these: \(allBenchmarks.joined(separator: ", "))
-      --raw     write every raw measurement to DIR/NAME.txt (one value a line, in run order)
+    usage: berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
+      --quick      fewer iterations (lifecycle 20 runs, 50 containers, 10 s of dashboard)
+      --only       run only these: \((allBenchmarks + optionalBenchmarks).joined(separator: ", "))
+                   (instructions: callgrind instruction counts of CLI operations, only when named)
+      --raw        write every raw measurement to DIR/NAME.txt (one value a line, in run order)
+      --berth-dir  take berth and berth-shim from DIR (another build) instead of beside berth-bench
     """)
     exit(2)
 }
@@ -30,6 +34,7 @@ if arguments.first == ExecLoop.helperVerb {
 
 var quick = false
 var rawDir: String?
+var berthDir: String?
 var selected = Set(allBenchmarks)
 while let a = arguments.first {
     arguments.removeFirst()
@@ -39,11 +44,15 @@ while let a = arguments.first {
         guard let v = arguments.first else { usage() }
         arguments.removeFirst()
         selected = Set(v.split(separator: ",").map(String.init))
-        if !selected.isSubset(of: allBenchmarks) { usage() }
+        if !selected.isSubset(of: allBenchmarks + optionalBenchmarks) { usage() }
     case "--raw":
         guard let v = arguments.first else { usage() }
         arguments.removeFirst()
         rawDir = v
+    case "--berth-dir":
+        guard let v = arguments.first else { usage() }
+        arguments.removeFirst()
+        berthDir = v
     case "-h", "--help": usage()
     default: usage()
     }
@@ -101,12 +110,15 @@ func header(_ ctx: BenchContext, quick: Bool, selected: Set<String>) -> [String]
 var status: Int32 = 0
 var context: BenchContext?
 do {
-    let ctx = try BenchContext(quick: quick)
+    let ctx = try BenchContext(quick: quick, berthDir: berthDir)
     context = ctx
     FileHandle.standardError.write(Data("berth-bench: root \(ctx.root), cgroup parent \(ctx.cgroupParent)\n".utf8))
     let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start", "exec"])
     try ctx.setUp(withOCI: needsOCI)
 
+    if selected.contains("instructions") {
+        try InstructionsBench.run(ctx)
+    }
     if selected.contains("lifecycle") {
         try LifecycleBench.run(ctx)
     }
@@ -123,18 +135,23 @@ do {
         let lib = try StartManyBench.startBerthLibrary(ctx, n: n)
         var libFleet = StartManyBench.Fleet(subject: "Berth library", count: n, startNanos: lib.nanos)
         libFleet.perStart = lib.each
+        libFleet.startCPU = lib.cpu
         if selected.contains("start") { try StartManyBench.measureBerth(ctx, ids: lib.ids, into: &libFleet) }
         if selected.contains("stats") { try StatsBench.run(ctx, running: n) }
         if selected.contains("dashboard-cpu") { try DashboardCPUBench.run(ctx, running: n) }
+        let libCPU0 = CPUTime.selfAndChildren()
         libFleet.removeNanos = try StartManyBench.removeBerthLibrary(ctx, ids: lib.ids)
+        libFleet.removeCPU = CPUTime.selfAndChildren() - libCPU0
         fleets.append(libFleet)
 
         if selected.contains("start") {
             let cli = try StartManyBench.startBerthCLI(ctx, n: n)
             var cliFleet = StartManyBench.Fleet(subject: "Berth CLI `run -d`", count: cli.ids.count, startNanos: cli.nanos)
             cliFleet.perStart = cli.each
+            cliFleet.startCPU = cli.cpu
             try StartManyBench.measureBerth(ctx, ids: cli.ids, into: &cliFleet)
-            cliFleet.removeNanos = try StartManyBench.removeBerthCLI(ctx, ids: cli.ids)
+            try StartManyBench.listBerth(ctx, into: &cliFleet)
+            (cliFleet.removeNanos, cliFleet.removeCPU) = try StartManyBench.removeBerthCLI(ctx, ids: cli.ids)
             cliFleet.subject = "Berth CLI `run -d` / `rm -f`"
             fleets.append(cliFleet)
             for rt in ctx.runtimes { fleets.append(try StartManyBench.ociFleet(ctx, rt, n: n)) }
@@ -151,6 +168,9 @@ do {
 }
 
 if let ctx = context {
+    if ExecLoop.unsettledTotal > 0 {
+        ctx.report.note("CPU time: after \(ExecLoop.unsettledTotal) `run --rm`/`exec` commands a detached process was still running 2 s later; its CPU is missing from those figures")
+    }
     FileHandle.standardError.write(Data("berth-bench: cleaning up\n".utf8))
     ctx.cleanup()
     if let dir = rawDir {

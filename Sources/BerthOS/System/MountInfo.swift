@@ -25,11 +25,11 @@ public enum MountInfo {
     }
 
     static func parseLine(_ line: Substring) -> MountInfoEntry? {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        let fields = StatText.split(line, at: 0x20)
         // The optional fields end with a lone "-"; fs type, source and super options follow it.
         guard let dash = fields.firstIndex(of: "-"), dash >= 6, dash + 2 < fields.count,
               let id = Int(fields[0]), let parent = Int(fields[1]) else { return nil }
-        let superOptions = dash + 3 < fields.count ? fields[dash + 3].split(separator: ",").map(String.init) : []
+        let superOptions = dash + 3 < fields.count ? StatText.split(fields[dash + 3], at: 0x2C).map(String.init) : []
         return MountInfoEntry(mountID: id, parentID: parent,
                               root: unescape(fields[3]), mountPoint: unescape(fields[4]),
                               fsType: String(fields[dash + 1]), source: unescape(fields[dash + 2]),
@@ -38,7 +38,7 @@ public enum MountInfo {
 
     /// The kernel writes space, tab, newline and backslash in paths as 3-digit octal escapes ("\040").
     static func unescape(_ field: Substring) -> String {
-        guard field.contains("\\") else { return String(field) }
+        guard field.utf8.contains(0x5C) else { return String(field) }
         var out: [UInt8] = []
         let bytes = Array(field.utf8)
         var i = 0

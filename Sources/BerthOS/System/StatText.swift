@@ -59,6 +59,25 @@ enum StatText {
 
     /// Splits text into lines without the trailing empty one; for the cold-path parsers.
     static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: true)
+        split(text[...], at: 0x0A)
+    }
+
+    /// The non-empty pieces of `text` between `separator` bytes (ASCII). Kernel text is split on its
+    /// bytes, not on Characters: grapheme breaking cost about ten times as much (every CLI call
+    /// parses /proc/self/mountinfo), and a kernel file's separators are bytes, not clusters.
+    static func split(_ text: Substring, at separator: UInt8) -> [Substring] {
+        var pieces: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var i = start
+        while i != bytes.endIndex {
+            if bytes[i] == separator {
+                if i != start { pieces.append(text[start..<i]) }
+                start = bytes.index(after: i)
+            }
+            i = bytes.index(after: i)
+        }
+        if start != bytes.endIndex { pieces.append(text[start..<bytes.endIndex]) }
+        return pieces
     }
 }

@@ -99,8 +99,10 @@ extension Engine {
                 let specPaths = ContainerPaths(root: BindSource.realPath(root) ?? root, id: id)
                 let spec = ContainerSpecBuilder.build(record: newRecord, settings: settings, paths: specPaths,
                                                       layerDirectories: layerDirs, cgroupVersion: version)
+                // Compact: every listing decodes it, and JSON decoding costs by the byte (6.1 KB
+                // pretty-printed, 3.9 KB compact; `jq . config.json` shows it indented).
                 let enc = JSONEncoder()
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                enc.outputFormatting = [.sortedKeys]
                 try FileIO.writeAtomically(staging.spec, bytes: Array(try enc.encode(spec)))
                 try FileIO.writeAtomically(staging.status, string: "status=created\n")
                 try FileIO.writeAtomically(staging.record, bytes: Array(try JSONEncoder.berth.encode(newRecord)))

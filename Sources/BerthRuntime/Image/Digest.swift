@@ -84,11 +84,7 @@ final class SHA256Hasher {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
         EVP_DigestFinal_ex(ctx, &out, &len)
-        let hexDigits = Array("0123456789abcdef".utf8)
-        var hex = [UInt8]()
-        hex.reserveCapacity(64)
-        for b in out { hex.append(hexDigits[Int(b >> 4)]); hex.append(hexDigits[Int(b & 15)]) }
         // swiftlint:disable:next force_try
-        return try! Digest(hex: String(decoding: hex, as: UTF8.self))
+        return try! Digest(hex: Hex.lowercase(out))
     }
 }

@@ -168,7 +168,7 @@ enum RandomID {
     static func hex(_ bytes: Int) -> String {
         var buf = [UInt8](repeating: 0, count: bytes)
         _ = buf.withUnsafeMutableBytes { berth_getrandom($0.baseAddress, $0.count) }
-        return buf.map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(buf)
     }
 }
 

@@ -36,4 +36,8 @@ int berth_open_in_root(int root_fd, const char *path, int flags);
 /* O_PATH, which Swift cannot see without _GNU_SOURCE. */
 int berth_o_path(void);
 
+/* prctl(PR_SET_CHILD_SUBREAPER, on) (prctl is variadic, which Swift cannot call): orphaned
+ * descendants are re-parented to the caller, which can then reap them and read their rusage. */
+int berth_set_child_subreaper(int on);
+
 #endif
