@@ -29,6 +29,8 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var tty = false
     /// `-i`: keep stdin open for attached clients.
     public var interactive = false
+    /// Privileges, rlimits, devices, sysctls, name resolution, stop behaviour, `--init`.
+    public var options = RunOptions()
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,
@@ -43,7 +45,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
-        case autoRemove, labels, cgroupParent, ports, tty, interactive
+        case autoRemove, labels, cgroupParent, ports, tty, interactive, options
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,5 +67,6 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports) ?? []
         tty = try c.decodeIfPresent(Bool.self, forKey: .tty) ?? false
         interactive = try c.decodeIfPresent(Bool.self, forKey: .interactive) ?? false
+        options = try c.decodeIfPresent(RunOptions.self, forKey: .options) ?? RunOptions()
     }
 }

@@ -19,11 +19,13 @@ public enum ContainerSpecBuilder {
         public var hostname: String
         public var terminal: Bool
         public var limits: ResourceLimits
+        /// `RunOptions` as resolved by `Engine.create`.
+        public var extras: SpecExtras
 
         public init(args: [String], env: [String], workingDir: String, user: ResolvedUser, hostname: String,
-                    terminal: Bool, limits: ResourceLimits) {
+                    terminal: Bool, limits: ResourceLimits, extras: SpecExtras = SpecExtras()) {
             self.args = args; self.env = env; self.workingDir = workingDir; self.user = user
-            self.hostname = hostname; self.terminal = terminal; self.limits = limits
+            self.hostname = hostname; self.terminal = terminal; self.limits = limits; self.extras = extras
         }
     }
 
@@ -54,7 +56,7 @@ public enum ContainerSpecBuilder {
             noNewPrivileges: true)
         let resources = OCI.Resources(settings.limits)
         let lower = layerDirectories.reversed().joined(separator: ":")
-        return OCI.Spec(
+        var spec = OCI.Spec(
             process: process,
             root: OCI.Root(path: paths.rootfs, readonly: false),
             hostname: settings.hostname,
@@ -64,5 +66,7 @@ public enum ContainerSpecBuilder {
                              maskedPaths: DefaultSpec.maskedPaths, readonlyPaths: DefaultSpec.readonlyPaths,
                              devices: DefaultSpec.devices),
             annotations: [overlayAnnotation: "lowerdir=\(lower),upperdir=\(paths.upper),workdir=\(paths.work)"])
+        settings.extras.apply(to: &spec)
+        return spec
     }
 }

@@ -23,6 +23,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Network: bridge (Berth's bridge, reach others by name; the default), none (loopback only) or host.", valueName: "mode")) var network: String?
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
+    @OptionGroup var more: RunOptionFlags
 
     /// The request these flags describe, without a name; `restartDefault` is the policy when
     /// `--restart` is not given (`no` for a container, `always` for a service's replicas).
@@ -53,11 +54,12 @@ struct ContainerFlags: ParsableArguments {
         }
         if let restart { request.restartPolicy = try RestartPolicy(parsing: restart) }
         if let entrypoint { request.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
-        if !env.isEmpty { request.env = env }
+        if !env.isEmpty || !more.envFile.isEmpty { request.env = try more.environment(env) }
         if let workdir { request.workingDir = workdir }
         if let user { request.user = user }
         if let hostname { request.hostname = hostname }
-        if !labels.isEmpty { request.labels = try Self.labelMap(labels) }
+        if !labels.isEmpty || !more.labelFile.isEmpty { request.labels = try Self.labelMap(more.labelFileLines() + labels) }
+        try more.apply(to: &request.options)
         if !publish.isEmpty { request.ports = try publish.map { try PortMapping(parsing: $0) } }
     }
 

@@ -22,6 +22,10 @@ struct Run: ParsableCommand {
         try withErrors {
             let engine = try global.engine()
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
+            do { try container.writeCIDFile(record.id) } catch {
+                try? engine.remove(record.id, force: true)
+                throw error
+            }
             do {
                 if container.rm && !detach { try engine.attachForRemoval(record.id) }
                 try engine.start(record.id)
