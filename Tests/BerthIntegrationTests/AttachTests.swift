@@ -66,6 +66,25 @@ final class AttachTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "console"]).status, 0)
     }
 
+    /// Ctrl-P Ctrl-Q in `run --rm -it` returns to the shell at once and leaves the container
+    /// running; with --rm its supervisor removes it when it ends (the `run` that would have is gone).
+    func testRunRmItDetachesAndReturns() throws {
+        try requireTmux()
+        try tmux.newSession(columns: 90, rows: 25, command:
+            "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent) run --rm -it --name detached --network none busybox sh; echo RUN=$?; sleep 30")
+        XCTAssertTrue(cli.eventually { self.screen().contains("/ #") }, screen())
+        tmux.keys("C-p", "C-q")
+        XCTAssertTrue(cli.eventually { self.screen().contains("RUN=0") }, "run returned after the detach: \(screen())")
+        XCTAssertEqual(try cli.state("detached")["status"] as? String, "running", "detaching leaves it running")
+        // Attach again and end it: --rm removes it without the original `run`.
+        try tmux.newSession(columns: 90, rows: 25, name: "again", command:
+            "\(BerthCLI.binary) --root \(cli.root) attach detached; echo AGAIN=$?; sleep 30")
+        XCTAssertTrue(cli.eventually { self.screen("again").contains("#") }, screen("again"))
+        tmux.keys("exit 4", "Enter", session: "again")
+        XCTAssertTrue(cli.eventually { self.screen("again").contains("AGAIN=4") }, screen("again"))
+        XCTAssertTrue(cli.eventually { !cli.run(["ps", "-a"]).stdout.contains("detached") }, "--rm removed it")
+    }
+
     func testAttachToAStoppedContainerFails() {
         XCTAssertEqual(cli.run(["create", "--name", "idle", "busybox", "true"]).status, 0)
         let r = cli.run(["attach", "idle"])

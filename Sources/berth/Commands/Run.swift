@@ -51,11 +51,14 @@ struct Run: ParsableCommand {
                     return
                 }
                 let code = client.code
-                exitCode = (try? engine.wait(record.id)) ?? code
+                // The supervisor records an exit before it tells attached clients, so a client that
+                // ended with 0 while the container still runs was detached (Ctrl-P Ctrl-Q): return
+                // at once and leave it running (with --rm, its supervisor removes it when it ends).
                 if code == 0, let s = try? engine.inspect(record.id).state, s.isRunning {
-                    exitCode = 0 // detached with Ctrl-P Ctrl-Q: the container keeps running
+                    exitCode = 0
                     return
                 }
+                exitCode = (try? engine.wait(record.id)) ?? code
             } else {
                 // Prints the output as it is logged; the supervisor's exit ends it.
                 let supervisor = try engine.supervisorWatch(record.id)
