@@ -111,8 +111,9 @@ public enum ComposeParser {
     }
 }
 
-/// Walks the YAML tree with the key path at hand, collecting warnings.
-private struct Reader {
+/// Walks the YAML tree with the key path at hand, collecting warnings. (Internal, not private: the
+/// run-option keys live in `ComposeParser+RunOptions.swift`.)
+struct Reader {
     let environment: [String: String]
     var warnings: [String] = []
 
@@ -363,9 +364,12 @@ private struct Reader {
                 guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
                 template.network = mode
             default:
+                if try runOption(key, value, path, &template.options) { continue }
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
             }
         }
+        // The engine's rules for them, reported at the service (`berth run` reports them alike).
+        do { try RunOptionRules.check(template.options, network: template.network) } catch { throw fail(base, error.description) }
         guard hasImage else { throw fail("\(base).image", "missing (every service needs an image; build is not supported)") }
         if let a = memLimit, let b = deployMemory, a != b {
             throw fail("\(base).mem_limit", "conflicts with deploy.resources.limits.memory")
