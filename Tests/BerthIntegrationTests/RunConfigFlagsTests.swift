@@ -39,6 +39,11 @@ final class RunConfigFlagsTests: ContainerTestCase {
         XCTAssertTrue(lines.isSuperset(of: ["A=2", "FROM_CALLER=caller-value", "E_CALLER=e-value", "B=from-e", "HOSTNAME=envhost"]), env)
         XCTAssertFalse(env.contains("UNSET_IN_CALLER") || env.contains("NOT_SET_ANYWHERE"), "unset names are left out: \(env)")
         XCTAssertTrue(runOutput(["-e", "HOSTNAME=mine", "busybox", "env"]).contains("HOSTNAME=mine\n"), "a given HOSTNAME wins")
+        // exec -e NAME takes the caller's value too.
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "envexec", "--network", "none", "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["exec", "-e", "E_CALLER", "-e", "NOT_SET_ANYWHERE", "envexec", "sh", "-c", "echo $E_CALLER ${NOT_SET_ANYWHERE-unset}"]).stdout,
+                       "e-value unset\n")
+        XCTAssertEqual(cli.run(["rm", "-f", "envexec"]).status, 0)
 
         try "GOOD=1\nBAD NAME=2\n".write(toFile: dir + "/bad", atomically: true, encoding: .utf8)
         assertRefused(["run", "--rm", "--env-file", dir + "/bad", "busybox", "true"],

@@ -75,6 +75,11 @@ final class RunSecurityFlagsTests: ContainerTestCase {
 
     func testSecurityOptions() {
         XCTAssertEqual(status(["--security-opt", "seccomp=unconfined"], "Seccomp"), "0")
+        // A process exec'd into it is unconfined too, as docker's.
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "unconfined", "--network", "none", "--security-opt", "seccomp=unconfined",
+                                "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["exec", "unconfined", "grep", "^Seccomp:", "/proc/self/status"]).stdout, "Seccomp:\t0\n")
+        XCTAssertEqual(cli.run(["rm", "-f", "unconfined"]).status, 0)
         XCTAssertEqual(status(["--security-opt", "no-new-privileges"], "NoNewPrivs"), "1")
         XCTAssertEqual(status(["--security-opt", "no-new-privileges:false"], "NoNewPrivs"), "0")
         assertRefused(["run", "--rm", "--security-opt", "seccomp=/etc/profile.json", "busybox", "true"],

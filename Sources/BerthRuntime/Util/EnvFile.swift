@@ -23,7 +23,9 @@ public enum EnvFile {
     /// `what` names the file in messages (`--env-file FILE`).
     public static func lines(_ text: String, what: String) throws(BerthError) -> [String] {
         var out: [String] = []
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: a file written on Windows splits on it too.
+        let rows = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (number, raw) in rows.enumerated() {
             var line = Substring(raw)
             if line.hasSuffix("\r") { line = line.dropLast() }
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
