@@ -85,6 +85,42 @@ final class AttachTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually { !cli.run(["ps", "-a"]).stdout.contains("detached") }, "--rm removed it")
     }
 
+    /// `start -a` streams the output and exits with the container's code; `-i` sends stdin too.
+    func testStartAttachAndInteractive() {
+        XCTAssertEqual(cli.run(["create", "--name", "plain", "--network", "none", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]).status, 0)
+        let attached = cli.run(["start", "-a", "plain"])
+        XCTAssertEqual(attached.status, 3, attached.stderr)
+        XCTAssertEqual(attached.stdout, "out\n")
+        XCTAssertEqual(attached.stderr, "err\n")
+        XCTAssertEqual(cli.run(["create", "-i", "--name", "reader", "--network", "none", "busybox", "sh", "-c", "read l; echo got:$l; exit 5"]).status, 0)
+        let interactive = cli.run(["start", "-a", "-i", "reader"], stdin: "hello\n")
+        XCTAssertEqual(interactive.status, 5, interactive.stderr)
+        XCTAssertEqual(interactive.stdout, "got:hello\n")
+        let two = cli.run(["start", "-a", "plain", "reader"])
+        XCTAssertEqual(two.status, 125)
+        XCTAssertEqual(two.stderr, "berth: you cannot start and attach multiple containers at once\n")
+        XCTAssertEqual(cli.run(["rm", "plain", "reader"]).status, 0)
+    }
+
+    /// `run -a STREAM` prints only the streams named.
+    func testRunAttachSelectsStreams() {
+        let both = ["run", "--rm", "--network", "none"]
+        let cmd = ["busybox", "sh", "-c", "echo out; echo err >&2"]
+        let onlyErr = cli.run(both + ["-a", "STDERR"] + cmd)
+        XCTAssertEqual(onlyErr.status, 0, onlyErr.stderr)
+        XCTAssertEqual(onlyErr.stdout, "")
+        XCTAssertEqual(onlyErr.stderr, "err\n")
+        let onlyOut = cli.run(both + ["--attach", "stdout"] + cmd)
+        XCTAssertEqual(onlyOut.stdout, "out\n")
+        XCTAssertEqual(onlyOut.stderr, "")
+        let bad = cli.run(both + ["-a", "stdweird"] + cmd)
+        XCTAssertEqual(bad.status, 125)
+        XCTAssertEqual(bad.stderr, "berth: invalid stream 'stdweird' for -a/--attach: valid streams are stdin, stdout and stderr\n")
+        let conflict = cli.run(["run", "-d", "-a", "stdout"] + cmd)
+        XCTAssertEqual(conflict.status, 125)
+        XCTAssertEqual(conflict.stderr, "berth: conflicting options: -a/--attach and -d/--detach\n")
+    }
+
     func testAttachToAStoppedContainerFails() {
         XCTAssertEqual(cli.run(["create", "--name", "idle", "busybox", "true"]).status, 0)
         let r = cli.run(["attach", "idle"])
