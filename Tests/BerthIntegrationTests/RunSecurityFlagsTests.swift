@@ -54,6 +54,14 @@ final class RunSecurityFlagsTests: ContainerTestCase {
         XCTAssertNotEqual(chown.status, 0, "chown without CAP_CHOWN")
         assertRefused(["run", "--rm", "--cap-add", "NOT_A_CAP", "busybox", "true"],
                       "unknown capability 'NOT_A_CAP': expected a name such as NET_ADMIN or ALL")
+        // A service is refused before it is stored, and its replicas get the same set as `run`'s.
+        assertRefused(["service", "create", "--cap-add", "NOT_A_CAP", "badcaps", "busybox", "sleep", "600"],
+                      "unknown capability 'NOT_A_CAP': expected a name such as NET_ADMIN or ALL")
+        XCTAssertFalse(cli.run(["service", "ls", "-q"]).stdout.contains("badcaps"))
+        XCTAssertEqual(cli.run(["service", "create", "--network", "none", "--cap-drop", "ALL", "--cap-add", "KILL",
+                                "capsvc", "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["exec", "capsvc-1", "grep", "^CapBnd:", "/proc/self/status"]).stdout, "CapBnd:\t\(Self.mask([5]))\n")
+        XCTAssertEqual(cli.run(["service", "rm", "-t", "1", "capsvc"]).status, 0)
     }
 
     func testPrivilegedHasEveryCapabilityNoSeccompTheHostsDevicesAndWritableSys() {

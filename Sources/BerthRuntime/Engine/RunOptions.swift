@@ -36,9 +36,6 @@ public struct RunOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// True when nothing was asked for: the request is what it was before these flags existed.
-    public var isEmpty: Bool { self == RunOptions() }
-
     private enum CodingKeys: String, CodingKey {
         case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, ulimits, devices, sysctls, groupAdd
         case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess
