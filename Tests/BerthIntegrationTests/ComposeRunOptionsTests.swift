@@ -30,14 +30,16 @@ extension ComposeUpTests {
                 dns: 192.0.2.53
                 dns_search: [example.com]
                 dns_opt: ["ndots:2"]
+                env_file: vars.env
+                environment: {OVERRIDDEN: from-environment}
 
-            """])
+            """, "vars.env": "# comment\nFROM_FILE=1\nOVERRIDDEN=from-file\n"])
         let up = berth(in: dir, ["up", "-d"])
         XCTAssertEqual(up.status, 0, up.stderr)
         defer { _ = berth(in: dir, ["down", "-t", "1"]) }
         let r = cli.run(["exec", "tuned-1", "sh", "-c", """
             grep -E '^(CapBnd|Groups):' /proc/self/status; grep -E '^Max (open files|processes)' /proc/1/limits | tr -s ' '; cat /proc/sys/net/ipv4/ip_forward
-            hostname; pwd; id -u; grep db.local /etc/hosts; cat /etc/resolv.conf; tr '\\0' '\\n' < /proc/1/cmdline
+            hostname; pwd; id -u; grep db.local /etc/hosts; cat /etc/resolv.conf; tr '\\0' '\\n' < /proc/1/cmdline; env
             """])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -45,7 +47,8 @@ extension ComposeUpTests {
         // The init's limits, which its children inherit (an exec'd process does not: it joins from outside).
         XCTAssertTrue(lines.contains { $0.hasPrefix("Groups:") && $0.contains("1234") }, r.stdout)
         for expected in ["Max open files 100 200 files ", "Max processes 50 50 processes ", "1", "tuned-host", "/work/here", "1000", "10.1.2.3\tdb.local",
-                         "nameserver 192.0.2.53", "search example.com", "options ndots:2", "berth-init"] {
+                         "nameserver 192.0.2.53", "search example.com", "options ndots:2", "berth-init",
+                         "FROM_FILE=1", "OVERRIDDEN=from-environment"] {
             XCTAssertTrue(lines.contains(expected), "\(expected) in \(r.stdout)")
         }
     }
@@ -62,6 +65,10 @@ extension ComposeUpTests {
             XCTAssertEqual(up.status, 125, up.stderr)
             XCTAssertEqual(up.stderr, "berth: compose.yaml: \(message)\n")
         }
+        let missing = try project("missingenv", ["compose.yaml": "services:\n  bad:\n    image: busybox\n    env_file: [nope.env]\n"])
+        let up = berth(in: missing, ["up", "-d"])
+        XCTAssertEqual(up.status, 125, up.stderr)
+        XCTAssertEqual(up.stderr, "berth: compose.yaml: services.bad.env_file: open env_file \(missing)/nope.env: No such file or directory\n")
         XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "", "nothing created")
     }
 }

@@ -62,6 +62,18 @@ extension Reader {
         case "devices":
             o.devices = try stringList(value, path).map { item in try wrap { try RunOptionRules.parseDevice(item) } }
         case "group_add": o.groupAdd = try stringList(value, path)
+        case "env_file":
+            guard let readFile else { throw fail(path, "env_file is not supported here") }
+            for file in try stringOrList(value, path) {
+                let text = try wrap { () throws -> String in
+                    do { return try readFile(file) } catch let e as BerthError { throw e } catch {
+                        throw BerthError.invalidArgument("cannot read \(file.quoted): \(error)")
+                    }
+                }
+                for entry in try wrap({ try EnvFile.lines(text, what: file) }) {
+                    if let resolved = try wrap({ try EnvFile.resolve(entry, lookup: { environment[$0] }) }) { envFileEntries.append(resolved) }
+                }
+            }
         default: return false
         }
         return true

@@ -24,6 +24,9 @@ public enum ComposeParser {
         public var environment: [String: String]
         /// Given to every service's replicas (`--cgroup-parent`).
         public var cgroupParent: String?
+        /// Reads an `env_file` (a path as the file gives it); nil refuses `env_file`, keeping the
+        /// parser free of file access unless its caller (the CLI) lends it.
+        public var readFile: (@Sendable (String) throws -> String)?
 
         public init(projectName: String? = nil, defaultProjectName: String = "default",
                     environment: [String: String] = ProcessInfo.processInfo.environment, cgroupParent: String? = nil) {
@@ -34,6 +37,7 @@ public enum ComposeParser {
 
     public static func parse(_ text: String, options: Options = Options()) throws -> ComposeProject {
         var reader = Reader(environment: options.environment)
+        reader.readFile = options.readFile
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw BerthError.invalidArgument("the compose file is empty") }
@@ -116,6 +120,9 @@ public enum ComposeParser {
 struct Reader {
     let environment: [String: String]
     var warnings: [String] = []
+    var readFile: (@Sendable (String) throws -> String)?
+    /// The service's `env_file` entries, put before its `environment` (which wins) once it is read.
+    var envFileEntries: [String] = []
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -368,6 +375,8 @@ struct Reader {
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
             }
         }
+        template.env = envFileEntries + template.env
+        envFileEntries = []
         // The engine's rules for them, reported at the service (`berth run` reports them alike).
         do { try RunOptionRules.check(template.options, network: template.network) } catch { throw fail(base, error.description) }
         guard hasImage else { throw fail("\(base).image", "missing (every service needs an image; build is not supported)") }

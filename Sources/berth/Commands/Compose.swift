@@ -31,9 +31,15 @@ struct ComposeOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw BerthError.invalidArgument("cannot read the compose file \(path.quoted)")
         }
-        let options = ComposeParser.Options(projectName: projectName,
+        var options = ComposeParser.Options(projectName: projectName,
                                             defaultProjectName: ComposeParser.defaultProjectName(forFile: path),
                                             cgroupParent: cgroupParent)
+        // env_file paths are relative to the compose file's directory, as compose has them.
+        let directory = (path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
+            .split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        options.readFile = { file in
+            try EnvFile.read(file.hasPrefix("/") ? file : directory + "/" + file, what: "env_file")
+        }
         do {
             let project = try ComposeParser.parse(String(decoding: data, as: UTF8.self), options: options)
             for w in project.warnings { printErr("berth: warning: " + Quoted.escapeControls("\(path): \(w)")) }
