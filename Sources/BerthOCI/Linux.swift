@@ -7,15 +7,19 @@ extension OCI {
         public var maskedPaths: [String]?
         public var readonlyPaths: [String]?
         public var devices: [Device]?
+        /// Kernel parameters written under /proc/sys in the container (`net.ipv4.ip_forward` → `/proc/sys/net/ipv4/ip_forward`).
+        public var sysctl: [String: String]?
 
         public init(namespaces: [Namespace]? = nil, resources: Resources? = nil, cgroupsPath: String? = nil,
-                    maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil, devices: [Device]? = nil) {
+                    maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil, devices: [Device]? = nil,
+                    sysctl: [String: String]? = nil) {
             self.namespaces = namespaces
             self.resources = resources
             self.cgroupsPath = cgroupsPath
             self.maskedPaths = maskedPaths
             self.readonlyPaths = readonlyPaths
             self.devices = devices
+            self.sysctl = sysctl
         }
     }
 

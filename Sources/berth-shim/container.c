@@ -19,6 +19,9 @@
 #include <sys/uio.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -198,6 +201,21 @@ static void do_mounts(const struct plan *p, int err_fd)
         if (rc < 0)
             fail(err_fd, 125, errno, "mask", p->masked[i]);
     }
+    /* Before /proc/sys is made read-only. The plan reader allowed only word characters and dots,
+     * so the path stays under this procfs's sys/; the library allowed only namespaced keys. */
+    for (int i = 0; i < p->nsysctls; i++) {
+        char path[320] = "/proc/sys/";
+        size_t n = strlen(path), kl = strlen(p->sysctls[i].key);
+        if (n + kl >= sizeof path)
+            fail(err_fd, 125, ENAMETOOLONG, "sysctl", p->sysctls[i].key);
+        for (size_t k = 0; k < kl; k++)
+            path[n + k] = p->sysctls[i].key[k] == '.' ? '/' : p->sysctls[i].key[k];
+        path[n + kl] = 0;
+        int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, p->sysctls[i].value, strlen(p->sysctls[i].value)) < 0)
+            fail(err_fd, 125, errno, "sysctl", p->sysctls[i].key);
+        close(fd);
+    }
     for (int i = 0; i < p->nro; i++) {
         if (mount(p->ro[i], p->ro[i], NULL, MS_BIND | MS_REC, NULL) < 0) {
             if (errno == ENOENT)
@@ -344,12 +362,18 @@ void enter_workdir(const struct plan *p, int create, int err_fd)
 void enter_identity(const struct plan *p, int err_fd)
 {
     drop_bounding_set(p, err_fd);
+    /* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it while we still hold
+     * every capability (the identity calls after it are not among the denied ones). */
+    if (!p->no_new_privs)
+        load_seccomp(p, err_fd);
     set_identity(p, err_fd);
-    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        fail(err_fd, 125, errno, "set no_new_privs", NULL);
-    /* Last: with no_new_privs set an unprivileged filter is allowed, and nothing after it
-     * but execve needs a denied call. */
-    load_seccomp(p, err_fd);
+    if (p->no_new_privs) {
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            fail(err_fd, 125, errno, "set no_new_privs", NULL);
+        /* Last: with no_new_privs set an unprivileged filter is allowed, and nothing after it
+         * but execve needs a denied call. */
+        load_seccomp(p, err_fd);
+    }
 }
 
 /* The container's terminal comes from its own devpts instance, so `tty` names a path that exists
@@ -385,6 +409,65 @@ static void setup_console(int console_fd, int err_fd)
         close(slave);
 }
 
+static void set_rlimits(const struct plan *p, int err_fd)
+{
+    for (int i = 0; i < p->nrlimits; i++) {
+        struct rlimit rl = { (rlim_t)p->rlimits[i].soft, (rlim_t)p->rlimits[i].hard };
+        if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+            fail(err_fd, 125, errno, "setrlimit (--ulimit above what Berth itself may set?)", NULL);
+    }
+}
+
+/* `--init`: this process stays PID 1 and the command runs as its child, as docker-init does.
+ * PID 1 forwards every signal it gets to the command, reaps every orphan that the kernel
+ * reparents to it, and exits with the command's status. Signals are blocked (so the kernel
+ * queues them for PID 1 instead of dropping those with the default action) and taken with
+ * sigwaitinfo. Returns in the child, which goes on to exec. */
+static void run_as_init(const struct plan *p, int err_fd)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child < 0)
+        fail(err_fd, 125, errno, "fork the command under --init", NULL);
+    if (child == 0) {
+        /* Its own process group, in the terminal's foreground, so ^C reaches the command. */
+        setpgid(0, 0);
+        if (p->tty)
+            tcsetpgrp(0, getpid());
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return;
+    }
+    /* /proc/1/cmdline and comm: "berth-init", not the host's paths to the shim and its plan. */
+    static const char name[] = "berth-init";
+    if (shim_cmdline && shim_cmdline_len >= sizeof name) {
+        memset(shim_cmdline, 0, shim_cmdline_len);
+        memcpy(shim_cmdline, name, sizeof name);
+    }
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    /* The child's copy reports a failed exec; ours must not keep the supervisor waiting. */
+    close(err_fd);
+    syscall(SYS_close_range, 0, ~0U, 0);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        int status;
+        pid_t w;
+        while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (w != child)
+                continue;
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
 void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd,
                     int stdin_fd, int console_fd)
 {
@@ -418,8 +501,11 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
             fail(err_fd, 125, errno, "configure eth0", p->net_addr);
     }
     enter_workdir(p, 1, err_fd);
+    set_rlimits(p, err_fd);
 
     enter_identity(p, err_fd);
+    if (p->init)
+        run_as_init(p, err_fd);
 
     /* No descriptor of the supervisor or the library may leak into the container. */
     syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);

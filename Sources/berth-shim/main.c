@@ -23,9 +23,14 @@ static void report_and_exit(int fd, const char *msg)
     _exit(125);
 }
 
+char *shim_cmdline;
+size_t shim_cmdline_len;
+
 int main(int argc, char **argv)
 {
     const int report_fd = 3;
+    shim_cmdline = argv[0];
+    shim_cmdline_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
     if (argc >= 3 && !strcmp(argv[1], "--attach")) {
         int interactive = 0, tty = 0, replay = 0;
         for (int i = 3; i < argc; i++) {

@@ -92,13 +92,13 @@ static int ns_flag(const char *name)
 static const char *const scalar_keys[] = {
     "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
-    "uid", "gid", "caps", "restart", "restart_max", "root_readonly",
+    "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_DENY, L_PORT, L_COUNT };
+       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "seccomp_deny", "port",
+    "seccomp_deny", "port", "rlimit", "sysctl",
 };
 
 static int list_index(const char *key)
@@ -121,6 +121,8 @@ void plan_release(struct plan *p)
 {
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
     free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->deny); free(p->ports);
+    free(p->rlimits); free(p->sysctls);
+    p->rlimits = NULL; p->sysctls = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
     p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->deny = NULL; p->ports = NULL;
 }
@@ -168,6 +170,7 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "interactive")) NUM(val, 10, 1, p->interactive, key);
         else if (!strcmp(key, "root_readonly")) NUM(val, 10, 1, p->root_readonly, key);
         else if (!strcmp(key, "no_new_privs")) NUM(val, 10, 1, p->no_new_privs, key);
+        else if (!strcmp(key, "init")) NUM(val, 10, 1, p->init, key);
         else if (!strcmp(key, "uid")) NUM(val, 10, 0x7fffffff, p->uid, key);
         else if (!strcmp(key, "gid")) NUM(val, 10, 0x7fffffff, p->gid, key);
         else if (!strcmp(key, "caps")) NUM(val, 16, ~0ULL, p->caps, key);
@@ -208,6 +211,29 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             if (split(val, f, 2) != 2) return fail_key(err, "the launch plan has a bad entry for", key);
             p->links[p->nlinks].target = f[0];
             p->links[p->nlinks++].path = f[1];
+        }
+        else if (!strcmp(key, "rlimit")) {
+            if (split(val, f, 3) != 3) return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_rlimit *r = &p->rlimits[p->nrlimits++];
+            NUM(f[0], 10, 15, r->resource, key);
+            NUM(f[1], 10, ~0ULL, r->soft, key);
+            NUM(f[2], 10, ~0ULL, r->hard, key);
+        }
+        else if (!strcmp(key, "sysctl")) {
+            if (split(val, f, 2) != 2) return fail_key(err, "the launch plan has a bad entry for", key);
+            /* Words of [A-Za-z0-9_-] between dots: the path under /proc/sys can hold no '/' or "..". */
+            int prev_dot = 1;
+            for (const char *c = f[0]; *c; c++) {
+                int dot = *c == '.';
+                if ((dot && prev_dot) || (!dot && !((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                                                    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-')))
+                    return fail_key(err, "the launch plan has a bad sysctl name", f[0]);
+                prev_dot = dot;
+            }
+            if (prev_dot)
+                return fail_key(err, "the launch plan has a bad sysctl name", f[0]);
+            p->sysctls[p->nsysctls].key = f[0];
+            p->sysctls[p->nsysctls++].value = f[1];
         }
         else if (!strcmp(key, "port")) {
             if (split(val, f, 3) != 3) return fail_key(err, "the launch plan has a bad entry for", key);
@@ -271,8 +297,10 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->gids = calloc(counts[L_GIDS] + 1, sizeof *p->gids);
     p->deny = calloc(counts[L_DENY] + 1, sizeof *p->deny);
     p->ports = calloc(counts[L_PORT] + 1, sizeof *p->ports);
+    p->rlimits = calloc(counts[L_RLIMIT] + 1, sizeof *p->rlimits);
+    p->sysctls = calloc(counts[L_SYSCTL] + 1, sizeof *p->sysctls);
     if (!p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
-        !p->onexit || !p->gids || !p->deny || !p->ports) {
+        !p->onexit || !p->gids || !p->deny || !p->ports || !p->rlimits || !p->sysctls) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
     }
@@ -447,6 +475,16 @@ void plan_print(const struct plan *p, int fd)
     for (int i = 0; i < p->nprocs; i++) line1(fd, "cgroup_procs", p->procs[i]);
     for (int i = 0; i < p->nonexit; i++) line1(fd, "on_exit", p->onexit[i]);
     for (int i = 0; i < p->ndeny; i++) line1(fd, "seccomp_deny", num(a, p->deny[i]));
+    if (p->init)
+        line1(fd, "init", num(a, p->init));
+    for (int i = 0; i < p->nrlimits; i++) {
+        const char *f[3] = { num(a, p->rlimits[i].resource), num(b, (long long)p->rlimits[i].soft), num(c, (long long)p->rlimits[i].hard) };
+        line(fd, "rlimit", 3, f);
+    }
+    for (int i = 0; i < p->nsysctls; i++) {
+        const char *f[2] = { p->sysctls[i].key, p->sysctls[i].value };
+        line(fd, "sysctl", 2, f);
+    }
     for (int i = 0; i < p->nports; i++) {
         const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
         line(fd, "port", 3, f);

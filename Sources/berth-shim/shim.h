@@ -36,6 +36,15 @@ struct plan_link {
     const char *target, *path;
 };
 
+struct plan_rlimit {
+    int resource;
+    unsigned long long soft, hard;
+};
+
+struct plan_sysctl {
+    const char *key, *value; /* key with dots, validated by the library: [A-Za-z0-9_-] words */
+};
+
 struct plan_port {
     const char *host_ip;
     unsigned host_port, container_port;
@@ -74,7 +83,16 @@ struct plan {
     gid_t *gids;
     unsigned *deny;          /* system calls failed with EPERM by a seccomp filter */
     struct plan_port *ports;
+    int init;                /* --init: stay PID 1, fork the command, forward signals, reap */
+    int nrlimits, nsysctls;
+    struct plan_rlimit *rlimits;
+    struct plan_sysctl *sysctls;
 };
+
+/* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
+ * left in a container (`--init`) can show its name there instead of the host's paths. */
+extern char *shim_cmdline;
+extern size_t shim_cmdline_len;
 
 /* plan.c: 0, or -1 with a one-line reason in *err (naming the key at fault). plan_parse works
  * in place on `buf` (len bytes, NUL-terminated records); plan_release frees the lists. */

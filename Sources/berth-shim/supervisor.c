@@ -527,19 +527,19 @@ int supervisor_main(const struct plan *p, int report_fd)
         attach_set_input(-1, -1);
         if (input >= 0 && !p->tty) /* a pty master was closed with the output stream */
             close(input);
-        attach_exit(r.exit_code);
         long long oom_after = read_oom_kill(p->oom_file);
         /* As docker: any OOM kill in the container's cgroup during the run, init or not. */
         r.oom_killed = oom_before >= 0 && oom_after > oom_before;
         r.pid = 0;
-        if (stopped || !should_restart(p, &r)) {
-            r.status = "exited";
-            write_status(p, &r);
-            break;
-        }
-        delay_ms = restart_delay_ms(delay_ms, r.finished_mono - r.started_mono);
-        r.status = "restarting";
+        int again = !stopped && should_restart(p, &r);
+        r.status = again ? "restarting" : "exited";
         write_status(p, &r);
+        /* After the status: an attached client that ends on this exit code finds the container
+         * no longer running, which is how `run -it` tells an exit from a Ctrl-P Ctrl-Q detach. */
+        attach_exit(r.exit_code);
+        if (!again)
+            break;
+        delay_ms = restart_delay_ms(delay_ms, r.finished_mono - r.started_mono);
         if (!backoff(p, sfd, delay_ms)) {
             r.status = "exited";
             write_status(p, &r);

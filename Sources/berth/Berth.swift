@@ -29,8 +29,13 @@ enum Main {
             setenv(env, value!, 1)
         }
         if let verb = args.first, !verb.hasPrefix("-"), verb != "help", Berth.subcommand(named: verb, in: Berth.self) == nil {
-            let suggestion = Berth.nearestVerb(to: verb).map { "; did you mean '\($0)'?" } ?? ""
+            let suggestion = Berth.nearestVerb(to: verb).map { "; did you mean '\($0)'?" } ?? "."
             usageError("\(verb.quoted) is not a berth command\(suggestion) See 'berth --help'.")
+        }
+        // The same for a group's verbs (`berth image importt`).
+        if let (group, path, word) = Berth.unknownGroupVerb(args) {
+            let suggestion = Berth.nearestVerb(to: word, in: group).map { "; did you mean '\($0)'?" } ?? "."
+            usageError("\(word.quoted) is not a berth \(path)command\(suggestion) See 'berth \(path)--help'.")
         }
         var command: any ParsableCommand
         do {
@@ -38,8 +43,9 @@ enum Main {
         } catch {
             // --help and --version are not errors: ArgumentParser prints them and exits 0.
             if Berth.exitCode(for: error) == .success { Berth.exit(withError: error) }
-            usageError(Berth.oneLine(Berth.message(for: error), arguments: args)
-                + ". See 'berth \(Berth.verbPath(args))--help'.")
+            let line = Berth.oneLine(Berth.message(for: error), arguments: args)
+            // "Did you mean '--cpus'?" ends a sentence already.
+            usageError(line + (line.hasSuffix("?") ? " " : ". ") + "See 'berth \(Berth.verbPath(args))--help'.")
         }
         do {
             try command.run()
@@ -69,6 +75,10 @@ extension Berth {
         var line = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "invalid arguments"
         if line.hasPrefix("Error: ") { line.removeFirst(7) }
         while line.hasSuffix(".") { line.removeLast() }
+        // ArgumentParser's "Did you mean '--cpus'?." once its own full stop is gone.
+        if line.hasSuffix("?") == false, let q = line.range(of: "?", options: .backwards), line[q.upperBound...].allSatisfy({ $0 == "." }) {
+            line = String(line[..<q.upperBound])
+        }
         return line
     }
 
@@ -90,9 +100,28 @@ extension Berth {
         return path
     }
 
+    /// A group (`image`, `network`, `service`) followed by a word that is none of its verbs: the
+    /// group, its path for messages ("image ") and the word.
+    static func unknownGroupVerb(_ args: [String]) -> (any ParsableCommand.Type, String, String)? {
+        var command: any ParsableCommand.Type = Berth.self
+        var path = ""
+        for a in args {
+            if let sub = subcommand(named: a, in: command) {
+                command = sub
+                path += a + " "
+                continue
+            }
+            // Only a group without a default verb takes no arguments of its own.
+            guard command != Berth.self, !command.configuration.subcommands.isEmpty,
+                  command.configuration.defaultSubcommand == nil, !a.hasPrefix("-"), a != "help" else { return nil }
+            return (command, path, a)
+        }
+        return nil
+    }
+
     /// The verb closest to a mistyped one (at most two edits away), if any.
-    static func nearestVerb(to word: String) -> String? {
-        let verbs = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
+    static func nearestVerb(to word: String, in group: any ParsableCommand.Type = Berth.self) -> String? {
+        let verbs = group.configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases }
         let scored = verbs.map { ($0, editDistance(Array(word.lowercased()), Array($0))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2 else { return nil }
         return best.0

@@ -66,6 +66,61 @@ final class AttachTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "console"]).status, 0)
     }
 
+    /// Ctrl-P Ctrl-Q in `run --rm -it` returns to the shell at once and leaves the container
+    /// running; with --rm its supervisor removes it when it ends (the `run` that would have is gone).
+    func testRunRmItDetachesAndReturns() throws {
+        try requireTmux()
+        try tmux.newSession(columns: 90, rows: 25, command:
+            "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent) run --rm -it --name detached --network none busybox sh; echo RUN=$?; sleep 30")
+        XCTAssertTrue(cli.eventually { self.screen().contains("/ #") }, screen())
+        tmux.keys("C-p", "C-q")
+        XCTAssertTrue(cli.eventually { self.screen().contains("RUN=0") }, "run returned after the detach: \(screen())")
+        XCTAssertEqual(try cli.state("detached")["status"] as? String, "running", "detaching leaves it running")
+        // Attach again and end it: --rm removes it without the original `run`.
+        try tmux.newSession(columns: 90, rows: 25, name: "again", command:
+            "\(BerthCLI.binary) --root \(cli.root) attach detached; echo AGAIN=$?; sleep 30")
+        XCTAssertTrue(cli.eventually { self.screen("again").contains("#") }, screen("again"))
+        tmux.keys("exit 4", "Enter", session: "again")
+        XCTAssertTrue(cli.eventually { self.screen("again").contains("AGAIN=4") }, screen("again"))
+        XCTAssertTrue(cli.eventually { !cli.run(["ps", "-a"]).stdout.contains("detached") }, "--rm removed it")
+    }
+
+    /// `start -a` streams the output and exits with the container's code; `-i` sends stdin too.
+    func testStartAttachAndInteractive() {
+        XCTAssertEqual(cli.run(["create", "--name", "plain", "--network", "none", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]).status, 0)
+        let attached = cli.run(["start", "-a", "plain"])
+        XCTAssertEqual(attached.status, 3, attached.stderr)
+        XCTAssertEqual(attached.stdout, "out\n")
+        XCTAssertEqual(attached.stderr, "err\n")
+        XCTAssertEqual(cli.run(["create", "-i", "--name", "reader", "--network", "none", "busybox", "sh", "-c", "read l; echo got:$l; exit 5"]).status, 0)
+        let interactive = cli.run(["start", "-a", "-i", "reader"], stdin: "hello\n")
+        XCTAssertEqual(interactive.status, 5, interactive.stderr)
+        XCTAssertEqual(interactive.stdout, "got:hello\n")
+        let two = cli.run(["start", "-a", "plain", "reader"])
+        XCTAssertEqual(two.status, 125)
+        XCTAssertEqual(two.stderr, "berth: you cannot start and attach multiple containers at once\n")
+        XCTAssertEqual(cli.run(["rm", "plain", "reader"]).status, 0)
+    }
+
+    /// `run -a STREAM` prints only the streams named.
+    func testRunAttachSelectsStreams() {
+        let both = ["run", "--rm", "--network", "none"]
+        let cmd = ["busybox", "sh", "-c", "echo out; echo err >&2"]
+        let onlyErr = cli.run(both + ["-a", "STDERR"] + cmd)
+        XCTAssertEqual(onlyErr.status, 0, onlyErr.stderr)
+        XCTAssertEqual(onlyErr.stdout, "")
+        XCTAssertEqual(onlyErr.stderr, "err\n")
+        let onlyOut = cli.run(both + ["--attach", "stdout"] + cmd)
+        XCTAssertEqual(onlyOut.stdout, "out\n")
+        XCTAssertEqual(onlyOut.stderr, "")
+        let bad = cli.run(both + ["-a", "stdweird"] + cmd)
+        XCTAssertEqual(bad.status, 125)
+        XCTAssertEqual(bad.stderr, "berth: invalid stream 'stdweird' for -a/--attach: valid streams are stdin, stdout and stderr\n")
+        let conflict = cli.run(["run", "-d", "-a", "stdout"] + cmd)
+        XCTAssertEqual(conflict.status, 125)
+        XCTAssertEqual(conflict.stderr, "berth: conflicting options: -a/--attach and -d/--detach\n")
+    }
+
     func testAttachToAStoppedContainerFails() {
         XCTAssertEqual(cli.run(["create", "--name", "idle", "busybox", "true"]).status, 0)
         let r = cli.run(["attach", "idle"])

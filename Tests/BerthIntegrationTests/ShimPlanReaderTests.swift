@@ -101,6 +101,9 @@ final class ShimPlanReaderTests: XCTestCase {
         plan.deniedSyscalls = SeccompDefaults.deniedNumbers
         plan.tty = true
         plan.rootReadonly = true
+        plan.rlimits = [.init(resource: 7, soft: 100, hard: 200), .init(resource: 4, soft: .max, hard: .max)]
+        plan.sysctls = [("net.ipv4.ip_forward", "1"), ("kernel.sem", "250\t32000 32 128")]
+        plan.initProcess = true
         return plan
     }
 
@@ -129,6 +132,11 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(value(lines, "tty"), plan.tty ? "1" : "0", file: file, line: line)
         XCTAssertEqual(value(lines, "interactive"), plan.interactive ? "1" : "0", file: file, line: line)
         XCTAssertEqual(value(lines, "root_readonly"), plan.rootReadonly ? "1" : "0", file: file, line: line)
+        // --check-plan prints numbers signed: RLIM_INFINITY reads as -1.
+        XCTAssertEqual(values(lines, "rlimit"), plan.rlimits.map { [String($0.resource), String(Int64(bitPattern: $0.soft)), String(Int64(bitPattern: $0.hard))] },
+                       file: file, line: line)
+        XCTAssertEqual(values(lines, "sysctl"), plan.sysctls.map { [$0.0, $0.1] }, file: file, line: line)
+        XCTAssertEqual(value(lines, "init"), plan.initProcess ? "1" : nil, file: file, line: line)
         switch plan.mode {
         case .create:
             XCTAssertEqual(value(lines, "mode"), "create", file: file, line: line)
@@ -196,6 +204,11 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("gids", "-1")]), "'gids'"),
             (good + pairs([("ns", "time")]), "'time'"),
             (good + pairs([("mount", "a\u{1F}b")]), "'mount'"),
+            // A sysctl name that could leave /proc/sys, or a resource the kernel has no number for.
+            (good + pairs([("sysctl", "net/../../x\u{1F}1")]), "'net/../../x'"),
+            (good + pairs([("sysctl", "net..x\u{1F}1")]), "'net..x'"),
+            (good + pairs([("sysctl", ".net\u{1F}1")]), "'.net'"),
+            (good + pairs([("rlimit", "16\u{1F}1\u{1F}1")]), "'rlimit'"),
             (good + pairs((0...LaunchPlan.maximumPorts).map { ("port", "127.0.0.1\u{1F}\(9000 + $0)\u{1F}80") }), "ports"),
             (Array(good.dropLast()), "truncated"),
             (pairs([("berth-plan", "2"), ("mode", "exec")]), "version"),

@@ -37,6 +37,8 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var shmSize: Int64?
     /// `--volumes-from CONTAINER[:ro|rw]`: that container's volumes and binds, at the same targets.
     public var volumesFrom: [String] = []
+    /// Privileges, rlimits, devices, sysctls, name resolution, stop behaviour, `--init`.
+    public var options = RunOptions()
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,
@@ -51,7 +53,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
-        case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom
+        case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom, options
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,5 +79,6 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         readOnlyRoot = try c.decodeIfPresent(Bool.self, forKey: .readOnlyRoot) ?? false
         shmSize = try c.decodeIfPresent(Int64.self, forKey: .shmSize)
         volumesFrom = try c.decodeIfPresent([String].self, forKey: .volumesFrom) ?? []
+        options = try c.decodeIfPresent(RunOptions.self, forKey: .options) ?? RunOptions()
     }
 }

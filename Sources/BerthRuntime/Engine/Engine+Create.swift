@@ -12,7 +12,11 @@ extension Engine {
     public func create(_ request: ContainerRequest) throws -> ContainerRecord {
         // The one check of the limits, for every front end; before anything is resolved or written.
         do { try LimitRules.check(request.limits) } catch { throw error.berthError }
+        try RunOptionRules.check(request.options, network: request.network)
         if let name = request.name { _ = try ContainerName.validate(name) }
+        if let w = request.workingDir, !w.hasPrefix("/") {
+            throw BerthError.invalidArgument("the working directory \(w.quoted) is invalid: it needs to be an absolute path")
+        }
         let image = try images.resolve(request.image)
         if !request.ports.isEmpty && request.network != .bridge {
             throw BerthError.invalidArgument("publishing ports (-p) needs --network bridge")
@@ -30,6 +34,8 @@ extension Engine {
         // Containers start from the image as is: its files as the overlay will show them.
         let user = try UserResolver.resolve(userSpec, layers: LayeredRoot(topmostFirst: layerDirs.reversed()))
 
+        let extras = try specExtras(request.options, layerRoots: layerDirs.reversed())
+
         var env = image.config.env
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(DefaultSpec.env[0], at: 0) }
         for e in request.env {
@@ -46,6 +52,8 @@ extension Engine {
             throw BerthError.invalidArgument("invalid hostname \(hostname.quoted)")
         }
         let prepared = try prepareMounts(request)
+        // docker: a host-network container without --hostname has the host's name.
+        let hostHostname = request.network == .host && request.hostname == nil ? Self.hostHostname() : nil
 
         return try FileLock.with(store.globalLock) {
             let names = store.names
@@ -69,8 +77,10 @@ extension Engine {
             var settings = ContainerSpecBuilder.Settings(
                 args: command, env: env,
                 workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
-                user: user, hostname: request.hostname ?? String(name.prefix(63)), terminal: request.tty,
-                limits: request.limits)
+                user: user, hostname: request.hostname ?? hostHostname ?? String(name.prefix(63)), terminal: request.tty,
+                limits: request.limits, extras: extras)
+            // docker sets HOSTNAME unless the image or the user did.
+            if !settings.env.contains(where: { $0.hasPrefix("HOSTNAME=") }) { settings.env.append("HOSTNAME=" + settings.hostname) }
             var madeVolumes: [String] = []
             settings.readOnlyRoot = request.readOnlyRoot
             settings.shmSize = request.shmSize
@@ -86,7 +96,7 @@ extension Engine {
                 for dir in [staging.rootfs, staging.upper, staging.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }
-                try writeEtcFiles(newRecord, hostname: settings.hostname, staging)
+                try writeEtcFiles(newRecord, hostname: settings.hostname, options: request.options, staging)
                 settings.mounts = try attachVolumes(prepared, imageVolumes: image.config.volumes ?? [], layers: layerDirs) { names in
                     guard !names.isEmpty else { return }
                     try FileIO.writeAtomically(staging.directory + "/" + Self.volumesMadeFile, string: names.joined(separator: "\n") + "\n")
@@ -126,20 +136,26 @@ extension Engine {
         return h.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") } && h.first != "-"
     }
 
-    private func writeEtcFiles(_ r: ContainerRecord, hostname: String, _ p: ContainerPaths) throws {
+    /// The host's name, if it is one a container may carry.
+    static func hostHostname() -> String? {
+        var buf = [UInt8](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return nil }
+        let name = String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+        return isValidHostname(name) ? name : nil
+    }
+
+    private func writeEtcFiles(_ r: ContainerRecord, hostname: String, options: RunOptions, _ p: ContainerPaths) throws {
         var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         if r.network == .host, let host = FileIO.readString("/etc/hosts") {
             hosts = host.hasSuffix("\n") || host.isEmpty ? host : host + "\n"
         } else {
             hosts += "127.0.1.1\t\(hostname)\n"
         }
+        hosts += options.extraHosts.map { "\($0.address)\t\($0.name)\n" }.joined()
         try FileIO.writeAtomically(p.hosts, string: hosts)
         try FileIO.writeAtomically(p.hostname, string: hostname + "\n")
-        // Nameservers on the host's loopback are unreachable from a new network namespace.
-        let resolv = (FileIO.readString("/etc/resolv.conf") ?? "").split(separator: "\n").filter { line in
-            r.network == .host || !(line.hasPrefix("nameserver 127.") || line.hasPrefix("nameserver ::1"))
-        }.joined(separator: "\n")
-        try FileIO.writeAtomically(p.resolvConf, string: resolv.isEmpty ? "" : resolv + "\n")
+        let resolv = Self.resolvConf(host: FileIO.readString("/etc/resolv.conf") ?? "", network: r.network, options: options)
+        try FileIO.writeAtomically(p.resolvConf, string: resolv)
     }
 }
 

@@ -65,7 +65,7 @@ extension Engine {
             id: r.id, targetPid: pid, namespaces: namespaces, args: request.command, env: env,
             cwd: request.workingDir ?? process.cwd, uid: user.uid, gid: user.gid, additionalGids: user.additionalGids,
             capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true, cgroupProcsFiles: cgroupPaths.procsFiles,
-            deniedSyscalls: SeccompDefaults.deniedNumbers, tty: request.tty, interactive: request.interactive,
+            deniedSyscalls: spec.annotations?[SpecExtras.Annotation.seccomp] == "unconfined" ? [] : SeccompDefaults.deniedNumbers, tty: request.tty, interactive: request.interactive,
             targetStartTime: initStart)
         let out = try plan.validatedEncoding()
         let planPath = store.paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"
@@ -77,14 +77,15 @@ extension Engine {
 extension Engine {
     /// argv of the attach client (`berth-shim --attach STATE_DIR [-i] [-t] [--replay]`) for a
     /// running container; `replay` first prints the output the supervisor kept (8 KiB).
-    public func attachArguments(_ ref: String, replay: Bool) throws -> [String] {
+    /// `stdin: false` attaches the output only (`start -a` without `-i`).
+    public func attachArguments(_ ref: String, replay: Bool, stdin: Bool = true) throws -> [String] {
         let r = try resolve(ref)
         guard let s = store.shimStatus(r.id), s.status == "running" || s.status == "restarting",
               ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
             throw BerthError.invalidState("container \(r.name) is not running")
         }
         let tty = store.specSummary(r.id)?.process?.terminal == true
-        return shim.attachArguments(directory: store.paths(r.id).directory, interactive: r.interactive == true,
+        return shim.attachArguments(directory: store.paths(r.id).directory, interactive: stdin && r.interactive == true,
                                     tty: tty, replay: replay || tty)
     }
 }

@@ -52,14 +52,24 @@ extension Engine {
         try FileIO.writeAtomically(store.paths(r.id).attached, string: "\(me) \(start)\n")
     }
 
-    public func stop(_ ref: String, timeout: Int) throws {
+    /// docker's default grace period when neither `-t` nor `--stop-timeout` gives one.
+    public static let defaultStopTimeout = 10
+
+    /// The container's `--stop-signal` (SIGTERM by default), then SIGKILL after `timeout`, else
+    /// its `--stop-timeout`, else ten seconds.
+    public func stop(_ ref: String, timeout: Int? = nil) throws {
         let r = try resolve(ref)
-        try stopContainer(r, signal: SIGTERM, timeout: timeout)
+        let s = stopSettings(r.id)
+        try stopContainer(r, signal: s.signal, timeout: timeout ?? s.timeout ?? Self.defaultStopTimeout)
     }
 
-    public func restart(_ ref: String, timeout: Int) throws {
+    public func stop(_ ref: String, timeout: Int) throws { try stop(ref, timeout: Optional(timeout)) }
+    public func restart(_ ref: String, timeout: Int) throws { try restart(ref, timeout: Optional(timeout)) }
+
+    public func restart(_ ref: String, timeout: Int? = nil) throws {
         let r = try resolve(ref)
-        try stopContainer(r, signal: SIGTERM, timeout: timeout)
+        let s = stopSettings(r.id)
+        try stopContainer(r, signal: s.signal, timeout: timeout ?? s.timeout ?? Self.defaultStopTimeout)
         try startContainer(r.id)
     }
 

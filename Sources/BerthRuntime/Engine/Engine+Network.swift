@@ -51,7 +51,8 @@ extension Engine {
                    aliasHolder[service] == member.record.id { entry.names.append(service) }
                 return entry
             }
-            let text = Array(HostsFile.render(entries: entries).utf8)
+            let extra = Self.extraHostsLines(store.specSummary(reader.id)?.annotations)
+            let text = Array((HostsFile.render(entries: entries) + extra).utf8)
             let fd = open(store.paths(reader.id).hosts, O_WRONLY | O_TRUNC | O_CLOEXEC)
             guard fd >= 0 else { continue }
             _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

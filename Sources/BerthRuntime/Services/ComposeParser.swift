@@ -28,6 +28,9 @@ public enum ComposeParser {
         public var cgroupParent: String?
         /// The compose file's directory: relative bind sources (`./data:/data`) resolve against it.
         public var baseDirectory: String?
+        /// Reads an `env_file` (a path as the file gives it); nil refuses `env_file`, keeping the
+        /// parser free of file access unless its caller (the CLI) lends it.
+        public var readFile: (@Sendable (String) throws -> String)?
 
         public init(projectName: String? = nil, defaultProjectName: String = "default",
                     environment: [String: String] = ProcessInfo.processInfo.environment, cgroupParent: String? = nil) {
@@ -39,6 +42,7 @@ public enum ComposeParser {
     public static func parse(_ text: String, options: Options = Options()) throws -> ComposeProject {
         var reader = Reader(environment: options.environment)
         reader.baseDirectory = options.baseDirectory
+        reader.readFile = options.readFile
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw BerthError.invalidArgument("the compose file is empty") }
@@ -122,13 +126,17 @@ public enum ComposeParser {
     }
 }
 
-/// Walks the YAML tree with the key path at hand, collecting warnings (`ComposeVolumes.swift`
-/// extends it with the volume keys).
+/// Walks the YAML tree with the key path at hand, collecting warnings. Internal, not private:
+/// `ComposeVolumes.swift` extends it with the volume keys, `ComposeParser+RunOptions.swift` with
+/// the run-option keys.
 struct Reader {
     let environment: [String: String]
     var warnings: [String] = []
     var baseDirectory: String?
     var declaredVolumes: [String: ComposeVolume] = [:]
+    var readFile: (@Sendable (String) throws -> String)?
+    /// The service's `env_file` entries, put before its `environment` (which wins) once it is read.
+    var envFileEntries: [String] = []
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -378,9 +386,14 @@ struct Reader {
                 guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
                 template.network = mode
             default:
+                if try runOption(key, value, path, &template.options) { continue }
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
             }
         }
+        template.env = envFileEntries + template.env
+        envFileEntries = []
+        // The engine's rules for them, reported at the service (`berth run` reports them alike).
+        do { try RunOptionRules.check(template.options, network: template.network) } catch { throw fail(base, error.description) }
         guard hasImage else { throw fail("\(base).image", "missing (every service needs an image; build is not supported)") }
         if let a = memLimit, let b = deployMemory, a != b {
             throw fail("\(base).mem_limit", "conflicts with deploy.resources.limits.memory")

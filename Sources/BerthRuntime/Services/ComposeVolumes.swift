@@ -50,14 +50,6 @@ extension Reader {
         return out
     }
 
-    mutating func boolean(_ node: Node, _ path: String) throws -> Bool {
-        switch try string(node, path).lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw fail(path, "expected true or false")
-        }
-    }
-
     mutating func serviceVolumes(_ node: Node, _ path: String) throws -> [MountRequest] {
         guard case .sequence(let seq) = node else { throw fail(path, "expected a list") }
         return try seq.enumerated().map { i, item in

@@ -122,6 +122,7 @@ extension Engine {
         try checkMaximum(spec.name, desired: spec.replicas)
         // Every replica would fail at create: refuse before the service is stored.
         do { try LimitRules.check(spec.template.limits) } catch { throw error.berthError }
+        try RunOptionRules.check(spec.template.options, network: spec.template.network)
         guard spec.stopTimeout >= 0 else { throw BerthError.invalidArgument("the stop timeout of \(spec.name) must be 0 or more") }
         if !spec.ports.isEmpty && spec.template.network != .bridge {
             throw BerthError.invalidArgument("service \(spec.name): publishing ports needs the bridge network")

@@ -63,7 +63,22 @@ public struct LaunchPlan: Equatable, Sendable {
         }
     }
 
+    /// A resource limit set in the container's init before exec (`--ulimit`).
+    public struct Rlimit: Equatable, Sendable {
+        /// `RLIMIT_*` number.
+        public var resource: Int32
+        public var soft: UInt64
+        public var hard: UInt64
+
+        public init(resource: Int32, soft: UInt64, hard: UInt64) { self.resource = resource; self.soft = soft; self.hard = hard }
+    }
+
     public var mode: Mode = .create
+    public var rlimits: [Rlimit] = []
+    /// (key with dots, value): written to /proc/sys in the container before it is made read-only.
+    public var sysctls: [(String, String)] = []
+    /// `--init`: the shim stays PID 1, forks the command, forwards signals and reaps orphans.
+    public var initProcess = false
     /// exec: the target's start time (field 22 of /proc/PID/stat), so the shim can tell a reused pid.
     public var targetStartTime: UInt64?
     public var id: String
@@ -163,6 +178,7 @@ public struct LaunchPlan: Equatable, Sendable {
         for d in devices { try checkField(d.path, "device path") }
         for (target, path) in symlinks { try checkField(target, "symlink target"); try checkField(path, "symlink path") }
         for p in maskedPaths + readonlyPaths + cgroupProcsFiles + onExit { try check(p, "a path") }
+        for (key, value) in sysctls { try checkField(key, "sysctl name"); try checkField(value, "sysctl value") }
         if ports.count > Self.maximumPorts {
             throw .invalidArgument("too many published ports (\(ports.count)): one container publishes at most \(Self.maximumPorts)")
         }
@@ -240,6 +256,9 @@ public struct LaunchPlan: Equatable, Sendable {
         if tty { put("tty", "1") }
         if interactive { put("interactive", "1") }
         if rootReadonly { put("root_readonly", "1") }
+        for r in rlimits { put("rlimit", [String(r.resource), String(r.soft), String(r.hard)].joined(separator: sep)) }
+        for (key, value) in sysctls { put("sysctl", key + sep + value) }
+        if initProcess { put("init", "1") }
         for p in ports {
             put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
         }

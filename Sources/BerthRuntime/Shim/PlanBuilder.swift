@@ -65,7 +65,22 @@ public enum PlanBuilder {
             capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true,
             cgroupProcsFiles: cgroups.procsFiles, oomCounterFile: cgroups.oomCounterFile,
             restart: restartName, restartMax: restartMax, onExit: onExit)
-        plan.deniedSyscalls = SeccompDefaults.deniedNumbers
+        let annotations = spec.annotations ?? [:]
+        // `--privileged` and `--security-opt seccomp=unconfined`: no filter at all.
+        plan.deniedSyscalls = annotations[SpecExtras.Annotation.seccomp] == "unconfined" ? [] : SeccompDefaults.deniedNumbers
+        plan.initProcess = annotations[SpecExtras.Annotation.initProcess] == "true"
+        plan.rlimits = try (process.rlimits ?? []).map { r in
+            guard let number = RunOptionRules.rlimitNumber(ociName: r.type) else {
+                throw BerthError.invalidArgument("config.json of \(id) names an unknown rlimit \(r.type.quoted)")
+            }
+            return LaunchPlan.Rlimit(resource: number, soft: r.soft, hard: r.hard)
+        }
+        let network: NetworkMode = namespaces.contains("network") ? .bridge : .host
+        plan.sysctls = try (linux.sysctl ?? [:]).sorted { $0.key < $1.key }.map { key, value in
+            // config.json may have been edited: the same rule as at create.
+            try RunOptionRules.checkSysctl(key, value, network: network)
+            return (key, value)
+        }
         plan.rootReadonly = root.readonly == true
         return plan
     }

@@ -23,11 +23,13 @@ public enum ContainerSpecBuilder {
         public var mounts: [OCI.Mount] = []
         public var readOnlyRoot = false
         public var shmSize: Int64?
+        /// `RunOptions` as resolved by `Engine.create`.
+        public var extras: SpecExtras
 
         public init(args: [String], env: [String], workingDir: String, user: ResolvedUser, hostname: String,
-                    terminal: Bool, limits: ResourceLimits) {
+                    terminal: Bool, limits: ResourceLimits, extras: SpecExtras = SpecExtras()) {
             self.args = args; self.env = env; self.workingDir = workingDir; self.user = user
-            self.hostname = hostname; self.terminal = terminal; self.limits = limits
+            self.hostname = hostname; self.terminal = terminal; self.limits = limits; self.extras = extras
         }
     }
 
@@ -59,7 +61,7 @@ public enum ContainerSpecBuilder {
             noNewPrivileges: true)
         let resources = OCI.Resources(settings.limits)
         let lower = layerDirectories.reversed().joined(separator: ":")
-        return OCI.Spec(
+        var spec = OCI.Spec(
             process: process,
             root: OCI.Root(path: paths.rootfs, readonly: settings.readOnlyRoot),
             hostname: settings.hostname,
@@ -69,5 +71,7 @@ public enum ContainerSpecBuilder {
                              maskedPaths: DefaultSpec.maskedPaths, readonlyPaths: DefaultSpec.readonlyPaths,
                              devices: DefaultSpec.devices),
             annotations: [overlayAnnotation: "lowerdir=\(lower),upperdir=\(paths.upper),workdir=\(paths.work)"])
+        settings.extras.apply(to: &spec)
+        return spec
     }
 }

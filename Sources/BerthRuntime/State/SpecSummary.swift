@@ -14,6 +14,7 @@ struct SpecSummary: Decodable, Sendable, Equatable {
     var process: Process?
     var hostname: String?
     var linux: Linux?
+    var annotations: [String: String]?
 
     var limits: ResourceLimits { ResourceLimits(linux?.resources) }
 }

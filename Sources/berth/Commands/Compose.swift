@@ -36,6 +36,11 @@ struct ComposeOptions: ParsableArguments {
                                             cgroupParent: cgroupParent)
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         options.baseDirectory = URL(fileURLWithPath: absolute).standardizedFileURL.deletingLastPathComponent().path
+        // env_file paths are relative to the compose file's directory, as compose has them.
+        let directory = options.baseDirectory ?? FileManager.default.currentDirectoryPath
+        options.readFile = { file in
+            try EnvFile.read(file.hasPrefix("/") ? file : directory + "/" + file, what: "env_file")
+        }
         do {
             let project = try ComposeParser.parse(String(decoding: data, as: UTF8.self), options: options)
             for w in project.warnings { printErr("berth: warning: " + Quoted.escapeControls("\(path): \(w)")) }

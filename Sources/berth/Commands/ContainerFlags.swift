@@ -29,6 +29,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(name: .customLong("volumes-from"), help: ArgumentHelp("Mount the volumes and binds of another container at the same paths.", valueName: "container[:ro|rw]")) var volumesFrom: [String] = []
     @Flag(name: .customLong("read-only"), help: "Mount the root filesystem read-only (/dev, /proc, volumes and tmpfs mounts stay writable).") var readOnly = false
     @Option(help: ArgumentHelp("Size of /dev/shm (default 64m).", valueName: "bytes")) var shmSize: String?
+    @OptionGroup var more: RunOptionFlags
 
     /// The request these flags describe, without a name; `restartDefault` is the policy when
     /// `--restart` is not given (`no` for a container, `always` for a service's replicas).
@@ -59,11 +60,12 @@ struct ContainerFlags: ParsableArguments {
         }
         if let restart { request.restartPolicy = try RestartPolicy(parsing: restart) }
         if let entrypoint { request.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
-        if !env.isEmpty { request.env = env }
+        if !env.isEmpty || !more.envFile.isEmpty { request.env = try more.environment(env) }
         if let workdir { request.workingDir = workdir }
         if let user { request.user = user }
         if let hostname { request.hostname = hostname }
-        if !labels.isEmpty { request.labels = try Self.labelMap(labels) }
+        if !labels.isEmpty || !more.labelFile.isEmpty { request.labels = try Self.labelMap(more.labelFileLines() + labels) }
+        try more.apply(to: &request.options)
         if !publish.isEmpty { request.ports = try publish.map { try PortMapping(parsing: $0) } }
         // -v, --mount and --tmpfs together replace the list; each keeps the order it was given in.
         if !volumes.isEmpty || !mountSpecs.isEmpty || !tmpfs.isEmpty {

@@ -13,6 +13,10 @@ struct Create: ParsableCommand {
         try withErrors {
             let engine = try global.engine()
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
+            do { try container.writeCIDFile(record.id) } catch {
+                try? engine.remove(record.id, force: true)
+                throw error
+            }
             print(record.id)
         }
     }

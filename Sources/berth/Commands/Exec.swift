@@ -24,10 +24,18 @@ struct Exec: ParsableCommand {
         try withErrors {
             let engine = try global.engine()
             let argv = try engine.prepareExec(container, ExecRequest(
-                command: command, env: env, user: user, workingDir: workdir,
+                command: command, env: try resolvedEnv(), user: user, workingDir: workdir,
                 tty: tty && isatty(0) != 0 || tty && isatty(1) != 0, interactive: interactive))
             // The shim takes over this process: no Swift runtime stays between the terminal and the container.
             try execInPlace(argv)
         }
+    }
+}
+
+extension Exec {
+    /// docker's `-e NAME`: this shell's value, or left out when it has none.
+    func resolvedEnv() throws -> [String] {
+        let caller = ProcessInfo.processInfo.environment
+        return try env.compactMap { try EnvFile.resolve($0, lookup: { caller[$0] }) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOS
 import BerthRuntime
 import Foundation
 #if canImport(Glibc)
@@ -13,6 +14,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Run in the background and print the container id.") var detach = false
+    @Option(name: [.short, .customLong("attach")], help: ArgumentHelp("Attach only these streams: stdin, stdout, stderr (default: stdout and stderr, and stdin with -i).", valueName: "stream")) var attachStreams: [String] = []
     @OptionGroup var container: ContainerOptions
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
@@ -20,8 +22,14 @@ struct Run: ParsableCommand {
     func run() throws {
         var exitCode: Int32 = 0
         try withErrors {
+            let streams = try Self.streams(attachStreams)
+            if detach && !attachStreams.isEmpty { throw BerthError.invalidArgument("conflicting options: -a/--attach and -d/--detach") }
             let engine = try global.engine()
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
+            do { try container.writeCIDFile(record.id) } catch {
+                try? engine.remove(record.id, force: true)
+                throw error
+            }
             do {
                 if container.rm && !detach { try engine.attachForRemoval(record.id) }
                 try engine.start(record.id)
@@ -38,27 +46,20 @@ struct Run: ParsableCommand {
             if container.tty || container.interactive {
                 // The attach client relays the terminal; a container that ended before it could
                 // connect still has its output in the log and its exit code in its status.
-                let argv = try engine.attachArguments(record.id, replay: true)
-                let client = try spawnAndWait(argv)
-                if let signal = client.forwardedSignal {
-                    // We were told to go (SIGTERM, SIGHUP): the client has restored the terminal and
-                    // ended. The container runs on, as with docker's -t (no signal proxy); with --rm
-                    // its supervisor removes it when it ends, since the process attached for that is gone.
-                    exitCode = 128 + signal
+                switch try attachUntilExit(engine, record.id, stdin: attachStreams.isEmpty || streams.contains("stdin")) {
+                case .left(let code):
+                    exitCode = code
                     return
-                }
-                let code = client.code
-                exitCode = (try? engine.wait(record.id)) ?? code
-                if code == 0, let s = try? engine.inspect(record.id).state, s.isRunning {
-                    exitCode = 0 // detached with Ctrl-P Ctrl-Q: the container keeps running
-                    return
+                case .exited(let code): exitCode = code
                 }
             } else {
                 // Prints the output as it is logged; the supervisor's exit ends it.
                 let supervisor = try engine.supervisorWatch(record.id)
                 let out = LogOutput()
                 LogReader(path: try engine.logPath(record.id)).follow(until: supervisor) { batch in
-                    for line in batch { out.write(line) }
+                    for line in batch where attachStreams.isEmpty || streams.contains(line.stream == .stderr ? "stderr" : "stdout") {
+                        out.write(line)
+                    }
                     out.flush()
                 }
                 exitCode = try engine.wait(record.id)
@@ -66,5 +67,16 @@ struct Run: ParsableCommand {
             if container.rm { try? engine.remove(record.id, force: true) }
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+extension Run {
+    /// docker's `-a STREAM`, any case; the names lowercased.
+    static func streams(_ given: [String]) throws -> Set<String> {
+        let names = Set(given.map { $0.lowercased() })
+        if let bad = names.first(where: { !["stdin", "stdout", "stderr"].contains($0) }) {
+            throw BerthError.invalidArgument("invalid stream \(bad.quoted) for -a/--attach: valid streams are stdin, stdout and stderr")
+        }
+        return names
     }
 }

@@ -1,0 +1,98 @@
+import BerthOS
+
+/// docker's `run` flags beyond the image, command, limits and network: privileges, rlimits,
+/// devices, sysctls, name resolution, stop behaviour and the init. Part of `ContainerRequest`
+/// (so run, create, service templates and compose share it); `RunOptionRules` is its one
+/// validator and `ContainerSpecBuilder` turns it into config.json, the source of truth.
+public struct RunOptions: Codable, Sendable, Equatable {
+    /// `--cap-add`/`--cap-drop`: names as docker takes them (`NET_ADMIN`, `cap_net_admin`, `ALL`).
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    /// `--privileged`: every capability, no seccomp filter, the host's devices, writable /sys and /proc/sys.
+    public var privileged = false
+    /// `--security-opt no-new-privileges[:true|false]`; nil is Berth's default (set, unlike docker's).
+    public var noNewPrivileges: Bool?
+    /// `--security-opt seccomp=unconfined`.
+    public var seccompUnconfined = false
+    /// `--ulimit`.
+    public var ulimits: [Ulimit] = []
+    /// `--device HOST[:CONTAINER[:PERMS]]`.
+    public var devices: [DeviceMapping] = []
+    /// `--sysctl KEY=VALUE`: only namespaced keys (`RunOptionRules.checkSysctl`).
+    public var sysctls: [String: String] = [:]
+    /// `--group-add`: group names (from the image's /etc/group) or numbers.
+    public var groupAdd: [String] = []
+    /// `--add-host NAME:IP`: extra /etc/hosts lines.
+    public var extraHosts: [ExtraHost] = []
+    /// `--dns`, `--dns-search`, `--dns-option`: the container's resolv.conf.
+    public var dns: [String] = []
+    public var dnsSearch: [String] = []
+    public var dnsOptions: [String] = []
+    /// `--stop-signal` (a name or number) and `--stop-timeout` (seconds) for `stop` without `-t`.
+    public var stopSignal: String?
+    public var stopTimeout: Int?
+    /// `--init`: a minimal init (the shim) is PID 1, reaps orphans and forwards signals.
+    public var initProcess = false
+
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, ulimits, devices, sysctls, groupAdd
+        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess
+    }
+
+    /// Every key optional: templates stored before a key existed still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        capAdd = try c.decodeIfPresent([String].self, forKey: .capAdd) ?? []
+        capDrop = try c.decodeIfPresent([String].self, forKey: .capDrop) ?? []
+        privileged = try c.decodeIfPresent(Bool.self, forKey: .privileged) ?? false
+        noNewPrivileges = try c.decodeIfPresent(Bool.self, forKey: .noNewPrivileges)
+        seccompUnconfined = try c.decodeIfPresent(Bool.self, forKey: .seccompUnconfined) ?? false
+        ulimits = try c.decodeIfPresent([Ulimit].self, forKey: .ulimits) ?? []
+        devices = try c.decodeIfPresent([DeviceMapping].self, forKey: .devices) ?? []
+        sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
+        groupAdd = try c.decodeIfPresent([String].self, forKey: .groupAdd) ?? []
+        extraHosts = try c.decodeIfPresent([ExtraHost].self, forKey: .extraHosts) ?? []
+        dns = try c.decodeIfPresent([String].self, forKey: .dns) ?? []
+        dnsSearch = try c.decodeIfPresent([String].self, forKey: .dnsSearch) ?? []
+        dnsOptions = try c.decodeIfPresent([String].self, forKey: .dnsOptions) ?? []
+        stopSignal = try c.decodeIfPresent(String.self, forKey: .stopSignal)
+        stopTimeout = try c.decodeIfPresent(Int.self, forKey: .stopTimeout)
+        initProcess = try c.decodeIfPresent(Bool.self, forKey: .initProcess) ?? false
+    }
+
+    /// `--ulimit nofile=1024:2048`: a resource and its soft and hard limit (`-1` or `unlimited`: none).
+    public struct Ulimit: Codable, Sendable, Equatable {
+        /// docker's name: `nofile`, `nproc`, `core`, …
+        public var name: String
+        public var soft: UInt64
+        public var hard: UInt64
+
+        public init(name: String, soft: UInt64, hard: UInt64) {
+            self.name = name; self.soft = soft; self.hard = hard
+        }
+
+        /// The kernel's "no limit" (RLIM_INFINITY).
+        public static let unlimited = UInt64.max
+    }
+
+    /// `--device /dev/HOST[:/dev/CONTAINER][:rwm]`.
+    public struct DeviceMapping: Codable, Sendable, Equatable {
+        public var hostPath: String
+        public var containerPath: String
+        public var permissions: String
+
+        public init(hostPath: String, containerPath: String, permissions: String) {
+            self.hostPath = hostPath; self.containerPath = containerPath; self.permissions = permissions
+        }
+    }
+
+    /// `--add-host NAME:IP`.
+    public struct ExtraHost: Codable, Sendable, Equatable {
+        public var name: String
+        public var address: String
+
+        public init(name: String, address: String) { self.name = name; self.address = address }
+    }
+}

@@ -1,0 +1,68 @@
+import BerthOCI
+import BerthOS
+
+/// What `RunOptions` adds to a container's config.json once `Engine.create` has resolved it against
+/// the host and the image (capability names, device numbers, group ids). The runtime-spec fields
+/// carry what the spec has (capabilities, rlimits, sysctl, devices, noNewPrivileges); Berth's own
+/// annotations (`Annotation`) carry the rest, so config.json stays the one record of both.
+public struct SpecExtras: Sendable, Equatable {
+    /// Berth's annotations in config.json, read back by `PlanBuilder` and `stop`.
+    public enum Annotation {
+        /// "unconfined": no seccomp filter.
+        public static let seccomp = "io.berth.seccomp"
+        /// "true": the shim stays PID 1 as a reaping init.
+        public static let initProcess = "io.berth.init"
+        /// A signal number, and seconds: what `stop` without `-t` uses.
+        public static let stopSignal = "io.berth.stop-signal"
+        public static let stopTimeout = "io.berth.stop-timeout"
+        /// `--add-host` entries, one "IP NAME" per line (both validated: no whitespace inside).
+        public static let extraHosts = "io.berth.extra-hosts"
+    }
+
+    /// nil: docker's default set.
+    public var capabilities: [String]?
+    public var noNewPrivileges = true
+    public var rlimits: [OCI.Rlimit] = []
+    public var sysctl: [String: String] = [:]
+    /// Added to the default device nodes (or replacing a default of the same path).
+    public var devices: [OCI.Device] = []
+    /// Additional groups from `--group-add`, after the user's own.
+    public var additionalGids: [UInt32] = []
+    /// No masked or read-only paths, a writable /sys.
+    public var privileged = false
+    public var annotations: [String: String] = [:]
+
+    public init() {}
+
+    func apply(to spec: inout OCI.Spec) {
+        if var process = spec.process {
+            if let caps = capabilities { process.capabilities = .docker(caps) }
+            process.noNewPrivileges = noNewPrivileges
+            if !rlimits.isEmpty { process.rlimits = rlimits }
+            if !additionalGids.isEmpty {
+                var gids = process.user.additionalGids ?? []
+                for g in additionalGids where !gids.contains(g) { gids.append(g) }
+                process.user.additionalGids = gids
+            }
+            spec.process = process
+        }
+        var linux = spec.linux ?? OCI.Linux()
+        if !sysctl.isEmpty { linux.sysctl = sysctl }
+        if !devices.isEmpty {
+            let paths = Set(devices.map(\.path))
+            linux.devices = (linux.devices ?? []).filter { !paths.contains($0.path) } + devices
+        }
+        if privileged {
+            linux.maskedPaths = []
+            linux.readonlyPaths = []
+            spec.mounts = spec.mounts?.map { m in
+                guard m.destination == "/sys" else { return m }
+                var rw = m
+                rw.options = m.options?.filter { $0 != "ro" }
+                return rw
+            }
+        }
+        spec.linux = linux
+        if !annotations.isEmpty { spec.annotations = (spec.annotations ?? [:]).merging(annotations) { $1 } }
+    }
+}
