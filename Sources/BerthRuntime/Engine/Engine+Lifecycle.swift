@@ -26,6 +26,7 @@ extension Engine {
                                                 restart: r.restartPolicy, onExit: onExit)
                 plan.tty = spec.process?.terminal == true
                 plan.interactive = r.interactive == true
+                plan.events = planEvents(r)
                 if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
                     let net = try bridgeNetwork()
                     try bridgeStore.ensureBridge(net)
@@ -61,11 +62,15 @@ extension Engine {
         let r = try resolve(ref)
         try stopContainer(r, signal: SIGTERM, timeout: timeout)
         try startContainer(r.id)
+        recordEvent("restart", r)
     }
 
     public func kill(_ ref: String, signal: Int32) throws {
         let r = try resolve(ref)
-        try shim.signal(init: try store.requireRunningInit(r), signal, paths: store.paths(r.id))
+        let initPid = try store.requireRunningInit(r)
+        // Before the signal: the supervisor records the `die` it may cause right away.
+        recordEvent("kill", r, ["signal": String(signal)])
+        try shim.signal(init: initPid, signal, paths: store.paths(r.id))
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
@@ -74,7 +79,9 @@ extension Engine {
     /// (`STOP_GRACE_MAX_SECONDS` in shim.h), so `stop -t` of any size is no overflow anywhere.
     static let stopGraceMaxSeconds = 315_360_000
 
-    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout requested: Int) throws {
+    /// Records kill (with the signal) before and, with `stopEvent`, `stop` after, as docker's stop does;
+    /// removal records only the kill.
+    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout requested: Int, stopEvent: Bool = true) throws {
         let timeout = min(max(requested, 0), Self.stopGraceMaxSeconds)
         let p = store.paths(r.id)
         guard let s = store.shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
@@ -83,12 +90,15 @@ extension Engine {
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
             return
         }
+        let running = s.status == "running"
+        if running { recordEvent("kill", r, ["signal": String(signal)]) }
         let stopped = shim.stop(supervisor: shimPid, status: s, paths: p, signal: signal, timeout: timeout) {
             store.shimStatus(r.id)
         }
         if !stopped {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
+        if running && stopEvent { recordEvent("stop", r) }
     }
 
     /// Signals the processes left in the cgroups of a container whose supervisor is gone, then
@@ -137,7 +147,7 @@ extension Engine {
             guard force else {
                 throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
             }
-            try stopContainer(r, signal: SIGKILL, timeout: 0)
+            try stopContainer(r, signal: SIGKILL, timeout: 0, stopEvent: false)
         }
         // Kills what the init left behind (possible with --network host, an exec, a dead supervisor).
         try cgroups.remove(id: r.id, parent: r.cgroupParent, plan: p.plan)
@@ -154,6 +164,7 @@ extension Engine {
             store.names.release(r.name, of: r.id)
             if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
         }
+        recordEvent("destroy", r)
         if r.network == .bridge { refreshHostsFiles() }
     }
 
