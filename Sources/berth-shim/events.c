@@ -48,13 +48,23 @@ void event_append(const struct plan *p, const char *action, const char *extra)
 {
     if (!p->events || !p->event_actor)
         return;
+    /* `berth rename` leaves the new actor part in the state directory: a running container's
+     * events carry its current name without a new plan. */
+    static char renamed[EVENT_ACTOR_MAX + 1];
+    const char *actor = p->event_actor;
+    char path[4096];
+    if (state_file(p, "event-actor", path, sizeof path) == 0) {
+        ssize_t got = read_small_file(path, renamed, sizeof renamed);
+        if (got > 0 && (size_t)got < sizeof renamed - 1)
+            actor = renamed;
+    }
     char line[EVENT_LINE_MAX], num[24];
     size_t n = 0;
     fmt_i64(num, now_realtime_ns());
     /* The id and action are Berth's own (hex, lower-case words): nothing to escape. */
     if (put(line, &n, "{\"time\":") || put(line, &n, num) || put(line, &n, ",\"type\":\"container\",\"action\":\"") ||
         put(line, &n, action) || put(line, &n, "\",\"id\":\"") || put(line, &n, p->id) || put(line, &n, "\",") ||
-        put(line, &n, p->event_actor) || (extra && (put(line, &n, ",") || put(line, &n, extra))) ||
+        put(line, &n, actor) || (extra && (put(line, &n, ",") || put(line, &n, extra))) ||
         put(line, &n, "}}\n"))
         return;
     /* A file rotated twice between our open and our write is already deleted: the line

@@ -18,6 +18,7 @@ extension Engine {
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
             guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
+            thawIfPaused(r)
             let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
@@ -71,6 +72,8 @@ extension Engine {
         // Before the signal: the supervisor records the `die` it may cause right away.
         recordEvent("kill", r, ["signal": String(signal)])
         try shim.signal(init: initPid, signal, paths: store.paths(r.id))
+        // Other signals wait for `unpause`, as in docker; SIGKILL ends a paused container now.
+        if signal == SIGKILL { thawIfPaused(r) }
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
@@ -87,10 +90,12 @@ extension Engine {
         guard let s = store.shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else {
             // No supervisor (killed): whatever still runs in the container's cgroups is ended here.
+            thawIfPaused(r)
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
             return
         }
         let running = s.status == "running"
+        thawIfPaused(r)
         if running { recordEvent("kill", r, ["signal": String(signal)]) }
         let stopped = shim.stop(supervisor: shimPid, status: s, paths: p, signal: signal, timeout: timeout) {
             store.shimStatus(r.id)
