@@ -171,10 +171,24 @@ static int should_restart(const struct plan *p, const struct run_state *r)
 {
     if (stop_requested(p))
         return 0;
-    if (!strcmp(p->restart, "always") || !strcmp(p->restart, "unless-stopped"))
+    /* `berth update --restart` leaves the new policy here ("no", "always", "unless-stopped",
+     * "on-failure" or "on-failure:N"); it takes the place of the plan's. */
+    const char *policy = p->restart;
+    long max = p->restart_max;
+    char path[4096], buf[64];
+    if (state_file(p, "restart-policy", path, sizeof path) == 0 && read_small_file(path, buf, sizeof buf) > 0) {
+        buf[strcspn(buf, "\n")] = 0;
+        policy = buf;
+        max = -1;
+        if (!strncmp(buf, "on-failure:", 11)) {
+            max = strtol(buf + 11, NULL, 10);
+            buf[10] = 0;
+        }
+    }
+    if (!strcmp(policy, "always") || !strcmp(policy, "unless-stopped"))
         return 1;
-    if (!strcmp(p->restart, "on-failure"))
-        return r->exit_code != 0 && (p->restart_max < 0 || r->restarts < p->restart_max);
+    if (!strcmp(policy, "on-failure"))
+        return r->exit_code != 0 && (max < 0 || r->restarts < max);
     return 0;
 }
 

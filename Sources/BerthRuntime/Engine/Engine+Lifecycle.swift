@@ -18,6 +18,8 @@ extension Engine {
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
             guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
+            // The plan carries the record's policy; an `update --restart` is in the record already.
+            unlink(p.restartPolicy)
             thawIfPaused(r)
             let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)

@@ -56,6 +56,9 @@ public struct ContainerPaths: Sendable {
     /// The name and attributes part of the container's event lines after a `rename` (`EventLine.actor`),
     /// read by its supervisor for each event it records.
     public var eventActor: String { directory + "/event-actor" }
+    /// After `update --restart`: the policy the running supervisor applies at the next exit
+    /// (`on-failure:3`), instead of its plan's.
+    public var restartPolicy: String { directory + "/restart-policy" }
     /// Present while the container is paused (its cgroup frozen by `berth pause`).
     public var pausedMarker: String { directory + "/paused" }
     /// "PID STARTTIME" of a `berth run --rm` that waits in the foreground and removes the container itself.
