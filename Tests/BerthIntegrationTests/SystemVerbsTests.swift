@@ -111,6 +111,18 @@ final class SystemVerbsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["container", "prune", "-f", "--filter", "colour=red"]).status, 125)
     }
 
+    /// logs --until (a time between two lines, taken from the log's own timestamps) and --details.
+    func testLogsUntilAndDetails() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "talk", "busybox", "sh", "-c", "echo one; sleep 0.3; echo two"]).status, 0)
+        XCTAssertEqual(cli.run(["wait", "talk"]).stdout, "0\n")
+        let stamped = cli.run(["logs", "-t", "talk"]).stdout.split(separator: "\n")
+        XCTAssertEqual(stamped.count, 2)
+        let first = try XCTUnwrap(stamped.first?.split(separator: " ").first.map(String.init))
+        XCTAssertEqual(cli.run(["logs", "--until", first, "talk"]).stdout, "one\n")
+        XCTAssertEqual(cli.run(["logs", "--details", "talk"]).stdout, "one\ntwo\n")
+        XCTAssertEqual(cli.run(["logs", "--until", "tomorrow", "talk"]).status, 125)
+    }
+
     func testInfoAndVersion() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "up", "busybox", "sleep", "600"]).status, 0)
         XCTAssertEqual(cli.run(["run", "-d", "--name", "frozen", "busybox", "sleep", "600"]).status, 0)
