@@ -92,7 +92,7 @@ static int ns_flag(const char *name)
 static const char *const scalar_keys[] = {
     "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
-    "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init",
+    "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
        L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_COUNT };
@@ -175,6 +175,13 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "gid")) NUM(val, 10, 0x7fffffff, p->gid, key);
         else if (!strcmp(key, "caps")) NUM(val, 16, ~0ULL, p->caps, key);
         else if (!strcmp(key, "restart")) p->restart = val;
+        else if (!strcmp(key, "events")) p->events = val;
+        else if (!strcmp(key, "events_max")) NUM(val, 10, 0x7fffffffffffffffULL, p->events_max, key);
+        else if (!strcmp(key, "event_actor")) {
+            if (strlen(val) > EVENT_ACTOR_MAX)
+                return fail_key(err, "the launch plan has a bad value for", key);
+            p->event_actor = val;
+        }
         else if (!strcmp(key, "restart_max")) NUM(val, 10, 0x7fffffff, p->restart_max, key);
         else if (!strcmp(key, "ns")) {
             if (!strcmp(val, "cgroup"))
@@ -485,6 +492,10 @@ void plan_print(const struct plan *p, int fd)
         const char *f[2] = { p->sysctls[i].key, p->sysctls[i].value };
         line(fd, "sysctl", 2, f);
     }
+    line1(fd, "events", p->events);
+    if (p->events)
+        line1(fd, "events_max", num(a, p->events_max));
+    line1(fd, "event_actor", p->event_actor);
     for (int i = 0; i < p->nports; i++) {
         const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
         line(fd, "port", 3, f);

@@ -14,6 +14,10 @@
 #define PLAN_MAX_PORTS 16
 /* Largest plan file read: 1000s of arguments and environment variables fit easily. */
 #define PLAN_MAX_BYTES (64 << 20)
+/* The event journal's lines (EventLine in Swift): at most EVENT_LINE_MAX bytes, of which the
+ * plan's actor part takes at most EVENT_ACTOR_MAX, so every event fits one write(2). */
+#define EVENT_LINE_MAX 8192
+#define EVENT_ACTOR_MAX 4096
 /* The longest stop grace period the supervisor waits (ten years): longer ones are clamped. */
 #define STOP_GRACE_MAX_SECONDS 315360000LL
 /* How long a terminal exec client that was told to end waits for its command before hanging up
@@ -87,6 +91,9 @@ struct plan {
     int nrlimits, nsysctls;
     struct plan_rlimit *rlimits;
     struct plan_sysctl *sysctls;
+    /* the event journal (events.c): its path, rotation size, and each line's actor part */
+    const char *events, *event_actor;
+    long long events_max;
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -168,6 +175,10 @@ int64_t now_monotonic_ns(void);
 int64_t deadline_after_ms(int64_t ms);  /* a CLOCK_MONOTONIC deadline */
 int ms_until(int64_t deadline);         /* a poll timeout: 0 once the deadline has passed */
 long restart_delay_ms(long previous_ms, int64_t run_ns); /* 0 = first restart; run_ns = how long the run lasted */
+
+/* events.c: appends one event of this container to the plan's journal; `extra` holds more
+ * attribute members (`"exitCode":"0"`) or is NULL. Best effort, never fatal. */
+void event_append(const struct plan *p, const char *action, const char *extra);
 
 /* util.c */
 int write_all(int fd, const void *buf, size_t len);

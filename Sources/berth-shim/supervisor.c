@@ -171,10 +171,24 @@ static int should_restart(const struct plan *p, const struct run_state *r)
 {
     if (stop_requested(p))
         return 0;
-    if (!strcmp(p->restart, "always") || !strcmp(p->restart, "unless-stopped"))
+    /* `berth update --restart` leaves the new policy here ("no", "always", "unless-stopped",
+     * "on-failure" or "on-failure:N"); it takes the place of the plan's. */
+    const char *policy = p->restart;
+    long max = p->restart_max;
+    char path[4096], buf[64];
+    if (state_file(p, "restart-policy", path, sizeof path) == 0 && read_small_file(path, buf, sizeof buf) > 0) {
+        buf[strcspn(buf, "\n")] = 0;
+        policy = buf;
+        max = -1;
+        if (!strncmp(buf, "on-failure:", 11)) {
+            max = strtol(buf + 11, NULL, 10);
+            buf[10] = 0;
+        }
+    }
+    if (!strcmp(policy, "always") || !strcmp(policy, "unless-stopped"))
         return 1;
-    if (!strcmp(p->restart, "on-failure"))
-        return r->exit_code != 0 && (p->restart_max < 0 || r->restarts < p->restart_max);
+    if (!strcmp(policy, "on-failure"))
+        return r->exit_code != 0 && (max < 0 || r->restarts < max);
     return 0;
 }
 
@@ -297,6 +311,23 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
     return pid;
 }
 
+/* `die` with the exit code (and the signal that ended the init, if one did). */
+static void event_die(const struct plan *p, const struct run_state *r)
+{
+    char extra[96], num[24];
+    strcpy(extra, "\"exitCode\":\"");
+    fmt_i64(num, r->exit_code);
+    strcat(extra, num);
+    strcat(extra, "\"");
+    if (r->signal) {
+        strcat(extra, ",\"signal\":\"");
+        fmt_i64(num, r->signal);
+        strcat(extra, num);
+        strcat(extra, "\"");
+    }
+    event_append(p, "die", extra);
+}
+
 /* One line to the launcher: "ok PID" or "err CODE MESSAGE". */
 static void report(int fd, const char *word, long long number, const char *text)
 {
@@ -335,6 +366,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
             timeout = ms_until(kill_at);
             if (timeout == 0) {
                 /* The stop's grace period is over: finish it here, whoever asked for it. */
+                event_append(p, "kill", "\"signal\":\"9\"");
                 kill(r->pid, SIGKILL);
                 kill_at = 0;
                 timeout = -1;
@@ -504,6 +536,7 @@ int supervisor_main(const struct plan *p, int report_fd)
             }
             msg[n] = 0;
             strncpy(r.error, msg, sizeof r.error - 1);
+            event_die(p, &r);
             write_status(p, &r);
             if (first)
                 report(report_fd, "err", e.exit_code, msg);
@@ -516,6 +549,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         r.finished_at = 0;
         r.error[0] = 0;
         write_status(p, &r);
+        event_append(p, "start", NULL);
         if (first) {
             report(report_fd, "ok", r.pid, NULL);
             close(report_fd);
@@ -531,6 +565,11 @@ int supervisor_main(const struct plan *p, int report_fd)
         /* As docker: any OOM kill in the container's cgroup during the run, init or not. */
         r.oom_killed = oom_before >= 0 && oom_after > oom_before;
         r.pid = 0;
+        /* After `status` would be too late for a reader that waits for the exit and then reads
+         * the journal: the events come first, as docker sends oom before die. */
+        if (r.oom_killed)
+            event_append(p, "oom", NULL);
+        event_die(p, &r);
         int again = !stopped && should_restart(p, &r);
         r.status = again ? "restarting" : "exited";
         write_status(p, &r);

@@ -195,6 +195,7 @@ enum ContainersPane {
     static func lifetime(_ e: ContainerEntry, _ m: DashboardModel) -> String {
         let s = e.info.state
         switch s.status {
+        case .running where s.paused: return "paused"
         case .running: return m.uptime(e).map(Format.duration) ?? "up"
         case .restarting: return "restarting"
         case .created: return "created"

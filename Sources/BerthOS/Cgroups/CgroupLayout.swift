@@ -5,7 +5,8 @@ enum CgroupLayout: Sendable, Equatable {
     case v2(CgroupHierarchy)
 
     /// The v1 controllers Berth places containers in.
-    static let v1Controllers: Set<String> = ["memory", "cpu", "cpuacct", "pids", "blkio", "cpuset"]
+    /// The v1 hierarchies a container joins; `freezer` for `pause`, as runc joins it.
+    static let v1Controllers: Set<String> = ["memory", "cpu", "cpuacct", "pids", "blkio", "cpuset", "freezer"]
 
     var version: CgroupVersion {
         if case .v1 = self { return .v1 }

@@ -70,9 +70,12 @@ final class ContainerCgroups: Sendable {
         let tree = CgroupTree()
         let deadline = CgroupTree.retryDeadline()
         var firstError: Error?
-        for dir in directories(id: id, parent: parent, plan: plan) {
+        let dirs = directories(id: id, parent: parent, plan: plan)
+        for dir in dirs {
             for pid in CgroupTree.readPids(dir + "/cgroup.procs") where pid > 1 { _ = Glibc.kill(pid, SIGKILL) }
         }
+        // A frozen process acts on SIGKILL only once thawed (v1); until then its cgroup stays busy.
+        if CgroupFreezer.isFrozen(directories: dirs) { try? CgroupFreezer.setFrozen(directories: dirs, false) }
         for dir in directories(id: id, parent: parent, plan: plan) {
             do { try tree.removeLeaf(dir, deadline: deadline) } catch { firstError = firstError ?? error }
         }
@@ -80,6 +83,15 @@ final class ContainerCgroups: Sendable {
         do { try manager(parent: parent).remove(id: id) } catch { firstError = firstError ?? error }
         pruneUnused()
         if let firstError { throw firstError }
+    }
+
+    /// Freezes or thaws the processes of container `id` (`pause`, `unpause`).
+    func setFrozen(id: String, parent: String?, plan: String, _ frozen: Bool) throws {
+        try CgroupFreezer.setFrozen(directories: directories(id: id, parent: parent, plan: plan), frozen)
+    }
+
+    func isFrozen(id: String, parent: String?, plan: String) -> Bool {
+        CgroupFreezer.isFrozen(directories: directories(id: id, parent: parent, plan: plan))
     }
 
     /// Removes the ledger's parent cgroups nothing uses any more.

@@ -33,6 +33,8 @@ public struct ContainerState: Codable, Sendable, Equatable {
     /// Processes still in the container's cgroups although its supervisor is gone (`dead`, `broken`):
     /// nobody watches them; `stop` and `rm -f` kill them.
     public var strayProcesses: Int?
+    /// `pause`d: running, with every process frozen by the cgroup freezer (docker's `Paused`).
+    public var paused = false
 
     public init(status: ContainerStatus, pid: Int32? = nil, shimPid: Int32? = nil, exitCode: Int32? = nil,
                 signal: Int32? = nil, oomKilled: Bool = false, startedAt: Date? = nil, finishedAt: Date? = nil,

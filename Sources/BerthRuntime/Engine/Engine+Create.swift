@@ -126,6 +126,7 @@ extension Engine {
                 if bridge != nil { bridgeStore.releaseAddresses(of: [id]) }
                 throw error
             }
+            recordEvent("create", newRecord)
             if bridge != nil { refreshHostsFiles() }
             return newRecord
         }

@@ -29,6 +29,10 @@ extension Engine {
         guard !request.command.isEmpty else { throw BerthError.invalidArgument("exec needs a command") }
         let r = try resolve(ref)
         let pid = try store.requireRunningInit(r)
+        // The new process would join the frozen cgroup and hang there, as docker refuses it too.
+        if store.state(r.id).paused {
+            throw BerthError.invalidState("container \(r.name) is paused, unpause the container before exec")
+        }
         // Read right after the status said it runs; the shim compares it once it holds a pidfd.
         guard let initStart = ProcStat.startTime(pid: pid) else {
             throw BerthError.invalidState("container \(r.name.quoted) is not running")

@@ -18,6 +18,9 @@ extension Engine {
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
             guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
+            // The plan carries the record's policy; an `update --restart` is in the record already.
+            unlink(p.restartPolicy)
+            thawIfPaused(r)
             let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
@@ -26,6 +29,7 @@ extension Engine {
                                                 restart: r.restartPolicy, onExit: onExit)
                 plan.tty = spec.process?.terminal == true
                 plan.interactive = r.interactive == true
+                plan.events = planEvents(r)
                 if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
                     let net = try bridgeNetwork()
                     try bridgeStore.ensureBridge(net)
@@ -71,11 +75,17 @@ extension Engine {
         let s = stopSettings(r.id)
         try stopContainer(r, signal: s.signal, timeout: timeout ?? s.timeout ?? Self.defaultStopTimeout)
         try startContainer(r.id)
+        recordEvent("restart", r)
     }
 
     public func kill(_ ref: String, signal: Int32) throws {
         let r = try resolve(ref)
-        try shim.signal(init: try store.requireRunningInit(r), signal, paths: store.paths(r.id))
+        let initPid = try store.requireRunningInit(r)
+        // Before the signal: the supervisor records the `die` it may cause right away.
+        recordEvent("kill", r, ["signal": String(signal)])
+        try shim.signal(init: initPid, signal, paths: store.paths(r.id))
+        // Other signals wait for `unpause`, as in docker; SIGKILL ends a paused container now.
+        if signal == SIGKILL { thawIfPaused(r) }
     }
 
     /// SIGTERM (or `signal`), then SIGKILL after `timeout` seconds; returns when the supervisor
@@ -84,21 +94,28 @@ extension Engine {
     /// (`STOP_GRACE_MAX_SECONDS` in shim.h), so `stop -t` of any size is no overflow anywhere.
     static let stopGraceMaxSeconds = 315_360_000
 
-    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout requested: Int) throws {
+    /// Records kill (with the signal) before and, with `stopEvent`, `stop` after, as docker's stop does;
+    /// removal records only the kill.
+    func stopContainer(_ r: ContainerRecord, signal: Int32, timeout requested: Int, stopEvent: Bool = true) throws {
         let timeout = min(max(requested, 0), Self.stopGraceMaxSeconds)
         let p = store.paths(r.id)
         guard let s = store.shimStatus(r.id), ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart),
               let shimPid = s.shimPid else {
             // No supervisor (killed): whatever still runs in the container's cgroups is ended here.
+            thawIfPaused(r)
             try stopStrayProcesses(r, signal: signal, timeout: timeout)
             return
         }
+        let running = s.status == "running"
+        thawIfPaused(r)
+        if running { recordEvent("kill", r, ["signal": String(signal)]) }
         let stopped = shim.stop(supervisor: shimPid, status: s, paths: p, signal: signal, timeout: timeout) {
             store.shimStatus(r.id)
         }
         if !stopped {
             throw BerthError.invalidState("container \(r.name) did not stop within \(timeout + 30) s")
         }
+        if running && stopEvent { recordEvent("stop", r) }
     }
 
     /// Signals the processes left in the cgroups of a container whose supervisor is gone, then
@@ -191,7 +208,7 @@ extension Engine {
         guard force else {
             throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
         }
-        try stopContainer(r, signal: SIGKILL, timeout: 0)
+        try stopContainer(r, signal: SIGKILL, timeout: 0, stopEvent: false)
     }
 
     /// The removal proper, under the container's lock with nothing running.
@@ -211,6 +228,7 @@ extension Engine {
             store.names.release(r.name, of: r.id)
             if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
         }
+        recordEvent("destroy", r)
     }
 
     /// Waits until the container is no longer running and returns its exit code.

@@ -12,6 +12,8 @@ public struct EngineOptions: Sendable {
     /// The most replicas one service may have (`BERTH_MAX_REPLICAS`, default 1000): a typo such
     /// as `scale web=10000` is refused before anything is created.
     public var maxReplicas: Int
+    /// The size at which the event journal is rotated (`BERTH_EVENTS_MAX_BYTES`; tests make it small).
+    public var eventsMaxBytes: Int64
 
     public static let defaultMaxReplicas = 1000
     public static let defaultRoot = "/var/lib/berth"
@@ -25,5 +27,7 @@ public struct EngineOptions: Sendable {
         self.cliPath = cliPath ?? env["BERTH_CLI"]
         self.maxReplicas = maxReplicas ?? env["BERTH_MAX_REPLICAS"].flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
             ?? Self.defaultMaxReplicas
+        eventsMaxBytes = env["BERTH_EVENTS_MAX_BYTES"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? EventJournal.defaultMaxBytes
     }
 }

@@ -121,6 +121,16 @@ public struct LaunchPlan: Equatable, Sendable {
     public var restartMax: Int?
     /// argv the supervisor execs when the container ends for good (removal for `--rm`).
     public var onExit: [String]
+    /// Where the supervisor records the container's start, die and oom events (see `EventJournal`).
+    public var events: Events?
+
+    /// The event journal as the supervisor writes it: the file, its rotation size, and the part of
+    /// every line that names the container (`EventLine.actor`, JSON already escaped).
+    public struct Events: Equatable, Sendable {
+        public var journal: String
+        public var maxBytes: Int64
+        public var actor: String
+    }
 
     public static func == (a: LaunchPlan, b: LaunchPlan) -> Bool { a.encoded() == b.encoded() }
 
@@ -179,6 +189,10 @@ public struct LaunchPlan: Equatable, Sendable {
         for (target, path) in symlinks { try checkField(target, "symlink target"); try checkField(path, "symlink path") }
         for p in maskedPaths + readonlyPaths + cgroupProcsFiles + onExit { try check(p, "a path") }
         for (key, value) in sysctls { try checkField(key, "sysctl name"); try checkField(value, "sysctl value") }
+        if let events {
+            try check(events.journal, "the event journal's path")
+            try check(events.actor, "a container's event attributes")
+        }
         if ports.count > Self.maximumPorts {
             throw .invalidArgument("too many published ports (\(ports.count)): one container publishes at most \(Self.maximumPorts)")
         }
@@ -245,6 +259,11 @@ public struct LaunchPlan: Equatable, Sendable {
         if case .create = mode { put("restart", restart) }
         if let restartMax { put("restart_max", String(restartMax)) }
         for a in onExit { put("on_exit", a) }
+        if let events {
+            put("events", events.journal)
+            put("events_max", String(events.maxBytes))
+            put("event_actor", events.actor)
+        }
         if let n = network {
             put("net_bridge", n.bridge)
             put("net_host", n.hostInterface)

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Berth's own metadata about a container (`container.json`), written once by the library, never
-/// by the shim. What the container runs with (command, environment, working directory, user ids,
+/// Berth's own metadata about a container (`container.json`), written by the library at create and
+/// rewritten whole (atomically) by `rename` and `update`, never by the shim. What the container runs with (command, environment, working directory, user ids,
 /// hostname, terminal, limits) is in its OCI `config.json` alone, the one copy start reads; its
 /// runtime state lives in `status` (ShimStatus).
 ///
@@ -53,6 +53,14 @@ public struct ContainerPaths: Sendable {
     /// Present while the user wants the container stopped: the shim does not restart it.
     public var stopMarker: String { directory + "/stop" }
     public var lock: String { directory + "/lock" }
+    /// The name and attributes part of the container's event lines after a `rename` (`EventLine.actor`),
+    /// read by its supervisor for each event it records.
+    public var eventActor: String { directory + "/event-actor" }
+    /// After `update --restart`: the policy the running supervisor applies at the next exit
+    /// (`on-failure:3`), instead of its plan's.
+    public var restartPolicy: String { directory + "/restart-policy" }
+    /// Present while the container is paused (its cgroup frozen by `berth pause`).
+    public var pausedMarker: String { directory + "/paused" }
     /// "PID STARTTIME" of a `berth run --rm` that waits in the foreground and removes the container itself.
     public var attached: String { directory + "/attached" }
     /// "PID STARTTIME" of the process building the container in `.creating-<id>`.

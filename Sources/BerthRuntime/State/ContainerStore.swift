@@ -9,12 +9,12 @@ import Glibc
 /// The containers of one root as the files under it: ids, records (`container.json`), paths,
 /// names, config.json and the supervisor's `status` with its liveness. Reads only what is on disk
 /// (the source of truth, shared with other `berth` processes and the supervisors) and caches
-/// what cannot change under it: a record never changes after creation, status and config.json
-/// are re-read when a stat(2) shows a new file.
+/// what it read: records (rewritten only by `rename` and `update`), status and config.json are
+/// re-read when a stat(2) shows a new file.
 final class ContainerStore: Sendable {
     let root: String
     /// container.json never changes after creation; decoding it is the costly part of a listing.
-    private let records = Mutex<[String: ContainerRecord]>([:])
+    private let records = FileStampCache<ContainerRecord?>()
     private let statusCache = StatusCache()
     /// What listings show from config.json; an edit of a stopped container's file is seen by the
     /// next listing. Only the summary is kept, so a long-lived dashboard does not hold 200 specs.
@@ -45,24 +45,23 @@ final class ContainerStore: Sendable {
 
     /// nil when the container vanished (removed concurrently) or was never complete.
     func record(_ id: String) -> ContainerRecord? {
-        if let r = records.withLock({ $0[id] }) { return r }
-        guard let data = FileIO.read(paths(id).record),
-              let r = try? JSONDecoder.berth.decode(ContainerRecord.self, from: Data(data)) else { return nil }
-        records.withLock { $0[id] = r }
-        return r
+        let r = records.value(for: id, path: paths(id).record) { path in
+            FileIO.read(path).flatMap { try? JSONDecoder.berth.decode(ContainerRecord.self, from: Data($0)) }
+        }
+        return r ?? nil
     }
 
     /// Forgets every cached container that is not in `present` (one listing's ids): those another
     /// process removed.
     func forgetAllBut(_ present: Set<String>) {
-        records.withLock { $0 = $0.filter { present.contains($0.key) } }
+        records.retain(present)
         specCache.retain(present)
         statusCache.retain(present)
     }
 
     /// Drops what is cached of a container being removed.
     func forget(_ id: String) {
-        records.withLock { $0[id] = nil }
+        records.remove(id)
         specCache.remove(id)
         statusCache.forget(id)
     }
@@ -133,7 +132,9 @@ final class ContainerStore: Sendable {
 
     func state(_ id: String) -> ContainerState {
         guard let s = shimStatus(id) else { return ContainerState(status: .created) }
-        return s.containerState(shimAlive: shimAlive(s))
+        var state = s.containerState(shimAlive: shimAlive(s))
+        if state.status == .running && FileIO.exists(paths(id).pausedMarker) { state.paused = true }
+        return state
     }
 
     // MARK: - Exit records of auto-removed containers

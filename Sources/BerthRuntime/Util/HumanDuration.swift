@@ -43,7 +43,7 @@ public enum StatusText {
         let code = state.exitCode ?? state.signal.map { 128 + $0 } ?? 0
         switch state.status {
         case .created: return "Created"
-        case .running: return state.startedAt.map { up(since: $0, now: now) } ?? "Up"
+        case .running: return state.startedAt.map { up(since: $0, now: now, paused: state.paused) } ?? (state.paused ? "Up (Paused)" : "Up")
         case .restarting: return restarting(code: code, at: state.finishedAt, now: now)
         case .exited: return exited(code: code, at: state.finishedAt, now: now)
         case .dead: return "Dead" + stray(state)

@@ -7,6 +7,8 @@ import Foundation
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show a container's details as JSON.")
     @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("A Go template over docker's inspect keys ({{.State.Status}}, {{json .Config}}), or 'json'.", valueName: "format"))
+    var format: String?
     @Argument(help: "Container names or ids.") var containers: [String]
 
     struct Output: Encodable {
@@ -28,6 +30,10 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        if let format {
+            try withRuntimeErrors { try printFormatted(format) }
+            return
+        }
         try withErrors {
             let engine = try global.engine()
             var out: [Output] = []
@@ -40,6 +46,19 @@ struct Inspect: ParsableCommand {
                                   logPath: try engine.logPath(i.id), config: try engine.spec(i.id)))
             }
             try printJSON(out)
+        }
+    }
+
+    /// `--format`: each container in docker's shape (`DockerInspect`) through the template, one
+    /// line each; the template is parsed before any container is read.
+    private func printFormatted(_ format: String) throws {
+        let template = format == "json" ? nil : try Template(format)
+        let engine = try global.engine()
+        for ref in containers {
+            let record = try engine.resolve(ref)
+            let i = try engine.inspect(record.id)
+            let value = DockerInspect.value(i, spec: try? engine.spec(i.id), logPath: try engine.logPath(i.id), imageID: record.imageID)
+            print(try template?.render(value) ?? value.jsonText)
         }
     }
 }

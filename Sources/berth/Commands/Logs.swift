@@ -14,6 +14,9 @@ struct Logs: ParsableCommand {
     @Option(help: "Only lines since a time (RFC 3339, unix seconds) or a duration ago (10s, 5m, 1h30m).") var since: String?
     @Option(help: "Only lines until a time (RFC 3339, unix seconds) or a duration ago (10s, 5m, 1h30m).") var until: String?
     @Flag(name: .shortAndLong, help: "Prefix each line with its timestamp.") var timestamps = false
+    /// docker prints the attributes its log drivers were given (`--log-opt labels=…`) before each
+    /// line; Berth's log has none, so the lines are printed as they are.
+    @Flag(help: "Show the extra attributes of each line (Berth's log records have none).") var details = false
     @Argument(help: "Container name or id.") var container: String
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthOS
 import BerthRuntime
 import Foundation
 
@@ -8,16 +9,33 @@ struct PS: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show all containers, not only running ones.") var all = false
     @Flag(name: .shortAndLong, help: "Only print ids.") var quiet = false
     @Flag(help: "Print JSON.") var json = false
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Filter: id=, name=, label=KEY[=VALUE], status=, ancestor=, network= (repeatable).", valueName: "filter"))
+    var filter: [String] = []
+    @Option(help: ArgumentHelp("'table' (default), 'table TEMPLATE', 'json' or a Go template such as '{{.ID}} {{.Names}}'.", valueName: "format"))
+    var format: String?
+    @Flag(help: "Do not shorten ids and commands.") var noTrunc = false
+    @Option(name: [.customShort("n"), .customLong("last")], help: "Show the N last created containers (all states).") var last: Int?
+    @Flag(name: [.customShort("l"), .customLong("latest")], help: "Show the last created container (all states).") var latest = false
 
     func run() throws {
         try withErrors {
+            let filter = try ContainerListFilter(self.filter)
+            if let last, last < 0 { throw BerthError.invalidArgument("--last must not be negative") }
+            let template = try PSFormat(format)
             let engine = try global.engine()
-            let list = try engine.list(all: all)
+            let limit = latest ? 1 : last
+            var list = try engine.list(all: all || limit != nil || filter.needsAll).filter(filter.matches)
+            if let limit { list = Array(list.prefix(limit)) }
             if json { try printJSON(list); return }
-            if quiet { list.forEach { print($0.shortID) }; return }
+            if quiet { list.forEach { print(noTrunc ? $0.id : $0.shortID) }; return }
             let now = Date()
+            if let template {
+                print(try template.render(list, now: now, truncate: !noTrunc), terminator: "")
+                return
+            }
             let rows = list.map { c in
-                [c.shortID, c.image, Table.quote(c.command.joined(separator: " "), max: 22),
+                [noTrunc ? c.id : c.shortID, c.image,
+                 noTrunc ? "\"" + c.command.joined(separator: " ") + "\"" : Table.quote(c.command.joined(separator: " "), max: 22),
                  HumanDuration.format(now.timeIntervalSince(c.created)) + " ago",
                  StatusText.describe(c.state, now: now), c.ports.map(\.description).joined(separator: ", "), c.name]
             }

@@ -1,0 +1,65 @@
+import BerthOS
+
+/// `ps --filter KEY=VALUE`, docker's rules: values of one key are alternatives, different keys
+/// must all match. Keys: `id` (prefix), `name` (substring, as docker's), `label` (`KEY` or
+/// `KEY=VALUE`), `status` (created, restarting, running, paused, exited, dead), `ancestor`
+/// (the image reference, with or without its tag), `network` (bridge, host, none).
+public struct ContainerListFilter: Sendable {
+    public static let keys = ["id", "name", "label", "status", "ancestor", "network"]
+    public static let statuses = ["created", "restarting", "running", "paused", "exited", "dead"]
+    private var values: [String: [String]] = [:]
+
+    public init(_ specs: [String]) throws(BerthError) {
+        for spec in specs {
+            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
+                throw .invalidArgument("bad format of filter \(spec.quoted): expected KEY=VALUE")
+            }
+            let key = String(spec[..<eq]), value = String(spec[spec.index(after: eq)...])
+            guard Self.keys.contains(key) else {
+                throw .invalidArgument("invalid filter \(key.quoted): ps filters by \(Self.keys.joined(separator: ", "))")
+            }
+            if key == "status" && !Self.statuses.contains(value) {
+                throw .invalidArgument("invalid filter 'status=\(value)': one of \(Self.statuses.joined(separator: ", "))")
+            }
+            values[key, default: []].append(value)
+        }
+    }
+
+    /// Whether a filter asks for containers `ps` hides without -a (a status other than running).
+    public var needsAll: Bool { values["status"]?.contains { $0 != "running" && $0 != "paused" } ?? false }
+
+    /// docker's word for the state: `paused` for a running container that is paused.
+    public static func status(_ c: ContainerInfo) -> String {
+        switch c.state.status {
+        case .running: return c.state.paused ? "paused" : "running"
+        case .restarting: return "restarting"
+        case .created: return "created"
+        case .exited: return "exited"
+        case .dead, .broken: return "dead"
+        }
+    }
+
+    public func matches(_ c: ContainerInfo) -> Bool {
+        for (key, wanted) in values {
+            let ok: Bool
+            switch key {
+            case "id": ok = wanted.contains { c.id.hasPrefix($0) }
+            case "name": ok = wanted.contains { c.name.contains($0) }
+            case "status": ok = wanted.contains(Self.status(c))
+            case "network": ok = wanted.contains(c.network.rawValue)
+            case "ancestor":
+                ok = wanted.contains { w in
+                    c.image == w || c.image == w + ":latest" || c.image.split(separator: ":").first.map(String.init) == w
+                }
+            case "label":
+                ok = wanted.contains { w in
+                    guard let eq = w.firstIndex(of: "=") else { return c.labels[w] != nil }
+                    return c.labels[String(w[..<eq])] == String(w[w.index(after: eq)...])
+                }
+            default: ok = false
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+}

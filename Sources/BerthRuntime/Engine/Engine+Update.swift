@@ -1,0 +1,88 @@
+import BerthOCI
+import BerthOS
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `berth update` changes; nil leaves a setting as it is.
+public struct ContainerUpdate: Sendable, Equatable {
+    public var memory: Int64?
+    public var memorySwap: Int64?
+    public var cpus: Double?
+    public var cpuShares: Int?
+    public var cpusetCpus: String?
+    /// 0 or -1: unlimited.
+    public var pidsLimit: Int?
+    public var restartPolicy: RestartPolicy?
+
+    public init() {}
+    public var isEmpty: Bool { self == ContainerUpdate() }
+}
+
+extension Engine {
+    /// `update`: new limits checked by `LimitRules` (the one validator) against the container's
+    /// current ones, written to the running container's cgroups first (live), then to its
+    /// config.json (the one stored copy, which the next start applies again); a restart policy
+    /// goes to container.json and to `restart-policy`, which the supervisor reads at each exit.
+    /// A limit the cgroups refuse (memory below what is in use) leaves both as they were.
+    public func update(_ ref: String, _ change: ContainerUpdate) throws {
+        guard !change.isEmpty else { throw BerthError.invalidArgument("update needs at least one setting to change") }
+        let r = try resolve(ref)
+        let p = store.paths(r.id)
+        try FileLock.with(p.lock) {
+            guard var spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
+            let old = ResourceLimits(spec.linux?.resources)
+            var limits = old
+            if let m = change.memory { limits.memory = m }
+            if let s = change.memorySwap { limits.memorySwap = s }
+            if let c = change.cpus { limits.cpus = c }
+            if let s = change.cpuShares { limits.cpuShares = s }
+            if let c = change.cpusetCpus { limits.cpusetCpus = c }
+            if let n = change.pidsLimit { limits.pidsLimit = n > 0 ? n : nil }
+            do { try LimitRules.check(limits) } catch let violation as LimitRules.Violation { throw violation.berthError }
+
+            if limits != old {
+                if store.state(r.id).isRunning {
+                    if limits.pidsLimit == nil && old.pidsLimit != nil {
+                        // The cgroup writer sets limits, it never lifts one (pids.max stays as it is).
+                        throw BerthError.unsupported("the pids limit of a running container can be raised, not removed; stop it first")
+                    }
+                    if change.cpusetCpus != nil && old.cpusetCpus == nil {
+                        // Its processes joined no cpuset cgroup at start (v1): one made now would hold none of them.
+                        throw BerthError.unsupported("--cpuset-cpus can be changed live only on a container started with one; stop it first")
+                    }
+                    let manager = try cgroups.manager(parent: r.cgroupParent)
+                    let existing = Set(cgroups.directories(id: r.id, parent: r.cgroupParent, plan: p.plan))
+                    guard Set(manager.paths(id: r.id).directories).isSubset(of: existing) else {
+                        throw BerthError.invalidState("container \(r.name) was started from another cgroup than this command runs in; update it from there or restart it")
+                    }
+                    _ = try manager.create(id: r.id, resources: OCI.Resources(limits))
+                }
+                var linux = spec.linux ?? OCI.Linux()
+                linux.resources = OCI.Resources(limits)
+                spec.linux = linux
+                do {
+                    let enc = JSONEncoder()
+                    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    try FileIO.writeAtomically(p.spec, bytes: Array(try enc.encode(spec)))
+                } catch {
+                    if store.state(r.id).isRunning, let manager = try? cgroups.manager(parent: r.cgroupParent) {
+                        _ = try? manager.create(id: r.id, resources: OCI.Resources(old))
+                    }
+                    throw error
+                }
+            }
+            if let policy = change.restartPolicy, policy != r.restartPolicy {
+                if r.autoRemove && policy != .no {
+                    throw BerthError.invalidArgument("a restart policy cannot be set on a --rm container")
+                }
+                var updated = r
+                updated.restartPolicy = policy
+                try FileIO.writeAtomically(p.record, bytes: Array(try JSONEncoder.berth.encode(updated)))
+                try FileIO.writeAtomically(p.restartPolicy, string: policy.description + "\n")
+            }
+            recordEvent("update", r)
+        }
+    }
+}

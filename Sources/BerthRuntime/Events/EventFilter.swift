@@ -1,0 +1,44 @@
+import BerthOS
+
+/// `berth events --filter KEY=VALUE`, docker's rules: values of one key are alternatives (any
+/// may match), different keys must all match. Keys: `container` (name, full id or id prefix),
+/// `event` (action), `label` (`KEY` or `KEY=VALUE`), `type`.
+public struct EventFilter: Sendable, Equatable {
+    public static let keys = ["container", "event", "label", "type"]
+    private var values: [String: [String]] = [:]
+
+    public init() {}
+
+    /// Parses each `KEY=VALUE`; an unknown key or a missing `=` is an argument error.
+    public init(_ specs: [String]) throws(BerthError) {
+        for spec in specs {
+            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
+                throw .invalidArgument("bad format of filter \(spec.quoted): expected KEY=VALUE")
+            }
+            let key = String(spec[..<eq]), value = String(spec[spec.index(after: eq)...])
+            guard Self.keys.contains(key) else {
+                throw .invalidArgument("invalid filter \(key.quoted): events filter by \(Self.keys.joined(separator: ", "))")
+            }
+            values[key, default: []].append(value)
+        }
+    }
+
+    public func matches(_ e: Event) -> Bool {
+        for (key, wanted) in values {
+            let ok: Bool
+            switch key {
+            case "container": ok = wanted.contains { !$0.isEmpty && ($0 == e.name || e.id.hasPrefix($0)) }
+            case "event": ok = wanted.contains(e.action)
+            case "type": ok = wanted.contains(e.type)
+            case "label":
+                ok = wanted.contains { w in
+                    guard let eq = w.firstIndex(of: "=") else { return e.attributes[w] != nil }
+                    return e.attributes[String(w[..<eq])] == String(w[w.index(after: eq)...])
+                }
+            default: ok = false
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+}
