@@ -137,6 +137,34 @@ final class CgroupV2HostTests: XCTestCase {
         XCTAssertEqual(sample.oomKills, kills, "the sampler reads the same counter")
     }
 
+    func testTheSupervisorClonesTheInitIntoItsCgroup() throws {
+        // Tests/ShimUnit/clone_into_cgroup_test.c links the shim's cgroup_clone.c: its child must
+        // be in the cgroup when it first runs (clone3 with CLONE_INTO_CGROUP), not moved later.
+        let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? Prerequisite.find("clang")
+        guard let clang else { try Prerequisite.unmet("clang is missing (the Swift toolchain ships it)") }
+        var repo = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { repo.deleteLastPathComponent() }
+        let dir = NSTemporaryDirectory() + "berth-clone3-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let program = dir + "/clone_test"
+        let built = Subprocess.run(clang, ["-std=gnu11", "-D_GNU_SOURCE", "-Wall", "-Werror", "-I", repo.path + "/Sources/berth-shim",
+                                           repo.path + "/Tests/ShimUnit/clone_into_cgroup_test.c",
+                                           repo.path + "/Sources/berth-shim/cgroup_clone.c", "-o", program], timeout: 300)
+        XCTAssertEqual(built.status, 0, "compiling clone_into_cgroup_test.c: \(built.stderr)")
+        guard built.status == 0 else { return }
+
+        let paths = try manager.create(id: id, limits: ResourceLimits(pidsLimit: 10))
+        let leaf = try XCTUnwrap(paths.directories.first)
+        guard case .v2(let h) = try Cgroups.currentLayout() else { return XCTFail("not v2") }
+        let relative = String(leaf.dropFirst(h.mountPoint.count))
+        let expected = "0::" + (h.mountRoot == "/" ? relative : h.mountRoot + relative)
+        let run = Subprocess.run(program, [leaf, expected], timeout: 60)
+        XCTAssertEqual(run.status, 0, "clone_test failed:\n\(run.stdout)\(run.stderr)")
+        XCTAssertEqual(run.stdout, "ok\n")
+    }
+
     func testRejectedValueNamesTheFileAndUndoesTheCreate() throws {
         XCTAssertThrowsError(try manager.create(id: id, limits: ResourceLimits(cpusetCpus: "4000-4001"))) { error in
             guard case .system(let op, let path?, let e)? = error as? BerthError else { return XCTFail("\(error)") }
