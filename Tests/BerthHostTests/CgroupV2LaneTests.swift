@@ -29,6 +29,8 @@ final class CgroupV2LaneTests: XCTestCase {
         "BerthIntegrationTests.ExecTests/testExecJoinsTheContainersCgroup",
         "BerthIntegrationTests.ExecTests/testExecFailsCleanlyWhenThePidsLimitIsReached",
         "BerthIntegrationTests.CLIOutputTests/testStatsStreamsASampleAfterAnother",
+        // An OOM kill of a helper reported for the container; the CLI's refusal under a non-delegating parent.
+        "BerthIntegrationTests.ContainerCgroupTests",
         // Nothing of the guest's run is left: cgroups, supervisors, roots.
         "BerthHostTests.ZZZHostLeakFinalTests",
         "BerthIntegrationTests.ZZZHostLeakFinalTests",
@@ -68,10 +70,11 @@ final class CgroupV2LaneTests: XCTestCase {
         XCTAssertEqual(outcome.failed, [], "failed in the v2 guest:\n" + outcome.failureLines.joined(separator: "\n"))
         XCTAssertEqual(outcome.skipped, [], "skipped in the v2 guest (every test of the subset must run on v2)")
         XCTAssertGreaterThanOrEqual(outcome.passed.count, 20, "the lane ran too little; guest log:\n\(log.suffix(4000))")
-        // Every named test of the subset ran and passed (a renamed test must be renamed here too).
-        for name in Self.subset where name.contains("/") {
+        // Every entry of the subset ran and passed (a renamed test or class must be renamed here too).
+        for name in Self.subset {
             let test = name.split(separator: ".", maxSplits: 1)[1].replacingOccurrences(of: "/", with: ".")
-            XCTAssertTrue(outcome.passed.contains(test), "\(test) did not pass in the guest")
+            let ran = name.contains("/") ? outcome.passed.contains(test) : outcome.passed.contains { $0.hasPrefix(test + ".") }
+            XCTAssertTrue(ran, "\(test) did not pass in the guest")
         }
     }
 

@@ -35,6 +35,9 @@ image_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: lin
 [ -n "$image_pkg" ] || die "apt-cache knows no linux-image-amd64 (run apt-get update)"
 pkg_version=$(apt-cache policy "$image_pkg" | awk '/Candidate:/{print $2}')
 kdir="$cache/$image_pkg-$pkg_version"
+# Two lanes at once (two checkouts) share the cache: one fills it while the other waits.
+exec 8>"$cache/.lock"
+flock 8
 if [ ! -e "$kdir/.complete" ]; then
     echo "v2-lane: fetching $image_pkg $pkg_version into $kdir"
     rm -rf "$kdir" && mkdir -p "$kdir/dl"
@@ -85,6 +88,8 @@ if [ ! -e "$initrd" ]; then
     (cd "$staging" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$initrd.tmp") && mv "$initrd.tmp" "$initrd"
     rm -rf "$staging"; trap - EXIT
 fi
+
+exec 8>&-
 
 # --- the guest's command, handed over through the results directory ---------------------------
 rm -f "$results/status" "$results/guest.log" "$results/serial.log" "$results/qemu.log"
