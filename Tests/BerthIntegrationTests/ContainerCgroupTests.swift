@@ -50,17 +50,8 @@ final class ContainerCgroupTests: ContainerTestCase {
 
     /// This process's directory in the unified hierarchy when that is its only hierarchy (v2).
     static func unifiedCgroupOfThisProcess() -> String? {
-        guard let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8),
-              let cgroups = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
-        let lines = cgroups.split(separator: "\n")
-        guard lines.count == 1, lines[0].hasPrefix("0::") else { return nil }
-        let path = String(lines[0].dropFirst(3))
-        for m in mounts.split(separator: "\n") {
-            let halves = m.components(separatedBy: " - ")
-            let left = halves[0].split(separator: " ")
-            guard halves.count == 2, halves[1].hasPrefix("cgroup2 "), left.count >= 5, left[3] == "/" else { continue }
-            return String(left[4]) + (path == "/" ? "" : path)
-        }
-        return nil
+        let dirs = CgroupMount.directories(ofProcess: getpid())
+        guard dirs.count == 1, dirs[0].mount.isV2 else { return nil }
+        return dirs[0].directory
     }
 }
