@@ -22,7 +22,7 @@ results=$(realpath "$1"); shift
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${BERTH_V2LANE_CACHE:-/var/cache/berth-tests/v2-lane}
-timeout_s=${BERTH_V2LANE_TIMEOUT:-600}
+timeout_s=${BERTH_V2LANE_TIMEOUT:-1200}
 mkdir -p "$results" "$cache"
 
 qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 is not on PATH: apt-get install qemu-system-x86 (the README's test command does)"
