@@ -145,6 +145,10 @@ size_t fd_path(int fd, char *out, size_t cap);
 /* exec.c: `berth exec`, running in place of the CLI; returns the exit code. */
 int exec_main(const struct plan *p);
 
+/* cgroup_clone.c: clone(flags | SIGCHLD); into the cgroup of `procs_file` at once when it is a
+ * cgroup2 directory and the kernel has clone3(CLONE_INTO_CGROUP) (then *joined = 1). */
+pid_t clone_into_cgroup(unsigned long flags, const char *procs_file, int *joined);
+
 /* netlink.c: the veth pair of a bridge-networked container; its peer is created as eth0 in
  * the network namespace of `child`. 0 or -1 with errno. */
 int veth_create(const char *host_name, const char *bridge, pid_t child);

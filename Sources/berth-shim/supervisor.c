@@ -220,7 +220,9 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
         return -1;
     }
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(p->ns_flags | SIGCHLD), NULL, NULL, NULL, NULL);
+    /* One cgroup (v2): the init starts in it. Several (v1): joined below, before it is released. */
+    int joined = 0;
+    pid_t pid = clone_into_cgroup((unsigned long)p->ns_flags, p->nprocs == 1 ? p->procs[0] : NULL, &joined);
     if (pid < 0) {
         set_error(e, 125, errno, "clone", NULL);
         close(o[0]); close(o[1]); close(er[0]); close(er[1]);
@@ -266,7 +268,7 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
 
     char num[24];
     size_t nl = fmt_i64(num, pid);
-    for (int i = 0; i < p->nprocs; i++) {
+    for (int i = 0; i < p->nprocs && !joined; i++) {
         int fd = open(p->procs[i], O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, num, nl) < 0) {
             set_error(e, 125, errno, "join cgroup", p->procs[i]);

@@ -4,10 +4,11 @@ import XCTest
 import BerthTestSupport
 @testable import BerthOS
 
-/// The sampler on this machine's real v1 cgroups, one holding a child process (root).
+/// The sampler on this machine's real cgroups (v1 here, v2 in the v2 lane's guest), one holding a
+/// child process (root).
 final class StatsSamplerHostTests: XCTestCase {
-    func testRealV1CgroupWithAChildProcess() throws {
-        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
+    func testRealCgroupWithAChildProcess() throws {
+        try Prerequisite.require(Cgroups.detectVersion() != nil, "this host has no cgroup hierarchy Berth can use")
         let parent = "berth-test-\(getpid())-sampler"
         let manager = try Cgroups.manager(parent: parent)
         var child: TestChild?
@@ -55,9 +56,9 @@ final class StatsSamplerHostTests: XCTestCase {
         XCTAssertEqual(sampler.openContainerCount, 0)
     }
 
-    /// Informative: µs per container on real v1 cgroups (debug build; the target is ≤ 15 µs in release).
+    /// Informative: µs per container on real cgroups (debug build; the target is ≤ 15 µs in release).
     func testSamplingCostOnRealCgroups() throws {
-        try Prerequisite.require(Cgroups.detectVersion() == .v1, "this host is not cgroup v1 (the test reads v1 files)")
+        let version = try XCTUnwrap(Cgroups.detectVersion(), "this host has no cgroup hierarchy Berth can use")
         let manager = try Cgroups.manager(parent: "berth-test-\(getpid())-bench")
         let ids = (0..<50).map { "b\($0)" }
         defer { for id in ids { try? manager.remove(id: id) } }
@@ -72,7 +73,7 @@ final class StatsSamplerHostTests: XCTestCase {
         let micros = Double(MonotonicClock.nanos() - start) / 1000 / Double(rounds * ids.count)
         // Informative only (berth-bench owns the bound); what is asserted is the cause of a slow
         // sampler: files reopened every round would show as a changing descriptor count.
-        print("StatsSampler: \(String(format: "%.2f", micros)) µs per container (v1, no net, slow files every 5th)")
+        print("StatsSampler: \(String(format: "%.2f", micros)) µs per container (\(version), no net, slow files every 5th)")
         XCTAssertEqual(HostState.entries(of: "/proc/self/fd").count, fdsBefore, "the sampler keeps its files open across rounds")
         XCTAssertEqual(sampler.openContainerCount, ids.count)
     }

@@ -302,7 +302,9 @@ final class ContainerLifecycleTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "limited", "-m", "48m", "--cpus", "0.5", "--pids-limit", "33", "busybox", "sleep", "30"]).status, 0)
         let pid = try XCTUnwrap(try cli.state("limited")["pid"] as? Int)
         let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
-        let memLine = try XCTUnwrap(cgroups.split(separator: "\n").first { $0.contains(":memory:") })
+        // v1: the memory hierarchy's line; v2 (no v1 memory line): the unified hierarchy's `0::`.
+        let lines = cgroups.split(separator: "\n")
+        let memLine = try XCTUnwrap(lines.first { $0.contains(":memory:") } ?? lines.first { $0.hasPrefix("0::") })
         XCTAssertTrue(memLine.contains("/" + cli.cgroupParent + "/"), "nested under the test's parent: \(memLine)")
         // Each limit in whichever file the host's layout has (v1 or v2), found from /proc/PID/cgroup.
         func setting(_ controller: String, v1: String, v2: String) throws -> String {

@@ -61,7 +61,11 @@ public struct CgroupTree: Sendable {
             guard e == EBUSY, MonotonicClock.nanos() < deadline else {
                 throw BerthError.system(operation: "rmdir", path: dir, errno: e)
             }
-            for pid in Self.readPids(dir + "/cgroup.procs") where pid > 1 { _ = kill(pid, SIGKILL) }
+            // v2 (Linux 5.14+) kills the whole cgroup in one write: a process forked between reading
+            // cgroup.procs and the kills cannot escape. v1 has no cgroup.kill: kill the pids read.
+            if (try? KernelFile.write("1", to: dir + "/cgroup.kill")) == nil {
+                for pid in Self.readPids(dir + "/cgroup.procs") where pid > 1 { _ = kill(pid, SIGKILL) }
+            }
             usleep(delay)
             delay = min(delay * 2, 50_000)
         }

@@ -1,0 +1,57 @@
+import Foundation
+import Glibc
+import XCTest
+import BerthTestSupport
+
+/// What the container's cgroup reports and refuses, through the berth binary: an OOM kill of any
+/// process of the container (not only its init), and on v2 the refusal of limits under a parent
+/// that does not delegate them. `CgroupV2LaneTests` runs this class on a real unified hierarchy.
+final class ContainerCgroupTests: ContainerTestCase {
+    override class var rootLabel: String { "cgroup" }
+
+    func testAnOOMKillOfAHelperIsReportedForTheContainer() throws {
+        // The init survives; dd, its child, is killed by the memory limit. docker reports the
+        // container OOM-killed then too: the kernel's counter counts every process of the cgroup.
+        let r = cli.run(["run", "--name", "helper-oom", "-m", "32m", "--memory-swap", "32m", "busybox", "sh", "-c",
+                         "dd if=/dev/zero of=/dev/null bs=100M count=1; echo survived"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "survived\n", r.stderr)
+        let state = try cli.state("helper-oom")
+        XCTAssertEqual(state["oomKilled"] as? Bool, true, "\(state)")
+        XCTAssertEqual(state["exitCode"] as? Int, 0, "\(state)")
+        XCTAssertEqual(cli.run(["rm", "helper-oom"]).status, 0)
+    }
+
+    func testLimitsUnderAParentThatDoesNotDelegateAreRefusedWithTheReason() throws {
+        guard let current = Self.unifiedCgroupOfThisProcess() else {
+            if ProcessInfo.processInfo.environment["BERTH_V2LANE"] != nil {
+                try Prerequisite.unmet("the v2 lane's guest does not see cgroup v2 only")
+            }
+            throw XCTSkip("this host is not cgroup v2 only (v1 has no delegation); CgroupV2LaneTests runs this test in its v2 guest")
+        }
+        // Not Berth's and delegating nothing, as a systemd unit without Delegate=yes.
+        let name = "berth-test-\(getpid())-foreign"
+        let foreign = current + "/" + name
+        XCTAssertEqual(mkdir(foreign, 0o755), 0, "mkdir \(foreign): errno \(errno)")
+        defer { _ = rmdir(foreign + "/inner"); _ = rmdir(foreign) }
+        let under = BerthCLI(root: cli.root, cgroupParent: name + "/inner")
+
+        let refused = under.run(["run", "-d", "--name", "limited", "-m", "32m", "busybox", "sleep", "30"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("the cgroup \(foreign) does not delegate the memory controller"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--cgroup-parent"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, "one line: \(refused.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: foreign + "/inner"), "nothing is left of the refused start")
+        // Without limits nothing needs delegating.
+        let plain = under.run(["run", "--rm", "busybox", "echo", "ran"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(plain.stdout, "ran\n")
+    }
+
+    /// This process's directory in the unified hierarchy when that is its only hierarchy (v2).
+    static func unifiedCgroupOfThisProcess() -> String? {
+        let dirs = CgroupMount.directories(ofProcess: getpid())
+        guard dirs.count == 1, dirs[0].mount.isV2 else { return nil }
+        return dirs[0].directory
+    }
+}
