@@ -16,9 +16,16 @@ public struct DashboardActions: Sendable {
         case signalled
     }
 
-    public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> ExecEnd)? = nil) {
+    /// Passes a SIGTERM/SIGHUP/SIGINT the dashboard received on to the shell `exec` is running, if
+    /// any. The signal may reach the dashboard's watch rather than `exec`'s own handler (which
+    /// thread takes a process signal is the kernel's choice), and the shell must end either way.
+    public var forwardSignal: (@Sendable (Int32) -> Void)?
+
+    public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> ExecEnd)? = nil,
+                forwardSignal: (@Sendable (Int32) -> Void)? = nil) {
         self.scale = scale
         self.exec = exec
+        self.forwardSignal = forwardSignal
     }
 }
 
@@ -78,7 +85,7 @@ public enum Dashboard {
         let mailbox = Mailbox()
         let sampler = Sampler(engine: engine, mailbox: mailbox, interval: options.interval ?? config.interval ?? 1)
         let runner = ActionRunner(engine: engine, actions: options.actions) { mailbox.post(.actionFinished($0)) }
-        let signals = SignalWatch(mailbox: mailbox)
+        let signals = SignalWatch(mailbox: mailbox, forward: options.actions.forwardSignal)
         defer { signals.cancel(); sampler.stop() }
         sampler.start()
 
@@ -134,11 +141,14 @@ public enum Dashboard {
 private final class SignalWatch {
     private let sources: [any DispatchSourceSignal]
 
-    init(mailbox: Mailbox) {
+    init(mailbox: Mailbox, forward: (@Sendable (Int32) -> Void)?) {
         sources = [SIGTERM, SIGHUP, SIGINT].map { sig in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { mailbox.post(.terminate) }
+            s.setEventHandler {
+                forward?(sig) // a shell running under `e` ends first, then the dashboard quits
+                mailbox.post(.terminate)
+            }
             s.resume()
             return s
         }

@@ -28,6 +28,14 @@ for d in /tmp /var/tmp /run /var/lib/berth /root; do
     mkdir -p "$n$d" && mount -t tmpfs -o mode=0755 tmpfs "$n$d" || fail "tmpfs on $d failed"
 done
 chmod 1777 "$n/tmp" "$n/var/tmp"
+# A checkout under one of those (CI clones into /tmp) would be hidden by them: give it back, as an
+# overlay of the host's copy so the tests may write into it as they do on the host.
+case "$repo" in
+    /tmp/*|/var/tmp/*|/run/*|/var/lib/berth/*|/root/*)
+        mkdir -p /rw/repo-upper /rw/repo-work "$n$repo"
+        mount -t overlay -o "lowerdir=/lower$repo,upperdir=/rw/repo-upper,workdir=/rw/repo-work" overlay "$n$repo" \
+            || fail "the checkout at $repo could not be mounted in the guest" ;;
+esac
 mkdir -p "$n$results" && mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 results "$n$results" || fail "mounting the results directory failed"
 mount --move /proc "$n/proc"; mount --move /sys "$n/sys"; mount --move /dev "$n/dev"
 mkdir -p "$n/dev/pts" "$n/dev/shm" && mount -t devpts -o newinstance,ptmxmode=0666 devpts "$n/dev/pts" && mount -t tmpfs shm "$n/dev/shm"

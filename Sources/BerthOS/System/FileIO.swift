@@ -78,6 +78,12 @@ public enum FileIO {
     public static func entryNames(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
+        return entryNames(of: dir)
+    }
+
+    /// The names left to read from an open directory stream, without `.` and `..` (for a
+    /// directory opened by descriptor, `fdopendir`).
+    public static func entryNames(of dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let ent = readdir(dir) {
             let name = withUnsafePointer(to: ent.pointee.d_name) {

@@ -52,10 +52,7 @@ public struct ContainerListFilter: Sendable {
                     c.image == w || c.image == w + ":latest" || c.image.split(separator: ":").first.map(String.init) == w
                 }
             case "label":
-                ok = wanted.contains { w in
-                    guard let eq = w.firstIndex(of: "=") else { return c.labels[w] != nil }
-                    return c.labels[String(w[..<eq])] == String(w[w.index(after: eq)...])
-                }
+                ok = wanted.contains { LabelMatch.matches($0, in: c.labels) }
             default: ok = false
             }
             if !ok { return false }

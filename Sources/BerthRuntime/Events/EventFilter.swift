@@ -31,10 +31,7 @@ public struct EventFilter: Sendable, Equatable {
             case "event": ok = wanted.contains(e.action)
             case "type": ok = wanted.contains(e.type)
             case "label":
-                ok = wanted.contains { w in
-                    guard let eq = w.firstIndex(of: "=") else { return e.attributes[w] != nil }
-                    return e.attributes[String(w[..<eq])] == String(w[w.index(after: eq)...])
-                }
+                ok = wanted.contains { LabelMatch.matches($0, in: e.attributes) }
             default: ok = false
             }
             if !ok { return false }

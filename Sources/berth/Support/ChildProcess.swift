@@ -89,3 +89,13 @@ func spawnAndWait(_ argv: [String]) throws -> ChildExit {
     let signal = forwardedSignal.load(ordering: .acquiring)
     return ChildExit(code: code, forwardedSignal: signal == 0 ? nil : signal)
 }
+
+/// Passes `signal` on to the child `spawnAndWait` is waiting for, if any, as its handler would.
+/// For a caller that learns of the signal another way: the dashboard's own signal watch, which
+/// can receive a SIGTERM meant for the child before this process's handler does.
+func forwardToWaitedChild(_ signal: Int32) {
+    let pid = forwardTarget.load(ordering: .acquiring)
+    guard pid > 0 else { return }
+    forwardedSignal.store(signal, ordering: .releasing)
+    _ = kill(pid, signal)
+}

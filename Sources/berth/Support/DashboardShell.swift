@@ -18,5 +18,6 @@ func dashboardActions(engine: Engine, shell: String) -> DashboardActions {
                 throw BerthError.invalidArgument("cannot run \(shell) in the container (exit \(exit.code))")
             }
             return .returned // the shell's own exit status is the user's business
-        })
+        },
+        forwardSignal: { forwardToWaitedChild($0) })
 }
