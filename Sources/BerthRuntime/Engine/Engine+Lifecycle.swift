@@ -168,8 +168,9 @@ extension Engine {
     func removeContainer(_ r: ContainerRecord, force: Bool, keepExitRecord: Bool = false, volumes: Bool = false) throws {
         let p = store.paths(r.id)
         let anonymous = volumes || r.autoRemove ? volumesMade(inDirectory: p.directory) : []
-        for _ in 0..<Self.removeAttempts {
-            try stopUnlessStopped(r, force: force)
+        // One check per attempt, under the lock: the usual case (nothing runs) reads the state and
+        // the cgroups once; a running container is stopped outside the lock and checked again.
+        for attempt in 0...Self.removeAttempts {
             let removed: Bool
             do {
                 removed = try FileLock.with(p.lock) { () throws -> Bool in
@@ -188,6 +189,11 @@ extension Engine {
                 removeUnusedVolumes(anonymous, anonymousOnly: true)
                 return
             }
+            guard force else {
+                throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
+            }
+            guard attempt < Self.removeAttempts else { break }
+            try stopContainer(r, signal: SIGKILL, timeout: 0, stopEvent: false)
         }
         throw BerthError.invalidState("container \(r.name) was started again each time it was stopped for removal; try again")
     }
@@ -201,14 +207,6 @@ extension Engine {
         let st = store.state(r.id)
         if st.isRunning { return true }
         return (st.status == .dead || st.status == .created) && !cgroupPids(id: r.id, parent: r.cgroupParent).isEmpty
-    }
-
-    private func stopUnlessStopped(_ r: ContainerRecord, force: Bool) throws {
-        guard isRunningOrHasProcesses(r) else { return }
-        guard force else {
-            throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
-        }
-        try stopContainer(r, signal: SIGKILL, timeout: 0, stopEvent: false)
     }
 
     /// The removal proper, under the container's lock with nothing running.
