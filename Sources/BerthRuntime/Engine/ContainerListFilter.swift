@@ -10,18 +10,9 @@ public struct ContainerListFilter: Sendable {
     private var values: [String: [String]] = [:]
 
     public init(_ specs: [String]) throws(BerthError) {
-        for spec in specs {
-            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
-                throw .invalidArgument("bad format of filter \(spec.quoted): expected KEY=VALUE")
-            }
-            let key = String(spec[..<eq]), value = String(spec[spec.index(after: eq)...])
-            guard Self.keys.contains(key) else {
-                throw .invalidArgument("invalid filter \(key.quoted): ps filters by \(Self.keys.joined(separator: ", "))")
-            }
-            if key == "status" && !Self.statuses.contains(value) {
-                throw .invalidArgument("invalid filter 'status=\(value)': one of \(Self.statuses.joined(separator: ", "))")
-            }
-            values[key, default: []].append(value)
+        values = try FilterSpecs.parse(specs, keys: Self.keys, by: "ps filters") { key, value in
+            key == "status" && !Self.statuses.contains(value)
+                ? "invalid filter 'status=\(value)': one of \(Self.statuses.joined(separator: ", "))" : nil
         }
     }
 
@@ -52,7 +43,7 @@ public struct ContainerListFilter: Sendable {
                     c.image == w || c.image == w + ":latest" || c.image.split(separator: ":").first.map(String.init) == w
                 }
             case "label":
-                ok = wanted.contains { LabelMatch.matches($0, in: c.labels) }
+                ok = wanted.contains { FilterSpecs.label($0, in: c.labels) }
             default: ok = false
             }
             if !ok { return false }

@@ -11,16 +11,7 @@ public struct EventFilter: Sendable, Equatable {
 
     /// Parses each `KEY=VALUE`; an unknown key or a missing `=` is an argument error.
     public init(_ specs: [String]) throws(BerthError) {
-        for spec in specs {
-            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
-                throw .invalidArgument("bad format of filter \(spec.quoted): expected KEY=VALUE")
-            }
-            let key = String(spec[..<eq]), value = String(spec[spec.index(after: eq)...])
-            guard Self.keys.contains(key) else {
-                throw .invalidArgument("invalid filter \(key.quoted): events filter by \(Self.keys.joined(separator: ", "))")
-            }
-            values[key, default: []].append(value)
-        }
+        values = try FilterSpecs.parse(specs, keys: Self.keys, by: "events filter")
     }
 
     public func matches(_ e: Event) -> Bool {
@@ -31,7 +22,7 @@ public struct EventFilter: Sendable, Equatable {
             case "event": ok = wanted.contains(e.action)
             case "type": ok = wanted.contains(e.type)
             case "label":
-                ok = wanted.contains { LabelMatch.matches($0, in: e.attributes) }
+                ok = wanted.contains { FilterSpecs.label($0, in: e.attributes) }
             default: ok = false
             }
             if !ok { return false }
