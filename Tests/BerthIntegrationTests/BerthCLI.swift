@@ -13,29 +13,25 @@ typealias HostState = BerthTestSupport.HostState
 /// Runs the real `berth` binary against a private root and cgroup parent, so tests never see
 /// or touch anything but their own containers.
 struct BerthCLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = Subprocess.Result
 
     let root: String
     let cgroupParent: String
 
+    /// `berth` sits beside the test bundle (`<scratch>/debug/BerthPackageTests.xctest`), whatever
+    /// scratch path the build used.
     static var binary: String {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         let exe = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var dir = String(exe[..<(exe.lastIndex(of: "/") ?? exe.endIndex)])
-        // swift test runs .build/debug/BerthPackageTests.xctest; the products sit beside it.
-        if dir.hasSuffix(".xctest") || dir.contains(".xctest/") { dir = String(dir[..<dir.range(of: "/BerthPackageTests.xctest")!.lowerBound]) }
+        if let r = dir.range(of: "/BerthPackageTests.xctest") { dir = String(dir[..<r.lowerBound]) }
         return dir + "/berth"
     }
 
     @discardableResult
     func run(_ args: [String], timeout: Double = 60, stdin: String? = nil) -> Result {
-        let r = Subprocess.run(Self.binary, ["--root", root, "--cgroup-parent", cgroupParent] + args, stdin: stdin, timeout: timeout)
-        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
+        Subprocess.run(Self.binary, ["--root", root, "--cgroup-parent", cgroupParent] + args, stdin: stdin, timeout: timeout)
     }
 
     func json(_ args: [String]) throws -> Any {

@@ -16,9 +16,8 @@ final class CrashConsistencyTests: ContainerTestCase {
 
     /// Runs `berth` with `BERTH_TEST_CRASH_AT=step`.
     func runCrashing(at step: String, _ args: [String]) -> BerthCLI.Result {
-        let r = Subprocess.run("/usr/bin/env", ["BERTH_TEST_CRASH_AT=" + step, BerthCLI.binary, "--root", root,
-                                                "--cgroup-parent", cli.cgroupParent] + args)
-        return BerthCLI.Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
+        Subprocess.run("/usr/bin/env", ["BERTH_TEST_CRASH_AT=" + step, BerthCLI.binary, "--root", root,
+                                        "--cgroup-parent", cli.cgroupParent] + args)
     }
 
     /// Everything in `containers/` but lock files.

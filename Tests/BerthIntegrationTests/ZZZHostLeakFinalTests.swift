@@ -9,14 +9,7 @@ import BerthTestSupport
 final class ZZZHostLeakFinalTests: XCTestCase {
     func testNothingOfThisRunIsLeftOnTheHost() throws {
         try Prerequisite.requireRoot("the host checks read cgroups and interfaces as root")
-        var left: [String] = []
-        // Class tear-downs have just run; their supervisors may take a moment to go.
-        let deadline = Date().addingTimeInterval(10)
-        repeat {
-            left = HostLeaks.finalLeftovers()
-            if left.isEmpty { break }
-            usleep(100_000)
-        } while Date() < deadline
+        let left = HostLeaks.finalLeftoversOnceSettled()
         XCTAssertEqual(left, [], "left on the host by this run:\n  " + left.joined(separator: "\n  "))
     }
 }

@@ -106,6 +106,20 @@ public enum HostLeaks {
 
     public static func interfaceExists(_ name: String) -> Bool { access("/sys/class/net/\(name)", F_OK) == 0 }
 
+    /// `finalLeftovers()` once nothing is left, or after `seconds` of looking: class tear-downs have
+    /// just run, and their supervisors may take a moment to go. Each test target's last class
+    /// (`ZZZHostLeakFinalTests`) asserts on it.
+    public static func finalLeftoversOnceSettled(seconds: Double = 10) -> [String] {
+        var left: [String] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            left = finalLeftovers()
+            if left.isEmpty { break }
+            usleep(100_000)
+        } while Date() < deadline
+        return left
+    }
+
     /// Everything this test process's roots left on the host, looked for by name (`berth-test-*-PID`)
     /// rather than through the roots' bookkeeping: state directories, cgroups in every hierarchy,
     /// processes, bridges and veths of this run, named network namespaces and nftables tables

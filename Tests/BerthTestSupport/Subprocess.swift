@@ -8,7 +8,7 @@ import Glibc
 /// posix_spawn + poll + waitpid. Foundation's Process polls for exit in 50 ms steps and, here,
 /// sometimes never noticed a child that exited after forking a daemon (tmux): tests hung.
 public enum Subprocess {
-    public struct Result {
+    public struct Result: Sendable {
         public var status: Int32
         public var stdout: String
         public var stderr: String

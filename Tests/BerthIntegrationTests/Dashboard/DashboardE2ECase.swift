@@ -95,3 +95,21 @@ class DashboardE2ECase: XCTestCase {
     /// `s` as one shell word.
     func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
+
+/// A dashboard end-to-end class whose tests each use one tmux server, named after the class's
+/// cgroup parent (and killed first, in case an interrupted run of this pid left it).
+class OneTmuxDashboardCase: DashboardE2ECase {
+    var tmux: Tmux!
+    override var dashboardTmux: Tmux? { tmux }
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        tmux = try Tmux(socket: Self.tag)
+        tmux.killServer()
+    }
+
+    override func tearDown() {
+        tmux?.killServer()
+        super.tearDown()
+    }
+}

@@ -10,16 +10,7 @@ struct E2EBerth {
     let root: String
     let cgroupParent: String
 
-    /// `berth` sits beside the test bundle (`<scratch>/debug/BerthPackageTests.xctest`), whatever
-    /// scratch path the build used.
-    static var binary: String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        let exe = String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var dir = String(exe[..<(exe.lastIndex(of: "/") ?? exe.endIndex)])
-        if let r = dir.range(of: "/BerthPackageTests.xctest") { dir = String(dir[..<r.lowerBound]) }
-        return dir + "/berth"
-    }
+    static var binary: String { BerthCLI.binary }
 
     /// The global options every call takes (they go before the verb).
     var globalArgs: [String] { ["--root", root, "--cgroup-parent", cgroupParent] }

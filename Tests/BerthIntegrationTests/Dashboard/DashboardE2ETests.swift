@@ -11,22 +11,8 @@ import Glibc
 ///
 ///     swift build --scratch-path .build-e2e
 ///     swift test --scratch-path .build-e2e --skip-build --filter DashboardE2ETests
-final class DashboardE2ETests: DashboardE2ECase {
+final class DashboardE2ETests: OneTmuxDashboardCase {
     override class var rootLabel: String { "dash-e2e" }
-
-    var tmux: Tmux!
-    override var dashboardTmux: Tmux? { tmux }
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        tmux = try Tmux(socket: Self.tag)
-        tmux.killServer() // a leftover from an interrupted run of this process id
-    }
-
-    override func tearDown() {
-        tmux?.killServer()
-        super.tearDown()
-    }
 
     // MARK: - Helpers
 

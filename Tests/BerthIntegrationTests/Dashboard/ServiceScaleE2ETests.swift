@@ -10,20 +10,11 @@ import Glibc
 ///
 ///     swift build --scratch-path .build-svc --build-tests
 ///     swift test --scratch-path .build-svc --skip-build --filter ServiceScaleE2ETests
-final class ServiceScaleE2ETests: DashboardE2ECase {
+final class ServiceScaleE2ETests: OneTmuxDashboardCase {
     override class var rootLabel: String { "svc-e2e" }
 
-    var tmux: Tmux!
-    override var dashboardTmux: Tmux? { tmux }
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        tmux = try Tmux(socket: Self.tag)
-        tmux.killServer() // a leftover from an interrupted run of this process id
-    }
-
     override func tearDown() {
-        tmux?.killServer()
+        tmux?.killServer() // the dashboard goes before the services it shows
         if getuid() == 0 {
             let services = berth.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
             if !services.isEmpty { berth.run(["service", "rm", "-t", "1"] + services) }
