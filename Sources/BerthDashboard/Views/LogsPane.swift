@@ -34,13 +34,13 @@ enum LogsPane {
             let line = lines[index]
             let stamp = logs.showTimestamps ? Format.clock(nanos: line.timestampNanos, utcOffset: m.utcOffset) + " " : ""
             let textRole: ThemeRole = line.stream == .stderr ? .logStderr : .logStdout
-            let text = sanitize(line.text, limit: logs.wrap ? width * inner.height : width + 1)
+            let (text, cut) = sanitized(line.text, limit: logs.wrap ? width * inner.height : width + 1)
             let stampWidth = TextWidth.of(stamp)
             var segments = logs.wrap ? wrap(text, first: width - stampWidth, rest: width - stampWidth) : [text]
             // A wrapped line taller than the room left shows its beginning (where a message says
             // what it is), cut with an ellipsis, rather than only its tail.
             let room = y - inner.y + 1
-            if segments.count > room || (logs.wrap && text.unicodeScalars.count < line.text.unicodeScalars.count && segments.count == room) {
+            if segments.count > room || (logs.wrap && cut && segments.count == room) {
                 segments = Array(segments.prefix(room))
                 segments[segments.count - 1] = String(segments[segments.count - 1].dropLast()) + c.glyphs.ellipsis
             }
@@ -66,12 +66,16 @@ enum LogsPane {
 
     /// Removes terminal escapes and control characters (a log may hold anything) and stops after
     /// `limit` characters, which is all the pane can show.
-    static func sanitize(_ s: String, limit: Int) -> String {
+    static func sanitize(_ s: String, limit: Int) -> String { sanitized(s, limit: limit).text }
+
+    /// `sanitize`, and whether the line went on past `limit` (found without reading the rest of a
+    /// line that may be megabytes long: this runs for every line drawn, every frame).
+    static func sanitized(_ s: String, limit: Int) -> (text: String, cut: Bool) {
         var out = ""
         var inEscape = false
         var count = 0
         for u in s.unicodeScalars {
-            if count >= limit { break }
+            if count >= limit { return (out, true) }
             if inEscape {
                 if (0x40...0x7e).contains(u.value) && u != "[" { inEscape = false }
                 continue
@@ -83,7 +87,7 @@ enum LogsPane {
             default: out.unicodeScalars.append(u); count += 1
             }
         }
-        return out
+        return (out, false)
     }
 
     /// Splits `s` into pieces of at most `first` cells, then `rest` cells each.
