@@ -46,6 +46,13 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
 
     var globalArgs: String { berth.globalArgs.map(quote).joined(separator: " ") }
 
+    /// The dashboard's pid: the pane's shell runs berth as its child.
+    func berthPID() throws -> pid_t {
+        let pane = tmux.format("#{pane_pid}")
+        let children = (try? String(contentsOfFile: "/proc/\(pane)/task/\(pane)/children", encoding: .utf8)) ?? ""
+        return try XCTUnwrap(children.split(separator: " ").first.flatMap { pid_t($0) }, "berth's pid")
+    }
+
     /// A directory for the test's files, removed when it ends.
     func scratch(_ label: String) throws -> String {
         let dir = "/var/tmp/berth-test-dash-cli-\(label)-\(getpid())"
@@ -162,11 +169,7 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
             let tty = tmux.format("#{pane_tty}")
             let during = Subprocess.run(Prerequisite.find("stty") ?? "/bin/stty", ["-F", tty, "-g"]).stdout
             XCTAssertNotEqual(during, before, "the dashboard changed the terminal's mode")
-            // The pane's shell runs berth as its child.
-            let pane = tmux.format("#{pane_pid}")
-            let children = (try? String(contentsOfFile: "/proc/\(pane)/task/\(pane)/children", encoding: .utf8)) ?? ""
-            let pid = try XCTUnwrap(children.split(separator: " ").first.flatMap { pid_t($0) }, "berth's pid")
-            XCTAssertEqual(kill(pid, sig), 0)
+            XCTAssertEqual(kill(try berthPID(), sig), 0)
             let after = try XCTUnwrap(waitFor("the shell after berth") { $0.contains("shell-done") })
             XCTAssertEqual(try String(contentsOfFile: dir + "/after", encoding: .utf8), before, "stty -g after signal \(sig)")
             XCTAssertEqual(tmux.format("#{alternate_on}"), "0", "the normal screen is back")
@@ -188,10 +191,7 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
             tmux.keys("e")
             XCTAssertNotNil(waitFor("the shell's prompt") { $0.contains("/ #") && !$0.contains("Containers") })
             let before = try String(contentsOfFile: dir + "/before", encoding: .utf8)
-            let pane = tmux.format("#{pane_pid}")
-            let children = (try? String(contentsOfFile: "/proc/\(pane)/task/\(pane)/children", encoding: .utf8)) ?? ""
-            let pid = try XCTUnwrap(children.split(separator: " ").first.flatMap { pid_t($0) }, "berth's pid")
-            XCTAssertEqual(kill(pid, sig), 0)
+            XCTAssertEqual(kill(try berthPID(), sig), 0)
             let after = try XCTUnwrap(waitFor("the shell after berth") { $0.contains("shell-done") })
             XCTAssertTrue(after.contains("berth-exited="), after)
             XCTAssertEqual(try String(contentsOfFile: dir + "/after", encoding: .utf8), before, "stty -g after signal \(sig)")
