@@ -101,7 +101,7 @@ final class ContainerStore: Sendable {
     /// whole spec, say why).
     func specSummary(_ id: String) -> SpecSummary? {
         specCache.value(for: id, path: paths(id).spec) { path in
-            FileIO.read(path).flatMap { try? JSONDecoder().decode(SpecSummary.self, from: Data($0)) }
+            FileIO.read(path).flatMap { try? SpecSummary(json: $0) }
         } ?? nil
     }
 
