@@ -63,6 +63,15 @@ final class FakeEngine: ContainerEngine, @unchecked Sendable {
         lock.withLock { _containers.removeAll { $0.id == ref || $0.name == ref } }
     }
 
+    func pause(_ ref: String) throws { try record("pause \(ref)"); setPaused(ref, true) }
+    func unpause(_ ref: String) throws { try record("unpause \(ref)"); setPaused(ref, false) }
+
+    private func setPaused(_ ref: String, _ paused: Bool) {
+        lock.withLock {
+            if let i = _containers.firstIndex(where: { $0.id == ref || $0.name == ref }) { _containers[i].state.paused = paused }
+        }
+    }
+
     func tailLogs(_ ref: String, limit: Int) throws -> [LogLine] {
         _ = try find(ref)
         return lock.withLock { Array((_logs[ref] ?? []).suffix(limit)) }

@@ -34,6 +34,8 @@ final class ActionRunner: Sendable {
             case .restart(let id, _): try engine.restart(id, timeout: stopTimeout)
             case .kill(let id, _): try engine.kill(id, signal: SIGKILL)
             case .remove(let id, _, let force): try engine.remove(id, force: force)
+            case .pause(let id, _): try engine.pause(id)
+            case .unpause(let id, _): try engine.unpause(id)
             case .scale(let service, let n):
                 guard let scale = actions.scale else { throw BerthError.unsupported(ActionAvailability.scaleMissing) }
                 try scale(service, n)

@@ -4,7 +4,8 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case nextPane = "next-pane", previousPane = "previous-pane"
     case focusContainers = "focus-containers", focusDetail = "focus-detail", focusLogs = "focus-logs"
     case up, down, pageUp = "page-up", pageDown = "page-down", top, bottom
-    case startStop = "start-stop", restart, kill, remove
+    case startStop = "start-stop", restart, kill, remove, pause
+    case mark, markAll = "mark-all"
     case scaleUp = "scale-up", scaleDown = "scale-down", exec
     case openLogs = "logs"
     case filter, sort, sortReverse = "sort-reverse", toggleAll = "toggle-all"

@@ -21,7 +21,10 @@ public enum DisplayRow: Equatable, Sendable {
 /// A confirmation the user must answer before a destructive action runs.
 public struct PendingConfirmation: Equatable, Sendable {
     public var question: String
-    public var action: EngineAction
+    /// One action, or one per marked container.
+    public var actions: [EngineAction]
+    /// Answered yes, the marks the actions came from are cleared (no it keeps them).
+    public var clearsMarks = false
 }
 
 /// What the status bar says about the last thing that happened.
@@ -97,6 +100,9 @@ public struct DashboardModel: Sendable {
     /// would hide it now (stopped in "running only"), so a second key press never lands on the
     /// row that slid into its place.
     public internal(set) var keptVisibleID: String?
+    /// Containers marked with space / ctrl-a: while any are, container keys act on all of them
+    /// instead of the selection. Marks of containers that vanish go with them.
+    public internal(set) var marked: Set<String> = []
     /// Per service, the replica count the user last asked for (`+`/`-`, `:scale`), until a snapshot
     /// shows the engine has it; presses add to it rather than to a snapshot taken before the call.
     public internal(set) var scaleTargets: [String: Int] = [:]

@@ -14,7 +14,7 @@ public enum DashboardCommand: Equatable, Sendable {
     case problems
     case quit
 
-    public static let verbs = ["start", "stop", "restart", "kill", "rm", "remove"]
+    public static let verbs = ["start", "stop", "restart", "kill", "rm", "remove", "pause", "unpause"]
 
     /// Parses one line (without the colon); the error is a sentence for the status bar.
     public static func parse(_ line: String) -> Result<DashboardCommand, CommandError> {
@@ -97,6 +97,8 @@ extension DashboardModel {
                 case "stop": action = .stop(id: e.id, name: e.name)
                 case "restart": action = .restart(id: e.id, name: e.name)
                 case "kill": action = .kill(id: e.id, name: e.name)
+                case "pause": action = .pause(id: e.id, name: e.name)
+                case "unpause": action = .unpause(id: e.id, name: e.name)
                 default: action = .remove(id: e.id, name: e.name, force: running)
                 }
                 effects += start(action)

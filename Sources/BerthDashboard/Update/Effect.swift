@@ -7,6 +7,8 @@ public enum EngineAction: Equatable, Sendable {
     case restart(id: String, name: String)
     case kill(id: String, name: String)
     case remove(id: String, name: String, force: Bool)
+    case pause(id: String, name: String)
+    case unpause(id: String, name: String)
     case scale(service: String, replicas: Int)
 
     /// "stopping", for the row while it runs.
@@ -17,6 +19,8 @@ public enum EngineAction: Equatable, Sendable {
         case .restart: return "restarting"
         case .kill: return "killing"
         case .remove: return "removing"
+        case .pause: return "pausing"
+        case .unpause: return "unpausing"
         case .scale: return "scaling"
         }
     }
@@ -29,6 +33,8 @@ public enum EngineAction: Equatable, Sendable {
         case .restart(_, let n): return "restarted \(n)"
         case .kill(_, let n): return "killed \(n)"
         case .remove(_, let n, _): return "removed \(n)"
+        case .pause(_, let n): return "paused \(n)"
+        case .unpause(_, let n): return "unpaused \(n)"
         case .scale(let s, let r): return "scaled \(s) to \(r)"
         }
     }
@@ -40,20 +46,24 @@ public enum EngineAction: Equatable, Sendable {
         case .restart: return "restart"
         case .kill: return "kill"
         case .remove: return "remove"
+        case .pause: return "pause"
+        case .unpause: return "unpause"
         case .scale: return "scale"
         }
     }
 
     var target: String {
         switch self {
-        case .start(_, let n), .stop(_, let n), .restart(_, let n), .kill(_, let n), .remove(_, let n, _): return n
+        case .start(_, let n), .stop(_, let n), .restart(_, let n), .kill(_, let n), .remove(_, let n, _),
+             .pause(_, let n), .unpause(_, let n): return n
         case .scale(let s, _): return s
         }
     }
 
     var containerID: String? {
         switch self {
-        case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _): return id
+        case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _),
+             .pause(let id, _), .unpause(let id, _): return id
         case .scale: return nil
         }
     }

@@ -20,7 +20,10 @@ extension DashboardModel {
         case .logSearch(let text): return editSearch(text, key)
         case .confirm(let pending):
             mode = .normal
-            if key == .char("y") || key == .char("Y") { return start(pending.action) }
+            if key == .char("y") || key == .char("Y") {
+                if pending.clearsMarks { marked = [] }
+                return startAll(pending.actions)
+            }
             status = StatusMessage("cancelled")
             return []
         case .help(let scroll):
@@ -42,6 +45,11 @@ extension DashboardModel {
     /// Esc: leave full screen (back on the containers, so `/` filters them again), else clear the
     /// filter, else go back to the containers pane.
     mutating func back() -> [Effect] {
+        if !marked.isEmpty {
+            status = StatusMessage("\(marked.count) mark\(marked.count == 1 ? "" : "s") cleared")
+            marked = []
+            return []
+        }
         if logsFullscreen { logsFullscreen = false; focus = .containers; return [] }
         if !filter.isEmpty { setFilter(""); return followSelection() }
         focus = .containers
@@ -67,8 +75,20 @@ extension DashboardModel {
             return followSelection()
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
             return move(action)
-        case .startStop, .restart, .kill, .remove:
+        case .startStop, .restart, .kill, .remove, .pause:
             return containerAction(action)
+        case .mark:
+            guard let id = selectedID else { return [] }
+            if marked.remove(id) == nil { marked.insert(id) }
+            moveSelection(by: 1)
+            return followSelection()
+        case .markAll:
+            let shown = Set(visibleIDs)
+            if !shown.isEmpty, shown.isSubset(of: marked) {
+                marked.subtract(shown)
+            } else {
+                marked.formUnion(shown)
+            }
         case .scaleUp, .scaleDown:
             guard available.scale else {
                 status = StatusMessage(ActionAvailability.scaleMissing, .error)
@@ -179,32 +199,77 @@ extension DashboardModel {
         return followSelection()
     }
 
+    /// s, r, K, d, p: on the marked containers when there are any (then the marks go, so the
+    /// next key acts on the selection again; a cancelled question keeps them), else on the
+    /// selection. Kill and remove ask first.
     mutating func containerAction(_ action: KeyAction) -> [Effect] {
-        guard let e = selected else {
+        let bulk = !marked.isEmpty
+        let targets: [ContainerEntry]
+        if bulk {
+            // Display order first, then marked rows the filter hides now (they were marked seen).
+            let shown = visibleIDs.filter { marked.contains($0) }
+            let hidden = order.filter { marked.contains($0) && !shown.contains($0) }
+            targets = (shown + hidden).compactMap { entries[$0] }
+        } else if let e = selected {
+            targets = [e]
+        } else {
             status = StatusMessage("no container selected", .error)
             return []
         }
-        if let doing = busy[e.id] {
-            status = StatusMessage("\(e.name) is still \(doing)", .error)
+        let free = targets.filter { busy[$0.id] == nil }
+        guard !free.isEmpty else {
+            status = StatusMessage(bulk ? "every marked container is still busy" : "\(targets[0].name) is still \(busy[targets[0].id]!)", .error)
             return []
         }
-        let running = e.info.state.isRunning
+        let running = free.filter { $0.info.state.isRunning }
+        let what = bulk ? "\(free.count) marked container\(free.count == 1 ? "" : "s")" : free[0].name
+        var actions: [EngineAction] = []
         switch action {
         case .startStop:
-            return start(running ? .stop(id: e.id, name: e.name) : .start(id: e.id, name: e.name))
+            // Any running: stop those; none running: start them all.
+            actions = running.isEmpty ? free.map { .start(id: $0.id, name: $0.name) } : running.map { .stop(id: $0.id, name: $0.name) }
         case .restart:
-            return start(.restart(id: e.id, name: e.name))
-        case .kill:
-            guard running else {
-                status = StatusMessage("\(e.name) is not running", .error)
+            actions = free.map { .restart(id: $0.id, name: $0.name) }
+        case .pause:
+            guard !running.isEmpty else {
+                status = StatusMessage("\(bulk ? "none of the marked containers is" : free[0].name + " is not") running", .error)
                 return []
             }
-            mode = .confirm(PendingConfirmation(question: "Kill \(e.name) with SIGKILL?", action: .kill(id: e.id, name: e.name)))
+            // Any not paused: pause those; all paused: unpause them.
+            let unpaused = running.filter { !$0.info.state.paused }
+            actions = unpaused.isEmpty ? running.map { .unpause(id: $0.id, name: $0.name) } : unpaused.map { .pause(id: $0.id, name: $0.name) }
+        case .kill:
+            guard !running.isEmpty else {
+                status = StatusMessage("\(bulk ? "none of the marked containers is" : free[0].name + " is not") running", .error)
+                return []
+            }
+            let question = "Kill \(bulk ? Self.names(running) : running[0].name) with SIGKILL?"
+            mode = .confirm(PendingConfirmation(question: question, actions: running.map { .kill(id: $0.id, name: $0.name) }, clearsMarks: bulk))
+            return []
         default:
-            let question = running ? "Remove \(e.name)? It is running and will be killed." : "Remove \(e.name)?"
-            mode = .confirm(PendingConfirmation(question: question, action: .remove(id: e.id, name: e.name, force: running)))
+            let question = bulk
+                ? "Remove \(Self.names(free))?\(running.isEmpty ? "" : " \(running.count) running will be killed.")"
+                : (running.isEmpty ? "Remove \(what)?" : "Remove \(what)? It is running and will be killed.")
+            mode = .confirm(PendingConfirmation(question: question, actions: free.map {
+                .remove(id: $0.id, name: $0.name, force: $0.info.state.isRunning)
+            }, clearsMarks: bulk))
+            return []
         }
-        return []
+        if bulk { marked = [] }
+        return startAll(actions)
+    }
+
+    /// "3 containers (web-1, web-2, db)", for a question about several.
+    static func names(_ entries: [ContainerEntry]) -> String {
+        let list = entries.prefix(4).map(\.name).joined(separator: ", ") + (entries.count > 4 ? ", …" : "")
+        return entries.count == 1 ? entries[0].name : "\(entries.count) containers (\(list))"
+    }
+
+    /// Starts each action; the status names the count when there are several.
+    mutating func startAll(_ actions: [EngineAction]) -> [Effect] {
+        let effects = actions.flatMap { start($0) }
+        if actions.count > 1 { status = StatusMessage("\(actions[0].progressWord) \(actions.count) containers…") }
+        return effects
     }
 
     /// `+`/`-`: presses accumulate on the count last asked for; while a scale of the service runs,

@@ -77,6 +77,7 @@ extension DashboardModel {
         }
         entries = next
         order = s.containers.map(\.id)
+        marked.formIntersection(next.keys)
         let previousSelection = selectedID
         recomputeRows()
         scrollToSelection()

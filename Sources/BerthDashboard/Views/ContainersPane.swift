@@ -154,7 +154,9 @@ enum ContainersPane {
             case .state:
                 cell(String(StateStyle.glyph(e.info.state.status, c.glyphs)), tinted(StateStyle.role(e.info.state.status)))
             case .name:
-                cell((e.info.service != nil ? "  " : "") + e.name)
+                let indent = e.info.service != nil ? "  " : ""
+                guard m.marked.contains(e.id) else { cell(indent + e.name); continue }
+                cell(indent + String(c.glyphs.marked) + " " + e.name, tinted(.warning))
             case .image: cell(e.info.image)
             case .cpu:
                 // Held back by its --cpus limit: marked, in the warning colour.

@@ -18,6 +18,14 @@ enum StatusBar {
         default: break
         }
         var x = r.x
+        // Keys act on the marks, not the selection, while there are any: always say so.
+        if !m.marked.isEmpty {
+            var st = c.style(.warning)
+            st.background = c.style(.statusBar).background
+            let text = " \(m.glyphs.marked) \(m.marked.count) marked "
+            c.text(text, row: r.y, column: x, style: st)
+            x += TextWidth.of(text)
+        }
         if let s = m.status {
             let role: ThemeRole = s.kind == .error ? .error : (s.kind == .success ? .success : .statusBar)
             var st = c.style(role)

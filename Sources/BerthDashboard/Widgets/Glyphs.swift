@@ -8,6 +8,8 @@ public struct Glyphs: Sendable, Equatable {
     public var ellipsis: String
     public var selector: Character
     public var groupOpen: Character
+    /// Before the name of a marked container.
+    public var marked: Character
     public var separator: String
     public var unicode: Bool
 
@@ -15,11 +17,11 @@ public struct Glyphs: Sendable, Equatable {
         horizontal: "─", vertical: "│", topLeft: "╭", topRight: "╮", bottomLeft: "╰", bottomRight: "╯",
         teeLeft: "├", teeRight: "┤",
         running: "●", exited: "○", created: "◌", restarting: "◐", dead: "✖",
-        barFull: "█", barEmpty: "░", ellipsis: "…", selector: "▶", groupOpen: "▾", separator: " · ", unicode: true)
+        barFull: "█", barEmpty: "░", ellipsis: "…", selector: "▶", groupOpen: "▾", marked: "✓", separator: " · ", unicode: true)
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         teeLeft: "+", teeRight: "+",
         running: "*", exited: "o", created: ".", restarting: "~", dead: "x",
-        barFull: "#", barEmpty: ".", ellipsis: "~", selector: ">", groupOpen: "v", separator: " | ", unicode: false)
+        barFull: "#", barEmpty: ".", ellipsis: "~", selector: ">", groupOpen: "v", marked: "+", separator: " | ", unicode: false)
 }

@@ -22,6 +22,9 @@ public protocol ContainerEngine: Sendable {
     func restart(_ ref: String, timeout: Int) throws
     func kill(_ ref: String, signal: Int32) throws
     func remove(_ ref: String, force: Bool) throws
+    /// Freezes every process of the container (the freezer cgroup) / thaws them.
+    func pause(_ ref: String) throws
+    func unpause(_ ref: String) throws
 
     /// The last `limit` lines of the container's log, partial records joined (a `LogReader`
     /// reading the file's tail, not the whole file).

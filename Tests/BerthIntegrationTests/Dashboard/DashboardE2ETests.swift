@@ -121,6 +121,49 @@ final class DashboardE2ETests: OneTmuxDashboardCase {
         try waitForStatus("e2e-trap", "running")
     }
 
+    /// Marks in the real dashboard: space marks two of three containers and `p` freezes exactly
+    /// those two (their freezer cgroups, through the engine); `^A` then marks all three and `p`
+    /// pauses only the one still running; `^A` `p` once more unpauses them all.
+    func testMarkedContainersArePausedTogether() throws {
+        let names = ["e2e-mark-1", "e2e-mark-2", "e2e-mark-3"]
+        for n in names { try berth.start(n, Self.idleLoop, extra: Self.noNetwork) }
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the rows") { s in names.allSatisfy { E2ERow($0, in: s) != nil } })
+        func paused() throws -> [String: Bool] {
+            let all = try berth.containers()
+            return Dictionary(uniqueKeysWithValues: names.map { n in
+                (n, ((all[n]?["state"] as? [String: Any])?["paused"] as? Bool) ?? false)
+            })
+        }
+        func waitForPaused(_ expected: [String: Bool], _ what: String) throws {
+            let deadline = Date().addingTimeInterval(20)
+            var last: [String: Bool] = [:]
+            repeat {
+                last = try paused()
+                if last == expected { return }
+                usleep(150_000)
+            } while Date() < deadline
+            XCTFail("\(what): paused \(last), expected \(expected)")
+        }
+        // Sorted by name, the selection starts on e2e-mark-1.
+        tmux.keys("Space")
+        tmux.keys("Space")
+        XCTAssertNotNil(waitFor("two marks") { $0.contains("2 marked") })
+        tmux.keys("p")
+        try waitForPaused(["e2e-mark-1": true, "e2e-mark-2": true, "e2e-mark-3": false], "p on two marked")
+        XCTAssertNotNil(waitFor("the marks to go") { !$0.contains("marked") })
+
+        tmux.keys("C-a")
+        XCTAssertNotNil(waitFor("three marks") { $0.contains("3 marked") })
+        tmux.keys("p")
+        try waitForPaused(["e2e-mark-1": true, "e2e-mark-2": true, "e2e-mark-3": true], "p with one unpaused marked")
+
+        tmux.keys("C-a")
+        XCTAssertNotNil(waitFor("three marks again") { $0.contains("3 marked") })
+        tmux.keys("p")
+        try waitForPaused(["e2e-mark-1": false, "e2e-mark-2": false, "e2e-mark-3": false], "p with all paused")
+    }
+
     /// The same on the default (bridge) network: the dashboard samples the container's network
     /// counters from /proc/PID/net/dev, and must not keep its network namespace (and so its host
     /// veth) alive once it has stopped, or starting it again fails with "File exists".
