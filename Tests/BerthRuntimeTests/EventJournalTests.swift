@@ -111,6 +111,30 @@ final class EventJournalTests: XCTestCase {
         XCTAssertNil(parsed.attributes["big"])
     }
 
+    /// `Event.parse` skims; it reads what `JSONDecoder` reads from every line the writer makes,
+    /// and refuses what is not an event.
+    func testParseReadsWhatJSONDecoderReads() throws {
+        let awkward = ["", "web", "a\"b\\c", "tab\tnl\n", "\u{1B}[2J", "日本 🐳", "\u{0}", "x\u{2028}y"]
+        for (i, s) in awkward.enumerated() {
+            let actor = EventLine.actor(name: s, attributes: ["image": s], labels: [s + "k": s])
+            let line = EventLine.line(time: Int64(i) * 1_000_000_007 - 5, type: "container", action: "die", id: "id\(i)",
+                                      actor: actor, extra: ["exitCode": "\(i)"])
+            let bytes = Array(line.utf8)
+            let reference = try JSONDecoder().decode(Event.self, from: Data(bytes))
+            XCTAssertEqual(Event.parse(bytes), reference, s.debugDescription)
+        }
+        for bad in [#"{"time":1.5,"type":"container","action":"a","id":"i","name":"n","attributes":{}}"#,
+                    #"{"time":"1","type":"container","action":"a","id":"i","name":"n","attributes":{}}"#,
+                    #"{"time":99999999999999999999,"type":"container","action":"a","id":"i","name":"n","attributes":{}}"#,
+                    #"{"time":1,"type":"container","action":"a","id":"i","attributes":{}}"#,
+                    #"{"time":1,"type":"container","action":"a","id":"i","name":"n","attributes":{"k":1}}"#,
+                    #"{"time":1,"type":"container","action":"a","id":"i","name":"n","attributes":{}} x"#,
+                    #"{"time":-,"type":"container","action":"a","id":"i","name":"n","attributes":{}}"#] {
+            XCTAssertNil(Event.parse(Array(bad.utf8)), bad)
+            XCTAssertNil(try? JSONDecoder().decode(Event.self, from: Data(bad.utf8)), "JSONDecoder refuses it too: \(bad)")
+        }
+    }
+
     /// A torn or foreign line is skipped; the events around it are read.
     func testReaderSkipsLinesThatAreNotEvents() throws {
         let journal = EventJournal(directory: dir + "/events")

@@ -78,6 +78,27 @@ public struct JSONSkim {
         throw Malformed(offset: at)
     }
 
+    /// The integer at the cursor (no fraction or exponent; out of range throws).
+    public mutating func int64() throws -> Int64 {
+        let start = at
+        let negative = peek() == UInt8(ascii: "-")
+        if negative { at += 1 }
+        var value: Int64 = 0
+        var digits = 0
+        while let b = peek(), b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+            let d = Int64(b - UInt8(ascii: "0"))
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (v, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
+            guard !o1, !o2 else { throw Malformed(offset: start) }
+            value = v
+            digits += 1
+            at += 1
+        }
+        guard digits > 0 else { throw Malformed(offset: start) }
+        if let b = peek(), b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { throw Malformed(offset: at) }
+        return value
+    }
+
     /// The string at the cursor, its escapes decoded (`\uXXXX` surrogate pairs included; a lone
     /// surrogate becomes U+FFFD, as invalid UTF-8 does).
     public mutating func string() throws -> String {
@@ -102,6 +123,12 @@ public struct JSONSkim {
         let start = at
         try skipValue()
         return bytes[start..<at]
+    }
+
+    /// Throws unless only white space is left (a document that is one value).
+    public mutating func end() throws {
+        skipSpace()
+        guard at == bytes.count else { throw Malformed(offset: at) }
     }
 
     /// Steps over the value at the cursor, whatever it is.

@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 /// One line of the event journal (`ROOT/events/journal`, see docs/events.md): what happened to
@@ -20,9 +21,30 @@ public struct Event: Codable, Sendable, Equatable {
     }
 
     /// Parses one journal line; nil for a line that is not an event (a torn or foreign line is
-    /// skipped by readers, never fatal).
+    /// skipped by readers, never fatal). A skim, not `JSONDecoder`: the dashboard replays the
+    /// whole journal (up to ~60 000 lines over two generations) when it opens.
     public static func parse(_ line: some Collection<UInt8>) -> Event? {
-        try? JSONDecoder().decode(Event.self, from: Data(line))
+        var skim = JSONSkim(Array(line))
+        var time: Int64?, type: String?, action: String?, id: String?, name: String?, attributes: [String: String]?
+        do {
+            try skim.forEachMember { s, key in
+                switch key {
+                case "time": time = try s.int64()
+                case "type": type = try s.string()
+                case "action": action = try s.string()
+                case "id": id = try s.string()
+                case "name": name = try s.string()
+                case "attributes":
+                    var map: [String: String] = [:]
+                    try s.forEachMember { s, k in map[k] = try s.string() }
+                    attributes = map
+                default: try s.skipValue()
+                }
+            }
+            try skim.end()
+        } catch { return nil }
+        guard let time, let type, let action, let id, let name, let attributes else { return nil }
+        return Event(time: time, type: type, action: action, id: id, name: name, attributes: attributes)
     }
 }
 

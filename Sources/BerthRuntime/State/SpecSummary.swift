@@ -56,6 +56,7 @@ struct SpecSummary: Sendable, Equatable {
             default: try skim.skipValue()
             }
         }
+        try skim.end()
     }
 
     private static func process(_ skim: inout JSONSkim) throws -> Process {
