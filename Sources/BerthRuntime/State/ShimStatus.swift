@@ -28,10 +28,12 @@ public struct ShimStatus: Equatable, Sendable {
 
     public static func parse(_ text: String) -> ShimStatus? {
         var s = ShimStatus(status: "")
-        for line in text.split(separator: "\n") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = line[..<eq], value = String(line[line.index(after: eq)...])
-            switch key {
+        // The shim writes ASCII keys and numbers; splitting the UTF-8 bytes instead of the String's
+        // Characters skips grapheme breaking, which cost `ps` ≈ 60 k instructions per container.
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let eq = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let value = String(decoding: line[line.index(after: eq)...], as: UTF8.self)
+            switch String(decoding: line[..<eq], as: UTF8.self) {
             case "status": s.status = value
             case "shim_pid": s.shimPid = Int32(value)
             case "shim_start": s.shimStart = UInt64(value)
