@@ -40,8 +40,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CNcursesw"),
         // libarchive (libarchive-dev) reads image tarballs; libcrypto (libssl-dev) digests layers.
-        .systemLibrary(name: "CArchive"),
-        .systemLibrary(name: "CCrypto"),
+        // Both are loaded on first use (CLazyLoad), not by every command at start-up.
+        .target(name: "CLazyLoad"),
+        .target(name: "CArchive", dependencies: ["CLazyLoad"]),
+        .target(name: "CCrypto", dependencies: ["CLazyLoad"]),
         .target(
             name: "BerthDashboard",
             dependencies: ["BerthOS", "BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
