@@ -371,3 +371,35 @@ extension DashboardDefectTests {
         }
     }
 }
+
+/// The header's pressure stall figures (the host's /proc/pressure; issue 15's "Pressure").
+final class HeaderPressureTests: XCTestCase {
+    func testTheHeaderShowsTheHostsPressureAndOmitsItWhenThereIsNone() {
+        var m = Fixtures.model(columns: 200, rows: 40, samples: 2)
+        XCTAssertFalse(Golden.render(m).text().contains("stall"), "no pressure known: nothing shown")
+        var snap = Fixtures.snapshot(Fixtures.standard, k: 3)
+        let line = { (v: Double) in Pressure(some: Pressure.Line(avg10: v, avg60: 0, avg300: 0, totalMicroseconds: 0)) }
+        snap.host.pressure = PressureSet(cpu: line(12.5), memory: line(0), io: line(45))
+        _ = m.update(.snapshot(snap))
+        let t = Golden.render(m)
+        let header = t.text().split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertTrue(header.contains("stall cpu 12.5% mem 0.0% io 45.0%"), header)
+        XCTAssertEqual(PressureStyle.role(12.5), .warning)
+        XCTAssertEqual(PressureStyle.role(45), .error)
+        XCTAssertEqual(PressureStyle.role(0), .headerValue)
+    }
+
+    func testTheDetailPaneShowsTheSelectedContainersOwnPressure() throws {
+        var m = Fixtures.model(columns: 200, rows: 50, samples: 2)
+        XCTAssertFalse(DetailPane.facts(try XCTUnwrap(m.selected), m).contains { $0.0 == "Stall" }, "v1: no pressure, no line")
+        var snap = Fixtures.snapshot(Fixtures.standard, k: 3)
+        let selected = try XCTUnwrap(m.selectedID)
+        let i = try XCTUnwrap(snap.stats.firstIndex { $0.id == selected })
+        snap.stats[i].pressure = PressureSet(cpu: Pressure(some: Pressure.Line(avg10: 5, avg60: 1, avg300: 0, totalMicroseconds: 9)),
+                                             memory: Pressure(some: Pressure.Line(avg10: 50, avg60: 20, avg300: 0, totalMicroseconds: 9)))
+        _ = m.update(.snapshot(snap))
+        let stall = try XCTUnwrap(DetailPane.facts(try XCTUnwrap(m.selected), m).first { $0.0 == "Stall" })
+        XCTAssertEqual(stall.1, "cpu 5.0% (1.0% 1m), mem 50.0% (20.0% 1m)")
+        XCTAssertEqual(stall.2, .error, "the worst resource colours the line")
+    }
+}

@@ -135,6 +135,9 @@ final class CgroupV2HostTests: XCTestCase {
         XCTAssertTrue(manager.pids(id: id).contains(child.pid), "the shell itself survived the kill of its helper")
         let sample = try XCTUnwrap(StatsSampler(manager: manager).sample([(id: id, pid: child.pid)]).first)
         XCTAssertEqual(sample.oomKills, kills, "the sampler reads the same counter")
+        // Reclaiming up to the limit stalls the cgroup's tasks on memory: the kernel counted it.
+        let memory = try XCTUnwrap(sample.pressure?.memory, "memory.pressure of the container's cgroup")
+        XCTAssertGreaterThan(memory.some.totalMicroseconds, 0, "an OOM kill at the limit is preceded by a memory stall")
     }
 
     func testTheSupervisorClonesTheInitIntoItsCgroup() throws {

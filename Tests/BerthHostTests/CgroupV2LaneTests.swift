@@ -29,6 +29,9 @@ final class CgroupV2LaneTests: XCTestCase {
         "BerthIntegrationTests.ExecTests/testExecJoinsTheContainersCgroup",
         "BerthIntegrationTests.ExecTests/testExecFailsCleanlyWhenThePidsLimitIsReached",
         "BerthIntegrationTests.CLIOutputTests/testStatsStreamsASampleAfterAnother",
+        // Pause through cgroup.freeze (checked against cgroup.events), and a paused container's stop and removal.
+        "BerthIntegrationTests.PauseRenamePortTests/testPauseFreezesAndUnpauseThaws",
+        "BerthIntegrationTests.PauseRenamePortTests/testPausedContainersStopAndRemove",
         // An OOM kill of a helper reported for the container; the CLI's refusal under a non-delegating parent.
         "BerthIntegrationTests.ContainerCgroupTests",
         // Nothing of the guest's run is left: cgroups, supervisors, roots.

@@ -38,6 +38,14 @@ final class StatsSamplerHostTests: XCTestCase {
         XCTAssertEqual(s.pidsLimit, 20)
         XCTAssertEqual(s.oomKills, 0)
         XCTAssertNotNil(s.cpuThrottledPeriods)
+        // A container's own pressure stall exists on v2 only (its cgroup's *.pressure files).
+        if Cgroups.detectVersion() == .v2 {
+            XCTAssertNotNil(s.pressure?.cpu, "cpu.pressure of the container's cgroup")
+            XCTAssertNotNil(s.pressure?.memory)
+            XCTAssertNotNil(s.pressure?.io)
+        } else {
+            XCTAssertNil(s.pressure, "v1 cgroups have no pressure files")
+        }
         XCTAssertEqual(s.netRx == 0, NetDevTotals.parse(try KernelFile.read("/proc/\(pid)/net/dev")).rxBytes == 0)
 
         // Recreated under the same id (a restart) while the old files are held open: read afresh at once.

@@ -35,6 +35,12 @@ final class PauseRenamePortTests: ContainerTestCase {
         for f in cgroupFiles(cid, "freezer.state") {
             XCTAssertEqual((try? String(contentsOfFile: f, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines), "FROZEN")
         }
+        // v2 (the lane): cgroup.freeze asked for it and cgroup.events says the kernel got there.
+        for f in cgroupFiles(cid, "cgroup.freeze") {
+            XCTAssertEqual((try? String(contentsOfFile: f, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines), "1")
+            let events = (f as NSString).deletingLastPathComponent + "/cgroup.events"
+            XCTAssertTrue(((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("frozen 1"), events)
+        }
         let state = try cli.state("ticker")
         XCTAssertEqual(state["paused"] as? Bool, true)
         XCTAssertEqual(state["status"] as? String, "running")

@@ -115,6 +115,14 @@ enum DetailPane {
             out.append(("Net", "rx \(Format.bytes(st.netRx)) tx \(Format.bytes(st.netTx))", .text))
             out.append(("Block IO", "read \(Format.bytes(st.blockRead)) write \(Format.bytes(st.blockWrite))", .text))
             if st.oomKills > 0 { out.append(("OOM kills", "\(st.oomKills)", .error)) }
+            if let p = st.pressure {
+                // `some` over 10 s (the share of time a task of the container waited), then 60 s.
+                let parts = [("cpu", p.cpu), ("mem", p.memory), ("io", p.io)].compactMap { label, v in
+                    v.map { "\(label) \(Format.percent($0.some.avg10)) (\(Format.percent($0.some.avg60)) 1m)" }
+                }
+                let worst = [p.cpu, p.memory, p.io].compactMap { $0?.some.avg10 }.max() ?? 0
+                out.append(("Stall", parts.joined(separator: ", "), PressureStyle.role(worst) == .headerValue ? .text : PressureStyle.role(worst)))
+            }
         }
         if s.exitCode != nil || s.oomKilled || s.signal != nil {
             var last = "exit \(s.exitCode ?? 0)"

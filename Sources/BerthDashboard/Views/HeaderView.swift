@@ -1,6 +1,6 @@
 import BerthRuntime
 
-/// Two lines: the host (name, kernel, cgroups, CPUs, CPU and memory use) and the containers by
+/// Two lines: the host (name, kernel, cgroups, CPUs, CPU and memory use, pressure stall) and the containers by
 /// state with the interval and theme.
 enum HeaderView {
     static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
@@ -25,6 +25,16 @@ enum HeaderView {
             let used = h.memoryTotal > h.memoryAvailable ? h.memoryTotal - h.memoryAvailable : 0
             let frac = h.memoryTotal > 0 ? Double(used) / Double(h.memoryTotal) : 0
             meter(frac, width: 10, gradient: .memory, text: "\(Format.bytes(used))/\(Format.bytes(h.memoryTotal))", x: &x, row: r.y, end: end, c: c)
+            if let p = h.pressure {
+                // Pressure stall, `some` over the last 10 s: the share of time at least one task
+                // waited for the resource. Drawn last: a narrow terminal loses it before the meters.
+                put("  stall ", .header)
+                for (label, value) in [("cpu", p.cpu), ("mem", p.memory), ("io", p.io)] {
+                    guard let v = value?.some.avg10 else { continue }
+                    put(label + " ", .header)
+                    put(Format.percent(v) + " ", PressureStyle.role(v))
+                }
+            }
         } else {
             put("reading the host…", .muted)
         }
@@ -65,6 +75,13 @@ enum HeaderView {
         guard x < end else { return }
         c.text(" " + text, row: row, column: x, width: end - x, role: .headerValue)
         x += TextWidth.of(text) + 1
+    }
+}
+
+/// Colour of a pressure figure (percent of time stalled over 10 s).
+enum PressureStyle {
+    static func role(_ percent: Double) -> ThemeRole {
+        percent >= 40 ? .error : percent >= 10 ? .warning : .headerValue
     }
 }
 

@@ -33,10 +33,14 @@ public struct CgroupStatsFiles: Sendable, Equatable {
     /// Block IO files in order of preference; the first that opens is used.
     public var blockIO: [String]
     public var oomCounter: String?
+    /// The cgroup v2 directory whose `*.pressure` files hold the container's own pressure stall
+    /// (v1 has none); read by path with the slow files, so it holds no descriptor.
+    public var pressureDirectory: String?
 
     public init(version: CgroupVersion, cpuUsage: String? = nil, cpuStat: String? = nil, memoryUsage: String? = nil,
                 memoryLimit: String? = nil, memoryStat: String? = nil, pidsCurrent: String? = nil,
-                pidsMax: String? = nil, blockIO: [String] = [], oomCounter: String? = nil) {
+                pidsMax: String? = nil, blockIO: [String] = [], oomCounter: String? = nil, pressureDirectory: String? = nil) {
+        self.pressureDirectory = pressureDirectory
         self.version = version; self.cpuUsage = cpuUsage; self.cpuStat = cpuStat; self.memoryUsage = memoryUsage
         self.memoryLimit = memoryLimit; self.memoryStat = memoryStat; self.pidsCurrent = pidsCurrent
         self.pidsMax = pidsMax; self.blockIO = blockIO; self.oomCounter = oomCounter

@@ -21,6 +21,8 @@ public struct ContainerStats: Codable, Sendable, Equatable {
     public var netRx: UInt64
     public var netTx: UInt64
     public var oomKills: UInt64
+    /// The container's own pressure stall (cgroup v2 only; nil on v1).
+    public var pressure: PressureSet?
 
     public init(id: String, timestamp: UInt64, cpuUsageNanos: UInt64 = 0, cpuThrottledNanos: UInt64? = nil,
                 cpuThrottledPeriods: UInt64? = nil, memoryUsage: UInt64 = 0, memoryLimit: UInt64? = nil,
@@ -78,11 +80,13 @@ public struct HostInfo: Codable, Sendable, Equatable {
     /// Cumulative busy and total jiffies from /proc/stat, for host CPU%.
     public var cpuBusyTicks: UInt64
     public var cpuTotalTicks: UInt64
+    /// The host's pressure stall information; nil when the kernel has none (`psi=0`).
+    public var pressure: PressureSet?
 
     public init(hostname: String, kernel: String, cgroupVersion: String, cpuCount: Int, memoryTotal: UInt64,
-                memoryAvailable: UInt64, cpuBusyTicks: UInt64 = 0, cpuTotalTicks: UInt64 = 0) {
+                memoryAvailable: UInt64, cpuBusyTicks: UInt64 = 0, cpuTotalTicks: UInt64 = 0, pressure: PressureSet? = nil) {
         self.hostname = hostname; self.kernel = kernel; self.cgroupVersion = cgroupVersion; self.cpuCount = cpuCount
         self.memoryTotal = memoryTotal; self.memoryAvailable = memoryAvailable
-        self.cpuBusyTicks = cpuBusyTicks; self.cpuTotalTicks = cpuTotalTicks
+        self.cpuBusyTicks = cpuBusyTicks; self.cpuTotalTicks = cpuTotalTicks; self.pressure = pressure
     }
 }

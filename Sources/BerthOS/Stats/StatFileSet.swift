@@ -13,6 +13,8 @@ struct StatFileSet {
     var pidsMax: Int32 = -1
     var blockIO: Int32 = -1
     var oomCounter: Int32 = -1
+    /// Read by path (no descriptor kept) with the slow files; nil on v1.
+    var pressureDirectory: String?
     /// /proc/<pid>/net/dev of the container's init; the open file stays bound to that network namespace.
     var netDev: Int32 = -1
     var netPid: Int32 = 0
@@ -31,6 +33,7 @@ struct StatFileSet {
         var throttledNanos: UInt64?
         var throttledPeriods: UInt64?
         var oomKills: UInt64 = 0
+        var pressure: PressureSet?
     }
 
     /// Opens what exists; nil when none of the cgroup files opens (the container's cgroup is gone).
@@ -44,6 +47,7 @@ struct StatFileSet {
         set.pidsCurrent = openFile(files.pidsCurrent)
         set.pidsMax = openFile(files.pidsMax)
         set.oomCounter = openFile(files.oomCounter)
+        set.pressureDirectory = files.pressureDirectory
         for path in files.blockIO where set.blockIO < 0 {
             set.blockIO = openFile(path)
         }

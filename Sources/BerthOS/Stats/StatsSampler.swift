@@ -125,8 +125,11 @@ public final class StatsSampler: Sendable {
             // OOM kills are rare and the supervisor records each one with the exit; the counter
             // here only feeds the dashboard's history.
             with(set.oomCounter) { set.slow.oomKills = OOMKillCount.parse(bytes: $0) }
+            // Kernel-averaged already (10 s and more): the slow pace loses nothing.
+            if let dir = set.pressureDirectory { set.slow.pressure = PressureSet.cgroup(dir) }
         }
         stats.oomKills = set.slow.oomKills
+        stats.pressure = set.slow.pressure
         set.samples &+= 1
         stats.memoryUsage = MemoryStat.used(usage: usage, inactiveFile: set.slow.memoryStat.inactiveFile)
         stats.memoryCache = set.slow.memoryStat.cache

@@ -1,7 +1,7 @@
 import Glibc
 
 /// The host facts the dashboard's header shows. Hostname, kernel and cgroup version are read once per
-/// process; memory and CPU ticks on every call (the dashboard calls this every tick).
+/// process; memory, CPU ticks and pressure on every call (the dashboard calls this every tick).
 public enum HostProbe {
     private struct Fixed: Sendable {
         var hostname: String
@@ -27,6 +27,7 @@ public enum HostProbe {
         return HostInfo(hostname: fixed.hostname, kernel: fixed.kernel, cgroupVersion: fixed.cgroupVersion,
                         cpuCount: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
                         memoryTotal: memory?.total ?? 0, memoryAvailable: memory?.available ?? 0,
-                        cpuBusyTicks: cpu?.busyTicks ?? 0, cpuTotalTicks: cpu?.totalTicks ?? 0)
+                        cpuBusyTicks: cpu?.busyTicks ?? 0, cpuTotalTicks: cpu?.totalTicks ?? 0,
+                        pressure: PressureSet.host())
     }
 }

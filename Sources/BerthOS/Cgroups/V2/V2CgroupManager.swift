@@ -69,6 +69,7 @@ final class V2CgroupManager: CgroupManager {
         return CgroupStatsFiles(version: .v2, cpuStat: dir + "/cpu.stat", memoryUsage: dir + "/memory.current",
                                 memoryLimit: dir + "/memory.max", memoryStat: dir + "/memory.stat",
                                 pidsCurrent: dir + "/pids.current", pidsMax: dir + "/pids.max",
-                                blockIO: [dir + "/io.stat"], oomCounter: dir + "/memory.events")
+                                blockIO: [dir + "/io.stat"], oomCounter: dir + "/memory.events",
+                                pressureDirectory: dir)
     }
 }
