@@ -9,6 +9,9 @@ enum Main {
     /// them after it, so leading global options become the environment the commands read.
     static func main() {
         var args = Array(CommandLine.arguments.dropFirst())
+        // `--context` picks a host; the other leading options given here go on to it.
+        var contextFlag: String?
+        var forwarded: [String] = []
         while let first = args.first {
             var name = first, value: String?
             if let eq = first.firstIndex(of: "="), first.hasPrefix("--") {
@@ -18,6 +21,7 @@ enum Main {
             switch name {
             case "--root": env = "BERTH_ROOT"
             case "--cgroup-parent": env = "BERTH_CGROUP_PARENT"
+            case "--context", "-c": env = "BERTH_CONTEXT"
             default: env = ""
             }
             if env.isEmpty { break }
@@ -26,7 +30,18 @@ enum Main {
                 guard !args.isEmpty else { usageError("\(name) needs a value") }
                 value = args.removeFirst()
             }
+            if env == "BERTH_CONTEXT" { contextFlag = value! } else { forwarded += [name, value!] }
             setenv(env, value!, 1)
+        }
+        // Contexts are the local user's: `berth context …` never goes to a host.
+        if args.first != "context" {
+            do {
+                if let context = try RemoteDispatch.selectedContext(flag: contextFlag, environment: ProcessInfo.processInfo.environment) {
+                    RemoteDispatch.run(context, arguments: args, globalOptions: forwarded)
+                }
+            } catch {
+                usageError(error.description)
+            }
         }
         if let verb = args.first, !verb.hasPrefix("-"), verb != "help", Berth.subcommand(named: verb, in: Berth.self) == nil {
             let suggestion = Berth.nearestVerb(to: verb).map { "; did you mean '\($0)'?" } ?? "."
@@ -150,7 +165,7 @@ struct Berth: ParsableCommand {
         subcommands: [
             Top.self, Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Remove.self,
             PS.self, Inspect.self, Copy.self, Logs.self, Wait.self, Stats.self, Exec.self, AttachCommand.self, ImageCommand.self, NetworkCommand.self, VolumeCommand.self,
-            ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self,
+            ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self, ContextCommand.self,
             EventsCommand.self, Pause.self, Unpause.self, Rename.self, Port.self, ContainerCommand.self, Info.self, Version.self, Update.self,
         ],
         defaultSubcommand: Top.self)

@@ -1,4 +1,5 @@
 import Foundation
+import BerthRuntime
 import Yams
 
 /// `~/.config/berth/config.yaml`:
@@ -24,9 +25,7 @@ public struct DashboardConfig: Sendable, Equatable {
 
     /// The default location, honouring `XDG_CONFIG_HOME`.
     public static func configDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let x = environment["XDG_CONFIG_HOME"], !x.isEmpty { return x + "/berth" }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return home + "/.config/berth"
+        UserConfigDirectory.path(environment: environment)
     }
 
     /// The file's settings. Only a file that is not YAML or not a mapping throws; a wrong setting

@@ -6,7 +6,7 @@ import BerthOS
 /// it is meant for.
 public enum ResourceName {
     public enum Kind: String, Sendable {
-        case container, service, project, network, volume, image, tag
+        case container, service, project, network, volume, image, tag, context
     }
 
     public static let maximumLength = 128
