@@ -1,0 +1,164 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth --context NAME VERB` against two hosts reached over ssh (network namespaces with their
+/// own sshd, made per test by `SSHTestHosts`): every verb runs on its host's state root, stdio and
+/// exit codes pass through, hostile arguments arrive intact, and everything is removed after.
+final class RemoteContextTests: XCTestCase {
+    private var hosts: SSHTestHosts!
+    private var hostAtStart: HostState?
+
+    override func setUpWithError() throws {
+        hostAtStart = HostState.take()
+        // Host a runs commands with bash, host b with dash: the quoting must hold in both.
+        hosts = try SSHTestHosts(shells: ["/bin/bash", "/bin/sh"])
+        let a = hosts.hosts[0], b = hosts.hosts[1]
+        try expectOK(hosts.berth(["context", "create", "a", "--host", "ssh://root@\(a.address)",
+                                  "--identity", hosts.directory + "/client_key", "--description", "host a"]))
+        try expectOK(hosts.berth(["context", "create", "b", "--host", "ssh://\(b.address):22", "--root", b.scope.path,
+                                  "--identity", hosts.directory + "/client_key"]))
+    }
+
+    override func tearDown() {
+        if let hosts {
+            let problems = hosts.remove()
+            XCTAssertEqual(problems, [], "the ssh test hosts were not fully removed")
+        }
+        hosts = nil
+        if let start = hostAtStart {
+            // Other engineers' tests come and go on this machine: a change must persist to count.
+            let deadline = Date().addingTimeInterval(10)
+            var changes = start.changes(to: HostState.take())
+            while !changes.isEmpty && Date() < deadline { usleep(200_000); changes = start.changes(to: HostState.take()) }
+            XCTAssertEqual(changes, [], "the host changed")
+        }
+        super.tearDown()
+    }
+
+    func testVerbsRunOnTheirOwnHost() throws {
+        let a = hosts.hosts[0], b = hosts.hosts[1]
+        let idA = try expectOK(hosts.berth(["--context", "a", "run", "-d", "--name", "web", "--network", "none", "busybox", "sleep", "600"]))
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let idB = try expectOK(hosts.berth(["--context=b", "run", "-d", "--name", "web", "--network", "none", "busybox", "sleep", "600"]))
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotEqual(idA, idB)
+        // What each host's own root holds, read locally: the independent view.
+        XCTAssertEqual(a.local.run(["ps", "-q", "--no-trunc"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), idA)
+        XCTAssertEqual(b.local.run(["ps", "-q", "--no-trunc"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), idB)
+        XCTAssertTrue(try expectOK(hosts.berth(["--context", "a", "ps", "--no-trunc"])).stdout.contains(idA))
+        XCTAssertFalse(try expectOK(hosts.berth(["--context", "a", "ps", "--no-trunc"])).stdout.contains(idB))
+
+        // logs
+        try expectOK(hosts.berth(["--context", "b", "run", "--name", "talk", "--network", "none", "busybox", "sh", "-c", "echo hello-from-b"]))
+        XCTAssertEqual(try expectOK(hosts.berth(["--context", "b", "logs", "talk"])).stdout, "hello-from-b\n")
+        let missing = hosts.berth(["--context", "a", "logs", "talk"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("no such container"), "host a has no container talk: \(missing.stderr)")
+
+        // exec: the exit status, stdin and stdout pass through exactly.
+        XCTAssertEqual(hosts.berth(["--context", "a", "exec", "web", "sh", "-c", "exit 7"]).status, 7)
+        XCTAssertEqual(hosts.berth(["--context", "a", "exec", "web", "no-such-command"]).status, 127)
+        let echoed = hosts.berth(["--context", "a", "exec", "-i", "web", "cat"], stdin: "line one\nline two\n")
+        XCTAssertEqual(echoed.status, 0, echoed.stderr)
+        XCTAssertEqual(echoed.stdout, "line one\nline two\n")
+        // A container's exit status (run without -d) and a bad argument's 125.
+        XCTAssertEqual(hosts.berth(["--context", "b", "run", "--rm", "--network", "none", "busybox", "sh", "-c", "exit 3"]).status, 3)
+        let bad = hosts.berth(["--context", "a", "run", "--memory", "lots", "busybox", "true"])
+        XCTAssertEqual(bad.status, 125, bad.stderr)
+        XCTAssertTrue(bad.stderr.hasPrefix("berth: "), bad.stderr)
+
+        // BERTH_CONTEXT, `context use`, and --context default (the local engine, an empty root here).
+        XCTAssertTrue(try expectOK(hosts.berth(["ps", "--no-trunc"], environment: ["BERTH_CONTEXT=b"])).stdout.contains(idB))
+        try expectOK(hosts.berth(["context", "use", "a"]))
+        XCTAssertTrue(try expectOK(hosts.berth(["ps", "--no-trunc"])).stdout.contains(idA))
+        XCTAssertTrue(try expectOK(hosts.berth(["ps", "--no-trunc"], environment: ["BERTH_CONTEXT=b", "BERTH_HOST=ssh://\(a.address)"]))
+            .stdout.contains(idA), "BERTH_HOST wins over BERTH_CONTEXT")
+
+        // A terminal: with a local tty (script's pty), `exec -t` gets one on the remote side too
+        // (ssh -t); without -t it gets none.
+        try Prerequisite.requireTool("script")
+        let tty = hosts.client(["script", "-qec", "\(BerthCLI.binary) --context a exec -it web sh -c 'tty; exit 5'", "/dev/null"])
+        XCTAssertEqual(tty.status, 5, tty.both)
+        XCTAssertTrue(tty.stdout.contains("/dev/pts/"), tty.stdout)
+        let noTTY = hosts.client(["script", "-qec", "\(BerthCLI.binary) --context a exec web sh -c 'tty; exit 0'", "/dev/null"])
+        XCTAssertTrue(noTTY.stdout.contains("not a tty"), noTTY.stdout)
+        let local = hosts.berth(["--context", "default", "--root", hosts.directory + "/local-root", "ps", "-q"])
+        XCTAssertEqual(local.status, 0, local.stderr)
+        XCTAssertEqual(local.stdout, "")
+        try? FileManager.default.removeItem(atPath: hosts.directory + "/local-root")
+
+        // rm on a leaves b's web alone.
+        try expectOK(hosts.berth(["--context", "a", "rm", "-f", "web"]))
+        XCTAssertEqual(a.local.run(["ps", "-a", "-q"]).stdout, "")
+        XCTAssertEqual(b.local.run(["ps", "-q", "--no-trunc"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), idB)
+    }
+
+    /// Arguments that mean something to a shell reach the remote `berth` as the same bytes, on
+    /// bash (host a) and dash (host b), and nothing runs on the host because of them.
+    func testHostileArgumentsArriveIntact() throws {
+        let canary = hosts.directory + "/pwned"
+        let hostile = ["a;b", "$(touch \(canary))", "`touch \(canary)`", "x\ny", "it's", "\"q\"", "", " spaced  out ",
+                       "*", "~", "$HOME", "a|touch \(canary)", "back\\slash", "-t", "--", "#comment", "tab\there", "é ü 日本"]
+        for context in ["a", "b"] {
+            try expectOK(hosts.berth(["--context", context, "run", "-d", "--name", "web", "--network", "none", "busybox", "sleep", "600"]))
+            let r = hosts.berth(["--context", context, "exec", "web", "printf", "[%s]\\n"] + hostile)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout, hostile.map { "[\($0)]\n" }.joined(), "on host \(context)")
+            // A hostile name is refused by the remote berth, whole.
+            let named = hosts.berth(["--context", context, "rm", "x;touch \(canary)"])
+            XCTAssertEqual(named.status, 125, named.stderr)
+            XCTAssertTrue(named.stderr.contains("invalid container name 'x;touch"), named.stderr)
+            let label = hosts.berth(["--context", context, "run", "-d", "--name", "lab", "--network", "none",
+                                     "--label", "k=$(touch \(canary))'\"", "busybox", "sleep", "600"])
+            XCTAssertEqual(label.status, 0, label.stderr)
+            let shown = try expectOK(hosts.berth(["--context", context, "inspect", "--format", "{{index .Config.Labels \"k\"}}", "lab"]))
+            XCTAssertEqual(shown.stdout, "$(touch \(canary))'\"\n")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: canary), "a hostile argument ran a command")
+    }
+
+    /// Contexts themselves: names and hosts validated before anything is stored, the file 0600,
+    /// and an unreachable host reported by ssh with its exit status 255.
+    func testContextsAreValidatedAndPrivate() throws {
+        for (args, what) in [
+            (["context", "create", "x", "--host", "ssh://-oProxyCommand=touch%20/tmp/x"], "option injection in the host"),
+            (["context", "create", "x", "--host", "ssh://-x@h"], "option injection in the user"),
+            (["context", "create", "x", "--host", "http://h"], "not ssh"),
+            (["context", "create", "x", "--host", "ssh://h:0"], "port 0"),
+            (["context", "create", "x", "--host", "ssh://h/path"], "a path"),
+            (["context", "create", "../x", "--host", "ssh://h"], "a path as a name"),
+            (["context", "create", "default", "--host", "ssh://h"], "the reserved name"),
+            (["context", "create", "a", "--host", "ssh://h"], "an existing name"),
+            (["context", "create", "y", "--host", "ssh://h", "--identity", "-oProxyCommand=x"], "an identity read as an option"),
+            (["context", "create", "y", "--host", "ssh://h", "--root", "relative"], "a relative root"),
+            (["--context", "nope", "ps"], "an unknown context"),
+            (["ps"], "a bad BERTH_HOST"),
+        ] {
+            let r = hosts.berth(args, environment: what == "a bad BERTH_HOST" ? ["BERTH_HOST=ssh://-oX"] : [])
+            XCTAssertEqual(r.status, 125, "\(what): \(r.both)")
+            XCTAssertTrue(r.stderr.hasPrefix("berth: ") && r.stderr.split(separator: "\n").count == 1, "\(what): \(r.stderr)")
+        }
+        let file = hosts.directory + "/config/berth/contexts.json"
+        var st = stat()
+        XCTAssertEqual(stat(file, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        let ls = try expectOK(hosts.berth(["context", "ls", "-q"]))
+        XCTAssertEqual(ls.stdout, "default\na\nb\n")
+        try expectOK(hosts.berth(["context", "rm", "b"]))
+        XCTAssertEqual(try expectOK(hosts.berth(["context", "ls", "-q"])).stdout, "default\na\n")
+        let unreachable = hosts.berth(["ps"], environment: ["BERTH_HOST=ssh://10.213.0.200"], timeout: 60)
+        XCTAssertEqual(unreachable.status, 255, unreachable.both)
+    }
+
+    @discardableResult
+    private func expectOK(_ r: Subprocess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> Subprocess.Result {
+        guard r.status == 0 else {
+            XCTFail("exit \(r.status): \(r.stderr)", file: file, line: line)
+            throw NSError(domain: "berth", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr])
+        }
+        return r
+    }
+}
