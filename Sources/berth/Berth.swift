@@ -165,7 +165,7 @@ struct Berth: ParsableCommand {
         subcommands: [
             Top.self, Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Remove.self,
             PS.self, Inspect.self, Copy.self, Logs.self, Wait.self, Stats.self, Exec.self, AttachCommand.self, ImageCommand.self, NetworkCommand.self, VolumeCommand.self,
-            ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self, ContextCommand.self,
+            ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self, ContextCommand.self, SystemCommand.self,
             EventsCommand.self, Pause.self, Unpause.self, Rename.self, Port.self, ContainerCommand.self, Info.self, Version.self, Update.self,
         ],
         defaultSubcommand: Top.self)
