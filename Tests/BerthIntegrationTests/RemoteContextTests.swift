@@ -173,6 +173,41 @@ final class RemoteContextTests: XCTestCase {
         }
     }
 
+    /// The client side a multi-host dashboard uses: one `StreamConnection` per host. Host b
+    /// going silent (its link down) is unreachable within seconds while host a keeps updating;
+    /// its link back up, it answers again; its ssh session killed, it reconnects.
+    func testStreamConnectionsSurviveAHostFailure() throws {
+        let b = hosts.hosts[1]
+        let idB = try expectOK(hosts.berth(["--context", "b", "run", "-d", "--name", "web", "--network", "none", "busybox", "sleep", "600"]))
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let a = StreamConnection(argv: hosts.clientArgv(["--context", "a", "system", "stream", "--interval", "0.2"]), staleAfter: 2, backoff: 0.2...1)
+        let bConn = StreamConnection(argv: hosts.clientArgv(["--context", "b", "system", "stream", "--interval", "0.2"]), staleAfter: 2, backoff: 0.2...1)
+        a.start(); bConn.start()
+        defer { a.stop(); bConn.stop() }
+        func wait(_ what: String, _ condition: () -> Bool) {
+            let deadline = Date().addingTimeInterval(30)
+            while !condition() && Date() < deadline { usleep(50_000) }
+            XCTAssertTrue(condition(), what)
+        }
+        wait("both hosts stream") { a.current.snapshot != nil && bConn.current.snapshot?.containers.contains { $0.id == idB } == true }
+
+        try hosts.setLink(of: b, up: false)
+        wait("host b is unreachable") { bConn.current.unreachableSince != nil }
+        let marked = Date()
+        wait("host a keeps updating") { (a.current.lastLine ?? .distantPast) > marked.addingTimeInterval(0.5) }
+        XCTAssertNil(a.current.unreachableSince)
+        XCTAssertTrue(bConn.current.snapshot?.containers.contains { $0.id == idB } == true, "b's last known state is kept")
+
+        try hosts.setLink(of: b, up: true)
+        wait("host b answers again") { bConn.current.unreachableSince == nil }
+
+        let sessions = hosts.sessions(of: b)
+        XCTAssertFalse(sessions.isEmpty)
+        for pid in sessions { kill(pid, SIGTERM) }
+        wait("host b reconnects") { bConn.current.connections >= 2 && bConn.current.unreachableSince == nil }
+        XCTAssertEqual(a.current.connections, 1)
+    }
+
     @discardableResult
     private func expectOK(_ r: Subprocess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> Subprocess.Result {
         guard r.status == 0 else {

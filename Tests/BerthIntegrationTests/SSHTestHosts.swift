@@ -159,6 +159,24 @@ final class SSHTestHosts {
         return Subprocess.run(nsenter, ["-t", String(clientPID), "-n"] + env + environment + argv, stdin: stdin, timeout: timeout)
     }
 
+    /// The argv that runs `berth ARGS` in the client namespace (for a process the test does not wait for).
+    func clientArgv(_ args: [String]) -> [String] {
+        [nsenter, "-t", String(clientPID), "-n", "env", "-u", "BERTH_ROOT", "-u", "BERTH_CGROUP_PARENT", "-u", "BERTH_CONTEXT",
+         "-u", "BERTH_HOST", "PATH=\(directory)/bin:/usr/bin:/bin", "XDG_CONFIG_HOME=\(directory)/config", "HOME=\(directory)",
+         BerthCLI.binary] + args
+    }
+
+    /// A host that stops answering, and comes back: its end of the veth down or up.
+    func setLink(of host: Host, up: Bool) throws {
+        try inNetns(host.sshdPID, [ip, "link", "set", "eth0", up ? "up" : "down"])
+    }
+
+    /// The host's ssh sessions (sshd's per-connection processes, not the listener), by PID.
+    func sessions(of host: Host) -> [pid_t] {
+        guard let ns = Self.networkNamespace(of: host.sshdPID) else { return [] }
+        return Self.processes(in: [ns]).filter { $0 != host.sshdPID && HostLeaks.commandLine($0).hasPrefix("sshd:") }
+    }
+
     /// The command lines the host's sshd was asked to run, one per line.
     func commands(of host: Host) -> String {
         (try? String(contentsOfFile: "\(directory)/host-\(host.name)/commands", encoding: .utf8)) ?? ""
