@@ -20,6 +20,18 @@ final class StreamReaderTests: XCTestCase {
         guard case .snapshot(let got) = try reader.read(line: try line(snapshot)) else { return XCTFail("not a snapshot") }
         XCTAssertEqual(got.replicas, ["web": 3])
         XCTAssertEqual(got.host, host)
+        // Unchanged containers are left out on the wire and filled back in by the reader.
+        let info = ContainerInfo(id: String(repeating: "a", count: 64), name: "web", image: "busybox", command: ["sh"],
+                                 created: Timestamp(seconds: 1_700_000_000).date, state: ContainerState(status: .running),
+                                 limits: ResourceLimits(), restartPolicy: .no, labels: [:], hostname: "web", network: .none, autoRemove: false)
+        let listed = StreamSnapshot(time: snapshot.time, host: host, containers: [info], stats: [], replicas: [:])
+        let unchanged = StreamSnapshot(time: snapshot.time, host: host, containers: [info], stats: [], replicas: [:], containersUnchanged: true)
+        XCTAssertFalse(try line(unchanged).contains("\"containers\""))
+        XCTAssertEqual(try reader.read(line: try line(listed)), .snapshot(listed))
+        XCTAssertEqual(try reader.read(line: try line(unchanged)), .snapshot(listed))
+        var fresh = StreamReader()
+        _ = try fresh.read(line: try line(hello))
+        XCTAssertThrowsError(try fresh.read(line: try line(unchanged)), "unchanged before any list")
         let event = Event(time: 42, action: "die", id: "abc", name: "web", attributes: ["exitCode": "3"])
         XCTAssertEqual(try reader.read(line: try line(StreamEvent(event: event))), .event(event))
         // A later minor version's message type and fields are skipped, not errors.

@@ -27,6 +27,7 @@ extension Engine {
         let reader = eventReader()
         _ = reader.open(replay: false)
         var nextSnapshot = MonotonicClock.nanos()
+        var previous: [ContainerInfo]?
         let step = UInt64(interval * 1e9)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -34,8 +35,10 @@ extension Engine {
             if now >= nextSnapshot {
                 let containers = (try? list(all: true)) ?? []
                 let snapshot = StreamSnapshot(time: Date(), host: hostInfo(), containers: containers,
-                                              stats: sampleStats(of: containers), replicas: desiredReplicas())
+                                              stats: sampleStats(of: containers), replicas: desiredReplicas(),
+                                              containersUnchanged: containers == previous)
                 guard send(snapshot) else { return }
+                previous = containers
                 nextSnapshot = now + step
             }
             for e in reader.poll() { guard send(StreamEvent(event: e)) else { return } }

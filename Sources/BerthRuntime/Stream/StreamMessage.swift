@@ -51,6 +51,8 @@ public struct StreamHello: Codable, Sendable, Equatable {
 
 /// The engine at one moment: the host, every container (exited ones too), a stats sample of the
 /// running ones (raw counters; rates are the reader's, from two snapshots), services' replicas.
+/// On the wire `containers` is left out when it equals the previous snapshot's (encoding 200
+/// containers every second was a quarter of the stream's CPU time); `StreamReader` fills it back in.
 public struct StreamSnapshot: Codable, Sendable, Equatable {
     public var type = "snapshot"
     public var time: Date
@@ -58,9 +60,36 @@ public struct StreamSnapshot: Codable, Sendable, Equatable {
     public var containers: [ContainerInfo]
     public var stats: [ContainerStats]
     public var replicas: [String: Int]
+    /// Written without `containers` (the writer's choice), or read without them (the reader fills them in).
+    public var containersUnchanged = false
 
-    public init(time: Date, host: HostInfo, containers: [ContainerInfo], stats: [ContainerStats], replicas: [String: Int]) {
+    public init(time: Date, host: HostInfo, containers: [ContainerInfo], stats: [ContainerStats], replicas: [String: Int],
+                containersUnchanged: Bool = false) {
         self.time = time; self.host = host; self.containers = containers; self.stats = stats; self.replicas = replicas
+        self.containersUnchanged = containersUnchanged
+    }
+
+    private enum CodingKeys: String, CodingKey { case type, time, host, containers, stats, replicas }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        time = try c.decode(Date.self, forKey: .time)
+        host = try c.decode(HostInfo.self, forKey: .host)
+        stats = try c.decode([ContainerStats].self, forKey: .stats)
+        replicas = try c.decode([String: Int].self, forKey: .replicas)
+        let listed = try c.decodeIfPresent([ContainerInfo].self, forKey: .containers)
+        containers = listed ?? []
+        containersUnchanged = listed == nil
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type, forKey: .type)
+        try c.encode(time, forKey: .time)
+        try c.encode(host, forKey: .host)
+        if !containersUnchanged { try c.encode(containers, forKey: .containers) }
+        try c.encode(stats, forKey: .stats)
+        try c.encode(replicas, forKey: .replicas)
     }
 }
 

@@ -8,6 +8,8 @@ import Foundation
 public struct StreamReader: Sendable {
     /// The hello once read.
     public private(set) var hello: StreamHello?
+    /// The containers of the last snapshot that listed them.
+    private var containers: [ContainerInfo]?
     /// The newest major version this reader understands.
     public let supportedMajor: Int
 
@@ -49,7 +51,16 @@ public struct StreamReader: Sendable {
         }
         do {
             switch type {
-            case "snapshot": return .snapshot(try decoder.decode(StreamSnapshot.self, from: data))
+            case "snapshot":
+                var snapshot = try decoder.decode(StreamSnapshot.self, from: data)
+                if snapshot.containersUnchanged {
+                    guard let containers else { throw BerthError.invalidArgument("a snapshot without containers came first") }
+                    snapshot.containers = containers
+                    snapshot.containersUnchanged = false
+                } else {
+                    containers = snapshot.containers
+                }
+                return .snapshot(snapshot)
             case "event": return .event(try decoder.decode(StreamEvent.self, from: data).event)
             case "hello": throw BerthError.invalidArgument("a second hello")
             default: return .unknown(type)
