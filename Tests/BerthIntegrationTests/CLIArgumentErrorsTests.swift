@@ -13,6 +13,7 @@ final class CLIArgumentErrorsTests: ContainerTestCase {
         ["image", "import"], ["image", "ls"], ["image", "inspect"], ["image", "rm"], ["image", "prune"], ["image", "export"],
         ["image", "import-busybox"], ["network", "ls"], ["network", "inspect"], ["network", "rm"],
         ["service", "create"], ["service", "update"], ["service", "ls"], ["service", "rm"], ["service", "inspect"],
+        ["context", "create"], ["context", "ls"], ["context", "use"], ["context", "rm"], ["context", "inspect"], ["system", "stream"],
     ]
 
     func assertOneLine(_ args: [String], _ expected: String? = nil, file: StaticString = #filePath, line: UInt = #line) {
@@ -45,6 +46,8 @@ final class CLIArgumentErrorsTests: ContainerTestCase {
         assertOneLine(["run", "--cpus-x", "1", "busybox"], "Unknown option '--cpus-x'. Did you mean '--cpus'? See 'berth run --help'.")
         assertOneLine(["run"], "Missing expected argument '<image>'. See 'berth run --help'.")
         assertOneLine(["run", "--cpu-shares", "abc", "busybox"], "The value 'abc' is invalid for '--cpu-shares <cpu-shares>'. See 'berth run --help'.")
+        assertOneLine(["context", "lss"], "'lss' is not a berth context command; did you mean 'ls'? See 'berth context --help'.")
+        assertOneLine(["--context"], "--context needs a value")
         // An argument holding a newline cannot forge a second line.
         assertOneLine(["imagez\nberth: forged"])
         for help in [["--help"], ["help", "run"], ["image", "--help"]] {
