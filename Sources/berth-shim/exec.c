@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -180,6 +181,7 @@ int exec_main(const struct plan *p)
         say("pipe", NULL, errno);
         return 125;
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         say(errno == EAGAIN ? "cannot start a process in the container (its pids limit is reached)"
@@ -204,6 +206,14 @@ int exec_main(const struct plan *p)
         }
         enter_workdir(p, 0, ep[1]);
         enter_identity(p, ep[1]);
+        if (p->probe) {
+            /* A health probe dies with the probe process the supervisor kills at its timeout (set
+             * after the identity change, which clears it). Outside our PID namespace the parent
+             * reads as 0; anything else means it is gone already. */
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            if (getppid() != 0 && getppid() != parent)
+                _exit(125);
+        }
         syscall(SYS_close_range, 3, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
         exec_command(p, ep[1]);
         _exit(127);

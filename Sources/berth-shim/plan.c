@@ -93,12 +93,13 @@ static const char *const scalar_keys[] = {
     "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
+    "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_COUNT };
+       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "seccomp_deny", "port", "rlimit", "sysctl",
+    "seccomp_deny", "port", "rlimit", "sysctl", "health_arg",
 };
 
 static int list_index(const char *key)
@@ -121,8 +122,8 @@ void plan_release(struct plan *p)
 {
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
     free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->deny); free(p->ports);
-    free(p->rlimits); free(p->sysctls);
-    p->rlimits = NULL; p->sysctls = NULL;
+    free(p->rlimits); free(p->sysctls); free(p->health_args);
+    p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
     p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->deny = NULL; p->ports = NULL;
 }
@@ -197,6 +198,12 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "readonly")) p->ro[p->nro++] = val;
         else if (!strcmp(key, "cgroup_procs")) p->procs[p->nprocs++] = val;
         else if (!strcmp(key, "on_exit")) p->onexit[p->nonexit++] = val;
+        else if (!strcmp(key, "health_arg")) p->health_args[p->nhealth_args++] = val;
+        else if (!strcmp(key, "health_interval")) NUM(val, 10, HEALTH_MAX_MS, p->health_interval_ms, key);
+        else if (!strcmp(key, "health_timeout")) NUM(val, 10, HEALTH_MAX_MS, p->health_timeout_ms, key);
+        else if (!strcmp(key, "health_start_period")) NUM(val, 10, HEALTH_MAX_MS, p->health_start_period_ms, key);
+        else if (!strcmp(key, "health_start_interval")) NUM(val, 10, HEALTH_MAX_MS, p->health_start_interval_ms, key);
+        else if (!strcmp(key, "health_retries")) NUM(val, 10, 1000000, p->health_retries, key);
         else if (!strcmp(key, "gids")) NUM(val, 10, 0x7fffffff, p->gids[p->ngids++], key);
         else if (!strcmp(key, "seccomp_deny")) NUM(val, 10, 0xffff, p->deny[p->ndeny++], key);
         else if (!strcmp(key, "mount")) {
@@ -306,7 +313,8 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->ports = calloc(counts[L_PORT] + 1, sizeof *p->ports);
     p->rlimits = calloc(counts[L_RLIMIT] + 1, sizeof *p->rlimits);
     p->sysctls = calloc(counts[L_SYSCTL] + 1, sizeof *p->sysctls);
-    if (!p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
+    p->health_args = calloc(counts[L_HEALTH] + 1, sizeof *p->health_args);
+    if (!p->health_args || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
         !p->onexit || !p->gids || !p->deny || !p->ports || !p->rlimits || !p->sysctls) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
@@ -326,6 +334,11 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     if (!p->id || !p->state_dir || !p->log_path || !p->rootfs || p->nargs == 0) {
         plan_release(p);
         return fail(err, "the launch plan lacks id, state_dir, log, rootfs or args");
+    }
+    if (p->nhealth_args > 0 && (p->health_interval_ms <= 0 || p->health_timeout_ms <= 0 ||
+                                p->health_start_interval_ms <= 0 || p->health_retries <= 0)) {
+        plan_release(p);
+        return fail(err, "the launch plan's healthcheck lacks its interval, timeout, start interval or retries");
     }
     if ((p->ns_flags & CLONE_NEWNS) == 0) {
         plan_release(p);
@@ -499,5 +512,13 @@ void plan_print(const struct plan *p, int fd)
     for (int i = 0; i < p->nports; i++) {
         const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
         line(fd, "port", 3, f);
+    }
+    for (int i = 0; i < p->nhealth_args; i++) line1(fd, "health_arg", p->health_args[i]);
+    if (p->nhealth_args) {
+        line1(fd, "health_interval", num(a, p->health_interval_ms));
+        line1(fd, "health_timeout", num(a, p->health_timeout_ms));
+        line1(fd, "health_start_period", num(a, p->health_start_period_ms));
+        line1(fd, "health_start_interval", num(a, p->health_start_interval_ms));
+        line1(fd, "health_retries", num(a, p->health_retries));
     }
 }

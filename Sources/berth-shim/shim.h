@@ -23,6 +23,11 @@
 /* How long a terminal exec client that was told to end waits for its command before hanging up
  * its pty, and after that before leaving it running (exec.c). */
 #define EXEC_HANGUP_GRACE_MS 2000
+/* Healthchecks (health.c): the longest duration a plan may give (a year, as HealthConfig), the
+ * output kept per probe and the results kept, as docker's maxOutputLen and maxLogEntries. */
+#define HEALTH_MAX_MS 31536000000LL
+#define HEALTH_OUTPUT_MAX 4096
+#define HEALTH_LOG_MAX 5
 
 /* One mount(2) call, destination relative to the container's root. */
 struct plan_mount {
@@ -94,6 +99,13 @@ struct plan {
     /* the event journal (events.c): its path, rotation size, and each line's actor part */
     const char *events, *event_actor;
     long long events_max;
+    /* the healthcheck (health.c): the probe's argv (NULL-terminated; none = no healthcheck) and
+     * its schedule in milliseconds */
+    int nhealth_args;
+    const char **health_args;
+    long long health_interval_ms, health_timeout_ms, health_start_period_ms, health_start_interval_ms;
+    long health_retries;
+    int probe;               /* exec: a health probe, killed with its parent (PR_SET_PDEATHSIG) */
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -183,6 +195,19 @@ long restart_delay_ms(long previous_ms, int64_t run_ns); /* 0 = first restart; r
 /* events.c: appends one event of this container to the plan's journal; `extra` holds more
  * attribute members (`"exitCode":"0"`) or is NULL. Best effort, never fatal. */
 void event_append(const struct plan *p, const char *action, const char *extra);
+
+/* health.c: the healthcheck the supervisor runs while the container does (no-ops without one).
+ * health_start after each start, health_stop after each exit; health_timeout is the poll timeout
+ * it needs (-1 = none), health_tick starts a due probe or kills one past its timeout;
+ * health_fill/health_handle poll the probe's output; health_reaped takes a reaped pid and says
+ * whether it was the probe's. */
+void health_start(const struct plan *p, pid_t init_pid);
+void health_stop(const struct plan *p);
+int health_timeout(void);
+void health_tick(const struct plan *p);
+int health_fill(struct pollfd *fds, int max);
+void health_handle(struct pollfd *fds, int n);
+int health_reaped(const struct plan *p, pid_t pid, int status);
 
 /* util.c */
 int write_all(int fd, const void *buf, size_t len);

@@ -355,15 +355,16 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
     int open_streams = 2, exited = 0;
     int64_t kill_at = 0; /* monotonic: when a stop's grace period ends (SIGKILL), 0 = none */
     while (!exited || open_streams > 0) {
-        struct pollfd fds[3 + 16 + 2 * 64 + 9] = {
+        struct pollfd fds[3 + 16 + 2 * 64 + 9 + 1] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
         };
         struct pollfd afds[1 + 8];
         int nproxy = exited ? 0 : proxy_fill(fds + 3, 16 + 2 * 64);
         int nattach = attach_fill(afds, 1 + 8);
         memcpy(fds + 3 + nproxy, afds, sizeof(struct pollfd) * (size_t)nattach);
+        int nhealth = health_fill(fds + 3 + nproxy + nattach, 1);
         /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
-        int timeout = exited ? 2000 : -1;
+        int timeout = exited ? 2000 : health_timeout();
         if (!exited && kill_at) {
             timeout = ms_until(kill_at);
             if (timeout == 0) {
@@ -371,10 +372,13 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                 event_append(p, "kill", "\"signal\":\"9\"");
                 kill(r->pid, SIGKILL);
                 kill_at = 0;
-                timeout = -1;
+                timeout = health_timeout();
             }
+            int h = health_timeout();
+            if (h >= 0 && (timeout < 0 || h < timeout))
+                timeout = h;
         }
-        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach), timeout);
+        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach + nhealth), timeout);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -396,6 +400,10 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
             proxy_handle(fds + 3, nproxy);
         if (nattach)
             attach_handle(fds + 3 + nproxy, nattach);
+        if (nhealth)
+            health_handle(fds + 3 + nproxy + nattach, nhealth);
+        if (!exited)
+            health_tick(p);
         if (fds[2].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == sizeof si) {
@@ -428,7 +436,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
             int status;
             pid_t w;
             while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
-                if (w != r->pid)
+                if (health_reaped(p, w, status) || w != r->pid)
                     continue;
                 exited = 1;
                 r->has_exit = 1;
@@ -552,6 +560,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         r.error[0] = 0;
         write_status(p, &r);
         event_append(p, "start", NULL);
+        health_start(p, r.pid);
         if (first) {
             report(report_fd, "ok", r.pid, NULL);
             close(report_fd);
@@ -560,6 +569,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         }
 
         supervise(p, &r, &out, &err, sfd, &stopped);
+        health_stop(p);
         attach_set_input(-1, -1);
         if (input >= 0 && !p->tty) /* a pty master was closed with the output stream */
             close(input);

@@ -35,6 +35,8 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var strayProcesses: Int?
     /// `pause`d: running, with every process frozen by the cgroup freezer (docker's `Paused`).
     public var paused = false
+    /// While it runs with a healthcheck: `starting`, `healthy` or `unhealthy` (`HealthState`).
+    public var health: String?
 
     public init(status: ContainerStatus, pid: Int32? = nil, shimPid: Int32? = nil, exitCode: Int32? = nil,
                 signal: Int32? = nil, oomKilled: Bool = false, startedAt: Date? = nil, finishedAt: Date? = nil,

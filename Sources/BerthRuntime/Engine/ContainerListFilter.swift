@@ -3,16 +3,23 @@ import BerthOS
 /// `ps --filter KEY=VALUE`, docker's rules: values of one key are alternatives, different keys
 /// must all match. Keys: `id` (prefix), `name` (substring, as docker's), `label` (`KEY` or
 /// `KEY=VALUE`), `status` (created, restarting, running, paused, exited, dead), `ancestor`
-/// (the image reference, with or without its tag), `network` (bridge, host, none).
+/// (the image reference, with or without its tag), `network` (bridge, host, none), `health`
+/// (starting, healthy, unhealthy, none: a running container's healthcheck; none = it has none).
 public struct ContainerListFilter: Sendable {
-    public static let keys = ["id", "name", "label", "status", "ancestor", "network"]
+    public static let keys = ["id", "name", "label", "status", "ancestor", "network", "health"]
     public static let statuses = ["created", "restarting", "running", "paused", "exited", "dead"]
+    public static let healths = ["starting", "healthy", "unhealthy", "none"]
     private var values: [String: [String]] = [:]
 
     public init(_ specs: [String]) throws(BerthError) {
         values = try FilterSpecs.parse(specs, keys: Self.keys, by: "ps filters") { key, value in
-            key == "status" && !Self.statuses.contains(value)
-                ? "invalid filter 'status=\(value)': one of \(Self.statuses.joined(separator: ", "))" : nil
+            if key == "status" && !Self.statuses.contains(value) {
+                return "invalid filter 'status=\(value)': one of \(Self.statuses.joined(separator: ", "))"
+            }
+            if key == "health" && !Self.healths.contains(value) {
+                return "invalid filter 'health=\(value)': one of \(Self.healths.joined(separator: ", "))"
+            }
+            return nil
         }
     }
 
@@ -38,6 +45,7 @@ public struct ContainerListFilter: Sendable {
             case "name": ok = wanted.contains { c.name.contains($0) }
             case "status": ok = wanted.contains(Self.status(c))
             case "network": ok = wanted.contains(c.network.rawValue)
+            case "health": ok = wanted.contains(c.state.health ?? "none")
             case "ancestor":
                 ok = wanted.contains { w in
                     c.image == w || c.image == w + ":latest" || c.image.split(separator: ":").first.map(String.init) == w

@@ -34,7 +34,15 @@ extension Engine {
         // Containers start from the image as is: its files as the overlay will show them.
         let user = try UserResolver.resolve(userSpec, layers: LayeredRoot(topmostFirst: layerDirs.reversed()))
 
-        let extras = try specExtras(request.options, layerRoots: layerDirs.reversed())
+        var extras = try specExtras(request.options, layerRoots: layerDirs.reversed())
+        // The image's healthcheck under the user's (docker's merge), stored only when it probes.
+        if let health = HealthConfig.merged(request.options.healthcheck, over: image.config.healthcheck),
+           health.probeArguments != nil {
+            try HealthConfig.check(health)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            extras.annotations[SpecExtras.Annotation.healthcheck] = String(decoding: try enc.encode(health), as: UTF8.self)
+        }
 
         var env = image.config.env
         if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(DefaultSpec.env[0], at: 0) }

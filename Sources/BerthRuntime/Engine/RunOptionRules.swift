@@ -31,6 +31,7 @@ public enum RunOptionRules {
     ]
 
     public static func check(_ o: RunOptions, network: NetworkMode) throws(BerthError) {
+        if let h = o.healthcheck { try HealthConfig.check(h) }
         for name in o.capAdd + o.capDrop where name.uppercased() != "ALL" && LinuxCapability(name: name) == nil {
             throw .invalidArgument("unknown capability \(name.quoted): expected a name such as NET_ADMIN or ALL")
         }

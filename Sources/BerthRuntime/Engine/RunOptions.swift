@@ -33,12 +33,15 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public var stopTimeout: Int?
     /// `--init`: a minimal init (the shim) is PID 1, reaps orphans and forwards signals.
     public var initProcess = false
+    /// `--health-*`, `--no-healthcheck` (`HealthConfig.disabled`), compose `healthcheck:`; merged
+    /// over the image's at create. nil: the image's.
+    public var healthcheck: HealthConfig?
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, ulimits, devices, sysctls, groupAdd
-        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess
+        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck
     }
 
     /// Every key optional: templates stored before a key existed still load.
@@ -60,6 +63,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         stopSignal = try c.decodeIfPresent(String.self, forKey: .stopSignal)
         stopTimeout = try c.decodeIfPresent(Int.self, forKey: .stopTimeout)
         initProcess = try c.decodeIfPresent(Bool.self, forKey: .initProcess) ?? false
+        healthcheck = try c.decodeIfPresent(HealthConfig.self, forKey: .healthcheck)
     }
 
     /// `--ulimit nofile=1024:2048`: a resource and its soft and hard limit (`-1` or `unlimited`: none).

@@ -8,7 +8,8 @@ import Foundation
 /// Berth keeps the command as one list (entrypoint and command joined, as config.json runs it):
 /// `Config.Cmd` holds all of it, `Config.Entrypoint` is null.
 public enum DockerInspect {
-    public static func value(_ i: ContainerInfo, spec: OCI.Spec?, logPath: String, imageID: String?) -> TemplateValue {
+    public static func value(_ i: ContainerInfo, spec: OCI.Spec?, logPath: String, imageID: String?,
+                             health: HealthState? = nil) -> TemplateValue {
         let s = i.state
         func time(_ d: Date?) -> TemplateValue { .string(d.map { Timestamp($0).rfc3339 } ?? "0001-01-01T00:00:00Z") }
         func strings(_ a: [String]?) -> TemplateValue { a.map { .array($0.map(TemplateValue.string)) } ?? .null }
@@ -20,13 +21,24 @@ public enum DockerInspect {
         case .exited: status = "exited"
         case .dead, .broken: status = "dead"
         }
-        let state: TemplateValue = .object([
+        var stateKeys: [String: TemplateValue] = [
             "Status": .string(status), "Running": .bool(s.status == .running || s.status == .restarting),
             "Paused": .bool(s.paused), "Restarting": .bool(s.status == .restarting),
             "OOMKilled": .bool(s.oomKilled), "Dead": .bool(s.status == .dead || s.status == .broken),
             "Pid": .integer(Int64(s.pid ?? 0)), "ExitCode": .integer(Int64(s.exitCode ?? 0)),
             "Error": .string(s.error ?? ""), "StartedAt": time(s.startedAt), "FinishedAt": time(s.finishedAt),
-        ])
+        ]
+        // As docker: only a container with a healthcheck has `State.Health`.
+        if let health {
+            stateKeys["Health"] = .object([
+                "Status": .string(health.status), "FailingStreak": .integer(Int64(health.failingStreak)),
+                "Log": .array(health.log.map { p in
+                    .object(["Start": time(p.start), "End": time(p.end), "ExitCode": .integer(Int64(p.exitCode)),
+                             "Output": .string(p.output)])
+                }),
+            ])
+        }
+        let state = TemplateValue.object(stateKeys)
         var ports: [String: TemplateValue] = [:]
         for p in i.ports {
             let binding = TemplateValue.object(["HostIp": .string(p.hostIP.description), "HostPort": .string(String(p.hostPort))])
@@ -35,7 +47,13 @@ public enum DockerInspect {
             }
         }
         let args = spec?.process?.args ?? i.command
+        let healthcheck: TemplateValue = Engine.healthcheck(of: spec).map { h in
+            .object(["Test": strings(h.test), "Interval": .integer(h.interval), "Timeout": .integer(h.timeout),
+                     "StartPeriod": .integer(h.startPeriod), "StartInterval": .integer(h.startInterval),
+                     "Retries": .integer(Int64(h.retries))])
+        } ?? .null
         let config: TemplateValue = .object([
+            "Healthcheck": healthcheck,
             "Hostname": .string(spec?.hostname ?? i.hostname), "Image": .string(i.image),
             "Cmd": strings(args), "Entrypoint": .null, "Env": strings(spec?.process?.env),
             "WorkingDir": .string(spec?.process?.cwd ?? ""),

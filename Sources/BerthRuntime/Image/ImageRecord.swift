@@ -13,6 +13,8 @@ public struct ImageConfig: Codable, Sendable, Equatable {
     /// The image's `Volumes`: paths that get an anonymous volume unless a mount names them (nil: none;
     /// optional so records of older versions decode).
     public var volumes: [String]?
+    /// The image's `Healthcheck` (nil: none; optional so records of older versions decode).
+    public var healthcheck: HealthConfig?
 
     public init(env: [String] = [], entrypoint: [String] = [], cmd: [String] = [], workingDir: String = "",
                 user: String = "", exposedPorts: [String] = [], labels: [String: String] = [:]) {

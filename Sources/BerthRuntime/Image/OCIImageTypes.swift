@@ -62,6 +62,7 @@ struct OCIContainerConfig: Codable {
     var ExposedPorts: [String: OCIEmpty]?
     var Labels: [String: String]?
     var Volumes: [String: OCIEmpty]?
+    var Healthcheck: HealthConfig?
 }
 
 struct OCIRootFS: Codable {
@@ -90,6 +91,7 @@ struct OCIImageConfigFile: Codable {
                                  workingDir: c?.WorkingDir ?? "", user: c?.User ?? "",
                                  exposedPorts: (c?.ExposedPorts ?? [:]).keys.sorted(), labels: c?.Labels ?? [:])
         if let v = c?.Volumes, !v.isEmpty { config.volumes = v.keys.sorted() }
+        config.healthcheck = c?.Healthcheck
         return config
     }
 
@@ -103,7 +105,8 @@ struct OCIImageConfigFile: Codable {
             User: config.user.isEmpty ? nil : config.user,
             ExposedPorts: config.exposedPorts.isEmpty ? nil : Dictionary(uniqueKeysWithValues: config.exposedPorts.map { ($0, OCIEmpty()) }),
             Labels: config.labels.isEmpty ? nil : config.labels,
-            Volumes: config.volumes.map { Dictionary(uniqueKeysWithValues: $0.map { ($0, OCIEmpty()) }) })
+            Volumes: config.volumes.map { Dictionary(uniqueKeysWithValues: $0.map { ($0, OCIEmpty()) }) },
+            Healthcheck: config.healthcheck)
         rootfs = OCIRootFS(type: "layers", diff_ids: diffIDs.map(\.description))
         history = nil
     }

@@ -123,6 +123,31 @@ public struct LaunchPlan: Equatable, Sendable {
     public var onExit: [String]
     /// Where the supervisor records the container's start, die and oom events (see `EventJournal`).
     public var events: Events?
+    /// The healthcheck the supervisor runs (`berth-shim/health.c`); nil: none.
+    public var health: Health?
+
+    /// A healthcheck as the supervisor runs it: the probe's argv and its schedule in milliseconds
+    /// (docker's defaults already in place; `HealthConfig` is the validator).
+    public struct Health: Equatable, Sendable {
+        public var args: [String]
+        public var intervalMs: Int64
+        public var timeoutMs: Int64
+        public var startPeriodMs: Int64
+        public var startIntervalMs: Int64
+        public var retries: Int
+
+        /// nil when `config` runs no probe (no test, or `NONE`).
+        public init?(_ config: HealthConfig) {
+            guard let args = config.probeArguments else { return nil }
+            func ms(_ ns: Int64) -> Int64 { max(1, ns / 1_000_000) }
+            self.args = args
+            intervalMs = ms(config.effectiveInterval)
+            timeoutMs = ms(config.effectiveTimeout)
+            startPeriodMs = config.startPeriod / 1_000_000
+            startIntervalMs = ms(config.effectiveStartInterval)
+            retries = config.effectiveRetries
+        }
+    }
 
     /// The event journal as the supervisor writes it: the file, its rotation size, and the part of
     /// every line that names the container (`EventLine.actor`, JSON already escaped).
@@ -179,6 +204,7 @@ public struct LaunchPlan: Equatable, Sendable {
             if s.utf8.contains(0x1F) { throw .invalidArgument("\(what) contains the control character 0x1F") }
         }
         for a in args { try check(a, "an argument") }
+        for a in health?.args ?? [] { try check(a, "the healthcheck command") }
         for e in env { try check(e, "an environment variable") }
         try check(cwd, "the working directory")
         for m in mounts {
@@ -278,6 +304,14 @@ public struct LaunchPlan: Equatable, Sendable {
         for r in rlimits { put("rlimit", [String(r.resource), String(r.soft), String(r.hard)].joined(separator: sep)) }
         for (key, value) in sysctls { put("sysctl", key + sep + value) }
         if initProcess { put("init", "1") }
+        if let h = health {
+            for a in h.args { put("health_arg", a) }
+            put("health_interval", String(h.intervalMs))
+            put("health_timeout", String(h.timeoutMs))
+            put("health_start_period", String(h.startPeriodMs))
+            put("health_start_interval", String(h.startIntervalMs))
+            put("health_retries", String(h.retries))
+        }
         for p in ports {
             put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
         }

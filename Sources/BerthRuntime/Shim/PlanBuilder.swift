@@ -82,6 +82,14 @@ public enum PlanBuilder {
             return (key, value)
         }
         plan.rootReadonly = root.readonly == true
+        if let json = annotations[SpecExtras.Annotation.healthcheck] {
+            guard let config = try? JSONDecoder().decode(HealthConfig.self, from: Data(json.utf8)) else {
+                throw BerthError.corruptState("config.json of \(id) has a healthcheck that does not decode")
+            }
+            // config.json may have been edited: the same rule as at create.
+            try HealthConfig.check(config)
+            plan.health = LaunchPlan.Health(config)
+        }
         return plan
     }
 }

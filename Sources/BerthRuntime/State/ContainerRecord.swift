@@ -61,6 +61,8 @@ public struct ContainerPaths: Sendable {
     public var restartPolicy: String { directory + "/restart-policy" }
     /// Present while the container is paused (its cgroup frozen by `berth pause`).
     public var pausedMarker: String { directory + "/paused" }
+    /// The supervisor's healthcheck record (`HealthState`), when the container has a healthcheck.
+    public var health: String { directory + "/health" }
     /// "PID STARTTIME" of a `berth run --rm` that waits in the foreground and removes the container itself.
     public var attached: String { directory + "/attached" }
     /// "PID STARTTIME" of the process building the container in `.creating-<id>`.

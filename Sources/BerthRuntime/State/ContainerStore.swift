@@ -133,7 +133,10 @@ final class ContainerStore: Sendable {
     func state(_ id: String) -> ContainerState {
         guard let s = shimStatus(id) else { return ContainerState(status: .created) }
         var state = s.containerState(shimAlive: shimAlive(s))
-        if state.status == .running && FileIO.exists(paths(id).pausedMarker) { state.paused = true }
+        if state.status == .running {
+            if FileIO.exists(paths(id).pausedMarker) { state.paused = true }
+            state.health = HealthState.readStatus(paths(id).health)
+        }
         return state
     }
 

@@ -24,8 +24,15 @@ public enum HumanDuration {
 
 /// The STATUS column of `ps`: "Up 3 minutes", "Exited (0) 2 hours ago", "Created".
 public enum StatusText {
-    public static func up(since start: Date, now: Date, paused: Bool = false) -> String {
-        "Up " + HumanDuration.format(now.timeIntervalSince(start)) + (paused ? " (Paused)" : "")
+    public static func up(since start: Date, now: Date, paused: Bool = false, health: String? = nil) -> String {
+        "Up " + HumanDuration.format(now.timeIntervalSince(start)) + note(paused: paused, health: health)
+    }
+
+    /// docker's note after "Up …": paused wins over health; `starting` reads "health: starting".
+    static func note(paused: Bool, health: String?) -> String {
+        if paused { return " (Paused)" }
+        guard let health else { return "" }
+        return health == "starting" ? " (health: starting)" : " (\(health))"
     }
 
     public static func exited(code: Int32, at finish: Date?, now: Date) -> String {
@@ -43,7 +50,9 @@ public enum StatusText {
         let code = state.exitCode ?? state.signal.map { 128 + $0 } ?? 0
         switch state.status {
         case .created: return "Created"
-        case .running: return state.startedAt.map { up(since: $0, now: now, paused: state.paused) } ?? (state.paused ? "Up (Paused)" : "Up")
+        case .running:
+            return state.startedAt.map { up(since: $0, now: now, paused: state.paused, health: state.health) }
+                ?? "Up" + note(paused: state.paused, health: state.health)
         case .restarting: return restarting(code: code, at: state.finishedAt, now: now)
         case .exited: return exited(code: code, at: state.finishedAt, now: now)
         case .dead: return "Dead" + stray(state)

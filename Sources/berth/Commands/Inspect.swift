@@ -27,6 +27,8 @@ struct Inspect: ParsableCommand {
         var labels: [String: String]
         var logPath: String
         var config: OCI.Spec
+        /// The supervisor's record of the healthcheck (docker's `State.Health`); nil without one.
+        var health: HealthState?
     }
 
     func run() throws {
@@ -43,7 +45,8 @@ struct Inspect: ParsableCommand {
                                   state: i.state, limits: i.limits, restartPolicy: i.restartPolicy.description,
                                   hostname: i.hostname, network: i.network.rawValue, ipAddress: i.ipAddress,
                                   ports: i.ports.map(\.description), labels: i.labels,
-                                  logPath: try engine.logPath(i.id), config: try engine.spec(i.id)))
+                                  logPath: try engine.logPath(i.id), config: try engine.spec(i.id),
+                                  health: try engine.health(i.id)))
             }
             try printJSON(out)
         }
@@ -57,7 +60,8 @@ struct Inspect: ParsableCommand {
         for ref in containers {
             let record = try engine.resolve(ref)
             let i = try engine.inspect(record.id)
-            let value = DockerInspect.value(i, spec: try? engine.spec(i.id), logPath: try engine.logPath(i.id), imageID: record.imageID)
+            let value = DockerInspect.value(i, spec: try? engine.spec(i.id), logPath: try engine.logPath(i.id),
+                                            imageID: record.imageID, health: try engine.health(i.id))
             print(try template?.render(value) ?? value.jsonText)
         }
     }

@@ -24,6 +24,13 @@ struct RunOptionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("resolv.conf option, e.g. ndots:2.", valueName: "option")) var dnsOption: [String] = []
     @Option(help: ArgumentHelp("Signal that stops the container (default SIGTERM).", valueName: "signal")) var stopSignal: String?
     @Flag(name: .customLong("init"), help: "Run a minimal init as PID 1 that forwards signals and reaps orphans.") var initProcess = false
+    @Option(help: ArgumentHelp("Command the supervisor runs to check health (through /bin/sh -c).", valueName: "command")) var healthCmd: String?
+    @Option(help: ArgumentHelp("Time between health probes (default 30s).", valueName: "duration")) var healthInterval: String?
+    @Option(help: ArgumentHelp("Time a health probe may take before it is killed and counted as failed (default 30s).", valueName: "duration")) var healthTimeout: String?
+    @Option(help: ArgumentHelp("Failed probes in a row that make the container unhealthy (default 3).", valueName: "n")) var healthRetries: Int?
+    @Option(help: ArgumentHelp("Time after start when failed probes do not count (default 0s).", valueName: "duration")) var healthStartPeriod: String?
+    @Option(help: ArgumentHelp("Time between health probes during the start period (default 5s).", valueName: "duration")) var healthStartInterval: String?
+    @Flag(help: "Disable any healthcheck, the image's included.") var noHealthcheck = false
 
     /// Sets what was given; a list flag given replaces the whole list (as `service update` expects).
     func apply(to o: inout RunOptions) throws {
@@ -44,6 +51,29 @@ struct RunOptionFlags: ParsableArguments {
         if !dnsOption.isEmpty { o.dnsOptions = dnsOption }
         if let stopSignal { o.stopSignal = stopSignal }
         if initProcess { o.initProcess = true }
+        try applyHealth(to: &o)
+    }
+
+    /// The `--health-*` flags over what `o` had (a service's template keeps the rest of its healthcheck).
+    private func applyHealth(to o: inout RunOptions) throws {
+        let given = healthCmd != nil || healthInterval != nil || healthTimeout != nil || healthRetries != nil
+            || healthStartPeriod != nil || healthStartInterval != nil
+        if noHealthcheck {
+            // docker's rule: disabling and configuring at once is a contradiction.
+            if given { throw BerthError.invalidArgument("--no-healthcheck conflicts with --health-* options") }
+            o.healthcheck = .disabled
+            return
+        }
+        guard given else { return }
+        var h = o.healthcheck ?? HealthConfig()
+        if h.test == HealthConfig.disabled.test { h.test = [] }
+        if let healthCmd { h.test = ["CMD-SHELL", healthCmd] }
+        if let v = healthInterval { h.interval = try HealthConfig.duration(v, flag: "--health-interval") }
+        if let v = healthTimeout { h.timeout = try HealthConfig.duration(v, flag: "--health-timeout") }
+        if let v = healthStartPeriod { h.startPeriod = try HealthConfig.duration(v, flag: "--health-start-period") }
+        if let v = healthStartInterval { h.startInterval = try HealthConfig.duration(v, flag: "--health-start-interval") }
+        if let healthRetries { h.retries = healthRetries }
+        o.healthcheck = h
     }
 
     /// `--env-file` entries, then `-e` (which wins, as in docker), with bare names resolved
