@@ -198,6 +198,9 @@ enum ContainersPane {
         let s = e.info.state
         switch s.status {
         case .running where s.paused: return "paused"
+        // A failing healthcheck says so where the uptime would be; a healthy one is the normal case.
+        case .running where s.health == "unhealthy": return "unhealthy"
+        case .running where s.health == "starting": return (m.uptime(e).map(Format.duration) ?? "up") + " starting"
         case .running: return m.uptime(e).map(Format.duration) ?? "up"
         case .restarting: return "restarting"
         case .created: return "created"
@@ -213,6 +216,16 @@ enum ContainersPane {
     static func lifetimeRole(_ e: ContainerEntry) -> ThemeRole {
         let s = e.info.state
         if s.status == .exited { return s.oomKilled || (s.exitCode ?? 0) != 0 || s.signal != nil ? .error : .muted }
+        if s.status == .running, let health = s.health { return healthRole(health) }
         return s.status == .running ? .text : StateStyle.role(s.status)
+    }
+
+    /// The colour of a health status: unhealthy an error, starting a warning, healthy plain text.
+    static func healthRole(_ health: String) -> ThemeRole {
+        switch health {
+        case "unhealthy": return .error
+        case "starting": return .warning
+        default: return .text
+        }
     }
 }

@@ -86,6 +86,9 @@ enum DetailPane {
             state += " · up \(Format.duration(up))"
         }
         out.append(("State", state, StateStyle.role(s.status)))
+        if let health = s.health, s.status == .running {
+            out.append(("Health", health, ContainersPane.healthRole(health)))
+        }
         out.append(("Image", e.info.image, .text))
         // A script passed to `sh -c` often spans lines: show it on one, runs of blanks collapsed.
         let command = e.info.command.joined(separator: " ").split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")

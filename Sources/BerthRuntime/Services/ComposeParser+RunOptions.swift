@@ -62,6 +62,7 @@ extension Reader {
         case "devices":
             o.devices = try stringList(value, path).map { item in try wrap { try RunOptionRules.parseDevice(item) } }
         case "group_add": o.groupAdd = try stringList(value, path)
+        case "healthcheck": o.healthcheck = try healthcheck(value, path)
         case "env_file":
             guard let readFile else { throw fail(path, "env_file is not supported here") }
             for file in try stringOrList(value, path) {

@@ -295,6 +295,7 @@ struct Reader {
         var memLimit: Int64?, deployMemory: Int64?
         var cpusTop: Double?, deployCPUs: Double?
         var dependsOn: [String] = []
+        var dependencies: [String: ServiceDependency] = [:]
         var ports: [String] = []
         var stopTimeout = ServiceSpec.defaultStopTimeout
         var hasImage = false
@@ -351,12 +352,10 @@ struct Reader {
                 switch value {
                 case .sequence: dependsOn = try stringList(value, path)
                 case .mapping:
-                    for (dep, condition) in try mapping(value, path) {
+                    for (dep, entry) in try mapping(value, path) {
                         dependsOn.append(dep)
-                        if case .mapping = condition, let c = try mapping(condition, "\(path).\(dep)").first(where: { $0.0 == "condition" }),
-                           (try? string(c.1, "")) != "service_started" {
-                            warn("\(path).\(dep).condition: only service_started is supported; waiting for the start only")
-                        }
+                        let d = try dependency(entry, "\(path).\(dep)")
+                        if d != ServiceDependency() { dependencies[dep] = d }
                     }
                 default: throw fail(path, "expected a list of services or a mapping")
                 }
@@ -418,7 +417,9 @@ struct Reader {
             }
             throw fail(path, error.message)
         }
-        return ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
-                           ports: ports, project: project, stopTimeout: stopTimeout)
+        var spec = ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
+                               ports: ports, project: project, stopTimeout: stopTimeout)
+        spec.dependencies = dependencies.isEmpty ? nil : dependencies
+        return spec
     }
 }

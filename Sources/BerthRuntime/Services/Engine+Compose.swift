@@ -2,14 +2,31 @@ import Foundation
 
 extension Engine {
     /// Brings a compose project up: each service created or updated, in dependency order, its
-    /// replicas started concurrently. `progress` hears one line per service.
+    /// replicas started concurrently. Before a service is applied, its `depends_on` conditions are
+    /// waited for (`waitForDependency`, each at most `dependencyTimeout` seconds); a dependent whose
+    /// dependency was recreated and says `restart: true` has its replicas restarted.
+    /// `progress` hears one line per service.
     @discardableResult
-    public func up(_ project: ComposeProject, progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+    public func up(_ project: ComposeProject, dependencyTimeout: TimeInterval = Engine.defaultDependencyTimeout,
+                   progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
         for spec in project.services { try validate(spec) }
         try ensureVolumes(of: project)
         var results: [ScaleResult] = []
+        var recreated: Set<String> = []
         for spec in project.services {
+            for dep in spec.dependsOn {
+                let condition = spec.dependencies?[dep]?.condition ?? .started
+                try waitForDependency(dep, of: spec.name, condition: condition, timeout: dependencyTimeout)
+            }
             let result = try applyService(spec)
+            if !result.removed.isEmpty && !result.created.isEmpty { recreated.insert(spec.name) }
+            // compose's `restart: true`: a dependent left as it was restarts with its recreated dependency.
+            let restartFor = spec.dependsOn.filter { recreated.contains($0) && spec.dependencies?[$0]?.restart == true }
+            if !restartFor.isEmpty && !result.changed {
+                for r in replicas(of: spec.name).values where r.state.isRunning {
+                    try restart(r.id, timeout: spec.stopTimeout)
+                }
+            }
             progress(result)
             results.append(result)
         }

@@ -12,6 +12,9 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     public var replicas: Int
     /// Services to start first (compose's `depends_on`); informational once created.
     public var dependsOn: [String]
+    /// The long syntax's conditions by dependency (nil, or a dependency missing here: `service_started`);
+    /// optional so service files of older versions decode.
+    public var dependencies: [String: ServiceDependency]?
     /// `[IP:]HOSTPORT:CONTAINERPORT` strings, passed to each replica once port publishing lands.
     public var ports: [String]
     /// The compose project that owns the service, if any (`berth down` removes a project's services).

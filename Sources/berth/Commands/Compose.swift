@@ -58,13 +58,15 @@ struct Up: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var compose: ComposeOptions
     @Flag(name: .shortAndLong, help: "Start the services and return.") var detach = false
+    @Option(help: ArgumentHelp("Seconds to wait for each depends_on condition (service_healthy, service_completed_successfully).", valueName: "seconds")) var dependencyTimeout: Int = Int(Engine.defaultDependencyTimeout)
 
     func run() throws {
         try withServiceErrors {
             let engine = try global.engine()
             let project = try compose.load(cgroupParent: global.effectiveCgroupParent)
             if !detach { ProjectLogs.installInterruptHandler() }
-            try engine.up(project) { print(ScaleReport.describe($0)) }
+            guard dependencyTimeout >= 0 else { throw BerthError.invalidArgument("--dependency-timeout must not be negative") }
+            try engine.up(project, dependencyTimeout: TimeInterval(dependencyTimeout)) { print(ScaleReport.describe($0)) }
             if detach { return }
             ProjectLogs.follow(engine: engine, project: project.name)
             if ProjectLogs.interrupted != 0 {
