@@ -2,7 +2,7 @@ import BerthOS
 
 /// `berth events --filter KEY=VALUE`, docker's rules: values of one key are alternatives (any
 /// may match), different keys must all match. Keys: `container` (name, full id or id prefix),
-/// `event` (action), `label` (`KEY` or `KEY=VALUE`), `type`.
+/// `event` (action; `health_status` alone matches every `health_status: …`, as docker's), `label` (`KEY` or `KEY=VALUE`), `type`.
 public struct EventFilter: Sendable, Equatable {
     public static let keys = ["container", "event", "label", "type"]
     private var values: [String: [String]] = [:]
@@ -19,7 +19,8 @@ public struct EventFilter: Sendable, Equatable {
             let ok: Bool
             switch key {
             case "container": ok = wanted.contains { !$0.isEmpty && ($0 == e.name || e.id.hasPrefix($0)) }
-            case "event": ok = wanted.contains(e.action)
+            case "event":
+                ok = wanted.contains { $0 == e.action || ($0 == "health_status" && e.action.hasPrefix("health_status: ")) }
             case "type": ok = wanted.contains(e.type)
             case "label":
                 ok = wanted.contains { FilterSpecs.label($0, in: e.attributes) }

@@ -27,7 +27,7 @@ struct RunOptionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Command the supervisor runs to check health (through /bin/sh -c).", valueName: "command")) var healthCmd: String?
     @Option(help: ArgumentHelp("Time between health probes (default 30s).", valueName: "duration")) var healthInterval: String?
     @Option(help: ArgumentHelp("Time a health probe may take before it is killed and counted as failed (default 30s).", valueName: "duration")) var healthTimeout: String?
-    @Option(help: ArgumentHelp("Failed probes in a row that make the container unhealthy (default 3).", valueName: "n")) var healthRetries: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Failed probes in a row that make the container unhealthy (default 3).", valueName: "n")) var healthRetries: Int?
     @Option(help: ArgumentHelp("Time after start when failed probes do not count (default 0s).", valueName: "duration")) var healthStartPeriod: String?
     @Option(help: ArgumentHelp("Time between health probes during the start period (default 5s).", valueName: "duration")) var healthStartInterval: String?
     @Flag(help: "Disable any healthcheck, the image's included.") var noHealthcheck = false
