@@ -179,4 +179,151 @@ final class HealthcheckTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually(timeout: 20) { processes(probe).isEmpty }, "the probe died with its supervisor")
         XCTAssertTrue(cli.eventually(timeout: 20) { processes(["berth-health"]).isEmpty })
     }
+
+    // MARK: compose
+
+    /// `berth up -d -f FILE` with the file in a scratch directory; services removed after the test.
+    private func up(_ yaml: String, _ extra: [String] = []) throws -> BerthCLI.Result {
+        let dir = try scratchDirectory(self, "health-compose-\(name.filter { $0.isLetter })")
+        try yaml.write(toFile: dir + "/compose.yaml", atomically: true, encoding: .utf8)
+        let cli = self.cli
+        addTeardownBlock {
+            let services = cli.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
+            if !services.isEmpty { cli.run(["service", "rm", "-t", "1"] + services) }
+        }
+        return cli.run(["up", "-d", "-f", dir + "/compose.yaml"] + extra, timeout: 120)
+    }
+
+    /// When `action` happened to the container `name`, from the journal (nanoseconds).
+    private func eventTime(_ name: String, _ action: String) -> Int64? {
+        let r = cli.run(["events", "--since", "5m", "--until", "0s", "--filter", "container=\(name)",
+                         "--filter", "event=\(action)", "--format", "{{.timeNano}}"])
+        return r.stdout.split(separator: "\n").first.flatMap { Int64($0) }
+    }
+
+    /// `service_healthy` holds the dependent back until the dependency is healthy;
+    /// `service_completed_successfully` until the job exited 0.
+    func testComposeWaitsForHealthyAndCompletedDependencies() throws {
+        let r = try up("""
+            services:
+              db:
+                image: busybox
+                network_mode: none
+                command: ["sh", "-c", "sleep 1; touch /ready; exec sleep 600"]
+                healthcheck:
+                  test: ["CMD", "test", "-e", "/ready"]
+                  interval: 100ms
+                  start_period: 5m
+                  start_interval: 100ms
+              migrate:
+                image: busybox
+                network_mode: none
+                restart: "no"
+                command: ["sh", "-c", "sleep 1; exit 0"]
+              web:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                depends_on:
+                  db:
+                    condition: service_healthy
+                  migrate:
+                    condition: service_completed_successfully
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(healthStatus("db-1"), "healthy")
+        let healthy = try XCTUnwrap(eventTime("db-1", "health_status: healthy"))
+        let done = try XCTUnwrap(eventTime("migrate-1", "die"))
+        let web = try XCTUnwrap(eventTime("web-1", "start"))
+        XCTAssertLessThan(healthy, web, "web starts after db is healthy")
+        XCTAssertLessThan(done, web, "web starts after migrate completed")
+    }
+
+    /// A failed job, a dependency without a healthcheck, an unhealthy one, a timeout: one line
+    /// naming both services; the dependent is not created.
+    func testComposeDependencyFailuresNameTheService() throws {
+        let failed = try up("""
+            services:
+              job:
+                image: busybox
+                network_mode: none
+                restart: "no"
+                command: ["sh", "-c", "exit 3"]
+              app:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                depends_on: {job: {condition: service_completed_successfully}}
+            """)
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertTrue(failed.stderr.hasSuffix("berth: service job did not complete successfully: job-1 exited with code 3 (needed by app's depends_on condition service_completed_successfully)\n"), failed.stderr)
+        XCTAssertEqual(cli.run(["ps", "-a", "--filter", "name=app", "-q"]).stdout, "")
+
+        let none = try up("""
+            services:
+              plain:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+              app2:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                depends_on: {plain: {condition: service_healthy}}
+            """)
+        XCTAssertEqual(none.status, 125)
+        XCTAssertTrue(none.stderr.hasSuffix("berth: service plain has no healthcheck (needed by app2's depends_on condition service_healthy)\n"), none.stderr)
+
+        let slow = try up("""
+            services:
+              never:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                healthcheck: {test: "false", start_period: 10m, start_interval: 100ms}
+              app3:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                depends_on: {never: {condition: service_healthy}}
+            """, ["--dependency-timeout", "1"])
+        XCTAssertNotEqual(slow.status, 0)
+        XCTAssertTrue(slow.stderr.hasSuffix("berth: timed out after 1s waiting for service never to be healthy (needed by app3's depends_on condition service_healthy)\n"), slow.stderr)
+
+        let sick = try up("""
+            services:
+              sick:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                healthcheck: {test: ["CMD-SHELL", "exit 1"], interval: 100ms, retries: 1}
+              app4:
+                image: busybox
+                network_mode: none
+                command: ["sleep", "600"]
+                depends_on: {sick: {condition: service_healthy}}
+            """)
+        XCTAssertNotEqual(sick.status, 0)
+        XCTAssertTrue(sick.stderr.hasSuffix("berth: dependency failed to start: sick-1 is unhealthy (needed by app4's depends_on condition service_healthy)\n"), sick.stderr)
+    }
+
+    /// A dependency cycle, an unknown condition and a bad healthcheck key are refused before
+    /// anything is created, with 125.
+    func testComposeRefusesCyclesAndBadKeys() throws {
+        for (yaml, message) in [
+            ("services:\n  a:\n    image: busybox\n    depends_on: {b: {condition: service_started}}\n  b:\n    image: busybox\n    depends_on: [a]\n",
+             "services.a.depends_on: dependency cycle: a -> b -> a"),
+            ("services:\n  a:\n    image: busybox\n    depends_on: {b: {condition: service_ready}}\n  b:\n    image: busybox\n",
+             "services.a.depends_on.b.condition: expected service_started, service_healthy, service_completed_successfully, not 'service_ready'"),
+            ("services:\n  a:\n    image: busybox\n    healthcheck: {test: [\"CMD\", \"true\"], interval: 10us}\n",
+             "services.a.healthcheck: Interval in Healthcheck cannot be less than 1ms"),
+            ("services:\n  a:\n    image: busybox\n    healthcheck: {tets: true}\n",
+             "services.a.healthcheck.tets: unknown healthcheck key (expected test, interval, timeout, start_period, start_interval, retries or disable)"),
+        ] {
+            let r = try up(yaml)
+            XCTAssertEqual(r.status, 125, yaml)
+            XCTAssertTrue(r.stderr.hasSuffix(message + "\n"), r.stderr)
+        }
+        XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "")
+    }
 }
