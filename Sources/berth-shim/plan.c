@@ -324,6 +324,11 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         return -1;
     }
 
+    if (p->nhealth_args > 0 && (p->health_interval_ms <= 0 || p->health_timeout_ms <= 0 ||
+                                p->health_start_interval_ms <= 0 || p->health_retries <= 0)) {
+        plan_release(p);
+        return fail(err, "the launch plan's healthcheck lacks its interval, timeout, start interval or retries");
+    }
     if (p->exec_mode) {
         if (p->target_pid <= 0 || p->nargs == 0) {
             plan_release(p);
@@ -334,11 +339,6 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     if (!p->id || !p->state_dir || !p->log_path || !p->rootfs || p->nargs == 0) {
         plan_release(p);
         return fail(err, "the launch plan lacks id, state_dir, log, rootfs or args");
-    }
-    if (p->nhealth_args > 0 && (p->health_interval_ms <= 0 || p->health_timeout_ms <= 0 ||
-                                p->health_start_interval_ms <= 0 || p->health_retries <= 0)) {
-        plan_release(p);
-        return fail(err, "the launch plan's healthcheck lacks its interval, timeout, start interval or retries");
     }
     if ((p->ns_flags & CLONE_NEWNS) == 0) {
         plan_release(p);

@@ -104,6 +104,8 @@ final class ShimPlanReaderTests: XCTestCase {
         plan.rlimits = [.init(resource: 7, soft: 100, hard: 200), .init(resource: 4, soft: .max, hard: .max)]
         plan.sysctls = [("net.ipv4.ip_forward", "1"), ("kernel.sem", "250\t32000 32 128")]
         plan.initProcess = true
+        plan.health = LaunchPlan.Health(HealthConfig(test: ["CMD-SHELL", "curl -f http://localhost/\t || exit 1"],
+                                                     interval: 1_500_000_000, startPeriod: 60_000_000_000, retries: 7))
         return plan
     }
 
@@ -137,6 +139,12 @@ final class ShimPlanReaderTests: XCTestCase {
                        file: file, line: line)
         XCTAssertEqual(values(lines, "sysctl"), plan.sysctls.map { [$0.0, $0.1] }, file: file, line: line)
         XCTAssertEqual(value(lines, "init"), plan.initProcess ? "1" : nil, file: file, line: line)
+        XCTAssertEqual(values(lines, "health_arg").map { $0[0] }, plan.health?.args ?? [], file: file, line: line)
+        XCTAssertEqual(value(lines, "health_interval"), plan.health.map { String($0.intervalMs) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "health_timeout"), plan.health.map { String($0.timeoutMs) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "health_start_period"), plan.health.map { String($0.startPeriodMs) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "health_start_interval"), plan.health.map { String($0.startIntervalMs) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "health_retries"), plan.health.map { String($0.retries) }, file: file, line: line)
         switch plan.mode {
         case .create:
             XCTAssertEqual(value(lines, "mode"), "create", file: file, line: line)
@@ -175,7 +183,13 @@ final class ShimPlanReaderTests: XCTestCase {
         minimal.network = nil; minimal.ports = []; minimal.deniedSyscalls = []; minimal.tty = false
         minimal.hostname = nil; minimal.oomCounterFile = nil; minimal.restartMax = nil; minimal.onExit = []
         minimal.rootReadonly = false
+        minimal.health = nil
         try assertReadBack(minimal)
+        // docker's defaults where the healthcheck gives none; the shell form under /bin/sh -c.
+        let defaults = try XCTUnwrap(Self.bigPlan().health)
+        XCTAssertEqual(defaults.args, ["/bin/sh", "-c", "curl -f http://localhost/\t || exit 1"])
+        XCTAssertEqual([defaults.intervalMs, defaults.timeoutMs, defaults.startPeriodMs, defaults.startIntervalMs], [1500, 30000, 60000, 5000])
+        XCTAssertEqual(defaults.retries, 7)
     }
 
     /// The same plans through a shim built with AddressSanitizer and UBSan: no overflow, no leak
@@ -210,6 +224,9 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("sysctl", ".net\u{1F}1")]), "'.net'"),
             (good + pairs([("rlimit", "16\u{1F}1\u{1F}1")]), "'rlimit'"),
             (good + pairs((0...LaunchPlan.maximumPorts).map { ("port", "127.0.0.1\u{1F}\(9000 + $0)\u{1F}80") }), "ports"),
+            // A healthcheck without its schedule, or with a duration past a year.
+            (good + pairs([("health_arg", "true")]), "healthcheck"),
+            (good + pairs([("health_interval", "31536000001")]), "'health_interval'"),
             (Array(good.dropLast()), "truncated"),
             (pairs([("berth-plan", "2"), ("mode", "exec")]), "version"),
             (pairs([("berth-plan", "1"), ("mode", "exec"), ("id", "x")]), "target_pid"),
