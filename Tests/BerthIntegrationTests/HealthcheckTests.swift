@@ -8,7 +8,7 @@ import Glibc
 /// Healthchecks against real containers: the supervisor's probes (the exec path), their schedule,
 /// timeout and start period, what `ps`, `inspect` and `events` show, the image's healthcheck and
 /// `--no-healthcheck`, hostile probe output, a killed supervisor, and compose's `depends_on`
-/// conditions (docs/healthchecks.md).
+/// conditions (docs/architecture.md, Healthchecks).
 final class HealthcheckTests: ContainerTestCase {
     override class var rootLabel: String { "health" }
 

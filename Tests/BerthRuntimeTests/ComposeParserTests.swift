@@ -160,7 +160,8 @@ final class ComposeParserTests: XCTestCase {
             """)
         XCTAssertEqual(p.services.map(\.name), ["cache", "db", "api", "frontend"])
         XCTAssertEqual(p.services[2].dependsOn, ["db", "cache"])
-        XCTAssertEqual(p.warnings, ["services.api.depends_on.cache.condition: only service_started is supported; waiting for the start only"])
+        XCTAssertEqual(p.warnings, [], "every condition is supported")
+        XCTAssertEqual(p.services[2].dependencies?["cache"]?.condition, .healthy)
     }
 
     func testUnknownKeysWarnWithTheirPath() throws {
