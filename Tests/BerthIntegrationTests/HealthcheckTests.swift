@@ -242,67 +242,37 @@ final class HealthcheckTests: ContainerTestCase {
     /// A failed job, a dependency without a healthcheck, an unhealthy one, a timeout: one line
     /// naming both services; the dependent is not created.
     func testComposeDependencyFailuresNameTheService() throws {
-        let failed = try up("""
-            services:
-              job:
-                image: busybox
-                network_mode: none
-                restart: "no"
-                command: ["sh", "-c", "exit 3"]
-              app:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-                depends_on: {job: {condition: service_completed_successfully}}
-            """)
+        /// A dependency `dep` (its extra keys given) and a dependent `app` waiting on `condition`.
+        func pair(_ dep: String, _ extra: String, _ app: String, _ condition: String, _ args: [String] = []) throws -> BerthCLI.Result {
+            try up("""
+                services:
+                  \(dep):
+                    image: busybox
+                    network_mode: none
+                \(extra)
+                  \(app):
+                    image: busybox
+                    network_mode: none
+                    command: ["sleep", "600"]
+                    depends_on: {\(dep): {condition: \(condition)}}
+                """, args)
+        }
+        let failed = try pair("job", "    restart: \"no\"\n    command: [\"sh\", \"-c\", \"exit 3\"]", "app", "service_completed_successfully")
         XCTAssertNotEqual(failed.status, 0)
         XCTAssertTrue(failed.stderr.hasSuffix("berth: service job did not complete successfully: job-1 exited with code 3 (needed by app's depends_on condition service_completed_successfully)\n"), failed.stderr)
         XCTAssertEqual(cli.run(["ps", "-a", "--filter", "name=app", "-q"]).stdout, "")
 
-        let none = try up("""
-            services:
-              plain:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-              app2:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-                depends_on: {plain: {condition: service_healthy}}
-            """)
+        let none = try pair("plain", "    command: [\"sleep\", \"600\"]", "app2", "service_healthy")
         XCTAssertEqual(none.status, 125)
         XCTAssertTrue(none.stderr.hasSuffix("berth: service plain has no healthcheck (needed by app2's depends_on condition service_healthy)\n"), none.stderr)
 
-        let slow = try up("""
-            services:
-              never:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-                healthcheck: {test: "false", start_period: 10m, start_interval: 100ms}
-              app3:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-                depends_on: {never: {condition: service_healthy}}
-            """, ["--dependency-timeout", "1"])
+        let slow = try pair("never", "    command: [\"sleep\", \"600\"]\n    healthcheck: {test: \"false\", start_period: 10m, start_interval: 100ms}",
+                            "app3", "service_healthy", ["--dependency-timeout", "1"])
         XCTAssertNotEqual(slow.status, 0)
         XCTAssertTrue(slow.stderr.hasSuffix("berth: timed out after 1s waiting for service never to be healthy (needed by app3's depends_on condition service_healthy)\n"), slow.stderr)
 
-        let sick = try up("""
-            services:
-              sick:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-                healthcheck: {test: ["CMD-SHELL", "exit 1"], interval: 100ms, retries: 1}
-              app4:
-                image: busybox
-                network_mode: none
-                command: ["sleep", "600"]
-                depends_on: {sick: {condition: service_healthy}}
-            """)
+        let sick = try pair("sick", "    command: [\"sleep\", \"600\"]\n    healthcheck: {test: [\"CMD-SHELL\", \"exit 1\"], interval: 100ms, retries: 1}",
+                            "app4", "service_healthy")
         XCTAssertNotEqual(sick.status, 0)
         XCTAssertTrue(sick.stderr.hasSuffix("berth: dependency failed to start: sick-1 is unhealthy (needed by app4's depends_on condition service_healthy)\n"), sick.stderr)
     }
