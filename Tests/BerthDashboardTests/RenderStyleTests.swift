@@ -15,6 +15,26 @@ final class RenderStyleTests: XCTestCase {
         XCTAssertNotEqual(m.palette.style(.logStderr), m.palette.style(.logStdout))
     }
 
+    /// A running container's health: `unhealthy` in the error colour where the uptime would be,
+    /// `… starting` in the warning colour, and a Health line in the detail pane; healthy is plain.
+    func testHealthMarksInTheTableAndDetail() throws {
+        var infos = Fixtures.standard
+        infos[0].state.health = "healthy"
+        infos[1].state.health = "unhealthy"
+        infos[3].state.health = "starting"
+        let m = Fixtures.model(infos)
+        let t = Golden.render(m)
+        let sick = try XCTUnwrap(t.find("unhealthy"))
+        XCTAssertEqual(t.cell(row: sick.row, column: sick.column).style.foreground, m.palette.style(.error).foreground)
+        let starting = try XCTUnwrap(t.find("starting"))
+        XCTAssertEqual(t.cell(row: starting.row, column: starting.column).style.foreground, m.palette.style(.warning).foreground)
+        let row = try XCTUnwrap(t.find("web-1")).row
+        XCTAssertFalse(t.text().split(separator: "\n", omittingEmptySubsequences: false)[row].contains("healthy"),
+                       "healthy is the normal case: no mark in the table")
+        let entry = try XCTUnwrap(m.selected)
+        XCTAssertEqual(DetailPane.facts(entry, m).first { $0.0 == "Health" }?.1, "healthy", "the detail pane says it")
+    }
+
     func testMonoModeHasNoColoursAndSelectionIsReverse() throws {
         let m = Fixtures.model(mode: .mono)
         let t = Golden.render(m)

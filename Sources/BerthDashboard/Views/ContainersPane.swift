@@ -198,9 +198,10 @@ enum ContainersPane {
         let s = e.info.state
         switch s.status {
         case .running where s.paused: return "paused"
-        // A failing healthcheck says so where the uptime would be; a healthy one is the normal case.
+        // A healthcheck not (yet) passing says so where the uptime would be (the detail pane still
+        // has the uptime); a healthy one is the normal case.
         case .running where s.health == "unhealthy": return "unhealthy"
-        case .running where s.health == "starting": return (m.uptime(e).map(Format.duration) ?? "up") + " starting"
+        case .running where s.health == "starting": return "starting"
         case .running: return m.uptime(e).map(Format.duration) ?? "up"
         case .restarting: return "restarting"
         case .created: return "created"
