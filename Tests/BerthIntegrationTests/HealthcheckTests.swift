@@ -277,6 +277,43 @@ final class HealthcheckTests: ContainerTestCase {
         XCTAssertTrue(sick.stderr.hasSuffix("berth: dependency failed to start: sick-1 is unhealthy (needed by app4's depends_on condition service_healthy)\n"), sick.stderr)
     }
 
+    /// `restart: true`: when `up` recreates the dependency, a dependent left as it was restarts;
+    /// one without it keeps running.
+    func testComposeRestartTrueRestartsTheDependent() throws {
+        func file(_ dbCommand: String) -> String {
+            """
+            services:
+              db:
+                image: busybox
+                network_mode: none
+                stop_grace_period: 1s
+                command: ["sh", "-c", "\(dbCommand)"]
+              app:
+                image: busybox
+                network_mode: none
+                stop_grace_period: 1s
+                command: ["sleep", "600"]
+                depends_on: {db: {condition: service_started, restart: true}}
+              other:
+                image: busybox
+                network_mode: none
+                stop_grace_period: 1s
+                command: ["sleep", "600"]
+                depends_on: [db]
+            """
+        }
+        let first = try up(file("exec sleep 600"))
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let appStart = cli.run(["inspect", "-f", "{{.State.StartedAt}}", "app-1"]).stdout
+        let otherStart = cli.run(["inspect", "-f", "{{.State.StartedAt}}", "other-1"]).stdout
+        let second = try up(file("exec sleep 601"))
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("db: 1 -> 1"), second.stdout)
+        XCTAssertNotEqual(cli.run(["inspect", "-f", "{{.State.StartedAt}}", "app-1"]).stdout, appStart, "app restarted with db")
+        XCTAssertEqual(cli.run(["inspect", "-f", "{{.State.StartedAt}}", "other-1"]).stdout, otherStart, "other was left alone")
+        XCTAssertNotNil(eventTime("app-1", "restart"))
+    }
+
     /// A dependency cycle, an unknown condition and a bad healthcheck key are refused before
     /// anything is created, with 125.
     func testComposeRefusesCyclesAndBadKeys() throws {
