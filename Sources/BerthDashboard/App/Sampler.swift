@@ -17,6 +17,9 @@ final class Sampler: @unchecked Sendable {
     private var followRequest: String??
     private var thread: Thread?
     private let follower: LogsFeed
+    /// The event journal, read on the sampler thread: replayed once, then only what was
+    /// appended (one read and two stats per tick, whatever the number of containers).
+    private let events: EventReader?
     /// How often the log file is checked for growth between samples (an fstat, nearly free).
     static let logPollInterval = 0.25
 
@@ -25,6 +28,7 @@ final class Sampler: @unchecked Sendable {
         self.mailbox = mailbox
         self.interval = max(0.1, interval)
         follower = LogsFeed(engine: engine)
+        events = engine.journal().map(EventReader.init(journal:))
     }
 
     func start() {
@@ -49,6 +53,7 @@ final class Sampler: @unchecked Sendable {
 
     private func loop() {
         var nextSample = Date()
+        if let events { mailbox.post(.journal(events.open(replay: true))) }
         while true {
             let request: (follow: String??, due: Bool)? = condition.withLock {
                 while !stopped && !sampleRequested && followRequest == nil {
@@ -66,6 +71,11 @@ final class Sampler: @unchecked Sendable {
                 if let id = follow { mailbox.post(.logLines(id: id, lines: lines, reset: true)) }
             }
             if due {
+                // Before the snapshot: a timeline whose container the snapshot no longer lists was removed.
+                if let events {
+                    let new = events.poll()
+                    if !new.isEmpty { mailbox.post(.journal(new)) }
+                }
                 mailbox.post(.snapshot(EngineSnapshot.take(from: engine)))
                 nextSample = Date().addingTimeInterval(interval)
             }

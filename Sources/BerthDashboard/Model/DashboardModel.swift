@@ -72,6 +72,9 @@ public struct DashboardModel: Sendable {
     public internal(set) var samples = 0
     /// Desired replicas by service, from the last snapshot.
     public internal(set) var desiredReplicas: [String: Int] = [:]
+    /// Each container's history (restarts, exits, OOM kills, limit changes, pauses), from the
+    /// event journal and the samples' OOM counters.
+    public internal(set) var timelines = Timelines()
 
     // View state.
     public var size: TerminalSize
@@ -150,6 +153,11 @@ public struct DashboardModel: Sendable {
     }
 
     public var selected: ContainerEntry? { selectedID.flatMap { entries[$0] } }
+
+    /// Restarts by its restart policy in the last minute, when that is a crash loop.
+    public func crashLoop(_ id: String) -> Int? {
+        timelines.crashLoop(id, now: Int64(now.timeIntervalSince1970 * 1e9))
+    }
 
     /// Container ids in display order (what j/k walk through).
     public var visibleIDs: [String] {

@@ -1,3 +1,4 @@
+import BerthRuntime
 import Foundation
 
 /// An engine call the dashboard asks for. Carries the name too, for the status bar.
@@ -101,6 +102,8 @@ public enum DashboardEvent: Sendable {
     /// New log lines for a container; `reset` replaces what was there (a fresh tail).
     case logLines(id: String, lines: [LogLine], reset: Bool)
     case actionFinished(ActionOutcome)
+    /// Events appended to the journal since the last ones (the whole journal first), in file order.
+    case journal([Event])
     case execFinished(name: String, error: String?)
     /// A signal (SIGTERM, SIGHUP) asked the dashboard to close.
     case terminate

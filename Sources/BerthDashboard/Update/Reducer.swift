@@ -26,6 +26,9 @@ extension DashboardModel {
             logs.append(lines)
             return []
         case .actionFinished(let o): return finish(o)
+        case .journal(let events):
+            for e in events { timelines.apply(e) }
+            return []
         case .execFinished(let name, let error):
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
                 ?? StatusMessage("shell in \(name) ended", .info)
@@ -77,6 +80,14 @@ extension DashboardModel {
         }
         entries = next
         order = s.containers.map(\.id)
+        // The events of a tick come before its snapshot (Sampler), so a container with a
+        // timeline but no row was removed: its history goes (a destroy event may be lost to a
+        // rotation, or the root cleaned by hand).
+        timelines.retain(Set(order))
+        let sampledAt = Int64(s.takenAt.timeIntervalSince1970 * 1e9)
+        for (id, e) in next where e.info.state.isRunning {
+            if let st = e.stats { timelines.observe(oomKills: st.oomKills, of: id, at: sampledAt) }
+        }
         marked.formIntersection(next.keys)
         let previousSelection = selectedID
         recomputeRows()

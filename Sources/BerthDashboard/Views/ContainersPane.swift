@@ -188,6 +188,8 @@ enum ContainersPane {
             case .restarts: cell("\(e.info.state.restartCount)")
             case .uptime:
                 if let doing = m.busy[e.id] { cell(doing + c.glyphs.ellipsis, tinted(.warning)); continue }
+                // Restarted by its policy again and again: the loop, not the uptime of this attempt.
+                if let loop = m.crashLoop(e.id) { cell((c.glyphs.unicode ? "loop×" : "loop x") + "\(loop)", tinted(.error)); continue }
                 cell(lifetime(e, m), tinted(lifetimeRole(e)))
             }
         }

@@ -74,6 +74,9 @@ enum DetailPane {
         return y + 1 + height
     }
 
+    /// History entries listed (the pane scrolls to them with j/k).
+    static let historyLimit = 20
+
     static func facts(_ e: ContainerEntry, _ m: DashboardModel) -> [(String, String, ThemeRole)] {
         let s = e.info.state
         var out: [(String, String, ThemeRole)] = []
@@ -88,6 +91,9 @@ enum DetailPane {
         out.append(("State", state, StateStyle.role(s.status)))
         if let health = s.health, s.status == .running {
             out.append(("Health", health, ContainersPane.healthRole(health)))
+        }
+        if let loop = m.crashLoop(e.id) {
+            out.append(("Loop", "crash-looping: \(loop) restarts in \(Timelines.loopWindow / 1_000_000_000) s", .error))
         }
         out.append(("Image", e.info.image, .text))
         // A script passed to `sh -c` often spans lines: show it on one, runs of blanks collapsed.
@@ -135,6 +141,13 @@ enum DetailPane {
             out.append(("Last exit", last, s.oomKilled || (s.exitCode ?? 0) != 0 ? .error : .text))
         }
         if let err = s.error { out.append(("Error", err, .error)) }
+        // What happened to it, newest first (the journal's events and the OOM counter), so an
+        // exit or a kill that a restart hid is still there to see.
+        let history = m.timelines[e.id]?.newestFirst.prefix(historyLimit) ?? []
+        for (i, entry) in history.enumerated() {
+            out.append((i == 0 ? "History" : "", TimelineText.line(entry, now: m.now, utcOffset: m.utcOffset, unicode: m.glyphs.unicode),
+                        entry.isProblem ? .error : .text))
+        }
         return out
     }
 }

@@ -31,11 +31,15 @@ public protocol ContainerEngine: Sendable {
     func tailLogs(_ ref: String, limit: Int) throws -> [LogLine]
     /// Path of the container's CRI-format log file, for a `LogReader` that follows it.
     func logPath(_ ref: String) throws -> String
+    /// The event journal, for the dashboard's timelines; nil for an engine that keeps none.
+    func journal() -> EventJournal?
 }
 
 extension ContainerEngine {
     /// Desired replica counts of the services, by name; empty where services are unknown.
     public func desiredReplicas() -> [String: Int] { [:] }
+
+    public func journal() -> EventJournal? { nil }
 
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {
         let running = Set(containers.filter { $0.state.status == .running }.map(\.id))

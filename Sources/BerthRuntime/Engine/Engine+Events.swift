@@ -23,4 +23,6 @@ extension Engine {
 
     /// A reader of the root's journal, for `berth events` and the dashboard.
     public func eventReader() -> EventReader { EventReader(journal: eventJournal) }
+
+    public func journal() -> EventJournal? { eventJournal }
 }

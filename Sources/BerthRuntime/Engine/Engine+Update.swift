@@ -82,7 +82,23 @@ extension Engine {
                 try FileIO.writeAtomically(p.record, bytes: Array(try JSONEncoder.berth.encode(updated)))
                 try FileIO.writeAtomically(p.restartPolicy, string: policy.description + "\n")
             }
-            recordEvent("update", r)
+            recordEvent("update", r, change.eventAttributes)
         }
+    }
+}
+
+extension ContainerUpdate {
+    /// What the `update` event records of the change, one attribute per setting given (bytes,
+    /// CPUs, counts as plain numbers; docs/events.md), so a reader's history can say what changed.
+    var eventAttributes: [String: String] {
+        var a: [String: String] = [:]
+        if let v = memory { a["memory"] = "\(v)" }
+        if let v = memorySwap { a["memorySwap"] = "\(v)" }
+        if let v = cpus { a["cpus"] = String(format: "%g", v) }
+        if let v = cpuShares { a["cpuShares"] = "\(v)" }
+        if let v = cpusetCpus { a["cpusetCpus"] = v }
+        if let v = pidsLimit { a["pidsLimit"] = "\(v)" }
+        if let v = restartPolicy { a["restartPolicy"] = v.description }
+        return a
     }
 }
