@@ -77,6 +77,10 @@ final class FakeEngine: ContainerEngine, @unchecked Sendable {
         return lock.withLock { Array((_logs[ref] ?? []).suffix(limit)) }
     }
 
+    /// The directory of an event journal the sampler reads (nil: no journal, as by default).
+    var journalDirectory: String?
+    func journal() -> EventJournal? { lock.withLock { journalDirectory.map { EventJournal(directory: $0) } } }
+
     func logPath(_ ref: String) throws -> String {
         try lock.withLock {
             guard let p = _logPaths[ref] else { throw BerthError.unsupported("no log file") }

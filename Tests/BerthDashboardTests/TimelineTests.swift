@@ -178,3 +178,40 @@ final class TimelineTests: XCTestCase {
         Golden.assertScreen(m, "timeline-120x40")
     }
 }
+
+/// The sampler reads the journal: the stored events once at start, then only what was appended.
+final class SamplerJournalTests: XCTestCase {
+    static func line(_ action: String, _ n: Int) -> String {
+        "{\"time\":\(1_795_953_600_000_000_000 + n),\"type\":\"container\",\"action\":\"\(action)\",\"id\":\"\(Fixtures.id(1))\",\"name\":\"web\",\"attributes\":{\"name\":\"web\"}}\n"
+    }
+
+    /// Waits (up to 20 s, the sampler ticks every 0.1 s) for the next batch of journal events.
+    func nextJournal(_ mailbox: Mailbox) -> [Event]? {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            for case .journal(let events) in mailbox.drain() { return events }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    func testReplaysOnceThenReadsOnlyWhatIsAppended() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("berth-journal-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A torn line in the middle is skipped, not the end of the replay.
+        try (Self.line("create", 1) + "{\"time\":12,\"ty\n" + Self.line("start", 2)).write(toFile: dir + "/journal", atomically: true, encoding: .utf8)
+        let engine = FakeEngine(containers: [Fixtures.container(1, "web")])
+        engine.journalDirectory = dir
+        let mailbox = Mailbox()
+        let sampler = Sampler(engine: engine, mailbox: mailbox, interval: 0.1)
+        sampler.start()
+        defer { sampler.stop() }
+        XCTAssertEqual(nextJournal(mailbox)?.map(\.action), ["create", "start"], "the replay")
+        let h = try XCTUnwrap(FileHandle(forWritingAtPath: dir + "/journal"))
+        h.seekToEndOfFile()
+        h.write(Data((Self.line("die", 3) + Self.line("start", 4)).utf8))
+        try h.close()
+        XCTAssertEqual(nextJournal(mailbox)?.map(\.action), ["die", "start"], "only the appended events")
+    }
+}

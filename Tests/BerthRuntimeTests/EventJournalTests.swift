@@ -175,4 +175,20 @@ final class EventJournalTests: XCTestCase {
         XCTAssertEqual((json["time"] as? NSNumber)?.int64Value, 1_700_000_000)
         XCTAssertEqual(((json["Actor"] as? [String: Any])?["Attributes"] as? [String: String])?["exitCode"], "0")
     }
+
+    /// `update` events say what they set (the dashboard's history shows it), one attribute per
+    /// setting given, and the line still parses whole.
+    func testUpdateEventsCarryTheSettingsGiven() {
+        var change = ContainerUpdate()
+        change.memory = 64 << 20
+        change.cpus = 0.5
+        change.restartPolicy = .onFailure(maxRetries: 3)
+        XCTAssertEqual(change.eventAttributes, ["memory": "67108864", "cpus": "0.5", "restartPolicy": "on-failure:3"])
+        let line = EventLine.line(time: 1, type: "container", action: "update", id: "abc",
+                                  actor: EventLine.actor(name: "web", attributes: ["image": "busybox"], labels: [:]), extra: change.eventAttributes)
+        let e = Event.parse(Array(line.utf8.dropLast()))
+        XCTAssertEqual(e?.attributes["memory"], "67108864")
+        XCTAssertEqual(e?.attributes["restartPolicy"], "on-failure:3")
+        XCTAssertEqual(e?.attributes["name"], "web")
+    }
 }
