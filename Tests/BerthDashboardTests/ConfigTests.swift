@@ -15,7 +15,10 @@ final class ConfigTests: XCTestCase {
 
     func testHelpIsGeneratedFromTheKeyTable() {
         let m = Fixtures.model(columns: 200, rows: 60)
-        let lines = HelpOverlay.lines(m)
+        // Each view's help lists its own keys: between them, every binding.
+        var events = m
+        events.press(.char("4"))
+        let lines = HelpOverlay.lines(m) + HelpOverlay.lines(events)
         for b in KeyTable.standard.bindings {
             XCTAssertTrue(lines.contains { $0.1 == b.help }, "help lacks \(b.action)")
         }

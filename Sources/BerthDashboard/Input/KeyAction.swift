@@ -12,18 +12,30 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case cycleTheme = "theme", graphStyle = "graph-style"
     case search, searchNext = "search-next", searchPrevious = "search-previous"
     case follow, timestamps, wrap, stream, fullscreen
+    case showEvents = "events", eventsFilter = "events-filter"
+
+    /// The global actions that also work in the events view: moving, switching views, theme,
+    /// command line, help, quit. The rest act on a container selection that view does not show.
+    var worksInEventsView: Bool {
+        switch self {
+        case .up, .down, .pageUp, .pageDown, .top, .bottom, .focusContainers, .focusDetail, .focusLogs, .showEvents,
+             .cycleTheme, .command, .help, .quit: return true
+        default: return false
+        }
+    }
 }
 
 /// Where a binding applies. Containers bindings also work in the detail pane, which shows the
 /// same selection.
 public enum KeyScope: String, CaseIterable, Sendable {
-    case global, containers, logs
+    case global, containers, logs, events
 
     var title: String {
         switch self {
         case .global: return "Everywhere"
         case .containers: return "Containers and detail"
         case .logs: return "Logs"
+        case .events: return "Events view"
         }
     }
 }

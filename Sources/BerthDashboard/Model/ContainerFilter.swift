@@ -1,5 +1,6 @@
 /// The `/` filter: a substring, or a regular expression when the text has regex syntax, matched
-/// case-insensitively against name, image, service, id and state; a leading `!` inverts it.
+/// case-insensitively against name, image, service, id and state; a leading `!` inverts it. The
+/// events view uses the same filter on each event's name, id, action and attributes.
 /// Unchecked because `Regex` is an immutable value whose `AnyRegexOutput` merely lacks the annotation.
 public struct ContainerFilter: @unchecked Sendable {
     public let text: String
@@ -30,8 +31,12 @@ public struct ContainerFilter: @unchecked Sendable {
     public var isEmpty: Bool { pattern.isEmpty }
 
     public func matches(_ entry: ContainerEntry) -> Bool {
+        matches(fields: [entry.info.name, entry.info.image, entry.info.service ?? "", entry.info.id, entry.info.state.status.rawValue])
+    }
+
+    /// Any of `fields` matches (the events view filters its lines with the same rules).
+    public func matches(fields: [String]) -> Bool {
         if pattern.isEmpty { return true }
-        let fields = [entry.info.name, entry.info.image, entry.info.service ?? "", entry.info.id, entry.info.state.status.rawValue]
         let hit: Bool
         if let regex {
             hit = fields.contains { (try? regex.firstMatch(in: $0)) != nil }

@@ -8,6 +8,12 @@ public enum Pane: Int, CaseIterable, Sendable {
     var scope: KeyScope { self == .logs ? .logs : .containers }
 }
 
+/// What fills the screen under the header: the containers with their detail and logs, or the
+/// event journal.
+public enum DashboardView: String, CaseIterable, Sendable {
+    case containers, events
+}
+
 public enum GraphStyle: String, CaseIterable, Sendable {
     case braille, block, ascii
 }
@@ -75,10 +81,18 @@ public struct DashboardModel: Sendable {
     /// Each container's history (restarts, exits, OOM kills, limit changes, pauses), from the
     /// event journal and the samples' OOM counters.
     public internal(set) var timelines = Timelines()
+    /// The newest journal events, for the events view (a ring: the view costs the same memory
+    /// after a day as after a minute).
+    public internal(set) var recentEvents = RingBuffer<Event>(capacity: DashboardModel.recentEventsCapacity)
+    public static let recentEventsCapacity = 2000
 
     // View state.
     public var size: TerminalSize
     public internal(set) var focus: Pane = .containers
+    public internal(set) var view: DashboardView = .containers
+    /// The events view's `/` filter, and how many of its newest lines are scrolled past.
+    public internal(set) var eventsFilter = ContainerFilter("")
+    public internal(set) var eventsScroll = 0
     public internal(set) var selectedID: String?
     public internal(set) var scrollTop = 0
     /// Facts of the detail pane scrolled past (j/k with the detail focused); back to 0 for another container.
@@ -162,6 +176,13 @@ public struct DashboardModel: Sendable {
     /// Container ids in display order (what j/k walk through).
     public var visibleIDs: [String] {
         rows.compactMap { if case .container(let id) = $0 { return id } else { return nil } }
+    }
+
+    /// The events the events view lists, newest first, through its filter.
+    public var shownEvents: [Event] {
+        let all = recentEvents.values.reversed()
+        guard !eventsFilter.isEmpty else { return Array(all) }
+        return all.filter { eventsFilter.matches(fields: $0.filterFields) }
     }
 
     public var layout: Layout { Layout.compute(size: size, focus: focus, logsFullscreen: logsFullscreen) }

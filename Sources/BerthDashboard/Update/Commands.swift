@@ -10,6 +10,7 @@ public enum DashboardCommand: Equatable, Sendable {
     case filter(String)
     case graph(GraphStyle)
     case all(Bool?)
+    case view(DashboardView)
     case help
     case problems
     case quit
@@ -54,6 +55,8 @@ public enum DashboardCommand: Equatable, Sendable {
             case "off"?, "no"?, "false"?: return .success(.all(false))
             default: return .failure(CommandError("usage: :all [on|off]"))
             }
+        case "events", "ev": return .success(.view(.events))
+        case "containers", "co": return .success(.view(.containers))
         case "help", "h": return .success(.help)
         case "problems": return .success(.problems)
         case "q", "quit", "exit": return .success(.quit)
@@ -139,6 +142,8 @@ extension DashboardModel {
             resort()
             status = StatusMessage(showAll ? "showing all containers" : "hiding exited containers")
             return followSelection()
+        case .view(let v):
+            return perform(v == .events ? .showEvents : .focusContainers)
         case .help:
             mode = .help(scroll: 0)
         case .problems:

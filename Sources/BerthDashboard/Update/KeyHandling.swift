@@ -38,6 +38,13 @@ extension DashboardModel {
             return []
         }
         if key == .escape { return back() }
+        if view == .events {
+            // Its own key table: the events scope, and the global keys that make sense without a
+            // container selection (no stop or kill of a container the view does not show).
+            guard let action = keys.action(for: key, scope: .events),
+                  keys.binding(action)?.scope == .events || action.worksInEventsView else { return [] }
+            return perform(action)
+        }
         guard let action = keys.action(for: key, scope: focus.scope) else { return [] }
         return perform(action)
     }
@@ -45,6 +52,10 @@ extension DashboardModel {
     /// Esc: leave full screen (back on the containers, so `/` filters them again), else clear the
     /// filter, else go back to the containers pane.
     mutating func back() -> [Effect] {
+        if view == .events {
+            if !eventsFilter.isEmpty { setEventsFilter("") } else { view = .containers }
+            return []
+        }
         if !marked.isEmpty {
             status = StatusMessage("\(marked.count) mark\(marked.count == 1 ? "" : "s") cleared")
             marked = []
@@ -67,9 +78,13 @@ extension DashboardModel {
             historyCursor = nil
         case .nextPane: cycleFocus(1)
         case .previousPane: cycleFocus(-1)
-        case .focusContainers: focus = .containers; logsFullscreen = false
-        case .focusDetail: focus = .detail; logsFullscreen = false
-        case .focusLogs: focus = .logs
+        case .focusContainers: view = .containers; focus = .containers; logsFullscreen = false
+        case .focusDetail: view = .containers; focus = .detail; logsFullscreen = false
+        case .focusLogs: view = .containers; focus = .logs
+        case .showEvents:
+            view = .events
+            eventsScroll = 0
+        case .eventsFilter: mode = .filter(eventsFilter.text)
         case .openLogs:
             focus = .logs
             return followSelection()
@@ -165,6 +180,20 @@ extension DashboardModel {
     }
 
     mutating func move(_ action: KeyAction) -> [Effect] {
+        if view == .events {
+            let last = max(0, shownEvents.count - 1)
+            let page = max(1, layout.eventRows - 1)
+            switch action {
+            case .up: eventsScroll -= 1
+            case .down: eventsScroll += 1
+            case .pageUp: eventsScroll -= page
+            case .pageDown: eventsScroll += page
+            case .top: eventsScroll = 0
+            default: eventsScroll = last
+            }
+            eventsScroll = min(last, max(0, eventsScroll))
+            return []
+        }
         if focus == .detail {
             // The drawing clamps the offset to what there is to show.
             switch action {
@@ -315,6 +344,12 @@ extension DashboardModel {
         } else if status?.text.hasSuffix(Self.regexProblemSuffix) == true {
             status = nil
         }
+    }
+
+    mutating func setEventsFilter(_ text: String) {
+        eventsFilter = ContainerFilter(text)
+        eventsScroll = 0
+        if eventsFilter.regexError { status = StatusMessage(Self.regexProblem(text), .error) }
     }
 
     static let regexProblemSuffix = "is not a valid regular expression: matched as plain text"

@@ -27,7 +27,15 @@ extension DashboardModel {
             return []
         case .actionFinished(let o): return finish(o)
         case .journal(let events):
-            for e in events { timelines.apply(e) }
+            for e in events {
+                timelines.apply(e)
+                recentEvents.append(e)
+            }
+            // Reading older lines: they stay in place while new ones arrive on top.
+            if eventsScroll > 0 {
+                let shown = events.filter { eventsFilter.matches(fields: $0.filterFields) }.count
+                eventsScroll = min(eventsScroll + shown, max(0, recentEvents.count - 1))
+            }
             return []
         case .execFinished(let name, let error):
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
@@ -128,6 +136,11 @@ extension DashboardModel {
 
     mutating func handleMouse(_ m: MouseEvent) -> [Effect] {
         guard case .normal = mode else { return [] }
+        if view == .events {
+            // One pane, nothing to select: the wheel scrolls it.
+            if m.kind != .click { return move(m.kind == .wheelUp ? .up : .down) }
+            return []
+        }
         let l = layout
         guard let pane = l.pane(atRow: m.row, column: m.column) else { return [] }
         switch m.kind {

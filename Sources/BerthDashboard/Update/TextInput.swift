@@ -16,6 +16,7 @@ extension DashboardModel {
 
     /// The filter applies as you type; Enter keeps it, Esc drops it.
     mutating func editFilter(_ text: String, _ key: Key) -> [Effect] {
+        if view == .events { return editEventsFilter(text, key) }
         switch key {
         case .enter:
             mode = .normal
@@ -34,6 +35,24 @@ extension DashboardModel {
             setFilter(t)
             return followSelection()
         }
+    }
+
+    /// `/` in the events view: applies as typed, Enter keeps it, Esc clears it.
+    mutating func editEventsFilter(_ text: String, _ key: Key) -> [Effect] {
+        switch key {
+        case .enter: mode = .normal
+        case .escape:
+            mode = .normal
+            setEventsFilter("")
+        case .ctrl("c"):
+            quitRequested = true
+            return [.quit]
+        default:
+            guard let t = Self.edit(text, key) else { return [] }
+            mode = .filter(t)
+            setEventsFilter(t)
+        }
+        return []
     }
 
     mutating func editSearch(_ text: String, _ key: Key) -> [Effect] {

@@ -1,9 +1,14 @@
 /// The `?` overlay, generated from the key table so it lists exactly the keys that work.
 enum HelpOverlay {
+    /// The keys of the view on screen: in the events view its own table and the global keys that
+    /// work there; else everything but the events view's own.
     static func lines(_ m: DashboardModel) -> [(String, String, Bool)] {
         var out: [(String, String, Bool)] = []
-        for scope in KeyScope.allCases {
-            let bindings = m.keys.bindings.filter { $0.scope == scope }
+        let scopes: [KeyScope] = m.view == .events ? [.events, .global] : KeyScope.allCases.filter { $0 != .events }
+        for scope in scopes {
+            let bindings = m.keys.bindings.filter {
+                $0.scope == scope && (m.view != .events || scope == .events || $0.action.worksInEventsView)
+            }
             guard !bindings.isEmpty else { continue }
             if !out.isEmpty { out.append(("", "", false)) }
             out.append((scope.title, "", true))

@@ -56,6 +56,11 @@ public struct Layout: Equatable, Sendable {
         return Layout(header: header, containers: table, detail: detail, logs: logs, status: status, tooSmall: false, compact: false)
     }
 
+    /// Everything between the header and the status bar: the events view's pane.
+    public var body: Rect { Rect(x: 0, y: header.y + header.height, width: status.width, height: max(0, status.y - header.y - header.height)) }
+    /// Events the events view shows (inside the border, under the column headings).
+    public var eventRows: Int { max(1, body.height - 3) }
+
     /// Rows of containers the table shows (inside the border, under the column headings).
     public var tableRows: Int { max(1, (containers?.height ?? 3) - 3) }
     /// Lines of log the logs pane shows.

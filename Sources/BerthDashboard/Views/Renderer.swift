@@ -18,9 +18,13 @@ public enum Renderer {
             return
         }
         HeaderView.draw(m, in: layout.header, on: c)
-        if let r = layout.containers { ContainersPane.draw(m, in: r, on: c) }
-        if let r = layout.detail { DetailPane.draw(m, in: r, on: c) }
-        if let r = layout.logs { LogsPane.draw(m, in: r, on: c) }
+        if m.view == .events {
+            EventsPane.draw(m, in: layout.body, on: c)
+        } else {
+            if let r = layout.containers { ContainersPane.draw(m, in: r, on: c) }
+            if let r = layout.detail { DetailPane.draw(m, in: r, on: c) }
+            if let r = layout.logs { LogsPane.draw(m, in: r, on: c) }
+        }
         StatusBar.draw(m, in: layout.status, on: c)
         switch m.mode {
         case .help(let scroll): HelpOverlay.draw(m, scroll: scroll, on: c)

@@ -63,9 +63,17 @@ enum StatusBar {
 
     /// The focused pane's key hints, from the key table.
     static func hints(_ m: DashboardModel) -> [Hint] {
-        let scope = m.focus.scope
-        return m.keys.bindings.filter { $0.hint != nil && ($0.scope == scope || $0.scope == .global) && !$0.keys.isEmpty }
-            .sorted { ($0.scope == .global ? 1 : 0) < ($1.scope == .global ? 1 : 0) }
-            .map { Hint(action: $0.action, keys: $0.keys[0].label(unicode: m.glyphs.unicode), label: $0.hint!) }
+        let events = m.view == .events
+        let scope = events ? .events : m.focus.scope
+        var out = m.keys.bindings.filter {
+            $0.hint != nil && ($0.scope == scope || $0.scope == .global) && !$0.keys.isEmpty && (!events || $0.scope == .events || $0.action.worksInEventsView)
+        }
+        .sorted { ($0.scope == .global ? 1 : 0) < ($1.scope == .global ? 1 : 0) }
+        .map { Hint(action: $0.action, keys: $0.keys[0].label(unicode: m.glyphs.unicode), label: $0.hint!) }
+        // The way back, first: the containers key.
+        if events, let back = m.keys.keys(for: .focusContainers).first {
+            out.insert(Hint(action: .focusContainers, keys: back.label(unicode: m.glyphs.unicode), label: "containers"), at: 0)
+        }
+        return out
     }
 }

@@ -57,4 +57,39 @@ final class TimelineE2ETests: OneTmuxDashboardCase {
         XCTAssertEqual(try berth.status("e2e-oom"), "running", "PID 1 survived")
         tmux.keys("q")
     }
+
+    /// `4` shows the journal live, newest first; `/` filters it; `1` goes back to the containers.
+    func testTheEventsViewFollowsTheJournalAndSwitchesBack() throws {
+        try berth.start("e2e-ev-a", Self.idleLoop, extra: Self.noNetwork)
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-ev-a", in: $0) != nil })
+        tmux.keys("4")
+        XCTAssertNotNil(waitFor("the replayed events") { s in
+            s.contains("4 Events") && s.range(of: "create +e2e-ev-a", options: .regularExpression) != nil
+                && s.range(of: "start +e2e-ev-a", options: .regularExpression) != nil && !s.contains("1 Containers")
+        })
+        // Live: a container started now appears at the top without a key press.
+        try berth.start("e2e-ev-b", Self.idleLoop, extra: Self.noNetwork)
+        let live = try XCTUnwrap(waitFor("the new container's events") { s in
+            s.range(of: "start +e2e-ev-b", options: .regularExpression) != nil
+        })
+        let lines = live.split(separator: "\n")
+        let newest = try XCTUnwrap(lines.firstIndex { $0.contains("e2e-ev-") && ($0.contains(" start ") || $0.contains(" create ")) })
+        XCTAssertTrue(lines[newest].contains("e2e-ev-b"), "newest first:\n\(live)")
+        // s in this view acts on nothing.
+        tmux.keys("s")
+        tmux.keys("/")
+        tmux.type("e2e-ev-a")
+        tmux.keys("Enter")
+        XCTAssertNotNil(waitFor("the filter to leave e2e-ev-a's events") { s in
+            s.contains("/e2e-ev-a") && s.contains("e2e-ev-a") && !s.contains("e2e-ev-b")
+        })
+        tmux.keys("1")
+        XCTAssertNotNil(waitFor("the containers view") { s in
+            s.contains("1 Containers") && E2ERow("e2e-ev-a", in: s) != nil && E2ERow("e2e-ev-b", in: s) != nil
+        })
+        XCTAssertEqual(try berth.status("e2e-ev-a"), "running", "s in the events view stopped nothing")
+        XCTAssertEqual(try berth.status("e2e-ev-b"), "running", "s in the events view stopped nothing")
+        tmux.keys("q")
+    }
 }
