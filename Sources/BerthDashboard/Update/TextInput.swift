@@ -14,45 +14,32 @@ extension DashboardModel {
         }
     }
 
-    /// The filter applies as you type; Enter keeps it, Esc drops it.
+    /// The filter applies as you type; Enter keeps it, Esc drops it. In the events view it is that
+    /// view's own filter; the containers' filter also moves the logs to the new selection.
     mutating func editFilter(_ text: String, _ key: Key) -> [Effect] {
-        if view == .events { return editEventsFilter(text, key) }
+        let events = view == .events
+        func apply(_ t: String) -> [Effect] {
+            if events { setEventsFilter(t); return [] }
+            setFilter(t)
+            return followSelection()
+        }
         switch key {
         case .enter:
             mode = .normal
+            if events { return [] }
             if filter.regexError { status = StatusMessage("not a valid regex, matching it as text", .error) }
             return followSelection()
         case .escape:
             mode = .normal
-            setFilter("")
-            return followSelection()
+            return apply("")
         case .ctrl("c"):
             quitRequested = true
             return [.quit]
         default:
             guard let t = Self.edit(text, key) else { return [] }
             mode = .filter(t)
-            setFilter(t)
-            return followSelection()
+            return apply(t)
         }
-    }
-
-    /// `/` in the events view: applies as typed, Enter keeps it, Esc clears it.
-    mutating func editEventsFilter(_ text: String, _ key: Key) -> [Effect] {
-        switch key {
-        case .enter: mode = .normal
-        case .escape:
-            mode = .normal
-            setEventsFilter("")
-        case .ctrl("c"):
-            quitRequested = true
-            return [.quit]
-        default:
-            guard let t = Self.edit(text, key) else { return [] }
-            mode = .filter(t)
-            setEventsFilter(t)
-        }
-        return []
     }
 
     mutating func editSearch(_ text: String, _ key: Key) -> [Effect] {
