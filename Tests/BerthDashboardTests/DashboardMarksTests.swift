@@ -60,7 +60,7 @@ final class DashboardMarksTests: XCTestCase {
     func testRemoveOfMarkedSaysHowManyRunAndForcesOnlyThose() {
         var m = model()
         m.press(.char("G"), .char(" "))            // worker (exited)
-        m.press(.char("g"), .char(" "))            // web-1 (running)
+        m.press(.char("g"), .char("j"), .char(" ")) // web-1 (running), under the web heading
         m.press(.char("d"))
         guard case .confirm(let pending) = m.mode else { return XCTFail("d asks first") }
         XCTAssertEqual(pending.question, "Remove 2 containers (web-1, worker)? 1 running will be killed.")

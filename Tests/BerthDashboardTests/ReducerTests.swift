@@ -23,8 +23,13 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(m.selected?.name, "web-2")
         m.press(.char("G"))
         XCTAssertEqual(m.selected?.name, "worker")
+        // The top row is the web service's heading: selectable too.
         m.press(.char("g"))
+        XCTAssertNil(m.selected)
+        XCTAssertEqual(m.selectedService, "web")
+        m.press(.char("j"))
         XCTAssertEqual(m.selected?.name, "web-1")
+        XCTAssertNil(m.selectedService)
     }
 
     func testSelectionFollowsTheSameContainerAcrossResortAndRefresh() {

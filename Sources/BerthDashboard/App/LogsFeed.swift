@@ -16,6 +16,9 @@ final class LogsFeed {
     private(set) var id: String?
     private var reader: LogReader?
     private var lastTail: [LogLine] = []
+    /// Following a service (`LogsSource.serviceKey`): one reader per replica, each line prefixed
+    /// with its replica's name.
+    private var replicas: [(prefix: String, reader: LogReader)] = []
 
     init(engine: any ContainerEngine) { self.engine = engine }
 
@@ -23,7 +26,9 @@ final class LogsFeed {
     func follow(_ id: String?) -> [LogLine] {
         self.id = id
         reader = nil
+        replicas = []
         guard let id else { return [] }
+        if let service = LogsSource.service(of: id) { return followService(service) }
         guard let path = try? engine.logPath(id) else {
             lastTail = (try? engine.tailLogs(id, limit: Self.initialLines)) ?? []
             return lastTail
@@ -38,10 +43,47 @@ final class LogsFeed {
     /// the tail was re-read instead (then `lines` replaces what the pane holds).
     func poll() -> (lines: [LogLine], reset: Bool) {
         guard let id else { return ([], false) }
+        if !replicas.isEmpty {
+            let share = max(64 << 10, Self.maxChunk / replicas.count)
+            return (Self.merge(replicas.map { r in r.reader.poll(maxBytes: share).map { Self.prefixed($0, r.prefix) } }), false)
+        }
+        if LogsSource.service(of: id) != nil { return ([], false) }
         if let reader { return (reader.poll(maxBytes: Self.maxChunk), false) }
         let tail = (try? engine.tailLogs(id, limit: Self.initialLines)) ?? []
         if tail == lastTail { return ([], false) }
         lastTail = tail
         return (tail, true)
+    }
+
+    /// The replicas of `service` at the moment it is selected (one listing), their tails merged
+    /// by time; a replica added later shows once the heading is selected again.
+    private func followService(_ service: String) -> [LogLine] {
+        let members = ((try? engine.list(all: true)) ?? []).filter { $0.service == service }
+            .sorted { NaturalOrder.compare($0.name, $1.name) < 0 }
+        guard !members.isEmpty else { return [] }
+        let each = max(50, Self.initialLines / members.count)
+        var tails: [[LogLine]] = []
+        for c in members {
+            guard let path = try? engine.logPath(c.id) else { continue }
+            let r = LogReader(path: path, maxLineBytes: Self.maxLineBytes)
+            let prefix = c.name + " | "
+            replicas.append((prefix, r))
+            tails.append(r.lines(LogReader.Window(tail: each), flushPartials: false).map { Self.prefixed($0, prefix) })
+        }
+        return Self.merge(tails)
+    }
+
+    static func prefixed(_ line: LogLine, _ prefix: String) -> LogLine {
+        var l = line
+        l.text = prefix + l.text
+        return l
+    }
+
+    /// Lines of several replicas in time order (each replica's own order kept for equal times).
+    static func merge(_ lists: [[LogLine]]) -> [LogLine] {
+        let all = lists.enumerated().flatMap { (i, list) in list.enumerated().map { (i, $0, $1) } }
+        return all.sorted { a, b in
+            a.2.timestampNanos != b.2.timestampNanos ? a.2.timestampNanos < b.2.timestampNanos : (a.0, a.1) < (b.0, b.1)
+        }.map(\.2)
     }
 }

@@ -13,6 +13,7 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case search, searchNext = "search-next", searchPrevious = "search-previous"
     case follow, timestamps, wrap, stream, fullscreen
     case showEvents = "events", eventsFilter = "events-filter"
+    case toggleGroup = "toggle-group"
 
     /// The global actions that also work in the events view: moving, switching views, theme,
     /// command line, help, quit. The rest act on a container selection that view does not show.

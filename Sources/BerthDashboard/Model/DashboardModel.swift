@@ -94,6 +94,11 @@ public struct DashboardModel: Sendable {
     public internal(set) var eventsFilter = ContainerFilter("")
     public internal(set) var eventsScroll = 0
     public internal(set) var selectedID: String?
+    /// Set when a service heading is the selection (then `selectedID` is nil): s r K d p act on
+    /// all its replicas, + - scale it, the logs pane merges its replicas' logs.
+    public internal(set) var selectedService: String?
+    /// Service groups folded to their heading (`z`; the heading shows ▸).
+    public internal(set) var collapsed: Set<String> = []
     public internal(set) var scrollTop = 0
     /// Facts of the detail pane scrolled past (j/k with the detail focused); back to 0 for another container.
     public internal(set) var detailScroll = 0
@@ -167,6 +172,20 @@ public struct DashboardModel: Sendable {
     }
 
     public var selected: ContainerEntry? { selectedID.flatMap { entries[$0] } }
+
+    /// The replicas of `service`, by name (s2 before s10).
+    public func members(of service: String) -> [ContainerEntry] {
+        entries.values.filter { $0.info.service == service }.sorted { NaturalOrder.compare($0.name, $1.name) < 0 }
+    }
+
+    /// Index in `rows` of the selection, heading or container.
+    public var selectedRow: Int? {
+        if let s = selectedService { return rows.firstIndex { if case .service(s, _, _) = $0 { return true } else { return false } } }
+        return selectedID.flatMap { rows.firstIndex(of: .container(id: $0)) }
+    }
+
+    /// What the logs pane follows: the selected container's id, or `LogsSource.service` of a heading.
+    public var logsKey: String? { selectedService.map(LogsSource.serviceKey) ?? selectedID }
 
     /// Restarts by its restart policy in the last minute, when that is a crash loop.
     public func crashLoop(_ id: String) -> Int? {

@@ -93,6 +93,13 @@ extension DashboardModel {
         case .startStop, .restart, .kill, .remove, .pause:
             return containerAction(action)
         case .mark:
+            if let s = selectedService {
+                // On a heading: all its replicas, or none when all were marked.
+                let ids = Set(members(of: s).map(\.id))
+                if ids.isSubset(of: marked) { marked.subtract(ids) } else { marked.formUnion(ids) }
+                moveSelection(by: 1)
+                return followSelection()
+            }
             guard let id = selectedID else { return [] }
             if marked.remove(id) == nil { marked.insert(id) }
             moveSelection(by: 1)
@@ -109,17 +116,37 @@ extension DashboardModel {
                 status = StatusMessage(ActionAvailability.scaleMissing, .error)
                 return []
             }
-            guard let service = selected?.info.service else {
+            guard let service = selectedService ?? selected?.info.service else {
                 status = StatusMessage("the selected container is not part of a service", .error)
                 return []
             }
             return scale(service, by: action == .scaleUp ? 1 : -1)
+        case .toggleGroup:
+            guard let service = selectedService ?? selected?.info.service else {
+                status = StatusMessage("the selected container is not part of a service", .error)
+                return []
+            }
+            if collapsed.remove(service) == nil {
+                collapsed.insert(service)
+                // Folded: the heading holds the selection (its replicas are no longer rows).
+                selectedService = service
+                selectedID = nil
+                status = StatusMessage("\(service) collapsed (\(members(of: service).count) replicas)")
+            } else {
+                status = StatusMessage("\(service) expanded")
+            }
+            recomputeRows()
+            scrollToSelection()
+            return followSelection()
         case .exec:
             guard available.exec else {
                 status = StatusMessage(ActionAvailability.execMissing, .error)
                 return []
             }
-            guard let e = selected else { return [] }
+            guard let e = selected else {
+                if let s = selectedService { status = StatusMessage("select a replica of \(s) to open a shell in it", .error) }
+                return []
+            }
             guard e.info.state.isRunning else {
                 status = StatusMessage("\(e.name) is not running", .error)
                 return []
@@ -223,22 +250,31 @@ extension DashboardModel {
         case .pageUp: moveSelection(by: -page)
         case .pageDown: moveSelection(by: page)
         case .top: select(index: 0)
-        default: select(index: visibleIDs.count - 1)
+        default: select(index: rows.count - 1)
         }
         return followSelection()
     }
 
     /// s, r, K, d, p: on the marked containers when there are any (then the marks go, so the
-    /// next key acts on the selection again; a cancelled question keeps them), else on the
-    /// selection. Kill and remove ask first.
+    /// next key acts on the selection again; a cancelled question keeps them), else on every
+    /// replica of a selected service heading, else on the selection. Kill and remove ask first.
     mutating func containerAction(_ action: KeyAction) -> [Effect] {
-        let bulk = !marked.isEmpty
+        let marks = !marked.isEmpty
+        // Several: the marked containers, else every replica of a selected service heading.
+        let group = marks ? nil : selectedService
+        let bulk = marks || group != nil
         let targets: [ContainerEntry]
-        if bulk {
+        if marks {
             // Display order first, then marked rows the filter hides now (they were marked seen).
             let shown = visibleIDs.filter { marked.contains($0) }
             let hidden = order.filter { marked.contains($0) && !shown.contains($0) }
             targets = (shown + hidden).compactMap { entries[$0] }
+        } else if let group {
+            targets = members(of: group)
+            guard !targets.isEmpty else {
+                status = StatusMessage("\(group) has no replicas", .error)
+                return []
+            }
         } else if let e = selected {
             targets = [e]
         } else {
@@ -247,10 +283,11 @@ extension DashboardModel {
         }
         let free = targets.filter { busy[$0.id] == nil }
         guard !free.isEmpty else {
-            status = StatusMessage(bulk ? "every marked container is still busy" : "\(targets[0].name) is still \(busy[targets[0].id]!)", .error)
+            status = StatusMessage(bulk ? "every \(group.map { "replica of \($0)" } ?? "marked container") is still busy" : "\(targets[0].name) is still \(busy[targets[0].id]!)", .error)
             return []
         }
         let running = free.filter { $0.info.state.isRunning }
+        let noneRunning = bulk ? "none of \(group.map { "the replicas of " + $0 } ?? "the marked containers") is running" : "\(free[0].name) is not running"
         let what = bulk ? "\(free.count) marked container\(free.count == 1 ? "" : "s")" : free[0].name
         var actions: [EngineAction] = []
         switch action {
@@ -261,7 +298,7 @@ extension DashboardModel {
             actions = free.map { .restart(id: $0.id, name: $0.name) }
         case .pause:
             guard !running.isEmpty else {
-                status = StatusMessage("\(bulk ? "none of the marked containers is" : free[0].name + " is not") running", .error)
+                status = StatusMessage(noneRunning, .error)
                 return []
             }
             // Any not paused: pause those; all paused: unpause them.
@@ -269,11 +306,11 @@ extension DashboardModel {
             actions = unpaused.isEmpty ? running.map { .unpause(id: $0.id, name: $0.name) } : unpaused.map { .pause(id: $0.id, name: $0.name) }
         case .kill:
             guard !running.isEmpty else {
-                status = StatusMessage("\(bulk ? "none of the marked containers is" : free[0].name + " is not") running", .error)
+                status = StatusMessage(noneRunning, .error)
                 return []
             }
             let question = "Kill \(bulk ? Self.names(running) : running[0].name) with SIGKILL?"
-            mode = .confirm(PendingConfirmation(question: question, actions: running.map { .kill(id: $0.id, name: $0.name) }, clearsMarks: bulk))
+            mode = .confirm(PendingConfirmation(question: question, actions: running.map { .kill(id: $0.id, name: $0.name) }, clearsMarks: marks))
             return []
         default:
             let question = bulk
@@ -281,10 +318,10 @@ extension DashboardModel {
                 : (running.isEmpty ? "Remove \(what)?" : "Remove \(what)? It is running and will be killed.")
             mode = .confirm(PendingConfirmation(question: question, actions: free.map {
                 .remove(id: $0.id, name: $0.name, force: $0.info.state.isRunning)
-            }, clearsMarks: bulk))
+            }, clearsMarks: marks))
             return []
         }
-        if bulk { marked = [] }
+        if marks { marked = [] }
         return startAll(actions)
     }
 

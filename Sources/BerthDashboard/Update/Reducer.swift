@@ -97,21 +97,18 @@ extension DashboardModel {
             if let st = e.stats { timelines.observe(oomKills: st.oomKills, of: id, at: sampledAt) }
         }
         marked.formIntersection(next.keys)
-        let previousSelection = selectedID
         recomputeRows()
         scrollToSelection()
-        if selectedID != previousSelection || logs.containerID != selectedID {
-            return followSelection()
-        }
-        return []
+        return followSelection()
     }
 
-    /// Points the logs pane at the selection.
+    /// Points the logs pane at the selection: a container's log, or a heading's merged replicas.
     mutating func followSelection() -> [Effect] {
-        guard logs.containerID != selectedID else { return [] }
+        let key = logsKey
+        guard logs.containerID != key else { return [] }
         detailScroll = 0
-        logs.reset(for: selectedID)
-        return [.followLogs(selectedID)]
+        logs.reset(for: key)
+        return [.followLogs(key)]
     }
 
     mutating func finish(_ o: ActionOutcome) -> [Effect] {
@@ -148,8 +145,8 @@ extension DashboardModel {
             focus = pane
             if pane == .containers, let r = l.containers {
                 let index = scrollTop + (m.row - r.y - 2)
-                if m.row - r.y >= 2, index < rows.count, case .container(let id) = rows[index] {
-                    selectedID = id
+                if m.row - r.y >= 2, index < rows.count {
+                    select(index: index)
                     return followSelection()
                 }
             }

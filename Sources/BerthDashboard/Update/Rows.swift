@@ -42,13 +42,29 @@ extension DashboardModel {
             guard let members = groups.removeValue(forKey: name) else { continue }
             rows.append(.service(name: name, replicas: desiredReplicas[name] ?? existing[name] ?? members.count,
                                  running: running[name] ?? 0))
-            rows.append(contentsOf: members.map { .container(id: $0.id) })
+            // A collapsed group is its heading alone.
+            if !collapsed.contains(name) { rows.append(contentsOf: members.map { .container(id: $0.id) }) }
         }
         self.rows = rows
 
+        if selectedService != nil {
+            if selectedRow != nil { return }
+            selectedService = nil // the service went (or the filter hides all of it)
+        }
         let ids = visibleIDs
         if let id = selectedID, ids.contains(id) { return }
-        if ids.isEmpty { selectedID = nil; return }
+        // A container folded away: its heading takes the selection.
+        if let id = selectedID, let s = entries[id]?.info.service, collapsed.contains(s) {
+            selectedService = s
+            selectedID = nil
+            if selectedRow != nil { return }
+            selectedService = nil
+        }
+        if ids.isEmpty {
+            selectedID = nil
+            if case .service(let name, _, _)? = rows.first { selectedService = name }
+            return
+        }
         selectedID = ids[min(previousIndex ?? 0, ids.count - 1)]
     }
 
@@ -85,27 +101,30 @@ extension DashboardModel {
         return max(0, now.timeIntervalSince(started))
     }
 
-    /// Moves the selection by `delta` visible containers and keeps it on screen.
+    /// Moves the selection by `delta` rows (service headings are rows too) and keeps it on screen.
     mutating func moveSelection(by delta: Int) {
-        let ids = visibleIDs
-        guard !ids.isEmpty else { selectedID = nil; return }
-        let current = selectedID.flatMap { ids.firstIndex(of: $0) } ?? 0
-        let next = min(ids.count - 1, max(0, current + delta))
-        selectedID = ids[next]
-        scrollToSelection()
+        guard !rows.isEmpty else { selectedID = nil; selectedService = nil; return }
+        select(index: (selectedRow ?? 0) + delta)
     }
 
+    /// Selects row `index` (clamped): a container, or a service heading.
     mutating func select(index: Int) {
-        let ids = visibleIDs
-        guard !ids.isEmpty else { return }
-        selectedID = ids[min(ids.count - 1, max(0, index))]
+        guard !rows.isEmpty else { return }
+        switch rows[min(rows.count - 1, max(0, index))] {
+        case .service(let name, _, _):
+            selectedService = name
+            selectedID = nil
+        case .container(let id):
+            selectedService = nil
+            selectedID = id
+        }
         scrollToSelection()
     }
 
     /// Adjusts `scrollTop` so the selected row (and its service heading when possible) is visible.
     mutating func scrollToSelection() {
         let visible = layout.tableRows
-        guard let id = selectedID, let row = rows.firstIndex(of: .container(id: id)) else {
+        guard let row = selectedRow else {
             scrollTop = min(scrollTop, max(0, rows.count - visible))
             return
         }

@@ -121,8 +121,13 @@ enum ContainersPane {
             let y = listTop + i
             switch m.rows[start + i] {
             case .service(let name, let replicas, let running):
-                let text = "\(c.glyphs.groupOpen) \(name)  \(running)/\(replicas) running"
-                c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .groupHeader)
+                let folded = m.collapsed.contains(name)
+                let text = "\(folded ? c.glyphs.groupClosed : c.glyphs.groupOpen) \(name)  \(running)/\(replicas) running"
+                if m.selectedService == name {
+                    c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .selection)
+                } else {
+                    c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .groupHeader)
+                }
             case .container(let id):
                 guard let e = m.entries[id] else { continue }
                 drawRow(e, m: m, cols: cols, row: y, x: inner.x, width: inner.width, selected: id == m.selectedID, c: c)

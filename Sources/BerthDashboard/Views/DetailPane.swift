@@ -4,6 +4,7 @@ import Foundation
 /// Everything about the selected container: history graphs, then facts.
 enum DetailPane {
     static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
+        if m.selected == nil, let service = m.selectedService { return drawService(service, m, in: r, on: c) }
         guard let e = m.selected else {
             c.box(r, title: "2 Detail", focused: m.focus == .detail)
             c.text("No container selected", row: r.y + 1, column: r.x + 2, width: r.width - 4, role: .muted)
@@ -60,6 +61,30 @@ enum DetailPane {
             let note = " \(offset > 0 ? "↑\(offset) " : "")\(hidden > 0 ? "↓\(hidden) " : "")more (j/k) "
             let text = c.glyphs.unicode ? note : note.replacingOccurrences(of: "↑", with: "^").replacingOccurrences(of: "↓", with: "v")
             c.text(text, row: r.y + r.height - 1, column: r.x + max(2, r.width - TextWidth.of(text) - 2), role: .warning)
+        }
+    }
+
+    /// A selected service heading: its replicas, one line each, and what its keys do.
+    static func drawService(_ service: String, _ m: DashboardModel, in r: Rect, on c: Canvas) {
+        let members = m.members(of: service)
+        c.box(r, title: "2 service \(service)", focused: m.focus == .detail)
+        let inner = r.inner
+        guard inner.height > 1, inner.width > 10 else { return }
+        let x = inner.x + 1, w = inner.width - 2
+        let running = members.filter { $0.info.state.isRunning }
+        let cpu = running.reduce(0) { $0 + $1.cpuPercent }
+        let memory = running.reduce(UInt64(0)) { $0 + $1.memoryUsage }
+        var lines: [(String, ThemeRole)] = [
+            ("\(running.count)/\(m.desiredReplicas[service] ?? members.count) running · CPU \(Format.percent(cpu)) · MEM \(Format.bytes(memory))", .header),
+            ("s r K d p + - l: on all \(members.count) replicas · z folds", .muted),
+        ]
+        for e in members {
+            let state = StateStyle.glyph(e.info.state.status, c.glyphs)
+            let figures = e.info.state.isRunning ? "\(Format.percent(e.cpuPercent)) \(Format.bytes(e.memoryUsage))" : ContainersPane.lifetime(e, m)
+            lines.append(("\(state) \(e.name)  \(figures)", e.info.state.isRunning ? .text : .muted))
+        }
+        for (i, (text, role)) in lines.prefix(inner.height).enumerated() {
+            c.text(text, row: inner.y + i, column: x, width: w, role: role)
         }
     }
 

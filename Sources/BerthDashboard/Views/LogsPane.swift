@@ -12,14 +12,14 @@ enum LogsPane {
         if logs.showTimestamps { flags.append("time") }
         if logs.wrap { flags.append("wrap") }
         if !logs.search.isEmpty { flags.append("/\(logs.search)") }
-        let name = m.selected?.name ?? "-"
+        let name = m.selected?.name ?? m.selectedService.map { "\($0) (all replicas)" } ?? "-"
         c.box(r, title: "3 Logs \(name)  [\(flags.joined(separator: " "))]", focused: m.focus == .logs)
         let inner = r.inner
         guard inner.height > 0, inner.width > 2 else { return }
         let x = inner.x + 1
         let width = inner.width - 2
         let lines = logs.visibleLines
-        guard m.selectedID != nil else {
+        guard m.logsKey != nil else {
             c.text("Select a container to see its log", row: inner.y, column: x, width: width, role: .muted)
             return
         }

@@ -8,6 +8,8 @@ public struct Glyphs: Sendable, Equatable {
     public var ellipsis: String
     public var selector: Character
     public var groupOpen: Character
+    /// A collapsed service heading.
+    public var groupClosed: Character
     /// Before the name of a marked container.
     public var marked: Character
     public var separator: String
@@ -17,11 +19,11 @@ public struct Glyphs: Sendable, Equatable {
         horizontal: "─", vertical: "│", topLeft: "╭", topRight: "╮", bottomLeft: "╰", bottomRight: "╯",
         teeLeft: "├", teeRight: "┤",
         running: "●", exited: "○", created: "◌", restarting: "◐", dead: "✖",
-        barFull: "█", barEmpty: "░", ellipsis: "…", selector: "▶", groupOpen: "▾", marked: "✓", separator: " · ", unicode: true)
+        barFull: "█", barEmpty: "░", ellipsis: "…", selector: "▶", groupOpen: "▾", groupClosed: "▸", marked: "✓", separator: " · ", unicode: true)
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         teeLeft: "+", teeRight: "+",
         running: "*", exited: "o", created: ".", restarting: "~", dead: "x",
-        barFull: "#", barEmpty: ".", ellipsis: "~", selector: ">", groupOpen: "v", marked: "+", separator: " | ", unicode: false)
+        barFull: "#", barEmpty: ".", ellipsis: "~", selector: ">", groupOpen: "v", groupClosed: ">", marked: "+", separator: " | ", unicode: false)
 }
