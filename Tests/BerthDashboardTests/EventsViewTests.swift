@@ -156,4 +156,34 @@ final class EventsViewTests: XCTestCase {
         m.press(.enter)
         Golden.assertScreen(m, "events-80x24")
     }
+
+    /// Without UTF-8 the new screens stay ASCII: the events view, a folded heading selected, a
+    /// crash loop's mark and history.
+    func testTheNewScreensAreASCIIWithoutUTF8() {
+        let infos = Fixtures.standard.map { c -> ContainerInfo in
+            var c = c
+            if c.name == "db" { c.state.status = .restarting }
+            return c
+        }
+        var m = Fixtures.model(infos, mode: .mono, unicode: false)
+        _ = m.update(.journal(Self.journal + TimelineTests.crashLoop(4, from: 40).map { // the model's clock is 89 s past t0
+            Event(time: $0.time, action: $0.action, id: Fixtures.id(4), name: "db", attributes: $0.attributes)
+        }))
+        func assertASCII(_ what: String, line: UInt = #line) {
+            let screen = Golden.render(m).text()
+            XCTAssertFalse(screen.unicodeScalars.contains { $0.value > 0x7f }, "non-ASCII in \(what):\n\(screen)", line: line)
+        }
+        m.press(.char("4"))
+        assertASCII("the events view")
+        m.press(.char("1"), .char("g"), .char("z"))
+        assertASCII("a folded heading")
+        XCTAssertTrue(Golden.render(m).text().contains("> web  3/3 running"))
+        m.press(.char("j"), .char("j"))
+        XCTAssertEqual(m.selected?.name, "db")
+        assertASCII("a crash loop")
+        XCTAssertTrue(Golden.render(m).text().contains("loop x4"))
+        m.press(.char("2"), .end, .end)
+        assertASCII("the history")
+        XCTAssertTrue(Golden.render(m).text().contains("exit 1, restarted x4"))
+    }
 }
