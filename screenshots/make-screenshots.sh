@@ -115,7 +115,7 @@ keys G # the worker: the busiest graphs
 shot overview
 keys k Tab # the cache, detail pane focused
 shot detail
-keys g 3 # the first web replica's log
+keys g j 3 # the first web replica's log (g selects the web heading, j its first replica)
 sleep 1
 shot logs
 keys T z
@@ -128,7 +128,7 @@ shot sorted-by-cpu
 
 # Every shipped theme, on the same live session (the graphs keep their history).
 cmd 'sort name'
-keys g j
+keys g j j # web-2 (g: the web heading)
 for theme in default light high-contrast nord gruvbox solarized-dark; do
     cmd "theme $theme"
     shot "theme-$theme"
