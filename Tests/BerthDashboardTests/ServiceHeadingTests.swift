@@ -134,4 +134,22 @@ final class ServiceHeadingTests: XCTestCase {
         XCTAssertEqual(feed.follow("service:none").count, 0)
         XCTAssertTrue(feed.poll().lines.isEmpty)
     }
+
+    /// "Running only": stopping a selected heading's replicas must not make the heading vanish and
+    /// the selection land elsewhere, or a second `s` would act on another container.
+    func testASelectedHeadingStaysWhenItsReplicasStopInRunningOnly() {
+        var m = model()
+        m.press(.char("a"))
+        XCTAssertFalse(m.showAll)
+        m.press(.char("s"))
+        for (id, _) in web { _ = m.update(.actionFinished(ActionOutcome(action: .stop(id: id, name: ""), seconds: 0.1, error: nil))) }
+        let stopped = Fixtures.standard.map { c -> ContainerInfo in
+            var c = c
+            if c.service == "web" { c.state.status = .exited; c.state.exitCode = 0 }
+            return c
+        }
+        _ = m.update(.snapshot(Fixtures.snapshot(stopped, k: 5)))
+        XCTAssertEqual(m.selectedService, "web")
+        XCTAssertEqual(m.press(.char("s")), web.map { .perform(.start(id: $0.0, name: $0.1)) })
+    }
 }

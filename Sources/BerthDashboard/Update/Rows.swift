@@ -8,8 +8,11 @@ extension DashboardModel {
         // The row kept for the last action goes once the user selects another.
         if keptVisibleID != selectedID { keptVisibleID = nil }
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        // A selected heading keeps its replicas in view too (stopped in "running only"), so the
+        // heading does not vanish under a second key press.
         let shown = order.compactMap { entries[$0] }.filter { e in
-            (showAll || e.info.state.status != .exited || busy[e.id] != nil || e.id == keptVisibleID) && filter.matches(e)
+            (showAll || e.info.state.status != .exited || busy[e.id] != nil || e.id == keptVisibleID
+                || (selectedService != nil && e.info.service == selectedService)) && filter.matches(e)
         }
         let sorted = shown.sorted { a, b in
             let c = compare(a, b)
