@@ -96,6 +96,15 @@ final class TimelineTests: XCTestCase {
         XCTAssertEqual(t[Self.id]!.newestFirst.map(\.kind),
                        [.renamed(from: "old"), .unpaused, .paused, .updated(settings: ["cpus=0.5", "memory=67108864"])])
         XCTAssertEqual(TimelineText.describe(.updated(settings: ["cpus=0.5", "memory=67108864"])), "updated cpus 0.5, memory 64M")
+        // Health changes, as the supervisor journals them; repeats collapse like other entries.
+        t.apply(Self.event("health_status: healthy", -1.8)); t.apply(Self.event("health_status: unhealthy", -1.5))
+        t.apply(Self.event("health_status: unhealthy", -1.2))
+        let newest = t[Self.id]!.newestFirst
+        XCTAssertEqual(newest.prefix(2).map(\.kind), [.health("unhealthy"), .health("healthy")])
+        XCTAssertEqual(newest.first?.count, 2)
+        XCTAssertTrue(newest[0].isProblem)
+        XCTAssertFalse(newest[1].isProblem)
+        XCTAssertEqual(TimelineText.describe(.health("unhealthy")), "unhealthy")
         t.apply(Self.event("destroy", -1))
         XCTAssertNil(t[Self.id], "a removed container's history goes with it")
     }

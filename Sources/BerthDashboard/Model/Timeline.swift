@@ -20,6 +20,9 @@ public struct TimelineEntry: Equatable, Sendable {
         /// `berth update`: what it set (`memory=67108864`, `cpus=0.5`), in the event's words.
         case updated(settings: [String])
         case renamed(from: String)
+        /// A healthcheck status change (`healthy`, `unhealthy`, `starting`), from the supervisor's
+        /// `health_status: …` event.
+        case health(String)
     }
 
     /// Nanoseconds since the Unix epoch of the latest repeat.
@@ -37,6 +40,7 @@ public struct TimelineEntry: Equatable, Sendable {
         switch kind {
         case .exited(let code, let signal, let oom, _): return oom || signal != nil || (code ?? 0) != 0
         case .childOOM: return true
+        case .health(let status): return status == "unhealthy"
         default: return false
         }
     }
@@ -131,6 +135,8 @@ public struct Timelines: Sendable {
                 .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             t.add(.updated(settings: settings), at: e.time)
         case "rename": t.add(.renamed(from: e.attributes["oldName"] ?? "?"), at: e.time)
+        case let action where action.hasPrefix("health_status: "):
+            t.add(.health(String(action.dropFirst("health_status: ".count))), at: e.time)
         default: return // kill: its die tells the outcome
         }
         byID[e.id] = t

@@ -32,6 +32,7 @@ enum TimelineText {
             guard !settings.isEmpty else { return "limits updated" }
             return "updated " + settings.map(setting).joined(separator: ", ")
         case .renamed(let from): return "renamed from \(from)"
+        case .health(let status): return status
         }
     }
 
