@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berth-shim", targets: ["berth-shim"]),
+        // An OCI runtime with runc's command line (containerd, podman), on the same engine pieces.
+        .executable(name: "berth-runc", targets: ["berth-runc"]),
         // The engine with the layers its API is made of (spec values, OS types such as BerthError).
         .library(name: "BerthRuntime", targets: ["BerthOCI", "BerthOS", "BerthRuntime"]),
     ],
@@ -56,6 +58,11 @@ let package = Package(
             ],
             // lld: gold prints a warning for every static glibc symbol Foundation's static
             // archive references (mktemp) when linking with --static-swift-stdlib.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
+        ),
+        .executableTarget(
+            name: "berth-runc",
+            dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "CBerthSys"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         .executableTarget(

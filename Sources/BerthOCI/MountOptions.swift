@@ -44,6 +44,9 @@ public enum MountOptions {
         return (flags, data.joined(separator: ","))
     }
 
+    /// Every option name `parse` turns into a flag (the `features` document's mountOptions).
+    public static var flagNames: [String] { effects.keys.sorted() }
+
     private struct Effect {
         var flag: UInt
         var clears: Bool

@@ -11,6 +11,8 @@ extension OCI {
         public var mounts: [Mount]?
         public var linux: Linux?
         public var annotations: [String: String]?
+        /// Programs the runtime runs at points of the lifecycle (berth-runc; Berth's engine sets none).
+        public var hooks: Hooks?
 
         /// The runtime-spec version Berth writes; readers accept any 1.x.
         public static let version = "1.2.0"
@@ -51,6 +53,34 @@ extension OCI {
             self.type = type
             self.source = source
             self.options = options
+        }
+    }
+
+    /// The runtime-spec's `hooks`: each list runs in order at its point of the lifecycle.
+    public struct Hooks: Codable, Sendable, Equatable {
+        public var prestart: [Hook]?
+        public var createRuntime: [Hook]?
+        public var createContainer: [Hook]?
+        public var startContainer: [Hook]?
+        public var poststart: [Hook]?
+        public var poststop: [Hook]?
+
+        public init(prestart: [Hook]? = nil, createRuntime: [Hook]? = nil, createContainer: [Hook]? = nil,
+                    startContainer: [Hook]? = nil, poststart: [Hook]? = nil, poststop: [Hook]? = nil) {
+            self.prestart = prestart; self.createRuntime = createRuntime; self.createContainer = createContainer
+            self.startContainer = startContainer; self.poststart = poststart; self.poststop = poststop
+        }
+    }
+
+    /// One hook: an absolute path, its argv (argv[0] included) and environment, a timeout in seconds.
+    public struct Hook: Codable, Sendable, Equatable {
+        public var path: String
+        public var args: [String]?
+        public var env: [String]?
+        public var timeout: Int?
+
+        public init(path: String, args: [String]? = nil, env: [String]? = nil, timeout: Int? = nil) {
+            self.path = path; self.args = args; self.env = env; self.timeout = timeout
         }
     }
 }

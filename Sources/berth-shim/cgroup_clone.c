@@ -68,3 +68,20 @@ pid_t clone_into_cgroup(unsigned long flags, const char *procs_file, int *joined
     }
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
+
+int join_cgroups(const struct plan *p, pid_t pid, struct launch_error *e)
+{
+    char num[24];
+    size_t nl = fmt_i64(num, pid);
+    for (int i = 0; i < p->nprocs; i++) {
+        int fd = open(p->procs[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, num, nl) < 0) {
+            set_error(e, 125, errno, "join cgroup", p->procs[i]);
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        close(fd);
+    }
+    return 0;
+}

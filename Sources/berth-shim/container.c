@@ -45,6 +45,13 @@ static void fail(int err_fd, int code, int err, const char *what, const char *de
     memset(&e, 0, sizeof e);
     set_error(&e, code, err, what, detail);
     write_all(err_fd, &e, sizeof e);
+    if (oci_started) {
+        char msg[300];
+        launch_error_text(&e, msg, sizeof msg);
+        write_all(2, "berth-runc: ", 12);
+        write_all(2, msg, strlen(msg));
+        write_all(2, "\n", 1);
+    }
     _exit(code);
 }
 
@@ -389,17 +396,7 @@ static void setup_console(int console_fd, int err_fd)
         fail(err_fd, 125, errno, "open the terminal's peer", NULL);
     struct winsize ws = { .ws_row = 24, .ws_col = 80 };
     ioctl(master, TIOCSWINSZ, &ws);
-    char byte = 'm';
-    struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
-    memset(&control, 0, sizeof control);
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &master, sizeof(int));
-    if (sendmsg(console_fd, &msg, 0) < 0)
+    if (send_fd(console_fd, master) < 0)
         fail(err_fd, 125, errno, "send the terminal to the supervisor", NULL);
     close(master);
     close(console_fd);
@@ -481,6 +478,8 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
         _exit(125);
     close(sync_fd);
 
+    if (p->oci)
+        oci_join_namespaces(p, err_fd);
     if (p->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         fail(err_fd, 125, errno, "unshare cgroup namespace", NULL);
     setsid();
@@ -502,6 +501,8 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     }
     enter_workdir(p, 1, err_fd);
     set_rlimits(p, err_fd);
+    if (p->oci)
+        oci_wait_for_start(p, err_fd);
 
     enter_identity(p, err_fd);
     if (p->init)

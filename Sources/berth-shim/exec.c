@@ -158,8 +158,25 @@ int exec_main(const struct plan *p)
             return 125;
         }
         copy_window_size(master);
+        if (p->oci) {
+            /* berth-runc: the caller's console socket gets the master; nothing is relayed here. */
+            int sock = p->console_socket ? connect_unix(p->console_socket) : -1;
+            if (sock < 0 || send_fd(sock, master) < 0) {
+                say("send the pty to the console socket", p->console_socket, errno);
+                return 125;
+            }
+            close(sock);
+            close(master);
+            master = -1;
+        }
     }
 
+    /* Opened on the host, before the container's mount namespace is joined. */
+    int pid_fd = -1;
+    if (p->pid_file && (pid_fd = open(p->pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+        say("open the pid file", p->pid_file, errno);
+        return 125;
+    }
     if (join_namespaces(p, pidfd) < 0) {
         say("join the container's namespaces", NULL, errno);
         return 125;
@@ -238,7 +255,16 @@ int exec_main(const struct plan *p)
         return e.exit_code;
     }
 
-    if (p->tty && isatty(0) && tcgetattr(0, &saved_termios) == 0) {
+    if (pid_fd >= 0) {
+        char pnum[24];
+        size_t pl = fmt_i64(pnum, pid);
+        if (write_all(pid_fd, pnum, pl) < 0)
+            say("write the pid file", p->pid_file, errno);
+        close(pid_fd);
+    }
+    if (p->detach)
+        return 0;
+    if (master >= 0 && isatty(0) && tcgetattr(0, &saved_termios) == 0) {
         termios_saved = 1;
         struct termios raw = saved_termios;
         cfmakeraw(&raw);

@@ -1,6 +1,7 @@
 /* berth-shim PLAN_FILE         create and supervise a container
  * berth-shim --check-plan FILE print what the plan reader understood (tests, debugging)
  * berth-shim --exec PLAN_FILE  run a process in a running container (replaces `berth exec`)
+ * A plan with `oci` set (berth-runc) creates the container without a supervisor (oci.c).
  *
  * Started by the Swift library with posix_spawn and a report pipe on fd 3. Forks once so the
  * library can reap us at once, and the grandchild, in its own session, supervises the container
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
     char *err = NULL;
     if (plan_load(argv[1], &plan, &err) < 0)
         report_and_exit(report_fd, err);
+    if (plan.oci)
+        return oci_create(&plan, report_fd);
 
     pid_t pid = fork();
     if (pid < 0)

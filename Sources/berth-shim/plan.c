@@ -94,12 +94,13 @@ static const char *const scalar_keys[] = {
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
+    "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_COUNT };
+       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "seccomp_deny", "port", "rlimit", "sysctl", "health_arg",
+    "seccomp_deny", "port", "rlimit", "sysctl", "health_arg", "ns_path",
 };
 
 static int list_index(const char *key)
@@ -122,8 +123,8 @@ void plan_release(struct plan *p)
 {
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
     free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->deny); free(p->ports);
-    free(p->rlimits); free(p->sysctls); free(p->health_args);
-    p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL;
+    free(p->rlimits); free(p->sysctls); free(p->health_args); free(p->ns_paths);
+    p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL; p->ns_paths = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
     p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->deny = NULL; p->ports = NULL;
 }
@@ -184,6 +185,19 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             p->event_actor = val;
         }
         else if (!strcmp(key, "restart_max")) NUM(val, 10, 0x7fffffff, p->restart_max, key);
+        else if (!strcmp(key, "oci")) NUM(val, 10, 1, p->oci, key);
+        else if (!strcmp(key, "console_socket")) p->console_socket = val;
+        else if (!strcmp(key, "pid_file")) p->pid_file = val;
+        else if (!strcmp(key, "detach")) NUM(val, 10, 1, p->detach, key);
+        else if (!strcmp(key, "umask")) NUM(val, 8, 0777, p->umask_value, key);
+        else if (!strcmp(key, "oom_score_adj")) {
+            /* -1000…1000, the kernel's range; written as given, so a sign is allowed. */
+            int neg = val[0] == '-';
+            NUM(val + neg, 10, 1000, p->oom_score_adj, key);
+            if (neg)
+                p->oom_score_adj = -p->oom_score_adj;
+            p->has_oom_score_adj = 1;
+        }
         else if (!strcmp(key, "ns")) {
             if (!strcmp(val, "cgroup"))
                 p->new_cgroupns = 1;
@@ -249,6 +263,15 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             p->sysctls[p->nsysctls].key = f[0];
             p->sysctls[p->nsysctls++].value = f[1];
         }
+        else if (!strcmp(key, "ns_path")) {
+            /* An existing namespace to join (OCI linux.namespaces[].path); never mount or user. */
+            if (split(val, f, 2) != 2) return fail_key(err, "the launch plan has a bad entry for", key);
+            int flag = !strcmp(f[0], "cgroup") ? CLONE_NEWCGROUP : ns_flag(f[0]);
+            if (!flag || flag == CLONE_NEWNS || flag == CLONE_NEWUSER || f[1][0] != '/')
+                return fail_key(err, "the launch plan cannot join the namespace", f[0]);
+            p->ns_paths[p->nns_paths].flag = flag;
+            p->ns_paths[p->nns_paths++].path = f[1];
+        }
         else if (!strcmp(key, "port")) {
             if (split(val, f, 3) != 3) return fail_key(err, "the launch plan has a bad entry for", key);
             p->ports[p->nports].host_ip = f[0];
@@ -266,6 +289,7 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     memset(p, 0, sizeof *p);
     p->restart = "no";
     p->restart_max = -1;
+    p->umask_value = -1;
     p->cwd = "/";
     if (len == 0 || buf[len - 1] != 0)
         return fail(err, "the launch plan is truncated");
@@ -314,8 +338,9 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->rlimits = calloc(counts[L_RLIMIT] + 1, sizeof *p->rlimits);
     p->sysctls = calloc(counts[L_SYSCTL] + 1, sizeof *p->sysctls);
     p->health_args = calloc(counts[L_HEALTH] + 1, sizeof *p->health_args);
+    p->ns_paths = calloc(counts[L_NSPATH] + 1, sizeof *p->ns_paths);
     if (!p->health_args || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
-        !p->onexit || !p->gids || !p->deny || !p->ports || !p->rlimits || !p->sysctls) {
+        !p->onexit || !p->gids || !p->deny || !p->ports || !p->rlimits || !p->sysctls || !p->ns_paths) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
     }
@@ -509,6 +534,28 @@ void plan_print(const struct plan *p, int fd)
     if (p->events)
         line1(fd, "events_max", num(a, p->events_max));
     line1(fd, "event_actor", p->event_actor);
+    if (p->oci)
+        line1(fd, "oci", num(a, p->oci));
+    for (int i = 0; i < p->nns_paths; i++) {
+        static const struct { int flag; const char *name; } names[] = {
+            { CLONE_NEWPID, "pid" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" }, { CLONE_NEWNET, "network" },
+            { CLONE_NEWCGROUP, "cgroup" },
+        };
+        const char *name = "?";
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (names[k].flag == p->ns_paths[i].flag)
+                name = names[k].name;
+        const char *f[2] = { name, p->ns_paths[i].path };
+        line(fd, "ns_path", 2, f);
+    }
+    line1(fd, "console_socket", p->console_socket);
+    line1(fd, "pid_file", p->pid_file);
+    if (p->detach)
+        line1(fd, "detach", num(a, p->detach));
+    if (p->has_oom_score_adj)
+        line1(fd, "oom_score_adj", num(a, p->oom_score_adj));
+    if (p->umask_value >= 0)
+        line1(fd, "umask", num(a, p->umask_value));
     for (int i = 0; i < p->nports; i++) {
         const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
         line(fd, "port", 3, f);

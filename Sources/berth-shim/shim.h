@@ -54,6 +54,11 @@ struct plan_sysctl {
     const char *key, *value; /* key with dots, validated by the library: [A-Za-z0-9_-] words */
 };
 
+struct plan_ns_path {
+    int flag;               /* CLONE_NEW* */
+    const char *path;
+};
+
 struct plan_port {
     const char *host_ip;
     unsigned host_port, container_port;
@@ -106,6 +111,17 @@ struct plan {
     long long health_interval_ms, health_timeout_ms, health_start_period_ms, health_start_interval_ms;
     long health_retries;
     int probe;               /* exec: a health probe, killed with its parent (PR_SET_PDEATHSIG) */
+    /* OCI runtime mode (berth-runc, oci.c): no supervisor; the init waits on state_dir/exec.fifo
+     * for `start` and the caller's subreaper becomes its parent. console_socket: where the pty
+     * master goes (SCM_RIGHTS) when `tty` is set. */
+    int oci;
+    const char *console_socket;
+    int oom_score_adj, has_oom_score_adj;
+    int umask_value;         /* -1 = leave the inherited umask */
+    const char *pid_file;    /* OCI exec: where the process's pid is written */
+    int nns_paths;           /* OCI create: existing namespaces joined instead of new ones */
+    struct plan_ns_path *ns_paths;
+    int detach;              /* OCI exec: return once the process runs (its subreaper reaps it) */
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -154,12 +170,24 @@ int open_no_symlinks(const char *path);
 /* "/proc/self/fd/N" for `fd`; its length. */
 size_t fd_path(int fd, char *out, size_t cap);
 
+/* oci.c: `create` of berth-runc, in place of the supervisor; returns the shim's exit code. In the
+ * init, oci_wait_for_start reports "ready" through err_fd and blocks on the exec FIFO. */
+int oci_create(const struct plan *p, int report_fd);
+void oci_wait_for_start(const struct plan *p, int err_fd);
+/* In the init, first: setns into the namespaces given by path (the pid one was joined by the
+ * shim itself before clone, as setns(CLONE_NEWPID) only places children). */
+void oci_join_namespaces(const struct plan *p, int err_fd);
+/* After `start`, the init's own failures (exec) go to its stderr too: nobody reads err_fd. */
+extern int oci_started;
+
 /* exec.c: `berth exec`, running in place of the CLI; returns the exit code. */
 int exec_main(const struct plan *p);
 
 /* cgroup_clone.c: clone(flags | SIGCHLD); into the cgroup of `procs_file` at once when it is a
  * cgroup2 directory and the kernel has clone3(CLONE_INTO_CGROUP) (then *joined = 1). */
 pid_t clone_into_cgroup(unsigned long flags, const char *procs_file, int *joined);
+/* Writes `pid` to each of the plan's cgroup.procs files; -1 with `e` naming the file. */
+int join_cgroups(const struct plan *p, pid_t pid, struct launch_error *e);
 
 /* netlink.c: the veth pair of a bridge-networked container; its peer is created as eth0 in
  * the network namespace of `child`. 0 or -1 with errno. */
@@ -220,5 +248,13 @@ size_t fmt_i64(char *out, int64_t v);
 long long read_oom_kill(const char *path);
 unsigned long long proc_start_time(pid_t pid);
 void set_error(struct launch_error *e, int code, int err, const char *what, const char *detail);
+/* `fd` over a unix socket (SCM_RIGHTS, one byte of payload): a pty master to whoever holds the
+ * console. connect_unix: a connected stream socket to `path`. Both -1 with errno. */
+int send_fd(int sock, int fd);
+int connect_unix(const char *path);
+/* One line to the launcher: "ok PID" or "err CODE MESSAGE". */
+void report_line(int fd, const char *word, long long number, const char *text);
+/* "what detail: strerror(err)" of a launch error, NUL-terminated in `msg`. */
+void launch_error_text(const struct launch_error *e, char *msg, size_t cap);
 
 #endif

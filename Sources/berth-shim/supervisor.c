@@ -266,19 +266,11 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
         }
     }
 
-    char num[24];
-    size_t nl = fmt_i64(num, pid);
-    for (int i = 0; i < p->nprocs && !joined; i++) {
-        int fd = open(p->procs[i], O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, num, nl) < 0) {
-            set_error(e, 125, errno, "join cgroup", p->procs[i]);
-            if (fd >= 0) close(fd);
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
-            return -1;
-        }
-        close(fd);
+    if (!joined && join_cgroups(p, pid, e) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
+        return -1;
     }
     write_all(sync[1], "g", 1);
     close(sync[1]);
@@ -328,24 +320,6 @@ static void event_die(const struct plan *p, const struct run_state *r)
         strcat(extra, "\"");
     }
     event_append(p, "die", extra);
-}
-
-/* One line to the launcher: "ok PID" or "err CODE MESSAGE". */
-static void report(int fd, const char *word, long long number, const char *text)
-{
-    if (fd < 0)
-        return;
-    char line[400], num[24];
-    fmt_i64(num, number);
-    strcpy(line, word);
-    strcat(line, " ");
-    strcat(line, num);
-    if (text) {
-        strcat(line, " ");
-        strncat(line, text, sizeof line - strlen(line) - 2);
-    }
-    strcat(line, "\n");
-    write_all(fd, line, strlen(line));
 }
 
 /* Waits for the container's init to exit while pumping its output. Returns with r's exit filled. */
@@ -502,14 +476,14 @@ int supervisor_main(const struct plan *p, int report_fd)
     struct run_state r;
     memset(&r, 0, sizeof r);
     if (log_fd < 0 || sfd < 0) {
-        report(report_fd, "err", 125, "cannot open the container log");
+        report_line(report_fd, "err", 125, "cannot open the container log");
         return 125;
     }
 
     if (proxy_open(p) < 0) {
         char msg[200] = "publish port: ";
         strncat(msg, strerror(errno), sizeof msg - strlen(msg) - 1);
-        report(report_fd, "err", 125, msg);
+        report_line(report_fd, "err", 125, msg);
         return 125;
     }
 
@@ -532,24 +506,12 @@ int supervisor_main(const struct plan *p, int report_fd)
             mark_finished(&r);
             r.pid = 0;
             char msg[300];
-            size_t n = 0;
-            memcpy(msg, e.msg, strlen(e.msg));
-            n = strlen(e.msg);
-            if (e.err) {
-                const char *es = strerror(e.err);
-                msg[n++] = ':';
-                msg[n++] = ' ';
-                size_t l = strlen(es);
-                if (n + l > sizeof msg - 2) l = sizeof msg - 2 - n;
-                memcpy(msg + n, es, l);
-                n += l;
-            }
-            msg[n] = 0;
+            launch_error_text(&e, msg, sizeof msg);
             strncpy(r.error, msg, sizeof r.error - 1);
             event_die(p, &r);
             write_status(p, &r);
             if (first)
-                report(report_fd, "err", e.exit_code, msg);
+                report_line(report_fd, "err", e.exit_code, msg);
             break;
         }
         r.status = "running";
@@ -562,7 +524,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         event_append(p, "start", NULL);
         health_start(p, r.pid);
         if (first) {
-            report(report_fd, "ok", r.pid, NULL);
+            report_line(report_fd, "ok", r.pid, NULL);
             close(report_fd);
             report_fd = -1;
             first = 0;

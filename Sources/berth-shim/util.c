@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,4 +199,77 @@ void set_error(struct launch_error *e, int code, int err, const char *what, cons
         n += l;
     }
     e->msg[n] = 0;
+}
+
+void report_line(int fd, const char *word, long long number, const char *text)
+{
+    if (fd < 0)
+        return;
+    char line[400], num[24];
+    fmt_i64(num, number);
+    strcpy(line, word);
+    strcat(line, " ");
+    strcat(line, num);
+    if (text) {
+        strcat(line, " ");
+        strncat(line, text, sizeof line - strlen(line) - 2);
+    }
+    strcat(line, "\n");
+    write_all(fd, line, strlen(line));
+}
+
+void launch_error_text(const struct launch_error *e, char *msg, size_t cap)
+{
+    size_t n = strnlen(e->msg, sizeof e->msg);
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(msg, e->msg, n);
+    if (e->err && n + 3 < cap) {
+        const char *es = strerror(e->err);
+        msg[n++] = ':';
+        msg[n++] = ' ';
+        size_t l = strlen(es);
+        if (n + l > cap - 1)
+            l = cap - 1 - n;
+        memcpy(msg + n, es, l);
+        n += l;
+    }
+    msg[n] = 0;
+}
+
+int send_fd(int sock, int fd)
+{
+    char byte = 'm';
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+int connect_unix(const char *path)
+{
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof addr.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    if (connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        int e = errno;
+        close(s);
+        errno = e;
+        return -1;
+    }
+    return s;
 }

@@ -161,7 +161,7 @@ struct Berth: ParsableCommand {
         commandName: "berth",
         abstract: "A daemonless container engine with a live terminal dashboard.",
         discussion: "Run without a command to open the dashboard (same as `berth top`).",
-        version: "0.1.0",
+        version: Engine.version,
         subcommands: [
             Top.self, Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Remove.self,
             PS.self, Inspect.self, Copy.self, Logs.self, Wait.self, Stats.self, Exec.self, AttachCommand.self, ImageCommand.self, NetworkCommand.self, VolumeCommand.self,

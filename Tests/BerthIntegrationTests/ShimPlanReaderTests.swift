@@ -145,6 +145,14 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(value(lines, "health_start_period"), plan.health.map { String($0.startPeriodMs) }, file: file, line: line)
         XCTAssertEqual(value(lines, "health_start_interval"), plan.health.map { String($0.startIntervalMs) }, file: file, line: line)
         XCTAssertEqual(value(lines, "health_retries"), plan.health.map { String($0.retries) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "oci"), plan.oci == nil ? nil : "1", file: file, line: line)
+        XCTAssertEqual(values(lines, "ns_path"), plan.namespacePaths.map { [$0.0, $0.1] }, file: file, line: line)
+        XCTAssertEqual(value(lines, "console_socket"), plan.oci?.consoleSocket, file: file, line: line)
+        XCTAssertEqual(value(lines, "pid_file"), plan.oci?.pidFile, file: file, line: line)
+        XCTAssertEqual(value(lines, "detach"), plan.oci?.detach == true ? "1" : nil, file: file, line: line)
+        XCTAssertEqual(value(lines, "oom_score_adj"), plan.oomScoreAdj.map { String($0) }, file: file, line: line)
+        // --check-plan prints the umask in decimal.
+        XCTAssertEqual(value(lines, "umask"), plan.umask.map { String($0) }, file: file, line: line)
         switch plan.mode {
         case .create:
             XCTAssertEqual(value(lines, "mode"), "create", file: file, line: line)
@@ -190,6 +198,16 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(defaults.args, ["/bin/sh", "-c", "curl -f http://localhost/\t || exit 1"])
         XCTAssertEqual([defaults.intervalMs, defaults.timeoutMs, defaults.startPeriodMs, defaults.startIntervalMs], [1500, 30000, 60000, 5000])
         XCTAssertEqual(defaults.retries, 7)
+        // berth-runc's: the OCI mode, with the spec's oomScoreAdj (negative too) and umask.
+        var oci = Self.bigPlan()
+        oci.oci = .init(consoleSocket: "/run/console \t.sock")
+        oci.oomScoreAdj = -500
+        oci.umask = 0o027
+        oci.namespacePaths = [("network", "/run/netns/pod"), ("pid", "/proc/42/ns/pid"), ("cgroup", "/proc/42/ns/cgroup")]
+        try assertReadBack(oci)
+        var ociExec = Self.execPlan()
+        ociExec.oci = .init(consoleSocket: nil, pidFile: "/run/exec.pid", detach: true)
+        try assertReadBack(ociExec)
     }
 
     /// The same plans through a shim built with AddressSanitizer and UBSan: no overflow, no leak

@@ -40,6 +40,9 @@ public struct SystemInfo: Codable, Sendable {
 }
 
 extension Engine {
+    /// Berth's release: `berth --version` and `berth-runc --version` print it.
+    public static let version = "0.1.0"
+
     public func systemInfo(version: String) throws -> SystemInfo {
         let all = try list(all: true)
         let host = hostInfo()

@@ -74,6 +74,28 @@ public struct LaunchPlan: Equatable, Sendable {
     }
 
     public var mode: Mode = .create
+    /// OCI runtime mode (`berth-runc create`): no supervisor; the init waits on
+    /// `<stateDirectory>/exec.fifo` for `start` (berth-shim's oci.c).
+    public var oci: OCIRuntime?
+    /// `process.oomScoreAdj` and `process.user.umask`, set by the init before it waits for `start`.
+    public var oomScoreAdj: Int?
+    public var umask: UInt32?
+    /// OCI mode: existing namespaces to join, (runtime-spec type, path); never mount or user.
+    /// Their types are not in `namespaces` (which the init gets new).
+    public var namespacePaths: [(String, String)] = []
+
+    /// What only the OCI runtime mode has: where a terminal's pty master goes; for `exec`, the pid
+    /// file and whether to return once the process runs.
+    public struct OCIRuntime: Equatable, Sendable {
+        /// The `--console-socket` the init connects to and sends the master over (SCM_RIGHTS).
+        public var consoleSocket: String?
+        public var pidFile: String?
+        public var detach = false
+
+        public init(consoleSocket: String? = nil, pidFile: String? = nil, detach: Bool = false) {
+            self.consoleSocket = consoleSocket; self.pidFile = pidFile; self.detach = detach
+        }
+    }
     public var rlimits: [Rlimit] = []
     /// (key with dots, value): written to /proc/sys in the container before it is made read-only.
     public var sysctls: [(String, String)] = []
@@ -225,6 +247,12 @@ public struct LaunchPlan: Equatable, Sendable {
         if deniedSyscalls.count > Self.maximumDeniedSyscalls {
             throw .invalidArgument("too many denied system calls (at most \(Self.maximumDeniedSyscalls))")
         }
+        for (type, path) in namespacePaths { try checkField(type, "a namespace type"); try checkField(path, "a namespace path") }
+        if let socket = oci?.consoleSocket { try check(socket, "the console socket's path") }
+        if let pidFile = oci?.pidFile { try check(pidFile, "the pid file's path") }
+        if let adj = oomScoreAdj, !(-1000...1000).contains(adj) {
+            throw .invalidArgument("process.oomScoreAdj \(adj) is outside -1000…1000")
+        }
         if args.isEmpty { throw .invalidArgument("no command given and the image has none") }
         if case .create = mode, stateDirectory.isEmpty || logPath.isEmpty || rootfs.isEmpty {
             throw .invalidArgument("a launch plan needs its state directory, log and root")
@@ -312,6 +340,15 @@ public struct LaunchPlan: Equatable, Sendable {
             put("health_start_interval", String(h.startIntervalMs))
             put("health_retries", String(h.retries))
         }
+        if let oci {
+            put("oci", "1")
+            if let socket = oci.consoleSocket { put("console_socket", socket) }
+            if let pidFile = oci.pidFile { put("pid_file", pidFile) }
+            if oci.detach { put("detach", "1") }
+        }
+        for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
+        if let oomScoreAdj { put("oom_score_adj", String(oomScoreAdj)) }
+        if let umask { put("umask", String(umask & 0o777, radix: 8)) }
         for p in ports {
             put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
         }

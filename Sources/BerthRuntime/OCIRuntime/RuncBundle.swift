@@ -1,0 +1,152 @@
+import BerthOCI
+import BerthOS
+import Foundation
+
+/// An OCI bundle as `berth-runc create` reads it: `config.json` decoded and checked field by
+/// field before anything is made, so a hostile or broken bundle fails with one line that names
+/// the field and leaves nothing behind.
+public struct RuncBundle: Sendable {
+    /// The bundle's absolute path.
+    public let path: String
+    /// config.json with `root.path` made absolute.
+    public let spec: OCI.Spec
+    /// Fields present in config.json that this runtime does not apply (logged as notices).
+    public let ignoredFields: [String]
+
+    /// Fields Berth does not apply yet; present ones are reported, never silently dropped.
+    static let notApplied: [(path: [String], name: String)] = [
+        (["linux", "seccomp"], "linux.seccomp"), (["linux", "intelRdt"], "linux.intelRdt"),
+        (["linux", "personality"], "linux.personality"), (["process", "apparmorProfile"], "process.apparmorProfile"),
+        (["process", "selinuxLabel"], "process.selinuxLabel"), (["linux", "mountLabel"], "linux.mountLabel"),
+        (["process", "consoleSize"], "process.consoleSize"), (["domainname"], "domainname"),
+        (["linux", "rootfsPropagation"], "linux.rootfsPropagation"),
+        (["linux", "resources", "devices"], "linux.resources.devices"), (["linux", "resources", "blockIO"], "linux.resources.blockIO"),
+        (["linux", "resources", "hugepageLimits"], "linux.resources.hugepageLimits"),
+        (["linux", "resources", "unified"], "linux.resources.unified"), (["linux", "resources", "network"], "linux.resources.network"),
+        (["linux", "resources", "rdma"], "linux.resources.rdma"),
+    ]
+
+    public static func load(_ bundle: String) throws(BerthError) -> RuncBundle {
+        let dir = absolute(bundle)
+        guard KernelFile.isDirectory(dir) else {
+            throw .invalidArgument("bundle \(dir.quoted): no such directory")
+        }
+        guard let data = FileIO.read(dir + "/config.json") else {
+            throw .invalidArgument("config.json: cannot read \((dir + "/config.json").quoted): \(String(cString: strerror(errno)))")
+        }
+        var spec: OCI.Spec
+        do {
+            spec = try JSONDecoder().decode(OCI.Spec.self, from: Data(data))
+        } catch let error as DecodingError {
+            throw .invalidArgument("config.json: " + describe(error))
+        } catch {
+            throw .invalidArgument("config.json: \(error)")
+        }
+        try check(&spec, bundle: dir)
+        let raw = (try? JSONSerialization.jsonObject(with: Data(data))) as? [String: Any] ?? [:]
+        let ignored = notApplied.filter { field in
+            var node: Any? = raw
+            for key in field.path { node = (node as? [String: Any])?[key] }
+            return node != nil && !(node is NSNull)
+        }.map(\.name)
+        return RuncBundle(path: dir, spec: spec, ignoredFields: ignored)
+    }
+
+    /// `path` against the working directory, without "." components or trailing slashes.
+    static func absolute(_ path: String) -> String {
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return "/" + full.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+    }
+
+    /// "linux.namespaces[1].type: …", from the decoder's coding path.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            var out = ""
+            for k in keys {
+                if let i = k.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + k.stringValue }
+            }
+            return out.isEmpty ? "(the document)" : out
+        }
+        switch error {
+        case .typeMismatch(let type, let c): return "\(path(c.codingPath)): expected \(type)"
+        case .valueNotFound(_, let c): return "\(path(c.codingPath)): missing value"
+        case .keyNotFound(let key, let c): return "\(path(c.codingPath + [key])): missing"
+        case .dataCorrupted(let c):
+            if c.codingPath.last?.stringValue == "type", c.codingPath.contains(where: { $0.stringValue == "namespaces" }) {
+                return "\(path(c.codingPath)): unknown namespace type"
+            }
+            let why = c.underlyingError.map { "invalid JSON (\(($0 as NSError).userInfo["NSDebugDescription"] ?? $0))" }
+                ?? Quoted.escapeControls(c.debugDescription)
+            return "\(path(c.codingPath)): \(why)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    static func check(_ spec: inout OCI.Spec, bundle: String) throws(BerthError) {
+        guard spec.ociVersion.hasPrefix("1.") else {
+            throw .invalidArgument("ociVersion \(spec.ociVersion.quoted): only 1.x is supported")
+        }
+        guard let process = spec.process else { throw .invalidArgument("process: missing (berth-runc runs a process)") }
+        guard let args = process.args, !args.isEmpty, !args[0].isEmpty else {
+            throw .invalidArgument("process.args: must name the command to run")
+        }
+        guard process.cwd.hasPrefix("/") else {
+            throw .invalidArgument("process.cwd \(process.cwd.quoted): must be an absolute path")
+        }
+        guard var root = spec.root, !root.path.isEmpty else { throw .invalidArgument("root.path: missing") }
+        root.path = root.path.hasPrefix("/") ? root.path : bundle + "/" + root.path
+        guard KernelFile.isDirectory(root.path) else {
+            throw .invalidArgument("root.path \(root.path.quoted): no such directory")
+        }
+        spec.root = root
+        for (i, m) in (spec.mounts ?? []).enumerated() {
+            guard m.destination.hasPrefix("/") else {
+                throw .invalidArgument("mounts[\(i)].destination \(m.destination.quoted): must be an absolute path")
+            }
+            if m.destination.split(separator: "/").contains("..") {
+                throw .invalidArgument("mounts[\(i)].destination \(m.destination.quoted): must not contain '..'")
+            }
+            let bind = m.type == "bind" || (m.options ?? []).contains { $0 == "bind" || $0 == "rbind" }
+            if bind, (m.source ?? "").isEmpty {
+                throw .invalidArgument("mounts[\(i)].source: a bind mount needs a source")
+            }
+        }
+        let hooks = spec.hooks ?? OCI.Hooks()
+        for (kind, list) in [("createContainer", hooks.createContainer), ("startContainer", hooks.startContainer)] where !(list ?? []).isEmpty {
+            throw .unsupported("hooks.\(kind): not supported by berth-runc yet (these run in the container's namespaces)")
+        }
+        for (kind, list) in [("prestart", hooks.prestart), ("createRuntime", hooks.createRuntime), ("poststart", hooks.poststart),
+                             ("poststop", hooks.poststop)] {
+            for (i, h) in (list ?? []).enumerated() where !h.path.hasPrefix("/") {
+                throw .invalidArgument("hooks.\(kind)[\(i)].path \(h.path.quoted): must be an absolute path")
+            }
+        }
+        let linux = spec.linux ?? OCI.Linux()
+        var seen = Set<OCI.NamespaceType>()
+        for (i, ns) in (linux.namespaces ?? []).enumerated() {
+            guard seen.insert(ns.type).inserted else {
+                throw .invalidArgument("linux.namespaces[\(i)].type \(ns.type.rawValue.quoted): listed twice")
+            }
+            if let path = ns.path {
+                if ns.type == .mount {
+                    throw .unsupported("linux.namespaces[\(i)].path: joining an existing mount namespace is not supported by berth-runc")
+                }
+                guard path.hasPrefix("/"), FileIO.exists(path) else {
+                    throw .invalidArgument("linux.namespaces[\(i)].path \(path.quoted): no such file (an absolute path to a namespace, e.g. /proc/PID/ns/net)")
+                }
+            }
+            if ns.type == .user || ns.type == .time {
+                throw .unsupported("linux.namespaces[\(i)].type \(ns.type.rawValue.quoted): not supported by berth-runc yet")
+            }
+        }
+        guard seen.contains(.mount) else {
+            throw .unsupported("linux.namespaces: berth-runc needs a mount namespace")
+        }
+        if let hostname = spec.hostname, !hostname.isEmpty, !seen.contains(.uts) {
+            throw .invalidArgument("hostname: setting it needs a uts namespace in linux.namespaces")
+        }
+        if let path = linux.cgroupsPath, path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
+            throw .invalidArgument("linux.cgroupsPath \(path.quoted): must not contain '.' or '..'")
+        }
+    }
+}
