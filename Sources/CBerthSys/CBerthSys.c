@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/openat2.h>
+#include <linux/mount.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -93,3 +94,38 @@ ssize_t berth_netlink_send(int fd, const void *buf, size_t len)
 }
 
 int berth_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }
+
+int berth_detached_overlay(char *const *lowers, int count, const char *upperdir, const char *workdir)
+{
+    int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return -1;
+    int mnt = -1, ok = 1;
+    /* The lower layers first: overlay checks upper and work against them. */
+    for (int i = 0; i < count && ok; i++)
+        ok = syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) == 0;
+    if (!ok && count > 0 && errno == EINVAL) {
+        /* A kernel before lowerdir+: one colon-separated list (at most 256 bytes in all). */
+        char joined[256];
+        size_t used = 0;
+        ok = 1;
+        for (int i = 0; i < count && ok; i++) {
+            size_t n = strlen(lowers[i]);
+            if (used + n + 2 > sizeof joined) { errno = ENAMETOOLONG; ok = 0; break; }
+            if (i > 0) joined[used++] = ':';
+            memcpy(joined + used, lowers[i], n);
+            used += n;
+        }
+        joined[used] = 0;
+        if (ok)
+            ok = syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", joined, 0) == 0;
+    }
+    if (ok && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upperdir, 0) == 0
+        && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", workdir, 0) == 0
+        && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+    int saved = errno;
+    close(fs);
+    errno = saved;
+    return mnt;
+}

@@ -167,6 +167,8 @@ struct Berth: ParsableCommand {
             PS.self, Inspect.self, Copy.self, Logs.self, Wait.self, Stats.self, Exec.self, AttachCommand.self, ImageCommand.self, NetworkCommand.self, VolumeCommand.self,
             ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self, ContextCommand.self, SystemCommand.self,
             EventsCommand.self, Pause.self, Unpause.self, Rename.self, Port.self, ContainerCommand.self, Info.self, Version.self, Update.self,
+            Images.self, RemoveImage.self, ImageTag.self, ImageHistoryCommand.self, ImageSave.self, ImageLoad.self,
+            Diff.self, Export.self,
         ],
         defaultSubcommand: Top.self)
 }

@@ -120,7 +120,7 @@ public struct LayeredRoot: Sendable {
     }
 
     /// fgetxattr does not take an O_PATH descriptor; its /proc/self/fd link does.
-    private static func isOpaque(_ fd: Int32) -> Bool {
+    public static func isOpaque(_ fd: Int32) -> Bool {
         var value: [UInt8] = [0, 0]
         let n = getxattr("/proc/self/fd/\(fd)", "trusted.overlay.opaque", &value, value.count)
         return n == 1 && value[0] == UInt8(ascii: "y")

@@ -21,17 +21,63 @@ extension Engine {
         }
     }
 
-    /// A descriptor of the running container's root, as its init sees it.
-    private func withContainerRoot(_ ref: String, _ body: (Int32) throws -> Void) throws {
+    /// `berth diff`: what the container changed in its image's filesystem (`ContainerDiff`).
+    public func diff(_ ref: String) throws -> [FilesystemChange] {
         let r = try resolve(ref)
-        guard let pid = store.runningInit(r.id) else {
-            throw BerthError.unsupported("container \(r.name) is not running: berth cp works on running containers only")
+        let changes = try ContainerDiff.changes(upper: store.paths(r.id).upper, layersTopmostFirst: r.layers.reversed())
+        // Mount points the supervisor made for the container's mounts (/etc/hosts, volumes) are
+        // Berth's, not the container's changes: docker keeps them in its init layer and does not
+        // list them, nor a directory changed only by them.
+        let made = Set(((try? store.storedSpec(r.id))?.mounts ?? []).map(\.destination))
+        let kept = changes.filter { !($0.kind == .added && made.contains($0.path)) }
+        return kept.filter { c in
+            guard c.kind == .changed else { return true }
+            let below = c.path + "/"
+            return !changes.contains { $0.path.hasPrefix(below) } || kept.contains { $0.path.hasPrefix(below) }
         }
-        let root = open("/proc/\(pid)/root", berth_o_path() | O_DIRECTORY | O_CLOEXEC)
-        guard root >= 0 else { throw BerthError.errno("open the root of", r.name) }
-        defer { close(root) }
-        // The init that was running when the descriptor was taken (not a reused pid).
-        guard store.runningInit(r.id) == pid else { throw BerthError.invalidState("container \(r.name) stopped") }
-        try body(root)
+    }
+
+    /// `berth export`: the container's root filesystem as a tar stream on `fd` (the merged view;
+    /// volumes and binds are not part of it, as in docker).
+    public func exportFilesystem(_ ref: String, to fd: Int32, path: String) throws {
+        let r = try resolve(ref)
+        if store.runningInit(r.id) != nil {
+            // Its /proc/PID/root holds /proc, /sys and the volumes too: not walked.
+            throw BerthError.invalidState("container \(r.name) is running: stop it first (berth export reads stopped containers only)")
+        }
+        try withStoppedRoot(r) { root in
+            _ = try LayerTarWriter(fd: fd, path: path).writeTree("/proc/self/fd/\(root)")
+        }
+    }
+
+    /// A descriptor of the container's root: as its init sees it while it runs (volumes and
+    /// binds included, as docker), else its overlay mounted detached (`DetachedRootfs`) under the
+    /// container's lock, so no start mounts the same upper directory meanwhile.
+    func withContainerRoot<T>(_ ref: String, _ body: (Int32) throws -> T) throws -> T {
+        let r = try resolve(ref)
+        if let pid = store.runningInit(r.id) {
+            let root = open("/proc/\(pid)/root", berth_o_path() | O_DIRECTORY | O_CLOEXEC)
+            guard root >= 0 else { throw BerthError.errno("open the root of", r.name) }
+            defer { close(root) }
+            // The init that was running when the descriptor was taken (not a reused pid).
+            guard store.runningInit(r.id) == pid else { throw BerthError.invalidState("container \(r.name) stopped") }
+            return try body(root)
+        }
+        return try withStoppedRoot(r, body)
+    }
+
+    private func withStoppedRoot<T>(_ r: ContainerRecord, _ body: (Int32) throws -> T) throws -> T {
+        let paths = store.paths(r.id)
+        return try FileLock.with(paths.lock) {
+            let state = store.state(r.id)
+            switch state.status {
+            case .created, .exited: break
+            case .running, .restarting:
+                throw BerthError.invalidState("container \(r.name) is running; try again")
+            case .dead, .broken:
+                throw BerthError.invalidState("container \(r.name) is \(state.status.rawValue): remove it (berth rm -f)")
+            }
+            return try DetachedRootfs.with(r, paths: paths, body)
+        }
     }
 }

@@ -11,106 +11,200 @@ public struct ExportResult: Sendable {
     public var layers: Int
 }
 
-/// Writes an image as an OCI archive: a tar of an OCI image layout (`oci-layout`, `index.json`,
-/// `blobs/sha256/…`), what `skopeo copy … oci-archive:FILE` writes. Each layer directory goes back
-/// to its OCI form (uncompressed tar, whiteouts as `.wh.` files); the config keeps the image's
-/// defaults with the new DiffIDs. The file appears only when complete (written aside, renamed).
+/// The archive formats `save` writes.
+public enum ImageArchiveFormat: String, Sendable, CaseIterable {
+    /// What `docker save` writes: `manifest.json`, `<config hex>.json`, `<DiffID hex>/layer.tar`.
+    case dockerArchive = "docker-archive"
+    /// A tar of an OCI image layout (`skopeo copy … oci-archive:FILE`).
+    case ociArchive = "oci-archive"
+}
+
+/// Writes images as an archive: an OCI archive (`oci-layout`, `index.json`, `blobs/sha256/…`) or
+/// a docker-archive. Each layer directory goes back to its OCI form (uncompressed tar, whiteouts
+/// as `.wh.` files, `LayerTarWriter`'s canonical bytes). The config is the one the image was
+/// imported with when the layers come out with the DiffIDs it lists (so the image id survives
+/// `save` and `load`), else one with the image's defaults, history and the new DiffIDs.
 struct ImageExporter {
     let store: ImageStore
 
+    /// One image to write and the names it goes under (none when it was named by id).
+    struct Item {
+        var image: ImageRecord
+        var references: [ImageReference]
+    }
+
+    /// An image's blobs, once its layers are written out.
+    private struct Prepared {
+        var item: Item
+        var config: [UInt8]
+        var configDigest: Digest
+        var diffIDs: [Digest]
+    }
+
+    /// `image export IMAGE FILE`: an OCI archive, written beside `file` and renamed when complete.
     func export(_ image: ImageRecord, to file: String) throws -> ExportResult {
-        try FileIO.mkdirs(store.root + "/tmp", mode: 0o700)
-        let staging = store.temporaryPath(in: store.root + "/tmp")
-        guard mkdir(staging, 0o700) == 0 else { throw BerthError.errno("mkdir", staging) }
-        defer { try? TreeRemover.remove(staging) }
-
-        var blobs: [(digest: Digest, path: String, size: UInt64)] = []
-        var layerDescriptors: [OCIDescriptor] = []
-        var diffIDs: [Digest] = []
-        for (i, id) in image.layers.enumerated() {
-            let path = staging + "/layer-\(i).tar"
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw BerthError.errno("create", path) }
-            let result: (digest: Digest, size: UInt64)
-            do {
-                result = try LayerTarWriter(fd: fd, path: path).writeTree(store.layerPath(id))
-                close(fd)
-            } catch { close(fd); throw error }
-            diffIDs.append(result.digest)
-            layerDescriptors.append(OCIDescriptor(mediaType: OCIMediaType.layerTar, digest: result.digest.description,
-                                                  size: Int64(result.size)))
-            if !blobs.contains(where: { $0.digest == result.digest }) { blobs.append((result.digest, path, result.size)) }
-        }
-        let config = OCIImageConfigFile(created: Timestamp(image.created).rfc3339, architecture: image.architecture ?? ImageImporter.hostArchitecture(),
-                                        os: image.os ?? "linux", config: image.config, diffIDs: diffIDs)
-        let configBytes = Array(try JSONEncoder.oci.encode(config))
-        let configDigest = Digest.of(configBytes)
-        let manifest = OCIManifest(schemaVersion: 2, mediaType: OCIMediaType.manifest,
-                                   config: OCIDescriptor(mediaType: OCIMediaType.config, digest: configDigest.description, size: Int64(configBytes.count)),
-                                   layers: layerDescriptors)
-        let manifestBytes = Array(try JSONEncoder.oci.encode(manifest))
-        let manifestDigest = Digest.of(manifestBytes)
-        let index = OCIIndex(schemaVersion: 2, mediaType: OCIMediaType.index, manifests: [
-            OCIDescriptor(mediaType: OCIMediaType.manifest, digest: manifestDigest.description, size: Int64(manifestBytes.count),
-                          platform: OCIPlatform(architecture: config.architecture ?? "amd64", os: config.os ?? "linux"),
-                          annotations: ["org.opencontainers.image.ref.name": image.tag,
-                                        "io.containerd.image.name": image.reference]),
-        ])
-        let indexBytes = Array(try JSONEncoder.oci.encode(index))
-
         let tmp = file + ".tmp-\(getpid())"
         let out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard out >= 0 else { throw BerthError.errno("create", tmp) }
         var closed = false
         defer { if !closed { close(out) }; unlink(tmp) }
+        let ref = try ImageReference(parsing: image.reference)
+        var result = try write([Item(image: image, references: [ref])], format: .ociArchive, to: out, path: file)
+        guard fsync(out) == 0 else { throw BerthError.errno("fsync", tmp) }
+        var st = stat()
+        fstat(out, &st)
+        result.bytes = UInt64(st.st_size)
+        close(out)
+        closed = true
+        guard rename(tmp, file) == 0 else { throw BerthError.errno("rename", file) }
+        return result
+    }
+
+    /// Writes `items` as one archive on `fd` (`path` names it in messages). Layers shared by
+    /// several images are written once.
+    func write(_ items: [Item], format: ImageArchiveFormat, to fd: Int32, path: String) throws -> ExportResult {
+        try FileIO.mkdirs(store.root + "/tmp", mode: 0o700)
+        let staging = store.temporaryPath(in: store.root + "/tmp")
+        guard mkdir(staging, 0o700) == 0 else { throw BerthError.errno("mkdir", staging) }
+        defer { try? TreeRemover.remove(staging) }
+
+        // Each layer directory as a tar, once: DiffID, file and size by layer id.
+        var tars: [String: (digest: Digest, path: String, size: UInt64)] = [:]
+        var prepared: [Prepared] = []
+        for item in items {
+            var diffIDs: [Digest] = []
+            for id in item.image.layers {
+                if let known = tars[id] { diffIDs.append(known.digest); continue }
+                let file = staging + "/layer-\(tars.count).tar"
+                let out = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard out >= 0 else { throw BerthError.errno("create", file) }
+                let result: (digest: Digest, size: UInt64)
+                do {
+                    result = try LayerTarWriter(fd: out, path: file).writeTree(store.layerPath(id))
+                    close(out)
+                } catch { close(out); throw error }
+                tars[id] = (result.digest, file, result.size)
+                diffIDs.append(result.digest)
+            }
+            let config = try configBlob(item.image, diffIDs: diffIDs)
+            prepared.append(Prepared(item: item, config: config, configDigest: Digest.of(config), diffIDs: diffIDs))
+        }
+
         let a = archive_write_new()!
         defer { archive_write_free(a) }
         archive_write_set_format_pax_restricted(a)
         archive_write_add_filter_none(a)
-        guard archive_write_open_fd(a, out) == ARCHIVE_OK else { throw BerthError.invalidArgument("\(file): \(TarStream.message(a))") }
-        let now = time(nil)
-        func entry(_ name: String, directory: Bool = false, size: Int = 0) throws {
-            let e = archive_entry_new()!
-            defer { archive_entry_free(e) }
-            archive_entry_copy_pathname(e, name)
-            archive_entry_set_mode(e, directory ? (S_IFDIR | 0o755) : (S_IFREG | 0o644))
-            archive_entry_set_size(e, directory ? 0 : Int64(size))
-            archive_entry_set_mtime(e, now, 0)
-            guard archive_write_header(a, e) == ARCHIVE_OK else { throw BerthError.invalidArgument("\(file): \(TarStream.message(a))") }
+        guard archive_write_open_fd(a, fd) == ARCHIVE_OK else { throw BerthError.invalidArgument("\(path): \(TarStream.message(a))") }
+        let w = ArchiveEntries(archive: a, path: path)
+        var written = Set<Digest>()
+        func blob(_ name: String, _ digest: Digest, file: String, size: UInt64) throws {
+            guard written.insert(digest).inserted else { return }
+            try w.file(name, from: file, size: size)
         }
-        func small(_ name: String, _ bytes: [UInt8]) throws {
-            try entry(name, size: bytes.count)
-            guard bytes.withUnsafeBytes({ archive_write_data(a, $0.baseAddress, $0.count) }) == bytes.count else {
-                throw BerthError.invalidArgument("\(file): \(TarStream.message(a))")
+        var manifestDigest = ""
+        switch format {
+        case .ociArchive:
+            try w.small("oci-layout", Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
+            try w.directory("blobs/")
+            try w.directory("blobs/sha256/")
+            var descriptors: [OCIDescriptor] = []
+            for p in prepared {
+                if written.insert(p.configDigest).inserted { try w.small("blobs/sha256/" + p.configDigest.hex, p.config) }
+                let layers = p.item.image.layers.map { id in
+                    OCIDescriptor(mediaType: OCIMediaType.layerTar, digest: tars[id]!.digest.description, size: Int64(tars[id]!.size))
+                }
+                let manifest = OCIManifest(schemaVersion: 2, mediaType: OCIMediaType.manifest,
+                                           config: OCIDescriptor(mediaType: OCIMediaType.config, digest: p.configDigest.description,
+                                                                 size: Int64(p.config.count)),
+                                           layers: layers)
+                let bytes = Array(try JSONEncoder.oci.encode(manifest))
+                let digest = Digest.of(bytes)
+                if written.insert(digest).inserted { try w.small("blobs/sha256/" + digest.hex, bytes) }
+                for id in p.item.image.layers { try blob("blobs/sha256/" + tars[id]!.digest.hex, tars[id]!.digest, file: tars[id]!.path, size: tars[id]!.size) }
+                manifestDigest = manifestDigest.isEmpty ? digest.description : manifestDigest
+                let platform = OCIPlatform(architecture: p.item.image.architecture ?? ImageImporter.hostArchitecture(), os: p.item.image.os ?? "linux")
+                let names = p.item.references.isEmpty ? [nil] : p.item.references.map { Optional($0) }
+                for ref in names {
+                    descriptors.append(OCIDescriptor(mediaType: OCIMediaType.manifest, digest: digest.description, size: Int64(bytes.count),
+                                                     platform: platform,
+                                                     annotations: ref.map { ["org.opencontainers.image.ref.name": $0.tag,
+                                                                             "io.containerd.image.name": $0.description] }))
+                }
             }
+            let index = OCIIndex(schemaVersion: 2, mediaType: OCIMediaType.index, manifests: descriptors)
+            try w.small("index.json", Array(try JSONEncoder.oci.encode(index)))
+        case .dockerArchive:
+            var entries: [DockerArchiveManifest] = []
+            for p in prepared {
+                let configName = p.configDigest.hex + ".json"
+                if written.insert(p.configDigest).inserted { try w.small(configName, p.config) }
+                var layerNames: [String] = []
+                for id in p.item.image.layers {
+                    let t = tars[id]!
+                    if !written.contains(t.digest) { try w.directory(t.digest.hex + "/") }
+                    try blob(t.digest.hex + "/layer.tar", t.digest, file: t.path, size: t.size)
+                    layerNames.append(t.digest.hex + "/layer.tar")
+                }
+                entries.append(DockerArchiveManifest(Config: configName, RepoTags: p.item.references.map(\.description), Layers: layerNames))
+            }
+            let manifest = Array(try JSONEncoder.oci.encode(entries))
+            manifestDigest = Digest.of(manifest).description
+            try w.small("manifest.json", manifest)
         }
-        try small("oci-layout", Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
-        try small("index.json", indexBytes)
-        try entry("blobs/", directory: true)
-        try entry("blobs/sha256/", directory: true)
-        try small("blobs/sha256/" + manifestDigest.hex, manifestBytes)
-        try small("blobs/sha256/" + configDigest.hex, configBytes)
+        guard archive_write_close(a) == ARCHIVE_OK else { throw w.failure() }
+        return ExportResult(manifestDigest: manifestDigest, bytes: 0, layers: tars.count)
+    }
+
+    /// The stored config when its DiffIDs are the layers as written now, else a new one.
+    private func configBlob(_ image: ImageRecord, diffIDs: [Digest]) throws -> [UInt8] {
+        let stored = store.configBytes(image)
+        let parsed = stored.flatMap { try? JSONDecoder().decode(OCIImageConfigFile.self, from: Data($0)) }
+        if let stored, let ids = parsed?.rootfs?.diff_ids, ids == diffIDs.map(\.description) { return stored }
+        var config = OCIImageConfigFile(created: Timestamp(image.created).rfc3339,
+                                        architecture: image.architecture ?? ImageImporter.hostArchitecture(),
+                                        os: image.os ?? "linux", config: image.config, diffIDs: diffIDs)
+        config.history = parsed?.history
+        return Array(try JSONEncoder.oci.encode(config))
+    }
+}
+
+/// Entries of an archive being written: directories, small files from memory, files copied.
+private struct ArchiveEntries {
+    let archive: OpaquePointer
+    let path: String
+    let now = time(nil)
+
+    func failure() -> BerthError { BerthError.invalidArgument("\(path): \(TarStream.message(archive))") }
+
+    private func header(_ name: String, mode: mode_t, size: Int64) throws {
+        let e = archive_entry_new()!
+        defer { archive_entry_free(e) }
+        archive_entry_copy_pathname(e, name)
+        archive_entry_set_mode(e, mode)
+        archive_entry_set_size(e, size)
+        archive_entry_set_mtime(e, now, 0)
+        guard archive_write_header(archive, e) == ARCHIVE_OK else { throw failure() }
+    }
+
+    func directory(_ name: String) throws { try header(name, mode: S_IFDIR | 0o755, size: 0) }
+
+    func small(_ name: String, _ bytes: [UInt8]) throws {
+        try header(name, mode: S_IFREG | 0o644, size: Int64(bytes.count))
+        guard bytes.withUnsafeBytes({ archive_write_data(archive, $0.baseAddress, $0.count) }) == bytes.count else { throw failure() }
+    }
+
+    func file(_ name: String, from file: String, size: UInt64) throws {
+        try header(name, mode: S_IFREG | 0o644, size: Int64(size))
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BerthError.errno("open", file) }
+        defer { close(fd) }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
-        for blob in blobs {
-            try entry("blobs/sha256/" + blob.digest.hex, size: Int(blob.size))
-            let fd = open(blob.path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw BerthError.errno("open", blob.path) }
-            defer { close(fd) }
-            while true {
-                let n = read(fd, buffer, 1 << 20)
-                if n == 0 { break }
-                if n < 0 { if errno == EINTR { continue }; throw BerthError.errno("read", blob.path) }
-                guard archive_write_data(a, buffer, n) == n else { throw BerthError.invalidArgument("\(file): \(TarStream.message(a))") }
-            }
+        while true {
+            let n = read(fd, buffer, 1 << 20)
+            if n == 0 { break }
+            if n < 0 { if errno == EINTR { continue }; throw BerthError.errno("read", file) }
+            guard archive_write_data(archive, buffer, n) == n else { throw failure() }
         }
-        guard archive_write_close(a) == ARCHIVE_OK else { throw BerthError.invalidArgument("\(file): \(TarStream.message(a))") }
-        guard fsync(out) == 0 else { throw BerthError.errno("fsync", tmp) }
-        var st = stat()
-        fstat(out, &st)
-        close(out)
-        closed = true
-        guard rename(tmp, file) == 0 else { throw BerthError.errno("rename", file) }
-        return ExportResult(manifestDigest: manifestDigest.description, bytes: UInt64(st.st_size), layers: image.layers.count)
     }
 }

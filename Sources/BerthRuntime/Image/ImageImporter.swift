@@ -55,6 +55,8 @@ public struct ImportResult: Sendable {
     /// Layers unpacked by this import, and layers the store already had.
     public var newLayers: Int
     public var reusedLayers: Int
+    /// The RepoTags of every image of a docker-archive's manifest.json, in its order.
+    public var archiveImages: [[String]] = []
 }
 
 /// Imports one image into an `ImageStore` (docs/images.md). Nothing becomes visible until
@@ -83,6 +85,10 @@ final class ImageImporter {
         var carriedName: String?
         var architecture: String
         var os: String
+        /// The config blob as the image carries it (nil: none, Berth writes one).
+        var configBytes: [UInt8]? = nil
+        /// A docker-archive's images, each as its RepoTags (`load` brings in every one).
+        var archiveImages: [[String]] = []
     }
 
     private var temporaries: [String] = []
@@ -105,21 +111,25 @@ final class ImageImporter {
         if let cmd = options.cmd { config.cmd = cmd }
         let diffIDs = try ids.map { try Digest(hex: $0) }
         let imageID: String
-        if let d = plan.configDigest, options.cmd == nil {
+        let configBytes: [UInt8]
+        if let d = plan.configDigest, let bytes = plan.configBytes, options.cmd == nil {
             imageID = d.hex
+            configBytes = bytes
         } else {
             // No config of its own (or a changed one): the id is the digest of the config Berth would write.
             let synthetic = OCIImageConfigFile(created: nil, architecture: plan.architecture, os: plan.os, config: config, diffIDs: diffIDs)
-            imageID = Digest.of(try JSONEncoder.oci.encode(synthetic)).hex
+            configBytes = Array(try JSONEncoder.oci.encode(synthetic))
+            imageID = Digest.of(configBytes).hex
         }
         let reference = try options.name ?? Self.defaultReference(carried: plan.carriedName, path: path)
         let record = ImageRecord(name: reference.name, tag: reference.tag, id: imageID, layers: ids, config: config,
                                  created: plan.created ?? Date(), size: sizes.reduce(0, +), layerSizes: sizes,
                                  format: plan.format.recordFormat, manifestDigest: plan.manifestDigest?.description,
                                  architecture: plan.architecture, os: plan.os)
-        try store.commit(record, newLayers: placed, layersInUse: options.layersInUse)
+        try store.commit(record, newLayers: placed, layersInUse: options.layersInUse, config: configBytes)
         temporaries.removeAll { t in placed.contains { $0.temporary == t } }
-        return ImportResult(image: record, format: plan.format, newLayers: placed.count, reusedLayers: reused)
+        return ImportResult(image: record, format: plan.format, newLayers: placed.count, reusedLayers: reused,
+                            archiveImages: plan.archiveImages)
     }
 
     // MARK: - Detection
@@ -281,7 +291,8 @@ final class ImageImporter {
         return Plan(format: format, layers: layers, config: config.imageConfig, configDigest: configDigest,
                     manifestDigest: manifestDigest, created: config.created.flatMap { Timestamp(rfc3339: $0)?.date },
                     carriedName: desc.annotations?["org.opencontainers.image.ref.name"],
-                    architecture: config.architecture ?? Self.hostArchitecture(), os: config.os ?? "linux")
+                    architecture: config.architecture ?? Self.hostArchitecture(), os: config.os ?? "linux",
+                    configBytes: configBytes)
     }
 
     /// The host platform's manifest (linux/amd64 on x86-64), through nested indexes; with several,
@@ -357,7 +368,8 @@ final class ImageImporter {
         }
         return Plan(format: format, layers: layers, config: config.imageConfig, configDigest: configDigest, manifestDigest: nil,
                     created: config.created.flatMap { Timestamp(rfc3339: $0)?.date }, carriedName: entry.RepoTags?.first,
-                    architecture: config.architecture ?? Self.hostArchitecture(), os: config.os ?? "linux")
+                    architecture: config.architecture ?? Self.hostArchitecture(), os: config.os ?? "linux",
+                    configBytes: configBytes, archiveImages: list.map { $0.RepoTags ?? [] })
     }
 
     /// `docker.io/library/busybox:1` → `busybox:1`, as docker prints it.

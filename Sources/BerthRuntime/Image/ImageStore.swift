@@ -17,6 +17,16 @@ public struct ImageStore: Sendable {
     var indexPath: String { root + "/images.json" }
     var lockPath: String { root + "/images.lock" }
     public func layerPath(_ id: String) -> String { root + "/layers/" + id }
+    /// The image's config blob (`configs/<id>`), its digest being the image id: kept so `history`
+    /// reads the image's own history and `save` writes the same config back (the same id).
+    func configPath(_ id: String) -> String { root + "/configs/" + id }
+
+    /// The image's config as stored at import (nil for images imported before configs were kept).
+    func configBytes(_ image: ImageRecord) -> [UInt8]? {
+        guard (try? Digest(hex: image.id)) != nil, let bytes = FileIO.read(configPath(image.id), followLink: false),
+              Digest.of(bytes).hex == image.id else { return nil }
+        return bytes
+    }
 
     public func list() throws -> [ImageRecord] {
         guard let data = FileIO.read(indexPath), !data.isEmpty else { return [] }
@@ -58,7 +68,8 @@ public struct ImageStore: Sendable {
     /// (a layer another import placed meanwhile wins, ours is dropped), checks every layer the
     /// image needs is there, replaces the tag, and removes the replaced image's layers that
     /// nothing else uses. Either all of it happens or the index is unchanged.
-    func commit(_ record: ImageRecord, newLayers: [(temporary: String, id: String)], layersInUse: Set<String>) throws {
+    func commit(_ record: ImageRecord, newLayers: [(temporary: String, id: String)], layersInUse: Set<String>,
+                config: [UInt8]? = nil) throws {
         try FileLock.with(lockPath) {
             var placed: [String] = []
             do {
@@ -73,14 +84,21 @@ public struct ImageStore: Sendable {
                 for id in record.layers where !layerExists(id) {
                     throw BerthError.invalidArgument("layer sha256:\(id) was removed while importing (a concurrent prune?); import again")
                 }
+                if let config, !FileIO.exists(configPath(record.id)) {
+                    try FileIO.mkdirs(root + "/configs", mode: 0o700)
+                    try FileIO.writeAtomically(configPath(record.id), bytes: config, mode: 0o600)
+                }
                 var images = try list()
                 var orphaned: [String] = []
+                var replacedID: String?
                 if let old = images.firstIndex(where: { $0.name == record.name && $0.tag == record.tag }) {
                     orphaned = images[old].layers
+                    replacedID = images[old].id
                     images.remove(at: old)
                 }
                 images.append(record)
                 try save(images)
+                if let replacedID { dropConfigIfUnused(replacedID, images) }
                 // A re-import replaces the tag; the old layers go unless an image or a container uses them.
                 let used = Set(images.flatMap(\.layers))
                 for layer in orphaned where !used.contains(layer) && !layersInUse.contains(layerPath(layer)) {
@@ -109,6 +127,7 @@ public struct ImageStore: Sendable {
             var images = try list()
             images.removeAll { $0.id == image.id && $0.name == image.name && $0.tag == image.tag }
             try save(images)
+            dropConfigIfUnused(image.id, images)
             let used = Set(images.flatMap(\.layers))
             for layer in image.layers where !used.contains(layer) && !layersInUse.contains(layerPath(layer)) {
                 try TreeRemover.remove(layerPath(layer))
@@ -118,19 +137,36 @@ public struct ImageStore: Sendable {
     }
 
     /// Removes layers no image references and no container runs on, and leftovers of
-    /// interrupted imports. Returns the removed layer ids.
-    public func prune(layersInUse: Set<String>) throws -> [String] {
+    /// interrupted imports. Returns the removed layers: id and bytes of file data.
+    public func prune(layersInUse: Set<String>) throws -> [(id: String, size: UInt64)] {
         try FileLock.with(lockPath) {
             sweepTemporaries()
-            let used = Set(try list().flatMap(\.layers))
-            var removed: [String] = []
+            let images = try list()
+            for id in FileIO.entryNames(root + "/configs") { dropConfigIfUnused(id, images) }
+            let used = Set(images.flatMap(\.layers))
+            var removed: [(id: String, size: UInt64)] = []
             for id in FileIO.entryNames(root + "/layers") where !id.hasPrefix(".") {
                 if used.contains(id) || layersInUse.contains(layerPath(id)) { continue }
+                let size = ImageImporter.diskUsage(layerPath(id))
                 try TreeRemover.remove(layerPath(id))
-                removed.append(id)
+                removed.append((id, size))
             }
-            return removed.sorted()
+            return removed.sorted { $0.id < $1.id }
         }
+    }
+
+    /// Gives `source`'s image a second name (`tag`): a record sharing its id and layers. A tag
+    /// that named another image moves, as in docker (the other image's layers go unless used).
+    public func tag(_ source: ImageRecord, as target: ImageReference, layersInUse: Set<String>) throws {
+        var record = source
+        record.name = target.name
+        record.tag = target.tag
+        try commit(record, newLayers: [], layersInUse: layersInUse)
+    }
+
+    private func dropConfigIfUnused(_ id: String, _ images: [ImageRecord]) {
+        guard !images.contains(where: { $0.id == id }), (try? Digest(hex: id)) != nil else { return }
+        unlink(configPath(id))
     }
 
     /// A fresh name for a temporary directory under `dir`: `.tmp-<pid>-<random>`, so a sweep can

@@ -40,4 +40,11 @@ int berth_o_path(void);
  * descendants are re-parented to the caller, which can then reap them and read their rusage. */
 int berth_set_child_subreaper(int on);
 
+/* An overlay of `lowers` (`count` directories, topmost first), `upperdir` and `workdir` made with
+ * the new mount API (fsopen, fsconfig, fsmount) and never attached to any mount namespace: the
+ * descriptor of its root, or -1 with errno. Closing the last descriptor unmounts it, so nothing
+ * stays mounted even if the caller is killed. Each layer goes in as its own `lowerdir+` (Linux
+ * 6.8; fsconfig caps one string at 256 bytes), else all as one `lowerdir`. */
+int berth_detached_overlay(char *const *lowers, int count, const char *upperdir, const char *workdir);
+
 #endif

@@ -4,7 +4,7 @@ import BerthRuntime
 
 struct Copy: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cp", abstract: "Copy files between a running container and the host.",
+        commandName: "cp", abstract: "Copy files between a container (running or stopped) and the host.",
         discussion: """
             berth cp CONTAINER:SRC DEST  or  berth cp SRC CONTAINER:DEST. docker's rules: a directory \
             onto an existing directory goes inside it, or only its contents when SRC ends in /. ; a \

@@ -2,9 +2,9 @@ import BerthOS
 import BerthRuntime
 import Foundation
 
-/// `ps --format`: `json` (one object per container per line), `table TEMPLATE` (a header from the
-/// fields' titles, columns split at tabs and aligned), or a bare template (one line per
-/// container). nil for the default table (`--format table` or none).
+/// `ps --format` (and the other listings': `images`, `history`): `json` (one object per row per
+/// line), `table TEMPLATE` (a header from the fields' titles, columns split at tabs and aligned),
+/// or a bare template (one line per row). nil for the default table (`--format table` or none).
 struct PSFormat {
     enum Kind { case json, table(Template), lines(Template) }
     let kind: Kind
@@ -21,14 +21,18 @@ struct PSFormat {
     }
 
     func render(_ list: [ContainerInfo], now: Date, truncate: Bool) throws -> String {
-        let values = list.map { PSRow.value($0, now: now, truncate: truncate) }
+        try render(list.map { PSRow.value($0, now: now, truncate: truncate) }, header: PSRow.headerValue)
+    }
+
+    /// Rows as documents with `header` giving each field's column title.
+    func render(_ values: [TemplateValue], header headerValue: TemplateValue) throws -> String {
         switch kind {
         case .json:
             return values.map { $0.jsonText + "\n" }.joined()
         case .lines(let t):
             return try values.map { try t.render($0) + "\n" }.joined()
         case .table(let t):
-            let header = try t.render(PSRow.headerValue).components(separatedBy: "\t")
+            let header = try t.render(headerValue).components(separatedBy: "\t")
             // A value holding a tab (a label) must not add a column: the extra cells stay in the last one.
             let rows = try values.map { v -> [String] in
                 var cells = try t.render(v).components(separatedBy: "\t")
