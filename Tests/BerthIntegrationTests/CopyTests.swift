@@ -71,7 +71,7 @@ final class CopyTests: ContainerTestCase {
         assertRefused(["cp", "dst:/in", "dst:/x"], saying: "between containers")
         assertRefused(["cp", dir + "/f", dir + "/g"], saying: "must name a container")
         XCTAssertEqual(cli.run(["stop", "-t", "0", "dst"]).status, 0)
-        assertRefused(["cp", dir + "/f", "dst:/in"], saying: "running containers only")
+        XCTAssertEqual(cli.run(["cp", dir + "/f", "dst:/in/stopped"]).status, 0, "a stopped container too")
     }
 
     /// `..` and links resolve inside the container's root: a host file is neither read nor written.
@@ -92,5 +92,75 @@ final class CopyTests: ContainerTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/" + name))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/" + name + "-2"))
         XCTAssertEqual(inBox("box", "ls /etc | grep berth-cp-escape"), "\(name)\n\(name)-2\n")
+    }
+
+    /// A created or exited container's root is its overlay mounted detached (nothing in any mount
+    /// table, before, during or after); paths still resolve inside it.
+    func testCopyToAndFromStoppedContainersMountsNothing() throws {
+        let dir = try scratchDirectory(self, "cpstopped")
+        try "in\n".write(toFile: dir + "/f", atomically: false, encoding: .utf8)
+        let mounts = HostState.mountLines()
+        XCTAssertEqual(cli.run(["create", "--name", "fresh", "--network", "none", "busybox", "cat", "/in", "/etc/f"]).status, 0)
+        XCTAssertEqual(cli.run(["cp", dir + "/f", "fresh:/etc/"]).status, 0)
+        XCTAssertEqual(cli.run(["cp", dir + "/f", "fresh:/in"]).status, 0, "a file onto a missing path")
+        XCTAssertEqual(HostState.mountLines(), mounts, "nothing stays mounted")
+        let run = cli.run(["start", "-a", "fresh"])
+        XCTAssertEqual(run.stdout, "in\nin\n", run.stderr)
+        // Exited: a link to /etc made in the container leads to the container's /etc, not the host's.
+        XCTAssertEqual(cli.run(["run", "--name", "done", "--network", "none", "busybox", "sh", "-c",
+                                "echo out > /made && ln -s /etc /esc && ln -s ../../../../.. /up"]).status, 0)
+        XCTAssertEqual(cli.run(["cp", "done:/made", dir + "/made"]).status, 0)
+        XCTAssertEqual(read(dir + "/made"), "out\n")
+        let name = "berth-cp-probe-\(getpid())"
+        XCTAssertEqual(cli.run(["cp", dir + "/f", "done:/esc/" + name]).status, 0)
+        XCTAssertEqual(cli.run(["cp", dir + "/f", "done:/up/tmp/" + name]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/etc/" + name), "the host's /etc is untouched")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/" + name))
+        let diff = cli.run(["diff", "done"]).stdout
+        XCTAssertTrue(diff.contains("A /etc/\(name)\n") && diff.contains("A /tmp/\(name)\n"), diff)
+        assertRefused(["cp", "done:/esc/../../no-such-file", dir], saying: "no such file or directory")
+        XCTAssertEqual(HostState.mountLines(), mounts, "nothing stays mounted")
+        let missing = cli.run(["cp", "no-such-box:/x", dir])
+        XCTAssertEqual(missing.status, 1, "an unknown container is a runtime error, as docker's")
+    }
+
+    /// `diff`: A, C and D from the writable layer (whiteouts as D), without the mount points Berth made.
+    func testDiffListsAddedChangedAndDeletedPaths() throws {
+        XCTAssertEqual(cli.run(["run", "--name", "changes", "--network", "none", "busybox", "sh", "-c",
+                                "rm /bin/ls && mkdir -p /etc/new && echo 1 > /etc/new/f && echo x > /root-file && rm -rf /tmp && mkdir /tmp"]).status, 0)
+        let r = cli.run(["diff", "changes"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for expected in ["C /bin", "D /bin/ls", "C /etc", "A /etc/new", "A /etc/new/f", "A /root-file", "C /tmp"] {
+            XCTAssertTrue(lines.contains(expected), "\(expected) in \(lines)")
+        }
+        XCTAssertFalse(lines.contains { $0.hasSuffix("/etc/hosts") || $0.hasSuffix("/etc/hostname") || $0.hasSuffix("/etc/resolv.conf") },
+                       "Berth's mount points are not the container's changes: \(lines)")
+        let paths = lines.map { String($0.dropFirst(2)) }
+        XCTAssertEqual(paths, paths.sorted(), "sorted by path")
+        XCTAssertEqual(cli.run(["diff", "no-such-box"]).status, 1)
+        assertRefused(["diff", "bad/name"], saying: "invalid container name")
+    }
+
+    /// `export`: the merged filesystem of a stopped container as a tar, to -o or stdout.
+    func testExportWritesTheStoppedContainersFilesystem() throws {
+        let dir = try scratchDirectory(self, "export")
+        XCTAssertEqual(cli.run(["run", "--name", "exp", "--network", "none", "busybox", "sh", "-c", "echo e > /exported && rm /bin/ls"]).status, 0)
+        let mounts = HostState.mountLines()
+        XCTAssertEqual(cli.run(["export", "-o", dir + "/e.tar", "exp"]).status, 0)
+        XCTAssertEqual(HostState.mountLines(), mounts)
+        let list = Subprocess.run("/bin/tar", ["-tf", dir + "/e.tar"]).stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(list.contains("exported") && list.contains("bin/busybox"), "\(list.prefix(10))")
+        XCTAssertFalse(list.contains("bin/ls"), "a deleted file is not exported")
+        XCTAssertEqual(Subprocess.run("/bin/tar", ["-xOf", dir + "/e.tar", "exported"]).stdout, "e\n")
+        let b = "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent)"
+        let piped = Subprocess.run("/bin/sh", ["-c", "\(b) export exp | tar -tf - | grep -c ."])
+        XCTAssertEqual(piped.stdout, "\(list.count)\n", piped.stderr)
+        startBox("live")
+        let running = cli.run(["export", "-o", dir + "/live.tar", "live"])
+        XCTAssertEqual(running.status, 1)
+        XCTAssertTrue(running.stderr.contains("is running"), running.stderr)
+        XCTAssertEqual(cli.run(["export", "-o", dir + "/none.tar", "no-such-box"]).status, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["e.tar"], "no half-written file")
     }
 }

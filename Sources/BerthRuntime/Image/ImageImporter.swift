@@ -393,7 +393,10 @@ final class ImageImporter {
             if stripped.contains(":") || stripped.contains("/"), let ref = try? ImageReference(parsing: stripped) { return ref }
             if let ref = try? ImageReference(parsing: base + ":" + stripped) { return ref }
         }
-        return try ImageReference(parsing: base)
+        if let ref = try? ImageReference(parsing: base) { return ref }
+        // A file name the grammar refuses (`a_-b`, `x-`): separators collapsed to one '-'.
+        let collapsed = base.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).joined(separator: "-")
+        return try ImageReference(parsing: collapsed.isEmpty ? "image" : collapsed)
     }
 
     // MARK: - Layers

@@ -69,14 +69,67 @@ public struct ImageReference: Equatable, Sendable, CustomStringConvertible {
         } else {
             name = text; tag = "latest"
         }
-        let allowedName = Set("abcdefghijklmnopqrstuvwxyz0123456789._-/:")
-        let allowedTag = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !name.isEmpty, name.allSatisfy({ allowedName.contains($0) }), name.first!.isLetter || name.first!.isNumber else {
-            throw BerthError.invalidArgument("invalid image name \(text.quoted): use lowercase letters, digits, '.', '_', '-' and '/'")
+        guard Self.isValidName(name) else {
+            throw BerthError.invalidArgument("invalid image name \(text.quoted): use lowercase letters and digits separated by '.', '_', '__' or '-', components by '/', after an optional registry host[:port]/")
         }
-        guard !tag.isEmpty, tag.count <= 128, tag.allSatisfy({ allowedTag.contains($0) }) else {
-            throw BerthError.invalidArgument("invalid image tag in \(text.quoted)")
+        guard Self.isValidTag(tag) else {
+            throw BerthError.invalidArgument("invalid image tag in \(text.quoted): up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'")
         }
+    }
+
+    /// docker's reference grammar for a name: `[HOST[:PORT]/]COMPONENT[/COMPONENT…]`, a component
+    /// being lowercase letters and digits joined by one separator (`.`, `_`, `__` or `-`s), so no
+    /// component is empty, `.` or `..` and no name holds a control character.
+    static func isValidName(_ name: String) -> Bool {
+        guard name.utf8.count <= 255 else { return false }
+        var parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 1, parts[0].contains(".") || parts[0].contains(":") || parts[0] == "localhost" {
+            guard isValidHost(parts.removeFirst()) else { return false }
+        }
+        return !parts.isEmpty && parts.allSatisfy(isValidComponent)
+    }
+
+    private static func isValidComponent(_ c: String) -> Bool {
+        let bytes = Array(c.utf8)
+        func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+        guard let first = bytes.first, let last = bytes.last, alnum(first), alnum(last) else { return false }
+        var i = 0
+        while i < bytes.count {
+            if alnum(bytes[i]) { i += 1; continue }
+            // A separator: '.', '_', '__' or a run of '-', between two alphanumerics.
+            var j = i
+            if bytes[i] == UInt8(ascii: "-") {
+                while j < bytes.count && bytes[j] == UInt8(ascii: "-") { j += 1 }
+            } else if bytes[i] == UInt8(ascii: "_") {
+                j += (j + 1 < bytes.count && bytes[j + 1] == UInt8(ascii: "_")) ? 2 : 1
+            } else if bytes[i] == UInt8(ascii: ".") {
+                j += 1
+            } else {
+                return false
+            }
+            guard j < bytes.count, alnum(bytes[j]) else { return false }
+            i = j
+        }
+        return true
+    }
+
+    /// `host[:port]`: dot-separated labels of letters, digits and inner '-', a numeric port.
+    private static func isValidHost(_ h: String) -> Bool {
+        let hostAndPort = h.split(separator: ":", omittingEmptySubsequences: false)
+        guard hostAndPort.count <= 2 else { return false }
+        if hostAndPort.count == 2 {
+            guard !hostAndPort[1].isEmpty, hostAndPort[1].count <= 5, hostAndPort[1].allSatisfy(\.isASCIIDigit) else { return false }
+        }
+        let labels = hostAndPort[0].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { l in
+            !l.isEmpty && l.first != "-" && l.last != "-" && l.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+    static func isValidTag(_ tag: String) -> Bool {
+        guard let first = tag.first, tag.count <= 128, first != ".", first != "-" else { return false }
+        return tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-") }
     }
 
     public var description: String { "\(name):\(tag)" }

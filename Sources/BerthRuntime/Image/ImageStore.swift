@@ -45,7 +45,8 @@ public struct ImageStore: Sendable {
             return hit
         }
         let byID = images.filter { $0.id.hasPrefix(ref.replacingOccurrences(of: "sha256:", with: "")) }
-        if ref.count >= 4, byID.count == 1 { return byID[0] }
+        // Several names of one image share its id: the id still names one image.
+        if ref.count >= 4, !byID.isEmpty, Set(byID.map(\.id)).count == 1 { return byID[0] }
         throw BerthError.noSuchImage(ref)
     }
 

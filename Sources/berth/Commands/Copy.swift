@@ -22,7 +22,7 @@ struct Copy: ParsableCommand {
     }
 
     func run() throws {
-        try withErrors {
+        try withRuntimeErrors {
             let engine = try global.engine()
             switch (Self.split(source), Self.split(destination)) {
             case (let c?, nil):

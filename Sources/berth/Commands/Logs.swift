@@ -20,7 +20,7 @@ struct Logs: ParsableCommand {
     @Argument(help: "Container name or id.") var container: String
 
     func run() throws {
-        try withErrors {
+        try withRuntimeErrors {
             let engine = try global.engine()
             let now = Date()
             var window = LogReader.Window()

@@ -9,7 +9,7 @@ struct Wait: ParsableCommand {
     @Argument(help: "Container names or ids.") var containers: [String]
 
     func run() throws {
-        try withErrors {
+        try withRuntimeErrors {
             guard let condition = WaitCondition(rawValue: condition) else {
                 throw BerthError.invalidArgument("invalid condition \(condition.quoted): not-running, next-exit or removed")
             }

@@ -17,15 +17,17 @@ struct ImageLoad: ParsableCommand {
 
     func run() throws {
         try withRuntimeErrors {
+            if input == nil && isatty(STDIN_FILENO) == 1 {
+                throw BerthError.invalidArgument("requested load from stdin, but stdin is a terminal: use -i FILE or a pipe")
+            }
             let engine = try global.engine()
             let loaded: [String]
-            if let input {
-                loaded = try engine.loadImages(path: input)
-            } else {
-                guard isatty(STDIN_FILENO) == 0 else {
-                    throw BerthError.invalidArgument("requested load from stdin, but stdin is empty: use -i FILE or a pipe")
-                }
-                loaded = try engine.loadImages(stream: STDIN_FILENO)
+            do {
+                loaded = try input.map { try engine.loadImages(path: $0) } ?? engine.loadImages(stream: STDIN_FILENO)
+            } catch let e as BerthError {
+                // A refused archive is a failed load (1), as docker's, not a bad command line.
+                printErr("berth: " + Quoted.escapeControls(e.description))
+                throw ExitCode(e.exitCode == 125 ? 1 : e.exitCode)
             }
             if !quiet { for name in loaded { print("Loaded image: " + Quoted.escapeControls(name)) } }
         }
