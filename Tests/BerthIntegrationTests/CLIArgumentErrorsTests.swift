@@ -14,6 +14,8 @@ final class CLIArgumentErrorsTests: ContainerTestCase {
         ["image", "import-busybox"], ["network", "ls"], ["network", "inspect"], ["network", "rm"],
         ["service", "create"], ["service", "update"], ["service", "ls"], ["service", "rm"], ["service", "inspect"],
         ["context", "create"], ["context", "ls"], ["context", "use"], ["context", "rm"], ["context", "inspect"], ["system", "stream"],
+        ["images"], ["rmi"], ["tag"], ["history"], ["save"], ["load"], ["diff"], ["export"], ["system", "df"], ["system", "prune"],
+        ["image", "tag"], ["image", "history"], ["image", "save"], ["image", "load"],
     ]
 
     func assertOneLine(_ args: [String], _ expected: String? = nil, file: StaticString = #filePath, line: UInt = #line) {
@@ -55,5 +57,32 @@ final class CLIArgumentErrorsTests: ContainerTestCase {
             XCTAssertEqual(r.status, 0, "\(help): \(r.stderr)")
             XCTAssertTrue(r.stdout.contains("USAGE:"), r.stdout)
         }
+    }
+
+    /// The multi-container verbs as docker: a bad command line (no name, an impossible name, a
+    /// bad option value) is 125 before any container is touched; an unknown container is a
+    /// runtime failure, 1, after the others were handled.
+    func testMultiContainerVerbsExit125OnBadArgumentsAnd1OnUnknownContainers() {
+        let verbs: [[String]] = [["stop"], ["start"], ["restart"], ["kill"], ["rm"], ["pause"], ["unpause"], ["wait"],
+                                 ["update", "--memory", "64m"]]
+        for verb in verbs {
+            let none = cli.run(verb)
+            XCTAssertEqual(none.status, 125, "\(verb): \(none.stderr)")
+            assertOneLine(verb + ["bad/name"], "invalid container name 'bad/name': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            assertOneLine(verb + ["ok", "bad\nname"])
+            let unknown = cli.run(verb + ["no-such-box"])
+            XCTAssertEqual(unknown.status, 1, "\(verb): \(unknown.stderr)")
+            XCTAssertEqual(unknown.stderr, "berth: no such container: no-such-box\n", "\(verb)")
+            XCTAssertEqual(unknown.stdout, "")
+        }
+        assertOneLine(["kill", "-s", "BOGUS", "no-such-box"])
+        assertOneLine(["stop", "-t", "soon", "no-such-box"])
+        assertOneLine(["update", "--memory", "1z", "no-such-box"])
+        // One unknown among real ones: the real one is handled, the exit status is still 1.
+        XCTAssertEqual(cli.run(["create", "--name", "real-one", "--network", "none", "busybox", "true"]).status, 0)
+        let mixed = cli.run(["rm", "no-such-box", "real-one"])
+        XCTAssertEqual(mixed.status, 1, mixed.stderr)
+        XCTAssertEqual(mixed.stdout, "real-one\n")
+        XCTAssertEqual(cli.run(["ps", "-a", "-q", "--filter", "name=real-one"]).stdout, "")
     }
 }

@@ -13,8 +13,19 @@ struct Wait: ParsableCommand {
             guard let condition = WaitCondition(rawValue: condition) else {
                 throw BerthError.invalidArgument("invalid condition \(condition.quoted): not-running, next-exit or removed")
             }
+            // Impossible names are bad input (125) before any container is waited for.
+            for ref in containers { try ResourceName.validate(ref, kind: .container) }
             let engine = try global.engine()
-            for ref in containers { print(try engine.wait(ref, condition: condition)) }
+            var failed = false
+            for ref in containers {
+                do {
+                    print(try engine.wait(ref, condition: condition))
+                } catch let e as BerthError {
+                    printErr("berth: " + Quoted.escapeControls(e.description))
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode(1) }
         }
     }
 }
