@@ -44,9 +44,9 @@ final class HostileNameTests: ContainerTestCase {
         assertOneLine(cli.run(["run", "--nosuchflag", "busybox", "true"]), containing: "--nosuchflag")
         assertOneLine(cli.run(["run"]), containing: "<image>")
         assertOneLine(cli.run(["service", "create", "--replicas", "x", "web", "busybox"]), containing: "See 'berth service create --help'.")
-        let verb = cli.run(["images"])
+        let verb = cli.run(["imagess"])
         assertOneLine(verb)
-        XCTAssertEqual(verb.stderr, "berth: 'images' is not a berth command; did you mean 'image'? See 'berth --help'.\n")
+        XCTAssertEqual(verb.stderr, "berth: 'imagess' is not a berth command; did you mean 'images'? See 'berth --help'.\n")
         // A newline in a bad value cannot forge a second line.
         assertOneLine(cli.run(["run", "--pids-limit", "1\nberth: fake", "busybox", "true"]), containing: "\\nberth: fake")
         XCTAssertEqual(containerIDs(), [])

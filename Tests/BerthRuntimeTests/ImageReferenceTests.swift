@@ -17,6 +17,19 @@ final class ImageReferenceTests: XCTestCase {
         }
     }
 
+    /// docker's reference grammar: components of lowercase alphanumerics joined by one separator,
+    /// an optional registry host first; nothing that is empty, `.`, `..` or a control character.
+    func testDockersReferenceGrammar() throws {
+        for good in ["a.b_c__d---e", "localhost/x", "localhost:5000/a/b:tag", "Registry.Example.com/x", "a/b/c:V_1.0-rc",
+                     "x:" + String(repeating: "t", count: 128)] {
+            XCTAssertNoThrow(try ImageReference(parsing: good), good)
+        }
+        for bad in ["a//b", "../x", "x/../y", "a/.", "a..b", "a___b", "a-_b", "a-", "/abs", "x:../y", "host:99999999/x",
+                    "-host.com/x", "a\nb", "a\u{1b}b", "x:.tag", "x:-tag", "x:" + String(repeating: "t", count: 129), "café"] {
+            XCTAssertThrowsError(try ImageReference(parsing: bad), bad)
+        }
+    }
+
     func testRestartPolicies() throws {
         XCTAssertEqual(try RestartPolicy(parsing: "on-failure:3"), .onFailure(maxRetries: 3))
         XCTAssertEqual(try RestartPolicy(parsing: "always"), .always)

@@ -88,6 +88,17 @@ public struct LayeredRoot: Sendable {
         return nil // the path named a directory (or the root)
     }
 
+    /// Whether `name` is visible in a merged directory whose layers' directories are `dirs`
+    /// (topmost first), and, when it is a directory, its directories in those layers (new
+    /// descriptors, which the caller closes): what `berth diff` compares a changed path against.
+    public static func visible(_ name: String, in dirs: [Int32]) -> (exists: Bool, directories: [Int32]) {
+        switch lookUp(name, in: dirs) {
+        case .missing: return (false, [])
+        case .directory(let fds): return (true, fds)
+        case .symlink, .other: return (true, [])
+        }
+    }
+
     /// `name` in a merged directory whose layers' directories are `dirs`, topmost first.
     private static func lookUp(_ name: String, in dirs: [Int32]) -> Entry {
         var found: [Int32] = []

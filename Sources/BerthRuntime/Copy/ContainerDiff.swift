@@ -35,7 +35,8 @@ enum ContainerDiff {
 
     private static func walk(_ dir: Int32, lowers: [Int32], prefix: String, into out: inout [FilesystemChange]) throws {
         let readable = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard readable >= 0, let stream = fdopendir(readable) else { throw BerthError.errno("open", prefix.isEmpty ? "/" : prefix) }
+        guard readable >= 0 else { throw BerthError.errno("open", prefix.isEmpty ? "/" : prefix) }
+        guard let stream = fdopendir(readable) else { close(readable); throw BerthError.errno("open", prefix.isEmpty ? "/" : prefix) }
         let names = FileIO.entryNames(of: stream)
         closedir(stream)
         for name in names {
@@ -47,7 +48,7 @@ enum ContainerDiff {
                 out.append(FilesystemChange(kind: .deleted, path: path))
                 continue
             }
-            let below = lowerDirectories(name, in: lowers)
+            let below = LayeredRoot.visible(name, in: lowers)
             out.append(FilesystemChange(kind: below.exists ? .changed : .added, path: path))
             guard type == S_IFDIR else { below.directories.forEach { close($0) }; continue }
             let sub = openat(dir, name, berth_o_path() | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -55,23 +56,5 @@ enum ContainerDiff {
             defer { close(sub); below.directories.forEach { close($0) } }
             try walk(sub, lowers: LayeredRoot.isOpaque(sub) ? [] : below.directories, prefix: path, into: &out)
         }
-    }
-
-    /// Whether `name` is visible in the merged lower directories `dirs` (topmost first), and its
-    /// directories there (to compare what lies below), as overlayfs merges them.
-    private static func lowerDirectories(_ name: String, in dirs: [Int32]) -> (exists: Bool, directories: [Int32]) {
-        var found: [Int32] = []
-        for dir in dirs {
-            var st = stat()
-            guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-            let type = st.st_mode & S_IFMT
-            if type == S_IFCHR && st.st_rdev == 0 { break }
-            if type != S_IFDIR { return (true, found) } // below a directory: hidden by it
-            let fd = openat(dir, name, berth_o_path() | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { break }
-            found.append(fd)
-            if LayeredRoot.isOpaque(fd) { break }
-        }
-        return (!found.isEmpty, found)
     }
 }
