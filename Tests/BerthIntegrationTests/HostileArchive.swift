@@ -7,7 +7,7 @@ import BerthTestSupport
 enum HostileArchive {
     enum Kind: String, CustomStringConvertible {
         case valid, layerPathEscapes, entryEscapes, entryThroughAbsoluteSymlink, layerIsAbsoluteSymlink
-        case missingBlob, hugeManifest, configDigestMismatch, rootfsTarball
+        case missingBlob, hugeManifest, configDigestMismatch, rootfsTarball, hostileRepoTag
         var description: String { rawValue }
     }
 
@@ -65,7 +65,8 @@ if kind == "layerIsAbsoluteSymlink":
     extra.append({"name": layer_names[0], "link": "/etc/hostname"})
 if kind == "missingBlob":
     files = [f for f in files if f[0] != layer_names[1]]
-manifest = json.dumps([{"Config": config_name, "RepoTags": ["hist/img:1"], "Layers": layer_names}]).encode()
+tags = ["hist/img:1"] + (["evil\nberth: forged:1", "../../x:1"] if kind == "hostileRepoTag" else [])
+manifest = json.dumps([{"Config": config_name, "RepoTags": tags, "Layers": layer_names}]).encode()
 if kind == "hugeManifest":
     manifest = manifest[:-1] + b" " * (17 << 20) + b"]"
 entries = [{"name": n, "data": d} for n, d in files] + extra + [{"name": "manifest.json", "data": manifest}]

@@ -208,6 +208,7 @@ final class ImageVerbsTests: ContainerTestCase {
             (.hugeManifest, "too large"),
             (.configDigestMismatch, "digest mismatch"),
             (.rootfsTarball, "not an image archive"),
+            (.hostileRepoTag, "invalid RepoTag 'evil\\nberth: forged:1'"),
         ]
         for (kind, fragment) in cases {
             let file = dir + "/\(kind).tar"

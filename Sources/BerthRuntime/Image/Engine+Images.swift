@@ -166,7 +166,9 @@ extension Engine {
         default:
             throw BerthError.invalidArgument("\(path.quoted) is not an image archive (no manifest.json, no oci-layout and index.json): use berth image import for a root filesystem")
         }
-        let first = try importImage(path: path)
+        var strict = ImportOptions()
+        strict.strictNames = true
+        let first = try importImage(path: path, options: strict)
         var loaded = [first.image.reference]
         guard first.format == .dockerArchive || first.format == .dockerArchiveDirectory else { return loaded }
         // The first image's other names, then the archive's other images, each by its first name.
@@ -181,7 +183,7 @@ extension Engine {
             }
             guard let name = names.first else { continue }
             var options = ImportOptions(name: try ImageReference(parsing: name))
-            options.layersInUse = store.layersInUse()
+            options.strictNames = true
             loaded.append(try importImage(path: path, options: options).image.reference)
             for other in names.dropFirst() {
                 try tagImage(name, as: other)

@@ -40,6 +40,9 @@ public struct ImportOptions: Sendable {
     public var cmd: [String]?
     /// Layer directories containers run on: never removed when a tag is replaced.
     public var layersInUse: Set<String> = []
+    /// Refuse a docker-archive any of whose RepoTags is not a valid reference, before anything is
+    /// unpacked (`load` brings in every name; `import` falls back to the file's name instead).
+    public var strictNames = false
     /// Called as bytes are read; on the importing thread.
     public var progress: (@Sendable (ImportProgress) -> Void)?
 
@@ -347,6 +350,13 @@ final class ImageImporter {
     }
 
     private func planDocker(_ tree: SourceTree, _ list: [DockerArchiveManifest], format: ImageFormat) throws -> Plan {
+        if options.strictNames {
+            for tag in list.flatMap({ $0.RepoTags ?? [] }) {
+                do { _ = try ImageReference(parsing: Self.strip(tag)) } catch {
+                    throw BerthError.invalidArgument("manifest.json: invalid RepoTag \(tag.quoted)")
+                }
+            }
+        }
         var entry = list[0]
         if let want = options.name, let hit = list.first(where: { ($0.RepoTags ?? []).contains { Self.strip($0) == want.description } }) {
             entry = hit
