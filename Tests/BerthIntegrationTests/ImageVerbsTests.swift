@@ -259,4 +259,27 @@ final class ImageVerbsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["ps", "-a", "-q", "--filter", "name=df-user"]).stdout, "")
         XCTAssertFalse(ids(["busybox"]).isEmpty, "without -a images stay")
     }
+
+    /// `commit`: the writable layer becomes the new image's top layer (deletions as whiteouts,
+    /// an emptied directory opaque), with a history step; the store is unchanged after a refusal.
+    func testCommitMakesAnImageOfTheContainersChanges() throws {
+        XCTAssertEqual(cli.run(["run", "--name", "to-commit", "--network", "none", "busybox", "sh", "-c",
+                                "echo kept > /new && rm /bin/ls && rm -rf /home && mkdir /home && echo only > /home/only"]).status, 0)
+        addTeardownBlock { [cli] in cli.run(["rm", "-f", "to-commit"]); cli.run(["rmi", "-f", "committed:1"]) }
+        let before = storeSnapshot()
+        assertOneLine(cli.run(["commit", "to-commit", "Bad:Name"]), status: 125, saying: "invalid image name")
+        assertOneLine(cli.run(["commit", "no-such-box", "committed:1"]), status: 1, saying: "no such container")
+        XCTAssertEqual(storeSnapshot(), before)
+        let r = cli.run(["commit", "-m", "my change", "to-commit", "committed:1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, (ids(["committed:1"]).first ?? "?") + "\n")
+        let run = cli.run(["run", "--rm", "--network", "none", "committed:1", "sh", "-c", "cat /new; ls /home; test -e /bin/ls || echo gone"])
+        XCTAssertEqual(run.stdout, "kept\nonly\ngone\n", run.stderr)
+        let history = cli.run(["history", "--format", "{{.CreatedBy}}|{{.Comment}}", "committed:1"]).stdout.split(separator: "\n")
+        XCTAssertEqual(history.first, "berth commit to-commit|my change")
+        XCTAssertEqual(history.count, 2, "the busybox layer below: \(history)")
+        let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/layers")) ?? []).filter { $0.hasPrefix(".") }
+            + ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp")) ?? [])
+        XCTAssertEqual(leftovers, [], "no temporaries left")
+    }
 }

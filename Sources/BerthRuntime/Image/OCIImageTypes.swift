@@ -79,6 +79,7 @@ struct OCIHistory: Codable {
 
 struct OCIImageConfigFile: Codable {
     var created: String?
+    var author: String?
     var architecture: String?
     var os: String?
     var config: OCIContainerConfig?
@@ -109,6 +110,7 @@ struct OCIImageConfigFile: Codable {
             Healthcheck: config.healthcheck)
         rootfs = OCIRootFS(type: "layers", diff_ids: diffIDs.map(\.description))
         history = nil
+        author = nil
     }
 }
 
