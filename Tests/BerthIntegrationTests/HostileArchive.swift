@@ -44,7 +44,7 @@ if kind == "entryThroughAbsoluteSymlink":
     layers = [tar_bytes([{"name": "lnk", "link": canary}, {"name": "lnk/pwned", "data": b"x"}])]
 diff_ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
 config = {"architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
-          "config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]},
+          "config": {"Cmd": ["sh"], "Env": ["PATH=/bin"], "Labels": {"team": "imaging"}},
           "rootfs": {"type": "layers", "diff_ids": diff_ids}}
 if history:
     config["history"] = [

@@ -122,6 +122,9 @@ final class ImageVerbsTests: ContainerTestCase {
         XCTAssertEqual(load.stdout, "Loaded image: hist/img:1\n")
         addTeardownBlock { [cli] in cli.run(["rmi", "-f", "hist/img:1"]) }
         let id = try XCTUnwrap(ids(["hist/img:1"]).first)
+        XCTAssertEqual(ids(["--filter", "label=team=imaging"]), [id], "the image config's labels")
+        XCTAssertEqual(ids(["--filter", "label=team"]), [id])
+        XCTAssertEqual(ids(["--filter", "label=team=other"]), [])
         let table = cli.run(["history", "hist/img:1"]).stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(table.count, 4, table.joined(separator: "\n"))
         XCTAssertTrue(table[0].hasPrefix("IMAGE          CREATED"), table[0])
