@@ -25,6 +25,8 @@ final class LazyLibrariesTests: ContainerTestCase {
         XCTAssertEqual(loaded(["--version"]), [])
         XCTAssertEqual(loaded(["ps", "-a"]), [])
         XCTAssertEqual(loaded(["run", "--rm", "--network", "none", "busybox", "true"]), [])
+        XCTAssertEqual(loaded(["images"]), [])
+        XCTAssertEqual(loaded(["system", "df"]), [])
     }
 
     func testAnImageRoundTripLoadsBothOnFirstUseAndWorks() throws {
