@@ -22,10 +22,20 @@ extension Engine {
             throw BerthError.invalidArgument("publishing ports (-p) needs a bridge network, not --network \(request.network.rawValue)")
         }
         let bridge = request.network == .bridge ? try bridgeStore.network(named: request.networkName ?? BridgeNetwork.defaultName) : nil
-        let requestedIP = try Self.requestedAddress(request)
+        let requestedIP = try Self.requestedAddress(request.ipAddress)
         try Self.checkAliases(request.networkAliases)
-        if bridge == nil && (requestedIP != nil || !request.networkAliases.isEmpty) {
-            throw BerthError.invalidArgument("--ip and --network-alias need a bridge network, not --network \(request.network.rawValue)")
+        if bridge == nil && (requestedIP != nil || !request.networkAliases.isEmpty || !request.extraNetworks.isEmpty) {
+            throw BerthError.invalidArgument("--ip, --network-alias and more networks need a bridge network, not --network \(request.network.rawValue)")
+        }
+        // The other networks, checked before anything is made.
+        let moreNetworks = try request.extraNetworks.map { choice -> (BridgeNetwork, NetworkChoice, IPv4Address?) in
+            try Self.checkAliases(choice.aliases)
+            return (try bridgeStore.network(named: choice.name), choice, try Self.requestedAddress(choice.ipAddress))
+        }
+        let allNames = ([bridge?.name].compactMap { $0 } + moreNetworks.map(\.0.name))
+        guard Set(allNames).count == allNames.count else { throw BerthError.invalidArgument("a network is named twice for one container") }
+        guard allNames.count <= NetworkAttachment.maximumPerContainer else {
+            throw BerthError.invalidArgument("a container can be on \(NetworkAttachment.maximumPerContainer) networks at most")
         }
 
         let entrypoint = request.entrypoint ?? image.config.entrypoint
@@ -109,6 +119,11 @@ extension Engine {
                     newRecord.ipAddress = ip
                     newRecord.networks = [NetworkAttachment(network: bridge.name, ipAddress: ip, interface: "eth0",
                                                             aliases: request.networkAliases.isEmpty ? nil : request.networkAliases)]
+                    for (i, (net, choice, requested)) in moreNetworks.enumerated() {
+                        let extraIP = try bridgeStore.allocateAddress(for: id, on: net, requested: requested).description
+                        newRecord.networks?.append(NetworkAttachment(network: net.name, ipAddress: extraIP, interface: "eth\(i + 1)",
+                                                                     aliases: choice.aliases.isEmpty ? nil : choice.aliases))
+                    }
                 }
                 CrashPoint.reach("create-allocated-address")
                 for dir in [staging.rootfs, staging.upper, staging.work] {
@@ -151,8 +166,8 @@ extension Engine {
     }
 
     /// `--ip` parsed; nil when not given.
-    static func requestedAddress(_ request: ContainerRequest) throws -> IPv4Address? {
-        guard let text = request.ipAddress else { return nil }
+    static func requestedAddress(_ text: String?) throws -> IPv4Address? {
+        guard let text else { return nil }
         guard let ip = IPv4Address(text) else { throw BerthError.invalidArgument("invalid --ip \(text.quoted): expected an IPv4 address") }
         return ip
     }

@@ -70,9 +70,7 @@ extension Engine {
     /// written together under the networks' lock, then the veth is plugged; a failure undoes all.
     public func connect(network name: String, container ref: String, ip: String? = nil, aliases: [String] = []) throws {
         let net = try bridgeStore.network(named: name)
-        var probe = ContainerRequest(image: "")
-        probe.ipAddress = ip
-        let requested = try Self.requestedAddress(probe)
+        let requested = try Self.requestedAddress(ip)
         try Self.checkAliases(aliases)
         let r0 = try resolve(ref)
         let p = store.paths(r0.id)

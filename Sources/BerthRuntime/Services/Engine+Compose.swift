@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 extension Engine {
@@ -9,6 +10,7 @@ extension Engine {
     @discardableResult
     public func up(_ project: ComposeProject, dependencyTimeout: TimeInterval = Engine.defaultDependencyTimeout,
                    progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+        try ensureNetworks(of: project)
         for spec in project.services { try validate(spec) }
         try ensureVolumes(of: project)
         var results: [ScaleResult] = []
@@ -60,11 +62,40 @@ extension Engine {
         if !orphans.isEmpty {
             _ = try removeReplicas(orphans, timeout: stopTimeout ?? ServiceSpec.defaultStopTimeout)
         }
+        removeNetworks(ofProject: project)
         return results
     }
 
     /// Stops a project's replicas, keeping them: `berth up` in the foreground on Ctrl-C.
     public func stop(project: String, stopTimeout: Int? = nil) throws {
         for spec in services(ofProject: project).reversed() { try stopService(spec.name, stopTimeout: stopTimeout) }
+    }
+}
+
+extension Engine {
+    /// The networks the project's services are on: made when missing (labelled with the project,
+    /// so `down` removes them), required when `external`.
+    func ensureNetworks(of project: ComposeProject) throws {
+        let wanted = Set(project.services.filter { $0.template.network == .bridge }
+            .flatMap { [$0.template.networkName].compactMap { $0 } + $0.template.extraNetworks.map(\.name) })
+        for n in project.networks where wanted.contains(n.name) {
+            if n.external {
+                do { _ = try network(named: n.name) } catch {
+                    throw BerthError.invalidArgument("networks.\(n.key): external network \(n.name.quoted) does not exist (berth network create \(n.name))")
+                }
+                continue
+            }
+            if (try? network(named: n.name)) != nil { continue }
+            try createNetwork(name: n.name, subnet: n.subnet, gateway: n.gateway, isInternal: n.internal,
+                              labels: n.labels.merging([ServiceLabel.project: project.name]) { $1 })
+        }
+    }
+
+    /// `down`: the networks `up` made for the project, once no container is on them (one still
+    /// holding a container `network connect` put there stays, as compose leaves it).
+    func removeNetworks(ofProject project: String) {
+        for net in (try? networks()) ?? [] where net.labels?[ServiceLabel.project] == project {
+            try? removeNetwork(net.name)
+        }
     }
 }
