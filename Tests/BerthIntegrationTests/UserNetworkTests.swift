@@ -253,4 +253,52 @@ final class UserNetworkTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["network", "ls"]).status, 0)
         XCTAssertEqual((try? String(contentsOfFile: leasePath, encoding: .utf8)) ?? "", "", "the next command drops the lease")
     }
+
+    // MARK: - Compose
+
+    func testComposeMakesItsNetworksAndDownRemovesThem() throws {
+        let project = "unetproj"
+        let file = cli.root + "/compose-networks.yaml"
+        try """
+            services:
+              api:
+                image: busybox
+                command: ["sh", "-c", "echo api > /var/www/index.html; exec httpd -f -p 80 -h /var/www"]
+                networks:
+                  back:
+                    aliases: [backend]
+              front:
+                image: busybox
+                command: ["sleep", "60"]
+                networks: [back, default]
+              other:
+                image: busybox
+                command: ["sleep", "60"]
+            networks:
+              back:
+                internal: true
+                ipam:
+                  config:
+                    - subnet: \(subnet(8))
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        addTeardownBlock { [cli] in
+            cli.run(["down", "-f", file, "-p", project, "-t", "0"])
+            for n in ["\(project)_default", "\(project)_back"] { cli.run(["network", "rm", n]) }
+        }
+        let up = cli.run(["up", "-d", "-f", file, "-p", project])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        let back = try inspectNetwork("\(project)_back")
+        XCTAssertEqual(back["subnet"] as? String, subnet(8))
+        XCTAssertEqual(back["internal"] as? Bool, true)
+        XCTAssertEqual(back["labels"] as? [String: String], ["berth.project": project])
+        XCTAssertEqual(Set(try networks(of: "front-1").keys), ["\(project)_back", "\(project)_default"])
+        XCTAssertEqual(Set(try networks(of: "other-1").keys), ["\(project)_default"])
+        XCTAssertEqual(fetch("front-1", "http://backend/").stdout, "api\n", "the alias on the shared network")
+        XCTAssertEqual(fetch("front-1", "http://api/").stdout, "api\n", "the service name")
+        XCTAssertNotEqual(cli.run(["exec", "other-1", "ping", "-c", "1", "-W", "1", "api"]).status, 0, "other shares no network with api")
+        let down = cli.run(["down", "-f", file, "-p", project, "-t", "0"])
+        XCTAssertEqual(down.status, 0, down.stderr)
+        XCTAssertEqual(cli.run(["network", "ls", "-q"]).stdout, "bridge\n", "down removes the project's networks")
+        try? FileManager.default.removeItem(atPath: file)
+    }
 }
