@@ -95,16 +95,7 @@ public struct Netlink {
     public mutating func routes() throws -> [IPv4Subnet] {
         var body: [UInt8] = [UInt8(AF_INET), 0, 0, 0, 0, 0, 0, 0]   // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type
         Self.append(&body, UInt32(0))                               // flags
-        var msg: [UInt8] = []
-        Self.append(&msg, UInt32(16 + body.count))
-        Self.append(&msg, Message.getRoute.rawValue)
-        Self.append(&msg, Self.flagRequest | Self.flagDump)
-        Self.append(&msg, seq)
-        Self.append(&msg, UInt32(0))
-        msg += body
-        seq += 1
-        let sent = msg.withUnsafeBytes { berth_netlink_send(fd, $0.baseAddress, $0.count) }
-        guard sent == msg.count else { throw BerthError.errno("netlink send (read routes)") }
+        try send(.getRoute, flags: Self.flagRequest | Self.flagDump, body: body, what: "read routes")
         var out: [IPv4Subnet] = []
         var buf = [UInt8](repeating: 0, count: 32768)
         while true {
@@ -174,18 +165,22 @@ public struct Netlink {
 
     // MARK: wire format
 
-    private mutating func request(_ type: Message, flags: UInt16, body: [UInt8], okErrors: [Int32], what: String) throws {
+    /// One message: header (length, type, flags, sequence, port 0) and body.
+    private mutating func send(_ type: Message, flags: UInt16, body: [UInt8], what: String) throws {
         var msg: [UInt8] = []
-        let len = UInt32(16 + body.count)
-        Self.append(&msg, len)
+        Self.append(&msg, UInt32(16 + body.count))
         Self.append(&msg, type.rawValue)
-        Self.append(&msg, Self.flagRequest | Self.flagAck | flags)
+        Self.append(&msg, flags)
         Self.append(&msg, seq)
         Self.append(&msg, UInt32(0))
         msg += body
         seq += 1
         let sent = msg.withUnsafeBytes { berth_netlink_send(fd, $0.baseAddress, $0.count) }
         guard sent == msg.count else { throw BerthError.errno("netlink send (\(what))") }
+    }
+
+    private mutating func request(_ type: Message, flags: UInt16, body: [UInt8], okErrors: [Int32], what: String) throws {
+        try send(type, flags: Self.flagRequest | Self.flagAck | flags, body: body, what: what)
         var buf = [UInt8](repeating: 0, count: 8192)
         while true {
             let n = recv(fd, &buf, buf.count, 0)

@@ -10,27 +10,34 @@ extension Engine {
     @discardableResult
     public func up(_ project: ComposeProject, dependencyTimeout: TimeInterval = Engine.defaultDependencyTimeout,
                    progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
-        try ensureNetworks(of: project)
         for spec in project.services { try validate(spec) }
-        try ensureVolumes(of: project)
+        // Made after every check; a failure takes back the networks this call made (those a
+        // replica already joined stay, with the half-made project, for `down`).
+        let madeNetworks = try ensureNetworks(of: project)
         var results: [ScaleResult] = []
-        var recreated: Set<String> = []
-        for spec in project.services {
-            for dep in spec.dependsOn {
-                let condition = spec.dependencies?[dep]?.condition ?? .started
-                try waitForDependency(dep, of: spec.name, condition: condition, timeout: dependencyTimeout)
-            }
-            let result = try applyService(spec)
-            if !result.removed.isEmpty && !result.created.isEmpty { recreated.insert(spec.name) }
-            // compose's `restart: true`: a dependent left as it was restarts with its recreated dependency.
-            let restartFor = spec.dependsOn.filter { recreated.contains($0) && spec.dependencies?[$0]?.restart == true }
-            if !restartFor.isEmpty && !result.changed {
-                for r in replicas(of: spec.name).values where r.state.isRunning {
-                    try restart(r.id, timeout: spec.stopTimeout)
+        do {
+            try ensureVolumes(of: project)
+            var recreated: Set<String> = []
+            for spec in project.services {
+                for dep in spec.dependsOn {
+                    let condition = spec.dependencies?[dep]?.condition ?? .started
+                    try waitForDependency(dep, of: spec.name, condition: condition, timeout: dependencyTimeout)
                 }
+                let result = try applyService(spec)
+                if !result.removed.isEmpty && !result.created.isEmpty { recreated.insert(spec.name) }
+                // compose's `restart: true`: a dependent left as it was restarts with its recreated dependency.
+                let restartFor = spec.dependsOn.filter { recreated.contains($0) && spec.dependencies?[$0]?.restart == true }
+                if !restartFor.isEmpty && !result.changed {
+                    for r in replicas(of: spec.name).values where r.state.isRunning {
+                        try restart(r.id, timeout: spec.stopTimeout)
+                    }
+                }
+                progress(result)
+                results.append(result)
             }
-            progress(result)
-            results.append(result)
+        } catch {
+            for name in madeNetworks { try? removeNetwork(name) }
+            throw error
         }
         return results
     }
@@ -74,8 +81,9 @@ extension Engine {
 
 extension Engine {
     /// The networks the project's services are on: made when missing (labelled with the project,
-    /// so `down` removes them), required when `external`.
-    func ensureNetworks(of project: ComposeProject) throws {
+    /// so `down` removes them), required when `external`. Returns the names of those it made.
+    func ensureNetworks(of project: ComposeProject) throws -> [String] {
+        var made: [String] = []
         let wanted = Set(project.services.filter { $0.template.network == .bridge }
             .flatMap { [$0.template.networkName].compactMap { $0 } + $0.template.extraNetworks.map(\.name) })
         for n in project.networks where wanted.contains(n.name) {
@@ -86,9 +94,16 @@ extension Engine {
                 continue
             }
             if (try? network(named: n.name)) != nil { continue }
-            try createNetwork(name: n.name, subnet: n.subnet, gateway: n.gateway, isInternal: n.internal,
-                              labels: n.labels.merging([ServiceLabel.project: project.name]) { $1 })
+            do {
+                try createNetwork(name: n.name, subnet: n.subnet, gateway: n.gateway, isInternal: n.internal,
+                                  labels: n.labels.merging([ServiceLabel.project: project.name]) { $1 })
+            } catch {
+                for name in made { try? removeNetwork(name) }
+                throw error
+            }
+            made.append(n.name)
         }
+        return made
     }
 
     /// `down`: the networks `up` made for the project, once no container is on them (one still

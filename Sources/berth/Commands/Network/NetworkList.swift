@@ -14,17 +14,17 @@ struct NetworkList: ParsableCommand {
             let nets = try engine.networks()
             if quiet { nets.forEach { print($0.name) }; return }
             let rows = nets.map { n -> [String] in
-                [n.name, "bridge", n.bridge, n.subnet.description, n.gateway.description, n.internal == true ? "yes" : "no",
-                 String(engine.networkMembers(n.name).count)]
+                [n.name, "bridge", n.bridge, n.subnet.description, n.gateway.description, String(engine.networkMembers(n.name).count)]
             }
             if json {
-                try printJSON(rows.map { r in
-                    ["name": r[0], "driver": r[1], "interface": r[2], "subnet": r[3], "gateway": r[4], "internal": r[5], "containers": r[6]]
+                try printJSON(zip(nets, rows).map { n, r in
+                    ["name": r[0], "driver": r[1], "interface": r[2], "subnet": r[3], "gateway": r[4], "containers": r[5],
+                     "internal": n.internal == true ? "true" : "false"]
                 })
                 return
             }
-            let fixed = [["host", "host", "-", "-", "-", "-", "-"], ["none", "null", "-", "-", "-", "-", "-"]]
-            print(Table.render(header: ["NAME", "DRIVER", "INTERFACE", "SUBNET", "GATEWAY", "INTERNAL", "CONTAINERS"], rows: rows + fixed),
+            let fixed = [["host", "host", "-", "-", "-", "-"], ["none", "null", "-", "-", "-", "-"]]
+            print(Table.render(header: ["NAME", "DRIVER", "INTERFACE", "SUBNET", "GATEWAY", "CONTAINERS"], rows: rows + fixed),
                   terminator: "")
         }
     }
