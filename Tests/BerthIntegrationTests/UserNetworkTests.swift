@@ -254,6 +254,25 @@ final class UserNetworkTests: ContainerTestCase {
         XCTAssertEqual((try? String(contentsOfFile: leasePath, encoding: .utf8)) ?? "", "", "the next command drops the lease")
     }
 
+    func testPruneDeletesAVethOfAContainerThatNoLongerExists() throws {
+        let ip = try Prerequisite.requireTool("ip")
+        let n = "unet-stray"
+        let stray = "berth" + String(format: "%09x", Int(getpid()) & 0xfffffff), peer = "ubpeer\(getpid() % 100000)"
+        addTeardownBlock { [cli] in
+            _ = Subprocess.run(ip, ["link", "del", stray])
+            cli.run(["network", "rm", n])
+        }
+        XCTAssertEqual(cli.run(["network", "create", "--subnet", subnet(9), n]).status, 0)
+        let bridge = try XCTUnwrap(try inspectNetwork(n)["interface"] as? String)
+        // The fixture: a veth named as a container's would be, on the network's bridge, with no container.
+        let made = Subprocess.run(ip, ["link", "add", stray, "master", bridge, "type", "veth", "peer", "name", peer])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(HostLeaks.interfaceExists(stray))
+        XCTAssertEqual(cli.run(["network", "prune", "-f"]).stdout, "Deleted Networks:\n\(n)\n")
+        XCTAssertFalse(HostLeaks.interfaceExists(stray), "prune deletes the stray veth")
+        XCTAssertFalse(HostLeaks.interfaceExists(peer))
+    }
+
     // MARK: - Compose
 
     func testComposeMakesItsNetworksAndDownRemovesThem() throws {

@@ -155,6 +155,18 @@ public struct Netlink {
         }
     }
 
+    /// The bridge an interface is enslaved to (`/sys/class/net/NAME/master`), if any.
+    public static func master(of name: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/sys/class/net/\(name)/master", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target.split(separator: "/").last.map(String.init)
+    }
+
+    /// The interfaces of the caller's network namespace.
+    public static func interfaces() -> [String] { FileIO.entryNames("/sys/class/net") }
+
     public static func exists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
 
     static func index(of name: String) throws -> Int32 {

@@ -54,8 +54,10 @@ extension Engine {
     /// Kept for callers of the single-network API.
     public func removeBridgeNetwork() throws { try removeNetwork(BridgeNetwork.defaultName) }
 
-    /// `network prune`: every user-defined network no container is on. Returns their names.
+    /// `network prune`: every user-defined network no container is on, and veths of containers
+    /// that no longer exist. Returns the networks' names.
     public func pruneNetworks() throws -> [String] {
+        bridgeStore.deleteInterfaces(bridgeStore.strayVeths(keeping: Set(store.containerIDs())))
         var removed: [String] = []
         for net in try bridgeStore.all() where !net.isDefault && networkMembers(net.name).isEmpty {
             do { try removeNetwork(net.name); removed.append(net.name) } catch BerthError.invalidState(_) { continue }

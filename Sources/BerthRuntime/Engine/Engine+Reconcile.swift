@@ -68,6 +68,9 @@ extension Engine {
                 bridgeStore.releaseAddresses(of: leases.map(\.id))
                 cleaned += leases.map { "address lease of \($0.id) on \($0.network)" }
             }
+            let veths = bridgeStore.strayVeths(keeping: keep)
+            bridgeStore.deleteInterfaces(veths)
+            cleaned += veths.map { "interface " + $0 }
         }
         cgroups.pruneUnused()
         return cleaned

@@ -158,7 +158,29 @@ struct BridgeNetworkStore: Sendable {
 
     private func readLeases(_ name: String) -> Leases { Leases.parse(FileIO.readString(leasesPath(name)) ?? "") }
 
-    // MARK: - The interface
+    // MARK: - The interfaces
+
+    /// Host ends of veths on this root's bridges whose container — named by the 9 hex digits of
+    /// its id after "berth" — is none of `ids`: left when a container's namespace outlived it
+    /// (the kernel deletes a veth with its namespace, so these are rare).
+    func strayVeths(keeping ids: Set<String>) -> [String] {
+        let bridges = Set(FileIO.entryNames(directory).filter { $0.hasSuffix(".json") }.compactMap {
+            readDefinition(String($0.dropLast(5)))?.bridge
+        })
+        guard !bridges.isEmpty else { return [] }
+        let prefixes = Set(ids.map { String($0.prefix(9)) })
+        return Netlink.interfaces().filter { name in
+            name.hasPrefix("berth") && (14...15).contains(name.count) && !prefixes.contains(String(name.dropFirst(5).prefix(9)))
+                && Netlink.master(of: name).map(bridges.contains) == true
+        }.sorted()
+    }
+
+    /// Deletes interfaces (best effort: one already gone is fine).
+    func deleteInterfaces(_ names: [String]) {
+        guard !names.isEmpty, var nl = try? Netlink() else { return }
+        defer { nl.close() }
+        for name in names { try? nl.deleteLink(name) }
+    }
 
     /// Creates the bridge, its gateway address and brings it up, unless it exists already.
     /// Only Berth's own interface changes; no route, firewall or forwarding setting is touched
