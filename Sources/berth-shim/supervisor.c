@@ -167,6 +167,15 @@ static int attached_caller_alive(const struct plan *p)
     return pid > 0 && start > 0 && proc_start_time((pid_t)pid) == start;
 }
 
+/* `berth rm -f` leaves `removing` before it kills the container: the removal it is doing makes
+ * the on-exit command (removal for --rm, the names refresh for a networked container) moot,
+ * and sparing it keeps removing many replicas from starting as many `berth` processes. */
+static int removal_pending(const struct plan *p)
+{
+    char path[4096];
+    return state_file(p, "removing", path, sizeof path) == 0 && access(path, F_OK) == 0;
+}
+
 static int should_restart(const struct plan *p, const struct run_state *r)
 {
     if (stop_requested(p))
@@ -561,7 +570,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     proxy_close();
     attach_close(p);
     close(log_fd);
-    if (p->nonexit > 0 && !attached_caller_alive(p)) {
+    if (p->nonexit > 0 && !attached_caller_alive(p) && !removal_pending(p)) {
         sigprocmask(SIG_UNBLOCK, &mask, NULL);
         execv(p->onexit[0], (char *const *)p->onexit);
     }

@@ -18,6 +18,7 @@ extension Engine {
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
             guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
+            unlink(p.removingMarker)
             // The plan carries the record's policy; an `update --restart` is in the record already.
             unlink(p.restartPolicy)
             thawIfPaused(r)
@@ -196,6 +197,7 @@ extension Engine {
                 throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
             }
             guard attempt < Self.removeAttempts else { break }
+            FileIO.writeBestEffort(p.removingMarker, string: "")
             try stopContainer(r, signal: SIGKILL, timeout: 0, stopEvent: false)
         }
         throw BerthError.invalidState("container \(r.name) was started again each time it was stopped for removal; try again")

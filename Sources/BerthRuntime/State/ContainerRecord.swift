@@ -61,6 +61,9 @@ public struct ContainerPaths: Sendable {
     public var hosts: String { directory + "/hosts" }
     public var hostname: String { directory + "/hostname" }
     public var resolvConf: String { directory + "/resolv.conf" }
+    /// Left by `rm -f` before it kills a running container: its supervisor skips its on-exit
+    /// command (the removal under way does that work). Removed by `start`.
+    public var removingMarker: String { directory + "/removing" }
     /// Present while the user wants the container stopped: the shim does not restart it.
     public var stopMarker: String { directory + "/stop" }
     public var lock: String { directory + "/lock" }
