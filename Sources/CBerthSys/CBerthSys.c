@@ -3,6 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -91,6 +97,55 @@ ssize_t berth_netlink_send(int fd, const void *buf, size_t len)
 {
     struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
     return sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof sa);
+}
+
+static int netns_ifreq(int s, unsigned long req, const char *ifname, uint32_t addr)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = addr;
+    return ioctl(s, req, &ifr);
+}
+
+int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int prefix)
+{
+    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (self < 0)
+        return -1;
+    if (setns(ns_fd, CLONE_NEWNET) < 0) {
+        int e = errno;
+        close(self);
+        errno = e;
+        return -1;
+    }
+    int rc = -1;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s >= 0) {
+        uint32_t mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
+        rc = netns_ifreq(s, SIOCSIFADDR, ifname, addr);
+        if (rc == 0)
+            rc = netns_ifreq(s, SIOCSIFNETMASK, ifname, mask);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+        if (rc == 0)
+            rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+        if (rc == 0) {
+            ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+            rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+        }
+    }
+    int e = errno;
+    if (s >= 0)
+        close(s);
+    if (setns(self, CLONE_NEWNET) < 0)
+        abort();
+    close(self);
+    errno = e;
+    return rc;
 }
 
 int berth_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }

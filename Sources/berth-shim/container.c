@@ -496,8 +496,11 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
         fail(err_fd, 125, errno, "sethostname", p->hostname);
     if (p->ns_flags & CLONE_NEWNET) {
         loopback_up(err_fd);
-        if (p->net_addr && configure_eth0(p->net_addr, p->net_prefix, p->net_gw) < 0)
+        if (p->net_addr && configure_if("eth0", p->net_addr, p->net_prefix, p->net_gw) < 0)
             fail(err_fd, 125, errno, "configure eth0", p->net_addr);
+        for (int i = 0; i < p->nnetifs; i++)
+            if (configure_if(p->netifs[i].ifname, p->netifs[i].addr, p->netifs[i].prefix, NULL) < 0)
+                fail(err_fd, 125, errno, "configure a network interface", p->netifs[i].addr);
     }
     enter_workdir(p, 1, err_fd);
     set_rlimits(p, err_fd);

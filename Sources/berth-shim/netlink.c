@@ -1,5 +1,6 @@
-/* The one rtnetlink request the supervisor makes: a veth pair whose host end joins Berth's
- * bridge (up) and whose peer is born as eth0 inside the container's network namespace. */
+/* The one rtnetlink request the supervisor makes per network: a veth pair whose host end joins
+ * one of Berth's bridges (up) and whose peer is born as eth0, eth1… inside the container's
+ * network namespace. */
 #include "shim.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ static void end(struct buf *b, struct rtattr *a)
     a->rta_len = (unsigned short)(b->data + b->len - (char *)a);
 }
 
-int veth_create(const char *host_name, const char *bridge, pid_t child)
+int veth_create(const char *host_name, const char *bridge, pid_t child, const char *peer_name)
 {
     unsigned master = if_nametoindex(bridge);
     if (!master)
@@ -63,7 +64,7 @@ int veth_create(const char *host_name, const char *bridge, pid_t child)
     memset(&peer_ifi, 0, sizeof peer_ifi);
     memcpy(b.data + b.len, &peer_ifi, sizeof peer_ifi);
     b.len += NLMSG_ALIGN(sizeof peer_ifi);
-    attr(&b, IFLA_IFNAME, "eth0", 5);
+    attr(&b, IFLA_IFNAME, peer_name, strlen(peer_name) + 1);
     unsigned pid = (unsigned)child;
     attr(&b, IFLA_NET_NS_PID, &pid, sizeof pid);
     end(&b, peer);
@@ -125,11 +126,26 @@ int veth_delete(const char *host_name)
     return rc;
 }
 
-static int set_addr(int s, unsigned long req, const char *ip)
+int plug_veth(const char *host_name, const char *bridge, pid_t child, const char *peer_name)
+{
+    int rc = veth_create(host_name, bridge, child, peer_name);
+    /* The name carries this container's id: an existing one is ours, from a previous run whose
+     * namespace someone still holds open (the kernel frees a dead namespace later). Deleting
+     * the host end frees the pair. */
+    for (int tries = 0; rc < 0 && errno == EEXIST && tries < 20; tries++) {
+        veth_delete(host_name);
+        rc = veth_create(host_name, bridge, child, peer_name);
+        if (rc < 0 && errno == EEXIST)
+            usleep(5000);
+    }
+    return rc;
+}
+
+static int set_addr(int s, unsigned long req, const char *ifname, const char *ip)
 {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    strcpy(ifr.ifr_name, "eth0");
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
     struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
     sin->sin_family = AF_INET;
     if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
@@ -137,7 +153,7 @@ static int set_addr(int s, unsigned long req, const char *ip)
     return ioctl(s, req, &ifr);
 }
 
-int configure_eth0(const char *addr, int prefix, const char *gateway)
+int configure_if(const char *ifname, const char *addr, int prefix, const char *gateway)
 {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0)
@@ -147,10 +163,10 @@ int configure_eth0(const char *addr, int prefix, const char *gateway)
     inet_ntop(AF_INET, &m, mask, sizeof mask);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    strcpy(ifr.ifr_name, "eth0");
-    int rc = set_addr(s, SIOCSIFADDR, addr);
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    int rc = set_addr(s, SIOCSIFADDR, ifname, addr);
     if (rc == 0)
-        rc = set_addr(s, SIOCSIFNETMASK, mask);
+        rc = set_addr(s, SIOCSIFNETMASK, ifname, mask);
     if (rc == 0)
         rc = ioctl(s, SIOCGIFFLAGS, &ifr);
     if (rc == 0) {
@@ -166,7 +182,7 @@ int configure_eth0(const char *addr, int prefix, const char *gateway)
         dst->sin_family = gw->sin_family = msk->sin_family = AF_INET;
         inet_pton(AF_INET, gateway, &gw->sin_addr);
         rt.rt_flags = RTF_UP | RTF_GATEWAY;
-        rt.rt_dev = "eth0";
+        rt.rt_dev = (char *)ifname;
         rc = ioctl(s, SIOCADDRT, &rt);
     }
     int e = errno;

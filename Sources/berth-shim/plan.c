@@ -8,6 +8,8 @@
  * parse is refused; lists are counted first and allocated to size, so nothing is ever dropped. */
 #include "shim.h"
 
+#include <net/if.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -97,10 +99,10 @@ static const char *const scalar_keys[] = {
     "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_COUNT };
+       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "seccomp_deny", "port", "rlimit", "sysctl", "health_arg", "ns_path",
+    "seccomp_deny", "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if",
 };
 
 static int list_index(const char *key)
@@ -123,8 +125,8 @@ void plan_release(struct plan *p)
 {
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
     free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->deny); free(p->ports);
-    free(p->rlimits); free(p->sysctls); free(p->health_args); free(p->ns_paths);
-    p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL; p->ns_paths = NULL;
+    free(p->rlimits); free(p->sysctls); free(p->health_args); free(p->ns_paths); free(p->netifs);
+    p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL; p->ns_paths = NULL; p->netifs = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
     p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->deny = NULL; p->ports = NULL;
 }
@@ -279,6 +281,15 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             NUM(f[2], 10, 65535, p->ports[p->nports].container_port, key);
             p->nports++;
         }
+        else if (!strcmp(key, "net_if")) {
+            if (split(val, f, 5) != 5) return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_netif *ni = &p->netifs[p->nnetifs];
+            ni->bridge = f[0]; ni->host = f[1]; ni->ifname = f[2]; ni->addr = f[3];
+            if (strlen(ni->host) >= IFNAMSIZ || strlen(ni->ifname) >= IFNAMSIZ || strlen(ni->bridge) >= IFNAMSIZ)
+                return fail_key(err, "the launch plan has an interface name too long in", key);
+            NUM(f[4], 10, 32, ni->prefix, key);
+            p->nnetifs++;
+        }
         (void)n;
     }
     return 0;
@@ -321,6 +332,8 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         return fail(err, "the launch plan denies more system calls than one seccomp filter holds (1024)");
     if (counts[L_PORT] > PLAN_MAX_PORTS)
         return fail(err, "the launch plan publishes more ports than one supervisor relays (16)");
+    if (counts[L_NETIF] > 9)
+        return fail(err, "the launch plan names more networks than a container has interfaces for (10)");
 
     /* Pass 2: allocate to size (NULL-terminated where execve takes them), then fill. */
     p->args = calloc(counts[L_ARG] + 1, sizeof *p->args);
@@ -339,7 +352,8 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->sysctls = calloc(counts[L_SYSCTL] + 1, sizeof *p->sysctls);
     p->health_args = calloc(counts[L_HEALTH] + 1, sizeof *p->health_args);
     p->ns_paths = calloc(counts[L_NSPATH] + 1, sizeof *p->ns_paths);
-    if (!p->health_args || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
+    p->netifs = calloc(counts[L_NETIF] + 1, sizeof *p->netifs);
+    if (!p->health_args || !p->netifs || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
         !p->onexit || !p->gids || !p->deny || !p->ports || !p->rlimits || !p->sysctls || !p->ns_paths) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
@@ -498,6 +512,11 @@ void plan_print(const struct plan *p, int fd)
     if (p->net_addr)
         line1(fd, "net_prefix", num(a, p->net_prefix));
     line1(fd, "net_gw", p->net_gw);
+    for (int i = 0; i < p->nnetifs; i++) {
+        const struct plan_netif *ni = &p->netifs[i];
+        const char *f[5] = { ni->bridge, ni->host, ni->ifname, ni->addr, num(a, ni->prefix) };
+        line(fd, "net_if", 5, f);
+    }
     for (int i = 0; i < p->nargs; i++) line1(fd, "arg", p->args[i]);
     for (int i = 0; i < p->nenv; i++) line1(fd, "env", p->env[i]);
     for (int i = 0; i < p->nmounts; i++) {

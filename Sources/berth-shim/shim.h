@@ -59,6 +59,13 @@ struct plan_ns_path {
     const char *path;
 };
 
+/* One more network of the container (eth1…): veth `host` on `bridge`, peer `ifname` with
+ * addr/prefix; no route but the subnet's own. */
+struct plan_netif {
+    const char *bridge, *host, *ifname, *addr;
+    int prefix;
+};
+
 struct plan_port {
     const char *host_ip;
     unsigned host_port, container_port;
@@ -97,6 +104,8 @@ struct plan {
     gid_t *gids;
     unsigned *deny;          /* system calls failed with EPERM by a seccomp filter */
     struct plan_port *ports;
+    int nnetifs;
+    struct plan_netif *netifs;
     int init;                /* --init: stay PID 1, fork the command, forward signals, reap */
     int nrlimits, nsysctls;
     struct plan_rlimit *rlimits;
@@ -191,11 +200,13 @@ int join_cgroups(const struct plan *p, pid_t pid, struct launch_error *e);
 
 /* netlink.c: the veth pair of a bridge-networked container; its peer is created as eth0 in
  * the network namespace of `child`. 0 or -1 with errno. */
-int veth_create(const char *host_name, const char *bridge, pid_t child);
+int veth_create(const char *host_name, const char *bridge, pid_t child, const char *peer_name);
+/* veth_create, retried after deleting a leftover of this container's of the same name. */
+int plug_veth(const char *host_name, const char *bridge, pid_t child, const char *peer_name);
 /* Deletes a host-side veth of this container left from an earlier run (its pair goes with it). */
 int veth_delete(const char *host_name);
-/* In the container: eth0 up with its address and a default route. */
-int configure_eth0(const char *addr, int prefix, const char *gateway);
+/* In the container: `ifname` up with its address, and a default route when `gateway` is given. */
+int configure_if(const char *ifname, const char *addr, int prefix, const char *gateway);
 
 /* attach.c: the supervisor's attach socket, and the client of `berth attach`. */
 int attach_open(const struct plan *p);

@@ -167,6 +167,15 @@ static int attached_caller_alive(const struct plan *p)
     return pid > 0 && start > 0 && proc_start_time((pid_t)pid) == start;
 }
 
+/* `berth rm -f` leaves `removing` before it kills the container: the removal it is doing makes
+ * the on-exit command (removal for --rm, the names refresh for a networked container) moot,
+ * and sparing it keeps removing many replicas from starting as many `berth` processes. */
+static int removal_pending(const struct plan *p)
+{
+    char path[4096];
+    return state_file(p, "removing", path, sizeof path) == 0 && access(path, F_OK) == 0;
+}
+
 static int should_restart(const struct plan *p, const struct run_state *r)
 {
     if (stop_requested(p))
@@ -245,20 +254,16 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
     if (in[0] >= 0) close(in[0]);
     if (cs[1] >= 0) close(cs[1]);
 
-    /* The network namespace exists now: plug it into the bridge before the init runs. A veth of
-     * the same name can outlive a previous run briefly (the kernel frees a dead namespace later). */
-    if (p->net_host && p->net_bridge && (p->ns_flags & CLONE_NEWNET)) {
-        int rc = veth_create(p->net_host, p->net_bridge, pid);
-        /* The name carries this container's id: an existing one is ours, from a previous run
-         * whose namespace someone still holds open. Deleting the host end frees the pair. */
-        for (int tries = 0; rc < 0 && errno == EEXIST && tries < 20; tries++) {
-            veth_delete(p->net_host);
-            rc = veth_create(p->net_host, p->net_bridge, pid);
-            if (rc < 0 && errno == EEXIST)
-                usleep(5000);
-        }
-        if (rc < 0) {
-            set_error(e, 125, errno, "create the container's veth on", p->net_bridge);
+    /* The network namespace exists now: plug it into its bridges before the init runs. */
+    if (p->ns_flags & CLONE_NEWNET) {
+        const char *failed = NULL;
+        if (p->net_host && p->net_bridge && plug_veth(p->net_host, p->net_bridge, pid, "eth0") < 0)
+            failed = p->net_bridge;
+        for (int i = 0; !failed && i < p->nnetifs; i++)
+            if (plug_veth(p->netifs[i].host, p->netifs[i].bridge, pid, p->netifs[i].ifname) < 0)
+                failed = p->netifs[i].bridge;
+        if (failed) {
+            set_error(e, 125, errno, "create the container's veth on", failed);
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
             close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
@@ -565,7 +570,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     proxy_close();
     attach_close(p);
     close(log_fd);
-    if (p->nonexit > 0 && !attached_caller_alive(p)) {
+    if (p->nonexit > 0 && !attached_caller_alive(p) && !removal_pending(p)) {
         sigprocmask(SIG_UNBLOCK, &mask, NULL);
         execv(p->onexit[0], (char *const *)p->onexit);
     }

@@ -135,7 +135,7 @@ final class ServiceScaleTests: ContainerTestCase {
         let up = cli.run(["up", "-d", "-f", file])
         XCTAssertEqual(up.status, 0, up.stderr)
         XCTAssertEqual(up.stdout, "back: 0 -> 1 (created back-1)\nfront: 0 -> 2 (created front-1, front-2)\n")
-        XCTAssertEqual(up.stderr, "berth: warning: \(file): services.front.networks: not supported, ignored\n")
+        XCTAssertEqual(up.stderr, "", "networks: [default] is supported now (issue 12): the project's default network")
         XCTAssertEqual(try replicas("front"), ["front-1": "running", "front-2": "running"])
         XCTAssertEqual(try replicas("back"), ["back-1": "running"])
         XCTAssertEqual(try service("front")?["project"] as? String, "shop")

@@ -97,6 +97,10 @@ final class ShimPlanReaderTests: XCTestCase {
             onExit: ["/usr/bin/berth", "rm", "--autoremove", "abc"])
         plan.network = .init(bridge: "berth0", hostInterface: "berthabc", address: IPv4Address("10.213.0.7")!, prefix: 16,
                              gateway: IPv4Address("10.213.0.1")!)
+        plan.extraNetworks = (1...9).map {
+            .init(bridge: "berth1234abcd", hostInterface: "berthabc\($0)", interface: "eth\($0)",
+                  address: IPv4Address("10.215.\($0).2")!, prefix: 24, gateway: nil)
+        }
         plan.ports = (0..<LaunchPlan.maximumPorts).map { PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80) }
         plan.deniedSyscalls = SeccompDefaults.deniedNumbers
         plan.tty = true
@@ -166,7 +170,10 @@ final class ShimPlanReaderTests: XCTestCase {
             XCTAssertEqual(value(lines, "restart_max"), String(plan.restartMax ?? -1), file: file, line: line)
             XCTAssertEqual(value(lines, "net_addr"), plan.network?.address.description, file: file, line: line)
             XCTAssertEqual(value(lines, "net_prefix"), plan.network.map { String($0.prefix) }, file: file, line: line)
-            XCTAssertEqual(value(lines, "net_gw"), plan.network?.gateway.description, file: file, line: line)
+            XCTAssertEqual(value(lines, "net_gw"), plan.network?.gateway?.description, file: file, line: line)
+            XCTAssertEqual(values(lines, "net_if"), plan.extraNetworks.map {
+                [$0.bridge, $0.hostInterface, $0.interface, $0.address.description, String($0.prefix)]
+            }, file: file, line: line)
             XCTAssertEqual(value(lines, "net_bridge"), plan.network?.bridge, file: file, line: line)
             XCTAssertEqual(value(lines, "net_host"), plan.network?.hostInterface, file: file, line: line)
         case .exec(let pid):
@@ -188,7 +195,7 @@ final class ShimPlanReaderTests: XCTestCase {
         try assertReadBack(Self.bigPlan())
         try assertReadBack(Self.execPlan())
         var minimal = Self.bigPlan()
-        minimal.network = nil; minimal.ports = []; minimal.deniedSyscalls = []; minimal.tty = false
+        minimal.network = nil; minimal.extraNetworks = []; minimal.ports = []; minimal.deniedSyscalls = []; minimal.tty = false
         minimal.hostname = nil; minimal.oomCounterFile = nil; minimal.restartMax = nil; minimal.onExit = []
         minimal.rootReadonly = false
         minimal.health = nil

@@ -186,9 +186,7 @@ final class ComposeParserTests: XCTestCase {
         XCTAssertEqual(p.services[0].template.image, "busybox")
         XCTAssertEqual(p.warnings, [
             "version: obsolete, ignored",
-            "networks: not supported, ignored",
             "services.web.build: not supported, ignored",
-            "services.web.networks: not supported, ignored",
             "services.web.deploy.mode: not supported, ignored",
             "services.web.deploy.resources.reservations: not supported, ignored",
         ])

@@ -52,15 +52,28 @@ public struct TestRootScope: Sendable {
             let cmd = HostLeaks.commandLine(pid)
             if !keeping.contains(where: { cmd.contains($0) }) { out.append("process \(pid) still runs: \(cmd)") }
         }
-        let names = Set(containerIDs.map { "berth" + $0.prefix(9) })
-        let keptNames = Set(keeping.map { "berth" + $0.prefix(9) })
-        for link in HostLeaks.interfaces() where !keptNames.contains(link) {
+        // A container's veths are "berth" + 9 hex of its id (eth0's) and the same + a digit (eth1…).
+        let names = containerIDs.map { "berth" + $0.prefix(9) }
+        let keptNames = keeping.map { "berth" + $0.prefix(9) }
+        let bridges = Set([bridge].compactMap { $0 } + userNetworks.map(\.bridge))
+        for link in HostLeaks.interfaces() where !keptNames.contains(where: { link.hasPrefix($0) && link.count <= 15 }) {
             let master = HostLeaks.master(of: link)
-            if names.contains(link) || (bridge != nil && master == bridge) {
+            if names.contains(where: { link.hasPrefix($0) && link.count <= $0.count + 1 }) || (master.map(bridges.contains) ?? false) {
                 out.append("interface left: \(link)" + (master.map { " (on \($0))" } ?? ""))
             }
         }
+        out += userNetworks.map { "network left: \($0.name) (\($0.bridge))" }
         return out
+    }
+
+    /// The networks `network create` made in this root (all but the default bridge).
+    public var userNetworks: [(name: String, bridge: String)] {
+        HostState.entries(of: path + "/networks").filter { $0.hasSuffix(".json") && $0 != "bridge.json" }.compactMap {
+            let object = FileManager.default.contents(atPath: path + "/networks/" + $0)
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            guard let name = object?["name"] as? String, let bridge = object?["bridge"] as? String else { return nil }
+            return (name, bridge)
+        }
     }
 }
 

@@ -96,6 +96,11 @@ services:
           sleep 5 & wait
         done
 
+# The project's default network (demo_default): the demo needs nothing outside it.
+networks:
+  default:
+    internal: true
+
 """#
 }
 
@@ -105,7 +110,11 @@ extension DemoStack {
         var project = try ComposeParser.parse(composeYAML, options: ComposeParser.Options(
             defaultProjectName: projectName, environment: [:], cgroupParent: cgroupParent))
         if let network {
-            for i in project.services.indices { project.services[i].template.network = network }
+            for i in project.services.indices {
+                project.services[i].template.network = network
+                project.services[i].template.networkName = nil
+                project.services[i].template.extraNetworks = []
+            }
         }
         return project
     }

@@ -58,6 +58,8 @@ public struct IPv4Subnet: Hashable, Sendable, CustomStringConvertible, Codable {
     public var gateway: IPv4Address { IPv4Address(network.value + 1) }
     public var broadcast: IPv4Address { IPv4Address(network.value | ~Self.mask(prefix)) }
     public func contains(_ a: IPv4Address) -> Bool { a.value & Self.mask(prefix) == network.value }
+    /// Whether the two share an address (one contains the other's network address).
+    public func overlaps(_ other: IPv4Subnet) -> Bool { contains(other.network) || other.contains(network) }
 
     public init(from decoder: Decoder) throws {
         try self.init(parsing: try decoder.singleValueContainer().decode(String.self))

@@ -4,19 +4,26 @@ import Foundation
 import Glibc
 #endif
 
-/// A minimal rtnetlink client: enough to create Berth's bridge, give it an address, bring it up
-/// and delete interfaces. Constants are the kernel's (linux/rtnetlink.h, linux/if_link.h);
+/// A minimal rtnetlink client: enough to create Berth's bridges, give them an address, bring them
+/// up, plug a veth into a running container's namespace, delete interfaces and read the host's
+/// routes (never change them). Constants are the kernel's (linux/rtnetlink.h, linux/if_link.h);
 /// Swift cannot import those headers' macros.
 public struct Netlink {
-    enum Message: UInt16 { case newLink = 16, delLink = 17, getLink = 18, newAddr = 20 }
+    enum Message: UInt16 { case newLink = 16, delLink = 17, getLink = 18, newAddr = 20, getRoute = 26 }
     enum Attr {
+        static let master: UInt16 = 10         // IFLA_MASTER
+        static let infoData: UInt16 = 2        // IFLA_INFO_DATA
+        static let vethPeer: UInt16 = 1        // VETH_INFO_PEER
+        static let netNSPid: UInt16 = 19       // IFLA_NET_NS_PID
+        static let routeDst: UInt16 = 1        // RTA_DST
+        static let routeTable: UInt16 = 15     // RTA_TABLE
         static let ifName: UInt16 = 3          // IFLA_IFNAME
         static let linkInfo: UInt16 = 18       // IFLA_LINKINFO
         static let infoKind: UInt16 = 1        // IFLA_INFO_KIND
         static let addrLocal: UInt16 = 2       // IFA_LOCAL
         static let addrAddress: UInt16 = 1     // IFA_ADDRESS
     }
-    static let flagRequest: UInt16 = 0x1, flagAck: UInt16 = 0x4, flagExcl: UInt16 = 0x200, flagCreate: UInt16 = 0x400
+    static let flagRequest: UInt16 = 0x1, flagAck: UInt16 = 0x4, flagDump: UInt16 = 0x300, flagExcl: UInt16 = 0x200, flagCreate: UInt16 = 0x400
     static let iffUp: UInt32 = 0x1
 
     private let fd: Int32
@@ -64,6 +71,102 @@ public struct Netlink {
         try request(.delLink, flags: 0, body: body, okErrors: [ENODEV], what: "delete \(name)")
     }
 
+    /// A veth pair: `host` enslaved to the bridge `master` and up, its peer born as `peer` in the
+    /// network namespace of process `pid` (the kernel deletes both when that namespace goes).
+    public mutating func createVeth(host: String, master: String, peer: String, namespaceOf pid: Int32) throws {
+        let masterIndex = try Self.index(of: master)
+        var body = Self.ifinfo(index: 0, flags: Self.iffUp, change: Self.iffUp)
+        Self.attr(&body, Attr.ifName, Self.cString(host))
+        Self.attr(&body, Attr.master, withUnsafeBytes(of: UInt32(masterIndex).littleEndian, Array.init))
+        var peerBody = Self.ifinfo(index: 0, flags: 0, change: 0)
+        Self.attr(&peerBody, Attr.ifName, Self.cString(peer))
+        Self.attr(&peerBody, Attr.netNSPid, withUnsafeBytes(of: UInt32(bitPattern: pid).littleEndian, Array.init))
+        var data: [UInt8] = []
+        Self.attr(&data, Attr.vethPeer, peerBody)
+        var info: [UInt8] = []
+        Self.attr(&info, Attr.infoKind, Array("veth".utf8))
+        Self.attr(&info, Attr.infoData, data)
+        Self.attr(&body, Attr.linkInfo, info)
+        try request(.newLink, flags: Self.flagCreate | Self.flagExcl, body: body, okErrors: [], what: "create veth \(host) on \(master)")
+    }
+
+    /// The destinations of the host's IPv4 routes outside the `local` table, default routes left
+    /// out (they overlap everything): what a new network's subnet must not overlap.
+    public mutating func routes() throws -> [IPv4Subnet] {
+        var body: [UInt8] = [UInt8(AF_INET), 0, 0, 0, 0, 0, 0, 0]   // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type
+        Self.append(&body, UInt32(0))                               // flags
+        try send(.getRoute, flags: Self.flagRequest | Self.flagDump, body: body, what: "read routes")
+        var out: [IPv4Subnet] = []
+        var buf = [UInt8](repeating: 0, count: 32768)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BerthError.errno("netlink receive (read routes)") }
+            var offset = 0
+            while offset + 16 <= n {
+                let len = Int(Self.u32(buf, offset))
+                let type = Self.u16(buf, offset + 4)
+                guard len >= 16, offset + len <= n else { break }
+                if type == 3 /* NLMSG_DONE */ { return out }
+                if type == 2 /* NLMSG_ERROR */ {
+                    let code = Int32(bitPattern: Self.u32(buf, offset + 16))
+                    throw BerthError.system(operation: "read the host's routes", path: nil, errno: -code)
+                }
+                if type == 24 /* RTM_NEWROUTE */, len >= 28, let route = Self.route(buf, from: offset + 16, to: offset + len) {
+                    out.append(route)
+                }
+                offset += (len + 3) & ~3
+            }
+        }
+    }
+
+    /// One route message's destination, unless it is a default route or in the `local` table.
+    private static func route(_ buf: [UInt8], from start: Int, to end: Int) -> IPv4Subnet? {
+        let prefix = buf[start + 1]
+        var table = UInt32(buf[start + 4])
+        var dst: IPv4Address?
+        var a = start + 12
+        while a + 4 <= end {
+            let alen = Int(u16(buf, a)), atype = u16(buf, a + 2) & 0x3fff
+            guard alen >= 4, a + alen <= end else { break }
+            if atype == Attr.routeDst, alen == 8 {
+                dst = IPv4Address(UInt32(buf[a + 4]) << 24 | UInt32(buf[a + 5]) << 16 | UInt32(buf[a + 6]) << 8 | UInt32(buf[a + 7]))
+            }
+            if atype == Attr.routeTable, alen == 8 { table = u32(buf, a + 4) }
+            a += (alen + 3) & ~3
+        }
+        guard prefix > 0, table != 255 /* RT_TABLE_LOCAL */, let dst else { return nil }
+        return IPv4Subnet(network: dst, prefix: prefix)
+    }
+
+    private static func u16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
+    private static func u32(_ b: [UInt8], _ i: Int) -> UInt32 {
+        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+    }
+
+    /// Gives `interface` in the network namespace of process `pid` an address and brings it up.
+    public static func configure(interface: String, inNamespaceOf pid: Int32, address: IPv4Address, prefix: UInt8) throws {
+        let ns = "/proc/\(pid)/ns/net"
+        let fd = open(ns, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BerthError.errno("open", ns) }
+        defer { Glibc.close(fd) }
+        guard berth_netns_configure(fd, interface, address.value.bigEndian, Int32(prefix)) == 0 else {
+            throw BerthError.errno("configure \(interface) of process \(pid) with", address.description)
+        }
+    }
+
+    /// The bridge an interface is enslaved to (`/sys/class/net/NAME/master`), if any.
+    public static func master(of name: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/sys/class/net/\(name)/master", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return target.split(separator: "/").last.map(String.init)
+    }
+
+    /// The interfaces of the caller's network namespace.
+    public static func interfaces() -> [String] { FileIO.entryNames("/sys/class/net") }
+
     public static func exists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
 
     static func index(of name: String) throws -> Int32 {
@@ -74,18 +177,22 @@ public struct Netlink {
 
     // MARK: wire format
 
-    private mutating func request(_ type: Message, flags: UInt16, body: [UInt8], okErrors: [Int32], what: String) throws {
+    /// One message: header (length, type, flags, sequence, port 0) and body.
+    private mutating func send(_ type: Message, flags: UInt16, body: [UInt8], what: String) throws {
         var msg: [UInt8] = []
-        let len = UInt32(16 + body.count)
-        Self.append(&msg, len)
+        Self.append(&msg, UInt32(16 + body.count))
         Self.append(&msg, type.rawValue)
-        Self.append(&msg, Self.flagRequest | Self.flagAck | flags)
+        Self.append(&msg, flags)
         Self.append(&msg, seq)
         Self.append(&msg, UInt32(0))
         msg += body
         seq += 1
         let sent = msg.withUnsafeBytes { berth_netlink_send(fd, $0.baseAddress, $0.count) }
         guard sent == msg.count else { throw BerthError.errno("netlink send (\(what))") }
+    }
+
+    private mutating func request(_ type: Message, flags: UInt16, body: [UInt8], okErrors: [Int32], what: String) throws {
+        try send(type, flags: Self.flagRequest | Self.flagAck | flags, body: body, what: what)
         var buf = [UInt8](repeating: 0, count: 8192)
         while true {
             let n = recv(fd, &buf, buf.count, 0)

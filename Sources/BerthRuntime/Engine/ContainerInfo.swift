@@ -63,8 +63,10 @@ public struct ContainerInfo: Codable, Sendable, Equatable, Identifiable {
     public var labels: [String: String]
     public var hostname: String
     public var network: NetworkMode
-    /// Address on the bridge, if any.
+    /// Address on the first network (eth0), if any.
     public var ipAddress: String?
+    /// Every network the container is on, eth0's first.
+    public var networks: [NetworkAttachment] = []
     /// TCP ports published on the host.
     public var ports: [PortMapping] = []
     public var autoRemove: Bool

@@ -3,8 +3,9 @@ import BerthOS
 /// `ps --filter KEY=VALUE`, docker's rules: values of one key are alternatives, different keys
 /// must all match. Keys: `id` (prefix), `name` (substring, as docker's), `label` (`KEY` or
 /// `KEY=VALUE`), `status` (created, restarting, running, paused, exited, dead), `ancestor`
-/// (the image reference, with or without its tag), `network` (bridge, host, none), `health`
-/// (starting, healthy, unhealthy, none: a running container's healthcheck; none = it has none).
+/// (the image reference, with or without its tag), `network` (bridge, host, none, or a network's
+/// name), `health` (starting, healthy, unhealthy, none: a running container's healthcheck; none =
+/// it has none).
 public struct ContainerListFilter: Sendable {
     public static let keys = ["id", "name", "label", "status", "ancestor", "network", "health"]
     public static let statuses = ["created", "restarting", "running", "paused", "exited", "dead"]
@@ -44,7 +45,7 @@ public struct ContainerListFilter: Sendable {
             case "id": ok = wanted.contains { c.id.hasPrefix($0) }
             case "name": ok = wanted.contains { c.name.contains($0) }
             case "status": ok = wanted.contains(Self.status(c))
-            case "network": ok = wanted.contains(c.network.rawValue)
+            case "network": ok = wanted.contains(c.network.rawValue) || c.networks.contains { wanted.contains($0.network) }
             case "health": ok = wanted.contains(c.state.health ?? "none")
             case "ancestor":
                 ok = wanted.contains { w in

@@ -21,6 +21,14 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var limits: ResourceLimits
     public var restartPolicy: RestartPolicy
     public var network: NetworkMode
+    /// `--network NAME` with `network` = `.bridge`: the network of eth0; nil = the default bridge.
+    public var networkName: String?
+    /// `--ip`: eth0's address on that network; nil = the lowest free one.
+    public var ipAddress: String?
+    /// `--network-alias`: more names the container answers to on that network.
+    public var networkAliases: [String] = []
+    /// More networks from the start (eth1…): a compose service's second and later `networks:`.
+    public var extraNetworks: [NetworkChoice] = []
     public var autoRemove: Bool
     public var labels: [String: String]
     public var cgroupParent: String?
@@ -53,6 +61,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
+        case networkName, ipAddress, networkAliases, extraNetworks
         case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom, options
     }
 
@@ -69,6 +78,10 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         limits = try c.decodeIfPresent(ResourceLimits.self, forKey: .limits) ?? ResourceLimits()
         restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .no
         network = try c.decodeIfPresent(NetworkMode.self, forKey: .network) ?? .none
+        networkName = try c.decodeIfPresent(String.self, forKey: .networkName)
+        ipAddress = try c.decodeIfPresent(String.self, forKey: .ipAddress)
+        networkAliases = try c.decodeIfPresent([String].self, forKey: .networkAliases) ?? []
+        extraNetworks = try c.decodeIfPresent([NetworkChoice].self, forKey: .extraNetworks) ?? []
         autoRemove = try c.decodeIfPresent(Bool.self, forKey: .autoRemove) ?? false
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         cgroupParent = try c.decodeIfPresent(String.self, forKey: .cgroupParent)
@@ -80,5 +93,17 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         shmSize = try c.decodeIfPresent(Int64.self, forKey: .shmSize)
         volumesFrom = try c.decodeIfPresent([String].self, forKey: .volumesFrom) ?? []
         options = try c.decodeIfPresent(RunOptions.self, forKey: .options) ?? RunOptions()
+    }
+}
+
+/// One more network a container is created on, with its names and address there.
+public struct NetworkChoice: Codable, Sendable, Equatable {
+    public var name: String
+    public var aliases: [String]
+    /// nil = the lowest free address.
+    public var ipAddress: String?
+
+    public init(name: String, aliases: [String] = [], ipAddress: String? = nil) {
+        self.name = name; self.aliases = aliases; self.ipAddress = ipAddress
     }
 }

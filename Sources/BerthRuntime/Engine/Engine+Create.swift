@@ -19,9 +19,24 @@ extension Engine {
         }
         let image = try images.resolve(request.image)
         if !request.ports.isEmpty && request.network != .bridge {
-            throw BerthError.invalidArgument("publishing ports (-p) needs --network bridge")
+            throw BerthError.invalidArgument("publishing ports (-p) needs a bridge network, not --network \(request.network.rawValue)")
         }
-        let bridge = request.network == .bridge ? try bridgeNetwork() : nil
+        let bridge = request.network == .bridge ? try bridgeStore.network(named: request.networkName ?? BridgeNetwork.defaultName) : nil
+        let requestedIP = try Self.requestedAddress(request.ipAddress)
+        try Self.checkAliases(request.networkAliases)
+        if bridge == nil && (requestedIP != nil || !request.networkAliases.isEmpty || !request.extraNetworks.isEmpty) {
+            throw BerthError.invalidArgument("--ip, --network-alias and more networks need a bridge network, not --network \(request.network.rawValue)")
+        }
+        // The other networks, checked before anything is made.
+        let moreNetworks = try request.extraNetworks.map { choice -> (BridgeNetwork, NetworkChoice, IPv4Address?) in
+            try Self.checkAliases(choice.aliases)
+            return (try bridgeStore.network(named: choice.name), choice, try Self.requestedAddress(choice.ipAddress))
+        }
+        let allNames = ([bridge?.name].compactMap { $0 } + moreNetworks.map(\.0.name))
+        guard Set(allNames).count == allNames.count else { throw BerthError.invalidArgument("a network is named twice for one container") }
+        guard allNames.count <= NetworkAttachment.maximumPerContainer else {
+            throw BerthError.invalidArgument("a container can be on \(NetworkAttachment.maximumPerContainer) networks at most")
+        }
 
         let entrypoint = request.entrypoint ?? image.config.entrypoint
         let cmd = request.command.isEmpty ? (request.entrypoint != nil ? [] : image.config.cmd) : request.command
@@ -99,7 +114,17 @@ extension Engine {
                     try FileIO.writeAtomically(staging.creator, string: "\(getpid()) \(start)\n")
                 }
                 CrashPoint.reach("create-made-directory")
-                if bridge != nil { newRecord.ipAddress = try bridgeStore.allocateAddress(for: id).description }
+                if let bridge {
+                    let ip = try bridgeStore.allocateAddress(for: id, on: bridge, requested: requestedIP).description
+                    newRecord.ipAddress = ip
+                    newRecord.networks = [NetworkAttachment(network: bridge.name, ipAddress: ip, interface: "eth0",
+                                                            aliases: request.networkAliases.isEmpty ? nil : request.networkAliases)]
+                    for (i, (net, choice, requested)) in moreNetworks.enumerated() {
+                        let extraIP = try bridgeStore.allocateAddress(for: id, on: net, requested: requested).description
+                        newRecord.networks?.append(NetworkAttachment(network: net.name, ipAddress: extraIP, interface: "eth\(i + 1)",
+                                                                     aliases: choice.aliases.isEmpty ? nil : choice.aliases))
+                    }
+                }
                 CrashPoint.reach("create-allocated-address")
                 for dir in [staging.rootfs, staging.upper, staging.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
@@ -137,6 +162,20 @@ extension Engine {
             recordEvent("create", newRecord)
             if bridge != nil { refreshHostsFiles() }
             return newRecord
+        }
+    }
+
+    /// `--ip` parsed; nil when not given.
+    static func requestedAddress(_ text: String?) throws -> IPv4Address? {
+        guard let text else { return nil }
+        guard let ip = IPv4Address(text) else { throw BerthError.invalidArgument("invalid --ip \(text.quoted): expected an IPv4 address") }
+        return ip
+    }
+
+    /// `--network-alias`: each becomes an /etc/hosts name, so each must be a hostname.
+    static func checkAliases(_ aliases: [String]) throws {
+        for a in aliases where !isValidHostname(a) {
+            throw BerthError.invalidArgument("invalid --network-alias \(a.quoted): expected a hostname ([a-zA-Z0-9.-], at most 63 characters)")
         }
     }
 

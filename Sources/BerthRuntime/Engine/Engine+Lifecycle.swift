@@ -11,30 +11,31 @@ extension Engine {
     public func startContainer(_ ref: String) throws -> Int32 {
         let r = try resolve(ref)
         let p = store.paths(r.id)
-        return try FileLock.with(p.lock) {
+        let pid = try FileLock.with(p.lock) {
             let current = store.state(r.id)
             if current.isRunning { throw BerthError.invalidState("container \(r.name) is already running") }
             // config.json is what the container runs with: its process for the plan, its
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
             guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
             unlink(p.stopMarker)
+            unlink(p.removingMarker)
             // The plan carries the record's policy; an `update --restart` is in the record already.
             unlink(p.restartPolicy)
             thawIfPaused(r)
             let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
-                let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id] : []
+                let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id]
+                    : r.attachments.isEmpty ? [] : Self.refreshHostsCommand(cliPath: cliPath, root: root)
                 var plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,
                                                 restart: r.restartPolicy, onExit: onExit)
                 plan.tty = spec.process?.terminal == true
                 plan.interactive = r.interactive == true
                 plan.events = planEvents(r)
-                if r.network == .bridge, let ip = r.ipAddress.flatMap(IPv4Address.init) {
-                    let net = try bridgeNetwork()
-                    try bridgeStore.ensureBridge(net)
-                    plan.network = LaunchPlan.Network(bridge: net.bridge, hostInterface: "berth" + String(r.id.prefix(9)),
-                                                      address: ip, prefix: net.subnet.prefix, gateway: net.gateway)
+                if r.network == .bridge {
+                    let planned = try r.attachments.map { try planNetwork($0, of: r) }
+                    plan.network = planned.first
+                    plan.extraNetworks = Array(planned.dropFirst())
                     plan.ports = r.ports ?? []
                 }
                 return try shim.launch(plan, planPath: p.plan)
@@ -43,6 +44,9 @@ extension Engine {
                 throw error
             }
         }
+        // Its names resolve for the other members now that it runs.
+        if !r.attachments.isEmpty { refreshHostsFiles() }
+        return pid
     }
 
     public func start(_ ref: String) throws { try startContainer(ref) }
@@ -185,7 +189,7 @@ extension Engine {
                 throw BerthError.noSuchContainer(r.name)
             }
             if removed {
-                if r.network == .bridge { refreshHostsFiles() }
+                if !r.attachments.isEmpty { refreshHostsFiles() }
                 removeUnusedVolumes(anonymous, anonymousOnly: true)
                 return
             }
@@ -193,6 +197,7 @@ extension Engine {
                 throw BerthError.invalidState("cannot remove running container \(r.name): stop it first or use --force")
             }
             guard attempt < Self.removeAttempts else { break }
+            FileIO.writeBestEffort(p.removingMarker, string: "")
             try stopContainer(r, signal: SIGKILL, timeout: 0, stopEvent: false)
         }
         throw BerthError.invalidState("container \(r.name) was started again each time it was stopped for removal; try again")
@@ -224,7 +229,7 @@ extension Engine {
             CrashPoint.reach("rm-renamed")
             try FileIO.removeTree(trash)
             store.names.release(r.name, of: r.id)
-            if r.network == .bridge { bridgeStore.releaseAddresses(of: [r.id]) }
+            if !r.attachments.isEmpty { bridgeStore.releaseAddresses(of: [r.id]) }
         }
         recordEvent("destroy", r)
     }

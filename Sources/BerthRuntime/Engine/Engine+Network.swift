@@ -4,52 +4,232 @@ import Foundation
 import Glibc
 #endif
 
-/// The network verbs of the façade (the work is `BridgeNetworkStore`'s), and the /etc/hosts of the
-/// containers on the bridge, which needs the containers' records.
+/// The network verbs of the façade (definitions and leases are `BridgeNetworkStore`'s), `connect`
+/// and `disconnect`, and the /etc/hosts of the containers on networks, which need the records.
 extension Engine {
-    /// The root's bridge network, defined on first use.
+    /// The root's default bridge network, defined on first use.
     public func bridgeNetwork() throws -> BridgeNetwork { try bridgeStore.network() }
 
-    public func bridgeInterfaceExists() -> Bool { bridgeStore.interfaceExists() }
+    /// Every network of the root, the default bridge first.
+    public func networks() throws -> [BridgeNetwork] { try bridgeStore.all() }
 
-    /// Removes the bridge interface and the network's state; refused while containers use it.
-    public func removeBridgeNetwork() throws {
-        let users = try list(all: true).filter { $0.network == .bridge }.map(\.name)
-        guard users.isEmpty else {
-            throw BerthError.invalidState("network bridge is used by \(users.joined(separator: ", ")); remove them first")
+    public func network(named name: String) throws -> BridgeNetwork { try bridgeStore.network(named: name) }
+
+    public func networkInterfaceExists(_ net: BridgeNetwork) -> Bool { Netlink.exists(net.bridge) }
+
+    /// `network create`: a new network with its bridge (see `BridgeNetworkStore.create`).
+    @discardableResult
+    public func createNetwork(name: String, subnet: String?, gateway: String?, isInternal: Bool = false,
+                              labels: [String: String] = [:]) throws -> BridgeNetwork {
+        try ResourceName.validate(name, kind: .network)
+        let parsedSubnet = try subnet.map { try IPv4Subnet(parsing: $0) }
+        let parsedGateway = try gateway.map { text -> IPv4Address in
+            guard let ip = IPv4Address(text) else { throw BerthError.invalidArgument("invalid --gateway \(text.quoted): expected an IPv4 address") }
+            return ip
         }
-        try bridgeStore.remove()
+        if parsedGateway != nil && parsedSubnet == nil {
+            throw BerthError.invalidArgument("--gateway needs --subnet")
+        }
+        return try bridgeStore.create(name: name, subnet: parsedSubnet, gateway: parsedGateway, isInternal: isInternal, labels: labels)
     }
 
-    /// Rewrites the /etc/hosts of every container on the bridge, in place: the file is
-    /// bind-mounted into running containers, so it must stay the same inode.
-    func refreshHostsFiles() {
-        let members = store.containerIDs().compactMap { store.record($0) }.filter { $0.network == .bridge && $0.ipAddress != nil }
-            .sorted { $0.name < $1.name }
-        var replicas: [String: [ContainerRecord]] = [:]
-        // A service name becomes a hosts entry: only a valid one (a label set by hand could hold anything).
-        for r in members {
-            if let s = r.labels["berth.service"], ResourceName.isValid(s) { replicas[s, default: []].append(r) }
+    /// The containers on a network (any state), with their attachment to it.
+    public func networkMembers(_ name: String) -> [(record: ContainerRecord, attachment: NetworkAttachment)] {
+        store.containerIDs().compactMap { store.record($0) }.compactMap { r in
+            r.attachments.first { $0.network == name }.map { (r, $0) }
+        }.sorted { $0.record.name < $1.record.name }
+    }
+
+    /// `network rm`: the interface and the network's files; refused while containers are on it.
+    /// The default bridge is defined again (same name, interface and subnet) at its next use.
+    public func removeNetwork(_ name: String) throws {
+        let net = try bridgeStore.network(named: name)
+        let users = networkMembers(net.name).map(\.record.name)
+        guard users.isEmpty else {
+            throw BerthError.invalidState("network \(net.name) is used by \(users.joined(separator: ", ")); remove or disconnect them first")
         }
-        // Each member's address and own names, once per refresh (its hostname is in config.json):
-        // only the service alias below differs from one reader to the next.
-        let own = members.compactMap { r -> (record: ContainerRecord, entry: HostsFile.Entry)? in
-            guard let ip = r.ipAddress.flatMap(IPv4Address.init) else { return nil }
-            var names = [r.name]
-            if let hostname = store.specSummary(r.id)?.hostname, hostname != r.name { names.append(hostname) }
-            return (r, HostsFile.Entry(ip: ip, names: names))
+        try FileLock.with(bridgeStore.lock) { try bridgeStore.remove(net) }
+    }
+
+    /// Kept for callers of the single-network API.
+    public func removeBridgeNetwork() throws { try removeNetwork(BridgeNetwork.defaultName) }
+
+    /// `network prune`: every user-defined network no container is on, and veths of containers
+    /// that no longer exist. Returns the networks' names.
+    public func pruneNetworks() throws -> [String] {
+        bridgeStore.deleteInterfaces(bridgeStore.strayVeths(keeping: Set(store.containerIDs())))
+        var removed: [String] = []
+        for net in try bridgeStore.all() where !net.isDefault && networkMembers(net.name).isEmpty {
+            do { try removeNetwork(net.name); removed.append(net.name) } catch BerthError.invalidState(_) { continue }
+        }
+        return removed
+    }
+
+    // MARK: - connect, disconnect
+
+    /// `network connect`: puts a container on one more network. A running container gets its
+    /// interface (eth1…) at once; a stopped one at its next start. The lease and the record are
+    /// written together under the networks' lock, then the veth is plugged; a failure undoes all.
+    public func connect(network name: String, container ref: String, ip: String? = nil, aliases: [String] = []) throws {
+        let net = try bridgeStore.network(named: name)
+        let requested = try Self.requestedAddress(ip)
+        try Self.checkAliases(aliases)
+        let r0 = try resolve(ref)
+        let p = store.paths(r0.id)
+        try FileLock.with(p.lock) {
+            guard let r = store.record(r0.id) else { throw BerthError.noSuchContainer(ref) }
+            guard r.network == .bridge else {
+                throw BerthError.invalidArgument("container \(r.name) has --network \(r.network.rawValue): it cannot join a network")
+            }
+            let current = r.attachments
+            guard !current.contains(where: { $0.network == net.name }) else {
+                throw BerthError.invalidArgument("container \(r.name) is already on network \(net.name)")
+            }
+            guard let interface = (0..<NetworkAttachment.maximumPerContainer).map({ "eth\($0)" })
+                .first(where: { i in !current.contains { $0.interface == i } }) else {
+                throw BerthError.invalidArgument("container \(r.name) is on \(NetworkAttachment.maximumPerContainer) networks already, the most it can be on")
+            }
+            var updated = r
+            let attachment = try FileLock.with(bridgeStore.lock) { () throws -> NetworkAttachment in
+                let address = try bridgeStore.allocateLocked(for: r.id, on: net, requested: requested)
+                let a = NetworkAttachment(network: net.name, ipAddress: address.description, interface: interface,
+                                          aliases: aliases.isEmpty ? nil : aliases)
+                updated.networks = current + [a]
+                if interface == "eth0" { updated.ipAddress = a.ipAddress }
+                do { try writeRecord(updated) } catch {
+                    bridgeStore.releaseLocked([r.id], networks: [net.name])
+                    throw error
+                }
+                return a
+            }
+            let state = store.state(r.id)
+            if state.status == .running, let pid = state.pid {
+                do { try plug(attachment, on: net, id: r.id, pid: pid) } catch {
+                    try? FileLock.with(bridgeStore.lock) {
+                        try writeRecord(r)
+                        bridgeStore.releaseLocked([r.id], networks: [net.name])
+                    }
+                    throw error
+                }
+            }
+        }
+        refreshHostsFiles()
+    }
+
+    /// `network disconnect`: takes a container off a network, its interface deleted if it runs.
+    /// `force`: also when the container is not on it (nothing to do then).
+    public func disconnect(network name: String, container ref: String, force: Bool = false) throws {
+        let net = try bridgeStore.network(named: name)
+        let r0 = try resolve(ref)
+        try FileLock.with(store.paths(r0.id).lock) {
+            guard let r = store.record(r0.id) else { throw BerthError.noSuchContainer(ref) }
+            guard let a = r.attachments.first(where: { $0.network == net.name }) else {
+                if force { return }
+                throw BerthError.invalidArgument("container \(r.name) is not on network \(net.name)")
+            }
+            var updated = r
+            updated.networks = r.attachments.filter { $0.network != net.name }
+            if a.interface == "eth0" { updated.ipAddress = updated.networks?.first?.ipAddress }
+            // The interface goes first: a crash after it leaves a record that still names the
+            // network, which the next disconnect (or start) corrects; never an address in use twice.
+            if store.state(r.id).isRunning {
+                var nl = try Netlink()
+                defer { nl.close() }
+                try nl.deleteLink(a.hostInterface(id: r.id))
+            }
+            try FileLock.with(bridgeStore.lock) {
+                try writeRecord(updated)
+                bridgeStore.releaseLocked([r.id], networks: [net.name])
+            }
+        }
+        refreshHostsFiles()
+    }
+
+    private func writeRecord(_ r: ContainerRecord) throws {
+        try FileIO.writeAtomically(store.paths(r.id).record, bytes: Array(try JSONEncoder.berth.encode(r)))
+    }
+
+    /// A veth into the running container (`pid`'s network namespace), its address set inside.
+    private func plug(_ a: NetworkAttachment, on net: BridgeNetwork, id: String, pid: Int32) throws {
+        guard let ip = IPv4Address(a.ipAddress) else { throw BerthError.corruptState("bad address \(a.ipAddress.quoted) of \(id)") }
+        try bridgeStore.ensureBridge(net)
+        var nl = try Netlink()
+        defer { nl.close() }
+        let host = a.hostInterface(id: id)
+        try nl.createVeth(host: host, master: net.bridge, peer: a.interface, namespaceOf: pid)
+        do { try Netlink.configure(interface: a.interface, inNamespaceOf: pid, address: ip, prefix: net.subnet.prefix) } catch {
+            try? nl.deleteLink(host)
+            throw error
+        }
+    }
+
+    /// The plan's part for one of the container's networks: its bridge exists (made again after
+    /// a reboot), and only the default bridge as eth0 gives a default route — with no NAT and no
+    /// forwarding a route off the subnet leads nowhere, and none means a host that forwards
+    /// cannot carry a container's packets to another network.
+    func planNetwork(_ a: NetworkAttachment, of r: ContainerRecord) throws -> LaunchPlan.Network {
+        let net = try bridgeStore.network(named: a.network)
+        try bridgeStore.ensureBridge(net)
+        guard let ip = IPv4Address(a.ipAddress) else { throw BerthError.corruptState("bad address \(a.ipAddress.quoted) in the record of \(r.name)") }
+        return LaunchPlan.Network(bridge: net.bridge, hostInterface: a.hostInterface(id: r.id), interface: a.interface,
+                                  address: ip, prefix: net.subnet.prefix,
+                                  gateway: net.isDefault && a.interface == "eth0" ? net.gateway : nil)
+    }
+
+    /// What a networked container's supervisor runs when the container ends for good: its names
+    /// leave the other members' /etc/hosts.
+    static func refreshHostsCommand(cliPath: String, root: String) -> [String] {
+        [cliPath, "--root", root, "network", "refresh-hosts"]
+    }
+
+    // MARK: - /etc/hosts
+
+    /// Rewrites the /etc/hosts of every container on a network, in place (the file is bind-mounted
+    /// into running containers, so it must stay the same inode): its own names, then the running
+    /// members of each network it shares, with their aliases there. A stopped container is listed
+    /// by no one, so a name never leads to a container that is not there.
+    public func refreshHostsFiles() {
+        try? FileIO.mkdirs(bridgeStore.directory, mode: 0o700)
+        try? FileLock.with(bridgeStore.lock) { refreshHostsFilesLocked() }
+    }
+
+    private func refreshHostsFilesLocked() {
+        let members = store.containerIDs().compactMap { store.record($0) }.filter { !$0.attachments.isEmpty }
+            .sorted { $0.name < $1.name }
+        let running = Set(members.filter { m in
+            let s = store.state(m.id).status
+            return s == .running || s == .restarting
+        }.map(\.id))
+        // Each member's own names, once per refresh (its hostname is in config.json).
+        var names: [String: [String]] = [:]
+        for r in members {
+            var n = [r.name]
+            if let hostname = store.specSummary(r.id)?.hostname, hostname != r.name { n.append(hostname) }
+            names[r.id] = n
         }
         for (position, reader) in members.enumerated() {
+            let shared = Set(reader.attachments.map(\.network))
+            var entries: [HostsFile.Entry] = reader.attachments.compactMap { a in
+                IPv4Address(a.ipAddress).map { HostsFile.Entry(ip: $0, names: names[reader.id] ?? [reader.name]) }
+            }
+            let visible = members.filter { $0.id != reader.id && running.contains($0.id) }
             // The service name is an alias of one replica per reader, the next one for the next
             // reader: resolvers take the first match, so this spreads clients over the replicas
-            // instead of sending them all to the first.
-            var aliasHolder: [String: String] = [:]
-            for (service, list) in replicas { aliasHolder[service] = list[position % list.count].id }
-            let entries = own.map { member -> HostsFile.Entry in
-                var entry = member.entry
-                if let service = member.record.labels["berth.service"], ResourceName.isValid(service), service != member.record.name,
-                   aliasHolder[service] == member.record.id { entry.names.append(service) }
-                return entry
+            // instead of sending them all to the first. Only a valid service name becomes an entry
+            // (a label set by hand could hold anything).
+            var replicas: [String: [ContainerRecord]] = [:]
+            for m in visible where m.attachments.contains(where: { shared.contains($0.network) }) {
+                if let s = m.labels["berth.service"], ResourceName.isValid(s), s != m.name { replicas[s, default: []].append(m) }
+            }
+            let aliasHolder = replicas.mapValues { $0[position % $0.count].id }
+            for m in visible {
+                for a in m.attachments where shared.contains(a.network) {
+                    guard let ip = IPv4Address(a.ipAddress) else { continue }
+                    var n = names[m.id] ?? [m.name]
+                    n += (a.aliases ?? []).filter { !n.contains($0) }
+                    if let s = m.labels["berth.service"], aliasHolder[s] == m.id, !n.contains(s) { n.append(s) }
+                    entries.append(HostsFile.Entry(ip: ip, names: n))
+                }
             }
             let extra = Self.extraHostsLines(store.specSummary(reader.id)?.annotations)
             let text = Array((HostsFile.render(entries: entries) + extra).utf8)

@@ -29,7 +29,7 @@ extension Engine {
         let deadCreations = creating.filter { !creatorAlive(store.containersDirectory + "/" + $0) }
         let volumeLeftovers = VolumeStore(root: root).hasLeftovers()
         guard !deadCreations.isEmpty || !removing.isEmpty || !staleNames(keeping: live).isEmpty
-                || !bridgeStore.staleLeases(keeping: live).isEmpty || volumeLeftovers else { return [] }
+                || !bridgeStore.staleLeases(keep: { live.contains($1) }).isEmpty || volumeLeftovers else { return [] }
         var cleaned: [String] = []
         try? FileLock.with(store.globalLock) {
             // Under the lock no creation or removal is in progress (both hold it), so what is
@@ -61,11 +61,16 @@ extension Engine {
                 names.release(name, of: id)
                 cleaned.append("name " + name)
             }
-            let leases = bridgeStore.staleLeases(keeping: keep)
+            // Leases on every network of ids that are no containers (a connect killed between its
+            // lease and its record leaves a lease the next connect of that container reuses).
+            let leases = bridgeStore.staleLeases(keep: { keep.contains($1) })
             if !leases.isEmpty {
-                bridgeStore.releaseAddresses(of: leases)
-                cleaned += leases.map { "address lease of " + $0 }
+                bridgeStore.releaseAddresses(of: leases.map(\.id))
+                cleaned += leases.map { "address lease of \($0.id) on \($0.network)" }
             }
+            let veths = bridgeStore.strayVeths(keeping: keep)
+            bridgeStore.deleteInterfaces(veths)
+            cleaned += veths.map { "interface " + $0 }
         }
         cgroups.pruneUnused()
         return cleaned

@@ -83,6 +83,7 @@ public final class Engine: ContainerEngine, Sendable {
                       restartPolicy: r.restartPolicy, labels: r.labels, hostname: spec?.hostname ?? r.name,
                       network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
+        i.networks = r.attachments
         if i.state.status == .dead {
             // The supervisor was killed: say whether the container's processes still run unwatched.
             let n = cgroupPids(id: r.id, parent: r.cgroupParent).count

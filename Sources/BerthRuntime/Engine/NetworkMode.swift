@@ -4,6 +4,7 @@ public enum NetworkMode: String, Codable, Sendable, CaseIterable {
     case none
     /// The host's network namespace.
     case host
-    /// A veth pair on Berth's bridge.
+    /// A veth pair on each of the container's networks (`ContainerRecord.attachments`): the
+    /// default bridge or user-defined ones.
     case bridge
 }

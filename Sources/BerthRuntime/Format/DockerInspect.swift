@@ -76,12 +76,13 @@ public enum DockerInspect {
             "CpuShares": .integer(Int64(l.cpuShares ?? 0)), "CpusetCpus": .string(l.cpusetCpus ?? ""),
             "PidsLimit": l.pidsLimit.map { .integer(Int64($0)) } ?? .null,
             "RestartPolicy": .object(["Name": .string(policy), "MaximumRetryCount": .integer(retries)]),
-            "NetworkMode": .string(i.network.rawValue), "AutoRemove": .bool(i.autoRemove),
+            "NetworkMode": .string(i.networks.first?.network ?? i.network.rawValue), "AutoRemove": .bool(i.autoRemove),
             "PortBindings": .object(ports),
         ])
         var networks: [String: TemplateValue] = [:]
-        if i.network == .bridge {
-            networks["bridge"] = .object(["IPAddress": .string(i.ipAddress ?? "")])
+        for a in i.networks {
+            networks[a.network] = .object(["IPAddress": .string(a.ipAddress), "NetworkID": .string(a.network),
+                                           "Aliases": .array((a.aliases ?? []).map { .string($0) })])
         }
         let network: TemplateValue = .object([
             "IPAddress": .string(i.ipAddress ?? ""), "Ports": .object(ports), "Networks": .object(networks),

@@ -20,7 +20,7 @@ public enum PSRow {
             "RunningFor": .string(HumanDuration.format(now.timeIntervalSince(c.created)) + " ago"),
             "Ports": .string(c.ports.map(\.description).joined(separator: ", ")),
             "Status": .string(StatusText.describe(c.state, now: now)), "State": .string(ContainerListFilter.status(c)),
-            "Names": .string(c.name), "Networks": .string(c.network.rawValue), "Mounts": .string(""), "Size": .string(""),
+            "Names": .string(c.name), "Networks": .string(c.networks.isEmpty ? c.network.rawValue : c.networks.map(\.network).joined(separator: ",")), "Mounts": .string(""), "Size": .string(""),
             "Labels": .string(c.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
         ]
         o["Label"] = .object(c.labels.mapValues(TemplateValue.string))

@@ -4,32 +4,92 @@ import Foundation
 import Glibc
 #endif
 
-/// The root's bridge network: the bridge interface, its subnet, and the leases of container
-/// addresses (`networks/bridge.json`, `networks/bridge.leases`).
+/// A network of the root: a bridge interface of its own, its subnet, and the leases of container
+/// addresses (`networks/NAME.json`, `networks/NAME.leases`). `bridge` is the root's default,
+/// defined on first use; the others are made by `network create` (docker's user-defined networks).
+/// Every network is layer 2 only: no NAT, no forwarding, so containers reach the members of the
+/// networks they are on and the host's address on each, nothing else.
 public struct BridgeNetwork: Codable, Sendable, Equatable {
     public var name: String
     /// The host interface; always starts with "berth".
     public var bridge: String
     public var subnet: IPv4Subnet
-    public var gateway: IPv4Address { subnet.gateway }
+    /// `--gateway`: the bridge's own address; nil = the subnet's first address.
+    public var gatewayAddress: IPv4Address?
+    /// `--internal`. Recorded as docker does; no network has outbound access yet, internal or not.
+    public var `internal`: Bool?
+    public var labels: [String: String]?
+    public var created: Date?
 
+    public var gateway: IPv4Address { gatewayAddress ?? subnet.gateway }
+    public var isDefault: Bool { name == Self.defaultName }
+
+    public static let defaultName = "bridge"
     public static let defaultSubnet = "10.213.0.0/16"
+    /// Names `--network` gives a meaning of its own: never a network's.
+    public static let reservedNames: Set<String> = ["bridge", "host", "none", "default"]
 
     /// `berth0` and 10.213.0.0/16 for the default root; other roots (tests, users keeping
     /// separate roots) get their own bridge and a /24 derived from the root's path, so two roots
     /// never share a bridge or hand out the same address.
     public static func defaults(root: String, subnetOverride: String?) throws -> BridgeNetwork {
         if root == EngineOptions.defaultRoot {
-            return BridgeNetwork(name: "bridge", bridge: "berth0", subnet: try IPv4Subnet(parsing: subnetOverride ?? defaultSubnet))
+            return BridgeNetwork(name: defaultName, bridge: "berth0", subnet: try IPv4Subnet(parsing: subnetOverride ?? defaultSubnet))
         }
-        var h: UInt32 = 2166136261
-        for b in root.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
-        let hex = String(h, radix: 16)
-        let tag = String(repeating: "0", count: 8 - hex.count) + hex
+        let h = hash(root)
         let third = UInt32(1 + (h >> 8) % 254)
         let subnet = try subnetOverride.map { try IPv4Subnet(parsing: $0) }
             ?? IPv4Subnet(network: IPv4Address(10 << 24 | 214 << 16 | third << 8), prefix: 24)
-        return BridgeNetwork(name: "bridge", bridge: "berth" + tag, subnet: subnet)
+        return BridgeNetwork(name: defaultName, bridge: "berth" + hex8(h), subnet: subnet)
+    }
+
+    /// The interface of a user-defined network: "berth" and 8 hex digits of the root and the name
+    /// (15 characters at most, the kernel's limit; never the 9 digits of a container's veth).
+    static func interfaceName(root: String, network: String) -> String { "berth" + hex8(hash(root + "\u{0}" + network)) }
+
+    /// Where `network create` looks for a free /24 when no `--subnet` is given: 10.215.0.0/16,
+    /// starting at a place derived from the root and the name so parallel roots seldom collide.
+    static func subnetCandidates(root: String, network: String) -> [IPv4Subnet] {
+        let start = hash(root + "\u{0}" + network) % 256
+        return (0..<UInt32(256)).map { i in
+            IPv4Subnet(network: IPv4Address(10 << 24 | 215 << 16 | ((start + i) % 256) << 8), prefix: 24)
+        }
+    }
+
+    /// FNV-1a: stable across runs and processes (Swift's Hasher is seeded per process).
+    private static func hash(_ s: String) -> UInt32 {
+        var h: UInt32 = 2166136261
+        for b in s.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
+        return h
+    }
+
+    private static func hex8(_ h: UInt32) -> String {
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}
+
+/// One network a container is on (`container.json`'s `networks`): its address there, the
+/// interface inside the container, and the extra names (`--network-alias`) it answers to there.
+public struct NetworkAttachment: Codable, Sendable, Equatable {
+    public var network: String
+    public var ipAddress: String
+    /// `eth0` for the first network, `eth1`… for those connected after it.
+    public var interface: String
+    public var aliases: [String]?
+
+    public init(network: String, ipAddress: String, interface: String, aliases: [String]? = nil) {
+        self.network = network; self.ipAddress = ipAddress; self.interface = interface; self.aliases = aliases
+    }
+
+    /// The most networks a container can be on: interfaces eth0…eth9, whose host ends are
+    /// "berth" + 9 hex digits of the id + the digit (15 characters, the kernel's limit).
+    public static let maximumPerContainer = 10
+
+    /// The host end of this interface for container `id`: eth0's keeps the name it always had.
+    public func hostInterface(id: String) -> String {
+        let base = "berth" + String(id.prefix(9))
+        return interface == "eth0" ? base : base + String(interface.dropFirst(3))
     }
 }
 
@@ -48,10 +108,22 @@ struct Leases {
 
     var text: String { entries.map { "\($0.0) \($0.1)\n" }.joined() }
 
-    mutating func allocate(for id: String, in subnet: IPv4Subnet) throws -> IPv4Address {
+    /// `requested` (`--ip`) must be a free host address of the subnet, not its gateway.
+    mutating func allocate(for id: String, in net: BridgeNetwork, requested: IPv4Address? = nil) throws -> IPv4Address {
+        let subnet = net.subnet
         if let existing = entries.first(where: { $0.1 == id }) { return existing.0 }
-        let used = Set(entries.map { $0.0 })
-        var candidate = subnet.gateway.value + 1
+        let used = Set(entries.map { $0.0 }).union([net.gateway])
+        if let requested {
+            guard subnet.contains(requested), requested != subnet.network, requested != subnet.broadcast else {
+                throw BerthError.invalidArgument("invalid --ip \(requested): not a host address of network \(net.name.quoted) (\(subnet))")
+            }
+            guard !used.contains(requested) else {
+                throw BerthError.invalidArgument("address \(requested) is already in use on network \(net.name.quoted)")
+            }
+            entries.append((requested, id))
+            return requested
+        }
+        var candidate = subnet.network.value + 1
         while candidate < subnet.broadcast.value {
             if !used.contains(IPv4Address(candidate)) {
                 entries.append((IPv4Address(candidate), id))
@@ -59,14 +131,16 @@ struct Leases {
             }
             candidate += 1
         }
-        throw BerthError.invalidState("no free address left in \(subnet)")
+        throw BerthError.invalidState("no free address left on network \(net.name.quoted) (\(subnet))")
     }
 
     mutating func release(_ id: String) { entries.removeAll { $0.1 == id } }
+
+    var ids: Set<String> { Set(entries.map(\.1)) }
 }
 
-/// `/etc/hosts` of a container on the bridge: itself, then every container of the network by
-/// name, with the service name as an alias so `web` resolves to one of its replicas.
+/// `/etc/hosts` of a container on a network: itself, then every running container of the networks
+/// it shares by name, with the service name as an alias so `web` resolves to one of its replicas.
 enum HostsFile {
     struct Entry: Equatable {
         var ip: IPv4Address

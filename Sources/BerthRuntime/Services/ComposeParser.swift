@@ -11,6 +11,8 @@ public struct ComposeProject: Sendable, Equatable {
     public var warnings: [String]
     /// The top-level `volumes:`, by key.
     public var volumes: [ComposeVolume] = []
+    /// The networks the services are on (the project's `default` included when used), by key.
+    public var networks: [ComposeNetwork] = []
 }
 
 /// Reads the subset of the Compose spec Berth supports (see docs/services.md). Pure: no engine,
@@ -53,6 +55,7 @@ public enum ComposeParser {
         let top = try reader.mapping(root, "(top level)")
         var servicesNode: Node?
         var volumesNode: Node?
+        var networksNode: Node?
         var fileName: String?
         for (key, value) in top {
             switch key {
@@ -60,6 +63,7 @@ public enum ComposeParser {
             case "name": fileName = try reader.string(value, "name")
             case "version": reader.warn("version: obsolete, ignored")
             case "volumes": volumesNode = value
+            case "networks": networksNode = value
             default:
                 if !key.hasPrefix("x-") { reader.warn("\(key): not supported, ignored") }
             }
@@ -71,6 +75,9 @@ public enum ComposeParser {
         guard let servicesNode else { throw BerthError.invalidArgument("services: missing (the file defines no services)") }
         if let volumesNode, !Reader.isNull(volumesNode) {
             reader.declaredVolumes = try reader.topLevelVolumes(volumesNode, project: projectName)
+        }
+        if let networksNode, !Reader.isNull(networksNode) {
+            reader.declaredNetworks = try reader.topLevelNetworks(networksNode, project: projectName)
         }
         let entries = try reader.mapping(servicesNode, "services")
         var specs: [ServiceSpec] = []
@@ -94,7 +101,8 @@ public enum ComposeParser {
         }
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
         return ComposeProject(name: projectName, services: order.map { byName[$0]! }, warnings: reader.warnings,
-                              volumes: reader.declaredVolumes.values.sorted { $0.key < $1.key })
+                              volumes: reader.declaredVolumes.values.sorted { $0.key < $1.key },
+                              networks: reader.usedNetworks.map { reader.declaredNetworks[$0]! }.sorted { $0.key < $1.key })
     }
 
     /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
@@ -134,6 +142,9 @@ struct Reader {
     var warnings: [String] = []
     var baseDirectory: String?
     var declaredVolumes: [String: ComposeVolume] = [:]
+    var declaredNetworks: [String: ComposeNetwork] = [:]
+    /// Keys of the networks some service is on: those `up` makes.
+    var usedNetworks: Set<String> = []
     var readFile: (@Sendable (String) throws -> String)?
     /// The service's `env_file` entries, put before its `environment` (which wins) once it is read.
     var envFileEntries: [String] = []
@@ -299,6 +310,8 @@ struct Reader {
         var ports: [String] = []
         var stopTimeout = ServiceSpec.defaultStopTimeout
         var hasImage = false
+        var networkMode: String?
+        var networkEntries: [(key: String, aliases: [String], ip: String?)]?
         for (key, value) in try mapping(node, base) {
             let path = "\(base).\(key)"
             switch key {
@@ -384,6 +397,8 @@ struct Reader {
                 let text = try string(value, path)
                 guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
                 template.network = mode
+                networkMode = text
+            case "networks": networkEntries = try serviceNetworks(value, path)
             default:
                 if try runOption(key, value, path, &template.options) { continue }
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
@@ -391,6 +406,7 @@ struct Reader {
         }
         template.env = envFileEntries + template.env
         envFileEntries = []
+        try placeOnNetworks(&template, mode: networkMode, entries: networkEntries, base: base, project: project)
         // The engine's rules for them, reported at the service (`berth run` reports them alike).
         do { try RunOptionRules.check(template.options, network: template.network) } catch { throw fail(base, error.description) }
         guard hasImage else { throw fail("\(base).image", "missing (every service needs an image; build is not supported)") }
@@ -421,5 +437,25 @@ struct Reader {
                                ports: ports, project: project, stopTimeout: stopTimeout)
         spec.dependencies = dependencies.isEmpty ? nil : dependencies
         return spec
+    }
+
+    /// compose's rule: `network_mode` (none, host, or bridge: the root's default network) or
+    /// `networks:`, not both; neither puts the service on the project's `default` network.
+    private mutating func placeOnNetworks(_ template: inout ContainerRequest, mode: String?,
+                                          entries: [(key: String, aliases: [String], ip: String?)]?, base: String, project: String) throws {
+        if let mode {
+            if entries != nil { throw fail("\(base).networks", "conflicts with network_mode \(mode)") }
+            return
+        }
+        let chosen = entries ?? [("default", [], nil)]
+        guard let first = chosen.first else { throw fail("\(base).networks", "names no network") }
+        for e in chosen { usedNetworks.insert(e.key) }
+        template.network = .bridge
+        template.networkName = composeNetwork(first.key, project: project).name
+        template.networkAliases = first.aliases
+        template.ipAddress = first.ip
+        template.extraNetworks = chosen.dropFirst().map {
+            NetworkChoice(name: composeNetwork($0.key, project: project).name, aliases: $0.aliases, ipAddress: $0.ip)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 
 extension Engine {
@@ -10,25 +11,33 @@ extension Engine {
     public func up(_ project: ComposeProject, dependencyTimeout: TimeInterval = Engine.defaultDependencyTimeout,
                    progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
         for spec in project.services { try validate(spec) }
-        try ensureVolumes(of: project)
+        // Made after every check; a failure takes back the networks this call made (those a
+        // replica already joined stay, with the half-made project, for `down`).
+        let madeNetworks = try ensureNetworks(of: project)
         var results: [ScaleResult] = []
-        var recreated: Set<String> = []
-        for spec in project.services {
-            for dep in spec.dependsOn {
-                let condition = spec.dependencies?[dep]?.condition ?? .started
-                try waitForDependency(dep, of: spec.name, condition: condition, timeout: dependencyTimeout)
-            }
-            let result = try applyService(spec)
-            if !result.removed.isEmpty && !result.created.isEmpty { recreated.insert(spec.name) }
-            // compose's `restart: true`: a dependent left as it was restarts with its recreated dependency.
-            let restartFor = spec.dependsOn.filter { recreated.contains($0) && spec.dependencies?[$0]?.restart == true }
-            if !restartFor.isEmpty && !result.changed {
-                for r in replicas(of: spec.name).values where r.state.isRunning {
-                    try restart(r.id, timeout: spec.stopTimeout)
+        do {
+            try ensureVolumes(of: project)
+            var recreated: Set<String> = []
+            for spec in project.services {
+                for dep in spec.dependsOn {
+                    let condition = spec.dependencies?[dep]?.condition ?? .started
+                    try waitForDependency(dep, of: spec.name, condition: condition, timeout: dependencyTimeout)
                 }
+                let result = try applyService(spec)
+                if !result.removed.isEmpty && !result.created.isEmpty { recreated.insert(spec.name) }
+                // compose's `restart: true`: a dependent left as it was restarts with its recreated dependency.
+                let restartFor = spec.dependsOn.filter { recreated.contains($0) && spec.dependencies?[$0]?.restart == true }
+                if !restartFor.isEmpty && !result.changed {
+                    for r in replicas(of: spec.name).values where r.state.isRunning {
+                        try restart(r.id, timeout: spec.stopTimeout)
+                    }
+                }
+                progress(result)
+                results.append(result)
             }
-            progress(result)
-            results.append(result)
+        } catch {
+            for name in madeNetworks { try? removeNetwork(name) }
+            throw error
         }
         return results
     }
@@ -60,11 +69,48 @@ extension Engine {
         if !orphans.isEmpty {
             _ = try removeReplicas(orphans, timeout: stopTimeout ?? ServiceSpec.defaultStopTimeout)
         }
+        removeNetworks(ofProject: project)
         return results
     }
 
     /// Stops a project's replicas, keeping them: `berth up` in the foreground on Ctrl-C.
     public func stop(project: String, stopTimeout: Int? = nil) throws {
         for spec in services(ofProject: project).reversed() { try stopService(spec.name, stopTimeout: stopTimeout) }
+    }
+}
+
+extension Engine {
+    /// The networks the project's services are on: made when missing (labelled with the project,
+    /// so `down` removes them), required when `external`. Returns the names of those it made.
+    func ensureNetworks(of project: ComposeProject) throws -> [String] {
+        var made: [String] = []
+        let wanted = Set(project.services.filter { $0.template.network == .bridge }
+            .flatMap { [$0.template.networkName].compactMap { $0 } + $0.template.extraNetworks.map(\.name) })
+        for n in project.networks where wanted.contains(n.name) {
+            if n.external {
+                do { _ = try network(named: n.name) } catch {
+                    throw BerthError.invalidArgument("networks.\(n.key): external network \(n.name.quoted) does not exist (berth network create \(n.name))")
+                }
+                continue
+            }
+            if (try? network(named: n.name)) != nil { continue }
+            do {
+                try createNetwork(name: n.name, subnet: n.subnet, gateway: n.gateway, isInternal: n.internal,
+                                  labels: n.labels.merging([ServiceLabel.project: project.name]) { $1 })
+            } catch {
+                for name in made { try? removeNetwork(name) }
+                throw error
+            }
+            made.append(n.name)
+        }
+        return made
+    }
+
+    /// `down`: the networks `up` made for the project, once no container is on them (one still
+    /// holding a container `network connect` put there stays, as compose leaves it).
+    func removeNetworks(ofProject project: String) {
+        for net in (try? networks()) ?? [] where net.labels?[ServiceLabel.project] == project {
+            try? removeNetwork(net.name)
+        }
     }
 }

@@ -148,10 +148,10 @@ extension Engine {
         let needed = recreating ? desired : ReplicaName.plan(existing: Array(existing.keys), desired: desired).create.count
         guard needed > 0 else { return }
         let released = recreating ? existing.values.filter { $0.ipAddress != nil }.count : 0
-        let free = try bridgeStore.freeAddresses() + released
+        let net = try bridgeStore.network(named: spec.template.networkName ?? BridgeNetwork.defaultName)
+        let free = bridgeStore.freeAddresses(on: net) + released
         guard needed <= free else {
-            let subnet = (try? bridgeNetwork().subnet.description) ?? "bridge"
-            throw BerthError.invalidArgument("cannot run \(desired) replicas of \(spec.name.quoted): \(needed) new replicas need addresses and the bridge network (\(subnet)) has \(free) free")
+            throw BerthError.invalidArgument("cannot run \(desired) replicas of \(spec.name.quoted): \(needed) new replicas need addresses and the \(net.name) network (\(net.subnet)) has \(free) free")
         }
     }
 

@@ -48,17 +48,20 @@ public struct LaunchPlan: Equatable, Sendable {
         }
     }
 
-    /// A veth pair on Berth's bridge: the supervisor creates it with its peer (`eth0`) inside the
-    /// container's network namespace, the container's init configures `eth0`.
+    /// A veth pair on one of Berth's bridges: the supervisor creates it with its peer
+    /// (`interface`: eth0, eth1…) inside the container's network namespace, the container's init
+    /// configures the peer. Only eth0 may carry a default route (`gateway`).
     public struct Network: Equatable, Sendable {
         public var bridge: String
         public var hostInterface: String
+        public var interface: String
         public var address: IPv4Address
         public var prefix: UInt8
-        public var gateway: IPv4Address
+        public var gateway: IPv4Address?
 
-        public init(bridge: String, hostInterface: String, address: IPv4Address, prefix: UInt8, gateway: IPv4Address) {
-            self.bridge = bridge; self.hostInterface = hostInterface; self.address = address
+        public init(bridge: String, hostInterface: String, interface: String = "eth0", address: IPv4Address, prefix: UInt8,
+                    gateway: IPv4Address?) {
+            self.bridge = bridge; self.hostInterface = hostInterface; self.interface = interface; self.address = address
             self.prefix = prefix; self.gateway = gateway
         }
     }
@@ -104,7 +107,10 @@ public struct LaunchPlan: Equatable, Sendable {
     /// exec: the target's start time (field 22 of /proc/PID/stat), so the shim can tell a reused pid.
     public var targetStartTime: UInt64?
     public var id: String
+    /// eth0's network.
     public var network: Network?
+    /// The container's other networks (eth1…), plugged at the same time as eth0.
+    public var extraNetworks: [Network] = []
     /// TCP ports published on the host: the supervisor proxies host → container.
     public var ports: [PortMapping] = []
     public var tty = false
@@ -323,7 +329,10 @@ public struct LaunchPlan: Equatable, Sendable {
             put("net_host", n.hostInterface)
             put("net_addr", n.address.description)
             put("net_prefix", String(n.prefix))
-            put("net_gw", n.gateway.description)
+            if let gw = n.gateway { put("net_gw", gw.description) }
+        }
+        for n in extraNetworks {
+            put("net_if", [n.bridge, n.hostInterface, n.interface, n.address.description, String(n.prefix)].joined(separator: sep))
         }
         for n in deniedSyscalls { put("seccomp_deny", String(n)) }
         if tty { put("tty", "1") }

@@ -18,6 +18,7 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var restartPolicy: RestartPolicy
     public var labels: [String: String]
     public var network: NetworkMode
+    /// The address on the first network (eth0's), as `inspect`'s top-level IPAddress shows it.
     public var ipAddress: String?
     /// Published TCP ports (bridge network only); optional so records of older versions decode.
     public var ports: [PortMapping]?
@@ -28,6 +29,16 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var cgroupParent: String?
     /// Read-only layer directories, lowest first: the image layers this container keeps in use.
     public var layers: [String]
+    /// The networks the container is on (`--network NAME`, `network connect`), eth0's first; nil
+    /// in records of older versions, whose one network is the default bridge (`attachments`).
+    public var networks: [NetworkAttachment]? = nil
+
+    /// The networks the container is on, for records of every version.
+    public var attachments: [NetworkAttachment] {
+        if let networks { return networks }
+        guard network == .bridge, let ip = ipAddress else { return [] }
+        return [NetworkAttachment(network: BridgeNetwork.defaultName, ipAddress: ip, interface: "eth0")]
+    }
 }
 
 /// The files of one container in the state root.
@@ -50,6 +61,9 @@ public struct ContainerPaths: Sendable {
     public var hosts: String { directory + "/hosts" }
     public var hostname: String { directory + "/hostname" }
     public var resolvConf: String { directory + "/resolv.conf" }
+    /// Left by `rm -f` before it kills a running container: its supervisor skips its on-exit
+    /// command (the removal under way does that work). Removed by `start`.
+    public var removingMarker: String { directory + "/removing" }
     /// Present while the user wants the container stopped: the shim does not restart it.
     public var stopMarker: String { directory + "/stop" }
     public var lock: String { directory + "/lock" }

@@ -30,6 +30,12 @@ int berth_getrandom(void *buf, size_t len);
 int berth_netlink_socket(void);
 ssize_t berth_netlink_send(int fd, const void *buf, size_t len);
 
+/* In the network namespace `ns_fd` (an fd of /proc/PID/ns/net): gives interface `ifname` the
+ * IPv4 address `addr` (network byte order) with `prefix`, and brings it up. Only the calling
+ * thread enters the namespace (setns(CLONE_NEWNET) is per thread) and it returns to its own
+ * before this returns; it aborts rather than go on in the wrong namespace. 0 or -1 with errno. */
+int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int prefix);
+
 /* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
  * were "/" (symlinks and ".." never leave it). A descriptor (O_CLOEXEC added) or -1 with errno. */
 int berth_open_in_root(int root_fd, const char *path, int flags);

@@ -20,7 +20,9 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(parsing: .unconditional, help: "Maximum number of processes (-1 or 0: unlimited).") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N] (default: no; services: always).", valueName: "policy")) var restart: String?
-    @Option(help: ArgumentHelp("Network: bridge (Berth's bridge, reach others by name; the default), none (loopback only) or host.", valueName: "mode")) var network: String?
+    @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only) or host.", valueName: "network")) var network: String?
+    @Option(help: ArgumentHelp("The container's IPv4 address on its network (default: the lowest free one).", valueName: "address")) var ip: String?
+    @Option(name: .customLong("network-alias"), help: ArgumentHelp("Another name the container answers to on its network.", valueName: "name")) var networkAliases: [String] = []
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
     @Option(name: [.short, .customLong("volume")], help: ArgumentHelp("Bind a host path (created when missing) or mount a volume; options ro, rw, z, Z, [r]private, [r]slave, nocopy.", valueName: "[/host/path|name:]/ctr/path[:opts]")) var volumes: [String] = []
@@ -53,11 +55,19 @@ struct ContainerFlags: ParsableArguments {
         // docker: -1 and 0 mean unlimited.
         if let p = pidsLimit { request.limits.pidsLimit = p > 0 ? p : nil }
         if let network {
-            guard let mode = NetworkMode(rawValue: network) else {
-                throw BerthError.invalidArgument("invalid --network \(network.quoted): expected none, host or bridge")
+            if let mode = NetworkMode(rawValue: network) {
+                request.network = mode
+                request.networkName = nil
+            } else if network.hasPrefix("container:") {
+                throw BerthError.invalidArgument("--network container:NAME is not supported yet: use a network both containers join (`network create`)")
+            } else {
+                try ResourceName.validate(network, kind: .network)
+                request.network = .bridge
+                request.networkName = network
             }
-            request.network = mode
         }
+        if let ip { request.ipAddress = ip }
+        if !networkAliases.isEmpty { request.networkAliases = networkAliases }
         if let restart { request.restartPolicy = try RestartPolicy(parsing: restart) }
         if let entrypoint { request.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
         if !env.isEmpty || !more.envFile.isEmpty { request.env = try more.environment(env) }

@@ -23,6 +23,8 @@ struct Inspect: ParsableCommand {
         var hostname: String
         var network: String
         var ipAddress: String?
+        /// The networks it is on, by name: address, interface, aliases.
+        var networks: [String: NetworkAttachment]
         var ports: [String]
         var labels: [String: String]
         var logPath: String
@@ -44,6 +46,7 @@ struct Inspect: ParsableCommand {
                 out.append(Output(id: i.id, name: i.name, image: i.image, created: i.created, command: i.command,
                                   state: i.state, limits: i.limits, restartPolicy: i.restartPolicy.description,
                                   hostname: i.hostname, network: i.network.rawValue, ipAddress: i.ipAddress,
+                                  networks: Dictionary(i.networks.map { ($0.network, $0) }, uniquingKeysWith: { a, _ in a }),
                                   ports: i.ports.map(\.description), labels: i.labels,
                                   logPath: try engine.logPath(i.id), config: try engine.spec(i.id),
                                   health: try engine.health(i.id)))

@@ -4,6 +4,7 @@ import Foundation
 
 struct NetworkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "network", abstract: "Inspect and remove Berth's bridge network.",
-        subcommands: [NetworkList.self, NetworkInspect.self, NetworkRemove.self])
+        commandName: "network", abstract: "Create, list, inspect and remove networks; connect containers to them.",
+        subcommands: [NetworkCreate.self, NetworkList.self, NetworkInspect.self, NetworkRemove.self, NetworkPrune.self,
+                      NetworkConnect.self, NetworkDisconnect.self, NetworkRefreshHosts.self])
 }

@@ -4,28 +4,32 @@ import BerthRuntime
 import Foundation
 
 struct NetworkInspect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show the bridge network and its containers as JSON.")
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show networks and their containers as JSON.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Network name (bridge).") var name: String = "bridge"
+    @Argument(help: "Network names (default: bridge).") var names: [String] = []
 
-    struct Member: Encodable { var name: String; var id: String; var ipAddress: String?; var ports: [String] }
+    struct Member: Encodable { var name: String; var id: String; var ipAddress: String; var interface: String; var aliases: [String]; var ports: [String] }
     struct Output: Encodable {
         var name: String; var driver: String; var interface: String; var subnet: String; var gateway: String
-        var interfaceExists: Bool; var containers: [Member]
+        var `internal`: Bool; var labels: [String: String]; var interfaceExists: Bool; var containers: [Member]
     }
 
     func run() throws {
         try withErrors {
-            try ResourceName.validate(name, kind: .network)
-            guard name == "bridge" else { throw BerthError.invalidArgument("no such network: \(name.quoted) (Berth has one bridge network, 'bridge')") }
             let engine = try global.engine()
-            let net = try engine.bridgeNetwork()
-            let members = try engine.list(all: true).filter { $0.network == .bridge }.map {
-                Member(name: $0.name, id: $0.id, ipAddress: $0.ipAddress, ports: $0.ports.map(\.description))
+            let out = try (names.isEmpty ? ["bridge"] : names).map { name -> Output in
+                try ResourceName.validate(name, kind: .network)
+                let net = try engine.network(named: name)
+                let members = engine.networkMembers(net.name).map {
+                    Member(name: $0.record.name, id: $0.record.id, ipAddress: $0.attachment.ipAddress, interface: $0.attachment.interface,
+                           aliases: $0.attachment.aliases ?? [], ports: ($0.record.ports ?? []).map(\.description))
+                }
+                return Output(name: net.name, driver: "bridge", interface: net.bridge, subnet: net.subnet.description,
+                              gateway: net.gateway.description, internal: net.internal == true, labels: net.labels ?? [:],
+                              interfaceExists: engine.networkInterfaceExists(net), containers: members)
             }
-            try printJSON(Output(name: net.name, driver: "bridge", interface: net.bridge, subnet: net.subnet.description,
-                                 gateway: net.gateway.description, interfaceExists: engine.bridgeInterfaceExists(),
-                                 containers: members))
+            // One network prints as one object, as before several could be asked for.
+            if out.count == 1 { try printJSON(out[0]) } else { try printJSON(out) }
         }
     }
 }

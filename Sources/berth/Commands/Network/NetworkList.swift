@@ -6,20 +6,26 @@ struct NetworkList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
+    @Flag(name: .shortAndLong, help: "Only names.") var quiet = false
 
     func run() throws {
         try withErrors {
             let engine = try global.engine()
-            let net = try engine.bridgeNetwork()
-            let members = try engine.list(all: true).filter { $0.network == .bridge }.count
+            let nets = try engine.networks()
+            if quiet { nets.forEach { print($0.name) }; return }
+            let rows = nets.map { n -> [String] in
+                [n.name, "bridge", n.bridge, n.subnet.description, n.gateway.description, String(engine.networkMembers(n.name).count)]
+            }
             if json {
-                try printJSON([["name": net.name, "driver": "bridge", "interface": net.bridge, "subnet": net.subnet.description,
-                                "gateway": net.gateway.description, "containers": String(members)]])
+                try printJSON(zip(nets, rows).map { n, r in
+                    ["name": r[0], "driver": r[1], "interface": r[2], "subnet": r[3], "gateway": r[4], "containers": r[5],
+                     "internal": n.internal == true ? "true" : "false"]
+                })
                 return
             }
-            let rows = [[net.name, "bridge", net.bridge, net.subnet.description, net.gateway.description, String(members)],
-                        ["host", "host", "-", "-", "-", "-"], ["none", "null", "-", "-", "-", "-"]]
-            print(Table.render(header: ["NAME", "DRIVER", "INTERFACE", "SUBNET", "GATEWAY", "CONTAINERS"], rows: rows), terminator: "")
+            let fixed = [["host", "host", "-", "-", "-", "-"], ["none", "null", "-", "-", "-", "-"]]
+            print(Table.render(header: ["NAME", "DRIVER", "INTERFACE", "SUBNET", "GATEWAY", "CONTAINERS"], rows: rows + fixed),
+                  terminator: "")
         }
     }
 }
