@@ -141,7 +141,8 @@ final class CgroupV2HostTests: XCTestCase {
     }
 
     func testTheSupervisorClonesTheInitIntoItsCgroup() throws {
-        // Tests/ShimUnit/clone_into_cgroup_test.c links the shim's cgroup_clone.c: its child must
+        // Tests/ShimUnit/clone_into_cgroup_test.c links the shim's cgroup_clone.c (and util.c, for
+        // join_cgroups' error reporting): its child must
         // be in the cgroup when it first runs (clone3 with CLONE_INTO_CGROUP), not moved later.
         let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
             ?? Prerequisite.find("clang")
@@ -154,7 +155,8 @@ final class CgroupV2HostTests: XCTestCase {
         let program = dir + "/clone_test"
         let built = Subprocess.run(clang, ["-std=gnu11", "-D_GNU_SOURCE", "-Wall", "-Werror", "-I", repo.path + "/Sources/berth-shim",
                                            repo.path + "/Tests/ShimUnit/clone_into_cgroup_test.c",
-                                           repo.path + "/Sources/berth-shim/cgroup_clone.c", "-o", program], timeout: 300)
+                                           repo.path + "/Sources/berth-shim/cgroup_clone.c",
+                                           repo.path + "/Sources/berth-shim/util.c", "-o", program], timeout: 300)
         XCTAssertEqual(built.status, 0, "compiling clone_into_cgroup_test.c: \(built.stderr)")
         guard built.status == 0 else { return }
 
