@@ -12,7 +12,7 @@ final class FilterSpecsTests: XCTestCase {
         XCTAssertEqual(message { _ = try ContainerListFilter(["status=bogus", "colour=red"]) },
                        "invalid filter 'status=bogus': one of created, restarting, running, paused, exited, dead")
         XCTAssertEqual(message { _ = try ContainerListFilter(["colour=red", "status=bogus"]) },
-                       "invalid filter 'colour': ps filters by id, name, label, status, ancestor, network")
+                       "invalid filter 'colour': ps filters by id, name, label, status, ancestor, network, health")
         XCTAssertEqual(message { _ = try EventFilter(["colour=red"]) },
                        "invalid filter 'colour': events filter by container, event, label, type")
         for bad in ["=x", "nokey"] {
