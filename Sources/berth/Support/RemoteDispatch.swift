@@ -15,7 +15,9 @@ enum RemoteDispatch {
     /// The remote context the command line and environment choose, nil for the local engine.
     /// Precedence as docker's: `--context`, then `BERTH_HOST`, then `BERTH_CONTEXT`, then `context use`.
     static func selectedContext(flag: String?, environment: [String: String]) throws(BerthError) -> HostContext? {
-        let store = ContextStore()
+        // The same environment for the config directory: every command passes here, and Foundation
+        // builds the whole environment dictionary anew on each `ProcessInfo.environment` read.
+        let store = ContextStore(directory: UserConfigDirectory.path(environment: environment))
         if let flag { return try store.context(named: flag) }
         if let host = environment["BERTH_HOST"], !host.isEmpty {
             let context = HostContext(name: "BERTH_HOST", destination: try SSHDestination.parse(host))
