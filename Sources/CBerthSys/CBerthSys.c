@@ -17,6 +17,8 @@
 #include <linux/mount.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +44,49 @@ int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[],
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     return rc;
+}
+
+int berth_spawn_daemon(const char *path, char *const argv[], char *const envp[], int out_fd)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    /* No handler of ours may run in the children (their state is the parent's). */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t middle = fork();
+    if (middle < 0) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return e;
+    }
+    if (middle == 0) {
+        if (setsid() < 0)
+            _exit(126);
+        pid_t daemon = fork();
+        if (daemon < 0)
+            _exit(126);
+        if (daemon > 0)
+            _exit(0);
+        int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+            _exit(126);
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int sig = 1; sig < NSIG; sig++)
+            sigaction(sig, &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int status = 0;
+    while (waitpid(middle, &status, 0) < 0) {
+        if (errno != EINTR)
+            return errno;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
 }
 
 int berth_open_in_root(int root_fd, const char *path, int flags)

@@ -50,7 +50,7 @@ final class ServiceScaleTests: ContainerTestCase {
         XCTAssertEqual(s["running"] as? Int, 3)
         let table = cli.run(["service", "ls"]).stdout
         let lines = table.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-        XCTAssertEqual(lines.first, ["NAME", "IMAGE", "DESIRED", "RUNNING", "PORTS", "PROJECT"], table)
+        XCTAssertEqual(lines.first, ["NAME", "IMAGE", "DESIRED", "RUNNING", "PORTS", "PROJECT", "AUTOSCALE"], table)
         XCTAssertEqual(lines.last, ["up", "busybox", "3", "3"], table)
 
         let down = cli.run(["scale", "up=1"])

@@ -29,10 +29,11 @@ public struct EventJournal: Sendable {
     public var previousPath: String { path + ".1" }
     public var lockPath: String { path + ".lock" }
 
-    /// Appends one event of a container. Best effort: a journal that cannot be written (a full
-    /// disk) never fails the lifecycle step it records, as removal must work on a full disk.
-    public func append(action: String, id: String, actor: String, extra: [String: String] = [:], time: Int64? = nil) {
-        let line = EventLine.line(time: time ?? Self.now(), type: "container", action: action, id: id, actor: actor, extra: extra)
+    /// Appends one event of a container (or of another `type`: `service` for the autoscaler's
+    /// decisions). Best effort: a journal that cannot be written (a full disk) never fails the
+    /// lifecycle step it records, as removal must work on a full disk.
+    public func append(type: String = "container", action: String, id: String, actor: String, extra: [String: String] = [:], time: Int64? = nil) {
+        let line = EventLine.line(time: time ?? Self.now(), type: type, action: action, id: id, actor: actor, extra: extra)
         _ = append(line: Array(line.utf8))
     }
 

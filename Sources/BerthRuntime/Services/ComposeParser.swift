@@ -136,7 +136,7 @@ public enum ComposeParser {
 
 /// Walks the YAML tree with the key path at hand, collecting warnings. Internal, not private:
 /// `ComposeVolumes.swift` extends it with the volume keys, `ComposeParser+RunOptions.swift` with
-/// the run-option keys.
+/// the run-option keys, `ComposeAutoscale.swift` with `x-berth-autoscale`.
 struct Reader {
     let environment: [String: String]
     var warnings: [String] = []
@@ -312,6 +312,7 @@ struct Reader {
         var hasImage = false
         var networkMode: String?
         var networkEntries: [(key: String, aliases: [String], ip: String?)]?
+        var autoscale: AutoscalePolicy?
         for (key, value) in try mapping(node, base) {
             let path = "\(base).\(key)"
             switch key {
@@ -399,6 +400,7 @@ struct Reader {
                 template.network = mode
                 networkMode = text
             case "networks": networkEntries = try serviceNetworks(value, path)
+            case "x-berth-autoscale": autoscale = try self.autoscale(value, path)
             default:
                 if try runOption(key, value, path, &template.options) { continue }
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
@@ -436,6 +438,7 @@ struct Reader {
         var spec = ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
                                ports: ports, project: project, stopTimeout: stopTimeout)
         spec.dependencies = dependencies.isEmpty ? nil : dependencies
+        spec.autoscale = autoscale
         return spec
     }
 

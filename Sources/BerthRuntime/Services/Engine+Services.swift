@@ -19,7 +19,7 @@ extension Engine {
     @discardableResult
     public func applyService(_ spec: ServiceSpec) throws -> ScaleResult {
         try validate(spec)
-        return try serviceStore.locked(spec.name) {
+        let applied = try serviceStore.locked(spec.name) { () throws -> ScaleResult in
             var removed: [String] = []
             var from: Int?
             let previous = try serviceStore.load(spec.name)
@@ -37,22 +37,46 @@ extension Engine {
             }
             var stored = spec
             if let old = try serviceStore.load(spec.name), old.sameDefinition(as: spec) { stored.created = old.created }
+            if let policy = spec.autoscale {
+                // The autoscaler owns the count: `up` keeps what it chose, within the new range.
+                stored.replicas = min(max(previous?.replicas ?? spec.replicas, policy.min), policy.max)
+            }
             try serviceStore.save(stored)
             var result = try reconcile(stored, timeout: stored.stopTimeout)
             result.removed = removed + result.removed
             if let from { result.from = from }
+            if stored.autoscale != previous?.autoscale {
+                recordServiceEvent(spec.name, action: stored.autoscale == nil ? "autoscale-off" : "autoscale",
+                                   ["policy": stored.autoscale?.summary ?? "off", "replicas": String(stored.replicas)])
+            }
             return result
         }
+        if spec.autoscale != nil { try ensureAutoscaler(spec.name) } else { stopAutoscaler(spec.name) }
+        return applied
     }
 
     /// Sets a service's desired replica count and makes it so: missing replicas are created and
     /// started concurrently, stopped ones started, the highest-numbered extra ones stopped
     /// gracefully (SIGTERM, then SIGKILL after the stop timeout) and removed.
+    /// An autoscaled service refuses a count from anyone but its autoscaler: the next sample would
+    /// undo it; its range is what a person changes.
     @discardableResult
     public func scale(_ service: String, to count: Int, stopTimeout: Int? = nil) throws -> ScaleResult {
+        try scale(service, to: count, stopTimeout: stopTimeout, asAutoscaler: false)!
+    }
+
+    /// `asAutoscaler`: the autoscaler's own call, which does nothing (nil) if autoscaling was
+    /// turned off since it sampled.
+    func scale(_ service: String, to count: Int, stopTimeout: Int?, asAutoscaler: Bool) throws -> ScaleResult? {
         guard count >= 0 else { throw BerthError.invalidArgument("invalid replica count \(count) for \(service.quoted): must be 0 or more") }
         return try serviceStore.locked(service) {
             guard var spec = try serviceStore.load(service) else { throw Self.noSuchService(service) }
+            switch (spec.autoscale, asAutoscaler) {
+            case (nil, true): return nil
+            case (let policy?, false):
+                throw BerthError.invalidArgument("service \(service) is autoscaled (\(policy.summary)): change its range with `berth service autoscale \(service) --min N --max M`, or turn it off with `--off`")
+            default: break
+            }
             // Refused before the desired count is stored or anything is created.
             try checkCapacity(spec, desired: count)
             spec.replicas = count
@@ -68,6 +92,8 @@ extension Engine {
             let spec = try serviceStore.load(service)
             let replicas = replicas(of: service)
             guard spec != nil || !replicas.isEmpty else { throw Self.noSuchService(service) }
+            // The controller first, or it would scale replicas back up while they go.
+            stopAutoscaler(service)
             let removed = try removeReplicas(Array(replicas.values), timeout: stopTimeout ?? spec?.stopTimeout ?? ServiceSpec.defaultStopTimeout)
             try serviceStore.delete(service)
             return ScaleResult(service: service, from: replicas.count, to: 0, removed: removed)
@@ -104,9 +130,11 @@ extension Engine {
                 return ReplicaStatus(index: n, name: info.name, id: info.id, status: info.state.status,
                                      restartCount: info.state.restartCount)
             }.sorted { $0.index < $1.index }
+            // A monitor that was killed is started again by whoever next looks at the services.
+            if spec.autoscale != nil { try? ensureAutoscaler(spec.name) }
             return ServiceStatus(name: spec.name, image: spec.template.image, project: spec.project,
                                  desired: spec.replicas, running: replicas.filter { $0.status == .running }.count,
-                                 ports: spec.ports, replicas: replicas, spec: spec)
+                                 ports: spec.ports, replicas: replicas, spec: spec, autoscaler: autoscalerStatus(spec))
         }
     }
 

@@ -21,6 +21,9 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     public var project: String?
     /// Seconds between SIGTERM and SIGKILL when a replica is stopped (compose's `stop_grace_period`).
     public var stopTimeout: Int
+    /// How the count follows the load (`berth service autoscale`, compose `x-berth-autoscale:`);
+    /// nil when only people change it. Optional, so service files of older versions decode.
+    public var autoscale: AutoscalePolicy?
     public var created: Date
 
     public static let defaultStopTimeout = 10
@@ -60,12 +63,14 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         return r
     }
 
-    /// The same service apart from its replica count and creation time: when this differs on
+    /// The same service apart from its replica count, autoscaling and creation time: when this differs on
     /// `berth up`, the replicas are recreated.
     public func sameDefinition(as other: ServiceSpec) -> Bool {
         var a = self, b = other
         a.replicas = 0; b.replicas = 0
         a.created = .distantPast; b.created = .distantPast
+        // A new range or target changes how many replicas run, not what each one is.
+        a.autoscale = nil; b.autoscale = nil
         return a == b
     }
 }

@@ -21,6 +21,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var ports: [String]
     public var replicas: [ReplicaStatus]
     public var spec: ServiceSpec
+    /// The policy and its controller, when the service is autoscaled.
+    public var autoscaler: AutoscalerStatus?
 }
 
 /// What a change to a service did, replica by replica.

@@ -7,7 +7,8 @@ struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service", abstract: "Manage services: container templates with a number of replicas.",
         discussion: "Replicas are containers named SERVICE-1, SERVICE-2, … labelled berth.service=SERVICE. Change the count with `berth scale`. See docs/services.md.",
-        subcommands: [ServiceCreate.self, ServiceUpdate.self, ServiceList.self, ServiceRemove.self, ServiceInspect.self])
+        subcommands: [ServiceCreate.self, ServiceUpdate.self, ServiceList.self, ServiceRemove.self, ServiceInspect.self,
+                      ServiceAutoscale.self, ServiceAutoscaler.self])
 }
 
 struct ServiceCreate: ParsableCommand {
@@ -86,10 +87,18 @@ struct ServiceList: ParsableCommand {
             if quiet { services.forEach { print($0.name) }; return }
             let rows = services.map { s in
                 [s.name, s.image, String(s.desired), String(s.running), s.ports.isEmpty ? "" : s.ports.joined(separator: ","),
-                 s.project ?? ""]
+                 s.project ?? "", Self.autoscaleColumn(s.autoscaler)]
             }
-            print(Table.render(header: ["NAME", "IMAGE", "DESIRED", "RUNNING", "PORTS", "PROJECT"], rows: rows), terminator: "")
+            print(Table.render(header: ["NAME", "IMAGE", "DESIRED", "RUNNING", "PORTS", "PROJECT", "AUTOSCALE"], rows: rows), terminator: "")
         }
+    }
+}
+
+extension ServiceList {
+    /// `2..8 cpu 50%`, with `(controller down)` while its monitor is being restarted.
+    static func autoscaleColumn(_ a: AutoscalerStatus?) -> String {
+        guard let a else { return "" }
+        return a.policy.summary + (a.running ? "" : " (controller down)")
     }
 }
 
