@@ -67,7 +67,8 @@ int berth_spawn_daemon(const char *path, char *const argv[], char *const envp[],
         if (daemon > 0)
             _exit(0);
         int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+        /* Not the caller's directory: a daemon must not keep a mount or a scratch dir busy. */
+        if (chdir("/") < 0 || null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
             _exit(126);
         struct sigaction dfl;
         memset(&dfl, 0, sizeof dfl);

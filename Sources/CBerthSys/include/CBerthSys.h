@@ -15,7 +15,7 @@
 int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd);
 
 /* Starts `path` as a daemon: fork, setsid, fork again, stdin from /dev/null, stdout and stderr
- * to `out_fd`, default signal dispositions and an empty mask, then execve. The middle process
+ * to `out_fd`, `/` as its directory, default signal dispositions and an empty mask, then execve. The middle process
  * is reaped before this returns, so the daemon is nobody's zombie-to-be (a long-lived caller such
  * as the dashboard never collects it). Only async-signal-safe calls run between fork and exec.
  * Returns 0 once the middle process exited cleanly, or an errno value. */
