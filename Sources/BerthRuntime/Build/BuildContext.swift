@@ -136,7 +136,10 @@ final class BuildContext {
     /// Creates `path` and its missing parents inside `root` (0755, root-owned, as docker does)
     /// and returns a descriptor of it. Every step resolves inside `root`: a link in the image
     /// (`/target -> /etc`) leads to the image's `/etc`, never the host's.
-    static func makeDirectories(_ path: String, in root: Int32) throws -> Int32 {
+    /// A dangling link on the way (`/target -> /var/x` where the image has no `/var/x`) has its
+    /// target made, inside `root` as well.
+    static func makeDirectories(_ path: String, in root: Int32, depth: Int = 0) throws -> Int32 {
+        guard depth < 40 else { throw BerthError.errno("mkdir", path, ELOOP) }
         var done = ""
         for comp in path.split(separator: "/") where comp != "." {
             let next = done + "/" + comp
@@ -144,9 +147,15 @@ final class BuildContext {
             if fd < 0 && errno == ENOENT {
                 let parent = berth_open_in_root(root, done.isEmpty ? "/" : done, berth_o_path() | O_DIRECTORY)
                 guard parent >= 0 else { throw BerthError.errno("open", done.isEmpty ? "/" : done) }
-                let made = mkdirat(parent, String(comp), 0o755)
-                close(parent)
-                guard made == 0 || errno == EEXIST else { throw BerthError.errno("mkdir", next) }
+                defer { close(parent) }
+                if mkdirat(parent, String(comp), 0o755) != 0 {
+                    guard errno == EEXIST else { throw BerthError.errno("mkdir", next) }
+                    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                    let n = readlinkat(parent, String(comp), &buf, buf.count - 1)
+                    guard n > 0 else { throw BerthError.errno("mkdir", next, EEXIST) }
+                    let target = String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    close(try makeDirectories(target.hasPrefix("/") ? target : (done.isEmpty ? "/" : done) + "/" + target, in: root, depth: depth + 1))
+                }
                 fd = berth_open_in_root(root, next, O_RDONLY | O_DIRECTORY)
             }
             guard fd >= 0 else {
