@@ -251,4 +251,29 @@ final class BuildTests: ContainerTestCase {
         assertOneLine(cli.run(["commit", "--change", "RUN rm -rf /", "to-change", "changed:2"]), status: 125, saying: "only CMD")
         XCTAssertEqual(cli.run(["images", "-q", "changed:2"]).stdout, "")
     }
+
+    /// A real userland as the base: a multi-stage build on the cached Debian minbase rootfs
+    /// (DebianRootfs, shared with DebianComposeTests), with a RUN that deletes a directory of the
+    /// base (a whiteout in the step's layer) and a non-root USER from the image's /etc/passwd.
+    func testMultiStageBuildOnDebian() throws {
+        let tarball = try DebianRootfs.make(self)
+        addTeardownBlock { [cli] in cli.run(["rmi", "-f", "debian-built:1", "debian-base:build"]) }
+        let imported = cli.run(["image", "import", tarball, "--name", "debian-base:build"], timeout: 600)
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        let dir = try context(["Dockerfile": """
+            FROM debian-base:build AS compile
+            COPY gen.py /src/gen.py
+            RUN python3 /src/gen.py > /report.txt
+            FROM debian-base:build
+            RUN rm -rf /usr/share/doc && useradd --uid 4242 --create-home builder
+            COPY --from=compile --chown=builder /report.txt /home/builder/
+            USER builder
+            WORKDIR /home/builder
+            CMD ["python3", "-c", "import os; print(open('report.txt').read().strip(), os.getuid(), os.path.exists('/usr/share/doc'))"]
+            """, "gen.py": "import sys; print('made by python', sys.version_info[0])\n"])
+        let r = build(["-t", "debian-built:1", dir], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", "debian-built:1"]).stdout, "made by python 3 4242 False\n")
+        XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", "debian-built:1", "stat", "-c", "%U", "report.txt"]).stdout, "builder\n")
+    }
 }
