@@ -276,4 +276,33 @@ final class BuildTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", "debian-built:1"]).stdout, "made by python 3 4242 False\n")
         XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", "debian-built:1", "stat", "-c", "%U", "report.txt"]).stdout, "builder\n")
     }
+
+    /// compose's `build:`: `up` builds the missing image (PROJECT-SERVICE), then runs it; a second
+    /// `up` reuses it.
+    func testComposeUpBuildsAServiceImage() throws {
+        let dir = try context(["app/Dockerfile": """
+            FROM busybox
+            ARG WHO=nobody
+            RUN echo "built for $WHO" > /msg
+            CMD ["sh", "-c", "cat /msg; sleep 60"]
+            """, "compose.yaml": """
+            services:
+              web:
+                network_mode: none
+                build:
+                  context: ./app
+                  args: {WHO: compose}
+                  network: none
+            """])
+        addTeardownBlock { [cli] in cli.run(["down", "-p", "bp", "-t", "1"], timeout: 60); cli.run(["rmi", "-f", "bp-web"]) }
+        let up = cli.run(["up", "-d", "-p", "bp", "-f", dir + "/compose.yaml"], timeout: 180)
+        XCTAssertEqual(up.status, 0, up.stdout + up.stderr)
+        XCTAssertTrue(up.stdout.contains("building bp-web:latest for web"), up.stdout)
+        XCTAssertFalse(cli.run(["images", "-q", "bp-web"]).stdout.isEmpty)
+        XCTAssertTrue(cli.eventually(timeout: 10) { cli.run(["logs", "web-1"]).stdout == "built for compose\n" },
+                      cli.run(["logs", "web-1"]).both)
+        let again = cli.run(["up", "-d", "-p", "bp", "-f", dir + "/compose.yaml"], timeout: 60)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stdout.contains("building"), "the image exists: \(again.stdout)")
+    }
 }
