@@ -140,13 +140,22 @@ private struct BuildRun {
                 guard ins.keyword == "ARG" else { throw Dockerfile.error("Dockerfile", ins.line, "\(ins.keyword) before the first FROM: only ARG can come first") }
                 for (k, v) in try argDeclarations(ins, lexer: globals) { globalArgs.append((k, v)) }
             } else {
-                if ins.keyword == "ONBUILD" || ins.keyword == "RUN" && !ins.flags.isEmpty || (["COPY", "ADD"].contains(ins.keyword) && ins.flags.keys.contains { !["from", "chown", "chmod"].contains($0) || (ins.keyword == "ADD" && $0 == "from") }) {
-                    throw Dockerfile.error("Dockerfile", ins.line, "\(ins.keyword) with these options is not supported by berth build")
-                }
+                if let refusal = Self.unsupported(ins) { throw Dockerfile.error("Dockerfile", ins.line, refusal) }
                 stages[stages.count - 1].instructions.append(ins)
             }
         }
         guard !stages.isEmpty else { throw BerthError.invalidArgument("Dockerfile: no FROM instruction") }
+    }
+
+    /// What berth build does not do, refused by name before anything runs.
+    private static func unsupported(_ ins: DockerfileInstruction) -> String? {
+        let allowed: [String: Set<String>] = ["COPY": ["from", "chown", "chmod"], "ADD": ["chown", "chmod"],
+                                              "HEALTHCHECK": ImageConfigChange.healthcheckFlags]
+        if ins.keyword == "ONBUILD" { return "ONBUILD is not supported by berth build" }
+        if let flag = ins.flags.keys.sorted().first(where: { !(allowed[ins.keyword] ?? []).contains($0) }) {
+            return "\(ins.keyword) --\(flag) is not supported by berth build"
+        }
+        return nil
     }
 
     private func globalValues() -> [String: String] {
@@ -169,6 +178,12 @@ private struct BuildRun {
         let started = Date()
         let fromWords = try lexer(globalValues()).words(stage.from.text)
         let base = fromWords[0]
+        for (flag, value) in stage.from.flags {
+            let host = "linux/" + ImageImporter.hostArchitecture()
+            guard flag == "platform", try lexer(globalValues()).word(value) == host else {
+                throw Dockerfile.error("Dockerfile", stage.from.line, "FROM --\(flag)=\(value) is not supported (only --platform=\(host))")
+            }
+        }
         step += 1
         events(.step(index: step, total: total, text: "FROM " + stage.from.text))
         var state = try baseState(base, line: stage.from.line)
@@ -309,6 +324,9 @@ private struct BuildRun {
     private func copyStep(_ state: BuildState, _ ins: DockerfileInstruction, lexer: ShellLexer) throws -> (BuildState, Bool) {
         var words = try ins.exec.map { try $0.map(lexer.word) } ?? lexer.words(ins.text)
         guard words.count >= 2 else { throw BerthError.invalidArgument("\(ins.keyword) requires at least two arguments: SOURCE… DEST") }
+        if let url = words.dropLast().first(where: { $0.contains("://") || $0.hasPrefix("git@") }) {
+            throw BerthError.invalidArgument("\(ins.keyword) \(url.quoted): sources from URLs are not supported; download into the context first")
+        }
         let written = words.removeLast()
         // Relative to the WORKDIR; a trailing `/` (or `.`) says "a directory" and is kept.
         let wd = state.config.workingDir.isEmpty ? "/" : state.config.workingDir

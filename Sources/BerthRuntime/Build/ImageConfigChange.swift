@@ -8,6 +8,8 @@ enum ImageConfigChange {
     /// What `commit --change` accepts (docker's list, less ONBUILD).
     static let commitKeywords: Set<String> = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "USER", "VOLUME", "WORKDIR",
                                               "STOPSIGNAL", "HEALTHCHECK"]
+    /// HEALTHCHECK's options.
+    static let healthcheckFlags: Set<String> = ["interval", "timeout", "start-period", "start-interval", "retries"]
     /// docker's default `SHELL`.
     static let defaultShell = ["/bin/sh", "-c"]
 
@@ -123,7 +125,7 @@ enum ImageConfigChange {
             guard let v = ins.flags[key] else { return 0 }
             return Int64(try DurationParser.parseDuration(v) * 1e9)
         }
-        for key in ins.flags.keys where !["interval", "timeout", "start-period", "start-interval", "retries"].contains(key) {
+        for key in ins.flags.keys where !healthcheckFlags.contains(key) {
             throw BerthError.invalidArgument("HEALTHCHECK: unknown flag --\(key)")
         }
         h.interval = try duration("interval")
