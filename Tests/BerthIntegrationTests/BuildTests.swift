@@ -28,12 +28,6 @@ final class BuildTests: ContainerTestCase {
         cli.run(["build", "--network", "none"] + args, timeout: timeout)
     }
 
-    private func assertOneLine(_ r: BerthCLI.Result, status: Int32, saying fragment: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, status, r.stderr, file: file, line: line)
-        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("berth: ") && r.stderr.contains(fragment), "\(r.stderr) does not say \(fragment)", file: file, line: line)
-    }
-
     /// Temporaries of the store: none may outlive a command.
     private func leftovers() -> [String] {
         let root = Self.root.path

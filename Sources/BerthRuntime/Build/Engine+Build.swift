@@ -49,10 +49,11 @@ extension Engine {
     public func build(_ options: BuildOptions, events: @escaping (BuildEvent) -> Void) throws -> ImageRecord {
         guard !options.tags.isEmpty else { throw BerthError.invalidArgument("build: give the image a name with -t NAME[:TAG]") }
         let context = try BuildContext(path: options.context)
+        // The context's own Dockerfile is read inside it (a link to the host's /etc/shadow is not
+        // followed out); one named with -f is the user's choice.
         let dockerfilePath = options.dockerfile ?? options.context + "/Dockerfile"
-        guard let bytes = FileIO.read(dockerfilePath, followLink: true) else {
-            throw BerthError.invalidArgument("cannot read the Dockerfile \(dockerfilePath.quoted): \(String(cString: strerror(errno)))")
-        }
+        let read = options.dockerfile.map { FileIO.read($0) } ?? InRoot.readFile(root: options.context, path: "Dockerfile")
+        guard let bytes = read else { throw BerthError.invalidArgument("cannot read the Dockerfile \(dockerfilePath.quoted)") }
         let file = try Dockerfile.parse(String(decoding: bytes, as: UTF8.self), name: "Dockerfile")
         try FileIO.mkdirs(root + "/layers", mode: 0o700)
         try FileIO.mkdirs(root + "/tmp", mode: 0o700)
