@@ -149,6 +149,10 @@ final class BuildTests: ContainerTestCase {
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("STEP 3/3"), "only the first stage is built: \(r.stdout)")
         XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", "target:1", "cat", "/which"]).stdout, "first me\n")
+        let alias = cli.run(["image", "build", "--network", "none", "-q", "-t", "target:1", "-f", dir + "/other.Dockerfile",
+                             "--target", "first", "--build-arg", "WHO=me", dir])
+        XCTAssertEqual(alias.stdout, "sha256:" + (r.stdout.split(separator: "\n").last.map(String.init) ?? "?") + "\n",
+                       "`image build` is `build`, and the rebuild is the same image")
         assertOneLine(build(["-t", "target:1", "-f", dir + "/other.Dockerfile", "--target", "nope", dir]), status: 125, saying: "target stage 'nope'")
     }
 
