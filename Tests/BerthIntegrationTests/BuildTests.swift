@@ -133,6 +133,15 @@ final class BuildTests: ContainerTestCase {
         let ignored = build(["-t", "cached:1", dir])
         XCTAssertEqual(ignored.stdout.components(separatedBy: "--> CACHED").count - 1, 6, "an ignored file is not part of the key: \(ignored.stdout)")
         XCTAssertEqual(leftovers(), [])
+
+        // Pruned layers take their cache entries with them at the next build.
+        let cacheDir = Self.root.path + "/build-cache"
+        XCTAssertFalse(((try? FileManager.default.contentsOfDirectory(atPath: cacheDir)) ?? []).isEmpty)
+        cli.run(["rmi", "-f", "cached:1", "cached:2"])
+        XCTAssertEqual(cli.run(["image", "prune"]).status, 0)
+        try "FROM busybox\nLABEL only=metadata\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
+        XCTAssertEqual(build(["-t", "cached:1", dir]).status, 0)
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: cacheDir)) ?? [], [], "entries of pruned layers are swept")
     }
 
     func testTargetAndBuildArgsAndDockerfileFlag() throws {

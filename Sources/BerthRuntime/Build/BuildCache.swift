@@ -49,6 +49,21 @@ struct BuildCache {
         return state
     }
 
+    /// Removes entries whose layers are gone (pruned: they can never hit again) and the
+    /// temporaries of writes that never finished (older than ten minutes: a running build's
+    /// write takes milliseconds).
+    func sweep() {
+        for name in FileIO.entryNames(directory) {
+            let path = directory + "/" + name
+            if name.hasSuffix(".tmp") {
+                var st = stat()
+                if lstat(path, &st) == 0, time(nil) - st.st_mtim.tv_sec > 600 { unlink(path) }
+            } else if name.hasSuffix(".json"), lookup(String(name.dropLast(5))) == nil {
+                unlink(path)
+            }
+        }
+    }
+
     func save(_ key: String, _ state: BuildState) throws {
         try FileIO.mkdirs(directory, mode: 0o700)
         try FileIO.writeAtomically(directory + "/" + key + ".json", bytes: Array(try JSONEncoder.oci.encode(state)), mode: 0o600)

@@ -63,7 +63,7 @@ extension Engine {
     }
 
     /// Removes what killed builds left: RUN containers whose builder is gone, temporaries
-    /// (`ImageStore.sweepTemporaries`) and cache entries that were never renamed into place.
+    /// (`ImageStore.sweepTemporaries`), and cache files that are no use (`BuildCache.sweep`).
     func sweepBuildLeftovers() {
         images.sweepTemporaries()
         for id in store.containerIDs() {
@@ -72,11 +72,7 @@ extension Engine {
             guard parts.count == 2, let pid = Int32(parts[0]), let start = UInt64(parts[1]) else { continue }
             if !ProcStat.isAlive(pid: pid, startTime: start) { removeFailedRun(id) }
         }
-        let dir = images.root + "/build-cache"
-        for name in FileIO.entryNames(dir) where name.hasSuffix(".tmp") {
-            var st = stat()
-            if lstat(dir + "/" + name, &st) == 0, time(nil) - st.st_mtim.tv_sec > 600 { unlink(dir + "/" + name) }
-        }
+        BuildCache(store: images).sweep()
     }
 }
 
