@@ -222,7 +222,7 @@ final class BuildTests: ContainerTestCase {
         XCTAssertEqual(leftovers(), [])
     }
 
-    func testABuildKilledMidStepIsCleanedUpByTheNextBuild() throws {
+    func testABuildKilledMidStepIsCleanedUpByTheNextCommand() throws {
         let dir = try context(["Dockerfile": "FROM busybox\nRUN sleep 60\n"])
         let builder = Process()
         builder.executableURL = URL(fileURLWithPath: BerthCLI.binary)
@@ -235,14 +235,16 @@ final class BuildTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually(timeout: 30) { !cli.run(["ps", "-q"]).stdout.isEmpty }, "the RUN step's container started")
         kill(pid, SIGKILL)
         builder.waitUntilExit()
-        XCTAssertFalse(cli.run(["ps", "-a", "-q"]).stdout.isEmpty, "the killed build's container is still there")
+        XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/builds")) ?? []).count, 1,
+                       "the killed build left its marker")
+        XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "", "the next command removed its container")
+        XCTAssertEqual(leftovers(), [])
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/builds")) ?? [], [])
 
         try "FROM busybox\nLABEL x=y\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
         addTeardownBlock { [cli] in cli.run(["rmi", "-f", "next:1"]) }
         let next = build(["-t", "next:1", dir])
         XCTAssertEqual(next.status, 0, next.stderr)
-        XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "", "the next build removed it")
-        XCTAssertEqual(leftovers(), [])
         XCTAssertEqual(cli.run(["images", "-q", "killed:1"]).stdout, "")
     }
 

@@ -58,8 +58,35 @@ extension Engine {
         try FileIO.mkdirs(root + "/layers", mode: 0o700)
         try FileIO.mkdirs(root + "/tmp", mode: 0o700)
         sweepBuildLeftovers()
+        // While it runs, `builds/PID-STARTTIME` says so: a command that finds the marker of a dead
+        // process (a killed build) sweeps what it left (`reconcileBuilds`).
+        try FileIO.mkdirs(buildsDirectory, mode: 0o700)
+        let marker = buildsDirectory + "/" + Self.buildOwner.replacingOccurrences(of: " ", with: "-")
+        try FileIO.writeAtomically(marker, bytes: [], mode: 0o600)
+        defer { unlink(marker) }
         var run = BuildRun(engine: self, options: options, context: context, file: file, events: events)
         return try run.build()
+    }
+
+    var buildsDirectory: String { root + "/builds" }
+
+    /// This process as a build's owner: `PID STARTTIME`.
+    static var buildOwner: String {
+        let me = getpid()
+        return "\(me) \(ProcStat.startTime(pid: me) ?? 0)"
+    }
+
+    /// Part of `reconcile` (every command): a directory listing, empty unless a build runs or was
+    /// killed; the markers of dead builds have their leftovers swept, then go.
+    func reconcileBuilds() {
+        for name in FileIO.entryNames(buildsDirectory) where !name.hasSuffix(".tmp") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 2, let pid = Int32(parts[0]), let start = UInt64(parts[1]) else { continue }
+            if !ProcStat.isAlive(pid: pid, startTime: start) {
+                sweepBuildLeftovers()
+                unlink(buildsDirectory + "/" + name)
+            }
+        }
     }
 
     /// Removes what killed builds left: RUN containers whose builder is gone, temporaries
@@ -300,8 +327,7 @@ private struct BuildRun {
                                        env: env.filter { e in !config.env.contains { $0.hasPrefix(e.prefix { $0 != "=" } + "=") } },
                                        network: options.network, labels: [:], cgroupParent: options.cgroupParent)
         request.buildImage = image
-        let me = getpid()
-        request.labels[buildContainerLabel] = "\(me) \(ProcStat.startTime(pid: me) ?? 0)"
+        request.labels[buildContainerLabel] = Engine.buildOwner
         let record = try engine.create(request)
         defer { engine.removeFailedRun(record.id) }
         try engine.start(record.id)
