@@ -14,12 +14,6 @@ final class ImageVerbsTests: ContainerTestCase {
         cli.run(["images", "-q", "--no-trunc"] + args).stdout.split(separator: "\n").map(String.init)
     }
 
-    private func assertOneLine(_ r: BerthCLI.Result, status: Int32, saying fragment: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, status, r.stderr, file: file, line: line)
-        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("berth: ") && r.stderr.contains(fragment), "\(r.stderr) does not say \(fragment)", file: file, line: line)
-    }
-
     /// The store as files: the index and every layer and config directory entry.
     private func storeSnapshot() -> [String] {
         let root = Self.root.path

@@ -172,7 +172,7 @@ final class ComposeParserTests: XCTestCase {
             services:
               web:
                 <<: *common
-                build: .
+                platform: linux/amd64
                 networks: [front]
                 x-note: ignored silently
                 deploy:
@@ -186,10 +186,36 @@ final class ComposeParserTests: XCTestCase {
         XCTAssertEqual(p.services[0].template.image, "busybox")
         XCTAssertEqual(p.warnings, [
             "version: obsolete, ignored",
-            "services.web.build: not supported, ignored",
+            "services.web.platform: not supported, ignored",
             "services.web.deploy.mode: not supported, ignored",
             "services.web.deploy.resources.reservations: not supported, ignored",
         ])
+    }
+
+    func testBuildSectionsNameTheirImageAndResolveTheirContext() throws {
+        let p = try ComposeParser.parse("""
+            services:
+              app:
+                build: ./src
+              api:
+                image: team/api:2
+                build:
+                  context: /srv/api
+                  dockerfile: other.Dockerfile
+                  args: {MODE: prod}
+                  target: runtime
+                  network: none
+            """, options: { var o = ComposeParser.Options(projectName: "Shop"); o.baseDirectory = "/compose"; return o }())
+        XCTAssertEqual(p.services.first { $0.name == "app" }?.template.image, "shop-app")
+        XCTAssertEqual(p.builds.map(\.service), ["api", "app"])
+        let api = p.builds[0], app = p.builds[1]
+        XCTAssertEqual(app.context, "/compose/./src")
+        XCTAssertEqual(app.image.description, "shop-app:latest")
+        XCTAssertEqual(api.image.description, "team/api:2")
+        XCTAssertEqual(api.dockerfile, "/srv/api/other.Dockerfile")
+        XCTAssertEqual(api.args, ["MODE": "prod"])
+        XCTAssertEqual(api.target, "runtime")
+        XCTAssertEqual(api.network, .none)
     }
 
     func testProjectNameFromFlagThenFileThenDirectory() throws {
@@ -241,7 +267,7 @@ final class ComposeParserTests: XCTestCase {
             ("services:\n  web:\n    image: busybox\n    network_mode: host\n    ports: [\"80:80\"]\n",
              "services.web.ports: publishing ports needs the bridge network, not network_mode host"),
             ("services:\n  web:\n    command: echo\n",
-             "services.web.image: missing (every service needs an image; build is not supported)"),
+             "services.web.image: missing (every service needs an image or a build)"),
             ("services:\n  web:\n    image: busybox\n    environment: 5\n",
              "services.web.environment: expected a list of KEY=VALUE or a mapping"),
             ("services:\n  web:\n    image: busybox\n    environment:\n      - =x\n",

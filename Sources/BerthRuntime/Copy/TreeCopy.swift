@@ -12,6 +12,11 @@ import Glibc
 /// the caller's: root).
 struct TreeCopy {
     var owner: (uid: uid_t, gid: gid_t)?
+    /// `berth build`'s `.dockerignore`: paths (relative to the copy's source, `/`-separated) left
+    /// out. With `walkExcluded`, an excluded directory is still walked (an exception below it may
+    /// bring a file back); its excluded files are not copied.
+    var exclude: ((String) -> Bool)? = nil
+    var walkExcluded = false
 
     enum Kind { case file, directory, link, other }
 
@@ -25,9 +30,11 @@ struct TreeCopy {
     }
 
     /// `name` in `fromDir` → `toName` in `toDir`, replacing a file or link there (never a directory by a file).
-    func copy(from fromDir: Int32, _ name: String, to toDir: Int32, _ toName: String) throws {
+    /// `path`: the entry's path for `exclude` (nil: not filtered).
+    func copy(from fromDir: Int32, _ name: String, to toDir: Int32, _ toName: String, path: String? = nil) throws {
         var st = stat()
         guard fstatat(fromDir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { throw BerthError.errno("stat", name) }
+        if let path, let exclude, exclude(path), !(walkExcluded && Self.kind(st) == .directory) { return }
         switch Self.kind(st) {
         case .file:
             let input = openat(fromDir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
@@ -59,16 +66,19 @@ struct TreeCopy {
                     : BerthError.errno("open", toName)
             }
             defer { close(target) }
-            try contents(of: source, into: target)
+            try contents(of: source, into: target, path: path)
             try finish(target, st, toName)
         case .other:
             return
         }
     }
 
-    /// Every entry of the directory `source` into the directory `target`.
-    func contents(of source: Int32, into target: Int32) throws {
-        for name in try Self.entries(source) { try copy(from: source, name, to: target, name) }
+    /// Every entry of the directory `source` into the directory `target`. `path`: the source's
+    /// path for `exclude` ("" for the copy's root; nil: not filtered).
+    func contents(of source: Int32, into target: Int32, path: String? = nil) throws {
+        for name in try Self.entries(source) {
+            try copy(from: source, name, to: target, name, path: path.map { $0.isEmpty ? name : $0 + "/" + name })
+        }
     }
 
     static func entries(_ dirFD: Int32) throws -> [String] {

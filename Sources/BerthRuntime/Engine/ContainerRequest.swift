@@ -47,6 +47,9 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var volumesFrom: [String] = []
     /// Privileges, rlimits, devices, sysctls, name resolution, stop behaviour, `--init`.
     public var options = RunOptions()
+    /// `berth build`: the image a RUN step's container is made from, instead of `image` looked up
+    /// in the store (its layers are the build's, not yet any image's). Never stored.
+    var buildImage: ImageRecord?
 
     public init(image: String, name: String? = nil, command: [String] = [], entrypoint: [String]? = nil,
                 env: [String] = [], workingDir: String? = nil, user: String? = nil, hostname: String? = nil,

@@ -17,7 +17,8 @@ extension Engine {
         if let w = request.workingDir, !w.hasPrefix("/") {
             throw BerthError.invalidArgument("the working directory \(w.quoted) is invalid: it needs to be an absolute path")
         }
-        let image = try images.resolve(request.image)
+        // A build step's container runs on the build's own layers, which no image names yet.
+        let image = try request.buildImage ?? images.resolve(request.image)
         if !request.ports.isEmpty && request.network != .bridge {
             throw BerthError.invalidArgument("publishing ports (-p) needs a bridge network, not --network \(request.network.rawValue)")
         }
@@ -49,7 +50,10 @@ extension Engine {
         // Containers start from the image as is: its files as the overlay will show them.
         let user = try UserResolver.resolve(userSpec, layers: LayeredRoot(topmostFirst: layerDirs.reversed()))
 
-        var extras = try specExtras(request.options, layerRoots: layerDirs.reversed())
+        var runOptions = request.options
+        // The image's STOPSIGNAL unless the user gave one (docker's merge); one Berth cannot parse is ignored.
+        if runOptions.stopSignal == nil, let s = image.config.stopSignal, (try? SignalName.parse(s)) != nil { runOptions.stopSignal = s }
+        var extras = try specExtras(runOptions, layerRoots: layerDirs.reversed())
         // The image's healthcheck under the user's (docker's merge), stored only when it probes.
         if let health = HealthConfig.merged(request.options.healthcheck, over: image.config.healthcheck),
            health.probeArguments != nil {

@@ -19,6 +19,7 @@ extension Engine {
     /// only when there is. Returns what it cleaned, for a caller that reports it.
     @discardableResult
     public func reconcile() -> [String] {
+        reconcileBuilds()
         let entries = FileIO.entryNames(store.containersDirectory)
         let ids = Set(entries.filter { $0.count == 64 })
         let creating = entries.filter { $0.hasPrefix(ContainerStore.creatingPrefix) }

@@ -15,6 +15,8 @@ public struct ImageConfig: Codable, Sendable, Equatable {
     public var volumes: [String]?
     /// The image's `Healthcheck` (nil: none; optional so records of older versions decode).
     public var healthcheck: HealthConfig?
+    /// The image's `StopSignal` (Dockerfile `STOPSIGNAL`; nil: SIGTERM; optional so older records decode).
+    public var stopSignal: String?
 
     public init(env: [String] = [], entrypoint: [String] = [], cmd: [String] = [], workingDir: String = "",
                 user: String = "", exposedPorts: [String] = [], labels: [String: String] = [:]) {

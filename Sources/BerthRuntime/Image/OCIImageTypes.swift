@@ -63,6 +63,7 @@ struct OCIContainerConfig: Codable {
     var Labels: [String: String]?
     var Volumes: [String: OCIEmpty]?
     var Healthcheck: HealthConfig?
+    var StopSignal: String?
 }
 
 struct OCIRootFS: Codable {
@@ -93,6 +94,7 @@ struct OCIImageConfigFile: Codable {
                                  exposedPorts: (c?.ExposedPorts ?? [:]).keys.sorted(), labels: c?.Labels ?? [:])
         if let v = c?.Volumes, !v.isEmpty { config.volumes = v.keys.sorted() }
         config.healthcheck = c?.Healthcheck
+        config.stopSignal = c?.StopSignal
         return config
     }
 
@@ -107,7 +109,7 @@ struct OCIImageConfigFile: Codable {
             ExposedPorts: config.exposedPorts.isEmpty ? nil : Dictionary(uniqueKeysWithValues: config.exposedPorts.map { ($0, OCIEmpty()) }),
             Labels: config.labels.isEmpty ? nil : config.labels,
             Volumes: config.volumes.map { Dictionary(uniqueKeysWithValues: $0.map { ($0, OCIEmpty()) }) },
-            Healthcheck: config.healthcheck)
+            Healthcheck: config.healthcheck, StopSignal: config.stopSignal)
         rootfs = OCIRootFS(type: "layers", diff_ids: diffIDs.map(\.description))
         history = nil
         author = nil

@@ -13,6 +13,8 @@ public struct ComposeProject: Sendable, Equatable {
     public var volumes: [ComposeVolume] = []
     /// The networks the services are on (the project's `default` included when used), by key.
     public var networks: [ComposeNetwork] = []
+    /// The services' `build:` sections (ComposeBuild).
+    public var builds: [ComposeBuild] = []
 }
 
 /// Reads the subset of the Compose spec Berth supports (see docs/services.md). Pure: no engine,
@@ -102,7 +104,8 @@ public enum ComposeParser {
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
         return ComposeProject(name: projectName, services: order.map { byName[$0]! }, warnings: reader.warnings,
                               volumes: reader.declaredVolumes.values.sorted { $0.key < $1.key },
-                              networks: reader.usedNetworks.map { reader.declaredNetworks[$0]! }.sorted { $0.key < $1.key })
+                              networks: reader.usedNetworks.map { reader.declaredNetworks[$0]! }.sorted { $0.key < $1.key },
+                              builds: reader.builds.sorted { $0.service < $1.service })
     }
 
     /// compose's rule: lowercase letters, digits, `-` and `_`, starting with a letter or digit.
@@ -148,6 +151,8 @@ struct Reader {
     var readFile: (@Sendable (String) throws -> String)?
     /// The service's `env_file` entries, put before its `environment` (which wins) once it is read.
     var envFileEntries: [String] = []
+    /// Services' `build:` sections, as read.
+    var builds: [ComposeBuild] = []
 
     init(environment: [String: String]) { self.environment = environment }
 
@@ -310,6 +315,7 @@ struct Reader {
         var ports: [String] = []
         var stopTimeout = ServiceSpec.defaultStopTimeout
         var hasImage = false
+        var build: ComposeBuild?
         var networkMode: String?
         var networkEntries: [(key: String, aliases: [String], ip: String?)]?
         var autoscale: AutoscalePolicy?
@@ -320,6 +326,7 @@ struct Reader {
                 template.image = try string(value, path)
                 guard !template.image.isEmpty else { throw fail(path, "must not be empty") }
                 hasImage = true
+            case "build": build = try self.build(value, path, service: name)
             case "command": template.command = try command(value, path)
             case "entrypoint": template.entrypoint = try command(value, path)
             case "environment": template.env = try environmentEntries(value, path)
@@ -411,7 +418,14 @@ struct Reader {
         try placeOnNetworks(&template, mode: networkMode, entries: networkEntries, base: base, project: project)
         // The engine's rules for them, reported at the service (`berth run` reports them alike).
         do { try RunOptionRules.check(template.options, network: template.network) } catch { throw fail(base, error.description) }
-        guard hasImage else { throw fail("\(base).image", "missing (every service needs an image; build is not supported)") }
+        if var build {
+            // compose's default name for a built image: PROJECT-SERVICE.
+            if !hasImage { template.image = "\(project)-\(name)".lowercased() }
+            do { build.image = try ImageReference(parsing: template.image) } catch let e as BerthError { throw fail("\(base).image", e.description) }
+            builds.append(build)
+            hasImage = true
+        }
+        guard hasImage else { throw fail("\(base).image", "missing (every service needs an image or a build)") }
         if let a = memLimit, let b = deployMemory, a != b {
             throw fail("\(base).mem_limit", "conflicts with deploy.resources.limits.memory")
         }

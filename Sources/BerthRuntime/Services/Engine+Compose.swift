@@ -9,7 +9,8 @@ extension Engine {
     /// `progress` hears one line per service.
     @discardableResult
     public func up(_ project: ComposeProject, dependencyTimeout: TimeInterval = Engine.defaultDependencyTimeout,
-                   progress: (ScaleResult) -> Void = { _ in }) throws -> [ScaleResult] {
+                   progress: (ScaleResult) -> Void = { _ in }, building: (String) -> Void = { _ in }) throws -> [ScaleResult] {
+        try buildMissingImages(project, progress: building)
         for spec in project.services { try validate(spec) }
         // Made after every check; a failure takes back the networks this call made (those a
         // replica already joined stay, with the half-made project, for `down`).

@@ -66,7 +66,8 @@ struct Up: ParsableCommand {
             let project = try compose.load(cgroupParent: global.effectiveCgroupParent)
             if !detach { ProjectLogs.installInterruptHandler() }
             guard dependencyTimeout >= 0 else { throw BerthError.invalidArgument("--dependency-timeout must not be negative") }
-            try engine.up(project, dependencyTimeout: TimeInterval(dependencyTimeout)) { print(ScaleReport.describe($0)) }
+            try engine.up(project, dependencyTimeout: TimeInterval(dependencyTimeout), progress: { print(ScaleReport.describe($0)) },
+                          building: { print($0) })
             if detach { return }
             ProjectLogs.follow(engine: engine, project: project.name)
             if ProjectLogs.interrupted != 0 {

@@ -9,5 +9,5 @@ struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images.",
         subcommands: [ImageImport.self, ImageList.self, ImageInspect.self, ImageRemove.self, ImagePrune.self,
-                      ImageExport.self, ImageBusybox.self, ImageTag.self, ImageHistoryCommand.self, ImageSave.self, ImageLoad.self])
+                      ImageExport.self, ImageBusybox.self, ImageTag.self, ImageHistoryCommand.self, ImageSave.self, ImageLoad.self, Build.self])
 }
