@@ -34,7 +34,7 @@ let package = Package(
         // The operating system as Berth uses it: files, /proc, cgroup files, netlink, system calls.
         .target(
             name: "BerthOS",
-            dependencies: ["BerthOCI", "CBerthSys", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["BerthOCI", "CBerthSys", "CSeccomp", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BerthRuntime",
@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "CLazyLoad"),
         .target(name: "CArchive", dependencies: ["CLazyLoad"]),
         .target(name: "CCrypto", dependencies: ["CLazyLoad"]),
+        // libseccomp (libseccomp-dev) compiles seccomp filters to BPF, also loaded on first use.
+        .target(name: "CSeccomp", dependencies: ["CLazyLoad"], cSettings: [.define("_GNU_SOURCE")]),
         .target(
             name: "BerthDashboard",
             dependencies: ["BerthOS", "BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]

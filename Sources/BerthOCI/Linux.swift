@@ -9,10 +9,12 @@ extension OCI {
         public var devices: [Device]?
         /// Kernel parameters written under /proc/sys in the container (`net.ipv4.ip_forward` → `/proc/sys/net/ipv4/ip_forward`).
         public var sysctl: [String: String]?
+        /// The system call filter; nil: none.
+        public var seccomp: Seccomp?
 
         public init(namespaces: [Namespace]? = nil, resources: Resources? = nil, cgroupsPath: String? = nil,
                     maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil, devices: [Device]? = nil,
-                    sysctl: [String: String]? = nil) {
+                    sysctl: [String: String]? = nil, seccomp: Seccomp? = nil) {
             self.namespaces = namespaces
             self.resources = resources
             self.cgroupsPath = cgroupsPath
@@ -20,6 +22,7 @@ extension OCI {
             self.readonlyPaths = readonlyPaths
             self.devices = devices
             self.sysctl = sysctl
+            self.seccomp = seccomp
         }
     }
 

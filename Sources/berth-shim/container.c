@@ -11,7 +11,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -326,32 +325,15 @@ void exec_command(const struct plan *p, int err_fd)
     fail(err_fd, 127, ENOENT, "exec", cmd);
 }
 
-/* A classic BPF filter: any architecture but x86_64, and the x32 ABI, fail; each denied number
- * fails with EPERM; everything else is allowed. Built on the stack: no allocation after clone. */
+/* The filter the engine compiled with libseccomp before this process was spawned (plan.c has
+ * it as struct sock_filter already): one system call, nothing to allocate after clone. */
 static void load_seccomp(const struct plan *p, int err_fd)
 {
-    if (p->ndeny == 0)
+    if (!p->seccomp)
         return;
-#if defined(__x86_64__)
-    struct sock_filter f[8 + 2 * p->ndeny]; /* the plan reader caps ndeny well below BPF_MAXINSNS */
-    unsigned n = 0;
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-    for (int i = 0; i < p->ndeny; i++) {
-        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, p->deny[i], 0, 1);
-        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
-    }
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-        fail(err_fd, 125, errno, "load the seccomp filter", NULL);
-#else
-    (void)err_fd;
-#endif
+    struct sock_fprog prog = { .len = p->seccomp_len, .filter = p->seccomp };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog) < 0)
+        fail(err_fd, 125, errno, "load the seccomp filter (linux.seccomp)", NULL);
 }
 
 void enter_workdir(const struct plan *p, int create, int err_fd)
@@ -370,15 +352,16 @@ void enter_identity(const struct plan *p, int err_fd)
 {
     drop_bounding_set(p, err_fd);
     /* Without no_new_privs only CAP_SYS_ADMIN may load a filter: load it while we still hold
-     * every capability (the identity calls after it are not among the denied ones). */
+     * every capability, as runc does (the profile must then allow the identity calls after it:
+     * docker's does). */
     if (!p->no_new_privs)
         load_seccomp(p, err_fd);
     set_identity(p, err_fd);
     if (p->no_new_privs) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
             fail(err_fd, 125, errno, "set no_new_privs", NULL);
-        /* Last: with no_new_privs set an unprivileged filter is allowed, and nothing after it
-         * but execve needs a denied call. */
+        /* Last: with no_new_privs set an unprivileged filter is allowed; as close to execve
+         * as possible, so the fewest of our own calls run under it. */
         load_seccomp(p, err_fd);
     }
 }

@@ -96,13 +96,13 @@ static const char *const scalar_keys[] = {
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
-    "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach",
+    "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach", "seccomp_bpf", "seccomp_flags",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_DENY, L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_COUNT };
+       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "seccomp_deny", "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if",
+    "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if",
 };
 
 static int list_index(const char *key)
@@ -124,11 +124,11 @@ static int is_scalar(const char *key)
 void plan_release(struct plan *p)
 {
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
-    free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->deny); free(p->ports);
+    free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->seccomp); free(p->ports);
     free(p->rlimits); free(p->sysctls); free(p->health_args); free(p->ns_paths); free(p->netifs);
     p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL; p->ns_paths = NULL; p->netifs = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
-    p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->deny = NULL; p->ports = NULL;
+    p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->seccomp = NULL; p->ports = NULL;
 }
 
 #define NUM(val, base, max, dst, key)                                           \
@@ -138,6 +138,35 @@ void plan_release(struct plan *p)
             return fail_key(err, "the launch plan has a bad value for", key);    \
         dst = v_;                                                                \
     } while (0)
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Lowercase hex of a BPF program, 1 to BPF_MAXINSNS instructions, into a buffer of its own
+ * (the plan's text has no alignment for struct sock_filter). */
+static int decode_filter(const char *hex, struct plan *p)
+{
+    size_t len = strlen(hex);
+    size_t bytes = len / 2, insns = bytes / sizeof(struct sock_filter);
+    if (len % 2 || bytes % sizeof(struct sock_filter) || insns == 0 || insns > BPF_MAXINSNS)
+        return -1;
+    unsigned char *out = malloc(bytes);
+    if (!out)
+        return -1;
+    for (size_t i = 0; i < bytes; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            free(out);
+            return -1;
+        }
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    p->seccomp = (struct sock_filter *)(void *)out;
+    p->seccomp_len = (unsigned short)insns;
+    return 0;
+}
 
 static int fill(char *buf, char *end, struct plan *p, char **err)
 {
@@ -221,7 +250,11 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "health_start_interval")) NUM(val, 10, HEALTH_MAX_MS, p->health_start_interval_ms, key);
         else if (!strcmp(key, "health_retries")) NUM(val, 10, 1000000, p->health_retries, key);
         else if (!strcmp(key, "gids")) NUM(val, 10, 0x7fffffff, p->gids[p->ngids++], key);
-        else if (!strcmp(key, "seccomp_deny")) NUM(val, 10, 0xffff, p->deny[p->ndeny++], key);
+        else if (!strcmp(key, "seccomp_bpf")) {
+            if (p->seccomp || decode_filter(val, p) < 0)
+                return fail_key(err, "the launch plan has a bad value for", key);
+        }
+        else if (!strcmp(key, "seccomp_flags")) NUM(val, 10, 0xffff, p->seccomp_flags, key);
         else if (!strcmp(key, "mount")) {
             if (split(val, f, 5) != 5) return fail_key(err, "the launch plan has a bad entry for", key);
             struct plan_mount *m = &p->mounts[p->nmounts++];
@@ -328,8 +361,6 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         else if (!is_scalar(key) && strncmp(key, "opt.", 4))
             return fail_key(err, "the launch plan has a key this berth-shim does not know (mixed versions?):", key);
     }
-    if (counts[L_DENY] > 1024)
-        return fail(err, "the launch plan denies more system calls than one seccomp filter holds (1024)");
     if (counts[L_PORT] > PLAN_MAX_PORTS)
         return fail(err, "the launch plan publishes more ports than one supervisor relays (16)");
     if (counts[L_NETIF] > 9)
@@ -346,7 +377,6 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->procs = calloc(counts[L_PROCS] + 1, sizeof *p->procs);
     p->onexit = calloc(counts[L_ONEXIT] + 1, sizeof *p->onexit);
     p->gids = calloc(counts[L_GIDS] + 1, sizeof *p->gids);
-    p->deny = calloc(counts[L_DENY] + 1, sizeof *p->deny);
     p->ports = calloc(counts[L_PORT] + 1, sizeof *p->ports);
     p->rlimits = calloc(counts[L_RLIMIT] + 1, sizeof *p->rlimits);
     p->sysctls = calloc(counts[L_SYSCTL] + 1, sizeof *p->sysctls);
@@ -354,7 +384,7 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->ns_paths = calloc(counts[L_NSPATH] + 1, sizeof *p->ns_paths);
     p->netifs = calloc(counts[L_NETIF] + 1, sizeof *p->netifs);
     if (!p->health_args || !p->netifs || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
-        !p->onexit || !p->gids || !p->deny || !p->ports || !p->rlimits || !p->sysctls || !p->ns_paths) {
+        !p->onexit || !p->gids || !p->ports || !p->rlimits || !p->sysctls || !p->ns_paths) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
     }
@@ -466,6 +496,28 @@ static const char *num(char *buf, long long v)
     return buf;
 }
 
+/* The filter back as the hex it was read from (--check-plan). */
+static void print_filter(const struct plan *p, int fd)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *in = (const unsigned char *)p->seccomp;
+    size_t bytes = (size_t)p->seccomp_len * sizeof(struct sock_filter);
+    char *hex = malloc(2 * bytes + 1);
+    if (!hex)
+        return;
+    for (size_t i = 0; i < bytes; i++) {
+        hex[2 * i] = digits[in[i] >> 4];
+        hex[2 * i + 1] = digits[in[i] & 15];
+    }
+    hex[2 * bytes] = 0;
+    line1(fd, "seccomp_bpf", hex);
+    free(hex);
+    if (p->seccomp_flags) {
+        char n[24];
+        line1(fd, "seccomp_flags", num(n, p->seccomp_flags));
+    }
+}
+
 void plan_print(const struct plan *p, int fd)
 {
     char a[24], b[24], c[24], d[24];
@@ -538,7 +590,8 @@ void plan_print(const struct plan *p, int fd)
     for (int i = 0; i < p->nro; i++) line1(fd, "readonly", p->ro[i]);
     for (int i = 0; i < p->nprocs; i++) line1(fd, "cgroup_procs", p->procs[i]);
     for (int i = 0; i < p->nonexit; i++) line1(fd, "on_exit", p->onexit[i]);
-    for (int i = 0; i < p->ndeny; i++) line1(fd, "seccomp_deny", num(a, p->deny[i]));
+    if (p->seccomp)
+        print_filter(p, fd);
     if (p->init)
         line1(fd, "init", num(a, p->init));
     for (int i = 0; i < p->nrlimits; i++) {

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include <sys/types.h>
 #include <poll.h>
 
@@ -91,7 +92,7 @@ struct plan {
     uint64_t caps;           /* bounding = effective = permitted for root */
     const char *restart;     /* no | always | on-failure | unless-stopped */
     long restart_max;        /* on-failure:N; -1 = unlimited */
-    int nargs, nenv, nmounts, ndevs, nlinks, nmasked, nro, nprocs, nonexit, ngids, ndeny, nports;
+    int nargs, nenv, nmounts, ndevs, nlinks, nmasked, nro, nprocs, nonexit, ngids, nports;
     const char **args;       /* NULL-terminated */
     const char **env;        /* NULL-terminated */
     struct plan_mount *mounts;
@@ -102,7 +103,11 @@ struct plan {
     const char **procs;      /* cgroup.procs files to join */
     const char **onexit;     /* NULL-terminated argv exec'd when the supervisor ends (removal for --rm) */
     gid_t *gids;
-    unsigned *deny;          /* system calls failed with EPERM by a seccomp filter */
+    /* The seccomp filter, compiled by the engine (libseccomp) before the shim was spawned:
+     * classic BPF installed with seccomp(2) right before exec; NULL: none. */
+    struct sock_filter *seccomp;
+    unsigned short seccomp_len;
+    unsigned seccomp_flags;  /* SECCOMP_FILTER_FLAG_* */
     struct plan_port *ports;
     int nnetifs;
     struct plan_netif *netifs;

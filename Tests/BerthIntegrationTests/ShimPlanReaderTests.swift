@@ -102,7 +102,7 @@ final class ShimPlanReaderTests: XCTestCase {
                   address: IPv4Address("10.215.\($0).2")!, prefix: 24, gateway: nil)
         }
         plan.ports = (0..<LaunchPlan.maximumPorts).map { PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80) }
-        plan.deniedSyscalls = SeccompDefaults.deniedNumbers
+        plan.seccomp = try? PlanBuilder.seccompFilter(SeccompDefaults.profile.resolve(capabilities: DefaultSpec.capabilityNames, kernel: (6, 1)))
         plan.tty = true
         plan.rootReadonly = true
         plan.rlimits = [.init(resource: 7, soft: 100, hard: 200), .init(resource: 4, soft: .max, hard: .max)]
@@ -133,7 +133,7 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(values(lines, "readonly").map { $0[0] }, plan.readonlyPaths, file: file, line: line)
         XCTAssertEqual(values(lines, "cgroup_procs").map { $0[0] }, plan.cgroupProcsFiles, file: file, line: line)
         XCTAssertEqual(values(lines, "on_exit").map { $0[0] }, plan.onExit, file: file, line: line)
-        XCTAssertEqual(values(lines, "seccomp_deny").map { $0[0] }, plan.deniedSyscalls.map(String.init), file: file, line: line)
+        XCTAssertEqual(value(lines, "seccomp_bpf"), plan.seccomp.map { Hex.lowercase($0.program) }, file: file, line: line)
         XCTAssertEqual(values(lines, "port"), plan.ports.map { [$0.hostIP.description, String($0.hostPort), String($0.containerPort)] }, file: file, line: line)
         XCTAssertEqual(value(lines, "tty"), plan.tty ? "1" : "0", file: file, line: line)
         XCTAssertEqual(value(lines, "interactive"), plan.interactive ? "1" : "0", file: file, line: line)
@@ -187,7 +187,7 @@ final class ShimPlanReaderTests: XCTestCase {
         LaunchPlan.exec(id: "abc", targetPid: 4242, namespaces: ["pid", "mount", "network", "cgroup"],
                         args: ["ls", "-l", "a\tb"], env: (0..<1000).map { "E\($0)=\($0)" }, cwd: "/tmp", uid: 5, gid: 6,
                         additionalGids: [7, 8], capabilities: [0, 5], noNewPrivileges: true,
-                        cgroupProcsFiles: ["/sys/fs/cgroup/x/cgroup.procs"], deniedSyscalls: SeccompDefaults.deniedNumbers,
+                        cgroupProcsFiles: ["/sys/fs/cgroup/x/cgroup.procs"], seccomp: SeccompFilter(program: [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f], flags: 0),
                         tty: false, interactive: true, targetStartTime: 9_876_543_210)
     }
 
@@ -195,7 +195,7 @@ final class ShimPlanReaderTests: XCTestCase {
         try assertReadBack(Self.bigPlan())
         try assertReadBack(Self.execPlan())
         var minimal = Self.bigPlan()
-        minimal.network = nil; minimal.extraNetworks = []; minimal.ports = []; minimal.deniedSyscalls = []; minimal.tty = false
+        minimal.network = nil; minimal.extraNetworks = []; minimal.ports = []; minimal.seccomp = nil; minimal.tty = false
         minimal.hostname = nil; minimal.oomCounterFile = nil; minimal.restartMax = nil; minimal.onExit = []
         minimal.rootReadonly = false
         minimal.health = nil

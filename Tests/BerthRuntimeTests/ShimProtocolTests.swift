@@ -39,17 +39,17 @@ final class ShimProtocolTests: XCTestCase {
         XCTAssertEqual(p.first { $0.0 == "restart_max" }?.1, "3")
     }
 
-    func testDeniedSystemCallsTravelAsNumbers() {
+    func testTheSeccompFilterTravelsAsHexWithItsFlags() throws {
         var plan = samplePlan()
-        plan.deniedSyscalls = [165, 272]
-        XCTAssertEqual(pairs(plan.encoded()).filter { $0.0 == "seccomp_deny" }.map(\.1), ["165", "272"])
-        // The default table names the calls the way the kernel numbers them on x86_64.
-        let table = Dictionary(uniqueKeysWithValues: SeccompDefaults.deniedX86_64)
-        XCTAssertEqual(table["mount"], 165)
-        XCTAssertEqual(table["unshare"], 272)
-        XCTAssertEqual(table["kexec_load"], 246)
-        XCTAssertEqual(table["bpf"], 321)
-        XCTAssertNil(table["read"])
+        plan.seccomp = SeccompFilter(program: [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f], flags: 2)
+        let p = pairs(try plan.validatedEncoding())
+        XCTAssertEqual(p.filter { $0.0 == "seccomp_bpf" }.map(\.1), ["06000000" + "0000ff7f"])
+        XCTAssertEqual(p.filter { $0.0 == "seccomp_flags" }.map(\.1), ["2"])
+        // Not whole instructions, or none: refused before the shim sees it.
+        plan.seccomp?.program = [1, 2, 3]
+        XCTAssertThrowsError(try plan.validate())
+        plan.seccomp?.program = []
+        XCTAssertThrowsError(try plan.validate())
     }
 
     func testPlanRejectsWhatTheFlatFormatCannotCarry() {

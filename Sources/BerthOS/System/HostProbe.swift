@@ -10,15 +10,28 @@ public enum HostProbe {
     }
 
     private static let fixed: Fixed = {
-        var names = utsname()
-        uname(&names)
-        func field<T>(_ value: T) -> String {
-            withUnsafeBytes(of: value) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-        }
+        let names = uts()
         return Fixed(hostname: field(names.nodename), kernel: field(names.release),
                      cgroupVersion: Cgroups.detectVersion()?.rawValue ?? "none")
+    }()
+
+    private static func uts() -> utsname {
+        var names = utsname()
+        uname(&names)
+        return names
+    }
+
+    private static func field<T>(_ value: T) -> String {
+        withUnsafeBytes(of: value) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    /// The running kernel's (major, minor), e.g. (6, 1) for "6.1.0-13-amd64": what seccomp
+    /// profiles' `minKernel` compares with. Without the cgroup probe of `hostInfo`.
+    public static let kernelVersion: (Int, Int) = {
+        let parts = field(uts().release).split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
     }()
 
     public static func hostInfo() -> HostInfo {

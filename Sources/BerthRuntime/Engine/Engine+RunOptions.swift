@@ -33,7 +33,18 @@ extension Engine {
                 return entry.gid
             }
         }
-        if o.privileged || o.seccompUnconfined { x.annotations[SpecExtras.Annotation.seccomp] = "unconfined" }
+        // docker's: the profile's rules for this container's capabilities and this host, in
+        // config.json; `--privileged` and `seccomp=unconfined` run without a filter.
+        if !(o.privileged || o.seccompUnconfined) {
+            let profile = try o.seccompProfile.map { try RunOptionRules.seccompProfile($0, source: "--security-opt seccomp") }
+                ?? SeccompDefaults.profile
+            do {
+                x.seccomp = try profile.resolve(capabilities: x.capabilities ?? DefaultSpec.capabilityNames,
+                                                kernel: HostProbe.kernelVersion)
+            } catch {
+                throw BerthError.invalidArgument(Quoted.escapeControls("seccomp profile: \(error.field): \(error.reason)"))
+            }
+        }
         if o.initProcess { x.annotations[SpecExtras.Annotation.initProcess] = "true" }
         if let s = o.stopSignal { x.annotations[SpecExtras.Annotation.stopSignal] = String(try SignalName.parse(s)) }
         if let t = o.stopTimeout { x.annotations[SpecExtras.Annotation.stopTimeout] = String(t) }

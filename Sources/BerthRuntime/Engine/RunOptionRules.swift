@@ -171,16 +171,43 @@ public enum RunOptionRules {
             default: throw .invalidArgument("invalid --security-opt \(text.quoted): no-new-privileges takes true or false")
             }
         case "seccomp":
-            guard let value, !value.isEmpty else { throw .invalidArgument("invalid --security-opt \(text.quoted): expected seccomp=unconfined") }
-            guard value == "unconfined" else {
-                throw .unsupported("--security-opt seccomp=\(Quoted.escapeControls(value)): custom seccomp profiles are not supported yet (Berth has no profile compiler); use seccomp=unconfined or leave the default")
+            guard let value, !value.isEmpty else { throw .invalidArgument("invalid --security-opt \(text.quoted): expected seccomp=unconfined or seccomp=FILE") }
+            if value == "unconfined" {
+                o.seccompUnconfined = true
+                o.seccompProfile = nil
+            } else {
+                guard let bytes = FileIO.read(value) else {
+                    throw .invalidArgument("--security-opt seccomp: cannot read the profile \(value.quoted): \(String(cString: strerror(errno)))")
+                }
+                let json = String(decoding: bytes, as: UTF8.self)
+                _ = try seccompProfile(json, source: value)
+                o.seccompProfile = json
+                o.seccompUnconfined = false
             }
-            o.seccompUnconfined = true
         case "apparmor", "label":
             throw .unsupported("--security-opt \(key): Berth supports neither AppArmor nor SELinux labels")
         default:
-            throw .invalidArgument("invalid --security-opt \(text.quoted): expected no-new-privileges or seccomp=unconfined")
+            throw .invalidArgument("invalid --security-opt \(text.quoted): expected no-new-privileges, seccomp=unconfined or seccomp=FILE")
         }
+    }
+
+    /// A seccomp profile in docker's format, decoded and checked against Berth's default
+    /// capabilities (`source` names it in messages: the file, or the stored option).
+    public static func seccompProfile(_ json: String, source: String) throws(BerthError) -> DockerSeccompProfile {
+        let profile: DockerSeccompProfile
+        do {
+            profile = try JSONDecoder().decode(DockerSeccompProfile.self, from: Data(json.utf8))
+        } catch let error as DecodingError {
+            throw .invalidArgument("seccomp profile \(source.quoted): " + RuncBundle.describe(error))
+        } catch {
+            throw .invalidArgument("seccomp profile \(source.quoted): invalid JSON")
+        }
+        do {
+            _ = try profile.resolve(capabilities: DefaultSpec.capabilityNames, kernel: HostProbe.kernelVersion)
+        } catch {
+            throw .invalidArgument("seccomp profile \(source.quoted): " + Quoted.escapeControls("\(error.field): \(error.reason)"))
+        }
+        return profile
     }
 
     // MARK: alphabets

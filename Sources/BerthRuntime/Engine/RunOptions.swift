@@ -14,6 +14,9 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public var noNewPrivileges: Bool?
     /// `--security-opt seccomp=unconfined`.
     public var seccompUnconfined = false
+    /// `--security-opt seccomp=FILE`: the profile's JSON (docker's format), read when the option
+    /// is given, as docker does; nil: Berth's default profile (`SeccompDefaults`).
+    public var seccompProfile: String?
     /// `--ulimit`.
     public var ulimits: [Ulimit] = []
     /// `--device HOST[:CONTAINER[:PERMS]]`.
@@ -40,7 +43,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, ulimits, devices, sysctls, groupAdd
+        case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, seccompProfile, ulimits, devices, sysctls, groupAdd
         case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck
     }
 
@@ -52,6 +55,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         privileged = try c.decodeIfPresent(Bool.self, forKey: .privileged) ?? false
         noNewPrivileges = try c.decodeIfPresent(Bool.self, forKey: .noNewPrivileges)
         seccompUnconfined = try c.decodeIfPresent(Bool.self, forKey: .seccompUnconfined) ?? false
+        seccompProfile = try c.decodeIfPresent(String.self, forKey: .seccompProfile)
         ulimits = try c.decodeIfPresent([Ulimit].self, forKey: .ulimits) ?? []
         devices = try c.decodeIfPresent([DeviceMapping].self, forKey: .devices) ?? []
         sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]

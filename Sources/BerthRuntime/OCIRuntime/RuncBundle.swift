@@ -15,7 +15,7 @@ public struct RuncBundle: Sendable {
 
     /// Fields Berth does not apply yet; present ones are reported, never silently dropped.
     static let notApplied: [(path: [String], name: String)] = [
-        (["linux", "seccomp"], "linux.seccomp"), (["linux", "intelRdt"], "linux.intelRdt"),
+        (["linux", "intelRdt"], "linux.intelRdt"),
         (["linux", "personality"], "linux.personality"), (["process", "apparmorProfile"], "process.apparmorProfile"),
         (["process", "selinuxLabel"], "process.selinuxLabel"), (["linux", "mountLabel"], "linux.mountLabel"),
         (["process", "consoleSize"], "process.consoleSize"), (["domainname"], "domainname"),
@@ -122,6 +122,11 @@ public struct RuncBundle: Sendable {
             }
         }
         let linux = spec.linux ?? OCI.Linux()
+        if let seccomp = linux.seccomp {
+            do { try SeccompNames.check(seccomp) } catch {
+                throw .invalidArgument(Quoted.escapeControls("linux.seccomp.\(error.field): \(error.reason)"))
+            }
+        }
         var seen = Set<OCI.NamespaceType>()
         for (i, ns) in (linux.namespaces ?? []).enumerated() {
             guard seen.insert(ns.type).inserted else {

@@ -4,7 +4,7 @@ import BerthOS
 /// A bundle's spec → the shim's launch plan in OCI mode. `PlanBuilder` does the shared part
 /// (mounts, devices, capabilities, rlimits, sysctl, masked and read-only paths); this sets what
 /// differs from a Berth container: the spec's defaults rather than docker's (no seccomp filter
-/// unless asked, noNewPrivileges false unless set), the terminal, oomScoreAdj and umask.
+/// unless `linux.seccomp` asks for one, noNewPrivileges false unless set), the terminal, oomScoreAdj and umask.
 enum RuncPlan {
     static func make(spec: OCI.Spec, id: String, paths: RuncPaths, cgroups: CgroupPaths,
                      consoleSocket: String?) throws -> LaunchPlan {
@@ -19,8 +19,6 @@ enum RuncPlan {
         let process = spec.process ?? OCI.Process()
         plan.oci = LaunchPlan.OCIRuntime(consoleSocket: consoleSocket)
         plan.noNewPrivileges = process.noNewPrivileges ?? false
-        // linux.seccomp is not compiled yet (reported as a notice): no filter rather than Berth's.
-        plan.deniedSyscalls = []
         plan.tty = process.terminal == true
         plan.oomScoreAdj = process.oomScoreAdj
         plan.umask = process.user.umask

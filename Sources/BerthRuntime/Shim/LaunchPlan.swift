@@ -11,8 +11,6 @@ public struct LaunchPlan: Equatable, Sendable {
     public static let version = "1"
     /// Published ports one supervisor relays (`PLAN_MAX_PORTS` in shim.h).
     public static let maximumPorts = 16
-    /// System calls one seccomp filter of the shim denies at most (plan.c).
-    public static let maximumDeniedSyscalls = 1024
     /// The shim reads plans up to this size (`PLAN_MAX_BYTES`).
     public static let maximumBytes = 64 << 20
 
@@ -117,8 +115,9 @@ public struct LaunchPlan: Equatable, Sendable {
     public var interactive = false
     /// `--read-only`: the shim remounts the root read-only once every mount point exists.
     public var rootReadonly = false
-    /// System call numbers the container's processes may not make (seccomp, EPERM).
-    public var deniedSyscalls: [Int] = []
+    /// The seccomp filter the container's processes run under (compiled by `SeccompCompiler`);
+    /// nil: none (`--privileged`, `seccomp=unconfined`, a bundle without `linux.seccomp`).
+    public var seccomp: SeccompFilter?
     public var stateDirectory: String
     public var logPath: String
     /// Empty directory on which the container's root is assembled (inside its mount namespace).
@@ -205,7 +204,7 @@ public struct LaunchPlan: Equatable, Sendable {
     /// cgroups, identity and security settings are the container's, the rest is unused.
     public static func exec(id: String, targetPid: Int32, namespaces: [String], args: [String], env: [String],
                             cwd: String, uid: UInt32, gid: UInt32, additionalGids: [UInt32], capabilities: [Int],
-                            noNewPrivileges: Bool, cgroupProcsFiles: [String], deniedSyscalls: [Int],
+                            noNewPrivileges: Bool, cgroupProcsFiles: [String], seccomp: SeccompFilter?,
                             tty: Bool, interactive: Bool, targetStartTime: UInt64? = nil) -> LaunchPlan {
         var plan = LaunchPlan(id: id, stateDirectory: "", logPath: "", rootfs: "", namespaces: namespaces,
                               hostname: nil, mounts: [], devices: [], symlinks: [], maskedPaths: [], readonlyPaths: [],
@@ -214,7 +213,7 @@ public struct LaunchPlan: Equatable, Sendable {
                               cgroupProcsFiles: cgroupProcsFiles, oomCounterFile: nil, restart: "no", restartMax: nil, onExit: [])
         plan.mode = .exec(targetPid: targetPid)
         plan.targetStartTime = targetStartTime
-        plan.deniedSyscalls = deniedSyscalls
+        plan.seccomp = seccomp
         plan.tty = tty
         plan.interactive = interactive
         return plan
@@ -250,8 +249,9 @@ public struct LaunchPlan: Equatable, Sendable {
         if ports.count > Self.maximumPorts {
             throw .invalidArgument("too many published ports (\(ports.count)): one container publishes at most \(Self.maximumPorts)")
         }
-        if deniedSyscalls.count > Self.maximumDeniedSyscalls {
-            throw .invalidArgument("too many denied system calls (at most \(Self.maximumDeniedSyscalls))")
+        if let program = seccomp?.program, program.isEmpty || program.count % 8 != 0
+            || program.count / 8 > SeccompCompiler.maximumInstructions {
+            throw .invalidArgument("the seccomp filter is not a BPF program of 1 to \(SeccompCompiler.maximumInstructions) instructions")
         }
         for (type, path) in namespacePaths { try checkField(type, "a namespace type"); try checkField(path, "a namespace path") }
         if let socket = oci?.consoleSocket { try check(socket, "the console socket's path") }
@@ -334,7 +334,10 @@ public struct LaunchPlan: Equatable, Sendable {
         for n in extraNetworks {
             put("net_if", [n.bridge, n.hostInterface, n.interface, n.address.description, String(n.prefix)].joined(separator: sep))
         }
-        for n in deniedSyscalls { put("seccomp_deny", String(n)) }
+        if let filter = seccomp {
+            put("seccomp_bpf", Hex.lowercase(filter.program))
+            if filter.flags != 0 { put("seccomp_flags", String(filter.flags)) }
+        }
         if tty { put("tty", "1") }
         if interactive { put("interactive", "1") }
         if rootReadonly { put("root_readonly", "1") }

@@ -66,8 +66,7 @@ public enum PlanBuilder {
             cgroupProcsFiles: cgroups.procsFiles, oomCounterFile: cgroups.oomCounterFile,
             restart: restartName, restartMax: restartMax, onExit: onExit)
         let annotations = spec.annotations ?? [:]
-        // `--privileged` and `--security-opt seccomp=unconfined`: no filter at all.
-        plan.deniedSyscalls = annotations[SpecExtras.Annotation.seccomp] == "unconfined" ? [] : SeccompDefaults.deniedNumbers
+        plan.seccomp = try seccompFilter(linux.seccomp)
         plan.initProcess = annotations[SpecExtras.Annotation.initProcess] == "true"
         plan.rlimits = try (process.rlimits ?? []).map { r in
             guard let number = RunOptionRules.rlimitNumber(ociName: r.type) else {
@@ -91,5 +90,16 @@ public enum PlanBuilder {
             plan.health = LaunchPlan.Health(config)
         }
         return plan
+    }
+
+    /// `linux.seccomp` compiled for the shim; nil without one (`--privileged`, `seccomp=unconfined`).
+    /// A profile Berth cannot compile is refused with its field named.
+    public static func seccompFilter(_ seccomp: OCI.Seccomp?) throws(BerthError) -> SeccompFilter? {
+        guard let seccomp else { return nil }
+        do {
+            return try SeccompCompiler.compile(seccomp)
+        } catch {
+            throw .invalidArgument(Quoted.escapeControls("linux.seccomp.\(error.field): \(error.reason)"))
+        }
     }
 }

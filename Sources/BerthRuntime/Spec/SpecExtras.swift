@@ -8,8 +8,6 @@ import BerthOS
 public struct SpecExtras: Sendable, Equatable {
     /// Berth's annotations in config.json, read back by `PlanBuilder` and `stop`.
     public enum Annotation {
-        /// "unconfined": no seccomp filter.
-        public static let seccomp = "io.berth.seccomp"
         /// "true": the shim stays PID 1 as a reaping init.
         public static let initProcess = "io.berth.init"
         /// A signal number, and seconds: what `stop` without `-t` uses.
@@ -33,6 +31,8 @@ public struct SpecExtras: Sendable, Equatable {
     public var additionalGids: [UInt32] = []
     /// No masked or read-only paths, a writable /sys.
     public var privileged = false
+    /// `linux.seccomp`, resolved for the container's capabilities; nil: no filter.
+    public var seccomp: OCI.Seccomp?
     public var annotations: [String: String] = [:]
 
     public init() {}
@@ -51,6 +51,7 @@ public struct SpecExtras: Sendable, Equatable {
         }
         var linux = spec.linux ?? OCI.Linux()
         if !sysctl.isEmpty { linux.sysctl = sysctl }
+        linux.seccomp = seccomp
         if !devices.isEmpty {
             let paths = Set(devices.map(\.path))
             linux.devices = (linux.devices ?? []).filter { !paths.contains($0.path) } + devices
