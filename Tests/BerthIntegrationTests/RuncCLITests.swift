@@ -126,7 +126,13 @@ final class RuncCLITests: XCTestCase {
         let features = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [String: Any])
         let linux = try XCTUnwrap(features["linux"] as? [String: Any])
         XCTAssertEqual(Set(linux["namespaces"] as? [String] ?? []), ["cgroup", "ipc", "mount", "network", "pid", "uts"])
-        XCTAssertEqual((linux["seccomp"] as? [String: Any])?["enabled"] as? Bool, false, "seccomp is not applied: features must say so")
+        let seccomp = try XCTUnwrap(linux["seccomp"] as? [String: Any])
+        XCTAssertEqual(seccomp["enabled"] as? Bool, true)
+        XCTAssertEqual(Set(seccomp["operators"] as? [String] ?? []), ["SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+                                                                   "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"])
+        XCTAssertTrue((seccomp["actions"] as? [String] ?? []).contains("SCMP_ACT_ERRNO"), "\(seccomp)")
+        XCTAssertTrue((seccomp["archs"] as? [String] ?? []).contains("SCMP_ARCH_X86_64"), "\(seccomp)")
+        XCTAssertFalse((seccomp["archs"] as? [String] ?? []).isEmpty)
         XCTAssertTrue((features["mountOptions"] as? [String] ?? []).contains("rbind"))
 
         let systemd = runc(["--systemd-cgroup", "list"])

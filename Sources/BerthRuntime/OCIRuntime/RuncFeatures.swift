@@ -14,7 +14,7 @@ public struct RuncFeatures: Codable, Sendable {
         public var namespaces: [String]
         public var capabilities: [String]
         public var cgroup: Cgroup
-        public var seccomp: Enabled
+        public var seccomp: Seccomp
         public var apparmor: Enabled
         public var selinux: Enabled
         public var intelRdt: Enabled
@@ -31,6 +31,24 @@ public struct RuncFeatures: Codable, Sendable {
         public var enabled: Bool
     }
 
+    /// What `linux.seccomp` may name: the actions and operators Berth compiles, the
+    /// architectures the installed libseccomp knows, the flags the shim passes to seccomp(2).
+    public struct Seccomp: Codable, Sendable {
+        public var enabled: Bool
+        public var actions: [String]
+        public var operators: [String]
+        public var archs: [String]
+        public var knownFlags: [String]
+        public var supportedFlags: [String]
+
+        static func current() -> Seccomp {
+            let flags = SeccompNames.flags.map(\.name)
+            return Seccomp(enabled: true, actions: SeccompNames.actions.map(\.name).filter { $0 != "SCMP_ACT_NOTIFY" },
+                           operators: SeccompNames.operators.map(\.name), archs: SeccompCompiler.supportedArchitectures(),
+                           knownFlags: flags, supportedFlags: flags)
+        }
+    }
+
     public static func current() -> RuncFeatures {
         let no = Enabled(enabled: false)
         // Joining by path, user and time namespaces are refused at create (RuncBundle).
@@ -40,7 +58,7 @@ public struct RuncFeatures: Codable, Sendable {
             mountOptions: MountOptions.flagNames,
             linux: Linux(namespaces: namespaces.map(\.rawValue), capabilities: LinuxCapability.allCases.map(\.name),
                          cgroup: Cgroup(v1: true, v2: true, systemd: false, systemdUser: false),
-                         seccomp: no, apparmor: no, selinux: no, intelRdt: no),
+                         seccomp: .current(), apparmor: no, selinux: no, intelRdt: no),
             annotations: ["io.github.berth.runtime": "berth-runc", "io.github.berth.version": Engine.version])
     }
 }
