@@ -57,7 +57,7 @@ extension ComposeUpTests {
         for (yaml, message) in [
             ("    sysctls: {kernel.hostname: x}\n", "services.bad: sysctl kernel.hostname is not allowed in a container: only namespaced ones (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*) are"),
             ("    privileged: maybe\n", "services.bad.privileged: expected true or false"),
-            ("    security_opt: [\"seccomp=/x.json\"]\n", "services.bad.security_opt: --security-opt seccomp=/x.json: custom seccomp profiles are not supported yet (Berth has no profile compiler); use seccomp=unconfined or leave the default"),
+            ("    security_opt: [\"seccomp=/x.json\"]\n", "services.bad.security_opt: --security-opt seccomp: cannot read the profile '/x.json': No such file or directory"),
             ("    extra_hosts: [\"evil:1.2.3.4\\n5.6.7.8 bank\"]\n", "services.bad: invalid IP address '1.2.3.4\\n5.6.7.8 bank' for --add-host evil"),
         ] {
             let dir = try project("bad\(yaml.count)", ["compose.yaml": "services:\n  bad:\n    image: busybox\n" + yaml])

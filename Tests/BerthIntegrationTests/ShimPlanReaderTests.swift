@@ -323,7 +323,7 @@ final class PlanLimitsTests: ContainerTestCase {
         let check = Subprocess.run(ShimPlanReaderTests.shim, ["--check-plan", plan])
         XCTAssertEqual(check.status, 0, check.stderr)
         XCTAssertTrue(check.stdout.contains("\nns\tmount\n"), check.stdout)
-        XCTAssertTrue(check.stdout.contains("seccomp_deny\t"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("seccomp_bpf\t"), check.stdout)
         cli.run(["rm", "-f", "planned"])
     }
 }
