@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// libarchive and libcrypto (with libarchive's own eight libraries) are loaded on first use
-/// (Sources/CLazyLoad), not by every command: loading them cost ≈ 7 M instructions per call.
+/// libarchive and libcrypto (with libarchive's own eight libraries) and libseccomp are loaded on
+/// first use (Sources/CLazyLoad), not by every command: loading them cost ≈ 7 M instructions per call.
 /// The dynamic loader's own trace (`LD_DEBUG=files`) says which libraries a process opened.
 final class LazyLibrariesTests: ContainerTestCase {
     override class var rootLabel: String { "lazy" }
@@ -16,7 +16,9 @@ final class LazyLibrariesTests: ContainerTestCase {
         for l in r.stderr.split(separator: "\n") {
             guard let f = l.range(of: "file=") else { continue }
             let name = l[f.upperBound...].prefix { $0 != " " && $0 != ";" }
-            if name.hasPrefix("libarchive") || name.hasPrefix("libcrypto") || name.hasPrefix("libxml2") { names.insert(String(name)) }
+            if name.hasPrefix("libarchive") || name.hasPrefix("libcrypto") || name.hasPrefix("libxml2") || name.hasPrefix("libseccomp") {
+                names.insert(String(name))
+            }
         }
         return names
     }
@@ -24,7 +26,9 @@ final class LazyLibrariesTests: ContainerTestCase {
     func testCommandsThatReadNoArchiveLoadNeitherLibrary() {
         XCTAssertEqual(loaded(["--version"]), [])
         XCTAssertEqual(loaded(["ps", "-a"]), [])
-        XCTAssertEqual(loaded(["run", "--rm", "--network", "none", "busybox", "true"]), [])
+        // A container's seccomp filter is compiled by libseccomp; without one it is not loaded.
+        XCTAssertEqual(loaded(["run", "--rm", "--network", "none", "busybox", "true"]), ["libseccomp.so.2"])
+        XCTAssertEqual(loaded(["run", "--rm", "--network", "none", "--security-opt", "seccomp=unconfined", "busybox", "true"]), [])
         XCTAssertEqual(loaded(["images"]), [])
         XCTAssertEqual(loaded(["system", "df"]), [])
     }

@@ -36,7 +36,8 @@ final class RuncCLITests: XCTestCase {
             for id in FileIO.entryNames(stateRoot) where KernelFile.isDirectory(stateRoot + "/" + id) {
                 runc(["delete", "--force", id])
             }
-            var left = FileIO.entryNames(stateRoot).filter { KernelFile.isDirectory(stateRoot + "/" + $0) }
+            // Dot directories are berth-runc's caches (compiled seccomp filters), not containers.
+            var left = FileIO.entryNames(stateRoot).filter { !$0.hasPrefix(".") && KernelFile.isDirectory(stateRoot + "/" + $0) }
                 .map { "state directory left: \($0)" }
             for dir in scope.cgroupDirectories where access(dir, F_OK) == 0 { left.append("cgroup left: \(dir)") }
             for pid in HostLeaks.processes(mentioning: scope.path) { left.append("process \(pid) still runs: \(HostLeaks.commandLine(pid))") }

@@ -28,7 +28,7 @@ extension Engine {
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id]
                     : r.attachments.isEmpty ? [] : Self.refreshHostsCommand(cliPath: cliPath, root: root)
                 var plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,
-                                                restart: r.restartPolicy, onExit: onExit)
+                                                restart: r.restartPolicy, onExit: onExit, seccompCache: seccompCache)
                 plan.tty = spec.process?.terminal == true
                 plan.interactive = r.interactive == true
                 plan.events = planEvents(r)

@@ -22,6 +22,8 @@ public final class Engine: ContainerEngine, Sendable {
     public let images: ImageStore
     let store: ContainerStore
     let cgroups: ContainerCgroups
+    /// Compiled seccomp filters, by profile (`SeccompCache`).
+    var seccompCache: SeccompCache { SeccompCache(directory: root + "/cache/seccomp") }
     let bridgeStore: BridgeNetworkStore
     let serviceStore: ServiceStore
     let shim: ShimClient

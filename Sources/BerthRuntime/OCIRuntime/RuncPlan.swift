@@ -7,7 +7,7 @@ import BerthOS
 /// unless `linux.seccomp` asks for one, noNewPrivileges false unless set), the terminal, oomScoreAdj and umask.
 enum RuncPlan {
     static func make(spec: OCI.Spec, id: String, paths: RuncPaths, cgroups: CgroupPaths,
-                     consoleSocket: String?) throws -> LaunchPlan {
+                     consoleSocket: String?, seccompCache: SeccompCache? = nil) throws -> LaunchPlan {
         var spec = spec
         var linux = spec.linux ?? OCI.Linux()
         // runc makes the standard nodes whatever the bundle lists: so do we, unless listed.
@@ -15,7 +15,7 @@ enum RuncPlan {
         linux.devices = (linux.devices ?? []) + DefaultSpec.devices.filter { !listed.contains($0.path) }
         spec.linux = linux
         var plan = try PlanBuilder.plan(spec: spec, id: id, paths: ContainerPaths(directory: paths.directory),
-                                        cgroups: cgroups, restart: .no, onExit: [])
+                                        cgroups: cgroups, restart: .no, onExit: [], seccompCache: seccompCache)
         let process = spec.process ?? OCI.Process()
         plan.oci = LaunchPlan.OCIRuntime(consoleSocket: consoleSocket)
         plan.noNewPrivileges = process.noNewPrivileges ?? false

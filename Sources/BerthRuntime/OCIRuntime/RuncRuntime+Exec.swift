@@ -49,7 +49,7 @@ extension RuncRuntime {
             cwd: process.cwd.isEmpty ? "/" : process.cwd, uid: process.user.uid, gid: process.user.gid,
             additionalGids: process.user.additionalGids ?? [], capabilities: caps,
             noNewPrivileges: process.noNewPrivileges ?? false, cgroupProcsFiles: cgroups.procsFiles,
-            seccomp: try PlanBuilder.seccompFilter(spec.linux?.seccomp), tty: process.terminal == true, interactive: true, targetStartTime: s.pidStartTime)
+            seccomp: try PlanBuilder.seccompFilter(spec.linux?.seccomp, cache: seccompCache), tty: process.terminal == true, interactive: true, targetStartTime: s.pidStartTime)
         plan.oci = LaunchPlan.OCIRuntime(consoleSocket: options.consoleSocket,
                                          pidFile: options.pidFile.map(RuncBundle.absolute), detach: options.detach)
         let path = RuncPaths(root: root, id: id).directory + "/exec-" + RandomID.hex(8) + ".plan"

@@ -23,6 +23,9 @@ public struct RuncRuntime: Sendable {
         self.notice = notice
     }
 
+    /// Compiled seccomp filters (a dot directory: `list` and `delete` see containers only).
+    var seccompCache: SeccompCache { SeccompCache(directory: root + "/.seccomp-cache") }
+
     /// Options of `create` beyond the bundle.
     public struct CreateOptions: Sendable {
         public var consoleSocket: String?
@@ -74,7 +77,8 @@ public struct RuncRuntime: Sendable {
             let cgroups = try m.create(id: leaf, resources: spec.linux?.resources)
             spec.mounts = cgroupMounts(spec.mounts ?? [], version: m.version)
             guard mkfifo(paths.fifo, 0o600) == 0 else { throw BerthError.errno("mkfifo", paths.fifo) }
-            let plan = try RuncPlan.make(spec: spec, id: id, paths: paths, cgroups: cgroups, consoleSocket: options.consoleSocket)
+            let plan = try RuncPlan.make(spec: spec, id: id, paths: paths, cgroups: cgroups, consoleSocket: options.consoleSocket,
+                                         seccompCache: seccompCache)
             defer { unlink(paths.plan) }
             pid = try ShimLauncher(shimPath: shimPath).launch(plan, planPath: paths.plan)
             state.pid = pid

@@ -6,7 +6,7 @@ import Foundation
 /// at start time: its directories, cgroup files and restart policy.
 public enum PlanBuilder {
     public static func plan(spec: OCI.Spec, id: String, paths: ContainerPaths, cgroups: CgroupPaths,
-                            restart: RestartPolicy, onExit: [String]) throws -> LaunchPlan {
+                            restart: RestartPolicy, onExit: [String], seccompCache: SeccompCache? = nil) throws -> LaunchPlan {
         guard let process = spec.process, let args = process.args, !args.isEmpty else {
             throw BerthError.invalidArgument("no command specified: the image has no Cmd or Entrypoint; give one after the image name")
         }
@@ -66,7 +66,7 @@ public enum PlanBuilder {
             cgroupProcsFiles: cgroups.procsFiles, oomCounterFile: cgroups.oomCounterFile,
             restart: restartName, restartMax: restartMax, onExit: onExit)
         let annotations = spec.annotations ?? [:]
-        plan.seccomp = try seccompFilter(linux.seccomp)
+        plan.seccomp = try seccompFilter(linux.seccomp, cache: seccompCache)
         plan.initProcess = annotations[SpecExtras.Annotation.initProcess] == "true"
         plan.rlimits = try (process.rlimits ?? []).map { r in
             guard let number = RunOptionRules.rlimitNumber(ociName: r.type) else {
@@ -94,9 +94,10 @@ public enum PlanBuilder {
 
     /// `linux.seccomp` compiled for the shim; nil without one (`--privileged`, `seccomp=unconfined`).
     /// A profile Berth cannot compile is refused with its field named.
-    public static func seccompFilter(_ seccomp: OCI.Seccomp?) throws(BerthError) -> SeccompFilter? {
+    public static func seccompFilter(_ seccomp: OCI.Seccomp?, cache: SeccompCache? = nil) throws(BerthError) -> SeccompFilter? {
         guard let seccomp else { return nil }
         do {
+            if let cache { return try cache.filter(for: seccomp) }
             return try SeccompCompiler.compile(seccomp)
         } catch {
             throw .invalidArgument(Quoted.escapeControls("linux.seccomp.\(error.field): \(error.reason)"))
