@@ -4,6 +4,14 @@ import CSeccomp
 import Glibc
 #endif
 
+extension BerthError {
+    /// A profile Berth cannot compile, as one line: `where` names the profile ("linux.seccomp.",
+    /// "seccomp profile 'p.json': "), the field follows; control characters escaped.
+    public static func seccomp(_ problem: SeccompNames.Problem, in place: String) -> BerthError {
+        .invalidArgument(place + Quoted.escapeControls("\(problem.field): \(problem.reason)"))
+    }
+}
+
 /// A seccomp filter ready for the shim: classic BPF (`struct sock_filter`, 8 bytes per
 /// instruction, host byte order) and the `SECCOMP_FILTER_FLAG_*` bits to load it with.
 public struct SeccompFilter: Equatable, Sendable {

@@ -42,7 +42,7 @@ extension Engine {
                 x.seccomp = try profile.resolve(capabilities: x.capabilities ?? DefaultSpec.capabilityNames,
                                                 kernel: HostProbe.kernelVersion)
             } catch {
-                throw BerthError.invalidArgument(Quoted.escapeControls("seccomp profile: \(error.field): \(error.reason)"))
+                throw BerthError.seccomp(error, in: "seccomp profile: ")
             }
         }
         if o.initProcess { x.annotations[SpecExtras.Annotation.initProcess] = "true" }

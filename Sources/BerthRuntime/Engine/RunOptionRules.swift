@@ -205,7 +205,7 @@ public enum RunOptionRules {
         do {
             _ = try profile.resolve(capabilities: DefaultSpec.capabilityNames, kernel: HostProbe.kernelVersion)
         } catch {
-            throw .invalidArgument("seccomp profile \(source.quoted): " + Quoted.escapeControls("\(error.field): \(error.reason)"))
+            throw .seccomp(error, in: "seccomp profile \(source.quoted): ")
         }
         return profile
     }

@@ -124,7 +124,7 @@ public struct RuncBundle: Sendable {
         let linux = spec.linux ?? OCI.Linux()
         if let seccomp = linux.seccomp {
             do { try SeccompNames.check(seccomp) } catch {
-                throw .invalidArgument(Quoted.escapeControls("linux.seccomp.\(error.field): \(error.reason)"))
+                throw .seccomp(error, in: "linux.seccomp.")
             }
         }
         var seen = Set<OCI.NamespaceType>()

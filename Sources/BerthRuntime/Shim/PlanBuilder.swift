@@ -100,7 +100,7 @@ public enum PlanBuilder {
             if let cache { return try cache.filter(for: seccomp) }
             return try SeccompCompiler.compile(seccomp)
         } catch {
-            throw .invalidArgument(Quoted.escapeControls("linux.seccomp.\(error.field): \(error.reason)"))
+            throw .seccomp(error, in: "linux.seccomp.")
         }
     }
 }
