@@ -37,6 +37,24 @@ final class SeccompTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "-f", "filtered"]).status, 0)
     }
 
+    /// config.json is the record: its `linux.seccomp` is what runs. A container made before Berth
+    /// wrote one (no `linux.seccomp`, no "unconfined" annotation) gets the default, not nothing.
+    func testTheFilterComesFromConfigJSONAndAnOlderContainerGetsTheDefault() throws {
+        let created = cli.run(["create", "--name", "older", "--network", "none", "busybox", "sh", "-c", "grep ^Seccomp: /proc/self/status; unshare -U true || echo denied"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = Self.root.path + "/containers/" + id + "/config.json"
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var linux = try XCTUnwrap(config["linux"] as? [String: Any])
+        let seccomp = try XCTUnwrap(linux["seccomp"] as? [String: Any])
+        XCTAssertEqual(seccomp["defaultAction"] as? String, "SCMP_ACT_ERRNO")
+        linux["seccomp"] = nil
+        config["linux"] = linux
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(cli.run(["start", "-a", "older"]).stdout, "Seccomp:\t2\ndenied\n")
+        XCTAssertEqual(cli.run(["rm", "-f", "older"]).status, 0)
+    }
+
     func testCapSysAdminEnablesTheMountGroupAsInDocker() {
         // Without the capability mount is refused (by the kernel as well); with it the profile
         // allows mount, unshare and setns, as docker's does.

@@ -69,7 +69,7 @@ extension Engine {
             id: r.id, targetPid: pid, namespaces: namespaces, args: request.command, env: env,
             cwd: request.workingDir ?? process.cwd, uid: user.uid, gid: user.gid, additionalGids: user.additionalGids,
             capabilities: caps, noNewPrivileges: process.noNewPrivileges ?? true, cgroupProcsFiles: cgroupPaths.procsFiles,
-            seccomp: try PlanBuilder.seccompFilter(spec.linux?.seccomp, cache: seccompCache), tty: request.tty, interactive: request.interactive,
+            seccomp: try PlanBuilder.seccompFilter(Self.withEffectiveSeccomp(spec).linux?.seccomp, cache: seccompCache), tty: request.tty, interactive: request.interactive,
             targetStartTime: initStart)
         let out = try plan.validatedEncoding()
         let planPath = store.paths(r.id).directory + "/exec-" + RandomID.hex(8) + ".plan"

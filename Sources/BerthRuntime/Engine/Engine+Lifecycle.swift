@@ -16,7 +16,8 @@ extension Engine {
             if current.isRunning { throw BerthError.invalidState("container \(r.name) is already running") }
             // config.json is what the container runs with: its process for the plan, its
             // linux.resources for the cgroups (checked by LimitRules again, as it may have been edited).
-            guard let spec = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
+            guard let stored = try store.storedSpec(r.id) else { throw BerthError.noSuchContainer(ref) }
+            let spec = try Self.withEffectiveSeccomp(stored)
             unlink(p.stopMarker)
             unlink(p.removingMarker)
             // The plan carries the record's policy; an `update --restart` is in the record already.

@@ -35,7 +35,9 @@ extension Engine {
         }
         // docker's: the profile's rules for this container's capabilities and this host, in
         // config.json; `--privileged` and `seccomp=unconfined` run without a filter.
-        if !(o.privileged || o.seccompUnconfined) {
+        if o.privileged || o.seccompUnconfined {
+            x.annotations[SpecExtras.Annotation.seccomp] = "unconfined"
+        } else {
             let profile = try o.seccompProfile.map { try RunOptionRules.seccompProfile($0, source: "--security-opt seccomp") }
                 ?? SeccompDefaults.profile
             do {
@@ -52,6 +54,23 @@ extension Engine {
             x.annotations[SpecExtras.Annotation.extraHosts] = o.extraHosts.map { "\($0.address) \($0.name)" }.joined(separator: "\n")
         }
         return x
+    }
+
+    /// The seccomp filter a Berth container runs under: config.json's `linux.seccomp`; for a
+    /// container created before Berth wrote one (neither it nor the "unconfined" annotation), the
+    /// default profile for its capabilities, so an upgrade never leaves a container unfiltered.
+    static func withEffectiveSeccomp(_ spec: OCI.Spec) throws -> OCI.Spec {
+        guard spec.linux?.seccomp == nil, spec.annotations?[SpecExtras.Annotation.seccomp] != "unconfined" else { return spec }
+        var spec = spec
+        var linux = spec.linux ?? OCI.Linux()
+        do {
+            linux.seccomp = try SeccompDefaults.profile.resolve(
+                capabilities: spec.process?.capabilities?.bounding ?? DefaultSpec.capabilityNames, kernel: HostProbe.kernelVersion)
+        } catch {
+            throw BerthError.seccomp(error, in: "seccomp profile: ")
+        }
+        spec.linux = linux
+        return spec
     }
 
     /// docker's rules: `--cap-add ALL` starts from every capability, `--cap-drop ALL` from none,

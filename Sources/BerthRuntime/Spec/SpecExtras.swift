@@ -8,6 +8,9 @@ import BerthOS
 public struct SpecExtras: Sendable, Equatable {
     /// Berth's annotations in config.json, read back by `PlanBuilder` and `stop`.
     public enum Annotation {
+        /// "unconfined": no seccomp filter (`--privileged`, `seccomp=unconfined`). Without it and
+        /// without `linux.seccomp` (a container made before Berth wrote one) the default applies.
+        public static let seccomp = "io.berth.seccomp"
         /// "true": the shim stays PID 1 as a reaping init.
         public static let initProcess = "io.berth.init"
         /// A signal number, and seconds: what `stop` without `-t` uses.
