@@ -73,7 +73,8 @@ final class RuncContainerdTests: XCTestCase {
         var left: [String] = []
         for dir in scope.cgroupDirectories where access(dir, F_OK) == 0 { left.append("cgroup left: \(dir)") }
         let runcRoot = dir + "/runc/default"
-        left += FileIO.entryNames(runcRoot).filter { KernelFile.isDirectory(runcRoot + "/" + $0) }.map { "berth-runc state left: \($0)" }
+        // Dot directories are berth-runc's caches (compiled seccomp filters), not containers.
+        left += FileIO.entryNames(runcRoot).filter { !$0.hasPrefix(".") && KernelFile.isDirectory(runcRoot + "/" + $0) }.map { "berth-runc state left: \($0)" }
         XCTAssertEqual(left, [])
         RuncClientFixtures.unmountAll(under: dir)
         try? FileManager.default.removeItem(atPath: dir)

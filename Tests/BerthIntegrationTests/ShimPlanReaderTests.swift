@@ -237,7 +237,19 @@ final class ShimPlanReaderTests: XCTestCase {
     /// Plans the reader must refuse, with a word its one-line reason must contain.
     static func refusedPlans() -> [(bytes: [UInt8], reason: String)] {
         let good = Self.execPlan().encoded()
+        var unfiltered = Self.execPlan()
+        unfiltered.seccomp = nil
+        let bare = unfiltered.encoded()
+        let ret = "060000000000ff7f"
         return [
+            // A seccomp program that is not whole instructions, not hex, longer than the kernel
+            // takes, or given twice (good has one).
+            (bare + pairs([("seccomp_bpf", "06000000")]), "'seccomp_bpf'"),
+            (bare + pairs([("seccomp_bpf", "06000000000zff7f")]), "'seccomp_bpf'"),
+            (bare + pairs([("seccomp_bpf", String(repeating: ret, count: 4097))]), "'seccomp_bpf'"),
+            (bare + pairs([("seccomp_bpf", "")]), "'seccomp_bpf'"),
+            (good + pairs([("seccomp_bpf", ret)]), "'seccomp_bpf'"),
+            (good + pairs([("seccomp_flags", "x")]), "'seccomp_flags'"),
             (good + pairs([("seccomp_mode", "strict")]), "'seccomp_mode'"),
             (good + pairs([("uid", "12abc")]), "'uid'"),
             (good + pairs([("gids", "-1")]), "'gids'"),
