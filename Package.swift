@@ -34,7 +34,7 @@ let package = Package(
         // The operating system as Berth uses it: files, /proc, cgroup files, netlink, system calls.
         .target(
             name: "BerthOS",
-            dependencies: ["BerthOCI", "CBerthSys", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["BerthOCI", "CBerthSys", "CNftables", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BerthRuntime",
@@ -46,6 +46,9 @@ let package = Package(
         .target(name: "CLazyLoad"),
         .target(name: "CArchive", dependencies: ["CLazyLoad"]),
         .target(name: "CCrypto", dependencies: ["CLazyLoad"]),
+        // libnftables (libnftables-dev): outbound access and published ports in Berth's own
+        // table; loaded on first use, optional (without it, ports go through the proxy).
+        .target(name: "CNftables", dependencies: ["CLazyLoad"]),
         .target(
             name: "BerthDashboard",
             dependencies: ["BerthOS", "BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]
