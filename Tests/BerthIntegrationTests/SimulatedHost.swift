@@ -33,10 +33,7 @@ final class SimulatedHost {
         ip = try Prerequisite.requireTool("ip")
         nsenter = try Prerequisite.requireTool("nsenter")
         unshare = try Prerequisite.requireTool("unshare")
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
-            try Prerequisite.unmet("/usr/bin/python3 is missing (apt-get install python3): the upstream server runs on it")
-        }
-        python = "/usr/bin/python3"
+        python = try Self.requirePython()
         directory = "/var/tmp/berth-test-simnet-\(getpid())"
         scope = TestRootScope(label: "simhost")
         do { try setUp() } catch {
@@ -130,6 +127,14 @@ final class SimulatedHost {
     }
 
     // MARK: - helpers
+
+    private static func requirePython() throws -> String {
+        let path = "/usr/bin/python3"
+        if !FileManager.default.isExecutableFile(atPath: path) {
+            try Prerequisite.unmet("\(path) is missing (apt-get install python3): the upstream server runs on it")
+        }
+        return path
+    }
 
     private func inNetns(_ pid: pid_t, _ argv: [String]) throws {
         let r = Subprocess.run(nsenter, ["-t", String(pid), "-n"] + argv)
