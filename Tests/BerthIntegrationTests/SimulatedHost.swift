@@ -57,10 +57,10 @@ final class SimulatedHost {
             http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 
             """.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
-        hostPID = try spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
-        namespaces.append(try newNetworkNamespace(of: hostPID))
-        upstreamPID = try spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
-        namespaces.append(try newNetworkNamespace(of: upstreamPID))
+        hostPID = try SSHTestHosts.spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
+        namespaces.append(try SSHTestHosts.newNetworkNamespace(of: hostPID))
+        upstreamPID = try SSHTestHosts.spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
+        namespaces.append(try SSHTestHosts.newNetworkNamespace(of: upstreamPID))
         try inNetns(hostPID, [ip, "link", "set", "lo", "up"])
         try inNetns(upstreamPID, [ip, "link", "set", "lo", "up"])
         try inNetns(hostPID, [ip, "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", String(upstreamPID)])
@@ -69,7 +69,7 @@ final class SimulatedHost {
         try inNetns(hostPID, [ip, "route", "add", "default", "via", Self.upstreamAddress])
         try inNetns(upstreamPID, [ip, "addr", "add", Self.upstreamAddress + "/30", "dev", "eth0"])
         try inNetns(upstreamPID, [ip, "link", "set", "eth0", "up"])
-        serverPID = try spawn([nsenter, "-t", String(upstreamPID), "-n", python, directory + "/server.py",
+        serverPID = try SSHTestHosts.spawn([nsenter, "-t", String(upstreamPID), "-n", python, directory + "/server.py",
                                Self.upstreamAddress, String(Self.upstreamPort)], log: directory + "/server.log")
         let up = host(["image", "import-busybox"])
         guard up.status == 0 else { throw failure("import-busybox in the simulated host: \(up.stderr)") }
@@ -113,7 +113,7 @@ final class SimulatedHost {
             if !ids.isEmpty, host(["rm", "-f"] + ids).status != 0 { problems.append("containers of the simulated host not removed") }
             problems += scope.containerLeftovers(containerIDs: ids)
         }
-        for pid in [serverPID, upstreamPID, hostPID] where pid > 0 { stop(pid) }
+        for pid in [serverPID, upstreamPID, hostPID] where pid > 0 { SSHTestHosts.stop(pid, SIGKILL) }
         serverPID = 0; upstreamPID = 0; hostPID = 0
         let deadline = Date().addingTimeInterval(10)
         var held = SSHTestHosts.processes(in: namespaces)
@@ -139,37 +139,6 @@ final class SimulatedHost {
     private func inNetns(_ pid: pid_t, _ argv: [String]) throws {
         let r = Subprocess.run(nsenter, ["-t", String(pid), "-n"] + argv)
         guard r.status == 0 else { throw failure("\(argv.joined(separator: " ")) in namespace of \(pid): \(r.stderr)") }
-    }
-
-    private func spawn(_ argv: [String], log: String) throws -> pid_t {
-        var fa = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fa)
-        defer { posix_spawn_file_actions_destroy(&fa) }
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&fa, 1, 2)
-        var pid: pid_t = 0
-        let cargs = argv.map { strdup($0) } + [nil]
-        defer { cargs.forEach { free($0) } }
-        let rc = posix_spawn(&pid, argv[0], &fa, nil, cargs, environ)
-        guard rc == 0 else { throw failure("spawn \(argv[0]): \(String(cString: strerror(rc)))") }
-        return pid
-    }
-
-    private func stop(_ pid: pid_t) {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    }
-
-    private func newNetworkNamespace(of pid: pid_t) throws -> String {
-        let ours = SSHTestHosts.networkNamespace(of: getpid())
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let ns = SSHTestHosts.networkNamespace(of: pid), ns != ours { return ns }
-            usleep(10_000)
-        }
-        throw failure("process \(pid) did not enter a new network namespace")
     }
 
     private func failure(_ message: String) -> NSError {
