@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Outbound access and published ports in the kernel (issue 12), on a simulated host
-/// (`SimulatedHost`): masquerade to an upstream server, `--internal` cut off, DNAT of a published
+/// (`SimulatedHost`): masquerade to an upstream server, `--internal` cut off, two networks kept
+/// apart although the host forwards, DNAT of a published
 /// port from upstream, hairpin, Berth's nftables table removed with its last network, and the real
 /// host's `ip_forward` and nftables tables unchanged throughout.
 final class OutboundTests: XCTestCase {
@@ -102,10 +103,22 @@ final class OutboundTests: XCTestCase {
         XCTAssertEqual(hairpin.status, 0, hairpin.stderr + "\n" + sim.hostRuleset())
         XCTAssertEqual(address(hairpin.stdout), outGateway, "hairpin is masqueraded to the gateway")
 
+        // Two networks with outbound access still cannot reach each other through the host that
+        // now forwards (both have a default route via their gateways).
+        let otherSubnet = "10.216.\(pid % 100 + 51).0/24"
+        XCTAssertEqual(sim.host(["network", "create", "--subnet", otherSubnet, "other"]).status, 0)
+        XCTAssertEqual(sim.host(["run", "-d", "--name", "c3", "--network", "other", "busybox", "sh", "-c",
+                                 "echo c3 > /var/www/index.html; exec httpd -f -p 80 -h /var/www"]).status, 0)
+        let c3 = otherSubnet.replacingOccurrences(of: ".0/24", with: ".2")
+        let across = fetch(sim, "c1", "http://\(c3)/", tries: 2)
+        XCTAssertNotEqual(across.status, 0, "network out reached network other: \(across.stdout)")
+        XCTAssertEqual(fetch(sim, "c3", "http://\(SimulatedHost.upstreamAddress):\(SimulatedHost.upstreamPort)/").status, 0,
+                       "while each still gets out")
+
         // Removing the container takes its DNAT away; the last network takes the table.
-        XCTAssertEqual(sim.host(["rm", "-f", "web", "c1", "c2"]).status, 0)
+        XCTAssertEqual(sim.host(["rm", "-f", "web", "c1", "c2", "c3"]).status, 0)
         XCTAssertFalse(sim.hostRuleset().contains("dnat to"), sim.hostRuleset())
-        XCTAssertEqual(sim.host(["network", "rm", "out", "closed"]).status, 0)
+        XCTAssertEqual(sim.host(["network", "rm", "out", "closed", "other"]).status, 0)
         XCTAssertEqual(sim.hostTables().filter { $0.contains("berth-") }, [], "no Berth table left in the host namespace")
     }
 
