@@ -115,6 +115,17 @@ final class OutboundTests: XCTestCase {
         XCTAssertEqual(fetch(sim, "c3", "http://\(SimulatedHost.upstreamAddress):\(SimulatedHost.upstreamPort)/").status, 0,
                        "while each still gets out")
 
+        // A rule left by a command killed mid-way (here: written by hand for a container that
+        // no longer exists) goes at the next reconcile of the table (`network prune`).
+        let nft = try XCTUnwrap(Prerequisite.find("nft"))
+        let tableName = String(try XCTUnwrap(table.split(separator: " ").last))
+        let stray = sim.inHost([nft, "add", "rule", "ip", tableName, "prerouting", "tcp", "dport", "9999", "dnat", "to", "10.9.9.9:1"])
+        XCTAssertEqual(stray.status, 0, stray.stderr)
+        XCTAssertTrue(sim.hostRuleset().contains("10.9.9.9"))
+        XCTAssertEqual(sim.host(["network", "prune", "-f"]).status, 0)
+        XCTAssertFalse(sim.hostRuleset().contains("10.9.9.9"), sim.hostRuleset())
+        XCTAssertTrue(sim.hostRuleset().contains("dnat to"), "the live container's rule stays")
+
         // Removing the container takes its DNAT away; the last network takes the table.
         XCTAssertEqual(sim.host(["rm", "-f", "web", "c1", "c2", "c3"]).status, 0)
         XCTAssertFalse(sim.hostRuleset().contains("dnat to"), sim.hostRuleset())
