@@ -34,7 +34,7 @@ let package = Package(
         // The operating system as Berth uses it: files, /proc, cgroup files, netlink, system calls.
         .target(
             name: "BerthOS",
-            dependencies: ["BerthOCI", "CBerthSys", "CSeccomp", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["BerthOCI", "CBerthSys", "CSeccomp", "CNftables", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BerthRuntime",
@@ -48,6 +48,9 @@ let package = Package(
         .target(name: "CCrypto", dependencies: ["CLazyLoad"]),
         // libseccomp (libseccomp-dev) compiles seccomp filters to BPF, also loaded on first use.
         .target(name: "CSeccomp", dependencies: ["CLazyLoad"], cSettings: [.define("_GNU_SOURCE")]),
+        // libnftables (libnftables-dev): outbound access and published ports in Berth's own
+        // table; loaded on first use, optional (without it, ports go through the proxy).
+        .target(name: "CNftables", dependencies: ["CLazyLoad"]),
         .target(
             name: "BerthDashboard",
             dependencies: ["BerthOS", "BerthRuntime", "CNcursesw", .product(name: "Yams", package: "Yams")]

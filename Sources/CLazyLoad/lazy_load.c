@@ -23,3 +23,13 @@ void *berth_lazy_symbol(struct berth_lazy_library *lib, const char *symbol) {
     }
     return address;
 }
+
+void *berth_lazy_try_symbol(struct berth_lazy_library *lib, const char *symbol) {
+    void *handle = __atomic_load_n(&lib->handle, __ATOMIC_ACQUIRE);
+    if (!handle) {
+        handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+        if (!handle) return NULL;
+        __atomic_store_n(&lib->handle, handle, __ATOMIC_RELEASE);
+    }
+    return dlsym(handle, symbol);
+}

@@ -67,6 +67,7 @@ final class TestRoot {
         scope = TestRootScope(label: label)
         path = scope.path
         try? FileManager.default.removeItem(atPath: path)
+        TestSafety.outboundOff(root: path)
         cli = BerthCLI(root: path, cgroupParent: scope.cgroupParent)
         let r = cli.run(["image", "import-busybox"])
         guard r.status == 0 else { throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey: "import-busybox failed: \(r.stderr)"]) }

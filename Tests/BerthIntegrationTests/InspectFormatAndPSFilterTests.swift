@@ -8,7 +8,7 @@ final class InspectFormatAndPSFilterTests: ContainerTestCase {
 
     func testInspectFormat() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "web", "--label", "tier=front", "-e", "A=1", "-m", "64m",
-                                "--restart", "on-failure:3", "-p", "18581:80", "busybox", "sleep", "600"]).status, 0)
+                                "--restart", "on-failure:3", "-p", "127.0.0.1:18581:80", "busybox", "sleep", "600"]).status, 0)
         let id = try XCTUnwrap((try cli.json(["inspect", "web"]) as? [[String: Any]])?.first?["id"] as? String)
         func f(_ t: String, _ name: String = "web") -> String { cli.run(["inspect", "--format", t, name]).stdout }
         XCTAssertEqual(f("{{.Id}}"), id + "\n")

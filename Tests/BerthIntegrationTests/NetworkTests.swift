@@ -36,7 +36,7 @@ final class NetworkTests: ContainerTestCase {
 
     func testPublishedPortAnswersOnLoopback() throws {
         let port = 20000 + Int(getpid() % 20000)
-        XCTAssertEqual(web("published", page: "from-the-container", extra: ["-p", "\(port):80"]).status, 0)
+        XCTAssertEqual(web("published", page: "from-the-container", extra: ["-p", "127.0.0.1:\(port):80"]).status, 0)
         var body = ""
         let ok = cli.eventually(timeout: 5) {
             body = Subprocess.run("/bin/busybox", ["timeout", "3", "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(port)/"]).stdout
@@ -44,7 +44,7 @@ final class NetworkTests: ContainerTestCase {
         }
         XCTAssertTrue(ok, "got '\(body)'")
         XCTAssertTrue(cli.run(["ps"]).stdout.contains("127.0.0.1:\(port)->80/tcp"))
-        let clash = cli.run(["run", "-d", "-p", "\(port):80", "busybox", "sleep", "10"])
+        let clash = cli.run(["run", "-d", "-p", "127.0.0.1:\(port):80", "busybox", "sleep", "10"])
         XCTAssertEqual(clash.status, 125)
         XCTAssertTrue(clash.stderr.contains("Address already in use"), clash.stderr)
         XCTAssertEqual(cli.run(["rm", "-f", "published"]).status, 0)

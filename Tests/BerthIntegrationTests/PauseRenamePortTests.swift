@@ -118,7 +118,7 @@ final class PauseRenamePortTests: ContainerTestCase {
     }
 
     func testPort() throws {
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "web", "-p", "127.0.0.1:18481:80", "-p", "18482:81", "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "web", "-p", "127.0.0.1:18481:80", "-p", "127.0.0.1:18482:81", "busybox", "sleep", "600"]).status, 0)
         XCTAssertEqual(cli.run(["run", "-d", "--name", "plain", "busybox", "sleep", "600"]).status, 0)
         let all = cli.run(["port", "web"])
         XCTAssertEqual(all.status, 0, all.stderr)

@@ -82,8 +82,8 @@ final class SSHTestHosts {
 
             """)
         try write(directory + "/bin/ssh", "#!/bin/sh\nexec \(Prerequisite.find("ssh")!) -F \(directory)/ssh_config \"$@\"\n", mode: 0o755)
-        clientPID = try spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
-        namespaces.append(try newNetworkNamespace(of: clientPID))
+        clientPID = try Self.spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
+        namespaces.append(try Self.newNetworkNamespace(of: clientPID))
         var knownHosts = ""
         let binDir = String(BerthCLI.binary.dropLast("/berth".count))
         for (i, shell) in shells.enumerated() {
@@ -131,9 +131,9 @@ final class SSHTestHosts {
                 until \(ip) -4 -o addr show dev eth0 2>/dev/null | grep -q ' \(address)/'; do sleep 0.02; done &&
                 exec \(sshd) -D -e -f \(hostDir)/sshd_config
                 """
-            let sshdPID = try spawn([unshare, "-n", "-m", "--propagation", "private", "/bin/sh", "-c", script], log: hostDir + "/sshd.log")
+            let sshdPID = try Self.spawn([unshare, "-n", "-m", "--propagation", "private", "/bin/sh", "-c", script], log: hostDir + "/sshd.log")
             hosts.append(Host(name: name, address: address, scope: scope, sshdPID: sshdPID))
-            namespaces.append(try newNetworkNamespace(of: sshdPID))
+            namespaces.append(try Self.newNetworkNamespace(of: sshdPID))
             try inNetns(clientPID, [ip, "link", "add", "vh\(name)", "type", "veth", "peer", "name", "eth0", "netns", String(sshdPID)])
             try inNetns(clientPID, [ip, "addr", "add", local + "/30", "dev", "vh\(name)"])
             try inNetns(clientPID, [ip, "link", "set", "vh\(name)", "up"])
@@ -141,7 +141,7 @@ final class SSHTestHosts {
             try inNetns(sshdPID, [ip, "link", "set", "eth0", "up"])
             try waitForListening(log: hostDir + "/sshd.log", pid: sshdPID)
             let imported = hosts.last!.local.run(["image", "import-busybox"])
-            guard imported.status == 0 else { throw failure("import-busybox on host \(name): \(imported.stderr)") }
+            guard imported.status == 0 else { throw Self.failure("import-busybox on host \(name): \(imported.stderr)") }
         }
         try write(directory + "/known_hosts", knownHosts)
     }
@@ -191,14 +191,14 @@ final class SSHTestHosts {
             TestRun.record(containerIDs: ids)
             if !ids.isEmpty, host.local.run(["rm", "-f"] + ids).status != 0 { problems.append("containers of host \(host.name) not removed") }
             problems += host.scope.containerLeftovers(containerIDs: ids)
-            stop(host.sshdPID, SIGTERM)
+            Self.stop(host.sshdPID, SIGTERM)
             if kill(host.sshdPID, 0) == 0 { problems.append("sshd \(host.sshdPID) of host \(host.name) still running") }
             if !HostLeaks.processes(mentioning: "\(directory)/host-\(host.name)").isEmpty {
                 problems.append("processes of host \(host.name) still running")
             }
             try? FileManager.default.removeItem(atPath: host.scope.path)
         }
-        if clientPID > 0 { stop(clientPID, SIGKILL) }
+        if clientPID > 0 { Self.stop(clientPID, SIGKILL) }
         // A namespace lives while a process is in it (its veths with it): none may be left.
         let deadline = Date().addingTimeInterval(10)
         var held = Self.processes(in: namespaces)
@@ -216,7 +216,7 @@ final class SSHTestHosts {
     // MARK: - helpers
 
     /// Spawns `argv` with its output in `log`. unshare → sh → sshd are all execs: the PID is sshd's.
-    private func spawn(_ argv: [String], log: String) throws -> pid_t {
+    static func spawn(_ argv: [String], log: String) throws -> pid_t {
         var fa = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fa)
         defer { posix_spawn_file_actions_destroy(&fa) }
@@ -227,25 +227,25 @@ final class SSHTestHosts {
         let cargs = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         let rc = posix_spawn(&pid, argv[0], &fa, nil, cargs, environ)
-        guard rc == 0 else { throw failure("spawn \(argv[0]): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw Self.failure("spawn \(argv[0]): \(String(cString: strerror(rc)))") }
         return pid
     }
 
-    private func stop(_ pid: pid_t, _ signal: Int32) {
+    static func stop(_ pid: pid_t, _ signal: Int32) {
         kill(pid, signal)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     /// The network namespace `pid` is in (`net:[INODE]`), once it differs from ours (unshare has run).
-    private func newNetworkNamespace(of pid: pid_t) throws -> String {
+    static func newNetworkNamespace(of pid: pid_t) throws -> String {
         let ours = Self.networkNamespace(of: getpid())
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if let ns = Self.networkNamespace(of: pid), ns != ours { return ns }
             usleep(10_000)
         }
-        throw failure("process \(pid) did not enter a new network namespace")
+        throw Self.failure("process \(pid) did not enter a new network namespace")
     }
 
     static func networkNamespace(of pid: pid_t) -> String? {
@@ -272,15 +272,15 @@ final class SSHTestHosts {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if text.contains("Server listening") { return }
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { throw failure("sshd exited: \(text)") }
+            if waitpid(pid, &status, WNOHANG) == pid { throw Self.failure("sshd exited: \(text)") }
             usleep(20_000)
         }
-        throw failure("sshd did not start listening within 20 s: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        throw Self.failure("sshd did not start listening within 20 s: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
     private func run(_ tool: String, _ args: [String]) throws {
         let r = Subprocess.run(tool, args)
-        guard r.status == 0 else { throw failure("\(tool) \(args.joined(separator: " ")): \(r.both)") }
+        guard r.status == 0 else { throw Self.failure("\(tool) \(args.joined(separator: " ")): \(r.both)") }
     }
 
     private func sh(_ command: String) throws {
@@ -292,7 +292,7 @@ final class SSHTestHosts {
         chmod(path, mode_t(mode))
     }
 
-    private func failure(_ message: String) -> NSError {
+    static func failure(_ message: String) -> NSError {
         NSError(domain: "ssh-hosts", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
     }
 }

@@ -256,9 +256,9 @@ final class ServiceScaleTests: ContainerTestCase {
             Subprocess.run("/bin/busybox", ["wget", "-q", "-O", "-", "http://127.0.0.1:\(port)/"], timeout: 5).stdout == "pub-1\n"
         })
         XCTAssertEqual(try service("pub")?["ports"] as? [String], ["127.0.0.1:\(port):80"])
-        let bad = cli.run(["service", "create", "-p", "80", "nopub", "busybox", "true"])
+        let bad = cli.run(["service", "create", "-p", "70000:80", "nopub", "busybox", "true"])
         XCTAssertEqual(bad.status, 125)
-        XCTAssertEqual(bad.stderr, "berth: invalid port '80': expected [IP:]HOSTPORT:CONTAINERPORT\n")
+        XCTAssertEqual(bad.stderr, "berth: invalid port '70000:80': host port '70000' is not a port in 1-65535\n")
         XCTAssertNil(try service("nopub"))
     }
 }

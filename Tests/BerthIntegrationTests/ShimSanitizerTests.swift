@@ -80,7 +80,7 @@ final class ShimSanitizerTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["logs", "asan-restart"]).stdout, "try\ntry\ntry\n")
 
         let port = 20000 + Int((getpid() + 7) % 20000)
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "asan-web", "-p", "\(port):80", "busybox", "sh", "-c",
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "asan-web", "-p", "127.0.0.1:\(port):80", "busybox", "sh", "-c",
                                 "echo through-the-proxy > /var/www/index.html; exec httpd -f -p 80 -h /var/www"]).status, 0)
         var body = ""
         let answered = cli.eventually(timeout: 10) {

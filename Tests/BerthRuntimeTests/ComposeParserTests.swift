@@ -60,7 +60,7 @@ final class ComposeParserTests: XCTestCase {
         XCTAssertEqual(web.project, "myapp")
         XCTAssertEqual(web.replicas, 3)
         XCTAssertEqual(web.ports, ["8080:80", "127.0.0.1:9090:90/tcp"])
-        XCTAssertEqual(try web.publishedPorts().map(\.description), ["127.0.0.1:8080->80/tcp", "127.0.0.1:9090->90/tcp"])
+        XCTAssertEqual(try web.publishedPorts().map(\.description), ["0.0.0.0:8080->80/tcp", "127.0.0.1:9090->90/tcp"], "every address by default, as docker compose")
         XCTAssertEqual(web.stopTimeout, 90)
         let t = web.template
         XCTAssertEqual(t.image, "busybox:latest")
@@ -262,8 +262,8 @@ final class ComposeParserTests: XCTestCase {
             ("services:\n  web:\n    image: busybox\n    ports: 80\n", "services.web.ports: expected a list"),
             ("services:\n  web:\n    image: busybox\n    ports:\n      - target: 80\n",
              "services.web.ports[0]: expected a string such as \"8080:80\" (the long syntax is not supported)"),
-            ("services:\n  web:\n    image: busybox\n    ports:\n      - 9090\n",
-             "services.web.ports[0]: invalid port '9090': expected [IP:]HOSTPORT:CONTAINERPORT"),
+            ("services:\n  web:\n    image: busybox\n    ports:\n      - 99999\n",
+             "services.web.ports[0]: invalid port '99999': container port '99999' is not a port in 1-65535"),
             ("services:\n  web:\n    image: busybox\n    network_mode: host\n    ports: [\"80:80\"]\n",
              "services.web.ports: publishing ports needs the bridge network, not network_mode host"),
             ("services:\n  web:\n    command: echo\n",

@@ -139,6 +139,6 @@ final class StoredFormatTests: XCTestCase {
         expected.limits = ResourceLimits(memory: 64 << 20)
         expected.labels = ["tier": "front"]
         XCTAssertEqual(spec.template, expected)
-        XCTAssertEqual(try spec.replicaRequest(index: 1).ports.map(\.description), ["127.0.0.1:8080->80/tcp"])
+        XCTAssertEqual(try spec.replicaRequest(index: 1).ports.map(\.description), ["0.0.0.0:8080->80/tcp"])
     }
 }

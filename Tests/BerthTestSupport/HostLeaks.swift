@@ -16,6 +16,7 @@ public struct TestRootScope: Sendable {
     public init(path: String, cgroupParent: String) {
         self.path = path
         self.cgroupParent = cgroupParent
+        TestSafety.outboundOff()
         TestRun.record(root: path)
     }
 

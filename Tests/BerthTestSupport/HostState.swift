@@ -86,11 +86,17 @@ public struct HostState: Equatable, Sendable {
     public var mounts: [String]
     /// Canary directory → entry name → modification time (seconds).
     public var canaries: [String: [String: Int]]
+    /// `net.ipv4.ip_forward` of the host's network namespace (the test process's): Berth must never
+    /// turn it on here (outbound access is off for every test root, OutboundSetting).
+    public var ipForward: String = ""
+    /// The host's nftables tables (`nft list tables`, empty without nft): Berth adds none here.
+    public var nftTables: [String] = []
 
     /// Directories where a test must create nothing (top level only).
     public static let canaryDirectories = ["/etc", "/root", "/tmp", "/var/tmp"]
 
     public static func take() -> HostState {
+        TestSafety.outboundOff()
         var canaries: [String: [String: Int]] = [:]
         for dir in canaryDirectories {
             var entries: [String: Int] = [:]
@@ -100,7 +106,21 @@ public struct HostState: Equatable, Sendable {
             }
             canaries[dir] = entries
         }
-        return HostState(hostname: hostname(), mounts: mountLines(), canaries: canaries)
+        return HostState(hostname: hostname(), mounts: mountLines(), canaries: canaries,
+                         ipForward: ipForward(), nftTables: nftTables())
+    }
+
+    public static func ipForward() -> String {
+        ((try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Every table of the host's ruleset, "family name" lines, sorted; empty when nft is missing.
+    public static func nftTables() -> [String] {
+        let candidates: [String] = ["/usr/sbin/nft", "/sbin/nft"]
+        guard let nft = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return [] }
+        return Subprocess.run(nft, ["list", "tables"]).stdout.split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted()
     }
 
     public static func hostname() -> String {
@@ -145,6 +165,9 @@ public struct HostState: Equatable, Sendable {
     public func changes(to now: HostState) -> [String] {
         var out: [String] = []
         if now.hostname != hostname { out.append("hostname changed: \(hostname) → \(now.hostname)") }
+        if now.ipForward != ipForward { out.append("net.ipv4.ip_forward of the host changed: \(ipForward) → \(now.ipForward)") }
+        for t in Set(now.nftTables).subtracting(nftTables).sorted() { out.append("new nftables \(t) on the host") }
+        for t in Set(nftTables).subtracting(now.nftTables).sorted() { out.append("nftables \(t) of the host gone") }
         let before = Set(mounts), after = Set(now.mounts)
         for m in after.subtracting(before).sorted() { out.append("new mount: \(m)") }
         for m in before.subtracting(after).sorted() { out.append("mount gone: \(m)") }

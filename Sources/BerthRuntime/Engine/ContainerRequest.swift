@@ -33,6 +33,11 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var labels: [String: String]
     public var cgroupParent: String?
     public var ports: [PortMapping] = []
+    /// `-P`: publish every exposed port (the image's `ExposedPorts` and `exposedPorts`) on an
+    /// ephemeral port of every host address.
+    public var publishAll = false
+    /// `--expose`: container ports `-P` publishes besides the image's.
+    public var exposedPorts: [UInt16] = []
     /// `-t`: the init's stdio is a terminal from the container's own devpts.
     public var tty = false
     /// `-i`: keep stdin open for attached clients.
@@ -65,7 +70,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
         case networkName, ipAddress, networkAliases, extraNetworks
-        case autoRemove, labels, cgroupParent, ports, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom, options
+        case autoRemove, labels, cgroupParent, ports, publishAll, exposedPorts, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom, options
     }
 
     public init(from decoder: Decoder) throws {
@@ -89,6 +94,8 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         cgroupParent = try c.decodeIfPresent(String.self, forKey: .cgroupParent)
         ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports) ?? []
+        publishAll = try c.decodeIfPresent(Bool.self, forKey: .publishAll) ?? false
+        exposedPorts = try c.decodeIfPresent([UInt16].self, forKey: .exposedPorts) ?? []
         tty = try c.decodeIfPresent(Bool.self, forKey: .tty) ?? false
         interactive = try c.decodeIfPresent(Bool.self, forKey: .interactive) ?? false
         mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts) ?? []

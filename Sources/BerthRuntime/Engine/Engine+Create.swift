@@ -19,6 +19,8 @@ extension Engine {
         }
         // A build step's container runs on the build's own layers, which no image names yet.
         let image = try request.buildImage ?? images.resolve(request.image)
+        var request = request
+        request.ports = try Self.publishedPorts(request, exposedByImage: image.config.exposedPorts)
         if !request.ports.isEmpty && request.network != .bridge {
             throw BerthError.invalidArgument("publishing ports (-p) needs a bridge network, not --network \(request.network.rawValue)")
         }

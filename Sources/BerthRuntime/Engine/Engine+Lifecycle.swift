@@ -34,7 +34,8 @@ extension Engine {
                 plan.interactive = r.interactive == true
                 plan.events = planEvents(r)
                 if r.network == .bridge {
-                    let planned = try r.attachments.map { try planNetwork($0, of: r) }
+                    let outbound = try outboundEnabled()
+                    let planned = try r.attachments.map { try planNetwork($0, of: r, outbound: outbound) }
                     plan.network = planned.first
                     plan.extraNetworks = Array(planned.dropFirst())
                     plan.ports = r.ports ?? []

@@ -22,6 +22,7 @@ extension Engine {
     public func createNetwork(name: String, subnet: String?, gateway: String?, isInternal: Bool = false,
                               labels: [String: String] = [:]) throws -> BridgeNetwork {
         try ResourceName.validate(name, kind: .network)
+        _ = try outboundEnabled()  // a bad setting is refused before anything is made
         let parsedSubnet = try subnet.map { try IPv4Subnet(parsing: $0) }
         let parsedGateway = try gateway.map { text -> IPv4Address in
             guard let ip = IPv4Address(text) else { throw BerthError.invalidArgument("invalid --gateway \(text.quoted): expected an IPv4 address") }
@@ -30,7 +31,9 @@ extension Engine {
         if parsedGateway != nil && parsedSubnet == nil {
             throw BerthError.invalidArgument("--gateway needs --subnet")
         }
-        return try bridgeStore.create(name: name, subnet: parsedSubnet, gateway: parsedGateway, isInternal: isInternal, labels: labels)
+        let net = try bridgeStore.create(name: name, subnet: parsedSubnet, gateway: parsedGateway, isInternal: isInternal, labels: labels)
+        try FileLock.with(bridgeStore.lock) { try syncKernelRules() }
+        return net
     }
 
     /// The containers on a network (any state), with their attachment to it.
@@ -48,7 +51,10 @@ extension Engine {
         guard users.isEmpty else {
             throw BerthError.invalidState("network \(net.name) is used by \(users.joined(separator: ", ")); remove or disconnect them first")
         }
-        try FileLock.with(bridgeStore.lock) { try bridgeStore.remove(net) }
+        try FileLock.with(bridgeStore.lock) {
+            try bridgeStore.remove(net)
+            syncKernelRulesBestEffort()
+        }
     }
 
     /// Kept for callers of the single-network API.
@@ -57,6 +63,7 @@ extension Engine {
     /// `network prune`: every user-defined network no container is on, and veths of containers
     /// that no longer exist. Returns the networks' names.
     public func pruneNetworks() throws -> [String] {
+        defer { try? FileLock.with(bridgeStore.lock) { syncKernelRulesBestEffort() } }
         bridgeStore.deleteInterfaces(bridgeStore.strayVeths(keeping: Set(store.containerIDs())))
         var removed: [String] = []
         for net in try bridgeStore.all() where !net.isDefault && networkMembers(net.name).isEmpty {
@@ -164,16 +171,17 @@ extension Engine {
     }
 
     /// The plan's part for one of the container's networks: its bridge exists (made again after
-    /// a reboot), and only the default bridge as eth0 gives a default route — with no NAT and no
-    /// forwarding a route off the subnet leads nowhere, and none means a host that forwards
-    /// cannot carry a container's packets to another network.
-    func planNetwork(_ a: NetworkAttachment, of r: ContainerRecord) throws -> LaunchPlan.Network {
+    /// a reboot), and eth0 gets a default route when its network leads somewhere: the default
+    /// bridge always (as before), a non-internal user network when outbound access is on (the
+    /// masquerade carries it out). With outbound off a route off the subnet leads nowhere, and
+    /// none means a host that forwards cannot carry a container's packets to another network.
+    func planNetwork(_ a: NetworkAttachment, of r: ContainerRecord, outbound: Bool = false) throws -> LaunchPlan.Network {
         let net = try bridgeStore.network(named: a.network)
         try bridgeStore.ensureBridge(net)
         guard let ip = IPv4Address(a.ipAddress) else { throw BerthError.corruptState("bad address \(a.ipAddress.quoted) in the record of \(r.name)") }
         return LaunchPlan.Network(bridge: net.bridge, hostInterface: a.hostInterface(id: r.id), interface: a.interface,
                                   address: ip, prefix: net.subnet.prefix,
-                                  gateway: net.isDefault && a.interface == "eth0" ? net.gateway : nil)
+                                  gateway: a.interface == "eth0" && (net.isDefault || (outbound && net.internal != true)) ? net.gateway : nil)
     }
 
     /// What a networked container's supervisor runs when the container ends for good: its names
@@ -188,9 +196,14 @@ extension Engine {
     /// into running containers, so it must stay the same inode): its own names, then the running
     /// members of each network it shares, with their aliases there. A stopped container is listed
     /// by no one, so a name never leads to a container that is not there.
+    /// The kernel's rules of the root (published ports of running containers) change with the
+    /// same events, so they are written here too, under the same lock.
     public func refreshHostsFiles() {
         try? FileIO.mkdirs(bridgeStore.directory, mode: 0o700)
-        try? FileLock.with(bridgeStore.lock) { refreshHostsFilesLocked() }
+        try? FileLock.with(bridgeStore.lock) {
+            refreshHostsFilesLocked()
+            syncKernelRulesBestEffort()
+        }
     }
 
     private func refreshHostsFilesLocked() {

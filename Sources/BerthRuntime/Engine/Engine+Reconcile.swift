@@ -73,6 +73,8 @@ extension Engine {
             bridgeStore.deleteInterfaces(veths)
             cleaned += veths.map { "interface " + $0 }
         }
+        // Rules of containers and networks that are gone leave Berth's table with them.
+        if !cleaned.isEmpty { try? FileLock.with(bridgeStore.lock) { syncKernelRulesBestEffort() } }
         cgroups.pruneUnused()
         return cleaned
     }

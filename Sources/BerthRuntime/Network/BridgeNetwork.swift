@@ -57,13 +57,13 @@ public struct BridgeNetwork: Codable, Sendable, Equatable {
     }
 
     /// FNV-1a: stable across runs and processes (Swift's Hasher is seeded per process).
-    private static func hash(_ s: String) -> UInt32 {
+    static func hash(_ s: String) -> UInt32 {
         var h: UInt32 = 2166136261
         for b in s.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
         return h
     }
 
-    private static func hex8(_ h: UInt32) -> String {
+    static func hex8(_ h: UInt32) -> String {
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 8 - hex.count) + hex
     }

@@ -1,37 +1,82 @@
 import BerthOS
 import Foundation
 
-/// `-p [IP:]HOSTPORT:CONTAINERPORT[/tcp]`: a TCP port on the host (loopback by default) that the
-/// container's supervisor forwards to the container's address.
+/// `-p [IP:][HOSTPORT[-END]:]CONTAINERPORT[-END][/tcp]`: a TCP port on the host that the
+/// container's supervisor forwards to the container's address (and, with outbound access on,
+/// the kernel too: docs/networking.md). `hostPort` 0 means ephemeral: the engine picks a free
+/// one at create and records it.
 public struct PortMapping: Codable, Sendable, Equatable, CustomStringConvertible {
     public var hostIP: IPv4Address
     public var hostPort: UInt16
     public var containerPort: UInt16
 
+    /// Docker's default: every address of the host. (Tests bind 127.0.0.1 explicitly.)
+    public static let defaultHostIP = IPv4Address(0)
+
     public init(hostIP: IPv4Address, hostPort: UInt16, containerPort: UInt16) {
         self.hostIP = hostIP; self.hostPort = hostPort; self.containerPort = containerPort
     }
 
-    public init(parsing text: String) throws {
+    /// One `-p` value: one mapping, or one per port of a range (`8000-8002:80-82`). Refused with
+    /// a one-line reason: a port out of 1-65535, a backwards or mismatched range, a range longer
+    /// than one container publishes, a bad address, a protocol other than tcp.
+    public static func parse(_ text: String) throws -> [PortMapping] {
+        func bad(_ why: String) -> BerthError { BerthError.invalidArgument("invalid port \(text.quoted): \(why)") }
         var spec = Substring(text)
-        if spec.hasSuffix("/tcp") { spec = spec.dropLast(4) }
-        if spec.contains("/") { throw BerthError.invalidArgument("invalid port \(text.quoted): only tcp is supported") }
-        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        func port(_ s: String) throws -> UInt16 {
-            guard let p = UInt16(s), p > 0 else {
-                throw BerthError.invalidArgument("invalid port \(text.quoted): expected [IP:]HOSTPORT:CONTAINERPORT with ports 1-65535")
+        if let slash = spec.lastIndex(of: "/") {
+            let proto = spec[spec.index(after: slash)...]
+            switch proto {
+            case "tcp": break
+            case "udp": throw bad("udp ports are not published yet (tcp only)")
+            default: throw bad("unknown protocol \(String(proto).quoted): tcp")
             }
-            return p
+            spec = spec[..<slash]
         }
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        func range(_ s: String, _ what: String) throws -> ClosedRange<UInt16> {
+            let ends = s.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            func port(_ p: String) throws -> UInt16 {
+                guard p.count <= 5, let n = UInt16(p), n > 0 else { throw bad("\(what) \(p.quoted) is not a port in 1-65535") }
+                return n
+            }
+            let lo = try port(ends[0]), hi = ends.count > 1 ? try port(ends[1]) : lo
+            guard lo <= hi else { throw bad("\(what) range \(s) ends before it starts") }
+            return lo...hi
+        }
+        let ip: IPv4Address, host: ClosedRange<UInt16>?, container: ClosedRange<UInt16>
         switch parts.count {
+        case 1:
+            ip = defaultHostIP; host = nil; container = try range(parts[0], "container port")
         case 2:
-            self.init(hostIP: IPv4Address(0x7f00_0001), hostPort: try port(parts[0]), containerPort: try port(parts[1]))
+            ip = defaultHostIP; host = try range(parts[0], "host port"); container = try range(parts[1], "container port")
         case 3:
-            guard let ip = IPv4Address(parts[0]) else { throw BerthError.invalidArgument("invalid port \(text.quoted): bad address \(parts[0])") }
-            self.init(hostIP: ip, hostPort: try port(parts[1]), containerPort: try port(parts[2]))
+            guard let a = IPv4Address(parts[0]) else { throw bad("bad address \(parts[0].quoted): expected IPv4") }
+            ip = a
+            host = parts[1].isEmpty ? nil : try range(parts[1], "host port")
+            container = try range(parts[2], "container port")
         default:
-            throw BerthError.invalidArgument("invalid port \(text.quoted): expected [IP:]HOSTPORT:CONTAINERPORT")
+            throw bad("expected [IP:][HOSTPORT:]CONTAINERPORT[/tcp]")
         }
+        let count = container.count
+        guard count <= LaunchPlan.maximumPorts else {
+            throw bad("a range of \(count) ports: one container publishes at most \(LaunchPlan.maximumPorts)")
+        }
+        if let host, host.count != count {
+            throw bad("host range \(host.lowerBound)-\(host.upperBound) and container range \(container.lowerBound)-\(container.upperBound) differ in length")
+        }
+        return (0..<count).map { i in
+            PortMapping(hostIP: ip, hostPort: host.map { $0.lowerBound + UInt16(i) } ?? 0, containerPort: container.lowerBound + UInt16(i))
+        }
+    }
+
+    /// Several `-p` values (or compose `ports:`), in order.
+    public static func parse(all texts: [String]) throws -> [PortMapping] { try texts.flatMap { try parse($0) } }
+
+    /// `--expose PORT[-END][/tcp]` and the image's `ExposedPorts` ("80/tcp"): container ports
+    /// `-P` publishes on ephemeral host ports. Other protocols are skipped by `-P` (never by `--expose`,
+    /// which refuses them).
+    public static func exposedPorts(_ text: String) throws -> [UInt16] {
+        try parse(text).map(\.containerPort)
     }
 
     public var description: String { "\(hostIP):\(hostPort)->\(containerPort)/tcp" }

@@ -386,7 +386,7 @@ struct Reader {
                 for (i, item) in seq.enumerated() {
                     guard case .scalar = item else { throw fail("\(path)[\(i)]", "expected a string such as \"8080:80\" (the long syntax is not supported)") }
                     let text = try string(item, "\(path)[\(i)]")
-                    do { _ = try PortMapping(parsing: text) } catch let e as BerthError { throw fail("\(path)[\(i)]", e.description) }
+                    do { _ = try PortMapping.parse(text) } catch let e as BerthError { throw fail("\(path)[\(i)]", e.description) }
                     ports.append(text)
                 }
             case "labels": template.labels = try labels(value, path)

@@ -47,7 +47,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     /// The published ports, parsed. Only replica 1 publishes them: a host port can be bound once.
     public func publishedPorts() throws -> [PortMapping] {
-        try ports.map { try PortMapping(parsing: $0) }
+        try PortMapping.parse(all: ports)
     }
 
     /// The request that creates replica `index`: the template, named `NAME-N` and labelled with the

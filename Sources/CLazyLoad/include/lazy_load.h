@@ -22,6 +22,11 @@ struct berth_lazy_library {
  * the call cannot go on, and before lazy loading the program would not have started at all. */
 void *berth_lazy_symbol(struct berth_lazy_library *lib, const char *symbol);
 
+/* As berth_lazy_symbol, for a library Berth can do without (libnftables: published ports fall
+ * back to the supervisor's proxy): NULL, and nothing printed, when the library or the symbol is
+ * missing. */
+void *berth_lazy_try_symbol(struct berth_lazy_library *lib, const char *symbol);
+
 /* The function `name` of `lib`, resolved on the first call and kept in a static of its own. */
 #define BERTH_LAZY(lib, name) (__extension__({                                             \
     static __typeof__(name) *resolved_;                                                     \

@@ -23,7 +23,9 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only) or host.", valueName: "network")) var network: String?
     @Option(help: ArgumentHelp("The container's IPv4 address on its network (default: the lowest free one).", valueName: "address")) var ip: String?
     @Option(name: .customLong("network-alias"), help: ArgumentHelp("Another name the container answers to on its network.", valueName: "name")) var networkAliases: [String] = []
-    @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port on the host (127.0.0.1 by default).", valueName: "[ip:]hostport:containerport")) var publish: [String] = []
+    @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port (or range) on the host: every address by default, an ephemeral host port when none is given.", valueName: "[ip:][hostport[-end]:]containerport[-end]")) var publish: [String] = []
+    @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish every exposed port (the image's and --expose's) on ephemeral host ports.") var publishAll = false
+    @Option(name: .customLong("expose"), help: ArgumentHelp("Expose a container port (or range) for -P.", valueName: "port[-end][/tcp]")) var expose: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
     @Option(name: [.short, .customLong("volume")], help: ArgumentHelp("Bind a host path (created when missing) or mount a volume; options ro, rw, z, Z, [r]private, [r]slave, nocopy.", valueName: "[/host/path|name:]/ctr/path[:opts]")) var volumes: [String] = []
     @Option(name: .customLong("mount"), help: ArgumentHelp("Mount by keys: type=bind|volume|tmpfs, src, dst, readonly, bind-propagation, volume-nocopy, tmpfs-size, tmpfs-mode.", valueName: "type=…,src=…,dst=…")) var mountSpecs: [String] = []
@@ -76,7 +78,9 @@ struct ContainerFlags: ParsableArguments {
         if let hostname { request.hostname = hostname }
         if !labels.isEmpty || !more.labelFile.isEmpty { request.labels = try Self.labelMap(more.labelFileLines() + labels) }
         try more.apply(to: &request.options)
-        if !publish.isEmpty { request.ports = try publish.map { try PortMapping(parsing: $0) } }
+        if !publish.isEmpty { request.ports = try PortMapping.parse(all: publish) }
+        if publishAll { request.publishAll = true }
+        if !expose.isEmpty { request.exposedPorts = try expose.flatMap { try PortMapping.exposedPorts($0) } }
         // -v, --mount and --tmpfs together replace the list; each keeps the order it was given in.
         if !volumes.isEmpty || !mountSpecs.isEmpty || !tmpfs.isEmpty {
             request.mounts = try volumes.map(MountSyntax.volume) + mountSpecs.map(MountSyntax.mount) + tmpfs.map(MountSyntax.tmpfs)

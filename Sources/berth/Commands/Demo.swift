@@ -22,6 +22,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Shell the `e` key runs in a container.") var shell: String = "/bin/sh"
 
     func run() throws {
+        // The demo needs no way out (its network is internal): it never turns on forwarding or NAT
+        // on the machine it is shown on, unless BERTH_OUTBOUND says otherwise (docs/networking.md).
+        setenv(OutboundSetting.environmentVariable, "off", 0)
         try withServiceErrors {
             let engine = try global.engine()
             if down {
