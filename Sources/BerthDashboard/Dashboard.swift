@@ -106,6 +106,7 @@ public enum Dashboard {
                     case .perform(let a): runner.perform(a)
                     case .followLogs(let id): sampler.follow(id)
                     case .sampleNow: sampler.sampleNow()
+                    case .watchResources(let kind): sampler.watch(kind)
                     case .quit: break
                     case .exec(let id, let name):
                         guard let exec = options.actions.exec else { continue }

@@ -38,11 +38,11 @@ extension DashboardModel {
             return []
         }
         if key == .escape { return back() }
-        if view == .events {
-            // Its own key table: the events scope, and the global keys that make sense without a
+        if let scope = view.scope {
+            // Its own key table: the view's scope, and the global keys that make sense without a
             // container selection (no stop or kill of a container the view does not show).
-            guard let action = keys.action(for: key, scope: .events),
-                  keys.binding(action)?.scope == .events || action.worksInEventsView else { return [] }
+            guard let action = keys.action(for: key, scope: scope),
+                  keys.binding(action)?.scope == scope || action.worksInListViews else { return [] }
             return perform(action)
         }
         guard let action = keys.action(for: key, scope: focus.scope) else { return [] }
@@ -56,6 +56,7 @@ extension DashboardModel {
             if !eventsFilter.isEmpty { setEventsFilter("") } else { view = .containers }
             return []
         }
+        if view.resourceKind != nil { return show(.containers) }
         if !marked.isEmpty {
             status = StatusMessage("\(marked.count) mark\(marked.count == 1 ? "" : "s") cleared")
             marked = []
@@ -78,12 +79,17 @@ extension DashboardModel {
             historyCursor = nil
         case .nextPane: cycleFocus(1)
         case .previousPane: cycleFocus(-1)
-        case .focusContainers: view = .containers; focus = .containers; logsFullscreen = false
-        case .focusDetail: view = .containers; focus = .detail; logsFullscreen = false
-        case .focusLogs: view = .containers; focus = .logs
+        case .focusContainers: focus = .containers; logsFullscreen = false; return show(.containers)
+        case .focusDetail: focus = .detail; logsFullscreen = false; return show(.containers)
+        case .focusLogs: focus = .logs; return show(.containers)
         case .showEvents:
-            view = .events
             eventsScroll = 0
+            return show(.events)
+        case .showImages: return show(.images)
+        case .showVolumes: return show(.volumes)
+        case .showNetworks: return show(.networks)
+        case .removeImage, .removeVolume, .removeNetwork: return confirmRemoveResource()
+        case .pruneImages, .pruneVolumes: return confirmPruneResources()
         case .eventsFilter: mode = .filter(eventsFilter.text)
         case .openLogs:
             focus = .logs
@@ -207,6 +213,21 @@ extension DashboardModel {
     }
 
     mutating func move(_ action: KeyAction) -> [Effect] {
+        if let kind = view.resourceKind {
+            let last = max(0, resources.count(kind) - 1)
+            let page = max(1, layout.eventRows - 1)
+            var i = resourceSelection[kind] ?? 0
+            switch action {
+            case .up: i -= 1
+            case .down: i += 1
+            case .pageUp: i -= page
+            case .pageDown: i += page
+            case .top: i = 0
+            default: i = last
+            }
+            resourceSelection[kind] = min(last, max(0, i))
+            return []
+        }
         if view == .events {
             let last = max(0, shownEvents.count - 1)
             let page = max(1, layout.eventRows - 1)
