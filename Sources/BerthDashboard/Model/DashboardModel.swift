@@ -9,9 +9,9 @@ public enum Pane: Int, CaseIterable, Sendable {
 }
 
 /// What fills the screen under the header: the containers with their detail and logs, the event
-/// journal, or the images, volumes or networks.
+/// journal, the images, volumes or networks, or one container's inspect document.
 public enum DashboardView: String, CaseIterable, Sendable {
-    case containers, events, images, volumes, networks
+    case containers, events, images, volumes, networks, inspect
 
     /// The view's own key table; nil for the containers view, whose panes have theirs.
     var scope: KeyScope? {
@@ -21,6 +21,7 @@ public enum DashboardView: String, CaseIterable, Sendable {
         case .images: return .images
         case .volumes: return .volumes
         case .networks: return .networks
+        case .inspect: return .inspect
         }
     }
 
@@ -117,6 +118,8 @@ public struct DashboardModel: Sendable {
     /// The images, volumes and networks last read, and each view's selected row.
     public internal(set) var resources = ResourceLists()
     public internal(set) var resourceSelection: [ResourceKind: Int] = [:]
+    /// The inspect view's document (`i`).
+    public internal(set) var inspect = InspectState()
     public internal(set) var selectedID: String?
     /// Set when a service heading is the selection (then `selectedID` is nil): s r K d p act on
     /// all its replicas, + - scale it, the logs pane merges its replicas' logs.

@@ -105,6 +105,8 @@ public enum Effect: Equatable, Sendable {
     /// Read this kind of resource now and then at the slower resource cadence while its view is
     /// shown (nil: stop reading them).
     case watchResources(ResourceKind?)
+    /// Read this container's inspect document (off the UI thread).
+    case loadInspect(id: String)
     /// Hand the terminal to a shell in this container, then redraw.
     case exec(id: String, name: String)
     case quit
@@ -123,6 +125,8 @@ public enum DashboardEvent: Sendable {
     case journal([Event])
     /// A read of the images, volumes or networks the view on screen lists.
     case resources(ResourceSnapshot)
+    /// The inspect document of a container, or why it could not be read.
+    case inspected(id: String, document: String?, error: String?)
     case execFinished(name: String, error: String?)
     /// A signal (SIGTERM, SIGHUP) asked the dashboard to close.
     case terminate

@@ -56,7 +56,7 @@ extension DashboardModel {
             if !eventsFilter.isEmpty { setEventsFilter("") } else { view = .containers }
             return []
         }
-        if view.resourceKind != nil { return show(.containers) }
+        if view.resourceKind != nil || view == .inspect { return show(.containers) }
         if !marked.isEmpty {
             status = StatusMessage("\(marked.count) mark\(marked.count == 1 ? "" : "s") cleared")
             marked = []
@@ -90,6 +90,10 @@ extension DashboardModel {
         case .showNetworks: return show(.networks)
         case .removeImage, .removeVolume, .removeNetwork: return confirmRemoveResource()
         case .pruneImages, .pruneVolumes: return confirmPruneResources()
+        case .inspect: return openInspect()
+        case .inspectSearch: mode = .logSearch(inspect.search)
+        case .inspectNext: jumpToInspectMatch(forward: true)
+        case .inspectPrevious: jumpToInspectMatch(forward: false)
         case .eventsFilter: mode = .filter(eventsFilter.text)
         case .openLogs:
             focus = .logs
@@ -213,6 +217,20 @@ extension DashboardModel {
     }
 
     mutating func move(_ action: KeyAction) -> [Effect] {
+        if view == .inspect {
+            let page = max(1, layout.bodyLines - 1)
+            let last = max(0, inspect.lines.count - layout.bodyLines)
+            switch action {
+            case .up: inspect.scroll -= 1
+            case .down: inspect.scroll += 1
+            case .pageUp: inspect.scroll -= page
+            case .pageDown: inspect.scroll += page
+            case .top: inspect.scroll = 0
+            default: inspect.scroll = last
+            }
+            inspect.scroll = min(last, max(0, inspect.scroll))
+            return []
+        }
         if let kind = view.resourceKind {
             let last = max(0, resources.count(kind) - 1)
             let page = max(1, layout.eventRows - 1)

@@ -42,6 +42,12 @@ extension DashboardModel {
             // A row removed under the selection: stay at the same place, on what slid into it.
             resourceSelection[s.kind] = min(resourceSelection[s.kind] ?? 0, max(0, resources.count(s.kind) - 1))
             return []
+        case .inspected(let id, let document, let error):
+            guard id == inspect.id else { return [] }
+            inspect.loading = false
+            inspect.error = error
+            inspect.lines = document.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+            return []
         case .execFinished(let name, let error):
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
                 ?? StatusMessage("shell in \(name) ended", .info)

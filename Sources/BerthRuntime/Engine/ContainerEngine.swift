@@ -43,6 +43,8 @@ public protocol ContainerEngine: Sendable {
     func removeResource(_ kind: ResourceKind, _ name: String) throws
     /// Removes every unused one of a kind; what was removed, in words.
     func pruneResources(_ kind: ResourceKind) throws -> String
+    /// One container's inspect document, indented (the dashboard's inspect view).
+    func inspectDocument(_ ref: String) throws -> String
 }
 
 extension ContainerEngine {
@@ -59,6 +61,13 @@ extension ContainerEngine {
     }
     public func pruneResources(_ kind: ResourceKind) throws -> String {
         throw BerthError.unsupported("this engine keeps no \(kind.rawValue)s")
+    }
+    /// Without `DockerInspect`'s sources: the container's `ContainerInfo` as JSON.
+    public func inspectDocument(_ ref: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(inspect(ref)), as: UTF8.self)
     }
 
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {

@@ -64,4 +64,23 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
         XCTAssertEqual(try berth.status("e2e-vol-user"), "running", "s in the networks view stopped nothing")
         tmux.keys("q")
     }
+
+    /// `i` shows the engine's inspect document of the selection (docker's keys, sorted: `Args`
+    /// comes first); `/` finds its label in it.
+    func testInspectShowsTheContainersDocumentAndSearches() throws {
+        try berth.start("e2e-insp", Self.idleLoop, extra: Self.noNetwork + ["--label", "e2e.mark=findme"])
+        try openDashboard()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-insp", in: $0) != nil })
+        tmux.keys("i")
+        XCTAssertNotNil(waitFor("the document") { s in
+            s.contains("Inspect e2e-insp") && s.range(of: "\"Args\" ?: \\[", options: .regularExpression) != nil
+        })
+        tmux.keys("/")
+        tmux.type("findme")
+        tmux.keys("Enter")
+        XCTAssertNotNil(waitFor("the label found") { s in s.contains("match 1 of 1") && s.contains("findme") })
+        tmux.keys("Escape")
+        XCTAssertNotNil(waitFor("the containers view") { s in s.contains("1 Containers") })
+        tmux.keys("q")
+    }
 }
