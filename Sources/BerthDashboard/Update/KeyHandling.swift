@@ -217,47 +217,17 @@ extension DashboardModel {
     }
 
     mutating func move(_ action: KeyAction) -> [Effect] {
+        // The list views: an offset (or a selected row) moved by a line, a page, or to an end.
         if view == .inspect {
-            let page = max(1, layout.bodyLines - 1)
-            let last = max(0, inspect.lines.count - layout.bodyLines)
-            switch action {
-            case .up: inspect.scroll -= 1
-            case .down: inspect.scroll += 1
-            case .pageUp: inspect.scroll -= page
-            case .pageDown: inspect.scroll += page
-            case .top: inspect.scroll = 0
-            default: inspect.scroll = last
-            }
-            inspect.scroll = min(last, max(0, inspect.scroll))
+            inspect.scroll = Self.moved(inspect.scroll, action, page: layout.bodyLines - 1, last: inspect.lines.count - layout.bodyLines)
             return []
         }
         if let kind = view.resourceKind {
-            let last = max(0, resources.count(kind) - 1)
-            let page = max(1, layout.eventRows - 1)
-            var i = resourceSelection[kind] ?? 0
-            switch action {
-            case .up: i -= 1
-            case .down: i += 1
-            case .pageUp: i -= page
-            case .pageDown: i += page
-            case .top: i = 0
-            default: i = last
-            }
-            resourceSelection[kind] = min(last, max(0, i))
+            resourceSelection[kind] = Self.moved(resourceSelection[kind] ?? 0, action, page: layout.eventRows - 1, last: resources.count(kind) - 1)
             return []
         }
         if view == .events {
-            let last = max(0, shownEvents.count - 1)
-            let page = max(1, layout.eventRows - 1)
-            switch action {
-            case .up: eventsScroll -= 1
-            case .down: eventsScroll += 1
-            case .pageUp: eventsScroll -= page
-            case .pageDown: eventsScroll += page
-            case .top: eventsScroll = 0
-            default: eventsScroll = last
-            }
-            eventsScroll = min(last, max(0, eventsScroll))
+            eventsScroll = Self.moved(eventsScroll, action, page: layout.eventRows - 1, last: shownEvents.count - 1)
             return []
         }
         if focus == .detail {
@@ -292,6 +262,21 @@ extension DashboardModel {
         default: select(index: rows.count - 1)
         }
         return followSelection()
+    }
+
+    /// `i` moved by `action` (a line, a page of `page`, the top, the end), kept in 0...last.
+    static func moved(_ i: Int, _ action: KeyAction, page: Int, last: Int) -> Int {
+        let page = max(1, page), last = max(0, last)
+        let next: Int
+        switch action {
+        case .up: next = i - 1
+        case .down: next = i + 1
+        case .pageUp: next = i - page
+        case .pageDown: next = i + page
+        case .top: next = 0
+        default: next = last
+        }
+        return min(last, max(0, next))
     }
 
     /// s, r, K, d, p: on the marked containers when there are any (then the marks go, so the
