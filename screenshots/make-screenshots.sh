@@ -125,6 +125,11 @@ shot help
 keys Escape
 cmd 'sort cpu'
 shot sorted-by-cpu
+keys 5 # the images view
+shot images
+keys 1 g j i # the inspect view of the first web replica
+shot inspect
+keys Escape
 
 # Every shipped theme, on the same live session (the graphs keep their history).
 cmd 'sort name'

@@ -106,6 +106,13 @@ public enum Dashboard {
                     case .perform(let a): runner.perform(a)
                     case .followLogs(let id): sampler.follow(id)
                     case .sampleNow: sampler.sampleNow()
+                    case .watchResources(let kind): sampler.watch(kind)
+                    case .loadInspect(let id):
+                        DispatchQueue.global().async {
+                            do { mailbox.post(.inspected(id: id, document: try engine.inspectDocument(id), error: nil)) } catch {
+                                mailbox.post(.inspected(id: id, document: nil, error: "\(error)"))
+                            }
+                        }
                     case .quit: break
                     case .exec(let id, let name):
                         guard let exec = options.actions.exec else { continue }

@@ -27,6 +27,7 @@ final class ActionRunner: Sendable {
     static func run(_ action: EngineAction, engine: any ContainerEngine, actions: DashboardActions) -> ActionOutcome {
         let start = DispatchTime.now().uptimeNanoseconds
         var failure: String?
+        var detail: String?
         do {
             switch action {
             case .start(let id, _): try engine.start(id)
@@ -39,11 +40,13 @@ final class ActionRunner: Sendable {
             case .scale(let service, let n):
                 guard let scale = actions.scale else { throw BerthError.unsupported(ActionAvailability.scaleMissing) }
                 try scale(service, n)
+            case .removeResource(let kind, let name): try engine.removeResource(kind, name)
+            case .pruneResources(let kind): detail = try engine.pruneResources(kind)
             }
         } catch {
             failure = "\(error)"
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return ActionOutcome(action: action, seconds: seconds, error: failure)
+        return ActionOutcome(action: action, seconds: seconds, error: failure, detail: detail)
     }
 }

@@ -5,9 +5,10 @@ import Foundation
 /// log, posting what it finds to the mailbox. The UI thread never calls the engine for data.
 final class Sampler: @unchecked Sendable {
     // Unchecked, because a `Mutex` has no condition to wait on: the request fields (`stopped`,
-    // `sampleRequested`, `followRequest`) are read and written only inside `condition.withLock`;
-    // `thread` is written once by `start` before the thread exists and never read; `follower` is
-    // used only on the sampler thread; the rest is immutable and Sendable.
+    // `sampleRequested`, `followRequest`, `watchRequest`) are read and written only inside
+    // `condition.withLock`; `thread` is written once by `start` before the thread exists and never
+    // read; `follower` and `watched` are used only on the sampler thread; the rest is immutable
+    // and Sendable.
     private let engine: any ContainerEngine
     private let mailbox: Mailbox
     private let interval: Double
@@ -15,6 +16,9 @@ final class Sampler: @unchecked Sendable {
     private var stopped = false
     private var sampleRequested = true
     private var followRequest: String??
+    private var watchRequest: ResourceKind??
+    /// The kind of resource whose view is shown, read every `resourceInterval`.
+    private var watched: ResourceKind?
     private var thread: Thread?
     private let follower: LogsFeed
     /// The event journal, read on the sampler thread: replayed once, then only what was
@@ -22,6 +26,11 @@ final class Sampler: @unchecked Sendable {
     private let events: EventReader?
     /// How often the log file is checked for growth between samples (an fstat, nearly free).
     static let logPollInterval = 0.25
+    /// Images, volumes and networks change by hand, not by the second: their view is read at
+    /// this slower cadence (or the sample interval when that is slower), after each action, and
+    /// never while another view is shown.
+    static let minimumResourceInterval = 5.0
+    private var resourceInterval: Double { max(Sampler.minimumResourceInterval, interval) }
 
     init(engine: any ContainerEngine, mailbox: Mailbox, interval: Double) {
         self.engine = engine
@@ -51,20 +60,34 @@ final class Sampler: @unchecked Sendable {
         condition.withLock { followRequest = .some(id); condition.signal() }
     }
 
+    func watch(_ kind: ResourceKind?) {
+        condition.withLock { watchRequest = .some(kind); condition.signal() }
+    }
+
     private func loop() {
         var nextSample = Date()
+        var nextResources = Date.distantFuture
         if let events { mailbox.post(.journal(events.open(replay: true))) }
         while true {
-            let request: (follow: String??, due: Bool)? = condition.withLock {
-                while !stopped && !sampleRequested && followRequest == nil {
+            let request: (follow: String??, due: Bool, asked: Bool, watch: ResourceKind??)? = condition.withLock {
+                while !stopped && !sampleRequested && followRequest == nil && watchRequest == nil {
                     let wake = min(nextSample, Date().addingTimeInterval(Sampler.logPollInterval))
                     if !condition.wait(until: wake) { break }
                 }
                 if stopped { return nil }
-                defer { followRequest = nil; sampleRequested = false }
-                return (followRequest, sampleRequested || Date() >= nextSample)
+                defer { followRequest = nil; sampleRequested = false; watchRequest = nil }
+                return (followRequest, sampleRequested || Date() >= nextSample, sampleRequested, watchRequest)
             }
-            guard let (follow, due) = request else { return }
+            guard let (follow, due, asked, watch) = request else { return }
+
+            if let watch {
+                watched = watch
+                nextResources = Date()
+            }
+            if let kind = watched, asked || Date() >= nextResources {
+                mailbox.post(.resources(ResourceSnapshot.take(kind, from: engine)))
+                nextResources = Date().addingTimeInterval(resourceInterval)
+            }
 
             if let follow {
                 let lines = follower.follow(follow)

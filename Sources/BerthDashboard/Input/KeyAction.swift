@@ -14,13 +14,19 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case follow, timestamps, wrap, stream, fullscreen
     case showEvents = "events", eventsFilter = "events-filter"
     case toggleGroup = "toggle-group"
+    case showImages = "images", showVolumes = "volumes", showNetworks = "networks"
+    case removeImage = "image-remove", pruneImages = "image-prune"
+    case removeVolume = "volume-remove", pruneVolumes = "volume-prune"
+    case removeNetwork = "network-remove"
+    case inspect, inspectSearch = "inspect-search", inspectNext = "inspect-next", inspectPrevious = "inspect-previous"
 
-    /// The global actions that also work in the events view: moving, switching views, theme,
-    /// command line, help, quit. The rest act on a container selection that view does not show.
-    var worksInEventsView: Bool {
+    /// The global actions that also work in the views without a container selection (events,
+    /// images, volumes, networks): moving, switching views, theme, command line, help, quit. The
+    /// rest act on a container selection those views do not show.
+    var worksInListViews: Bool {
         switch self {
         case .up, .down, .pageUp, .pageDown, .top, .bottom, .focusContainers, .focusDetail, .focusLogs, .showEvents,
-             .cycleTheme, .command, .help, .quit: return true
+             .showImages, .showVolumes, .showNetworks, .cycleTheme, .command, .help, .quit: return true
         default: return false
         }
     }
@@ -29,7 +35,10 @@ public enum KeyAction: String, CaseIterable, Sendable {
 /// Where a binding applies. Containers bindings also work in the detail pane, which shows the
 /// same selection.
 public enum KeyScope: String, CaseIterable, Sendable {
-    case global, containers, logs, events
+    case global, containers, logs, events, images, volumes, networks, inspect
+
+    /// The views with a key table of their own instead of the containers' and logs' keys.
+    var isListView: Bool { [.events, .images, .volumes, .networks, .inspect].contains(self) }
 
     var title: String {
         switch self {
@@ -37,6 +46,10 @@ public enum KeyScope: String, CaseIterable, Sendable {
         case .containers: return "Containers and detail"
         case .logs: return "Logs"
         case .events: return "Events view"
+        case .images: return "Images view"
+        case .volumes: return "Volumes view"
+        case .networks: return "Networks view"
+        case .inspect: return "Inspect view"
         }
     }
 }

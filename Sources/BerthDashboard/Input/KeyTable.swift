@@ -28,6 +28,9 @@ public struct KeyTable: Sendable, Equatable {
         KeyBinding(action: .focusDetail, keys: [.char("2")], scope: .global, help: "Detail pane", hint: nil),
         KeyBinding(action: .focusLogs, keys: [.char("3")], scope: .global, help: "Logs pane", hint: nil),
         KeyBinding(action: .showEvents, keys: [.char("4")], scope: .global, help: "Events view: the engine's journal, live (1 2 3 return)", hint: nil),
+        KeyBinding(action: .showImages, keys: [.char("5")], scope: .global, help: "Images view: size, layers, containers using each", hint: nil),
+        KeyBinding(action: .showVolumes, keys: [.char("6")], scope: .global, help: "Volumes view: driver, containers using each", hint: nil),
+        KeyBinding(action: .showNetworks, keys: [.char("7")], scope: .global, help: "Networks view: subnet, gateway, members", hint: nil),
         KeyBinding(action: .startStop, keys: [.char("s")], scope: .global, help: "Start or stop the selection (a heading: all its replicas)", hint: "start/stop"),
         KeyBinding(action: .restart, keys: [.char("r")], scope: .global, help: "Restart the selection (a heading: all its replicas)", hint: "restart"),
         KeyBinding(action: .kill, keys: [.char("K")], scope: .global, help: "Kill the selected container (asks first)", hint: "kill"),
@@ -40,6 +43,8 @@ public struct KeyTable: Sendable, Equatable {
         KeyBinding(action: .exec, keys: [.char("e")], scope: .global, help: "Open a shell in the selected container", hint: nil),
         KeyBinding(action: .toggleGroup, keys: [.char("z")], scope: .containers,
                    help: "Collapse or expand the selection's service group", hint: nil),
+        KeyBinding(action: .inspect, keys: [.char("i")], scope: .containers,
+                   help: "Inspect the selected container: its inspect JSON, / to search", hint: nil),
         KeyBinding(action: .openLogs, keys: [.char("l"), .enter], scope: .containers, help: "Show the selection's logs (heading: all replicas', merged)", hint: "logs"),
         KeyBinding(action: .filter, keys: [.char("/")], scope: .containers, help: "Filter (text or regex, ! inverts)", hint: "filter"),
         KeyBinding(action: .sort, keys: [.char("o")], scope: .containers, help: "Sort by the next column", hint: "sort"),
@@ -56,6 +61,19 @@ public struct KeyTable: Sendable, Equatable {
         KeyBinding(action: .fullscreen, keys: [.char("z")], scope: .logs, help: "Full-screen logs on/off", hint: "zoom"),
         KeyBinding(action: .eventsFilter, keys: [.char("/")], scope: .events,
                    help: "Filter by container, action or attribute (text or regex, ! inverts)", hint: "filter"),
+        KeyBinding(action: .removeImage, keys: [.char("d")], scope: .images,
+                   help: "Remove the selected image name (asks first; refused while a container uses it)", hint: "rm"),
+        KeyBinding(action: .pruneImages, keys: [.char("P")], scope: .images,
+                   help: "Remove every image no container uses, and unused layers (asks first)", hint: "prune"),
+        KeyBinding(action: .removeVolume, keys: [.char("d")], scope: .volumes,
+                   help: "Remove the selected volume and its data (asks first; refused while mounted)", hint: "rm"),
+        KeyBinding(action: .pruneVolumes, keys: [.char("P")], scope: .volumes,
+                   help: "Remove every volume no container mounts, with its data (asks first)", hint: "prune"),
+        KeyBinding(action: .removeNetwork, keys: [.char("d")], scope: .networks,
+                   help: "Remove the selected network (asks first; refused while containers are on it)", hint: "rm"),
+        KeyBinding(action: .inspectSearch, keys: [.char("/")], scope: .inspect, help: "Search the document", hint: "search"),
+        KeyBinding(action: .inspectNext, keys: [.char("n")], scope: .inspect, help: "Next match", hint: nil),
+        KeyBinding(action: .inspectPrevious, keys: [.char("N")], scope: .inspect, help: "Previous match", hint: nil),
         KeyBinding(action: .cycleTheme, keys: [.char("t")], scope: .global, help: "Next theme", hint: nil),
         KeyBinding(action: .command, keys: [.char(":")], scope: .global, help: "Command line (:stop web-2, :scale web=4, :theme nord, :sort mem)", hint: "cmd"),
         KeyBinding(action: .help, keys: [.char("?"), .function(1)], scope: .global, help: "This help", hint: "help"),
@@ -73,11 +91,19 @@ public struct KeyTable: Sendable, Equatable {
     public func keys(for action: KeyAction) -> [Key] { binding(action)?.keys ?? [] }
 
     /// Pairs of actions that one key would trigger in the same place. A key may mean different
-    /// things in the containers and logs panes, but nothing else may share a key with a global one.
+    /// things in the containers and logs panes, but nothing else may share a key with a global one
+    /// — except in a list view, where only the global keys that work there count (`d` removes an
+    /// image in the images view, a container elsewhere).
     public func clashes() -> [(key: Key, first: KeyAction, second: KeyAction)] {
         var found: [(Key, KeyAction, KeyAction)] = []
+        func meet(_ a: KeyBinding, _ b: KeyBinding) -> Bool {
+            if a.scope == b.scope { return true }
+            if a.scope == .global { return !b.scope.isListView || a.action.worksInListViews }
+            if b.scope == .global { return !a.scope.isListView || b.action.worksInListViews }
+            return false
+        }
         for (i, a) in bindings.enumerated() {
-            for b in bindings[(i + 1)...] where a.scope == b.scope || a.scope == .global || b.scope == .global {
+            for b in bindings[(i + 1)...] where meet(a, b) {
                 for k in a.keys where b.keys.contains(k) { found.append((k, a.action, b.action)) }
             }
         }

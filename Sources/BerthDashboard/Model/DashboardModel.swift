@@ -8,10 +8,32 @@ public enum Pane: Int, CaseIterable, Sendable {
     var scope: KeyScope { self == .logs ? .logs : .containers }
 }
 
-/// What fills the screen under the header: the containers with their detail and logs, or the
-/// event journal.
+/// What fills the screen under the header: the containers with their detail and logs, the event
+/// journal, the images, volumes or networks, or one container's inspect document.
 public enum DashboardView: String, CaseIterable, Sendable {
-    case containers, events
+    case containers, events, images, volumes, networks, inspect
+
+    /// The view's own key table; nil for the containers view, whose panes have theirs.
+    var scope: KeyScope? {
+        switch self {
+        case .containers: return nil
+        case .events: return .events
+        case .images: return .images
+        case .volumes: return .volumes
+        case .networks: return .networks
+        case .inspect: return .inspect
+        }
+    }
+
+    /// The resources the view lists, for the views that list images, volumes or networks.
+    var resourceKind: ResourceKind? {
+        switch self {
+        case .images: return .image
+        case .volumes: return .volume
+        case .networks: return .network
+        default: return nil
+        }
+    }
 }
 
 public enum GraphStyle: String, CaseIterable, Sendable {
@@ -93,6 +115,11 @@ public struct DashboardModel: Sendable {
     /// The events view's `/` filter, and how many of its newest lines are scrolled past.
     public internal(set) var eventsFilter = ContainerFilter("")
     public internal(set) var eventsScroll = 0
+    /// The images, volumes and networks last read, and each view's selected row.
+    public internal(set) var resources = ResourceLists()
+    public internal(set) var resourceSelection: [ResourceKind: Int] = [:]
+    /// The inspect view's document (`i`).
+    public internal(set) var inspect = InspectState()
     public internal(set) var selectedID: String?
     /// Set when a service heading is the selection (then `selectedID` is nil): s r K d p act on
     /// all its replicas, + - scale it, the logs pane merges its replicas' logs.

@@ -57,6 +57,9 @@ public enum DashboardCommand: Equatable, Sendable {
             }
         case "events", "ev": return .success(.view(.events))
         case "containers", "co": return .success(.view(.containers))
+        case "images", "im": return .success(.view(.images))
+        case "volumes", "vol": return .success(.view(.volumes))
+        case "networks", "net": return .success(.view(.networks))
         case "help", "h": return .success(.help)
         case "problems": return .success(.problems)
         case "q", "quit", "exit": return .success(.quit)
@@ -143,7 +146,9 @@ extension DashboardModel {
             status = StatusMessage(showAll ? "showing all containers" : "hiding exited containers")
             return followSelection()
         case .view(let v):
-            return perform(v == .events ? .showEvents : .focusContainers)
+            let actions: [DashboardView: KeyAction] = [.containers: .focusContainers, .events: .showEvents, .images: .showImages,
+                                                       .volumes: .showVolumes, .networks: .showNetworks]
+            return perform(actions[v] ?? .focusContainers)
         case .help:
             mode = .help(scroll: 0)
         case .problems:

@@ -11,6 +11,10 @@ public enum EngineAction: Equatable, Sendable {
     case pause(id: String, name: String)
     case unpause(id: String, name: String)
     case scale(service: String, replicas: Int)
+    /// `rmi`, `volume rm` or `network rm` of one, by name.
+    case removeResource(kind: ResourceKind, name: String)
+    /// Every unused image, volume or network.
+    case pruneResources(ResourceKind)
 
     /// "stopping", for the row while it runs.
     var progressWord: String {
@@ -23,6 +27,8 @@ public enum EngineAction: Equatable, Sendable {
         case .pause: return "pausing"
         case .unpause: return "unpausing"
         case .scale: return "scaling"
+        case .removeResource: return "removing"
+        case .pruneResources: return "pruning"
         }
     }
 
@@ -37,6 +43,8 @@ public enum EngineAction: Equatable, Sendable {
         case .pause(_, let n): return "paused \(n)"
         case .unpause(_, let n): return "unpaused \(n)"
         case .scale(let s, let r): return "scaled \(s) to \(r)"
+        case .removeResource(let k, let n): return "removed \(k.rawValue) \(n)"
+        case .pruneResources(let k): return "pruned \(k.rawValue)s"
         }
     }
 
@@ -50,6 +58,8 @@ public enum EngineAction: Equatable, Sendable {
         case .pause: return "pause"
         case .unpause: return "unpause"
         case .scale: return "scale"
+        case .removeResource: return "remove"
+        case .pruneResources: return "prune"
         }
     }
 
@@ -58,6 +68,8 @@ public enum EngineAction: Equatable, Sendable {
         case .start(_, let n), .stop(_, let n), .restart(_, let n), .kill(_, let n), .remove(_, let n, _),
              .pause(_, let n), .unpause(_, let n): return n
         case .scale(let s, _): return s
+        case .removeResource(let k, let n): return "\(k.rawValue) \(n)"
+        case .pruneResources(let k): return "unused \(k.rawValue)s"
         }
     }
 
@@ -65,7 +77,7 @@ public enum EngineAction: Equatable, Sendable {
         switch self {
         case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _),
              .pause(let id, _), .unpause(let id, _): return id
-        case .scale: return nil
+        case .scale, .removeResource, .pruneResources: return nil
         }
     }
 }
@@ -76,8 +88,10 @@ public struct ActionOutcome: Equatable, Sendable {
     public var seconds: Double
     /// nil on success.
     public var error: String?
-    public init(action: EngineAction, seconds: Double, error: String?) {
-        self.action = action; self.seconds = seconds; self.error = error
+    /// What a success did, when the action says more than its name (a prune: what it removed).
+    public var detail: String?
+    public init(action: EngineAction, seconds: Double, error: String?, detail: String? = nil) {
+        self.action = action; self.seconds = seconds; self.error = error; self.detail = detail
     }
 }
 
@@ -88,6 +102,11 @@ public enum Effect: Equatable, Sendable {
     case followLogs(String?)
     /// Take a sample now rather than at the next tick (after an action changed something).
     case sampleNow
+    /// Read this kind of resource now and then at the slower resource cadence while its view is
+    /// shown (nil: stop reading them).
+    case watchResources(ResourceKind?)
+    /// Read this container's inspect document (off the UI thread).
+    case loadInspect(id: String)
     /// Hand the terminal to a shell in this container, then redraw.
     case exec(id: String, name: String)
     case quit
@@ -104,6 +123,10 @@ public enum DashboardEvent: Sendable {
     case actionFinished(ActionOutcome)
     /// Events appended to the journal since the last ones (the whole journal first), in file order.
     case journal([Event])
+    /// A read of the images, volumes or networks the view on screen lists.
+    case resources(ResourceSnapshot)
+    /// The inspect document of a container, or why it could not be read.
+    case inspected(id: String, document: String?, error: String?)
     case execFinished(name: String, error: String?)
     /// A signal (SIGTERM, SIGHUP) asked the dashboard to close.
     case terminate

@@ -38,11 +38,11 @@ extension DashboardModel {
             return []
         }
         if key == .escape { return back() }
-        if view == .events {
-            // Its own key table: the events scope, and the global keys that make sense without a
+        if let scope = view.scope {
+            // Its own key table: the view's scope, and the global keys that make sense without a
             // container selection (no stop or kill of a container the view does not show).
-            guard let action = keys.action(for: key, scope: .events),
-                  keys.binding(action)?.scope == .events || action.worksInEventsView else { return [] }
+            guard let action = keys.action(for: key, scope: scope),
+                  keys.binding(action)?.scope == scope || action.worksInListViews else { return [] }
             return perform(action)
         }
         guard let action = keys.action(for: key, scope: focus.scope) else { return [] }
@@ -56,6 +56,7 @@ extension DashboardModel {
             if !eventsFilter.isEmpty { setEventsFilter("") } else { view = .containers }
             return []
         }
+        if view.resourceKind != nil || view == .inspect { return show(.containers) }
         if !marked.isEmpty {
             status = StatusMessage("\(marked.count) mark\(marked.count == 1 ? "" : "s") cleared")
             marked = []
@@ -78,12 +79,21 @@ extension DashboardModel {
             historyCursor = nil
         case .nextPane: cycleFocus(1)
         case .previousPane: cycleFocus(-1)
-        case .focusContainers: view = .containers; focus = .containers; logsFullscreen = false
-        case .focusDetail: view = .containers; focus = .detail; logsFullscreen = false
-        case .focusLogs: view = .containers; focus = .logs
+        case .focusContainers: focus = .containers; logsFullscreen = false; return show(.containers)
+        case .focusDetail: focus = .detail; logsFullscreen = false; return show(.containers)
+        case .focusLogs: focus = .logs; return show(.containers)
         case .showEvents:
-            view = .events
             eventsScroll = 0
+            return show(.events)
+        case .showImages: return show(.images)
+        case .showVolumes: return show(.volumes)
+        case .showNetworks: return show(.networks)
+        case .removeImage, .removeVolume, .removeNetwork: return confirmRemoveResource()
+        case .pruneImages, .pruneVolumes: return confirmPruneResources()
+        case .inspect: return openInspect()
+        case .inspectSearch: mode = .logSearch(inspect.search)
+        case .inspectNext: jumpToInspectMatch(forward: true)
+        case .inspectPrevious: jumpToInspectMatch(forward: false)
         case .eventsFilter: mode = .filter(eventsFilter.text)
         case .openLogs:
             focus = .logs
@@ -207,18 +217,17 @@ extension DashboardModel {
     }
 
     mutating func move(_ action: KeyAction) -> [Effect] {
+        // The list views: an offset (or a selected row) moved by a line, a page, or to an end.
+        if view == .inspect {
+            inspect.scroll = Self.moved(inspect.scroll, action, page: layout.bodyLines - 1, last: inspect.lines.count - layout.bodyLines)
+            return []
+        }
+        if let kind = view.resourceKind {
+            resourceSelection[kind] = Self.moved(resourceSelection[kind] ?? 0, action, page: layout.eventRows - 1, last: resources.count(kind) - 1)
+            return []
+        }
         if view == .events {
-            let last = max(0, shownEvents.count - 1)
-            let page = max(1, layout.eventRows - 1)
-            switch action {
-            case .up: eventsScroll -= 1
-            case .down: eventsScroll += 1
-            case .pageUp: eventsScroll -= page
-            case .pageDown: eventsScroll += page
-            case .top: eventsScroll = 0
-            default: eventsScroll = last
-            }
-            eventsScroll = min(last, max(0, eventsScroll))
+            eventsScroll = Self.moved(eventsScroll, action, page: layout.eventRows - 1, last: shownEvents.count - 1)
             return []
         }
         if focus == .detail {
@@ -253,6 +262,21 @@ extension DashboardModel {
         default: select(index: rows.count - 1)
         }
         return followSelection()
+    }
+
+    /// `i` moved by `action` (a line, a page of `page`, the top, the end), kept in 0...last.
+    static func moved(_ i: Int, _ action: KeyAction, page: Int, last: Int) -> Int {
+        let page = max(1, page), last = max(0, last)
+        let next: Int
+        switch action {
+        case .up: next = i - 1
+        case .down: next = i + 1
+        case .pageUp: next = i - page
+        case .pageDown: next = i + page
+        case .top: next = 0
+        default: next = last
+        }
+        return min(last, max(0, next))
     }
 
     /// s, r, K, d, p: on the marked containers when there are any (then the marks go, so the

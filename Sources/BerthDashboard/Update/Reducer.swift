@@ -37,6 +37,17 @@ extension DashboardModel {
                 eventsScroll = min(eventsScroll + shown, max(0, recentEvents.count - 1))
             }
             return []
+        case .resources(let s):
+            resources.apply(s)
+            // A row removed under the selection: stay at the same place, on what slid into it.
+            resourceSelection[s.kind] = min(resourceSelection[s.kind] ?? 0, max(0, resources.count(s.kind) - 1))
+            return []
+        case .inspected(let id, let document, let error):
+            guard id == inspect.id else { return [] }
+            inspect.loading = false
+            inspect.error = error
+            inspect.lines = document.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+            return []
         case .execFinished(let name, let error):
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
                 ?? StatusMessage("shell in \(name) ended", .info)
@@ -116,7 +127,7 @@ extension DashboardModel {
         if let error = o.error {
             status = StatusMessage("\(o.action.verb) \(o.action.target) failed: \(error)", .error)
         } else {
-            status = StatusMessage("\(o.action.doneText) in \(Format.seconds(o.seconds))", .success)
+            status = StatusMessage("\(o.detail ?? o.action.doneText) in \(Format.seconds(o.seconds))", .success)
         }
         if case .scale(let service, let done) = o.action {
             scalesRunning[service] = nil
@@ -133,8 +144,8 @@ extension DashboardModel {
 
     mutating func handleMouse(_ m: MouseEvent) -> [Effect] {
         guard case .normal = mode else { return [] }
-        if view == .events {
-            // One pane, nothing to select: the wheel scrolls it.
+        if view != .containers {
+            // One pane: the wheel scrolls it (moves the selection of a resource view).
             if m.kind != .click { return move(m.kind == .wheelUp ? .up : .down) }
             return []
         }

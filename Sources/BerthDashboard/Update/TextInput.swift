@@ -44,6 +44,11 @@ extension DashboardModel {
 
     mutating func editSearch(_ text: String, _ key: Key) -> [Effect] {
         switch key {
+        case .enter where view == .inspect:
+            mode = .normal
+            inspect.search = text
+            inspect.matchLine = nil
+            if !text.isEmpty { jumpToInspectMatch(forward: true) }
         case .enter:
             mode = .normal
             logs.search = text

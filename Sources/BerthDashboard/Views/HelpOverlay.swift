@@ -1,13 +1,14 @@
 /// The `?` overlay, generated from the key table so it lists exactly the keys that work.
 enum HelpOverlay {
-    /// The keys of the view on screen: in the events view its own table and the global keys that
-    /// work there; else everything but the events view's own.
+    /// The keys of the view on screen: in a list view (events, images, volumes, networks) its own
+    /// table and the global keys that work there; else everything but the list views' own.
     static func lines(_ m: DashboardModel) -> [(String, String, Bool)] {
         var out: [(String, String, Bool)] = []
-        let scopes: [KeyScope] = m.view == .events ? [.events, .global] : KeyScope.allCases.filter { $0 != .events }
+        let own = m.view.scope
+        let scopes: [KeyScope] = own.map { [$0, .global] } ?? KeyScope.allCases.filter { !$0.isListView }
         for scope in scopes {
             let bindings = m.keys.bindings.filter {
-                $0.scope == scope && (m.view != .events || scope == .events || $0.action.worksInEventsView)
+                $0.scope == scope && (own == nil || scope == own || $0.action.worksInListViews)
             }
             guard !bindings.isEmpty else { continue }
             if !out.isEmpty { out.append(("", "", false)) }

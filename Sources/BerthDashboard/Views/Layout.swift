@@ -58,6 +58,8 @@ public struct Layout: Equatable, Sendable {
 
     /// Everything between the header and the status bar: the events view's pane.
     public var body: Rect { Rect(x: 0, y: header.y + header.height, width: status.width, height: max(0, status.y - header.y - header.height)) }
+    /// Lines the inspect view shows (inside the border).
+    public var bodyLines: Int { max(1, body.height - 2) }
     /// Events the events view shows (inside the border, under the column headings).
     public var eventRows: Int { max(1, body.height - 3) }
 

@@ -20,6 +20,10 @@ public enum Renderer {
         HeaderView.draw(m, in: layout.header, on: c)
         if m.view == .events {
             EventsPane.draw(m, in: layout.body, on: c)
+        } else if m.view == .inspect {
+            InspectPane.draw(m, in: layout.body, on: c)
+        } else if let kind = m.view.resourceKind {
+            ResourcesPane.draw(m, kind, in: layout.body, on: c)
         } else {
             if let r = layout.containers { ContainersPane.draw(m, in: r, on: c) }
             if let r = layout.detail { DetailPane.draw(m, in: r, on: c) }

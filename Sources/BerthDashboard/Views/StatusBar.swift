@@ -63,10 +63,11 @@ enum StatusBar {
 
     /// The focused pane's key hints, from the key table.
     static func hints(_ m: DashboardModel) -> [Hint] {
-        let events = m.view == .events
-        let scope = events ? .events : m.focus.scope
+        let own = m.view.scope
+        let events = own != nil
+        let scope = own ?? m.focus.scope
         var out = m.keys.bindings.filter {
-            $0.hint != nil && ($0.scope == scope || $0.scope == .global) && !$0.keys.isEmpty && (!events || $0.scope == .events || $0.action.worksInEventsView)
+            $0.hint != nil && ($0.scope == scope || $0.scope == .global) && !$0.keys.isEmpty && (!events || $0.scope == scope || $0.action.worksInListViews)
         }
         .sorted { ($0.scope == .global ? 1 : 0) < ($1.scope == .global ? 1 : 0) }
         .map { Hint(action: $0.action, keys: $0.keys[0].label(unicode: m.glyphs.unicode), label: $0.hint!) }

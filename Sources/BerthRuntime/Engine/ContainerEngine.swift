@@ -33,6 +33,18 @@ public protocol ContainerEngine: Sendable {
     func logPath(_ ref: String) throws -> String
     /// The event journal, for the dashboard's timelines; nil for an engine that keeps none.
     func journal() -> EventJournal?
+
+    /// The images, volumes and networks, for the dashboard's views of them (the reads `berth
+    /// images`, `volume ls` and `network ls` make); empty for an engine without them.
+    func imageSummaries() throws -> [ImageSummary]
+    func volumeSummaries() throws -> [VolumeSummary]
+    func networkSummaries() throws -> [NetworkSummary]
+    /// `rmi` / `volume rm` / `network rm` of one, refused while a container uses it.
+    func removeResource(_ kind: ResourceKind, _ name: String) throws
+    /// Removes every unused one of a kind; what was removed, in words.
+    func pruneResources(_ kind: ResourceKind) throws -> String
+    /// One container's inspect document, indented (the dashboard's inspect view).
+    func inspectDocument(_ ref: String) throws -> String
 }
 
 extension ContainerEngine {
@@ -40,6 +52,23 @@ extension ContainerEngine {
     public func desiredReplicas() -> [String: Int] { [:] }
 
     public func journal() -> EventJournal? { nil }
+
+    public func imageSummaries() throws -> [ImageSummary] { [] }
+    public func volumeSummaries() throws -> [VolumeSummary] { [] }
+    public func networkSummaries() throws -> [NetworkSummary] { [] }
+    public func removeResource(_ kind: ResourceKind, _ name: String) throws {
+        throw BerthError.unsupported("this engine keeps no \(kind.rawValue)s")
+    }
+    public func pruneResources(_ kind: ResourceKind) throws -> String {
+        throw BerthError.unsupported("this engine keeps no \(kind.rawValue)s")
+    }
+    /// Without `DockerInspect`'s sources: the container's `ContainerInfo` as JSON.
+    public func inspectDocument(_ ref: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(inspect(ref)), as: UTF8.self)
+    }
 
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {
         let running = Set(containers.filter { $0.state.status == .running }.map(\.id))

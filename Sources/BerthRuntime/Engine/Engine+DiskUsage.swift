@@ -45,11 +45,11 @@ extension Engine {
                 holders[layer, default: []].insert(r.id)
             }
         }
-        let usedImageIDs = store.containerIDs().compactMap { store.record($0)?.imageID }
+        let used = containersByImage()
         var imageRows: [DiskUsage.Image] = []
         for r in records {
             let unique = r.layers.filter { holders[$0]?.count == 1 }.reduce(UInt64(0)) { $0 + (layerSize[$1] ?? 0) }
-            imageRows.append(.init(record: r, uniqueSize: unique, containers: usedImageIDs.filter { $0 == r.id }.count))
+            imageRows.append(.init(record: r, uniqueSize: unique, containers: used[r.id] ?? 0))
         }
         let reclaimable = layerSize.filter { !inUse.contains(images.layerPath($0.key)) }.values.reduce(0, +)
         let containerRows = containers.map { c in

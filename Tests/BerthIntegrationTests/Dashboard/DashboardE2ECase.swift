@@ -112,4 +112,11 @@ class OneTmuxDashboardCase: DashboardE2ECase {
         tmux?.killServer()
         super.tearDown()
     }
+
+    /// `berth top --all --interval 0.5` at 120×40 in 256 colours, in the tmux session.
+    func openDashboard() throws {
+        let global = berth.globalArgs.map(quote).joined(separator: " ")
+        try tmux.newSession(columns: 120, rows: 40, command:
+            "env LANG=C.UTF-8 TERM=xterm-256color \(quote(E2EBerth.binary)) \(global) top --all --interval 0.5; sleep 600")
+    }
 }

@@ -14,11 +14,6 @@ import Glibc
 final class TimelineE2ETests: OneTmuxDashboardCase {
     override class var rootLabel: String { "timeline-e2e" }
 
-    func openDashboard() throws {
-        let global = berth.globalArgs.map(quote).joined(separator: " ")
-        try tmux.newSession(columns: 120, rows: 40, command:
-            "env LANG=C.UTF-8 TERM=xterm-256color \(quote(E2EBerth.binary)) \(global) top --all --interval 0.5; sleep 600")
-    }
 
     func testACrashLoopIsMarkedInTheTableAndTheDetail() throws {
         try berth.start("e2e-loop", "exit 1", extra: Self.noNetwork + ["--restart", "always"])

@@ -26,7 +26,7 @@ struct ImageListOptions: ParsableArguments {
             var specs = filter
             if let reference { specs.append("reference=" + reference) }
             let filter = try ImageListFilter(specs, resolve: engine.images.resolve)
-            let images = try engine.images.list().filter(filter.matches).sorted { ($0.created, $0.reference) > ($1.created, $1.reference) }
+            let images = try engine.images.list().filter(filter.matches).sorted(by: ImageRecord.listedBefore)
             if json { try printJSON(images); return }
             let now = Date()
             if quiet {

@@ -1,0 +1,83 @@
+import BerthOS
+import BerthRuntime
+@testable import BerthDashboard
+import XCTest
+
+/// The inspect view (`i`): the selected container's inspect document, read off the UI thread,
+/// scrolled, searched with `/`, `n` and `N`.
+final class InspectViewTests: XCTestCase {
+    /// What the fake engine's `inspectDocument` gives for the selection, plus a hostile label.
+    func document(_ m: DashboardModel) throws -> String {
+        var info = try XCTUnwrap(m.selected?.info)
+        info.labels["evil"] = "\u{1b}]0;owned\u{7}\u{1b}[2J"
+        return try FakeEngine(containers: [info]).inspectDocument(info.id)
+    }
+
+    func opened(columns: Int = 120, rows: Int = 40) throws -> DashboardModel {
+        var m = Fixtures.model(columns: columns, rows: rows, samples: 3)
+        let id = try XCTUnwrap(m.selectedID)
+        XCTAssertEqual(m.press(.char("i")), [.loadInspect(id: id)])
+        XCTAssertEqual(m.view, .inspect)
+        XCTAssertTrue(Golden.render(m).text().contains("reading…"))
+        _ = m.update(.inspected(id: id, document: try document(m), error: nil))
+        return m
+    }
+
+    func testIOpensTheDocumentAndEscComesBack() throws {
+        var m = try opened()
+        XCTAssertGreaterThan(m.inspect.lines.count, 20)
+        let screen = Golden.render(m).text()
+        XCTAssertTrue(screen.contains("Inspect \(m.inspect.name)"), screen)
+        XCTAssertTrue(screen.contains("\"labels\""), screen)
+        XCTAssertFalse(screen.contains("\u{1b}"), "control characters reach the terminal as spaces")
+        // A late answer for another container is dropped.
+        _ = m.update(.inspected(id: "other", document: "{}", error: nil))
+        XCTAssertGreaterThan(m.inspect.lines.count, 20)
+        m.press(.char("G"))
+        XCTAssertEqual(m.inspect.scroll, m.inspect.lines.count - m.layout.bodyLines)
+        m.press(.char("g"), .char("j"))
+        XCTAssertEqual(m.inspect.scroll, 1)
+        // Container keys do nothing here.
+        XCTAssertEqual(m.press(.char("s"), .char("K"), .char("d")), [])
+        XCTAssertEqual(m.mode, .normal)
+        m.press(.escape)
+        XCTAssertEqual(m.view, .containers)
+    }
+
+    func testSearchJumpsBetweenMatchesAndWraps() throws {
+        var m = try opened(columns: 80, rows: 24)
+        m.press(.char("/")); m.type("status"); m.press(.enter)
+        let matches = m.inspect.matches
+        XCTAssertGreaterThanOrEqual(matches.count, 1)
+        XCTAssertEqual(m.inspect.matchLine, matches.first)
+        XCTAssertEqual(m.status?.text, "match 1 of \(matches.count)")
+        for _ in matches { m.press(.char("n")) }
+        XCTAssertEqual(m.inspect.matchLine, matches.first, "n wraps around")
+        m.press(.char("N"))
+        XCTAssertEqual(m.inspect.matchLine, matches.last)
+        m.press(.char("/")); m.type("no-such-text"); m.press(.enter)
+        XCTAssertEqual(m.status?.kind, .error)
+    }
+
+    func testAFailureAndAHeadingSaySo() throws {
+        var m = Fixtures.model(samples: 3)
+        let id = try XCTUnwrap(m.selectedID)
+        m.press(.char("i"))
+        _ = m.update(.inspected(id: id, document: nil, error: "no such container: x"))
+        XCTAssertTrue(Golden.render(m).text().contains("could not inspect"))
+        m.press(.char("1"), .char("g"))
+        if m.selectedService != nil {
+            XCTAssertEqual(m.press(.char("i")), [])
+            XCTAssertEqual(m.status?.kind, .error)
+            XCTAssertEqual(m.view, .containers)
+        }
+    }
+
+    func testScreens() throws {
+        for (columns, rows) in [(80, 24), (120, 40)] {
+            var m = try opened(columns: columns, rows: rows)
+            m.press(.char("/")); m.type("running"); m.press(.enter)
+            Golden.assertScreen(m, "inspect-\(columns)x\(rows)")
+        }
+    }
+}
