@@ -24,6 +24,9 @@ actor RegistryClient {
         var config = HTTPClient.Configuration(tlsConfiguration: endpoint.tls,
                                               timeout: .init(connect: .seconds(15), read: .seconds(120)))
         config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        // A refused connection or a failed handshake is reported at once; `send` retries what may
+        // heal (not TLS), instead of the pool retrying until the connect timeout.
+        config.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
