@@ -199,6 +199,32 @@ final class RegistryTests: ContainerTestCase {
         assertOneLine(cli.run(["pull", "\(secured.address)/tls/img:1"], timeout: 120), status: 1, contains: "unknown authority")
     }
 
+    func testBearerTokensFromTheRegistrysChallenge() throws {
+        let pki = configHome + "/pki"
+        try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
+        let made = ImageFixtures.shell(["/bin/sh", "-c", "cd \"$1\" && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-token -keyout token.key -out token.crt 2>&1", "sh", pki])
+        XCTAssertEqual(made.status, 0, made.output)
+        let issuer = try TestRegistry.python(label: "issuer", script: TestRegistries.tokenIssuer,
+                                             arguments: [pki + "/token.key", pki + "/token.crt", "bob", "t0ken-pw"])
+        defer { issuer.stop() }
+        let secured = try TestRegistry.start(label: "token", auth: .token(realm: "http://\(issuer.address)/token", certificate: pki + "/token.crt"))
+        defer { secured.stop() }
+        let ref = "\(secured.address)/tok/busybox:1"
+        XCTAssertEqual(cli.run(["tag", "busybox", ref]).status, 0)
+        assertOneLine(cli.run(["push", ref]), status: 1, contains: "unauthorized")
+        assertOneLine(cli.run(["login", "-u", "bob", "-p", "nope", secured.address]), status: 1, contains: "unauthorized")
+        let login = cli.run(["login", "-u", "bob", "--password-stdin", secured.address], stdin: "t0ken-pw")
+        XCTAssertEqual(login.status, 0, login.both)
+        let push = cli.run(["push", "-q", ref], timeout: 120)
+        XCTAssertEqual(push.status, 0, push.both)
+        XCTAssertEqual(skopeoDigest(ref, creds: "bob:t0ken-pw"), push.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(cli.run(["rmi", ref]).status, 0)
+        let pull = cli.run(["pull", ref], timeout: 120)
+        XCTAssertEqual(pull.status, 0, pull.both)
+        let run = cli.run(["run", "--rm", ref, "echo", "via-token"])
+        XCTAssertEqual(run.stdout, "via-token\n", run.both)
+    }
+
     func testACorruptedBlobFailsNamingItsDigestAndLeavesTheStoreUnchanged() throws {
         let proxy = try TestRegistry.python(label: "corrupt", script: TestRegistries.corruptingProxy, arguments: [String(registry.port)])
         defer { proxy.stop() }

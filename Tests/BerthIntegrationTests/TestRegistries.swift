@@ -16,7 +16,12 @@ final class TestRegistry {
 
     var address: String { "127.0.0.1:\(port)" }
 
-    enum Auth { case none, htpasswd(user: String, password: String) }
+    enum Auth {
+        case none
+        case htpasswd(user: String, password: String)
+        /// The registry's `auth: token`: tokens from `realm`, signed by the key of `certificate`.
+        case token(realm: String, certificate: String)
+    }
 
     /// A port the kernel just gave out and took back (bind to :0): free unless another process
     /// grabs it in the moment before the server binds it.
@@ -69,6 +74,9 @@ final class TestRegistry {
             guard r.status == 0 else { throw registry.failure("htpasswd failed: \(r.output)") }
             try r.output.trimmingCharacters(in: .whitespacesAndNewlines).appending("\n").write(toFile: dir + "/htpasswd", atomically: true, encoding: .utf8)
             config += "auth:\n  htpasswd:\n    realm: berth-test\n    path: \(dir)/htpasswd\n"
+        }
+        if case .token(let realm, let certificate) = auth {
+            config += "auth:\n  token:\n    realm: \(realm)\n    service: berth-test\n    issuer: berth-test-issuer\n    rootcertbundle: \(certificate)\n"
         }
         try config.write(toFile: dir + "/config.yml", atomically: true, encoding: .utf8)
         try registry.launch("/usr/bin/docker-registry", ["serve", dir + "/config.yml"])
@@ -183,6 +191,43 @@ enum TestRegistries {
                 self.end_headers()
                 if self.command != "HEAD": self.wfile.write(data)
             do_GET = do_HEAD = do_POST = do_PUT = forward
+        ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
+
+    /// `server.py PORT KEY CERT USER PASSWORD`: a token issuer for the registry's `auth: token`.
+    /// It checks HTTP basic credentials and returns a JWT (RS256, signed with `openssl dgst`, the
+    /// certificate in `x5c`) granting the requested scope; the registry verifies it.
+    static let tokenIssuer = #"""
+        import base64, json, os, subprocess, sys, time, urllib.parse
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port, key, cert, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+        der = "".join(l.strip() for l in open(cert) if not l.startswith("-----"))
+        def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def do_GET(self):
+                want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                if self.headers.get("Authorization") != want:
+                    body = b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}'
+                    self.send_response(401); self.send_header("Content-Length", str(len(body))); self.end_headers()
+                    return self.wfile.write(body)
+                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                access = []
+                for scope in q.get("scope", []):
+                    kind, name, actions = scope.split(":")
+                    access.append({"type": kind, "name": name, "actions": actions.split(",")})
+                now = int(time.time())
+                claims = {"iss": "berth-test-issuer", "sub": user, "aud": q.get("service", [""])[0], "exp": now + 300,
+                          "nbf": now - 10, "iat": now, "jti": os.urandom(8).hex(), "access": access}
+                head = {"typ": "JWT", "alg": "RS256", "x5c": [der]}
+                signing = b64(json.dumps(head).encode()) + "." + b64(json.dumps(claims).encode())
+                sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing.encode(), capture_output=True, check=True).stdout
+                token = signing + "." + b64(sig)
+                body = json.dumps({"token": token, "access_token": token, "expires_in": 300}).encode()
+                self.send_response(200); self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body))); self.end_headers()
+                self.wfile.write(body)
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
         """#
 
