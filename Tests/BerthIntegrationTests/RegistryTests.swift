@@ -238,6 +238,39 @@ final class RegistryTests: ContainerTestCase {
         XCTAssertEqual(stagingEntries(), [])
     }
 
+    /// `kill -9` of a pull in the middle of a layer: nothing is visible, and the next pull removes
+    /// the staging directory and completes.
+    func testAPullKilledMidLayerLeavesNothingVisibleAndTheNextPullCompletes() throws {
+        let proxy = try TestRegistry.python(label: "stall", script: TestRegistries.corruptingProxy,
+                                            arguments: [String(registry.port), "stall"])
+        defer { proxy.stop() }
+        let ref = "\(proxy.address)/fixture/img:v1"
+        let imagesBefore = cli.run(["images", "-q", "--no-trunc"]).stdout
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        p.arguments = ["--root", Self.root.path, "pull", ref]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // `berth` execs `berth-registry` in place: the PID is the pull's. Wait for a partial blob.
+        let partial = cli.eventually(timeout: 30) {
+            stagingEntries().contains { dir in
+                ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp/" + dir + "/blobs/sha256")) ?? [])
+                    .contains { $0.hasPrefix(".partial-") }
+            }
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertTrue(partial, "the pull never started a layer")
+        XCTAssertEqual(cli.run(["images", "-q", "--no-trunc"]).stdout, imagesBefore, "a killed pull made an image visible")
+        XCTAssertFalse(stagingEntries().isEmpty, "expected the killed pull's staging directory")
+        // The next pull (straight from the registry) sweeps the dead pull's staging and completes.
+        let again = cli.run(["pull", "\(registry.address)/fixture/img:v1"], timeout: 120)
+        XCTAssertEqual(again.status, 0, again.both)
+        XCTAssertEqual(stagingEntries(), [])
+        XCTAssertEqual(cli.run(["run", "--rm", "\(registry.address)/fixture/img:v1", "cat", "/data/keep/file"]).stdout, "keep\n")
+    }
+
     func testHostileManifestsAndErrorMessages() throws {
         let fake = try TestRegistry.python(label: "hostile", script: TestRegistries.hostileRegistry, arguments: [])
         defer { fake.stop() }

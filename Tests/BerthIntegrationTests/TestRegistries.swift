@@ -164,12 +164,14 @@ final class TestRegistry {
 }
 
 enum TestRegistries {
-    /// `server.py PORT UPSTREAM_PORT`: forwards every request to the registry on UPSTREAM_PORT and
-    /// flips one byte in the middle of every blob it returns.
+    /// `server.py PORT UPSTREAM_PORT [stall]`: forwards every request to the registry on UPSTREAM_PORT
+    /// and flips one byte in the middle of every blob it returns; with `stall`, it sends the first
+    /// half of each blob unchanged and then nothing more for a minute (a pull to kill mid-layer).
     static let corruptingProxy = #"""
         import http.client, sys
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         port, upstream = int(sys.argv[1]), int(sys.argv[2])
+        stall = len(sys.argv) > 3 and sys.argv[3] == "stall"
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def log_message(self, *a): pass
@@ -181,7 +183,15 @@ enum TestRegistries {
                 c.request(self.command, self.path, body=body, headers=headers)
                 r = c.getresponse()
                 data = r.read()
-                if self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data:
+                blob = self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data
+                if blob and stall and len(data) > 4096:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2]); self.wfile.flush()
+                    import time; time.sleep(60)
+                    return
+                if blob and not stall:
                     b = bytearray(data); b[len(b) // 2] ^= 0x01; data = bytes(b)
                 self.send_response(r.status)
                 for k, v in r.getheaders():
