@@ -82,8 +82,16 @@ final class RegistryTests: ContainerTestCase {
         (try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp")) ?? []
     }
 
+    /// Removes `refs` and the layers nothing else uses, so a test sees every layer downloaded
+    /// whatever the class's earlier tests pulled.
+    func forget(_ refs: [String]) {
+        for ref in refs { cli.run(["rmi", ref]) }
+        XCTAssertEqual(cli.run(["image", "prune", "-f"]).status, 0)
+    }
+
     func testPullRunPushAndPullBackWithTheSameDigest() throws {
         let ref = "\(registry.address)/fixture/img:v1"
+        forget([ref])
         let first = cli.run(["pull", ref], timeout: 120)
         XCTAssertEqual(first.status, 0, first.both)
         XCTAssertTrue(first.stdout.contains("Pull complete"), first.stdout)
@@ -245,6 +253,7 @@ final class RegistryTests: ContainerTestCase {
                                             arguments: [String(registry.port), "stall"])
         defer { proxy.stop() }
         let ref = "\(proxy.address)/fixture/img:v1"
+        forget(["\(registry.address)/fixture/img:v1"])
         let imagesBefore = cli.run(["images", "-q", "--no-trunc"]).stdout
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
@@ -269,6 +278,7 @@ final class RegistryTests: ContainerTestCase {
         XCTAssertEqual(again.status, 0, again.both)
         XCTAssertEqual(stagingEntries(), [])
         XCTAssertEqual(cli.run(["run", "--rm", "\(registry.address)/fixture/img:v1", "cat", "/data/keep/file"]).stdout, "keep\n")
+        forget(["\(registry.address)/fixture/img:v1"])
     }
 
     func testHostileManifestsAndErrorMessages() throws {
