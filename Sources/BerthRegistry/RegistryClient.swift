@@ -53,7 +53,8 @@ actor RegistryClient {
                 if Self.isTLS(error) {
                     throw RegistryError.registry("\(what): TLS handshake with \(endpoint.registry) failed: \(Self.tlsReason(error))")
                 }
-                if attempt < Self.attempts { try await backoff(attempt); continue }
+                // An unknown host does not heal in seconds: reported at once.
+                if attempt < Self.attempts && !String(describing: error).contains("UnknownHost") { try await backoff(attempt); continue }
                 throw RegistryError.registry("\(what): cannot reach \(endpoint.registry): \(error)")
             }
             let status = response.status.code

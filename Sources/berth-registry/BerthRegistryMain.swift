@@ -26,6 +26,8 @@ struct BerthRegistryMain {
     var user: String?
     var password: String?
     var passwordStdin = false
+    /// `run --pull missing`: the image is not in the store; a failed pull says so first.
+    var missing = false
     var positional: [String] = []
 
     static func fail(_ message: String, _ code: Int32) -> Never {
@@ -54,6 +56,7 @@ struct BerthRegistryMain {
             case "--password-stdin": passwordStdin = true
             // Progress on stderr: `run --pull` keeps stdout for the container id.
             case "--stderr": dup2(STDERR_FILENO, STDOUT_FILENO)
+            case "--missing": missing = true
             default:
                 if a.hasPrefix("-") { Self.fail("\(verb): unknown flag \(a.quoted)", 125) }
                 positional.append(a)
@@ -78,7 +81,7 @@ struct BerthRegistryMain {
             case "pull":
                 let ref = reference(positional.first)
                 let progress = PullProgress.forStdout(quiet: quiet)
-                if !quiet { progress.message("\(ref.tag ?? ref.digest?.description ?? "latest"): Pulling from \(ref.repository)") }
+                if !quiet && !missing { progress.message("\(ref.tag ?? ref.digest?.description ?? "latest"): Pulling from \(ref.repository)") }
                 let image = try await Puller(engine: try engine(), reference: ref, progress: progress).run()
                 if !quiet { print("Status: Downloaded image for \(image.reference)") }
                 print(quiet ? image.reference : ref.description)
@@ -111,6 +114,8 @@ struct BerthRegistryMain {
             default:
                 Self.fail("berth-registry: unknown verb \(verb.quoted)", 125)
             }
+        } catch let e as RegistryError where missing {
+            Self.fail("no such image: \(positional.first ?? "") (pulling it failed: \(e.description))", 125)
         } catch let e as RegistryError {
             Self.fail(e.description, e.exitCode)
         } catch let e as BerthError {

@@ -136,7 +136,9 @@ final class RegistryTests: ContainerTestCase {
         let runPull = cli.run(["run", "--rm", ref, "cat", "/data/keep/file"], timeout: 120)
         XCTAssertEqual(runPull.status, 0, runPull.both)
         XCTAssertEqual(runPull.stdout, "keep\n", "pull progress must go to stderr")
-        XCTAssertTrue(runPull.stderr.contains("Unable to find image"), runPull.stderr)
+        XCTAssertTrue(runPull.stderr.contains("Pull complete"), runPull.stderr)
+        let missing = cli.run(["run", "--rm", "\(registry.address)/fixture/none:v1", "true"])
+        assertOneLine(missing, status: 125, contains: "no such image: \(registry.address)/fixture/none:v1 (pulling it failed: ")
         let never = cli.run(["run", "--rm", "--pull", "never", "\(registry.address)/fixture/none:v1", "true"])
         XCTAssertEqual(never.status, 125, never.both)
     }

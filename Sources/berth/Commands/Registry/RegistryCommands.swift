@@ -107,10 +107,9 @@ enum PullPolicy: String, ExpressibleByArgument, CaseIterable {
         }
         // Not a reference (an id prefix, say): `create` reports it.
         guard (try? RegistryReference(parsing: image)) != nil else { return }
-        if self == .missing {
-            FileHandle.standardError.write(Data("Unable to find image \(image.quoted) locally\n".utf8))
-        }
-        let exit = try spawnAndWait([RegistryExec.path, "--root", engine.root, "pull", "--stderr", image])
+        // `--missing`: a failed pull is reported as the missing image, in one line.
+        let exit = try spawnAndWait([RegistryExec.path, "--root", engine.root, "pull", "--stderr"]
+                                    + (self == .missing ? ["--missing"] : []) + [image])
         guard exit.code == 0 else { throw ExitCode(125) }
     }
 }
