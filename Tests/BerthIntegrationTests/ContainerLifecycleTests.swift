@@ -332,7 +332,11 @@ final class ContainerLifecycleTests: ContainerTestCase {
     func testBadInputGivesOneLineErrorsAndLeavesNothing() throws {
         let missing = cli.run(["run", "--rm", "nosuchimage", "true"])
         XCTAssertEqual(missing.status, 125)
-        XCTAssertEqual(missing.stderr, "berth: no such image: nosuchimage\n")
+        // `--pull missing` (the default) tried docker.io first: still one line naming the image.
+        XCTAssertTrue(missing.stderr.hasPrefix("berth: no such image: nosuchimage"), missing.stderr)
+        XCTAssertEqual(missing.stderr.filter { $0 == "\n" }.count, 1, missing.stderr)
+        let never = cli.run(["run", "--rm", "--pull", "never", "nosuchimage", "true"])
+        XCTAssertEqual(never.stderr, "berth: no such image: nosuchimage\n")
         let notFound = cli.run(["run", "--name", "nf", "busybox", "/no/such/cmd"])
         XCTAssertEqual(notFound.status, 127, notFound.stderr)
         XCTAssertTrue(notFound.stderr.contains("/no/such/cmd"))

@@ -61,26 +61,26 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Codable {
 }
 
 /// Streaming SHA-256 over OpenSSL's EVP interface (hardware-accelerated where the CPU allows).
-final class SHA256Hasher {
+public final class SHA256Hasher {
     private let ctx: OpaquePointer
 
-    init() {
+    public init() {
         ctx = EVP_MD_CTX_new()
         EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
     }
 
     deinit { EVP_MD_CTX_free(ctx) }
 
-    func update(_ bytes: UnsafeRawBufferPointer) {
+    public func update(_ bytes: UnsafeRawBufferPointer) {
         if bytes.count > 0 { EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) }
     }
 
-    func update(_ pointer: UnsafeRawPointer, count: Int) {
+    public func update(_ pointer: UnsafeRawPointer, count: Int) {
         if count > 0 { EVP_DigestUpdate(ctx, pointer, count) }
     }
 
     /// The digest of everything passed so far; call once.
-    func finish() -> Digest {
+    public func finish() -> Digest {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
         EVP_DigestFinal_ex(ctx, &out, &len)

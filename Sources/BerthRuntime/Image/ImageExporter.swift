@@ -11,6 +11,24 @@ public struct ExportResult: Sendable {
     public var layers: Int
 }
 
+/// An image as a registry push needs it: the manifest, the config and the layer files (in a
+/// staging directory the caller removes).
+public struct PushableImage: Sendable {
+    public struct Layer: Sendable {
+        public var digest: Digest
+        public var path: String
+        public var size: UInt64
+    }
+    public var manifest: [UInt8]
+    public var manifestDigest: Digest
+    public var mediaType: String
+    public var config: [UInt8]
+    public var configDigest: Digest
+    public var layers: [Layer]
+    public var layerMediaType: String { OCIMediaType.layerTar }
+    public var configMediaType: String { OCIMediaType.config }
+}
+
 /// The archive formats `save` writes.
 public enum ImageArchiveFormat: String, Sendable, CaseIterable {
     /// What `docker save` writes: `manifest.json`, `<config hex>.json`, `<DiffID hex>/layer.tar`.
@@ -68,27 +86,7 @@ struct ImageExporter {
         guard mkdir(staging, 0o700) == 0 else { throw BerthError.errno("mkdir", staging) }
         defer { try? TreeRemover.remove(staging) }
 
-        // Each layer directory as a tar, once: DiffID, file and size by layer id.
-        var tars: [String: (digest: Digest, path: String, size: UInt64)] = [:]
-        var prepared: [Prepared] = []
-        for item in items {
-            var diffIDs: [Digest] = []
-            for id in item.image.layers {
-                if let known = tars[id] { diffIDs.append(known.digest); continue }
-                let file = staging + "/layer-\(tars.count).tar"
-                let out = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard out >= 0 else { throw BerthError.errno("create", file) }
-                let result: (digest: Digest, size: UInt64)
-                do {
-                    result = try LayerTarWriter(fd: out, path: file).writeTree(store.layerPath(id))
-                    close(out)
-                } catch { close(out); throw error }
-                tars[id] = (result.digest, file, result.size)
-                diffIDs.append(result.digest)
-            }
-            let config = try configBlob(item.image, diffIDs: diffIDs)
-            prepared.append(Prepared(item: item, config: config, configDigest: Digest.of(config), diffIDs: diffIDs))
-        }
+        let (tars, prepared) = try prepare(items, staging: staging)
 
         let a = archive_write_new()!
         defer { archive_write_free(a) }
@@ -110,14 +108,7 @@ struct ImageExporter {
             var descriptors: [OCIDescriptor] = []
             for p in prepared {
                 if written.insert(p.configDigest).inserted { try w.small("blobs/sha256/" + p.configDigest.hex, p.config) }
-                let layers = p.item.image.layers.map { id in
-                    OCIDescriptor(mediaType: OCIMediaType.layerTar, digest: tars[id]!.digest.description, size: Int64(tars[id]!.size))
-                }
-                let manifest = OCIManifest(schemaVersion: 2, mediaType: OCIMediaType.manifest,
-                                           config: OCIDescriptor(mediaType: OCIMediaType.config, digest: p.configDigest.description,
-                                                                 size: Int64(p.config.count)),
-                                           layers: layers)
-                let bytes = Array(try JSONEncoder.oci.encode(manifest))
+                let bytes = try manifestBytes(p, tars)
                 let digest = Digest.of(bytes)
                 if written.insert(digest).inserted { try w.small("blobs/sha256/" + digest.hex, bytes) }
                 for id in p.item.image.layers { try blob("blobs/sha256/" + tars[id]!.digest.hex, tars[id]!.digest, file: tars[id]!.path, size: tars[id]!.size) }
@@ -153,6 +144,56 @@ struct ImageExporter {
         }
         guard archive_write_close(a) == ARCHIVE_OK else { throw w.failure() }
         return ExportResult(manifestDigest: manifestDigest, bytes: 0, layers: tars.count)
+    }
+
+    /// Each layer directory as a tar in `staging`, once: DiffID, file and size by layer id; and
+    /// each image's config for those DiffIDs.
+    private func prepare(_ items: [Item], staging: String) throws
+        -> (tars: [String: (digest: Digest, path: String, size: UInt64)], prepared: [Prepared]) {
+        var tars: [String: (digest: Digest, path: String, size: UInt64)] = [:]
+        var prepared: [Prepared] = []
+        for item in items {
+            var diffIDs: [Digest] = []
+            for id in item.image.layers {
+                if let known = tars[id] { diffIDs.append(known.digest); continue }
+                let file = staging + "/layer-\(tars.count).tar"
+                let out = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard out >= 0 else { throw BerthError.errno("create", file) }
+                let result: (digest: Digest, size: UInt64)
+                do {
+                    result = try LayerTarWriter(fd: out, path: file).writeTree(store.layerPath(id))
+                    close(out)
+                } catch { close(out); throw error }
+                tars[id] = (result.digest, file, result.size)
+                diffIDs.append(result.digest)
+            }
+            let config = try configBlob(item.image, diffIDs: diffIDs)
+            prepared.append(Prepared(item: item, config: config, configDigest: Digest.of(config), diffIDs: diffIDs))
+        }
+        return (tars, prepared)
+    }
+
+    /// The OCI manifest of a prepared image: its layers as uncompressed tars.
+    private func manifestBytes(_ p: Prepared, _ tars: [String: (digest: Digest, path: String, size: UInt64)]) throws -> [UInt8] {
+        let layers = p.item.image.layers.map { id in
+            OCIDescriptor(mediaType: OCIMediaType.layerTar, digest: tars[id]!.digest.description, size: Int64(tars[id]!.size))
+        }
+        let manifest = OCIManifest(schemaVersion: 2, mediaType: OCIMediaType.manifest,
+                                   config: OCIDescriptor(mediaType: OCIMediaType.config, digest: p.configDigest.description,
+                                                         size: Int64(p.config.count)),
+                                   layers: layers)
+        return Array(try JSONEncoder.oci.encode(manifest))
+    }
+
+    /// The blobs a registry push uploads, written into `staging` (which the caller removes): the
+    /// layers as `save` writes them, the config, and the manifest, whose digest `save` reports too.
+    func pushable(_ image: ImageRecord, staging: String) throws -> PushableImage {
+        let (tars, prepared) = try prepare([Item(image: image, references: [])], staging: staging)
+        let p = prepared[0]
+        let manifest = try manifestBytes(p, tars)
+        return PushableImage(manifest: manifest, manifestDigest: Digest.of(manifest), mediaType: OCIMediaType.manifest,
+                             config: p.config, configDigest: p.configDigest,
+                             layers: image.layers.map { PushableImage.Layer(digest: tars[$0]!.digest, path: tars[$0]!.path, size: tars[$0]!.size) })
     }
 
     /// The stored config when its DiffIDs are the layers as written now, else a new one.

@@ -43,6 +43,9 @@ public struct ImportOptions: Sendable {
     /// Refuse a docker-archive any of whose RepoTags is not a valid reference, before anything is
     /// unpacked (`load` brings in every name; `import` falls back to the file's name instead).
     public var strictNames = false
+    /// A layout whose layer blobs may be left out when the store has the layer (its DiffID): a
+    /// registry pull fetches only the layers the store lacks (docs/registries.md).
+    public var storedLayersMayBeAbsent = false
     /// Called as bytes are read; on the importing thread.
     public var progress: (@Sendable (ImportProgress) -> Void)?
 
@@ -433,9 +436,14 @@ final class ImageImporter {
     private func unpack(_ layers: [LayerSource]) throws
         -> (ids: [String], sizes: [UInt64], placed: [(temporary: String, id: String)], reused: Int) {
         var fds: [Int32] = []
-        defer { for fd in fds { close(fd) } }
+        defer { for fd in fds where fd >= 0 { close(fd) } }
         progress = ImportProgress(bytesDone: 0, bytesTotal: 0, layersDone: 0, layersTotal: layers.count)
         for layer in layers {
+            if options.storedLayersMayBeAbsent, let diffID = layer.diffID, store.layerExists(diffID.hex),
+               let tree = layer.tree, !tree.exists(layer.path) {
+                fds.append(-1)
+                continue
+            }
             let fd = try openBlob(layer)
             fds.append(fd)
             var st = stat()
@@ -455,7 +463,7 @@ final class ImageImporter {
         for (layer, fd) in zip(layers, fds) {
             if let diffID = layer.diffID, store.layerExists(diffID.hex) || placedSizes[diffID.hex] != nil {
                 // Stored already: only the blob's own digest is checked, so a damaged archive is still refused.
-                if let want = layer.blobDigest {
+                if let want = layer.blobDigest, fd >= 0 {
                     let (got, n) = try Digest.of(fd: fd, path: layer.label)
                     advance(n)
                     guard got == want else { throw BerthError.invalidArgument("\(layer.label): digest mismatch (content is \(got))") }

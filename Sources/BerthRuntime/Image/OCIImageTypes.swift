@@ -2,52 +2,66 @@ import Foundation
 
 /// The parts of the OCI image spec (and docker's save format) that import and export read and
 /// write. Unknown fields are ignored on input.
-enum OCIMediaType {
-    static let index = "application/vnd.oci.image.index.v1+json"
-    static let manifest = "application/vnd.oci.image.manifest.v1+json"
-    static let config = "application/vnd.oci.image.config.v1+json"
-    static let layerTar = "application/vnd.oci.image.layer.v1.tar"
-    static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
-    static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+public enum OCIMediaType {
+    public static let index = "application/vnd.oci.image.index.v1+json"
+    public static let manifest = "application/vnd.oci.image.manifest.v1+json"
+    public static let config = "application/vnd.oci.image.config.v1+json"
+    public static let layerTar = "application/vnd.oci.image.layer.v1.tar"
+    public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 
-    static func isIndex(_ t: String?) -> Bool { t == index || t == dockerManifestList }
-    static func isManifest(_ t: String?) -> Bool { t == manifest || t == dockerManifest }
+    public static func isIndex(_ t: String?) -> Bool { t == index || t == dockerManifestList }
+    public static func isManifest(_ t: String?) -> Bool { t == manifest || t == dockerManifest }
 
     /// Layer types Berth unpacks: tar in any compression libarchive detects. Encrypted or
     /// foreign layers are refused by name. Exact matches only: ocicrypt's types extend these
     /// (`…tar+gzip+encrypted`), and an encrypted blob must be refused, not unpacked as noise.
-    static func isLayer(_ t: String) -> Bool {
+    public static func isLayer(_ t: String) -> Bool {
         let known = ["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar",
                      "application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.foreign.diff.tar"]
         return known.contains { t == $0 || t == $0 + "+gzip" || t == $0 + "+zstd" || t == $0 + ".gzip" }
     }
 }
 
-struct OCIPlatform: Codable, Equatable {
-    var architecture: String
-    var os: String
-    var variant: String?
+public struct OCIPlatform: Codable, Sendable, Equatable {
+    public var architecture: String
+    public var os: String
+    public var variant: String?
 }
 
-struct OCIDescriptor: Codable {
-    var mediaType: String?
-    var digest: String
-    var size: Int64
-    var platform: OCIPlatform?
-    var annotations: [String: String]?
+public struct OCIDescriptor: Codable, Sendable {
+    public var mediaType: String?
+    public var digest: String
+    public var size: Int64
+    public var platform: OCIPlatform?
+    public var annotations: [String: String]?
+
+    public init(mediaType: String?, digest: String, size: Int64, platform: OCIPlatform? = nil, annotations: [String: String]? = nil) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+        self.platform = platform
+        self.annotations = annotations
+    }
 }
 
-struct OCIIndex: Codable {
-    var schemaVersion: Int?
-    var mediaType: String?
-    var manifests: [OCIDescriptor]
+public struct OCIIndex: Codable, Sendable {
+    public var schemaVersion: Int?
+    public var mediaType: String?
+    public var manifests: [OCIDescriptor]
+
+    public init(schemaVersion: Int?, mediaType: String?, manifests: [OCIDescriptor]) {
+        self.schemaVersion = schemaVersion
+        self.mediaType = mediaType
+        self.manifests = manifests
+    }
 }
 
-struct OCIManifest: Codable {
-    var schemaVersion: Int?
-    var mediaType: String?
-    var config: OCIDescriptor
-    var layers: [OCIDescriptor]
+public struct OCIManifest: Codable, Sendable {
+    public var schemaVersion: Int?
+    public var mediaType: String?
+    public var config: OCIDescriptor
+    public var layers: [OCIDescriptor]
 }
 
 /// `{}`: the value type of ExposedPorts and Volumes.
@@ -66,9 +80,9 @@ struct OCIContainerConfig: Codable {
     var StopSignal: String?
 }
 
-struct OCIRootFS: Codable {
-    var type: String
-    var diff_ids: [String]
+public struct OCIRootFS: Codable, Sendable {
+    public var type: String
+    public var diff_ids: [String]
 }
 
 struct OCIHistory: Codable {

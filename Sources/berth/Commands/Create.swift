@@ -6,12 +6,14 @@ struct Create: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var container: ContainerOptions
+    @Option(help: "Pull the image first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
 
     func run() throws {
         try withErrors {
             let engine = try global.engine()
+            try pull.apply(engine, image: image)
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
             do { try container.writeCIDFile(record.id) } catch {
                 try? engine.remove(record.id, force: true)

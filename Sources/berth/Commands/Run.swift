@@ -16,6 +16,7 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Run in the background and print the container id.") var detach = false
     @Option(name: [.short, .customLong("attach")], help: ArgumentHelp("Attach only these streams: stdin, stdout, stderr (default: stdout and stderr, and stdin with -i).", valueName: "stream")) var attachStreams: [String] = []
     @OptionGroup var container: ContainerOptions
+    @Option(help: "Pull the image first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
 
@@ -25,6 +26,7 @@ struct Run: ParsableCommand {
             let streams = try Self.streams(attachStreams)
             if detach && !attachStreams.isEmpty { throw BerthError.invalidArgument("conflicting options: -a/--attach and -d/--detach") }
             let engine = try global.engine()
+            try pull.apply(engine, image: image)
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
             do { try container.writeCIDFile(record.id) } catch {
                 try? engine.remove(record.id, force: true)

@@ -1,0 +1,216 @@
+import AsyncHTTPClient
+import BerthOS
+import BerthRuntime
+import Foundation
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth pull`: resolves the reference to one linux/<host arch> manifest, downloads the blobs the
+/// store lacks into a staging OCI layout in the store's `tmp/` (each verified against its digest
+/// while it streams, and renamed into the layout only then), and imports that layout: the store's
+/// own import checks every digest again and makes the image visible in one step. A failure or a
+/// kill leaves only the staging directory, which the next pull or import removes.
+public struct Puller: Sendable {
+    public var engine: Engine
+    public var reference: RegistryReference
+    public var progress: PullProgress
+    /// Layers downloaded at once.
+    public var concurrency = 3
+
+    public init(engine: Engine, reference: RegistryReference, progress: PullProgress) {
+        self.engine = engine
+        self.reference = reference
+        self.progress = progress
+    }
+
+    static let manifestAccept = [OCIMediaType.index, OCIMediaType.dockerManifestList, OCIMediaType.manifest,
+                                 OCIMediaType.dockerManifest].joined(separator: ", ")
+
+    public func run(credentials: RegistryCredentials = RegistryCredentials()) async throws -> ImageRecord {
+        let endpoint = try RegistryEndpoint(registry: reference.registry, apiHost: reference.apiHost)
+        let client = RegistryClient(endpoint: endpoint, credentials: credentials.lookup(reference.registry))
+        let staging = try engine.registryStaging()
+        do {
+            let image = try await pull(client, staging: staging)
+            await client.shutdown()
+            try? FileIO.removeTree(staging)
+            return image
+        } catch {
+            await client.shutdown()
+            try? FileIO.removeTree(staging)
+            throw error
+        }
+    }
+
+    private var what: String { "pull \(reference)" }
+    private var scope: String { "repository:\(reference.repository):pull" }
+
+    private func pull(_ client: RegistryClient, staging: String) async throws -> ImageRecord {
+        let blobs = staging + "/blobs/sha256"
+        try FileIO.mkdirs(blobs, mode: 0o700)
+        // The manifest the reference names; an index leads to this platform's manifest.
+        var (bytes, mediaType, digest) = try await fetchManifest(client, reference.manifestReference, expect: reference.digest)
+        if OCIMediaType.isIndex(mediaType) {
+            let index = try decode(OCIIndex.self, bytes, "image index \(digest)")
+            let chosen = try Self.selectPlatform(index, arch: Engine.hostArchitecture)
+            let chosenDigest = try parseDigest(chosen.digest, "the index's manifest digest")
+            (bytes, mediaType, digest) = try await fetchManifest(client, chosenDigest.description, expect: chosenDigest)
+        }
+        guard OCIMediaType.isManifest(mediaType) else {
+            throw RegistryError.registry("\(what): unsupported manifest type \(mediaType.quoted) (Docker schema 1 and artifacts are not images Berth runs)")
+        }
+        let manifest = try decode(OCIManifest.self, bytes, "manifest \(digest)")
+        let configDigest = try parseDigest(manifest.config.digest, "the config digest")
+        var layers: [(digest: Digest, size: Int64)] = []
+        for l in manifest.layers {
+            let type = l.mediaType ?? OCIMediaType.layerTar
+            guard OCIMediaType.isLayer(type) else {
+                throw RegistryError.registry("\(what): layer \(l.digest.quoted): unsupported media type \(type.quoted)")
+            }
+            guard l.size >= 0 else { throw RegistryError.registry("\(what): layer \(l.digest.quoted): negative size") }
+            layers.append((try parseDigest(l.digest, "a layer digest"), l.size))
+        }
+        try FileIO.writeAtomically(blobs + "/" + digest.hex, bytes: bytes, mode: 0o600)
+        let configBytes = try await download(client, configDigest, size: manifest.config.size, into: blobs, limit: 8 << 20, label: nil)
+        // The DiffIDs say which layers the store already has: those are not fetched.
+        struct RootFS: Decodable { var rootfs: OCIRootFS? }
+        let diffIDs = (try? JSONDecoder().decode(RootFS.self, from: Data(configBytes)))?.rootfs?.diff_ids ?? []
+        var wanted: [(digest: Digest, size: Int64)] = []
+        for (i, layer) in layers.enumerated() {
+            if i < diffIDs.count, diffIDs.count == layers.count, let d = try? Digest(parsing: diffIDs[i]),
+               engine.images.layerExists(d.hex) {
+                progress.line(layer.digest, "Already exists")
+            } else if !wanted.contains(where: { $0.digest == layer.digest }) {
+                wanted.append(layer)
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func start() {
+                guard next < wanted.count else { return }
+                let layer = wanted[next]
+                next += 1
+                group.addTask {
+                    _ = try await download(client, layer.digest, size: layer.size, into: blobs, limit: nil, label: layer.digest)
+                }
+            }
+            for _ in 0..<concurrency { start() }
+            while try await group.next() != nil { start() }
+        }
+        let index = OCIIndex(schemaVersion: 2, mediaType: OCIMediaType.index,
+                             manifests: [OCIDescriptor(mediaType: mediaType, digest: digest.description, size: Int64(bytes.count))])
+        try FileIO.writeAtomically(staging + "/index.json", bytes: Array(try JSONEncoder().encode(index)), mode: 0o600)
+        try FileIO.writeAtomically(staging + "/oci-layout", bytes: Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), mode: 0o600)
+        progress.message("Digest: \(digest)")
+        do {
+            return try engine.importPulledLayout(staging, as: reference.localReference).image
+        } catch let e as BerthError {
+            throw RegistryError.registry("\(what): \(e.description)")
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], _ name: String) throws -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw RegistryError.registry("\(what): \(name) is not valid JSON of its type")
+        }
+    }
+
+    private func parseDigest(_ text: String, _ name: String) throws -> Digest {
+        do { return try Digest(parsing: text) } catch {
+            throw RegistryError.registry("\(what): \(name) \(text.quoted) is not a sha256 digest")
+        }
+    }
+
+    /// GET a manifest by tag or digest; checked against `expect` when the reference pins one.
+    private func fetchManifest(_ client: RegistryClient, _ ref: String, expect: Digest?) async throws -> ([UInt8], String, Digest) {
+        let url = await client.url("/v2/\(reference.repository)/manifests/\(ref)")
+        let response = try await client.send(what, scope: scope) {
+            var r = HTTPClientRequest(url: url)
+            r.headers.add(name: "Accept", value: Self.manifestAccept)
+            return r
+        }
+        try await client.check(response, what: what, expect: [200])
+        let bytes = try await client.body(response, what: what)
+        let digest = Digest.of(bytes)
+        if let expect, expect != digest {
+            throw RegistryError.registry("\(what): manifest \(expect) does not match its digest (content is \(digest))")
+        }
+        struct Typed: Decodable { var mediaType: String? }
+        let header = response.headers.first(name: "Content-Type")?.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+        var type = (try? JSONDecoder().decode(Typed.self, from: Data(bytes)))?.mediaType ?? header ?? ""
+        if type.isEmpty || type == "application/json" { type = OCIMediaType.manifest }
+        return (bytes, type, digest)
+    }
+
+    /// linux/<arch>; with several (variants), the first, as docker picks by default.
+    static func selectPlatform(_ index: OCIIndex, arch: String) throws -> OCIDescriptor {
+        let candidates = index.manifests.filter { m in
+            guard let p = m.platform else { return false }
+            return p.os == "linux" && p.architecture == arch && OCIMediaType.isManifest(m.mediaType ?? OCIMediaType.manifest)
+        }
+        guard let hit = candidates.first else {
+            let found = index.manifests.compactMap { $0.platform.map { "\($0.os)/\($0.architecture)" } }
+            throw RegistryError.registry("no matching manifest for linux/\(arch) in the image index (it has: \(found.isEmpty ? "none" : found.joined(separator: ", ")))")
+        }
+        return hit
+    }
+
+    /// Streams a blob to `<blobs>/.partial-<hex>` while hashing it; renamed to `<hex>` only when
+    /// its digest and size match. `limit`: read it into memory too (the config), at most that many bytes.
+    @discardableResult
+    private func download(_ client: RegistryClient, _ digest: Digest, size: Int64, into blobs: String, limit: Int?,
+                          label: Digest?) async throws -> [UInt8] {
+        let final = blobs + "/" + digest.hex
+        let partial = blobs + "/.partial-" + digest.hex
+        let url = await client.url("/v2/\(reference.repository)/blobs/\(digest)")
+        let response = try await client.send(what, scope: scope) { HTTPClientRequest(url: url) }
+        try await client.check(response, what: "\(what): blob \(digest)", expect: [200])
+        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BerthError.errno("create", partial) }
+        var closed = false
+        defer { if !closed { close(fd) }; unlink(partial) }
+        let hasher = SHA256Hasher()
+        var total: Int64 = 0
+        var kept: [UInt8] = []
+        if let label { progress.start(label, total: size) }
+        do {
+            for try await buffer in response.body {
+                try buffer.withUnsafeReadableBytes { raw in
+                    hasher.update(raw)
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                        if n < 0 { if errno == EINTR { continue }; throw BerthError.errno("write", partial) }
+                        offset += n
+                    }
+                }
+                total += Int64(buffer.readableBytes)
+                if total > size {
+                    throw RegistryError.registry("\(what): blob \(digest) is larger than the \(size) bytes its descriptor says")
+                }
+                if let limit {
+                    guard kept.count + buffer.readableBytes <= limit else { throw RegistryError.registry("\(what): blob \(digest) is too large") }
+                    kept += buffer.readableBytesView
+                }
+                if let label { progress.advance(label, done: total) }
+            }
+        } catch let e as RegistryError { throw e } catch let e as BerthError { throw e } catch {
+            throw RegistryError.registry("\(what): blob \(digest): the download broke off: \(error)")
+        }
+        let got = hasher.finish()
+        guard got == digest else {
+            throw RegistryError.registry("\(what): blob \(digest) failed verification: its content is \(got); nothing was stored")
+        }
+        guard total == size else {
+            throw RegistryError.registry("\(what): blob \(digest) is \(total) bytes, its descriptor says \(size)")
+        }
+        guard fsync(fd) == 0 else { throw BerthError.errno("fsync", partial) }
+        close(fd)
+        closed = true
+        guard rename(partial, final) == 0 else { throw BerthError.errno("rename", final) }
+        if let label { progress.line(label, "Pull complete") }
+        return kept
+    }
+}

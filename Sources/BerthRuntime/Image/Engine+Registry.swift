@@ -1,0 +1,40 @@
+import BerthOS
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the registry client (`berth-registry`, docs/registries.md) needs from the image store: a
+/// private staging directory to download into, the import of what it downloaded, and an image's
+/// blobs to upload. The client never writes the store itself.
+extension Engine {
+    /// A new directory under the store's `tmp/` for one pull or push, named so that the next
+    /// import or pull removes it if this process is killed (`ImageStore.sweepTemporaries`).
+    public func registryStaging() throws -> String {
+        try FileIO.mkdirs(images.root + "/tmp", mode: 0o700)
+        images.sweepTemporaries()
+        let dir = images.temporaryPath(in: images.root + "/tmp")
+        guard mkdir(dir, 0o700) == 0 else { throw BerthError.errno("mkdir", dir) }
+        return dir
+    }
+
+    /// Imports an OCI layout a pull wrote, as `reference`: layer blobs the store has (by DiffID)
+    /// may be absent from it, since the pull did not fetch them. Every blob present is checked again.
+    public func importPulledLayout(_ dir: String, as reference: ImageReference) throws -> ImportResult {
+        var options = ImportOptions(name: reference)
+        options.storedLayersMayBeAbsent = true
+        return try importImage(path: dir, options: options)
+    }
+
+    /// The directory of the running executable, where `berth-shim` and `berth-registry` are.
+    public static var binaryDirectory: String { executableDirectory() }
+
+    /// The platform a pull picks from an image index (`amd64` on x86-64), as import does.
+    public static var hostArchitecture: String { ImageImporter.hostArchitecture() }
+
+    /// The manifest, config and layer files of `ref` for a push, written into `staging`.
+    public func pushableImage(_ ref: String, staging: String) throws -> (ImageRecord, PushableImage) {
+        let image = try images.resolve(ref)
+        return (image, try ImageExporter(store: images).pushable(image, staging: staging))
+    }
+}

@@ -1,0 +1,85 @@
+import BerthOS
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Registry credentials in docker's `config.json` format (`{"auths": {"HOST": {"auth":
+/// base64("user:password")}}}`): Berth's own file is `auth.json` in the user's config directory
+/// (the one contexts use), written 0600; docker's `~/.docker/config.json` (or `$DOCKER_CONFIG`) is
+/// read too, so a `docker login` already done is used. Credential helpers are not run.
+public struct RegistryCredentials: Sendable {
+    public var path: String
+    public var dockerPath: String
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        path = UserConfigDirectory.path(environment: environment) + "/auth.json"
+        let dockerDir = environment["DOCKER_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.docker"
+        dockerPath = dockerDir + "/config.json"
+    }
+
+    /// The keys a registry may be stored under: `host[:port]`, with a scheme, and for Docker Hub
+    /// the legacy `https://index.docker.io/v1/` docker writes.
+    static func keys(_ registry: String) -> [String] {
+        var keys = [registry, "https://" + registry, "http://" + registry]
+        if registry == RegistryReference.dockerHub {
+            keys += ["https://index.docker.io/v1/", "index.docker.io", "registry-1.docker.io"]
+        }
+        return keys
+    }
+
+    /// The user name and password for `registry`: Berth's file first, then docker's.
+    public func lookup(_ registry: String) -> (user: String, password: String)? {
+        for file in [path, dockerPath] {
+            guard let auths = Self.auths(file) else { continue }
+            for key in Self.keys(registry) {
+                guard let entry = auths[key] as? [String: Any], let encoded = entry["auth"] as? String,
+                      let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
+                      let colon = text.firstIndex(of: ":") else { continue }
+                return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+            }
+        }
+        return nil
+    }
+
+    /// Saves credentials for `registry` in Berth's file (0600, written atomically), keeping the
+    /// file's other keys.
+    public func store(_ registry: String, user: String, password: String) throws {
+        var top = try Self.object(path) ?? [:]
+        var auths = top["auths"] as? [String: Any] ?? [:]
+        auths[registry] = ["auth": Data("\(user):\(password)".utf8).base64EncodedString()]
+        top["auths"] = auths
+        try write(top)
+    }
+
+    /// Forgets `registry`'s credentials in Berth's file; false when it had none.
+    public func remove(_ registry: String) throws -> Bool {
+        guard var top = try Self.object(path), var auths = top["auths"] as? [String: Any] else { return false }
+        let before = auths.count
+        for key in Self.keys(registry) { auths.removeValue(forKey: key) }
+        guard auths.count != before else { return false }
+        top["auths"] = auths
+        try write(top)
+        return true
+    }
+
+    private func write(_ top: [String: Any]) throws {
+        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        try FileIO.mkdirs(dir, mode: 0o700)
+        let data = try JSONSerialization.data(withJSONObject: top, options: [.prettyPrinted, .sortedKeys])
+        try FileIO.writeAtomically(path, bytes: Array(data), mode: 0o600)
+    }
+
+    private static func object(_ file: String) throws -> [String: Any]? {
+        guard let bytes = FileIO.read(file), !bytes.isEmpty else { return nil }
+        guard let top = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw BerthError.invalidArgument("\(file): not a JSON object; fix or remove it")
+        }
+        return top
+    }
+
+    private static func auths(_ file: String) -> [String: Any]? {
+        (try? object(file))?["auths"] as? [String: Any]
+    }
+}

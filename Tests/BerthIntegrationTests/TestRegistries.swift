@@ -1,0 +1,277 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private registry for one test class: Debian's `docker-registry` (the distribution project's
+/// server) on 127.0.0.1 and a free port, its storage, config, htpasswd file and certificates in a
+/// directory of its own; stopped by PID and the directory removed by `stop`. Or a Python helper of
+/// the test's own (`TestRegistries.python`): a proxy that flips a byte of every blob, or a fake
+/// registry that serves hostile manifests.
+final class TestRegistry {
+    let directory: String
+    let port: Int
+    private(set) var process: Process?
+    let logPath: String
+
+    var address: String { "127.0.0.1:\(port)" }
+
+    enum Auth {
+        case none
+        case htpasswd(user: String, password: String)
+        /// The registry's `auth: token`: tokens from `realm`, signed by the key of `certificate`.
+        case token(realm: String, certificate: String)
+    }
+
+    /// A port the kernel just gave out and took back (bind to :0): free unless another process
+    /// grabs it in the moment before the server binds it.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private init(directory: String, port: Int) {
+        self.directory = directory
+        self.port = port
+        logPath = directory + "/server.log"
+    }
+
+    /// Starts `docker-registry serve` with `auth`, and TLS from `tls` (certificate, key) if given.
+    static func start(label: String, auth: Auth = .none, tls: (cert: String, key: String)? = nil) throws -> TestRegistry {
+        let dir = "/var/tmp/berth-test-registry-\(label)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        let registry = TestRegistry(directory: dir, port: freePort())
+        var config = """
+            version: 0.1
+            log:
+              level: error
+              accesslog:
+                disabled: true
+            storage:
+              filesystem:
+                rootdirectory: \(dir)/data
+              delete:
+                enabled: true
+            http:
+              addr: 127.0.0.1:\(registry.port)
+              secret: berth-test-\(label)
+
+            """
+        if let tls {
+            config += "  tls:\n    certificate: \(tls.cert)\n    key: \(tls.key)\n"
+        }
+        if case .htpasswd(let user, let password) = auth {
+            let r = ImageFixtures.shell(["/usr/bin/htpasswd", "-Bbn", user, password])
+            guard r.status == 0 else { throw registry.failure("htpasswd failed: \(r.output)") }
+            try r.output.trimmingCharacters(in: .whitespacesAndNewlines).appending("\n").write(toFile: dir + "/htpasswd", atomically: true, encoding: .utf8)
+            config += "auth:\n  htpasswd:\n    realm: berth-test\n    path: \(dir)/htpasswd\n"
+        }
+        if case .token(let realm, let certificate) = auth {
+            config += "auth:\n  token:\n    realm: \(realm)\n    service: berth-test\n    issuer: berth-test-issuer\n    rootcertbundle: \(certificate)\n"
+        }
+        try config.write(toFile: dir + "/config.yml", atomically: true, encoding: .utf8)
+        try registry.launch("/usr/bin/docker-registry", ["serve", dir + "/config.yml"])
+        return registry
+    }
+
+    /// Starts `python3 SCRIPT PORT ARGS…` (a proxy or a fake registry) the same way.
+    static func python(label: String, script: String, arguments: [String]) throws -> TestRegistry {
+        let dir = "/var/tmp/berth-test-registry-\(label)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let server = TestRegistry(directory: dir, port: freePort())
+        try script.write(toFile: dir + "/server.py", atomically: true, encoding: .utf8)
+        try server.launch("/usr/bin/python3", [dir + "/server.py", String(server.port)] + arguments)
+        return server
+    }
+
+    private func failure(_ message: String) -> NSError {
+        NSError(domain: "registry", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
+    }
+
+    private func launch(_ path: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)
+        p.standardOutput = log
+        p.standardError = log
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        process = p
+        // Ready when it accepts connections (no HTTP request: a TLS server would log it as an error).
+        for _ in 0..<200 {
+            if Self.accepts(port) { return }
+            if !p.isRunning { break }
+            usleep(50_000)
+        }
+        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        stop()
+        throw failure("\(path) did not start on port \(port): \(output)")
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    /// Stops the server by its PID and removes its directory.
+    func stop() {
+        if let p = process, p.isRunning {
+            kill(p.processIdentifier, SIGTERM)
+            for _ in 0..<100 where p.isRunning { usleep(50_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+        }
+        process = nil
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A CA and a server certificate for 127.0.0.1 made with openssl in `dir`; returns the paths.
+    static func makeCertificates(in dir: String, name: String) throws -> (ca: String, cert: String, key: String) {
+        let script = """
+            set -eu
+            cd "$1"
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=berth test CA $2" -keyout $2-ca.key -out $2-ca.crt 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout $2.key -out $2.csr 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > $2.ext
+            openssl x509 -req -in $2.csr -CA $2-ca.crt -CAkey $2-ca.key -CAcreateserial -days 2 -extfile $2.ext -out $2.crt 2>/dev/null
+            """
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let r = ImageFixtures.shell(["/bin/sh", "-c", script, "sh", dir, name])
+        guard r.status == 0 else {
+            throw NSError(domain: "registry", code: 1, userInfo: [NSLocalizedDescriptionKey: "openssl failed: \(r.output)"])
+        }
+        return (dir + "/\(name)-ca.crt", dir + "/\(name).crt", dir + "/\(name).key")
+    }
+}
+
+enum TestRegistries {
+    /// `server.py PORT UPSTREAM_PORT [stall]`: forwards every request to the registry on UPSTREAM_PORT
+    /// and flips one byte in the middle of every blob it returns; with `stall`, it sends the first
+    /// half of each blob unchanged and then nothing more for a minute (a pull to kill mid-layer).
+    static let corruptingProxy = #"""
+        import http.client, sys
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port, upstream = int(sys.argv[1]), int(sys.argv[2])
+        stall = len(sys.argv) > 3 and sys.argv[3] == "stall"
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def forward(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                c = http.client.HTTPConnection("127.0.0.1", upstream)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                c.request(self.command, self.path, body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+                blob = self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data
+                if blob and stall and len(data) > 4096:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2]); self.wfile.flush()
+                    import time; time.sleep(60)
+                    return
+                if blob and not stall:
+                    b = bytearray(data); b[len(b) // 2] ^= 0x01; data = bytes(b)
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD": self.wfile.write(data)
+            do_GET = do_HEAD = do_POST = do_PUT = forward
+        ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
+
+    /// `server.py PORT KEY CERT USER PASSWORD`: a token issuer for the registry's `auth: token`.
+    /// It checks HTTP basic credentials and returns a JWT (RS256, signed with `openssl dgst`, the
+    /// certificate in `x5c`) granting the requested scope; the registry verifies it.
+    static let tokenIssuer = #"""
+        import base64, json, os, subprocess, sys, time, urllib.parse
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port, key, cert, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+        der = "".join(l.strip() for l in open(cert) if not l.startswith("-----"))
+        def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def do_GET(self):
+                want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                if self.headers.get("Authorization") != want:
+                    body = b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}'
+                    self.send_response(401); self.send_header("Content-Length", str(len(body))); self.end_headers()
+                    return self.wfile.write(body)
+                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                access = []
+                for scope in q.get("scope", []):
+                    kind, name, actions = scope.split(":")
+                    access.append({"type": kind, "name": name, "actions": actions.split(",")})
+                now = int(time.time())
+                claims = {"iss": "berth-test-issuer", "sub": user, "aud": q.get("service", [""])[0], "exp": now + 300,
+                          "nbf": now - 10, "iat": now, "jti": os.urandom(8).hex(), "access": access}
+                head = {"typ": "JWT", "alg": "RS256", "x5c": [der]}
+                signing = b64(json.dumps(head).encode()) + "." + b64(json.dumps(claims).encode())
+                sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing.encode(), capture_output=True, check=True).stdout
+                token = signing + "." + b64(sig)
+                body = json.dumps({"token": token, "access_token": token, "expires_in": 300}).encode()
+                self.send_response(200); self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body))); self.end_headers()
+                self.wfile.write(body)
+        ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
+
+    /// `server.py PORT`: a registry that answers `/v2/` and serves hostile manifests:
+    /// `bad/type:latest` (a layer media type with an escape sequence), `bad/digest:latest` (a layer
+    /// digest that is a path), `bad/escape:latest` (a 404 whose error message holds escapes).
+    static let hostileRegistry = #"""
+        import json, sys
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port = int(sys.argv[1])
+        cfg = "sha256:" + "a" * 64
+        def manifest(layer):
+            return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg, "size": 2},
+                "layers": [layer]}).encode()
+        pages = {
+            "/v2/bad/type/manifests/latest": manifest({"mediaType": "application/x-evil\u001b[31m", "digest": "sha256:" + "b" * 64, "size": 1}),
+            "/v2/bad/digest/manifests/latest": manifest({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:../../../etc/passwd", "size": 1}),
+        }
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def send(self, status, body, ctype="application/json"):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD": self.wfile.write(body)
+            def do_GET(self):
+                if self.path == "/v2/": return self.send(200, b"{}")
+                if self.path in pages: return self.send(200, pages[self.path], "application/vnd.oci.image.manifest.v1+json")
+                msg = "no such thing\u001b]0;pwned\u0007\u001b[2J\nsecond line"
+                self.send(404, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": msg}]}).encode())
+            do_HEAD = do_GET
+        ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
+}
