@@ -143,6 +143,23 @@ final class OutboundTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
         XCTAssertEqual(sim.hostIPForward(), "0")
         XCTAssertEqual(sim.hostTables(), [])
+        // A container that ends on its own: its supervisor (spawned with an environment of its
+        // own) runs `berth network refresh-hosts`, which rewrites the table; it must get the
+        // setting too (it once did not, and turned forwarding on).
+        let off = ["env", "BERTH_OUTBOUND=off", BerthCLI.binary, "--root", sim.scope.path, "--cgroup-parent", sim.scope.cgroupParent]
+        let run = sim.inHost(off + ["run", "-d", "--name", "quitter", "--network", "quiet", "busybox", "sleep", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let listed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(sim.inHost(off + ["ps", "-a", "--json"]).stdout.utf8)) as? [[String: Any]])
+        let shim = (listed.first { $0["name"] as? String == "quitter" }?["state"] as? [String: Any])?["shimPid"] as? Int
+        XCTAssertEqual(sim.inHost(off + ["wait", "quitter"]).stdout, "0\n")
+        // The supervisor becomes the refresh (exec): once its pid is gone, the refresh is done.
+        if let shim {
+            let until = Date().addingTimeInterval(15)
+            while kill(Int32(shim), 0) == 0 && Date() < until { usleep(100_000) }
+        } else { XCTFail("no supervisor pid for quitter in ps --json") }
+        XCTAssertEqual(sim.hostIPForward(), "0")
+        XCTAssertEqual(sim.hostTables(), [])
+        XCTAssertEqual(sim.inHost(off + ["rm", "quitter"]).status, 0)
         let bad = sim.inHost(["env", "BERTH_OUTBOUND=maybe", BerthCLI.binary, "--root", sim.scope.path, "network", "create", "other"])
         XCTAssertEqual(bad.status, 125, bad.stderr)
         XCTAssertTrue(bad.stderr.hasPrefix("berth: invalid BERTH_OUTBOUND"), bad.stderr)

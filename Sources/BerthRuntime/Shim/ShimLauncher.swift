@@ -21,8 +21,16 @@ struct ShimLauncher: Sendable {
 
         var pid: pid_t = 0
         let argv = [shimPath, planPath]
+        // The supervisor runs `berth network refresh-hosts` when the container exits (the plan's
+        // on_exit), which rewrites the root's nftables table: it must see the outbound setting
+        // this process was given, or a `BERTH_OUTBOUND=off` from the user's environment would be
+        // lost and forwarding and NAT turned on where they asked for none.
+        var env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+        if let outbound = getenv(OutboundSetting.environmentVariable) {
+            env.append(OutboundSetting.environmentVariable + "=" + String(cString: outbound))
+        }
         let rc = withCStringArray(argv) { cargv in
-            withCStringArray(["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]) { cenv in
+            withCStringArray(env) { cenv in
                 berth_spawn_with_report_fd(&pid, shimPath, cargv, cenv, writeEnd)
             }
         }

@@ -28,6 +28,9 @@ class DashboardE2ECase: XCTestCase {
         super.setUp()
         guard getuid() == 0 else { return }
         try? FileManager.default.removeItem(atPath: berth.root)
+        // In the root's settings too, not only in the environment: the dashboard in tmux and the
+        // supervisors' own `berth` calls must never turn on forwarding or NAT on the real host.
+        TestSafety.outboundOff(root: berth.root)
         let r = berth.run(["image", "import-busybox"])
         if r.status != 0 { setupProblems[ObjectIdentifier(self)] = "berth image import-busybox failed (\(r.status)): \(r.both)" }
     }
