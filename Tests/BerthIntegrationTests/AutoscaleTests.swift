@@ -16,10 +16,7 @@ final class AutoscaleTests: ContainerTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         let cli = self.cli
-        addTeardownBlock {
-            let services = cli.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
-            if !services.isEmpty { cli.run(["service", "rm", "-t", "1"] + services) }
-        }
+        addTeardownBlock { cli.removeAllServices() }
     }
 
     func status(_ name: String) throws -> [String: Any] {

@@ -34,6 +34,13 @@ struct BerthCLI {
         Subprocess.run(Self.binary, ["--root", root, "--cgroup-parent", cgroupParent] + args, stdin: stdin, timeout: timeout)
     }
 
+    /// Removes every service of the root with its replicas (one second each to stop): what the
+    /// service suites do after each test, so a failed test leaves no replica to the next.
+    func removeAllServices() {
+        let services = run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
+        if !services.isEmpty { run(["service", "rm", "-t", "1"] + services) }
+    }
+
     func json(_ args: [String]) throws -> Any {
         let r = run(args)
         guard r.status == 0 else { throw NSError(domain: "berth", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: r.stderr]) }

@@ -17,10 +17,7 @@ final class ComposeUpTests: ContainerTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         let cli = self.cli
-        addTeardownBlock {
-            let services = cli.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
-            if !services.isEmpty { cli.run(["service", "rm", "-t", "1"] + services) }
-        }
+        addTeardownBlock { cli.removeAllServices() }
     }
 
     /// A fresh directory `name` holding `files` (file name → text), removed after the test.

@@ -14,10 +14,7 @@ final class ServiceScaleTests: ContainerTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         let cli = self.cli
-        addTeardownBlock {
-            let services = cli.run(["service", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
-            if !services.isEmpty { cli.run(["service", "rm", "-t", "1"] + services) }
-        }
+        addTeardownBlock { cli.removeAllServices() }
     }
 
     /// name → state of every container whose name starts with `prefix`.
