@@ -116,8 +116,10 @@ class OneTmuxDashboardCase: DashboardE2ECase {
         super.tearDown()
     }
 
-    /// `berth top --all --interval 0.5` at 120×40 in 256 colours, in the tmux session.
-    func openDashboard() throws {
+    /// `berth top --all --interval 0.5` at 120×40 in 256 colours, in the tmux session. (Named apart from
+    /// DashboardE2ETests' `openDashboard(columns:rows:…)`: with one name, Swift picks this overload for a
+    /// bare `openDashboard()` there, and the shell line that reports berth's exit went missing.)
+    func openDashboardShowingAll() throws {
         let global = berth.globalArgs.map(quote).joined(separator: " ")
         try tmux.newSession(columns: 120, rows: 40, command:
             "env LANG=C.UTF-8 TERM=xterm-256color \(quote(E2EBerth.binary)) \(global) top --all --interval 0.5; sleep 600")

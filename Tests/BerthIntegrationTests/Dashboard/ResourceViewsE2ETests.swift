@@ -26,7 +26,7 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
         }
         defer { berth.run(["volume", "rm", "e2e-vol-gone"]); berth.run(["volume", "rm", "e2e-vol-keep"]) }
         try berth.start("e2e-vol-user", Self.idleLoop, extra: Self.noNetwork + ["-v", "e2e-vol-keep:/data"])
-        try openDashboard()
+        try openDashboardShowingAll()
         XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-vol-user", in: $0) != nil })
 
         tmux.keys("6")
@@ -64,7 +64,7 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
     /// comes first); `/` finds its label in it.
     func testInspectShowsTheContainersDocumentAndSearches() throws {
         try berth.start("e2e-insp", Self.idleLoop, extra: Self.noNetwork + ["--label", "e2e.mark=findme"])
-        try openDashboard()
+        try openDashboardShowingAll()
         XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-insp", in: $0) != nil })
         tmux.keys("i")
         XCTAssertNotNil(waitFor("the document") { s in

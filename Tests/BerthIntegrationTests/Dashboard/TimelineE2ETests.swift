@@ -17,7 +17,7 @@ final class TimelineE2ETests: OneTmuxDashboardCase {
 
     func testACrashLoopIsMarkedInTheTableAndTheDetail() throws {
         try berth.start("e2e-loop", "exit 1", extra: Self.noNetwork + ["--restart", "always"])
-        try openDashboard()
+        try openDashboardShowingAll()
         // The supervisor's backoff starts at 100 ms and doubles: 3 restarts take under a second.
         let screen = try XCTUnwrap(waitFor("the loop mark on the row") { s in
             E2ERow("e2e-loop", in: s)?.line.contains("loop×") ?? false
@@ -32,7 +32,7 @@ final class TimelineE2ETests: OneTmuxDashboardCase {
     }
 
     func testAChildKilledForMemoryAppearsInTheTimeline() throws {
-        try openDashboard()
+        try openDashboardShowingAll()
         XCTAssertNotNil(waitFor("the dashboard") { $0.contains("1 Containers") })
         // PID 1 (sh) lives on; the subshell's dd asks for a 64 MiB buffer under an 8 MiB limit
         // (no swap here) and is killed. Then a limit change, which the history shows too.
@@ -56,7 +56,7 @@ final class TimelineE2ETests: OneTmuxDashboardCase {
     /// `4` shows the journal live, newest first; `/` filters it; `1` goes back to the containers.
     func testTheEventsViewFollowsTheJournalAndSwitchesBack() throws {
         try berth.start("e2e-ev-a", Self.idleLoop, extra: Self.noNetwork)
-        try openDashboard()
+        try openDashboardShowingAll()
         XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-ev-a", in: $0) != nil })
         tmux.keys("4")
         XCTAssertNotNil(waitFor("the replayed events") { s in
