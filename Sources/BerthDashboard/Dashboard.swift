@@ -107,6 +107,7 @@ public enum Dashboard {
                     case .followLogs(let id): sampler.follow(id)
                     case .sampleNow: sampler.sampleNow()
                     case .watchResources(let kind): sampler.watch(kind)
+                    case .watchProcesses(let id): sampler.watchProcesses(id)
                     case .loadInspect(let id):
                         DispatchQueue.global().async {
                             do { mailbox.post(.inspected(id: id, document: try engine.inspectDocument(id), error: nil)) } catch {

@@ -113,6 +113,11 @@ int berth_pidfd_open(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+int berth_pidfd_send_signal(int pidfd, int sig)
+{
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
 uint64_t berth_monotonic_ns(void)
 {
     struct timespec ts;

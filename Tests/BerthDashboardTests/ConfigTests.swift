@@ -17,7 +17,7 @@ final class ConfigTests: XCTestCase {
         let m = Fixtures.model(columns: 200, rows: 60)
         // Each view's help lists its own keys: between them, every binding.
         var lines = HelpOverlay.lines(m)
-        for view in ["4", "5", "6", "7", "i"] {
+        for view in ["4", "5", "6", "7", "i", "P"] {
             var other = m
             other.press(.char(Character(view)))
             lines += HelpOverlay.lines(other)

@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 import Foundation
 import XCTest
@@ -100,6 +101,31 @@ final class ExecTests: ContainerTestCase {
         XCTAssertEqual(refused.status, 125, refused.stdout)
         XCTAssertTrue(refused.stderr.contains("its init has exited"), refused.stderr)
         XCTAssertEqual(refused.stdout, "", "nothing ran")
+    }
+
+    /// The dashboard's processes view: the engine lists a container's processes from its cgroups
+    /// and signals one of them, never a process outside the container (this test's own, the
+    /// host's init), whatever PID it is given.
+    func testProcessesAreListedAndOnlyTheContainersAreSignalled() throws {
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "signals", "--network", "none", "busybox", "sh", "-c",
+                                "sleep 1000 & trap 'exit 0' TERM; while true; do sleep 0.2; done"]).status, 0)
+        defer { cli.run(["rm", "-f", "signals"]) }
+        let engine = try Engine(options: EngineOptions(root: cli.root, cgroupParent: cli.cgroupParent))
+        var sleeper: ProcessSample?
+        XCTAssertTrue(cli.eventually { sleeper = (try? engine.processSamples("signals"))?.first { $0.command == "sleep 1000" }; return sleeper != nil })
+        let target = try XCTUnwrap(sleeper, "sleep 1000 is listed")
+        let initPid = try XCTUnwrap(try cli.state("signals")["pid"] as? Int)
+        XCTAssertEqual(target.parentPID, Int32(initPid), "its parent is the container's init")
+        for outsider in [getpid(), 1] {
+            XCTAssertThrowsError(try engine.signalProcess("signals", pid: outsider, signal: SIGTERM), "pid \(outsider)") { error in
+                XCTAssertTrue("\(error)".contains("is not one of"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try engine.signalProcess("signals", pid: target.pid, signal: 0))
+        try engine.signalProcess("signals", pid: target.pid, signal: SIGTERM)
+        XCTAssertTrue(cli.eventually { !((try? engine.processSamples("signals")) ?? []).contains { $0.pid == target.pid } }, "the sleep ended")
+        XCTAssertEqual(try cli.state("signals")["status"] as? String, "running", "only that process was signalled")
+        XCTAssertThrowsError(try engine.signalProcess("signals", pid: target.pid, signal: SIGTERM), "an exited process is refused")
     }
 
     func testExitCodesPropagate() {

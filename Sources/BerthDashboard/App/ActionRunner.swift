@@ -42,6 +42,7 @@ final class ActionRunner: Sendable {
                 try scale(service, n)
             case .removeResource(let kind, let name): try engine.removeResource(kind, name)
             case .pruneResources(let kind): detail = try engine.pruneResources(kind)
+            case .signalProcess(let id, _, let pid, let signal): try engine.signalProcess(id, pid: pid, signal: signal)
             }
         } catch {
             failure = "\(error)"

@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 import Foundation
 
@@ -5,9 +6,9 @@ import Foundation
 /// log, posting what it finds to the mailbox. The UI thread never calls the engine for data.
 final class Sampler: @unchecked Sendable {
     // Unchecked, because a `Mutex` has no condition to wait on: the request fields (`stopped`,
-    // `sampleRequested`, `followRequest`, `watchRequest`) are read and written only inside
+    // `sampleRequested`, `followRequest`, `watchRequest`, `processesRequest`) are read and written only inside
     // `condition.withLock`; `thread` is written once by `start` before the thread exists and never
-    // read; `follower` and `watched` are used only on the sampler thread; the rest is immutable
+    // read; `follower`, `watched` and `processesOf` are used only on the sampler thread; the rest is immutable
     // and Sendable.
     private let engine: any ContainerEngine
     private let mailbox: Mailbox
@@ -17,6 +18,9 @@ final class Sampler: @unchecked Sendable {
     private var sampleRequested = true
     private var followRequest: String??
     private var watchRequest: ResourceKind??
+    private var processesRequest: String??
+    /// The container whose processes view is shown, read at every sample.
+    private var processesOf: String?
     /// The kind of resource whose view is shown, read every `resourceInterval`.
     private var watched: ResourceKind?
     private var thread: Thread?
@@ -64,21 +68,28 @@ final class Sampler: @unchecked Sendable {
         condition.withLock { watchRequest = .some(kind); condition.signal() }
     }
 
+    func watchProcesses(_ id: String?) {
+        condition.withLock { processesRequest = .some(id); condition.signal() }
+    }
+
     private func loop() {
         var nextSample = Date()
         var nextResources = Date.distantFuture
         if let events { mailbox.post(.journal(events.open(replay: true))) }
         while true {
-            let request: (follow: String??, due: Bool, asked: Bool, watch: ResourceKind??)? = condition.withLock {
-                while !stopped && !sampleRequested && followRequest == nil && watchRequest == nil {
+            let request: (follow: String??, due: Bool, asked: Bool, watch: ResourceKind??, processes: String??)? = condition.withLock {
+                while !stopped && !sampleRequested && followRequest == nil && watchRequest == nil && processesRequest == nil {
                     let wake = min(nextSample, Date().addingTimeInterval(Sampler.logPollInterval))
                     if !condition.wait(until: wake) { break }
                 }
                 if stopped { return nil }
-                defer { followRequest = nil; sampleRequested = false; watchRequest = nil }
-                return (followRequest, sampleRequested || Date() >= nextSample, sampleRequested, watchRequest)
+                defer { followRequest = nil; sampleRequested = false; watchRequest = nil; processesRequest = nil }
+                return (followRequest, sampleRequested || Date() >= nextSample, sampleRequested, watchRequest, processesRequest)
             }
-            guard let (follow, due, asked, watch) = request else { return }
+            guard let (follow, due, asked, watch, processes) = request else { return }
+
+            if let processes { processesOf = processes }
+            if let id = processesOf, due || processes != nil { postProcesses(of: id) }
 
             if let watch {
                 watched = watch
@@ -106,6 +117,15 @@ final class Sampler: @unchecked Sendable {
                 let (lines, reset) = follower.poll()
                 if !lines.isEmpty || reset { mailbox.post(.logLines(id: id, lines: lines, reset: reset)) }
             }
+        }
+    }
+
+    private func postProcesses(of id: String) {
+        let at = Double(MonotonicClock.nanos()) / 1e9
+        do {
+            mailbox.post(.processes(id: id, samples: try engine.processSamples(id), at: at, error: nil))
+        } catch {
+            mailbox.post(.processes(id: id, samples: [], at: at, error: "\(error)"))
         }
     }
 }

@@ -19,6 +19,7 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case removeVolume = "volume-remove", pruneVolumes = "volume-prune"
     case removeNetwork = "network-remove"
     case inspect, inspectSearch = "inspect-search", inspectNext = "inspect-next", inspectPrevious = "inspect-previous"
+    case processes, terminateProcess = "process-terminate", killProcess = "process-kill"
 
     /// The global actions that also work in the views without a container selection (events,
     /// images, volumes, networks): moving, switching views, theme, command line, help, quit. The
@@ -35,10 +36,10 @@ public enum KeyAction: String, CaseIterable, Sendable {
 /// Where a binding applies. Containers bindings also work in the detail pane, which shows the
 /// same selection.
 public enum KeyScope: String, CaseIterable, Sendable {
-    case global, containers, logs, events, images, volumes, networks, inspect
+    case global, containers, logs, events, images, volumes, networks, inspect, processes
 
     /// The views with a key table of their own instead of the containers' and logs' keys.
-    var isListView: Bool { [.events, .images, .volumes, .networks, .inspect].contains(self) }
+    var isListView: Bool { [.events, .images, .volumes, .networks, .inspect, .processes].contains(self) }
 
     var title: String {
         switch self {
@@ -50,6 +51,7 @@ public enum KeyScope: String, CaseIterable, Sendable {
         case .volumes: return "Volumes view"
         case .networks: return "Networks view"
         case .inspect: return "Inspect view"
+        case .processes: return "Processes view"
         }
     }
 }

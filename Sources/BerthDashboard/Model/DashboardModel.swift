@@ -11,7 +11,7 @@ public enum Pane: Int, CaseIterable, Sendable {
 /// What fills the screen under the header: the containers with their detail and logs, the event
 /// journal, the images, volumes or networks, or one container's inspect document.
 public enum DashboardView: String, CaseIterable, Sendable {
-    case containers, events, images, volumes, networks, inspect
+    case containers, events, images, volumes, networks, inspect, processes
 
     /// The view's own key table; nil for the containers view, whose panes have theirs.
     var scope: KeyScope? {
@@ -22,6 +22,7 @@ public enum DashboardView: String, CaseIterable, Sendable {
         case .volumes: return .volumes
         case .networks: return .networks
         case .inspect: return .inspect
+        case .processes: return .processes
         }
     }
 
@@ -120,6 +121,8 @@ public struct DashboardModel: Sendable {
     public internal(set) var resourceSelection: [ResourceKind: Int] = [:]
     /// The inspect view's document (`i`).
     public internal(set) var inspect = InspectState()
+    /// The processes view's container and its last read (`P`).
+    public internal(set) var processes = ProcessesState()
     public internal(set) var selectedID: String?
     /// Set when a service heading is the selection (then `selectedID` is nil): s r K d p act on
     /// all its replicas, + - scale it, the logs pane merges its replicas' logs.

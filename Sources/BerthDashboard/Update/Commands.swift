@@ -60,6 +60,7 @@ public enum DashboardCommand: Equatable, Sendable {
         case "images", "im": return .success(.view(.images))
         case "volumes", "vol": return .success(.view(.volumes))
         case "networks", "net": return .success(.view(.networks))
+        case "processes", "ps", "top": return .success(.view(.processes))
         case "help", "h": return .success(.help)
         case "problems": return .success(.problems)
         case "q", "quit", "exit": return .success(.quit)
@@ -147,7 +148,7 @@ extension DashboardModel {
             return followSelection()
         case .view(let v):
             let actions: [DashboardView: KeyAction] = [.containers: .focusContainers, .events: .showEvents, .images: .showImages,
-                                                       .volumes: .showVolumes, .networks: .showNetworks]
+                                                       .volumes: .showVolumes, .networks: .showNetworks, .processes: .processes]
             return perform(actions[v] ?? .focusContainers)
         case .help:
             mode = .help(scroll: 0)

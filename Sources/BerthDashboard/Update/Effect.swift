@@ -1,3 +1,4 @@
+import BerthOS
 import BerthRuntime
 import Foundation
 
@@ -15,6 +16,8 @@ public enum EngineAction: Equatable, Sendable {
     case removeResource(kind: ResourceKind, name: String)
     /// Every unused image, volume or network.
     case pruneResources(ResourceKind)
+    /// A signal to one process of a container (the processes view).
+    case signalProcess(id: String, name: String, pid: Int32, signal: Int32)
 
     /// "stopping", for the row while it runs.
     var progressWord: String {
@@ -29,6 +32,7 @@ public enum EngineAction: Equatable, Sendable {
         case .scale: return "scaling"
         case .removeResource: return "removing"
         case .pruneResources: return "pruning"
+        case .signalProcess: return "signalling"
         }
     }
 
@@ -45,6 +49,7 @@ public enum EngineAction: Equatable, Sendable {
         case .scale(let s, let r): return "scaled \(s) to \(r)"
         case .removeResource(let k, let n): return "removed \(k.rawValue) \(n)"
         case .pruneResources(let k): return "pruned \(k.rawValue)s"
+        case .signalProcess(_, let n, let pid, let sig): return "sent \(SignalName.name(of: sig) ?? "signal \(sig)") to process \(pid) in \(n)"
         }
     }
 
@@ -60,6 +65,7 @@ public enum EngineAction: Equatable, Sendable {
         case .scale: return "scale"
         case .removeResource: return "remove"
         case .pruneResources: return "prune"
+        case .signalProcess: return "signal"
         }
     }
 
@@ -70,6 +76,7 @@ public enum EngineAction: Equatable, Sendable {
         case .scale(let s, _): return s
         case .removeResource(let k, let n): return "\(k.rawValue) \(n)"
         case .pruneResources(let k): return "unused \(k.rawValue)s"
+        case .signalProcess(_, let n, let pid, _): return "process \(pid) in \(n)"
         }
     }
 
@@ -77,7 +84,8 @@ public enum EngineAction: Equatable, Sendable {
         switch self {
         case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _),
              .pause(let id, _), .unpause(let id, _): return id
-        case .scale, .removeResource, .pruneResources: return nil
+        // A process signal leaves the container's row as it is (it is not busy).
+        case .scale, .removeResource, .pruneResources, .signalProcess: return nil
         }
     }
 }
@@ -107,6 +115,9 @@ public enum Effect: Equatable, Sendable {
     case watchResources(ResourceKind?)
     /// Read this container's inspect document (off the UI thread).
     case loadInspect(id: String)
+    /// Read this container's processes now and at every sample while the processes view is
+    /// shown (nil: stop reading them).
+    case watchProcesses(id: String?)
     /// Hand the terminal to a shell in this container, then redraw.
     case exec(id: String, name: String)
     case quit
@@ -127,6 +138,8 @@ public enum DashboardEvent: Sendable {
     case resources(ResourceSnapshot)
     /// The inspect document of a container, or why it could not be read.
     case inspected(id: String, document: String?, error: String?)
+    /// A read of the watched container's processes (monotonic seconds), or why it failed.
+    case processes(id: String, samples: [ProcessSample], at: Double, error: String?)
     case execFinished(name: String, error: String?)
     /// A signal (SIGTERM, SIGHUP) asked the dashboard to close.
     case terminate

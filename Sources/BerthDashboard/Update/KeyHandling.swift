@@ -1,4 +1,5 @@
 import BerthOS
+import Glibc
 import BerthRuntime
 
 extension DashboardModel {
@@ -56,7 +57,7 @@ extension DashboardModel {
             if !eventsFilter.isEmpty { setEventsFilter("") } else { view = .containers }
             return []
         }
-        if view.resourceKind != nil || view == .inspect { return show(.containers) }
+        if view.resourceKind != nil || view == .inspect || view == .processes { return show(.containers) }
         if !marked.isEmpty {
             status = StatusMessage("\(marked.count) mark\(marked.count == 1 ? "" : "s") cleared")
             marked = []
@@ -91,6 +92,9 @@ extension DashboardModel {
         case .removeImage, .removeVolume, .removeNetwork: return confirmRemoveResource()
         case .pruneImages, .pruneVolumes: return confirmPruneResources()
         case .inspect: return openInspect()
+        case .processes: return openProcesses()
+        case .terminateProcess: return confirmSignalProcess(SIGTERM)
+        case .killProcess: return confirmSignalProcess(SIGKILL)
         case .inspectSearch: mode = .logSearch(inspect.search)
         case .inspectNext: jumpToInspectMatch(forward: true)
         case .inspectPrevious: jumpToInspectMatch(forward: false)
@@ -220,6 +224,10 @@ extension DashboardModel {
         // The list views: an offset (or a selected row) moved by a line, a page, or to an end.
         if view == .inspect {
             inspect.scroll = Self.moved(inspect.scroll, action, page: layout.bodyLines - 1, last: inspect.lines.count - layout.bodyLines)
+            return []
+        }
+        if view == .processes {
+            processes.selection = Self.moved(processes.selection, action, page: layout.eventRows - 1, last: processes.rows.count - 1)
             return []
         }
         if let kind = view.resourceKind {

@@ -48,6 +48,17 @@ extension DashboardModel {
             inspect.error = error
             inspect.lines = document.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
             return []
+        case .processes(let id, let samples, let at, let error):
+            guard id == processes.id, view == .processes else { return [] }
+            if let error {
+                // The container stopped or went: it has no processes to act on.
+                processes.loading = false
+                processes.rows = []
+                processes.error = error
+            } else {
+                processes.apply(samples, at: at, ticksPerSecond: ProcessesState.ticksPerSecond)
+            }
+            return []
         case .execFinished(let name, let error):
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
                 ?? StatusMessage("shell in \(name) ended", .info)

@@ -6,9 +6,15 @@ extension DashboardModel {
     /// Switches the view; the sampler reads the new view's resources now and at its cadence, and
     /// stops reading them when another view is shown.
     mutating func show(_ next: DashboardView) -> [Effect] {
-        let before = view.resourceKind
+        let before = view
         view = next
-        return before == next.resourceKind && next.resourceKind == nil ? [] : [.watchResources(next.resourceKind)]
+        var effects: [Effect] = before.resourceKind == nil && next.resourceKind == nil ? [] : [.watchResources(next.resourceKind)]
+        if next == .processes {
+            effects.append(.watchProcesses(id: processes.id))
+        } else if before == .processes {
+            effects.append(.watchProcesses(id: nil))
+        }
+        return effects
     }
 
     /// The selected row of the view on screen: its kind, index and name.

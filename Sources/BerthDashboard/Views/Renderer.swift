@@ -22,6 +22,8 @@ public enum Renderer {
             EventsPane.draw(m, in: layout.body, on: c)
         } else if m.view == .inspect {
             InspectPane.draw(m, in: layout.body, on: c)
+        } else if m.view == .processes {
+            ProcessesPane.draw(m, in: layout.body, on: c)
         } else if let kind = m.view.resourceKind {
             ResourcesPane.draw(m, kind, in: layout.body, on: c)
         } else {

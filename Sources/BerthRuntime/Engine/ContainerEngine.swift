@@ -45,6 +45,10 @@ public protocol ContainerEngine: Sendable {
     func pruneResources(_ kind: ResourceKind) throws -> String
     /// One container's inspect document, indented (the dashboard's inspect view).
     func inspectDocument(_ ref: String) throws -> String
+    /// The processes of a running container, by PID (the dashboard's processes view).
+    func processSamples(_ ref: String) throws -> [ProcessSample]
+    /// A signal to one process of a running container, refused for any process outside it.
+    func signalProcess(_ ref: String, pid: Int32, signal: Int32) throws
 }
 
 extension ContainerEngine {
@@ -68,6 +72,13 @@ extension ContainerEngine {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(inspect(ref)), as: UTF8.self)
+    }
+
+    public func processSamples(_ ref: String) throws -> [ProcessSample] {
+        throw BerthError.unsupported("this engine cannot list a container's processes")
+    }
+    public func signalProcess(_ ref: String, pid: Int32, signal: Int32) throws {
+        throw BerthError.unsupported("this engine cannot signal a container's processes")
     }
 
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {

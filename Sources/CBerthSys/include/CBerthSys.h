@@ -23,6 +23,8 @@ int berth_spawn_daemon(const char *path, char *const argv[], char *const envp[],
 
 /* pidfd_open(2); -1 with errno when unsupported. */
 int berth_pidfd_open(pid_t pid);
+/* pidfd_send_signal(2): a signal to the process the pidfd names, never to a later one with its PID. */
+int berth_pidfd_send_signal(int pidfd, int sig);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t berth_monotonic_ns(void);

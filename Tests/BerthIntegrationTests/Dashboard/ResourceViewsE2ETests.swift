@@ -19,6 +19,30 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
         berth.run(["volume", "ls", "-q"]).stdout.split(separator: "\n").map(String.init)
     }
 
+    /// `P`: the selection's processes, live from its cgroup; `x` asks, then ends one of them and
+    /// the list drops it while the container keeps running.
+    func testPListsTheProcessesAndXEndsOne() throws {
+        // The sleeper's command line (sleep 1001) is not a substring of the init's.
+        try berth.start("e2e-procs", "s=1000; sleep $((s + 1)) & trap 'exit 0' TERM; while true; do sleep 0.2; done", extra: Self.noNetwork)
+        try openDashboardShowingAll()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-procs", in: $0) != nil })
+        tmux.keys("P")
+        XCTAssertNotNil(waitFor("the processes with their commands") { s in
+            s.contains("Processes e2e-procs") && s.contains("sleep 1001") && s.contains("COMMAND") && !s.contains("1 Containers")
+        })
+        // The first row is the init (lowest PID); the sleeper is its child, on the second row.
+        tmux.keys("j", "x")
+        XCTAssertNotNil(waitFor("the question naming the process") { $0.contains("Send SIGTERM to process") && $0.contains("(sleep 1001) in e2e-procs?") })
+        tmux.keys("y")
+        XCTAssertNotNil(waitFor("the process gone from the list") { s in
+            // (The status line "sent SIGTERM …" may have expired by the time a loaded machine polls.)
+            !s.contains("sleep 1001") && s.contains("Processes e2e-procs") && s.contains("while true")
+        })
+        XCTAssertEqual(try berth.status("e2e-procs"), "running")
+        tmux.keys("Escape")
+        XCTAssertNotNil(waitFor("the containers again") { E2ERow("e2e-procs", in: $0) != nil })
+    }
+
     func testTheViewsListTheRootsResourcesAndRemoveAnUnusedVolume() throws {
         for v in ["e2e-vol-gone", "e2e-vol-keep"] {
             let r = berth.run(["volume", "create", v])
