@@ -43,6 +43,7 @@ final class ActionRunner: Sendable {
             case .removeResource(let kind, let name): try engine.removeResource(kind, name)
             case .pruneResources(let kind): detail = try engine.pruneResources(kind)
             case .signalProcess(let id, _, let pid, let signal): try engine.signalProcess(id, pid: pid, signal: signal)
+            case .update(let id, _, let change): try engine.update(id, change)
             }
         } catch {
             failure = "\(error)"

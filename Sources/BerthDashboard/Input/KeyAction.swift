@@ -20,6 +20,7 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case removeNetwork = "network-remove"
     case inspect, inspectSearch = "inspect-search", inspectNext = "inspect-next", inspectPrevious = "inspect-previous"
     case processes, terminateProcess = "process-terminate", killProcess = "process-kill"
+    case editLimits = "limits"
 
     /// The global actions that also work in the views without a container selection (events,
     /// images, volumes, networks): moving, switching views, theme, command line, help, quit. The

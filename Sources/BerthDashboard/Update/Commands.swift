@@ -1,4 +1,5 @@
 import BerthOS
+import BerthRuntime
 import Foundation
 
 /// A parsed `:` command line.
@@ -11,6 +12,7 @@ public enum DashboardCommand: Equatable, Sendable {
     case graph(GraphStyle)
     case all(Bool?)
     case view(DashboardView)
+    case update(ref: String, change: ContainerUpdate)
     case help
     case problems
     case quit
@@ -63,6 +65,11 @@ public enum DashboardCommand: Equatable, Sendable {
         case "processes", "ps", "top": return .success(.view(.processes))
         case "help", "h": return .success(.help)
         case "problems": return .success(.problems)
+        case "update", "limits":
+            guard let ref = args.first, args.count > 1 else {
+                return .failure(CommandError("usage: :update NAME memory=64m cpus=0.5 pids=100 (also swap=, shares=, cpuset=)"))
+            }
+            return LimitsCommand.parse(Array(args.dropFirst())).map { .update(ref: ref, change: $0) }
         case "q", "quit", "exit": return .success(.quit)
         default:
             return .failure(CommandError("unknown command '\(head)' (try :help)"))
@@ -111,6 +118,16 @@ extension DashboardModel {
                 effects += start(action)
             }
             return effects
+        case .update(let ref, let change):
+            guard let e = resolve(ref) else {
+                status = StatusMessage("no such container: \(Quoted.escapeControls(ref))", .error)
+                return []
+            }
+            guard busy[e.id] == nil else {
+                status = StatusMessage("\(e.name) is still \(busy[e.id]!)", .error)
+                return []
+            }
+            return start(.update(id: e.id, name: e.name, change: change))
         case .scale(let service, let n):
             guard available.scale else {
                 status = StatusMessage(ActionAvailability.scaleMissing, .error)

@@ -18,6 +18,8 @@ public enum EngineAction: Equatable, Sendable {
     case pruneResources(ResourceKind)
     /// A signal to one process of a container (the processes view).
     case signalProcess(id: String, name: String, pid: Int32, signal: Int32)
+    /// New limits for a container (`u`, `:update`), live when it runs.
+    case update(id: String, name: String, change: ContainerUpdate)
 
     /// "stopping", for the row while it runs.
     var progressWord: String {
@@ -33,6 +35,7 @@ public enum EngineAction: Equatable, Sendable {
         case .removeResource: return "removing"
         case .pruneResources: return "pruning"
         case .signalProcess: return "signalling"
+        case .update: return "updating"
         }
     }
 
@@ -49,6 +52,7 @@ public enum EngineAction: Equatable, Sendable {
         case .scale(let s, let r): return "scaled \(s) to \(r)"
         case .removeResource(let k, let n): return "removed \(k.rawValue) \(n)"
         case .pruneResources(let k): return "pruned \(k.rawValue)s"
+        case .update(_, let n, _): return "updated the limits of \(n)"
         case .signalProcess(_, let n, let pid, let sig): return "sent \(SignalName.name(of: sig) ?? "signal \(sig)") to process \(pid) in \(n)"
         }
     }
@@ -66,6 +70,7 @@ public enum EngineAction: Equatable, Sendable {
         case .removeResource: return "remove"
         case .pruneResources: return "prune"
         case .signalProcess: return "signal"
+        case .update: return "update"
         }
     }
 
@@ -77,13 +82,14 @@ public enum EngineAction: Equatable, Sendable {
         case .removeResource(let k, let n): return "\(k.rawValue) \(n)"
         case .pruneResources(let k): return "unused \(k.rawValue)s"
         case .signalProcess(_, let n, let pid, _): return "process \(pid) in \(n)"
+        case .update(_, let n, _): return n
         }
     }
 
     var containerID: String? {
         switch self {
         case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _),
-             .pause(let id, _), .unpause(let id, _): return id
+             .pause(let id, _), .unpause(let id, _), .update(let id, _, _): return id
         // A process signal leaves the container's row as it is (it is not busy).
         case .scale, .removeResource, .pruneResources, .signalProcess: return nil
         }

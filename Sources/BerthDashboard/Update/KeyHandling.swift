@@ -93,6 +93,7 @@ extension DashboardModel {
         case .pruneImages, .pruneVolumes: return confirmPruneResources()
         case .inspect: return openInspect()
         case .processes: return openProcesses()
+        case .editLimits: return editLimits()
         case .terminateProcess: return confirmSignalProcess(SIGTERM)
         case .killProcess: return confirmSignalProcess(SIGKILL)
         case .inspectSearch: mode = .logSearch(inspect.search)

@@ -49,6 +49,8 @@ public protocol ContainerEngine: Sendable {
     func processSamples(_ ref: String) throws -> [ProcessSample]
     /// A signal to one process of a running container, refused for any process outside it.
     func signalProcess(_ ref: String, pid: Int32, signal: Int32) throws
+    /// New limits (live on a running container) or restart policy: `berth update`.
+    func update(_ ref: String, _ change: ContainerUpdate) throws
 }
 
 extension ContainerEngine {
@@ -79,6 +81,9 @@ extension ContainerEngine {
     }
     public func signalProcess(_ ref: String, pid: Int32, signal: Int32) throws {
         throw BerthError.unsupported("this engine cannot signal a container's processes")
+    }
+    public func update(_ ref: String, _ change: ContainerUpdate) throws {
+        throw BerthError.unsupported("this engine cannot change a container's limits")
     }
 
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {

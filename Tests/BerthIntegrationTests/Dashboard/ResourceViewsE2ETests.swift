@@ -43,6 +43,29 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
         XCTAssertNotNil(waitFor("the containers again") { E2ERow("e2e-procs", in: $0) != nil })
     }
 
+    /// `u`: the command line filled with the selection's limits; edited and entered, the running
+    /// container's cgroup files change (the engine's update path, as `berth update`).
+    func testUEditsTheLimitsOfARunningContainer() throws {
+        try berth.start("e2e-limits", Self.idleLoop, extra: Self.noNetwork + ["-m", "64m", "--pids-limit", "50"])
+        let pid = try XCTUnwrap((try berth.containers()["e2e-limits"]?["state"] as? [String: Any])?["pid"] as? Int, "the init's pid")
+        let memoryFile = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(pid), controller: "memory", v1: "memory.limit_in_bytes", v2: "memory.max"))
+        let pidsFile = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(pid), controller: "pids", v1: "pids.max", v2: "pids.max"))
+        func read(_ path: String) -> String { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        XCTAssertEqual(read(memoryFile), String(64 << 20))
+        try openDashboardShowingAll()
+        XCTAssertNotNil(waitFor("the row") { E2ERow("e2e-limits", in: $0) != nil })
+        tmux.keys("u")
+        XCTAssertNotNil(waitFor("the command line with today's limits") { $0.contains(":update e2e-limits memory=64m cpus= pids=50") })
+        for _ in 0..<"64m cpus= pids=50".count { tmux.keys("BSpace") }
+        tmux.type("96m cpus= pids=80")
+        tmux.keys("Enter")
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, read(memoryFile) != String(96 << 20) || read(pidsFile) != "80" { usleep(200_000) }
+        XCTAssertEqual(read(memoryFile), String(96 << 20), "the memory limit changed live")
+        XCTAssertEqual(read(pidsFile), "80", "the pids limit changed live")
+        XCTAssertEqual(try berth.status("e2e-limits"), "running")
+    }
+
     func testTheViewsListTheRootsResourcesAndRemoveAnUnusedVolume() throws {
         for v in ["e2e-vol-gone", "e2e-vol-keep"] {
             let r = berth.run(["volume", "create", v])
