@@ -21,11 +21,24 @@ public struct DashboardActions: Sendable {
     /// thread takes a process signal is the kernel's choice), and the shell must end either way.
     public var forwardSignal: (@Sendable (Int32) -> Void)?
 
+    /// Runs a custom command (`commands:` in config.yaml) by `/bin/sh -c`: in the foreground with
+    /// the terminal handed over (and a prompt to return), or in the background with no terminal.
+    public var runCustom: (@Sendable (CustomCommandRun) throws -> CustomCommandResult)?
+
+    public struct CustomCommandResult: Sendable {
+        public var status: Int32
+        /// The last line the command printed (background only).
+        public var lastLine: String?
+        public init(status: Int32, lastLine: String?) { self.status = status; self.lastLine = lastLine }
+    }
+
     public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> ExecEnd)? = nil,
-                forwardSignal: (@Sendable (Int32) -> Void)? = nil) {
+                forwardSignal: (@Sendable (Int32) -> Void)? = nil,
+                runCustom: (@Sendable (CustomCommandRun) throws -> CustomCommandResult)? = nil) {
         self.scale = scale
         self.exec = exec
         self.forwardSignal = forwardSignal
+        self.runCustom = runCustom
     }
 }
 
@@ -77,7 +90,7 @@ public enum Dashboard {
         defer { terminal.stop() }
         var model = DashboardModel(
             size: terminal.size, theme: theme, themes: catalog, colorMode: terminal.colorMode, unicode: terminal.unicode,
-            keys: config.keys, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
+            keys: config.keys, customCommands: config.commands, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
             available: ActionAvailability(scale: options.actions.scale != nil, exec: options.actions.exec != nil),
             graphStyle: terminal.unicode ? config.graph : .ascii, utcOffset: TimeZone.current.secondsFromGMT(), now: Date())
         model.report(startupProblems: problems)
@@ -124,6 +137,24 @@ public enum Dashboard {
                         }
                         mailbox.post(.execFinished(name: name, error: failure))
                         if end == .signalled { mailbox.post(.terminate) }
+                    case .runCustom(let run):
+                        guard let runner = options.actions.runCustom else {
+                            mailbox.post(.customFinished(name: run.name, status: nil, lastLine: nil, error: "custom commands are not available here"))
+                            continue
+                        }
+                        @Sendable func finish(_ body: () throws -> DashboardActions.CustomCommandResult) {
+                            do {
+                                let r = try body()
+                                mailbox.post(.customFinished(name: run.name, status: r.status, lastLine: r.lastLine, error: nil))
+                            } catch {
+                                mailbox.post(.customFinished(name: run.name, status: nil, lastLine: nil, error: "\(error)"))
+                            }
+                        }
+                        if run.background {
+                            DispatchQueue.global().async { finish { try runner(run) } }
+                        } else {
+                            terminal.suspend { finish { try runner(run) } }
+                        }
                     }
                 }
                 if model.quitRequested { break }

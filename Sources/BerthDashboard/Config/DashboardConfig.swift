@@ -11,12 +11,15 @@ import Yams
 ///     keys:                # action: key or [keys]; see docs/dashboard.md for the names
 ///       kill: ["K", "ctrl-k"]
 ///       up: [k, up]
+///     commands:            # keys of your own: see `CustomCommand`
+///       - {key: ctrl-t, name: sockets, command: 'berth exec "$NAME" netstat -tln'}
 public struct DashboardConfig: Sendable, Equatable {
     public var theme: String?
     public var interval: Double?
     public var graph: GraphStyle?
     public var showAll: Bool?
     public var keys: KeyTable = .standard
+    public var commands: [CustomCommand] = []
     /// Settings that were wrong and so left at their defaults, each with its line: every one is
     /// reported, and the rest of the file still applies.
     public var problems: [ConfigError] = []
@@ -34,12 +37,20 @@ public struct DashboardConfig: Sendable, Equatable {
         var config = DashboardConfig()
         let root = try YAMLNodes.root(text, file: file)
         if root.scalar?.string == "" || root.null != nil { return config }
+        var commands: Node?
         for (key, value, line) in try YAMLNodes.mapping(root, file: file, what: "the config") {
+            if key == "commands" { commands = value; continue }
             do {
                 try config.apply(key, value, line: line, file: file)
             } catch let e as ConfigError {
                 config.problems.append(e)
             }
+        }
+        // After `keys:`, wherever it stands in the file: a command's key must be free in that table.
+        if let commands {
+            let (list, problems) = CustomCommand.parseList(commands, keys: config.keys, file: file)
+            config.commands = list
+            config.problems += problems
         }
         return config
     }
@@ -69,7 +80,7 @@ public struct DashboardConfig: Sendable, Equatable {
             keys = table
             self.problems += problems
         default:
-            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, keys)")
+            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, keys, commands)")
         }
     }
 

@@ -72,7 +72,7 @@ public struct KeyTable: Sendable, Equatable {
         KeyBinding(action: .removeNetwork, keys: [.char("d")], scope: .networks,
                    help: "Remove the selected network (asks first; refused while containers are on it)", hint: "rm"),
         KeyBinding(action: .editLimits, keys: [.char("u")], scope: .containers,
-                   help: "Change the selection's limits live: :update with its memory, CPUs and pids filled in", hint: "limits"),
+                   help: "Change the selection's limits live: :update with its memory, CPUs and pids filled in", hint: nil),
         KeyBinding(action: .processes, keys: [.char("P")], scope: .containers,
                    help: "Processes view: the selection's processes, live (CPU, memory, command)", hint: nil),
         KeyBinding(action: .terminateProcess, keys: [.char("x")], scope: .processes,

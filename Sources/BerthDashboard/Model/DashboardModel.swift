@@ -54,6 +54,8 @@ public struct PendingConfirmation: Equatable, Sendable {
     public var actions: [EngineAction]
     /// Answered yes, the marks the actions came from are cleared (no it keeps them).
     public var clearsMarks = false
+    /// A custom command to run instead of engine actions.
+    public var custom: CustomCommandRun?
 }
 
 /// What the status bar says about the last thing that happened.
@@ -177,13 +179,15 @@ public struct DashboardModel: Sendable {
     public internal(set) var colorMode: ColorMode
     public internal(set) var glyphs: Glyphs
     public internal(set) var keys: KeyTable
+    /// The user's own commands (`commands:` in config.yaml), under keys no action uses.
+    public internal(set) var customCommands: [CustomCommand] = []
     public internal(set) var interval: Double
     public internal(set) var available: ActionAvailability
     /// Seconds east of UTC for the times shown; injected so golden screens do not depend on TZ.
     public internal(set) var utcOffset: Int
 
     public init(size: TerminalSize, theme: Theme = ThemeCatalog.fallback, themes: ThemeCatalog = .builtin(),
-                colorMode: ColorMode = .truecolor, unicode: Bool = true, keys: KeyTable = .standard,
+                colorMode: ColorMode = .truecolor, unicode: Bool = true, keys: KeyTable = .standard, customCommands: [CustomCommand] = [],
                 interval: Double = 1, showAll: Bool = true, available: ActionAvailability = ActionAvailability(),
                 graphStyle: GraphStyle? = nil, utcOffset: Int = 0, now: Date = Date(timeIntervalSince1970: 0)) {
         self.size = size
@@ -193,6 +197,7 @@ public struct DashboardModel: Sendable {
         self.palette = Palette(theme: theme, mode: colorMode)
         self.glyphs = unicode ? .unicode : .ascii
         self.keys = keys
+        self.customCommands = customCommands
         self.interval = interval
         self.showAll = showAll
         self.available = available

@@ -124,6 +124,8 @@ public enum Effect: Equatable, Sendable {
     /// Read this container's processes now and at every sample while the processes view is
     /// shown (nil: stop reading them).
     case watchProcesses(id: String?)
+    /// Run a custom command (with the terminal handed over unless it runs in the background).
+    case runCustom(CustomCommandRun)
     /// Hand the terminal to a shell in this container, then redraw.
     case exec(id: String, name: String)
     case quit
@@ -147,6 +149,8 @@ public enum DashboardEvent: Sendable {
     /// A read of the watched container's processes (monotonic seconds), or why it failed.
     case processes(id: String, samples: [ProcessSample], at: Double, error: String?)
     case execFinished(name: String, error: String?)
+    /// A custom command ended: its exit status and last line of output (background), or why it could not run.
+    case customFinished(name: String, status: Int32?, lastLine: String?, error: String?)
     /// A signal (SIGTERM, SIGHUP) asked the dashboard to close.
     case terminate
 }

@@ -22,6 +22,7 @@ extension DashboardModel {
         case .confirm(let pending):
             mode = .normal
             if key == .char("y") || key == .char("Y") {
+                if let run = pending.custom { return [.runCustom(run)] }
                 if pending.clearsMarks { marked = [] }
                 return startAll(pending.actions)
             }
@@ -46,7 +47,10 @@ extension DashboardModel {
                   keys.binding(action)?.scope == scope || action.worksInListViews else { return [] }
             return perform(action)
         }
-        guard let action = keys.action(for: key, scope: focus.scope) else { return [] }
+        guard let action = keys.action(for: key, scope: focus.scope) else {
+            if let command = customCommands.first(where: { $0.key == key }) { return runCustom(command) }
+            return []
+        }
         return perform(action)
     }
 

@@ -59,6 +59,16 @@ extension DashboardModel {
                 processes.apply(samples, at: at, ticksPerSecond: ProcessesState.ticksPerSecond)
             }
             return []
+        case .customFinished(let name, let code, let lastLine, let error):
+            let tail = lastLine.map { ": " + Quoted.escapeControls($0) } ?? ""
+            if let error {
+                status = StatusMessage("\(name) could not run: \(error)", .error)
+            } else if let code, code != 0 {
+                status = StatusMessage("\(name) exited with \(code)\(tail)", .error)
+            } else {
+                status = StatusMessage("\(name) done\(tail)", .success)
+            }
+            return [.sampleNow]
         case .execFinished(let name, let error):
             status = error.map { StatusMessage("exec in \(name) failed: \($0)", .error) }
                 ?? StatusMessage("shell in \(name) ended", .info)

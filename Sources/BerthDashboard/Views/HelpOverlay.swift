@@ -18,6 +18,14 @@ enum HelpOverlay {
                 out.append((keys.isEmpty ? "(unbound)" : keys, b.help, false))
             }
         }
+        if own == nil, !m.customCommands.isEmpty {
+            out.append(("", "", false))
+            out.append(("Your commands (config.yaml)", "", true))
+            for c in m.customCommands {
+                let scope = c.scope == .container ? " on the selection" : ""
+                out.append((c.key.label(unicode: m.glyphs.unicode), "\(c.name)\(scope)\(c.confirm ? " (asks first)" : "")\(c.background ? " in the background" : ""): \(c.command)", false))
+            }
+        }
         out.append(("", "", false))
         out.append(("In prompts", "", true))
         out.append(("Enter", "Accept", false))

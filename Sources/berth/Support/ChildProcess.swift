@@ -1,5 +1,6 @@
 import BerthOS
 import BerthRuntime
+import Foundation
 import Glibc
 import Synchronization
 
@@ -24,7 +25,7 @@ struct ChildExit {
 /// posix_spawn + waitpid: the child shares our terminal; no Foundation polling. SIGTERM, SIGHUP and
 /// SIGINT that reach us meanwhile go on to the child. They are blocked from before the spawn until the
 /// child's pid is known, so one that arrives in between is passed on, not lost.
-func spawnAndWait(_ argv: [String]) throws -> ChildExit {
+func spawnAndWait(_ argv: [String], environment: [String: String] = [:]) throws -> ChildExit {
     var block = sigset_t(), previousMask = sigset_t(), childDefaults = sigset_t()
     sigemptyset(&block)
     sigemptyset(&childDefaults)
@@ -71,8 +72,21 @@ func spawnAndWait(_ argv: [String]) throws -> ChildExit {
     posix_spawnattr_setsigdefault(&attributes, &childDefaults)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let rc = withCStringArray(argv) { cargv in
-        posix_spawn(&pid, argv[0], nil, &attributes, UnsafeMutablePointer(mutating: cargv), environ)
+    let rc: Int32
+    if environment.isEmpty {
+        rc = withCStringArray(argv) { cargv in
+            posix_spawn(&pid, argv[0], nil, &attributes, UnsafeMutablePointer(mutating: cargv), environ)
+        }
+    } else {
+        // Ours, with `environment` set over it (built before the spawn: nothing allocates after fork).
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { _, new in new }
+        let envp = merged.map { "\($0)=\($1)" }
+        rc = withCStringArray(argv) { cargv in
+            withCStringArray(envp) { cenv in
+                posix_spawn(&pid, argv[0], nil, &attributes, UnsafeMutablePointer(mutating: cargv), UnsafeMutablePointer(mutating: cenv))
+            }
+        }
     }
     guard rc == 0 else { throw BerthError.system(operation: "spawn", path: argv[0], errno: rc) }
     forwardTarget.store(pid, ordering: .releasing)

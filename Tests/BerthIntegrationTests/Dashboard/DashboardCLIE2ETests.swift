@@ -135,6 +135,47 @@ final class DashboardCLIE2ETests: DashboardE2ECase {
         tmux.keys("q")
     }
 
+    /// `commands:` in config.yaml: a key runs the user's command with the selection in its
+    /// environment — in the background (status bar gets its last line) or in the foreground (the
+    /// terminal handed over, Enter to return) — and `berth` inside it sees the same root.
+    func testCustomCommandsRunWithTheSelectionInTheirEnvironment() throws {
+        try berth.start("cli-custom", Self.idleLoop, extra: Self.noNetwork)
+        let dir = try scratch("custom")
+        try FileManager.default.createDirectory(atPath: dir + "/berth", withIntermediateDirectories: true)
+        let mark = dir + "/ran"
+        try """
+        commands:
+          - key: T
+            name: note
+            background: true
+            command: 'printf "%s %s %s\\n" "$NAME" "$IMAGE" "$(berth ps -q --no-trunc | head -1)" > \(mark); echo noted-$NAME'
+          - key: ctrl-t
+            name: peek
+            confirm: true
+            command: 'echo "peek at $NAME pid $PID"; head -1 /proc/$PID/status'
+          - key: s
+            name: clash
+            command: 'true'
+        """.write(toFile: dir + "/berth/config.yaml", atomically: true, encoding: .utf8)
+        let id = try XCTUnwrap(try berth.containers()["cli-custom"]?["id"] as? String)
+        try open("\(globalArgs) top --interval 0.5", environment: "XDG_CONFIG_HOME=\(quote(dir)) HOME=/nonexistent PATH=\(quote((E2EBerth.binary as NSString).deletingLastPathComponent)):/usr/bin:/bin", columns: 200)
+        XCTAssertNotNil(waitFor("the row and the refused clash") { E2ERow("cli-custom", in: $0) != nil && $0.contains("config.yaml:10: command 'clash': key 's' is already") })
+        tmux.keys("T")
+        XCTAssertNotNil(waitFor("the background command's last line") { $0.contains("note done: noted-cli-custom") })
+        let ran = try String(contentsOfFile: mark, encoding: .utf8)
+        XCTAssertEqual(ran, "cli-custom busybox:latest \(id)\n", "NAME, IMAGE, and berth on the same root")
+        tmux.keys("C-t")
+        XCTAssertNotNil(waitFor("the question") { $0.contains("Run peek on cli-custom?") })
+        tmux.keys("y")
+        XCTAssertNotNil(waitFor("the foreground command's output and the prompt") { s in
+            s.contains("peek at cli-custom pid") && s.contains("Name:") && s.contains("Press Enter to return") && !s.contains("1 Containers")
+        })
+        tmux.keys("Enter")
+        XCTAssertNotNil(waitFor("the dashboard again") { E2ERow("cli-custom", in: $0) != nil && $0.contains("peek done") })
+        tmux.keys("q")
+        XCTAssertNotNil(waitFor("berth to exit") { $0.contains("berth-exited=0") })
+    }
+
     func testABadSettingIsReportedAndTheRestApplies() throws {
         try berth.start("cli-fallback", Self.idleLoop, extra: Self.noNetwork)
         let dir = try scratch("bad")
