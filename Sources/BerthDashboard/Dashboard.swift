@@ -90,7 +90,7 @@ public enum Dashboard {
         defer { terminal.stop() }
         var model = DashboardModel(
             size: terminal.size, theme: theme, themes: catalog, colorMode: terminal.colorMode, unicode: terminal.unicode,
-            keys: config.keys, customCommands: config.commands, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
+            keys: config.keys, customCommands: config.commands, columns: config.columns, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
             available: ActionAvailability(scale: options.actions.scale != nil, exec: options.actions.exec != nil),
             graphStyle: terminal.unicode ? config.graph : .ascii, utcOffset: TimeZone.current.secondsFromGMT(), now: Date())
         model.report(startupProblems: problems)

@@ -8,6 +8,7 @@ import Yams
 ///     interval: 2          # seconds between samples
 ///     graph: block         # braille | block | ascii
 ///     all: false           # show exited containers
+///     columns: [name, cpu, cpu-graph, mem, pids, up]   # the containers table, in this order
 ///     keys:                # action: key or [keys]; see docs/dashboard.md for the names
 ///       kill: ["K", "ctrl-k"]
 ///       up: [k, up]
@@ -20,6 +21,8 @@ public struct DashboardConfig: Sendable, Equatable {
     public var showAll: Bool?
     public var keys: KeyTable = .standard
     public var commands: [CustomCommand] = []
+    /// The containers table's columns, in order; nil: chosen by the terminal's width.
+    public var columns: [ContainerColumn]?
     /// Settings that were wrong and so left at their defaults, each with its line: every one is
     /// reported, and the rest of the file still applies.
     public var problems: [ConfigError] = []
@@ -75,12 +78,24 @@ public struct DashboardConfig: Sendable, Equatable {
         case "all":
             guard let b = value.bool else { throw ConfigError(file: file, line: line, reason: "all must be true or false") }
             showAll = b
+        case "columns":
+            let names = try YAMLNodes.strings(value, file: file, what: "columns")
+            var list: [ContainerColumn] = []
+            for n in names {
+                guard let c = ContainerColumn(rawValue: n.lowercased()) else {
+                    throw ConfigError(file: file, line: line, reason: "unknown column '\(n)' (columns: \(ContainerColumn.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard !list.contains(c) else { throw ConfigError(file: file, line: line, reason: "column '\(n)' is listed twice") }
+                list.append(c)
+            }
+            guard !list.isEmpty else { throw ConfigError(file: file, line: line, reason: "columns must list at least one column") }
+            columns = list
         case "keys":
             let (table, problems) = try Self.parseKeys(value, file: file)
             keys = table
             self.problems += problems
         default:
-            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, keys, commands)")
+            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, columns, keys, commands)")
         }
     }
 

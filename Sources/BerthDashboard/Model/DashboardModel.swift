@@ -181,13 +181,15 @@ public struct DashboardModel: Sendable {
     public internal(set) var keys: KeyTable
     /// The user's own commands (`commands:` in config.yaml), under keys no action uses.
     public internal(set) var customCommands: [CustomCommand] = []
+    /// The containers table's columns in order (`columns:` in config.yaml); nil: chosen by width.
+    public internal(set) var columns: [ContainerColumn]?
     public internal(set) var interval: Double
     public internal(set) var available: ActionAvailability
     /// Seconds east of UTC for the times shown; injected so golden screens do not depend on TZ.
     public internal(set) var utcOffset: Int
 
     public init(size: TerminalSize, theme: Theme = ThemeCatalog.fallback, themes: ThemeCatalog = .builtin(),
-                colorMode: ColorMode = .truecolor, unicode: Bool = true, keys: KeyTable = .standard, customCommands: [CustomCommand] = [],
+                colorMode: ColorMode = .truecolor, unicode: Bool = true, keys: KeyTable = .standard, customCommands: [CustomCommand] = [], columns: [ContainerColumn]? = nil,
                 interval: Double = 1, showAll: Bool = true, available: ActionAvailability = ActionAvailability(),
                 graphStyle: GraphStyle? = nil, utcOffset: Int = 0, now: Date = Date(timeIntervalSince1970: 0)) {
         self.size = size
@@ -198,6 +200,7 @@ public struct DashboardModel: Sendable {
         self.glyphs = unicode ? .unicode : .ascii
         self.keys = keys
         self.customCommands = customCommands
+        self.columns = columns
         self.interval = interval
         self.showAll = showAll
         self.available = available

@@ -2,71 +2,29 @@ import BerthRuntime
 
 /// The table of containers, grouped by service.
 enum ContainersPane {
-    enum Column: CaseIterable {
-        case state, name, image, cpu, spark, memory, memoryBar, pids, net, io, restarts, uptime
-
-        var title: String {
-            switch self {
-            case .state, .spark, .memoryBar: return ""
-            case .name: return "NAME"
-            case .image: return "IMAGE"
-            case .cpu: return "CPU"
-            case .memory: return "MEM"
-            case .pids: return "PIDS"
-            case .net: return "NET rx/tx"
-            case .io: return "IO r/w"
-            case .restarts: return "RST"
-            case .uptime: return "UP/EXIT"
-            }
-        }
-
-        var width: Int {
-            switch self {
-            case .state: return 1
-            case .name, .image: return 12
-            case .cpu: return 6
-            case .spark: return 8
-            case .memory: return 11
-            case .memoryBar: return 6
-            case .pids: return 4
-            case .net, .io: return 11
-            case .restarts: return 3
-            case .uptime: return 10 // "restarting" whole
-            }
-        }
-
-        var alignRight: Bool {
-            switch self {
-            case .cpu, .memory, .pids, .net, .io, .restarts: return true
-            default: return false
-            }
-        }
-
-        var sortKey: SortKey? {
-            switch self {
-            case .name: return .name
-            case .image: return .image
-            case .cpu: return .cpu
-            case .memory: return .memory
-            case .pids: return .pids
-            case .net: return .net
-            case .io: return .io
-            case .restarts: return .restarts
-            case .uptime: return .uptime
-            case .state: return .state
-            default: return nil
-            }
-        }
-    }
+    typealias Column = ContainerColumn
 
     /// Which columns fit in `width` and how wide each is: the essentials first, then the rest by
-    /// usefulness; spare room widens the name and the image.
-    static func columns(width: Int) -> [(Column, Int)] {
-        let essentials: [Column] = [.state, .name, .cpu, .memory, .pids, .uptime]
-        let optional: [Column] = [.net, .memoryBar, .spark, .restarts, .io, .image]
-        var chosen = Set(essentials)
+    /// usefulness; spare room widens the name and the image. With the user's `columns:` (config),
+    /// exactly those in that order (the state glyph first, the name always), the last ones left
+    /// out when they do not fit.
+    static func columns(width: Int, chosen configured: [Column]? = nil) -> [(Column, Int)] {
         func used(_ set: Set<Column>) -> Int { set.reduce(0) { $0 + $1.width + 1 } - 1 }
-        for c in optional where used(chosen.union([c])) <= width { chosen.insert(c) }
+        var chosen: Set<Column>
+        var order = Column.allCases
+        if let configured {
+            order = [.state] + (configured.contains(.name) ? [] : [.name]) + configured.filter { $0 != .state }
+            chosen = [.state, .name]
+            for c in order where !chosen.contains(c) {
+                if used(chosen.union([c])) > width { break }
+                chosen.insert(c)
+            }
+        } else {
+            let essentials: [Column] = [.state, .name, .cpu, .memory, .pids, .uptime]
+            let optional: [Column] = [.net, .memoryBar, .spark, .restarts, .io, .image]
+            chosen = Set(essentials)
+            for c in optional where used(chosen.union([c])) <= width { chosen.insert(c) }
+        }
         var widths: [Column: Int] = [:]
         for c in chosen { widths[c] = c.width }
         var spare = width - used(chosen)
@@ -77,7 +35,7 @@ enum ContainersPane {
         // 16 more columns first, and all that is left when there is no sparkline.
         let moreName = min(spare, 16); widths[.name]! += moreName; spare -= moreName
         if chosen.contains(.spark) { widths[.spark]! += spare } else { widths[.name]! += spare }
-        return Column.allCases.filter { chosen.contains($0) }.map { ($0, widths[$0]!) }
+        return order.filter { chosen.contains($0) }.map { ($0, widths[$0]!) }
     }
 
     static func draw(_ m: DashboardModel, in r: Rect, on c: Canvas) {
@@ -88,7 +46,7 @@ enum ContainersPane {
         c.box(r, title: title, focused: m.focus == .containers)
         let inner = r.inner
         guard inner.height > 0, inner.width > 0 else { return }
-        let cols = columns(width: inner.width)
+        let cols = columns(width: inner.width, chosen: m.columns)
 
         // Column headings, with the sort arrow on the sorted one.
         var x = inner.x
