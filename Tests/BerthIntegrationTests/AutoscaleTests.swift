@@ -1,3 +1,4 @@
+import BerthRuntime
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -121,11 +122,19 @@ final class AutoscaleTests: ContainerTestCase {
         let on = cli.run(["service", "autoscale", "calm", "--min", "3", "--max", "4", "--cpu-target", "50", "--interval", "1s"])
         XCTAssertEqual(on.status, 0, on.stderr)
         XCTAssertEqual(try status("calm")["desired"] as? Int, 3)
+        // The dashboard's `+` on an autoscaled service moves the range through the engine: the
+        // count follows into it, and the dashboard's headings read the new range.
+        let engine = try Engine(options: EngineOptions(root: cli.root, cgroupParent: cli.cgroupParent))
+        try engine.setAutoscaleRange("calm", min: 4, max: 5)
+        XCTAssertEqual(try status("calm")["desired"] as? Int, 4)
+        XCTAssertEqual(engine.serviceTargets()["calm"], ServiceTarget(replicas: 4, autoscale: engine.serviceTargets()["calm"]?.autoscale))
+        XCTAssertEqual(engine.serviceTargets()["calm"]?.autoscale.map { [$0.min, $0.max, $0.cpuTarget ?? 0] }, [4, 5, 50])
+        XCTAssertThrowsError(try engine.setAutoscaleRange("calm", min: 0, max: 4)) { XCTAssertTrue("\($0)".contains("--min must be 1 or more"), "\($0)") }
         let off = cli.run(["service", "autoscale", "calm", "--off"])
         XCTAssertEqual(off.status, 0, off.stderr)
         let after = try status("calm")
         XCTAssertNil(after["autoscaler"], "\(after)")
-        XCTAssertEqual(after["desired"] as? Int, 3)
+        XCTAssertEqual(after["desired"] as? Int, 4)
         XCTAssertEqual(cli.run(["scale", "calm=1"]).status, 0)
     }
 }

@@ -44,6 +44,7 @@ final class ActionRunner: Sendable {
             case .pruneResources(let kind): detail = try engine.pruneResources(kind)
             case .signalProcess(let id, _, let pid, let signal): try engine.signalProcess(id, pid: pid, signal: signal)
             case .update(let id, _, let change): try engine.update(id, change)
+            case .autoscaleRange(let service, let lo, let hi): try engine.setAutoscaleRange(service, min: lo, max: hi)
             }
         } catch {
             failure = "\(error)"

@@ -183,6 +183,8 @@ public struct DashboardModel: Sendable {
     public internal(set) var customCommands: [CustomCommand] = []
     /// The containers table's columns in order (`columns:` in config.yaml); nil: chosen by width.
     public internal(set) var columns: [ContainerColumn]?
+    /// The autoscaled services' policies, from the last snapshot (their headings, `+`/`-`).
+    public internal(set) var autoscale: [String: AutoscalePolicy] = [:]
     public internal(set) var interval: Double
     public internal(set) var available: ActionAvailability
     /// Seconds east of UTC for the times shown; injected so golden screens do not depend on TZ.

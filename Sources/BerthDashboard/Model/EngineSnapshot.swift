@@ -14,6 +14,8 @@ public struct EngineSnapshot: Sendable {
     public var error: String?
     /// Desired replicas by service name, for the group headers.
     public var desired: [String: Int]
+    /// Autoscaling policies by service name, for the group headers.
+    public var autoscale: [String: AutoscalePolicy] = [:]
 
     public init(containers: [ContainerInfo], stats: [ContainerStats], host: HostInfo, takenAt: Date, error: String? = nil,
                 desired: [String: Int] = [:]) {
@@ -27,8 +29,11 @@ public struct EngineSnapshot: Sendable {
         let host = engine.hostInfo()
         do {
             let list = try engine.list(all: true)
-            return EngineSnapshot(containers: list, stats: engine.sampleStats(of: list), host: host, takenAt: now,
-                                  desired: engine.desiredReplicas())
+            let services = engine.serviceTargets()
+            var s = EngineSnapshot(containers: list, stats: engine.sampleStats(of: list), host: host, takenAt: now,
+                                   desired: services.mapValues(\.replicas))
+            s.autoscale = services.compactMapValues(\.autoscale)
+            return s
         } catch {
             return EngineSnapshot(containers: [], stats: [], host: host, takenAt: now, error: "\(error)")
         }

@@ -20,6 +20,8 @@ public enum EngineAction: Equatable, Sendable {
     case signalProcess(id: String, name: String, pid: Int32, signal: Int32)
     /// New limits for a container (`u`, `:update`), live when it runs.
     case update(id: String, name: String, change: ContainerUpdate)
+    /// A new replica range for an autoscaled service (`+`/`-` on it).
+    case autoscaleRange(service: String, min: Int, max: Int)
 
     /// "stopping", for the row while it runs.
     var progressWord: String {
@@ -36,6 +38,7 @@ public enum EngineAction: Equatable, Sendable {
         case .pruneResources: return "pruning"
         case .signalProcess: return "signalling"
         case .update: return "updating"
+        case .autoscaleRange: return "moving the autoscale range of"
         }
     }
 
@@ -53,6 +56,7 @@ public enum EngineAction: Equatable, Sendable {
         case .removeResource(let k, let n): return "removed \(k.rawValue) \(n)"
         case .pruneResources(let k): return "pruned \(k.rawValue)s"
         case .update(_, let n, _): return "updated the limits of \(n)"
+        case .autoscaleRange(let s, let lo, let hi): return "\(s) now autoscales within \(lo)..\(hi)"
         case .signalProcess(_, let n, let pid, let sig): return "sent \(SignalName.name(of: sig) ?? "signal \(sig)") to process \(pid) in \(n)"
         }
     }
@@ -71,6 +75,7 @@ public enum EngineAction: Equatable, Sendable {
         case .pruneResources: return "prune"
         case .signalProcess: return "signal"
         case .update: return "update"
+        case .autoscaleRange: return "set the autoscale range of"
         }
     }
 
@@ -83,6 +88,7 @@ public enum EngineAction: Equatable, Sendable {
         case .pruneResources(let k): return "unused \(k.rawValue)s"
         case .signalProcess(_, let n, let pid, _): return "process \(pid) in \(n)"
         case .update(_, let n, _): return n
+        case .autoscaleRange(let s, _, _): return s
         }
     }
 
@@ -91,7 +97,7 @@ public enum EngineAction: Equatable, Sendable {
         case .start(let id, _), .stop(let id, _), .restart(let id, _), .kill(let id, _), .remove(let id, _, _),
              .pause(let id, _), .unpause(let id, _), .update(let id, _, _): return id
         // A process signal leaves the container's row as it is (it is not busy).
-        case .scale, .removeResource, .pruneResources, .signalProcess: return nil
+        case .scale, .removeResource, .pruneResources, .signalProcess, .autoscaleRange: return nil
         }
     }
 }

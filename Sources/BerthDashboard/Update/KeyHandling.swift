@@ -139,6 +139,9 @@ extension DashboardModel {
                 status = StatusMessage("the selected container is not part of a service", .error)
                 return []
             }
+            if let policy = autoscale[service] {
+                return moveAutoscaleRange(service, policy, by: action == .scaleUp ? 1 : -1)
+            }
             return scale(service, by: action == .scaleUp ? 1 : -1)
         case .toggleGroup:
             guard let service = selectedService ?? selected?.info.service else {
@@ -375,6 +378,19 @@ extension DashboardModel {
         return effects
     }
 
+    /// `+`/`-` on an autoscaled service: its controller owns the count, so the keys move its range
+    /// (both ends by one) instead, and say so; the engine checks the new range as `service autoscale` does.
+    mutating func moveAutoscaleRange(_ service: String, _ p: AutoscalePolicy, by step: Int) -> [Effect] {
+        let lo = p.min + step, hi = p.max + step
+        guard lo >= 1 else {
+            status = StatusMessage("\(service) is autoscaled within \(p.min)..\(p.max): its range cannot go lower (berth service autoscale \(service) --off to scale by hand)", .error)
+            return []
+        }
+        let effects = start(.autoscaleRange(service: service, min: lo, max: hi))
+        status = StatusMessage("\(service) is autoscaled: its range moves from \(p.min)..\(p.max) to \(lo)..\(hi)…")
+        return effects
+    }
+
     /// `+`/`-`: presses accumulate on the count last asked for; while a scale of the service runs,
     /// the new count waits and is applied when it ends (`finish`), so quick presses add up and
     /// calls never race each other.
@@ -456,5 +472,20 @@ extension DashboardModel {
         logs.follow = false
         let total = lines.filter { $0.text.lowercased().contains(needle) }.count
         status = StatusMessage("match \(lines[...hit].filter { $0.text.lowercased().contains(needle) }.count) of \(total)")
+    }
+}
+
+extension DashboardModel {
+    /// "auto 2..6 · cpu 45%/60%": the range, then each target beside the replicas' mean use
+    /// (CPU against their `--cpus` limit, else one core, as the controller measures it).
+    func autoscaleHeading(_ service: String, _ p: AutoscalePolicy) -> String {
+        let running = members(of: service).filter { $0.info.state.isRunning }
+        func mean(_ xs: [Double]) -> String { xs.isEmpty ? "-" : Format.percent(xs.reduce(0, +) / Double(xs.count)) }
+        var text = "auto \(p.min)..\(p.max)"
+        if let target = p.cpuTarget { text += " · cpu \(mean(running.map { $0.cpuOfLimitPercent ?? $0.cpuPercent }))/\(target)%" }
+        if let target = p.memoryTarget {
+            text += " · mem \(mean(running.compactMap { e in e.memoryLimit.map { Double(e.memoryUsage) * 100 / Double(max(1, $0)) } }))/\(target)%"
+        }
+        return text
     }
 }

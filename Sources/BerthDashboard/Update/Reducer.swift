@@ -97,6 +97,7 @@ extension DashboardModel {
         }
         sampleError = nil
         desiredReplicas = s.desired
+        autoscale = s.autoscale
         // A count asked for is forgotten once the engine reports it, or once two snapshots after
         // the last call show something else (another client scaled the service meanwhile).
         for (service, target) in scaleTargets where scalesRunning[service] == nil {

@@ -80,7 +80,8 @@ enum ContainersPane {
             switch m.rows[start + i] {
             case .service(let name, let replicas, let running):
                 let folded = m.collapsed.contains(name)
-                let text = "\(folded ? c.glyphs.groupClosed : c.glyphs.groupOpen) \(name)  \(running)/\(replicas) running"
+                var text = "\(folded ? c.glyphs.groupClosed : c.glyphs.groupOpen) \(name)  \(running)/\(replicas) running"
+                if let policy = m.autoscale[name] { text += "  " + m.autoscaleHeading(name, policy) }
                 if m.selectedService == name {
                     c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .selection)
                 } else {

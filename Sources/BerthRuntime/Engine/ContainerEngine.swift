@@ -14,6 +14,10 @@ public protocol ContainerEngine: Sendable {
     func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats]
     /// Desired replica counts of the services, by name (the dashboard's group headers).
     func desiredReplicas() -> [String: Int]
+    /// Each service's desired replicas and autoscaling policy, in one read (the dashboard's headings).
+    func serviceTargets() -> [String: ServiceTarget]
+    /// Moves an autoscaled service's replica range (the dashboard's `+`/`-` on one).
+    func setAutoscaleRange(_ service: String, min: Int, max: Int) throws
     func hostInfo() -> HostInfo
 
     func start(_ ref: String) throws
@@ -56,6 +60,12 @@ public protocol ContainerEngine: Sendable {
 extension ContainerEngine {
     /// Desired replica counts of the services, by name; empty where services are unknown.
     public func desiredReplicas() -> [String: Int] { [:] }
+    public func serviceTargets() -> [String: ServiceTarget] {
+        desiredReplicas().mapValues { ServiceTarget(replicas: $0, autoscale: nil) }
+    }
+    public func setAutoscaleRange(_ service: String, min: Int, max: Int) throws {
+        throw BerthError.unsupported("this engine does not autoscale services")
+    }
 
     public func journal() -> EventJournal? { nil }
 
@@ -90,6 +100,13 @@ extension ContainerEngine {
         let running = Set(containers.filter { $0.state.status == .running }.map(\.id))
         return sampleStats().filter { running.contains($0.id) }
     }
+}
+
+/// What a service asks for: its replica count, and its autoscaling policy when it has one.
+public struct ServiceTarget: Sendable, Equatable {
+    public var replicas: Int
+    public var autoscale: AutoscalePolicy?
+    public init(replicas: Int, autoscale: AutoscalePolicy?) { self.replicas = replicas; self.autoscale = autoscale }
 }
 
 public enum LogStream: String, Codable, Sendable {

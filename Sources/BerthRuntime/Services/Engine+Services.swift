@@ -261,4 +261,9 @@ extension Engine {
     public func desiredReplicas() -> [String: Int] {
         Dictionary(serviceStore.all().map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a })
     }
+
+    public func serviceTargets() -> [String: ServiceTarget] {
+        Dictionary(serviceStore.all().map { ($0.name, ServiceTarget(replicas: $0.replicas, autoscale: $0.autoscale)) },
+                   uniquingKeysWith: { a, _ in a })
+    }
 }

@@ -38,6 +38,16 @@ extension Engine {
         return result
     }
 
+    /// The same policy with another replica range (checked as `service autoscale` checks it).
+    public func setAutoscaleRange(_ service: String, min: Int, max: Int) throws {
+        guard var policy = try serviceStore.load(service)?.autoscale else {
+            throw BerthError.invalidArgument("service \(service) is not autoscaled")
+        }
+        policy.min = min
+        policy.max = max
+        try setAutoscale(service, policy: policy)
+    }
+
     /// The controller's state for `service ls`/`inspect`; nil when the service is not autoscaled.
     func autoscalerStatus(_ spec: ServiceSpec) -> AutoscalerStatus? {
         guard let policy = spec.autoscale else { return nil }
