@@ -283,6 +283,26 @@ final class RegistryTests: ContainerTestCase {
         forget(["\(registry.address)/fixture/img:v1"])
     }
 
+    /// A registry on S3 or behind a CDN redirects blob GETs to another host: the pull follows, and
+    /// the credentials meant for the registry never reach that host (its server refuses any).
+    func testBlobRedirectsToAnotherHostCarryNoCredentials() throws {
+        let storagePort = TestRegistry.freePort()
+        let front = try TestRegistry.python(label: "redirect", script: TestRegistries.redirectingRegistry,
+                                            arguments: [String(registry.port), String(storagePort), "carol", "r3direct"])
+        defer { front.stop() }
+        forget(["\(registry.address)/fixture/img:v1"])
+        let ref = "\(front.address)/fixture/img:v1"
+        assertOneLine(cli.run(["pull", ref]), status: 1, contains: "unauthorized")
+        let login = cli.run(["login", "-u", "carol", "--password-stdin", front.address], stdin: "r3direct")
+        XCTAssertEqual(login.status, 0, login.both)
+        let pull = cli.run(["pull", ref], timeout: 120)
+        XCTAssertEqual(pull.status, 0, pull.both)
+        let served = (try? String(contentsOfFile: front.directory + "/storage.log", encoding: .utf8)) ?? ""
+        XCTAssertTrue(served.contains("/blobs/sha256:"), "no blob came through the redirect: \(served.debugDescription)")
+        XCTAssertEqual(cli.run(["run", "--rm", ref, "cat", "/data/keep/file"]).stdout, "keep\n")
+        forget([ref])
+    }
+
     func testHostileManifestsAndErrorMessages() throws {
         let fake = try TestRegistry.python(label: "hostile", script: TestRegistries.hostileRegistry, arguments: [])
         defer { fake.stop() }

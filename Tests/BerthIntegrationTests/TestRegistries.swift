@@ -204,6 +204,56 @@ enum TestRegistries {
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
         """#
 
+    /// `server.py PORT UPSTREAM_PORT STORAGE_PORT USER PASSWORD`: the registry on UPSTREAM_PORT behind
+    /// HTTP basic auth, whose blob GETs answer `307` to a "storage service" on STORAGE_PORT (another
+    /// origin), as a registry on S3 does. The storage service refuses (403) any request that
+    /// carries an `Authorization` header and logs each blob it serves to `storage.log` beside this
+    /// script.
+    static let redirectingRegistry = #"""
+        import base64, http.client, os, sys, threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port, upstream, storage, user, password = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+        log = os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage.log")
+        def relay(h, extra=None):
+            n = int(h.headers.get("Content-Length") or 0)
+            body = h.rfile.read(n) if n else None
+            c = http.client.HTTPConnection("127.0.0.1", upstream)
+            headers = {k: v for k, v in h.headers.items() if k.lower() not in ("host", "authorization")}
+            c.request(h.command, h.path, body=body, headers=headers)
+            r = c.getresponse(); data = r.read()
+            h.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("content-length", "transfer-encoding", "connection"): h.send_header(k, v)
+            h.send_header("Content-Length", str(len(data))); h.end_headers()
+            if h.command != "HEAD": h.wfile.write(data)
+        def reply(h, status, body=b"", headers=()):
+            h.send_response(status)
+            for k, v in headers: h.send_header(k, v)
+            h.send_header("Content-Length", str(len(body))); h.end_headers()
+            if h.command != "HEAD": h.wfile.write(body)
+        class Front(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def handle_one(self):
+                want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                if self.headers.get("Authorization") != want:
+                    return reply(self, 401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", 'Basic realm="berth-test"')])
+                if self.command == "GET" and "/blobs/sha256:" in self.path:
+                    return reply(self, 307, headers=[("Location", f"http://127.0.0.1:{storage}{self.path}")])
+                relay(self)
+            do_GET = do_HEAD = do_POST = do_PUT = handle_one
+        class Storage(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def do_GET(self):
+                if self.headers.get("Authorization"):
+                    return reply(self, 403, b'{"errors":[{"code":"DENIED","message":"the storage service got credentials"}]}')
+                with open(log, "a") as f: f.write(self.path + "\n")
+                relay(self)
+        threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", storage), Storage).serve_forever, daemon=True).start()
+        ThreadingHTTPServer(("127.0.0.1", port), Front).serve_forever()
+        """#
+
     /// `server.py PORT KEY CERT USER PASSWORD`: a token issuer for the registry's `auth: token`.
     /// It checks HTTP basic credentials and returns a JWT (RS256, signed with `openssl dgst`, the
     /// certificate in `x5c`) granting the requested scope; the registry verifies it.
