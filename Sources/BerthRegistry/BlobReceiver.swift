@@ -5,19 +5,29 @@ import Foundation
 import Glibc
 #endif
 
-/// One blob as it streams in: written to `<blobs>/.partial-<hex>` and hashed chunk by chunk (on
-/// the transfer's thread), refused as soon as it grows past the size its descriptor gives, and
-/// renamed to `<blobs>/<hex>` by `finish` only when its digest and size match. Until then the
-/// partial file is removed when the receiver goes away.
+/// One blob as it streams in: written to a partial file and hashed chunk by chunk (on the
+/// transfer's thread), refused as soon as it grows past the size its descriptor gives, and renamed
+/// to its final name by `finish` only when its digest and size match.
+///
+/// A layer's partial file is the store's, keyed by digest (`ImageStore.partialBlobPath`) and
+/// flocked while written, so a pull killed mid-layer leaves it behind: the next pull re-hashes the
+/// bytes kept, asks for the rest (`rangeStart`, an HTTP `Range: bytes=N-`), and appends what a
+/// `206` brings; a `200` (the registry ignored the range) starts the file again. Content that fails
+/// verification is removed; a broken connection or a kill keeps it. Without a kept file (the
+/// config, or another pull holding the lock) the partial file is private and removed on failure.
 final class BlobReceiver: @unchecked Sendable {
     let digest: Digest
     let size: Int64
     private let what: String
     private let partial: String
     private let final: String
-    private var fd: Int32
-    private let hasher = SHA256Hasher()
+    private let resumable: Bool
+    private var fd: Int32 = -1
+    private var hasher = SHA256Hasher()
     private(set) var received: Int64 = 0
+    /// Bytes already there when the download started (0: from the beginning).
+    private(set) var rangeStart: Int64 = 0
+    private var started = false
     /// Also kept in memory (the config), at most this many bytes.
     private let keepLimit: Int?
     private var kept: [UInt8] = []
@@ -25,25 +35,96 @@ final class BlobReceiver: @unchecked Sendable {
     /// Told the byte count after each chunk (the progress bar).
     var onProgress: (@Sendable (Int64) -> Void)?
 
-    init(digest: Digest, size: Int64, blobs: String, keep: Int?, what: String) throws {
+    /// `kept`: the store's partial file for this digest (resumable), or nil; `scratch`: the private
+    /// partial file used otherwise.
+    init(digest: Digest, size: Int64, kept keptPath: String?, scratch: String, final: String, keep: Int?, what: String) throws {
         self.digest = digest
         self.size = size
         self.what = what
+        self.final = final
         keepLimit = keep
-        partial = blobs + "/.partial-" + digest.hex
-        final = blobs + "/" + digest.hex
-        fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BerthError.errno("create", partial) }
+        if let keptPath, let locked = Self.openLocked(keptPath) {
+            fd = locked
+            partial = keptPath
+            resumable = true
+            try rehashKeptBytes()
+        } else {
+            partial = scratch
+            resumable = false
+            fd = open(scratch, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { throw BerthError.errno("create", scratch) }
+        }
     }
 
     deinit {
         if fd >= 0 { close(fd) }
-        if !finished { unlink(partial) }
+        if !finished && !resumable { unlink(partial) }
     }
 
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
+    /// The kept file, opened without following a link and flocked; nil when another pull holds
+    /// it (or it cannot be made), so this one downloads privately. The lock is taken on the file
+    /// the path still names (a prune may have removed the one opened).
+    private static func openLocked(_ path: String) -> Int32? {
+        for _ in 0..<3 {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { return nil }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+            var a = stat(), b = stat()
+            if fstat(fd, &a) == 0, stat(path, &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev, a.st_mode & S_IFMT == S_IFREG {
+                return fd
+            }
+            close(fd)
+        }
+        return nil
+    }
+
+    /// Hashes the bytes a killed pull left; more than the blob's size is garbage, dropped.
+    private func rehashKeptBytes() throws {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw BerthError.errno("fstat", partial) }
+        guard st.st_size > 0, Int64(st.st_size) < size else { try restart(); return }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
+        while offset < Int64(st.st_size) {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { try restart(); return }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            offset += Int64(n)
+        }
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw BerthError.errno("lseek", partial) }
+        received = offset
+        rangeStart = offset
+    }
+
+    /// Empties the file and the hash: the download starts from byte 0.
+    func restart() throws {
+        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw BerthError.errno("truncate", partial) }
+        hasher = SHA256Hasher()
+        received = 0
+        rangeStart = 0
+        started = false
+        kept = []
+    }
+
+    /// A chunk of a 2xx response. The first decides: a `206` must continue at `rangeStart`, a
+    /// `200` is the whole blob again.
+    func append(status: Int, headers: [String: String], _ bytes: UnsafeRawBufferPointer) throws {
+        if !started {
+            started = true
+            if rangeStart > 0 && status == 206 {
+                let expected = "bytes \(rangeStart)-"
+                guard let range = headers["content-range"], range.hasPrefix(expected) else {
+                    throw RegistryError.registry("\(what): blob \(digest): the registry resumed at \((headers["content-range"] ?? "no range").quoted), not \(expected)")
+                }
+            } else if rangeStart > 0 {
+                try restart()
+                started = true
+            }
+        }
         received += Int64(bytes.count)
         guard received <= size else {
+            discard()
             throw RegistryError.registry("\(what): blob \(digest) is larger than the \(size) bytes its descriptor says")
         }
         if let keepLimit {
@@ -60,19 +141,26 @@ final class BlobReceiver: @unchecked Sendable {
         onProgress?(received)
     }
 
+    /// Content known to be wrong is not kept for a resume (the lock is still held: no other
+    /// pull is writing it).
+    private func discard() {
+        if resumable { unlink(partial) }
+    }
+
     /// Verifies and renames into place; returns the kept bytes.
     func finish() throws -> [UInt8] {
         let got = hasher.finish()
         guard got == digest else {
+            discard()
             throw RegistryError.registry("\(what): blob \(digest) failed verification: its content is \(got); nothing was stored")
         }
         guard received == size else {
             throw RegistryError.registry("\(what): blob \(digest) is \(received) bytes, its descriptor says \(size)")
         }
         guard fsync(fd) == 0 else { throw BerthError.errno("fsync", partial) }
+        guard rename(partial, final) == 0 else { throw BerthError.errno("rename", final) }
         close(fd)
         fd = -1
-        guard rename(partial, final) == 0 else { throw BerthError.errno("rename", final) }
         finished = true
         return kept
     }

@@ -255,7 +255,7 @@ private final class Transfer: @unchecked Sendable {
     func received(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if let sink, (200..<300).contains(status) {
             bodyStarted = true
-            do { try sink(bytes) } catch { failure = error; return false }
+            do { try sink(status, headers, bytes) } catch { failure = error; return false }
             return true
         }
         guard body.count + bytes.count <= request.bodyLimit else {

@@ -38,10 +38,11 @@ struct HTTPResponse: Sendable {
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-/// Where a successful (2xx) response's body goes as it arrives, on the transfer's thread, one call
-/// at a time. A throw aborts the transfer and is what `perform` throws. Other statuses' bodies
-/// (error documents) are kept in the response instead, so they never reach a blob file.
-typealias HTTPBodySink = @Sendable (UnsafeRawBufferPointer) throws -> Void
+/// Where a successful (2xx) response's body goes as it arrives, with the response's status and
+/// headers (lowercased names), on the transfer's thread, one call at a time. A throw aborts the
+/// transfer and is what `perform` throws. Other statuses' bodies (error documents) are kept in the
+/// response instead, so they never reach a blob file.
+typealias HTTPBodySink = @Sendable (_ status: Int, _ headers: [String: String], _ bytes: UnsafeRawBufferPointer) throws -> Void
 
 /// The TLS settings of one registry, from its `certs.d` directory; they apply to that host only
 /// (a redirect to a storage service, a token realm elsewhere use the system's CAs and no client

@@ -150,18 +150,30 @@ public struct Puller: Sendable {
     }
 
     /// Streams a blob into `blobs` through a `BlobReceiver` (verified, then renamed into place).
-    /// `limit`: read it into memory too (the config), at most that many bytes.
+    /// A layer resumes what a killed pull left (`Range`); `limit`: read it into memory too (the
+    /// config, never resumed), at most that many bytes.
     @discardableResult
     private func download(_ client: RegistryClient, _ digest: Digest, size: Int64, into blobs: String, limit: Int?,
                           label: Digest?) async throws -> [UInt8] {
-        let receiver = try BlobReceiver(digest: digest, size: size, blobs: blobs, keep: limit, what: what)
+        let receiver = try BlobReceiver(digest: digest, size: size, kept: limit == nil ? engine.images.partialBlobPath(digest.hex) : nil,
+                                        scratch: blobs + "/.partial-" + digest.hex, final: blobs + "/" + digest.hex,
+                                        keep: limit, what: what)
         if let label {
+            if receiver.rangeStart > 0 { progress.line(label, "Resuming at \(PullProgress.size(receiver.rangeStart))") }
             progress.start(label, total: size)
             receiver.onProgress = { [progress] done in progress.advance(label, done: done) }
         }
-        let url = client.url("/v2/\(reference.repository)/blobs/\(digest)")
-        let response = try await client.send(what, scope: scope, HTTPRequest(.GET, url)) { try receiver.append($0) }
-        try client.check(response, what: "\(what): blob \(digest)", expect: [200])
+        var request = HTTPRequest(.GET, client.url("/v2/\(reference.repository)/blobs/\(digest)"))
+        if receiver.rangeStart > 0 { request.headers["Range"] = "bytes=\(receiver.rangeStart)-" }
+        let sink: HTTPBodySink = { try receiver.append(status: $0, headers: $1, $2) }
+        var response = try await client.send(what, scope: scope, request, into: sink)
+        if response.status == 416 && request.headers["Range"] != nil {
+            // The registry cannot serve the rest of what was kept: from the start.
+            try receiver.restart()
+            request.headers["Range"] = nil
+            response = try await client.send(what, scope: scope, request, into: sink)
+        }
+        try client.check(response, what: "\(what): blob \(digest)", expect: [200, 206])
         let kept = try receiver.finish()
         if let label { progress.line(label, "Pull complete") }
         return kept

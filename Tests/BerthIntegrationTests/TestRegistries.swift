@@ -164,14 +164,18 @@ final class TestRegistry {
 }
 
 enum TestRegistries {
-    /// `server.py PORT UPSTREAM_PORT [stall]`: forwards every request to the registry on UPSTREAM_PORT
-    /// and flips one byte in the middle of every blob it returns; with `stall`, it sends the first
-    /// half of each blob unchanged and then nothing more for a minute (a pull to kill mid-layer).
+    /// `server.py PORT UPSTREAM_PORT [stall|count]`: forwards every request to the registry on
+    /// UPSTREAM_PORT and flips one byte in the middle of every blob it returns; with `stall`, it
+    /// sends the first half of each blob unchanged and then nothing more for a minute (a pull to
+    /// kill mid-layer); with `count`, it changes nothing and logs `PATH STATUS BYTES` for each blob
+    /// GET to `count.log` beside this script (what a resumed pull fetched).
     static let corruptingProxy = #"""
-        import http.client, sys
+        import http.client, os, sys
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         port, upstream = int(sys.argv[1]), int(sys.argv[2])
-        stall = len(sys.argv) > 3 and sys.argv[3] == "stall"
+        mode = sys.argv[3] if len(sys.argv) > 3 else "corrupt"
+        stall, count = mode == "stall", mode == "count"
+        log = os.path.join(os.path.dirname(os.path.abspath(__file__)), "count.log")
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def log_message(self, *a): pass
@@ -183,7 +187,9 @@ enum TestRegistries {
                 c.request(self.command, self.path, body=body, headers=headers)
                 r = c.getresponse()
                 data = r.read()
-                blob = self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data
+                if count and self.command == "GET" and "/blobs/sha256:" in self.path:
+                    with open(log, "a") as f: f.write(f"{self.path} {r.status} {len(data)}\n")
+                blob = self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data and not count
                 if blob and stall and len(data) > 4096:
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(data)))
