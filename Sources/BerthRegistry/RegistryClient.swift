@@ -124,7 +124,8 @@ actor RegistryClient {
             }
             var query = components.queryItems ?? []
             if let service = params["service"] { query.append(URLQueryItem(name: "service", value: service)) }
-            if !scope.isEmpty { query.append(URLQueryItem(name: "scope", value: scope)) }
+            // Several scopes (a mount also reads its source repository) are several parameters.
+            for one in scope.split(separator: " ") { query.append(URLQueryItem(name: "scope", value: String(one))) }
             components.queryItems = query.isEmpty ? nil : query
             guard let tokenURL = components.string else { throw RegistryError.registry("\(what): invalid token realm") }
             var request = HTTPRequest(.GET, tokenURL)

@@ -132,6 +132,16 @@ final class RegistryTests: ContainerTestCase {
         XCTAssertEqual(repush.status, 0, repush.both)
         XCTAssertTrue(repush.stdout.contains("Layer already exists"), repush.stdout)
         XCTAssertFalse(repush.stdout.contains("Pushed"), repush.stdout)
+        // Under a third name: every blob is in fixture/back, which the image is also known by,
+        // so the registry mounts them (no upload) and the manifest digest is the same.
+        let third = "\(registry.address)/fixture/third:v3"
+        XCTAssertEqual(cli.run(["tag", ref, third]).status, 0)
+        let mounted = cli.run(["push", third], timeout: 120)
+        XCTAssertEqual(mounted.status, 0, mounted.both)
+        XCTAssertTrue(mounted.stdout.contains("Mounted from fixture/back"), mounted.stdout)
+        XCTAssertFalse(mounted.stdout.contains("Pushing"), mounted.stdout)
+        XCTAssertEqual(skopeoDigest(third), pushed)
+        XCTAssertEqual(cli.run(["rmi", third]).status, 0)
 
         XCTAssertEqual(cli.run(["rmi", back]).status, 0)
         let pulledBack = cli.run(["pull", back], timeout: 120)
