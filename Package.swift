@@ -8,7 +8,7 @@ let package = Package(
         .executable(name: "berth-shim", targets: ["berth-shim"]),
         // An OCI runtime with runc's command line (containerd, podman), on the same engine pieces.
         .executable(name: "berth-runc", targets: ["berth-runc"]),
-        // Pull, push, login against OCI registries; `berth` execs it so only it links NIO (docs/registries.md).
+        // Pull, push, login against OCI registries; `berth` execs it so only it links libcurl (docs/registries.md).
         .executable(name: "berth-registry", targets: ["berth-registry"]),
         // The engine with the layers its API is made of (spec values, OS types such as BerthError).
         .library(name: "BerthRuntime", targets: ["BerthOCI", "BerthOS", "BerthRuntime"]),
@@ -17,9 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Thin C wrappers for syscalls and constants Swift cannot import (they need _GNU_SOURCE).
@@ -75,17 +72,11 @@ let package = Package(
             dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "CBerthSys"],
             linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
-        // The registry client: the distribution protocol over async-http-client (NIO, swift-nio-ssl).
-        .target(
-            name: "BerthRegistry",
-            dependencies: [
-                "BerthOCI", "BerthOS", "BerthRuntime",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
-        ),
+        // libcurl (libcurl4-openssl-dev), linked directly: only berth-registry uses it, and every
+        // run of it makes HTTP requests, so loading it on first use (CLazyLoad) would save nothing.
+        .systemLibrary(name: "CCurl"),
+        // The registry client: the distribution protocol over libcurl (docs/registries.md).
+        .target(name: "BerthRegistry", dependencies: ["BerthOCI", "BerthOS", "BerthRuntime", "CCurl"]),
         .executableTarget(
             name: "berth-registry",
             dependencies: ["BerthRegistry", "BerthRuntime", "BerthOS"],

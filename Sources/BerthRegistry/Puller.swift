@@ -1,8 +1,6 @@
-import AsyncHTTPClient
 import BerthOS
 import BerthRuntime
 import Foundation
-import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,11 +32,9 @@ public struct Puller: Sendable {
         let staging = try engine.registryStaging()
         do {
             let image = try await pull(client, staging: staging)
-            await client.shutdown()
             try? FileIO.removeTree(staging)
             return image
         } catch {
-            await client.shutdown()
             try? FileIO.removeTree(staging)
             throw error
         }
@@ -125,20 +121,16 @@ public struct Puller: Sendable {
 
     /// GET a manifest by tag or digest; checked against `expect` when the reference pins one.
     private func fetchManifest(_ client: RegistryClient, _ ref: String, expect: Digest?) async throws -> ([UInt8], String, Digest) {
-        let url = await client.url("/v2/\(reference.repository)/manifests/\(ref)")
-        let response = try await client.send(what, scope: scope) {
-            var r = HTTPClientRequest(url: url)
-            r.headers.add(name: "Accept", value: Self.manifestAccept)
-            return r
-        }
-        try await client.check(response, what: what, expect: [200])
-        let bytes = try await client.body(response, what: what)
+        let url = client.url("/v2/\(reference.repository)/manifests/\(ref)")
+        let response = try await client.send(what, scope: scope, HTTPRequest(.GET, url, headers: ["Accept": Self.manifestAccept]))
+        try client.check(response, what: what, expect: [200])
+        let bytes = response.body
         let digest = Digest.of(bytes)
         if let expect, expect != digest {
             throw RegistryError.registry("\(what): manifest \(expect) does not match its digest (content is \(digest))")
         }
         struct Typed: Decodable { var mediaType: String? }
-        let header = response.headers.first(name: "Content-Type")?.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces) }
+        let header = response.header("Content-Type")?.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces) }
         var type = (try? JSONDecoder().decode(Typed.self, from: Data(bytes)))?.mediaType ?? header ?? ""
         if type.isEmpty || type == "application/json" { type = OCIMediaType.manifest }
         return (bytes, type, digest)
@@ -157,59 +149,32 @@ public struct Puller: Sendable {
         return hit
     }
 
-    /// Streams a blob to `<blobs>/.partial-<hex>` while hashing it; renamed to `<hex>` only when
-    /// its digest and size match. `limit`: read it into memory too (the config), at most that many bytes.
+    /// Streams a blob into `blobs` through a `BlobReceiver` (verified, then renamed into place).
+    /// A layer resumes what a killed pull left (`Range`); `limit`: read it into memory too (the
+    /// config, never resumed), at most that many bytes.
     @discardableResult
     private func download(_ client: RegistryClient, _ digest: Digest, size: Int64, into blobs: String, limit: Int?,
                           label: Digest?) async throws -> [UInt8] {
-        let final = blobs + "/" + digest.hex
-        let partial = blobs + "/.partial-" + digest.hex
-        let url = await client.url("/v2/\(reference.repository)/blobs/\(digest)")
-        let response = try await client.send(what, scope: scope) { HTTPClientRequest(url: url) }
-        try await client.check(response, what: "\(what): blob \(digest)", expect: [200])
-        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BerthError.errno("create", partial) }
-        var closed = false
-        defer { if !closed { close(fd) }; unlink(partial) }
-        let hasher = SHA256Hasher()
-        var total: Int64 = 0
-        var kept: [UInt8] = []
-        if let label { progress.start(label, total: size) }
-        do {
-            for try await buffer in response.body {
-                try buffer.withUnsafeReadableBytes { raw in
-                    hasher.update(raw)
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 { if errno == EINTR { continue }; throw BerthError.errno("write", partial) }
-                        offset += n
-                    }
-                }
-                total += Int64(buffer.readableBytes)
-                if total > size {
-                    throw RegistryError.registry("\(what): blob \(digest) is larger than the \(size) bytes its descriptor says")
-                }
-                if let limit {
-                    guard kept.count + buffer.readableBytes <= limit else { throw RegistryError.registry("\(what): blob \(digest) is too large") }
-                    kept += buffer.readableBytesView
-                }
-                if let label { progress.advance(label, done: total) }
-            }
-        } catch let e as RegistryError { throw e } catch let e as BerthError { throw e } catch {
-            throw RegistryError.registry("\(what): blob \(digest): the download broke off: \(error)")
+        let receiver = try BlobReceiver(digest: digest, size: size, kept: limit == nil ? engine.images.partialBlobPath(digest.hex) : nil,
+                                        scratch: blobs + "/.partial-" + digest.hex, final: blobs + "/" + digest.hex,
+                                        keep: limit, what: what)
+        if let label {
+            if receiver.rangeStart > 0 { progress.line(label, "Resuming at \(PullProgress.size(receiver.rangeStart))") }
+            progress.start(label, total: size)
+            receiver.onProgress = { [progress] done in progress.advance(label, done: done) }
         }
-        let got = hasher.finish()
-        guard got == digest else {
-            throw RegistryError.registry("\(what): blob \(digest) failed verification: its content is \(got); nothing was stored")
+        var request = HTTPRequest(.GET, client.url("/v2/\(reference.repository)/blobs/\(digest)"))
+        if receiver.rangeStart > 0 { request.headers["Range"] = "bytes=\(receiver.rangeStart)-" }
+        let sink: HTTPBodySink = { try receiver.append(status: $0, headers: $1, $2) }
+        var response = try await client.send(what, scope: scope, request, into: sink)
+        if response.status == 416 && request.headers["Range"] != nil {
+            // The registry cannot serve the rest of what was kept: from the start.
+            try receiver.restart()
+            request.headers["Range"] = nil
+            response = try await client.send(what, scope: scope, request, into: sink)
         }
-        guard total == size else {
-            throw RegistryError.registry("\(what): blob \(digest) is \(total) bytes, its descriptor says \(size)")
-        }
-        guard fsync(fd) == 0 else { throw BerthError.errno("fsync", partial) }
-        close(fd)
-        closed = true
-        guard rename(partial, final) == 0 else { throw BerthError.errno("rename", final) }
+        try client.check(response, what: "\(what): blob \(digest)", expect: [200, 206])
+        let kept = try receiver.finish()
         if let label { progress.line(label, "Pull complete") }
         return kept
     }

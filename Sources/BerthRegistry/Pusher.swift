@@ -1,15 +1,14 @@
-import AsyncHTTPClient
 import BerthOS
 import BerthRuntime
 import Foundation
-import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `berth push`: the image's layers (as `save` writes them: uncompressed OCI tars) and config are
-/// uploaded unless the registry has them (HEAD), each in one monolithic PUT, and the manifest
-/// last, so the tag never names an image with missing blobs.
+/// uploaded unless the registry has them (HEAD) or can mount them from another repository the
+/// image is known by there, each in one monolithic PUT, and the manifest last, so the tag never
+/// names an image with missing blobs.
 public struct Pusher: Sendable {
     public var engine: Engine
     /// The local image to push (`name[:tag]` or id).
@@ -34,126 +33,82 @@ public struct Pusher: Sendable {
         let client = RegistryClient(endpoint: endpoint, credentials: credentials.lookup(reference.registry))
         let staging = try engine.registryStaging()
         defer { try? FileIO.removeTree(staging) }
-        do {
-            let (_, image) = try engine.pushableImage(local, staging: staging)
-            for layer in image.layers {
-                try await upload(client, layer.digest, size: layer.size, label: true) { try FileChunks(path: layer.path) }
-            }
-            let config = image.config
-            try await upload(client, image.configDigest, size: UInt64(config.count), label: false) { ByteChunks(bytes: config) }
-            let tag = reference.tag ?? "latest"
-            let url = await client.url("/v2/\(reference.repository)/manifests/\(tag)")
-            let manifest = image.manifest
-            let response = try await client.send(what, scope: scope) {
-                var r = HTTPClientRequest(url: url)
-                r.method = .PUT
-                r.headers.add(name: "Content-Type", value: image.mediaType)
-                r.body = .bytes(ByteBuffer(bytes: manifest))
-                return r
-            }
-            try await client.check(response, what: "\(what): manifest", expect: [200, 201])
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            progress.message("\(tag): digest: \(image.manifestDigest) size: \(manifest.count)")
-            await client.shutdown()
-            return image.manifestDigest
-        } catch {
-            await client.shutdown()
-            throw error
+        let (record, image) = try engine.pushableImage(local, staging: staging)
+        let sources = mountSources(of: record)
+        for layer in image.layers {
+            try await upload(client, layer.digest, size: layer.size, label: true, body: .file(path: layer.path, size: Int64(layer.size)),
+                             sources: sources)
         }
+        let config = image.config
+        try await upload(client, image.configDigest, size: UInt64(config.count), label: false, body: .bytes(config), sources: sources)
+        let tag = reference.tag ?? "latest"
+        let url = client.url("/v2/\(reference.repository)/manifests/\(tag)")
+        let put = HTTPRequest(.PUT, url, headers: ["Content-Type": image.mediaType], body: .bytes(image.manifest))
+        let response = try await client.send(what, scope: scope, put)
+        try client.check(response, what: "\(what): manifest", expect: [200, 201])
+        progress.message("\(tag): digest: \(image.manifestDigest) size: \(image.manifest.count)")
+        return image.manifestDigest
     }
 
-    private func upload<S: AsyncSequence & Sendable>(_ client: RegistryClient, _ digest: Digest, size: UInt64, label: Bool,
-                                                     _ body: @escaping @Sendable () throws -> S) async throws where S.Element == ByteBuffer {
-        let blobURL = await client.url("/v2/\(reference.repository)/blobs/\(digest)")
-        let head = try await client.send(what, scope: scope) {
-            var r = HTTPClientRequest(url: blobURL)
-            r.method = .HEAD
-            return r
+    /// Other repositories of the same registry that the store knows this image by (its other
+    /// names): a blob one of them holds is mounted from it instead of uploaded.
+    private func mountSources(of image: ImageRecord) -> [String] {
+        var repositories: [String] = []
+        for other in (try? engine.images.list()) ?? [] where other.id == image.id {
+            guard let ref = try? RegistryReference(parsing: other.reference), ref.registry == reference.registry,
+                  ref.repository != reference.repository, !repositories.contains(ref.repository) else { continue }
+            repositories.append(ref.repository)
         }
-        _ = try? await head.body.collect(upTo: 1 << 16)
-        if head.status.code == 200 {
+        return repositories
+    }
+
+    /// Mounts at most this many candidate repositories are asked about per blob (a HEAD each).
+    static let mountCandidates = 3
+
+    private func upload(_ client: RegistryClient, _ digest: Digest, size: UInt64, label: Bool, body: HTTPRequest.Body,
+                        sources: [String]) async throws {
+        let blobURL = client.url("/v2/\(reference.repository)/blobs/\(digest)")
+        let head = try await client.send(what, scope: scope, HTTPRequest(.HEAD, blobURL))
+        if head.status == 200 {
             if label { progress.line(digest, "Layer already exists") }
             return
         }
-        if label { progress.line(digest, "Pushing \(PullProgress.size(Int64(size)))") }
-        let start = await client.url("/v2/\(reference.repository)/blobs/uploads/")
-        let post = try await client.send(what, scope: scope) {
-            var r = HTTPClientRequest(url: start)
-            r.method = .POST
-            r.headers.add(name: "Content-Length", value: "0")
-            return r
+        // A cross-repository mount (POST ?mount=&from=) from a repository that has the blob: the
+        // registry links it without a byte sent (201), or opens a normal upload (202).
+        var from: String?
+        for repository in sources.prefix(Self.mountCandidates) {
+            let probe = try await client.send(what, scope: "repository:\(repository):pull",
+                                              HTTPRequest(.HEAD, client.url("/v2/\(repository)/blobs/\(digest)")))
+            if probe.status == 200 { from = repository; break }
         }
-        try await client.check(post, what: "\(what): blob \(digest)", expect: [202])
-        _ = try? await post.body.collect(upTo: 1 << 16)
-        guard let location = post.headers.first(name: "Location"), !location.isEmpty else {
+        var start = client.url("/v2/\(reference.repository)/blobs/uploads/")
+        var postScope = scope
+        if let from {
+            start += "?mount=\(digest)&from=\(from)"
+            postScope += " repository:\(from):pull"
+        }
+        let post = try await client.send(what, scope: postScope, HTTPRequest(.POST, start))
+        if let from, post.status == 201 {
+            if label { progress.line(digest, "Mounted from \(from)") }
+            return
+        }
+        if label { progress.line(digest, "Pushing \(PullProgress.size(Int64(size)))") }
+        try client.check(post, what: "\(what): blob \(digest)", expect: [202])
+        guard let location = post.header("Location"), !location.isEmpty else {
             throw RegistryError.registry("\(what): the registry gave no upload location")
         }
         // Relative locations are resolved against the registry; an absolute one must stay on it.
-        let base = await client.url("/")
+        let base = client.url("/")
         var put = location.hasPrefix("/") ? String(base.dropLast()) + location : location
         guard put.hasPrefix(base) else {
             throw RegistryError.registry("\(what): the upload location \(location.quoted) is on another host")
         }
         put += (put.contains("?") ? "&" : "?") + "digest=" + digest.description.replacingOccurrences(of: ":", with: "%3A")
-        let target = put
-        let response = try await client.send(what, scope: scope) {
-            var r = HTTPClientRequest(url: target)
-            r.method = .PUT
-            r.headers.add(name: "Content-Type", value: "application/octet-stream")
-            r.body = .stream(try body(), length: .known(Int64(size)))
-            return r
-        }
-        try await client.check(response, what: "\(what): blob \(digest)", expect: [201])
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        let request = HTTPRequest(.PUT, put, headers: ["Content-Type": "application/octet-stream"], body: body)
+        let response = try await client.send(what, scope: scope, request)
+        try client.check(response, what: "\(what): blob \(digest)", expect: [201])
         if label { progress.line(digest, "Pushed") }
     }
-}
-
-/// A file's bytes as 1 MiB buffers, read as the upload asks for them.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let path: String
-
-    init(path: String) throws {
-        guard access(path, R_OK) == 0 else { throw BerthError.errno("open", path) }
-        self.path = path
-    }
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let path: String
-        var fd: Int32 = -1
-        var done = false
-
-        mutating func next() async throws -> ByteBuffer? {
-            if done { return nil }
-            if fd < 0 {
-                fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw BerthError.errno("open", path) }
-            }
-            var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
-            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 20) { raw in
-                Swift.max(0, read(fd, raw.baseAddress, raw.count))
-            }
-            if n == 0 { close(fd); fd = -1; done = true; return nil }
-            return buffer
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(path: path) }
-}
-
-/// Bytes in memory as one buffer.
-struct ByteChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let bytes: [UInt8]
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var bytes: [UInt8]?
-        mutating func next() async throws -> ByteBuffer? {
-            defer { bytes = nil }
-            return bytes.map { ByteBuffer(bytes: $0) }
-        }
-    }
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
 }
 
 /// `berth login`: checks the credentials against the registry (`GET /v2/` through its challenge),
@@ -164,19 +119,11 @@ public enum RegistryLogin {
         let apiHost = registry == RegistryReference.dockerHub ? "registry-1.docker.io" : registry
         let endpoint = try RegistryEndpoint(registry: registry, apiHost: apiHost)
         let client = RegistryClient(endpoint: endpoint, credentials: (user, password))
-        do {
-            let url = await client.url("/v2/")
-            let response = try await client.send("login \(registry)", scope: "") { HTTPClientRequest(url: url) }
-            if response.status.code == 401 || response.status.code == 403 {
-                throw RegistryError.registry("login \(registry): unauthorized: incorrect username or password")
-            }
-            try await client.check(response, what: "login \(registry)", expect: [200])
-            _ = try? await response.body.collect(upTo: 1 << 16)
-            await client.shutdown()
-        } catch {
-            await client.shutdown()
-            throw error
+        let response = try await client.send("login \(registry)", scope: "", HTTPRequest(.GET, client.url("/v2/")))
+        if response.status == 401 || response.status == 403 {
+            throw RegistryError.registry("login \(registry): unauthorized: incorrect username or password")
         }
+        try client.check(response, what: "login \(registry)", expect: [200])
         try credentials.store(registry, user: user, password: password)
     }
 }

@@ -1,10 +1,6 @@
-import AsyncHTTPClient
 import BerthOS
 import BerthRuntime
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOSSL
 
 /// Requests to one registry with its authentication: anonymous first; on a 401 the
 /// `WWW-Authenticate` challenge decides — `Basic` sends the stored credentials, `Bearer` fetches a
@@ -13,60 +9,56 @@ import NIOSSL
 actor RegistryClient {
     let endpoint: RegistryEndpoint
     let credentials: (user: String, password: String)?
-    private let http: HTTPClient
+    private let http: HTTPTransport
     /// The `Authorization` value per scope ("" for requests without one, e.g. `/v2/`).
     private var authorizations: [String: String] = [:]
     static let attempts = 4
 
-    init(endpoint: RegistryEndpoint, credentials: (user: String, password: String)?) {
+    init(endpoint: RegistryEndpoint, credentials: (user: String, password: String)?, transport: HTTPTransport? = nil) {
         self.endpoint = endpoint
         self.credentials = credentials
-        var config = HTTPClient.Configuration(tlsConfiguration: endpoint.tls,
-                                              timeout: .init(connect: .seconds(15), read: .seconds(120)))
-        config.redirectConfiguration = .follow(max: 5, allowCycles: false)
-        // A refused connection or a failed handshake is reported at once; `send` retries what may
-        // heal (not TLS), instead of the pool retrying until the connect timeout.
-        config.connectionPool.retryConnectionEstablishment = false
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        http = transport ?? CurlTransport(tls: endpoint.tls)
     }
 
-    func shutdown() async { try? await http.shutdown() }
-
     /// `path` is below the registry's base URL (`/v2/…`) or an absolute URL (an upload location).
-    func url(_ path: String) -> String {
+    nonisolated func url(_ path: String) -> String {
         path.hasPrefix("http://") || path.hasPrefix("https://") ? path : endpoint.baseURL + path
     }
 
-    /// Sends a request made by `make` (called again for each attempt, so a body can be re-read),
-    /// authenticating for `scope`. Returns the response of the last attempt, whatever its status.
-    func send(_ what: String, scope: String, _ make: @Sendable () throws -> HTTPClientRequest) async throws -> HTTPClientResponse {
+    /// Sends `request`, authenticating for `scope`, a 2xx body streamed to `sink` if given.
+    /// Returns the response of the last attempt, whatever its status.
+    func send(_ what: String, scope: String, _ request: HTTPRequest, into sink: HTTPBodySink? = nil) async throws -> HTTPResponse {
         var challenged = false
         var attempt = 0
         while true {
             attempt += 1
-            var request = try make()
-            if let auth = authorizations[scope] ?? authorizations["*basic"] { request.headers.replaceOrAdd(name: "Authorization", value: auth) }
-            let response: HTTPClientResponse
+            var request = request
+            if let auth = authorizations[scope] ?? authorizations["*basic"] { request.headers["Authorization"] = auth }
+            let response: HTTPResponse
             do {
-                response = try await http.execute(request, timeout: .seconds(600))
-            } catch {
-                if Self.isTLS(error) {
-                    throw RegistryError.registry("\(what): TLS handshake with \(endpoint.registry) failed: \(Self.tlsReason(error))")
+                response = try await http.perform(request, into: sink)
+            } catch let error as TransportError {
+                switch error {
+                case .tls(let reason):
+                    throw RegistryError.registry("\(what): TLS handshake with \(endpoint.registry) failed: \(Self.tlsReason(reason))")
+                case .unknownHost(let reason):
+                    // An unknown host does not heal in seconds: reported at once.
+                    throw RegistryError.registry("\(what): cannot reach \(endpoint.registry): \(reason)")
+                case .refused(let reason):
+                    throw RegistryError.registry("\(what): \(reason)")
+                case .connection(let reason, let bodyStarted):
+                    if bodyStarted { throw RegistryError.registry("\(what): the download broke off: \(reason)") }
+                    if attempt < Self.attempts { try await backoff(attempt); continue }
+                    throw RegistryError.registry("\(what): cannot reach \(endpoint.registry): \(reason)")
                 }
-                // An unknown host does not heal in seconds: reported at once.
-                if attempt < Self.attempts && !String(describing: error).contains("UnknownHost") { try await backoff(attempt); continue }
-                throw RegistryError.registry("\(what): cannot reach \(endpoint.registry): \(error)")
             }
-            let status = response.status.code
+            let status = response.status
             if status == 401 && !challenged {
                 challenged = true
-                let challenge = response.headers.first(name: "WWW-Authenticate") ?? ""
-                _ = try? await response.body.collect(upTo: 1 << 20)
-                try await authenticate(challenge, scope: scope, what: what)
+                try await authenticate(response.header("WWW-Authenticate") ?? "", scope: scope, what: what)
                 continue
             }
             if (status == 429 || status >= 500) && attempt < Self.attempts {
-                _ = try? await response.body.collect(upTo: 1 << 20)
                 try await backoff(attempt)
                 continue
             }
@@ -79,21 +71,10 @@ actor RegistryClient {
         try await Task.sleep(nanoseconds: UInt64(250_000_000) << UInt64(min(attempt, 4)))
     }
 
-    /// Reads a response's body (at most `limit` bytes); a failure status becomes the registry's
-    /// one-line message.
-    func body(_ response: HTTPClientResponse, what: String, limit: Int = 4 << 20) async throws -> [UInt8] {
-        let buffer: ByteBuffer
-        do { buffer = try await response.body.collect(upTo: limit) } catch {
-            throw RegistryError.registry("\(what): the registry sent more than \(limit) bytes or broke off: \(error)")
-        }
-        return Array(buffer.readableBytesView)
-    }
-
     /// Turns a failure status into an error naming the operation and the registry's reason.
-    func check(_ response: HTTPClientResponse, what: String, expect: Set<UInt>) async throws {
-        guard !expect.contains(response.status.code) else { return }
-        let bytes = (try? await response.body.collect(upTo: 64 << 10)).map { Array($0.readableBytesView) } ?? []
-        throw RegistryError.registry("\(what): \(RegistryError.describe(status: response.status.code, body: bytes))")
+    nonisolated func check(_ response: HTTPResponse, what: String, expect: Set<Int>) throws {
+        guard !expect.contains(response.status) else { return }
+        throw RegistryError.registry("\(what): \(RegistryError.describe(status: response.status, body: Array(response.body.prefix(64 << 10))))")
     }
 
     // MARK: - Authentication
@@ -143,22 +124,23 @@ actor RegistryClient {
             }
             var query = components.queryItems ?? []
             if let service = params["service"] { query.append(URLQueryItem(name: "service", value: service)) }
-            if !scope.isEmpty { query.append(URLQueryItem(name: "scope", value: scope)) }
+            // Several scopes (a mount also reads its source repository) are several parameters.
+            for one in scope.split(separator: " ") { query.append(URLQueryItem(name: "scope", value: String(one))) }
             components.queryItems = query.isEmpty ? nil : query
             guard let tokenURL = components.string else { throw RegistryError.registry("\(what): invalid token realm") }
-            var request = HTTPClientRequest(url: tokenURL)
-            if let basic { request.headers.add(name: "Authorization", value: basic) }
-            let response: HTTPClientResponse
-            do { response = try await http.execute(request, timeout: .seconds(60)) } catch {
-                throw RegistryError.registry("\(what): cannot reach the token service: \(Self.isTLS(error) ? Self.tlsReason(error) : "\(error)")")
+            var request = HTTPRequest(.GET, tokenURL)
+            request.bodyLimit = 1 << 20
+            if let basic { request.headers["Authorization"] = basic }
+            let response: HTTPResponse
+            do { response = try await http.perform(request) } catch let error as TransportError {
+                throw RegistryError.registry("\(what): cannot reach the token service: \(Self.describe(error))")
             }
-            if response.status.code == 401 || response.status.code == 403 {
+            if response.status == 401 || response.status == 403 {
                 throw RegistryError.registry("\(what): unauthorized: the token service refused the credentials")
             }
-            try await check(response, what: "\(what): token", expect: [200])
+            try check(response, what: "\(what): token", expect: [200])
             struct Token: Decodable { var token: String?; var access_token: String? }
-            let bytes = try await body(response, what: "\(what): token", limit: 1 << 20)
-            guard let parsed = try? JSONDecoder().decode(Token.self, from: Data(bytes)),
+            guard let parsed = try? JSONDecoder().decode(Token.self, from: Data(response.body)),
                   let token = parsed.token ?? parsed.access_token, !token.isEmpty,
                   token.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
                 throw RegistryError.registry("\(what): the token service sent no usable token")
@@ -171,13 +153,17 @@ actor RegistryClient {
 
     // MARK: - Errors
 
-    static func isTLS(_ error: Error) -> Bool {
-        error is NIOSSLError || error is BoringSSLError || String(describing: error).contains("handshakeFailed")
+    /// OpenSSL's words for a certificate no trusted CA signed, in docker's.
+    static func tlsReason(_ reason: String) -> String {
+        let unknownCA = ["unable to get local issuer certificate", "self-signed certificate", "self signed certificate"]
+        if unknownCA.contains(where: reason.contains) { return "certificate signed by an unknown authority (see docs/registries.md, certs.d)" }
+        return reason
     }
 
-    static func tlsReason(_ error: Error) -> String {
-        let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "certificate signed by an unknown authority (see docs/registries.md, certs.d)" }
-        return text
+    static func describe(_ error: TransportError) -> String {
+        switch error {
+        case .tls(let reason): return "TLS: " + tlsReason(reason)
+        case .unknownHost(let reason), .refused(let reason), .connection(let reason, _): return reason
+        }
     }
 }

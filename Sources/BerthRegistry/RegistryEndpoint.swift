@@ -1,7 +1,9 @@
 import BerthOS
 import BerthRuntime
 import Foundation
-import NIOSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where and how to reach one registry: the scheme, and the TLS settings from `certs.d`.
 ///
@@ -14,7 +16,8 @@ struct RegistryEndpoint: Sendable {
     var registry: String
     var apiHost: String
     var useTLS: Bool
-    var tls: TLSConfiguration?
+    /// nil for plain HTTP.
+    var tls: TLSSettings?
 
     var baseURL: String { (useTLS ? "https://" : "http://") + apiHost }
 
@@ -29,21 +32,26 @@ struct RegistryEndpoint: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }.contains(registry)
         useTLS = certDir != nil || !(RegistryReference.isLoopback(registry) || insecure)
         guard useTLS else { tls = nil; return }
-        var config = TLSConfiguration.makeClientConfiguration()
+        var settings = TLSSettings(origin: URLOrigin.of(baseURL) ?? baseURL)
         if let certDir {
+            // Checked here, so a broken directory is one line naming it rather than a TLS failure.
             let names = FileIO.entryNames(certDir).sorted()
-            do {
-                for name in names where name.hasSuffix(".crt") {
-                    config.additionalTrustRoots.append(.certificates(try NIOSSLCertificate.fromPEMFile(certDir + "/" + name)))
+            for name in names where name.hasSuffix(".crt") {
+                let path = certDir + "/" + name
+                guard let pem = FileManager.default.contents(atPath: path),
+                      String(decoding: pem, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+                    throw RegistryError.usage("\(path): not a PEM certificate")
                 }
-                if names.contains("client.cert") && names.contains("client.key") {
-                    config.certificateChain = try NIOSSLCertificate.fromPEMFile(certDir + "/client.cert").map { .certificate($0) }
-                    config.privateKey = .privateKey(try NIOSSLPrivateKey(file: certDir + "/client.key", format: .pem))
+                settings.extraCAs += Array(pem) + [0x0A]
+            }
+            if names.contains("client.cert") && names.contains("client.key") {
+                for name in ["client.cert", "client.key"] where access(certDir + "/" + name, R_OK) != 0 {
+                    throw RegistryError.usage("\(certDir)/\(name): cannot be read")
                 }
-            } catch {
-                throw RegistryError.usage("\(certDir): cannot read its certificates: \(error)")
+                settings.clientCertificate = certDir + "/client.cert"
+                settings.clientKey = certDir + "/client.key"
             }
         }
-        tls = config
+        tls = settings
     }
 }

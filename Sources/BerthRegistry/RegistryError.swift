@@ -22,7 +22,7 @@ public enum RegistryError: Error, CustomStringConvertible {
 
     /// The `{"errors": [{"code", "message"}]}` body the distribution API sends with a failure, as
     /// `CODE: message` (docker prints the same); the HTTP status when the body is not that.
-    static func describe(status: UInt, body: [UInt8]) -> String {
+    static func describe(status: Int, body: [UInt8]) -> String {
         struct Body: Decodable {
             struct Item: Decodable { var code: String?; var message: String? }
             var errors: [Item]?

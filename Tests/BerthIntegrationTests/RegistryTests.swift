@@ -78,8 +78,20 @@ final class RegistryTests: ContainerTestCase {
         return r.status == 0 ? r.output.trimmingCharacters(in: .whitespacesAndNewlines) : "skopeo failed: \(r.output)"
     }
 
+    /// What pulls left in the store's `tmp/`, but the partial layers a failed pull keeps for the
+    /// next one to resume (`partialBlobs`).
     func stagingEntries() -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp")) ?? []
+        ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp")) ?? []).filter { !$0.hasPrefix(".partial-") }
+    }
+
+    /// The kept partial layers: digest hex → bytes kept.
+    func partialBlobs() -> [String: Int] {
+        var found: [String: Int] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp")) ?? [] where name.hasPrefix(".partial-") {
+            let size = (try? FileManager.default.attributesOfItem(atPath: Self.root.path + "/tmp/" + name)[.size] as? Int) ?? 0
+            found[String(name.dropFirst(".partial-".count))] = size
+        }
+        return found
     }
 
     /// Removes `refs` and the layers nothing else uses, so a test sees every layer downloaded
@@ -120,6 +132,16 @@ final class RegistryTests: ContainerTestCase {
         XCTAssertEqual(repush.status, 0, repush.both)
         XCTAssertTrue(repush.stdout.contains("Layer already exists"), repush.stdout)
         XCTAssertFalse(repush.stdout.contains("Pushed"), repush.stdout)
+        // Under a third name: every blob is in fixture/back, which the image is also known by,
+        // so the registry mounts them (no upload) and the manifest digest is the same.
+        let third = "\(registry.address)/fixture/third:v3"
+        XCTAssertEqual(cli.run(["tag", ref, third]).status, 0)
+        let mounted = cli.run(["push", third], timeout: 120)
+        XCTAssertEqual(mounted.status, 0, mounted.both)
+        XCTAssertTrue(mounted.stdout.contains("Mounted from fixture/back"), mounted.stdout)
+        XCTAssertFalse(mounted.stdout.contains("Pushing"), mounted.stdout)
+        XCTAssertEqual(skopeoDigest(third), pushed)
+        XCTAssertEqual(cli.run(["rmi", third]).status, 0)
 
         XCTAssertEqual(cli.run(["rmi", back]).status, 0)
         let pulledBack = cli.run(["pull", back], timeout: 120)
@@ -248,14 +270,16 @@ final class RegistryTests: ContainerTestCase {
         XCTAssertEqual(stagingEntries(), [])
     }
 
-    /// `kill -9` of a pull in the middle of a layer: nothing is visible, and the next pull removes
-    /// the staging directory and completes.
-    func testAPullKilledMidLayerLeavesNothingVisibleAndTheNextPullCompletes() throws {
+    /// `kill -9` of a pull in the middle of a layer: nothing is visible; the next pull removes the
+    /// staging directory, resumes the kept layer with an HTTP Range request (the proxy counts fewer
+    /// bytes than the blob holds) and completes.
+    func testAPullKilledMidLayerLeavesNothingVisibleAndTheNextPullResumes() throws {
         let proxy = try TestRegistry.python(label: "stall", script: TestRegistries.corruptingProxy,
                                             arguments: [String(registry.port), "stall"])
         defer { proxy.stop() }
         let ref = "\(proxy.address)/fixture/img:v1"
         forget(["\(registry.address)/fixture/img:v1"])
+        XCTAssertEqual(partialBlobs(), [:], "image prune left partial layers")
         let imagesBefore = cli.run(["images", "-q", "--no-trunc"]).stdout
         let p = Process()
         p.executableURL = URL(fileURLWithPath: BerthCLI.binary)
@@ -263,24 +287,54 @@ final class RegistryTests: ContainerTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        // `berth` execs `berth-registry` in place: the PID is the pull's. Wait for a partial blob.
-        let partial = cli.eventually(timeout: 30) {
-            stagingEntries().contains { dir in
-                ((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/tmp/" + dir + "/blobs/sha256")) ?? [])
-                    .contains { $0.hasPrefix(".partial-") }
-            }
-        }
+        // `berth` execs `berth-registry` in place: the PID is the pull's. Wait for a layer's first bytes.
+        let partial = cli.eventually(timeout: 30) { partialBlobs().values.contains { $0 > 0 } }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         XCTAssertTrue(partial, "the pull never started a layer")
         XCTAssertEqual(cli.run(["images", "-q", "--no-trunc"]).stdout, imagesBefore, "a killed pull made an image visible")
         XCTAssertFalse(stagingEntries().isEmpty, "expected the killed pull's staging directory")
-        // The next pull (straight from the registry) sweeps the dead pull's staging and completes.
-        let again = cli.run(["pull", "\(registry.address)/fixture/img:v1"], timeout: 120)
+        let kept = partialBlobs().filter { $0.value > 0 }
+
+        // The next pull (through a proxy that changes nothing and counts) resumes the kept layers.
+        let counter = try TestRegistry.python(label: "count", script: TestRegistries.corruptingProxy,
+                                              arguments: [String(registry.port), "count"])
+        defer { counter.stop() }
+        let again = cli.run(["pull", "\(counter.address)/fixture/img:v1"], timeout: 120)
         XCTAssertEqual(again.status, 0, again.both)
+        XCTAssertTrue(again.stdout.contains("Resuming at"), again.stdout)
         XCTAssertEqual(stagingEntries(), [])
-        XCTAssertEqual(cli.run(["run", "--rm", "\(registry.address)/fixture/img:v1", "cat", "/data/keep/file"]).stdout, "keep\n")
+        XCTAssertEqual(partialBlobs(), [:], "the resumed pull left partial layers")
+        let log = (try? String(contentsOfFile: counter.directory + "/count.log", encoding: .utf8)) ?? ""
+        for (hex, keptBytes) in kept {
+            let blob = registry.directory + "/data/docker/registry/v2/blobs/sha256/\(hex.prefix(2))/\(hex)/data"
+            let size = (try FileManager.default.attributesOfItem(atPath: blob)[.size] as? Int) ?? -1
+            let line = log.split(separator: "\n").first { $0.contains("sha256:\(hex) ") }.map(String.init) ?? "none"
+            XCTAssertEqual(line.split(separator: " ").suffix(2), ["206", Substring(String(size - keptBytes))],
+                           "layer \(hex) (\(size) bytes, \(keptBytes) kept): fetched \(line)")
+        }
+        XCTAssertEqual(cli.run(["run", "--rm", "\(counter.address)/fixture/img:v1", "cat", "/data/keep/file"]).stdout, "keep\n")
+        forget(["\(counter.address)/fixture/img:v1"])
+    }
+
+    /// A registry on S3 or behind a CDN redirects blob GETs to another host: the pull follows, and
+    /// the credentials meant for the registry never reach that host (its server refuses any).
+    func testBlobRedirectsToAnotherHostCarryNoCredentials() throws {
+        let storagePort = TestRegistry.freePort()
+        let front = try TestRegistry.python(label: "redirect", script: TestRegistries.redirectingRegistry,
+                                            arguments: [String(registry.port), String(storagePort), "carol", "r3direct"])
+        defer { front.stop() }
         forget(["\(registry.address)/fixture/img:v1"])
+        let ref = "\(front.address)/fixture/img:v1"
+        assertOneLine(cli.run(["pull", ref]), status: 1, contains: "unauthorized")
+        let login = cli.run(["login", "-u", "carol", "--password-stdin", front.address], stdin: "r3direct")
+        XCTAssertEqual(login.status, 0, login.both)
+        let pull = cli.run(["pull", ref], timeout: 120)
+        XCTAssertEqual(pull.status, 0, pull.both)
+        let served = (try? String(contentsOfFile: front.directory + "/storage.log", encoding: .utf8)) ?? ""
+        XCTAssertTrue(served.contains("/blobs/sha256:"), "no blob came through the redirect: \(served.debugDescription)")
+        XCTAssertEqual(cli.run(["run", "--rm", ref, "cat", "/data/keep/file"]).stdout, "keep\n")
+        forget([ref])
     }
 
     func testHostileManifestsAndErrorMessages() throws {

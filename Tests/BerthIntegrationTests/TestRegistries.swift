@@ -164,14 +164,18 @@ final class TestRegistry {
 }
 
 enum TestRegistries {
-    /// `server.py PORT UPSTREAM_PORT [stall]`: forwards every request to the registry on UPSTREAM_PORT
-    /// and flips one byte in the middle of every blob it returns; with `stall`, it sends the first
-    /// half of each blob unchanged and then nothing more for a minute (a pull to kill mid-layer).
+    /// `server.py PORT UPSTREAM_PORT [stall|count]`: forwards every request to the registry on
+    /// UPSTREAM_PORT and flips one byte in the middle of every blob it returns; with `stall`, it
+    /// sends the first half of each blob unchanged and then nothing more for a minute (a pull to
+    /// kill mid-layer); with `count`, it changes nothing and logs `PATH STATUS BYTES` for each blob
+    /// GET to `count.log` beside this script (what a resumed pull fetched).
     static let corruptingProxy = #"""
-        import http.client, sys
+        import http.client, os, sys
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         port, upstream = int(sys.argv[1]), int(sys.argv[2])
-        stall = len(sys.argv) > 3 and sys.argv[3] == "stall"
+        mode = sys.argv[3] if len(sys.argv) > 3 else "corrupt"
+        stall, count = mode == "stall", mode == "count"
+        log = os.path.join(os.path.dirname(os.path.abspath(__file__)), "count.log")
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def log_message(self, *a): pass
@@ -183,7 +187,9 @@ enum TestRegistries {
                 c.request(self.command, self.path, body=body, headers=headers)
                 r = c.getresponse()
                 data = r.read()
-                blob = self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data
+                if count and self.command == "GET" and "/blobs/sha256:" in self.path:
+                    with open(log, "a") as f: f.write(f"{self.path} {r.status} {len(data)}\n")
+                blob = self.command == "GET" and "/blobs/sha256:" in self.path and r.status == 200 and data and not count
                 if blob and stall and len(data) > 4096:
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(data)))
@@ -202,6 +208,56 @@ enum TestRegistries {
                 if self.command != "HEAD": self.wfile.write(data)
             do_GET = do_HEAD = do_POST = do_PUT = forward
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
+
+    /// `server.py PORT UPSTREAM_PORT STORAGE_PORT USER PASSWORD`: the registry on UPSTREAM_PORT behind
+    /// HTTP basic auth, whose blob GETs answer `307` to a "storage service" on STORAGE_PORT (another
+    /// origin), as a registry on S3 does. The storage service refuses (403) any request that
+    /// carries an `Authorization` header and logs each blob it serves to `storage.log` beside this
+    /// script.
+    static let redirectingRegistry = #"""
+        import base64, http.client, os, sys, threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port, upstream, storage, user, password = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+        log = os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage.log")
+        def relay(h, extra=None):
+            n = int(h.headers.get("Content-Length") or 0)
+            body = h.rfile.read(n) if n else None
+            c = http.client.HTTPConnection("127.0.0.1", upstream)
+            headers = {k: v for k, v in h.headers.items() if k.lower() not in ("host", "authorization")}
+            c.request(h.command, h.path, body=body, headers=headers)
+            r = c.getresponse(); data = r.read()
+            h.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("content-length", "transfer-encoding", "connection"): h.send_header(k, v)
+            h.send_header("Content-Length", str(len(data))); h.end_headers()
+            if h.command != "HEAD": h.wfile.write(data)
+        def reply(h, status, body=b"", headers=()):
+            h.send_response(status)
+            for k, v in headers: h.send_header(k, v)
+            h.send_header("Content-Length", str(len(body))); h.end_headers()
+            if h.command != "HEAD": h.wfile.write(body)
+        class Front(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def handle_one(self):
+                want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                if self.headers.get("Authorization") != want:
+                    return reply(self, 401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", 'Basic realm="berth-test"')])
+                if self.command == "GET" and "/blobs/sha256:" in self.path:
+                    return reply(self, 307, headers=[("Location", f"http://127.0.0.1:{storage}{self.path}")])
+                relay(self)
+            do_GET = do_HEAD = do_POST = do_PUT = handle_one
+        class Storage(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def do_GET(self):
+                if self.headers.get("Authorization"):
+                    return reply(self, 403, b'{"errors":[{"code":"DENIED","message":"the storage service got credentials"}]}')
+                with open(log, "a") as f: f.write(self.path + "\n")
+                relay(self)
+        threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", storage), Storage).serve_forever, daemon=True).start()
+        ThreadingHTTPServer(("127.0.0.1", port), Front).serve_forever()
         """#
 
     /// `server.py PORT KEY CERT USER PASSWORD`: a token issuer for the registry's `auth: token`.

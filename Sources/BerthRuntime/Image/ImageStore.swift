@@ -142,6 +142,7 @@ public struct ImageStore: Sendable {
     public func prune(layersInUse: Set<String>) throws -> [(id: String, size: UInt64)] {
         try FileLock.with(lockPath) {
             sweepTemporaries()
+            sweepPartialBlobs()
             let images = try list()
             for id in FileIO.entryNames(root + "/configs") { dropConfigIfUnused(id, images) }
             let used = Set(images.flatMap(\.layers))
@@ -168,6 +169,22 @@ public struct ImageStore: Sendable {
     private func dropConfigIfUnused(_ id: String, _ images: [ImageRecord]) {
         guard !images.contains(where: { $0.id == id }), (try? Digest(hex: id)) != nil else { return }
         unlink(configPath(id))
+    }
+
+    /// Where a pull keeps a layer it is downloading, keyed by digest, so a pull killed mid-layer
+    /// leaves it for the next pull to resume with an HTTP Range request (docs/registries.md). Not a
+    /// `.tmp-` name: the sweeps at every pull and import keep it; `image prune` removes it.
+    public func partialBlobPath(_ hex: String) -> String { root + "/tmp/.partial-" + hex }
+
+    /// Removes kept partial downloads no pull holds (each is flocked while a pull writes it).
+    func sweepPartialBlobs() {
+        for name in FileIO.entryNames(root + "/tmp") where name.hasPrefix(".partial-") {
+            let path = root + "/tmp/" + name
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { unlink(path) }
+            close(fd)
+        }
     }
 
     /// A fresh name for a temporary directory under `dir`: `.tmp-<pid>-<random>`, so a sweep can
