@@ -8,6 +8,8 @@ import Glibc
 /// with their bundles, the report. `cleanup()` removes all of it.
 final class BenchContext {
     let quick: Bool
+    /// Containers of the start/stats fleet when `--containers` says so (else 200, 50 with --quick).
+    let containers: Int?
     let pid = getpid()
     /// Private Berth root: /var/tmp/berth-bench-PID.
     let root: String
@@ -31,8 +33,9 @@ final class BenchContext {
     private var tmuxSocket: String?
 
     /// `berthDir`: where berth and berth-shim are; nil = beside this executable.
-    init(quick: Bool, berthDir: String? = nil) throws {
+    init(quick: Bool, containers: Int? = nil, berthDir: String? = nil) throws {
         self.quick = quick
+        self.containers = containers
         root = "/var/tmp/berth-bench-\(pid)"
         cgroupParent = "berth-bench-\(pid)"
         ociCgroupParent = "berth-bench-\(pid)-oci"

@@ -40,7 +40,7 @@ enum StartManyBench {
         var supervisorPss: [Double] = []
     }
 
-    static func fleetSize(_ ctx: BenchContext) -> Int { ctx.quick ? 50 : 200 }
+    static func fleetSize(_ ctx: BenchContext) -> Int { ctx.containers ?? (ctx.quick ? 50 : 200) }
 
     // MARK: - Berth
 

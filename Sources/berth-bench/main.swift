@@ -1,6 +1,6 @@
 // berth-bench: Berth against crun and runc, side by side in one run; prints a Markdown table.
 //
-//   berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
+//   berth-bench [--quick] [--containers N] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
 //   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions (only with --only)
 //
 // Needs root, and berth + berth-shim in the same directory as this executable (or in --berth-dir).
@@ -17,8 +17,9 @@ let optionalBenchmarks = ["instructions"]
 
 func usage() -> Never {
     print("""
-    usage: berth-bench [--quick] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
+    usage: berth-bench [--quick] [--containers N] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
       --quick      fewer iterations (lifecycle 20 runs, 50 containers, 10 s of dashboard)
+      --containers how many containers start, stats and dashboard-cpu run (default 200, 50 with --quick)
       --only       run only these: \((allBenchmarks + optionalBenchmarks).joined(separator: ", "))
                    (instructions: callgrind instruction counts of CLI operations, only when named)
       --raw        write every raw measurement to DIR/NAME.txt (one value a line, in run order)
@@ -33,6 +34,7 @@ if arguments.first == ExecLoop.helperVerb {
 }
 
 var quick = false
+var containers: Int?
 var rawDir: String?
 var berthDir: String?
 var selected = Set(allBenchmarks)
@@ -40,6 +42,10 @@ while let a = arguments.first {
     arguments.removeFirst()
     switch a {
     case "--quick": quick = true
+    case "--containers":
+        guard let v = arguments.first, let n = Int(v), (1...1000).contains(n) else { usage() }
+        arguments.removeFirst()
+        containers = n
     case "--only":
         guard let v = arguments.first else { usage() }
         arguments.removeFirst()
@@ -97,7 +103,7 @@ func header(_ ctx: BenchContext, quick: Bool, selected: Set<String>) -> [String]
     let busybox = ((try? Spawn.check(["/bin/busybox"])) ?? "").split(separator: "\n").first.map(String.init) ?? "?"
     let date = ISO8601DateFormatter().string(from: Date())
     var lines = [
-        "berth-bench \(quick ? "--quick " : "")(\(selected.sorted().joined(separator: ", "))), \(date)",
+        "berth-bench \(quick ? "--quick " : "")\(ctx.containers.map { "--containers \($0) " } ?? "")(\(selected.sorted().joined(separator: ", "))), \(date)",
         "",
         "- machine: \(cpu), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) CPUs, \(mem) RAM; kernel \(kernel); cgroups \(layout)",
         "- image: \(busybox)",
@@ -110,7 +116,7 @@ func header(_ ctx: BenchContext, quick: Bool, selected: Set<String>) -> [String]
 var status: Int32 = 0
 var context: BenchContext?
 do {
-    let ctx = try BenchContext(quick: quick, berthDir: berthDir)
+    let ctx = try BenchContext(quick: quick, containers: containers, berthDir: berthDir)
     context = ctx
     FileHandle.standardError.write(Data("berth-bench: root \(ctx.root), cgroup parent \(ctx.cgroupParent)\n".utf8))
     let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start", "exec"])

@@ -49,13 +49,16 @@ final class CgroupV2HostTests: XCTestCase {
     }
 
     func testCreateAppliesEveryLimitAndDelegatesTheControllers() throws {
-        let limits = ResourceLimits(memory: 64 * mib, cpus: 0.5, cpuShares: 512, cpusetCpus: "0", pidsLimit: 20)
+        let limits = ResourceLimits(memory: 64 * mib, memorySwap: 96 * mib, cpus: 0.5, cpuShares: 512, cpusetCpus: "0", pidsLimit: 20)
         let paths = try manager.create(id: id, limits: limits)
         let leaf = try currentDirectory() + "/" + parent + "/" + id
         XCTAssertEqual(paths.directories, [leaf])
         XCTAssertEqual(paths.procsFiles, [leaf + "/cgroup.procs"])
         XCTAssertEqual(paths.oomCounterFile, leaf + "/memory.events")
         XCTAssertEqual(try KernelFile.read(leaf + "/memory.max"), "67108864\n")
+        // v2 limits swap alone (v1's memsw is memory + swap): 96 MiB of memory+swap leaves 32 MiB of swap.
+        XCTAssertTrue(KernelFile.exists(leaf + "/memory.swap.max"), "the guest's kernel accounts swap")
+        XCTAssertEqual(try KernelFile.read(leaf + "/memory.swap.max"), "33554432\n")
         XCTAssertEqual(try KernelFile.read(leaf + "/cpu.max"), "50000 100000\n")
         // runc's mapping of shares 2…262144 onto weight 1…10000: 1 + ((512 - 2) * 9999) / 262142.
         XCTAssertEqual(try KernelFile.read(leaf + "/cpu.weight"), "20\n")
@@ -91,6 +94,31 @@ final class CgroupV2HostTests: XCTestCase {
         XCTAssertEqual(waitpid(child.pid, &status, 0), child.pid)
         children = []
         XCTAssertEqual(status & 0x7f, SIGKILL, "the task left in the cgroup was killed, status \(status)")
+    }
+
+    func testCgroupKillEndsEveryProcessInOneWrite() throws {
+        // `rm -f` on v2: CgroupTree.killAll writes cgroup.kill, it does not read pids and kill them one by one.
+        let paths = try manager.create(id: id, limits: ResourceLimits(pidsLimit: 50))
+        let leaf = try XCTUnwrap(paths.directories.first)
+        let child = try TestChild.spawn(["/bin/sh", "-c", "sleep 60 & sleep 60 & wait"])
+        children.append(child)
+        for file in paths.procsFiles { try KernelFile.write(String(child.pid), to: file) }
+        var pids: [Int32] = []
+        let deadline = MonotonicClock.nanos() + 20_000_000_000
+        while pids.count < 3, MonotonicClock.nanos() < deadline {
+            usleep(50_000)
+            pids = manager.pids(id: id)
+        }
+        XCTAssertEqual(pids.count, 3, "the shell and its two sleeps: \(pids)")
+
+        XCTAssertTrue(CgroupTree.killAll(leaf), "cgroup.kill (Linux 5.14) was written")
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(child.pid, &status, 0), child.pid)
+        children = []
+        XCTAssertEqual(status & 0x7f, SIGKILL, "the shell was killed, status \(status)")
+        while !manager.pids(id: id).isEmpty, MonotonicClock.nanos() < deadline { usleep(50_000) }
+        XCTAssertEqual(manager.pids(id: id), [], "its children were killed with it")
+        XCTAssertTrue(try KernelFile.read(leaf + "/cgroup.events").contains("populated 0"))
     }
 
     func testAParentThatDoesNotDelegateIsRefusedWithTheReason() throws {

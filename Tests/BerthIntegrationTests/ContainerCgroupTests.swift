@@ -22,6 +22,33 @@ final class ContainerCgroupTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "helper-oom"]).status, 0)
     }
 
+    func testRmForceKillsWhatIsLeftInTheContainersCgroup() throws {
+        // A process in the container's cgroup but outside its pid namespace (as an exec whose
+        // supervisor died, or `--pid host`) outlives the init: `rm -f` kills it through the cgroup
+        // (v2: cgroup.kill, v1: each pid of cgroup.procs) and leaves no cgroup behind.
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "leaky", "busybox", "sleep", "300"]).status, 0)
+        let initPid = try XCTUnwrap(try cli.state("leaky")["pid"] as? Int)
+        let procs = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(initPid), controller: "pids", v1: "cgroup.procs", v2: "cgroup.procs"))
+        let stray = try TestChild.spawn(["/bin/sleep", "300"])
+        var reaped = false
+        defer { if !reaped { stray.kill() } }
+        try String(stray.pid).write(toFile: procs, atomically: false, encoding: .utf8)
+        XCTAssertTrue(try String(contentsOfFile: procs, encoding: .utf8).split(separator: "\n").contains(Substring(String(stray.pid))))
+
+        let rm = cli.run(["rm", "-f", "leaky"])
+        XCTAssertEqual(rm.status, 0, rm.stderr)
+        // Bounded: a process rm -f missed would block a plain waitpid for 300 s.
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(20)
+        while !reaped, Date() < deadline {
+            reaped = waitpid(stray.pid, &status, WNOHANG) == stray.pid
+            if !reaped { usleep(20_000) }
+        }
+        XCTAssertTrue(reaped, "rm -f left the stray process \(stray.pid) running")
+        XCTAssertEqual(status & 0x7f, SIGKILL, "the stray process was killed, status \(status)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: (procs as NSString).deletingLastPathComponent), "the cgroup is gone")
+    }
+
     func testLimitsUnderAParentThatDoesNotDelegateAreRefusedWithTheReason() throws {
         guard let current = Self.unifiedCgroupOfThisProcess() else {
             if ProcessInfo.processInfo.environment["BERTH_V2LANE"] != nil {

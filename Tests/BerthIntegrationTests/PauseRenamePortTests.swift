@@ -63,6 +63,14 @@ final class PauseRenamePortTests: ContainerTestCase {
 
         XCTAssertEqual(cli.run(["unpause", "ticker"]).status, 0)
         XCTAssertTrue(cli.eventually { count(cid) > at + 2 }, "it runs again")
+        for f in cgroupFiles(cid, "freezer.state") {
+            XCTAssertEqual((try? String(contentsOfFile: f, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines), "THAWED")
+        }
+        for f in cgroupFiles(cid, "cgroup.freeze") {
+            XCTAssertEqual((try? String(contentsOfFile: f, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+            let events = (f as NSString).deletingLastPathComponent + "/cgroup.events"
+            XCTAssertTrue(((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("frozen 0"), events)
+        }
         XCTAssertEqual(try cli.state("ticker")["paused"] as? Bool, false)
         let notPaused = cli.run(["unpause", "ticker"])
         XCTAssertEqual(notPaused.status, 1)

@@ -19,8 +19,9 @@ public enum Subprocess {
     /// read after the exit instead of pipes: a program that leaves a daemon behind holding its
     /// output (`berth run -d`'s supervisor, a tmux server) cannot keep the call waiting for EOF.
     public static func run(_ path: String, _ args: [String], stdin: String? = nil, capture: Bool = true,
-                           throughFiles: Bool = false, timeout: Double = 60) -> Result {
+                           throughFiles: Bool = false, timeout requested: Double = 60) -> Result {
         TestSafety.outboundOff()
+        let timeout = requested * timeoutScale
         if throughFiles { return runThroughFiles(path, args, timeout: timeout) }
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         var fa = posix_spawn_file_actions_t()
@@ -59,9 +60,10 @@ public enum Subprocess {
         var open = capture ? [outPipe[0], errPipe[0]] : []
         let deadline = Date().addingTimeInterval(timeout)
         var buf = [UInt8](repeating: 0, count: 65536)
+        var timedOut = false
         while !open.isEmpty {
             let left = deadline.timeIntervalSinceNow
-            if left <= 0 { kill(pid, SIGKILL); break }
+            if left <= 0 { kill(pid, SIGKILL); timedOut = true; break }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if poll(&fds, nfds_t(fds.count), Int32(min(left, 1) * 1000)) <= 0 { continue }
             for f in fds where f.revents != 0 {
@@ -77,8 +79,16 @@ public enum Subprocess {
         for fd in open { close(fd) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return Result(status: exitCode(status), stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Result(status: exitCode(status), stdout: String(decoding: out, as: UTF8.self),
+                      stderr: String(decoding: err, as: UTF8.self) + (timedOut ? "\n(killed after \(timeout) s)" : ""))
     }
+
+    /// `BERTH_TEST_TIMEOUT_SCALE` multiplies every timeout: the cgroup v2 lane's guest sets it, since
+    /// under software emulation each command takes seconds, and a loaded host many more.
+    static let timeoutScale: Double = {
+        guard let v = ProcessInfo.processInfo.environment["BERTH_TEST_TIMEOUT_SCALE"], let d = Double(v), d >= 1 else { return 1 }
+        return d
+    }()
 
     private static func runThroughFiles(_ path: String, _ args: [String], timeout: Double) -> Result {
         let base = NSTemporaryDirectory() + "berth-subprocess-\(getpid())-\(UUID().uuidString)"

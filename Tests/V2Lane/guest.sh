@@ -9,6 +9,9 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/r
 export CI=true
 # Tests that need the unified hierarchy fail here instead of skipping (CgroupV2HostTests).
 export BERTH_V2LANE=1
+# Every command takes seconds under emulation, and more on a loaded host: the tests' subprocess
+# timeouts (Subprocess.run, 60 s by default) are multiplied by this.
+export BERTH_TEST_TIMEOUT_SCALE=${BERTH_TEST_TIMEOUT_SCALE:-4}
 log=$results/guest.log
 exec >"$log" 2>&1
 

@@ -61,14 +61,21 @@ public struct CgroupTree: Sendable {
             guard e == EBUSY, MonotonicClock.nanos() < deadline else {
                 throw BerthError.system(operation: "rmdir", path: dir, errno: e)
             }
-            // v2 (Linux 5.14+) kills the whole cgroup in one write: a process forked between reading
-            // cgroup.procs and the kills cannot escape. v1 has no cgroup.kill: kill the pids read.
-            if (try? KernelFile.write("1", to: dir + "/cgroup.kill")) == nil {
-                for pid in Self.readPids(dir + "/cgroup.procs") where pid > 1 { _ = kill(pid, SIGKILL) }
-            }
+            Self.killAll(dir)
             usleep(delay)
             delay = min(delay * 2, 50_000)
         }
+    }
+
+    /// SIGKILL to every process in cgroup `dir`. v2 (Linux 5.14+) kills the whole cgroup in one
+    /// write of `cgroup.kill`: a process forked between a read of cgroup.procs and the kills cannot
+    /// escape. v1 has no cgroup.kill: each pid read from cgroup.procs is killed.
+    /// Returns whether `cgroup.kill` did it.
+    @discardableResult
+    public static func killAll(_ dir: String) -> Bool {
+        if (try? KernelFile.write("1", to: dir + "/cgroup.kill")) != nil { return true }
+        for pid in readPids(dir + "/cgroup.procs") where pid > 1 { _ = kill(pid, SIGKILL) }
+        return false
     }
 
     public static func retryDeadline() -> UInt64 {

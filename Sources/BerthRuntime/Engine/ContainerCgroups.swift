@@ -71,9 +71,8 @@ final class ContainerCgroups: Sendable {
         let deadline = CgroupTree.retryDeadline()
         var firstError: Error?
         let dirs = directories(id: id, parent: parent, plan: plan)
-        for dir in dirs {
-            for pid in CgroupTree.readPids(dir + "/cgroup.procs") where pid > 1 { _ = Glibc.kill(pid, SIGKILL) }
-        }
+        // `rm -f`: on v2 one write of cgroup.kill per cgroup, on v1 a SIGKILL per pid read.
+        for dir in dirs { CgroupTree.killAll(dir) }
         // A frozen process acts on SIGKILL only once thawed (v1); until then its cgroup stays busy.
         if CgroupFreezer.isFrozen(directories: dirs) { try? CgroupFreezer.setFrozen(directories: dirs, false) }
         for dir in directories(id: id, parent: parent, plan: plan) {
