@@ -249,8 +249,8 @@ final class RemoteContextTests: XCTestCase {
         let deadline = Date().addingTimeInterval(30)
         while hosts.berth(["--context", "b", "ps"]).stdout.contains("beta") && Date() < deadline { usleep(200_000) }
         let psB = try expectOK(hosts.berth(["--context", "b", "ps", "-a"])).stdout
-        XCTAssertTrue(psB.contains("beta") && !(try expectOK(hosts.berth(["--context", "b", "ps"])).stdout.contains("beta")),
-                      "beta stopped on host b: \(psB)")
+        let runningB = try expectOK(hosts.berth(["--context", "b", "ps"])).stdout
+        XCTAssertTrue(psB.contains("beta") && !runningB.contains("beta"), "beta stopped on host b: \(psB)")
         XCTAssertTrue(try expectOK(hosts.berth(["--context", "a", "ps"])).stdout.contains("alpha"), "host a untouched")
         tmux.keys("Escape")
 

@@ -1,5 +1,6 @@
 import BerthOS
 import BerthRuntime
+import CBerthSys
 import Glibc
 
 /// Runs a command with stdin from /dev/null and collects its stdout and stderr (both read as
@@ -14,8 +15,8 @@ enum CapturedCommand {
 
     static func run(_ argv: [String]) throws -> Result {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        guard pipe2(&outPipe, O_CLOEXEC) == 0 else { throw BerthError.errno("pipe") }
-        guard pipe2(&errPipe, O_CLOEXEC) == 0 else {
+        guard berth_pipe_cloexec(&outPipe) == 0 else { throw BerthError.errno("pipe") }
+        guard berth_pipe_cloexec(&errPipe) == 0 else {
             close(outPipe[0]); close(outPipe[1])
             throw BerthError.errno("pipe")
         }
