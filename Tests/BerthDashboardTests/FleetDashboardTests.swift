@@ -23,7 +23,7 @@ final class FleetDashboardTests: XCTestCase {
         info.hostname = "dock-0" + name
         info.cpuBusyTicks += UInt64(k) * cpuShare; info.cpuTotalTicks += UInt64(k * 200)
         let snap = StreamSnapshot(time: Fixtures.t0.addingTimeInterval(Double(k)), host: info, containers: infos,
-                                  stats: Fixtures.stats(infos, k: k), replicas: name == "b" ? ["web": 2] : ["web": 2])
+                                  stats: Fixtures.stats(infos, k: k), replicas: ["web": 2])
         return StreamConnection.State(hello: StreamHello(berth: "0.1.0", host: info.hostname, interval: 1), snapshot: snap,
                                       lastLine: Fixtures.t0.addingTimeInterval(Double(k) + 0.25), connections: 1)
     }

@@ -54,20 +54,26 @@ enum HeaderView {
         }
         let counts = m.countsByStatus
         put2(" \(m.entries.count) containers: ", .header)
-        var first = true
-        for s in ContainerStatus.allCases {
-            let n = counts[s] ?? 0
-            if n == 0 && s != .running { continue }
-            if !first { put2(c.glyphs.separator, .muted) }
-            first = false
-            put2("\(StateStyle.glyph(s, c.glyphs)) \(n) \(s.rawValue)", StateStyle.role(s))
-        }
+        states(counts, glyphs: c.glyphs, greyed: false, put: put2)
         put2("   every ", .header); put2(Format.interval(m.interval), .headerValue)
         put2("  theme ", .header); put2(m.theme.name, .headerValue)
         if m.colorMode != .truecolor { put2(" (\(m.colorMode.rawValue == "mono" ? "mono" : m.colorMode.rawValue + " colours"))", .muted) }
         if let e = m.sampleError { put2("  ", .text); put2(e, .error) }
         for (i, host) in m.hosts.enumerated() where r.height > 2 + i {
             hostLine(host, m, row: r.y + 2 + i, x: r.x, end: end, c: c)
+        }
+    }
+
+    /// "● 3 running · ○ 1 exited": running always, other states when there are any; `greyed` for
+    /// an unreachable host's last known counts.
+    static func states(_ counts: [ContainerStatus: Int], glyphs: Glyphs, greyed: Bool, put: (String, ThemeRole) -> Void) {
+        var first = true
+        for s in ContainerStatus.allCases {
+            let n = counts[s] ?? 0
+            if n == 0 && s != .running { continue }
+            if !first { put(glyphs.separator, .muted) }
+            first = false
+            put("\(StateStyle.glyph(s, glyphs)) \(n) \(s.rawValue)", greyed ? .muted : StateStyle.role(s))
         }
     }
 
@@ -84,16 +90,7 @@ enum HeaderView {
         put(" " + TextWidth.fit(host.sample.name, width) + " ", host.sample.reachable ? .title : .muted)
         var counts: [ContainerStatus: Int] = [:]
         for e in m.entries.values where e.host == host.sample.name { counts[e.info.state.status, default: 0] += 1 }
-        func states() {
-            var first = true
-            for s in ContainerStatus.allCases {
-                let n = counts[s] ?? 0
-                if n == 0 && s != .running { continue }
-                if !first { put(c.glyphs.separator, .muted) }
-                first = false
-                put("\(StateStyle.glyph(s, c.glyphs)) \(n) \(s.rawValue)", host.sample.reachable ? StateStyle.role(s) : .muted)
-            }
-        }
+        func states() { HeaderView.states(counts, glyphs: c.glyphs, greyed: !host.sample.reachable, put: put) }
         guard host.sample.reachable, let h = host.sample.info else {
             let since = host.sample.unreachableSince.map { " since " + Format.time($0, utcOffset: m.utcOffset) } ?? ""
             guard host.sample.unreachableSince != nil else { return put("connecting…", .muted) }
