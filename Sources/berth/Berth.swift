@@ -34,7 +34,11 @@ enum Main {
             setenv(env, value!, 1)
         }
         // Contexts are the local user's: `berth context …` never goes to a host.
-        if args.first != "context" {
+        // `top --context a --context b` is one dashboard here over those hosts, whatever context
+        // `context use` or the environment chose (a leading `--context` still sends it there).
+        let fleetTop = args.first == "top" && contextFlag == nil
+            && args.contains { $0 == "--context" || $0.hasPrefix("--context=") || $0 == "--all-contexts" }
+        if args.first != "context" && !fleetTop {
             do {
                 if let context = try RemoteDispatch.selectedContext(flag: contextFlag, environment: ProcessInfo.processInfo.environment) {
                     RemoteDispatch.run(context, arguments: args, globalOptions: forwarded)

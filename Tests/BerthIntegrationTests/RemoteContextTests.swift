@@ -1,4 +1,5 @@
 import BerthRuntime
+import BerthTestSupport
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -206,6 +207,66 @@ final class RemoteContextTests: XCTestCase {
         for pid in sessions { kill(pid, SIGTERM) }
         wait("host b reconnects") { bConn.current.connections >= 2 && bConn.current.unreachableSince == nil }
         XCTAssertEqual(a.current.connections, 1)
+    }
+
+    /// `berth top --context a --context b` in tmux: the containers of both hosts with a HOST
+    /// column; `s` stops one on host b (seen by `berth --context b ps`); host b's sshd killed by
+    /// PID, b shows unreachable while a keeps updating (a container started on a appears); b's
+    /// sshd restarted, b answers again.
+    func testDashboardOverTwoHosts() throws {
+        for (host, name) in [("a", "alpha"), ("b", "beta"), ("b", "gamma")] {
+            try expectOK(hosts.berth(["--context", host, "run", "-d", "--name", name, "--network", "none", "busybox", "sleep", "600"]))
+        }
+        let tmux = try Tmux(socket: "berth-fleet-\(getpid())")
+        tmux.killServer()
+        defer { tmux.killServer() }
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let argv = hosts.clientArgv(["top", "--context", "a", "--context", "b", "--interval", "0.5"])
+        try tmux.newSession(columns: 120, rows: 40, command: "env LANG=C.UTF-8 TERM=xterm-256color "
+                            + argv.map(quote).joined(separator: " ") + "; sleep 600")
+        func waitFor(_ what: String, timeout: Double = 30, _ predicate: (String) -> Bool) throws -> String {
+            let (match, last) = tmux.waitForScreen(timeout: timeout, predicate)
+            guard let match else {
+                XCTFail("\(what) within \(Int(timeout)) s; the screen:\n\(last)")
+                throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey: what])
+            }
+            return match
+        }
+        func row(_ screen: String, _ name: String) -> String? {
+            screen.split(separator: "\n").first { $0.contains(" \(name) ") }.map(String.init)
+        }
+        let first = try waitFor("the containers of both hosts") { s in
+            ["alpha", "beta", "gamma"].allSatisfy { row(s, $0) != nil } && s.contains("2 answering")
+        }
+        XCTAssertTrue(first.contains("HOST"), first)
+        XCTAssertTrue(row(first, "beta")?.contains(" b ") == true, "beta's row names host b: \(first)")
+        XCTAssertTrue(row(first, "alpha")?.contains(" a ") == true, "alpha's row names host a: \(first)")
+
+        // Select beta through the filter and stop it: the stop runs on host b.
+        tmux.type("/beta"); tmux.keys("Enter")
+        _ = try waitFor("the filter showing beta alone") { s in row(s, "beta") != nil && row(s, "gamma") == nil }
+        tmux.keys("s")
+        let deadline = Date().addingTimeInterval(30)
+        while hosts.berth(["--context", "b", "ps"]).stdout.contains("beta") && Date() < deadline { usleep(200_000) }
+        let psB = try expectOK(hosts.berth(["--context", "b", "ps", "-a"])).stdout
+        let runningB = try expectOK(hosts.berth(["--context", "b", "ps"])).stdout
+        XCTAssertTrue(psB.contains("beta") && !runningB.contains("beta"), "beta stopped on host b: \(psB)")
+        XCTAssertTrue(try expectOK(hosts.berth(["--context", "a", "ps"])).stdout.contains("alpha"), "host a untouched")
+        tmux.keys("Escape")
+
+        // Host b fails: its sshd and sessions killed by PID.
+        try hosts.killSSHD(of: "b")
+        let down = try waitFor("host b unreachable", timeout: 15) { s in s.contains("unreachable since") && row(s, "gamma") != nil }
+        XCTAssertTrue(down.contains("1 unreachable"), down)
+        // Host a keeps updating meanwhile: a container started there appears.
+        try expectOK(hosts.berth(["--context", "a", "run", "-d", "--name", "delta", "--network", "none", "busybox", "sleep", "600"]))
+        let later = try waitFor("host a's new container while b is down", timeout: 20) { s in row(s, "delta") != nil }
+        XCTAssertTrue(later.contains("unreachable since"), "b is still down: \(later)")
+
+        // Host b back: the dashboard reconnects (backoff up to 30 s).
+        try hosts.restartSSHD(of: "b")
+        _ = try waitFor("host b answering again", timeout: 60) { s in s.contains("2 answering") && !s.contains("unreachable") }
+        tmux.keys("q")
     }
 
     @discardableResult

@@ -27,7 +27,11 @@ final class SSHTestHosts {
         let name: String
         let address: String
         let scope: TestRootScope
-        let sshdPID: pid_t
+        var sshdPID: pid_t
+        /// The `sleep` holding its network namespace.
+        var holderPID: pid_t = 0
+        /// Its end of the client's veth, 10.213.0.(4i+1).
+        let clientAddress: String
         /// Runs the local CLI directly on the host's root: the independent view of what the remote side did.
         var local: BerthCLI { BerthCLI(root: scope.path, cgroupParent: scope.cgroupParent) }
     }
@@ -125,21 +129,8 @@ final class SSHTestHosts {
                 Subsystem sftp internal-sftp
 
                 """)
-            // sshd starts once its address exists: the shell before it waits for the veth.
-            let script = """
-                mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd && \(ip) link set lo up &&
-                until \(ip) -4 -o addr show dev eth0 2>/dev/null | grep -q ' \(address)/'; do sleep 0.02; done &&
-                exec \(sshd) -D -e -f \(hostDir)/sshd_config
-                """
-            let sshdPID = try Self.spawn([unshare, "-n", "-m", "--propagation", "private", "/bin/sh", "-c", script], log: hostDir + "/sshd.log")
-            hosts.append(Host(name: name, address: address, scope: scope, sshdPID: sshdPID))
-            namespaces.append(try Self.newNetworkNamespace(of: sshdPID))
-            try inNetns(clientPID, [ip, "link", "add", "vh\(name)", "type", "veth", "peer", "name", "eth0", "netns", String(sshdPID)])
-            try inNetns(clientPID, [ip, "addr", "add", local + "/30", "dev", "vh\(name)"])
-            try inNetns(clientPID, [ip, "link", "set", "vh\(name)", "up"])
-            try inNetns(sshdPID, [ip, "addr", "add", address + "/30", "dev", "eth0"])
-            try inNetns(sshdPID, [ip, "link", "set", "eth0", "up"])
-            try waitForListening(log: hostDir + "/sshd.log", pid: sshdPID)
+            hosts.append(Host(name: name, address: address, scope: scope, sshdPID: 0, clientAddress: local))
+            try startSSHD(of: hosts.count - 1)
             let imported = hosts.last!.local.run(["image", "import-busybox"])
             guard imported.status == 0 else { throw Self.failure("import-busybox on host \(name): \(imported.stderr)") }
         }
@@ -166,14 +157,60 @@ final class SSHTestHosts {
          BerthCLI.binary] + args
     }
 
+    /// Starts host `index`'s sshd in its network namespace, made on the first start: held by a
+    /// `sleep` of its own (so the namespace and its veth outlive a killed sshd, and a restarted one
+    /// listens at the same address) and joined to the client's by a veth. sshd gets a mount
+    /// namespace of its own for its tmpfs `/run`.
+    private func startSSHD(of index: Int) throws {
+        let name = hosts[index].name, address = hosts[index].address
+        let hostDir = "\(directory)/host-\(name)"
+        if hosts[index].holderPID == 0 {
+            let holder = try Self.spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
+            hosts[index].holderPID = holder
+            namespaces.append(try Self.newNetworkNamespace(of: holder))
+            try inNetns(clientPID, [ip, "link", "add", "vh\(name)", "type", "veth", "peer", "name", "eth0", "netns", String(holder)])
+            try inNetns(clientPID, [ip, "addr", "add", hosts[index].clientAddress + "/30", "dev", "vh\(name)"])
+            try inNetns(clientPID, [ip, "link", "set", "vh\(name)", "up"])
+            try inNetns(holder, [ip, "link", "set", "lo", "up"])
+            try inNetns(holder, [ip, "addr", "add", address + "/30", "dev", "eth0"])
+            try inNetns(holder, [ip, "link", "set", "eth0", "up"])
+        }
+        let script = """
+            mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd &&
+            exec \(sshd) -D -e -f \(hostDir)/sshd_config
+            """
+        // nsenter and unshare exec (no fork for a network or mount namespace): the PID is sshd's.
+        let sshdPID = try Self.spawn([nsenter, "-t", String(hosts[index].holderPID), "-n",
+                                      unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script], log: hostDir + "/sshd.log")
+        hosts[index].sshdPID = sshdPID
+        try waitForListening(log: hostDir + "/sshd.log", pid: sshdPID)
+    }
+
+    /// A host failure: its sshd and every session of it killed by PID (SIGKILL); the berth
+    /// commands the sessions ran end by EOF. The namespace stays (its holder), so the host can come back.
+    func killSSHD(of name: String) throws {
+        guard let i = hosts.firstIndex(where: { $0.name == name }) else { throw Self.failure("no host \(name)") }
+        for pid in sessions(of: hosts[i]) { kill(pid, SIGKILL) }
+        Self.stop(hosts[i].sshdPID, SIGKILL)
+        hosts[i].sshdPID = 0
+        // Its log says "Server listening" from before: the restart waits for a new line.
+        try? FileManager.default.removeItem(atPath: "\(directory)/host-\(name)/sshd.log")
+    }
+
+    /// The host back after `killSSHD`: a new namespace, veth and sshd at the same address, same keys.
+    func restartSSHD(of name: String) throws {
+        guard let i = hosts.firstIndex(where: { $0.name == name }) else { throw Self.failure("no host \(name)") }
+        try startSSHD(of: i)
+    }
+
     /// A host that stops answering, and comes back: its end of the veth down or up.
     func setLink(of host: Host, up: Bool) throws {
-        try inNetns(host.sshdPID, [ip, "link", "set", "eth0", up ? "up" : "down"])
+        try inNetns(host.holderPID, [ip, "link", "set", "eth0", up ? "up" : "down"])
     }
 
     /// The host's ssh sessions (sshd's per-connection processes, not the listener), by PID.
     func sessions(of host: Host) -> [pid_t] {
-        guard let ns = Self.networkNamespace(of: host.sshdPID) else { return [] }
+        guard let ns = Self.networkNamespace(of: host.holderPID) else { return [] }
         return Self.processes(in: [ns]).filter { $0 != host.sshdPID && HostLeaks.commandLine($0).hasPrefix("sshd:") }
     }
 
@@ -191,11 +228,12 @@ final class SSHTestHosts {
             TestRun.record(containerIDs: ids)
             if !ids.isEmpty, host.local.run(["rm", "-f"] + ids).status != 0 { problems.append("containers of host \(host.name) not removed") }
             problems += host.scope.containerLeftovers(containerIDs: ids)
-            Self.stop(host.sshdPID, SIGTERM)
-            if kill(host.sshdPID, 0) == 0 { problems.append("sshd \(host.sshdPID) of host \(host.name) still running") }
+            if host.sshdPID > 0 { Self.stop(host.sshdPID, SIGTERM) }
+            if host.sshdPID > 0 && kill(host.sshdPID, 0) == 0 { problems.append("sshd \(host.sshdPID) of host \(host.name) still running") }
             if !HostLeaks.processes(mentioning: "\(directory)/host-\(host.name)").isEmpty {
                 problems.append("processes of host \(host.name) still running")
             }
+            if host.holderPID > 0 { Self.stop(host.holderPID, SIGKILL) }
             try? FileManager.default.removeItem(atPath: host.scope.path)
         }
         if clientPID > 0 { Self.stop(clientPID, SIGKILL) }

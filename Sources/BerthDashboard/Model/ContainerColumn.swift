@@ -1,10 +1,12 @@
 /// A column of the containers table; the raw values are the names `columns:` in config.yaml uses.
 public enum ContainerColumn: String, CaseIterable, Sendable {
-    case state, name, image, cpu, spark = "cpu-graph", memory = "mem", memoryBar = "mem-bar", pids, net, io, restarts, uptime = "up"
+    /// Over several hosts only (`berth top --context a --context b`), where it is always shown.
+    case state, host, name, image, cpu, spark = "cpu-graph", memory = "mem", memoryBar = "mem-bar", pids, net, io, restarts, uptime = "up"
 
     var title: String {
         switch self {
         case .state, .spark, .memoryBar: return ""
+        case .host: return "HOST"
         case .name: return "NAME"
         case .image: return "IMAGE"
         case .cpu: return "CPU"
@@ -20,7 +22,7 @@ public enum ContainerColumn: String, CaseIterable, Sendable {
     var width: Int {
         switch self {
         case .state: return 1
-        case .name, .image: return 12
+        case .name, .image, .host: return 12
         case .cpu: return 6
         case .spark: return 8
         case .memory: return 11

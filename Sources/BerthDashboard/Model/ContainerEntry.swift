@@ -9,6 +9,8 @@ public struct ContainerEntry: Sendable {
     public var info: ContainerInfo
     public var stats: ContainerStats?
     public var rates: StatsRates?
+    /// The host it is on, over several hosts (`berth top --context a --context b`); nil for one engine.
+    public var host: String?
     public var cpuHistory = History(capacity: historyCapacity)
     public var memoryHistory = History(capacity: historyCapacity)
     /// The CPU limit held the container back between the last two samples (its cgroup counted
@@ -42,6 +44,9 @@ public struct ContainerEntry: Sendable {
             stats = nil; rates = nil; throttled = false
             return
         }
+        // A host's stream sends a sample per interval; the dashboard's tick may see the same one
+        // twice (or keep an unreachable host's last one): not a new sample, so rates stay.
+        if let previous = stats, previous.timestamp == sample.timestamp { return }
         if let previous = stats {
             rates = StatsRates.between(previous, sample)
             throttled = (sample.cpuThrottledPeriods ?? 0) > (previous.cpuThrottledPeriods ?? 0)

@@ -31,7 +31,7 @@ public struct ContainerFilter: @unchecked Sendable {
     public var isEmpty: Bool { pattern.isEmpty }
 
     public func matches(_ entry: ContainerEntry) -> Bool {
-        matches(fields: [entry.info.name, entry.info.image, entry.info.service ?? "", entry.info.id, entry.info.state.status.rawValue])
+        matches(fields: [entry.info.name, entry.info.image, entry.info.service ?? "", entry.info.id, entry.info.state.status.rawValue, entry.host ?? ""])
     }
 
     /// Any of `fields` matches (the events view filters its lines with the same rules).

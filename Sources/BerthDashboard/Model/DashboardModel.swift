@@ -103,6 +103,8 @@ public struct DashboardModel: Sendable {
     public internal(set) var samples = 0
     /// Desired replicas by service, from the last snapshot.
     public internal(set) var desiredReplicas: [String: Int] = [:]
+    /// Over several hosts: each host with its CPU use, in the order given; empty for one engine.
+    public internal(set) var hosts: [HostRow] = []
     /// Each container's history (restarts, exits, OOM kills, limit changes, pauses), from the
     /// event journal and the samples' OOM counters.
     public internal(set) var timelines = Timelines()
@@ -244,7 +246,18 @@ public struct DashboardModel: Sendable {
         return all.filter { eventsFilter.matches(fields: $0.filterFields) }
     }
 
-    public var layout: Layout { Layout.compute(size: size, focus: focus, logsFullscreen: logsFullscreen) }
+    public var layout: Layout {
+        Layout.compute(size: size, focus: focus, logsFullscreen: logsFullscreen, headerHeight: 2 + hosts.count)
+    }
+
+    /// A dashboard over several hosts (a HOST column, a header line per host).
+    public var isFleet: Bool { !hosts.isEmpty }
+
+    /// The container's host does not answer: its row shows its last known state, greyed.
+    public func isStale(_ e: ContainerEntry) -> Bool {
+        guard let name = e.host else { return false }
+        return hosts.first { $0.sample.name == name }.map { !$0.sample.reachable } ?? false
+    }
 
     /// Number of containers in each state, for the header.
     public var countsByStatus: [ContainerStatus: Int] {

@@ -16,6 +16,10 @@ public struct EngineSnapshot: Sendable {
     public var desired: [String: Int]
     /// Autoscaling policies by service name, for the group headers.
     public var autoscale: [String: AutoscalePolicy] = [:]
+    /// Over several hosts (`FleetSnapshot`): each host, in the order given; empty for one engine.
+    public var hosts: [HostSample] = []
+    /// Over several hosts: the host each container is on, by id.
+    public var hostOf: [String: String] = [:]
 
     public init(containers: [ContainerInfo], stats: [ContainerStats], host: HostInfo, takenAt: Date, error: String? = nil,
                 desired: [String: Int] = [:]) {
@@ -26,6 +30,8 @@ public struct EngineSnapshot: Sendable {
     /// Reads one snapshot. A container can vanish between the list and the stats; it then simply has
     /// no stats this tick.
     public static func take(from engine: any ContainerEngine, now: Date = Date()) -> EngineSnapshot {
+        // Several hosts: their streams' latest state, merged; nothing here waits for a host.
+        if let source = engine as? any SnapshotSource { return source.snapshot(now: now) }
         let host = engine.hostInfo()
         do {
             let list = try engine.list(all: true)
@@ -38,4 +44,10 @@ public struct EngineSnapshot: Sendable {
             return EngineSnapshot(containers: [], stats: [], host: host, takenAt: now, error: "\(error)")
         }
     }
+}
+
+/// An engine that makes its snapshots itself rather than by listing and sampling (the dashboard
+/// over several hosts, whose snapshot is the merge of each host's stream).
+public protocol SnapshotSource: Sendable {
+    func snapshot(now: Date) -> EngineSnapshot
 }

@@ -86,10 +86,14 @@ extension DashboardModel {
            now.timeIntervalSince(since) >= Self.statusLifetime {
             status = nil
         }
-        if let previous = host, s.host.cpuTotalTicks > previous.cpuTotalTicks, s.host.cpuBusyTicks >= previous.cpuBusyTicks {
-            hostCPUPercent = Double(s.host.cpuBusyTicks - previous.cpuBusyTicks) / Double(s.host.cpuTotalTicks - previous.cpuTotalTicks) * 100
-        }
+        if let cpu = s.host.cpuPercent(since: host) { hostCPUPercent = cpu }
         host = s.host
+        hosts = s.hosts.map { sample in
+            let before = hosts.first { $0.sample.name == sample.name }
+            // An unchanged record (a host between two of its samples, or unreachable) keeps its figure.
+            let cpu = sample.info.flatMap { $0.cpuPercent(since: before?.sample.info) } ?? before?.cpuPercent
+            return HostRow(sample: sample, cpuPercent: cpu)
+        }
         if let error = s.error {
             // Keep the last rows: a failed list must not look like "no containers".
             sampleError = error
@@ -116,6 +120,7 @@ extension DashboardModel {
         for info in s.containers {
             var e = entries[info.id] ?? ContainerEntry(info: info)
             e.info = info
+            e.host = s.hostOf[info.id]
             e.record(info.state.isRunning ? stats[info.id] : nil)
             next[info.id] = e
         }

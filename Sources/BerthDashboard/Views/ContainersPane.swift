@@ -8,25 +8,28 @@ enum ContainersPane {
     /// usefulness; spare room widens the name and the image. With the user's `columns:` (config),
     /// exactly those in that order (the state glyph first, the name always), the last ones left
     /// out when they do not fit.
-    static func columns(width: Int, chosen configured: [Column]? = nil) -> [(Column, Int)] {
-        func used(_ set: Set<Column>) -> Int { set.reduce(0) { $0 + $1.width + 1 } - 1 }
+    /// `hostWidth`: over several hosts, the widest host name; the HOST column is then always shown.
+    static func columns(width: Int, chosen configured: [Column]? = nil, hostWidth: Int? = nil) -> [(Column, Int)] {
+        let hostColumn = min(12, max(4, hostWidth ?? 0))
+        func used(_ set: Set<Column>) -> Int { set.reduce(0) { $0 + ($1 == .host ? hostColumn : $1.width) + 1 } - 1 }
+        let host: [Column] = hostWidth == nil ? [] : [.host]
         var chosen: Set<Column>
-        var order = Column.allCases
+        var order = Column.allCases.filter { $0 != .host || hostWidth != nil }
         if let configured {
-            order = [.state] + (configured.contains(.name) ? [] : [.name]) + configured.filter { $0 != .state }
-            chosen = [.state, .name]
+            order = [.state] + host + (configured.contains(.name) ? [] : [.name]) + configured.filter { $0 != .state && $0 != .host }
+            chosen = Set([.state, .name] + host)
             for c in order where !chosen.contains(c) {
                 if used(chosen.union([c])) > width { break }
                 chosen.insert(c)
             }
         } else {
-            let essentials: [Column] = [.state, .name, .cpu, .memory, .pids, .uptime]
+            let essentials: [Column] = [.state, .name, .cpu, .memory, .pids, .uptime] + host
             let optional: [Column] = [.net, .memoryBar, .spark, .restarts, .io, .image]
             chosen = Set(essentials)
             for c in optional where used(chosen.union([c])) <= width { chosen.insert(c) }
         }
         var widths: [Column: Int] = [:]
-        for c in chosen { widths[c] = c.width }
+        for c in chosen { widths[c] = c == .host ? hostColumn : c.width }
         var spare = width - used(chosen)
         let nameExtra = min(spare, chosen.contains(.image) ? 12 : 24); widths[.name]! += nameExtra; spare -= nameExtra
         if chosen.contains(.image) { let e = min(spare, 20); widths[.image]! += e; spare -= e }
@@ -46,7 +49,7 @@ enum ContainersPane {
         c.box(r, title: title, focused: m.focus == .containers)
         let inner = r.inner
         guard inner.height > 0, inner.width > 0 else { return }
-        let cols = columns(width: inner.width, chosen: m.columns)
+        let cols = columns(width: inner.width, chosen: m.columns, hostWidth: m.isFleet ? m.hosts.map { TextWidth.of($0.sample.name) }.max() : nil)
 
         // Column headings, with the sort arrow on the sorted one.
         var x = inner.x
@@ -102,7 +105,9 @@ enum ContainersPane {
     static func drawRow(_ e: ContainerEntry, m: DashboardModel, cols: [(Column, Int)], row: Int, x startX: Int,
                         width: Int, selected: Bool, c: Canvas) {
         let running = e.info.state.isRunning
-        let base: CellStyle = selected ? c.style(.selection) : c.style(running ? .text : .muted)
+        // A host that does not answer: its rows keep their last known state, greyed.
+        let stale = m.isStale(e)
+        let base: CellStyle = selected ? c.style(.selection) : c.style(running && !stale ? .text : .muted)
         if selected { c.text(String(repeating: " ", count: width), row: row, column: startX, style: base) }
         var x = startX
         for (col, w) in cols {
@@ -111,7 +116,7 @@ enum ContainersPane {
                 c.text(TextWidth.fit(s, w, alignRight: col.alignRight, ellipsis: c.glyphs.ellipsis), row: row, column: x, style: style ?? base)
             }
             func tinted(_ role: ThemeRole) -> CellStyle {
-                guard !selected else { return base }
+                guard !selected, !stale else { return base }
                 var s = c.style(role); s.background = base.background; return s
             }
             switch col {
@@ -121,6 +126,7 @@ enum ContainersPane {
                 let indent = e.info.service != nil ? "  " : ""
                 guard m.marked.contains(e.id) else { cell(indent + e.name); continue }
                 cell(indent + String(c.glyphs.marked) + " " + e.name, tinted(.warning))
+            case .host: cell(e.host ?? "")
             case .image: cell(e.info.image)
             case .cpu:
                 // Held back by its --cpus limit: marked, in the warning colour.
@@ -131,7 +137,7 @@ enum ContainersPane {
                 // Scaled to the recent peak so the shape shows; the colour carries the absolute level.
                 let cpuMax = max(10, e.cpuHistory.suffix(w).max() ?? 0)
                 let s = Sparkline.render(e.cpuHistory.suffix(w), width: w, maximum: cpuMax, unicode: c.glyphs.unicode)
-                cell(s, selected ? base : c.palette.gradientStyle(.cpu, fraction: e.cpuPercent / 100, over: .background))
+                cell(s, selected || stale ? base : c.palette.gradientStyle(.cpu, fraction: e.cpuPercent / 100, over: .background))
             case .memory:
                 guard running else { cell("-"); continue }
                 let limit = e.memoryLimit.map { "/" + Format.bytes($0) } ?? ""
@@ -142,7 +148,7 @@ enum ContainersPane {
                 guard running else { cell(""); continue }
                 let frac = e.memoryLimit.map { Double(e.memoryUsage) / Double(max(1, $0)) } ?? 0
                 let (filled, empty) = Bar.render(fraction: frac, width: w, glyphs: c.glyphs)
-                c.text(filled, row: row, column: x, style: selected ? base : c.palette.gradientStyle(.memory, fraction: frac, over: .background))
+                c.text(filled, row: row, column: x, style: selected || stale ? base : c.palette.gradientStyle(.memory, fraction: frac, over: .background))
                 c.text(empty, row: row, column: x + filled.count, style: tinted(.muted))
             case .pids: cell(running ? "\(e.stats?.pids ?? 0)" : "-")
             case .net:

@@ -25,14 +25,14 @@ public struct Layout: Equatable, Sendable {
     /// Small terminals show detail or logs below the table, not both.
     public var compact: Bool
 
-    public static func compute(size: TerminalSize, focus: Pane, logsFullscreen: Bool) -> Layout {
+    public static func compute(size: TerminalSize, focus: Pane, logsFullscreen: Bool, headerHeight: Int = 2) -> Layout {
         let w = size.columns, h = size.rows
         let status = Rect(x: 0, y: max(0, h - 1), width: w, height: 1)
         guard w >= minimum.columns, h >= minimum.rows else {
             return Layout(header: Rect(x: 0, y: 0, width: w, height: 0), containers: nil, detail: nil, logs: nil,
                           status: status, tooSmall: true, compact: true)
         }
-        let header = Rect(x: 0, y: 0, width: w, height: 2)
+        let header = Rect(x: 0, y: 0, width: w, height: headerHeight)
         let bodyTop = header.height
         let bodyHeight = h - header.height - status.height
         if logsFullscreen {

@@ -45,6 +45,12 @@ public enum Format {
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second)
     }
 
+    /// "10:00:05" at the given offset from UTC (since when a host does not answer).
+    public static func time(_ d: Date, utcOffset: Int) -> String {
+        let c = civil(d, utcOffset: utcOffset)
+        return String(format: "%02d:%02d:%02d", c.hour, c.minute, c.second)
+    }
+
     /// "10:00:00.123" for log timestamps.
     public static func clock(nanos: Int64, utcOffset: Int) -> String {
         let d = Date(timeIntervalSince1970: Double(nanos / 1_000_000_000))

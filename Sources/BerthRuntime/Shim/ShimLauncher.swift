@@ -77,3 +77,19 @@ public func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<Unsa
     defer { for p in ptrs { free(p) } }
     return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
+
+/// `posix_spawn` of `argv` (a path first) with the file actions given and SIGTERM, SIGHUP, SIGINT
+/// and SIGPIPE back at their defaults in the child: a dashboard ignores the first three (it turns
+/// them into a quit) and children inherit ignored signals, so without this SIGTERM would not end
+/// the streams and commands it starts. Returns posix_spawn's result.
+public func spawnWithDefaultSignals(_ argv: [String], fileActions: inout posix_spawn_file_actions_t, pid: inout pid_t) -> Int32 {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for sig in [SIGTERM, SIGHUP, SIGINT, SIGPIPE] { sigaddset(&defaults, sig) }
+    posix_spawnattr_setsigdefault(&attr, &defaults)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF))
+    return withCStringArray(argv) { posix_spawn(&pid, argv[0], &fileActions, &attr, $0, environ) }
+}

@@ -26,6 +26,12 @@ public final class StreamConnection: Sendable {
         public var problem: String?
         /// How many connections read a hello.
         public var connections = 0
+
+        public init(hello: StreamHello? = nil, snapshot: StreamSnapshot? = nil, lastLine: Date? = nil,
+                    unreachableSince: Date? = nil, problem: String? = nil, connections: Int = 0) {
+            self.hello = hello; self.snapshot = snapshot; self.lastLine = lastLine
+            self.unreachableSince = unreachableSince; self.problem = problem; self.connections = connections
+        }
     }
 
     private let argv: [String]
@@ -97,7 +103,7 @@ public final class StreamConnection: Sendable {
         posix_spawn_file_actions_adddup2(&fa, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&fa, errPipe[1], 2)
         var pid: pid_t = 0
-        let rc = withCStringArray(argv) { posix_spawn(&pid, argv[0], &fa, nil, $0, environ) }
+        let rc = spawnWithDefaultSignals(argv, fileActions: &fa, pid: &pid)
         posix_spawn_file_actions_destroy(&fa)
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {

@@ -16,18 +16,30 @@ struct Top: ParsableCommand {
     @Option(help: "Theme name (see themes/).") var theme: String?
     @Option(help: "Shell the `e` key runs in a container.") var shell: String = "/bin/sh"
     @Flag(name: .shortAndLong, help: "Show exited containers too.") var all = false
+    @Option(name: .customLong("context"), help: ArgumentHelp("A host to show (a context, `default` for this one); repeat it for one dashboard over several.", valueName: "name"))
+    var contexts: [String] = []
+    @Flag(name: .customLong("all-contexts"), help: "One dashboard over this host and every context.") var allContexts = false
     @Argument(help: "A container whose processes to list instead of the dashboard.") var container: String?
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Options for ps (default -ef).", valueName: "ps options"))
     var psOptions: [String] = []
 
     func run() throws {
         if let container {
+            guard contexts.isEmpty && !allContexts else {
+                throw ValidationError("--context after `top` names the dashboard's hosts; for a container's processes use `berth --context NAME top \(container)`")
+            }
             try withRuntimeErrors { try ContainerTop.print(global: global, container: container, options: psOptions) }
             return
         }
         try withErrors {
             guard (interval ?? 1) >= 0.1 && (interval ?? 1) <= 3600 else {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
+            }
+            if !contexts.isEmpty || allContexts {
+                let names = try FleetDashboard.hostNames(contexts: contexts, all: allContexts, environment: ProcessInfo.processInfo.environment)
+                try FleetDashboard.run(hosts: names, interval: interval ?? 1,
+                                       options: DashboardOptions(interval: interval, theme: theme, showAll: all), shell: shell)
+                return
             }
             let engine = try global.engine()
             let actions = dashboardActions(engine: engine, shell: shell)
