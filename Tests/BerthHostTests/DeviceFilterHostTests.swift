@@ -36,8 +36,8 @@ final class DeviceFilterHostTests: XCTestCase {
     func opens(in dir: String) -> String {
         let r = Subprocess.run("/bin/sh", ["-c", """
             echo $$ > '\(dir)/cgroup.procs' || exit 9
-            : > /dev/null && echo null-ok
-            : > /dev/kmsg && echo kmsg-ok
+            true > /dev/null && echo null-ok
+            true > /dev/kmsg && echo kmsg-ok
             exit 0
             """])
         XCTAssertEqual(r.status, 0, r.both)
