@@ -1,9 +1,9 @@
 /// docker's defaults for a new container, as data. The engine copies these into each `OCI.Spec` and
 /// then applies the user's flags, so changing a default means changing one line here.
 public enum DefaultSpec {
-    /// docker's default set minus `CAP_MKNOD`. docker can grant MKNOD because its devices cgroup stops
-    /// the container from opening the nodes it makes; Berth sets up no devices cgroup, so a container
-    /// with MKNOD could create and open host block devices. `--cap-add MKNOD` still works.
+    /// docker's default set minus `CAP_MKNOD`. The devices cgroup (`DeviceRules`) stops a container
+    /// from opening a node it makes, as docker's does; MKNOD stays out as a second wall (most
+    /// programs never make nodes). `--cap-add MKNOD` gives it, still bound by the devices cgroup.
     public static let capabilities: [LinuxCapability] = [
         .chown, .dacOverride, .fsetid, .fowner, .netRaw, .setgid, .setuid, .setfcap, .setpcap,
         .netBindService, .sysChroot, .kill, .auditWrite,

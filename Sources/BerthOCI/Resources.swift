@@ -4,11 +4,33 @@ extension OCI {
         public var memory: MemoryResources?
         public var cpu: CPUResources?
         public var pids: PidsResources?
+        /// The device allow-list, applied in order over "deny all" (`DeviceRules` in BerthOS).
+        public var devices: [DeviceCgroup]?
 
-        public init(memory: MemoryResources? = nil, cpu: CPUResources? = nil, pids: PidsResources? = nil) {
+        public init(memory: MemoryResources? = nil, cpu: CPUResources? = nil, pids: PidsResources? = nil,
+                    devices: [DeviceCgroup]? = nil) {
             self.memory = memory
             self.cpu = cpu
             self.pids = pids
+            self.devices = devices
+        }
+    }
+
+    /// One `linux.resources.devices` entry: allow or deny `access` ("r", "w", "m" in any order) to
+    /// devices of `type` ("a" all, "c", "b"; absent: all) and `major`/`minor` (absent: all).
+    public struct DeviceCgroup: Codable, Sendable, Equatable {
+        public var allow: Bool
+        public var type: String?
+        public var major: Int64?
+        public var minor: Int64?
+        public var access: String?
+
+        public init(allow: Bool, type: String? = nil, major: Int64? = nil, minor: Int64? = nil, access: String? = nil) {
+            self.allow = allow
+            self.type = type
+            self.major = major
+            self.minor = minor
+            self.access = access
         }
     }
 

@@ -34,6 +34,9 @@ final class CgroupV2LaneTests: XCTestCase {
         "BerthIntegrationTests.PauseRenamePortTests/testPausedContainersStopAndRemove",
         // An OOM kill of a helper reported for the container; the CLI's refusal under a non-delegating parent.
         "BerthIntegrationTests.ContainerCgroupTests",
+        // The device program (BPF_CGROUP_DEVICE): the kernel's verdicts, then berth run's rules.
+        "BerthHostTests.DeviceFilterHostTests",
+        "BerthIntegrationTests.DeviceCgroupTests",
         // Nothing of the guest's run is left: cgroups, supervisors, roots.
         "BerthHostTests.ZZZHostLeakFinalTests",
         "BerthIntegrationTests.ZZZHostLeakFinalTests",

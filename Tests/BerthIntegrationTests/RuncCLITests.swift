@@ -101,6 +101,20 @@ final class RuncCLITests: XCTestCase {
 
     func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
+    /// Debian's runc run on the same bundle (as container `name`runc) must print the lines
+    /// berth-runc printed; says so and returns when runc is not installed.
+    func assertRuncPrints(_ expected: String, name: String, bundle: String, field: String,
+                          file: StaticString = #filePath, line: UInt = #line) {
+        guard let runc = Prerequisite.find("runc") else { return print("runc not installed: no comparison") }
+        let runcOut = scope.path + "/\(name).runc.out"
+        let r = Subprocess.run("/bin/sh", ["-c", "'\(runc)' --root '\(scope.path)/runc-state' run --bundle '\(bundle)' \(name)runc >'\(runcOut)' 2>&1 </dev/null"])
+        XCTAssertEqual(r.status, 0, read(runcOut), file: file, line: line)
+        // Line order aside: a shell's stdout and stderr reach the one file in either order.
+        XCTAssertEqual(read(runcOut).split(separator: "\n").sorted(), expected.split(separator: "\n").sorted(),
+                       "berth-runc and runc differ on the same \(field)", file: file, line: line)
+        for d in scope.cgroupDirectories { rmdir(d) }
+    }
+
     // MARK: - global flags and documents
 
     func testVersionSpecAndFeatures() throws {

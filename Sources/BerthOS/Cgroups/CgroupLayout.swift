@@ -4,9 +4,9 @@ enum CgroupLayout: Sendable, Equatable {
     case v1([CgroupHierarchy])
     case v2(CgroupHierarchy)
 
-    /// The v1 controllers Berth places containers in.
-    /// The v1 hierarchies a container joins; `freezer` for `pause`, as runc joins it.
-    static let v1Controllers: Set<String> = ["memory", "cpu", "cpuacct", "pids", "blkio", "cpuset", "freezer"]
+    /// The v1 hierarchies a container joins; `freezer` for `pause`, as runc joins it; `devices`
+    /// for the device rules (`DeviceRules`).
+    static let v1Controllers: Set<String> = ["memory", "cpu", "cpuacct", "pids", "blkio", "cpuset", "freezer", "devices"]
 
     var version: CgroupVersion {
         if case .v1 = self { return .v1 }

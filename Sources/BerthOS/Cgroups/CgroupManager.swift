@@ -55,6 +55,9 @@ public protocol CgroupManager: Sendable {
     /// (config.json's `linux.resources`), checked by `LimitRules` first. On any failure removes what
     /// this call created and throws an error naming the file and errno.
     func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths
+    /// Puts `rules` (`DeviceRules.effective`: deny all first) in force on the container's cgroup
+    /// made by `create`, before any process joins it: v1's devices controller, a v2 device program.
+    func restrictDevices(id: String, rules: [DeviceRule]) throws
     func paths(id: String) -> CgroupPaths
     /// Removes the container's directories (retrying EBUSY briefly, as the kernel frees a dead task
     /// asynchronously), then Berth's base if it is empty and Berth created it. Missing directories are fine.

@@ -23,9 +23,11 @@ extension Engine {
             // The plan carries the record's policy; an `update --restart` is in the record already.
             unlink(p.restartPolicy)
             thawIfPaused(r)
+            let devices = try DeviceRules.effective(spec.linux?.resources?.devices, nodes: spec.linux?.devices ?? [])
             let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
             do {
+                try manager.restrictDevices(id: r.id, rules: devices)
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id]
                     : r.attachments.isEmpty ? [] : Self.refreshHostsCommand(cliPath: cliPath, root: root)
                 var plan = try PlanBuilder.plan(spec: spec, id: r.id, paths: p, cgroups: cg,

@@ -22,6 +22,13 @@ extension Engine {
             x.devices = Self.hostDevices().filter { !taken.contains($0.path) }
         }
         x.devices += explicit
+        // What the devices cgroup lets through: a --device node with its permissions, as docker.
+        for (node, mapping) in zip(explicit, o.devices) {
+            x.deviceRules.append(OCI.DeviceCgroup(allow: true, type: node.type, major: node.major, minor: node.minor,
+                                                  access: mapping.permissions))
+        }
+        x.deviceRules += try o.deviceCgroupRules.map { rule throws(BerthError) in try DeviceRule.parse(rule) }
+        if o.privileged { x.deviceRules.append(DeviceRules.allowAll.entry) }
         if !o.groupAdd.isEmpty {
             let groupFile = layerRoots.lazy.compactMap { InRoot.readFile(root: $0, path: "/etc/group") }.first
             let groups = GroupEntry.parseFile(groupFile.map { String(decoding: $0, as: UTF8.self) } ?? "")

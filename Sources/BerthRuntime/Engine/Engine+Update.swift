@@ -60,7 +60,9 @@ extension Engine {
                     _ = try manager.create(id: r.id, resources: OCI.Resources(limits))
                 }
                 var linux = spec.linux ?? OCI.Linux()
-                linux.resources = OCI.Resources(limits)
+                var resources = OCI.Resources(limits)
+                resources.devices = linux.resources?.devices // not a limit: kept as created
+                linux.resources = resources
                 spec.linux = linux
                 do {
                     let enc = JSONEncoder()

@@ -44,6 +44,7 @@ public enum RunOptionRules {
             }
         }
         for d in o.devices { try checkDevice(d) }
+        for rule in o.deviceCgroupRules { _ = try DeviceRule.parse(rule) }
         for (key, value) in o.sysctls { try checkSysctl(key, value, network: network) }
         for g in o.groupAdd where g.isEmpty || !g.allSatisfy(isNameCharacter) {
             throw .invalidArgument("invalid group \(g.quoted) for --group-add: expected a group name or number")

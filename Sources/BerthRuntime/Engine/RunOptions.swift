@@ -21,6 +21,8 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public var ulimits: [Ulimit] = []
     /// `--device HOST[:CONTAINER[:PERMS]]`.
     public var devices: [DeviceMapping] = []
+    /// `--device-cgroup-rule 'c 1:3 rwm'`: more devices the container may use (docker's syntax).
+    public var deviceCgroupRules: [String] = []
     /// `--sysctl KEY=VALUE`: only namespaced keys (`RunOptionRules.checkSysctl`).
     public var sysctls: [String: String] = [:]
     /// `--group-add`: group names (from the image's /etc/group) or numbers.
@@ -43,7 +45,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, seccompProfile, ulimits, devices, sysctls, groupAdd
+        case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, seccompProfile, ulimits, devices, deviceCgroupRules, sysctls, groupAdd
         case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck
     }
 
@@ -58,6 +60,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         seccompProfile = try c.decodeIfPresent(String.self, forKey: .seccompProfile)
         ulimits = try c.decodeIfPresent([Ulimit].self, forKey: .ulimits) ?? []
         devices = try c.decodeIfPresent([DeviceMapping].self, forKey: .devices) ?? []
+        deviceCgroupRules = try c.decodeIfPresent([String].self, forKey: .deviceCgroupRules) ?? []
         sysctls = try c.decodeIfPresent([String: String].self, forKey: .sysctls) ?? [:]
         groupAdd = try c.decodeIfPresent([String].self, forKey: .groupAdd) ?? []
         extraHosts = try c.decodeIfPresent([ExtraHost].self, forKey: .extraHosts) ?? []

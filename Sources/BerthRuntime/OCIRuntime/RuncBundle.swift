@@ -20,7 +20,7 @@ public struct RuncBundle: Sendable {
         (["process", "selinuxLabel"], "process.selinuxLabel"), (["linux", "mountLabel"], "linux.mountLabel"),
         (["process", "consoleSize"], "process.consoleSize"), (["domainname"], "domainname"),
         (["linux", "rootfsPropagation"], "linux.rootfsPropagation"),
-        (["linux", "resources", "devices"], "linux.resources.devices"), (["linux", "resources", "blockIO"], "linux.resources.blockIO"),
+        (["linux", "resources", "blockIO"], "linux.resources.blockIO"),
         (["linux", "resources", "hugepageLimits"], "linux.resources.hugepageLimits"),
         (["linux", "resources", "unified"], "linux.resources.unified"), (["linux", "resources", "network"], "linux.resources.network"),
         (["linux", "resources", "rdma"], "linux.resources.rdma"),

@@ -1,4 +1,5 @@
 import BerthOCI
+import BerthOS
 
 /// The config.json `berth-runc spec` writes: runc's default bundle (a terminal running `sh`,
 /// root `rootfs` read-only, three capabilities, the standard mounts, masked and read-only paths),
@@ -16,6 +17,8 @@ public enum RuncDefaultSpec {
         var linux = OCI.Linux(namespaces: namespaces.map { OCI.Namespace(type: $0) },
                               maskedPaths: DefaultSpec.maskedPaths, readonlyPaths: DefaultSpec.readonlyPaths)
         linux.devices = nil
+        // runc's: everything denied; the runtime adds the default set (`DeviceRules`).
+        linux.resources = OCI.Resources(devices: [DeviceRules.denyAll.entry])
         return OCI.Spec(process: process, root: OCI.Root(path: "rootfs", readonly: true), hostname: "berth",
                         mounts: DefaultSpec.mounts, linux: linux)
     }

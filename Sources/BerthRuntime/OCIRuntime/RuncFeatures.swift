@@ -59,6 +59,8 @@ public struct RuncFeatures: Codable, Sendable {
             linux: Linux(namespaces: namespaces.map(\.rawValue), capabilities: LinuxCapability.allCases.map(\.name),
                          cgroup: Cgroup(v1: true, v2: true, systemd: false, systemdUser: false),
                          seccomp: .current(), apparmor: no, selinux: no, intelRdt: no),
-            annotations: ["io.github.berth.runtime": "berth-runc", "io.github.berth.version": Engine.version])
+            annotations: ["io.github.berth.runtime": "berth-runc", "io.github.berth.version": Engine.version,
+                          // The spec's document has no key for it: linux.resources.devices is enforced.
+                          "io.github.berth.devices": "linux.resources.devices: cgroup v1 devices controller, cgroup v2 BPF_CGROUP_DEVICE program"])
     }
 }

@@ -45,6 +45,8 @@ public struct RuncRuntime: Sendable {
         try ResourceName.validate(id, kind: .container)
         let bundle = try RuncBundle.load(bundlePath)
         var spec = bundle.spec
+        // Checked (naming the bad entry) before anything is made.
+        let devices = try DeviceRules.effective(spec.linux?.resources?.devices, nodes: spec.linux?.devices ?? [])
         let terminal = spec.process?.terminal == true
         if terminal && options.consoleSocket == nil {
             throw BerthError.invalidArgument("process.terminal is true: --console-socket is required")
@@ -75,6 +77,7 @@ public struct RuncRuntime: Sendable {
             }
             manager = m
             let cgroups = try m.create(id: leaf, resources: spec.linux?.resources)
+            try m.restrictDevices(id: leaf, rules: devices)
             spec.mounts = cgroupMounts(spec.mounts ?? [], version: m.version)
             guard mkfifo(paths.fifo, 0o600) == 0 else { throw BerthError.errno("mkfifo", paths.fifo) }
             let plan = try RuncPlan.make(spec: spec, id: id, paths: paths, cgroups: cgroups, consoleSocket: options.consoleSocket,

@@ -61,6 +61,9 @@ extension Reader {
         case "dns_opt": o.dnsOptions = try stringList(value, path)
         case "devices":
             o.devices = try stringList(value, path).map { item in try wrap { try RunOptionRules.parseDevice(item) } }
+        case "device_cgroup_rules":
+            o.deviceCgroupRules = try stringList(value, path)
+            for item in o.deviceCgroupRules { _ = try wrap { try DeviceRule.parse(item) } }
         case "group_add": o.groupAdd = try stringList(value, path)
         case "healthcheck": o.healthcheck = try healthcheck(value, path)
         case "env_file":

@@ -30,6 +30,9 @@ public struct SpecExtras: Sendable, Equatable {
     public var sysctl: [String: String] = [:]
     /// Added to the default device nodes (or replacing a default of the same path).
     public var devices: [OCI.Device] = []
+    /// `linux.resources.devices`: deny all, then the `--device` and `--device-cgroup-rule`
+    /// entries (allow all for `--privileged`); the runtime adds docker's default set (`DeviceRules`).
+    public var deviceRules: [OCI.DeviceCgroup] = [DeviceRules.denyAll.entry]
     /// Additional groups from `--group-add`, after the user's own.
     public var additionalGids: [UInt32] = []
     /// No masked or read-only paths, a writable /sys.
@@ -59,6 +62,9 @@ public struct SpecExtras: Sendable, Equatable {
             let paths = Set(devices.map(\.path))
             linux.devices = (linux.devices ?? []).filter { !paths.contains($0.path) } + devices
         }
+        var resources = linux.resources ?? OCI.Resources()
+        resources.devices = deviceRules
+        linux.resources = resources
         if privileged {
             linux.maskedPaths = []
             linux.readonlyPaths = []

@@ -62,4 +62,11 @@ int berth_set_child_subreaper(int on);
  * 6.8; fsconfig caps one string at 256 bytes), else all as one `lowerdir`. */
 int berth_detached_overlay(char *const *lowers, int count, const char *upperdir, const char *workdir);
 
+/* bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program of `count` instructions (8 bytes
+ * each); the verifier's log goes to `log` when given. The program's descriptor, or -1 with errno. */
+int berth_bpf_load_cgroup_device(const void *insns, uint32_t count, char *log, uint32_t log_size);
+/* bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI) of `prog_fd` to the cgroup v2
+ * directory `cgroup_fd`; it stays attached until the cgroup is removed. 0, or -1 with errno. */
+int berth_bpf_attach_cgroup_device(int cgroup_fd, int prog_fd);
+
 #endif

@@ -16,6 +16,7 @@ struct RunOptionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("no-new-privileges[:true|false] or seccomp=unconfined.", valueName: "option")) var securityOpt: [String] = []
     @Option(help: ArgumentHelp("A resource limit, e.g. nofile=1024:2048.", valueName: "name=soft[:hard]")) var ulimit: [String] = []
     @Option(help: ArgumentHelp("Add a host device to the container.", valueName: "host[:container][:rwm]")) var device: [String] = []
+    @Option(help: ArgumentHelp("Allow the container a class of devices, e.g. 'c 1:3 rwm' or 'b 8:* r' (see docs/security.md).", valueName: "rule")) var deviceCgroupRule: [String] = []
     @Option(help: ArgumentHelp("Set a namespaced kernel parameter, e.g. net.ipv4.ip_forward=1.", valueName: "key=value")) var sysctl: [String] = []
     @Option(help: ArgumentHelp("Add a supplementary group (name from the image's /etc/group, or a number).", valueName: "group")) var groupAdd: [String] = []
     @Option(help: ArgumentHelp("Add a line to /etc/hosts.", valueName: "name:ip")) var addHost: [String] = []
@@ -40,6 +41,10 @@ struct RunOptionFlags: ParsableArguments {
         for s in securityOpt { try RunOptionRules.applySecurityOption(s, to: &o) }
         if !ulimit.isEmpty { o.ulimits = try ulimit.map { try RunOptionRules.parseUlimit($0) } }
         if !device.isEmpty { o.devices = try device.map { try RunOptionRules.parseDevice($0) } }
+        if !deviceCgroupRule.isEmpty {
+            for rule in deviceCgroupRule { _ = try DeviceRule.parse(rule) }
+            o.deviceCgroupRules = deviceCgroupRule
+        }
         if !sysctl.isEmpty {
             o.sysctls = [:]
             for s in sysctl { let (k, v) = try RunOptionRules.parseSysctl(s); o.sysctls[k] = v }

@@ -10,6 +10,7 @@ final class V1CgroupManager: CgroupManager {
         /// A cpuset hierarchy of its own is only joined for --cpuset-cpus: its new cgroups start with
         /// no CPUs and must be filled in, which costs writes nobody asked for.
         var isCpusetOnly: Bool { hierarchy.controllers == ["cpuset"] }
+        var isDevicesOnly: Bool { hierarchy.controllers == ["devices"] }
     }
 
     let version = CgroupVersion.v1
@@ -64,8 +65,18 @@ final class V1CgroupManager: CgroupManager {
         }
     }
 
+    func restrictDevices(id: String, rules: [DeviceRule]) throws {
+        try CgroupPlacement.validate(id: id)
+        guard let m = mounted.first(where: { $0.hierarchy.has("devices") }) else {
+            // Without the controller nothing could enforce the rules: refuse rather than run open.
+            throw BerthError.unsupported("the cgroup v1 devices controller is not mounted: Berth cannot restrict the container's devices")
+        }
+        try DeviceCgroupWriter.applyV1(rules, dir: m.placement.leaf(id))
+    }
+
     func paths(id: String) -> CgroupPaths {
-        let joined = mounted.filter { !$0.isCpusetOnly || KernelFile.isDirectory($0.placement.leaf(id)) }
+        // A container started before Berth joined the devices hierarchy has no directory there.
+        let joined = mounted.filter { !($0.isCpusetOnly || $0.isDevicesOnly) || KernelFile.isDirectory($0.placement.leaf(id)) }
         return paths(id: id, joined: joined)
     }
 

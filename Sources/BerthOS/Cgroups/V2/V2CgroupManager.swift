@@ -48,6 +48,11 @@ final class V2CgroupManager: CgroupManager {
         }
     }
 
+    func restrictDevices(id: String, rules: [DeviceRule]) throws {
+        try CgroupPlacement.validate(id: id)
+        try DeviceCgroupWriter.applyV2(rules, dir: placement.leaf(id))
+    }
+
     func paths(id: String) -> CgroupPaths {
         let leaf = placement.leaf(id)
         return CgroupPaths(procsFiles: [leaf + "/cgroup.procs"], oomCounterFile: leaf + "/memory.events",
