@@ -39,6 +39,7 @@ extension Engine {
                     plan.network = planned.first
                     plan.extraNetworks = Array(planned.dropFirst())
                     plan.ports = r.ports ?? []
+                    plan.dns = try planDNS(r, annotations: spec.annotations)
                 }
                 return try shim.launch(plan, planPath: p.plan)
             } catch {
@@ -47,7 +48,7 @@ extension Engine {
             }
         }
         // Its names resolve for the other members now that it runs.
-        if !r.attachments.isEmpty { refreshHostsFiles() }
+        if !r.attachments.isEmpty { refreshNetworkNames() }
         return pid
     }
 
@@ -191,7 +192,7 @@ extension Engine {
                 throw BerthError.noSuchContainer(r.name)
             }
             if removed {
-                if !r.attachments.isEmpty { refreshHostsFiles() }
+                if !r.attachments.isEmpty { refreshNetworkNames() }
                 removeUnusedVolumes(anonymous, anonymousOnly: true)
                 return
             }

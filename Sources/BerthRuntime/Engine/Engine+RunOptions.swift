@@ -50,6 +50,7 @@ extension Engine {
         if o.initProcess { x.annotations[SpecExtras.Annotation.initProcess] = "true" }
         if let s = o.stopSignal { x.annotations[SpecExtras.Annotation.stopSignal] = String(try SignalName.parse(s)) }
         if let t = o.stopTimeout { x.annotations[SpecExtras.Annotation.stopTimeout] = String(t) }
+        if !o.dns.isEmpty { x.annotations[SpecExtras.Annotation.dnsServers] = o.dns.joined(separator: "\n") }
         if !o.extraHosts.isEmpty {
             x.annotations[SpecExtras.Annotation.extraHosts] = o.extraHosts.map { "\($0.address) \($0.name)" }.joined(separator: "\n")
         }
@@ -148,8 +149,10 @@ extension Engine {
         return (signal, annotations[SpecExtras.Annotation.stopTimeout].flatMap { Int($0) })
     }
 
-    /// The container's resolv.conf: the host's (less loopback servers, unreachable from a network
-    /// namespace), with `--dns`, `--dns-search` and `--dns-option` replacing their kind of line.
+    /// The resolv.conf of a container without a DNS server of its own (`--network none|host`;
+    /// networked ones get `EmbeddedDNS.containerResolvConf`): the host's (less loopback servers,
+    /// unreachable from a network namespace), with `--dns`, `--dns-search` and `--dns-option`
+    /// replacing their kind of line.
     static func resolvConf(host: String, network: NetworkMode, options o: RunOptions) -> String {
         var lines = host.split(separator: "\n").map(String.init).filter { line in
             network == .host || !(line.hasPrefix("nameserver 127.") || line.hasPrefix("nameserver ::1"))
