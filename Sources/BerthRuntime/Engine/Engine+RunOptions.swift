@@ -167,10 +167,4 @@ extension Engine {
         replace("options", with: o.dnsOptions)
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
-
-    /// The `--add-host` lines of a container's config.json annotation, for its /etc/hosts.
-    static func extraHostsLines(_ annotations: [String: String]?) -> String {
-        guard let text = annotations?[SpecExtras.Annotation.extraHosts], !text.isEmpty else { return "" }
-        return text.split(separator: "\n").map { $0.replacingOccurrences(of: " ", with: "\t") + "\n" }.joined()
-    }
 }
