@@ -9,7 +9,8 @@
  *     10.88.0.2 ID NAME ALIAS...        one line per running member, its names on that network
  *
  * A name is answered from the files of the networks whose file lists this container's own id
- * (so only networks it is on, and only running members), as NAME or NAME.NETWORK; A records of
+ * (so only networks it is on, and only running members; until the engine has listed it, just
+ * after its start, the networks of its plan), as NAME or NAME.NETWORK; A records of
  * every member holding it (a service name: every replica), rotated by one per query; other types
  * of a known name are an empty NOERROR; PTR for the networks' subnets. Each query stats the
  * directory's files and re-reads only those whose inode, size or mtime changed.
@@ -70,7 +71,7 @@ struct tcp_conn {
 };
 
 struct netfile {
-    int used, seen, member;
+    int used, seen, member, ours;
     char name[256];
     ino_t ino;
     off_t size;
@@ -242,6 +243,7 @@ static void load_net(struct netfile *f, int dir_fd, const char *own_id)
     close(fd);
     if (!f->text)
         return;
+    f->text[f->len] = 0; /* atoi below stops there at the latest */
     const char *c = f->text, *end = f->text + f->len;
     size_t idlen = strlen(own_id);
     for (; c < end; c = next_line(c, end)) {
@@ -268,6 +270,32 @@ static void load_net(struct netfile *f, int dir_fd, const char *own_id)
         }
         c = line;
     }
+}
+
+/* Whether the network is one the plan started the container on (0x1F between the names). */
+static int planned(const struct plan *p, const char *name)
+{
+    size_t l = strlen(name);
+    for (const char *c = p->dns_networks; c && *c;) {
+        const char *e = strchr(c, '\x1f');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        if (n == l && !memcmp(c, name, l))
+            return 1;
+        c += n + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The networks answered from: those whose file lists this container. Until one does (the
+ * engine adds a container to the files just after its start, and its command may ask at once),
+ * those the plan started it on. */
+static void mark_ours(const struct plan *p)
+{
+    int listed = 0;
+    for (int i = 0; i < NET_MAX; i++)
+        listed |= nets[i].used && nets[i].member;
+    for (int i = 0; i < NET_MAX; i++)
+        nets[i].ours = nets[i].used && (listed ? nets[i].member : planned(p, nets[i].name));
 }
 
 /* Brings the cache up to date with the directory: one fstatat per file, a read of changed ones. */
@@ -323,6 +351,7 @@ static void refresh_nets(const struct plan *p)
             memset(&nets[i], 0, sizeof nets[i]);
         }
     }
+    mark_ours(p);
 }
 
 /* The addresses of `name` on this container's networks (as NAME or NAME.NETWORK), each once.
@@ -333,7 +362,7 @@ static int lookup(const char *name, uint32_t *addrs, int max)
     size_t nl = strlen(name);
     for (int i = 0; i < NET_MAX; i++) {
         struct netfile *f = &nets[i];
-        if (!f->used || !f->member || !f->text)
+        if (!f->ours || !f->text)
             continue;
         size_t want = nl, netl = strlen(f->name);
         if (nl > netl + 1 && name[nl - netl - 1] == '.' && !strcasecmp(name + nl - netl, f->name))
@@ -372,7 +401,7 @@ static int reverse(uint32_t addr, char *out, size_t cap)
     int ours = 0;
     for (int i = 0; i < NET_MAX; i++) {
         struct netfile *f = &nets[i];
-        if (!f->used || !f->member || !f->text || !f->mask || (addr & f->mask) != f->subnet)
+        if (!f->ours || !f->text || !f->mask || (addr & f->mask) != f->subnet)
             continue;
         ours = 1;
         const char *c = f->text, *end = f->text + f->len;

@@ -98,7 +98,7 @@ static const char *const scalar_keys[] = {
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
     "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach", "seccomp_bpf", "seccomp_flags",
-    "dns_dir", "dns_servers",
+    "dns_dir", "dns_servers", "dns_networks",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
        L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_COUNT };
@@ -199,6 +199,7 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
                 return fail_key(err, "the launch plan has a bad value for", key);
             p->dns_dir = val;
         }
+        else if (!strcmp(key, "dns_networks")) p->dns_networks = val;
         else if (!strcmp(key, "dns_servers")) {
             /* Up to DNS_MAX_SERVERS IPv4 addresses, 0x1F between them. */
             char *fs[DNS_MAX_SERVERS + 1];
@@ -654,6 +655,23 @@ void plan_print(const struct plan *p, int fd)
         line(fd, "port", 3, f);
     }
     line1(fd, "dns_dir", p->dns_dir);
+    if (p->dns_networks) {
+        /* One field per network, as the plan has them (0x1F between). */
+        char copy[4096];
+        const char *f[16];
+        int nf = 0;
+        strncpy(copy, p->dns_networks, sizeof copy - 1);
+        copy[sizeof copy - 1] = 0;
+        for (char *c = copy; nf < 16;) {
+            f[nf++] = c;
+            char *e = strchr(c, SEP);
+            if (!e)
+                break;
+            *e = 0;
+            c = e + 1;
+        }
+        line(fd, "dns_networks", nf, f);
+    }
     if (p->ndns_servers) {
         char text[DNS_MAX_SERVERS][INET_ADDRSTRLEN];
         const char *f[DNS_MAX_SERVERS];

@@ -141,6 +141,7 @@ struct plan {
     /* The DNS server (dns.c): the directory of the networks' membership files (NULL: no server)
      * and the IPv4 resolvers other names are forwarded to. */
     const char *dns_dir;
+    const char *dns_networks; /* the networks it starts on, 0x1F between the names */
     int ndns_servers;
     uint32_t dns_servers[DNS_MAX_SERVERS]; /* host byte order */
 };

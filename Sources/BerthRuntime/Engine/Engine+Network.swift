@@ -208,7 +208,7 @@ extension Engine {
         }
         let directory = EmbeddedDNS.directory(networks: bridgeStore.directory)
         try FileIO.mkdirs(directory, mode: 0o700)
-        return LaunchPlan.DNS(directory: directory, servers: servers)
+        return LaunchPlan.DNS(directory: directory, servers: servers, networks: r.attachments.map(\.network))
     }
 
     @available(*, deprecated, renamed: "refreshNetworkNames")

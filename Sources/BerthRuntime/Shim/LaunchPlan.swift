@@ -120,7 +120,12 @@ public struct LaunchPlan: Equatable, Sendable {
         public static let maximumServers = 3
         public var directory: String
         public var servers: [IPv4Address]
-        public init(directory: String, servers: [IPv4Address]) { self.directory = directory; self.servers = servers }
+        /// The networks it starts on: answered from until the engine lists the container in their
+        /// files (just after its start; from then on, the files say which networks it is on).
+        public var networks: [String]
+        public init(directory: String, servers: [IPv4Address], networks: [String]) {
+            self.directory = directory; self.servers = servers; self.networks = networks
+        }
     }
     public var tty = false
     public var interactive = false
@@ -259,6 +264,7 @@ public struct LaunchPlan: Equatable, Sendable {
         }
         if let dns {
             try check(dns.directory, "the DNS server's directory")
+            for n in dns.networks { try checkField(n, "a network name") }
             if dns.servers.count > DNS.maximumServers {
                 throw .invalidArgument("too many DNS servers (\(dns.servers.count)): the most a container forwards to is \(DNS.maximumServers)")
             }
@@ -380,6 +386,7 @@ public struct LaunchPlan: Equatable, Sendable {
         if let umask { put("umask", String(umask & 0o777, radix: 8)) }
         if let dns {
             put("dns_dir", dns.directory)
+            if !dns.networks.isEmpty { put("dns_networks", dns.networks.joined(separator: sep)) }
             if !dns.servers.isEmpty { put("dns_servers", dns.servers.map(\.description).joined(separator: sep)) }
         }
         for p in ports {
