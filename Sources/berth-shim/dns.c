@@ -22,18 +22,21 @@
  * next resolver after FORWARD_TIMEOUT_MS and answered SERVFAIL after the last.
  *
  * The listening sockets are made in the container's namespace before its init is released
- * (dns_start: setns there and back, the supervisor being single-threaded), so the first query
- * of the command finds them; they are closed when the init exits, as they hold the namespace. */
+ * (dns_start: setns there and back, the supervisor being single-threaded; the loopback brought
+ * up first, so 127.0.0.11 is local and replies leave from it), so the first query of the
+ * command finds them; they are closed when the init exits, as they hold the namespace. */
 #include "shim.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -108,13 +111,29 @@ int dns_open(const struct plan *p)
     return up_fd < 0 ? -1 : 0;
 }
 
+/* The namespace's loopback up (its init does it too, later): 127.0.0.11 must be a local address
+ * when bound, or replies would leave from 127.0.0.1, which a connected client never accepts. */
+static int loopback_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int rc = s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? -1 : 0;
+    if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    if (s >= 0)
+        close(s);
+    return rc;
+}
+
 static int listener(int type)
 {
     int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(DNS_PORT), .sin_addr = { htonl(DNS_LISTEN_ADDR) } };
-    /* IP_FREEBIND: the container's loopback may not be up yet (its init brings it up). */
-    if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) < 0 ||
-        (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
+    if (fd < 0 || (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
         bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || (type == SOCK_STREAM && listen(fd, 16) < 0)) {
         int e = errno;
         if (fd >= 0)
@@ -136,7 +155,7 @@ int dns_start(const struct plan *p, pid_t init_pid)
     int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(path, O_RDONLY | O_CLOEXEC);
     int rc = -1, e = 0;
     if (self >= 0 && target >= 0 && setns(target, CLONE_NEWNET) == 0) {
-        udp_fd = listener(SOCK_DGRAM);
+        udp_fd = loopback_up() == 0 ? listener(SOCK_DGRAM) : -1;
         tcp_fd = udp_fd >= 0 ? listener(SOCK_STREAM) : -1;
         rc = tcp_fd >= 0 ? 0 : -1;
         e = errno;
