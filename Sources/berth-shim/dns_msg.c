@@ -118,6 +118,17 @@ size_t dns_error_reply(const uint8_t *msg, size_t len, int rcode, uint8_t *out, 
     return DNS_HEADER;
 }
 
+/* An answer's first 12 bytes: its owner is the question's name (a pointer to offset 12). */
+static void rr_header(uint8_t *rr, unsigned type, uint32_t ttl, unsigned rdlen)
+{
+    put16(rr, 0xC000 | DNS_HEADER);
+    put16(rr + 2, type);
+    put16(rr + 4, DNS_CLASS_IN);
+    put16(rr + 6, ttl >> 16);
+    put16(rr + 8, ttl & 0xFFFF);
+    put16(rr + 10, rdlen);
+}
+
 size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *addrs, int naddrs, const char *ptr,
                        uint32_t ttl, uint8_t *out, size_t cap)
 {
@@ -128,19 +139,13 @@ size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *
     put16(out + DNS_HEADER + q->name.wire_len, q->qtype);
     put16(out + DNS_HEADER + q->name.wire_len + 2, q->qclass);
     int an = 0, truncated = 0;
-    /* Every answer's owner is the question's name: a pointer to offset 12. */
     for (int i = 0; i < naddrs; i++) {
         if (n + 16 > cap) {
             truncated = 1;
             break;
         }
         uint8_t *rr = out + n;
-        put16(rr, 0xC000 | DNS_HEADER);
-        put16(rr + 2, DNS_TYPE_A);
-        put16(rr + 4, DNS_CLASS_IN);
-        put16(rr + 6, ttl >> 16);
-        put16(rr + 8, ttl & 0xFFFF);
-        put16(rr + 10, 4);
+        rr_header(rr, DNS_TYPE_A, ttl, 4);
         rr[12] = (uint8_t)(addrs[i] >> 24);
         rr[13] = (uint8_t)(addrs[i] >> 16);
         rr[14] = (uint8_t)(addrs[i] >> 8);
@@ -172,12 +177,7 @@ size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *
                 truncated = 1;
             } else {
                 uint8_t *rr = out + n;
-                put16(rr, 0xC000 | DNS_HEADER);
-                put16(rr + 2, DNS_TYPE_PTR);
-                put16(rr + 4, DNS_CLASS_IN);
-                put16(rr + 6, ttl >> 16);
-                put16(rr + 8, ttl & 0xFFFF);
-                put16(rr + 10, (unsigned)w);
+                rr_header(rr, DNS_TYPE_PTR, ttl, (unsigned)w);
                 memcpy(rr + 12, name, w);
                 n += 12 + w;
                 an++;
