@@ -69,8 +69,9 @@ final class RunConfigFlagsTests: ContainerTestCase {
         XCTAssertEqual(parts.count, 2, files)
         XCTAssertTrue(parts[0].contains("10.1.2.3\tdb.local\n") && parts[0].contains("fd00::1\tv6\n"), parts[0])
         let resolv = parts.last ?? ""
-        // On a network the container's own DNS server is its resolver; --dns is where it forwards.
-        XCTAssertEqual(resolv.split(separator: "\n").filter { $0.hasPrefix("nameserver") }, ["nameserver 127.0.0.11"])
+        // `--network none`: no DNS server of its own, so the --dns servers are its resolvers (on a
+        // network they are where its DNS server forwards: EmbeddedDNSForwardTests).
+        XCTAssertEqual(resolv.split(separator: "\n").filter { $0.hasPrefix("nameserver") }, ["nameserver 192.0.2.53", "nameserver 2001:db8::53"])
         XCTAssertEqual(resolv.split(separator: "\n").filter { $0.hasPrefix("search") }, ["search example.com"])
         XCTAssertEqual(resolv.split(separator: "\n").filter { $0.hasPrefix("options") }, ["options ndots:2"])
 
