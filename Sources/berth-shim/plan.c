@@ -8,6 +8,7 @@
  * parse is refused; lists are counted first and allocated to size, so nothing is ever dropped. */
 #include "shim.h"
 
+#include <arpa/inet.h>
 #include <net/if.h>
 
 #include <errno.h>
@@ -97,6 +98,7 @@ static const char *const scalar_keys[] = {
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
     "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach", "seccomp_bpf", "seccomp_flags",
+    "dns_dir", "dns_servers", "dns_networks",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
        L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_COUNT };
@@ -191,6 +193,26 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             if (strcmp(val, "exec") && strcmp(val, "create"))
                 return fail_key(err, "the launch plan has an unknown mode", val);
             p->exec_mode = !strcmp(val, "exec");
+        }
+        else if (!strcmp(key, "dns_dir")) {
+            if (val[0] != '/')
+                return fail_key(err, "the launch plan has a bad value for", key);
+            p->dns_dir = val;
+        }
+        else if (!strcmp(key, "dns_networks")) p->dns_networks = val;
+        else if (!strcmp(key, "dns_servers")) {
+            /* Up to DNS_MAX_SERVERS IPv4 addresses, 0x1F between them. */
+            char *fs[DNS_MAX_SERVERS + 1];
+            int nf = split(val, fs, DNS_MAX_SERVERS + 1);
+            if (nf < 1 || nf > DNS_MAX_SERVERS)
+                return fail_key(err, "the launch plan has a bad value for", key);
+            for (int i = 0; i < nf; i++) {
+                struct in_addr a;
+                if (inet_pton(AF_INET, fs[i], &a) != 1)
+                    return fail_key(err, "the launch plan has a bad value for", key);
+                p->dns_servers[i] = ntohl(a.s_addr);
+            }
+            p->ndns_servers = nf;
         }
         else if (!strcmp(key, "net_bridge")) p->net_bridge = val;
         else if (!strcmp(key, "net_host")) p->net_host = val;
@@ -631,6 +653,33 @@ void plan_print(const struct plan *p, int fd)
     for (int i = 0; i < p->nports; i++) {
         const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
         line(fd, "port", 3, f);
+    }
+    line1(fd, "dns_dir", p->dns_dir);
+    if (p->dns_networks) {
+        /* One field per network, as the plan has them (0x1F between). */
+        char copy[4096];
+        const char *f[16];
+        int nf = 0;
+        strncpy(copy, p->dns_networks, sizeof copy - 1);
+        copy[sizeof copy - 1] = 0;
+        for (char *c = copy; nf < 16;) {
+            f[nf++] = c;
+            char *e = strchr(c, SEP);
+            if (!e)
+                break;
+            *e = 0;
+            c = e + 1;
+        }
+        line(fd, "dns_networks", nf, f);
+    }
+    if (p->ndns_servers) {
+        char text[DNS_MAX_SERVERS][INET_ADDRSTRLEN];
+        const char *f[DNS_MAX_SERVERS];
+        for (int i = 0; i < p->ndns_servers; i++) {
+            struct in_addr ia = { htonl(p->dns_servers[i]) };
+            f[i] = inet_ntop(AF_INET, &ia, text[i], sizeof text[i]);
+        }
+        line(fd, "dns_servers", p->ndns_servers, f);
     }
     for (int i = 0; i < p->nhealth_args; i++) line1(fd, "health_arg", p->health_args[i]);
     if (p->nhealth_args) {

@@ -29,6 +29,8 @@
 #define HEALTH_MAX_MS 31536000000LL
 #define HEALTH_OUTPUT_MAX 4096
 #define HEALTH_LOG_MAX 5
+/* The container's DNS server (dns.c): the resolvers it forwards to (resolv.conf's MAXNS). */
+#define DNS_MAX_SERVERS 3
 
 /* One mount(2) call, destination relative to the container's root. */
 struct plan_mount {
@@ -136,6 +138,12 @@ struct plan {
     int nns_paths;           /* OCI create: existing namespaces joined instead of new ones */
     struct plan_ns_path *ns_paths;
     int detach;              /* OCI exec: return once the process runs (its subreaper reaps it) */
+    /* The DNS server (dns.c): the directory of the networks' membership files (NULL: no server)
+     * and the IPv4 resolvers other names are forwarded to. */
+    const char *dns_dir;
+    const char *dns_networks; /* the networks it starts on, 0x1F between the names */
+    int ndns_servers;
+    uint32_t dns_servers[DNS_MAX_SERVERS]; /* host byte order */
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -228,6 +236,61 @@ int proxy_open(const struct plan *p);
 int proxy_fill(struct pollfd *fds, int max);
 void proxy_handle(struct pollfd *fds, int n);
 void proxy_close(void);
+
+/* dns_msg.c: DNS messages (hostile input: every length checked). A name read from a message:
+ * its wire form (uncompressed labels), its text lower-cased with dots, and whether it is made
+ * only of bytes a local name can have ([A-Za-z0-9_-] labels). */
+#define DNS_NAME_WIRE_MAX 255
+#define DNS_FORMERR 1
+#define DNS_SERVFAIL 2
+#define DNS_NXDOMAIN 3
+#define DNS_NOTIMP 4
+#define DNS_REFUSED 5
+#define DNS_TYPE_A 1
+#define DNS_TYPE_PTR 12
+#define DNS_TYPE_AAAA 28
+#define DNS_CLASS_IN 1
+struct dns_name {
+    uint8_t wire[DNS_NAME_WIRE_MAX];
+    size_t wire_len;
+    char text[DNS_NAME_WIRE_MAX + 1];
+    int plain;
+};
+struct dns_question {
+    uint16_t id, flags, qtype, qclass;
+    struct dns_name name;
+    size_t end; /* offset just past the question */
+};
+/* The name at `off` (compression pointers followed strictly backwards, at most 16); *next is
+ * the offset after it where it began. 0, or -1 on any malformation. */
+int dns_read_name(const uint8_t *msg, size_t len, size_t off, struct dns_name *out, size_t *next);
+/* A query's one question: 0, -1 for nothing worth an answer (shorter than a header, or a
+ * response), or the rcode to answer with (FORMERR, NOTIMP). */
+int dns_parse_query(const uint8_t *msg, size_t len, struct dns_question *q);
+/* The question of any message (a reply from a resolver): 0 or -1. */
+int dns_parse_question_of_reply(const uint8_t *msg, size_t len, struct dns_question *q);
+/* Whether two messages ask the same question (a resolver's reply matches the query sent). */
+int dns_same_question(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* A header-only reply with `rcode` to the message (its id); 0 when there is nothing to answer. */
+size_t dns_error_reply(const uint8_t *msg, size_t len, int rcode, uint8_t *out, size_t cap);
+/* The reply to `q`: the A records `addrs` (host order), then a PTR to `ptr` if not NULL; what
+ * does not fit in `cap` is left out with TC set. Its length, 0 when not even the question fits. */
+size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *addrs, int naddrs, const char *ptr,
+                       uint32_t ttl, uint8_t *out, size_t cap);
+/* "4.3.2.1.in-addr.arpa" → 1.2.3.4 (host order): 0, or -1 for any other name. */
+int dns_reverse_ipv4(const char *name, uint32_t *addr);
+
+/* dns.c: the DNS server at 127.0.0.11:53 (UDP and TCP) in the container's network namespace.
+ * dns_open in the supervisor (the forwarding socket, in the host's namespace); dns_start with each
+ * run, before the init is released (setns into its namespace for the listeners, and back);
+ * dns_stop when the init exits (the listeners hold the namespace). -1 with errno on failure. */
+int dns_open(const struct plan *p);
+int dns_start(const struct plan *p, pid_t init_pid);
+void dns_stop(void);
+int dns_fill(struct pollfd *fds, int max);
+void dns_handle(const struct plan *p, struct pollfd *fds, int n);
+int dns_timeout(void);   /* ms until the next forwarded query times out; -1 = none pending */
+void dns_close(void);
 
 /* clock.c: wall-clock time for timestamps written out; monotonic time for every duration. */
 int64_t now_realtime_ns(void);

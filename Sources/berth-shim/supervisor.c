@@ -277,6 +277,14 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
         close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
         return -1;
     }
+    /* Its DNS server listens before the command runs, so its first lookup finds it. */
+    if ((p->ns_flags & CLONE_NEWNET) && dns_start(p, pid) < 0) {
+        set_error(e, 125, errno, "start the DNS server in", "the container's network namespace");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(o[0]); close(er[0]); close(sync[1]); close(ep[0]);
+        return -1;
+    }
     write_all(sync[1], "g", 1);
     close(sync[1]);
 
@@ -288,6 +296,7 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
     close(ep[0]);
     if (n > 0) {
         waitpid(pid, NULL, 0);
+        dns_stop();
         close(o[0]); close(er[0]);
         if (in[1] >= 0) close(in[1]);
         if (cs[0] >= 0) close(cs[0]);
@@ -334,7 +343,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
     int open_streams = 2, exited = 0;
     int64_t kill_at = 0; /* monotonic: when a stop's grace period ends (SIGKILL), 0 = none */
     while (!exited || open_streams > 0) {
-        struct pollfd fds[3 + 16 + 2 * 64 + 9 + 1] = {
+        struct pollfd fds[3 + 16 + 2 * 64 + 9 + 1 + 8] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
         };
         struct pollfd afds[1 + 8];
@@ -342,6 +351,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
         int nattach = attach_fill(afds, 1 + 8);
         memcpy(fds + 3 + nproxy, afds, sizeof(struct pollfd) * (size_t)nattach);
         int nhealth = health_fill(fds + 3 + nproxy + nattach, 1);
+        int ndns = exited ? 0 : dns_fill(fds + 3 + nproxy + nattach + nhealth, 8);
         /* After init exits, its namespace is gone; give stragglers holding the pipes a moment. */
         int timeout = exited ? 2000 : health_timeout();
         if (!exited && kill_at) {
@@ -357,7 +367,12 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
             if (h >= 0 && (timeout < 0 || h < timeout))
                 timeout = h;
         }
-        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach + nhealth), timeout);
+        if (ndns) {
+            int d = dns_timeout();
+            if (d >= 0 && (timeout < 0 || d < timeout))
+                timeout = d;
+        }
+        int rc = poll(fds, (nfds_t)(3 + nproxy + nattach + nhealth + ndns), timeout);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -381,6 +396,8 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
             attach_handle(fds + 3 + nproxy, nattach);
         if (nhealth)
             health_handle(fds + 3 + nproxy + nattach, nhealth);
+        if (ndns)
+            dns_handle(p, fds + 3 + nproxy + nattach + nhealth, ndns);
         if (!exited)
             health_tick(p);
         if (fds[2].revents & POLLIN) {
@@ -418,6 +435,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                 if (health_reaped(p, w, status) || w != r->pid)
                     continue;
                 exited = 1;
+                dns_stop(); /* its sockets hold the container's network namespace */
                 r->has_exit = 1;
                 mark_finished(r);
                 if (WIFEXITED(status)) {
@@ -492,6 +510,13 @@ int supervisor_main(const struct plan *p, int report_fd)
         return 125;
     }
 
+    if (dns_open(p) < 0) {
+        char msg[200] = "the DNS server's forwarding socket: ";
+        strncat(msg, strerror(errno), sizeof msg - strlen(msg) - 1);
+        report_line(report_fd, "err", 125, msg);
+        return 125;
+    }
+
     attach_open(p); /* without it `berth attach` says the container is not running; not fatal */
 
     static struct stream out = { -1, "stdout", 0, {0} }, err = { -1, "stderr", 0, {0} };
@@ -536,6 +561,7 @@ int supervisor_main(const struct plan *p, int report_fd)
         }
 
         supervise(p, &r, &out, &err, sfd, &stopped);
+        dns_stop();
         health_stop(p);
         attach_set_input(-1, -1);
         if (input >= 0 && !p->tty) /* a pty master was closed with the output stream */
@@ -568,6 +594,7 @@ int supervisor_main(const struct plan *p, int report_fd)
     if (report_fd >= 0)
         close(report_fd);
     proxy_close();
+    dns_close();
     attach_close(p);
     close(log_fd);
     if (p->nonexit > 0 && !attached_caller_alive(p) && !removal_pending(p)) {

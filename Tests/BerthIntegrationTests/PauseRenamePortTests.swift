@@ -107,8 +107,7 @@ final class PauseRenamePortTests: ContainerTestCase {
         XCTAssertEqual(id("after"), cid)
         XCTAssertEqual(cli.run(["inspect", "before"]).status, 125)
         XCTAssertEqual(cli.run(["exec", "after", "hostname"]).stdout, "before\n", "the hostname stays, as docker's")
-        let hosts = cli.run(["exec", "other", "cat", "/etc/hosts"]).stdout
-        XCTAssertTrue(hosts.contains("\tafter"), hosts)
+        XCTAssertEqual(cli.lookup("other", "after").count, 1, "the new name resolves")
 
         let taken = cli.run(["rename", "after", "other"])
         XCTAssertEqual(taken.status, 1)

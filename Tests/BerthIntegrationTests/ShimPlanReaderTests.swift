@@ -103,6 +103,8 @@ final class ShimPlanReaderTests: XCTestCase {
         }
         plan.ports = (0..<LaunchPlan.maximumPorts).map { PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80) }
         plan.seccomp = try? PlanBuilder.seccompFilter(SeccompDefaults.profile.resolve(capabilities: DefaultSpec.capabilityNames, kernel: (6, 1)))
+        plan.dns = .init(directory: "/r/networks/names", servers: ["127.0.0.53", "10.0.0.1", "192.0.2.2"].map { IPv4Address($0)! },
+                         networks: ["bridge", "front end"])
         plan.tty = true
         plan.rootReadonly = true
         plan.rlimits = [.init(resource: 7, soft: 100, hard: 200), .init(resource: 4, soft: .max, hard: .max)]
@@ -149,6 +151,10 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(value(lines, "health_start_period"), plan.health.map { String($0.startPeriodMs) }, file: file, line: line)
         XCTAssertEqual(value(lines, "health_start_interval"), plan.health.map { String($0.startIntervalMs) }, file: file, line: line)
         XCTAssertEqual(value(lines, "health_retries"), plan.health.map { String($0.retries) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "dns_dir"), plan.dns?.directory, file: file, line: line)
+        XCTAssertEqual(values(lines, "dns_networks").first, plan.dns.map { $0.networks.isEmpty ? nil : $0.networks } ?? nil, file: file, line: line)
+        XCTAssertEqual(values(lines, "dns_servers").first, plan.dns.map { $0.servers.isEmpty ? nil : $0.servers.map(\.description) } ?? nil,
+                       file: file, line: line)
         XCTAssertEqual(value(lines, "oci"), plan.oci == nil ? nil : "1", file: file, line: line)
         XCTAssertEqual(values(lines, "ns_path"), plan.namespacePaths.map { [$0.0, $0.1] }, file: file, line: line)
         XCTAssertEqual(value(lines, "console_socket"), plan.oci?.consoleSocket, file: file, line: line)

@@ -57,10 +57,10 @@ final class RunOptionRulesTests: XCTestCase {
     func testResolvConfReplacesOnlyTheKindsGiven() {
         let host = "nameserver 127.0.0.53\nnameserver 10.0.0.1\nsearch corp\noptions edns0\n"
         var o = RunOptions()
-        XCTAssertEqual(Engine.resolvConf(host: host, network: .bridge, options: o), "nameserver 10.0.0.1\nsearch corp\noptions edns0\n")
+        XCTAssertEqual(Engine.resolvConf(host: host, network: .none, options: o), "nameserver 10.0.0.1\nsearch corp\noptions edns0\n")
         o.dns = ["9.9.9.9"]
         o.dnsOptions = ["ndots:2"]
-        XCTAssertEqual(Engine.resolvConf(host: host, network: .bridge, options: o), "search corp\nnameserver 9.9.9.9\noptions ndots:2\n")
+        XCTAssertEqual(Engine.resolvConf(host: host, network: .none, options: o), "search corp\nnameserver 9.9.9.9\noptions ndots:2\n")
     }
 
     func testEnvFileLines() throws {

@@ -166,7 +166,7 @@ extension Engine {
                 throw error
             }
             recordEvent("create", newRecord)
-            if bridge != nil { refreshHostsFiles() }
+            if bridge != nil { refreshNetworkNames() }
             return newRecord
         }
     }
@@ -208,7 +208,11 @@ extension Engine {
         hosts += options.extraHosts.map { "\($0.address)\t\($0.name)\n" }.joined()
         try FileIO.writeAtomically(p.hosts, string: hosts)
         try FileIO.writeAtomically(p.hostname, string: hostname + "\n")
-        let resolv = Self.resolvConf(host: FileIO.readString("/etc/resolv.conf") ?? "", network: r.network, options: options)
+        let hostResolv = FileIO.readString("/etc/resolv.conf") ?? ""
+        // On networks, the container's own DNS server answers (it knows the other members).
+        let resolv = r.network == .bridge
+            ? EmbeddedDNS.containerResolvConf(host: hostResolv, search: options.dnsSearch, options: options.dnsOptions)
+            : Self.resolvConf(host: hostResolv, network: r.network, options: options)
         try FileIO.writeAtomically(p.resolvConf, string: resolv)
     }
 }

@@ -41,6 +41,7 @@ extension Engine {
                     plan.network = planned.first
                     plan.extraNetworks = Array(planned.dropFirst())
                     plan.ports = r.ports ?? []
+                    plan.dns = try planDNS(r, annotations: spec.annotations)
                 }
                 return try shim.launch(plan, planPath: p.plan)
             } catch {
@@ -49,7 +50,7 @@ extension Engine {
             }
         }
         // Its names resolve for the other members now that it runs.
-        if !r.attachments.isEmpty { refreshHostsFiles() }
+        if !r.attachments.isEmpty { refreshNetworkNames() }
         return pid
     }
 
@@ -193,7 +194,7 @@ extension Engine {
                 throw BerthError.noSuchContainer(r.name)
             }
             if removed {
-                if !r.attachments.isEmpty { refreshHostsFiles() }
+                if !r.attachments.isEmpty { refreshNetworkNames() }
                 removeUnusedVolumes(anonymous, anonymousOnly: true)
                 return
             }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The network verbs of the façade (definitions and leases are `BridgeNetworkStore`'s), `connect`
-/// and `disconnect`, and the /etc/hosts of the containers on networks, which need the records.
+/// and `disconnect`, and the networks' membership files for DNS, which need the records.
 extension Engine {
     /// The root's default bridge network, defined on first use.
     public func bridgeNetwork() throws -> BridgeNetwork { try bridgeStore.network() }
@@ -120,7 +120,7 @@ extension Engine {
                 }
             }
         }
-        refreshHostsFiles()
+        refreshNetworkNames()
     }
 
     /// `network disconnect`: takes a container off a network, its interface deleted if it runs.
@@ -149,7 +149,7 @@ extension Engine {
                 bridgeStore.releaseLocked([r.id], networks: [net.name])
             }
         }
-        refreshHostsFiles()
+        refreshNetworkNames()
     }
 
     private func writeRecord(_ r: ContainerRecord) throws {
@@ -185,71 +185,76 @@ extension Engine {
     }
 
     /// What a networked container's supervisor runs when the container ends for good: its names
-    /// leave the other members' /etc/hosts.
+    /// leave its networks' membership files.
     static func refreshHostsCommand(cliPath: String, root: String) -> [String] {
         [cliPath, "--root", root, "network", "refresh-hosts"]
     }
 
-    // MARK: - /etc/hosts
+    // MARK: - names (EmbeddedDNS)
 
-    /// Rewrites the /etc/hosts of every container on a network, in place (the file is bind-mounted
-    /// into running containers, so it must stay the same inode): its own names, then the running
-    /// members of each network it shares, with their aliases there. A stopped container is listed
-    /// by no one, so a name never leads to a container that is not there.
+    /// The plan's part for the container's DNS server: the membership files' directory, and the
+    /// resolvers it forwards to: `--dns` if given, else the host's (read now, at each start, as
+    /// docker does). A container only on `--internal` networks forwards nowhere (docker 26's
+    /// rule: an internal network has no way out, for names neither).
+    func planDNS(_ r: ContainerRecord, annotations: [String: String]?) throws -> LaunchPlan.DNS? {
+        guard !r.attachments.isEmpty else { return nil }
+        let internalOnly = try r.attachments.allSatisfy { try bridgeStore.network(named: $0.network).internal == true }
+        var servers: [IPv4Address] = []
+        if !internalOnly {
+            let source = annotations?[SpecExtras.Annotation.dnsServers].map { text in
+                text.split(separator: "\n").map { "nameserver " + $0 }.joined(separator: "\n")
+            } ?? FileIO.readString("/etc/resolv.conf") ?? ""
+            servers = EmbeddedDNS.servers(resolvConf: source)
+        }
+        let directory = EmbeddedDNS.directory(networks: bridgeStore.directory)
+        try FileIO.mkdirs(directory, mode: 0o700)
+        return LaunchPlan.DNS(directory: directory, servers: servers, networks: r.attachments.map(\.network))
+    }
+
+    @available(*, deprecated, renamed: "refreshNetworkNames")
+    public func refreshHostsFiles() { refreshNetworkNames() }
+
+    /// Rewrites the membership file of every network (`EmbeddedDNS`): its running members, each
+    /// with its names there (container name, hostname, aliases on that network, and its service's
+    /// name, so a service resolves to every replica). A stopped container is in no file, so a
+    /// name never leads to a container that is not there. Files that would not change are not
+    /// written, so the supervisors re-read only what changed.
     /// The kernel's rules of the root (published ports of running containers) change with the
     /// same events, so they are written here too, under the same lock.
-    public func refreshHostsFiles() {
+    public func refreshNetworkNames() {
         try? FileIO.mkdirs(bridgeStore.directory, mode: 0o700)
         try? FileLock.with(bridgeStore.lock) {
-            refreshHostsFilesLocked()
+            refreshNetworkNamesLocked()
             syncKernelRulesBestEffort()
         }
     }
 
-    private func refreshHostsFilesLocked() {
-        let members = store.containerIDs().compactMap { store.record($0) }.filter { !$0.attachments.isEmpty }
+    private func refreshNetworkNamesLocked() {
+        let directory = EmbeddedDNS.directory(networks: bridgeStore.directory)
+        guard (try? FileIO.mkdirs(directory, mode: 0o700)) != nil, let networks = try? bridgeStore.all() else { return }
+        var members: [String: [EmbeddedDNS.Member]] = [:]
+        let records = store.containerIDs().compactMap { store.record($0) }.filter { !$0.attachments.isEmpty }
             .sorted { $0.name < $1.name }
-        let running = Set(members.filter { m in
-            let s = store.state(m.id).status
-            return s == .running || s == .restarting
-        }.map(\.id))
-        // Each member's own names, once per refresh (its hostname is in config.json).
-        var names: [String: [String]] = [:]
-        for r in members {
-            var n = [r.name]
-            if let hostname = store.specSummary(r.id)?.hostname, hostname != r.name { n.append(hostname) }
-            names[r.id] = n
+        for r in records {
+            let s = store.state(r.id).status
+            guard s == .running || s == .restarting else { continue }
+            var own = [r.name]
+            if let hostname = store.specSummary(r.id)?.hostname, hostname != r.name { own.append(hostname) }
+            // Only a valid service name becomes a name (a label set by hand could hold anything).
+            if let service = r.labels["berth.service"], ResourceName.isValid(service), !own.contains(service) { own.append(service) }
+            for a in r.attachments {
+                guard let ip = IPv4Address(a.ipAddress) else { continue }
+                let names = own + (a.aliases ?? []).filter { !own.contains($0) }
+                members[a.network, default: []].append(EmbeddedDNS.Member(address: ip, id: r.id, names: names))
+            }
         }
-        for (position, reader) in members.enumerated() {
-            let shared = Set(reader.attachments.map(\.network))
-            var entries: [HostsFile.Entry] = reader.attachments.compactMap { a in
-                IPv4Address(a.ipAddress).map { HostsFile.Entry(ip: $0, names: names[reader.id] ?? [reader.name]) }
-            }
-            let visible = members.filter { $0.id != reader.id && running.contains($0.id) }
-            // The service name is an alias of one replica per reader, the next one for the next
-            // reader: resolvers take the first match, so this spreads clients over the replicas
-            // instead of sending them all to the first. Only a valid service name becomes an entry
-            // (a label set by hand could hold anything).
-            var replicas: [String: [ContainerRecord]] = [:]
-            for m in visible where m.attachments.contains(where: { shared.contains($0.network) }) {
-                if let s = m.labels["berth.service"], ResourceName.isValid(s), s != m.name { replicas[s, default: []].append(m) }
-            }
-            let aliasHolder = replicas.mapValues { $0[position % $0.count].id }
-            for m in visible {
-                for a in m.attachments where shared.contains(a.network) {
-                    guard let ip = IPv4Address(a.ipAddress) else { continue }
-                    var n = names[m.id] ?? [m.name]
-                    n += (a.aliases ?? []).filter { !n.contains($0) }
-                    if let s = m.labels["berth.service"], aliasHolder[s] == m.id, !n.contains(s) { n.append(s) }
-                    entries.append(HostsFile.Entry(ip: ip, names: n))
-                }
-            }
-            let extra = Self.extraHostsLines(store.specSummary(reader.id)?.annotations)
-            let text = Array((HostsFile.render(entries: entries) + extra).utf8)
-            let fd = open(store.paths(reader.id).hosts, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            close(fd)
+        for net in networks {
+            let path = directory + "/" + net.name
+            let text = EmbeddedDNS.render(subnet: net.subnet, members: members[net.name] ?? [])
+            if FileIO.readString(path) != text { try? FileIO.writeAtomically(path, string: text) }
         }
+        // A network removed meanwhile (or by a command killed before it got here) leaves no file.
+        let known = Set(networks.map(\.name))
+        for name in FileIO.entryNames(directory) where !known.contains(name) { unlink(directory + "/" + name) }
     }
 }

@@ -33,6 +33,6 @@ extension Engine {
             try? FileIO.writeAtomically(store.paths(r.id).eventActor, string: eventActor(renamed))
             recordEvent("rename", renamed, ["oldName": r.name])
         }
-        if !r.attachments.isEmpty { refreshHostsFiles() }
+        if !r.attachments.isEmpty { refreshNetworkNames() }
     }
 }

@@ -57,6 +57,7 @@ extension Engine {
         if o.initProcess { x.annotations[SpecExtras.Annotation.initProcess] = "true" }
         if let s = o.stopSignal { x.annotations[SpecExtras.Annotation.stopSignal] = String(try SignalName.parse(s)) }
         if let t = o.stopTimeout { x.annotations[SpecExtras.Annotation.stopTimeout] = String(t) }
+        if !o.dns.isEmpty { x.annotations[SpecExtras.Annotation.dnsServers] = o.dns.joined(separator: "\n") }
         if !o.extraHosts.isEmpty {
             x.annotations[SpecExtras.Annotation.extraHosts] = o.extraHosts.map { "\($0.address) \($0.name)" }.joined(separator: "\n")
         }
@@ -155,8 +156,10 @@ extension Engine {
         return (signal, annotations[SpecExtras.Annotation.stopTimeout].flatMap { Int($0) })
     }
 
-    /// The container's resolv.conf: the host's (less loopback servers, unreachable from a network
-    /// namespace), with `--dns`, `--dns-search` and `--dns-option` replacing their kind of line.
+    /// The resolv.conf of a container without a DNS server of its own (`--network none|host`;
+    /// networked ones get `EmbeddedDNS.containerResolvConf`): the host's (less loopback servers,
+    /// unreachable from a network namespace), with `--dns`, `--dns-search` and `--dns-option`
+    /// replacing their kind of line.
     static func resolvConf(host: String, network: NetworkMode, options o: RunOptions) -> String {
         var lines = host.split(separator: "\n").map(String.init).filter { line in
             network == .host || !(line.hasPrefix("nameserver 127.") || line.hasPrefix("nameserver ::1"))
@@ -170,11 +173,5 @@ extension Engine {
         replace("search", with: o.dnsSearch)
         replace("options", with: o.dnsOptions)
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The `--add-host` lines of a container's config.json annotation, for its /etc/hosts.
-    static func extraHostsLines(_ annotations: [String: String]?) -> String {
-        guard let text = annotations?[SpecExtras.Annotation.extraHosts], !text.isEmpty else { return "" }
-        return text.split(separator: "\n").map { $0.replacingOccurrences(of: " ", with: "\t") + "\n" }.joined()
     }
 }

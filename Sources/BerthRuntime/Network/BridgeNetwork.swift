@@ -138,20 +138,3 @@ struct Leases {
 
     var ids: Set<String> { Set(entries.map(\.1)) }
 }
-
-/// `/etc/hosts` of a container on a network: itself, then every running container of the networks
-/// it shares by name, with the service name as an alias so `web` resolves to one of its replicas.
-enum HostsFile {
-    struct Entry: Equatable {
-        var ip: IPv4Address
-        var names: [String]
-    }
-
-    static func render(entries: [Entry]) -> String {
-        var out = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-        for e in entries.sorted(by: { $0.ip < $1.ip }) {
-            out += "\(e.ip)\t\(e.names.joined(separator: " "))\n"
-        }
-        return out
-    }
-}

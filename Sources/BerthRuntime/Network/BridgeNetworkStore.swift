@@ -206,6 +206,7 @@ struct BridgeNetworkStore: Sendable {
         defer { nl.close() }
         try nl.deleteLink(net.bridge)
         unlink(leasesPath(net.name))
+        unlink(EmbeddedDNS.directory(networks: directory) + "/" + net.name)
         unlink(definitionPath(net.name))
     }
 }

@@ -111,6 +111,22 @@ public struct LaunchPlan: Equatable, Sendable {
     public var extraNetworks: [Network] = []
     /// TCP ports published on the host: the supervisor proxies host → container.
     public var ports: [PortMapping] = []
+    /// The container's DNS server (`berth-shim/dns.c`); nil: none (`--network none|host`).
+    public var dns: DNS?
+
+    /// What the supervisor's DNS server reads: the networks' membership files (`EmbeddedDNS`),
+    /// and the resolvers other names go to (at most `maximumServers`, IPv4; none: SERVFAIL).
+    public struct DNS: Equatable, Sendable {
+        public static let maximumServers = 3
+        public var directory: String
+        public var servers: [IPv4Address]
+        /// The networks it starts on: answered from until the engine lists the container in their
+        /// files (just after its start; from then on, the files say which networks it is on).
+        public var networks: [String]
+        public init(directory: String, servers: [IPv4Address], networks: [String]) {
+            self.directory = directory; self.servers = servers; self.networks = networks
+        }
+    }
     public var tty = false
     public var interactive = false
     /// `--read-only`: the shim remounts the root read-only once every mount point exists.
@@ -246,6 +262,13 @@ public struct LaunchPlan: Equatable, Sendable {
             try check(events.journal, "the event journal's path")
             try check(events.actor, "a container's event attributes")
         }
+        if let dns {
+            try check(dns.directory, "the DNS server's directory")
+            for n in dns.networks { try checkField(n, "a network name") }
+            if dns.servers.count > DNS.maximumServers {
+                throw .invalidArgument("too many DNS servers (\(dns.servers.count)): the most a container forwards to is \(DNS.maximumServers)")
+            }
+        }
         if ports.count > Self.maximumPorts {
             throw .invalidArgument("too many published ports (\(ports.count)): one container publishes at most \(Self.maximumPorts)")
         }
@@ -361,6 +384,11 @@ public struct LaunchPlan: Equatable, Sendable {
         for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
         if let oomScoreAdj { put("oom_score_adj", String(oomScoreAdj)) }
         if let umask { put("umask", String(umask & 0o777, radix: 8)) }
+        if let dns {
+            put("dns_dir", dns.directory)
+            if !dns.networks.isEmpty { put("dns_networks", dns.networks.joined(separator: sep)) }
+            if !dns.servers.isEmpty { put("dns_servers", dns.servers.map(\.description).joined(separator: sep)) }
+        }
         for p in ports {
             put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
         }

@@ -18,6 +18,9 @@ public struct SpecExtras: Sendable, Equatable {
         public static let stopTimeout = "io.berth.stop-timeout"
         /// `--add-host` entries, one "IP NAME" per line (both validated: no whitespace inside).
         public static let extraHosts = "io.berth.extra-hosts"
+        /// `--dns` servers, one per line: where the container's DNS server forwards names it does
+        /// not know (instead of the host's resolvers).
+        public static let dnsServers = "io.berth.dns-servers"
         /// The healthcheck the supervisor runs (`HealthConfig` as docker's JSON, merged over the
         /// image's); absent when there is none or it is disabled.
         public static let healthcheck = "io.berth.healthcheck"
