@@ -46,8 +46,9 @@ extension ComposeUpTests {
         XCTAssertTrue(lines.contains("CapBnd:\t0000000000001000"), "cap_drop ALL + cap_add NET_ADMIN (12): \(r.stdout)")
         // The init's limits, which its children inherit (an exec'd process does not: it joins from outside).
         XCTAssertTrue(lines.contains { $0.hasPrefix("Groups:") && $0.contains("1234") }, r.stdout)
+        // network_mode: none has no DNS server of its own: dns: goes to resolv.conf as it is.
         for expected in ["Max open files 100 200 files ", "Max processes 50 50 processes ", "1", "tuned-host", "/work/here", "1000", "10.1.2.3\tdb.local",
-                         "nameserver 127.0.0.11", "search example.com", "options ndots:2", "berth-init",
+                         "nameserver 192.0.2.53", "search example.com", "options ndots:2", "berth-init",
                          "FROM_FILE=1", "OVERRIDDEN=from-environment"] {
             XCTAssertTrue(lines.contains(expected), "\(expected) in \(r.stdout)")
         }
