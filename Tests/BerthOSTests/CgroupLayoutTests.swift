@@ -6,7 +6,7 @@ final class CgroupLayoutTests: XCTestCase {
     func testHybridHostIsV1WithSeparateCPUAndCPUAcct() throws {
         let layout = try CgroupLayout.detect(mountInfo: ProcMountInfoTests.hybrid, procCgroup: ProcCgroupTests.hybrid)
         guard case .v1(let hierarchies) = layout else { return XCTFail("expected v1, got \(layout)") }
-        XCTAssertEqual(Set(hierarchies.flatMap(\.controllers)), ["pids", "blkio", "memory", "cpuset", "cpuacct", "cpu", "freezer"])
+        XCTAssertEqual(Set(hierarchies.flatMap(\.controllers)), ["pids", "blkio", "memory", "cpuset", "cpuacct", "cpu", "freezer", "devices"])
         let memory = try XCTUnwrap(hierarchies.first { $0.has("memory") })
         XCTAssertEqual(memory.mountPoint, "/sys/fs/cgroup/memory")
         XCTAssertEqual(memory.directory(of: memory.currentPath),
