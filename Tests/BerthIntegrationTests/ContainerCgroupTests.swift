@@ -17,8 +17,8 @@ final class ContainerCgroupTests: ContainerTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "survived\n", r.stderr)
         let state = try cli.state("helper-oom")
-        XCTAssertEqual(state["oomKilled"] as? Bool, true, "\(state)")
-        XCTAssertEqual(state["exitCode"] as? Int, 0, "\(state)")
+        XCTAssertEqual(state["OOMKilled"] as? Bool, true, "\(state)")
+        XCTAssertEqual(state["ExitCode"] as? Int, 0, "\(state)")
         XCTAssertEqual(cli.run(["rm", "helper-oom"]).status, 0)
     }
 

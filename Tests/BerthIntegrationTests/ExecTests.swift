@@ -23,7 +23,7 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testExecSeesTheContainersNamespacesAndFiles() throws {
-        let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("target")["Pid"] as? Int)
         let r = cli.run(["exec", "target", "sh", "-c",
                          "hostname; cat /tmp/seen; cat /proc/1/cmdline | tr '\\0' ' '; echo; for ns in pid mnt net; do readlink /proc/self/ns/$ns; done"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -39,7 +39,7 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testExecJoinsTheContainersCgroup() throws {
-        let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("target")["Pid"] as? Int)
         // Read while the exec runs: the exec'd process's own view of its cgroups, and the host's
         // view of that process, must both equal the init's.
         let r = cli.run(["exec", "target", "cat", "/proc/self/cgroup"], timeout: 20)

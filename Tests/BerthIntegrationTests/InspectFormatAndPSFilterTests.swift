@@ -9,13 +9,13 @@ final class InspectFormatAndPSFilterTests: ContainerTestCase {
     func testInspectFormat() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "web", "--label", "tier=front", "-e", "A=1", "-m", "64m",
                                 "--restart", "on-failure:3", "-p", "127.0.0.1:18581:80", "busybox", "sleep", "600"]).status, 0)
-        let id = try XCTUnwrap((try cli.json(["inspect", "web"]) as? [[String: Any]])?.first?["id"] as? String)
+        let id = try XCTUnwrap((try? cli.inspect("web"))?["Id"] as? String)
         func f(_ t: String, _ name: String = "web") -> String { cli.run(["inspect", "--format", t, name]).stdout }
         XCTAssertEqual(f("{{.Id}}"), id + "\n")
         XCTAssertEqual(f("{{.Name}} {{.State.Status}} {{.State.Running}} {{.State.Paused}}"), "/web running true false\n")
         XCTAssertEqual(f("{{.Config.Image}} {{json .Config.Cmd}} {{index .Config.Labels \"tier\"}}"), "busybox:latest [\"sleep\",\"600\"] front\n")
         XCTAssertEqual(f("{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}"), "67108864 on-failure:3\n")
-        let ip = try XCTUnwrap((try cli.json(["inspect", "web"]) as? [[String: Any]])?.first?["ipAddress"] as? String)
+        let ip = try XCTUnwrap(((try? cli.inspect("web"))?["NetworkSettings"] as? [String: Any])?["IPAddress"] as? String)
         XCTAssertEqual(f("{{.NetworkSettings.IPAddress}}"), ip + "\n")
         XCTAssertEqual(f("{{range $p, $b := .NetworkSettings.Ports}}{{end}}").isEmpty, true, "variables are refused, not half-run")
         XCTAssertEqual(f("{{range .NetworkSettings.Ports}}{{range .}}{{.HostIp}}:{{.HostPort}}{{end}}{{end}}"), "127.0.0.1:18581\n")
