@@ -106,7 +106,7 @@ public enum DockerInspect {
         var exposed: [String: TemplateValue] = [:]
         for p in i.ports { exposed["\(p.containerPort)/tcp"] = .object([:]) }
         let stopSignal = annotations[SpecExtras.Annotation.stopSignal].flatMap(Int32.init)
-            .map { "SIG" + (SignalName.name(of: $0) ?? String($0)) } ?? "SIGTERM"
+            .map { SignalName.name(of: $0) ?? String($0) } ?? "SIGTERM"
         let interactive = input.record?.interactive == true
         var keys: [String: TemplateValue] = [
             "Hostname": .string(spec?.hostname ?? i.hostname), "Domainname": .string(""),
