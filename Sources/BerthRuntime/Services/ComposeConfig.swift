@@ -1,3 +1,4 @@
+import BerthOS
 import Foundation
 import Yams
 

@@ -84,7 +84,9 @@ struct ComposeLogs: ParsableCommand {
         commandName: "logs", abstract: "Print the output of a project's containers, merged in time order.",
         discussion: "Each line is prefixed with its container's name (`web-1 | `), coloured on a terminal unless NO_COLOR is set.")
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var compose: ComposeOptions
+    // `-f` is docker compose's --follow here, so the file is `--file` only.
+    @Option(name: .customLong("file"), help: ArgumentHelp("The compose file (default: compose.yaml, …).", valueName: "file")) var file: String?
+    @Option(name: [.short, .customLong("project-name")], help: ArgumentHelp("Project name (default: the file's).", valueName: "name")) var projectName: String?
     @Flag(name: .shortAndLong, help: "Follow new output until the containers stop (or Ctrl-C).") var follow = false
     @Option(name: [.customShort("n"), .long], help: "Number of lines from the end of each container's log (all by default).") var tail: String = "all"
     @Flag(name: .shortAndLong, help: "Prefix each line with its timestamp.") var timestamps = false
@@ -98,6 +100,9 @@ struct ComposeLogs: ParsableCommand {
                 options.tail = n
             }
             let engine = try global.engine()
+            var compose = ComposeOptions()
+            compose.file = file
+            compose.projectName = projectName
             let project = try compose.project(cgroupParent: global.effectiveCgroupParent)
             if follow { ProjectLogs.installInterruptHandler() }
             ProjectLogs.follow(engine: engine, project: project, options: options)
