@@ -16,14 +16,15 @@ public enum DockerInspect {
         public var info: ContainerInfo
         public var record: ContainerRecord?
         public var spec: OCI.Spec?
-        public var paths: ContainerPaths
+        /// The container's files; nil for an engine without a store (the dashboard's fake one).
+        public var paths: ContainerPaths?
         public var health: HealthState?
         /// Each attached network, by name (for its gateway and prefix length); absent when gone.
         public var networks: [String: BridgeNetwork]
         /// Where named volumes live (`…/volumes/`): a bind from below it is a `volume` mount.
         public var volumesPrefix: String
 
-        public init(info: ContainerInfo, record: ContainerRecord?, spec: OCI.Spec?, paths: ContainerPaths,
+        public init(info: ContainerInfo, record: ContainerRecord?, spec: OCI.Spec?, paths: ContainerPaths?,
                     health: HealthState?, networks: [String: BridgeNetwork], volumesPrefix: String) {
             self.info = info; self.record = record; self.spec = spec; self.paths = paths
             self.health = health; self.networks = networks; self.volumesPrefix = volumesPrefix
@@ -40,20 +41,24 @@ public enum DockerInspect {
         let spec = input.spec
         let args = spec?.process?.args ?? i.command
         let ports = portMap(i.ports)
-        let exists = { (path: String) -> TemplateValue in .string(FileManager.default.fileExists(atPath: path) ? path : "") }
+        let path = { (file: KeyPath<ContainerPaths, String>) in input.paths?[keyPath: file] ?? "" }
+        let exists = { (file: KeyPath<ContainerPaths, String>) -> TemplateValue in
+            let p = path(file)
+            return .string(!p.isEmpty && FileManager.default.fileExists(atPath: p) ? p : "")
+        }
         var top: [String: TemplateValue] = [
             "Id": .string(i.id), "Name": .string("/" + i.name), "Created": time(i.created),
             "Path": .string(args.first ?? ""), "Args": strings(Array(args.dropFirst())),
             "State": state(i.state, health: input.health),
             "Image": .string(imageID(input.record?.imageID)), "RestartCount": .integer(Int64(i.state.restartCount)),
-            "ResolvConfPath": exists(input.paths.resolvConf), "HostnamePath": exists(input.paths.hostname),
-            "HostsPath": exists(input.paths.hosts), "LogPath": .string(input.paths.log),
+            "ResolvConfPath": exists(\.resolvConf), "HostnamePath": exists(\.hostname),
+            "HostsPath": exists(\.hosts), "LogPath": .string(path(\.log)),
             "Driver": .string("overlay"), "Platform": .string("linux"), "MountLabel": .string(""),
             "ProcessLabel": .string(""), "AppArmorProfile": .string(""), "ExecIDs": .null,
             "GraphDriver": .object(["Name": .string("overlay"), "Data": .object([
                 "LowerDir": .string((input.record?.layers ?? []).reversed().joined(separator: ":")),
-                "UpperDir": .string(input.paths.upper), "WorkDir": .string(input.paths.work),
-                "MergedDir": .string(input.paths.rootfs)])]),
+                "UpperDir": .string(path(\.upper)), "WorkDir": .string(path(\.work)),
+                "MergedDir": .string(path(\.rootfs))])]),
         ]
         top["HostConfig"] = hostConfig(input, ports: ports)
         top["Config"] = config(input, args: args)
@@ -260,8 +265,8 @@ public enum DockerInspect {
             "Signal": s.signal.map { .integer(Int64($0)) } ?? .null,
             "StrayProcesses": s.strayProcesses.map { .integer(Int64($0)) } ?? .null,
             "Interfaces": .object(interfaces),
-            "ConfigPath": .string(input.paths.spec),
-            "Directory": .string(input.paths.directory),
+            "ConfigPath": .string(input.paths?.spec ?? ""),
+            "Directory": .string(input.paths?.directory ?? ""),
         ])
     }
 

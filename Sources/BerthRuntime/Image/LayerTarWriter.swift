@@ -195,7 +195,7 @@ final class LayerTarWriter {
         let e = archive_entry_new()!
         defer { archive_entry_free(e) }
         (path + [0]).withUnsafeBufferPointer { archive_entry_copy_pathname(e, $0.baseAddress) }
-        let type = st.st_mode & S_IFMT == S_IFDIR ? S_IFDIR : S_IFREG
+        let type: mode_t = st.st_mode & S_IFMT == S_IFDIR ? S_IFDIR : S_IFREG
         archive_entry_set_mode(e, type | (st.st_mode & 0o7777))
         archive_entry_set_uid(e, Int64(st.st_uid))
         archive_entry_set_gid(e, Int64(st.st_gid))
