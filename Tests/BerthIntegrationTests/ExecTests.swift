@@ -114,7 +114,7 @@ final class ExecTests: ContainerTestCase {
         var sleeper: ProcessSample?
         XCTAssertTrue(cli.eventually { sleeper = (try? engine.processSamples("signals"))?.first { $0.command == "sleep 1000" }; return sleeper != nil })
         let target = try XCTUnwrap(sleeper, "sleep 1000 is listed")
-        let initPid = try XCTUnwrap(try cli.state("signals")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("signals")["Pid"] as? Int)
         XCTAssertEqual(target.parentPID, Int32(initPid), "its parent is the container's init")
         for outsider in [getpid(), 1] {
             XCTAssertThrowsError(try engine.signalProcess("signals", pid: outsider, signal: SIGTERM), "pid \(outsider)") { error in
@@ -124,7 +124,7 @@ final class ExecTests: ContainerTestCase {
         XCTAssertThrowsError(try engine.signalProcess("signals", pid: target.pid, signal: 0))
         try engine.signalProcess("signals", pid: target.pid, signal: SIGTERM)
         XCTAssertTrue(cli.eventually { !((try? engine.processSamples("signals")) ?? []).contains { $0.pid == target.pid } }, "the sleep ended")
-        XCTAssertEqual(try cli.state("signals")["status"] as? String, "running", "only that process was signalled")
+        XCTAssertEqual(try cli.state("signals")["Status"] as? String, "running", "only that process was signalled")
         XCTAssertThrowsError(try engine.signalProcess("signals", pid: target.pid, signal: SIGTERM), "an exited process is refused")
     }
 
