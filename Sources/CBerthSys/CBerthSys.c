@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/netlink.h>
 #include <linux/openat2.h>
 #include <linux/mount.h>
@@ -101,6 +102,16 @@ int berth_open_in_root(int root_fd, const char *path, int flags)
         fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
     } while (fd < 0 && errno == EAGAIN);
     return fd;
+}
+
+int berth_is_mount_root(int dirfd, const char *name)
+{
+    struct statx stx;
+    if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE, &stx) != 0)
+        return -1;
+    if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+        return -2;
+    return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }
 
 int berth_o_path(void)

@@ -28,7 +28,7 @@ final class InspectViewTests: XCTestCase {
         XCTAssertGreaterThan(m.inspect.lines.count, 20)
         let screen = Golden.render(m).text()
         XCTAssertTrue(screen.contains("Inspect \(m.inspect.name)"), screen)
-        XCTAssertTrue(screen.contains("\"labels\""), screen)
+        XCTAssertTrue(screen.contains("\"Labels\""), screen)
         XCTAssertFalse(screen.contains("\u{1b}"), "control characters reach the terminal as spaces")
         // A late answer for another container is dropped.
         _ = m.update(.inspected(id: "other", document: "{}", error: nil))

@@ -56,7 +56,7 @@ final class AttachTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually { self.screen().contains("\nconsole") }, screen())
         tmux.keys("C-p", "C-q")
         XCTAssertTrue(cli.eventually { self.screen().contains("ATTACH=0") }, screen())
-        XCTAssertEqual(try cli.state("console")["status"] as? String, "running", "detaching leaves it running")
+        XCTAssertEqual(try cli.state("console")["Status"] as? String, "running", "detaching leaves it running")
         // A second attach, in a second session of the same server, sees the container end and takes its exit code.
         try tmux.newSession(columns: 90, rows: 25, name: "second", command:
             "\(BerthCLI.binary) --root \(cli.root) attach console; echo AGAIN=$?; sleep 30")
@@ -75,7 +75,7 @@ final class AttachTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually { self.screen().contains("/ #") }, screen())
         tmux.keys("C-p", "C-q")
         XCTAssertTrue(cli.eventually { self.screen().contains("RUN=0") }, "run returned after the detach: \(screen())")
-        XCTAssertEqual(try cli.state("detached")["status"] as? String, "running", "detaching leaves it running")
+        XCTAssertEqual(try cli.state("detached")["Status"] as? String, "running", "detaching leaves it running")
         // Attach again and end it: --rm removes it without the original `run`.
         try tmux.newSession(columns: 90, rows: 25, name: "again", command:
             "\(BerthCLI.binary) --root \(cli.root) attach detached; echo AGAIN=$?; sleep 30")

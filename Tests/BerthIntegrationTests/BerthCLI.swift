@@ -47,10 +47,21 @@ struct BerthCLI {
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
-    /// The `state` object of `berth inspect`.
-    func state(_ name: String) throws -> [String: Any] {
+    /// The container's document of `berth inspect` (docker's keys).
+    func inspect(_ name: String) throws -> [String: Any] {
         let arr = try json(["inspect", name]) as? [[String: Any]]
-        return arr?.first?["state"] as? [String: Any] ?? [:]
+        guard let first = arr?.first else { throw NSError(domain: "berth", code: 1, userInfo: [NSLocalizedDescriptionKey: "inspect \(name): no document"]) }
+        return first
+    }
+
+    /// docker's `State` object of `berth inspect`.
+    func state(_ name: String) throws -> [String: Any] {
+        try inspect(name)["State"] as? [String: Any] ?? [:]
+    }
+
+    /// The `Berth` object of `berth inspect`: what docker has no key for (supervisor pid, signal…).
+    func berthKeys(_ name: String) throws -> [String: Any] {
+        try inspect(name)["Berth"] as? [String: Any] ?? [:]
     }
 
     /// Polls `condition` until it holds or `timeout` passes.
@@ -157,4 +168,11 @@ class ContainerTestCase: XCTestCase {
         hostAtStart = nil
         super.tearDown()
     }
+}
+
+/// The value at `path` in a JSON document (`dig(doc, "HostConfig", "Memory")`); nil when a key is missing.
+func dig(_ doc: Any?, _ path: String...) -> Any? {
+    var v = doc
+    for key in path { v = (v as? [String: Any])?[key] }
+    return v
 }

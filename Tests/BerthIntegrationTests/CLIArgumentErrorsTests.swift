@@ -16,6 +16,7 @@ final class CLIArgumentErrorsTests: ContainerTestCase {
         ["context", "create"], ["context", "ls"], ["context", "use"], ["context", "rm"], ["context", "inspect"], ["system", "stream"],
         ["images"], ["rmi"], ["tag"], ["history"], ["save"], ["load"], ["diff"], ["export"], ["commit"], ["system", "df"], ["system", "prune"],
         ["image", "tag"], ["image", "history"], ["image", "save"], ["image", "load"],
+        ["compose", "up"], ["compose", "down"], ["compose", "ps"], ["compose", "logs"], ["compose", "config"], ["container", "inspect"],
     ]
 
     func assertOneLine(_ args: [String], _ expected: String? = nil, file: StaticString = #filePath, line: UInt = #line) {

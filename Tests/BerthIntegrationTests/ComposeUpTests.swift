@@ -68,7 +68,7 @@ final class ComposeUpTests: ContainerTestCase {
         XCTAssertNil(try serviceRecord("ignored"))
         // The project is the directory's name, lower-cased.
         XCTAssertEqual(try serviceRecord("cart")?["project"] as? String, "shop_front")
-        let labels = (try cli.json(["inspect", "cart-1"]) as? [[String: Any]])?.first?["labels"] as? [String: String]
+        let labels = ((try? cli.inspect("cart-1"))?["Config"] as? [String: Any])?["Labels"] as? [String: String]
         XCTAssertEqual(labels?["berth.project"], "shop_front")
         // `down` in the same directory finds the same file.
         let down = berth(in: dir, ["down", "-t", "1"])
@@ -91,7 +91,7 @@ final class ComposeUpTests: ContainerTestCase {
         let up = berth(in: dir, ["up", "-d", "-p", "chosen"])
         XCTAssertEqual(up.status, 0, up.stderr)
         XCTAssertEqual(try serviceRecord("api")?["project"] as? String, "chosen", "-p wins over the file's name:")
-        let labels = (try cli.json(["inspect", "api-1"]) as? [[String: Any]])?.first?["labels"] as? [String: String]
+        let labels = ((try? cli.inspect("api-1"))?["Config"] as? [String: Any])?["Labels"] as? [String: String]
         XCTAssertEqual(labels?["berth.project"], "chosen")
         // Another project's name removes nothing; the chosen one removes it, with no file needed.
         let wrong = cli.run(["down", "-p", "fromfile"])

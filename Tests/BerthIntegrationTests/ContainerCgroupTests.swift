@@ -17,8 +17,8 @@ final class ContainerCgroupTests: ContainerTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "survived\n", r.stderr)
         let state = try cli.state("helper-oom")
-        XCTAssertEqual(state["oomKilled"] as? Bool, true, "\(state)")
-        XCTAssertEqual(state["exitCode"] as? Int, 0, "\(state)")
+        XCTAssertEqual(state["OOMKilled"] as? Bool, true, "\(state)")
+        XCTAssertEqual(state["ExitCode"] as? Int, 0, "\(state)")
         XCTAssertEqual(cli.run(["rm", "helper-oom"]).status, 0)
     }
 
@@ -27,7 +27,7 @@ final class ContainerCgroupTests: ContainerTestCase {
         // supervisor died, or `--pid host`) outlives the init: `rm -f` kills it through the cgroup
         // (v2: cgroup.kill, v1: each pid of cgroup.procs) and leaves no cgroup behind.
         XCTAssertEqual(cli.run(["run", "-d", "--name", "leaky", "busybox", "sleep", "300"]).status, 0)
-        let initPid = try XCTUnwrap(try cli.state("leaky")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("leaky")["Pid"] as? Int)
         let procs = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(initPid), controller: "pids", v1: "cgroup.procs", v2: "cgroup.procs"))
         let stray = try TestChild.spawn(["/bin/sleep", "300"])
         var reaped = false

@@ -70,15 +70,15 @@ final class ContainerLifecycleTests: ContainerTestCase {
     func testDetachedContainerStopsAfterTimeoutWhenItIgnoresSIGTERM() throws {
         let id = cli.run(["run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 1; done"])
         XCTAssertEqual(id.status, 0, id.stderr)
-        XCTAssertEqual(try cli.state("stubborn")["status"] as? String, "running")
+        XCTAssertEqual(try cli.state("stubborn")["Status"] as? String, "running")
         let start = Date()
         let stop = cli.run(["stop", "-t", "1", "stubborn"])
         XCTAssertEqual(stop.status, 0, stop.stderr)
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.9, "it waited for the timeout")
         let state = try cli.state("stubborn")
-        XCTAssertEqual(state["status"] as? String, "exited")
-        XCTAssertEqual(state["exitCode"] as? Int, 137)
-        XCTAssertEqual(state["signal"] as? Int, 9)
+        XCTAssertEqual(state["Status"] as? String, "exited")
+        XCTAssertEqual(state["ExitCode"] as? Int, 137)
+        XCTAssertEqual(try cli.berthKeys("stubborn")["Signal"] as? Int, 9)
         XCTAssertEqual(cli.run(["rm", "stubborn"]).status, 0)
     }
 
@@ -96,20 +96,20 @@ final class ContainerLifecycleTests: ContainerTestCase {
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         // The supervisor took over the grace period and sends SIGKILL when it ends.
-        XCTAssertTrue(try cli.eventually(timeout: 6) { (try cli.state("orphan-stop")["status"] as? String) == "exited" })
-        XCTAssertEqual(try cli.state("orphan-stop")["signal"] as? Int, 9)
+        XCTAssertTrue(try cli.eventually(timeout: 6) { (try cli.state("orphan-stop")["Status"] as? String) == "exited" })
+        XCTAssertEqual(try cli.berthKeys("orphan-stop")["Signal"] as? Int, 9)
         XCTAssertEqual(cli.run(["rm", "orphan-stop"]).status, 0)
     }
 
     func testStopRestartAndStartAgain() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "cycler", "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]).status, 0)
         XCTAssertEqual(cli.run(["stop", "cycler"]).status, 0)
-        XCTAssertEqual(try cli.state("cycler")["exitCode"] as? Int, 0, "the TERM handler ran")
+        XCTAssertEqual(try cli.state("cycler")["ExitCode"] as? Int, 0, "the TERM handler ran")
         XCTAssertEqual(cli.run(["start", "cycler"]).status, 0)
-        XCTAssertEqual(try cli.state("cycler")["status"] as? String, "running")
-        let firstPid = try cli.state("cycler")["pid"] as? Int
+        XCTAssertEqual(try cli.state("cycler")["Status"] as? String, "running")
+        let firstPid = try cli.state("cycler")["Pid"] as? Int
         XCTAssertEqual(cli.run(["restart", "-t", "2", "cycler"]).status, 0)
-        let secondPid = try cli.state("cycler")["pid"] as? Int
+        let secondPid = try cli.state("cycler")["Pid"] as? Int
         XCTAssertNotNil(secondPid)
         XCTAssertNotEqual(firstPid, secondPid)
         XCTAssertEqual(cli.run(["rm", "cycler"]).status, 1, "a running container is not removed without -f")
@@ -132,8 +132,8 @@ final class ContainerLifecycleTests: ContainerTestCase {
                          "exec dd if=/dev/zero of=/dev/null bs=100M count=1"])
         XCTAssertEqual(r.status, 137, r.stderr)
         let state = try cli.state("hog")
-        XCTAssertEqual(state["oomKilled"] as? Bool, true, "\(state) \(r.stderr)")
-        XCTAssertEqual(state["signal"] as? Int, 9)
+        XCTAssertEqual(state["OOMKilled"] as? Bool, true, "\(state) \(r.stderr)")
+        XCTAssertEqual(try cli.berthKeys("hog")["Signal"] as? Int, 9)
         XCTAssertEqual(cli.run(["rm", "hog"]).status, 0)
     }
 
@@ -157,7 +157,7 @@ final class ContainerLifecycleTests: ContainerTestCase {
         XCTAssertEqual(stamped.count, 3)
         XCTAssertTrue(stamped[0].hasSuffix(" one"))
         XCTAssertTrue(stamped[0].first == "2" && stamped[0].contains("T") && stamped[0].contains("Z "))
-        let raw = try String(contentsOfFile: cli.run(["inspect", "logger"]).stdout.components(separatedBy: "\"logPath\" : \"")[1].components(separatedBy: "\"")[0], encoding: .utf8)
+        let raw = try String(contentsOfFile: try XCTUnwrap(try cli.inspect("logger")["LogPath"] as? String), encoding: .utf8)
         let records = raw.split(separator: "\n")
         XCTAssertEqual(records.count, 4)
         XCTAssertTrue(records[1].contains(" stderr F two"), String(records[1]))
@@ -207,7 +207,7 @@ final class ContainerLifecycleTests: ContainerTestCase {
         XCTAssertEqual(since.stdout, "hello\n")
         let stop = cli.run(["stop", "-t", "99999999999999999", "huge"])
         XCTAssertEqual(stop.status, 0, stop.stderr)
-        XCTAssertEqual(try cli.state("huge")["exitCode"] as? Int, 0)
+        XCTAssertEqual(try cli.state("huge")["ExitCode"] as? Int, 0)
         XCTAssertEqual(cli.run(["rm", "huge"]).status, 0)
     }
 
@@ -242,23 +242,23 @@ final class ContainerLifecycleTests: ContainerTestCase {
     func testRestartOnFailureRestartsThreeTimes() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "flaky", "--restart", "on-failure:3", "busybox", "sh", "-c", "echo attempt; exit 2"]).status, 0)
         XCTAssertEqual(cli.run(["wait", "flaky"], timeout: 30).stdout, "2\n")
-        let state = try cli.state("flaky")
-        XCTAssertEqual(state["restartCount"] as? Int, 3)
-        XCTAssertEqual(state["status"] as? String, "exited")
+        let flaky = try cli.inspect("flaky")
+        XCTAssertEqual(flaky["RestartCount"] as? Int, 3)
+        XCTAssertEqual((flaky["State"] as? [String: Any])?["Status"] as? String, "exited")
         XCTAssertEqual(cli.run(["logs", "flaky"]).stdout, String(repeating: "attempt\n", count: 4))
         XCTAssertEqual(cli.run(["rm", "flaky"]).status, 0)
     }
 
     func testAlwaysRestartsUntilStopped() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "phoenix", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 0"]).status, 0)
-        XCTAssertTrue(try cli.eventually(timeout: 10) { (try cli.state("phoenix")["restartCount"] as? Int ?? 0) >= 2 })
-        let shim = try XCTUnwrap(try cli.state("phoenix")["shimPid"] as? Int)
+        XCTAssertTrue(try cli.eventually(timeout: 10) { (try cli.inspect("phoenix")["RestartCount"] as? Int ?? 0) >= 2 })
+        let shim = try XCTUnwrap(try cli.berthKeys("phoenix")["ShimPid"] as? Int)
         XCTAssertEqual(cli.run(["stop", "phoenix"]).status, 0)
-        let count = try cli.state("phoenix")["restartCount"] as? Int
+        let count = try cli.inspect("phoenix")["RestartCount"] as? Int
         // Restarts are the supervisor's; once it has exited none can follow.
         XCTAssertTrue(cli.eventually(timeout: 20) { kill(pid_t(shim), 0) != 0 }, "the supervisor exits after a user stop")
-        XCTAssertEqual(try cli.state("phoenix")["status"] as? String, "exited")
-        XCTAssertEqual(try cli.state("phoenix")["restartCount"] as? Int, count, "no restart after a user stop")
+        XCTAssertEqual(try cli.state("phoenix")["Status"] as? String, "exited")
+        XCTAssertEqual(try cli.inspect("phoenix")["RestartCount"] as? Int, count, "no restart after a user stop")
         XCTAssertEqual(cli.run(["rm", "phoenix"]).status, 0)
     }
 
@@ -278,29 +278,29 @@ final class ContainerLifecycleTests: ContainerTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        XCTAssertTrue(cli.eventually { (try? cli.state("orphan")["status"] as? String) == "running" })
+        XCTAssertTrue(cli.eventually { (try? cli.state("orphan")["Status"] as? String) == "running" })
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         // The supervisor still serves the container: an exec runs in it.
         XCTAssertEqual(cli.run(["exec", "orphan", "true"]).status, 0)
-        XCTAssertEqual(try cli.state("orphan")["status"] as? String, "running")
+        XCTAssertEqual(try cli.state("orphan")["Status"] as? String, "running")
         XCTAssertEqual(cli.run(["rm", "-f", "orphan"]).status, 0)
     }
 
     func testDeadSupervisorIsShownAsDead() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "orphaned", "busybox", "sleep", "30"]).status, 0)
-        let shim = try XCTUnwrap(try cli.state("orphaned")["shimPid"] as? Int)
-        let pid = try XCTUnwrap(try cli.state("orphaned")["pid"] as? Int)
+        let shim = try XCTUnwrap(try cli.berthKeys("orphaned")["ShimPid"] as? Int)
+        let pid = try XCTUnwrap(try cli.state("orphaned")["Pid"] as? Int)
         // SIGKILL leaves the supervisor no chance to record anything.
         kill(pid_t(shim), SIGKILL)
-        XCTAssertTrue(try cli.eventually { (try cli.state("orphaned")["status"] as? String) == "dead" })
+        XCTAssertTrue(try cli.eventually { (try cli.state("orphaned")["Status"] as? String) == "dead" })
         kill(pid_t(pid), SIGKILL)
         XCTAssertEqual(cli.run(["rm", "-f", "orphaned"]).status, 0)
     }
 
     func testCgroupLimitsAreApplied() throws {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "limited", "-m", "48m", "--cpus", "0.5", "--pids-limit", "33", "busybox", "sleep", "30"]).status, 0)
-        let pid = try XCTUnwrap(try cli.state("limited")["pid"] as? Int)
+        let pid = try XCTUnwrap(try cli.state("limited")["Pid"] as? Int)
         let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
         // v1: the memory hierarchy's line; v2 (no v1 memory line): the unified hierarchy's `0::`.
         let lines = cgroups.split(separator: "\n")

@@ -156,11 +156,45 @@ final class CopyTests: ContainerTestCase {
         let b = "\(BerthCLI.binary) --root \(cli.root) --cgroup-parent \(cli.cgroupParent)"
         let piped = Subprocess.run("/bin/sh", ["-c", "\(b) export exp | tar -tf - | grep -c ."])
         XCTAssertEqual(piped.stdout, "\(list.count)\n", piped.stderr)
-        startBox("live")
-        let running = cli.run(["export", "-o", dir + "/live.tar", "live"])
-        XCTAssertEqual(running.status, 1)
-        XCTAssertTrue(running.stderr.contains("is running"), running.stderr)
         XCTAssertEqual(cli.run(["export", "-o", dir + "/none.tar", "no-such-box"]).status, 1)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["e.tar"], "no half-written file")
+    }
+
+    /// `export` of a running container: its filesystem as it runs (what it wrote, what it
+    /// deleted), stopping at every mount point: /proc, /sys, /dev, a bind of a host directory, a
+    /// volume and Berth's /etc files are there as empty mount points only; symlinks stay links.
+    func testExportReadsARunningContainerWithoutItsMounts() throws {
+        let dir = try scratchDirectory(self, "export-live")
+        let host = dir + "/host"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        try "canary".write(toFile: host + "/host-canary", atomically: false, encoding: .utf8)
+        let r = cli.run(["run", "-d", "--name", "live", "--network", "bridge", "-v", host + ":/bound", "-v", "livevol:/vol",
+                         "--tmpfs", "/scratch", "busybox", "sh", "-c",
+                         "echo w > /written; rm /bin/ls; echo v > /vol/in-volume; echo t > /scratch/in-tmpfs; "
+                         + "ln -s / /escape; ln -s /proc/1/root /escape2; f=$(printf '/odd\\033[2Jname'); echo x > \"$f\"; exec sleep 300"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        addTeardownBlock { [cli] in cli.run(["rm", "-f", "live"]); cli.run(["volume", "rm", "livevol"]) }
+        XCTAssertTrue(cli.eventually { self.inBox("live", "cat /scratch/in-tmpfs 2>/dev/null") == "t\n" })
+        let mounts = HostState.mountLines()
+        let out = cli.run(["export", "-o", dir + "/live.tar", "live"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(HostState.mountLines(), mounts, "nothing mounted on the host")
+        let list = Subprocess.run("/bin/tar", ["-tf", dir + "/live.tar"]).stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(list.contains("written") && list.contains("bin/busybox"), "\(list.prefix(20))")
+        XCTAssertEqual(Subprocess.run("/bin/tar", ["-xOf", dir + "/live.tar", "written"]).stdout, "w\n")
+        XCTAssertFalse(list.contains("bin/ls"), "a file deleted while it runs is not exported")
+        // GNU tar lists the escape character as \033.
+        XCTAssertTrue(list.contains("odd\u{1b}[2Jname") || list.contains("odd\\033[2Jname"), "a hostile name is a name: \(list.filter { $0.hasPrefix("odd") })")
+        for point in ["proc/", "sys/", "dev/", "bound/", "vol/", "scratch/"] {
+            XCTAssertTrue(list.contains(point), "the mount point \(point) is there")
+            XCTAssertEqual(list.filter { $0.hasPrefix(point) }, [point], "nothing below the mount point \(point)")
+        }
+        XCTAssertFalse(list.contains { $0.contains("host-canary") || $0.contains("in-volume") || $0.contains("in-tmpfs") })
+        let verbose = Subprocess.run("/bin/tar", ["-tvf", dir + "/live.tar"]).stdout
+        XCTAssertTrue(verbose.contains("escape -> /\n") && verbose.contains("escape2 -> /proc/1/root\n"), "links are links, not followed")
+        let hosts = try XCTUnwrap(verbose.split(separator: "\n").first { $0.hasSuffix(" etc/hosts") })
+        XCTAssertTrue(hosts.hasPrefix("-"), "Berth's /etc/hosts bind is an empty file: \(hosts)")
+        XCTAssertEqual(Subprocess.run("/bin/tar", ["-xOf", dir + "/live.tar", "etc/hosts"]).stdout, "")
+        XCTAssertEqual(cli.run(["ps", "-q", "--filter", "name=live"]).stdout.isEmpty, false, "it still runs")
     }
 }

@@ -295,7 +295,7 @@ final class CrashConsistencyTests: ContainerTestCase {
         let run = cli.run(["run", "-d", "--name", "corrupt", "busybox", "sleep", "1000"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let pid = try XCTUnwrap(try cli.state(id)["pid"] as? Int).int32
+        let pid = try XCTUnwrap(try cli.state(id)["Pid"] as? Int).int32
         let start = try XCTUnwrap(Self.startTime(pid))
         XCTAssertFalse(cgroupDirectories(of: id).isEmpty)
         try Data("{\"id\": \"\(id)\", \"na".utf8).write(to: URL(fileURLWithPath: root + "/containers/\(id)/container.json"))
@@ -322,17 +322,15 @@ final class CrashConsistencyTests: ContainerTestCase {
         let run = cli.run(["run", "-d", "--name", "orphan", "busybox", "sleep", "1000"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let state = try cli.state(id)
-        let pid = try XCTUnwrap(state["pid"] as? Int).int32
-        let shim = try XCTUnwrap(state["shimPid"] as? Int).int32
+        let pid = try XCTUnwrap(try cli.state(id)["Pid"] as? Int).int32
+        let shim = try XCTUnwrap(try cli.berthKeys(id)["ShimPid"] as? Int).int32
         let start = try XCTUnwrap(Self.startTime(pid))
         let shimStart = try XCTUnwrap(Self.startTime(shim))
         XCTAssertEqual(kill(shim, SIGKILL), 0)
         XCTAssertTrue(cli.eventually(timeout: 30) { !Self.running(shim, start: shimStart) }, "the supervisor did not die")
 
-        let after = try cli.state(id)
-        XCTAssertEqual(after["status"] as? String, "dead")
-        XCTAssertEqual(after["strayProcesses"] as? Int, 1)
+        XCTAssertEqual(try cli.state(id)["Status"] as? String, "dead")
+        XCTAssertEqual(try cli.berthKeys(id)["StrayProcesses"] as? Int, 1)
         let ps = cli.run(["ps", "-a"])
         let row = ps.stdout.split(separator: "\n").first { $0.hasPrefix(id.prefix(12)) } ?? ""
         XCTAssertTrue(row.contains("Dead, 1 process still running"), "row: \(row)")
@@ -341,7 +339,7 @@ final class CrashConsistencyTests: ContainerTestCase {
         let stop = cli.run(["stop", "-t", "0", "orphan"])
         XCTAssertEqual(stop.status, 0, stop.stderr)
         XCTAssertFalse(Self.running(pid, start: start), "stop left the unsupervised process running")
-        XCTAssertNil(try cli.state(id)["strayProcesses"] as? Int)
+        XCTAssertNil(try cli.berthKeys(id)["StrayProcesses"] as? Int)
         let rm = cli.run(["rm", "orphan"])
         XCTAssertEqual(rm.status, 0, rm.stderr)
         XCTAssertEqual(cgroupDirectories(of: id), [])
@@ -353,9 +351,8 @@ final class CrashConsistencyTests: ContainerTestCase {
         let run = cli.run(["run", "-d", "busybox", "sh", "-c", "sleep 1000 & sleep 1000"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let state = try cli.state(id)
-        let pid = try XCTUnwrap(state["pid"] as? Int).int32
-        let shim = try XCTUnwrap(state["shimPid"] as? Int).int32
+        let pid = try XCTUnwrap(try cli.state(id)["Pid"] as? Int).int32
+        let shim = try XCTUnwrap(try cli.berthKeys(id)["ShimPid"] as? Int).int32
         let start = try XCTUnwrap(Self.startTime(pid))
         let shimStart = try XCTUnwrap(Self.startTime(shim))
         XCTAssertEqual(kill(shim, SIGKILL), 0)

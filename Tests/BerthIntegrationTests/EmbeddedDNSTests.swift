@@ -27,8 +27,8 @@ final class EmbeddedDNSTests: ContainerTestCase {
 
     /// The container's eth0 address, as `inspect` shows it.
     func address(_ container: String) throws -> String {
-        let info = (try cli.json(["inspect", container]) as? [[String: Any]])?.first
-        return try XCTUnwrap(info?["ipAddress"] as? String, "no address of \(container)")
+        let address = dig(try cli.inspect(container), "NetworkSettings", "IPAddress") as? String
+        return try XCTUnwrap(address.flatMap { $0.isEmpty ? nil : $0 }, "no address of \(container)")
     }
 
     /// A service of three replicas resolves to all three, in an order that rotates; after
@@ -108,7 +108,7 @@ final class EmbeddedDNSTests: ContainerTestCase {
         cleanUp(containers: ["dns-target", "dns-peer"])
         XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-target", "busybox", "sleep", "600"]).status, 0)
         XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-peer", "busybox", "sleep", "600"]).status, 0)
-        let pid = try XCTUnwrap(try cli.state("dns-target")["pid"] as? Int)
+        let pid = try XCTUnwrap(try cli.state("dns-target")["Pid"] as? Int)
         let peer = try address("dns-peer")
         let script = """
             import socket, struct, sys
@@ -144,7 +144,7 @@ final class EmbeddedDNSTests: ContainerTestCase {
         XCTAssertEqual(Array(lines.dropFirst(5).prefix(2)), ["none", "none"], "nothing worth an answer: \(r.stdout)")
         XCTAssertTrue(lines.contains("udp \(peer) 1"), r.stdout)
         XCTAssertTrue(lines.contains("tcp \(peer) True"), r.stdout)
-        XCTAssertEqual(try cli.state("dns-target")["status"] as? String, "running")
+        XCTAssertEqual(try cli.state("dns-target")["Status"] as? String, "running")
     }
 }
 

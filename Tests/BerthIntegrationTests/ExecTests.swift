@@ -23,7 +23,7 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testExecSeesTheContainersNamespacesAndFiles() throws {
-        let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("target")["Pid"] as? Int)
         let r = cli.run(["exec", "target", "sh", "-c",
                          "hostname; cat /tmp/seen; cat /proc/1/cmdline | tr '\\0' ' '; echo; for ns in pid mnt net; do readlink /proc/self/ns/$ns; done"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -39,7 +39,7 @@ final class ExecTests: ContainerTestCase {
     }
 
     func testExecJoinsTheContainersCgroup() throws {
-        let initPid = try XCTUnwrap(try cli.state("target")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("target")["Pid"] as? Int)
         // Read while the exec runs: the exec'd process's own view of its cgroups, and the host's
         // view of that process, must both equal the init's.
         let r = cli.run(["exec", "target", "cat", "/proc/self/cgroup"], timeout: 20)
@@ -114,7 +114,7 @@ final class ExecTests: ContainerTestCase {
         var sleeper: ProcessSample?
         XCTAssertTrue(cli.eventually { sleeper = (try? engine.processSamples("signals"))?.first { $0.command == "sleep 1000" }; return sleeper != nil })
         let target = try XCTUnwrap(sleeper, "sleep 1000 is listed")
-        let initPid = try XCTUnwrap(try cli.state("signals")["pid"] as? Int)
+        let initPid = try XCTUnwrap(try cli.state("signals")["Pid"] as? Int)
         XCTAssertEqual(target.parentPID, Int32(initPid), "its parent is the container's init")
         for outsider in [getpid(), 1] {
             XCTAssertThrowsError(try engine.signalProcess("signals", pid: outsider, signal: SIGTERM), "pid \(outsider)") { error in
@@ -124,7 +124,7 @@ final class ExecTests: ContainerTestCase {
         XCTAssertThrowsError(try engine.signalProcess("signals", pid: target.pid, signal: 0))
         try engine.signalProcess("signals", pid: target.pid, signal: SIGTERM)
         XCTAssertTrue(cli.eventually { !((try? engine.processSamples("signals")) ?? []).contains { $0.pid == target.pid } }, "the sleep ended")
-        XCTAssertEqual(try cli.state("signals")["status"] as? String, "running", "only that process was signalled")
+        XCTAssertEqual(try cli.state("signals")["Status"] as? String, "running", "only that process was signalled")
         XCTAssertThrowsError(try engine.signalProcess("signals", pid: target.pid, signal: SIGTERM), "an exited process is refused")
     }
 

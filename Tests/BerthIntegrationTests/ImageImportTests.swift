@@ -185,7 +185,7 @@ final class ImageImportTests: ContainerTestCase {
         XCTAssertEqual(running.status, 1, "never while a container runs")
         XCTAssertTrue(running.stderr.contains("running"), running.stderr)
         XCTAssertEqual(cli.run(["kill", "img-user"]).status, 0)
-        XCTAssertTrue(cli.eventually { (try? cli.state("img-user")["status"] as? String) != "running" })
+        XCTAssertTrue(cli.eventually { (try? cli.state("img-user")["Status"] as? String) != "running" })
         // Forced: the record goes, the layers stay for the stopped container, and prune keeps them.
         let layers = try XCTUnwrap(try cli.json(["image", "inspect", "used"]) as? [[String: Any]]).first?["layerDirectories"] as? [String] ?? []
         XCTAssertEqual(cli.run(["image", "rm", "-f", "used"]).status, 0)

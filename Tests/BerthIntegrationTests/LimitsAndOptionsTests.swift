@@ -70,15 +70,15 @@ final class LimitsAndOptionsTests: ContainerTestCase {
 
         try setMemory(80 << 20)
         XCTAssertEqual(cli.run(["start", "edited"]).status, 0)
-        let pid = try XCTUnwrap(try cli.state("edited")["pid"] as? Int)
+        let pid = try XCTUnwrap(try cli.state("edited")["Pid"] as? Int)
         let file = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(pid), controller: "memory",
                                                          v1: "memory.limit_in_bytes", v2: "memory.max"))
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
                        String(80 << 20), "the cgroup has config.json's limit, not the -m 48m of create")
-        let inspect = try XCTUnwrap(try cli.json(["inspect", "edited"]) as? [[String: Any]]).first
-        XCTAssertEqual((inspect?["limits"] as? [String: Any])?["memory"] as? Int, 80 << 20)
-        XCTAssertEqual(inspect?["command"] as? [String], ["sleep", "30"])
-        XCTAssertEqual(inspect?["hostname"] as? String, "edited")
+        let inspect = try cli.inspect("edited")
+        XCTAssertEqual(dig(inspect, "HostConfig", "Memory") as? Int, 80 << 20)
+        XCTAssertEqual(dig(inspect, "Config", "Cmd") as? [String], ["sleep", "30"])
+        XCTAssertEqual(dig(inspect, "Config", "Hostname") as? String, "edited")
     }
 
     /// `run` and `service create` parse one declaration of the flags, so a replica gets exactly
@@ -93,31 +93,32 @@ final class LimitsAndOptionsTests: ContainerTestCase {
         XCTAssertEqual(service.status, 0, service.stderr)
         addTeardownBlock { [cli] in cli.run(["service", "rm", "-t", "0", "twin"]) }
 
-        let single = try XCTUnwrap(try cli.json(["inspect", "single"]) as? [[String: Any]]).first
-        let replica = try XCTUnwrap(try cli.json(["inspect", "twin-1"]) as? [[String: Any]]).first
-        let limits = try XCTUnwrap(single?["limits"] as? [String: Any])
-        XCTAssertEqual(limits["memory"] as? Int, 64 << 20)
-        XCTAssertEqual(limits["memorySwap"] as? Int, -1)
-        XCTAssertEqual(limits["cpus"] as? Double, 1.5)
-        XCTAssertEqual(limits["cpuShares"] as? Int, 512)
-        XCTAssertEqual(limits["pidsLimit"] as? Int, 20)
-        XCTAssertEqual(replica?["limits"] as? NSDictionary, limits as NSDictionary)
-        let labels = try XCTUnwrap(single?["labels"] as? [String: String])
+        let single = try cli.inspect("single")
+        let replica = try cli.inspect("twin-1")
+        let limitKeys = ["Memory", "MemorySwap", "NanoCpus", "CpuShares", "PidsLimit"]
+        let limits = try XCTUnwrap(single["HostConfig"] as? [String: Any]).filter { limitKeys.contains($0.key) }
+        XCTAssertEqual(limits["Memory"] as? Int, 64 << 20)
+        XCTAssertEqual(limits["MemorySwap"] as? Int, -1)
+        XCTAssertEqual(limits["NanoCpus"] as? Int, 1_500_000_000)
+        XCTAssertEqual(limits["CpuShares"] as? Int, 512)
+        XCTAssertEqual(limits["PidsLimit"] as? Int, 20)
+        XCTAssertEqual(try XCTUnwrap(replica["HostConfig"] as? [String: Any]).filter { limitKeys.contains($0.key) } as NSDictionary,
+                       limits as NSDictionary)
+        let labels = try XCTUnwrap(dig(single, "Config", "Labels") as? [String: String])
         XCTAssertEqual(labels["a"], "b=c")
         XCTAssertEqual(labels["bare"], "")
-        let replicaLabels = try XCTUnwrap(replica?["labels"] as? [String: String])
+        let replicaLabels = try XCTUnwrap(dig(replica, "Config", "Labels") as? [String: String])
         XCTAssertEqual(replicaLabels.filter { !$0.key.hasPrefix("berth.") }, labels)
         for (name, c) in [("single", single), ("twin-1", replica)] {
-            let process = (c?["config"] as? [String: Any])?["process"] as? [String: Any]
-            XCTAssertEqual(process?["cwd"] as? String, "/tmp", name)
-            XCTAssertTrue((process?["env"] as? [String])?.contains("X=1") == true, name)
-            XCTAssertEqual(c?["network"] as? String, "none", name)
+            XCTAssertEqual(dig(c, "Config", "WorkingDir") as? String, "/tmp", name)
+            XCTAssertTrue((dig(c, "Config", "Env") as? [String])?.contains("X=1") == true, name)
+            XCTAssertEqual(dig(c, "HostConfig", "NetworkMode") as? String, "none", name)
         }
         let unlimited = cli.run(["create", "--name", "unlimited", "--pids-limit", "-1", "--network", "none", "busybox", "true"])
         XCTAssertEqual(unlimited.status, 0, unlimited.stderr)
         addTeardownBlock { [cli] in cli.run(["rm", "-f", "unlimited"]) }
-        let unlimitedInfo = try XCTUnwrap(try cli.json(["inspect", "unlimited"]) as? [[String: Any]]).first
-        XCTAssertNil((unlimitedInfo?["limits"] as? [String: Any])?["pidsLimit"], "--pids-limit -1 is docker's unlimited")
+        let unlimitedInfo = try cli.inspect("unlimited")
+        XCTAssertTrue(dig(unlimitedInfo, "HostConfig", "PidsLimit") is NSNull, "--pids-limit -1 is docker's unlimited (null)")
         let emptyKey = cli.run(["service", "create", "--replicas", "0", "-l", "=x", "nokey", "busybox"])
         XCTAssertEqual(emptyKey.status, 125)
         XCTAssertEqual(emptyKey.stderr, "berth: invalid label '=x': expected KEY=VALUE with a non-empty KEY\n")
@@ -133,18 +134,18 @@ final class LimitsAndOptionsTests: ContainerTestCase {
         let refused = cli.run(["service", "update", "-m", "1m", "upd"])
         XCTAssertEqual(refused.status, 125)
         XCTAssertEqual(refused.stderr, "berth: \(Self.memoryRule)\n")
-        let before = try XCTUnwrap(try cli.json(["inspect", "upd-1"]) as? [[String: Any]]).first?["id"] as? String
+        let before = try cli.inspect("upd-1")["Id"] as? String
         let updated = cli.run(["service", "update", "--memory-swap", "-1", "--cpus", "1.5", "-t", "0", "upd"])
         XCTAssertEqual(updated.status, 125, "-t is not a flag of update")
         let ok = cli.run(["service", "update", "--memory-swap", "-1", "--cpus", "1.5", "--stop-timeout", "0", "upd"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
-        let replica = try XCTUnwrap(try cli.json(["inspect", "upd-1"]) as? [[String: Any]]).first
-        XCTAssertNotEqual(replica?["id"] as? String, before, "a changed template recreates the replica")
-        let limits = try XCTUnwrap(replica?["limits"] as? [String: Any])
-        XCTAssertEqual(limits["memory"] as? Int, 64 << 20, "not given: kept")
-        XCTAssertEqual(limits["memorySwap"] as? Int, -1)
-        XCTAssertEqual(limits["cpus"] as? Double, 1.5)
-        XCTAssertEqual((replica?["labels"] as? [String: String])?["keep"], "1")
-        XCTAssertEqual(replica?["restartPolicy"] as? String, "no")
+        let replica = try cli.inspect("upd-1")
+        XCTAssertNotEqual(replica["Id"] as? String, before, "a changed template recreates the replica")
+        let limits = try XCTUnwrap(replica["HostConfig"] as? [String: Any])
+        XCTAssertEqual(limits["Memory"] as? Int, 64 << 20, "not given: kept")
+        XCTAssertEqual(limits["MemorySwap"] as? Int, -1)
+        XCTAssertEqual(limits["NanoCpus"] as? Int, 1_500_000_000)
+        XCTAssertEqual((dig(replica, "Config", "Labels") as? [String: String])?["keep"], "1")
+        XCTAssertEqual(dig(replica, "HostConfig", "RestartPolicy", "Name") as? String, "no")
     }
 }

@@ -27,7 +27,7 @@ final class NetworkTests: ContainerTestCase {
 
     func testNoneNetworkCannotReachTheBridge() throws {
         XCTAssertEqual(web("lonely", page: "x").status, 0)
-        let ip = try XCTUnwrap((try cli.json(["inspect", "lonely"]) as? [[String: Any]])?.first?["ipAddress"] as? String)
+        let ip = try XCTUnwrap(((try? cli.inspect("lonely"))?["NetworkSettings"] as? [String: Any])?["IPAddress"] as? String)
         let r = cli.run(["run", "--rm", "--network", "none", "busybox", "sh", "-c", "ls /sys/class/net; timeout 2 wget -q -O - http://\(ip)/"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertEqual(r.stdout, "lo\n")
@@ -54,7 +54,7 @@ final class NetworkTests: ContainerTestCase {
 
     func testAddressesAreLeasedAndReleased() throws {
         func ip(_ name: String) throws -> String {
-            try XCTUnwrap((try cli.json(["inspect", name]) as? [[String: Any]])?.first?["ipAddress"] as? String)
+            try XCTUnwrap(((try? cli.inspect(name))?["NetworkSettings"] as? [String: Any])?["IPAddress"] as? String)
         }
         XCTAssertEqual(cli.run(["create", "--name", "n1", "busybox", "true"]).status, 0)
         XCTAssertEqual(cli.run(["create", "--name", "n2", "busybox", "true"]).status, 0)
@@ -72,7 +72,7 @@ final class NetworkTests: ContainerTestCase {
         let gateway = try XCTUnwrap(info["gateway"] as? String)
         let r = cli.run(["exec", "routed", "sh", "-c", "ip -4 -o addr show eth0; ip route"])
         XCTAssertTrue(r.stdout.contains("default via \(gateway) dev eth0"), r.stdout)
-        let ip = try XCTUnwrap((try cli.json(["inspect", "routed"]) as? [[String: Any]])?.first?["ipAddress"] as? String)
+        let ip = try XCTUnwrap(((try? cli.inspect("routed"))?["NetworkSettings"] as? [String: Any])?["IPAddress"] as? String)
         XCTAssertTrue(r.stdout.contains("inet \(ip)/"), r.stdout)
         // The host reaches the container through the bridge's connected route.
         let ping = Subprocess.run("/bin/busybox", ["ping", "-c", "1", "-W", "2", ip])

@@ -10,7 +10,7 @@ final class PauseRenamePortTests: ContainerTestCase {
     override class var rootLabel: String { "pause" }
 
     private func id(_ name: String) -> String {
-        ((try? cli.json(["inspect", name]) as? [[String: Any]])?.first?["id"] as? String) ?? ""
+        ((try? cli.inspect(name))?["Id"] as? String) ?? ""
     }
 
     private func count(_ id: String) -> Int {
@@ -42,8 +42,9 @@ final class PauseRenamePortTests: ContainerTestCase {
             XCTAssertTrue(((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("frozen 1"), events)
         }
         let state = try cli.state("ticker")
-        XCTAssertEqual(state["paused"] as? Bool, true)
-        XCTAssertEqual(state["status"] as? String, "running")
+        XCTAssertEqual(state["Paused"] as? Bool, true)
+        XCTAssertEqual(state["Status"] as? String, "paused", "docker's status of a paused container")
+        XCTAssertEqual(state["Running"] as? Bool, true)
         XCTAssertTrue(cli.run(["ps"]).stdout.contains("(Paused)"))
 
         // Frozen: waiting on the container's own output is not possible, so wait for a sibling
@@ -71,7 +72,7 @@ final class PauseRenamePortTests: ContainerTestCase {
             let events = (f as NSString).deletingLastPathComponent + "/cgroup.events"
             XCTAssertTrue(((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("frozen 0"), events)
         }
-        XCTAssertEqual(try cli.state("ticker")["paused"] as? Bool, false)
+        XCTAssertEqual(try cli.state("ticker")["Paused"] as? Bool, false)
         let notPaused = cli.run(["unpause", "ticker"])
         XCTAssertEqual(notPaused.status, 1)
         XCTAssertEqual(notPaused.stderr, "berth: container ticker is not paused\n")
@@ -85,9 +86,9 @@ final class PauseRenamePortTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["pause", "p1", "p2"]).status, 0)
         let stop = cli.run(["stop", "-t", "1", "p1"], timeout: 30)
         XCTAssertEqual(stop.status, 0, stop.stderr)
-        XCTAssertEqual(try cli.state("p1")["status"] as? String, "exited")
+        XCTAssertEqual(try cli.state("p1")["Status"] as? String, "exited")
         XCTAssertEqual(cli.run(["start", "p1"]).status, 0)
-        XCTAssertEqual(try cli.state("p1")["paused"] as? Bool, false)
+        XCTAssertEqual(try cli.state("p1")["Paused"] as? Bool, false)
         let rm = cli.run(["rm", "-f", "p2"], timeout: 30)
         XCTAssertEqual(rm.status, 0, rm.stderr)
         let notRunning = cli.run(["pause", "nosuch"])
@@ -105,7 +106,7 @@ final class PauseRenamePortTests: ContainerTestCase {
         let r = cli.run(["rename", "before", "after"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(id("after"), cid)
-        XCTAssertEqual(cli.run(["inspect", "before"]).status, 125)
+        XCTAssertEqual(cli.run(["inspect", "before"]).status, 1, "no such container: 1, as docker")
         XCTAssertEqual(cli.run(["exec", "after", "hostname"]).stdout, "before\n", "the hostname stays, as docker's")
         XCTAssertEqual(cli.lookup("other", "after").count, 1, "the new name resolves")
 

@@ -114,8 +114,8 @@ final class RunConfigFlagsTests: ContainerTestCase {
         let made = cli.run(["create", "--name", "withcid", "--cidfile", dir + "/cid", "--label-file", dir + "/labels", "-l", "extra=1", "busybox", "true"])
         XCTAssertEqual(made.status, 0, made.stderr)
         XCTAssertEqual(try String(contentsOfFile: dir + "/cid", encoding: .utf8), made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-        let record = try XCTUnwrap((try cli.json(["inspect", "withcid"]) as? [[String: Any]])?.first)
-        XCTAssertEqual(record["labels"] as? [String: String], ["team": "core", "empty": "", "extra": "1"])
+        let record = try cli.inspect("withcid")
+        XCTAssertEqual(dig(record, "Config", "Labels") as? [String: String], ["team": "core", "empty": "", "extra": "1"])
         // docker refuses an existing file, and nothing is created.
         assertRefused(["run", "--rm", "--name", "cidrefused", "--cidfile", dir + "/cid", "busybox", "true"],
                       "the container ID file '\(dir)/cid' exists: make sure the other container isn't running or delete it")
@@ -134,15 +134,15 @@ final class RunConfigFlagsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "usr1", "--network", "none", "--stop-signal", "SIGUSR1", "busybox",
                                 "sh", "-c", "trap 'exit 3' USR1; while true; do sleep 0.1; done"]).status, 0)
         XCTAssertEqual(cli.run(["stop", "usr1"]).status, 0)
-        XCTAssertEqual(try cli.state("usr1")["exitCode"] as? Int, 3)
+        XCTAssertEqual(try cli.state("usr1")["ExitCode"] as? Int, 3)
         // sleep ignores nothing but dies of SIGTERM; a shell trapping TERM outlives it until the
         // timeout's SIGKILL: --stop-timeout 1 ends it after one second, not ten.
         XCTAssertEqual(cli.run(["run", "-d", "--name", "stubborn", "--network", "none", "--stop-timeout", "1", "busybox",
                                 "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"]).status, 0)
         XCTAssertEqual(cli.run(["stop", "stubborn"]).status, 0)
-        XCTAssertEqual(try cli.state("stubborn")["exitCode"] as? Int, 137, "killed after the grace period")
+        XCTAssertEqual(try cli.state("stubborn")["ExitCode"] as? Int, 137, "killed after the grace period")
         // The grace period the stop gave the supervisor (its stop marker): the container's, not 10.
-        let id = try XCTUnwrap((try cli.json(["inspect", "stubborn"]) as? [[String: Any]])?.first?["id"] as? String)
+        let id = try XCTUnwrap((try? cli.inspect("stubborn"))?["Id"] as? String)
         XCTAssertEqual(try String(contentsOfFile: "\(cli.root)/containers/\(id)/stop", encoding: .utf8), "1\n")
         XCTAssertEqual(cli.run(["restart", "-t", "0", "stubborn"]).status, 0)
         XCTAssertEqual(cli.run(["stop", "-t", "2", "stubborn"]).status, 0)

@@ -22,9 +22,10 @@ final class RunFlagsTests: ContainerTestCase {
         XCTAssertNotEqual(own.stdout, host + "\n", "--network none: a namespace of its own")
 
         XCTAssertEqual(cli.run(["run", "-d", "--name", "on-host", "--network", "host", "busybox", "sleep", "30"]).status, 0)
-        let record = try XCTUnwrap((try cli.json(["inspect", "on-host"]) as? [[String: Any]])?.first)
-        XCTAssertEqual(record["network"] as? String, "host")
-        XCTAssertNil(record["ipAddress"], "no bridge address for a host-network container")
+        let record = try cli.inspect("on-host")
+        XCTAssertEqual(dig(record, "HostConfig", "NetworkMode") as? String, "host")
+        XCTAssertEqual(dig(record, "NetworkSettings", "IPAddress") as? String, "", "no bridge address for a host-network container")
+        XCTAssertEqual((dig(record, "NetworkSettings", "Networks") as? [String: Any])?.keys.sorted(), ["host"])
         XCTAssertEqual(cli.run(["rm", "-f", "on-host"]).status, 0)
     }
 
@@ -42,8 +43,8 @@ final class RunFlagsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "claimer", "labelled:1"]).status, 0)
         XCTAssertEqual(cli.run(["run", "-d", "--name", "reader", "busybox", "sleep", "600"]).status, 0)
         defer { cli.run(["rm", "-f", "claimer", "reader"]) }
-        let inspected = try XCTUnwrap((try cli.json(["inspect", "claimer"]) as? [[String: Any]])?.first)
-        XCTAssertEqual(inspected["labels"] as? [String: String], ["team": "x"], "the image's own labels stay, Berth's go")
+        let inspected = try cli.inspect("claimer")
+        XCTAssertEqual(dig(inspected, "Config", "Labels") as? [String: String], ["team": "x"], "the image's own labels stay, Berth's go")
         // Names come from the containers' DNS server: the container's own name resolves, the
         // label's service name (and the line it tried to smuggle in) does not.
         XCTAssertEqual(cli.lookup("reader", "claimer").count, 1, "claimer resolves")
@@ -73,8 +74,10 @@ final class RunFlagsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "--rm", "--entrypoint", "", "ep:1", "echo", "cleared"]).stdout, "cleared\n")
 
         XCTAssertEqual(cli.run(["create", "--name", "ep-made", "--entrypoint", "/bin/echo", "ep:1", "x"]).status, 0)
-        let record = try XCTUnwrap((try cli.json(["inspect", "ep-made"]) as? [[String: Any]])?.first)
-        XCTAssertEqual(record["command"] as? [String], ["/bin/echo", "x"])
+        let record = try cli.inspect("ep-made")
+        XCTAssertEqual(dig(record, "Config", "Cmd") as? [String], ["/bin/echo", "x"])
+        XCTAssertEqual(record["Path"] as? String, "/bin/echo")
+        XCTAssertEqual(record["Args"] as? [String], ["x"])
         XCTAssertEqual(cli.run(["rm", "ep-made"]).status, 0)
     }
 
@@ -94,7 +97,7 @@ final class RunFlagsTests: ContainerTestCase {
         let cpu = try XCTUnwrap(mine.last)
         let r = cli.run(["run", "-d", "--name", "pinned", "-c", "512", "--cpuset-cpus", String(cpu), "busybox", "sleep", "30"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let pid = try XCTUnwrap(try cli.state("pinned")["pid"] as? Int)
+        let pid = try XCTUnwrap(try cli.state("pinned")["Pid"] as? Int)
 
         // The scheduler's view of the container's init.
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
@@ -110,9 +113,9 @@ final class RunFlagsTests: ContainerTestCase {
         let cpusetFile = try XCTUnwrap(CgroupMount.controlFile(ofProcess: Int32(pid), controller: "cpuset", v1: "cpuset.cpus", v2: "cpuset.cpus"))
         XCTAssertEqual(try String(contentsOfFile: cpusetFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), String(cpu))
 
-        let limits = try XCTUnwrap((try cli.json(["inspect", "pinned"]) as? [[String: Any]])?.first?["limits"] as? [String: Any])
-        XCTAssertEqual(limits["cpuShares"] as? Int, 512)
-        XCTAssertEqual(limits["cpusetCpus"] as? String, String(cpu))
+        let limits = try XCTUnwrap(try cli.inspect("pinned")["HostConfig"] as? [String: Any])
+        XCTAssertEqual(limits["CpuShares"] as? Int, 512)
+        XCTAssertEqual(limits["CpusetCpus"] as? String, String(cpu))
         XCTAssertEqual(cli.run(["rm", "-f", "pinned"]).status, 0)
 
         let bad = cli.run(["run", "--rm", "-c", "1", "busybox", "true"])
@@ -126,8 +129,8 @@ final class RunFlagsTests: ContainerTestCase {
                          "--network", "none", "busybox", "sleep", "30"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let expected = ["app": "web", "tier": "front", "expr": "a=b"]
-        let inspected = try XCTUnwrap((try cli.json(["inspect", "labelled"]) as? [[String: Any]])?.first)
-        XCTAssertEqual(inspected["labels"] as? [String: String], expected)
+        let inspected = try cli.inspect("labelled")
+        XCTAssertEqual(dig(inspected, "Config", "Labels") as? [String: String], expected)
         let listed = try XCTUnwrap((try cli.json(["ps", "--json"]) as? [[String: Any]])?.first { $0["name"] as? String == "labelled" })
         XCTAssertEqual(listed["labels"] as? [String: String], expected)
         XCTAssertEqual(cli.run(["rm", "-f", "labelled"]).status, 0)
@@ -136,8 +139,9 @@ final class RunFlagsTests: ContainerTestCase {
         let s = cli.run(["service", "create", "--replicas", "1", "-l", "team=a", "--network", "none", "tagged", "busybox", "sleep", "30"])
         XCTAssertEqual(s.status, 0, s.stderr)
         defer { cli.run(["service", "rm", "-t", "1", "tagged"]) }
-        let replica = try XCTUnwrap((try cli.json(["inspect", "tagged-1"]) as? [[String: Any]])?.first)
-        let labels = replica["labels"] as? [String: String] ?? [:]
+        let replica = try cli.inspect("tagged-1")
+        let labels = dig(replica, "Config", "Labels") as? [String: String] ?? [:]
+        XCTAssertEqual(dig(replica, "Berth", "Service") as? String, "tagged")
         XCTAssertEqual(labels["team"], "a")
         XCTAssertEqual(labels["berth.service"], "tagged")
         XCTAssertEqual(labels["berth.replica"], "1")
@@ -147,8 +151,8 @@ final class RunFlagsTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "stubborn-fail", "--restart", "unless-stopped", "--network", "none",
                                 "busybox", "sh", "-c", "echo run; exit 3"]).status, 0)
         // The count grows run after run (no fixed time: wait for it, generously).
-        XCTAssertTrue(try cli.eventually(timeout: 60) { (try cli.state("stubborn-fail")["restartCount"] as? Int ?? 0) >= 5 },
-                      "restart count: \(String(describing: try? cli.state("stubborn-fail")["restartCount"]))")
+        XCTAssertTrue(try cli.eventually(timeout: 60) { (try cli.inspect("stubborn-fail")["RestartCount"] as? Int ?? 0) >= 5 },
+                      "restart count: \(String(describing: try? cli.inspect("stubborn-fail")["RestartCount"]))")
         // The backoff doubles from 100 ms, so six runs are at least 0.1+0.2+0.4+0.8+1.6 = 3.1 s apart
         // (the log's timestamps, taken as the supervisor reads each run's line). A lower bound only,
         // which load cannot break; 0.6 s of it is left for a late read of the first line.
@@ -161,15 +165,15 @@ final class RunFlagsTests: ContainerTestCase {
             XCTAssertGreaterThanOrEqual(times[5].timeIntervalSince(times[0]), 2.5, "runs came without the doubling backoff:\n\(log)")
         }
 
-        let shim = try XCTUnwrap(try cli.state("stubborn-fail")["shimPid"] as? Int)
+        let shim = try XCTUnwrap(try cli.berthKeys("stubborn-fail")["ShimPid"] as? Int)
         XCTAssertEqual(cli.run(["stop", "stubborn-fail"]).status, 0)
         XCTAssertTrue(cli.eventually(timeout: 30) { kill(pid_t(shim), 0) != 0 }, "the supervisor ends after a user stop")
-        let stopped = try cli.state("stubborn-fail")
-        XCTAssertEqual(stopped["status"] as? String, "exited", "a stopped unless-stopped container stays stopped")
-        let count = stopped["restartCount"] as? Int
+        let stopped = try cli.inspect("stubborn-fail")
+        XCTAssertEqual((stopped["State"] as? [String: Any])?["Status"] as? String, "exited", "a stopped unless-stopped container stays stopped")
+        let count = stopped["RestartCount"] as? Int
         let runs = cli.run(["logs", "stubborn-fail"]).stdout
         // Nothing restarts it afterwards: no supervisor is left to, and the record says so.
-        XCTAssertEqual(try cli.state("stubborn-fail")["restartCount"] as? Int, count)
+        XCTAssertEqual(try cli.inspect("stubborn-fail")["RestartCount"] as? Int, count)
         XCTAssertEqual(cli.run(["logs", "stubborn-fail"]).stdout, runs, "no run after the stop")
         XCTAssertEqual(cli.run(["rm", "stubborn-fail"]).status, 0)
     }

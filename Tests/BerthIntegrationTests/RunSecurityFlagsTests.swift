@@ -173,7 +173,7 @@ final class RunSecurityFlagsTests: ContainerTestCase {
         XCTAssertEqual(cmdline.split(separator: "\0").map(String.init), ["berth-init"], "no host path in PID 1's command line")
         // SIGTERM from stop reaches sleep through the init (sleep dies of it: 128+15), well before a 30 s timeout.
         XCTAssertEqual(cli.run(["stop", "-t", "30", "withinit"]).status, 0)
-        XCTAssertEqual(try cli.state("withinit")["exitCode"] as? Int, 143)
+        XCTAssertEqual(try cli.state("withinit")["ExitCode"] as? Int, 143)
         XCTAssertEqual(cli.run(["rm", "-f", "noinit", "withinit"]).status, 0)
     }
 }

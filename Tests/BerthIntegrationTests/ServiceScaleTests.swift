@@ -75,11 +75,12 @@ final class ServiceScaleTests: ContainerTestCase {
     func testACrashedReplicaIsRestartedByItsPolicy() throws {
         XCTAssertEqual(cli.run(["service", "create", "crash", "busybox"] + Self.loop).status, 0)
         let before = try cli.state("crash-1")
-        let pid = try XCTUnwrap(before["pid"] as? Int)
+        let pid = try XCTUnwrap(before["Pid"] as? Int)
         XCTAssertEqual(Glibc.kill(Int32(pid), SIGKILL), 0)
         let restarted = try cli.eventually(timeout: 15) {
-            let s = try cli.state("crash-1")
-            return s["status"] as? String == "running" && (s["restartCount"] as? Int ?? 0) >= 1 && s["pid"] as? Int != pid
+            let c = try cli.inspect("crash-1")
+            let s = c["State"] as? [String: Any] ?? [:]
+            return s["Status"] as? String == "running" && (c["RestartCount"] as? Int ?? 0) >= 1 && s["Pid"] as? Int != pid
         }
         XCTAssertTrue(restarted, "crash-1 was not restarted: \((try? cli.state("crash-1")) ?? [:])")
         XCTAssertEqual(try service("crash")?["running"] as? Int, 1)
@@ -136,8 +137,7 @@ final class ServiceScaleTests: ContainerTestCase {
         XCTAssertEqual(try replicas("front"), ["front-1": "running", "front-2": "running"])
         XCTAssertEqual(try replicas("back"), ["back-1": "running"])
         XCTAssertEqual(try service("front")?["project"] as? String, "shop")
-        let limits = try XCTUnwrap((try cli.json(["inspect", "back-1"]) as? [[String: Any]])?.first?["limits"] as? [String: Any])
-        XCTAssertEqual(limits["memory"] as? Int, 32 << 20)
+        XCTAssertEqual(dig(try cli.inspect("back-1"), "HostConfig", "Memory") as? Int, 32 << 20)
         XCTAssertTrue(cli.eventually { self.cli.run(["logs", "front-2"]).stdout == "hello from front-2\n" },
                       cli.run(["logs", "front-2"]).stdout)
 
@@ -238,8 +238,7 @@ final class ServiceScaleTests: ContainerTestCase {
         XCTAssertEqual(try replicas("web").count, 3)
         XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "worker-1"]).stdout.contains("failed in") },
                       cli.run(["logs", "worker-1"]).stdout)
-        let ip = (try cli.json(["inspect", "web-1"]) as? [[String: Any]])?.first?["network"] as? String
-        XCTAssertEqual(ip, "none")
+        XCTAssertEqual(dig(try cli.inspect("web-1"), "HostConfig", "NetworkMode") as? String, "none")
         XCTAssertEqual(cli.run(["demo", "--down"], timeout: 120).status, 0)
         XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "")
     }

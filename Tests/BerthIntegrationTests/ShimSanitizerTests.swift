@@ -73,10 +73,10 @@ final class ShimSanitizerTests: ContainerTestCase {
 
         XCTAssertEqual(cli.run(["run", "-d", "--name", "asan-restart", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo try; exit 4"]).status, 0)
         let restarted = cli.eventually(timeout: 30) {
-            let state = (try? cli.state("asan-restart")) ?? [:]
-            return state["status"] as? String == "exited" && state["restartCount"] as? Int == 2
+            let c = (try? cli.inspect("asan-restart")) ?? [:]
+            return (c["State"] as? [String: Any])?["Status"] as? String == "exited" && c["RestartCount"] as? Int == 2
         }
-        XCTAssertTrue(restarted, "\((try? cli.state("asan-restart")) ?? [:])")
+        XCTAssertTrue(restarted, "\((try? cli.inspect("asan-restart")) ?? [:])")
         XCTAssertEqual(cli.run(["logs", "asan-restart"]).stdout, "try\ntry\ntry\n")
 
         let port = 20000 + Int((getpid() + 7) % 20000)
@@ -96,7 +96,7 @@ final class ShimSanitizerTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["run", "-d", "--name", "asan-sleeper", "busybox", "sh", "-c", "trap '' TERM; sleep 60"]).status, 0)
         let stop = cli.run(["stop", "-t", "1", "asan-sleeper", "asan-web"])
         XCTAssertEqual(stop.status, 0, stop.stderr)
-        XCTAssertEqual(try cli.state("asan-sleeper")["exitCode"] as? Int, 137, "killed after the grace period")
+        XCTAssertEqual(try cli.state("asan-sleeper")["ExitCode"] as? Int, 137, "killed after the grace period")
 
         // A grace period too long for nanoseconds in an Int64 (UBSan's signed overflow before the
         // supervisor clamped it): the container, which exits on SIGTERM, stops at once.
@@ -105,7 +105,7 @@ final class ShimSanitizerTests: ContainerTestCase {
         XCTAssertTrue(cli.eventually(timeout: 10) { self.cli.run(["logs", "asan-patient"]).stdout == "ready\n" })
         let patient = cli.run(["stop", "-t", "99999999999", "asan-patient"])
         XCTAssertEqual(patient.status, 0, patient.stderr)
-        XCTAssertEqual(try cli.state("asan-patient")["exitCode"] as? Int, 0)
+        XCTAssertEqual(try cli.state("asan-patient")["ExitCode"] as? Int, 0)
 
         XCTAssertEqual(cli.run(["rm", "-f", "asan-web", "asan-restart", "asan-sleeper", "asan-patient"]).status, 0)
         XCTAssertEqual(reports, [], reportText())

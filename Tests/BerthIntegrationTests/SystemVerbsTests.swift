@@ -10,7 +10,7 @@ final class SystemVerbsTests: ContainerTestCase {
     override class var rootLabel: String { "sysverbs" }
 
     private func pids(_ name: String) throws -> Set<Int32> {
-        let id = try XCTUnwrap((try cli.json(["inspect", name]) as? [[String: Any]])?.first?["id"] as? String)
+        let id = try XCTUnwrap((try? cli.inspect(name))?["Id"] as? String)
         let r = Subprocess.run("/usr/bin/find", ["/sys/fs/cgroup/pids", "-path", "*\(id)/cgroup.procs"])
         let file = try XCTUnwrap(r.stdout.split(separator: "\n").first.map(String.init))
         let text = try String(contentsOfFile: file, encoding: .utf8)

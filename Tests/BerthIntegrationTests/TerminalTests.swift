@@ -109,7 +109,7 @@ final class TerminalTests: ContainerTestCase {
             XCTAssertTrue(screen().contains("CLIENT=\(128 + sig)"), screen())
             newServer()
         }
-        XCTAssertEqual(try cli.state("signalled")["status"] as? String, "running", "only the exec'd command got the signal")
+        XCTAssertEqual(try cli.state("signalled")["Status"] as? String, "running", "only the exec'd command got the signal")
         XCTAssertEqual(cli.run(["rm", "-f", "signalled"]).status, 0)
     }
 
@@ -123,7 +123,7 @@ final class TerminalTests: ContainerTestCase {
             newServer()
         }
         XCTAssertEqual(processes(containing: "--exec"), [], "no exec client left")
-        XCTAssertEqual(try cli.state("shelled")["status"] as? String, "running", "only the session ended")
+        XCTAssertEqual(try cli.state("shelled")["Status"] as? String, "running", "only the session ended")
         XCTAssertEqual(cli.run(["rm", "-f", "shelled"]).status, 0)
     }
 
@@ -133,7 +133,7 @@ final class TerminalTests: ContainerTestCase {
             newServer()
             try assertRestored(after: sig, client: "\(berthCommand) attach console", ready: "#")
         }
-        XCTAssertEqual(try cli.state("console")["status"] as? String, "running", "killing the client leaves the container running")
+        XCTAssertEqual(try cli.state("console")["Status"] as? String, "running", "killing the client leaves the container running")
         XCTAssertEqual(cli.run(["rm", "-f", "console"]).status, 0)
     }
 
@@ -159,7 +159,7 @@ final class TerminalTests: ContainerTestCase {
                                ready: "READY")
             XCTAssertTrue(screen().contains("CLIENT=\(128 + sig)"), screen())
             XCTAssertEqual(processes(containing: "--attach"), [], "no attach client is left reading the terminal")
-            XCTAssertEqual(try cli.state(name)["status"] as? String, "running", "the container runs on")
+            XCTAssertEqual(try cli.state(name)["Status"] as? String, "running", "the container runs on")
             XCTAssertEqual(cli.run(["stop", "-t", "1", name]).status, 0)
             XCTAssertTrue(cli.eventually(timeout: 30) { !self.cli.run(["ps", "-a"]).stdout.contains(name) },
                           "--rm removes the container when it ends: \(cli.run(["ps", "-a"]).stdout)")

@@ -8,7 +8,7 @@ final class UpdateTests: ContainerTestCase {
     override class var rootLabel: String { "update" }
 
     private func id(_ name: String) throws -> String {
-        try XCTUnwrap((try cli.json(["inspect", name]) as? [[String: Any]])?.first?["id"] as? String)
+        try XCTUnwrap((try? cli.inspect(name))?["Id"] as? String)
     }
 
     /// The container's cgroup file `name`, read from the kernel.
@@ -59,10 +59,11 @@ final class UpdateTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["exec", "flaky", "touch", "/go"]).status, 0)
         // /go stays in the writable layer: each restart exits at once, twice, then it stays down.
         XCTAssertTrue(try cli.eventually(timeout: 30) {
-            let s = try cli.state("flaky")
-            return s["status"] as? String == "exited" && s["restartCount"] as? Int == 2
+            let c = try cli.inspect("flaky")
+            return (c["State"] as? [String: Any])?["Status"] as? String == "exited" && c["RestartCount"] as? Int == 2
         })
-        let info = try XCTUnwrap((try cli.json(["inspect", "flaky"]) as? [[String: Any]])?.first)
-        XCTAssertEqual(info["restartPolicy"] as? String, "on-failure:2")
+        let info = try cli.inspect("flaky")
+        XCTAssertEqual(dig(info, "HostConfig", "RestartPolicy", "Name") as? String, "on-failure")
+        XCTAssertEqual(dig(info, "HostConfig", "RestartPolicy", "MaximumRetryCount") as? Int, 2)
     }
 }

@@ -35,8 +35,8 @@ final class UserNetworkTests: ContainerTestCase {
     }
 
     func networks(of container: String) throws -> [String: [String: Any]] {
-        let info = try XCTUnwrap((try cli.json(["inspect", container]) as? [[String: Any]])?.first)
-        return try XCTUnwrap(info["networks"] as? [String: [String: Any]])
+        let info = try cli.inspect(container)
+        return try XCTUnwrap((info["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: [String: Any]])
     }
 
     /// wget from inside `container`, a few tries (httpd may still be starting).
@@ -149,7 +149,7 @@ final class UserNetworkTests: ContainerTestCase {
         XCTAssertEqual(web("web-b", ["--network", b], page: "page-b").status, 0)
         XCTAssertEqual(cli.run(["run", "-d", "--name", "only-a", "--network", a, "busybox", "sleep", "60"]).status, 0)
         XCTAssertEqual(cli.run(["run", "-d", "--name", "dual", "--network", a, "busybox", "sleep", "60"]).status, 0)
-        let ipB = try XCTUnwrap(try networks(of: "web-b")[b]?["ipAddress"] as? String)
+        let ipB = try XCTUnwrap(try networks(of: "web-b")[b]?["IPAddress"] as? String)
 
         let sameNet = fetch("only-a", "http://web-a/")
         XCTAssertEqual(sameNet.stdout, "page-a\n", sameNet.stderr)
@@ -163,8 +163,8 @@ final class UserNetworkTests: ContainerTestCase {
         XCTAssertEqual(connect.status, 0, connect.stderr)
         let nets = try networks(of: "dual")
         XCTAssertEqual(Set(nets.keys), [a, b])
-        XCTAssertEqual(nets[b]?["interface"] as? String, "eth1")
-        let ipDualB = try XCTUnwrap(nets[b]?["ipAddress"] as? String)
+        XCTAssertEqual((try cli.berthKeys("dual")["Interfaces"] as? [String: String])?[b], "eth1")
+        let ipDualB = try XCTUnwrap(nets[b]?["IPAddress"] as? String)
         XCTAssertTrue(cli.run(["exec", "dual", "ip", "-4", "-o", "addr", "show", "eth1"]).stdout.contains("inet \(ipDualB)/24"))
         XCTAssertEqual(fetch("dual", "http://web-a/").stdout, "page-a\n")
         XCTAssertEqual(fetch("dual", "http://web-b/").stdout, "page-b\n")
@@ -236,7 +236,7 @@ final class UserNetworkTests: ContainerTestCase {
         // One that ends by itself leaves the membership files when its supervisor goes.
         XCTAssertEqual(cli.run(["run", "-d", "--name", "brief", "--network", n, "busybox", "sleep", "1"]).status, 0)
         XCTAssertTrue(cli.eventually(timeout: 10) { cli.lookup("reader", "brief").isEmpty })
-        let status = try cli.state("brief")["status"] as? String
+        let status = try cli.state("brief")["Status"] as? String
         XCTAssertEqual(status, "exited")
     }
 

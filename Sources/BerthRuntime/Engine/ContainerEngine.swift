@@ -78,12 +78,10 @@ extension ContainerEngine {
     public func pruneResources(_ kind: ResourceKind) throws -> String {
         throw BerthError.unsupported("this engine keeps no \(kind.rawValue)s")
     }
-    /// Without `DockerInspect`'s sources: the container's `ContainerInfo` as JSON.
+    /// Without a store (no record, config.json or files): docker's shape of what `ContainerInfo` holds.
     public func inspectDocument(_ ref: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(inspect(ref)), as: UTF8.self)
+        DockerInspect.value(DockerInspect.Input(info: try inspect(ref), record: nil, spec: nil, paths: nil, health: nil,
+                                                networks: [:], volumesPrefix: "")).prettyJSON()
     }
 
     public func processSamples(_ ref: String) throws -> [ProcessSample] {

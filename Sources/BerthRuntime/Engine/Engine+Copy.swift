@@ -38,16 +38,23 @@ extension Engine {
     }
 
     /// `berth export`: the container's root filesystem as a tar stream on `fd` (the merged view;
-    /// volumes and binds are not part of it, as in docker).
+    /// volumes and binds are not part of it, as in docker). A running container is read through
+    /// its init's root, the overlay it runs on, stopping at every mount point there (/proc,
+    /// /sys, /dev, volumes, binds: `LayerTarWriter.liveTree`), without pausing it: as docker, each
+    /// file is read as it is when reached, so a container writing meanwhile may give an archive
+    /// no single moment had (`berth pause` first for one that has); freezing it for the whole
+    /// walk would stall a service for as long as the archive takes. A stopped container's overlay
+    /// is mounted detached (`DetachedRootfs`): mounting the upper directory of a running one a
+    /// second time is what overlayfs forbids.
     public func exportFilesystem(_ ref: String, to fd: Int32, path: String) throws {
         let r = try resolve(ref)
-        if store.runningInit(r.id) != nil {
-            // Its /proc/PID/root holds /proc, /sys and the volumes too: not walked.
-            throw BerthError.invalidState("container \(r.name) is running: stop it first (berth export reads stopped containers only)")
+        let running = store.runningInit(r.id) != nil
+        let write = { (root: Int32) throws in
+            let writer = try LayerTarWriter(fd: fd, path: path)
+            writer.liveTree = running
+            _ = try writer.writeTree("/proc/self/fd/\(root)")
         }
-        try withStoppedRoot(r) { root in
-            _ = try LayerTarWriter(fd: fd, path: path).writeTree("/proc/self/fd/\(root)")
-        }
+        if running { try withContainerRoot(r.id, write) } else { try withStoppedRoot(r, write) }
     }
 
     /// A descriptor of the container's root: as its init sees it while it runs (volumes and

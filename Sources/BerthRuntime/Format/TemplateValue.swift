@@ -67,6 +67,21 @@ public indirect enum TemplateValue: Equatable, Sendable {
     /// Compact JSON with sorted keys (`{{json .Config}}`, `--format json`).
     public var jsonText: String { json }
 
+    /// Indented JSON with sorted keys, as docker's `inspect` prints its documents (four spaces a
+    /// level, `[]` and `{}` for empty ones).
+    public func prettyJSON(level: Int = 0) -> String {
+        let pad = String(repeating: "    ", count: level + 1)
+        let close = String(repeating: "    ", count: level)
+        switch self {
+        case .array(let a) where !a.isEmpty:
+            return "[\n" + a.map { pad + $0.prettyJSON(level: level + 1) }.joined(separator: ",\n") + "\n" + close + "]"
+        case .object(let o) where !o.isEmpty:
+            return "{\n" + o.sorted { $0.key < $1.key }.map { pad + JSONText.quote($0.key) + ": " + $0.value.prettyJSON(level: level + 1) }
+                .joined(separator: ",\n") + "\n" + close + "}"
+        default: return json
+        }
+    }
+
     var json: String {
         switch self {
         case .null: return "null"

@@ -1,5 +1,6 @@
 import BerthOS
 import CArchive
+import CBerthSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,13 @@ final class LayerTarWriter {
     private static let bufferSize = 1 << 20
 
     private struct Inode: Hashable { let dev: UInt64; let ino: UInt64 }
+
+    /// A tree in use (`export` of a running container, through its init's root): stop at mount
+    /// points (`tar --one-file-system`: a mounted directory is written empty, a mounted file as
+    /// an empty file), since /proc, /sys, /dev, volumes, binds and Berth's /etc files are mounts
+    /// there and not part of the container's filesystem (docker leaves them out the same way);
+    /// and skip an entry the container removes while it is walked, as tar does.
+    var liveTree = false
 
     /// Writes to `fd` (kept open by the caller); `path` names it in messages.
     init(fd: Int32, path: String) throws {
@@ -94,10 +102,17 @@ final class LayerTarWriter {
         for name in try Self.names(dir) {
             let cname = name + [0]
             var st = stat()
-            guard fstatat(dir, cname, &st, AT_SYMLINK_NOFOLLOW) == 0 else { throw BerthError.errno("stat", display) }
+            guard fstatat(dir, cname, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                if liveTree && errno == ENOENT { continue }
+                throw BerthError.errno("stat", display)
+            }
             let rel = prefix + name
             let type = st.st_mode & S_IFMT
             let proc = Array("/proc/self/fd/\(dir)/".utf8CString.dropLast()) + cname
+            if liveTree, try isMountPoint(dir, cname, st, display: display) {
+                try emitMountPoint(rel, st)
+                continue
+            }
             if type == S_IFCHR && st.st_rdev == 0 {
                 // An overlay whiteout.
                 try emitMarker(prefix + Array(".wh.".utf8CString.dropLast()) + name, st)
@@ -131,6 +146,7 @@ final class LayerTarWriter {
                 case S_IFREG:
                     archive_entry_set_size(e, Int64(st.st_size))
                     fileFD = openat(dir, cname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                    if fileFD < 0 && liveTree && errno == ENOENT { continue }
                     guard fileFD >= 0 else { throw BerthError.errno("open", display + "/" + TreeRemover.text(cname)) }
                 case S_IFLNK:
                     var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -151,11 +167,41 @@ final class LayerTarWriter {
             if type == S_IFDIR {
                 if opaque { try emitMarker(rel + Array("/.wh..wh..opq".utf8CString.dropLast()), st) }
                 let sub = openat(dir, cname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if sub < 0 && liveTree && errno == ENOENT { continue }
                 guard sub >= 0 else { throw BerthError.errno("open", display + "/" + TreeRemover.text(cname)) }
                 defer { close(sub) }
                 try walk(sub, prefix: rel + [0x2F], display: display + "/" + TreeRemover.text(cname))
             }
         }
+    }
+
+    /// Whether `name` is the root of another mount than its directory's: statx says so where the
+    /// kernel reports it (5.8 and later), else a directory on another device is one.
+    private func isMountPoint(_ dir: Int32, _ name: [CChar], _ st: stat, display: String) throws -> Bool {
+        switch berth_is_mount_root(dir, name) {
+        case 1: return true
+        case 0: return false
+        case -1: throw BerthError.errno("stat", display + "/" + TreeRemover.text(name))
+        default:
+            var parent = stat()
+            guard fstat(dir, &parent) == 0 else { throw BerthError.errno("stat", display) }
+            return st.st_mode & S_IFMT == S_IFDIR && st.st_dev != parent.st_dev
+        }
+    }
+
+    /// A mount point as it is below the mount: its directory (or file) with its own mode, owner
+    /// and time, and nothing in it.
+    private func emitMountPoint(_ path: [CChar], _ st: stat) throws {
+        let e = archive_entry_new()!
+        defer { archive_entry_free(e) }
+        (path + [0]).withUnsafeBufferPointer { archive_entry_copy_pathname(e, $0.baseAddress) }
+        let type: mode_t = st.st_mode & S_IFMT == S_IFDIR ? S_IFDIR : S_IFREG
+        archive_entry_set_mode(e, type | (st.st_mode & 0o7777))
+        archive_entry_set_uid(e, Int64(st.st_uid))
+        archive_entry_set_gid(e, Int64(st.st_gid))
+        archive_entry_set_size(e, 0)
+        archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
+        guard archive_write_header(archive, e) == ARCHIVE_OK else { throw failure("entry \(TreeRemover.text(path + [0]))") }
     }
 
     /// An empty root-owned file: a whiteout or an opaque-directory marker.

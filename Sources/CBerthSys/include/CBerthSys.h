@@ -48,6 +48,10 @@ int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int pref
 /* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
  * were "/" (symlinks and ".." never leave it). A descriptor (O_CLOEXEC added) or -1 with errno. */
 int berth_open_in_root(int root_fd, const char *path, int flags);
+/* Whether NAME in DIRFD is the root of a mount (statx's STATX_ATTR_MOUNT_ROOT, Linux 5.8), without
+ * following a symlink or triggering an automount: 1 yes, 0 no, -1 with errno on error, -2 when the
+ * kernel does not report the attribute. */
+int berth_is_mount_root(int dirfd, const char *name);
 /* O_PATH, which Swift cannot see without _GNU_SOURCE. */
 int berth_o_path(void);
 

@@ -6,7 +6,7 @@ import Foundation
 import Glibc
 #endif
 
-/// `-f` and `-p`, shared by `up` and `down`.
+/// `-f` and `-p`, shared by `up`, `down` and the `compose` verbs.
 struct ComposeOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("The compose file (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml).", valueName: "file"))
     var file: String?
@@ -23,8 +23,13 @@ struct ComposeOptions: ParsableArguments {
         return found
     }
 
-    /// Reads and parses the file; warnings go to stderr.
-    func load(cgroupParent: String?) throws -> ComposeProject {
+    /// The project: `-p` as given (the file is not needed: it may be gone), else the file's.
+    func project(cgroupParent: String?) throws -> String {
+        try projectName.map(ComposeParser.validateProjectName) ?? load(cgroupParent: cgroupParent).name
+    }
+
+    /// The file's text and how to parse it (relative paths from its directory).
+    func source(cgroupParent: String?) throws -> (path: String, text: String, options: ComposeParser.Options) {
         // An invalid -p is refused before any file is looked for.
         if let projectName { _ = try ComposeParser.validateProjectName(projectName) }
         let path = try path()
@@ -41,8 +46,14 @@ struct ComposeOptions: ParsableArguments {
         options.readFile = { file in
             try EnvFile.read(file.hasPrefix("/") ? file : directory + "/" + file, what: "env_file")
         }
+        return (path, String(decoding: data, as: UTF8.self), options)
+    }
+
+    /// Reads and parses the file; warnings go to stderr.
+    func load(cgroupParent: String?) throws -> ComposeProject {
+        let (path, text, options) = try source(cgroupParent: cgroupParent)
         do {
-            let project = try ComposeParser.parse(String(decoding: data, as: UTF8.self), options: options)
+            let project = try ComposeParser.parse(text, options: options)
             for w in project.warnings { printErr("berth: warning: " + Quoted.escapeControls("\(path): \(w)")) }
             return project
         } catch let e as BerthError {
@@ -90,15 +101,16 @@ struct Down: ParsableCommand {
         try withServiceErrors {
             let engine = try global.engine()
             // With -p the file is not needed (it may be gone or broken); without, its name decides.
-            let name = try compose.projectName.map(ComposeParser.validateProjectName)
-                ?? compose.load(cgroupParent: global.effectiveCgroupParent).name
+            let name = try compose.project(cgroupParent: global.effectiveCgroupParent)
             let results = try engine.down(project: name, stopTimeout: time, volumes: volumes) { print(ScaleReport.describe($0)) }
             if results.isEmpty { printErr("berth: nothing to remove for project \(name.quoted)") }
         }
     }
 }
 
-/// `berth up`'s foreground: every replica's output, each line prefixed with the replica's name.
+/// `berth up`'s foreground and `compose logs`: the output of a project's replicas, each line
+/// prefixed with the replica's name (`web-1  | `, coloured on a terminal only, never with
+/// NO_COLOR), merged in time order.
 enum ProjectLogs {
     nonisolated(unsafe) static var interrupted: sig_atomic_t = 0
 
@@ -112,38 +124,69 @@ enum ProjectLogs {
         }
     }
 
+    struct Options {
+        /// Only these services' replicas; nil: all.
+        var services: Set<String>? = nil
+        /// The last N lines of each replica first; nil: all.
+        var tail: Int? = nil
+        var timestamps = false
+        /// Keep following until interrupted or nothing runs; else print what there is and return.
+        var follow = true
+    }
+
     private final class Source {
         let name: String
         let reader: LogReader
-        init(name: String, reader: LogReader) { self.name = name; self.reader = reader }
+        let colour: String?
+        init(name: String, reader: LogReader, colour: String?) { self.name = name; self.reader = reader; self.colour = colour }
     }
 
-    /// Returns on an interrupt, or when none of the project's containers runs any more.
-    static func follow(engine: Engine, project: String) {
+    /// docker compose's colours for the names, in turn.
+    private static let colours = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
+
+    /// Returns on an interrupt, when none of the project's containers runs any more, or at once
+    /// without `follow`.
+    static func follow(engine: Engine, project: String, options: Options = Options()) {
+        let colour = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false
         var sources: [String: Source] = [:]
         var width = 0
         var lastScan = 0.0
         while true {
             let now = Date().timeIntervalSince1970
             var anyRunning = true
-            if now - lastScan >= 0.5 {
+            var batch: [(Source, LogLine)] = []
+            if now - lastScan >= 0.5 || !options.follow {
                 lastScan = now
-                let containers = ((try? engine.list(all: true)) ?? []).filter { $0.labels[ServiceLabel.project] == project }
+                let containers = ((try? engine.list(all: true)) ?? []).filter { c in
+                    c.labels[ServiceLabel.project] == project
+                        && options.services.map { wanted in c.service.map(wanted.contains) ?? false } != false
+                }.sorted { $0.name < $1.name }
                 anyRunning = containers.contains { $0.state.isRunning }
                 for c in containers where sources[c.id] == nil {
                     guard let path = try? engine.logPath(c.id) else { continue }
-                    sources[c.id] = Source(name: c.name, reader: LogReader(path: path))
+                    let source = Source(name: c.name, reader: LogReader(path: path),
+                                        colour: colour ? colours[sources.count % colours.count] : nil)
+                    sources[c.id] = source
                     width = max(width, c.name.count)
+                    // What is there already (the last N lines), then only what follows.
+                    source.reader.read(LogReader.Window(tail: options.tail), flushPartials: !options.follow) { batch.append((source, $0)) }
                 }
             }
-            let done = interrupted != 0 || !anyRunning
+            let done = interrupted != 0 || !anyRunning || !options.follow
             for id in sources.keys.sorted() {
                 let s = sources[id]!
-                let prefix = s.name.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
                 // Joined lines; at the end, a line left without its newline too.
-                for line in s.reader.poll() + (done ? s.reader.flush() : []) {
-                    print(prefix + line.text)
-                }
+                for line in s.reader.poll() + (done && options.follow ? s.reader.flush() : []) { batch.append((s, line)) }
+            }
+            // Several replicas' lines in time order (a stable sort keeps each one's own order).
+            let merged = batch.enumerated().sorted {
+                ($0.element.1.timestampNanos, $0.offset) < ($1.element.1.timestampNanos, $1.offset)
+            }
+            for (_, (s, line)) in merged {
+                var prefix = s.name.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
+                if let c = s.colour { prefix = "\u{1b}[\(c)m" + prefix + "\u{1b}[0m" }
+                if options.timestamps { prefix += Timestamp(unixNanoseconds: line.timestampNanos).rfc3339 + " " }
+                print(prefix + line.text)
             }
             fflush(nil)
             if done { return }

@@ -108,7 +108,7 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
     }
 
     /// `i` shows the engine's inspect document of the selection (docker's keys, sorted: `Args`
-    /// comes first); `/` finds its label in it.
+    /// is on its first screen); `/` finds its label in it.
     func testInspectShowsTheContainersDocumentAndSearches() throws {
         try berth.start("e2e-insp", Self.idleLoop, extra: Self.noNetwork + ["--label", "e2e.mark=findme"])
         try openDashboardShowingAll()

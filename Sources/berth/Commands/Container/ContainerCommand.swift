@@ -3,5 +3,5 @@ import ArgumentParser
 struct ContainerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container", abstract: "Manage containers as a group.",
-        subcommands: [ContainerPrune.self])
+        subcommands: [ContainerPrune.self, Inspect.self])
 }
