@@ -133,6 +133,22 @@ final class OutboundTests: XCTestCase {
         XCTAssertEqual(sim.hostTables().filter { $0.contains("berth-") }, [], "no Berth table left in the host namespace")
     }
 
+    /// `network rm` of the default bridge with outbound access on: it once hung for ever, because
+    /// writing the rules after the removal listed the networks, which defined the default again
+    /// under the networks' lock that the removal held.
+    func testRemovingTheDefaultBridgeWithOutboundOnFinishes() throws {
+        let sim = try XCTUnwrap(sim)
+        let run = sim.host(["run", "--rm", "busybox", "true"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(sim.hostTables().filter { $0.contains("berth-") }.count, 1, "outbound access made Berth's table")
+        let rm = sim.host(["network", "rm"], timeout: 30)
+        XCTAssertEqual(rm.status, 0, "network rm: \(rm.both)")
+        XCTAssertEqual(sim.hostTables().filter { $0.contains("berth-") }, [], "the table went with the last bridge")
+        let again = sim.host(["run", "--rm", "busybox", "echo", "again"])
+        XCTAssertEqual(again.stdout, "again\n", "the default network is defined again at its next use: \(again.stderr)")
+        XCTAssertEqual(sim.host(["network", "rm"], timeout: 30).status, 0)
+    }
+
     /// Outbound off (the environment, or the root's settings): nothing in the kernel changes, even
     /// in a namespace where it could.
     func testOutboundOffTouchesNothing() throws {

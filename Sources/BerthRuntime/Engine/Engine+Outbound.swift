@@ -13,7 +13,7 @@ extension Engine {
     /// bridge carries nothing: the start that makes it writes the table again), and the published
     /// ports of running containers whose eth0 is on a non-internal network.
     func kernelRules() throws -> KernelRules {
-        let nets = try bridgeStore.all().filter { Netlink.exists($0.bridge) }
+        let nets = bridgeStore.defined().filter { Netlink.exists($0.bridge) }
         let byName = Dictionary(nets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var forwards: [KernelRules.Forward] = []
         for id in store.containerIDs() {
@@ -44,7 +44,7 @@ extension Engine {
         }
         try NFTables.run(rules.script)
         if rules.needsForwarding, try IPForwarding.turnOn() {
-            let names = try bridgeStore.all().filter { $0.internal != true }.map(\.name).joined(separator: ", ")
+            let names = bridgeStore.defined().filter { $0.internal != true }.map(\.name).joined(separator: ", ")
             report("turned on net.ipv4.ip_forward for the outbound access of network \(names) (BERTH_OUTBOUND=off keeps it off)")
         }
     }
