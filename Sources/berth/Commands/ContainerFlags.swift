@@ -33,22 +33,21 @@ struct ContainerFlags: ParsableArguments {
     @Option(name: .customLong("volumes-from"), help: ArgumentHelp("Mount the volumes and binds of another container at the same paths.", valueName: "container[:ro|rw]")) var volumesFrom: [String] = []
     @Flag(name: .customLong("read-only"), help: "Mount the root filesystem read-only (/dev, /proc, volumes and tmpfs mounts stay writable).") var readOnly = false
     @Option(help: ArgumentHelp("Size of /dev/shm (default 64m).", valueName: "bytes")) var shmSize: String?
-    @OptionGroup var more: RunOptionFlags
 
     /// The request these flags describe, without a name; `restartDefault` is the policy when
     /// `--restart` is not given (`no` for a container, `always` for a service's replicas).
-    func request(image: String, command: [String], cgroupParent: String?,
+    func request(image: String, command: [String], cgroupParent: String?, more: RunOptionFlags,
                  restartDefault: RestartPolicy = .no) throws -> ContainerRequest {
         var request = ContainerRequest(image: image, command: command, restartPolicy: restartDefault,
                                        network: .bridge, cgroupParent: cgroupParent)
-        try apply(to: &request)
+        try apply(to: &request, more: more)
         return request
     }
 
     /// Sets what was given on the command line and leaves the rest of `request` as it is: a new
     /// request's defaults, or a service's template for `service update`. A list flag given replaces
     /// the whole list.
-    func apply(to request: inout ContainerRequest) throws {
+    func apply(to request: inout ContainerRequest, more: RunOptionFlags) throws {
         if let m = memory { request.limits.memory = try ByteSize.parse(m) }
         if let s = memorySwap { request.limits.memorySwap = try ByteSize.parse(s, allowUnlimited: true) }
         if let c = cpus { request.limits.cpus = try CPUs.number(c) }

@@ -16,6 +16,10 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Run in the background and print the container id.") var detach = false
     @Option(name: [.short, .customLong("attach")], help: ArgumentHelp("Attach only these streams: stdin, stdout, stderr (default: stdout and stderr, and stdin with -i).", valueName: "stream")) var attachStreams: [String] = []
     @OptionGroup var container: ContainerOptions
+    // Side by side, not nested: in debug builds ArgumentParser re-validates every nested group
+    // for each level above it (about five times per level), which made `run` cost a second of CPU.
+    @OptionGroup var flags: ContainerFlags
+    @OptionGroup var more: RunOptionFlags
     @Option(help: "Pull the image first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
@@ -27,7 +31,8 @@ struct Run: ParsableCommand {
             if detach && !attachStreams.isEmpty { throw BerthError.invalidArgument("conflicting options: -a/--attach and -d/--detach") }
             let engine = try global.engine()
             try pull.apply(engine, image: image)
-            let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent))
+            let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent,
+                                                               flags: flags, more: more))
             do { try container.writeCIDFile(record.id) } catch {
                 try? engine.remove(record.id, force: true)
                 throw error

@@ -4,7 +4,7 @@ import BerthRuntime
 import Foundation
 
 /// docker's `run` flags for privileges, rlimits, devices, sysctls, name resolution, the stop signal
-/// and files of variables: part of `ContainerFlags` (run, create, service create/update). Only the
+/// and files of variables: declared beside `ContainerFlags` (run, create, service create/update). Only the
 /// syntax is read here; `RunOptionRules` (called by `Engine.create`) is the validator.
 /// `--stop-timeout` is `ContainerOptions`' (a service has its own, for all its replicas).
 struct RunOptionFlags: ParsableArguments {

@@ -19,6 +19,7 @@ struct ServiceCreate: ParsableCommand {
     @Option(name: .customLong("stop-timeout"), help: "Seconds a stopping replica gets between SIGTERM and SIGKILL.") var stopTimeout: Int = ServiceSpec.defaultStopTimeout
     /// The same flags as `run`, with the same meaning; the template they make is what every replica is created from.
     @OptionGroup var flags: ContainerFlags
+    @OptionGroup var more: RunOptionFlags
     @Argument(help: "Service name; replicas are named NAME-1, NAME-2, …") var name: String
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
@@ -27,7 +28,7 @@ struct ServiceCreate: ParsableCommand {
         try withServiceErrors {
             let engine = try global.engine()
             guard stopTimeout >= 0 else { throw BerthError.invalidArgument("--stop-timeout must be 0 or more") }
-            var template = try flags.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent,
+            var template = try flags.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent, more: more,
                                              restartDefault: ServiceSpec.defaultRestartPolicy)
             // Published ports belong to the service (replica 1 binds them), not to every replica.
             template.ports = []
@@ -48,6 +49,7 @@ struct ServiceUpdate: ParsableCommand {
     @Option(name: .customLong("stop-timeout"), help: "Seconds a stopping replica gets between SIGTERM and SIGKILL.") var stopTimeout: Int?
     /// The same flags as `run` and `service create`, with the same meaning.
     @OptionGroup var flags: ContainerFlags
+    @OptionGroup var more: RunOptionFlags
     @Argument(help: "Service name.") var name: String
 
     func run() throws {
@@ -59,7 +61,7 @@ struct ServiceUpdate: ParsableCommand {
             if let project = spec.project {
                 throw BerthError.invalidArgument("service \(name) belongs to compose project \(project): change its compose file and run `berth up`")
             }
-            try flags.apply(to: &spec.template)
+            try flags.apply(to: &spec.template, more: more)
             if !spec.template.ports.isEmpty { spec.ports = flags.publish }
             spec.template.ports = []
             if let image { spec.template.image = image }
