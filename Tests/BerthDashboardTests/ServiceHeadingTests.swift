@@ -84,10 +84,21 @@ final class ServiceHeadingTests: XCTestCase {
         XCTAssertTrue(m.marked.isEmpty, "again: unmarks them")
     }
 
-    func testExecOnAHeadingAsksForAReplica() {
-        var m = model()
-        XCTAssertEqual(m.press(.char("e")), [])
-        XCTAssertEqual(m.status?.text, "select a replica of web to open a shell in it")
+    /// The keys that act on one container say what to select, in one wording (`selectedContainer`).
+    func testKeysForOneContainerOnAHeadingAskForAReplica() {
+        for (key, text) in [("e", "open a shell in it"), ("i", "inspect it"), ("P", "list its processes"), ("u", "change its limits")] {
+            var m = model()
+            XCTAssertEqual(m.press(.char(Character(key))), [], key)
+            XCTAssertEqual(m.status?.text, "select a replica of web to \(text)", key)
+            XCTAssertEqual(m.view, .containers, key)
+            XCTAssertEqual(m.mode, .normal, key)
+        }
+        var empty = Fixtures.model([], samples: 2, available: ActionAvailability(scale: true, exec: true))
+        for key in ["e", "i", "P", "u"] {
+            empty.status = nil
+            XCTAssertEqual(empty.press(.char(Character(key))), [], key)
+            XCTAssertEqual(empty.status?.text, "no container selected", key)
+        }
     }
 
     func testAFoldedGroupsHeadingIsTheSelectionWhenTheFilterHidesTheRest() {

@@ -3,10 +3,7 @@ import BerthOS
 /// The inspect view (`i`): opening it on the selection, and its search.
 extension DashboardModel {
     mutating func openInspect() -> [Effect] {
-        guard let e = selected else {
-            status = StatusMessage(selectedService.map { "select a replica of \($0) to inspect it" } ?? "no container selected", .error)
-            return []
-        }
+        guard let e = selectedContainer(to: "inspect it") else { return [] }
         inspect = InspectState(id: e.id, name: e.name)
         return show(.inspect) + [.loadInspect(id: e.id)]
     }

@@ -165,14 +165,7 @@ extension DashboardModel {
                 status = StatusMessage(ActionAvailability.execMissing, .error)
                 return []
             }
-            guard let e = selected else {
-                if let s = selectedService { status = StatusMessage("select a replica of \(s) to open a shell in it", .error) }
-                return []
-            }
-            guard e.info.state.isRunning else {
-                status = StatusMessage("\(e.name) is not running", .error)
-                return []
-            }
+            guard let e = selectedContainer(to: "open a shell in it", running: true) else { return [] }
             return [.exec(id: e.id, name: e.name)]
         case .filter:
             focus = .containers

@@ -59,10 +59,7 @@ enum LimitsCommand {
 extension DashboardModel {
     /// `u`: the command line, filled with `:update NAME` and the selection's limits to edit.
     mutating func editLimits() -> [Effect] {
-        guard let e = selected else {
-            status = StatusMessage(selectedService.map { "select a replica of \($0) to change its limits" } ?? "no container selected", .error)
-            return []
-        }
+        guard let e = selectedContainer(to: "change its limits") else { return [] }
         mode = .command(LimitsCommand.prefill(e))
         historyCursor = nil
         return []

@@ -4,14 +4,7 @@ import Glibc
 /// The processes view (`P`): opening it on the selection, and signalling one process.
 extension DashboardModel {
     mutating func openProcesses() -> [Effect] {
-        guard let e = selected else {
-            status = StatusMessage(selectedService.map { "select a replica of \($0) to list its processes" } ?? "no container selected", .error)
-            return []
-        }
-        guard e.info.state.isRunning else {
-            status = StatusMessage("\(e.name) is not running", .error)
-            return []
-        }
+        guard let e = selectedContainer(to: "list its processes", running: true) else { return [] }
         processes = ProcessesState(id: e.id, name: e.name)
         return show(.processes)
     }

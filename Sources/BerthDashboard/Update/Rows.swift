@@ -141,3 +141,20 @@ extension DashboardModel {
         return false
     }
 }
+
+extension DashboardModel {
+    /// The selected container for a key that acts on one, or nil with why in the status bar: on a
+    /// service heading "select a replica of web to PURPOSE", with nothing selected "no container
+    /// selected", and when it must be `running`, "NAME is not running".
+    mutating func selectedContainer(to purpose: String, running: Bool = false) -> ContainerEntry? {
+        guard let e = selected else {
+            status = StatusMessage(selectedService.map { "select a replica of \($0) to \(purpose)" } ?? "no container selected", .error)
+            return nil
+        }
+        guard !running || e.info.state.isRunning else {
+            status = StatusMessage("\(e.name) is not running", .error)
+            return nil
+        }
+        return e
+    }
+}

@@ -21,6 +21,17 @@ struct Canvas {
         }
     }
 
+    /// A table cell: `s` in exactly `width` cells, cut with the ellipsis or padded with spaces
+    /// (on the left when `alignRight`). Made printable (and ASCII) before it is measured, so what
+    /// is fitted is what is drawn: a control character or a bidi mark in a name becomes one space,
+    /// and a cell never spills into the next column or over the border.
+    func cell(_ s: String, row: Int, column: Int, width: Int, alignRight: Bool = false, style: CellStyle) {
+        guard width > 0 else { return }
+        var s = Canvas.printable(s)
+        if !glyphs.unicode { s = Canvas.asciiPunctuation(s) }
+        terminal.put(TextWidth.fit(s, width, alignRight: alignRight, ellipsis: glyphs.ellipsis), row: row, column: column, style: style)
+    }
+
     /// The typographic characters of Berth's own strings, in ASCII for terminals without UTF-8.
     /// Text from containers (names, logs) passes unchanged except for these.
     static func asciiPunctuation(_ s: String) -> String {

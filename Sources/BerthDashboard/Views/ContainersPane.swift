@@ -62,7 +62,7 @@ enum ContainersPane {
                 let title = String(t.prefix(max(0, w - 1)))
                 t = col.alignRight ? arrow + title : title + arrow
             }
-            c.text(TextWidth.fit(t, w, alignRight: col.alignRight), row: inner.y, column: x, role: .columnHeader)
+            c.cell(t, row: inner.y, column: x, width: w, alignRight: col.alignRight, style: c.style(.columnHeader))
             x += w + 1
         }
 
@@ -85,21 +85,13 @@ enum ContainersPane {
                 let folded = m.collapsed.contains(name)
                 var text = "\(folded ? c.glyphs.groupClosed : c.glyphs.groupOpen) \(name)  \(running)/\(replicas) running"
                 if let policy = m.autoscale[name] { text += "  " + m.autoscaleHeading(name, policy) }
-                if m.selectedService == name {
-                    c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .selection)
-                } else {
-                    c.text(TextWidth.fit(text, inner.width), row: y, column: inner.x, role: .groupHeader)
-                }
+                c.cell(text, row: y, column: inner.x, width: inner.width, style: c.style(m.selectedService == name ? .selection : .groupHeader))
             case .container(let id):
                 guard let e = m.entries[id] else { continue }
                 drawRow(e, m: m, cols: cols, row: y, x: inner.x, width: inner.width, selected: id == m.selectedID, c: c)
             }
         }
-        // A scroll position hint on the right border when the list is longer than the pane.
-        if m.rows.count > listHeight {
-            let text = "\(start + 1)-\(min(m.rows.count, start + listHeight))/\(m.rows.count)"
-            c.text(" \(text) ", row: r.y + r.height - 1, column: r.x + r.width - TextWidth.of(text) - 4, role: .muted)
-        }
+        PositionHint(first: start, room: listHeight, total: m.rows.count).draw(on: r, c)
     }
 
     static func drawRow(_ e: ContainerEntry, m: DashboardModel, cols: [(Column, Int)], row: Int, x startX: Int,
@@ -113,7 +105,7 @@ enum ContainersPane {
         for (col, w) in cols {
             defer { x += w + 1 }
             func cell(_ s: String, _ style: CellStyle? = nil) {
-                c.text(TextWidth.fit(s, w, alignRight: col.alignRight, ellipsis: c.glyphs.ellipsis), row: row, column: x, style: style ?? base)
+                c.cell(s, row: row, column: x, width: w, alignRight: col.alignRight, style: style ?? base)
             }
             func tinted(_ role: ThemeRole) -> CellStyle {
                 guard !selected, !stale else { return base }

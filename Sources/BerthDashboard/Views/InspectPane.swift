@@ -21,9 +21,6 @@ enum InspectPane {
                 : (!needle.isEmpty && line.lowercased().contains(needle) ? .searchMatch : .text)
             c.text(line, row: inner.y + i, column: inner.x + 1, width: inner.width - 2, role: role)
         }
-        if s.lines.count > inner.height {
-            let text = "\(start + 1)-\(min(s.lines.count, start + inner.height))/\(s.lines.count)"
-            c.text(" \(text) ", row: r.y + r.height - 1, column: r.x + r.width - TextWidth.of(text) - 4, role: .muted)
-        }
+        PositionHint(first: start, room: inner.height, total: s.lines.count).draw(on: r, c)
     }
 }

@@ -2,7 +2,7 @@
 /// state, CPU % over the last interval, resident memory, threads and command line; the selected
 /// process (for `x` and `K`) in the selection colour.
 enum ProcessesPane {
-    static let columns: [ResourcesPane.Column] = [
+    static let columns: [Table.Column] = [
         .init(heading: "PID", width: 7, alignRight: true), .init(heading: "PPID", width: 7, alignRight: true),
         .init(heading: "UID", width: 6, alignRight: true), .init(heading: "S", width: 1),
         .init(heading: "CPU", width: 6, alignRight: true), .init(heading: "RSS", width: 7, alignRight: true),
@@ -15,39 +15,13 @@ enum ProcessesPane {
         c.box(r, title: "Processes \(s.name) \(count)", focused: true)
         let inner = r.inner
         guard inner.height > 1, inner.width > 40 else { return }
-        let widths = ResourcesPane.layout(columns, width: inner.width - 2)
-        var x = inner.x + 1
-        for (col, w) in zip(columns, widths) {
-            c.text(TextWidth.fit(col.heading, w, alignRight: col.alignRight), row: inner.y, column: x, role: .columnHeader)
-            x += w + 1
-        }
         if s.loading || s.error != nil || s.rows.isEmpty {
             let text = s.error.map { "could not list the processes of \(s.name): \($0)" } ?? (s.loading ? "reading…" : "no processes")
             c.text(text, row: inner.y + 1, column: inner.x + 2, width: inner.width - 3, role: s.error == nil ? .muted : .error)
-            if s.rows.isEmpty { return }
         }
         let top = s.error == nil ? inner.y + 1 : inner.y + 2
-        let shown = max(1, inner.y + inner.height - top)
-        let selected = min(s.selection, count - 1)
-        // The selection stays on screen: the list scrolls just enough to show it.
-        let start = max(0, selected - shown + 1)
-        for i in start..<min(count, start + shown) {
-            let y = top + i - start
-            let isSelected = i == selected
-            let style = c.style(isSelected ? .selection : .text)
-            if isSelected { c.text(String(repeating: " ", count: inner.width), row: y, column: inner.x, style: style) }
-            var x = inner.x + 1
-            for (j, (col, w)) in zip(columns, widths).enumerated() {
-                let (text, role) = cell(s.rows[i], column: j)
-                var st = style
-                if !isSelected, let role { st = c.style(role) }
-                c.text(TextWidth.fit(text, w, alignRight: col.alignRight, ellipsis: c.glyphs.ellipsis), row: y, column: x, style: st)
-                x += w + 1
-            }
-        }
-        if count > shown {
-            let text = "\(start + 1)-\(min(count, start + shown))/\(count)"
-            c.text(" \(text) ", row: r.y + r.height - 1, column: r.x + r.width - TextWidth.of(text) - 4, role: .muted)
+        Table.draw(columns, count: count, scroll: .selected(min(s.selection, max(0, count - 1))), top: top, in: r, on: c) { i, j in
+            cell(s.rows[i], column: j)
         }
     }
 

@@ -4,58 +4,22 @@ import Foundation
 /// The images (`5`), volumes (`6`) and networks (`7`) views: one table of what `berth images`,
 /// `volume ls` and `network ls` list, the selection in the selection colour.
 enum ResourcesPane {
-    /// A column: heading, width (nil: shares what the fixed ones leave), right-aligned.
-    struct Column {
-        var heading: String
-        var width: Int?
-        var alignRight = false
-    }
-
     static func draw(_ m: DashboardModel, _ kind: ResourceKind, in r: Rect, on c: Canvas) {
         let (number, title) = heading(kind)
         let total = m.resources.count(kind)
         c.box(r, title: "\(number) \(title) \(total)", focused: true)
         let inner = r.inner
         guard inner.height > 1, inner.width > 20 else { return }
-        let columns = self.columns(kind, width: inner.width)
-        let widths = layout(columns, width: inner.width - 2)
-        var x = inner.x + 1
-        for (col, w) in zip(columns, widths) {
-            c.text(TextWidth.fit(col.heading, w, alignRight: col.alignRight), row: inner.y, column: x, role: .columnHeader)
-            x += w + 1
-        }
-        let rows = inner.height - 1
         if let error = m.resources.errors[kind] {
             c.text("could not list \(kind.rawValue)s: \(error)", row: inner.y + 1, column: inner.x + 2, width: inner.width - 3, role: .error)
-            if total == 0 { return }
-        }
-        guard total > 0 else {
+        } else if total == 0 {
             let message = m.resources.loaded.contains(kind) ? emptyMessage(kind) : "reading \(kind.rawValue)s…"
             c.text(message, row: inner.y + 1, column: inner.x + 2, width: inner.width - 3, role: .muted)
-            return
         }
         let top = m.resources.errors[kind] == nil ? inner.y + 1 : inner.y + 2
-        let shown = inner.y + inner.height - top
-        let selected = min(m.resourceSelection[kind] ?? 0, total - 1)
-        // The selection stays on screen: the list scrolls just enough to show it.
-        let start = max(0, selected - shown + 1)
-        for i in start..<min(total, start + shown) {
-            let y = top + i - start
-            let isSelected = i == selected
-            let style = c.style(isSelected ? .selection : .text)
-            if isSelected { c.text(String(repeating: " ", count: inner.width), row: y, column: inner.x, style: style) }
-            var x = inner.x + 1
-            for (j, (col, w)) in zip(columns, widths).enumerated() {
-                let (text, role) = cell(m, kind, row: i, column: j)
-                var st = style
-                if !isSelected, let role { st = c.style(role) }
-                c.text(TextWidth.fit(text, w, alignRight: col.alignRight, ellipsis: c.glyphs.ellipsis), row: y, column: x, style: st)
-                x += w + 1
-            }
-        }
-        if total > rows {
-            let text = "\(start + 1)-\(min(total, start + shown))/\(total)"
-            c.text(" \(text) ", row: r.y + r.height - 1, column: r.x + r.width - TextWidth.of(text) - 4, role: .muted)
+        let selected = min(m.resourceSelection[kind] ?? 0, max(0, total - 1))
+        Table.draw(columns(kind, width: inner.width), count: total, scroll: .selected(selected), top: top, in: r, on: c) {
+            cell(m, kind, row: $0, column: $1)
         }
     }
 
@@ -75,27 +39,19 @@ enum ResourcesPane {
         }
     }
 
-    static func columns(_ kind: ResourceKind, width: Int) -> [Column] {
+    static func columns(_ kind: ResourceKind, width: Int) -> [Table.Column] {
         switch kind {
         case .image:
-            return [Column(heading: "REPOSITORY:TAG"), Column(heading: "IMAGE ID", width: 12), Column(heading: "SIZE", width: 9, alignRight: true),
-                    Column(heading: "LAYERS", width: 6, alignRight: true), Column(heading: "CREATED", width: 10, alignRight: true),
-                    Column(heading: "USED BY", width: 7, alignRight: true)]
+            return [Table.Column(heading: "REPOSITORY:TAG"), .init(heading: "IMAGE ID", width: 12), .init(heading: "SIZE", width: 9, alignRight: true),
+                    .init(heading: "LAYERS", width: 6, alignRight: true), .init(heading: "CREATED", width: 10, alignRight: true),
+                    .init(heading: "USED BY", width: 7, alignRight: true)]
         case .volume:
-            return [Column(heading: "NAME"), Column(heading: "DRIVER", width: 6), Column(heading: "KIND", width: 9),
-                    Column(heading: "CREATED", width: 10, alignRight: true), Column(heading: "USED BY")]
+            return [Table.Column(heading: "NAME"), .init(heading: "DRIVER", width: 6), .init(heading: "KIND", width: 9),
+                    .init(heading: "CREATED", width: 10, alignRight: true), .init(heading: "USED BY")]
         case .network:
-            return [Column(heading: "NAME", width: min(24, max(12, width / 6))), Column(heading: "SUBNET", width: 18),
-                    Column(heading: "GATEWAY", width: 15), Column(heading: "INTERNAL", width: 8), Column(heading: "MEMBERS")]
+            return [Table.Column(heading: "NAME", width: min(24, max(12, width / 6))), .init(heading: "SUBNET", width: 18),
+                    .init(heading: "GATEWAY", width: 15), .init(heading: "INTERNAL", width: 8), .init(heading: "MEMBERS")]
         }
-    }
-
-    /// Widths: the fixed ones as given, the rest shared by the others (at least 8 cells each).
-    static func layout(_ columns: [Column], width: Int) -> [Int] {
-        let fixed = columns.compactMap(\.width).reduce(0, +) + columns.count - 1
-        let flexible = columns.filter { $0.width == nil }.count
-        let share = flexible == 0 ? 0 : max(8, (width - fixed) / flexible)
-        return columns.map { $0.width ?? share }
     }
 
     /// "3d4h ago", from the snapshots' clock (so golden screens do not depend on the wall clock).

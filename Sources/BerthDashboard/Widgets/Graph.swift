@@ -12,8 +12,8 @@ public enum Graph {
         let top = max(maximum, 1e-9)
         switch style {
         case .braille: return braille(values, width, height, top)
-        case .block: return blocks(values, width, height, top)
-        case .ascii: return ascii(values, width, height, top)
+        case .block: return levels(values, width, height, top, marks: Sparkline.blocks)
+        case .ascii: return levels(values, width, height, top, marks: [".", ":", "|"])
         }
     }
 
@@ -48,32 +48,18 @@ public enum Graph {
         return rows
     }
 
-    private static func blocks(_ values: [Double], _ width: Int, _ height: Int, _ top: Double) -> [Row] {
+    /// One column per value, each cell one of `marks` (the lowest level first): the block and
+    /// ASCII sets, which differ only in their marks.
+    private static func levels(_ values: [Double], _ width: Int, _ height: Int, _ top: Double, marks: [Character]) -> [Row] {
         let shown = Array(values.suffix(width))
         let padded = Array(repeating: -1.0, count: width - shown.count) + shown
+        let sub = marks.count
         var rows: [Row] = []
         for r in 0..<height {
-            let base = (height - 1 - r) * 8
+            let base = (height - 1 - r) * sub
             var text = ""
             for v in padded {
-                let filled = v < 0 ? 0 : min(8, max(0, dots(v, top, height, 8) - base))
-                text.append(filled == 0 ? " " : Sparkline.blocks[filled - 1])
-            }
-            rows.append(Row(text: text, level: Double(height - 1 - r) / Double(max(1, height - 1))))
-        }
-        return rows
-    }
-
-    private static func ascii(_ values: [Double], _ width: Int, _ height: Int, _ top: Double) -> [Row] {
-        let shown = Array(values.suffix(width))
-        let padded = Array(repeating: -1.0, count: width - shown.count) + shown
-        let marks: [Character] = [".", ":", "|"]
-        var rows: [Row] = []
-        for r in 0..<height {
-            let base = (height - 1 - r) * 3
-            var text = ""
-            for v in padded {
-                let filled = v < 0 ? 0 : min(3, max(0, dots(v, top, height, 3) - base))
+                let filled = v < 0 ? 0 : min(sub, max(0, dots(v, top, height, sub) - base))
                 text.append(filled == 0 ? " " : marks[filled - 1])
             }
             rows.append(Row(text: text, level: Double(height - 1 - r) / Double(max(1, height - 1))))
