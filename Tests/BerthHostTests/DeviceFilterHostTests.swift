@@ -71,4 +71,20 @@ final class DeviceFilterHostTests: XCTestCase {
         try DeviceCgroupWriter.applyV2(try DeviceRules.effective([DeviceRules.allowAll.entry], nodes: []), dir: all)
         XCTAssertTrue(opens(in: all).contains("kmsg-ok"))
     }
+
+    /// `--privileged` on a host with many devices: a rule for each node makes a long program,
+    /// whose verifier log once overflowed its buffer and failed the load (ENOSPC) in the v2 lane.
+    func testAProgramWithARuleForEveryHostDeviceLoads() throws {
+        let many = try cgroup2Directory("many")
+        var nodes: [OCI.Device] = []
+        for i in 0..<400 {
+            let major: Int64 = 200 + Int64(i / 50)
+            nodes.append(OCI.Device(path: "/dev/n\(i)", type: i % 2 == 0 ? "c" : "b", major: major, minor: Int64(i)))
+        }
+        let rules = try DeviceRules.effective([try DeviceRule.parse("c 1:11 w")], nodes: nodes)
+        XCTAssertGreaterThan(DeviceFilterProgram.compile(rules).count / 8, 2000, "the program is long")
+        try DeviceCgroupWriter.applyV2(rules, dir: many)
+        let out = opens(in: many)
+        XCTAssertTrue(out.contains("null-ok") && out.contains("kmsg-ok"), out)
+    }
 }

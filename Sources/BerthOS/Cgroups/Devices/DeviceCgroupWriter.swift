@@ -17,13 +17,19 @@ enum DeviceCgroupWriter {
     /// stays attached after its descriptor is closed, until the cgroup is removed.
     static func applyV2(_ rules: [DeviceRule], dir: String) throws {
         let program = DeviceFilterProgram.compile(rules)
-        var log = [CChar](repeating: 0, count: 16384)
-        let prog = program.withUnsafeBytes { berth_bpf_load_cgroup_device($0.baseAddress, UInt32($0.count / 8), &log, UInt32(log.count)) }
-        guard prog >= 0 else {
+        // Loaded without the verifier's log: with one, a long program (`--privileged`'s, with
+        // every host device) fills the buffer and the load fails with ENOSPC although the
+        // program is fine. The log is asked for only to explain a refusal.
+        var prog = program.withUnsafeBytes { berth_bpf_load_cgroup_device($0.baseAddress, UInt32($0.count / 8), nil, 0) }
+        if prog < 0 {
             let e = errno
-            let why = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                .split(separator: "\n").last.map { " (verifier: \($0))" } ?? ""
-            throw BerthError.invalidArgument("bpf(BPF_PROG_LOAD) of the device program for \(dir): \(String(cString: strerror(e)))\(why)")
+            var log = [CChar](repeating: 0, count: 1 << 20)
+            prog = program.withUnsafeBytes { berth_bpf_load_cgroup_device($0.baseAddress, UInt32($0.count / 8), &log, UInt32(log.count)) }
+            guard prog >= 0 else {
+                let why = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    .split(separator: "\n").last.map { " (verifier: \($0))" } ?? ""
+                throw BerthError.invalidArgument("bpf(BPF_PROG_LOAD) of the device program for \(dir): \(String(cString: strerror(e)))\(why)")
+            }
         }
         defer { close(prog) }
         let cgroup = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
