@@ -54,6 +54,21 @@ static void fail(int err_fd, int code, int err, const char *what, const char *de
     _exit(code);
 }
 
+/* process.oomScoreAdj (`--oom-score-adj`): written by the init itself, before it drops its
+ * capabilities (a value below the current one needs CAP_SYS_RESOURCE) and before the command runs,
+ * so every process of the container inherits it. */
+static void set_oom_score_adj(const struct plan *p, int err_fd)
+{
+    if (!p->has_oom_score_adj)
+        return;
+    char num[24];
+    size_t n = fmt_i64(num, p->oom_score_adj);
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, num, n) != (ssize_t)n)
+        fail(err_fd, 125, errno, "write process.oomScoreAdj to", "/proc/self/oom_score_adj");
+    close(fd);
+}
+
 /* Mounts onto what `fd` refers to (an O_PATH descriptor resolved inside the root), so the
  * kernel never re-resolves an image-controlled path string. */
 static int mount_on_fd(const char *source, int fd, const char *type, unsigned long flags, const char *data)
@@ -487,6 +502,7 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     }
     enter_workdir(p, 1, err_fd);
     set_rlimits(p, err_fd);
+    set_oom_score_adj(p, err_fd);
     if (p->oci)
         oci_wait_for_start(p, err_fd);
 

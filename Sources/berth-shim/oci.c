@@ -170,17 +170,6 @@ void oci_wait_for_start(const struct plan *p, int err_fd)
         write_all(err_fd, &e, sizeof e);
         _exit(127);
     }
-    if (p->has_oom_score_adj) {
-        char num[24];
-        size_t n = fmt_i64(num, p->oom_score_adj);
-        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, num, n) < 0) {
-            set_error(&e, 125, errno, "write process.oomScoreAdj to", "/proc/self/oom_score_adj");
-            write_all(err_fd, &e, sizeof e);
-            _exit(125);
-        }
-        close(fd);
-    }
     if (p->umask_value >= 0)
         umask((mode_t)p->umask_value);
     write_all(err_fd, &e, sizeof e); /* code 0: ready */

@@ -69,6 +69,9 @@ public enum RunOptionRules {
             throw .invalidArgument("invalid DNS option \(opt.quoted): expected a resolv.conf option such as ndots:2")
         }
         if let s = o.stopSignal { _ = try SignalName.parse(s) }
+        if let adj = o.oomScoreAdj, !(-1000...1000).contains(adj) {
+            throw .invalidArgument("invalid --oom-score-adj \(adj): expected a number from -1000 to 1000")
+        }
         if let t = o.stopTimeout, t < 0 {
             throw .invalidArgument("invalid --stop-timeout \(t): expected a number of seconds, 0 or more")
         }

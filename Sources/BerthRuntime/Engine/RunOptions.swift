@@ -36,6 +36,9 @@ public struct RunOptions: Codable, Sendable, Equatable {
     /// `--stop-signal` (a name or number) and `--stop-timeout` (seconds) for `stop` without `-t`.
     public var stopSignal: String?
     public var stopTimeout: Int?
+    /// `--oom-score-adj`: the container's processes' `oom_score_adj` (-1000…1000), set by its init
+    /// before the command starts.
+    public var oomScoreAdj: Int?
     /// `--init`: a minimal init (the shim) is PID 1, reaps orphans and forwards signals.
     public var initProcess = false
     /// `--health-*`, `--no-healthcheck` (`HealthConfig.disabled`), compose `healthcheck:`; merged
@@ -46,7 +49,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, seccompProfile, ulimits, devices, deviceCgroupRules, sysctls, groupAdd
-        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck
+        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck, oomScoreAdj
     }
 
     /// Every key optional: templates stored before a key existed still load.
@@ -71,6 +74,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         stopTimeout = try c.decodeIfPresent(Int.self, forKey: .stopTimeout)
         initProcess = try c.decodeIfPresent(Bool.self, forKey: .initProcess) ?? false
         healthcheck = try c.decodeIfPresent(HealthConfig.self, forKey: .healthcheck)
+        oomScoreAdj = try c.decodeIfPresent(Int.self, forKey: .oomScoreAdj)
     }
 
     /// `--ulimit nofile=1024:2048`: a resource and its soft and hard limit (`-1` or `unlimited`: none).

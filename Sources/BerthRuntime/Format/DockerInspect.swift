@@ -183,6 +183,7 @@ public enum DockerInspect {
             "NanoCpus": .integer(l.cpus.map { Int64(($0 * 1e9).rounded()) } ?? 0),
             "CpuShares": .integer(Int64(l.cpuShares ?? 0)), "CpusetCpus": .string(l.cpusetCpus ?? ""),
             "PidsLimit": l.pidsLimit.map { .integer(Int64($0)) } ?? .null,
+            "OomScoreAdj": .integer(Int64(spec?.process?.oomScoreAdj ?? 0)),
             "Privileged": .bool(privileged), "ReadonlyRootfs": .bool(spec?.root?.readonly == true),
             "CapAdd": capAdd.map { $0.isEmpty ? .null : strings($0) } ?? .null,
             "CapDrop": capDrop.map { $0.isEmpty ? .null : strings($0) } ?? .null,

@@ -68,6 +68,7 @@ public enum PlanBuilder {
         let annotations = spec.annotations ?? [:]
         plan.seccomp = try seccompFilter(linux.seccomp, cache: seccompCache)
         plan.initProcess = annotations[SpecExtras.Annotation.initProcess] == "true"
+        plan.oomScoreAdj = process.oomScoreAdj
         plan.rlimits = try (process.rlimits ?? []).map { r in
             guard let number = RunOptionRules.rlimitNumber(ociName: r.type) else {
                 throw BerthError.invalidArgument("config.json of \(id) names an unknown rlimit \(r.type.quoted)")

@@ -30,6 +30,8 @@ public struct SpecExtras: Sendable, Equatable {
     public var capabilities: [String]?
     public var noNewPrivileges = true
     public var rlimits: [OCI.Rlimit] = []
+    /// `process.oomScoreAdj`.
+    public var oomScoreAdj: Int?
     public var sysctl: [String: String] = [:]
     /// Added to the default device nodes (or replacing a default of the same path).
     public var devices: [OCI.Device] = []
@@ -51,6 +53,7 @@ public struct SpecExtras: Sendable, Equatable {
             if let caps = capabilities { process.capabilities = .docker(caps) }
             process.noNewPrivileges = noNewPrivileges
             if !rlimits.isEmpty { process.rlimits = rlimits }
+            if let oomScoreAdj { process.oomScoreAdj = oomScoreAdj }
             if !additionalGids.isEmpty {
                 var gids = process.user.additionalGids ?? []
                 for g in additionalGids where !gids.contains(g) { gids.append(g) }
