@@ -28,6 +28,8 @@ struct BerthRegistryMain {
     var passwordStdin = false
     /// `run --pull missing`: the image is not in the store; a failed pull says so first.
     var missing = false
+    /// `--stderr`: pulling for `run`/`create`, whose stdout is the container's.
+    var forContainer = false
     var positional: [String] = []
 
     static func fail(_ message: String, _ code: Int32) -> Never {
@@ -55,7 +57,7 @@ struct BerthRegistryMain {
                 i += 1
             case "--password-stdin": passwordStdin = true
             // Progress on stderr: `run --pull` keeps stdout for the container id.
-            case "--stderr": dup2(STDERR_FILENO, STDOUT_FILENO)
+            case "--stderr": dup2(STDERR_FILENO, STDOUT_FILENO); forContainer = true
             case "--missing": missing = true
             default:
                 if a.hasPrefix("-") { Self.fail("\(verb): unknown flag \(a.quoted)", 125) }
@@ -84,7 +86,8 @@ struct BerthRegistryMain {
                 if !quiet && !missing { progress.message("\(ref.tag ?? ref.digest?.description ?? "latest"): Pulling from \(ref.repository)") }
                 let image = try await Puller(engine: try engine(), reference: ref, progress: progress).run()
                 if !quiet { print("Status: Downloaded image for \(image.reference)") }
-                print(quiet ? image.reference : ref.description)
+                // `run -q`: nothing at all, as docker's.
+                if !(quiet && forContainer) { print(quiet ? image.reference : ref.description) }
             case "push":
                 let ref = reference(positional.first)
                 let progress = PullProgress.forStdout(quiet: quiet)

@@ -159,6 +159,11 @@ final class RegistryTests: ContainerTestCase {
         XCTAssertEqual(runPull.status, 0, runPull.both)
         XCTAssertEqual(runPull.stdout, "keep\n", "pull progress must go to stderr")
         XCTAssertTrue(runPull.stderr.contains("Pull complete"), runPull.stderr)
+        // -q: the pull says nothing, on either stream.
+        XCTAssertEqual(cli.run(["rmi", ref]).status, 0)
+        let quietPull = cli.run(["run", "--rm", "-q", ref, "cat", "/data/keep/file"], timeout: 120)
+        XCTAssertEqual(quietPull.stdout, "keep\n", quietPull.stderr)
+        XCTAssertEqual(quietPull.stderr, "")
         let missing = cli.run(["run", "--rm", "\(registry.address)/fixture/none:v1", "true"])
         assertOneLine(missing, status: 125, contains: "no such image: \(registry.address)/fixture/none:v1 (pulling it failed: ")
         let never = cli.run(["run", "--rm", "--pull", "never", "\(registry.address)/fixture/none:v1", "true"])

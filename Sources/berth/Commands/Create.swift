@@ -11,13 +11,14 @@ struct Create: ParsableCommand {
     @OptionGroup var flags: ContainerFlags
     @OptionGroup var more: RunOptionFlags
     @Option(help: "Pull the image first: missing (default), always or never.") var pull: PullPolicy = .missing
+    @Flag(name: .shortAndLong, help: "Pull without printing progress.") var quiet = false
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
 
     func run() throws {
         try withErrors {
             let engine = try global.engine()
-            try pull.apply(engine, image: image)
+            try pull.apply(engine, image: image, quiet: quiet)
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent,
                                                                flags: flags, more: more))
             do { try container.writeCIDFile(record.id) } catch {

@@ -21,6 +21,7 @@ struct Run: ParsableCommand {
     @OptionGroup var flags: ContainerFlags
     @OptionGroup var more: RunOptionFlags
     @Option(help: "Pull the image first: missing (default), always or never.") var pull: PullPolicy = .missing
+    @Flag(name: .shortAndLong, help: "Pull without printing progress.") var quiet = false
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
 
@@ -30,7 +31,7 @@ struct Run: ParsableCommand {
             let streams = try Self.streams(attachStreams)
             if detach && !attachStreams.isEmpty { throw BerthError.invalidArgument("conflicting options: -a/--attach and -d/--detach") }
             let engine = try global.engine()
-            try pull.apply(engine, image: image)
+            try pull.apply(engine, image: image, quiet: quiet)
             let record = try engine.create(container.request(image: image, command: command, cgroupParent: global.effectiveCgroupParent,
                                                                flags: flags, more: more))
             do { try container.writeCIDFile(record.id) } catch {

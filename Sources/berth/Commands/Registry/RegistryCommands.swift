@@ -98,8 +98,9 @@ enum PullPolicy: String, ExpressibleByArgument, CaseIterable {
 
     /// Pulls `image` through `berth-registry` (its progress on stderr, so `run -d` still prints only
     /// the id) when the policy asks; a failed pull is the command's failure (exit 125, as docker's
-    /// `run`), its one-line reason printed by `berth-registry`.
-    func apply(_ engine: Engine, image: String) throws {
+    /// `run`), its one-line reason printed by `berth-registry`. `quiet` (`-q`): no progress, only
+    /// that reason.
+    func apply(_ engine: Engine, image: String, quiet: Bool = false) throws {
         switch self {
         case .never: return
         case .missing: if (try? engine.images.resolve(image)) != nil { return }
@@ -109,7 +110,7 @@ enum PullPolicy: String, ExpressibleByArgument, CaseIterable {
         guard (try? RegistryReference(parsing: image)) != nil else { return }
         // `--missing`: a failed pull is reported as the missing image, in one line.
         let exit = try spawnAndWait([RegistryExec.path, "--root", engine.root, "pull", "--stderr"]
-                                    + (self == .missing ? ["--missing"] : []) + [image])
+                                    + (self == .missing ? ["--missing"] : []) + (quiet ? ["--quiet"] : []) + [image])
         guard exit.code == 0 else { throw ExitCode(125) }
     }
 }
