@@ -8,6 +8,8 @@ extension OCI {
         public var process: Process?
         public var root: Root?
         public var hostname: String?
+        /// The NIS domain name of the container's UTS namespace (`--domainname`).
+        public var domainname: String?
         public var mounts: [Mount]?
         public var linux: Linux?
         public var annotations: [String: String]?

@@ -492,6 +492,8 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
         setup_console(console_fd, err_fd);
     if ((p->ns_flags & CLONE_NEWUTS) && p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
         fail(err_fd, 125, errno, "sethostname", p->hostname);
+    if ((p->ns_flags & CLONE_NEWUTS) && p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+        fail(err_fd, 125, errno, "setdomainname", p->domainname);
     if (p->ns_flags & CLONE_NEWNET) {
         loopback_up(err_fd);
         if (p->net_addr && configure_if("eth0", p->net_addr, p->net_prefix, p->net_gw) < 0)

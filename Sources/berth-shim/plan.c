@@ -93,7 +93,7 @@ static int ns_flag(const char *name)
 
 /* Every key the reader knows; the ones that repeat have a counter in the plan. */
 static const char *const scalar_keys[] = {
-    "id", "state_dir", "log", "rootfs", "hostname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
+    "id", "state_dir", "log", "rootfs", "hostname", "domainname", "cwd", "oom_file", "mode", "target_pid", "target_start", "tty",
     "interactive", "net_bridge", "net_host", "net_addr", "net_gw", "net_prefix", "ns", "no_new_privs",
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
@@ -187,6 +187,7 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "log")) p->log_path = val;
         else if (!strcmp(key, "rootfs")) p->rootfs = val;
         else if (!strcmp(key, "hostname")) p->hostname = val;
+        else if (!strcmp(key, "domainname")) p->domainname = val;
         else if (!strcmp(key, "cwd")) p->cwd = val;
         else if (!strcmp(key, "oom_file")) p->oom_file = val;
         else if (!strcmp(key, "mode")) {
@@ -549,6 +550,7 @@ void plan_print(const struct plan *p, int fd)
     line1(fd, "log", p->log_path);
     line1(fd, "rootfs", p->rootfs);
     line1(fd, "hostname", p->hostname);
+    line1(fd, "domainname", p->domainname);
     line1(fd, "cwd", p->cwd);
     line1(fd, "oom_file", p->oom_file);
     if (p->exec_mode)

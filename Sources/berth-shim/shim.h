@@ -77,7 +77,7 @@ struct plan_port {
 /* The launch plan, parsed in place from the plan file (strings point into its buffer). Lists
  * are allocated to the size the file asks for, before any fork: nothing is ever dropped. */
 struct plan {
-    const char *id, *state_dir, *log_path, *rootfs, *hostname, *cwd, *oom_file;
+    const char *id, *state_dir, *log_path, *rootfs, *hostname, *domainname, *cwd, *oom_file;
     int exec_mode;           /* join a running container instead of creating one */
     pid_t target_pid;        /* exec: the container's init, whose namespaces are joined */
     unsigned long long target_start; /* exec: its start time (field 22 of /proc/PID/stat); 0 = unchecked */

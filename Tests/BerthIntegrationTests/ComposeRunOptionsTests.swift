@@ -14,6 +14,7 @@ extension ComposeUpTests {
                 network_mode: none
                 command: sleep 600
                 hostname: tuned-host
+                domainname: tuned.example
                 user: "1000:1000"
                 working_dir: /work/here
                 group_add: ["1234"]
@@ -40,7 +41,7 @@ extension ComposeUpTests {
         defer { _ = berth(in: dir, ["down", "-t", "1"]) }
         let r = cli.run(["exec", "tuned-1", "sh", "-c", """
             grep -E '^(CapBnd|Groups):' /proc/self/status; grep -E '^Max (open files|processes)' /proc/1/limits | tr -s ' '; cat /proc/sys/net/ipv4/ip_forward
-            cat /proc/1/oom_score_adj; hostname; pwd; id -u; grep db.local /etc/hosts; cat /etc/resolv.conf; tr '\\0' '\\n' < /proc/1/cmdline; env
+            cat /proc/1/oom_score_adj; cat /proc/sys/kernel/domainname; hostname; pwd; id -u; grep db.local /etc/hosts; cat /etc/resolv.conf; tr '\\0' '\\n' < /proc/1/cmdline; env
             """])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -48,7 +49,7 @@ extension ComposeUpTests {
         // The init's limits, which its children inherit (an exec'd process does not: it joins from outside).
         XCTAssertTrue(lines.contains { $0.hasPrefix("Groups:") && $0.contains("1234") }, r.stdout)
         // network_mode: none has no DNS server of its own: dns: goes to resolv.conf as it is.
-        for expected in ["Max open files 100 200 files ", "Max processes 50 50 processes ", "1", "300", "tuned-host", "/work/here", "1000", "10.1.2.3\tdb.local",
+        for expected in ["Max open files 100 200 files ", "Max processes 50 50 processes ", "1", "300", "tuned.example", "tuned-host", "/work/here", "1000", "10.1.2.3\tdb.local",
                          "nameserver 192.0.2.53", "search example.com", "options ndots:2", "berth-init",
                          "FROM_FILE=1", "OVERRIDDEN=from-environment"] {
             XCTAssertTrue(lines.contains(expected), "\(expected) in \(r.stdout)")

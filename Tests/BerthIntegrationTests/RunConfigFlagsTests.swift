@@ -154,6 +154,20 @@ final class RunConfigFlagsTests: ContainerTestCase {
                       "invalid --stop-timeout -5: expected a number of seconds, 0 or more")
     }
 
+    /// `--domainname`: the container's UTS namespace has it (the host's is unchanged); inspect
+    /// shows it; a bad one is refused in one line.
+    func testDomainnameIsTheContainersOwn() throws {
+        let hostDomain = try String(contentsOfFile: "/proc/sys/kernel/domainname", encoding: .utf8)
+        XCTAssertEqual(runOutput(["--hostname", "web", "--domainname", "corp.example", "busybox", "sh", "-c",
+                                  "cat /proc/sys/kernel/domainname; hostname"]), "corp.example\nweb\n")
+        XCTAssertEqual(try String(contentsOfFile: "/proc/sys/kernel/domainname", encoding: .utf8), hostDomain)
+        XCTAssertEqual(cli.run(["create", "--name", "dn", "--domainname", "d.example", "busybox", "true"]).status, 0)
+        XCTAssertEqual(dig(try cli.inspect("dn"), "Config", "Domainname") as? String, "d.example")
+        XCTAssertEqual(cli.run(["rm", "dn"]).status, 0)
+        assertRefused(["run", "--rm", "--domainname", "bad domain\n", "busybox", "true"],
+                      "invalid --domainname 'bad domain\\n': expected a domain name ([a-zA-Z0-9.-], at most 64 characters)")
+    }
+
     /// `--oom-score-adj`: every process of the container (the command, what it starts, an exec)
     /// has it; shown by inspect; out of range refused in one line. A negative value needs
     /// CAP_SYS_RESOURCE, which some hosts (this sandbox) withhold even from root: there the start

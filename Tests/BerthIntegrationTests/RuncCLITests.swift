@@ -376,6 +376,27 @@ final class RuncCLITests: XCTestCase {
 
     // MARK: - the bundle, field by field
 
+    /// `domainname` (runtime-spec 1.1; Debian's runc 1.1 ignores it, so it is not in the
+    /// comparison below): set in the container's UTS namespace; refused without one.
+    func testDomainnameIsSetInTheUTSNamespace() throws {
+        let b = try bundle("dn1", args: ["cat", "/proc/sys/kernel/domainname"]) { config in
+            config["domainname"] = "field.example"
+        }
+        let out = scope.path + "/dn1.out"
+        XCTAssertEqual(runcToFile(["run", "--bundle", b, "dn1"], output: out), 0, read(out))
+        XCTAssertEqual(read(out), "field.example\n")
+        let noUTS = try bundle("dn2", args: ["true"]) { config in
+            config["domainname"] = "field.example"
+            config.removeValue(forKey: "hostname")
+            var linux = config["linux"] as! [String: Any]
+            linux["namespaces"] = (linux["namespaces"] as! [[String: Any]]).filter { $0["type"] as? String != "uts" }
+            config["linux"] = linux
+        }
+        let refused = scope.path + "/dn2.out"
+        XCTAssertNotEqual(runcToFile(["run", "--bundle", noUTS, "dn2"], output: refused), 0)
+        XCTAssertTrue(read(refused).contains("domainname: setting it needs a uts namespace in linux.namespaces"), read(refused))
+    }
+
     /// What the container sees of each field; every line is checked against the config's value.
     func testProcessAndLinuxFieldsAreHonoured() throws {
         let script = """

@@ -95,6 +95,7 @@ final class ShimPlanReaderTests: XCTestCase {
             noNewPrivileges: true, cgroupProcsFiles: (0..<40).map { "/sys/fs/cgroup/c\($0)/cgroup.procs" },
             oomCounterFile: "/sys/fs/cgroup/memory/x/memory.oom_control", restart: "on-failure", restartMax: 3,
             onExit: ["/usr/bin/berth", "rm", "--autoremove", "abc"])
+        plan.domainname = "corp.example"
         plan.network = .init(bridge: "berth0", hostInterface: "berthabc", address: IPv4Address("10.213.0.7")!, prefix: 16,
                              gateway: IPv4Address("10.213.0.1")!)
         plan.extraNetworks = (1...9).map {
@@ -171,6 +172,7 @@ final class ShimPlanReaderTests: XCTestCase {
             XCTAssertEqual(value(lines, "log"), plan.logPath, file: file, line: line)
             XCTAssertEqual(value(lines, "rootfs"), plan.rootfs, file: file, line: line)
             XCTAssertEqual(value(lines, "hostname"), plan.hostname, file: file, line: line)
+            XCTAssertEqual(value(lines, "domainname"), plan.domainname, file: file, line: line)
             XCTAssertEqual(value(lines, "oom_file"), plan.oomCounterFile, file: file, line: line)
             XCTAssertEqual(value(lines, "restart"), plan.restart, file: file, line: line)
             XCTAssertEqual(value(lines, "restart_max"), String(plan.restartMax ?? -1), file: file, line: line)

@@ -16,6 +16,7 @@ extension Engine {
         x.rlimits = o.ulimits.map { OCI.Rlimit(type: RunOptionRules.ociRlimitName($0.name), hard: $0.hard, soft: $0.soft) }
         x.sysctl = o.sysctls
         x.oomScoreAdj = o.oomScoreAdj
+        x.domainname = o.domainname
         x.privileged = o.privileged
         let explicit = try o.devices.map(Self.device)
         if o.privileged {

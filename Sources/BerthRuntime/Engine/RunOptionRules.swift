@@ -69,6 +69,10 @@ public enum RunOptionRules {
             throw .invalidArgument("invalid DNS option \(opt.quoted): expected a resolv.conf option such as ndots:2")
         }
         if let s = o.stopSignal { _ = try SignalName.parse(s) }
+        // The kernel's limit for a UTS name is 64 bytes.
+        if let d = o.domainname, !(isHostname(d) && d.utf8.count <= 64) {
+            throw .invalidArgument("invalid --domainname \(d.quoted): expected a domain name ([a-zA-Z0-9.-], at most 64 characters)")
+        }
         if let adj = o.oomScoreAdj, !(-1000...1000).contains(adj) {
             throw .invalidArgument("invalid --oom-score-adj \(adj): expected a number from -1000 to 1000")
         }

@@ -39,6 +39,8 @@ public struct RunOptions: Codable, Sendable, Equatable {
     /// `--oom-score-adj`: the container's processes' `oom_score_adj` (-1000…1000), set by its init
     /// before the command starts.
     public var oomScoreAdj: Int?
+    /// `--domainname`: the NIS domain name of the container's UTS namespace.
+    public var domainname: String?
     /// `--init`: a minimal init (the shim) is PID 1, reaps orphans and forwards signals.
     public var initProcess = false
     /// `--health-*`, `--no-healthcheck` (`HealthConfig.disabled`), compose `healthcheck:`; merged
@@ -49,7 +51,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case capAdd, capDrop, privileged, noNewPrivileges, seccompUnconfined, seccompProfile, ulimits, devices, deviceCgroupRules, sysctls, groupAdd
-        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck, oomScoreAdj
+        case extraHosts, dns, dnsSearch, dnsOptions, stopSignal, stopTimeout, initProcess, healthcheck, oomScoreAdj, domainname
     }
 
     /// Every key optional: templates stored before a key existed still load.
@@ -75,6 +77,7 @@ public struct RunOptions: Codable, Sendable, Equatable {
         initProcess = try c.decodeIfPresent(Bool.self, forKey: .initProcess) ?? false
         healthcheck = try c.decodeIfPresent(HealthConfig.self, forKey: .healthcheck)
         oomScoreAdj = try c.decodeIfPresent(Int.self, forKey: .oomScoreAdj)
+        domainname = try c.decodeIfPresent(String.self, forKey: .domainname)
     }
 
     /// `--ulimit nofile=1024:2048`: a resource and its soft and hard limit (`-1` or `unlimited`: none).

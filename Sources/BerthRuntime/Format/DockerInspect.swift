@@ -114,7 +114,7 @@ public enum DockerInspect {
             .map { SignalName.name(of: $0) ?? String($0) } ?? "SIGTERM"
         let interactive = input.record?.interactive == true
         var keys: [String: TemplateValue] = [
-            "Hostname": .string(spec?.hostname ?? i.hostname), "Domainname": .string(""),
+            "Hostname": .string(spec?.hostname ?? i.hostname), "Domainname": .string(spec?.domainname ?? ""),
             "User": .string(spec.flatMap { $0.process.map { "\($0.user.uid):\($0.user.gid)" } } ?? ""),
             "AttachStdin": .bool(interactive), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
             "ExposedPorts": exposed.isEmpty ? .null : .object(exposed),

@@ -18,7 +18,7 @@ public struct RuncBundle: Sendable {
         (["linux", "intelRdt"], "linux.intelRdt"),
         (["linux", "personality"], "linux.personality"), (["process", "apparmorProfile"], "process.apparmorProfile"),
         (["process", "selinuxLabel"], "process.selinuxLabel"), (["linux", "mountLabel"], "linux.mountLabel"),
-        (["process", "consoleSize"], "process.consoleSize"), (["domainname"], "domainname"),
+        (["process", "consoleSize"], "process.consoleSize"),
         (["linux", "rootfsPropagation"], "linux.rootfsPropagation"),
         (["linux", "resources", "blockIO"], "linux.resources.blockIO"),
         (["linux", "resources", "hugepageLimits"], "linux.resources.hugepageLimits"),
@@ -149,6 +149,9 @@ public struct RuncBundle: Sendable {
         }
         if let hostname = spec.hostname, !hostname.isEmpty, !seen.contains(.uts) {
             throw .invalidArgument("hostname: setting it needs a uts namespace in linux.namespaces")
+        }
+        if let domainname = spec.domainname, !domainname.isEmpty, !seen.contains(.uts) {
+            throw .invalidArgument("domainname: setting it needs a uts namespace in linux.namespaces")
         }
         if let path = linux.cgroupsPath, path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
             throw .invalidArgument("linux.cgroupsPath \(path.quoted): must not contain '.' or '..'")

@@ -16,6 +16,8 @@ extension Reader {
         case "init": o.initProcess = try boolean(value, path)
         case "security_opt":
             for item in try stringList(value, path) { try wrap { try RunOptionRules.applySecurityOption(item, to: &o) } }
+        // Checked with the rest of the service's options (`RunOptionRules.check`).
+        case "domainname": o.domainname = try string(value, path)
         case "oom_score_adj":
             o.oomScoreAdj = try integer(value, path, minimum: -1000)
             guard o.oomScoreAdj! <= 1000 else { throw fail(path, "must be 1000 or less") }

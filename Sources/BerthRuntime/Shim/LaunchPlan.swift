@@ -141,6 +141,8 @@ public struct LaunchPlan: Equatable, Sendable {
     /// Namespace names as the runtime spec spells them: pid, mount, uts, ipc, network, cgroup.
     public var namespaces: [String]
     public var hostname: String?
+    /// setdomainname in the container's UTS namespace (config.json's `domainname`).
+    public var domainname: String?
     public var mounts: [Mount]
     public var devices: [Device]
     /// (target, link path inside the container)
@@ -319,6 +321,7 @@ public struct LaunchPlan: Equatable, Sendable {
         if !rootfs.isEmpty { put("rootfs", rootfs) }
         for ns in namespaces { put("ns", ns) }
         if let hostname { put("hostname", hostname) }
+        if let domainname { put("domainname", domainname) }
         for m in mounts {
             put("mount", [m.type, m.source, m.destination, String(m.flags), m.data].joined(separator: sep))
         }

@@ -69,6 +69,7 @@ public enum PlanBuilder {
         plan.seccomp = try seccompFilter(linux.seccomp, cache: seccompCache)
         plan.initProcess = annotations[SpecExtras.Annotation.initProcess] == "true"
         plan.oomScoreAdj = process.oomScoreAdj
+        if namespaces.contains("uts"), let d = spec.domainname, !d.isEmpty { plan.domainname = d }
         plan.rlimits = try (process.rlimits ?? []).map { r in
             guard let number = RunOptionRules.rlimitNumber(ociName: r.type) else {
                 throw BerthError.invalidArgument("config.json of \(id) names an unknown rlimit \(r.type.quoted)")

@@ -32,6 +32,8 @@ public struct SpecExtras: Sendable, Equatable {
     public var rlimits: [OCI.Rlimit] = []
     /// `process.oomScoreAdj`.
     public var oomScoreAdj: Int?
+    /// `domainname`.
+    public var domainname: String?
     public var sysctl: [String: String] = [:]
     /// Added to the default device nodes (or replacing a default of the same path).
     public var devices: [OCI.Device] = []
@@ -61,6 +63,7 @@ public struct SpecExtras: Sendable, Equatable {
             }
             spec.process = process
         }
+        if let domainname { spec.domainname = domainname }
         var linux = spec.linux ?? OCI.Linux()
         if !sysctl.isEmpty { linux.sysctl = sysctl }
         linux.seccomp = seccomp

@@ -24,6 +24,7 @@ struct RunOptionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Search domain for the container's resolv.conf.", valueName: "domain")) var dnsSearch: [String] = []
     @Option(help: ArgumentHelp("resolv.conf option, e.g. ndots:2.", valueName: "option")) var dnsOption: [String] = []
     @Option(help: ArgumentHelp("Signal that stops the container (default SIGTERM).", valueName: "signal")) var stopSignal: String?
+    @Option(help: ArgumentHelp("The container's NIS domain name.", valueName: "name")) var domainname: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Tune the container's OOM preference (-1000 to 1000; higher is killed first).", valueName: "n")) var oomScoreAdj: Int?
     @Flag(name: .customLong("init"), help: "Run a minimal init as PID 1 that forwards signals and reaps orphans.") var initProcess = false
     @Option(help: ArgumentHelp("Command the supervisor runs to check health (through /bin/sh -c).", valueName: "command")) var healthCmd: String?
@@ -58,6 +59,7 @@ struct RunOptionFlags: ParsableArguments {
         if let stopSignal { o.stopSignal = stopSignal }
         if initProcess { o.initProcess = true }
         if let oomScoreAdj { o.oomScoreAdj = oomScoreAdj }
+        if let domainname { o.domainname = domainname }
         try applyHealth(to: &o)
     }
 
