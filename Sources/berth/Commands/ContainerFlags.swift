@@ -79,7 +79,10 @@ struct ContainerFlags: ParsableArguments {
         try more.apply(to: &request.options)
         if !publish.isEmpty { request.ports = try PortMapping.parse(all: publish) }
         if publishAll { request.publishAll = true }
-        if !expose.isEmpty { request.exposedPorts = try expose.flatMap { try PortMapping.exposedPorts($0) } }
+        if !expose.isEmpty {
+            for text in expose { _ = try PortMapping.exposed(text) }
+            request.exposedPorts = expose
+        }
         // -v, --mount and --tmpfs together replace the list; each keeps the order it was given in.
         if !volumes.isEmpty || !mountSpecs.isEmpty || !tmpfs.isEmpty {
             request.mounts = try volumes.map(MountSyntax.volume) + mountSpecs.map(MountSyntax.mount) + tmpfs.map(MountSyntax.tmpfs)

@@ -1,0 +1,150 @@
+import Foundation
+import XCTest
+import BerthTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `-p …/udp` (issue 11) through the supervisor's proxy on 127.0.0.1: each client's datagrams
+/// reach the container and its answers come back to that client alone; `port`, `ps` and `inspect`
+/// name the port "53/udp"; `-P` publishes `--expose 53/udp` and an image's "53/udp". (The kernel's
+/// DNAT of udp is `KernelRulesTests`'; it is never set up on the real host.) busybox has no UDP
+/// server, so the container runs a small static echo built here with the toolchain's clang.
+final class UDPPortTests: ContainerTestCase {
+    override class var rootLabel: String { "udp" }
+
+    static let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let echoSource = """
+        #include <netinet/in.h>
+        #include <stdlib.h>
+        #include <sys/socket.h>
+        int main(int argc, char **argv) {
+            int fd = socket(AF_INET, SOCK_DGRAM, 0);
+            struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])) };
+            if (argc < 2 || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return 1;
+            for (;;) {
+                char buf[2048] = "echo:";
+                struct sockaddr_in peer;
+                socklen_t len = sizeof peer;
+                ssize_t n = recvfrom(fd, buf + 5, sizeof buf - 5, 0, (struct sockaddr *)&peer, &len);
+                if (n >= 0) sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&peer, len);
+            }
+        }
+        """
+
+    private var scratch = ""
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        scratch = NSTemporaryDirectory() + "berth-udp-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: scratch)
+        super.tearDown()
+    }
+
+    /// The echo, statically linked (the container has no C library).
+    private func udpEcho() throws -> String {
+        guard let clang = Self.clang else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("clang is missing (the Swift toolchain ships it)") }
+            throw XCTSkip("clang is missing: the UDP echo cannot be built")
+        }
+        try Self.echoSource.write(toFile: scratch + "/udpecho.c", atomically: true, encoding: .utf8)
+        let r = Subprocess.run(clang, ["-static", "-O1", "-fuse-ld=lld", scratch + "/udpecho.c", "-o", scratch + "/udpecho"])
+        XCTAssertEqual(r.status, 0, "compiling the UDP echo: \(r.stderr)")
+        return scratch + "/udpecho"
+    }
+
+    private func udpSocket() throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw NSError(domain: "udp", code: Int(errno)) }
+        return fd
+    }
+
+    /// Sends `text` from `fd` to 127.0.0.1:`port` until its echo comes back (the server may not be
+    /// listening yet: a datagram can be lost); the echo, or what came instead, or "".
+    private func exchange(_ fd: Int32, port: UInt16, _ text: String) -> String {
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = port.bigEndian
+        sa.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bytes = Array(text.utf8)
+        var last = ""
+        for _ in 0..<20 {
+            _ = bytes.withUnsafeBytes { b in
+                withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, b.baseAddress, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                } }
+            }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&p, 1, 500) == 1 {
+                var buf = [UInt8](repeating: 0, count: 2048)
+                let n = recv(fd, &buf, buf.count, 0)
+                guard n > 0 else { break }
+                last = String(decoding: buf[..<n], as: UTF8.self)
+                // An answer to an earlier try of the same text is skipped, not taken for the next one's.
+                if last == "echo:" + text { return last }
+            }
+        }
+        return last
+    }
+
+    func testDatagramsAreRelayedToEachClientAndNamedUDP() throws {
+        let echo = try udpEcho()
+        let base = UInt16(23000 + Int(getpid() % 20000))
+        let r = cli.run(["run", "-d", "--name", "dns", "-v", echo + ":/udpecho:ro", "-p", "127.0.0.1:\(base):53/udp",
+                         "-p", "127.0.0.1:\(base):80", "busybox", "/udpecho", "53"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(cli.run(["port", "dns"]).stdout, "53/udp -> 127.0.0.1:\(base)\n80/tcp -> 127.0.0.1:\(base)\n",
+                       "tcp and udp have ports of their own: one number serves both")
+        XCTAssertEqual(cli.run(["port", "dns", "53/udp"]).stdout, "127.0.0.1:\(base)\n")
+        let tcp53 = cli.run(["port", "dns", "53"])
+        XCTAssertNotEqual(tcp53.status, 0)
+        XCTAssertEqual(tcp53.stderr, "berth: no public port '53/tcp' published for dns\n")
+        XCTAssertTrue(cli.run(["ps"]).stdout.contains("127.0.0.1:\(base)->53/udp"))
+        XCTAssertEqual(cli.run(["inspect", "-f", "{{json .NetworkSettings.Ports}} {{json .Config.ExposedPorts}}", "dns"]).stdout,
+                       "{\"53/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(base)\"}],\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(base)\"}]}"
+                       + " {\"53/udp\":{},\"80/tcp\":{}}\n")
+
+        let a = try udpSocket(), b = try udpSocket()
+        defer { close(a); close(b) }
+        XCTAssertEqual(exchange(a, port: base, "one"), "echo:one")
+        XCTAssertEqual(exchange(b, port: base, "two"), "echo:two", "a second client is answered")
+        XCTAssertEqual(exchange(a, port: base, "three"), "echo:three", "the first client still is")
+        // Nothing of one client's reaches the other.
+        var p = pollfd(fd: b, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&p, 1, 300), 0, "client b got a datagram that was not its own")
+    }
+
+    func testPublishAllTakesUDPFromExposeAndFromTheImage() throws {
+        let r = cli.run(["create", "--name", "exp", "-P", "--expose", "53/udp", "--expose", "53", "busybox", "true"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = cli.run(["port", "exp"]).stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.map { $0.prefix { $0 != " " } }, ["53/tcp", "53/udp"], "\(lines)")
+        for line in lines { XCTAssertNotEqual(line.split(separator: ":").last, "0", "a real port was chosen: \(line)") }
+
+        XCTAssertEqual(cli.run(["create", "--name", "base", "busybox", "true"]).status, 0)
+        addTeardownBlock { [cli] in _ = cli.run(["rm", "-f", "img"]); _ = cli.run(["rmi", "udpimage:1"]) }
+        let commit = cli.run(["commit", "--change", "EXPOSE 53/udp 5353/sctp", "base", "udpimage:1"])
+        XCTAssertEqual(commit.status, 0, commit.stderr)
+        let fromImage = cli.run(["create", "--name", "img", "-P", "udpimage:1", "true"])
+        XCTAssertEqual(fromImage.status, 0, fromImage.stderr)
+        let shown = cli.run(["port", "img"]).stdout
+        XCTAssertTrue(shown.hasPrefix("53/udp -> 0.0.0.0:"), "the image's udp port, sctp skipped: \(shown)")
+        XCTAssertEqual(shown.split(separator: "\n").count, 1, shown)
+    }
+
+    func testBadProtocolsAreOneLineAndExit125() {
+        for (flag, spec, why) in [("-p", "53/sctp", "invalid port '53/sctp': unknown protocol 'sctp': tcp or udp"),
+                                  ("--expose", "53/icmp", "invalid port '53/icmp': unknown protocol 'icmp': tcp or udp"),
+                                  ("--expose", "1:53/udp", "invalid port '1:53/udp': expected PORT[-END][/tcp|/udp], a container port")] {
+            let r = cli.run(["create", flag, spec, "busybox", "true"])
+            XCTAssertEqual(r.status, 125, spec)
+            XCTAssertEqual(r.stderr, "berth: \(why)\n", spec)
+        }
+        XCTAssertEqual(cli.run(["port", "nosuch", "53/sctp"]).stderr, "berth: invalid protocol 'sctp': tcp or udp\n")
+        XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "", "nothing was created by a refused spec")
+    }
+}
