@@ -94,19 +94,22 @@ final class UDPPortTests: ContainerTestCase {
     func testDatagramsAreRelayedToEachClientAndNamedUDP() throws {
         let echo = try udpEcho()
         let base = UInt16(23000 + Int(getpid() % 20000))
-        let r = cli.run(["run", "-d", "--name", "dns", "-v", echo + ":/udpecho:ro", "-p", "127.0.0.1:\(base):53/udp",
-                         "-p", "127.0.0.1:\(base):80", "busybox", "/udpecho", "53"])
+        // Container port 80 for both: the container's own DNS server holds 127.0.0.11:53, so an
+        // echo bound to 0.0.0.0:53 would fail with "address in use".
+        let r = cli.run(["run", "-d", "--name", "dns", "-v", echo + ":/udpecho:ro", "-p", "127.0.0.1:\(base):80/udp",
+                         "-p", "127.0.0.1:\(base):80", "busybox", "/udpecho", "80"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(cli.run(["port", "dns"]).stdout, "53/udp -> 127.0.0.1:\(base)\n80/tcp -> 127.0.0.1:\(base)\n",
+        XCTAssertEqual(cli.run(["port", "dns"]).stdout, "80/tcp -> 127.0.0.1:\(base)\n80/udp -> 127.0.0.1:\(base)\n",
                        "tcp and udp have ports of their own: one number serves both")
-        XCTAssertEqual(cli.run(["port", "dns", "53/udp"]).stdout, "127.0.0.1:\(base)\n")
+        XCTAssertEqual(cli.run(["port", "dns", "80/udp"]).stdout, "127.0.0.1:\(base)\n")
         let tcp53 = cli.run(["port", "dns", "53"])
         XCTAssertNotEqual(tcp53.status, 0)
         XCTAssertEqual(tcp53.stderr, "berth: no public port '53/tcp' published for dns\n")
-        XCTAssertTrue(cli.run(["ps"]).stdout.contains("127.0.0.1:\(base)->53/udp"))
+        let ps = cli.run(["ps"]).stdout
+        XCTAssertTrue(ps.contains("127.0.0.1:\(base)->80/udp"), ps)
         XCTAssertEqual(cli.run(["inspect", "-f", "{{json .NetworkSettings.Ports}} {{json .Config.ExposedPorts}}", "dns"]).stdout,
-                       "{\"53/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(base)\"}],\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(base)\"}]}"
-                       + " {\"53/udp\":{},\"80/tcp\":{}}\n")
+                       "{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(base)\"}],\"80/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(base)\"}]}"
+                       + " {\"80/tcp\":{},\"80/udp\":{}}\n")
 
         let a = try udpSocket(), b = try udpSocket()
         defer { close(a); close(b) }
@@ -136,8 +139,56 @@ final class UDPPortTests: ContainerTestCase {
         XCTAssertEqual(shown.split(separator: "\n").count, 1, shown)
     }
 
+    /// The relay keeps one socket per client, never more than the supervisor's table (64 entries
+    /// shared with TCP): a flood of clients from fresh source ports evicts the client idle longest
+    /// (it is answered again from a new socket when it writes again), and every datagram gets one
+    /// answer, never more. The supervisor's sockets are counted in /proc, not taken from Berth.
+    func testTheClientTableIsBoundedAndEachDatagramAnsweredOnce() throws {
+        let echo = try udpEcho()
+        let base = UInt16(23000 + Int(getpid() % 20000))
+        let r = cli.run(["run", "-d", "--name", "flood", "-v", echo + ":/udpecho:ro", "-p", "127.0.0.1:\(base):80/udp",
+                         "busybox", "/udpecho", "80"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        guard let shim = try cli.berthKeys("flood")["ShimPid"] as? Int else { return XCTFail("no ShimPid in inspect") }
+        func sockets() -> Int {
+            let dir = "/proc/\(shim)/fd"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) ?? "").hasPrefix("socket:") }.count
+        }
+        let before = sockets()
+        var clients: [Int32] = []
+        defer { clients.forEach { close($0) } }
+        for i in 0..<100 {
+            let fd = try udpSocket()
+            clients.append(fd)
+            let answer = exchange(fd, port: base, "c\(i)")
+            guard answer == "echo:c\(i)" else {
+                return XCTFail("client \(i) got \(answer.debugDescription); the supervisor: \(cli.run(["logs", "flood"]).stderr)")
+            }
+        }
+        let held = sockets() - before
+        XCTAssertLessThanOrEqual(held, 64, "100 clients: the relay holds at most its table's 64 sockets")
+        XCTAssertGreaterThanOrEqual(held, 60, "the relay keeps recent clients (90 s idle): \(held) sockets")
+        // The first client was evicted; it is answered again, from a socket of its own.
+        XCTAssertEqual(exchange(clients[0], port: base, "again"), "echo:again")
+        XCTAssertLessThanOrEqual(sockets() - before, 64)
+        // One datagram, one answer: nothing more arrives for the last client's datagram.
+        XCTAssertEqual(exchange(clients[99], port: base, "once"), "echo:once")
+        var p = pollfd(fd: clients[99], events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&p, 1, 300), 0, "a second datagram came back for one sent")
+    }
+
     func testBadProtocolsAreOneLineAndExit125() {
         for (flag, spec, why) in [("-p", "53/sctp", "invalid port '53/sctp': unknown protocol 'sctp': tcp or udp"),
+                                  ("-p", "53/UDP", "invalid port '53/UDP': unknown protocol 'UDP': tcp or udp"),
+                                  ("-p", "53/udp ", "invalid port '53/udp ': unknown protocol 'udp ': tcp or udp"),
+                                  ("-p", "53/udp/tcp", "invalid port '53/udp/tcp': unknown protocol 'udp/tcp': tcp or udp"
+                                   + " (one protocol, after the whole spec: 53-54/udp)"),
+                                  ("-p", "5353-5354:53/udp-54/tcp", "invalid port '5353-5354:53/udp-54/tcp': unknown protocol 'udp-54/tcp':"
+                                   + " tcp or udp (one protocol, after the whole spec: 53-54/udp)"),
+                                  ("-p", "127.0.0.1:0:53/udp", "invalid port '127.0.0.1:0:53/udp': host port '0' is not a port in 1-65535"),
+                                  ("-p", "5353:65536/udp", "invalid port '5353:65536/udp': container port '65536' is not a port in 1-65535"),
+                                  ("--expose", "0/udp", "invalid port '0/udp': container port '0' is not a port in 1-65535"),
                                   ("--expose", "53/icmp", "invalid port '53/icmp': unknown protocol 'icmp': tcp or udp"),
                                   ("--expose", "1:53/udp", "invalid port '1:53/udp': expected PORT[-END][/tcp|/udp], a container port")] {
             let r = cli.run(["create", flag, spec, "busybox", "true"])

@@ -21,7 +21,8 @@ final class PortSpecTests: XCTestCase {
     }
 
     func testHostileSpecs() {
-        for spec in ["", ":", "0:80", "80:0", "65536:80", "-1:80", "80-:80", "a:b", "1:2:3:4", "80/sctp", "80/UDP", "80/", "1-17", "1-3:1-2",
+        for spec in ["", ":", "0:80", "80:0", "65536:80", "-1:80", "80-:80", "a:b", "1:2:3:4", "80/sctp", "80/UDP", "80/", "80/udp ", "80/ udp", "80/udp/tcp",
+                     "53/udp-54/tcp", "53-54/udp/tcp", "0/udp", "65536/udp", "1:0/udp", "127.0.0.1:70000:53/udp", "80/udp\u{1b}", "1-17", "1-3:1-2",
                      "300.0.0.1:80:80", "00000000000000000080:80"] {
             XCTAssertThrowsError(try PortMapping.parse(spec), spec)
         }

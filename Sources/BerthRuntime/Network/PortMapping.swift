@@ -38,14 +38,20 @@ public struct PortMapping: Codable, Sendable, Equatable, CustomStringConvertible
 
     /// One `-p` value: one mapping, or one per port of a range (`8000-8002:80-82`). Refused with
     /// a one-line reason: a port out of 1-65535, a backwards or mismatched range, a range longer
-    /// than one container publishes, a bad address, a protocol other than tcp.
+    /// than one container publishes, a bad address, a protocol other than tcp or udp (lowercase, as
+    /// docker writes them; anything after the protocol, spaces too).
     public static func parse(_ text: String) throws -> [PortMapping] {
         func bad(_ why: String) -> BerthError { BerthError.invalidArgument("invalid port \(text.quoted): \(why)") }
         var spec = Substring(text)
         var proto = Proto.tcp
-        if let slash = spec.lastIndex(of: "/") {
+        // The first slash: everything after it names the one protocol of the whole spec, so
+        // "80/udp/tcp" and "53/udp-54/tcp" (a range mixing protocols) are refused, never split.
+        if let slash = spec.firstIndex(of: "/") {
             let name = String(spec[spec.index(after: slash)...])
-            guard let p = Proto(rawValue: name) else { throw bad("unknown protocol \(name.quoted): tcp or udp") }
+            guard let p = Proto(rawValue: name) else {
+                let hint = name.contains("/") || name.contains("-") ? " (one protocol, after the whole spec: 53-54/udp)" : ""
+                throw bad("unknown protocol \(name.quoted): tcp or udp\(hint)")
+            }
             proto = p
             spec = spec[..<slash]
         }
