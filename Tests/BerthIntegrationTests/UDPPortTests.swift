@@ -8,29 +8,10 @@ import Glibc
 /// `-p …/udp` (issue 11) through the supervisor's proxy on 127.0.0.1: each client's datagrams
 /// reach the container and its answers come back to that client alone; `port`, `ps` and `inspect`
 /// name the port "53/udp"; `-P` publishes `--expose 53/udp` and an image's "53/udp". (The kernel's
-/// DNAT of udp is `KernelRulesTests`'; it is never set up on the real host.) busybox has no UDP
-/// server, so the container runs a small static echo built here with the toolchain's clang.
+/// DNAT of udp is `OutboundTests.testUDPPortsAreDNATedFromUpstream`, in a simulated host: never on the real one.) busybox has no UDP
+/// server, so the container runs a small static echo (`UDPEcho`) built with the toolchain's clang.
 final class UDPPortTests: ContainerTestCase {
     override class var rootLabel: String { "udp" }
-
-    static let clang = ["/opt/swift/usr/bin/clang", "/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let echoSource = """
-        #include <netinet/in.h>
-        #include <stdlib.h>
-        #include <sys/socket.h>
-        int main(int argc, char **argv) {
-            int fd = socket(AF_INET, SOCK_DGRAM, 0);
-            struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])) };
-            if (argc < 2 || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return 1;
-            for (;;) {
-                char buf[2048] = "echo:";
-                struct sockaddr_in peer;
-                socklen_t len = sizeof peer;
-                ssize_t n = recvfrom(fd, buf + 5, sizeof buf - 5, 0, (struct sockaddr *)&peer, &len);
-                if (n >= 0) sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&peer, len);
-            }
-        }
-        """
 
     private var scratch = ""
 
@@ -45,17 +26,7 @@ final class UDPPortTests: ContainerTestCase {
         super.tearDown()
     }
 
-    /// The echo, statically linked (the container has no C library).
-    private func udpEcho() throws -> String {
-        guard let clang = Self.clang else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("clang is missing (the Swift toolchain ships it)") }
-            throw XCTSkip("clang is missing: the UDP echo cannot be built")
-        }
-        try Self.echoSource.write(toFile: scratch + "/udpecho.c", atomically: true, encoding: .utf8)
-        let r = Subprocess.run(clang, ["-static", "-O1", "-fuse-ld=lld", scratch + "/udpecho.c", "-o", scratch + "/udpecho"])
-        XCTAssertEqual(r.status, 0, "compiling the UDP echo: \(r.stderr)")
-        return scratch + "/udpecho"
-    }
+    private func udpEcho() throws -> String { try UDPEcho.build(into: scratch) }
 
     private func udpSocket() throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
