@@ -331,10 +331,15 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             p->ns_paths[p->nns_paths++].path = f[1];
         }
         else if (!strcmp(key, "port")) {
-            if (split(val, f, 3) != 3) return fail_key(err, "the launch plan has a bad entry for", key);
+            /* host address, host port, container port, tcp or udp (a plan without it: tcp) */
+            int k = split(val, f, 4);
+            if (k != 3 && k != 4) return fail_key(err, "the launch plan has a bad entry for", key);
+            if (k == 4 && strcmp(f[3], "tcp") && strcmp(f[3], "udp"))
+                return fail_key(err, "the launch plan has a bad value for", key);
             p->ports[p->nports].host_ip = f[0];
             NUM(f[1], 10, 65535, p->ports[p->nports].host_port, key);
             NUM(f[2], 10, 65535, p->ports[p->nports].container_port, key);
+            p->ports[p->nports].udp = k == 4 && !strcmp(f[3], "udp");
             p->nports++;
         }
         else if (!strcmp(key, "net_if")) {
@@ -653,8 +658,9 @@ void plan_print(const struct plan *p, int fd)
     if (p->umask_value >= 0)
         line1(fd, "umask", num(a, p->umask_value));
     for (int i = 0; i < p->nports; i++) {
-        const char *f[3] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port) };
-        line(fd, "port", 3, f);
+        const char *f[4] = { p->ports[i].host_ip, num(a, p->ports[i].host_port), num(d, p->ports[i].container_port),
+                             p->ports[i].udp ? "udp" : "tcp" };
+        line(fd, "port", 4, f);
     }
     line1(fd, "dns_dir", p->dns_dir);
     if (p->dns_networks) {

@@ -72,6 +72,7 @@ struct plan_netif {
 struct plan_port {
     const char *host_ip;
     unsigned host_port, container_port;
+    int udp;                 /* else tcp */
 };
 
 /* The launch plan, parsed in place from the plan file (strings point into its buffer). Lists

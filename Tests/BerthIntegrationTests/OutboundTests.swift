@@ -11,7 +11,7 @@ import Glibc
 /// port from upstream, hairpin, Berth's nftables table removed with its last network, and the real
 /// host's `ip_forward` and nftables tables unchanged throughout.
 final class OutboundTests: XCTestCase {
-    private var sim: SimulatedHost?
+    var sim: SimulatedHost?
     private var realForward = ""
     private var realTables: [String] = []
 

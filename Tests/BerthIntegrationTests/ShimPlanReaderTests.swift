@@ -102,7 +102,9 @@ final class ShimPlanReaderTests: XCTestCase {
             .init(bridge: "berth1234abcd", hostInterface: "berthabc\($0)", interface: "eth\($0)",
                   address: IPv4Address("10.215.\($0).2")!, prefix: 24, gateway: nil)
         }
-        plan.ports = (0..<LaunchPlan.maximumPorts).map { PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80) }
+        plan.ports = (0..<LaunchPlan.maximumPorts).map {
+            PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80, proto: $0 % 2 == 0 ? .tcp : .udp)
+        }
         plan.seccomp = try? PlanBuilder.seccompFilter(SeccompDefaults.profile.resolve(capabilities: DefaultSpec.capabilityNames, kernel: (6, 1)))
         plan.dns = .init(directory: "/r/networks/names", servers: ["127.0.0.53", "10.0.0.1", "192.0.2.2"].map { IPv4Address($0)! },
                          networks: ["bridge", "front end"])
@@ -137,7 +139,8 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(values(lines, "cgroup_procs").map { $0[0] }, plan.cgroupProcsFiles, file: file, line: line)
         XCTAssertEqual(values(lines, "on_exit").map { $0[0] }, plan.onExit, file: file, line: line)
         XCTAssertEqual(value(lines, "seccomp_bpf"), plan.seccomp.map { Hex.lowercase($0.program) }, file: file, line: line)
-        XCTAssertEqual(values(lines, "port"), plan.ports.map { [$0.hostIP.description, String($0.hostPort), String($0.containerPort)] }, file: file, line: line)
+        XCTAssertEqual(values(lines, "port"), plan.ports.map { [$0.hostIP.description, String($0.hostPort), String($0.containerPort), $0.proto.rawValue] },
+                       file: file, line: line)
         XCTAssertEqual(value(lines, "tty"), plan.tty ? "1" : "0", file: file, line: line)
         XCTAssertEqual(value(lines, "interactive"), plan.interactive ? "1" : "0", file: file, line: line)
         XCTAssertEqual(value(lines, "root_readonly"), plan.rootReadonly ? "1" : "0", file: file, line: line)
@@ -268,6 +271,9 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("sysctl", "net..x\u{1F}1")]), "'net..x'"),
             (good + pairs([("sysctl", ".net\u{1F}1")]), "'.net'"),
             (good + pairs([("rlimit", "16\u{1F}1\u{1F}1")]), "'rlimit'"),
+            // A published port of a protocol the proxy does not relay.
+            (good + pairs([("port", "127.0.0.1\u{1F}9000\u{1F}80\u{1F}sctp")]), "'port'"),
+            (good + pairs([("port", "127.0.0.1\u{1F}9000\u{1F}80\u{1F}udp\u{1F}x")]), "'port'"),
             (good + pairs((0...LaunchPlan.maximumPorts).map { ("port", "127.0.0.1\u{1F}\(9000 + $0)\u{1F}80") }), "ports"),
             // A healthcheck without its schedule, or with a duration past a year.
             (good + pairs([("health_arg", "true")]), "healthcheck"),

@@ -36,6 +36,14 @@ final class KernelRulesTests: XCTestCase {
         XCTAssertTrue(s.contains("ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 10.215.1.2:80"), s)
     }
 
+    func testUDPPortsAreDNATedAsUDP() {
+        let f = KernelRules.Forward(proto: .udp, hostIP: IPv4Address(0), hostPort: 5353, address: IPv4Address("10.215.1.2")!, containerPort: 53)
+        let s = KernelRules(table: "t", networks: [out], forwards: [f]).script
+        XCTAssertTrue(s.contains("fib daddr type local udp dport 5353 dnat to 10.215.1.2:53"), s)
+        XCTAssertTrue(s.contains("ip daddr != 127.0.0.0/8 fib daddr type local udp dport 5353 dnat to 10.215.1.2:53"), s)
+        XCTAssertFalse(s.contains("tcp dport"), s)
+    }
+
     func testNothingToHoldDeletesTheTable() {
         let rules = KernelRules(table: "berth-x", networks: [], forwards: [])
         XCTAssertTrue(rules.isEmpty)

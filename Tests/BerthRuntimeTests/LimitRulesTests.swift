@@ -141,4 +141,14 @@ final class StoredFormatTests: XCTestCase {
         XCTAssertEqual(spec.template, expected)
         XCTAssertEqual(try spec.replicaRequest(index: 1).ports.map(\.description), ["0.0.0.0:8080->80/tcp"])
     }
+
+    /// Before UDP: a published port had no `proto` (tcp), `--expose` was stored as port numbers.
+    func testPortsStoredBeforeUDPReadAsTCP() throws {
+        let port = try JSONDecoder.berth.decode(PortMapping.self, from: Data(#"{"hostIP":"127.0.0.1","hostPort":8080,"containerPort":80}"#.utf8))
+        XCTAssertEqual(port.description, "127.0.0.1:8080->80/tcp")
+        let request = try JSONDecoder.berth.decode(ContainerRequest.self, from: Data(#"{"image":"busybox","exposedPorts":[53,80]}"#.utf8))
+        XCTAssertEqual(request.exposedPorts, ["53/tcp", "80/tcp"])
+        let udp = PortMapping(hostIP: IPv4Address(0), hostPort: 5353, containerPort: 53, proto: .udp)
+        XCTAssertEqual(try JSONDecoder.berth.decode(PortMapping.self, from: JSONEncoder.berth.encode(udp)), udp)
+    }
 }

@@ -36,8 +36,9 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     /// `-P`: publish every exposed port (the image's `ExposedPorts` and `exposedPorts`) on an
     /// ephemeral port of every host address.
     public var publishAll = false
-    /// `--expose`: container ports `-P` publishes besides the image's.
-    public var exposedPorts: [UInt16] = []
+    /// `--expose`: container ports `-P` publishes besides the image's, as docker writes them
+    /// ("80", "90-91/tcp", "53/udp"), each checked by `PortMapping.exposed`.
+    public var exposedPorts: [String] = []
     /// `-t`: the init's stdio is a terminal from the container's own devpts.
     public var tty = false
     /// `-i`: keep stdin open for attached clients.
@@ -95,7 +96,12 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         cgroupParent = try c.decodeIfPresent(String.self, forKey: .cgroupParent)
         ports = try c.decodeIfPresent([PortMapping].self, forKey: .ports) ?? []
         publishAll = try c.decodeIfPresent(Bool.self, forKey: .publishAll) ?? false
-        exposedPorts = try c.decodeIfPresent([UInt16].self, forKey: .exposedPorts) ?? []
+        // Templates stored before UDP was published hold bare TCP port numbers.
+        if let numbers = try? c.decodeIfPresent([UInt16].self, forKey: .exposedPorts) {
+            exposedPorts = numbers.map { "\($0)/tcp" }
+        } else {
+            exposedPorts = try c.decodeIfPresent([String].self, forKey: .exposedPorts) ?? []
+        }
         tty = try c.decodeIfPresent(Bool.self, forKey: .tty) ?? false
         interactive = try c.decodeIfPresent(Bool.self, forKey: .interactive) ?? false
         mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts) ?? []

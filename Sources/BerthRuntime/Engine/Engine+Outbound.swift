@@ -24,7 +24,8 @@ extension Engine {
             guard status == .running || status == .restarting else { continue }
             // Loopback-only ports stay with the proxy: the kernel does not route 127/8 elsewhere.
             for p in ports where p.hostIP.value >> 24 != 127 {
-                forwards.append(.init(hostIP: p.hostIP, hostPort: p.hostPort, address: address, containerPort: p.containerPort))
+                forwards.append(.init(proto: p.proto, hostIP: p.hostIP, hostPort: p.hostPort, address: address,
+                                      containerPort: p.containerPort))
             }
         }
         return KernelRules(table: KernelRules.tableName(root: root),

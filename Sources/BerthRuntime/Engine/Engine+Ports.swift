@@ -5,37 +5,37 @@ import Glibc
 #endif
 
 /// The ports a new container publishes: its `-p` mappings, then with `-P` every exposed port
-/// (the image's TCP `ExposedPorts` and `--expose`) not published already, each ephemeral port
+/// (the image's `ExposedPorts` and `--expose`, TCP and UDP) not published already, each ephemeral port
 /// chosen now so the record (`berth port`, `inspect`, the supervisor's listener, the DNAT rule)
 /// holds the real one.
 extension Engine {
     static func publishedPorts(_ request: ContainerRequest, exposedByImage: [String]) throws -> [PortMapping] {
         var ports = request.ports
         if request.publishAll {
-            // The image's entries are "80/tcp"; udp and others are skipped (Berth publishes tcp).
-            let fromImage = exposedByImage.filter { !$0.contains("/") || $0.hasSuffix("/tcp") }
-                .compactMap { try? PortMapping.exposedPorts($0) }.flatMap { $0 }
-            for port in fromImage + request.exposedPorts where !ports.contains(where: { $0.containerPort == port }) {
-                ports.append(PortMapping(hostIP: PortMapping.defaultHostIP, hostPort: 0, containerPort: port))
+            // The image's entries are "80/tcp", "53/udp"; other protocols (sctp) are skipped.
+            let exposed = (exposedByImage + request.exposedPorts).flatMap { (try? PortMapping.exposed($0)) ?? [] }
+            for p in exposed where !ports.contains(where: { $0.containerPort == p.containerPort && $0.proto == p.proto }) {
+                ports.append(p)
             }
         }
         guard ports.count <= LaunchPlan.maximumPorts else {
             throw BerthError.invalidArgument("too many published ports (\(ports.count)): one container publishes at most \(LaunchPlan.maximumPorts)")
         }
-        var taken = Set(ports.map(\.hostPort).filter { $0 != 0 })
+        // TCP and UDP are separate port spaces: 53/tcp and 53/udp may share a host port.
         for i in ports.indices where ports[i].hostPort == 0 {
-            ports[i].hostPort = try ephemeralPort(on: ports[i].hostIP, avoiding: taken)
-            taken.insert(ports[i].hostPort)
+            let taken = Set(ports.filter { $0.proto == ports[i].proto && $0.hostPort != 0 }.map(\.hostPort))
+            ports[i].hostPort = try ephemeralPort(on: ports[i].hostIP, proto: ports[i].proto, avoiding: taken)
         }
         return ports
     }
 
-    /// A TCP port the kernel calls free on `address` now (bound to port 0 and read back), as
+    /// A TCP or UDP port the kernel calls free on `address` now (bound to port 0 and read back), as
     /// docker picks from the ephemeral range. The supervisor binds it at start; a port taken
     /// meanwhile fails that start with "address in use", as a fixed port would.
-    static func ephemeralPort(on address: IPv4Address, avoiding taken: Set<UInt16>) throws -> UInt16 {
+    static func ephemeralPort(on address: IPv4Address, proto: PortMapping.Proto, avoiding taken: Set<UInt16>) throws -> UInt16 {
+        let type = proto == .udp ? SOCK_DGRAM : SOCK_STREAM
         for _ in 0..<16 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let fd = socket(AF_INET, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw BerthError.errno("socket") }
             defer { close(fd) }
             var sa = sockaddr_in()

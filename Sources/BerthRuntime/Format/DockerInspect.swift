@@ -109,7 +109,7 @@ public enum DockerInspect {
                      "Retries": .integer(Int64(h.retries))])
         } ?? .null
         var exposed: [String: TemplateValue] = [:]
-        for p in i.ports { exposed["\(p.containerPort)/tcp"] = .object([:]) }
+        for p in i.ports { exposed[p.containerSide] = .object([:]) }
         let stopSignal = annotations[SpecExtras.Annotation.stopSignal].flatMap(Int32.init)
             .map { SignalName.name(of: $0) ?? String($0) } ?? "SIGTERM"
         let interactive = input.record?.interactive == true
@@ -288,11 +288,11 @@ public enum DockerInspect {
         String(source.dropFirst(prefix.count).prefix { $0 != "/" })
     }
 
-    /// `NetworkSettings.Ports` and `HostConfig.PortBindings`: "80/tcp" → the host bindings.
+    /// `NetworkSettings.Ports` and `HostConfig.PortBindings`: "80/tcp", "53/udp" → the host bindings.
     static func portMap(_ ports: [PortMapping]) -> [String: TemplateValue] {
         var out: [String: [TemplateValue]] = [:]
         for p in ports {
-            out["\(p.containerPort)/tcp", default: []].append(
+            out[p.containerSide, default: []].append(
                 .object(["HostIp": .string(p.hostIP.description), "HostPort": .string(String(p.hostPort))]))
         }
         return out.mapValues(TemplateValue.array)

@@ -27,12 +27,12 @@ public struct KernelRules: Equatable, Sendable {
 
     /// One DNAT: traffic to `hostIP` (0.0.0.0 = any local address) `hostPort` goes to `address:containerPort`.
     public struct Forward: Equatable, Sendable {
-        public var proto: String
+        public var proto: PortMapping.Proto
         public var hostIP: IPv4Address
         public var hostPort: UInt16
         public var address: IPv4Address
         public var containerPort: UInt16
-        public init(proto: String = "tcp", hostIP: IPv4Address, hostPort: UInt16, address: IPv4Address, containerPort: UInt16) {
+        public init(proto: PortMapping.Proto = .tcp, hostIP: IPv4Address, hostPort: UInt16, address: IPv4Address, containerPort: UInt16) {
             self.proto = proto; self.hostIP = hostIP; self.hostPort = hostPort; self.address = address; self.containerPort = containerPort
         }
     }
@@ -75,7 +75,7 @@ public struct KernelRules: Equatable, Sendable {
         }
         for f in forwards {
             let match = f.hostIP.value == 0 ? "fib daddr type local" : "ip daddr \(f.hostIP)"
-            let rule = "\(f.proto) dport \(f.hostPort) dnat to \(f.address):\(f.containerPort)"
+            let rule = "\(f.proto.rawValue) dport \(f.hostPort) dnat to \(f.address):\(f.containerPort)"
             pre.append("\(match) \(rule)")
             out.append("ip daddr != 127.0.0.0/8 \(match) \(rule)")
         }

@@ -109,7 +109,7 @@ public struct LaunchPlan: Equatable, Sendable {
     public var network: Network?
     /// The container's other networks (eth1…), plugged at the same time as eth0.
     public var extraNetworks: [Network] = []
-    /// TCP ports published on the host: the supervisor proxies host → container.
+    /// TCP and UDP ports published on the host: the supervisor proxies host → container.
     public var ports: [PortMapping] = []
     /// The container's DNS server (`berth-shim/dns.c`); nil: none (`--network none|host`).
     public var dns: DNS?
@@ -393,7 +393,7 @@ public struct LaunchPlan: Equatable, Sendable {
             if !dns.servers.isEmpty { put("dns_servers", dns.servers.map(\.description).joined(separator: sep)) }
         }
         for p in ports {
-            put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort)].joined(separator: sep))
+            put("port", [p.hostIP.description, String(p.hostPort), String(p.containerPort), p.proto.rawValue].joined(separator: sep))
         }
         return out
     }

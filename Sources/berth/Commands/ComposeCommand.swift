@@ -63,7 +63,7 @@ struct ComposePS: ParsableCommand {
                     o["ExitCode"] = .integer(Int64(c.state.exitCode ?? 0))
                     o["Publishers"] = .array(c.ports.map { p in
                         .object(["URL": .string(p.hostIP.description), "TargetPort": .integer(Int64(p.containerPort)),
-                                 "PublishedPort": .integer(Int64(p.hostPort)), "Protocol": .string("tcp")])
+                                 "PublishedPort": .integer(Int64(p.hostPort)), "Protocol": .string(p.proto.rawValue)])
                     })
                     print(TemplateValue.object(o).jsonText)
                 }

@@ -25,7 +25,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(name: .customLong("network-alias"), help: ArgumentHelp("Another name the container answers to on its network.", valueName: "name")) var networkAliases: [String] = []
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port (or range) on the host: every address by default, an ephemeral host port when none is given.", valueName: "[ip:][hostport[-end]:]containerport[-end]")) var publish: [String] = []
     @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish every exposed port (the image's and --expose's) on ephemeral host ports.") var publishAll = false
-    @Option(name: .customLong("expose"), help: ArgumentHelp("Expose a container port (or range) for -P.", valueName: "port[-end][/tcp]")) var expose: [String] = []
+    @Option(name: .customLong("expose"), help: ArgumentHelp("Expose a container port (or range) for -P.", valueName: "port[-end][/tcp|/udp]")) var expose: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
     @Option(name: [.short, .customLong("volume")], help: ArgumentHelp("Bind a host path (created when missing) or mount a volume; options ro, rw, z, Z, [r]private, [r]slave, nocopy.", valueName: "[/host/path|name:]/ctr/path[:opts]")) var volumes: [String] = []
     @Option(name: .customLong("mount"), help: ArgumentHelp("Mount by keys: type=bind|volume|tmpfs, src, dst, readonly, bind-propagation, volume-nocopy, tmpfs-size, tmpfs-mode.", valueName: "type=…,src=…,dst=…")) var mountSpecs: [String] = []
@@ -79,7 +79,10 @@ struct ContainerFlags: ParsableArguments {
         try more.apply(to: &request.options)
         if !publish.isEmpty { request.ports = try PortMapping.parse(all: publish) }
         if publishAll { request.publishAll = true }
-        if !expose.isEmpty { request.exposedPorts = try expose.flatMap { try PortMapping.exposedPorts($0) } }
+        if !expose.isEmpty {
+            for text in expose { _ = try PortMapping.exposed(text) }
+            request.exposedPorts = expose
+        }
         // -v, --mount and --tmpfs together replace the list; each keeps the order it was given in.
         if !volumes.isEmpty || !mountSpecs.isEmpty || !tmpfs.isEmpty {
             request.mounts = try volumes.map(MountSyntax.volume) + mountSpecs.map(MountSyntax.mount) + tmpfs.map(MountSyntax.tmpfs)
