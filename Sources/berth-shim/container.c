@@ -65,7 +65,8 @@ static void set_oom_score_adj(const struct plan *p, int err_fd)
     size_t n = fmt_i64(num, p->oom_score_adj);
     int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, num, n) != (ssize_t)n)
-        fail(err_fd, 125, errno, "write process.oomScoreAdj to", "/proc/self/oom_score_adj");
+        fail(err_fd, 125, errno, "write process.oomScoreAdj to",
+             errno == EACCES ? "/proc/self/oom_score_adj (a negative value needs CAP_SYS_RESOURCE)" : "/proc/self/oom_score_adj");
     close(fd);
 }
 

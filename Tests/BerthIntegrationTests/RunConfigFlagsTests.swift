@@ -180,7 +180,7 @@ final class RunConfigFlagsTests: ContainerTestCase {
             XCTAssertEqual(negative.stdout, "-500\n", negative.stderr)
         } else {
             XCTAssertEqual(negative.status, 125)
-            XCTAssertEqual(negative.stderr, "berth: failed to start the container: write process.oomScoreAdj to /proc/self/oom_score_adj: Permission denied\n")
+            XCTAssertEqual(negative.stderr, "berth: failed to start the container: write process.oomScoreAdj to /proc/self/oom_score_adj (a negative value needs CAP_SYS_RESOURCE): Permission denied\n")
         }
         XCTAssertEqual(cli.run(["run", "-d", "--name", "ooms", "--network", "none", "--oom-score-adj", "700", "busybox", "sleep", "600"]).status, 0)
         XCTAssertEqual(cli.run(["exec", "ooms", "cat", "/proc/1/oom_score_adj"]).stdout, "700\n")
