@@ -63,8 +63,11 @@ static void set_oom_score_adj(const struct plan *p, int err_fd)
         return;
     char num[24];
     size_t n = fmt_i64(num, p->oom_score_adj);
-    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, num, n) != (ssize_t)n)
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t w = fd < 0 ? -1 : write(fd, num, n);
+    if (w >= 0 && w != (ssize_t)n)
+        errno = EIO;
+    if (w != (ssize_t)n)
         fail(err_fd, 125, errno, "write process.oomScoreAdj to",
              errno == EACCES ? "/proc/self/oom_score_adj (a negative value needs CAP_SYS_RESOURCE)" : "/proc/self/oom_score_adj");
     close(fd);
@@ -485,6 +488,8 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     if (!p->tty && (dup2(stdin_fd >= 0 ? stdin_fd : null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(errs_fd, 2) < 0))
         fail(err_fd, 125, errno, "set up stdio", NULL);
 
+    /* Before the mounts: /proc is still the supervisor's procfs, not one the bundle chose. */
+    set_oom_score_adj(p, err_fd);
     if (p->ns_flags & CLONE_NEWNS)
         do_mounts(p, err_fd);
     else
@@ -505,7 +510,6 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     }
     enter_workdir(p, 1, err_fd);
     set_rlimits(p, err_fd);
-    set_oom_score_adj(p, err_fd);
     if (p->oci)
         oci_wait_for_start(p, err_fd);
 

@@ -55,8 +55,10 @@ int proxy_open(const struct plan *p)
         int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)p->ports[i].host_port) };
+        /* TCP only: for UDP, SO_REUSEADDR lets another socket that sets it bind the same port
+         * and take its datagrams, and a second container's start would not fail. */
         if (fd < 0 || inet_pton(AF_INET, p->ports[i].host_ip, &sa.sin_addr) != 1 ||
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            (!udp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
             bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || (!udp && listen(fd, 128) < 0)) {
             int e = errno;
             if (fd >= 0)

@@ -60,7 +60,7 @@ extension ComposeUpTests {
         for (yaml, message) in [
             ("    sysctls: {kernel.hostname: x}\n", "services.bad: sysctl kernel.hostname is not allowed in a container: only namespaced ones (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*) are"),
             ("    privileged: maybe\n", "services.bad.privileged: expected true or false"),
-            ("    oom_score_adj: 1001\n", "services.bad.oom_score_adj: must be 1000 or less"),
+            ("    oom_score_adj: 1001\n", "services.bad: invalid --oom-score-adj 1001: expected a number from -1000 to 1000"),
             ("    security_opt: [\"seccomp=/x.json\"]\n", "services.bad.security_opt: --security-opt seccomp: cannot read the profile '/x.json': No such file or directory"),
             ("    extra_hosts: [\"evil:1.2.3.4\\n5.6.7.8 bank\"]\n", "services.bad: invalid IP address '1.2.3.4\\n5.6.7.8 bank' for --add-host evil"),
         ] {

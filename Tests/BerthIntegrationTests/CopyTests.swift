@@ -197,4 +197,22 @@ final class CopyTests: ContainerTestCase {
         XCTAssertEqual(Subprocess.run("/bin/tar", ["-xOf", dir + "/live.tar", "etc/hosts"]).stdout, "")
         XCTAssertEqual(cli.run(["ps", "-q", "--filter", "name=live"]).stdout.isEmpty, false, "it still runs")
     }
+
+    /// A file the container appends to while the export reads it: the export holds the size its
+    /// header declared (GNU tar's rule), instead of failing on the extra bytes.
+    func testExportOfAFileGrowingMeanwhileSucceeds() throws {
+        let dir = try scratchDirectory(self, "export-grow")
+        let r = cli.run(["run", "-d", "--name", "grower", "--network", "none", "busybox", "sh", "-c",
+                         "head -c 8000000 /dev/zero > /big; touch /ready; while true; do echo more >> /big; done"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        addTeardownBlock { [cli] in cli.run(["rm", "-f", "grower"]) }
+        XCTAssertTrue(cli.eventually { self.inBox("grower", "[ -e /ready ] && echo ready; true") == "ready\n" })
+        for i in 0..<3 {
+            let out = cli.run(["export", "-o", dir + "/grow\(i).tar", "grower"])
+            XCTAssertEqual(out.status, 0, out.stderr)
+            let listed = Subprocess.run("/bin/tar", ["-tvf", dir + "/grow\(i).tar"])
+            XCTAssertEqual(listed.status, 0, listed.stderr)
+            XCTAssertTrue(listed.stdout.contains(" big\n"), "big is in the archive")
+        }
+    }
 }

@@ -138,11 +138,18 @@ final class OutboundTests: XCTestCase {
     /// under the networks' lock that the removal held.
     func testRemovingTheDefaultBridgeWithOutboundOnFinishes() throws {
         let sim = try XCTUnwrap(sim)
+        let subnet = "10.216.\(Int(getpid()) % 100 + 1).0/24"
+        XCTAssertEqual(sim.host(["network", "create", "--subnet", subnet, "mine"]).status, 0)
         let run = sim.host(["run", "--rm", "busybox", "true"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(sim.hostTables().filter { $0.contains("berth-") }.count, 1, "outbound access made Berth's table")
         let rm = sim.host(["network", "rm"], timeout: 30)
         XCTAssertEqual(rm.status, 0, "network rm: \(rm.both)")
+        // With the default network undefined, a container on another network writes the names
+        // under the networks' lock: that must not define the default there either.
+        let onMine = sim.host(["run", "--rm", "--network", "mine", "busybox", "echo", "mine"], timeout: 30)
+        XCTAssertEqual(onMine.stdout, "mine\n", onMine.both)
+        XCTAssertEqual(sim.host(["network", "rm", "mine"], timeout: 30).status, 0)
         XCTAssertEqual(sim.hostTables().filter { $0.contains("berth-") }, [], "the table went with the last bridge")
         let again = sim.host(["run", "--rm", "busybox", "echo", "again"])
         XCTAssertEqual(again.stdout, "again\n", "the default network is defined again at its next use: \(again.stderr)")

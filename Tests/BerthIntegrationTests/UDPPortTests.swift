@@ -114,6 +114,18 @@ final class UDPPortTests: ContainerTestCase {
     /// shared with TCP): a flood of clients from fresh source ports evicts the client idle longest
     /// (it is answered again from a new socket when it writes again), and every datagram gets one
     /// answer, never more. The supervisor's sockets are counted in /proc, not taken from Berth.
+    /// A published UDP port is the container's alone: a second container asking for it fails to
+    /// start (the listener does not set SO_REUSEADDR, which for UDP would let both bind).
+    func testAUDPPortTakenFailsTheSecondStart() throws {
+        let base = UInt16(24000 + Int(getpid() % 20000))
+        let first = cli.run(["run", "-d", "--name", "holder", "--network", "bridge", "-p", "127.0.0.1:\(base):80/udp", "busybox", "sleep", "300"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let clash = cli.run(["run", "-d", "--name", "clasher", "-p", "127.0.0.1:\(base):80/udp", "busybox", "sleep", "300"])
+        XCTAssertEqual(clash.status, 125, clash.both)
+        XCTAssertTrue(clash.stderr.contains("Address already in use"), clash.stderr)
+        XCTAssertEqual(clash.stderr.split(separator: "\n").count, 1, clash.stderr)
+    }
+
     func testTheClientTableIsBoundedAndEachDatagramAnsweredOnce() throws {
         let echo = try udpEcho()
         let base = UInt16(23000 + Int(getpid() % 20000))

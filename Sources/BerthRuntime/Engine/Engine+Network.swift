@@ -231,7 +231,10 @@ extension Engine {
 
     private func refreshNetworkNamesLocked() {
         let directory = EmbeddedDNS.directory(networks: bridgeStore.directory)
-        guard (try? FileIO.mkdirs(directory, mode: 0o700)) != nil, let networks = try? bridgeStore.all() else { return }
+        // Under the networks' lock: `defined()`, which takes no lock (`all()` may define the
+        // default network, under the same lock).
+        guard (try? FileIO.mkdirs(directory, mode: 0o700)) != nil else { return }
+        let networks = bridgeStore.defined()
         var members: [String: [EmbeddedDNS.Member]] = [:]
         let records = store.containerIDs().compactMap { store.record($0) }.filter { !$0.attachments.isEmpty }
             .sorted { $0.name < $1.name }

@@ -163,7 +163,7 @@ final class LayerTarWriter {
                 }
             }
             guard archive_write_header(archive, e) == ARCHIVE_OK else { throw failure("entry \(TreeRemover.text(rel + [0]))") }
-            if fileFD >= 0 { try copyData(fileFD, rel) }
+            if fileFD >= 0 { try copyData(fileFD, rel, size: Int64(st.st_size)) }
             if type == S_IFDIR {
                 if opaque { try emitMarker(rel + Array("/.wh..wh..opq".utf8CString.dropLast()), st) }
                 let sub = openat(dir, cname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -181,6 +181,8 @@ final class LayerTarWriter {
         switch berth_is_mount_root(dir, name) {
         case 1: return true
         case 0: return false
+        // Removed meanwhile in a running container's tree: the open that follows skips it.
+        case -1 where liveTree && errno == ENOENT: return false
         case -1: throw BerthError.errno("stat", display + "/" + TreeRemover.text(name))
         default:
             var parent = stat()
@@ -215,12 +217,16 @@ final class LayerTarWriter {
         guard archive_write_header(archive, e) == ARCHIVE_OK else { throw failure("whiteout \(TreeRemover.text(path + [0]))") }
     }
 
-    private func copyData(_ fd: Int32, _ rel: [CChar]) throws {
-        while true {
-            let n = read(fd, buffer, Self.bufferSize)
+    /// The file's first `size` bytes, the size its header declares: a file a running container
+    /// appends to meanwhile is cut there (as GNU tar does), one that shrank is padded by libarchive.
+    private func copyData(_ fd: Int32, _ rel: [CChar], size: Int64) throws {
+        var left = size
+        while left > 0 {
+            let n = read(fd, buffer, Int(min(Int64(Self.bufferSize), left)))
             if n == 0 { return }
             if n < 0 { if errno == EINTR { continue }; throw BerthError.errno("read", TreeRemover.text(rel + [0])) }
             guard archive_write_data(archive, buffer, n) == n else { throw failure("data of \(TreeRemover.text(rel + [0]))") }
+            left -= Int64(n)
         }
     }
 }

@@ -19,8 +19,8 @@ extension Reader {
         // Checked with the rest of the service's options (`RunOptionRules.check`).
         case "domainname": o.domainname = try string(value, path)
         case "oom_score_adj":
-            o.oomScoreAdj = try integer(value, path, minimum: -1000)
-            guard o.oomScoreAdj! <= 1000 else { throw fail(path, "must be 1000 or less") }
+            // The range is RunOptionRules' (checked with the rest of the service's options).
+            o.oomScoreAdj = try integer(value, path, minimum: Int.min)
         case "stop_signal":
             let text = try string(value, path)
             _ = try wrap { try SignalName.parse(text) }

@@ -252,6 +252,9 @@ public struct LaunchPlan: Equatable, Sendable {
         for a in health?.args ?? [] { try check(a, "the healthcheck command") }
         for e in env { try check(e, "an environment variable") }
         try check(cwd, "the working directory")
+        // From config.json in berth-runc's case: a NUL would start a record of the reader's own.
+        try check(hostname ?? "", "the hostname")
+        try check(domainname ?? "", "the domain name")
         for m in mounts {
             try checkField(m.type, "mount type"); try checkField(m.source, "mount source")
             try checkField(m.destination, "mount destination"); try checkField(m.data, "mount options")

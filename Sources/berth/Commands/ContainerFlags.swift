@@ -23,7 +23,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only) or host.", valueName: "network")) var network: String?
     @Option(help: ArgumentHelp("The container's IPv4 address on its network (default: the lowest free one).", valueName: "address")) var ip: String?
     @Option(name: .customLong("network-alias"), help: ArgumentHelp("Another name the container answers to on its network.", valueName: "name")) var networkAliases: [String] = []
-    @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container TCP port (or range) on the host: every address by default, an ephemeral host port when none is given.", valueName: "[ip:][hostport[-end]:]containerport[-end]")) var publish: [String] = []
+    @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container port (or range; TCP unless /udp) on the host: every address by default, an ephemeral host port when none is given.", valueName: "[ip:][hostport[-end]:]containerport[-end][/tcp|/udp]")) var publish: [String] = []
     @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish every exposed port (the image's and --expose's) on ephemeral host ports.") var publishAll = false
     @Option(name: .customLong("expose"), help: ArgumentHelp("Expose a container port (or range) for -P.", valueName: "port[-end][/tcp|/udp]")) var expose: [String] = []
     @Option(name: [.short, .customLong("label")], help: ArgumentHelp("Set a label.", valueName: "KEY=VALUE")) var labels: [String] = []
