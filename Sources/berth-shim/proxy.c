@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_CONNS 64
+#define MAX_CONNS PROXY_MAX_CONNS
 #define BUF 16384
 /* A UDP client forgotten after this long without a datagram either way (docker-proxy's 90 s). */
 #define UDP_IDLE_NS (90 * 1000000000LL)

@@ -233,6 +233,10 @@ void attach_close(const struct plan *p);
 int attach_client(const char *state_dir, int interactive, int tty, int replay);
 
 /* proxy.c: published ports, relayed by the supervisor. */
+/* The relay's table: at most this many clients at once (TCP connections and UDP peers), each
+ * with two descriptors polled; the listeners add PLAN_MAX_PORTS. */
+#define PROXY_MAX_CONNS 64
+#define PROXY_MAX_FDS (PLAN_MAX_PORTS + 2 * PROXY_MAX_CONNS)
 int proxy_open(const struct plan *p);
 int proxy_fill(struct pollfd *fds, int max);
 void proxy_handle(struct pollfd *fds, int n);

@@ -343,11 +343,11 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
     int open_streams = 2, exited = 0;
     int64_t kill_at = 0; /* monotonic: when a stop's grace period ends (SIGKILL), 0 = none */
     while (!exited || open_streams > 0) {
-        struct pollfd fds[3 + 16 + 2 * 64 + 9 + 1 + 8] = {
+        struct pollfd fds[3 + PROXY_MAX_FDS + 9 + 1 + 8] = {
             { out->fd, POLLIN, 0 }, { err->fd, POLLIN, 0 }, { sfd, POLLIN, 0 },
         };
         struct pollfd afds[1 + 8];
-        int nproxy = exited ? 0 : proxy_fill(fds + 3, 16 + 2 * 64);
+        int nproxy = exited ? 0 : proxy_fill(fds + 3, PROXY_MAX_FDS);
         int nattach = attach_fill(afds, 1 + 8);
         memcpy(fds + 3 + nproxy, afds, sizeof(struct pollfd) * (size_t)nattach);
         int nhealth = health_fill(fds + 3 + nproxy + nattach, 1);

@@ -114,6 +114,19 @@ final class TableTests: XCTestCase {
         }
     }
 
+    /// Three flexible columns take at least 8 cells each, more than the 28 inside the box with
+    /// a fixed one beside them: the cells stop at the right margin, the border stays.
+    func testColumnsWiderThanThePaneStopAtItsMargin() {
+        let wide: [Table.Column] = [.init(heading: "FIXED", width: 6), .init(heading: "ONE"), .init(heading: "TWO"), .init(heading: "THREE")]
+        XCTAssertGreaterThan(Table.layout(wide, width: 26).reduce(0, +) + wide.count - 1, 26, "the layout overflows")
+        let (t, c) = canvas()
+        Table.draw(wide, count: 2, scroll: .selected(0), top: 2, in: box, on: c) { i, j in (String(repeating: "x", count: 12) + "\(i)\(j)", nil) }
+        for y in 1...3 {
+            XCTAssertEqual(t.cell(row: y, column: 29).character, "│", "the border stays: \(cells(t, y))")
+            XCTAssertEqual(t.cell(row: y, column: 28).character, " ", "the margin stays: \(cells(t, y))")
+        }
+    }
+
     func testASCIIScreensCutWithTheirOwnEllipsis() {
         let (t, c) = canvas(ascii: true)
         let columns: [Table.Column] = [.init(heading: "REPOSITORY", width: 6), .init(heading: "REST")]

@@ -43,9 +43,12 @@ enum Table {
                      cell: (_ row: Int, _ column: Int) -> (String, ThemeRole?)) {
         let inner = box.inner
         let widths = layout(columns, width: inner.width - 2)
+        // A cell never reaches the right margin: the flexible columns' minimum of 8 may add up to
+        // more than a narrow pane holds.
+        let right = inner.x + inner.width - 1
         var x = inner.x + 1
-        for (col, w) in zip(columns, widths) {
-            c.cell(col.heading, row: inner.y, column: x, width: w, alignRight: col.alignRight, style: c.style(.columnHeader))
+        for (col, w) in zip(columns, widths) where right - x > 0 {
+            c.cell(col.heading, row: inner.y, column: x, width: min(w, right - x), alignRight: col.alignRight, style: c.style(.columnHeader))
             x += w + 1
         }
         let room = max(0, inner.y + inner.height - top)
@@ -57,11 +60,11 @@ enum Table {
             let style = c.style(isSelected ? .selection : .text)
             if isSelected { c.text(String(repeating: " ", count: inner.width), row: y, column: inner.x, style: style) }
             var x = inner.x + 1
-            for (j, (col, w)) in zip(columns, widths).enumerated() {
+            for (j, (col, w)) in zip(columns, widths).enumerated() where right - x > 0 {
                 let (text, role) = cell(i, j)
                 var st = style
                 if !isSelected, let role { st = c.style(role) }
-                c.cell(text, row: y, column: x, width: w, alignRight: col.alignRight, style: st)
+                c.cell(text, row: y, column: x, width: min(w, right - x), alignRight: col.alignRight, style: st)
                 x += w + 1
             }
         }

@@ -162,6 +162,13 @@ enum ProjectLogs {
                         && options.services.map { wanted in c.service.map(wanted.contains) ?? false } != false
                 }.sorted { $0.name < $1.name }
                 anyRunning = containers.contains { $0.state.isRunning }
+                // A replica removed meanwhile (scaled down, recreated): its last lines, then its
+                // reader goes (and with it the log's descriptor).
+                let listed = Set(containers.map(\.id))
+                for id in sources.keys.sorted() where !listed.contains(id) {
+                    let s = sources.removeValue(forKey: id)!
+                    for line in s.reader.poll() + s.reader.flush() { batch.append((s, line)) }
+                }
                 for c in containers where sources[c.id] == nil {
                     guard let path = try? engine.logPath(c.id) else { continue }
                     let source = Source(name: c.name, reader: LogReader(path: path),
