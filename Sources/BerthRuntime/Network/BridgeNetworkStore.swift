@@ -37,17 +37,21 @@ struct BridgeNetworkStore: Sendable {
 
     /// Every defined network, the default first (defined by this call if it was not yet).
     func all() throws -> [BridgeNetwork] {
-        let def = try network()
-        return [def] + defined().filter { $0.name != def.name }
+        [try network()] + userDefined()
     }
 
     /// Every network defined now, the default first when it is; defines nothing and takes no
     /// lock, so callers that hold the networks' lock (writing the kernel's rules after a removal)
     /// may list them.
     func defined() -> [BridgeNetwork] {
-        let others = FileIO.entryNames(directory).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+        (readDefinition(BridgeNetwork.defaultName).map { [$0] } ?? []) + userDefined()
+    }
+
+    /// The networks `network create` made, by name.
+    private func userDefined() -> [BridgeNetwork] {
+        FileIO.entryNames(directory).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
             .filter { $0 != BridgeNetwork.defaultName && ResourceName.isValid($0) }.sorted()
-        return ([readDefinition(BridgeNetwork.defaultName)] + others.map(readDefinition)).compactMap { $0 }
+            .compactMap(readDefinition)
     }
 
     private func readDefinition(_ name: String) -> BridgeNetwork? {

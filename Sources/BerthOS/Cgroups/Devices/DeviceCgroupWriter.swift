@@ -20,11 +20,14 @@ enum DeviceCgroupWriter {
         // Loaded without the verifier's log: with one, a long program (`--privileged`'s, with
         // every host device) fills the buffer and the load fails with ENOSPC although the
         // program is fine. The log is asked for only to explain a refusal.
-        var prog = program.withUnsafeBytes { berth_bpf_load_cgroup_device($0.baseAddress, UInt32($0.count / 8), nil, 0) }
+        func load(_ log: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
+            program.withUnsafeBytes { berth_bpf_load_cgroup_device($0.baseAddress, UInt32($0.count / 8), log, UInt32(size)) }
+        }
+        var prog = load(nil, 0)
         if prog < 0 {
             let e = errno
             var log = [CChar](repeating: 0, count: 1 << 20)
-            prog = program.withUnsafeBytes { berth_bpf_load_cgroup_device($0.baseAddress, UInt32($0.count / 8), &log, UInt32(log.count)) }
+            prog = log.withUnsafeMutableBufferPointer { load($0.baseAddress, $0.count) }
             guard prog >= 0 else {
                 let why = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     .split(separator: "\n").last.map { " (verifier: \($0))" } ?? ""
