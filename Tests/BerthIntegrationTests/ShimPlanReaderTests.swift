@@ -228,6 +228,16 @@ final class ShimPlanReaderTests: XCTestCase {
         try assertReadBack(ociExec)
     }
 
+    /// A bundle's hostname or domainname with a NUL would start a record of its own in the plan:
+    /// refused before the plan is written.
+    func testANulInTheHostnameOrDomainnameIsRefused() {
+        for (field, expected) in [("hostname", "the hostname contains a NUL byte"), ("domainname", "the domain name contains a NUL byte")] {
+            var plan = Self.bigPlan()
+            if field == "hostname" { plan.hostname = "web\u{0}mount\u{0}x" } else { plan.domainname = "d\u{0}ns\u{0}x" }
+            XCTAssertThrowsError(try plan.validate()) { XCTAssertEqual("\($0)", expected) }
+        }
+    }
+
     /// The same plans through a shim built with AddressSanitizer and UBSan: no overflow, no leak
     /// report, no undefined behaviour in the reader or the printer.
     func testTheReaderIsCleanUnderAddressSanitizer() throws {
