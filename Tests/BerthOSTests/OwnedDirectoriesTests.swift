@@ -71,4 +71,41 @@ final class OwnedDirectoriesTests: XCTestCase {
         XCTAssertFalse(fixture.exists("cg/parent"))
         XCTAssertEqual(OwnedDirectories.recorded(in: ledger), [])
     }
+    /// A `berth run` SIGKILLed right after it made a parent must leave that parent recorded (the CI
+    /// failure: a pids parent nobody removed). Every parent is in the ledger at the instant of its mkdir.
+    func testAParentIsRecordedBeforeItIsMade() throws {
+        let ledger = fixture.path("ledger")
+        let outer = fixture.path("cg/outer"), inner = fixture.path("cg/outer/inner")
+        fixture.mkdir("cg")
+        let base = CgroupFixture.v1Hooks()
+        var hooks = base
+        let seen = Mutex<[String: [String]]>([:])
+        hooks.afterMkdir = { dir in
+            base.afterMkdir(dir)
+            let recorded = OwnedDirectories.recorded(in: ledger)
+            seen.withLock { $0[dir] = recorded }
+        }
+        let owned = OwnedDirectories(alwaysOwned: [], ledger: ledger)
+        let made = try owned.make(chain: [outer, inner], leaf: inner + "/c", tree: CgroupTree(hooks: hooks))
+        XCTAssertEqual(made, [outer, inner, inner + "/c"])
+        let atMkdir = seen.withLock { $0 }
+        XCTAssertEqual(atMkdir[outer].map(Set.init), [outer, inner], "recorded when the outer parent was made")
+        XCTAssertEqual(atMkdir[inner].map(Set.init), [outer, inner], "recorded when the inner parent was made")
+        XCTAssertEqual(Set(OwnedDirectories.recorded(in: ledger)), [outer, inner], "the leaf is not a shared parent")
+    }
+
+    /// A make that fails (here: the leaf cannot be made) forgets the parents it recorded and did not
+    /// leave behind, and keeps the record of one that already existed and is still there.
+    func testAFailedMakeForgetsWhatItDidNotLeave() throws {
+        let ledger = fixture.path("ledger")
+        let outer = fixture.path("cg/outer"), inner = fixture.path("cg/outer/inner")
+        fixture.mkdir("cg")
+        let tree = CgroupTree(hooks: CgroupFixture.v1Hooks())
+        let owned = OwnedDirectories(alwaysOwned: [], ledger: ledger)
+        _ = try owned.make(chain: [outer], leaf: outer + "/a", tree: tree)
+        // A file at the inner parent's path makes the mkdir below it fail (ENOTDIR).
+        XCTAssertTrue(FileManager.default.createFile(atPath: inner, contents: nil))
+        XCTAssertThrowsError(try owned.make(chain: [outer, inner + "/x"], leaf: inner + "/x/b", tree: tree))
+        XCTAssertEqual(OwnedDirectories.recorded(in: ledger), [outer], "the outer parent still exists and stays recorded")
+    }
 }

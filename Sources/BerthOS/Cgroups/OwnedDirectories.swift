@@ -21,6 +21,21 @@ public final class OwnedDirectories: Sendable {
         updateLedger { $0.formUnion(dirs) }
     }
 
+    /// Creates `chain` (shared parents, outermost first) and `leaf`; returns the directories it made.
+    /// The parents about to be made are recorded *before* their mkdir: a `berth run` killed right
+    /// after a mkdir must not leave a parent that no record names, since only recorded parents are
+    /// ever removed. A recorded parent that no mkdir made (the kill came first, or the mkdir failed)
+    /// does not exist, and the next prune or remove forgets it.
+    func make(chain: [String], leaf: String, tree: CgroupTree) throws -> [String] {
+        insert(chain.filter { !KernelFile.isDirectory($0) })
+        do {
+            return try tree.makeDirectories(chain + [leaf])
+        } catch {
+            for dir in chain.reversed() { forget(dir) }
+            throw error
+        }
+    }
+
     func contains(_ dir: String) -> Bool {
         alwaysOwned.contains(dir) || created.withLock { $0.contains(dir) } || readLedger().contains(dir)
     }

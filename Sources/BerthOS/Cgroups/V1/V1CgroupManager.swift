@@ -48,9 +48,8 @@ final class V1CgroupManager: CgroupManager {
         do {
             for m in joined {
                 let leaf = m.placement.leaf(id)
-                let new = try tree.makeDirectories(m.placement.chain + [leaf])
+                let new = try owned.make(chain: m.placement.chain, leaf: leaf, tree: tree)
                 created += new
-                owned.insert(new.filter { $0 != leaf })
                 if m.hierarchy.has("cpuset") {
                     try V1Cpuset.prepare(placement: m.placement, leaf: leaf, cpus: values.cpusetCpus,
                                          isOwned: { new.contains($0) || self.owned.contains($0) })

@@ -37,8 +37,7 @@ final class V2CgroupManager: CgroupManager {
         let delegation = try V2Delegation.plan(placement: placement, values: values,
                                                wanted: Self.statsControllers,
                                                isOwned: { !KernelFile.isDirectory($0) || self.owned.contains($0) })
-        let created = try tree.makeDirectories(placement.chain + [leaf])
-        owned.insert(created.filter { $0 != leaf })
+        let created = try owned.make(chain: placement.chain, leaf: leaf, tree: tree)
         do {
             try delegation.enable()
             try V2LimitWriter.apply(values, dir: leaf)
