@@ -1,5 +1,5 @@
 /* The container's DNS server, run by its supervisor in the same poll loop as its output, proxy
- * and healthcheck (no thread, no daemon): it listens on 127.0.0.11:53, UDP and TCP, inside the
+ * and healthcheck (no thread, no daemon): it answers on 127.0.0.11:53, UDP and TCP, inside the
  * container's network namespace, and answers from the membership files the engine keeps in the
  * state root (`networks/names/NETWORK`, replaced by rename on every create, start, stop, removal,
  * connect and disconnect; docs/networking.md):
@@ -24,7 +24,9 @@
  * The listening sockets are made in the container's namespace before its init is released
  * (dns_start: setns there and back, the supervisor being single-threaded; the loopback brought
  * up first, so 127.0.0.11 is local and replies leave from it), so the first query of the
- * command finds them; they are closed when the init exits, as they hold the namespace. */
+ * command finds them; they are closed when the init exits, as they hold the namespace. They
+ * listen at a port of their own, which 127.0.0.11:53 is redirected to (dns_nat.c), so that port
+ * 53 stays free for a DNS server in the container. */
 #include "shim.h"
 
 #include <arpa/inet.h>
@@ -43,8 +45,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DNS_LISTEN_ADDR 0x7F00000BU /* 127.0.0.11 */
-#define DNS_PORT 53
 #define PENDING_MAX 32
 #define PENDING_QUERY_MAX 512
 #define TCP_MAX 4
@@ -129,10 +129,10 @@ static int loopback_up(void)
     return rc;
 }
 
-static int listener(int type)
+static int listener(int type, uint16_t port)
 {
     int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(DNS_PORT), .sin_addr = { htonl(DNS_LISTEN_ADDR) } };
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = { htonl(DNS_ADDR) } };
     if (fd < 0 || (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
         bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || (type == SOCK_STREAM && listen(fd, 16) < 0)) {
         int e = errno;
@@ -142,6 +142,32 @@ static int listener(int type)
         return -1;
     }
     return fd;
+}
+
+static uint16_t bound_port(int fd)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    return getsockname(fd, (struct sockaddr *)&sa, &len) == 0 ? ntohs(sa.sin_port) : 0;
+}
+
+/* In the container's namespace: the listeners on a port the kernel picks, reached from
+ * 127.0.0.11:53 by dns_nat's rules; on 127.0.0.11:53 itself where the kernel has no nf_tables
+ * NAT (then a DNS server in the container cannot take port 53: docs/networking.md). */
+static int listen_in_namespace(void)
+{
+    if (loopback_up() < 0)
+        return -1;
+    udp_fd = listener(SOCK_DGRAM, 0);
+    uint16_t port = udp_fd >= 0 ? bound_port(udp_fd) : 0;
+    tcp_fd = port ? listener(SOCK_STREAM, port) : -1;
+    if (tcp_fd >= 0 && dns_nat(port) == 0)
+        return 0;
+    if (udp_fd >= 0) close(udp_fd);
+    if (tcp_fd >= 0) close(tcp_fd);
+    udp_fd = listener(SOCK_DGRAM, DNS_PORT);
+    tcp_fd = udp_fd >= 0 ? listener(SOCK_STREAM, DNS_PORT) : -1;
+    return tcp_fd >= 0 ? 0 : -1;
 }
 
 int dns_start(const struct plan *p, pid_t init_pid)
@@ -155,9 +181,7 @@ int dns_start(const struct plan *p, pid_t init_pid)
     int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(path, O_RDONLY | O_CLOEXEC);
     int rc = -1, e = 0;
     if (self >= 0 && target >= 0 && setns(target, CLONE_NEWNET) == 0) {
-        udp_fd = loopback_up() == 0 ? listener(SOCK_DGRAM) : -1;
-        tcp_fd = udp_fd >= 0 ? listener(SOCK_STREAM) : -1;
-        rc = tcp_fd >= 0 ? 0 : -1;
+        rc = listen_in_namespace();
         e = errno;
         if (setns(self, CLONE_NEWNET) < 0) {
             /* Never stay in the container's namespace: the proxy's and the forwarder's sockets

@@ -1,6 +1,6 @@
 /* The one rtnetlink request the supervisor makes per network: a veth pair whose host end joins
  * one of Berth's bridges (up) and whose peer is born as eth0, eth1… inside the container's
- * network namespace. */
+ * network namespace. And the netlink attribute writer it shares with dns_nat.c. */
 #include "shim.h"
 
 #include <errno.h>
@@ -16,26 +16,37 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct buf {
-    char data[1024];
-    size_t len;
-};
-
-static struct rtattr *attr(struct buf *b, unsigned short type, const void *payload, size_t len)
+struct rtattr *nl_attr(struct nl_buf *b, unsigned short type, const void *payload, size_t len)
 {
+    size_t size = RTA_ALIGN(RTA_LENGTH(len));
+    if (b->overflow || size > sizeof b->data - b->len) {
+        /* Never written past: the message is refused whole (nl_buf.overflow). */
+        b->overflow = 1;
+        return (struct rtattr *)b->data;
+    }
     struct rtattr *a = (struct rtattr *)(b->data + b->len);
     a->rta_type = type;
     a->rta_len = (unsigned short)RTA_LENGTH(len);
     if (len)
         memcpy(RTA_DATA(a), payload, len);
-    b->len += RTA_ALIGN(a->rta_len);
+    b->len += size;
     return a;
 }
 
-/* Closes a nested attribute opened at `a`. */
-static void end(struct buf *b, struct rtattr *a)
+void nl_raw(struct nl_buf *b, const void *bytes, size_t len)
 {
-    a->rta_len = (unsigned short)(b->data + b->len - (char *)a);
+    if (b->overflow || NLMSG_ALIGN(len) > sizeof b->data - b->len) {
+        b->overflow = 1;
+        return;
+    }
+    memcpy(b->data + b->len, bytes, len);
+    b->len += NLMSG_ALIGN(len);
+}
+
+void nl_end(struct nl_buf *b, struct rtattr *a)
+{
+    if (!b->overflow)
+        a->rta_len = (unsigned short)(b->data + b->len - (char *)a);
 }
 
 int veth_create(const char *host_name, const char *bridge, pid_t child, const char *peer_name)
@@ -43,7 +54,7 @@ int veth_create(const char *host_name, const char *bridge, pid_t child, const ch
     unsigned master = if_nametoindex(bridge);
     if (!master)
         return -1;
-    struct buf b;
+    struct nl_buf b;
     memset(&b, 0, sizeof b);
     struct nlmsghdr *h = (struct nlmsghdr *)b.data;
     h->nlmsg_type = RTM_NEWLINK;
@@ -54,22 +65,23 @@ int veth_create(const char *host_name, const char *bridge, pid_t child, const ch
     ifi->ifi_family = AF_UNSPEC;
     ifi->ifi_flags = IFF_UP;
     ifi->ifi_change = IFF_UP;
-    attr(&b, IFLA_IFNAME, host_name, strlen(host_name) + 1);
-    attr(&b, IFLA_MASTER, &master, sizeof master);
-    struct rtattr *info = attr(&b, IFLA_LINKINFO, NULL, 0);
-    attr(&b, IFLA_INFO_KIND, "veth", 4);
-    struct rtattr *data = attr(&b, IFLA_INFO_DATA, NULL, 0);
-    struct rtattr *peer = attr(&b, VETH_INFO_PEER, NULL, 0);
+    nl_attr(&b, IFLA_IFNAME, host_name, strlen(host_name) + 1);
+    nl_attr(&b, IFLA_MASTER, &master, sizeof master);
+    struct rtattr *info = nl_attr(&b, IFLA_LINKINFO, NULL, 0);
+    nl_attr(&b, IFLA_INFO_KIND, "veth", 4);
+    struct rtattr *data = nl_attr(&b, IFLA_INFO_DATA, NULL, 0);
+    struct rtattr *peer = nl_attr(&b, VETH_INFO_PEER, NULL, 0);
     struct ifinfomsg peer_ifi;
     memset(&peer_ifi, 0, sizeof peer_ifi);
-    memcpy(b.data + b.len, &peer_ifi, sizeof peer_ifi);
-    b.len += NLMSG_ALIGN(sizeof peer_ifi);
-    attr(&b, IFLA_IFNAME, peer_name, strlen(peer_name) + 1);
+    nl_raw(&b, &peer_ifi, sizeof peer_ifi);
+    nl_attr(&b, IFLA_IFNAME, peer_name, strlen(peer_name) + 1);
     unsigned pid = (unsigned)child;
-    attr(&b, IFLA_NET_NS_PID, &pid, sizeof pid);
-    end(&b, peer);
-    end(&b, data);
-    end(&b, info);
+    nl_attr(&b, IFLA_NET_NS_PID, &pid, sizeof pid);
+    nl_end(&b, peer);
+    nl_end(&b, data);
+    nl_end(&b, info);
+    if (b.overflow)
+        return errno = EMSGSIZE, -1;
     h->nlmsg_len = (unsigned)b.len;
 
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -103,7 +115,7 @@ int veth_create(const char *host_name, const char *bridge, pid_t child, const ch
 
 int veth_delete(const char *host_name)
 {
-    struct buf b;
+    struct nl_buf b;
     memset(&b, 0, sizeof b);
     struct nlmsghdr *h = (struct nlmsghdr *)b.data;
     h->nlmsg_type = RTM_DELLINK;
@@ -112,7 +124,7 @@ int veth_delete(const char *host_name)
     b.len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
     struct ifinfomsg *ifi = NLMSG_DATA(h);
     ifi->ifi_family = AF_UNSPEC;
-    attr(&b, IFLA_IFNAME, host_name, strlen(host_name) + 1);
+    nl_attr(&b, IFLA_IFNAME, host_name, strlen(host_name) + 1);
     h->nlmsg_len = (unsigned)b.len;
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0)

@@ -29,8 +29,11 @@
 #define HEALTH_MAX_MS 31536000000LL
 #define HEALTH_OUTPUT_MAX 4096
 #define HEALTH_LOG_MAX 5
-/* The container's DNS server (dns.c): the resolvers it forwards to (resolv.conf's MAXNS). */
+/* The container's DNS server (dns.c): the resolvers it forwards to (resolv.conf's MAXNS), and
+ * where the container's processes reach it (127.0.0.11:53, as docker's). */
 #define DNS_MAX_SERVERS 3
+#define DNS_ADDR 0x7F00000BU /* 127.0.0.11, host byte order */
+#define DNS_PORT 53
 
 /* One mount(2) call, destination relative to the container's root. */
 struct plan_mount {
@@ -242,6 +245,18 @@ int proxy_fill(struct pollfd *fds, int max);
 void proxy_handle(struct pollfd *fds, int n);
 void proxy_close(void);
 
+/* netlink.c: a netlink message being written (rtnetlink here, nf_tables in dns_nat.c). An
+ * attribute that does not fit sets `overflow` and writes nothing; the message is then not sent. */
+struct nl_buf {
+    char data[2048];
+    size_t len;
+    int overflow;
+};
+struct rtattr;
+struct rtattr *nl_attr(struct nl_buf *b, unsigned short type, const void *payload, size_t len);
+void nl_raw(struct nl_buf *b, const void *bytes, size_t len); /* a fixed header, aligned */
+void nl_end(struct nl_buf *b, struct rtattr *a);               /* closes a nested attribute */
+
 /* dns_msg.c: DNS messages (hostile input: every length checked). A name read from a message:
  * its wire form (uncompressed labels), its text lower-cased with dots, and whether it is made
  * only of bytes a local name can have ([A-Za-z0-9_-] labels). */
@@ -296,6 +311,9 @@ int dns_fill(struct pollfd *fds, int max);
 void dns_handle(const struct plan *p, struct pollfd *fds, int n);
 int dns_timeout(void);   /* ms until the next forwarded query times out; -1 = none pending */
 void dns_close(void);
+/* dns_nat.c: in the calling thread's network namespace, redirects 127.0.0.11:53 (UDP and TCP)
+ * to 127.0.0.11:port with nf_tables. -1 with errno when the kernel refuses (no NAT support). */
+int dns_nat(uint16_t port);
 
 /* clock.c: wall-clock time for timestamps written out; monotonic time for every duration. */
 int64_t now_realtime_ns(void);

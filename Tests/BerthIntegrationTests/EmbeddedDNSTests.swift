@@ -146,6 +146,43 @@ final class EmbeddedDNSTests: ContainerTestCase {
         XCTAssertTrue(lines.contains("tcp \(peer) True"), r.stdout)
         XCTAssertEqual(try cli.state("dns-target")["Status"] as? String, "running")
     }
+
+    /// A DNS server *in* the container (dnsmasq, coredns) binds 0.0.0.0:53, UDP and TCP: Berth's
+    /// server listens at a port of its own, reached from 127.0.0.11:53 by a DNAT rule in the
+    /// container's namespace (`berth-shim/dns_nat.c`), so the wildcard bind succeeds, queries to
+    /// 127.0.0.11 are still Berth's (the reply's source is 127.0.0.11:53), and a datagram to the
+    /// container's own address on port 53 reaches the container's server.
+    func testAServerInTheContainerCanTakePort53() throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            try Prerequisite.unmet("\(python) is missing (apt-get install python3): it plays the container's DNS server")
+        }
+        let nsenter = try Prerequisite.requireTool("nsenter")
+        cleanUp(containers: ["dns-own", "dns-mate"])
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-own", "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-mate", "busybox", "sleep", "600"]).status, 0)
+        let pid = try XCTUnwrap(try cli.state("dns-own")["Pid"] as? Int)
+        let own = try address("dns-own"), mate = try address("dns-mate")
+        let script = """
+            import socket, struct
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', 53))
+            t = socket.socket(); t.bind(('0.0.0.0', 53)); t.listen(1)
+            print('bound')
+            q = struct.pack('>HHHHHH', 0x4343, 0x0100, 1, 0, 0, 0) + b'\\x08dns-mate\\x00' + struct.pack('>HH', 1, 1)
+            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(3)
+            c.sendto(q, ('127.0.0.11', 53))
+            r, src = c.recvfrom(4096)
+            print('answer', '.'.join(str(b) for b in r[-4:]), src[0], src[1])
+            c.sendto(b'hello', ('\(own)', 53))
+            u.settimeout(3)
+            print('own server got', u.recvfrom(100)[0].decode())
+            """
+        let r = Subprocess.run(nsenter, ["-t", String(pid), "-n", python, "-c", script], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, ["bound", "answer \(mate) 127.0.0.11 53", "own server got hello"], r.stdout + r.stderr)
+        XCTAssertEqual(cli.lookup("dns-own", "dns-mate"), [mate], "busybox's resolver, after the wildcard sockets closed")
+    }
 }
 
 /// Names it does not know, a container's DNS server forwards: to `--dns` here, a dnsmasq in the
