@@ -43,7 +43,10 @@ static void fail(int err_fd, int code, int err, const char *what, const char *de
     struct launch_error e;
     memset(&e, 0, sizeof e);
     set_error(&e, code, err, what, detail);
-    write_all(err_fd, &e, sizeof e);
+    /* After `start` nobody reads err_fd any more (the create process is gone): a write there
+     * would only raise SIGPIPE. The caller's stderr gets the message instead. */
+    if (!oci_started)
+        write_all(err_fd, &e, sizeof e);
     if (oci_started) {
         char msg[300];
         launch_error_text(&e, msg, sizeof msg);
@@ -93,6 +96,37 @@ static void check_mount_point(int fd, const struct plan_mount *m, int err_fd)
     int cgroup = !strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2");
     if (sfs.f_type == PROC_SUPER_MAGIC || (sfs.f_type == SYSFS_MAGIC && !cgroup))
         fail(err_fd, 125, EPERM, "refused: the mount point lies in the container's /proc or /sys:", m->dest);
+}
+
+/* OCI mode: the create's sync pipe (kept open while the runtime's hooks may still run), the
+ * init's pid as the caller sees it (read before /proc changes) and /dev/null, for the hooks. */
+static int oci_sync_fd = -1;
+static pid_t oci_host_pid;
+static int oci_null_fd = -1;
+
+/* OCI mode, the mounts made and pivot_root next: the runtime's hooks (prestart, createRuntime)
+ * run now, in the create process (oci.c), which this record asks for and whose byte lets us
+ * go on; then createContainer, here, in the container's namespaces (hooks.c). */
+static void oci_hooks_before_pivot(const struct plan *p, int err_fd)
+{
+    if (hooks_any(p, HOOK_PRESTART) || hooks_any(p, HOOK_CREATE_RUNTIME)) {
+        struct launch_error e;
+        memset(&e, 0, sizeof e);
+        e.exit_code = LAUNCH_MOUNTED;
+        write_all(err_fd, &e, sizeof e);
+        char go;
+        ssize_t n;
+        do {
+            n = read(oci_sync_fd, &go, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n != 1)
+            _exit(125);
+    }
+    close(oci_sync_fd);
+    oci_sync_fd = -1;
+    char msg[240];
+    if (hooks_run(p, HOOK_CREATE_CONTAINER, "creating", oci_host_pid, oci_null_fd, msg, sizeof msg) < 0)
+        fail(err_fd, 125, 0, msg, NULL);
 }
 
 static void do_mounts(const struct plan *p, int err_fd)
@@ -206,6 +240,8 @@ static void do_mounts(const struct plan *p, int err_fd)
             fail(err_fd, 125, errno, "remount the root read-only", p->rootfs);
     }
     close(root_fd);
+    if (p->oci)
+        oci_hooks_before_pivot(p, err_fd);
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new. */
     if (chdir(p->rootfs) < 0)
         fail(err_fd, 125, errno, "chdir", p->rootfs);
@@ -478,7 +514,16 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     } while (n < 0 && errno == EINTR);
     if (n != 1)
         _exit(125);
-    close(sync_fd);
+    if (p->oci) {
+        oci_sync_fd = sync_fd;
+        oci_null_fd = null_fd;
+        /* /proc is still the caller's procfs: "self" there is our pid as the hooks' caller sees it. */
+        char self[24] = "";
+        ssize_t k = readlink("/proc/self", self, sizeof self - 1);
+        oci_host_pid = k > 0 ? (pid_t)atoi(self) : getpid();
+    } else {
+        close(sync_fd);
+    }
 
     if (p->oci)
         oci_join_namespaces(p, err_fd);
@@ -510,8 +555,12 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     }
     enter_workdir(p, 1, err_fd);
     set_rlimits(p, err_fd);
-    if (p->oci)
+    if (p->oci) {
         oci_wait_for_start(p, err_fd);
+        char msg[240];
+        if (hooks_run(p, HOOK_START_CONTAINER, "created", oci_host_pid, oci_null_fd, msg, sizeof msg) < 0)
+            fail(err_fd, 125, 0, msg, NULL);
+    }
 
     enter_identity(p, err_fd);
     if (p->init)

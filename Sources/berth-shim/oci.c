@@ -61,6 +61,12 @@ int oci_create(const struct plan *p, int report_fd)
     ns_fds = calloc((size_t)p->nns_paths + 1, sizeof *ns_fds);
     if (!ns_fds)
         return fail_report(report_fd, 125, ENOMEM, "allocate", NULL);
+    /* The runtime's hooks run in our namespaces: a pid namespace joined below for the init's
+     * sake is left again after the clone. */
+    int runtime_hooks = hooks_any(p, HOOK_PRESTART) || hooks_any(p, HOOK_CREATE_RUNTIME);
+    int own_pidns = runtime_hooks ? open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC) : -1;
+    if (runtime_hooks && own_pidns < 0)
+        return fail_report(report_fd, 125, errno, "open", "/proc/self/ns/pid");
     for (int i = 0; i < p->nns_paths; i++) {
         ns_fds[i] = open(p->ns_paths[i].path, O_RDONLY | O_CLOEXEC);
         if (ns_fds[i] < 0)
@@ -100,6 +106,14 @@ int oci_create(const struct plan *p, int report_fd)
     close(ep[1]);
     if (console >= 0)
         close(console);
+    if (own_pidns >= 0) {
+        if (setns(own_pidns, CLONE_NEWPID) < 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            return fail_report(report_fd, 125, errno, "return to berth-runc's pid namespace for the hooks", NULL);
+        }
+        close(own_pidns);
+    }
     struct launch_error e;
     memset(&e, 0, sizeof e);
     if (!joined && join_cgroups(p, pid, &e) < 0) {
@@ -111,12 +125,26 @@ int oci_create(const struct plan *p, int report_fd)
         return 125;
     }
     write_all(sync[1], "g", 1);
-    close(sync[1]);
-    /* A record with code 0 is "ready"; any other, or EOF, is a failed setup. */
+    /* A record with code 0 is "ready"; LAUNCH_MOUNTED asks for the runtime's hooks (the init
+     * waits before its pivot_root for our next byte); any other, or EOF, is a failed setup. */
     ssize_t n;
-    do {
-        n = read(ep[0], &e, sizeof e);
-    } while (n < 0 && errno == EINTR);
+    for (;;) {
+        do {
+            n = read(ep[0], &e, sizeof e);
+        } while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof e || e.exit_code != LAUNCH_MOUNTED)
+            break;
+        char msg[240];
+        if (hooks_run(p, HOOK_PRESTART, "creating", pid, null_fd, msg, sizeof msg) < 0 ||
+            hooks_run(p, HOOK_CREATE_RUNTIME, "creating", pid, null_fd, msg, sizeof msg) < 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            report_line(report_fd, "err", 125, msg);
+            return 125;
+        }
+        write_all(sync[1], "g", 1);
+    }
+    close(sync[1]);
     close(ep[0]);
     if (n != (ssize_t)sizeof e || e.exit_code != 0) {
         kill(pid, SIGKILL);

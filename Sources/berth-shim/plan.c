@@ -98,14 +98,17 @@ static const char *const scalar_keys[] = {
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
     "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach", "seccomp_bpf", "seccomp_flags",
-    "dns_dir", "dns_servers", "dns_networks",
+    "dns_dir", "dns_servers", "dns_networks", "hook_state",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_COUNT };
+       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if",
+    "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if", "hook", "hook_arg", "hook_env",
 };
+
+/* The plan's names of the hook stages (enum hook_stage order). */
+static const char *const hook_stages[HOOK_STAGES] = { "prestart", "create_runtime", "create_container", "start_container" };
 
 static int list_index(const char *key)
 {
@@ -128,6 +131,8 @@ void plan_release(struct plan *p)
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
     free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->seccomp); free(p->ports);
     free(p->rlimits); free(p->sysctls); free(p->health_args); free(p->ns_paths); free(p->netifs);
+    free(p->hooks); free(p->hook_args); free(p->hook_envs);
+    p->hooks = NULL; p->hook_args = p->hook_envs = NULL;
     p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL; p->ns_paths = NULL; p->netifs = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
     p->mounts = NULL; p->devs = NULL; p->links = NULL; p->gids = NULL; p->seccomp = NULL; p->ports = NULL;
@@ -342,6 +347,36 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             p->ports[p->nports].udp = k == 4 && !strcmp(f[3], "udp");
             p->nports++;
         }
+        else if (!strcmp(key, "hook")) {
+            /* stage, timeout in seconds (0: none), absolute path; its hook_arg and hook_env follow */
+            if (split(val, f, 3) != 3 || f[2][0] != '/')
+                return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_hook *h = &p->hooks[p->nhooks];
+            h->stage = -1;
+            for (int k = 0; k < HOOK_STAGES; k++)
+                if (!strcmp(f[0], hook_stages[k]))
+                    h->stage = k;
+            if (h->stage < 0)
+                return fail_key(err, "the launch plan names an unknown hook stage", f[0]);
+            NUM(f[1], 10, 31536000, h->timeout_s, key);
+            h->path = f[2];
+            h->arg0 = p->nhook_args;
+            h->env0 = p->nhook_envs;
+            p->nhooks++;
+        }
+        else if (!strcmp(key, "hook_arg") || !strcmp(key, "hook_env")) {
+            if (p->nhooks == 0)
+                return fail_key(err, "the launch plan has no hook before its", key);
+            struct plan_hook *h = &p->hooks[p->nhooks - 1];
+            if (key[5] == 'a') {
+                p->hook_args[p->nhook_args++] = val;
+                h->nargs++;
+            } else {
+                p->hook_envs[p->nhook_envs++] = val;
+                h->nenv++;
+            }
+        }
+        else if (!strcmp(key, "hook_state")) p->hook_state = val;
         else if (!strcmp(key, "net_if")) {
             if (split(val, f, 5) != 5) return fail_key(err, "the launch plan has a bad entry for", key);
             struct plan_netif *ni = &p->netifs[p->nnetifs];
@@ -411,7 +446,10 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->health_args = calloc(counts[L_HEALTH] + 1, sizeof *p->health_args);
     p->ns_paths = calloc(counts[L_NSPATH] + 1, sizeof *p->ns_paths);
     p->netifs = calloc(counts[L_NETIF] + 1, sizeof *p->netifs);
-    if (!p->health_args || !p->netifs || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
+    p->hooks = calloc(counts[L_HOOK] + 1, sizeof *p->hooks);
+    p->hook_args = calloc(counts[L_HOOK_ARG] + 1, sizeof *p->hook_args);
+    p->hook_envs = calloc(counts[L_HOOK_ENV] + 1, sizeof *p->hook_envs);
+    if (!p->hooks || !p->hook_args || !p->hook_envs || !p->health_args || !p->netifs || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
         !p->onexit || !p->gids || !p->ports || !p->rlimits || !p->sysctls || !p->ns_paths) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
@@ -425,6 +463,10 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
                                 p->health_start_interval_ms <= 0 || p->health_retries <= 0)) {
         plan_release(p);
         return fail(err, "the launch plan's healthcheck lacks its interval, timeout, start interval or retries");
+    }
+    if (p->nhooks > 0 && (!p->oci || p->exec_mode || !p->hook_state)) {
+        plan_release(p);
+        return fail(err, "the launch plan has hooks outside an OCI create, or no hook_state for them");
     }
     if (p->exec_mode) {
         if (p->target_pid <= 0 || p->nargs == 0) {
@@ -697,4 +739,12 @@ void plan_print(const struct plan *p, int fd)
         line1(fd, "health_start_interval", num(a, p->health_start_interval_ms));
         line1(fd, "health_retries", num(a, p->health_retries));
     }
+    for (int i = 0; i < p->nhooks; i++) {
+        const struct plan_hook *h = &p->hooks[i];
+        const char *f[3] = { hook_stages[h->stage], num(a, h->timeout_s), h->path };
+        line(fd, "hook", 3, f);
+        for (int k = 0; k < h->nargs; k++) line1(fd, "hook_arg", p->hook_args[h->arg0 + k]);
+        for (int k = 0; k < h->nenv; k++) line1(fd, "hook_env", p->hook_envs[h->env0 + k]);
+    }
+    line1(fd, "hook_state", p->hook_state);
 }

@@ -72,6 +72,16 @@ struct plan_netif {
     int prefix;
 };
 
+/* An OCI hook (hooks.c): its stage, its timeout in seconds (0: none), and where its argv and
+ * env start in the plan's hook_args and hook_envs. */
+enum hook_stage { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_STAGES };
+struct plan_hook {
+    int stage;
+    long long timeout_s;
+    const char *path;
+    int arg0, nargs, env0, nenv;
+};
+
 struct plan_port {
     const char *host_ip;
     unsigned host_port, container_port;
@@ -148,6 +158,12 @@ struct plan {
     const char *dns_networks; /* the networks it starts on, 0x1F between the names */
     int ndns_servers;
     uint32_t dns_servers[DNS_MAX_SERVERS]; /* host byte order */
+    /* OCI create: the bundle's hooks that run before the command (hooks.c), and the state
+     * they get on stdin without its first '{', "status" and "pid" (which the shim writes). */
+    int nhooks, nhook_args, nhook_envs;
+    struct plan_hook *hooks;
+    const char **hook_args, **hook_envs;
+    const char *hook_state;
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -354,6 +370,15 @@ void set_error(struct launch_error *e, int code, int err, const char *what, cons
  * console. connect_unix: a connected stream socket to `path`. Both -1 with errno. */
 int send_fd(int sock, int fd);
 int connect_unix(const char *path);
+/* hooks.c: runs the plan's hooks of `stage` in order, each with the state (`status`, `pid`) on
+ * stdin, stdout on `null_fd`, stderr inherited; waits for each within its timeout. 0, or -1 with
+ * "hooks.createContainer[0] /path: exited with status 3" in msg. Whether a stage has any: */
+int hooks_run(const struct plan *p, int stage, const char *status, pid_t pid, int null_fd, char *msg, size_t cap);
+int hooks_any(const struct plan *p, int stage);
+/* The record container_init sends (OCI mode, before pivot_root) when the runtime's own hooks
+ * (prestart, createRuntime) must run: it then waits for one more byte on its sync pipe. */
+#define LAUNCH_MOUNTED (-1)
+
 /* One line to the launcher: "ok PID" or "err CODE MESSAGE". */
 void report_line(int fd, const char *word, long long number, const char *text);
 /* "what detail: strerror(err)" of a launch error, NUL-terminated in `msg`. */

@@ -281,41 +281,66 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(runc(["delete", "--force", "u1"]).status, 0)
     }
 
-    /// prestart and createRuntime at create, poststart after start, poststop at delete, each with
-    /// the state on stdin; a failing prestart hook undoes the create; in-container hooks are refused.
+    /// Every hook at its point, with the state on stdin: prestart and createRuntime in the runtime's
+    /// namespaces, then createContainer in the container's (its mount namespace, before pivot_root:
+    /// the host's path), in that order, during create; startContainer after start, before the
+    /// command, by a path inside the container's root; poststart after start, poststop at delete.
+    /// A failing or slow hook undoes the create.
     func testHooksRunWithTheStateOnStdin() throws {
         let dir = scope.path
         func hook(_ name: String) -> [String: Any] {
-            ["path": "/bin/sh", "args": ["sh", "-c", "cat > \(dir)/\(name).json"], "timeout": 10]
+            ["path": "/bin/sh", "args": ["sh", "-c", "cat > \(dir)/\(name).json; echo \(name) >> \(dir)/order; readlink /proc/self/ns/mnt > \(dir)/\(name).mnt"],
+             "timeout": 10]
         }
         let b = try bundle("h1", args: ["sleep", "1000"]) { config in
             config["hooks"] = ["prestart": [hook("prestart")], "createRuntime": [hook("createRuntime")],
+                               "createContainer": [hook("createContainer")],
+                               "startContainer": [["path": "/bin/sh", "args": ["sh", "-c", "echo $HOOK > /hook.env; cat > /started.json"],
+                                                   "env": ["HOOK=1"]]],
                                "poststart": [hook("poststart")], "poststop": [hook("poststop")]]
+            config["root"] = ["path": "rootfs", "readonly": false] // the startContainer hook writes there
         }
         let out = scope.path + "/h1.out"
         XCTAssertEqual(runcToFile(["create", "--bundle", b, "h1"], output: out), 0, read(out))
         let pid = try XCTUnwrap(try state("h1")["pid"] as? Int)
-        func doc(_ name: String) throws -> [String: Any] {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(read(dir + "/\(name).json").utf8)) as? [String: Any], name)
+        func doc(_ path: String) throws -> [String: Any] {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(read(path).utf8)) as? [String: Any], path)
         }
-        for name in ["prestart", "createRuntime"] {
-            XCTAssertEqual(try doc(name)["status"] as? String, "created", name)
-            XCTAssertEqual(try doc(name)["pid"] as? Int, pid, name)
-            XCTAssertEqual(try doc(name)["id"] as? String, "h1", name)
+        for name in ["prestart", "createRuntime", "createContainer"] {
+            let d = try doc(dir + "/\(name).json")
+            XCTAssertEqual(d["status"] as? String, "creating", name)
+            XCTAssertEqual(d["pid"] as? Int, pid, name)
+            XCTAssertEqual(d["id"] as? String, "h1", name)
+            XCTAssertEqual(d["bundle"] as? String, b, name)
         }
+        XCTAssertEqual(read(dir + "/order"), "prestart\ncreateRuntime\ncreateContainer\n", "the spec's order")
+        let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")
+        let container = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt")
+        XCTAssertNotEqual(own, container)
+        XCTAssertEqual(read(dir + "/createRuntime.mnt").trimmingCharacters(in: .whitespacesAndNewlines), own, "createRuntime: the runtime's namespace")
+        XCTAssertEqual(read(dir + "/createContainer.mnt").trimmingCharacters(in: .whitespacesAndNewlines), container,
+                       "createContainer: the container's namespace")
+        XCTAssertFalse(FileIO.exists(b + "/rootfs/started.json"), "startContainer ran before start")
         XCTAssertFalse(FileIO.exists(dir + "/poststart.json"), "poststart ran before start")
         XCTAssertEqual(runc(["start", "h1"]).status, 0)
-        XCTAssertEqual(try doc("poststart")["status"] as? String, "running")
+        XCTAssertTrue(eventually { FileIO.exists(b + "/rootfs/started.json") && !read(b + "/rootfs/started.json").isEmpty },
+                      "startContainer ran inside the container's root")
+        XCTAssertEqual(try doc(b + "/rootfs/started.json")["pid"] as? Int, pid)
+        XCTAssertEqual(read(b + "/rootfs/hook.env"), "1\n", "the hook's own environment")
+        XCTAssertEqual(try doc(dir + "/poststart.json")["status"] as? String, "running")
         XCTAssertEqual(runc(["delete", "--force", "h1"]).status, 0)
-        XCTAssertEqual(try doc("poststop")["status"] as? String, "stopped")
+        XCTAssertEqual(try doc(dir + "/poststop.json")["status"] as? String, "stopped")
 
-        let failing = try bundle("h2", args: ["true"]) { config in
-            config["hooks"] = ["prestart": [["path": "/bin/sh", "args": ["sh", "-c", "exit 3"]]]]
+        for (i, (kind, code)) in [("prestart", 3), ("createContainer", 4)].enumerated() {
+            let id = "h2\(i)"
+            let failing = try bundle(id, args: ["true"]) { config in
+                config["hooks"] = [kind: [["path": "/bin/sh", "args": ["sh", "-c", "exit \(code)"]]]]
+            }
+            let r = runc(["create", "--bundle", failing, id])
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("hooks.\(kind)[0]") && r.stderr.contains("status \(code)"), r.stderr)
+            XCTAssertFalse(FileIO.exists(stateRoot + "/" + id), "a failed \(kind) hook left the container")
         }
-        let r = runc(["create", "--bundle", failing, "h2"])
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("hooks.prestart[0]") && r.stderr.contains("status 3"), r.stderr)
-        XCTAssertFalse(FileIO.exists(stateRoot + "/h2"), "a failed prestart hook left the container")
 
         let slow = try bundle("h3", args: ["true"]) { config in
             config["hooks"] = ["createRuntime": [["path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1]]]
@@ -324,12 +349,25 @@ final class RuncCLITests: XCTestCase {
         XCTAssertTrue(t.stderr.contains("timed out"), t.stderr)
         XCTAssertFalse(FileIO.exists(stateRoot + "/h3"))
 
-        let inside = try bundle("h4", args: ["true"]) { config in
-            config["hooks"] = ["createContainer": [["path": "/bin/true"]]]
+        let zero = try bundle("h4", args: ["true"]) { config in
+            config["hooks"] = ["createContainer": [["path": "/bin/true", "timeout": 0]]]
         }
-        let c = runc(["create", "--bundle", inside, "h4"])
-        XCTAssertTrue(c.stderr.contains("hooks.createContainer"), c.stderr)
+        let z = runc(["create", "--bundle", zero, "h4"])
+        XCTAssertEqual(z.status, 125)
+        XCTAssertTrue(z.stderr.contains("hooks.createContainer[0].timeout"), z.stderr)
         XCTAssertFalse(FileIO.exists(stateRoot + "/h4"))
+
+        // A startContainer hook that fails stops the container before its command runs.
+        let late = try bundle("h5", args: ["sh", "-c", "echo ran > /ran"]) { config in
+            config["hooks"] = ["startContainer": [["path": "/bin/sh", "args": ["sh", "-c", "exit 5"]]]]
+            config["root"] = ["path": "rootfs", "readonly": false]
+        }
+        let lateOut = scope.path + "/h5.out"
+        XCTAssertEqual(runcToFile(["create", "--bundle", late, "h5"], output: lateOut), 0, read(lateOut))
+        _ = runc(["start", "h5"])
+        XCTAssertTrue(try eventually { try state("h5")["status"] as? String == "stopped" })
+        XCTAssertFalse(FileIO.exists(late + "/rootfs/ran"), "the command ran after a failed startContainer hook")
+        XCTAssertEqual(runc(["delete", "--force", "h5"]).status, 0)
     }
 
     /// A `create` killed after the init was made but before its pid was recorded: state.json has

@@ -165,6 +165,13 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(value(lines, "pid_file"), plan.oci?.pidFile, file: file, line: line)
         XCTAssertEqual(value(lines, "detach"), plan.oci?.detach == true ? "1" : nil, file: file, line: line)
         XCTAssertEqual(value(lines, "oom_score_adj"), plan.oomScoreAdj.map { String($0) }, file: file, line: line)
+        // Each hook, then its own arguments and environment.
+        let hookLines = lines.filter { ["hook", "hook_arg", "hook_env"].contains($0.0) }.map { [$0.0] + $0.1 }
+        let expectedHooks = (plan.oci?.hooks ?? []).flatMap { h in
+            [["hook", h.stage.rawValue, String(h.timeout), h.path]] + h.args.map { ["hook_arg", $0] } + h.env.map { ["hook_env", $0] }
+        }
+        XCTAssertEqual(hookLines, expectedHooks, file: file, line: line)
+        XCTAssertEqual(value(lines, "hook_state"), plan.oci.flatMap { $0.hooks.isEmpty ? nil : $0.hookState }, file: file, line: line)
         // --check-plan prints the umask in decimal.
         XCTAssertEqual(value(lines, "umask"), plan.umask.map { String($0) }, file: file, line: line)
         switch plan.mode {
@@ -222,6 +229,13 @@ final class ShimPlanReaderTests: XCTestCase {
         oci.oomScoreAdj = -500
         oci.umask = 0o027
         oci.namespacePaths = [("network", "/run/netns/pod"), ("pid", "/proc/42/ns/pid"), ("cgroup", "/proc/42/ns/cgroup")]
+        oci.oci?.hooks = LaunchPlan.OCIRuntime.Hook.Stage.allCases.flatMap { stage in
+            (0..<3).map { i in
+                LaunchPlan.OCIRuntime.Hook(stage: stage, path: "/usr/libexec/hook \(i)", args: i == 0 ? [] : ["hook", "a\tb", "ü"],
+                                           env: i == 2 ? ["A=1", "B=two words"] : [], timeout: i * 7)
+            }
+        }
+        oci.oci?.hookState = try RuncPlan.hookState(id: "abc", bundle: "/b", annotations: ["k": "v\u{1}\\\""])
         try assertReadBack(oci)
         var ociExec = Self.execPlan()
         ociExec.oci = .init(consoleSocket: nil, pidFile: "/run/exec.pid", detach: true)
@@ -288,6 +302,13 @@ final class ShimPlanReaderTests: XCTestCase {
             // A healthcheck without its schedule, or with a duration past a year.
             (good + pairs([("health_arg", "true")]), "healthcheck"),
             (good + pairs([("health_interval", "31536000001")]), "'health_interval'"),
+            // Hooks: an unknown stage, a relative path, an argument before any hook, hooks outside
+            // an OCI create (good is a Berth container's plan), a timeout past a year.
+            (good + pairs([("hook", "poststart\u{1F}0\u{1F}/bin/true")]), "'poststart'"),
+            (good + pairs([("hook", "prestart\u{1F}0\u{1F}bin/true")]), "'hook'"),
+            (good + pairs([("hook_arg", "x")]), "'hook_arg'"),
+            (good + pairs([("hook", "prestart\u{1F}0\u{1F}/bin/true"), ("hook_state", "}")]), "hooks outside an OCI create"),
+            (good + pairs([("oci", "1"), ("hook", "prestart\u{1F}31536001\u{1F}/bin/true"), ("hook_state", "}")]), "'hook'"),
             (Array(good.dropLast()), "truncated"),
             (pairs([("berth-plan", "2"), ("mode", "exec")]), "version"),
             (pairs([("berth-plan", "1"), ("mode", "exec"), ("id", "x")]), "target_pid"),

@@ -112,13 +112,17 @@ public struct RuncBundle: Sendable {
             }
         }
         let hooks = spec.hooks ?? OCI.Hooks()
-        for (kind, list) in [("createContainer", hooks.createContainer), ("startContainer", hooks.startContainer)] where !(list ?? []).isEmpty {
-            throw .unsupported("hooks.\(kind): not supported by berth-runc yet (these run in the container's namespaces)")
-        }
-        for (kind, list) in [("prestart", hooks.prestart), ("createRuntime", hooks.createRuntime), ("poststart", hooks.poststart),
-                             ("poststop", hooks.poststop)] {
-            for (i, h) in (list ?? []).enumerated() where !h.path.hasPrefix("/") {
-                throw .invalidArgument("hooks.\(kind)[\(i)].path \(h.path.quoted): must be an absolute path")
+        for (kind, list) in [("prestart", hooks.prestart), ("createRuntime", hooks.createRuntime),
+                             ("createContainer", hooks.createContainer), ("startContainer", hooks.startContainer),
+                             ("poststart", hooks.poststart), ("poststop", hooks.poststop)] {
+            for (i, h) in (list ?? []).enumerated() {
+                if !h.path.hasPrefix("/") {
+                    throw .invalidArgument("hooks.\(kind)[\(i)].path \(h.path.quoted): must be an absolute path")
+                }
+                // The spec: "timeout … MUST be greater than zero"; a year is the longest the shim waits.
+                if let t = h.timeout, t <= 0 || t > 31_536_000 {
+                    throw .invalidArgument("hooks.\(kind)[\(i)].timeout \(t): must be 1 to 31536000 seconds")
+                }
             }
         }
         let linux = spec.linux ?? OCI.Linux()

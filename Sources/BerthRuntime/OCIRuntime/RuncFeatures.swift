@@ -54,7 +54,7 @@ public struct RuncFeatures: Codable, Sendable {
         // Joining by path, user and time namespaces are refused at create (RuncBundle).
         let namespaces: [OCI.NamespaceType] = [.cgroup, .ipc, .mount, .network, .pid, .uts]
         return RuncFeatures(
-            ociVersionMin: "1.0.0", ociVersionMax: OCI.Spec.version, hooks: ["prestart", "createRuntime", "poststart", "poststop"],
+            ociVersionMin: "1.0.0", ociVersionMax: OCI.Spec.version, hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
             mountOptions: MountOptions.flagNames,
             linux: Linux(namespaces: namespaces.map(\.rawValue), capabilities: LinuxCapability.allCases.map(\.name),
                          cgroup: Cgroup(v1: true, v2: true, systemd: false, systemdUser: false),

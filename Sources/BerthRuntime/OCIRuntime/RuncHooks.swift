@@ -6,11 +6,11 @@ import Foundation
 import Glibc
 #endif
 
-/// The bundle's hooks, run by berth-runc in its own namespaces with the container's state JSON on
-/// stdin, one after another; a hook that exits non-zero or outlives its timeout fails.
-/// Where: prestart and createRuntime once `create` has the init waiting (its namespaces exist),
-/// poststart after `start`, poststop at `delete`. createContainer and startContainer, which run in
-/// the container's namespaces, are refused at create (RuncBundle).
+/// The bundle's hooks that run after the command started: poststart after `start`, poststop at
+/// `delete`, by berth-runc in its own namespaces with the container's state JSON on stdin, one
+/// after another; a hook that exits non-zero or outlives its timeout fails. The four that run
+/// before the command are the shim's (berth-shim/hooks.c, carried in the launch plan): only it is
+/// at the points the spec gives them.
 enum RuncHooks {
     static func run(_ hooks: [OCI.Hook]?, kind: String, state: RuncStateDocument) throws {
         guard let hooks, !hooks.isEmpty else { return }

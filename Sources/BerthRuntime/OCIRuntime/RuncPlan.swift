@@ -1,12 +1,13 @@
 import BerthOCI
 import BerthOS
+import Foundation
 
 /// A bundle's spec → the shim's launch plan in OCI mode. `PlanBuilder` does the shared part
 /// (mounts, devices, capabilities, rlimits, sysctl, masked and read-only paths); this sets what
 /// differs from a Berth container: the spec's defaults rather than docker's (no seccomp filter
 /// unless `linux.seccomp` asks for one, noNewPrivileges false unless set), the terminal, oomScoreAdj and umask.
 enum RuncPlan {
-    static func make(spec: OCI.Spec, id: String, paths: RuncPaths, cgroups: CgroupPaths,
+    static func make(spec: OCI.Spec, id: String, bundle: String, paths: RuncPaths, cgroups: CgroupPaths,
                      consoleSocket: String?, seccompCache: SeccompCache? = nil) throws -> LaunchPlan {
         var spec = spec
         var linux = spec.linux ?? OCI.Linux()
@@ -18,6 +19,10 @@ enum RuncPlan {
                                         cgroups: cgroups, restart: .no, onExit: [], seccompCache: seccompCache)
         let process = spec.process ?? OCI.Process()
         plan.oci = LaunchPlan.OCIRuntime(consoleSocket: consoleSocket)
+        plan.oci?.hooks = shimHooks(spec.hooks)
+        if !(plan.oci?.hooks ?? []).isEmpty {
+            plan.oci?.hookState = try hookState(id: id, bundle: bundle, annotations: spec.annotations)
+        }
         plan.noNewPrivileges = process.noNewPrivileges ?? false
         plan.tty = process.terminal == true
         plan.oomScoreAdj = process.oomScoreAdj
@@ -27,5 +32,35 @@ enum RuncPlan {
         plan.namespacePaths = joined
         plan.namespaces.removeAll { type in joined.contains { $0.0 == type } }
         return plan
+    }
+
+    /// The hooks the shim runs, in the spec's order of stages and the bundle's within each.
+    static func shimHooks(_ hooks: OCI.Hooks?) -> [LaunchPlan.OCIRuntime.Hook] {
+        guard let hooks else { return [] }
+        let stages: [(LaunchPlan.OCIRuntime.Hook.Stage, [OCI.Hook]?)] = [
+            (.prestart, hooks.prestart), (.createRuntime, hooks.createRuntime),
+            (.createContainer, hooks.createContainer), (.startContainer, hooks.startContainer),
+        ]
+        return stages.flatMap { stage, list in
+            (list ?? []).map { h in
+                LaunchPlan.OCIRuntime.Hook(stage: stage, path: h.path, args: h.args ?? [], env: h.env ?? [],
+                                           timeout: h.timeout ?? 0)
+            }
+        }
+    }
+
+    /// The spec's state less status and pid (the shim adds them), as JSON after its first `{`.
+    static func hookState(id: String, bundle: String, annotations: [String: String]?) throws -> String {
+        struct Rest: Encodable {
+            var ociVersion: String
+            var id: String
+            var bundle: String
+            var annotations: [String: String]?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(Rest(ociVersion: OCI.Spec.version, id: id, bundle: bundle,
+                                                             annotations: annotations)), as: UTF8.self)
+        return String(json.dropFirst())
     }
 }

@@ -80,16 +80,14 @@ public struct RuncRuntime: Sendable {
             try m.restrictDevices(id: leaf, rules: devices)
             spec.mounts = cgroupMounts(spec.mounts ?? [], version: m.version)
             guard mkfifo(paths.fifo, 0o600) == 0 else { throw BerthError.errno("mkfifo", paths.fifo) }
-            let plan = try RuncPlan.make(spec: spec, id: id, paths: paths, cgroups: cgroups, consoleSocket: options.consoleSocket,
+            let plan = try RuncPlan.make(spec: spec, id: id, bundle: bundle.path, paths: paths, cgroups: cgroups,
+                                         consoleSocket: options.consoleSocket,
                                          seccompCache: seccompCache)
             defer { unlink(paths.plan) }
             pid = try ShimLauncher(shimPath: shimPath).launch(plan, planPath: paths.plan)
             state.pid = pid
             state.pidStartTime = ProcStat.startTime(pid: pid)
             try write(state, paths)
-            // The init waits in its namespaces: the hooks that run before the container starts.
-            try RuncHooks.run(spec.hooks?.prestart, kind: "prestart", state: document(state))
-            try RuncHooks.run(spec.hooks?.createRuntime, kind: "createRuntime", state: document(state))
             if let pidFile = options.pidFile { try FileIO.writeAtomically(RuncBundle.absolute(pidFile), string: String(pid)) }
             return pid
         } catch {

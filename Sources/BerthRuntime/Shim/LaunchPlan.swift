@@ -92,9 +92,33 @@ public struct LaunchPlan: Equatable, Sendable {
         public var consoleSocket: String?
         public var pidFile: String?
         public var detach = false
+        /// The bundle's hooks that run before the command, which the shim runs (hooks.c) at the
+        /// points the spec gives them; poststart and poststop stay with berth-runc (RuncHooks).
+        public var hooks: [Hook] = []
+        /// The state the hooks get on stdin, as JSON without its first `{`, "status" and "pid"
+        /// (the shim writes those: only it knows them at the time).
+        public var hookState: String?
 
         public init(consoleSocket: String? = nil, pidFile: String? = nil, detach: Bool = false) {
             self.consoleSocket = consoleSocket; self.pidFile = pidFile; self.detach = detach
+        }
+
+        public struct Hook: Equatable, Sendable {
+            /// The plan's names of the spec's stages.
+            public enum Stage: String, Sendable, CaseIterable {
+                case prestart, createRuntime = "create_runtime", createContainer = "create_container",
+                     startContainer = "start_container"
+            }
+            public var stage: Stage
+            public var path: String
+            public var args: [String]
+            public var env: [String]
+            /// Seconds; 0: none.
+            public var timeout: Int
+
+            public init(stage: Stage, path: String, args: [String], env: [String], timeout: Int) {
+                self.stage = stage; self.path = path; self.args = args; self.env = env; self.timeout = timeout
+            }
         }
     }
     public var rlimits: [Rlimit] = []
@@ -267,6 +291,12 @@ public struct LaunchPlan: Equatable, Sendable {
             try check(events.journal, "the event journal's path")
             try check(events.actor, "a container's event attributes")
         }
+        for h in oci?.hooks ?? [] {
+            try checkField(h.path, "a hook's path")
+            for a in h.args { try check(a, "a hook's argument") }
+            for e in h.env { try check(e, "a hook's environment") }
+        }
+        try check(oci?.hookState ?? "", "the hooks' state")
         if let dns {
             try check(dns.directory, "the DNS server's directory")
             for n in dns.networks { try checkField(n, "a network name") }
@@ -386,6 +416,12 @@ public struct LaunchPlan: Equatable, Sendable {
             if let socket = oci.consoleSocket { put("console_socket", socket) }
             if let pidFile = oci.pidFile { put("pid_file", pidFile) }
             if oci.detach { put("detach", "1") }
+            for h in oci.hooks {
+                put("hook", [h.stage.rawValue, String(h.timeout), h.path].joined(separator: sep))
+                for a in h.args { put("hook_arg", a) }
+                for e in h.env { put("hook_env", e) }
+            }
+            if let state = oci.hookState, !oci.hooks.isEmpty { put("hook_state", state) }
         }
         for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
         if let oomScoreAdj { put("oom_score_adj", String(oomScoreAdj)) }
