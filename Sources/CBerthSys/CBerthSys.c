@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd)
+int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd, int at)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -35,9 +35,9 @@ int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[],
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    /* dup2 onto itself would keep close-on-exec set: move the descriptor off 3 first. */
-    int fd = report_fd == 3 ? fcntl(report_fd, F_DUPFD_CLOEXEC, 10) : report_fd;
-    int rc = fd < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, fd, 3);
+    /* dup2 onto itself would keep close-on-exec set: move the descriptor off `at` first. */
+    int fd = report_fd == at ? fcntl(report_fd, F_DUPFD_CLOEXEC, at + 1) : report_fd;
+    int rc = fd < 0 ? errno : posix_spawn_file_actions_adddup2(&fa, fd, at);
     if (rc == 0)
         rc = posix_spawn(pid, path, &fa, &attr, argv, envp);
     if (fd != report_fd && fd >= 0)

@@ -16,13 +16,18 @@ enum Lifecycle {
     static let createBooleans: Set<String> = ["no-pivot", "no-new-keyring"]
 
     static func createOptions(_ f: Flags) throws(BerthError) -> (bundle: String, options: RuncRuntime.CreateOptions) {
-        if let n = f.value("preserve-fds"), n != "0" {
-            throw .unsupported("--preserve-fds \(n.quoted) is not supported by berth-runc yet")
+        var preserve = 0
+        if let n = f.value("preserve-fds") {
+            guard let v = Int(n), v >= 0, v <= LaunchPlan.OCIRuntime.maximumPreservedFDs else {
+                throw .invalidArgument("--preserve-fds \(n.quoted): a number of descriptors, 0 to \(LaunchPlan.OCIRuntime.maximumPreservedFDs)")
+            }
+            preserve = v
         }
         // --no-pivot and --no-new-keyring change nothing here: the root is always pivoted to, and
         // no session keyring is made.
         return (f.value("bundle") ?? f.value("b") ?? ".",
-                RuncRuntime.CreateOptions(consoleSocket: f.value("console-socket"), pidFile: f.value("pid-file")))
+                RuncRuntime.CreateOptions(consoleSocket: f.value("console-socket"), pidFile: f.value("pid-file"),
+                                          preserveFDs: preserve))
     }
 
     static func create(_ g: Globals, _ args: ArraySlice<String>) throws -> Int32 {

@@ -566,7 +566,10 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     if (p->init)
         run_as_init(p, err_fd);
 
-    /* No descriptor of the supervisor or the library may leak into the container. */
-    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    /* No descriptor of the supervisor or the library may leak into the container; those the
+     * caller asked to preserve (berth-runc --preserve-fds) go to it, close-on-exec cleared. */
+    for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
+        fcntl(fd, F_SETFD, 0);
+    syscall(SYS_close_range, 3 + p->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     exec_command(p, err_fd);
 }

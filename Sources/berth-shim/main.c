@@ -9,6 +9,7 @@
 #include "shim.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -29,7 +30,7 @@ size_t shim_cmdline_len;
 
 int main(int argc, char **argv)
 {
-    const int report_fd = 3;
+    int report_fd = 3;
     shim_cmdline = argv[0];
     shim_cmdline_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
     if (argc >= 3 && !strcmp(argv[1], "--attach")) {
@@ -66,19 +67,43 @@ int main(int argc, char **argv)
         }
         return exec_main(&plan);
     }
-    if (argc != 2) {
+    /* `--report-fd K`: berth-runc --preserve-fds N puts the report pipe at 3 + N, after the
+     * caller's descriptors that go to the container. */
+    const char *plan_path = argv[1];
+    if (argc == 4 && !strcmp(argv[1], "--report-fd")) {
+        char *end = NULL;
+        long k = strtol(argv[2], &end, 10);
+        if (!end || *end || k < 3 || k > 3 + PRESERVE_FDS_MAX)
+            return 2;
+        report_fd = (int)k;
+        plan_path = argv[3];
+    } else if (argc != 2) {
         static const char usage[] = "usage: berth-shim PLAN_FILE (started by berth, not by hand)\n";
         write_all(2, usage, sizeof usage - 1);
         return 2;
     }
     fcntl(report_fd, F_SETFD, FD_CLOEXEC);
     /* Whatever else the caller leaked to us would be held open for the container's life
-     * (a test harness waiting for EOF on it would hang): keep only stdio and the report pipe. */
-    syscall(SYS_close_range, 4, ~0U, 0);
+     * (a test harness waiting for EOF on it would hang): keep only stdio, the descriptors to
+     * preserve and the report pipe. */
+    syscall(SYS_close_range, report_fd + 1, ~0U, 0);
+    /* A gap among those to preserve gets /dev/null: no descriptor of ours may take its number,
+     * or the container would inherit it. */
+    for (int fd = 3; fd < report_fd; fd++) {
+        if (fcntl(fd, F_GETFD) < 0) {
+            int n = open("/dev/null", O_RDWR);
+            if (n >= 0 && n != fd) {
+                dup2(n, fd);
+                close(n);
+            }
+        }
+    }
     static struct plan plan;
     char *err = NULL;
-    if (plan_load(argv[1], &plan, &err) < 0)
+    if (plan_load(plan_path, &plan, &err) < 0)
         report_and_exit(report_fd, err);
+    if (plan.preserve_fds != report_fd - 3)
+        report_and_exit(report_fd, "the launch plan's preserve_fds does not match the shim's --report-fd");
     if (plan.oci)
         return oci_create(&plan, report_fd);
 

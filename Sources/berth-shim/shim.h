@@ -13,6 +13,8 @@
 #define PLAN_VERSION "1"
 /* Published ports one supervisor relays (its poll set is fixed); more are refused by name. */
 #define PLAN_MAX_PORTS 16
+/* berth-runc --preserve-fds: the most descriptors (3, 4, …) passed on to the container. */
+#define PRESERVE_FDS_MAX 4096
 /* Largest plan file read: 1000s of arguments and environment variables fit easily. */
 #define PLAN_MAX_BYTES (64 << 20)
 /* The event journal's lines (EventLine in Swift): at most EVENT_LINE_MAX bytes, of which the
@@ -164,6 +166,7 @@ struct plan {
     struct plan_hook *hooks;
     const char **hook_args, **hook_envs;
     const char *hook_state;
+    int preserve_fds;        /* OCI create: the caller's descriptors 3 … 3+N-1 go to the command */
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init

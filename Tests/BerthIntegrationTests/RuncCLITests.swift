@@ -370,6 +370,41 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(runc(["delete", "--force", "h5"]).status, 0)
     }
 
+    /// `--preserve-fds N`: the caller's descriptors 3 … 3+N-1 reach the command at the same numbers
+    /// (podman's socket activation), a gap among them as /dev/null, and nothing of berth-runc's or
+    /// the shim's besides. Without the flag only stdio arrive.
+    func testPreservedDescriptorsReachTheCommand() throws {
+        let dir = scope.path
+        // ls lists its own descriptors: those it was given, and the one it reads the directory by.
+        let script = "echo three >&3; echo four >&4; readlink /proc/$$/fd/5; exec ls -1 /proc/self/fd"
+        let b = try bundle("pf", args: ["sh", "-c", script])
+        func run(_ flags: [String], id: String) -> String {
+            let quoted = ([Self.binary, "--root", stateRoot, "run"] + flags + ["--bundle", b, id])
+                .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            let r = Subprocess.run("/bin/sh", ["-c", quoted + " 3>'\(dir)/\(id).3' 4>'\(dir)/\(id).4' </dev/null 2>&1"])
+            XCTAssertEqual(r.status, 0, r.stdout)
+            return r.stdout
+        }
+        let out = run(["--preserve-fds", "3"], id: "pf1")
+        XCTAssertEqual(read(dir + "/pf1.3"), "three\n")
+        XCTAssertEqual(read(dir + "/pf1.4"), "four\n")
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "/dev/null", "the gap at 5: \(out)")
+        XCTAssertEqual(lines.dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3, 4, 5, 6],
+                       "stdio, the preserved and ls's own directory, nothing else: \(out)")
+
+        let plain = run([], id: "pf2")
+        XCTAssertEqual(read(dir + "/pf2.3"), "", "fd 3 is not passed without --preserve-fds")
+        XCTAssertEqual(plain.split(separator: "\n").dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3], plain)
+
+        for bad in ["-1", "x", "4097"] {
+            let r = runc(["create", "--preserve-fds", bad, "--bundle", b, "pf3"])
+            XCTAssertEqual(r.status, 125, bad)
+            XCTAssertTrue(r.stderr.contains("--preserve-fds"), r.stderr)
+        }
+        XCTAssertFalse(FileIO.exists(stateRoot + "/pf3"))
+    }
+
     /// A `create` killed after the init was made but before its pid was recorded: state.json has
     /// pid 0. `delete` still removes the waiting init, its cgroup and the state.
     func testDeleteFinishesACreateKilledMidway() throws {

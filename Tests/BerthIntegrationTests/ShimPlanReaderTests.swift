@@ -172,6 +172,7 @@ final class ShimPlanReaderTests: XCTestCase {
         }
         XCTAssertEqual(hookLines, expectedHooks, file: file, line: line)
         XCTAssertEqual(value(lines, "hook_state"), plan.oci.flatMap { $0.hooks.isEmpty ? nil : $0.hookState }, file: file, line: line)
+        XCTAssertEqual(value(lines, "preserve_fds"), plan.oci.flatMap { $0.preserveFDs > 0 ? String($0.preserveFDs) : nil }, file: file, line: line)
         // --check-plan prints the umask in decimal.
         XCTAssertEqual(value(lines, "umask"), plan.umask.map { String($0) }, file: file, line: line)
         switch plan.mode {
@@ -235,6 +236,7 @@ final class ShimPlanReaderTests: XCTestCase {
                                            env: i == 2 ? ["A=1", "B=two words"] : [], timeout: i * 7)
             }
         }
+        oci.oci?.preserveFDs = 7
         oci.oci?.hookState = try RuncPlan.hookState(id: "abc", bundle: "/b", annotations: ["k": "v\u{1}\\\""])
         try assertReadBack(oci)
         var ociExec = Self.execPlan()
@@ -309,6 +311,9 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("hook_arg", "x")]), "'hook_arg'"),
             (good + pairs([("hook", "prestart\u{1F}0\u{1F}/bin/true"), ("hook_state", "}")]), "hooks outside an OCI create"),
             (good + pairs([("oci", "1"), ("hook", "prestart\u{1F}31536001\u{1F}/bin/true"), ("hook_state", "}")]), "'hook'"),
+            // Descriptors passed on outside an OCI create, or more than the shim takes.
+            (good + pairs([("preserve_fds", "2")]), "outside an OCI create"),
+            (good + pairs([("oci", "1"), ("preserve_fds", "4097")]), "'preserve_fds'"),
             (Array(good.dropLast()), "truncated"),
             (pairs([("berth-plan", "2"), ("mode", "exec")]), "version"),
             (pairs([("berth-plan", "1"), ("mode", "exec"), ("id", "x")]), "target_pid"),

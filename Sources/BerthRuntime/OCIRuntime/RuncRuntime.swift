@@ -30,9 +30,11 @@ public struct RuncRuntime: Sendable {
     public struct CreateOptions: Sendable {
         public var consoleSocket: String?
         public var pidFile: String?
+        /// `--preserve-fds N`: this process's descriptors 3 … 3+N-1 go to the container's process.
+        public var preserveFDs: Int
 
-        public init(consoleSocket: String? = nil, pidFile: String? = nil) {
-            self.consoleSocket = consoleSocket; self.pidFile = pidFile
+        public init(consoleSocket: String? = nil, pidFile: String? = nil, preserveFDs: Int = 0) {
+            self.consoleSocket = consoleSocket; self.pidFile = pidFile; self.preserveFDs = preserveFDs
         }
     }
 
@@ -80,9 +82,10 @@ public struct RuncRuntime: Sendable {
             try m.restrictDevices(id: leaf, rules: devices)
             spec.mounts = cgroupMounts(spec.mounts ?? [], version: m.version)
             guard mkfifo(paths.fifo, 0o600) == 0 else { throw BerthError.errno("mkfifo", paths.fifo) }
-            let plan = try RuncPlan.make(spec: spec, id: id, bundle: bundle.path, paths: paths, cgroups: cgroups,
+            var plan = try RuncPlan.make(spec: spec, id: id, bundle: bundle.path, paths: paths, cgroups: cgroups,
                                          consoleSocket: options.consoleSocket,
                                          seccompCache: seccompCache)
+            plan.oci?.preserveFDs = options.preserveFDs
             defer { unlink(paths.plan) }
             pid = try ShimLauncher(shimPath: shimPath).launch(plan, planPath: paths.plan)
             state.pid = pid

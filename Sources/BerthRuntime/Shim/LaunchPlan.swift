@@ -98,6 +98,10 @@ public struct LaunchPlan: Equatable, Sendable {
         /// The state the hooks get on stdin, as JSON without its first `{`, "status" and "pid"
         /// (the shim writes those: only it knows them at the time).
         public var hookState: String?
+        /// `--preserve-fds N`: the caller's descriptors 3 … 3+N-1 go to the command.
+        public var preserveFDs = 0
+        /// The most `--preserve-fds` takes (the shim's PRESERVE_FDS_MAX).
+        public static let maximumPreservedFDs = 4096
 
         public init(consoleSocket: String? = nil, pidFile: String? = nil, detach: Bool = false) {
             self.consoleSocket = consoleSocket; self.pidFile = pidFile; self.detach = detach
@@ -422,6 +426,7 @@ public struct LaunchPlan: Equatable, Sendable {
                 for e in h.env { put("hook_env", e) }
             }
             if let state = oci.hookState, !oci.hooks.isEmpty { put("hook_state", state) }
+            if oci.preserveFDs > 0 { put("preserve_fds", String(oci.preserveFDs)) }
         }
         for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
         if let oomScoreAdj { put("oom_score_adj", String(oomScoreAdj)) }

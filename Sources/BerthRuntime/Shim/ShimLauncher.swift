@@ -11,6 +11,8 @@ struct ShimLauncher: Sendable {
     let shimPath: String
 
     /// Writes the plan to `planPath`, spawns the shim and returns the container's host PID.
+    /// The plan's `oci.preserveFDs` descriptors of this process (3, 4, …) stay where they are in
+    /// the shim, for the container; the report pipe goes after them.
     func launch(_ plan: LaunchPlan, planPath: String) throws -> Int32 {
         try FileIO.writeAtomically(planPath, bytes: plan.validatedEncoding())
 
@@ -20,7 +22,8 @@ struct ShimLauncher: Sendable {
         defer { close(readEnd) }
 
         var pid: pid_t = 0
-        let argv = [shimPath, planPath]
+        let preserved = Int32(plan.oci?.preserveFDs ?? 0)
+        let argv = preserved > 0 ? [shimPath, "--report-fd", String(3 + preserved), planPath] : [shimPath, planPath]
         // The supervisor runs `berth network refresh-hosts` when the container exits (the plan's
         // on_exit), which rewrites the root's nftables table: it must see the outbound setting
         // this process was given, or a `BERTH_OUTBOUND=off` from the user's environment would be
@@ -31,7 +34,7 @@ struct ShimLauncher: Sendable {
         }
         let rc = withCStringArray(argv) { cargv in
             withCStringArray(env) { cenv in
-                berth_spawn_with_report_fd(&pid, shimPath, cargv, cenv, writeEnd)
+                berth_spawn_with_report_fd(&pid, shimPath, cargv, cenv, writeEnd, 3 + preserved)
             }
         }
         close(writeEnd)

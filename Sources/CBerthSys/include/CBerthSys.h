@@ -10,9 +10,10 @@
  * and lgetxattr (Image/Xattr.swift) through this module. */
 #include <sys/xattr.h>
 
-/* posix_spawn with a new session (POSIX_SPAWN_SETSID) and `report_fd` of the caller as fd 3
- * in the child. Returns 0 or an errno value. */
-int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd);
+/* posix_spawn with a new session (POSIX_SPAWN_SETSID) and `report_fd` of the caller as fd `at`
+ * in the child (3; after the descriptors berth-runc --preserve-fds passes on). Returns 0 or an
+ * errno value. */
+int berth_spawn_with_report_fd(pid_t *pid, const char *path, char *const argv[], char *const envp[], int report_fd, int at);
 
 /* Starts `path` as a daemon: fork, setsid, fork again, stdin from /dev/null, stdout and stderr
  * to `out_fd`, `/` as its directory, default signal dispositions and an empty mask, then execve. The middle process
