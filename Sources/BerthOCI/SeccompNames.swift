@@ -34,6 +34,13 @@ public enum SeccompNames {
     public static func architecture(_ name: String) -> String? { architectures.first { $0.name == name }?.libseccomp }
     public static func flag(_ name: String) -> UInt32? { flags.first { $0.name == name }?.value }
 
+    /// SECCOMP_FILTER_FLAG_NEW_LISTENER: the filter's SCMP_ACT_NOTIFY calls go to a listener
+    /// descriptor that seccomp(2) returns (set by the compiler, not by a profile).
+    public static let newListenerFlag: UInt32 = 1 << 3
+
+    /// What the init calls between loading the filter and sending its listener away.
+    static let callsBeforeTheListenerIsSent: Set<String> = ["sendmsg", "close"]
+
     /// Why a profile cannot be compiled: `field` is its path inside the seccomp object
     /// (`syscalls[3].args[0].op`), so the message can name it.
     public struct Problem: Error, Equatable, Sendable {
@@ -50,7 +57,9 @@ public enum SeccompNames {
     /// architecture), and so does the compiler.
     public static func check(_ s: OCI.Seccomp) throws(Problem) {
         guard action(s.defaultAction) != nil else { throw Problem(field: "defaultAction", reason: "unknown action \(s.defaultAction)") }
-        if s.defaultAction == "SCMP_ACT_NOTIFY" { throw Problem(field: "defaultAction", reason: "SCMP_ACT_NOTIFY is not supported by Berth") }
+        // As runc: every call the runtime makes after loading the filter would wait for a listener
+        // it has not yet sent.
+        if s.defaultAction == "SCMP_ACT_NOTIFY" { throw Problem(field: "defaultAction", reason: "SCMP_ACT_NOTIFY cannot be the default action") }
         for (i, a) in (s.architectures ?? []).enumerated() where architecture(a) == nil {
             throw Problem(field: "architectures[\(i)]", reason: "unknown architecture \(a)")
         }
@@ -60,7 +69,13 @@ public enum SeccompNames {
         for (i, call) in (s.syscalls ?? []).enumerated() {
             guard action(call.action) != nil else { throw Problem(field: "syscalls[\(i)].action", reason: "unknown action \(call.action)") }
             if call.action == "SCMP_ACT_NOTIFY" {
-                throw Problem(field: "syscalls[\(i)].action", reason: "SCMP_ACT_NOTIFY (a seccomp listener at listenerPath) is not supported by Berth")
+                guard let path = s.listenerPath, path.hasPrefix("/") else {
+                    throw Problem(field: "syscalls[\(i)].action", reason: "SCMP_ACT_NOTIFY needs listenerPath, the absolute path of the listener's unix socket")
+                }
+                // The init sends the listener over a socket and closes it after loading the filter.
+                if let call = call.names.first(where: Self.callsBeforeTheListenerIsSent.contains) {
+                    throw Problem(field: "syscalls[\(i)].names", reason: "SCMP_ACT_NOTIFY cannot apply to \(call): the runtime makes that call before the listener has its descriptor")
+                }
             }
             if call.names.isEmpty { throw Problem(field: "syscalls[\(i)].names", reason: "no system call named") }
             for (j, arg) in (call.args ?? []).enumerated() {

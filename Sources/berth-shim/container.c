@@ -98,11 +98,14 @@ static void check_mount_point(int fd, const struct plan_mount *m, int err_fd)
         fail(err_fd, 125, EPERM, "refused: the mount point lies in the container's /proc or /sys:", m->dest);
 }
 
-/* OCI mode: the create's sync pipe (kept open while the runtime's hooks may still run), the
- * init's pid as the caller sees it (read before /proc changes) and /dev/null, for the hooks. */
+/* OCI mode: the create's sync pipe (kept open while the runtime's hooks may still run) and
+ * /dev/null, for the hooks. With hooks or a seccomp listener: the init's pid as the caller sees
+ * it (read before /proc changes). With a listener: the socket to it, connected while the host's
+ * paths are still reachable. */
 static int oci_sync_fd = -1;
-static pid_t oci_host_pid;
+static pid_t init_host_pid;
 static int oci_null_fd = -1;
+static int seccomp_listener_fd = -1;
 
 /* OCI mode, the mounts made and pivot_root next: the runtime's hooks (prestart, createRuntime)
  * run now, in the create process (oci.c), which this record asks for and whose byte lets us
@@ -125,7 +128,7 @@ static void oci_hooks_before_pivot(const struct plan *p, int err_fd)
     close(oci_sync_fd);
     oci_sync_fd = -1;
     char msg[240];
-    if (hooks_run(p, HOOK_CREATE_CONTAINER, "creating", oci_host_pid, oci_null_fd, msg, sizeof msg) < 0)
+    if (hooks_run(p, HOOK_CREATE_CONTAINER, "creating", init_host_pid, oci_null_fd, msg, sizeof msg) < 0)
         fail(err_fd, 125, 0, msg, NULL);
 }
 
@@ -382,13 +385,47 @@ void exec_command(const struct plan *p, int err_fd)
 
 /* The filter the engine compiled with libseccomp before this process was spawned (plan.c has
  * it as struct sock_filter already): one system call, nothing to allocate after clone. */
+/* SCMP_ACT_NOTIFY: the filter's listener descriptor to linux.seccomp.listenerPath with the
+ * spec's container process state, {"ociVersion", "fds":["seccompFd"], "pid", "metadata",
+ * "state"}, in one message (the descriptor on its first byte). */
+static void send_seccomp_listener(const struct plan *p, int listener, int err_fd)
+{
+    size_t cap = strlen(p->seccomp_listener_head) + strlen(p->oci_state) + 128;
+    char *msg = malloc(cap), num[24];
+    if (!msg)
+        fail(err_fd, 125, ENOMEM, "send the seccomp listener", NULL);
+    fmt_i64(num, init_host_pid);
+    const char *parts[] = { "{", p->seccomp_listener_head, ",\"pid\":", num, ",\"state\":{\"status\":\"creating\",\"pid\":",
+                            num, ",", p->oci_state, "}" };
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t k = strlen(parts[i]);
+        memcpy(msg + len, parts[i], k);
+        len += k;
+    }
+    if (send_fd_with(seccomp_listener_fd, listener, msg, len) < 0)
+        fail(err_fd, 125, errno, "send the seccomp listener to", p->seccomp_listener);
+    free(msg);
+    close(listener);
+    close(seccomp_listener_fd);
+    seccomp_listener_fd = -1;
+}
+
 static void load_seccomp(const struct plan *p, int err_fd)
 {
     if (!p->seccomp)
         return;
     struct sock_fprog prog = { .len = p->seccomp_len, .filter = p->seccomp };
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog) < 0)
+    /* A listener nobody would be sent (an exec into the container): its notified calls fail
+     * with ENOSYS, as the kernel answers a filter without one. */
+    unsigned flags = p->seccomp_flags;
+    if (!p->seccomp_listener)
+        flags &= ~(unsigned)SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (rc < 0)
         fail(err_fd, 125, errno, "load the seccomp filter (linux.seccomp)", NULL);
+    if (p->seccomp_listener)
+        send_seccomp_listener(p, (int)rc, err_fd);
 }
 
 void enter_workdir(const struct plan *p, int create, int err_fd)
@@ -517,13 +554,17 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     if (p->oci) {
         oci_sync_fd = sync_fd;
         oci_null_fd = null_fd;
-        /* /proc is still the caller's procfs: "self" there is our pid as the hooks' caller sees it. */
-        char self[24] = "";
-        ssize_t k = readlink("/proc/self", self, sizeof self - 1);
-        oci_host_pid = k > 0 ? (pid_t)atoi(self) : getpid();
     } else {
         close(sync_fd);
     }
+    if (p->oci || p->seccomp_listener) {
+        /* /proc is still the caller's procfs: "self" there is our pid as the caller sees it. */
+        char self[24] = "";
+        ssize_t k = readlink("/proc/self", self, sizeof self - 1);
+        init_host_pid = k > 0 ? (pid_t)atoi(self) : getpid();
+    }
+    if (p->seccomp_listener && (seccomp_listener_fd = connect_unix(p->seccomp_listener)) < 0)
+        fail(err_fd, 125, errno, "connect to the seccomp listener (linux.seccomp.listenerPath)", p->seccomp_listener);
 
     if (p->oci)
         oci_join_namespaces(p, err_fd);
@@ -558,7 +599,7 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     if (p->oci) {
         oci_wait_for_start(p, err_fd);
         char msg[240];
-        if (hooks_run(p, HOOK_START_CONTAINER, "created", oci_host_pid, oci_null_fd, msg, sizeof msg) < 0)
+        if (hooks_run(p, HOOK_START_CONTAINER, "created", init_host_pid, oci_null_fd, msg, sizeof msg) < 0)
             fail(err_fd, 125, 0, msg, NULL);
     }
 

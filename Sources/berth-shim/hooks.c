@@ -87,7 +87,7 @@ static void write_state(const struct plan *p, int fd, const char *status, pid_t 
     write_all(fd, "\",\"pid\":", 8);
     write_all(fd, num, strlen(num));
     write_all(fd, ",", 1);
-    write_all(fd, p->hook_state, strlen(p->hook_state));
+    write_all(fd, p->oci_state, strlen(p->oci_state));
 }
 
 /* Waits for `child` until `timeout_s` (0: no limit): its wait status, or -2 when it timed out

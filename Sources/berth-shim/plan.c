@@ -98,7 +98,7 @@ static const char *const scalar_keys[] = {
     "uid", "gid", "caps", "restart", "restart_max", "root_readonly", "init", "events", "events_max", "event_actor",
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
     "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach", "seccomp_bpf", "seccomp_flags",
-    "dns_dir", "dns_servers", "dns_networks", "hook_state", "preserve_fds",
+    "dns_dir", "dns_servers", "dns_networks", "oci_state", "preserve_fds", "seccomp_listener", "seccomp_listener_head",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
        L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_COUNT };
@@ -376,7 +376,13 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
                 h->nenv++;
             }
         }
-        else if (!strcmp(key, "hook_state")) p->hook_state = val;
+        else if (!strcmp(key, "oci_state")) p->oci_state = val;
+        else if (!strcmp(key, "seccomp_listener")) {
+            if (val[0] != '/')
+                return fail_key(err, "the launch plan has a bad value for", key);
+            p->seccomp_listener = val;
+        }
+        else if (!strcmp(key, "seccomp_listener_head")) p->seccomp_listener_head = val;
         else if (!strcmp(key, "preserve_fds")) NUM(val, 10, PRESERVE_FDS_MAX, p->preserve_fds, key);
         else if (!strcmp(key, "net_if")) {
             if (split(val, f, 5) != 5) return fail_key(err, "the launch plan has a bad entry for", key);
@@ -465,13 +471,17 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         plan_release(p);
         return fail(err, "the launch plan's healthcheck lacks its interval, timeout, start interval or retries");
     }
+    if (p->seccomp_listener && (p->exec_mode || !p->seccomp || !p->oci_state || !p->seccomp_listener_head)) {
+        plan_release(p);
+        return fail(err, "the launch plan's seccomp listener lacks its filter, oci_state or head (or is in an exec plan)");
+    }
     if (p->preserve_fds > 0 && (!p->oci || p->exec_mode)) {
         plan_release(p);
         return fail(err, "the launch plan preserves descriptors outside an OCI create");
     }
-    if (p->nhooks > 0 && (!p->oci || p->exec_mode || !p->hook_state)) {
+    if (p->nhooks > 0 && (!p->oci || p->exec_mode || !p->oci_state)) {
         plan_release(p);
-        return fail(err, "the launch plan has hooks outside an OCI create, or no hook_state for them");
+        return fail(err, "the launch plan has hooks outside an OCI create, or no oci_state for them");
     }
     if (p->exec_mode) {
         if (p->target_pid <= 0 || p->nargs == 0) {
@@ -751,7 +761,9 @@ void plan_print(const struct plan *p, int fd)
         for (int k = 0; k < h->nargs; k++) line1(fd, "hook_arg", p->hook_args[h->arg0 + k]);
         for (int k = 0; k < h->nenv; k++) line1(fd, "hook_env", p->hook_envs[h->env0 + k]);
     }
-    line1(fd, "hook_state", p->hook_state);
+    line1(fd, "oci_state", p->oci_state);
     if (p->preserve_fds)
         line1(fd, "preserve_fds", num(a, p->preserve_fds));
+    line1(fd, "seccomp_listener", p->seccomp_listener);
+    line1(fd, "seccomp_listener_head", p->seccomp_listener_head);
 }

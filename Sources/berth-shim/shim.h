@@ -160,13 +160,18 @@ struct plan {
     const char *dns_networks; /* the networks it starts on, 0x1F between the names */
     int ndns_servers;
     uint32_t dns_servers[DNS_MAX_SERVERS]; /* host byte order */
-    /* OCI create: the bundle's hooks that run before the command (hooks.c), and the state
-     * they get on stdin without its first '{', "status" and "pid" (which the shim writes). */
+    /* OCI create: the bundle's hooks that run before the command (hooks.c). oci_state: the
+     * container's state as JSON without its first '{', "status" and "pid" (which the shim
+     * writes), for the hooks' stdin and the seccomp listener. */
     int nhooks, nhook_args, nhook_envs;
     struct plan_hook *hooks;
     const char **hook_args, **hook_envs;
-    const char *hook_state;
+    const char *oci_state;
     int preserve_fds;        /* OCI create: the caller's descriptors 3 … 3+N-1 go to the command */
+    /* linux.seccomp.listenerPath: the unix socket the filter's listener descriptor is sent to
+     * (SCMP_ACT_NOTIFY), with the process state: `{` head `,"pid":N,"state":{…}}`, head being
+     * the JSON members "ociVersion", "fds" and "metadata" the library wrote. */
+    const char *seccomp_listener, *seccomp_listener_head;
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -372,6 +377,7 @@ void set_error(struct launch_error *e, int code, int err, const char *what, cons
 /* `fd` over a unix socket (SCM_RIGHTS, one byte of payload): a pty master to whoever holds the
  * console. connect_unix: a connected stream socket to `path`. Both -1 with errno. */
 int send_fd(int sock, int fd);
+int send_fd_with(int sock, int fd, const char *payload, size_t len); /* the fd with these bytes */
 int connect_unix(const char *path);
 /* hooks.c: runs the plan's hooks of `stage` in order, each with the state (`status`, `pid`) on
  * stdin, stdout on `null_fd`, stderr inherited; waits for each within its timeout. 0, or -1 with

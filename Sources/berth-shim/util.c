@@ -239,8 +239,12 @@ void launch_error_text(const struct launch_error *e, char *msg, size_t cap)
 
 int send_fd(int sock, int fd)
 {
-    char byte = 'm';
-    struct iovec iov = { &byte, 1 };
+    return send_fd_with(sock, fd, "m", 1);
+}
+
+int send_fd_with(int sock, int fd, const char *payload, size_t len)
+{
+    struct iovec iov = { (void *)payload, len };
     union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } control;
     memset(&control, 0, sizeof control);
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
@@ -249,7 +253,12 @@ int send_fd(int sock, int fd)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+    ssize_t n;
+    do {
+        n = sendmsg(sock, &msg, 0);
+    } while (n < 0 && errno == EINTR);
+    /* The descriptor went with the first byte; the rest of a long payload follows. */
+    return n < 0 || write_all(sock, payload + n, len - (size_t)n) < 0 ? -1 : 0;
 }
 
 int connect_unix(const char *path)

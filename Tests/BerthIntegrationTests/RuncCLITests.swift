@@ -405,6 +405,82 @@ final class RuncCLITests: XCTestCase {
         XCTAssertFalse(FileIO.exists(stateRoot + "/pf3"))
     }
 
+    /// SCMP_ACT_NOTIFY: the filter's listener descriptor reaches `listenerPath` with the spec's
+    /// container process state, and a notified call waits for the listener's answer: here a python
+    /// listener answers `mkdir` with ENOTBLK, which the container's mkdir then reports. A listener
+    /// path nobody listens on fails the create; NOTIFY without a listener path, as the default
+    /// action, or on a call the runtime itself makes after loading the filter, is refused.
+    func testSeccompNotifyReachesTheListener() throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            try Prerequisite.unmet("\(python) is missing (apt-get install python3): it plays the seccomp agent")
+        }
+        let dir = scope.path
+        let socket = dir + "/agent.sock", out = dir + "/agent.json"
+        let agent = """
+            import socket, sys, json, struct, fcntl, os
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+            open(sys.argv[2] + '.ready', 'w').close()
+            c, _ = s.accept()
+            data, fds, _, _ = socket.recv_fds(c, 65536, 1)
+            while True:
+                more = c.recv(65536)
+                if not more: break
+                data += more
+            json.dump(json.loads(data), open(sys.argv[2], 'w'))
+            buf = bytearray(80)
+            fcntl.ioctl(fds[0], 0xc0502100, buf)          # SECCOMP_IOCTL_NOTIF_RECV
+            nid, pid, flags, nr = struct.unpack_from('=QIIi', buf, 0)
+            fcntl.ioctl(fds[0], 0xc0182101, bytearray(struct.pack('=QqiI', nid, 0, -15, 0)))  # SEND: ENOTBLK
+            open(sys.argv[2] + '.nr', 'w').write(str(nr))
+            """
+        let child = try TestChild.spawn([python, "-c", agent, socket, out])
+        defer { child.kill() }
+        XCTAssertTrue(eventually { FileIO.exists(out + ".ready") }, "the agent did not start")
+        func profile(_ socket: String?, action: String = "SCMP_ACT_NOTIFY", names: [String] = ["mkdir", "mkdirat"],
+                     defaultAction: String = "SCMP_ACT_ALLOW") -> (inout [String: Any]) -> Void {
+            { config in
+                var linux = config["linux"] as! [String: Any]
+                var seccomp: [String: Any] = ["defaultAction": defaultAction, "architectures": ["SCMP_ARCH_X86_64"],
+                                              "syscalls": [["names": names, "action": action]], "listenerMetadata": "berth test"]
+                if let socket { seccomp["listenerPath"] = socket }
+                linux["seccomp"] = seccomp
+                config["linux"] = linux
+            }
+        }
+        let b = try bundle("sn1", args: ["sh", "-c", "mkdir /made; echo rc=$?"], edit: profile(socket))
+        let r = Subprocess.run("/bin/sh", ["-c", "'\(Self.binary)' --root '\(stateRoot)' run --bundle '\(b)' sn1 </dev/null 2>&1"], timeout: 60)
+        XCTAssertTrue(r.stdout.contains("rc=1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Block device required"), "the listener's answer: \(r.stdout)")
+        let state = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(read(out).utf8)) as? [String: Any])
+        XCTAssertEqual(state["fds"] as? [String], ["seccompFd"])
+        XCTAssertEqual(state["metadata"] as? String, "berth test")
+        XCTAssertNotNil(state["ociVersion"] as? String)
+        let inner = try XCTUnwrap(state["state"] as? [String: Any])
+        XCTAssertEqual(inner["id"] as? String, "sn1")
+        XCTAssertEqual(inner["bundle"] as? String, b)
+        XCTAssertEqual(inner["pid"] as? Int, state["pid"] as? Int)
+        XCTAssertGreaterThan(state["pid"] as? Int ?? 0, 1, "the pid as the caller sees it")
+        XCTAssertTrue(["83", "258"].contains(read(out + ".nr")), "mkdir or mkdirat: \(read(out + ".nr"))")
+        XCTAssertFalse(FileIO.exists(stateRoot + "/sn1"), "run removed the container")
+
+        // Nobody listens at the path: the create fails and leaves nothing.
+        let deaf = try bundle("sn2", args: ["true"], edit: profile(dir + "/nobody.sock"))
+        let d = runc(["create", "--bundle", deaf, "sn2"])
+        XCTAssertNotEqual(d.status, 0)
+        XCTAssertTrue(d.stderr.contains("seccomp listener"), d.stderr)
+        XCTAssertFalse(FileIO.exists(stateRoot + "/sn2"))
+
+        for (i, (edit, reason)) in [(profile(nil), "needs listenerPath"),
+                                    (profile(socket, names: ["close"]), "cannot apply to close"),
+                                    (profile(socket, action: "SCMP_ACT_ALLOW", defaultAction: "SCMP_ACT_NOTIFY"), "cannot be the default action")].enumerated() {
+            let refused = try bundle("sn3\(i)", args: ["true"], edit: edit)
+            let r = runc(["create", "--bundle", refused, "sn3\(i)"])
+            XCTAssertEqual(r.status, 125, reason)
+            XCTAssertTrue(r.stderr.contains(reason), r.stderr)
+        }
+    }
+
     /// A `create` killed after the init was made but before its pid was recorded: state.json has
     /// pid 0. `delete` still removes the waiting init, its cgroup and the state.
     func testDeleteFinishesACreateKilledMidway() throws {

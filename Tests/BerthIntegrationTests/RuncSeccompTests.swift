@@ -85,9 +85,11 @@ extension RuncCLITests {
              "linux.seccomp.syscalls[0].args[0].op: unknown operator SCMP_CMP_SIMILAR"),
             ("scflag", ["defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_MAGIC"]],
              "linux.seccomp.flags[0]: unknown or unsupported flag SECCOMP_FILTER_FLAG_MAGIC"),
-            ("scnotify", ["defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/x.sock",
+            ("scnotify", ["defaultAction": "SCMP_ACT_ALLOW",
                           "syscalls": [["names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"]]],
-             "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY (a seccomp listener at listenerPath) is not supported by Berth"),
+             "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs listenerPath, the absolute path of the listener's unix socket"),
+            ("scnotifydefault", ["defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/x.sock"],
+             "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"),
         ]
         for (name, seccomp, message) in cases {
             let b = try bundle(name, args: ["true"]) { config in

@@ -111,7 +111,9 @@ final class SeccompTests: ContainerTestCase {
             ("index", #"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}"#,
              "syscalls[0].args[0].index: 6 is not an argument index (0 to 5)"),
             ("notify", #"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}"#,
-             "syscalls[0].action: SCMP_ACT_NOTIFY (a seccomp listener at listenerPath) is not supported by Berth"),
+             "syscalls[0].action: SCMP_ACT_NOTIFY needs listenerPath, the absolute path of the listener's unix socket"),
+            ("listener", #"{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}"#,
+             "listenerPath (SCMP_ACT_NOTIFY) is supported by berth-runc only"),
             ("control", "{\"defaultAction\": \"SCMP_\\u001b[31m\"}", "defaultAction: unknown action SCMP_\\x1b[31m"),
         ]
         for (name, json, message) in cases {

@@ -171,7 +171,9 @@ final class ShimPlanReaderTests: XCTestCase {
             [["hook", h.stage.rawValue, String(h.timeout), h.path]] + h.args.map { ["hook_arg", $0] } + h.env.map { ["hook_env", $0] }
         }
         XCTAssertEqual(hookLines, expectedHooks, file: file, line: line)
-        XCTAssertEqual(value(lines, "hook_state"), plan.oci.flatMap { $0.hooks.isEmpty ? nil : $0.hookState }, file: file, line: line)
+        XCTAssertEqual(value(lines, "oci_state"), plan.oci.flatMap { $0.hooks.isEmpty ? nil : $0.ociState }, file: file, line: line)
+        XCTAssertEqual(value(lines, "seccomp_listener"), plan.oci?.seccompListener?.path, file: file, line: line)
+        XCTAssertEqual(value(lines, "seccomp_listener_head"), plan.oci?.seccompListener?.head, file: file, line: line)
         XCTAssertEqual(value(lines, "preserve_fds"), plan.oci.flatMap { $0.preserveFDs > 0 ? String($0.preserveFDs) : nil }, file: file, line: line)
         // --check-plan prints the umask in decimal.
         XCTAssertEqual(value(lines, "umask"), plan.umask.map { String($0) }, file: file, line: line)
@@ -237,7 +239,8 @@ final class ShimPlanReaderTests: XCTestCase {
             }
         }
         oci.oci?.preserveFDs = 7
-        oci.oci?.hookState = try RuncPlan.hookState(id: "abc", bundle: "/b", annotations: ["k": "v\u{1}\\\""])
+        oci.oci?.seccompListener = .init(path: "/run/agent \t.sock", head: try RuncPlan.listenerHead(metadata: "m\t\"x\""))
+        oci.oci?.ociState = try RuncPlan.ociState(id: "abc", bundle: "/b", annotations: ["k": "v\u{1}\\\""])
         try assertReadBack(oci)
         var ociExec = Self.execPlan()
         ociExec.oci = .init(consoleSocket: nil, pidFile: "/run/exec.pid", detach: true)
@@ -309,8 +312,12 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("hook", "poststart\u{1F}0\u{1F}/bin/true")]), "'poststart'"),
             (good + pairs([("hook", "prestart\u{1F}0\u{1F}bin/true")]), "'hook'"),
             (good + pairs([("hook_arg", "x")]), "'hook_arg'"),
-            (good + pairs([("hook", "prestart\u{1F}0\u{1F}/bin/true"), ("hook_state", "}")]), "hooks outside an OCI create"),
-            (good + pairs([("oci", "1"), ("hook", "prestart\u{1F}31536001\u{1F}/bin/true"), ("hook_state", "}")]), "'hook'"),
+            (good + pairs([("hook", "prestart\u{1F}0\u{1F}/bin/true"), ("oci_state", "}")]), "hooks outside an OCI create"),
+            (good + pairs([("oci", "1"), ("hook", "prestart\u{1F}31536001\u{1F}/bin/true"), ("oci_state", "}")]), "'hook'"),
+            // A seccomp listener without a filter or the state to send with it.
+            (bare + pairs([("seccomp_listener", "/run/a.sock"), ("seccomp_listener_head", "\"fds\":[]"), ("oci_state", "}")]), "seccomp listener"),
+            (good + pairs([("seccomp_listener", "/run/a.sock")]), "seccomp listener"),
+            (good + pairs([("seccomp_listener", "run/a.sock")]), "'seccomp_listener'"),
             // Descriptors passed on outside an OCI create, or more than the shim takes.
             (good + pairs([("preserve_fds", "2")]), "outside an OCI create"),
             (good + pairs([("oci", "1"), ("preserve_fds", "4097")]), "'preserve_fds'"),

@@ -79,7 +79,8 @@ public enum SeccompCompiler {
             throw SeccompNames.Problem(field: "syscalls", reason: "the filter has \(size / 8) instructions, more than the kernel loads (\(maximumInstructions))")
         }
         let program = [UInt8](UnsafeRawBufferPointer(start: raw, count: size))
-        let flags = (s.flags ?? []).reduce(UInt32(0)) { $0 | (SeccompNames.flag($1) ?? 0) }
+        var flags = (s.flags ?? []).reduce(UInt32(0)) { $0 | (SeccompNames.flag($1) ?? 0) }
+        if (s.syscalls ?? []).contains(where: { $0.action == "SCMP_ACT_NOTIFY" }) { flags |= SeccompNames.newListenerFlag }
         return SeccompFilter(program: program, flags: flags)
     }
 

@@ -215,6 +215,9 @@ public enum RunOptionRules {
         } catch {
             throw .seccomp(error, in: "seccomp profile \(source.quoted): ")
         }
+        if profile.listenerPath != nil {
+            throw .invalidArgument("seccomp profile \(source.quoted): listenerPath (SCMP_ACT_NOTIFY) is supported by berth-runc only")
+        }
         return profile
     }
 

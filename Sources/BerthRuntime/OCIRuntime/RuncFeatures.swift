@@ -43,7 +43,7 @@ public struct RuncFeatures: Codable, Sendable {
 
         static func current() -> Seccomp {
             let flags = SeccompNames.flags.map(\.name)
-            return Seccomp(enabled: true, actions: SeccompNames.actions.map(\.name).filter { $0 != "SCMP_ACT_NOTIFY" },
+            return Seccomp(enabled: true, actions: SeccompNames.actions.map(\.name),
                            operators: SeccompNames.operators.map(\.name), archs: SeccompCompiler.supportedArchitectures(),
                            knownFlags: flags, supportedFlags: flags)
         }

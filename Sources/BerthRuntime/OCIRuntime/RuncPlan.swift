@@ -20,8 +20,11 @@ enum RuncPlan {
         let process = spec.process ?? OCI.Process()
         plan.oci = LaunchPlan.OCIRuntime(consoleSocket: consoleSocket)
         plan.oci?.hooks = shimHooks(spec.hooks)
-        if !(plan.oci?.hooks ?? []).isEmpty {
-            plan.oci?.hookState = try hookState(id: id, bundle: bundle, annotations: spec.annotations)
+        if let path = linux.seccomp?.listenerPath, plan.seccomp.map({ $0.flags & SeccompNames.newListenerFlag != 0 }) == true {
+            plan.oci?.seccompListener = .init(path: path, head: try listenerHead(metadata: linux.seccomp?.listenerMetadata ?? ""))
+        }
+        if !(plan.oci?.hooks ?? []).isEmpty || plan.oci?.seccompListener != nil {
+            plan.oci?.ociState = try ociState(id: id, bundle: bundle, annotations: spec.annotations)
         }
         plan.noNewPrivileges = process.noNewPrivileges ?? false
         plan.tty = process.terminal == true
@@ -49,8 +52,23 @@ enum RuncPlan {
         }
     }
 
+    /// The container process state's members that the shim does not write: `"ociVersion":…,
+    /// "fds":["seccompFd"],"metadata":…` (config-linux.md, "listenerPath").
+    static func listenerHead(metadata: String) throws -> String {
+        struct Head: Encodable {
+            var ociVersion: String
+            var fds: [String]
+            var metadata: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(Head(ociVersion: OCI.Spec.version, fds: ["seccompFd"], metadata: metadata)),
+                          as: UTF8.self)
+        return String(json.dropFirst().dropLast())
+    }
+
     /// The spec's state less status and pid (the shim adds them), as JSON after its first `{`.
-    static func hookState(id: String, bundle: String, annotations: [String: String]?) throws -> String {
+    static func ociState(id: String, bundle: String, annotations: [String: String]?) throws -> String {
         struct Rest: Encodable {
             var ociVersion: String
             var id: String

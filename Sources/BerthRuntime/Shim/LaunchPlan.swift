@@ -97,9 +97,19 @@ public struct LaunchPlan: Equatable, Sendable {
         public var hooks: [Hook] = []
         /// The state the hooks get on stdin, as JSON without its first `{`, "status" and "pid"
         /// (the shim writes those: only it knows them at the time).
-        public var hookState: String?
+        public var ociState: String?
         /// `--preserve-fds N`: the caller's descriptors 3 … 3+N-1 go to the command.
         public var preserveFDs = 0
+        /// `linux.seccomp.listenerPath`: where the filter's listener descriptor goes, and the JSON
+        /// members "ociVersion", "fds" and "metadata" of the state sent with it (the shim adds
+        /// "pid" and "state", from `ociState`).
+        public var seccompListener: SeccompListener?
+
+        public struct SeccompListener: Equatable, Sendable {
+            public var path: String
+            public var head: String
+            public init(path: String, head: String) { self.path = path; self.head = head }
+        }
         /// The most `--preserve-fds` takes (the shim's PRESERVE_FDS_MAX).
         public static let maximumPreservedFDs = 4096
 
@@ -300,7 +310,9 @@ public struct LaunchPlan: Equatable, Sendable {
             for a in h.args { try check(a, "a hook's argument") }
             for e in h.env { try check(e, "a hook's environment") }
         }
-        try check(oci?.hookState ?? "", "the hooks' state")
+        try check(oci?.ociState ?? "", "the container's state")
+        try check(oci?.seccompListener?.path ?? "", "linux.seccomp.listenerPath")
+        try check(oci?.seccompListener?.head ?? "", "linux.seccomp.listenerMetadata")
         if let dns {
             try check(dns.directory, "the DNS server's directory")
             for n in dns.networks { try checkField(n, "a network name") }
@@ -425,7 +437,11 @@ public struct LaunchPlan: Equatable, Sendable {
                 for a in h.args { put("hook_arg", a) }
                 for e in h.env { put("hook_env", e) }
             }
-            if let state = oci.hookState, !oci.hooks.isEmpty { put("hook_state", state) }
+            if let state = oci.ociState, !oci.hooks.isEmpty || oci.seccompListener != nil { put("oci_state", state) }
+            if let listener = oci.seccompListener {
+                put("seccomp_listener", listener.path)
+                put("seccomp_listener_head", listener.head)
+            }
             if oci.preserveFDs > 0 { put("preserve_fds", String(oci.preserveFDs)) }
         }
         for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
