@@ -11,6 +11,9 @@ extension OCI {
         public var sysctl: [String: String]?
         /// The system call filter; nil: none.
         public var seccomp: Seccomp?
+        /// A new user namespace's maps (with a `user` entry in `namespaces`).
+        public var uidMappings: [IDMapping]?
+        public var gidMappings: [IDMapping]?
 
         public init(namespaces: [Namespace]? = nil, resources: Resources? = nil, cgroupsPath: String? = nil,
                     maskedPaths: [String]? = nil, readonlyPaths: [String]? = nil, devices: [Device]? = nil,
@@ -23,6 +26,17 @@ extension OCI {
             self.devices = devices
             self.sysctl = sysctl
             self.seccomp = seccomp
+        }
+    }
+
+    /// `size` ids from `containerID` inside the user namespace are `hostID`… outside it.
+    public struct IDMapping: Codable, Sendable, Equatable {
+        public var containerID: UInt32
+        public var hostID: UInt32
+        public var size: UInt32
+
+        public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+            self.containerID = containerID; self.hostID = hostID; self.size = size
         }
     }
 

@@ -62,7 +62,8 @@ static void fail(int err_fd, int code, int err, const char *what, const char *de
  * so every process of the container inherits it. */
 static void set_oom_score_adj(const struct plan *p, int err_fd)
 {
-    if (!p->has_oom_score_adj)
+    /* In a user namespace the create process wrote it (userns.c): we have no say over the host. */
+    if (!p->has_oom_score_adj || (p->ns_flags & CLONE_NEWUSER))
         return;
     char num[24];
     size_t n = fmt_i64(num, p->oom_score_adj);
@@ -130,6 +131,30 @@ static void oci_hooks_before_pivot(const struct plan *p, int err_fd)
     char msg[240];
     if (hooks_run(p, HOOK_CREATE_CONTAINER, "creating", init_host_pid, oci_null_fd, msg, sizeof msg) < 0)
         fail(err_fd, 125, 0, msg, NULL);
+}
+
+/* In a user namespace mknod is refused: the host's node at the same path is bound over an empty
+ * file instead (runc does the same). It must be the device the bundle names. */
+static void bind_host_device(int dir, const char *base, const struct plan_device *d, int err_fd)
+{
+    int src = open_no_symlinks(d->path);
+    struct stat st;
+    if (src < 0 || fstat(src, &st) < 0)
+        fail(err_fd, 125, errno, "open the host's device to bind it into the user namespace", d->path);
+    if ((d->kind == 'b' ? !S_ISBLK(st.st_mode) : !S_ISCHR(st.st_mode)) || major(st.st_rdev) != d->major ||
+        minor(st.st_rdev) != d->minor)
+        fail(err_fd, 125, ENODEV, "the host's node is not the device linux.devices names", d->path);
+    int file = openat(dir, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (file < 0)
+        fail(err_fd, 125, errno, "create the mount point of device", d->path);
+    close(file);
+    int target = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    char src_path[40];
+    fd_path(src, src_path, sizeof src_path);
+    if (target < 0 || mount_on_fd(src_path, target, NULL, MS_BIND, NULL) < 0)
+        fail(err_fd, 125, errno, "bind the host's device", d->path);
+    close(target);
+    close(src);
 }
 
 static void do_mounts(const struct plan *p, int err_fd)
@@ -218,7 +243,9 @@ static void do_mounts(const struct plan *p, int err_fd)
             fail(err_fd, 125, errno, "device", d->path);
         mode_t type = d->kind == 'b' ? S_IFBLK : S_IFCHR;
         unlinkat(dir, base, 0);
-        if (mknodat(dir, base, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+        if (p->ns_flags & CLONE_NEWUSER)
+            bind_host_device(dir, base, d, err_fd);
+        else if (mknodat(dir, base, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
             fail(err_fd, 125, errno, "mknod", d->path);
         close(dir);
     }
@@ -483,6 +510,8 @@ static void setup_console(int console_fd, int err_fd)
 
 static void set_rlimits(const struct plan *p, int err_fd)
 {
+    if (p->ns_flags & CLONE_NEWUSER)
+        return; /* set by the create process with prlimit (userns.c) */
     for (int i = 0; i < p->nrlimits; i++) {
         struct rlimit rl = { (rlim_t)p->rlimits[i].soft, (rlim_t)p->rlimits[i].hard };
         if (setrlimit(p->rlimits[i].resource, &rl) < 0)
@@ -557,6 +586,10 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
     } else {
         close(sync_fd);
     }
+    /* A new user namespace: its maps were written before our go; become its root (the process
+     * user is taken later), so that files we make belong to the mapped ids. */
+    if ((p->ns_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        fail(err_fd, 125, errno, "become root of the user namespace (is id 0 in linux.uidMappings and gidMappings?)", NULL);
     if (p->oci || p->seccomp_listener) {
         /* /proc is still the caller's procfs: "self" there is our pid as the caller sees it. */
         char self[24] = "";

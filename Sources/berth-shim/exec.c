@@ -66,8 +66,9 @@ static int join_namespaces(const struct plan *p, int pidfd)
     int flags = ns_flags_of(p);
     if (pidfd >= 0 && setns(pidfd, flags) == 0)
         return 0;
+    /* The user namespace first: the others are owned by it, and joining it gives the rights there. */
     static const struct { int flag; const char *name; } order[] = {
-        { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
+        { CLONE_NEWUSER, "user" }, { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
         { CLONE_NEWNET, "net" }, { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mnt" },
     };
     char path[64], num[24];

@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 int oci_started;
-/* The state directory, opened before clone: after pivot_root the FIFO is reached through it. */
-static int state_dir_fd = -1;
+/* The exec FIFO, opened (O_PATH) before clone: after pivot_root the init reaches it through
+ * /proc/self/fd, which checks only the FIFO's own permission, not the state directory's (that
+ * the root of a user namespace may not search). */
+static int fifo_path_fd = -1;
 
 static int fail_report(int report_fd, int code, int err, const char *what, const char *detail)
 {
@@ -55,9 +57,13 @@ void oci_join_namespaces(const struct plan *p, int err_fd)
 
 int oci_create(const struct plan *p, int report_fd)
 {
-    state_dir_fd = open(p->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (state_dir_fd < 0)
-        return fail_report(report_fd, 125, errno, "open the state directory", p->state_dir);
+    int dir = open(p->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    fifo_path_fd = dir < 0 ? -1 : openat(dir, "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int fifo_err = errno;
+    if (dir >= 0)
+        close(dir);
+    if (fifo_path_fd < 0)
+        return fail_report(report_fd, 125, fifo_err, "open the exec FIFO in", p->state_dir);
     ns_fds = calloc((size_t)p->nns_paths + 1, sizeof *ns_fds);
     if (!ns_fds)
         return fail_report(report_fd, 125, ENOMEM, "allocate", NULL);
@@ -116,6 +122,13 @@ int oci_create(const struct plan *p, int report_fd)
     }
     struct launch_error e;
     memset(&e, 0, sizeof e);
+    const char *what = NULL;
+    if ((p->ns_flags & CLONE_NEWUSER) && userns_prepare(p, pid, &what) < 0) {
+        int err = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return fail_report(report_fd, 125, err, what, NULL);
+    }
     if (!joined && join_cgroups(p, pid, &e) < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
@@ -203,11 +216,13 @@ void oci_wait_for_start(const struct plan *p, int err_fd)
     write_all(err_fd, &e, sizeof e); /* code 0: ready */
     int fifo;
     do {
-        fifo = openat(state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+        char path[40];
+        fd_path(fifo_path_fd, path, sizeof path);
+        fifo = open(path, O_WRONLY | O_CLOEXEC);
     } while (fifo < 0 && errno == EINTR);
     if (fifo < 0 || write_all(fifo, "0", 1) < 0)
         _exit(125);
     close(fifo);
-    close(state_dir_fd);
+    close(fifo_path_fd);
     oci_started = 1;
 }

@@ -101,10 +101,10 @@ static const char *const scalar_keys[] = {
     "dns_dir", "dns_servers", "dns_networks", "oci_state", "preserve_fds", "seccomp_listener", "seccomp_listener_head",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_COUNT };
+       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_UIDMAP, L_GIDMAP, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
-    "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if", "hook", "hook_arg", "hook_env",
+    "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if", "hook", "hook_arg", "hook_env", "uid_map", "gid_map",
 };
 
 /* The plan's names of the hook stages (enum hook_stage order). */
@@ -131,7 +131,8 @@ void plan_release(struct plan *p)
     free(p->args); free(p->env); free(p->mounts); free(p->devs); free(p->links); free(p->masked);
     free(p->ro); free(p->procs); free(p->onexit); free(p->gids); free(p->seccomp); free(p->ports);
     free(p->rlimits); free(p->sysctls); free(p->health_args); free(p->ns_paths); free(p->netifs);
-    free(p->hooks); free(p->hook_args); free(p->hook_envs);
+    free(p->hooks); free(p->hook_args); free(p->hook_envs); free(p->uid_maps); free(p->gid_maps);
+    p->uid_maps = p->gid_maps = NULL;
     p->hooks = NULL; p->hook_args = p->hook_envs = NULL;
     p->rlimits = NULL; p->sysctls = NULL; p->health_args = NULL; p->ns_paths = NULL; p->netifs = NULL;
     p->args = p->env = p->masked = p->ro = p->procs = p->onexit = NULL;
@@ -377,6 +378,16 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             }
         }
         else if (!strcmp(key, "oci_state")) p->oci_state = val;
+        else if (!strcmp(key, "uid_map") || !strcmp(key, "gid_map")) {
+            if (split(val, f, 3) != 3) return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_idmap *m = key[0] == 'u' ? &p->uid_maps[p->nuid_maps++] : &p->gid_maps[p->ngid_maps++];
+            NUM(f[0], 10, 0xffffffffULL, m->inside, key);
+            NUM(f[1], 10, 0xffffffffULL, m->host, key);
+            NUM(f[2], 10, 0xffffffffULL, m->size, key);
+            if (m->size == 0 || (unsigned long long)m->inside + m->size > 0x100000000ULL ||
+                (unsigned long long)m->host + m->size > 0x100000000ULL)
+                return fail_key(err, "the launch plan has a bad range in", key);
+        }
         else if (!strcmp(key, "seccomp_listener")) {
             if (val[0] != '/')
                 return fail_key(err, "the launch plan has a bad value for", key);
@@ -433,6 +444,8 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     }
     if (counts[L_PORT] > PLAN_MAX_PORTS)
         return fail(err, "the launch plan publishes more ports than one supervisor relays (16)");
+    if (counts[L_UIDMAP] > PLAN_MAX_IDMAPS || counts[L_GIDMAP] > PLAN_MAX_IDMAPS)
+        return fail(err, "the launch plan has more id map lines than the kernel takes (340)");
     if (counts[L_NETIF] > 9)
         return fail(err, "the launch plan names more networks than a container has interfaces for (10)");
 
@@ -456,7 +469,9 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
     p->hooks = calloc(counts[L_HOOK] + 1, sizeof *p->hooks);
     p->hook_args = calloc(counts[L_HOOK_ARG] + 1, sizeof *p->hook_args);
     p->hook_envs = calloc(counts[L_HOOK_ENV] + 1, sizeof *p->hook_envs);
-    if (!p->hooks || !p->hook_args || !p->hook_envs || !p->health_args || !p->netifs || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
+    p->uid_maps = calloc(counts[L_UIDMAP] + 1, sizeof *p->uid_maps);
+    p->gid_maps = calloc(counts[L_GIDMAP] + 1, sizeof *p->gid_maps);
+    if (!p->uid_maps || !p->gid_maps || !p->hooks || !p->hook_args || !p->hook_envs || !p->health_args || !p->netifs || !p->args || !p->env || !p->mounts || !p->devs || !p->links || !p->masked || !p->ro || !p->procs ||
         !p->onexit || !p->gids || !p->ports || !p->rlimits || !p->sysctls || !p->ns_paths) {
         plan_release(p);
         return fail(err, "out of memory reading the launch plan");
@@ -470,6 +485,14 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
                                 p->health_start_interval_ms <= 0 || p->health_retries <= 0)) {
         plan_release(p);
         return fail(err, "the launch plan's healthcheck lacks its interval, timeout, start interval or retries");
+    }
+    if (!p->exec_mode && (p->ns_flags & CLONE_NEWUSER) && (!p->oci || !p->nuid_maps || !p->ngid_maps)) {
+        plan_release(p);
+        return fail(err, "the launch plan's user namespace needs an OCI create with uid and gid maps");
+    }
+    if ((p->nuid_maps || p->ngid_maps) && (p->exec_mode || !(p->ns_flags & CLONE_NEWUSER))) {
+        plan_release(p);
+        return fail(err, "the launch plan has id maps without a new user namespace");
     }
     if (p->seccomp_listener && (p->exec_mode || !p->seccomp || !p->oci_state || !p->seccomp_listener_head)) {
         plan_release(p);
@@ -764,6 +787,12 @@ void plan_print(const struct plan *p, int fd)
     line1(fd, "oci_state", p->oci_state);
     if (p->preserve_fds)
         line1(fd, "preserve_fds", num(a, p->preserve_fds));
+    for (int k = 0; k < p->nuid_maps + p->ngid_maps; k++) {
+        const struct plan_idmap *m = k < p->nuid_maps ? &p->uid_maps[k] : &p->gid_maps[k - p->nuid_maps];
+        char b1[24], b2[24], b3[24];
+        const char *f[3] = { num(b1, m->inside), num(b2, m->host), num(b3, m->size) };
+        line(fd, k < p->nuid_maps ? "uid_map" : "gid_map", 3, f);
+    }
     line1(fd, "seccomp_listener", p->seccomp_listener);
     line1(fd, "seccomp_listener_head", p->seccomp_listener_head);
 }

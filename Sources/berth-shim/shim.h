@@ -84,6 +84,13 @@ struct plan_hook {
     int arg0, nargs, env0, nenv;
 };
 
+/* One line of a user namespace's uid_map or gid_map: `size` ids from `inside` map to `host`. */
+struct plan_idmap {
+    unsigned inside, host, size;
+};
+/* The kernel reads at most this many lines of a map (340 since Linux 4.15). */
+#define PLAN_MAX_IDMAPS 340
+
 struct plan_port {
     const char *host_ip;
     unsigned host_port, container_port;
@@ -172,6 +179,10 @@ struct plan {
      * (SCMP_ACT_NOTIFY), with the process state: `{` head `,"pid":N,"state":{…}}`, head being
      * the JSON members "ociVersion", "fds" and "metadata" the library wrote. */
     const char *seccomp_listener, *seccomp_listener_head;
+    /* OCI create with a user namespace (linux.uidMappings, gidMappings): written by the create
+     * process into /proc/INIT/{uid,gid}_map before the init goes on. */
+    int nuid_maps, ngid_maps;
+    struct plan_idmap *uid_maps, *gid_maps;
 };
 
 /* main.c: the bytes of the shim's own command line (argv strings, contiguous), so an init
@@ -223,6 +234,10 @@ size_t fd_path(int fd, char *out, size_t cap);
 /* oci.c: `create` of berth-runc, in place of the supervisor; returns the shim's exit code. In the
  * init, oci_wait_for_start reports "ready" through err_fd and blocks on the exec FIFO. */
 int oci_create(const struct plan *p, int report_fd);
+/* A new user namespace's setup from outside, before the init is let go: its uid and gid maps,
+ * and what needs privilege over the host that the init no longer has (process.oomScoreAdj
+ * below the current value, rlimits above it). 0, or -1 with errno and `what` set. */
+int userns_prepare(const struct plan *p, pid_t pid, const char **what);
 void oci_wait_for_start(const struct plan *p, int err_fd);
 /* In the init, first: setns into the namespaces given by path (the pid one was joined by the
  * shim itself before clone, as setns(CLONE_NEWPID) only places children). */

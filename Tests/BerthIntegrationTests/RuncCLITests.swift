@@ -140,7 +140,7 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(f.status, 0, f.stderr)
         let features = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(f.stdout.utf8)) as? [String: Any])
         let linux = try XCTUnwrap(features["linux"] as? [String: Any])
-        XCTAssertEqual(Set(linux["namespaces"] as? [String] ?? []), ["cgroup", "ipc", "mount", "network", "pid", "uts"])
+        XCTAssertEqual(Set(linux["namespaces"] as? [String] ?? []), ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"])
         let seccomp = try XCTUnwrap(linux["seccomp"] as? [String: Any])
         XCTAssertEqual(seccomp["enabled"] as? Bool, true)
         XCTAssertEqual(Set(seccomp["operators"] as? [String] ?? []), ["SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
@@ -481,6 +481,76 @@ final class RuncCLITests: XCTestCase {
         }
     }
 
+    /// A new user namespace (`linux.uidMappings`/`gidMappings`, as podman's `--userns=auto`): the
+    /// container's root is host uid 100000, a file it makes belongs to 100000 on the host, devices
+    /// are the host's nodes bound in (mknod is refused there), and `exec` joins the same namespace
+    /// (a process outside it would be the host's root in the container). Maps without a user
+    /// namespace, a user namespace without maps, and joining one by path are refused.
+    func testAUserNamespaceMapsRootToAnUnprivilegedHostUser() throws {
+        let base: UInt32 = 100_000
+        func userns(_ config: inout [String: Any]) {
+            var linux = config["linux"] as! [String: Any]
+            var namespaces = linux["namespaces"] as! [[String: Any]]
+            namespaces.append(["type": "user"])
+            linux["namespaces"] = namespaces
+            linux["uidMappings"] = [["containerID": 0, "hostID": base, "size": 65536]]
+            linux["gidMappings"] = [["containerID": 0, "hostID": base, "size": 65536]]
+            config["linux"] = linux
+            config["root"] = ["path": "rootfs", "readonly": false]
+        }
+        let b = try bundle("un1", args: ["sh", "-c", "id -u; cat /proc/self/uid_map; touch /made; echo x > /dev/null && echo devnull-ok; sleep 1000"],
+                           edit: userns)
+        // The mapped root must reach its root: the bundle's path is searchable, the tree its own.
+        for dir in [scope.path, b] { XCTAssertEqual(chmod(dir, 0o755), 0) }
+        XCTAssertEqual(Subprocess.run("/bin/chown", ["-R", "\(base):\(base)", b + "/rootfs"]).status, 0)
+        let out = scope.path + "/un1.out"
+        XCTAssertEqual(runcToFile(["run", "-d", "--bundle", b, "un1"], output: out), 0, read(out))
+        defer { runc(["delete", "--force", "un1"]) }
+        let pid = try XCTUnwrap(try state("un1")["pid"] as? Int)
+        XCTAssertTrue(eventually { read(out).contains("devnull-ok") }, read(out))
+        let lines = read(out).split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        XCTAssertEqual(lines.first, "0", "root inside: \(lines)")
+        XCTAssertTrue(lines.contains("0 \(base) 65536"), "the map: \(lines)")
+        let status = read("/proc/\(pid)/status")
+        XCTAssertTrue(status.contains("Uid:\t\(base)\t\(base)\t\(base)\t\(base)"), "the init on the host: \(status)")
+        var st = stat()
+        XCTAssertEqual(stat(b + "/rootfs/made", &st), 0)
+        XCTAssertEqual(st.st_uid, base, "a file made inside belongs to the mapped uid on the host")
+        let exec = runc(["exec", "un1", "cat", "/proc/self/uid_map"])
+        XCTAssertEqual(exec.status, 0, exec.stderr)
+        XCTAssertEqual(exec.stdout.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines),
+                       "0 \(base) 65536", "exec joined the container's user namespace")
+        XCTAssertEqual(runc(["delete", "--force", "un1"]).status, 0)
+
+        let cases: [(String, (inout [String: Any]) -> Void, String)] = [
+            ("un2", { config in
+                var linux = config["linux"] as! [String: Any]
+                linux["uidMappings"] = [["containerID": 0, "hostID": base, "size": 1]]
+                config["linux"] = linux
+            }, "linux.uidMappings: needs a user namespace"),
+            ("un3", { config in
+                userns(&config)
+                var linux = config["linux"] as! [String: Any]
+                linux["gidMappings"] = [[String: Any]]()
+                config["linux"] = linux
+            }, "linux.gidMappings: a user namespace needs at least one mapping"),
+            ("un4", { config in
+                var linux = config["linux"] as! [String: Any]
+                var namespaces = linux["namespaces"] as! [[String: Any]]
+                namespaces.append(["type": "user", "path": "/proc/self/ns/user"])
+                linux["namespaces"] = namespaces
+                config["linux"] = linux
+            }, "joining an existing user namespace"),
+        ]
+        for (id, edit, reason) in cases {
+            let refused = try bundle(id, args: ["true"], edit: edit)
+            let r = runc(["create", "--bundle", refused, id])
+            XCTAssertNotEqual(r.status, 0, reason)
+            XCTAssertTrue(r.stderr.contains(reason), r.stderr)
+            XCTAssertFalse(FileIO.exists(stateRoot + "/" + id))
+        }
+    }
+
     /// A `create` killed after the init was made but before its pid was recorded: state.json has
     /// pid 0. `delete` still removes the waiting init, its cgroup and the state.
     func testDeleteFinishesACreateKilledMidway() throws {
@@ -694,7 +764,8 @@ final class RuncCLITests: XCTestCase {
         try refused("notns", "linux.namespaces path /proc/self/ns/uts") {
             try setNamespaces($0, [["type": "mount"], ["type": "network", "path": "/proc/self/ns/uts"], ["type": "uts"]])
         }
-        try refused("userns", "linux.namespaces[1].type") { try setNamespaces($0, [["type": "mount"], ["type": "user"]]) }
+        try refused("userns", "linux.uidMappings: a user namespace needs at least one mapping") { try setNamespaces($0, [["type": "mount"], ["type": "user"]]) }
+        try refused("timens", "linux.namespaces[1].type") { try setNamespaces($0, [["type": "mount"], ["type": "time"]]) }
         try refused("nomountns", "linux.namespaces") { try setNamespaces($0, [["type": "pid"]]) }
         try refused("noargs", "process.args") { dir in
             try editConfig(dir) { c in var p = c["process"] as! [String: Any]; p["args"] = [String](); c["process"] = p }

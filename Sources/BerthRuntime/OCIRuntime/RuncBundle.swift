@@ -144,10 +144,14 @@ public struct RuncBundle: Sendable {
                     throw .invalidArgument("linux.namespaces[\(i)].path \(path.quoted): no such file (an absolute path to a namespace, e.g. /proc/PID/ns/net)")
                 }
             }
-            if ns.type == .user || ns.type == .time {
+            if ns.type == .time {
                 throw .unsupported("linux.namespaces[\(i)].type \(ns.type.rawValue.quoted): not supported by berth-runc yet")
             }
+            if ns.type == .user, ns.path != nil {
+                throw .unsupported("linux.namespaces[\(i)].path: joining an existing user namespace is not supported by berth-runc")
+            }
         }
+        try checkUserNamespace(linux, namespaces: linux.namespaces ?? [])
         guard seen.contains(.mount) else {
             throw .unsupported("linux.namespaces: berth-runc needs a mount namespace")
         }
@@ -159,6 +163,33 @@ public struct RuncBundle: Sendable {
         }
         if let path = linux.cgroupsPath, path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
             throw .invalidArgument("linux.cgroupsPath \(path.quoted): must not contain '.' or '..'")
+        }
+    }
+
+    /// A new user namespace has both maps, each a list of ranges the kernel takes; maps without
+    /// one are a mistake. Joining other namespaces by path from inside a new one is refused: the
+    /// init, root of the new namespace only, may not enter those the host's namespace owns.
+    static func checkUserNamespace(_ linux: OCI.Linux, namespaces: [OCI.Namespace]) throws(BerthError) {
+        let newUser = namespaces.contains { $0.type == .user && $0.path == nil }
+        for (field, maps) in [("uidMappings", linux.uidMappings), ("gidMappings", linux.gidMappings)] {
+            let maps = maps ?? []
+            if !newUser {
+                if !maps.isEmpty { throw .invalidArgument("linux.\(field): needs a user namespace in linux.namespaces") }
+                continue
+            }
+            if maps.isEmpty { throw .invalidArgument("linux.\(field): a user namespace needs at least one mapping") }
+            if maps.count > LaunchPlan.maximumIDMappings {
+                throw .invalidArgument("linux.\(field): \(maps.count) mappings, more than the kernel takes (\(LaunchPlan.maximumIDMappings))")
+            }
+            for (i, m) in maps.enumerated() {
+                let top = UInt64(UInt32.max) + 1
+                if m.size == 0 || UInt64(m.containerID) + UInt64(m.size) > top || UInt64(m.hostID) + UInt64(m.size) > top {
+                    throw .invalidArgument("linux.\(field)[\(i)]: size must be at least 1 and the range within 32-bit ids")
+                }
+            }
+        }
+        if newUser, let joined = namespaces.first(where: { $0.path != nil && $0.type != .user }) {
+            throw .unsupported("linux.namespaces: joining the \(joined.type.rawValue) namespace by path together with a new user namespace is not supported by berth-runc")
         }
     }
 }

@@ -51,8 +51,8 @@ public struct RuncFeatures: Codable, Sendable {
 
     public static func current() -> RuncFeatures {
         let no = Enabled(enabled: false)
-        // Joining by path, user and time namespaces are refused at create (RuncBundle).
-        let namespaces: [OCI.NamespaceType] = [.cgroup, .ipc, .mount, .network, .pid, .uts]
+        // The time namespace is refused at create (RuncBundle); a user namespace is made, not joined.
+        let namespaces: [OCI.NamespaceType] = [.cgroup, .ipc, .mount, .network, .pid, .user, .uts]
         return RuncFeatures(
             ociVersionMin: "1.0.0", ociVersionMax: OCI.Spec.version, hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
             mountOptions: MountOptions.flagNames,

@@ -34,6 +34,10 @@ enum RuncPlan {
         let joined = (linux.namespaces ?? []).compactMap { ns in ns.path.map { (ns.type.rawValue, $0) } }
         plan.namespacePaths = joined
         plan.namespaces.removeAll { type in joined.contains { $0.0 == type } }
+        if plan.namespaces.contains(OCI.NamespaceType.user.rawValue) {
+            plan.uidMappings = linux.uidMappings ?? []
+            plan.gidMappings = linux.gidMappings ?? []
+        }
         return plan
     }
 

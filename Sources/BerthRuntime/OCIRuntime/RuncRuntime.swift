@@ -82,6 +82,10 @@ public struct RuncRuntime: Sendable {
             try m.restrictDevices(id: leaf, rules: devices)
             spec.mounts = cgroupMounts(spec.mounts ?? [], version: m.version)
             guard mkfifo(paths.fifo, 0o600) == 0 else { throw BerthError.errno("mkfifo", paths.fifo) }
+            // The init opens it as the root of its user namespace: the FIFO must be that root's.
+            if let owner = Self.userNamespaceRoot(spec.linux), chown(paths.fifo, owner.uid, owner.gid) != 0 {
+                throw BerthError.errno("chown", paths.fifo)
+            }
             var plan = try RuncPlan.make(spec: spec, id: id, bundle: bundle.path, paths: paths, cgroups: cgroups,
                                          consoleSocket: options.consoleSocket,
                                          seccompCache: seccompCache)
@@ -300,6 +304,16 @@ public struct RuncRuntime: Sendable {
     func write(_ state: RuncState, _ paths: RuncPaths) throws {
         let data = try JSONEncoder().encode(state)
         try FileIO.writeAtomically(paths.state, bytes: [UInt8](data), mode: 0o600)
+    }
+
+    /// The host ids of root in a new user namespace of `linux` (its maps of id 0); nil without one.
+    static func userNamespaceRoot(_ linux: OCI.Linux?) -> (uid: uid_t, gid: gid_t)? {
+        guard let linux, (linux.namespaces ?? []).contains(where: { $0.type == .user && $0.path == nil }) else { return nil }
+        func host(_ maps: [OCI.IDMapping]?) -> UInt32? {
+            (maps ?? []).first { $0.containerID == 0 }.map(\.hostID)
+        }
+        guard let uid = host(linux.uidMappings), let gid = host(linux.gidMappings) else { return nil }
+        return (uid, gid)
     }
 
     static func userName(_ uid: uid_t) -> String {

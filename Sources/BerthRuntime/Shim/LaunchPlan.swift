@@ -1,3 +1,4 @@
+import BerthOCI
 import BerthOS
 import Foundation
 
@@ -84,6 +85,11 @@ public struct LaunchPlan: Equatable, Sendable {
     /// OCI mode: existing namespaces to join, (runtime-spec type, path); never mount or user.
     /// Their types are not in `namespaces` (which the init gets new).
     public var namespacePaths: [(String, String)] = []
+    /// OCI mode with a new user namespace: its uid and gid maps (written by the create process).
+    public var uidMappings: [OCI.IDMapping] = []
+    public var gidMappings: [OCI.IDMapping] = []
+    /// The most lines the kernel takes in one map.
+    public static let maximumIDMappings = 340
 
     /// What only the OCI runtime mode has: where a terminal's pty master goes; for `exec`, the pid
     /// file and whether to return once the process runs.
@@ -445,6 +451,8 @@ public struct LaunchPlan: Equatable, Sendable {
             if oci.preserveFDs > 0 { put("preserve_fds", String(oci.preserveFDs)) }
         }
         for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
+        for m in uidMappings { put("uid_map", [m.containerID, m.hostID, m.size].map(String.init).joined(separator: sep)) }
+        for m in gidMappings { put("gid_map", [m.containerID, m.hostID, m.size].map(String.init).joined(separator: sep)) }
         if let oomScoreAdj { put("oom_score_adj", String(oomScoreAdj)) }
         if let umask { put("umask", String(umask & 0o777, radix: 8)) }
         if let dns {
