@@ -58,7 +58,10 @@ extension Engine {
         if request.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) {
             env.append("TERM=" + (ProcessInfo.processInfo.environment["TERM"] ?? "xterm"))
         }
-        let namespaces = (spec.linux?.namespaces ?? []).map(\.type.rawValue).filter { $0 != "user" }
+        var namespaces = (spec.linux?.namespaces ?? []).map(\.type.rawValue).filter { $0 != "user" }
+        // `container:NAME`: the init's network namespace is the other container's, joined at its
+        // start and so not in config.json; the exec joins it through the init as well.
+        if r.network == .container && !namespaces.contains("network") { namespaces.append("network") }
         let caps = try (process.capabilities?.bounding ?? []).map { name -> Int in
             guard let c = LinuxCapability(name: name) else { throw BerthError.corruptState("unknown capability \(name)") }
             return Int(c.rawValue)

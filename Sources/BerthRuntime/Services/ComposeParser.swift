@@ -403,8 +403,14 @@ struct Reader {
                 stopTimeout = Int(seconds)
             case "network_mode":
                 let text = try string(value, path)
-                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
-                template.network = mode
+                if let mode = NetworkMode.named(text) {
+                    template.network = mode
+                } else if let target = try composeNetworkContainer(text, path) {
+                    template.network = .container
+                    template.networkContainer = target
+                } else {
+                    throw fail(path, "expected none, host, bridge or container:NAME, not \(text.quoted)")
+                }
                 networkMode = text
             case "networks": networkEntries = try serviceNetworks(value, path)
             case "x-berth-autoscale": autoscale = try self.autoscale(value, path)
@@ -458,6 +464,15 @@ struct Reader {
 
     /// compose's rule: `network_mode` (none, host, or bridge: the root's default network) or
     /// `networks:`, not both; neither puts the service on the project's `default` network.
+    /// `network_mode: container:NAME`; `service:NAME` is refused until a service's replica can
+    /// be named as the one to join.
+    private func composeNetworkContainer(_ text: String, _ path: String) throws -> String? {
+        if text.hasPrefix("service:") {
+            throw fail(path, "service:NAME is not supported yet: use container:NAME with the container's name (container_name)")
+        }
+        do { return try ContainerRequest.networkContainer(text) } catch { throw fail(path, error.description) }
+    }
+
     private mutating func placeOnNetworks(_ template: inout ContainerRequest, mode: String?,
                                           entries: [(key: String, aliases: [String], ip: String?)]?, base: String, project: String) throws {
         if let mode {
