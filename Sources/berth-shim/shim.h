@@ -265,7 +265,9 @@ void attach_handle(struct pollfd *fds, int n);
 void attach_broadcast(char stream, const char *data, size_t len);
 void attach_exit(int code);
 void attach_close(const struct plan *p);
-int attach_client(const char *state_dir, int interactive, int tty, int replay);
+/* sig_proxy: the caller (`berth`, docker's --sig-proxy) passes SIGTERM, SIGHUP and SIGINT on to
+ * the container; the client ignores them and stays attached until the container ends. */
+int attach_client(const char *state_dir, int interactive, int tty, int replay, int sig_proxy);
 
 /* proxy.c: published ports, relayed by the supervisor. */
 /* The relay's table: at most this many clients at once (TCP connections and UDP peers), each
