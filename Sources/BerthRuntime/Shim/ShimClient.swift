@@ -55,7 +55,7 @@ struct ShimClient: Sendable {
         if interactive { argv.append("-i") }
         if tty { argv.append("-t") }
         if replay { argv.append("--replay") }
-        if signalProxy { argv.append("--sig-proxy") }
+        if signalProxy { argv.append(Engine.attachSignalProxyFlag) }
         return argv
     }
 }
