@@ -43,29 +43,18 @@ func spawnAndWait(_ argv: [String], environment: [String: String] = [:], forward
     forwardTarget.store(0, ordering: .releasing)
     forwardedSignal.store(0, ordering: .releasing)
     sigprocmask(SIG_BLOCK, &block, &previousMask)
-    var previousActions: [sigaction] = []
-    for sig in handled {
-        var action = sigaction(), old = sigaction()
-        action.__sigaction_handler.sa_handler = { sig in
-            let saved = errno
-            let pid = forwardTarget.load(ordering: .acquiring)
-            if pid > 0 {
-                forwardedSignal.store(sig, ordering: .releasing)
-                _ = kill(pid, sig)
-            }
-            errno = saved
+    let previousActions = installHandler(for: handled) { sig in
+        let saved = errno
+        let pid = forwardTarget.load(ordering: .acquiring)
+        if pid > 0 {
+            forwardedSignal.store(sig, ordering: .releasing)
+            _ = kill(pid, sig)
         }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = SA_RESTART
-        sigaction(sig, &action, &old)
-        previousActions.append(old)
+        errno = saved
     }
     defer {
         forwardTarget.store(0, ordering: .releasing)
-        for (sig, old) in zip(handled, previousActions) {
-            var old = old
-            sigaction(sig, &old, nil)
-        }
+        restoreHandlers(handled, previousActions)
         sigprocmask(SIG_SETMASK, &previousMask, nil)
     }
 
@@ -119,4 +108,24 @@ func forwardToWaitedChild(_ signal: Int32) {
     guard pid > 0 else { return }
     forwardedSignal.store(signal, ordering: .releasing)
     _ = kill(pid, signal)
+}
+
+/// Sets `handler` (async-signal-safe code only) for each of `signals`, with SA_RESTART; returns
+/// the actions it replaced, for `restoreHandlers`.
+func installHandler(for signals: [Int32], _ handler: @escaping @convention(c) (Int32) -> Void) -> [sigaction] {
+    signals.map { sig in
+        var action = sigaction(), old = sigaction()
+        action.__sigaction_handler.sa_handler = handler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(sig, &action, &old)
+        return old
+    }
+}
+
+func restoreHandlers(_ signals: [Int32], _ previous: [sigaction]) {
+    for (sig, old) in zip(signals, previous) {
+        var old = old
+        sigaction(sig, &old, nil)
+    }
 }

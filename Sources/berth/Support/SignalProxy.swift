@@ -35,25 +35,14 @@ enum SignalProxy {
     static func around<T>(_ enabled: Bool, engine: Engine, id: String, _ body: () throws -> T) throws -> T {
         guard enabled, let pidfd = initPidfd(engine, id) else { return try body() }
         proxyTarget.store(pidfd, ordering: .releasing)
-        var previous: [sigaction] = []
-        for sig in signals {
-            var action = sigaction(), old = sigaction()
-            action.__sigaction_handler.sa_handler = { sig in
-                let saved = errno
-                let fd = proxyTarget.load(ordering: .acquiring)
-                if fd >= 0 { _ = berth_pidfd_send_signal(fd, sig) }
-                errno = saved
-            }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = SA_RESTART
-            sigaction(sig, &action, &old)
-            previous.append(old)
+        let previous = installHandler(for: signals) { sig in
+            let saved = errno
+            let fd = proxyTarget.load(ordering: .acquiring)
+            if fd >= 0 { _ = berth_pidfd_send_signal(fd, sig) }
+            errno = saved
         }
         defer {
-            for (sig, old) in zip(signals, previous) {
-                var old = old
-                sigaction(sig, &old, nil)
-            }
+            restoreHandlers(signals, previous)
             proxyTarget.store(-1, ordering: .releasing)
             close(pidfd)
         }
