@@ -126,6 +126,32 @@ final class ContainerNetworkModeTests: ContainerTestCase {
         XCTAssertEqual(cli.run(["rm", "nj-second"]).status, 0)
     }
 
+    /// Compose's `network_mode: service:NAME`: the service's first replica, started first.
+    func testComposeServiceNetworkModeJoinsTheFirstReplica() throws {
+        let file = try scratchDirectory(self, "netjoin-compose") + "/compose.yaml"
+        try """
+            services:
+              side:
+                image: busybox
+                network_mode: "service:web"
+                command: ["sh", "-c", "for i in $$(seq 30); do wget -q -O - http://127.0.0.1:8080/ && exec sleep 300; sleep 0.3; done; exit 1"]
+              web:
+                image: busybox
+                command: ["sh", "-c", "mkdir -p /srv && echo page-of-web > /srv/index.html && exec httpd -f -p 127.0.0.1:8080 -h /srv"]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        defer {
+            cli.run(["down", "-t", "0", "-f", file, "-p", "njc"])
+            cli.removeAllServices()
+        }
+        let up = cli.run(["up", "-d", "-f", file, "-p", "njc"])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        let webID = try XCTUnwrap((try cli.inspect("web-1"))["Id"] as? String)
+        XCTAssertEqual(((try cli.inspect("side-1"))["HostConfig"] as? [String: Any])?["NetworkMode"] as? String, "container:\(webID)")
+        XCTAssertTrue(cli.eventually(timeout: 20) { cli.run(["logs", "side-1"]).stdout == "page-of-web\n" },
+                      "the side car reached web's loopback server: \(cli.run(["logs", "side-1"]).stdout)")
+        XCTAssertEqual(cli.run(["down", "-t", "0", "-f", file, "-p", "njc"]).status, 0)
+    }
+
     /// The supervisor's own check: a joiner restarted by its policy after the owner's init changed
     /// does not join whatever now holds the old pid; it ends with the reason in its status.
     func testARestartAfterTheOwnerStoppedIsRefusedByTheSupervisor() throws {

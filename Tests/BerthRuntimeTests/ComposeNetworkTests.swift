@@ -36,6 +36,11 @@ final class ComposeNetworkTests: XCTestCase {
         XCTAssertEqual(p.services[0].template.networkContainer, "shop-web")
         XCTAssertNil(p.services[0].template.networkName)
         XCTAssertEqual(p.networks, [], "it makes no network")
+        // service:NAME: that service's first replica, and a dependency, so it starts first.
+        let q = try parse("services:\n  side:\n    image: busybox\n    network_mode: \"service:web\"\n  web:\n    image: busybox\n")
+        XCTAssertEqual(q.services.map(\.name), ["web", "side"])
+        XCTAssertEqual(q.services[1].template.networkContainer, "web-1")
+        XCTAssertEqual(q.services[1].dependsOn, ["web"])
     }
 
     func testDeclaredNetworksAliasesAndSecondNetworks() throws {
@@ -110,8 +115,12 @@ final class ComposeNetworkTests: XCTestCase {
              "services.web.networks.default.aliases: invalid alias 'bad alias'"),
             ("services:\n  web:\n    image: busybox\n    networks:\n      default:\n        ipv4_address: nope\n",
              "services.web.networks.default.ipv4_address: expected an IPv4 address, not 'nope'"),
-            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:db\"\n",
-             "services.web.network_mode: service:NAME is not supported yet: use container:NAME with the container's name (container_name)"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:web\"\n",
+             "services.web.network_mode: a service cannot join its own network"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:../db\"\n",
+             "services.web.network_mode: invalid service name '../db': expected letters, digits, '_' or '-', starting with a letter or digit, at most 63 characters"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:nowhere\"\n",
+             "services.web.depends_on: unknown service 'nowhere'"),
             ("services:\n  web:\n    image: busybox\n    network_mode: \"container:../x\"\n",
              "services.web.network_mode: invalid network mode 'container:../x': invalid container name '../x': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
             ("services:\n  web:\n    image: busybox\n    network_mode: container\n",

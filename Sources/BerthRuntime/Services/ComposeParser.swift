@@ -312,6 +312,8 @@ struct Reader {
         var cpusTop: Double?, deployCPUs: Double?
         var dependsOn: [String] = []
         var dependencies: [String: ServiceDependency] = [:]
+        /// `network_mode: service:NAME`: a dependency too, as compose makes it.
+        var networkService: String?
         var ports: [String] = []
         var stopTimeout = ServiceSpec.defaultStopTimeout
         var hasImage = false
@@ -405,9 +407,10 @@ struct Reader {
                 let text = try string(value, path)
                 if let mode = NetworkMode.named(text) {
                     template.network = mode
-                } else if let target = try composeNetworkContainer(text, path) {
+                } else if let target = try composeNetworkContainer(text, path, service: name) {
                     template.network = .container
-                    template.networkContainer = target
+                    template.networkContainer = target.container
+                    networkService = target.service
                 } else {
                     throw fail(path, "expected none, host, bridge or container:NAME, not \(text.quoted)")
                 }
@@ -455,6 +458,7 @@ struct Reader {
             }
             throw fail(path, error.message)
         }
+        if let networkService, !dependsOn.contains(networkService) { dependsOn.append(networkService) }
         var spec = ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
                                ports: ports, project: project, stopTimeout: stopTimeout)
         spec.dependencies = dependencies.isEmpty ? nil : dependencies
@@ -462,17 +466,20 @@ struct Reader {
         return spec
     }
 
-    /// compose's rule: `network_mode` (none, host, or bridge: the root's default network) or
-    /// `networks:`, not both; neither puts the service on the project's `default` network.
-    /// `network_mode: container:NAME`; `service:NAME` is refused until a service's replica can
-    /// be named as the one to join.
-    private func composeNetworkContainer(_ text: String, _ path: String) throws -> String? {
+    /// `network_mode: container:NAME`, or `service:NAME`: the service's first replica
+    /// (`NAME-1`, compose's first container), and the service a dependency.
+    private func composeNetworkContainer(_ text: String, _ path: String, service: String) throws -> (container: String, service: String?)? {
         if text.hasPrefix("service:") {
-            throw fail(path, "service:NAME is not supported yet: use container:NAME with the container's name (container_name)")
+            let other = String(text.dropFirst("service:".count))
+            do { try ReplicaName.validateService(other) } catch { throw fail(path, error.description) }
+            guard other != service else { throw fail(path, "a service cannot join its own network") }
+            return (ReplicaName.name(service: other, index: 1), other)
         }
-        do { return try ContainerRequest.networkContainer(text) } catch { throw fail(path, error.description) }
+        do { return try ContainerRequest.networkContainer(text).map { ($0, nil) } } catch { throw fail(path, error.description) }
     }
 
+    /// compose's rule: `network_mode` (none, host, or bridge: the root's default network) or
+    /// `networks:`, not both; neither puts the service on the project's `default` network.
     private mutating func placeOnNetworks(_ template: inout ContainerRequest, mode: String?,
                                           entries: [(key: String, aliases: [String], ip: String?)]?, base: String, project: String) throws {
         if let mode {
