@@ -233,7 +233,7 @@ static void send_winsize(int sock)
     send_frame(sock, 'w', d, 4);
 }
 
-int attach_client(const char *state_dir, int interactive, int tty, int replay)
+int attach_client(const char *state_dir, int interactive, int tty, int replay, int sig_proxy)
 {
     struct plan p;
     memset(&p, 0, sizeof p);
@@ -251,9 +251,13 @@ int attach_client(const char *state_dir, int interactive, int tty, int replay)
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGWINCH);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGINT);
+    static const int leaving[] = { SIGTERM, SIGHUP, SIGINT };
+    for (size_t i = 0; i < sizeof leaving / sizeof leaving[0]; i++) {
+        if (sig_proxy)
+            signal(leaving[i], SIG_IGN); /* the container gets them; the output goes on to its end */
+        else
+            sigaddset(&mask, leaving[i]);
+    }
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     if (tty && isatty(0) && tcgetattr(0, &saved) == 0) {

@@ -569,6 +569,8 @@ static void run_as_init(const struct plan *p, int err_fd)
     }
 }
 
+int join_net_fd = -1;
+
 void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd,
                     int stdin_fd, int console_fd)
 {
@@ -601,6 +603,12 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
 
     if (p->oci)
         oci_join_namespaces(p, err_fd);
+    if (join_net_fd >= 0) {
+        if (setns(join_net_fd, CLONE_NEWNET) < 0)
+            fail(err_fd, 125, errno, "join the network namespace of the other container", NULL);
+        close(join_net_fd);
+        join_net_fd = -1;
+    }
     if (p->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
         fail(err_fd, 125, errno, "unshare cgroup namespace", NULL);
     setsid();

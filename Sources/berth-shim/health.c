@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -237,6 +238,10 @@ static void start_probe(const struct plan *p)
         q.tty = 0;
         q.interactive = 0;
         q.probe = 1;
+        /* --network container:NAME: the probe is in the init's network namespace too (the
+         * other container's), which the plan does not list as one of the container's own. */
+        if (p->net_join_pid)
+            q.ns_flags |= CLONE_NEWNET;
         _exit(exec_main(&q));
     }
     close(out[1]);

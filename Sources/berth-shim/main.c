@@ -34,13 +34,14 @@ int main(int argc, char **argv)
     shim_cmdline = argv[0];
     shim_cmdline_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
     if (argc >= 3 && !strcmp(argv[1], "--attach")) {
-        int interactive = 0, tty = 0, replay = 0;
+        int interactive = 0, tty = 0, replay = 0, sig_proxy = 0;
         for (int i = 3; i < argc; i++) {
             if (!strcmp(argv[i], "-i")) interactive = 1;
             else if (!strcmp(argv[i], "-t")) tty = 1;
             else if (!strcmp(argv[i], "--replay")) replay = 1;
+            else if (!strcmp(argv[i], "--sig-proxy")) sig_proxy = 1;
         }
-        return attach_client(argv[2], interactive, tty, replay);
+        return attach_client(argv[2], interactive, tty, replay, sig_proxy);
     }
     if (argc == 3 && !strcmp(argv[1], "--check-plan")) {
         static struct plan plan;

@@ -99,6 +99,7 @@ static const char *const scalar_keys[] = {
     "health_interval", "health_timeout", "health_start_period", "health_start_interval", "health_retries",
     "oci", "console_socket", "oom_score_adj", "umask", "pid_file", "detach", "seccomp_bpf", "seccomp_flags",
     "dns_dir", "dns_servers", "dns_networks", "oci_state", "preserve_fds", "seccomp_listener", "seccomp_listener_head",
+    "net_join_pid", "net_join_start", "net_join_parent",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
        L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_UIDMAP, L_GIDMAP, L_COUNT };
@@ -228,6 +229,9 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
         else if (!strcmp(key, "net_prefix")) NUM(val, 10, 32, p->net_prefix, key);
         else if (!strcmp(key, "target_pid")) NUM(val, 10, 0x3fffffff, p->target_pid, key);
         else if (!strcmp(key, "target_start")) NUM(val, 10, 0x7fffffffffffffffULL, p->target_start, key);
+        else if (!strcmp(key, "net_join_pid")) NUM(val, 10, 0x3fffffff, p->net_join_pid, key);
+        else if (!strcmp(key, "net_join_parent")) NUM(val, 10, 0x3fffffff, p->net_join_parent, key);
+        else if (!strcmp(key, "net_join_start")) NUM(val, 10, 0x7fffffffffffffffULL, p->net_join_start, key);
         else if (!strcmp(key, "tty")) NUM(val, 10, 1, p->tty, key);
         else if (!strcmp(key, "interactive")) NUM(val, 10, 1, p->interactive, key);
         else if (!strcmp(key, "root_readonly")) NUM(val, 10, 1, p->root_readonly, key);
@@ -521,6 +525,11 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         plan_release(p);
         return fail(err, "the launch plan must ask for a mount namespace");
     }
+    if ((p->net_join_pid || p->net_join_start || p->net_join_parent) &&
+        (p->net_join_pid <= 0 || p->net_join_parent <= 0 || !p->net_join_start || (p->ns_flags & CLONE_NEWNET) || p->oci)) {
+        plan_release(p);
+        return fail(err, "the launch plan's net_join needs its pid, start and parent, and no network namespace of its own");
+    }
     return 0;
 }
 
@@ -642,6 +651,11 @@ void plan_print(const struct plan *p, int fd)
         line1(fd, "target_pid", num(a, p->target_pid));
     if (p->target_start)
         line1(fd, "target_start", num(a, (long long)p->target_start));
+    if (p->net_join_pid) {
+        line1(fd, "net_join_pid", num(a, p->net_join_pid));
+        line1(fd, "net_join_start", num(a, (long long)p->net_join_start));
+        line1(fd, "net_join_parent", num(a, p->net_join_parent));
+    }
     static const struct { int flag; const char *name; } ns[] = {
         { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mount" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWIPC, "ipc" },
         { CLONE_NEWNET, "network" }, { CLONE_NEWUSER, "user" },

@@ -109,6 +109,11 @@ struct plan {
     /* bridge network: veth `net_host` on `net_bridge`, peer eth0 with net_addr/net_prefix via net_gw */
     const char *net_bridge, *net_host, *net_addr, *net_gw;
     int net_prefix;
+    /* --network container:NAME: the other container's init, whose network namespace the init
+     * joins (opened by the supervisor, which checks the pid's start time and parent after the
+     * open, so a reused pid is refused); 0 = none */
+    pid_t net_join_pid, net_join_parent;
+    unsigned long long net_join_start;
     int ns_flags;            /* CLONE_NEW* flags, cgroup excluded */
     int new_cgroupns;
     int no_new_privs;
@@ -208,6 +213,9 @@ struct launch_error {
  * created inside the container for `-t`, or -1. */
 void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, int errs_fd, int null_fd,
                     int stdin_fd, int console_fd);
+/* --network container:NAME: the other container's network namespace, opened by the supervisor
+ * before clone (the init inherits it and joins it first); -1 = none. */
+extern int join_net_fd;
 /* The last steps of any process entering a container: bounding set, ids and capabilities,
  * no_new_privs, exec. They report through err_fd and _exit on failure. */
 void enter_identity(const struct plan *p, int err_fd);
@@ -272,7 +280,9 @@ void attach_handle(struct pollfd *fds, int n);
 void attach_broadcast(char stream, const char *data, size_t len);
 void attach_exit(int code);
 void attach_close(const struct plan *p);
-int attach_client(const char *state_dir, int interactive, int tty, int replay);
+/* sig_proxy: the caller (`berth`, docker's --sig-proxy) passes SIGTERM, SIGHUP and SIGINT on to
+ * the container; the client ignores them and stays attached until the container ends. */
+int attach_client(const char *state_dir, int interactive, int tty, int replay, int sig_proxy);
 
 /* proxy.c: published ports, relayed by the supervisor. */
 /* The relay's table: at most this many clients at once (TCP connections and UDP peers), each
@@ -388,6 +398,8 @@ size_t format_rfc3339_ns(int64_t ns, char *out, size_t cap);
 size_t fmt_i64(char *out, int64_t v);
 long long read_oom_kill(const char *path);
 unsigned long long proc_start_time(pid_t pid);
+/* Field 4 of /proc/PID/stat (the parent's pid); 0 when the process is gone. */
+pid_t proc_parent(pid_t pid);
 void set_error(struct launch_error *e, int code, int err, const char *what, const char *detail);
 /* `fd` over a unix socket (SCM_RIGHTS, one byte of payload): a pty master to whoever holds the
  * console. connect_unix: a connected stream socket to `path`. Both -1 with errno. */

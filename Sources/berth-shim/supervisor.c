@@ -219,13 +219,46 @@ static int receive_console(int sock)
     return fd;
 }
 
+/* --network container:NAME: opens the other container's network namespace and only then checks
+ * that the pid is still its init (the start time and the parent, its supervisor, the engine
+ * read): a pid reused before the open fails the check, and after a passing check the descriptor
+ * holds that namespace whatever happens to the pid. Returns the descriptor, or -1 with `e` set. */
+static int open_joined_netns(const struct plan *p, struct launch_error *e)
+{
+    char path[64], num[24];
+    fmt_i64(num, p->net_join_pid);
+    strcpy(path, "/proc/");
+    strcat(path, num);
+    strcat(path, "/ns/net");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && proc_start_time(p->net_join_pid) == p->net_join_start &&
+        proc_parent(p->net_join_pid) == p->net_join_parent)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    set_error(e, 125, ESRCH, "join the network of the other container:", "it is not running");
+    return -1;
+}
+
+static void close_joined_netns(void)
+{
+    if (join_net_fd >= 0) {
+        close(join_net_fd);
+        join_net_fd = -1;
+    }
+}
+
 static pid_t launch(const struct plan *p, struct stream *out, struct stream *err, struct launch_error *e, int *input)
 {
+    /* Before anything is made: the other container may be gone (a restart after it stopped). */
+    if (p->net_join_pid && (join_net_fd = open_joined_netns(p, e)) < 0)
+        return -1;
     int o[2], er[2], sync[2], ep[2], in[2] = { -1, -1 }, cs[2] = { -1, -1 };
     if (pipe2(o, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0 ||
         (p->interactive && !p->tty && pipe2(in, O_CLOEXEC) < 0) ||
         (p->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0)) {
         set_error(e, 125, errno, "pipe", NULL);
+        close_joined_netns();
         return -1;
     }
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -237,6 +270,7 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
         close(o[0]); close(o[1]); close(er[0]); close(er[1]);
         close(sync[0]); close(sync[1]); close(ep[0]); close(ep[1]);
         close(null_fd);
+        close_joined_netns();
         return -1;
     }
     if (pid == 0) {
@@ -251,6 +285,8 @@ static pid_t launch(const struct plan *p, struct stream *out, struct stream *err
         _exit(125);
     }
     close(o[1]); close(er[1]); close(sync[0]); close(ep[1]); close(null_fd);
+    /* The init holds the namespace from here; the supervisor must not keep it alive. */
+    close_joined_netns();
     if (in[0] >= 0) close(in[0]);
     if (cs[1] >= 0) close(cs[1]);
 
@@ -334,6 +370,20 @@ static void event_die(const struct plan *p, const struct run_state *r)
         strcat(extra, "\"");
     }
     event_append(p, "die", extra);
+}
+
+/* The init has exited: its interfaces go now, not with its network namespace, which a container
+ * that joined it (--network container:NAME) may hold for longer. Its address goes back to the
+ * network when it is removed, and must not stay in use on the bridge meanwhile; the joiner keeps
+ * the namespace with its loopback only, as docker's does. */
+static void unplug_veths(const struct plan *p)
+{
+    if (!(p->ns_flags & CLONE_NEWNET))
+        return;
+    if (p->net_host)
+        veth_delete(p->net_host);
+    for (int i = 0; i < p->nnetifs; i++)
+        veth_delete(p->netifs[i].host);
 }
 
 /* Waits for the container's init to exit while pumping its output. Returns with r's exit filled. */
@@ -436,6 +486,7 @@ static void supervise(const struct plan *p, struct run_state *r, struct stream *
                     continue;
                 exited = 1;
                 dns_stop(); /* its sockets hold the container's network namespace */
+                unplug_veths(p);
                 r->has_exit = 1;
                 mark_finished(r);
                 if (WIFEXITED(status)) {

@@ -160,8 +160,8 @@ long long read_oom_kill(const char *path)
     return -1;
 }
 
-/* Field 22 of /proc/PID/stat: with the pid it names one process for the machine's uptime. */
-unsigned long long proc_start_time(pid_t pid)
+/* A numeric field (3 or later) of /proc/PID/stat; 0 when the process is gone. */
+static unsigned long long proc_stat_field(pid_t pid, int wanted)
 {
     char path[64], buf[1024];
     char num[24];
@@ -175,12 +175,23 @@ unsigned long long proc_start_time(pid_t pid)
     if (!p)
         return 0;
     p += 2; /* field 3 */
-    for (int field = 3; field < 22 && p; field++) {
+    for (int field = 3; field < wanted && p; field++) {
         p = strchr(p, ' ');
         if (p)
             p++;
     }
     return p ? strtoull(p, NULL, 10) : 0;
+}
+
+/* Field 22 of /proc/PID/stat: with the pid it names one process for the machine's uptime. */
+unsigned long long proc_start_time(pid_t pid)
+{
+    return proc_stat_field(pid, 22);
+}
+
+pid_t proc_parent(pid_t pid)
+{
+    return (pid_t)proc_stat_field(pid, 4);
 }
 
 void set_error(struct launch_error *e, int code, int err, const char *what, const char *detail)

@@ -177,6 +177,9 @@ final class ShimPlanReaderTests: XCTestCase {
         XCTAssertEqual(value(lines, "preserve_fds"), plan.oci.flatMap { $0.preserveFDs > 0 ? String($0.preserveFDs) : nil }, file: file, line: line)
         // --check-plan prints the umask in decimal.
         XCTAssertEqual(value(lines, "umask"), plan.umask.map { String($0) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "net_join_pid"), plan.joinNetwork.map { String($0.pid) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "net_join_start"), plan.joinNetwork.map { String($0.startTime) }, file: file, line: line)
+        XCTAssertEqual(value(lines, "net_join_parent"), plan.joinNetwork.map { String($0.parent) }, file: file, line: line)
         switch plan.mode {
         case .create:
             XCTAssertEqual(value(lines, "mode"), "create", file: file, line: line)
@@ -242,6 +245,13 @@ final class ShimPlanReaderTests: XCTestCase {
         oci.oci?.seccompListener = .init(path: "/run/agent \t.sock", head: try RuncPlan.listenerHead(metadata: "m\t\"x\""))
         oci.oci?.ociState = try RuncPlan.ociState(id: "abc", bundle: "/b", annotations: ["k": "v\u{1}\\\""])
         try assertReadBack(oci)
+        // --network container:NAME: no network namespace of its own, the other's init to join.
+        var joiner = minimal
+        joiner.namespaces.removeAll { $0 == "network" }
+        joiner.sysctls = []
+        joiner.dns = nil
+        joiner.joinNetwork = .init(pid: 4242, startTime: 9_876_543_210, parent: 4200)
+        try assertReadBack(joiner)
         var ociExec = Self.execPlan()
         ociExec.oci = .init(consoleSocket: nil, pidFile: "/run/exec.pid", detach: true)
         try assertReadBack(ociExec)
@@ -277,6 +287,11 @@ final class ShimPlanReaderTests: XCTestCase {
     /// Plans the reader must refuse, with a word its one-line reason must contain.
     static func refusedPlans() -> [(bytes: [UInt8], reason: String)] {
         let good = Self.execPlan().encoded()
+        // A create plan without a network namespace (a joiner's, but for net_join).
+        var ownless = Self.bigPlan()
+        ownless.namespaces.removeAll { $0 == "network" }
+        ownless.sysctls = []
+        let create = ownless.encoded()
         var unfiltered = Self.execPlan()
         unfiltered.seccomp = nil
         let bare = unfiltered.encoded()
@@ -292,6 +307,11 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("seccomp_flags", "x")]), "'seccomp_flags'"),
             (good + pairs([("seccomp_mode", "strict")]), "'seccomp_mode'"),
             (good + pairs([("uid", "12abc")]), "'uid'"),
+            // net_join: all three numbers, and never beside a network namespace of its own.
+            (create + pairs([("net_join_pid", "42")]), "net_join"),
+            (create + pairs([("net_join_pid", "42"), ("net_join_start", "7")]), "net_join"),
+            (create + pairs([("net_join_pid", "x42"), ("net_join_start", "7"), ("net_join_parent", "1")]), "'net_join_pid'"),
+            (create + pairs([("ns", "network"), ("net_join_pid", "42"), ("net_join_start", "7"), ("net_join_parent", "1")]), "net_join"),
             (good + pairs([("gids", "-1")]), "'gids'"),
             (good + pairs([("ns", "time")]), "'time'"),
             (good + pairs([("mount", "a\u{1F}b")]), "'mount'"),
@@ -348,6 +368,9 @@ final class ShimPlanReaderTests: XCTestCase {
         plan = Self.bigPlan()
         plan.symlinks.append(("a\u{1F}", "/b"))
         XCTAssertThrowsError(try plan.validatedEncoding())
+        plan = Self.bigPlan()
+        plan.joinNetwork = .init(pid: 42, startTime: 7, parent: 1)
+        XCTAssertThrowsError(try plan.validatedEncoding()) { XCTAssertTrue("\($0)".contains("join another's network namespace"), "\($0)") }
         plan = Self.bigPlan()
         plan.env.append("HUGE=" + String(repeating: "x", count: LaunchPlan.maximumBytes))
         XCTAssertThrowsError(try plan.validatedEncoding()) { XCTAssertTrue("\($0)".contains("too large"), "\($0)") }

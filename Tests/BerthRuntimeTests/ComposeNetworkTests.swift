@@ -30,6 +30,19 @@ final class ComposeNetworkTests: XCTestCase {
         XCTAssertEqual(p.networks, [])
     }
 
+    func testNetworkModeContainerJoinsThatContainer() throws {
+        let p = try parse("services:\n  side:\n    image: busybox\n    network_mode: \"container:shop-web\"\n")
+        XCTAssertEqual(p.services[0].template.network, .container)
+        XCTAssertEqual(p.services[0].template.networkContainer, "shop-web")
+        XCTAssertNil(p.services[0].template.networkName)
+        XCTAssertEqual(p.networks, [], "it makes no network")
+        // service:NAME: that service's first replica, and a dependency, so it starts first.
+        let q = try parse("services:\n  side:\n    image: busybox\n    network_mode: \"service:web\"\n  web:\n    image: busybox\n")
+        XCTAssertEqual(q.services.map(\.name), ["web", "side"])
+        XCTAssertEqual(q.services[1].template.networkContainer, "web-1")
+        XCTAssertEqual(q.services[1].dependsOn, ["web"])
+    }
+
     func testDeclaredNetworksAliasesAndSecondNetworks() throws {
         let p = try parse("""
             services:
@@ -102,6 +115,18 @@ final class ComposeNetworkTests: XCTestCase {
              "services.web.networks.default.aliases: invalid alias 'bad alias'"),
             ("services:\n  web:\n    image: busybox\n    networks:\n      default:\n        ipv4_address: nope\n",
              "services.web.networks.default.ipv4_address: expected an IPv4 address, not 'nope'"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:web\"\n",
+             "services.web.network_mode: a service cannot join its own network"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:../db\"\n",
+             "services.web.network_mode: invalid service name '../db': expected letters, digits, '_' or '-', starting with a letter or digit, at most 63 characters"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"service:nowhere\"\n",
+             "services.web.depends_on: unknown service 'nowhere'"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"container:../x\"\n",
+             "services.web.network_mode: invalid network mode 'container:../x': invalid container name '../x': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: container\n",
+             "services.web.network_mode: invalid network mode 'container': expected container:NAME or container:ID"),
+            ("services:\n  web:\n    image: busybox\n    network_mode: \"container:db\"\n    networks: [default]\n",
+             "services.web.networks: conflicts with network_mode container:db"),
         ]
         for (yaml, message) in cases { XCTAssertEqual(error(yaml), message, yaml) }
     }

@@ -287,7 +287,7 @@ final class ComposeParserTests: XCTestCase {
             ("services:\n  web:\n    image: busybox\n    stop_grace_period: soon\n",
              "services.web.stop_grace_period: expected a duration such as 10s or 1m30s, not 'soon'"),
             ("services:\n  web:\n    image: busybox\n    network_mode: overlay\n",
-             "services.web.network_mode: expected none, host or bridge, not 'overlay'"),
+             "services.web.network_mode: expected none, host, bridge or container:NAME, not 'overlay'"),
             ("services:\n  web:\n    image: ${TAG:?set TAG}\n",
              "services.web.image: required variable TAG is missing a value: set TAG"),
             ("services:\n  web:\n    image: ${TAG\n",

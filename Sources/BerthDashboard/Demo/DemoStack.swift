@@ -122,7 +122,7 @@ extension DemoStack {
     /// `BERTH_DEMO_NETWORK` as a network mode, nil when unset.
     public static func networkOverride(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NetworkMode? {
         guard let text = environment[networkEnvironmentVariable], !text.isEmpty else { return nil }
-        guard let mode = NetworkMode(rawValue: text) else {
+        guard let mode = NetworkMode.named(text) else {
             throw BerthError.invalidArgument("invalid \(networkEnvironmentVariable) \(text.quoted): expected none, host or bridge")
         }
         return mode

@@ -65,11 +65,22 @@ public struct ContainerInfo: Codable, Sendable, Equatable, Identifiable {
     public var network: NetworkMode
     /// Address on the first network (eth0), if any.
     public var ipAddress: String?
+    /// `--network container:NAME`: the id of the container whose network namespace it joins.
+    public var networkContainer: String?
     /// Every network the container is on, eth0's first.
     public var networks: [NetworkAttachment] = []
     /// TCP ports published on the host.
     public var ports: [PortMapping] = []
     public var autoRemove: Bool
+
+    /// docker's `HostConfig.NetworkMode`: eth0's network, `container:<id>`, `host` or `none`.
+    public var networkModeText: String {
+        switch network {
+        case .bridge: return networks.first?.network ?? BridgeNetwork.defaultName
+        case .container: return NetworkMode.containerPrefix + (networkContainer ?? "")
+        case .host, .none: return network.rawValue
+        }
+    }
 
     /// The service this container is a replica of (label `berth.service`).
     public var service: String? { labels["berth.service"] }

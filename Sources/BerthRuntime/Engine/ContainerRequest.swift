@@ -23,6 +23,9 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var network: NetworkMode
     /// `--network NAME` with `network` = `.bridge`: the network of eth0; nil = the default bridge.
     public var networkName: String?
+    /// `--network container:NAME` (`network` = `.container`): the container whose network
+    /// namespace this one joins, as the user named it; resolved to an id at create.
+    public var networkContainer: String?
     /// `--ip`: eth0's address on that network; nil = the lowest free one.
     public var ipAddress: String?
     /// `--network-alias`: more names the container answers to on that network.
@@ -70,7 +73,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
-        case networkName, ipAddress, networkAliases, extraNetworks
+        case networkName, networkContainer, ipAddress, networkAliases, extraNetworks
         case autoRemove, labels, cgroupParent, ports, publishAll, exposedPorts, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom, options
     }
 
@@ -88,6 +91,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         restartPolicy = try c.decodeIfPresent(RestartPolicy.self, forKey: .restartPolicy) ?? .no
         network = try c.decodeIfPresent(NetworkMode.self, forKey: .network) ?? .none
         networkName = try c.decodeIfPresent(String.self, forKey: .networkName)
+        networkContainer = try c.decodeIfPresent(String.self, forKey: .networkContainer)
         ipAddress = try c.decodeIfPresent(String.self, forKey: .ipAddress)
         networkAliases = try c.decodeIfPresent([String].self, forKey: .networkAliases) ?? []
         extraNetworks = try c.decodeIfPresent([NetworkChoice].self, forKey: .extraNetworks) ?? []
@@ -109,6 +113,22 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         shmSize = try c.decodeIfPresent(Int64.self, forKey: .shmSize)
         volumesFrom = try c.decodeIfPresent([String].self, forKey: .volumesFrom) ?? []
         options = try c.decodeIfPresent(RunOptions.self, forKey: .options) ?? RunOptions()
+    }
+}
+
+extension ContainerRequest {
+    /// The NAME of docker's `container:NAME|ID` (`--network`, compose's `network_mode`); nil for
+    /// any other text. The name passes `ContainerName`'s rules before it is looked up, so `..`,
+    /// `/` and control characters never reach the store.
+    public static func networkContainer(_ text: String) throws(BerthError) -> String? {
+        guard text.hasPrefix(NetworkMode.containerPrefix) || text == NetworkMode.container.rawValue else { return nil }
+        let target = String(text.dropFirst(NetworkMode.containerPrefix.count))
+        guard !target.isEmpty else {
+            throw .invalidArgument("invalid network mode \(text.quoted): expected container:NAME or container:ID")
+        }
+        do { return try ContainerName.validate(target) } catch {
+            throw .invalidArgument("invalid network mode \(text.quoted): \(error.description)")
+        }
     }
 }
 

@@ -19,6 +19,8 @@ extension Engine {
         }
         // A build step's container runs on the build's own layers, which no image names yet.
         let image = try request.buildImage ?? images.resolve(request.image)
+        // `container:NAME`: the other container, checked before anything is made.
+        let joined = request.network == .container ? try networkContainer(for: request) : nil
         var request = request
         request.ports = try Self.publishedPorts(request, exposedByImage: image.config.exposedPorts)
         if !request.ports.isEmpty && request.network != .bridge {
@@ -81,8 +83,10 @@ extension Engine {
             throw BerthError.invalidArgument("invalid hostname \(hostname.quoted)")
         }
         let prepared = try prepareMounts(request)
-        // docker: a host-network container without --hostname has the host's name.
-        let hostHostname = request.network == .host && request.hostname == nil ? Self.hostHostname() : nil
+        // docker: a host-network container without --hostname has the host's name; one on another
+        // container's network, that container's (--hostname is refused with it).
+        let inheritedHostname = request.hostname != nil ? nil
+            : request.network == .host ? Self.hostHostname() : joined?.hostname
 
         return try FileLock.with(store.globalLock) {
             let names = store.names
@@ -103,10 +107,11 @@ extension Engine {
                 ipAddress: nil, ports: request.ports.isEmpty ? nil : request.ports,
                 interactive: request.interactive ? true : nil, autoRemove: request.autoRemove,
                 cgroupParent: request.cgroupParent ?? options.cgroupParent, layers: layerDirs)
+            newRecord.networkContainer = joined?.record.id
             var settings = ContainerSpecBuilder.Settings(
                 args: command, env: env,
                 workingDir: request.workingDir ?? (image.config.workingDir.isEmpty ? "/" : image.config.workingDir),
-                user: user, hostname: request.hostname ?? hostHostname ?? String(name.prefix(63)), terminal: request.tty,
+                user: user, hostname: request.hostname ?? inheritedHostname ?? String(name.prefix(63)), terminal: request.tty,
                 limits: request.limits, extras: extras)
             // docker sets HOSTNAME unless the image or the user did.
             if !settings.env.contains(where: { $0.hasPrefix("HOSTNAME=") }) { settings.env.append("HOSTNAME=" + settings.hostname) }
@@ -135,7 +140,11 @@ extension Engine {
                 for dir in [staging.rootfs, staging.upper, staging.work] {
                     guard mkdir(dir, 0o755) == 0 else { throw BerthError.errno("mkdir", dir) }
                 }
-                try writeEtcFiles(newRecord, hostname: settings.hostname, options: request.options, staging)
+                if let joined {
+                    try copyEtcFiles(of: joined.record, to: staging)
+                } else {
+                    try writeEtcFiles(newRecord, hostname: settings.hostname, options: request.options, staging)
+                }
                 settings.mounts = try attachVolumes(prepared, imageVolumes: image.config.volumes ?? [], layers: layerDirs) { names in
                     guard !names.isEmpty else { return }
                     try FileIO.writeAtomically(staging.directory + "/" + Self.volumesMadeFile, string: names.joined(separator: "\n") + "\n")

@@ -58,7 +58,10 @@ extension Engine {
         if request.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) {
             env.append("TERM=" + (ProcessInfo.processInfo.environment["TERM"] ?? "xterm"))
         }
-        let namespaces = (spec.linux?.namespaces ?? []).map(\.type.rawValue).filter { $0 != "user" }
+        var namespaces = (spec.linux?.namespaces ?? []).map(\.type.rawValue).filter { $0 != "user" }
+        // `container:NAME`: the init's network namespace is the other container's, joined at its
+        // start and so not in config.json; the exec joins it through the init as well.
+        if r.network == .container && !namespaces.contains("network") { namespaces.append("network") }
         let caps = try (process.capabilities?.bounding ?? []).map { name -> Int in
             guard let c = LinuxCapability(name: name) else { throw BerthError.corruptState("unknown capability \(name)") }
             return Int(c.rawValue)
@@ -79,10 +82,16 @@ extension Engine {
 }
 
 extension Engine {
+    /// The attach client's flag for docker's `--sig-proxy`: its caller passes the signals on, so
+    /// the client ignores them (`berth-shim --attach`).
+    public static let attachSignalProxyFlag = "--sig-proxy"
+
     /// argv of the attach client (`berth-shim --attach STATE_DIR [-i] [-t] [--replay]`) for a
     /// running container; `replay` first prints the output the supervisor kept (8 KiB).
-    /// `stdin: false` attaches the output only (`start -a` without `-i`).
-    public func attachArguments(_ ref: String, replay: Bool, stdin: Bool = true) throws -> [String] {
+    /// `stdin: false` attaches the output only (`start -a` without `-i`). `signalProxy`: the caller
+    /// passes the signals it receives on to the container (docker's `--sig-proxy`), which it never
+    /// does for a container with a terminal: the client then ignores them (`--sig-proxy`).
+    public func attachArguments(_ ref: String, replay: Bool, stdin: Bool = true, signalProxy: Bool = false) throws -> [String] {
         let r = try resolve(ref)
         guard let s = store.shimStatus(r.id), s.status == "running" || s.status == "restarting",
               ProcStat.isAlive(pid: s.shimPid, startTime: s.shimStart) else {
@@ -90,6 +99,6 @@ extension Engine {
         }
         let tty = store.specSummary(r.id)?.process?.terminal == true
         return shim.attachArguments(directory: store.paths(r.id).directory, interactive: stdin && r.interactive == true,
-                                    tty: tty, replay: replay || tty)
+                                    tty: tty, replay: replay || tty, signalProxy: signalProxy && !tty)
     }
 }

@@ -35,6 +35,7 @@ extension Engine {
                 plan.tty = spec.process?.terminal == true
                 plan.interactive = r.interactive == true
                 plan.events = planEvents(r)
+                if r.network == .container { plan.joinNetwork = try planNetworkJoin(r) }
                 if r.network == .bridge {
                     let outbound = try outboundEnabled()
                     let planned = try r.attachments.map { try planNetwork($0, of: r, outbound: outbound) }

@@ -86,6 +86,7 @@ public final class Engine: ContainerEngine, Sendable {
                       network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
         i.networks = r.attachments
+        i.networkContainer = r.networkContainer
         if i.state.status == .dead {
             // The supervisor was killed: say whether the container's processes still run unwatched.
             let n = cgroupPids(id: r.id, parent: r.cgroupParent).count

@@ -107,6 +107,9 @@ public enum RunOptionRules {
             if network == .host {
                 throw .invalidArgument("sysctl \(key) is not allowed with --network host: it would change the host's network settings")
             }
+            if network == .container {
+                throw .invalidArgument("sysctl \(key) is not allowed with --network container:NAME: the network namespace is the other container's")
+            }
             return
         }
         if ipcSysctls.contains(key) || key.hasPrefix("fs.mqueue.") || key == "kernel.domainname" { return }

@@ -174,9 +174,8 @@ public enum DockerInspect {
             let f = line.split(separator: " ")
             return f.count == 2 ? .string("\(f[1]):\(f[0])") : nil
         }
-        let networkMode = i.network == .bridge ? (i.networks.first?.network ?? "bridge") : i.network.rawValue
         return .object([
-            "Binds": binds.isEmpty ? .null : .array(binds), "NetworkMode": .string(networkMode),
+            "Binds": binds.isEmpty ? .null : .array(binds), "NetworkMode": .string(i.networkModeText),
             "PortBindings": .object(ports), "AutoRemove": .bool(i.autoRemove),
             "RestartPolicy": .object(["Name": .string(policy), "MaximumRetryCount": .integer(retries)]),
             "Memory": .integer(l.memory ?? 0), "MemorySwap": .integer(l.memorySwap ?? 0),

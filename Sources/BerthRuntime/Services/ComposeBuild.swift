@@ -45,7 +45,7 @@ extension Reader {
                 case "target": target = try string(value, p)
                 case "network":
                     let text = try string(value, p)
-                    guard let mode = NetworkMode(rawValue: text) else { throw fail(p, "expected none, host or bridge, not \(text.quoted)") }
+                    guard let mode = NetworkMode.named(text) else { throw fail(p, "expected none, host or bridge, not \(text.quoted)") }
                     network = mode
                 default: warn("\(p): not supported, ignored")
                 }

@@ -312,6 +312,8 @@ struct Reader {
         var cpusTop: Double?, deployCPUs: Double?
         var dependsOn: [String] = []
         var dependencies: [String: ServiceDependency] = [:]
+        /// `network_mode: service:NAME`: a dependency too, as compose makes it.
+        var networkService: String?
         var ports: [String] = []
         var stopTimeout = ServiceSpec.defaultStopTimeout
         var hasImage = false
@@ -403,8 +405,15 @@ struct Reader {
                 stopTimeout = Int(seconds)
             case "network_mode":
                 let text = try string(value, path)
-                guard let mode = NetworkMode(rawValue: text) else { throw fail(path, "expected none, host or bridge, not \(text.quoted)") }
-                template.network = mode
+                if let mode = NetworkMode.named(text) {
+                    template.network = mode
+                } else if let target = try composeNetworkContainer(text, path, service: name) {
+                    template.network = .container
+                    template.networkContainer = target.container
+                    networkService = target.service
+                } else {
+                    throw fail(path, "expected none, host, bridge or container:NAME, not \(text.quoted)")
+                }
                 networkMode = text
             case "networks": networkEntries = try serviceNetworks(value, path)
             case "x-berth-autoscale": autoscale = try self.autoscale(value, path)
@@ -449,11 +458,24 @@ struct Reader {
             }
             throw fail(path, error.message)
         }
+        if let networkService, !dependsOn.contains(networkService) { dependsOn.append(networkService) }
         var spec = ServiceSpec(name: name, template: template, replicas: replicas ?? 1, dependsOn: dependsOn,
                                ports: ports, project: project, stopTimeout: stopTimeout)
         spec.dependencies = dependencies.isEmpty ? nil : dependencies
         spec.autoscale = autoscale
         return spec
+    }
+
+    /// `network_mode: container:NAME`, or `service:NAME`: the service's first replica
+    /// (`NAME-1`, compose's first container), and the service a dependency.
+    private func composeNetworkContainer(_ text: String, _ path: String, service: String) throws -> (container: String, service: String?)? {
+        if text.hasPrefix("service:") {
+            let other = String(text.dropFirst("service:".count))
+            do { try ReplicaName.validateService(other) } catch { throw fail(path, error.description) }
+            guard other != service else { throw fail(path, "a service cannot join its own network") }
+            return (ReplicaName.name(service: other, index: 1), other)
+        }
+        do { return try ContainerRequest.networkContainer(text).map { ($0, nil) } } catch { throw fail(path, error.description) }
     }
 
     /// compose's rule: `network_mode` (none, host, or bridge: the root's default network) or

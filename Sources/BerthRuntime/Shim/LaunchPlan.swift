@@ -155,6 +155,19 @@ public struct LaunchPlan: Equatable, Sendable {
     public var extraNetworks: [Network] = []
     /// TCP and UDP ports published on the host: the supervisor proxies host → container.
     public var ports: [PortMapping] = []
+    /// `--network container:NAME`: the network namespace the init joins instead of a new one.
+    public var joinNetwork: NetworkJoin?
+
+    /// The other container's init, whose `/proc/PID/ns/net` the supervisor opens; it refuses the
+    /// PID unless, after the open, its start time and parent (the other's supervisor) still match.
+    public struct NetworkJoin: Equatable, Sendable {
+        public var pid: Int32
+        public var startTime: UInt64
+        public var parent: Int32
+        public init(pid: Int32, startTime: UInt64, parent: Int32) {
+            self.pid = pid; self.startTime = startTime; self.parent = parent
+        }
+    }
     /// The container's DNS server (`berth-shim/dns.c`); nil: none (`--network none|host`).
     public var dns: DNS?
 
@@ -339,6 +352,9 @@ public struct LaunchPlan: Equatable, Sendable {
         if let adj = oomScoreAdj, !(-1000...1000).contains(adj) {
             throw .invalidArgument("process.oomScoreAdj \(adj) is outside -1000…1000")
         }
+        if joinNetwork != nil && namespaces.contains("network") {
+            throw .invalidArgument("a container cannot both join another's network namespace and have its own")
+        }
         if args.isEmpty { throw .invalidArgument("no command given and the image has none") }
         if case .create = mode, stateDirectory.isEmpty || logPath.isEmpty || rootfs.isEmpty {
             throw .invalidArgument("a launch plan needs its state directory, log and root")
@@ -453,6 +469,11 @@ public struct LaunchPlan: Equatable, Sendable {
         for (type, path) in namespacePaths { put("ns_path", type + sep + path) }
         for m in uidMappings { put("uid_map", [m.containerID, m.hostID, m.size].map(String.init).joined(separator: sep)) }
         for m in gidMappings { put("gid_map", [m.containerID, m.hostID, m.size].map(String.init).joined(separator: sep)) }
+        if let j = joinNetwork {
+            put("net_join_pid", String(j.pid))
+            put("net_join_start", String(j.startTime))
+            put("net_join_parent", String(j.parent))
+        }
         if let oomScoreAdj { put("oom_score_adj", String(oomScoreAdj)) }
         if let umask { put("umask", String(umask & 0o777, radix: 8)) }
         if let dns {

@@ -50,11 +50,12 @@ struct ShimClient: Sendable {
     func execArguments(plan: String) -> [String] { [shimPath, "--exec", plan] }
 
     /// argv of the attach client: `berth-shim --attach STATE_DIR [-i] [-t] [--replay]`.
-    func attachArguments(directory: String, interactive: Bool, tty: Bool, replay: Bool) -> [String] {
+    func attachArguments(directory: String, interactive: Bool, tty: Bool, replay: Bool, signalProxy: Bool = false) -> [String] {
         var argv = [shimPath, "--attach", directory]
         if interactive { argv.append("-i") }
         if tty { argv.append("-t") }
         if replay { argv.append("--replay") }
+        if signalProxy { argv.append(Engine.attachSignalProxyFlag) }
         return argv
     }
 }

@@ -36,7 +36,9 @@ public enum ContainerSpecBuilder {
     public static func build(record: ContainerRecord, settings: Settings, paths: ContainerPaths,
                              layerDirectories: [String], cgroupVersion: CgroupVersion?) -> OCI.Spec {
         var namespaces: [OCI.Namespace] = [.init(type: .pid), .init(type: .ipc), .init(type: .uts), .init(type: .mount)]
-        if record.network != .host { namespaces.append(.init(type: .network)) }
+        // `container:NAME` joins the other's namespace at each start (`LaunchPlan.joinNetwork`):
+        // its init changes at every start, so no path to it is stored here.
+        if record.network != .host && record.network != .container { namespaces.append(.init(type: .network)) }
         namespaces.append(.init(type: .cgroup))
 
         var mounts = DefaultSpec.mounts.filter { $0.type != "cgroup" && $0.type != "cgroup2" }

@@ -32,6 +32,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// The networks the container is on (`--network NAME`, `network connect`), eth0's first; nil
     /// in records of older versions, whose one network is the default bridge (`attachments`).
     public var networks: [NetworkAttachment]? = nil
+    /// `--network container:NAME` (`network` = `.container`): the id of the container whose
+    /// network namespace this one joins at each start.
+    public var networkContainer: String? = nil
 
     /// The networks the container is on, for records of every version.
     public var attachments: [NetworkAttachment] {

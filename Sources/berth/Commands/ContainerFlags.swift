@@ -20,7 +20,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(parsing: .unconditional, help: "Maximum number of processes (-1 or 0: unlimited).") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N] (default: no; services: always).", valueName: "policy")) var restart: String?
-    @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only) or host.", valueName: "network")) var network: String?
+    @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only), host, or container:NAME (another running container's network namespace).", valueName: "network")) var network: String?
     @Option(help: ArgumentHelp("The container's IPv4 address on its network (default: the lowest free one).", valueName: "address")) var ip: String?
     @Option(name: .customLong("network-alias"), help: ArgumentHelp("Another name the container answers to on its network.", valueName: "name")) var networkAliases: [String] = []
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container port (or range; TCP unless /udp) on the host: every address by default, an ephemeral host port when none is given.", valueName: "[ip:][hostport[-end]:]containerport[-end][/tcp|/udp]")) var publish: [String] = []
@@ -56,11 +56,14 @@ struct ContainerFlags: ParsableArguments {
         // docker: -1 and 0 mean unlimited.
         if let p = pidsLimit { request.limits.pidsLimit = p > 0 ? p : nil }
         if let network {
-            if let mode = NetworkMode(rawValue: network) {
+            if let mode = NetworkMode.named(network) {
                 request.network = mode
                 request.networkName = nil
-            } else if network.hasPrefix("container:") {
-                throw BerthError.invalidArgument("--network container:NAME is not supported yet: use a network both containers join (`network create`)")
+                request.networkContainer = nil
+            } else if let target = try ContainerRequest.networkContainer(network) {
+                request.network = .container
+                request.networkName = nil
+                request.networkContainer = target
             } else {
                 try ResourceName.validate(network, kind: .network)
                 request.network = .bridge

@@ -22,6 +22,7 @@ struct Run: ParsableCommand {
     @OptionGroup var more: RunOptionFlags
     @Option(help: "Pull the image first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Flag(name: .shortAndLong, help: "Pull without printing progress.") var quiet = false
+    @Option(name: .customLong("sig-proxy"), help: ArgumentHelp("Pass the signals berth receives on to the container's process while attached without -t (default true); false: berth leaves and the container runs on.", valueName: "true|false")) var sigProxyText = "true"
     @Argument(help: "Image name[:tag] or id.") var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments (default: the image's).") var command: [String] = []
 
@@ -29,6 +30,7 @@ struct Run: ParsableCommand {
         var exitCode: Int32 = 0
         try withErrors {
             let streams = try Self.streams(attachStreams)
+            let sigProxy = try SignalProxy.parse(sigProxyText)
             if detach && !attachStreams.isEmpty { throw BerthError.invalidArgument("conflicting options: -a/--attach and -d/--detach") }
             let engine = try global.engine()
             try pull.apply(engine, image: image, quiet: quiet)
@@ -54,7 +56,7 @@ struct Run: ParsableCommand {
             if container.tty || container.interactive {
                 // The attach client relays the terminal; a container that ended before it could
                 // connect still has its output in the log and its exit code in its status.
-                switch try attachUntilExit(engine, record.id, stdin: attachStreams.isEmpty || streams.contains("stdin")) {
+                switch try attachUntilExit(engine, record.id, stdin: attachStreams.isEmpty || streams.contains("stdin"), sigProxy: sigProxy) {
                 case .left(let code):
                     exitCode = code
                     return
@@ -64,11 +66,14 @@ struct Run: ParsableCommand {
                 // Prints the output as it is logged; the supervisor's exit ends it.
                 let supervisor = try engine.supervisorWatch(record.id)
                 let out = LogOutput()
-                LogReader(path: try engine.logPath(record.id)).follow(until: supervisor) { batch in
-                    for line in batch where attachStreams.isEmpty || streams.contains(line.stream == .stderr ? "stderr" : "stdout") {
-                        out.write(line)
+                let log = try engine.logPath(record.id)
+                try SignalProxy.around(sigProxy, engine: engine, id: record.id) {
+                    LogReader(path: log).follow(until: supervisor) { batch in
+                        for line in batch where attachStreams.isEmpty || streams.contains(line.stream == .stderr ? "stderr" : "stdout") {
+                            out.write(line)
+                        }
+                        out.flush()
                     }
-                    out.flush()
                 }
                 exitCode = try engine.wait(record.id)
             }

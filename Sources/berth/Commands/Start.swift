@@ -35,9 +35,13 @@ struct Start: ParsableCommand {
             _ = reader.poll()
             try engine.start(id)
             let out = LogOutput()
-            reader.follow(until: try engine.supervisorWatch(id)) { batch in
-                for line in batch { out.write(line) }
-                out.flush()
+            let supervisor = try engine.supervisorWatch(id)
+            // docker's `start -a` always passes signals on to a container without a terminal.
+            try SignalProxy.around(true, engine: engine, id: id) {
+                reader.follow(until: supervisor) { batch in
+                    for line in batch { out.write(line) }
+                    out.flush()
+                }
             }
             exitCode = try engine.wait(id)
         }

@@ -8,9 +8,15 @@ enum AttachOutcome {
     case left(Int32)
 }
 
-/// Runs the attach client on our terminal until the container ends or we leave it.
-func attachUntilExit(_ engine: Engine, _ id: String, stdin: Bool) throws -> AttachOutcome {
-    let client = try spawnAndWait(try engine.attachArguments(id, replay: true, stdin: stdin))
+/// Runs the attach client on our terminal until the container ends or we leave it. `sigProxy`
+/// (docker's `--sig-proxy`, ignored with a terminal): the signals we receive go to the container
+/// and the client stays until it ends.
+func attachUntilExit(_ engine: Engine, _ id: String, stdin: Bool, sigProxy: Bool = true) throws -> AttachOutcome {
+    let argv = try engine.attachArguments(id, replay: true, stdin: stdin, signalProxy: sigProxy)
+    let proxied = argv.contains(Engine.attachSignalProxyFlag)
+    let client = try SignalProxy.around(proxied, engine: engine, id: id) {
+        try spawnAndWait(argv, forwardSignals: !proxied)
+    }
     if let signal = client.forwardedSignal {
         // We were told to go (SIGTERM, SIGHUP): the client has restored the terminal and ended.
         // The container runs on, as with docker's -t (no signal proxy); with --rm its supervisor

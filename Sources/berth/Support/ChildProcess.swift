@@ -25,11 +25,16 @@ struct ChildExit {
 /// posix_spawn + waitpid: the child shares our terminal; no Foundation polling. SIGTERM, SIGHUP and
 /// SIGINT that reach us meanwhile go on to the child. They are blocked from before the spawn until the
 /// child's pid is known, so one that arrives in between is passed on, not lost.
-func spawnAndWait(_ argv: [String], environment: [String: String] = [:]) throws -> ChildExit {
+///
+/// `forwardSignals: false` (a `SignalProxy` passes them to the container instead): they are left
+/// to the caller's handlers and the child starts with them blocked, so one a terminal sends to the
+/// whole process group cannot end it before it sets them aside (`berth-shim --attach --sig-proxy`).
+func spawnAndWait(_ argv: [String], environment: [String: String] = [:], forwardSignals: Bool = true) throws -> ChildExit {
     var block = sigset_t(), previousMask = sigset_t(), childDefaults = sigset_t()
     sigemptyset(&block)
     sigemptyset(&childDefaults)
-    for sig in forwardedSignals {
+    let handled = forwardSignals ? forwardedSignals : []
+    for sig in handled {
         sigaddset(&block, sig)
         sigaddset(&childDefaults, sig)
     }
@@ -38,29 +43,18 @@ func spawnAndWait(_ argv: [String], environment: [String: String] = [:]) throws 
     forwardTarget.store(0, ordering: .releasing)
     forwardedSignal.store(0, ordering: .releasing)
     sigprocmask(SIG_BLOCK, &block, &previousMask)
-    var previousActions: [sigaction] = []
-    for sig in forwardedSignals {
-        var action = sigaction(), old = sigaction()
-        action.__sigaction_handler.sa_handler = { sig in
-            let saved = errno
-            let pid = forwardTarget.load(ordering: .acquiring)
-            if pid > 0 {
-                forwardedSignal.store(sig, ordering: .releasing)
-                _ = kill(pid, sig)
-            }
-            errno = saved
+    let previousActions = installHandler(for: handled) { sig in
+        let saved = errno
+        let pid = forwardTarget.load(ordering: .acquiring)
+        if pid > 0 {
+            forwardedSignal.store(sig, ordering: .releasing)
+            _ = kill(pid, sig)
         }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = SA_RESTART
-        sigaction(sig, &action, &old)
-        previousActions.append(old)
+        errno = saved
     }
     defer {
         forwardTarget.store(0, ordering: .releasing)
-        for (sig, old) in zip(forwardedSignals, previousActions) {
-            var old = old
-            sigaction(sig, &old, nil)
-        }
+        restoreHandlers(handled, previousActions)
         sigprocmask(SIG_SETMASK, &previousMask, nil)
     }
 
@@ -68,7 +62,9 @@ func spawnAndWait(_ argv: [String], environment: [String: String] = [:]) throws 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    posix_spawnattr_setsigmask(&attributes, &previousMask)
+    var childMask = previousMask
+    if !forwardSignals { for sig in forwardedSignals { sigaddset(&childMask, sig) } }
+    posix_spawnattr_setsigmask(&attributes, &childMask)
     posix_spawnattr_setsigdefault(&attributes, &childDefaults)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
@@ -112,4 +108,24 @@ func forwardToWaitedChild(_ signal: Int32) {
     guard pid > 0 else { return }
     forwardedSignal.store(signal, ordering: .releasing)
     _ = kill(pid, signal)
+}
+
+/// Sets `handler` (async-signal-safe code only) for each of `signals`, with SA_RESTART; returns
+/// the actions it replaced, for `restoreHandlers`.
+func installHandler(for signals: [Int32], _ handler: @escaping @convention(c) (Int32) -> Void) -> [sigaction] {
+    signals.map { sig in
+        var action = sigaction(), old = sigaction()
+        action.__sigaction_handler.sa_handler = handler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(sig, &action, &old)
+        return old
+    }
+}
+
+func restoreHandlers(_ signals: [Int32], _ previous: [sigaction]) {
+    for (sig, old) in zip(signals, previous) {
+        var old = old
+        sigaction(sig, &old, nil)
+    }
 }

@@ -26,7 +26,7 @@ struct Build: ParsableCommand {
             options.labels = try Self.pairs(label, flag: "--label", environment: false)
             options.target = target
             options.noCache = noCache
-            guard let mode = NetworkMode(rawValue: network) else {
+            guard let mode = NetworkMode.named(network) else {
                 throw BerthError.invalidArgument("invalid --network \(network.quoted): berth build supports bridge, host and none")
             }
             options.network = mode
