@@ -6,13 +6,49 @@ extension OCI {
         public var pids: PidsResources?
         /// The device allow-list, applied in order over "deny all" (`DeviceRules` in BerthOS).
         public var devices: [DeviceCgroup]?
+        public var blockIO: BlockIO?
 
         public init(memory: MemoryResources? = nil, cpu: CPUResources? = nil, pids: PidsResources? = nil,
-                    devices: [DeviceCgroup]? = nil) {
+                    devices: [DeviceCgroup]? = nil, blockIO: BlockIO? = nil) {
             self.memory = memory
             self.cpu = cpu
             self.pids = pids
             self.devices = devices
+            self.blockIO = blockIO
+        }
+    }
+
+    /// The runtime-spec `linux.resources.blockIO` members Berth applies: the weight (10–1000) and
+    /// the throttles per device (bytes or operations per second). `leafWeight` and `weightDevice`
+    /// are not modelled (`berth-runc` reports them as not applied).
+    public struct BlockIO: Codable, Sendable, Equatable {
+        public var weight: UInt16?
+        public var throttleReadBpsDevice: [ThrottleDevice]?
+        public var throttleWriteBpsDevice: [ThrottleDevice]?
+        public var throttleReadIOPSDevice: [ThrottleDevice]?
+        public var throttleWriteIOPSDevice: [ThrottleDevice]?
+
+        public init(weight: UInt16? = nil, throttleReadBpsDevice: [ThrottleDevice]? = nil,
+                    throttleWriteBpsDevice: [ThrottleDevice]? = nil, throttleReadIOPSDevice: [ThrottleDevice]? = nil,
+                    throttleWriteIOPSDevice: [ThrottleDevice]? = nil) {
+            self.weight = weight
+            self.throttleReadBpsDevice = throttleReadBpsDevice
+            self.throttleWriteBpsDevice = throttleWriteBpsDevice
+            self.throttleReadIOPSDevice = throttleReadIOPSDevice
+            self.throttleWriteIOPSDevice = throttleWriteIOPSDevice
+        }
+    }
+
+    /// One block device (by number) and its rate limit.
+    public struct ThrottleDevice: Codable, Sendable, Equatable {
+        public var major: Int64
+        public var minor: Int64
+        public var rate: UInt64
+
+        public init(major: Int64, minor: Int64, rate: UInt64) {
+            self.major = major
+            self.minor = minor
+            self.rate = rate
         }
     }
 

@@ -7,26 +7,43 @@ struct CgroupLimitValues: Sendable, Equatable {
     var memory: Int64?
     /// Memory + swap; -1 = unlimited swap.
     var memorySwap: Int64?
+    /// The soft limit: v1 `memory.soft_limit_in_bytes`, v2 `memory.low`.
+    var memoryReservation: Int64?
+    /// -1 = no quota.
     var cpuQuotaMicros: Int64?
-    /// config.json's period, else `CPUs.period`.
-    var cpuPeriodMicros: UInt64 = CPUs.period
+    /// config.json's period; nil: `CPUs.period` when a quota is written, else the kernel's as it is.
+    var cpuPeriodMicros: UInt64?
     var cpuShares: Int?
     var pidsMax: Int?
     var cpusetCpus: String?
+    var cpusetMems: String?
+    var blkioWeight: Int?
+    var deviceReadBps: [BlockDeviceRate] = []
+    var deviceWriteBps: [BlockDeviceRate] = []
+    var deviceReadIOps: [BlockDeviceRate] = []
+    var deviceWriteIOps: [BlockDeviceRate] = []
 
     init(_ resources: OCI.Resources?) throws {
         // The same rules as at create: config.json may have been edited since.
-        do { try LimitRules.check(ResourceLimits(resources)) } catch { throw error.berthError }
+        let limits = ResourceLimits(resources)
+        do { try LimitRules.check(limits) } catch { throw error.berthError }
         memory = resources?.memory?.limit
         memorySwap = resources?.memory?.swap
+        memoryReservation = limits.memoryReservation
         if let cpu = resources?.cpu {
-            if let quota = cpu.quota, quota > 0 { cpuQuotaMicros = quota }
-            if let period = cpu.period { cpuPeriodMicros = period }
+            if let quota = cpu.quota, quota > 0 || quota == -1 { cpuQuotaMicros = quota }
+            if let period = cpu.period, period > 0 { cpuPeriodMicros = period }
             cpuShares = cpu.shares.map { Int(clamping: $0) } // an edited config.json may hold any UInt64: LimitRules refuses it, no trap
             cpusetCpus = cpu.cpus
+            cpusetMems = cpu.mems
         }
         // The runtime-spec: zero and negative mean unlimited.
         pidsMax = resources?.pids.flatMap { $0.limit > 0 ? Int($0.limit) : nil }
+        blkioWeight = limits.blkioWeight
+        deviceReadBps = limits.blkioDeviceReadBps ?? []
+        deviceWriteBps = limits.blkioDeviceWriteBps ?? []
+        deviceReadIOps = limits.blkioDeviceReadIOps ?? []
+        deviceWriteIOps = limits.blkioDeviceWriteIOps ?? []
     }
 
     /// As `init(OCI.Resources(limits))`, for callers holding docker-style limits.
@@ -44,4 +61,23 @@ struct CgroupLimitValues: Sendable, Equatable {
         if s == -1 { return "max" }
         return String(s - (memory ?? 0))
     }
+
+    /// A cpuset cgroup is needed (v1: the cpuset hierarchy joined; v2: the controller enabled).
+    var needsCpuset: Bool { cpusetCpus != nil || cpusetMems != nil }
+
+    /// Whether any block IO setting is asked for (v2: the io controller is required).
+    var hasBlockIO: Bool {
+        blkioWeight != nil || !(deviceReadBps.isEmpty && deviceWriteBps.isEmpty && deviceReadIOps.isEmpty && deviceWriteIOps.isEmpty)
+    }
+}
+
+/// A limit the kernel has no file for on this host (no blkio weight under the mq-deadline
+/// scheduler, no throttling without CONFIG_BLK_DEV_THROTTLING): dropped with a notice, as docker
+/// drops it with a warning, rather than failing the start or passing in silence.
+public struct DroppedLimit: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// docker's flag name, e.g. "--blkio-weight".
+    public var flag: String
+    /// Why: the file that is missing.
+    public var reason: String
+    public var description: String { "\(flag) not applied: \(reason)" }
 }

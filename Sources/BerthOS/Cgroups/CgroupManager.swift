@@ -13,6 +13,9 @@ public struct CgroupPaths: Sendable, Codable, Equatable {
     public var oomCounterFile: String?
     /// The container's own directories, one per hierarchy it joins (v2: one).
     public var directories: [String]
+    /// What `create` could not apply because the kernel has no file for it (`DroppedLimit`); the
+    /// caller tells the user. Empty from `paths(id:)`.
+    public var dropped: [DroppedLimit] = []
 
     public init(procsFiles: [String], oomCounterFile: String?, directories: [String]) {
         self.procsFiles = procsFiles; self.oomCounterFile = oomCounterFile; self.directories = directories

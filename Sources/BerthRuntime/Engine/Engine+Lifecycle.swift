@@ -26,6 +26,7 @@ extension Engine {
             let devices = try DeviceRules.effective(spec.linux?.resources?.devices, nodes: spec.linux?.devices ?? [])
             let manager = try cgroups.manager(parent: r.cgroupParent)
             let cg = try manager.create(id: r.id, resources: spec.linux?.resources)
+            reportDropped(cg.dropped)
             do {
                 try manager.restrictDevices(id: r.id, rules: devices)
                 let onExit = r.autoRemove ? [cliPath, "--root", root, "rm", "--force", "--autoremove", r.id]

@@ -144,10 +144,8 @@ extension Engine {
     }
 
     private static func node(path: String, kind: mode_t, rdev: UInt64, mode: UInt32) -> OCI.Device {
-        // glibc's gnu_dev_major/minor encoding.
-        let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~UInt64(0xfff))
-        let minor = (rdev & 0xff) | ((rdev >> 12) & ~UInt64(0xff))
-        return OCI.Device(path: path, type: kind == S_IFBLK ? "b" : "c", major: Int64(major), minor: Int64(minor),
+        let number = DeviceNumber(rdev: rdev)
+        return OCI.Device(path: path, type: kind == S_IFBLK ? "b" : "c", major: number.major, minor: number.minor,
                           fileMode: mode, uid: 0, gid: 0)
     }
 

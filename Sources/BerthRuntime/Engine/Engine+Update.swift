@@ -14,6 +14,13 @@ public struct ContainerUpdate: Sendable, Equatable {
     public var cpusetCpus: String?
     /// 0 or -1: unlimited.
     public var pidsLimit: Int?
+    public var memoryReservation: Int64?
+    /// Microseconds; `cpus` and these replace each other (`Engine.update`).
+    public var cpuPeriod: Int64?
+    /// Microseconds; -1: no quota.
+    public var cpuQuota: Int64?
+    public var cpusetMems: String?
+    public var blkioWeight: Int?
     public var restartPolicy: RestartPolicy?
 
     public init() {}
@@ -36,10 +43,13 @@ extension Engine {
             var limits = old
             if let m = change.memory { limits.memory = m }
             if let s = change.memorySwap { limits.memorySwap = s }
-            if let c = change.cpus { limits.cpus = c }
+            try Self.mergeCPU(change, into: &limits)
             if let s = change.cpuShares { limits.cpuShares = s }
             if let c = change.cpusetCpus { limits.cpusetCpus = c }
+            if let m = change.cpusetMems { limits.cpusetMems = m }
             if let n = change.pidsLimit { limits.pidsLimit = n > 0 ? n : nil }
+            if let r = change.memoryReservation { limits.memoryReservation = r }
+            if let w = change.blkioWeight { limits.blkioWeight = w }
             do { try LimitRules.check(limits) } catch let violation as LimitRules.Violation { throw violation.berthError }
 
             if limits != old {
@@ -48,16 +58,17 @@ extension Engine {
                         // The cgroup writer sets limits, it never lifts one (pids.max stays as it is).
                         throw BerthError.unsupported("the pids limit of a running container can be raised, not removed; stop it first")
                     }
-                    if change.cpusetCpus != nil && old.cpusetCpus == nil {
+                    if (change.cpusetCpus != nil || change.cpusetMems != nil) && old.cpusetCpus == nil && old.cpusetMems == nil {
                         // Its processes joined no cpuset cgroup at start (v1): one made now would hold none of them.
-                        throw BerthError.unsupported("--cpuset-cpus can be changed live only on a container started with one; stop it first")
+                        let flag = change.cpusetCpus != nil ? "--cpuset-cpus" : "--cpuset-mems"
+                        throw BerthError.unsupported("\(flag) can be changed live only on a container started with --cpuset-cpus or --cpuset-mems; stop it first")
                     }
                     let manager = try cgroups.manager(parent: r.cgroupParent)
                     let existing = Set(cgroups.directories(id: r.id, parent: r.cgroupParent, plan: p.plan))
                     guard Set(manager.paths(id: r.id).directories).isSubset(of: existing) else {
                         throw BerthError.invalidState("container \(r.name) was started from another cgroup than this command runs in; update it from there or restart it")
                     }
-                    _ = try manager.create(id: r.id, resources: OCI.Resources(limits))
+                    reportDropped(try manager.create(id: r.id, resources: OCI.Resources(limits)).dropped)
                 }
                 var linux = spec.linux ?? OCI.Linux()
                 var resources = OCI.Resources(limits)
@@ -89,6 +100,33 @@ extension Engine {
     }
 }
 
+extension Engine {
+    /// A limit the host's kernel has no file for is dropped with a notice, as docker drops it with a warning.
+    func reportDropped(_ dropped: [DroppedLimit]) {
+        for d in dropped { options.notice(d.description) }
+    }
+
+    /// `--cpus` and `--cpu-quota`/`--cpu-period` are two ways to say one thing, so a change in one
+    /// form replaces the other: `--cpus` drops the old quota and period; a quota or period over a
+    /// `--cpus` limit starts from that limit's quota and period (so `--cpu-period` alone keeps
+    /// the quota, as the kernel's files would). Both forms in one change are LimitRules' conflict.
+    static func mergeCPU(_ change: ContainerUpdate, into limits: inout ResourceLimits) throws(BerthError) {
+        if change.cpuPeriod != nil || change.cpuQuota != nil, let old = limits.cpus, change.cpus == nil {
+            let q = try CPUs.quota(for: old)
+            limits.cpus = nil
+            limits.cpuQuota = q.quota
+            limits.cpuPeriod = Int64(q.period)
+        }
+        if let c = change.cpus {
+            limits.cpus = c
+            limits.cpuQuota = nil
+            limits.cpuPeriod = nil
+        }
+        if let p = change.cpuPeriod { limits.cpuPeriod = p }
+        if let q = change.cpuQuota { limits.cpuQuota = q }
+    }
+}
+
 extension ContainerUpdate {
     /// What the `update` event records of the change, one attribute per setting given (bytes,
     /// CPUs, counts as plain numbers; docs/events.md), so a reader's history can say what changed.
@@ -100,6 +138,11 @@ extension ContainerUpdate {
         if let v = cpuShares { a["cpuShares"] = "\(v)" }
         if let v = cpusetCpus { a["cpusetCpus"] = v }
         if let v = pidsLimit { a["pidsLimit"] = "\(v)" }
+        if let v = memoryReservation { a["memoryReservation"] = "\(v)" }
+        if let v = cpuPeriod { a["cpuPeriod"] = "\(v)" }
+        if let v = cpuQuota { a["cpuQuota"] = "\(v)" }
+        if let v = cpusetMems { a["cpusetMems"] = v }
+        if let v = blkioWeight { a["blkioWeight"] = "\(v)" }
         if let v = restartPolicy { a["restartPolicy"] = v.description }
         return a
     }

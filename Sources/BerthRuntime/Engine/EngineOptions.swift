@@ -14,6 +14,9 @@ public struct EngineOptions: Sendable {
     public var maxReplicas: Int
     /// The size at which the event journal is rotated (`BERTH_EVENTS_MAX_BYTES`; tests make it small).
     public var eventsMaxBytes: Int64
+    /// Where a one-line notice goes (a limit the host's kernel cannot apply, `DroppedLimit`):
+    /// `berth: warning: …` on stderr unless a front end (the dashboard) shows it its own way.
+    public var notice: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("berth: warning: \($0)\n".utf8)) }
 
     public static let defaultMaxReplicas = 1000
     public static let defaultRoot = "/var/lib/berth"

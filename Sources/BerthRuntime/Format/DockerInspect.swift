@@ -181,6 +181,11 @@ public enum DockerInspect {
             "Memory": .integer(l.memory ?? 0), "MemorySwap": .integer(l.memorySwap ?? 0),
             "NanoCpus": .integer(l.cpus.map { Int64(($0 * 1e9).rounded()) } ?? 0),
             "CpuShares": .integer(Int64(l.cpuShares ?? 0)), "CpusetCpus": .string(l.cpusetCpus ?? ""),
+            "CpuPeriod": .integer(l.cpuPeriod ?? 0), "CpuQuota": .integer(l.cpuQuota ?? 0),
+            "CpusetMems": .string(l.cpusetMems ?? ""), "MemoryReservation": .integer(l.memoryReservation ?? 0),
+            "BlkioWeight": .integer(Int64(l.blkioWeight ?? 0)),
+            "BlkioDeviceReadBps": deviceRates(l.blkioDeviceReadBps), "BlkioDeviceWriteBps": deviceRates(l.blkioDeviceWriteBps),
+            "BlkioDeviceReadIOps": deviceRates(l.blkioDeviceReadIOps), "BlkioDeviceWriteIOps": deviceRates(l.blkioDeviceWriteIOps),
             "PidsLimit": l.pidsLimit.map { .integer(Int64($0)) } ?? .null,
             "OomScoreAdj": .integer(Int64(spec?.process?.oomScoreAdj ?? 0)),
             "Privileged": .bool(privileged), "ReadonlyRootfs": .bool(spec?.root?.readonly == true),
@@ -273,6 +278,12 @@ public enum DockerInspect {
     // MARK: - Helpers
 
     static func time(_ d: Date?) -> TemplateValue { .string(d.map { Timestamp($0).rfc3339 } ?? zeroTime) }
+
+    /// docker's `[{"Path": …, "Rate": …}]`; config.json keeps the device's numbers, so the path is
+    /// the kernel's `/dev/block/MAJ:MIN` link to it.
+    static func deviceRates(_ rates: [BlockDeviceRate]?) -> TemplateValue {
+        .array((rates ?? []).map { .object(["Path": .string($0.path), "Rate": .integer(Int64(clamping: $0.rate))]) })
+    }
 
     static func strings(_ a: [String]?) -> TemplateValue { a.map { .array($0.map(TemplateValue.string)) } ?? .null }
 

@@ -79,6 +79,7 @@ public struct RuncRuntime: Sendable {
             }
             manager = m
             let cgroups = try m.create(id: leaf, resources: spec.linux?.resources)
+            for d in cgroups.dropped { notice("linux.resources: \(d)") }
             try m.restrictDevices(id: leaf, rules: devices)
             spec.mounts = cgroupMounts(spec.mounts ?? [], version: m.version)
             guard mkfifo(paths.fifo, 0o600) == 0 else { throw BerthError.errno("mkfifo", paths.fifo) }
@@ -247,7 +248,7 @@ public struct RuncRuntime: Sendable {
         let st = status(s)
         guard st != .stopped && st != .creating else { throw BerthError.invalidState("container not running") }
         let merged = Self.merge(s.resources, changes)
-        _ = try manager(s).create(id: s.cgroupLeaf, resources: merged)
+        for d in try manager(s).create(id: s.cgroupLeaf, resources: merged).dropped { notice("linux.resources: \(d)") }
         s.resources = merged
         try write(s, RuncPaths(root: root, id: id))
     }
@@ -266,6 +267,15 @@ public struct RuncRuntime: Sendable {
             out.cpu = o
         }
         if let p = new.pids { out.pids = p }
+        if let b = new.blockIO {
+            var o = out.blockIO ?? OCI.BlockIO()
+            o.weight = b.weight ?? o.weight
+            o.throttleReadBpsDevice = b.throttleReadBpsDevice ?? o.throttleReadBpsDevice
+            o.throttleWriteBpsDevice = b.throttleWriteBpsDevice ?? o.throttleWriteBpsDevice
+            o.throttleReadIOPSDevice = b.throttleReadIOPSDevice ?? o.throttleReadIOPSDevice
+            o.throttleWriteIOPSDevice = b.throttleWriteIOPSDevice ?? o.throttleWriteIOPSDevice
+            out.blockIO = o
+        }
         return out
     }
 

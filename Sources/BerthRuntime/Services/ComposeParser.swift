@@ -321,6 +321,7 @@ struct Reader {
         var networkMode: String?
         var networkEntries: [(key: String, aliases: [String], ip: String?)]?
         var autoscale: AutoscalePolicy?
+        var limitPaths: [LimitRules.Field: String] = [:]
         for (key, value) in try mapping(node, base) {
             let path = "\(base).\(key)"
             switch key {
@@ -357,6 +358,15 @@ struct Reader {
                     case "resources":
                         for (rkey, rvalue) in try mapping(dvalue, dpath) {
                             let rpath = "\(dpath).\(rkey)"
+                            if rkey == "reservations" {
+                                for (lkey, lvalue) in try mapping(rvalue, rpath) {
+                                    let lpath = "\(rpath).\(lkey)"
+                                    guard lkey == "memory" else { warn("\(lpath): not supported, ignored"); continue }
+                                    template.limits.memoryReservation = try memory(lvalue, lpath)
+                                    limitPaths[.memoryReservation] = lpath
+                                }
+                                continue
+                            }
                             guard rkey == "limits" else { warn("\(rpath): not supported, ignored"); continue }
                             for (lkey, lvalue) in try mapping(rvalue, rpath) {
                                 let lpath = "\(rpath).\(lkey)"
@@ -418,6 +428,7 @@ struct Reader {
             case "networks": networkEntries = try serviceNetworks(value, path)
             case "x-berth-autoscale": autoscale = try self.autoscale(value, path)
             default:
+                if try limitKey(key, value, path, &template.limits, &limitPaths) { continue }
                 if try runOption(key, value, path, &template.options) { continue }
                 if !key.hasPrefix("x-") { warn("\(path): not supported, ignored") }
             }
@@ -452,9 +463,11 @@ struct Reader {
             let path: String
             switch error.field {
             case .memory: path = deployMemory != nil ? "\(limits).memory" : "\(base).mem_limit"
-            case .cpus: path = deployCPUs != nil ? "\(limits).cpus" : "\(base).cpus"
             case .pidsLimit: path = "\(limits).pids"
-            case .memorySwap, .cpuShares, .cpusetCpus: path = base
+            case .cpus where template.limits.cpus != nil && (template.limits.cpuPeriod != nil || template.limits.cpuQuota != nil):
+                path = limitPaths[.cpuQuota] ?? limitPaths[.cpuPeriod] ?? base
+            case .cpus: path = deployCPUs != nil ? "\(limits).cpus" : "\(base).cpus"
+            default: path = limitPaths[error.field] ?? base
             }
             throw fail(path, error.message)
         }

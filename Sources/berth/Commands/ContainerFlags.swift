@@ -19,6 +19,15 @@ struct ContainerFlags: ParsableArguments {
     @Option(name: [.customShort("c"), .long], help: "Relative CPU weight (default 1024).") var cpuShares: Int?
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(parsing: .unconditional, help: "Maximum number of processes (-1 or 0: unlimited).") var pidsLimit: Int?
+    @Option(help: ArgumentHelp("Soft memory limit the kernel reclaims down to under pressure (at least 6m, at most --memory).", valueName: "bytes")) var memoryReservation: String?
+    @Option(help: ArgumentHelp("CFS period in microseconds (1000-1000000); with --cpu-quota, instead of --cpus.", valueName: "µs")) var cpuPeriod: Int64?
+    @Option(parsing: .unconditional, help: ArgumentHelp("CPU time per CFS period in microseconds (at least 1000; -1: no quota).", valueName: "µs")) var cpuQuota: Int64?
+    @Option(help: ArgumentHelp("Memory nodes the container may allocate from, e.g. 0 or 0-1.", valueName: "list")) var cpusetMems: String?
+    @Option(help: ArgumentHelp("Relative block IO weight (10-1000).", valueName: "weight")) var blkioWeight: Int?
+    @Option(name: .customLong("device-read-bps"), help: ArgumentHelp("Limit reads from a host block device, in bytes per second.", valueName: "path:rate[b|k|m|g]")) var deviceReadBps: [String] = []
+    @Option(name: .customLong("device-write-bps"), help: ArgumentHelp("Limit writes to a host block device, in bytes per second.", valueName: "path:rate[b|k|m|g]")) var deviceWriteBps: [String] = []
+    @Option(name: .customLong("device-read-iops"), help: ArgumentHelp("Limit reads from a host block device, in operations per second.", valueName: "path:rate")) var deviceReadIOps: [String] = []
+    @Option(name: .customLong("device-write-iops"), help: ArgumentHelp("Limit writes to a host block device, in operations per second.", valueName: "path:rate")) var deviceWriteIOps: [String] = []
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N] (default: no; services: always).", valueName: "policy")) var restart: String?
     @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only), host, or container:NAME (another running container's network namespace).", valueName: "network")) var network: String?
     @Option(help: ArgumentHelp("The container's IPv4 address on its network (default: the lowest free one).", valueName: "address")) var ip: String?
@@ -55,6 +64,7 @@ struct ContainerFlags: ParsableArguments {
         if let c = cpusetCpus { request.limits.cpusetCpus = c }
         // docker: -1 and 0 mean unlimited.
         if let p = pidsLimit { request.limits.pidsLimit = p > 0 ? p : nil }
+        try applyMoreLimits(to: &request.limits)
         if let network {
             if let mode = NetworkMode.named(network) {
                 request.network = mode
@@ -93,6 +103,23 @@ struct ContainerFlags: ParsableArguments {
         if !volumesFrom.isEmpty { request.volumesFrom = volumesFrom }
         if readOnly { request.readOnlyRoot = true }
         if let shmSize { request.shmSize = try ByteSize.parse(shmSize) }
+    }
+
+    /// The limits beyond docker's everyday ones. docker's 0 is "not set" for the period, quota and
+    /// weight (so `service update --cpu-quota 0` clears one); a device path is looked up on this host.
+    private func applyMoreLimits(to limits: inout ResourceLimits) throws {
+        if let r = memoryReservation { limits.memoryReservation = try ByteSize.parse(r) }
+        if let p = cpuPeriod { limits.cpuPeriod = p == 0 ? nil : p }
+        if let q = cpuQuota { limits.cpuQuota = q == 0 ? nil : q }
+        if let m = cpusetMems { limits.cpusetMems = m }
+        if let w = blkioWeight { limits.blkioWeight = w == 0 ? nil : w }
+        func rates(_ texts: [String], _ flag: String, bytes: Bool) throws -> [BlockDeviceRate]? {
+            try texts.map { try BlockDeviceRate.parse($0, flag: flag, bytes: bytes) }
+        }
+        if !deviceReadBps.isEmpty { limits.blkioDeviceReadBps = try rates(deviceReadBps, "--device-read-bps", bytes: true) }
+        if !deviceWriteBps.isEmpty { limits.blkioDeviceWriteBps = try rates(deviceWriteBps, "--device-write-bps", bytes: true) }
+        if !deviceReadIOps.isEmpty { limits.blkioDeviceReadIOps = try rates(deviceReadIOps, "--device-read-iops", bytes: false) }
+        if !deviceWriteIOps.isEmpty { limits.blkioDeviceWriteIOps = try rates(deviceWriteIOps, "--device-write-iops", bytes: false) }
     }
 
     /// docker's `-l KEY=VALUE`: split at the first `=` (`a=b=c` is key a, value b=c); no `=` is an empty value.

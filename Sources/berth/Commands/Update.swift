@@ -12,6 +12,11 @@ struct Update: ParsableCommand {
     @Option(name: [.customShort("c"), .long], help: "Relative CPU weight (default 1024).") var cpuShares: Int?
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(parsing: .unconditional, help: "Maximum number of processes.") var pidsLimit: Int?
+    @Option(help: ArgumentHelp("Soft memory limit (at least 6m, at most --memory).", valueName: "bytes")) var memoryReservation: String?
+    @Option(help: ArgumentHelp("CFS period in microseconds (1000-1000000).", valueName: "µs")) var cpuPeriod: Int64?
+    @Option(parsing: .unconditional, help: ArgumentHelp("CPU time per CFS period in microseconds (at least 1000; -1: no quota).", valueName: "µs")) var cpuQuota: Int64?
+    @Option(help: ArgumentHelp("Memory nodes the container may allocate from, e.g. 0 or 0-1.", valueName: "list")) var cpusetMems: String?
+    @Option(help: ArgumentHelp("Relative block IO weight (10-1000).", valueName: "weight")) var blkioWeight: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N].", valueName: "policy")) var restart: String?
     @Argument(help: "Container names or ids.") var containers: [String]
 
@@ -25,6 +30,12 @@ struct Update: ParsableCommand {
             change.cpuShares = cpuShares
             change.cpusetCpus = cpusetCpus
             change.pidsLimit = pidsLimit
+            if let r = memoryReservation { change.memoryReservation = try ByteSize.parse(r) }
+            // docker: 0 leaves the setting as it is.
+            change.cpuPeriod = cpuPeriod == 0 ? nil : cpuPeriod
+            change.cpuQuota = cpuQuota == 0 ? nil : cpuQuota
+            change.cpusetMems = cpusetMems
+            change.blkioWeight = blkioWeight == 0 ? nil : blkioWeight
             if let restart { change.restartPolicy = try RestartPolicy(parsing: restart) }
             guard !change.isEmpty else { throw BerthError.invalidArgument("update needs at least one setting to change (--memory, --cpus, --pids-limit, --restart, …)") }
             let engine = try global.engine()

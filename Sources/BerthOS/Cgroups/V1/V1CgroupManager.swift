@@ -7,7 +7,7 @@ final class V1CgroupManager: CgroupManager {
         var hierarchy: CgroupHierarchy
         var placement: CgroupPlacement
 
-        /// A cpuset hierarchy of its own is only joined for --cpuset-cpus: its new cgroups start with
+        /// A cpuset hierarchy of its own is only joined for --cpuset-cpus or --cpuset-mems: its new cgroups start with
         /// no CPUs and must be filled in, which costs writes nobody asked for.
         var isCpusetOnly: Bool { hierarchy.controllers == ["cpuset"] }
         var isDevicesOnly: Bool { hierarchy.controllers == ["devices"] }
@@ -29,21 +29,23 @@ final class V1CgroupManager: CgroupManager {
     func create(id: String, resources: OCI.Resources?) throws -> CgroupPaths {
         try CgroupPlacement.validate(id: id)
         let values = try CgroupLimitValues(resources)
-        let joined = mounted.filter { !$0.isCpusetOnly || values.cpusetCpus != nil }
+        let joined = mounted.filter { !$0.isCpusetOnly || values.needsCpuset }
         // A concurrent `remove` of the last other container may delete the base between our mkdirs.
         var attempt = 0
         while true {
             attempt += 1
             do {
-                try createOnce(id: id, values: values, joined: joined)
-                return paths(id: id, joined: joined)
+                let dropped = try createOnce(id: id, values: values, joined: joined)
+                var result = paths(id: id, joined: joined)
+                result.dropped = dropped
+                return result
             } catch let error as BerthError where attempt < 3 && error.isVanishedParent {
                 continue
             }
         }
     }
 
-    private func createOnce(id: String, values: CgroupLimitValues, joined: [Mounted]) throws {
+    private func createOnce(id: String, values: CgroupLimitValues, joined: [Mounted]) throws -> [DroppedLimit] {
         var created: [String] = []
         do {
             for m in joined {
@@ -51,13 +53,13 @@ final class V1CgroupManager: CgroupManager {
                 let new = try owned.make(chain: m.placement.chain, leaf: leaf, tree: tree)
                 created += new
                 if m.hierarchy.has("cpuset") {
-                    try V1Cpuset.prepare(placement: m.placement, leaf: leaf, cpus: values.cpusetCpus,
+                    try V1Cpuset.prepare(placement: m.placement, leaf: leaf, cpus: values.cpusetCpus, mems: values.cpusetMems,
                                          isOwned: { new.contains($0) || self.owned.contains($0) })
                 }
             }
             let leaves = Dictionary(joined.flatMap { m in m.hierarchy.controllers.map { ($0, m.placement.leaf(id)) } },
                                     uniquingKeysWith: { a, _ in a })
-            try V1LimitWriter.apply(values, leaves: leaves)
+            return try V1LimitWriter.apply(values, leaves: leaves)
         } catch {
             tree.removeQuietly(created)
             throw error

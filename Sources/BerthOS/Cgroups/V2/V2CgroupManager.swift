@@ -24,15 +24,16 @@ final class V2CgroupManager: CgroupManager {
         while true {
             attempt += 1
             do {
-                try createOnce(id: id, values: values)
-                return paths(id: id)
+                var result = paths(id: id)
+                result.dropped = try createOnce(id: id, values: values)
+                return result
             } catch let error as BerthError where attempt < 3 && error.isVanishedParent {
                 continue
             }
         }
     }
 
-    private func createOnce(id: String, values: CgroupLimitValues) throws {
+    private func createOnce(id: String, values: CgroupLimitValues) throws -> [DroppedLimit] {
         let leaf = placement.leaf(id)
         let delegation = try V2Delegation.plan(placement: placement, values: values,
                                                wanted: Self.statsControllers,
@@ -40,7 +41,7 @@ final class V2CgroupManager: CgroupManager {
         let created = try owned.make(chain: placement.chain, leaf: leaf, tree: tree)
         do {
             try delegation.enable()
-            try V2LimitWriter.apply(values, dir: leaf)
+            return try V2LimitWriter.apply(values, dir: leaf)
         } catch {
             tree.removeQuietly(created)
             throw error

@@ -26,17 +26,18 @@ struct V2Delegation: Sendable, Equatable {
             let list = missing.joined(separator: ", ")
             throw BerthError.unsupported("the cgroup \(provider) does not delegate the \(list) controller\(missing.count > 1 ? "s" : "") to its children (its cgroup.subtree_control is '\(delegated.sorted().joined(separator: " "))'), so the limits cannot be applied; choose a delegated cgroup with --cgroup-parent")
         }
-        let all = wanted + (values.cpusetCpus != nil ? ["cpuset"] : [])
+        let all = wanted + (values.needsCpuset ? ["cpuset"] : [])
         return V2Delegation(ownedDirectories: owned, controllers: all.filter(delegated.contains))
     }
 
     /// Controllers without which a requested limit would silently not apply.
     static func required(by values: CgroupLimitValues) -> [String] {
         var needed: [String] = []
-        if values.cpusetCpus != nil { needed.append("cpuset") }
-        if values.cpuQuotaMicros != nil || values.cpuShares != nil { needed.append("cpu") }
-        if values.memory != nil { needed.append("memory") }
+        if values.needsCpuset { needed.append("cpuset") }
+        if values.cpuQuotaMicros != nil || values.cpuPeriodMicros != nil || values.cpuShares != nil { needed.append("cpu") }
+        if values.memory != nil || values.memoryReservation != nil { needed.append("memory") }
         if values.pidsMax != nil { needed.append("pids") }
+        if values.hasBlockIO { needed.append("io") }
         return needed
     }
 
