@@ -36,19 +36,20 @@ final class CgroupFixture {
     func destroy() { try? FileManager.default.removeItem(atPath: root) }
 
     /// Interface files of a new v2 cgroup; `brokenFile` is made a directory so that writing it fails.
-    static func v2Hooks(brokenFile: String? = nil) -> CgroupTree.Hooks {
+    /// `extra`: files a kernel has only with some option or scheduler (`io.max`, `io.bfq.weight`).
+    static func v2Hooks(brokenFile: String? = nil, extra: [String] = []) -> CgroupTree.Hooks {
         hooks(files: ["cgroup.procs", "cgroup.controllers", "cgroup.subtree_control", "cgroup.events",
                       "memory.current", "memory.max", "memory.swap.max", "memory.stat", "memory.events",
-                      "cpu.max", "cpu.weight", "cpu.stat", "pids.current", "pids.max", "io.stat", "cpuset.cpus"],
+                      "cpu.max", "cpu.weight", "cpu.stat", "pids.current", "pids.max", "io.stat", "cpuset.cpus"] + extra,
               brokenFile: brokenFile)
     }
 
     /// Interface files of a new v1 cgroup (all controllers' files; a real directory has only its hierarchy's).
-    static func v1Hooks() -> CgroupTree.Hooks {
+    static func v1Hooks(extra: [String] = []) -> CgroupTree.Hooks {
         hooks(files: ["cgroup.procs", "tasks", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
                       "memory.usage_in_bytes", "memory.stat", "memory.oom_control", "cpu.cfs_period_us",
                       "cpu.cfs_quota_us", "cpu.shares", "cpu.stat", "cpuacct.usage", "pids.max", "pids.current",
-                      "cpuset.cpus", "cpuset.mems", "blkio.throttle.io_service_bytes_recursive"],
+                      "cpuset.cpus", "cpuset.mems", "blkio.throttle.io_service_bytes_recursive"] + extra,
               brokenFile: nil)
     }
 

@@ -20,7 +20,7 @@ final class CgroupV1FixtureTests: XCTestCase {
         fixture.destroy()
     }
 
-    func manager() throws -> V1CgroupManager {
+    func manager(extra: [String] = []) throws -> V1CgroupManager {
         func h(_ controllers: [String], _ mount: String, _ current: String) -> CgroupHierarchy {
             CgroupHierarchy(controllers: controllers, mountPoint: fixture.path(mount), mountRoot: "/", currentPath: current)
         }
@@ -30,7 +30,7 @@ final class CgroupV1FixtureTests: XCTestCase {
             h(["pids"], "pids", "/user.slice"),
             h(["blkio"], "blkio", "/user.slice"),
             h(["cpuset"], "cpuset", "/"),
-        ], parent: nil, tree: CgroupTree(hooks: CgroupFixture.v1Hooks()))
+        ], parent: nil, tree: CgroupTree(hooks: CgroupFixture.v1Hooks(extra: extra)))
     }
 
     func testCoMountedHierarchyIsJoinedOnce() throws {

@@ -51,8 +51,13 @@ final class LimitRulesTests: XCTestCase {
         XCTAssertEqual(ResourceLimits(resources), limits)
         XCTAssertEqual(ResourceLimits(OCI.Resources()), ResourceLimits())
         XCTAssertEqual(ResourceLimits(nil), ResourceLimits())
-        // A period other than Berth's, as another tool may write, still reads as a number of CPUs.
-        XCTAssertEqual(ResourceLimits(OCI.Resources(cpu: OCI.CPUResources(quota: 25_000, period: 50_000))).cpus, 0.5)
+        // A period other than Berth's, as another tool may write, reads as docker's --cpu-period and
+        // --cpu-quota, and as the same number of CPUs for what measures against the limit.
+        let other = ResourceLimits(OCI.Resources(cpu: OCI.CPUResources(quota: 25_000, period: 50_000)))
+        XCTAssertNil(other.cpus)
+        XCTAssertEqual(other.cpuQuota, 25_000)
+        XCTAssertEqual(other.cpuPeriod, 50_000)
+        XCTAssertEqual(other.cpuLimit, 0.5)
         XCTAssertNil(ResourceLimits(OCI.Resources(pids: OCI.PidsResources(limit: -1))).pidsLimit, "the runtime-spec's unlimited")
     }
 

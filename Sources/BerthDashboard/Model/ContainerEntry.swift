@@ -29,7 +29,7 @@ public struct ContainerEntry: Sendable {
     }
     /// Use against the `--cpus` limit (100 = all of it), when there is one.
     public var cpuOfLimitPercent: Double? {
-        guard let cpus = info.limits.cpus, cpus > 0 else { return nil }
+        guard let cpus = info.limits.cpuLimit, cpus > 0 else { return nil }
         return cpuPercent / cpus
     }
     /// Processes of this container the kernel killed for memory (the cgroup's counter, so a child

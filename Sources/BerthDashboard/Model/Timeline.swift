@@ -143,7 +143,7 @@ public struct Timelines: Sendable {
     }
 
     /// The attributes an `update` event carries for what it changed.
-    static let updateKeys: Set<String> = ["memory", "memorySwap", "cpus", "cpuShares", "cpusetCpus", "pidsLimit", "restartPolicy"]
+    static let updateKeys = ContainerUpdate.eventAttributeNames
 
     /// A sample of a running container's cgroup OOM-kill counter. A rise that no `oom` event
     /// explains is a process other than the init killed for memory (the init lives on); the first

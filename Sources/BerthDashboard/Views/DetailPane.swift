@@ -17,11 +17,11 @@ enum DetailPane {
         let x = inner.x + 1
         let w = inner.width - 2
 
-        let cpuMax = max(100, (e.info.limits.cpus ?? 0) * 100, e.cpuHistory.values.max() ?? 0)
+        let cpuMax = max(100, (e.info.limits.cpuLimit ?? 0) * 100, e.cpuHistory.values.max() ?? 0)
         let memMax: Double = e.memoryLimit.map { Double($0) } ?? max(1, (e.memoryHistory.values.max() ?? 0) * 1.25)
         // Percent of one CPU, and of the limit when there is one: 50% with --cpus 0.5 is all of it.
         var cpuLabel = "CPU \(Format.percent(e.cpuPercent))"
-        if let cpus = e.info.limits.cpus, let ofLimit = e.cpuOfLimitPercent {
+        if let cpus = e.info.limits.cpuLimit, let ofLimit = e.cpuOfLimitPercent {
             cpuLabel += " · \(Format.percent(ofLimit)) of its \(String(format: "%g", cpus)) CPU limit"
             if e.throttled { cpuLabel += " · throttled" }
         }
@@ -134,7 +134,7 @@ enum DetailPane {
         out.append(("Restart", "\(e.info.restartPolicy) · \(s.restartCount) restarts", .text))
         var limits: [String] = []
         if let mem = e.info.limits.memory { limits.append("mem \(Format.bytes(UInt64(max(0, mem))))") }
-        if let cpus = e.info.limits.cpus { limits.append("cpus \(String(format: "%g", cpus))") }
+        if let cpus = e.info.limits.cpuLimit { limits.append("cpus \(String(format: "%g", cpus))") }
         if let shares = e.info.limits.cpuShares { limits.append("shares \(shares)") }
         if let set = e.info.limits.cpusetCpus { limits.append("cpuset \(set)") }
         if let p = e.info.limits.pidsLimit { limits.append("pids \(p)") }

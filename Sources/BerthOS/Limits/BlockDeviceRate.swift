@@ -16,9 +16,17 @@ public struct BlockDeviceRate: Codable, Sendable, Equatable {
 
     var throttleDevice: OCI.ThrottleDevice { OCI.ThrottleDevice(major: major, minor: minor, rate: rate) }
 
-    /// How `inspect` names the device: the kernel's own link for the numbers, since config.json
-    /// keeps numbers, not the path the user gave.
-    public var path: String { "/dev/block/\(major):\(minor)" }
+    /// How `inspect` names the device, since config.json keeps numbers, not the path the user
+    /// gave: `/dev/NAME` from the kernel's `DEVNAME` in `/sys/dev/block/MAJ:MIN/uevent`, else
+    /// `/dev/block/MAJ:MIN` (udev's link, where there is a udev).
+    public var path: String {
+        let uevent = FileIO.readString("/sys/dev/block/\(major):\(minor)/uevent") ?? ""
+        let name = uevent.split(separator: "\n").first { $0.hasPrefix("DEVNAME=") }.map { String($0.dropFirst(8)) }
+        if let name, !name.isEmpty, !name.contains(".."), name.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+            return "/dev/" + name
+        }
+        return "/dev/block/\(major):\(minor)"
+    }
 
     /// docker's `PATH:RATE`. PATH is a block device on this host (symlinks followed, as docker
     /// does; split at the last colon, as `/dev/disk/by-path/` names hold colons); RATE is bytes with

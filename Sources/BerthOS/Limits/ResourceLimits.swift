@@ -43,6 +43,15 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
 
     public var isEmpty: Bool { self == ResourceLimits() }
 
+    /// The CPUs a container may use, whichever form set the quota (`--cpus`, or `--cpu-quota` over
+    /// `--cpu-period` or the kernel's default period): what the dashboard and autoscaling measure
+    /// against. nil without a quota.
+    public var cpuLimit: Double? {
+        if let cpus { return cpus }
+        guard let q = cpuQuota, q > 0 else { return nil }
+        return Double(q) / Double(cpuPeriod ?? Int64(CPUs.period))
+    }
+
     /// The limits a runtime-spec `linux.resources` sets, in docker's terms: a quota over Berth's
     /// period (`CPUs.period`) reads as `--cpus`, any other quota or period as `--cpu-quota` and
     /// `--cpu-period` (so `--cpu-period 100000 --cpu-quota 50000` reads back as `--cpus 0.5`, which

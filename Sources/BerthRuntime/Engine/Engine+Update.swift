@@ -128,6 +128,13 @@ extension Engine {
 }
 
 extension ContainerUpdate {
+    /// The names `eventAttributes` can write, for readers that pick them out of an event's
+    /// attributes (the dashboard's timeline), where a container's labels are the rest.
+    public static let eventAttributeNames: Set<String> = [
+        "memory", "memorySwap", "memoryReservation", "cpus", "cpuPeriod", "cpuQuota", "cpuShares",
+        "cpusetCpus", "cpusetMems", "pidsLimit", "blkioWeight", "restartPolicy",
+    ]
+
     /// What the `update` event records of the change, one attribute per setting given (bytes,
     /// CPUs, counts as plain numbers; docs/events.md), so a reader's history can say what changed.
     var eventAttributes: [String: String] {

@@ -152,7 +152,7 @@ extension Engine {
             let running = replicas(of: service).values.filter { $0.state.status == .running }
             let samples = sampleStats(of: Array(running))
             var cpuLimits: [String: Double?] = [:]
-            for r in running { cpuLimits[r.id] = r.limits.cpus }
+            for r in running { cpuLimits[r.id] = r.limits.cpuLimit }
             let utilization = meter.measure(samples, cpuLimits: cpuLimits)
             let now = Double(berth_monotonic_ns()) / 1e9
             let decision = scaler!.decide(current: spec.replicas, utilization: utilization, now: now)
