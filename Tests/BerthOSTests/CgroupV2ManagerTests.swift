@@ -130,3 +130,100 @@ final class CgroupV2ManagerTests: XCTestCase {
         XCTAssertEqual(m.pids(id: "nope"), [])
     }
 }
+
+/// docker's remaining resource flags in v2's files: `cpu.max` from the period and quota,
+/// `memory.low`, `cpuset.mems` checked against the parent's effective nodes, `io.weight` or
+/// `io.bfq.weight` (or a notice without either) and `io.max`.
+final class CgroupV2MoreLimitsFixtureTests: XCTestCase {
+    var fixture: CgroupFixture!
+    let mib: Int64 = 1 << 20
+
+    override func setUpWithError() throws {
+        fixture = try CgroupFixture()
+        fixture.write("cgroup.controllers", "cpuset cpu io memory pids\n")
+        fixture.write("cgroup.subtree_control", "cpuset cpu io memory pids\n")
+        // Berth's cgroup delegates everything; Berth's base below it offers one memory node.
+        fixture.mkdir("workload/berth")
+        fixture.write("workload/cgroup.subtree_control", "cpuset cpu io memory pids\n")
+        fixture.write("workload/berth/cgroup.subtree_control", "")
+        fixture.write("workload/berth/cpuset.mems.effective", "0\n")
+    }
+
+    override func tearDown() {
+        fixture.destroy()
+    }
+
+    func manager(extra: [String]) throws -> V2CgroupManager {
+        let hierarchy = CgroupHierarchy(controllers: [], mountPoint: fixture.path(""), mountRoot: "/", currentPath: "/workload")
+        return try V2CgroupManager(hierarchy: hierarchy, parent: nil, tree: CgroupTree(hooks: CgroupFixture.v2Hooks(extra: extra)))
+    }
+
+    func testPeriodQuotaReservationMemsAndIO() throws {
+        var l = ResourceLimits()
+        l.cpuPeriod = 50_000; l.cpuQuota = 25_000; l.memoryReservation = 32 * mib; l.cpusetMems = "0"; l.blkioWeight = 500
+        l.blkioDeviceReadBps = [BlockDeviceRate(major: 254, minor: 0, rate: 1_048_576)]
+        l.blkioDeviceWriteIOps = [BlockDeviceRate(major: 254, minor: 0, rate: 100)]
+        let paths = try manager(extra: ["memory.low", "cpuset.mems", "io.weight", "io.max"]).create(id: "c1", limits: l)
+        XCTAssertEqual(paths.dropped, [])
+        XCTAssertEqual(fixture.read("workload/berth/c1/cpu.max"), "25000 50000")
+        XCTAssertEqual(fixture.read("workload/berth/c1/memory.low"), String(32 * mib))
+        XCTAssertEqual(fixture.read("workload/berth/c1/cpuset.mems"), "0")
+        XCTAssertEqual(fixture.read("workload/berth/c1/io.weight"), "default 4950", "500 of 10-1000 on io.weight's 1-10000, as runc maps it")
+        XCTAssertEqual(fixture.read("workload/berth/c1/io.max"), "254:0 rbps=1048576 wiops=100", "one line per device")
+    }
+
+    func testCPUMaxForAQuotaAloneAPeriodAloneAndNoQuota() throws {
+        let m = try manager(extra: [])
+        for (id, quota, period, expected) in [("q", Int64(30_000), Int64?.none, "30000 100000"), ("p", nil, 20_000, "max 20000"),
+                                             ("n", -1, nil, "max 100000")] as [(String, Int64?, Int64?, String)] {
+            var l = ResourceLimits()
+            l.cpuQuota = quota; l.cpuPeriod = period
+            _ = try m.create(id: id, limits: l)
+            XCTAssertEqual(fixture.read("workload/berth/\(id)/cpu.max"), expected, id)
+        }
+    }
+
+    func testBFQsWeightFirstAndNoWeightOrThrottleFileIsANotice() throws {
+        var l = ResourceLimits()
+        l.blkioWeight = 500
+        _ = try manager(extra: ["io.bfq.weight", "io.weight"]).create(id: "c1", limits: l)
+        XCTAssertEqual(fixture.read("workload/berth/c1/io.bfq.weight"), "500", "BFQ takes blkio's scale")
+        XCTAssertEqual(fixture.read("workload/berth/c1/io.weight"), "")
+        l.blkioDeviceReadBps = [BlockDeviceRate(major: 254, minor: 0, rate: 1)]
+        let none = try manager(extra: []).create(id: "c2", limits: l)
+        XCTAssertEqual(none.dropped.map(\.flag), ["--blkio-weight", "--device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops"])
+        XCTAssertEqual(none.dropped.last?.description,
+                       "--device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops not applied: the kernel has no io.max (built without block IO throttling)")
+    }
+
+    func testIOMaxLinesJoinEachDevicesThrottlesAndZeroLiftsOne() throws {
+        var l = ResourceLimits()
+        l.blkioDeviceReadBps = [BlockDeviceRate(major: 8, minor: 0, rate: 10), BlockDeviceRate(major: 8, minor: 16, rate: 0)]
+        l.blkioDeviceWriteBps = [BlockDeviceRate(major: 8, minor: 16, rate: 20)]
+        l.blkioDeviceReadIOps = [BlockDeviceRate(major: 8, minor: 0, rate: 30)]
+        XCTAssertEqual(V2LimitWriter.ioMaxLines(try CgroupLimitValues(l)), ["8:0 rbps=10 riops=30", "8:16 rbps=max wbps=20"])
+        XCTAssertEqual(V2LimitWriter.ioWeight(blkioWeight: 10), 1)
+        XCTAssertEqual(V2LimitWriter.ioWeight(blkioWeight: 1000), 10_000)
+    }
+
+    func testMemoryNodesTheParentLacksAreRefusedAndNothingIsLeft() throws {
+        var l = ResourceLimits()
+        l.cpusetMems = "1"
+        XCTAssertThrowsError(try manager(extra: ["cpuset.mems"]).create(id: "c1", limits: l)) { error in
+            XCTAssertEqual(String(describing: error),
+                           "the memory nodes '1' (--cpuset-mems) are not available: this host offers 0 (\(fixture.path("workload/berth/cpuset.mems.effective")))")
+        }
+        XCTAssertFalse(fixture.exists("workload/berth/c1"))
+        XCTAssertTrue(fixture.exists("workload/berth"), "made before this create: kept")
+    }
+
+    func testTheIOControllerMustBeDelegatedForBlockIOLimits() throws {
+        fixture.write("workload/cgroup.subtree_control", "cpu memory pids\n")
+        var l = ResourceLimits()
+        l.blkioWeight = 100
+        XCTAssertThrowsError(try manager(extra: []).create(id: "c1", limits: l)) { error in
+            XCTAssertTrue(String(describing: error).contains("does not delegate the io controller"), "\(error)")
+        }
+        XCTAssertFalse(fixture.exists("workload/berth/c1"))
+    }
+}
