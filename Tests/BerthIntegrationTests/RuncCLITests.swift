@@ -281,6 +281,70 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(runc(["delete", "--force", "u1"]).status, 0)
     }
 
+    /// The bundle's `cpu.period/quota/mems`, `memory.reservation` and `blockIO` (weight and
+    /// throttles) are in the cgroup files, through the same writers as `berth run`; `update`
+    /// changes them; `leafWeight` is reported as not applied.
+    func testResourcesBeyondTheLimitsAreApplied() throws {
+        let disks = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []).sorted().filter { !$0.hasPrefix("loop") }
+        let disk = disks.first { access("/sys/block/\($0)/dev", R_OK) == 0 }
+        try Prerequisite.require(disk != nil, "no disk in /sys/block")
+        let numbers = read("/sys/block/\(disk!)/dev").trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").map { Int($0)! }
+        let b = try bundle("r1", args: ["sleep", "1000"]) { config in
+            var linux = config["linux"] as! [String: Any]
+            linux["resources"] = [
+                "memory": ["limit": 64 << 20, "reservation": 32 << 20],
+                "cpu": ["period": 50_000, "quota": 25_000, "mems": "0"],
+                "blockIO": ["weight": 300, "leafWeight": 300,
+                            "throttleReadBpsDevice": [["major": numbers[0], "minor": numbers[1], "rate": 1_048_576]],
+                            "throttleWriteIOPSDevice": [["major": numbers[0], "minor": numbers[1], "rate": 100]]],
+            ]
+            config["linux"] = linux
+        }
+        let out = scope.path + "/r1.out", log = scope.path + "/r1.log"
+        XCTAssertEqual(runcToFile(["--log", log, "run", "-d", "--bundle", b, "r1"], output: out), 0, read(out))
+        XCTAssertTrue(read(log).contains("linux.resources.blockIO.leafWeight in config.json is not applied"), read(log))
+        XCTAssertFalse(read(log).contains("linux.resources.blockIO in config.json"), "blockIO itself is applied: \(read(log))")
+        let pid = Int32(try XCTUnwrap(try state("r1")["pid"] as? Int))
+        func value(_ controller: String, _ v1: String, _ v2: String) -> String? {
+            CgroupMount.controlFile(ofProcess: pid, controller: controller, v1: v1, v2: v2).flatMap {
+                FileIO.exists($0) ? read($0).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+            }
+        }
+        let device = "\(numbers[0]):\(numbers[1])"
+        if FileIO.exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") {
+            XCTAssertEqual(value("cpu", "cpu.cfs_period_us", "-"), "50000")
+            XCTAssertEqual(value("cpu", "cpu.cfs_quota_us", "-"), "25000")
+            XCTAssertEqual(value("memory", "memory.soft_limit_in_bytes", "-"), String(32 << 20))
+            XCTAssertEqual(value("blkio", "blkio.throttle.read_bps_device", "-"), "\(device) 1048576")
+            XCTAssertEqual(value("blkio", "blkio.throttle.write_iops_device", "-"), "\(device) 100")
+            if let w = value("blkio", "blkio.weight", "-") ?? value("blkio", "blkio.bfq.weight", "-") {
+                XCTAssertTrue(w == "300" || w.hasPrefix("default 300"), w)
+            } else {
+                XCTAssertTrue(read(log).contains("--blkio-weight not applied"), read(log))
+            }
+        } else {
+            XCTAssertEqual(value("cpu", "-", "cpu.max"), "25000 50000")
+            XCTAssertEqual(value("memory", "-", "memory.low"), String(32 << 20))
+            XCTAssertTrue(value("io", "-", "io.max")?.contains("\(device) rbps=1048576") == true)
+        }
+        XCTAssertEqual(value("cpuset", "cpuset.mems", "cpuset.mems"), "0")
+
+        let r = runc(["update", "--cpu-period", "100000", "--memory-reservation", "48m", "r1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        if FileIO.exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") {
+            XCTAssertEqual(value("cpu", "cpu.cfs_period_us", "-"), "100000")
+            XCTAssertEqual(value("cpu", "cpu.cfs_quota_us", "-"), "25000", "the quota in force is kept")
+            XCTAssertEqual(value("memory", "memory.soft_limit_in_bytes", "-"), String(48 << 20))
+        } else {
+            XCTAssertEqual(value("cpu", "-", "cpu.max"), "25000 100000")
+            XCTAssertEqual(value("memory", "-", "memory.low"), String(48 << 20))
+        }
+        let bad = runc(["update", "--memory-reservation", "128m", "r1"])
+        XCTAssertEqual(bad.status, 125, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("Minimum memory limit should be larger than memory reservation limit"), bad.stderr)
+        XCTAssertEqual(runc(["delete", "--force", "r1"]).status, 0)
+    }
+
     /// Every hook at its point, with the state on stdin: prestart and createRuntime in the runtime's
     /// namespaces, then createContainer in the container's (its mount namespace, before pivot_root:
     /// the host's path), in that order, during create; startContainer after start, before the
