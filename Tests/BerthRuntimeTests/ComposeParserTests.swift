@@ -179,7 +179,7 @@ final class ComposeParserTests: XCTestCase {
                   mode: replicated
                   resources:
                     reservations:
-                      memory: 10m
+                      cpus: 0.5
             networks:
               front: {}
             """)
@@ -188,7 +188,7 @@ final class ComposeParserTests: XCTestCase {
             "version: obsolete, ignored",
             "services.web.platform: not supported, ignored",
             "services.web.deploy.mode: not supported, ignored",
-            "services.web.deploy.resources.reservations: not supported, ignored",
+            "services.web.deploy.resources.reservations.cpus: not supported, ignored",
         ])
     }
 
