@@ -6,12 +6,13 @@ import XCTest
 
 /// The one validator of limits, each rule with its one message, reached from the library
 /// (`Engine.create`, `createService`), compose and the cgroup writer alike.
+/// The rule `limits` breaks, nil when none: for the tests of `LimitRules`.
+func violation(_ limits: ResourceLimits) -> LimitRules.Violation? {
+    do { try LimitRules.check(limits); return nil } catch { return error }
+}
+
 final class LimitRulesTests: XCTestCase {
     private let mib: Int64 = 1 << 20
-
-    private func violation(_ limits: ResourceLimits) -> LimitRules.Violation? {
-        do { try LimitRules.check(limits); return nil } catch { return error }
-    }
 
     func testEachRuleHasOneMessage() {
         XCTAssertNil(violation(ResourceLimits(memory: 6 * mib, memorySwap: -1, cpus: 0.01, cpuShares: 2,

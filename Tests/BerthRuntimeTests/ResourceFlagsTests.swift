@@ -12,10 +12,6 @@ import XCTest
 final class ResourceFlagsTests: XCTestCase {
     private let mib: Int64 = 1 << 20
 
-    private func violation(_ limits: ResourceLimits) -> LimitRules.Violation? {
-        do { try LimitRules.check(limits); return nil } catch { return error }
-    }
-
     private func limits(_ edit: (inout ResourceLimits) -> Void) -> ResourceLimits {
         var l = ResourceLimits()
         edit(&l)
