@@ -20,15 +20,17 @@ extension OCI {
 
     /// The runtime-spec `linux.resources.blockIO` members Berth applies: the weight (10–1000) and
     /// the throttles per device (bytes or operations per second). `leafWeight` and `weightDevice`
-    /// are not modelled (`berth-runc` reports them as not applied).
+    /// are not modelled (`berth-runc` reports them as not applied). The numbers are wider than the
+    /// spec's (uint16, uint64) so that a value out of range reaches `LimitRules`, whose message
+    /// names it, rather than failing the whole document's decoding.
     public struct BlockIO: Codable, Sendable, Equatable {
-        public var weight: UInt16?
+        public var weight: Int64?
         public var throttleReadBpsDevice: [ThrottleDevice]?
         public var throttleWriteBpsDevice: [ThrottleDevice]?
         public var throttleReadIOPSDevice: [ThrottleDevice]?
         public var throttleWriteIOPSDevice: [ThrottleDevice]?
 
-        public init(weight: UInt16? = nil, throttleReadBpsDevice: [ThrottleDevice]? = nil,
+        public init(weight: Int64? = nil, throttleReadBpsDevice: [ThrottleDevice]? = nil,
                     throttleWriteBpsDevice: [ThrottleDevice]? = nil, throttleReadIOPSDevice: [ThrottleDevice]? = nil,
                     throttleWriteIOPSDevice: [ThrottleDevice]? = nil) {
             self.weight = weight
@@ -43,9 +45,9 @@ extension OCI {
     public struct ThrottleDevice: Codable, Sendable, Equatable {
         public var major: Int64
         public var minor: Int64
-        public var rate: UInt64
+        public var rate: Int64
 
-        public init(major: Int64, minor: Int64, rate: UInt64) {
+        public init(major: Int64, minor: Int64, rate: Int64) {
             self.major = major
             self.minor = minor
             self.rate = rate

@@ -840,6 +840,22 @@ final class RuncCLITests: XCTestCase {
         try refused("rootcg", "linux.cgroupsPath") { dir in
             try editConfig(dir) { c in var l = c["linux"] as! [String: Any]; l["cgroupsPath"] = "/rootcg"; c["linux"] = l }
         }
+        func setResources(_ dir: String, _ resources: [String: Any]) throws {
+            try editConfig(dir) { c in var l = c["linux"] as! [String: Any]; l["resources"] = resources; c["linux"] = l }
+        }
+        try refused("lowweight", "the block IO weight (5) must be between 10 and 1000") { try setResources($0, ["blockIO": ["weight": 5]]) }
+        try refused("bigweight", "the block IO weight (70000) must be between 10 and 1000") { try setResources($0, ["blockIO": ["weight": 70_000]]) }
+        try refused("negrate", "the device-write-iops rate of device 8:0 (-5) must not be negative") {
+            try setResources($0, ["blockIO": ["throttleWriteIOPSDevice": [["major": 8, "minor": 0, "rate": -5]]]])
+        }
+        try refused("baddevice", "device-read-bps device -1:0 is not a device number Linux has") {
+            try setResources($0, ["blockIO": ["throttleReadBpsDevice": [["major": -1, "minor": 0, "rate": 1]]]])
+        }
+        try refused("lowperiod", "the CPU period (10)") { try setResources($0, ["cpu": ["period": 10, "quota": 5000]]) }
+        try refused("reservation", "Minimum memory limit should be larger than memory reservation limit") {
+            try setResources($0, ["memory": ["limit": 64 << 20, "reservation": 128 << 20]])
+        }
+        try refused("badmems", "the cpuset memory nodes '0;x'") { try setResources($0, ["cpu": ["mems": "0;x"]]) }
         let bad = runc(["create", "--bundle", scope.path, "../escape"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("invalid container name"), bad.stderr)

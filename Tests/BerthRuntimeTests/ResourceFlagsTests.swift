@@ -46,6 +46,8 @@ final class ResourceFlagsTests: XCTestCase {
              "the device-write-iops device 4096:0 is not a device number Linux has"),
             (limits { $0.blkioDeviceReadBps = [BlockDeviceRate(major: -1, minor: 0, rate: 1)] }, .blkioDeviceRate,
              "the device-read-bps device -1:0 is not a device number Linux has"),
+            (limits { $0.blkioDeviceWriteBps = [BlockDeviceRate(major: 8, minor: 0, rate: -1)] }, .blkioDeviceRate,
+             "the device-write-bps rate of device 8:0 (-1) must not be negative"),
         ]
         for (l, field, message) in cases {
             let v = violation(l)

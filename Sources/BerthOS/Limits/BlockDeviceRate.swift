@@ -6,9 +6,9 @@ public struct BlockDeviceRate: Codable, Sendable, Equatable {
     public var major: Int64
     public var minor: Int64
     /// Bytes or operations per second; 0 lifts the throttle, as in the kernel's files.
-    public var rate: UInt64
+    public var rate: Int64
 
-    public init(major: Int64, minor: Int64, rate: UInt64) {
+    public init(major: Int64, minor: Int64, rate: Int64) {
         self.major = major; self.minor = minor; self.rate = rate
     }
 
@@ -41,10 +41,10 @@ public struct BlockDeviceRate: Codable, Sendable, Equatable {
         guard path.hasPrefix("/") else {
             throw .invalidArgument("\(flag): the device path \(path.quoted) must be absolute, e.g. /dev/sda")
         }
-        let rate: UInt64
+        let rate: Int64
         if bytes, let n = try? ByteSize.parse(rateText) {
-            rate = UInt64(n)
-        } else if !bytes, !rateText.isEmpty, rateText.count <= 19, rateText.allSatisfy(\.isASCIIDigit), let n = UInt64(rateText) {
+            rate = n
+        } else if !bytes, !rateText.isEmpty, rateText.allSatisfy(\.isASCIIDigit), let n = Int64(rateText) {
             rate = n
         } else {
             throw .invalidArgument("\(flag): invalid rate \(rateText.quoted) for \(path.quoted): expected \(unit)")

@@ -79,8 +79,13 @@ public enum LimitRules {
             throw Violation(field: .blkioWeight, message: "the block IO weight (\(w)) must be between \(blkioWeight.lowerBound) and \(blkioWeight.upperBound)")
         }
         for (name, rates) in l.deviceRates {
-            for r in rates where !(0...DeviceRule.maxMajor).contains(r.major) || !(0...DeviceRule.maxMinor).contains(r.minor) {
-                throw Violation(field: .blkioDeviceRate, message: "the \(name) device \(r.major):\(r.minor) is not a device number Linux has")
+            for r in rates {
+                guard (0...DeviceRule.maxMajor).contains(r.major), (0...DeviceRule.maxMinor).contains(r.minor) else {
+                    throw Violation(field: .blkioDeviceRate, message: "the \(name) device \(r.major):\(r.minor) is not a device number Linux has")
+                }
+                guard r.rate >= 0 else {
+                    throw Violation(field: .blkioDeviceRate, message: "the \(name) rate of device \(r.major):\(r.minor) (\(r.rate)) must not be negative")
+                }
             }
         }
     }

@@ -77,7 +77,7 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
         }
         pidsLimit = resources.pids.flatMap { $0.limit > 0 ? Int($0.limit) : nil }
         if let io = resources.blockIO {
-            blkioWeight = io.weight.flatMap { $0 == 0 ? nil : Int($0) } // runc: 0 is "not set"
+            blkioWeight = io.weight.flatMap { $0 == 0 ? nil : Int(clamping: $0) } // runc: 0 is "not set"
             blkioDeviceReadBps = io.throttleReadBpsDevice.map { $0.map(BlockDeviceRate.init) }
             blkioDeviceWriteBps = io.throttleWriteBpsDevice.map { $0.map(BlockDeviceRate.init) }
             blkioDeviceReadIOps = io.throttleReadIOPSDevice.map { $0.map(BlockDeviceRate.init) }
@@ -111,7 +111,7 @@ extension OCI.Resources {
         let throttles = [limits.blkioDeviceReadBps, limits.blkioDeviceWriteBps, limits.blkioDeviceReadIOps, limits.blkioDeviceWriteIOps]
         if limits.blkioWeight != nil || throttles.contains(where: { $0 != nil }) {
             func devices(_ rates: [BlockDeviceRate]?) -> [OCI.ThrottleDevice]? { rates?.map(\.throttleDevice) }
-            blockIO = OCI.BlockIO(weight: limits.blkioWeight.map { UInt16(clamping: $0) },
+            blockIO = OCI.BlockIO(weight: limits.blkioWeight.map { Int64($0) },
                                   throttleReadBpsDevice: devices(limits.blkioDeviceReadBps),
                                   throttleWriteBpsDevice: devices(limits.blkioDeviceWriteBps),
                                   throttleReadIOPSDevice: devices(limits.blkioDeviceReadIOps),

@@ -282,7 +282,7 @@ public enum DockerInspect {
     /// docker's `[{"Path": …, "Rate": …}]`; config.json keeps the device's numbers, so the path is
     /// the kernel's `/dev/block/MAJ:MIN` link to it.
     static func deviceRates(_ rates: [BlockDeviceRate]?) -> TemplateValue {
-        .array((rates ?? []).map { .object(["Path": .string($0.path), "Rate": .integer(Int64(clamping: $0.rate))]) })
+        .array((rates ?? []).map { .object(["Path": .string($0.path), "Rate": .integer($0.rate)]) })
     }
 
     static func strings(_ a: [String]?) -> TemplateValue { a.map { .array($0.map(TemplateValue.string)) } ?? .null }
