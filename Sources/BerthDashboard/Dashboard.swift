@@ -32,13 +32,20 @@ public struct DashboardActions: Sendable {
         public init(status: Int32, lastLine: String?) { self.status = status; self.lastLine = lastLine }
     }
 
+    /// The engine's notices since the last call (a limit the host's kernel could not apply, on
+    /// start or update), shown with the action's outcome: the dashboard owns the terminal, so the
+    /// engine must not print them.
+    public var notices: (@Sendable () -> [String])?
+
     public init(scale: (@Sendable (String, Int) throws -> Void)? = nil, exec: (@Sendable (String) throws -> ExecEnd)? = nil,
                 forwardSignal: (@Sendable (Int32) -> Void)? = nil,
-                runCustom: (@Sendable (CustomCommandRun) throws -> CustomCommandResult)? = nil) {
+                runCustom: (@Sendable (CustomCommandRun) throws -> CustomCommandResult)? = nil,
+                notices: (@Sendable () -> [String])? = nil) {
         self.scale = scale
         self.exec = exec
         self.forwardSignal = forwardSignal
         self.runCustom = runCustom
+        self.notices = notices
     }
 }
 

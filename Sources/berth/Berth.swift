@@ -187,13 +187,16 @@ struct GlobalOptions: ParsableArguments {
 
     var effectiveCgroupParent: String? { cgroupParent ?? ProcessInfo.processInfo.environment["BERTH_CGROUP_PARENT"] }
 
-    func engine() throws -> Engine {
+    /// `notice`: where the engine's one-line notices go instead of stderr (the dashboard's).
+    func engine(notice: (@Sendable (String) -> Void)? = nil) throws -> Engine {
         var root = self.root ?? ProcessInfo.processInfo.environment["BERTH_ROOT"]
         let cgroupParent = self.cgroupParent ?? ProcessInfo.processInfo.environment["BERTH_CGROUP_PARENT"]
         if let r = root, !r.hasPrefix("/") {
             root = FileManager.default.currentDirectoryPath + "/" + r
         }
-        let engine = try Engine(options: EngineOptions(root: root, cgroupParent: cgroupParent))
+        var options = EngineOptions(root: root, cgroupParent: cgroupParent)
+        if let notice { options.notice = notice }
+        let engine = try Engine(options: options)
         // Every command first finishes what a killed Berth process left half done (a creation or
         // removal cut short, stale name links and leases); nearly free when there is nothing.
         engine.reconcile()

@@ -1,3 +1,4 @@
+import Foundation
 import BerthOS
 import BerthRuntime
 @testable import BerthDashboard
@@ -131,4 +132,23 @@ final class DashboardMarksTests: XCTestCase {
         XCTAssertNil(ActionRunner.run(.unpause(id: Fixtures.id(1), name: "web-1"), engine: engine, actions: actions).error)
         XCTAssertEqual(engine.calls, ["pause \(Fixtures.id(1))", "unpause \(Fixtures.id(1))"])
     }
+
+    /// The engine's notices (a limit the kernel could not apply) come back with the outcome, once.
+    func testTheRunnerHandsTheEnginesNoticesToTheOutcome() {
+        let engine = FakeEngine(containers: Fixtures.standard)
+        let pending = NoticeLines(["--blkio-weight not applied: the kernel has no blkio.weight"])
+        let actions = DashboardActions(notices: { pending.drain() })
+        let outcome = ActionRunner.run(.pause(id: Fixtures.id(1), name: "web-1"), engine: engine, actions: actions)
+        XCTAssertNil(outcome.error)
+        XCTAssertEqual(outcome.detail, "paused web-1; --blkio-weight not applied: the kernel has no blkio.weight")
+        XCTAssertNil(ActionRunner.run(.unpause(id: Fixtures.id(1), name: "web-1"), engine: engine, actions: actions).detail)
+    }
+}
+
+/// Notices handed out once, as the CLI's buffer does.
+private final class NoticeLines: @unchecked Sendable {
+    private var lines: [String]
+    private let lock = NSLock()
+    init(_ lines: [String]) { self.lines = lines }
+    func drain() -> [String] { lock.lock(); defer { lock.unlock() }; defer { lines = [] }; return lines }
 }

@@ -49,6 +49,9 @@ final class ActionRunner: Sendable {
         } catch {
             failure = "\(error)"
         }
+        if let notes = actions.notices?(), !notes.isEmpty, failure == nil {
+            detail = ([detail ?? action.doneText] + notes).joined(separator: "; ")
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return ActionOutcome(action: action, seconds: seconds, error: failure, detail: detail)
     }

@@ -41,8 +41,10 @@ struct Top: ParsableCommand {
                                        options: DashboardOptions(interval: interval, theme: theme, showAll: all), shell: shell)
                 return
             }
-            let engine = try global.engine()
-            let actions = dashboardActions(engine: engine, shell: shell)
+            let notices = NoticeBuffer()
+            let engine = try global.engine(notice: notices.append)
+            var actions = dashboardActions(engine: engine, shell: shell)
+            actions.notices = notices.drain
             try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
         }
     }

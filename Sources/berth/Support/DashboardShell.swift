@@ -3,6 +3,16 @@ import BerthOS
 import BerthRuntime
 import Foundation
 import Glibc
+import Synchronization
+
+/// The engine's notices while the dashboard owns the terminal, handed to it with each action's outcome.
+final class NoticeBuffer: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    func drain() -> [String] { lines.withLock { l in defer { l = [] }; return l } }
+}
 
 /// The dashboard's actions as `berth top` and `berth demo` wire them: scale through the engine,
 /// and `e` runs an interactive shell in the container with the terminal handed over.
