@@ -20,8 +20,8 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(parsing: .unconditional, help: "Maximum number of processes (-1 or 0: unlimited).") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Soft memory limit the kernel reclaims down to under pressure (at least 6m, at most --memory).", valueName: "bytes")) var memoryReservation: String?
-    @Option(help: ArgumentHelp("CFS period in microseconds (1000-1000000); with --cpu-quota, instead of --cpus.", valueName: "µs")) var cpuPeriod: Int64?
-    @Option(parsing: .unconditional, help: ArgumentHelp("CPU time per CFS period in microseconds (at least 1000; -1: no quota).", valueName: "µs")) var cpuQuota: Int64?
+    @Option(help: ArgumentHelp("CFS period in microseconds (1000-1000000); with --cpu-quota, instead of --cpus.", valueName: "microseconds")) var cpuPeriod: Int64?
+    @Option(parsing: .unconditional, help: ArgumentHelp("CPU time per CFS period in microseconds (at least 1000; -1: no quota).", valueName: "microseconds")) var cpuQuota: Int64?
     @Option(help: ArgumentHelp("Memory nodes the container may allocate from, e.g. 0 or 0-1.", valueName: "list")) var cpusetMems: String?
     @Option(help: ArgumentHelp("Relative block IO weight (10-1000).", valueName: "weight")) var blkioWeight: Int?
     @Option(name: .customLong("device-read-bps"), help: ArgumentHelp("Limit reads from a host block device, in bytes per second.", valueName: "path:rate[b|k|m|g]")) var deviceReadBps: [String] = []

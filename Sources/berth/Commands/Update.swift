@@ -13,8 +13,8 @@ struct Update: ParsableCommand {
     @Option(help: ArgumentHelp("CPUs the container may use, e.g. 0-1 or 0,2.", valueName: "list")) var cpusetCpus: String?
     @Option(parsing: .unconditional, help: "Maximum number of processes.") var pidsLimit: Int?
     @Option(help: ArgumentHelp("Soft memory limit (at least 6m, at most --memory).", valueName: "bytes")) var memoryReservation: String?
-    @Option(help: ArgumentHelp("CFS period in microseconds (1000-1000000).", valueName: "µs")) var cpuPeriod: Int64?
-    @Option(parsing: .unconditional, help: ArgumentHelp("CPU time per CFS period in microseconds (at least 1000; -1: no quota).", valueName: "µs")) var cpuQuota: Int64?
+    @Option(help: ArgumentHelp("CFS period in microseconds (1000-1000000).", valueName: "microseconds")) var cpuPeriod: Int64?
+    @Option(parsing: .unconditional, help: ArgumentHelp("CPU time per CFS period in microseconds (at least 1000; -1: no quota).", valueName: "microseconds")) var cpuQuota: Int64?
     @Option(help: ArgumentHelp("Memory nodes the container may allocate from, e.g. 0 or 0-1.", valueName: "list")) var cpusetMems: String?
     @Option(help: ArgumentHelp("Relative block IO weight (10-1000).", valueName: "weight")) var blkioWeight: Int?
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N].", valueName: "policy")) var restart: String?
