@@ -34,6 +34,10 @@ final class CgroupV2LaneTests: XCTestCase {
         "BerthIntegrationTests.PauseRenamePortTests/testPausedContainersStopAndRemove",
         // An OOM kill of a helper reported for the container; the CLI's refusal under a non-delegating parent.
         "BerthIntegrationTests.ContainerCgroupTests",
+        // --cpu-period/--cpu-quota in cpu.max, --memory-reservation in memory.low, --cpuset-mems, live
+        // updates of them, and compose's keys (the tests that need a host disk cannot run in the guest).
+        "BerthIntegrationTests.ResourceFlagsE2ETests/testUpdateChangesThemLiveAndTheTwoCPUFormsReplaceEachOther",
+        "BerthIntegrationTests.ResourceFlagsE2ETests/testComposeKeysReachTheReplica",
         // The device program (BPF_CGROUP_DEVICE): the kernel's verdicts, then berth run's rules.
         "BerthHostTests.DeviceFilterHostTests",
         "BerthIntegrationTests.DeviceCgroupTests",

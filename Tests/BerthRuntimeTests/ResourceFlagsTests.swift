@@ -87,6 +87,9 @@ final class ResourceFlagsTests: XCTestCase {
         XCTAssertNil(ResourceLimits(OCI.Resources(limits { $0.cpuQuota = -1 })).cpuLimit)
         XCTAssertEqual(ResourceLimits(OCI.Resources(limits { $0.cpus = 1.5 })).cpus, 1.5, "--cpus still reads as --cpus")
         XCTAssertNil(ResourceLimits(OCI.Resources(blockIO: OCI.BlockIO(weight: 0))).blkioWeight, "runc's 0: not set")
+        XCTAssertEqual(ResourceLimits(OCI.Resources(cpu: OCI.CPUResources(shares: 1024, period: 0))), ResourceLimits(cpuShares: 1024),
+                       "a period of 0 without a quota is runc's 'not set'")
+        XCTAssertNil(violation(ResourceLimits(OCI.Resources(cpu: OCI.CPUResources(period: 0)))))
     }
 
     /// The cgroup writer judges config.json by the same rules (it may have been edited since create).

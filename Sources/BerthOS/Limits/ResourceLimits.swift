@@ -69,7 +69,8 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
                 cpus = Double(quota) / Double(cpu.period ?? CPUs.period)
             } else {
                 cpuQuota = cpu.quota
-                cpuPeriod = cpu.period.map { Int64(clamping: $0) }
+                // runc's 0 is "not set" (what some callers send with no quota).
+                cpuPeriod = cpu.period.flatMap { $0 == 0 ? nil : Int64(clamping: $0) }
             }
             cpuShares = cpu.shares.map { Int(clamping: $0) } // an edited config.json may hold any UInt64: LimitRules refuses it, no trap
             cpusetCpus = cpu.cpus
