@@ -25,6 +25,26 @@ final class EmbeddedDNSTests: ContainerTestCase {
         }
     }
 
+    static let python = "/usr/bin/python3"
+
+    /// Two running busybox containers for a python script run in the first's network namespace
+    /// (`inNamespace`): the first's init pid and the second's address. `why`: what python does.
+    func twoContainers(_ first: String, _ second: String, python why: String) throws -> (pid: Int, address: String) {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            try Prerequisite.unmet("\(Self.python) is missing (apt-get install python3): \(why)")
+        }
+        _ = try Prerequisite.requireTool("nsenter")
+        cleanUp(containers: [first, second])
+        XCTAssertEqual(cli.run(["run", "-d", "--name", first, "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", second, "busybox", "sleep", "600"]).status, 0)
+        return (try XCTUnwrap(try cli.state(first)["Pid"] as? Int), try address(second))
+    }
+
+    /// `script` by python in the network namespace of the process `pid`.
+    func inNamespace(of pid: Int, _ script: String) throws -> Subprocess.Result {
+        Subprocess.run(try Prerequisite.requireTool("nsenter"), ["-t", String(pid), "-n", Self.python, "-c", script], timeout: 60)
+    }
+
     /// The container's eth0 address, as `inspect` shows it.
     func address(_ container: String) throws -> String {
         let address = dig(try cli.inspect(container), "NetworkSettings", "IPAddress") as? String
@@ -100,16 +120,7 @@ final class EmbeddedDNSTests: ContainerTestCase {
     /// a compression loop, a forward pointer, a truncated question, garbage; the server answers
     /// FORMERR or nothing, and still answers a good query after them, over UDP and TCP.
     func testHostileQueriesNeverStopTheServer() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            try Prerequisite.unmet("\(python) is missing (apt-get install python3): it sends the raw queries")
-        }
-        let nsenter = try Prerequisite.requireTool("nsenter")
-        cleanUp(containers: ["dns-target", "dns-peer"])
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-target", "busybox", "sleep", "600"]).status, 0)
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-peer", "busybox", "sleep", "600"]).status, 0)
-        let pid = try XCTUnwrap(try cli.state("dns-target")["Pid"] as? Int)
-        let peer = try address("dns-peer")
+        let (pid, peer) = try twoContainers("dns-target", "dns-peer", python: "it sends the raw queries")
         let script = """
             import socket, struct, sys
             def q(name, t=1, flags=0x0100, qd=1):
@@ -137,7 +148,7 @@ final class EmbeddedDNSTests: ContainerTestCase {
             while len(r) < n: r += t.recv(n - len(r))
             print('tcp', '.'.join(str(b) for b in r[-4:]), struct.unpack('>H', r[:2])[0] == 0x4242)
             """
-        let r = Subprocess.run(nsenter, ["-t", String(pid), "-n", python, "-c", script], timeout: 60)
+        let r = try inNamespace(of: pid, script)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(Array(lines.prefix(5)), ["rcode 1", "rcode 1", "rcode 1", "rcode 1", "rcode 1"], r.stdout)
@@ -153,16 +164,8 @@ final class EmbeddedDNSTests: ContainerTestCase {
     /// 127.0.0.11 are still Berth's (the reply's source is 127.0.0.11:53), and a datagram to the
     /// container's own address on port 53 reaches the container's server.
     func testAServerInTheContainerCanTakePort53() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            try Prerequisite.unmet("\(python) is missing (apt-get install python3): it plays the container's DNS server")
-        }
-        let nsenter = try Prerequisite.requireTool("nsenter")
-        cleanUp(containers: ["dns-own", "dns-mate"])
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-own", "busybox", "sleep", "600"]).status, 0)
-        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-mate", "busybox", "sleep", "600"]).status, 0)
-        let pid = try XCTUnwrap(try cli.state("dns-own")["Pid"] as? Int)
-        let own = try address("dns-own"), mate = try address("dns-mate")
+        let (pid, mate) = try twoContainers("dns-own", "dns-mate", python: "it plays the container's DNS server")
+        let own = try address("dns-own")
         let script = """
             import socket, struct
             u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', 53))
@@ -177,7 +180,7 @@ final class EmbeddedDNSTests: ContainerTestCase {
             u.settimeout(3)
             print('own server got', u.recvfrom(100)[0].decode())
             """
-        let r = Subprocess.run(nsenter, ["-t", String(pid), "-n", python, "-c", script], timeout: 60)
+        let r = try inNamespace(of: pid, script)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines, ["bound", "answer \(mate) 127.0.0.11 53", "own server got hello"], r.stdout + r.stderr)
