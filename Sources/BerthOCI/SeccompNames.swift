@@ -39,7 +39,7 @@ public enum SeccompNames {
     public static let newListenerFlag: UInt32 = 1 << 3
 
     /// What the init calls between loading the filter and sending its listener away.
-    static let callsBeforeTheListenerIsSent: Set<String> = ["sendmsg", "close"]
+    static let callsBeforeTheListenerIsSent: Set<String> = ["sendmsg", "close", "write"]
 
     /// Why a profile cannot be compiled: `field` is its path inside the seccomp object
     /// (`syscalls[3].args[0].op`), so the message can name it.

@@ -259,6 +259,10 @@ static void do_mounts(const struct plan *p, int err_fd)
             fail(err_fd, 125, errno, "symlink", p->links[i].path);
         close(dir);
     }
+    /* Before the root is made read-only (as runc): a createContainer hook (CDI's ldcache and
+     * symlinks) writes into it. */
+    if (p->oci)
+        oci_hooks_before_pivot(p, err_fd);
     if (p->root_readonly) {
         /* Last, once every mount point and node exists; the working directory too, as it cannot
          * be made later. The mounts on the root keep their own flags. */
@@ -270,8 +274,6 @@ static void do_mounts(const struct plan *p, int err_fd)
             fail(err_fd, 125, errno, "remount the root read-only", p->rootfs);
     }
     close(root_fd);
-    if (p->oci)
-        oci_hooks_before_pivot(p, err_fd);
     /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the new. */
     if (chdir(p->rootfs) < 0)
         fail(err_fd, 125, errno, "chdir", p->rootfs);
@@ -415,7 +417,10 @@ void exec_command(const struct plan *p, int err_fd)
 /* SCMP_ACT_NOTIFY: the filter's listener descriptor to linux.seccomp.listenerPath with the
  * spec's container process state, {"ociVersion", "fds":["seccompFd"], "pid", "metadata",
  * "state"}, in one message (the descriptor on its first byte). */
-static void send_seccomp_listener(const struct plan *p, int listener, int err_fd)
+/* The message, built before the filter is loaded: after it, the init makes no call but sendmsg
+ * and close until the agent has the descriptor (the profile may trap anything else, and nobody
+ * could answer yet; SeccompNames refuses NOTIFY on those). Never freed: exec follows. */
+static char *listener_message(const struct plan *p, size_t *len, int err_fd)
 {
     size_t cap = strlen(p->seccomp_listener_head) + strlen(p->oci_state) + 128;
     char *msg = malloc(cap), num[24];
@@ -424,18 +429,13 @@ static void send_seccomp_listener(const struct plan *p, int listener, int err_fd
     fmt_i64(num, init_host_pid);
     const char *parts[] = { "{", p->seccomp_listener_head, ",\"pid\":", num, ",\"state\":{\"status\":\"creating\",\"pid\":",
                             num, ",", p->oci_state, "}" };
-    size_t len = 0;
+    *len = 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         size_t k = strlen(parts[i]);
-        memcpy(msg + len, parts[i], k);
-        len += k;
+        memcpy(msg + *len, parts[i], k);
+        *len += k;
     }
-    if (send_fd_with(seccomp_listener_fd, listener, msg, len) < 0)
-        fail(err_fd, 125, errno, "send the seccomp listener to", p->seccomp_listener);
-    free(msg);
-    close(listener);
-    close(seccomp_listener_fd);
-    seccomp_listener_fd = -1;
+    return msg;
 }
 
 static void load_seccomp(const struct plan *p, int err_fd)
@@ -448,11 +448,18 @@ static void load_seccomp(const struct plan *p, int err_fd)
     unsigned flags = p->seccomp_flags;
     if (!p->seccomp_listener)
         flags &= ~(unsigned)SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    size_t len = 0;
+    char *msg = p->seccomp_listener ? listener_message(p, &len, err_fd) : NULL;
     long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
     if (rc < 0)
         fail(err_fd, 125, errno, "load the seccomp filter (linux.seccomp)", NULL);
-    if (p->seccomp_listener)
-        send_seccomp_listener(p, (int)rc, err_fd);
+    if (msg) {
+        if (send_fd_with(seccomp_listener_fd, (int)rc, msg, len) < 0)
+            fail(err_fd, 125, errno, "send the seccomp listener to", p->seccomp_listener);
+        close((int)rc);
+        close(seccomp_listener_fd);
+        seccomp_listener_fd = -1;
+    }
 }
 
 void enter_workdir(const struct plan *p, int create, int err_fd)

@@ -156,7 +156,8 @@ static int read_acks(int fd, int acks)
             continue;
         if (n <= 0)
             return errno = n < 0 ? errno : EIO, -1;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+        int left = (int)n;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
             if (h->nlmsg_type != NLMSG_ERROR)
                 continue;
             if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))

@@ -77,35 +77,65 @@ static void exec_hook(const struct plan *p, const struct plan_hook *h, int in_fd
     _exit(errno == ENOENT ? 127 : 126);
 }
 
-/* {"status":"…","pid":N, + the plan's rest of the state. A hook that does not read it is fine. */
-static void write_state(const struct plan *p, int fd, const char *status, pid_t pid)
+/* Milliseconds left until `deadline` (CLOCK_MONOTONIC ns; 0: none, -1 for poll). */
+static int ms_left(long long deadline)
+{
+    if (!deadline)
+        return -1;
+    long long left = (deadline - now_monotonic_ns()) / 1000000;
+    return left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+/* Writes `len` bytes to the non-blocking `fd` by `deadline`: 0 (also when the hook closed its
+ * stdin: it need not read the state), -2 when the deadline passed first. A large state and a
+ * hook that neither reads nor exits must not outlast the hook's timeout. */
+static int write_until(int fd, const char *buf, size_t len, long long deadline)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN)
+            return 0;
+        struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+        int left = ms_left(deadline);
+        if (left == 0 || poll(&pfd, 1, left) == 0)
+            return -2;
+    }
+    return 0;
+}
+
+/* {"status":"…","pid":N, + the plan's rest of the state. */
+static int write_state(const struct plan *p, int fd, const char *status, pid_t pid, long long deadline)
 {
     char num[24];
     fmt_i64(num, pid);
-    write_all(fd, "{\"status\":\"", 11);
-    write_all(fd, status, strlen(status));
-    write_all(fd, "\",\"pid\":", 8);
-    write_all(fd, num, strlen(num));
-    write_all(fd, ",", 1);
-    write_all(fd, p->oci_state, strlen(p->oci_state));
+    const char *parts[] = { "{\"status\":\"", status, "\",\"pid\":", num, ",", p->oci_state };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (write_until(fd, parts[i], strlen(parts[i]), deadline) < 0)
+            return -2;
+    return 0;
 }
 
-/* Waits for `child` until `timeout_s` (0: no limit): its wait status, or -2 when it timed out
+/* Waits for `child` until `deadline` (0: no limit): its wait status, or -2 when it timed out
  * (then it was killed and reaped). */
-static int wait_hook(pid_t child, long long timeout_s)
+static int wait_hook(pid_t child, long long deadline)
 {
     int status = 0;
-    int pidfd = timeout_s > 0 ? (int)syscall(SYS_pidfd_open, child, 0) : -1;
+    int pidfd = deadline ? (int)syscall(SYS_pidfd_open, child, 0) : -1;
     if (pidfd >= 0) {
-        long long deadline = now_monotonic_ns() + timeout_s * 1000000000LL;
         int ready = 0;
         while (!ready) {
-            long long left = (deadline - now_monotonic_ns()) / 1000000;
-            if (left <= 0)
+            int left = ms_left(deadline);
+            if (left == 0)
                 break;
             struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-            int n = poll(&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
-            ready = n > 0;
+            ready = poll(&pfd, 1, left) > 0;
         }
         close(pidfd);
         if (!ready)
@@ -137,13 +167,20 @@ int hooks_run(const struct plan *p, int stage, const char *status, pid_t pid, in
         if (child == 0)
             exec_hook(p, h, fds[0], null_fd);
         close(fds[0]);
+        long long deadline = h->timeout_s > 0 ? now_monotonic_ns() + h->timeout_s * 1000000000LL : 0;
         /* A hook that exits without reading must not kill us with SIGPIPE: EPIPE is fine. */
         struct sigaction ign = { .sa_handler = SIG_IGN }, old;
         sigaction(SIGPIPE, &ign, &old);
-        write_state(p, fds[1], status, pid);
+        /* Non-blocking, so the deadline holds while writing (failing that, a blocking write). */
+        (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
+        int written = write_state(p, fds[1], status, pid, deadline);
         close(fds[1]);
         sigaction(SIGPIPE, &old, NULL);
-        int st = wait_hook(child, h->timeout_s);
+        if (written == -2) {
+            kill(child, SIGKILL);
+            while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+        }
+        int st = written == -2 ? -2 : wait_hook(child, deadline);
         if (st == -2)
             return hook_fail(h, index, "timed out after", h->timeout_s, msg, cap);
         if (WIFSIGNALED(st))

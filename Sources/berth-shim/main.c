@@ -92,12 +92,14 @@ int main(int argc, char **argv)
      * or the container would inherit it. */
     for (int fd = 3; fd < report_fd; fd++) {
         if (fcntl(fd, F_GETFD) < 0) {
-            int n = open("/dev/null", O_RDWR);
+            int n = open("/dev/null", O_RDWR | O_CLOEXEC);
             if (n >= 0 && n != fd) {
-                dup2(n, fd);
+                dup3(n, fd, O_CLOEXEC);
                 close(n);
             }
         }
+        /* Only the command gets them (the init clears this right before its exec), no hook. */
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
     static struct plan plan;
     char *err = NULL;

@@ -264,12 +264,22 @@ int send_fd_with(int sock, int fd, const char *payload, size_t len)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    ssize_t n;
-    do {
-        n = sendmsg(sock, &msg, 0);
-    } while (n < 0 && errno == EINTR);
-    /* The descriptor went with the first byte; the rest of a long payload follows. */
-    return n < 0 || write_all(sock, payload + n, len - (size_t)n) < 0 ? -1 : 0;
+    /* The descriptor goes with the first bytes; the rest of a long payload follows, by sendmsg
+     * only (the seccomp listener's sender may make no other call). */
+    size_t sent = 0;
+    while (sent < len) {
+        ssize_t n = sendmsg(sock, &msg, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        sent += (size_t)n;
+        iov.iov_base = (void *)(payload + sent);
+        iov.iov_len = len - sent;
+        msg.msg_control = NULL;
+        msg.msg_controllen = 0;
+    }
+    return 0;
 }
 
 int connect_unix(const char *path)

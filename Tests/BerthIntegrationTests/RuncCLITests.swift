@@ -357,7 +357,9 @@ final class RuncCLITests: XCTestCase {
              "timeout": 10]
         }
         let b = try bundle("h1", args: ["sleep", "1000"]) { config in
-            config["hooks"] = ["prestart": [hook("prestart")], "createRuntime": [hook("createRuntime")],
+            // The second createRuntime hook asks berth-runc for the state meanwhile.
+            let during = ["path": "/bin/sh", "args": ["sh", "-c", "'\(Self.binary)' --root '\(self.stateRoot)' state h1 > \(dir)/during.json"]]
+            config["hooks"] = ["prestart": [hook("prestart")], "createRuntime": [hook("createRuntime"), during],
                                "createContainer": [hook("createContainer")],
                                "startContainer": [["path": "/bin/sh", "args": ["sh", "-c", "echo $HOOK > /hook.env; cat > /started.json"],
                                                    "env": ["HOOK=1"]]],
@@ -378,6 +380,7 @@ final class RuncCLITests: XCTestCase {
             XCTAssertEqual(d["bundle"] as? String, b, name)
         }
         XCTAssertEqual(read(dir + "/order"), "prestart\ncreateRuntime\ncreateContainer\n", "the spec's order")
+        XCTAssertEqual(try doc(dir + "/during.json")["status"] as? String, "creating", "state while the hooks run")
         let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")
         let container = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt")
         XCTAssertNotEqual(own, container)
@@ -406,8 +409,10 @@ final class RuncCLITests: XCTestCase {
             XCTAssertFalse(FileIO.exists(stateRoot + "/" + id), "a failed \(kind) hook left the container")
         }
 
+        // A state far larger than a pipe holds, to a hook that never reads it: the timeout still holds.
         let slow = try bundle("h3", args: ["true"]) { config in
             config["hooks"] = ["createRuntime": [["path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1]]]
+            config["annotations"] = ["big": String(repeating: "x", count: 300_000)]
         }
         let t = runc(["create", "--bundle", slow, "h3"])
         XCTAssertTrue(t.stderr.contains("timed out"), t.stderr)
@@ -420,6 +425,20 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(z.status, 125)
         XCTAssertTrue(z.stderr.contains("hooks.createContainer[0].timeout"), z.stderr)
         XCTAssertFalse(FileIO.exists(stateRoot + "/h4"))
+
+        // A read-only root is made read-only after the hooks (CDI's write into it), and the
+        // descriptors passed on with --preserve-fds reach the command only, not a hook.
+        let ro = try bundle("h6", args: ["true"]) { config in
+            config["hooks"] = ["createContainer": [["path": "/bin/sh", "args": ["sh", "-c", "touch \(dir)/h6/rootfs/by-hook"]]],
+                               "createRuntime": [["path": "/bin/sh", "args": ["sh", "-c", "if [ -e /proc/$$/fd/3 ]; then echo leaked; else echo clean; fi > \(dir)/h6.fds"]]]]
+            config["root"] = ["path": "rootfs", "readonly": true]
+        }
+        // Output to a file: the waiting init keeps the caller's stdio (a pipe would not end).
+        let roRun = Subprocess.run("/bin/sh", ["-c", "'\(Self.binary)' --root '\(stateRoot)' create --preserve-fds 1 --bundle '\(ro)' h6 3>/dev/null </dev/null >'\(dir)/h6.out' 2>&1"])
+        XCTAssertEqual(roRun.status, 0, read(dir + "/h6.out"))
+        XCTAssertTrue(FileIO.exists(ro + "/rootfs/by-hook"), "the createContainer hook wrote into the read-only root before it was made so")
+        XCTAssertEqual(read(dir + "/h6.fds"), "clean\n", "a preserved descriptor reached a hook")
+        XCTAssertEqual(runc(["delete", "--force", "h6"]).status, 0)
 
         // A startContainer hook that fails stops the container before its command runs.
         let late = try bundle("h5", args: ["sh", "-c", "echo ran > /ran"]) { config in

@@ -25,11 +25,26 @@ public final class OwnedDirectories: Sendable {
     /// The parents about to be made are recorded *before* their mkdir: a `berth run` killed right
     /// after a mkdir must not leave a parent that no record names, since only recorded parents are
     /// ever removed. A recorded parent that no mkdir made (the kill came first, or the mkdir failed)
-    /// does not exist, and the next prune or remove forgets it.
+    /// does not exist, and the next prune or remove forgets it. Recorded and made under the ledger's
+    /// lock: a prune or removal in between (another process's `rm`) would find the parent recorded
+    /// but absent, forget it, and our mkdir would then make it unrecorded.
     func make(chain: [String], leaf: String, tree: CgroupTree) throws -> [String] {
-        insert(chain.filter { !KernelFile.isDirectory($0) })
+        let missing = chain.filter { !KernelFile.isDirectory($0) }
+        created.withLock { $0.formUnion(missing) }
+        var made: Result<[String], Error>?
+        if let ledger {
+            try? FileLock.with(ledger + ".lock") {
+                var set = readLedger()
+                if !set.isSuperset(of: missing) {
+                    set.formUnion(missing)
+                    try FileIO.writeAtomically(ledger, string: set.sorted().map { $0 + "\n" }.joined())
+                }
+                made = Result { try tree.makeDirectories(chain + [leaf]) }
+            }
+        }
+        // Without a ledger, or one that cannot be locked or written: as before it, in memory only.
         do {
-            return try tree.makeDirectories(chain + [leaf])
+            return try (made ?? Result { try tree.makeDirectories(chain + [leaf]) }).get()
         } catch {
             for dir in chain.reversed() { forget(dir) }
             throw error

@@ -65,8 +65,10 @@ public struct RuncRuntime: Sendable {
             throw BerthError.errno("mkdir", paths.directory)
         }
         let (parent, leaf) = Self.cgroupPlacement(spec.linux?.cgroupsPath, id: id)
+        // No creation time until the init is there: meanwhile (the shim runs the pre-start hooks)
+        // the state says "creating", not "stopped".
         var state = RuncState(id: id, bundle: bundle.path, rootfs: spec.root?.path ?? "", pid: 0, pidStartTime: nil,
-                              created: Timestamp(Date()).rfc3339, annotations: spec.annotations,
+                              created: "", annotations: spec.annotations,
                               cgroupParent: parent, cgroupLeaf: leaf, owner: Self.userName(getuid()),
                               resources: spec.linux?.resources, hooks: spec.hooks)
         var manager: (any CgroupManager)?
@@ -95,6 +97,7 @@ public struct RuncRuntime: Sendable {
             pid = try ShimLauncher(shimPath: shimPath).launch(plan, planPath: paths.plan)
             state.pid = pid
             state.pidStartTime = ProcStat.startTime(pid: pid)
+            state.created = Timestamp(Date()).rfc3339
             try write(state, paths)
             if let pidFile = options.pidFile { try FileIO.writeAtomically(RuncBundle.absolute(pidFile), string: String(pid)) }
             return pid
