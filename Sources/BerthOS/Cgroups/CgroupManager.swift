@@ -50,6 +50,39 @@ public struct CgroupStatsFiles: Sendable, Equatable {
     }
 }
 
+extension CgroupStatsFiles {
+    /// The files of a v1 container whose directory for each controller `directory` gives (nil:
+    /// that controller is not mounted or not joined).
+    public static func v1(directory: (String) -> String?) -> CgroupStatsFiles {
+        var files = CgroupStatsFiles(version: .v1)
+        if let dir = directory("cpuacct") { files.cpuUsage = dir + "/cpuacct.usage" }
+        if let dir = directory("cpu") { files.cpuStat = dir + "/cpu.stat" }
+        if let dir = directory("memory") {
+            files.memoryUsage = dir + "/memory.usage_in_bytes"
+            files.memoryLimit = dir + "/memory.limit_in_bytes"
+            files.memoryStat = dir + "/memory.stat"
+            files.oomCounter = dir + "/memory.oom_control"
+        }
+        if let dir = directory("pids") {
+            files.pidsCurrent = dir + "/pids.current"
+            files.pidsMax = dir + "/pids.max"
+        }
+        if let dir = directory("blkio") {
+            // The throttle files count IO on every scheduler; the plain ones only under CFQ/BFQ.
+            files.blockIO = [dir + "/blkio.throttle.io_service_bytes_recursive", dir + "/blkio.io_service_bytes_recursive"]
+        }
+        return files
+    }
+
+    /// The files of a v2 container whose cgroup is `dir`.
+    public static func v2(directory dir: String) -> CgroupStatsFiles {
+        CgroupStatsFiles(version: .v2, cpuStat: dir + "/cpu.stat", memoryUsage: dir + "/memory.current",
+                         memoryLimit: dir + "/memory.max", memoryStat: dir + "/memory.stat",
+                         pidsCurrent: dir + "/pids.current", pidsMax: dir + "/pids.max",
+                         blockIO: [dir + "/io.stat"], oomCounter: dir + "/memory.events", pressureDirectory: dir)
+    }
+}
+
 /// Creates, limits and removes containers' cgroups. Berth's cgroups live under a base that is Berth's own
 /// (by default "<the cgroup Berth runs in>/berth"); a manager never writes to a cgroup it did not create.
 public protocol CgroupManager: Sendable {

@@ -20,8 +20,14 @@ public final class StatsSampler: Sendable {
     private let slowFileInterval: Int
 
     /// `slowFileInterval`: read memory.stat and the limits on the first sample and then every Nth.
-    public init(manager: any CgroupManager, slowFileInterval: Int = 5) {
-        statsFiles = { manager.statsFiles(id: $0) }
+    public convenience init(manager: any CgroupManager, slowFileInterval: Int = 5) {
+        self.init(statsFiles: { manager.statsFiles(id: $0) }, slowFileInterval: slowFileInterval)
+    }
+
+    /// `statsFiles`: a container's files by id (for containers another runtime placed, found from
+    /// their init's /proc/PID/cgroup: `ProcessCgroups`).
+    public init(statsFiles: @escaping @Sendable (String) -> CgroupStatsFiles, slowFileInterval: Int = 5) {
+        self.statsFiles = statsFiles
         self.slowFileInterval = max(1, slowFileInterval)
         // Large enough for a v1 memory.stat or the net/dev of a namespace with a few hundred interfaces.
         state = Mutex(State(buffer: UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)))

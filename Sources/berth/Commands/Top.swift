@@ -19,6 +19,8 @@ struct Top: ParsableCommand {
     @Option(name: .customLong("context"), help: ArgumentHelp("A host to show (a context, `default` for this one); repeat it for one dashboard over several.", valueName: "name"))
     var contexts: [String] = []
     @Flag(name: .customLong("all-contexts"), help: "One dashboard over this host and every context.") var allContexts = false
+    @Option(name: .customLong("runc-root"), help: ArgumentHelp("Also show, read-only, the containers of a runc-style state root another engine drives (containerd's /run/containerd/runc/NAMESPACE, podman's /run/runc, a berth-runc --root); repeatable.", valueName: "dir"))
+    var runcRoots: [String] = []
     @Argument(help: "A container whose processes to list instead of the dashboard.") var container: String?
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Options for ps (default -ef).", valueName: "ps options"))
     var psOptions: [String] = []
@@ -36,16 +38,38 @@ struct Top: ParsableCommand {
                 throw BerthError.invalidArgument("--interval must be between 0.1 and 3600 seconds")
             }
             if !contexts.isEmpty || allContexts {
+                guard runcRoots.isEmpty else {
+                    throw BerthError.invalidArgument("--runc-root shows this host's runtime roots; it cannot be combined with --context")
+                }
                 let names = try FleetDashboard.hostNames(contexts: contexts, all: allContexts, environment: ProcessInfo.processInfo.environment)
                 try FleetDashboard.run(hosts: names, interval: interval ?? 1,
                                        options: DashboardOptions(interval: interval, theme: theme, showAll: all), shell: shell)
                 return
             }
             let notices = NoticeBuffer()
+            let roots = try runcRoots.map { try RuntimeRootReader(root: $0) }
             let engine = try global.engine(notice: notices.append)
             var actions = dashboardActions(engine: engine, shell: shell)
             actions.notices = notices.drain
-            try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
+            guard !roots.isEmpty else {
+                try Dashboard.run(engine: engine, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
+                return
+            }
+            let shown = RuntimeRootsEngine(own: engine, roots: roots)
+            actions = readOnlyForeign(actions, shown)
+            try Dashboard.run(engine: shown, options: DashboardOptions(interval: interval, theme: theme, showAll: all, actions: actions))
         }
     }
+}
+
+/// The dashboard's own actions (a shell by `e`, custom commands) refused for another engine's
+/// containers, as the engine's verbs are.
+private func readOnlyForeign(_ actions: DashboardActions, _ engine: RuntimeRootsEngine) -> DashboardActions {
+    var a = actions
+    guard let exec = actions.exec else { return a }
+    a.exec = { id in
+        if let refusal = engine.readOnlyRefusal(id) { throw refusal }
+        return try exec(id)
+    }
+    return a
 }

@@ -106,26 +106,6 @@ final class V1CgroupManager: CgroupManager {
     }
 
     func statsFiles(id: String) -> CgroupStatsFiles {
-        func leaf(_ controller: String) -> String? {
-            mounted.first { $0.hierarchy.has(controller) }.map { $0.placement.leaf(id) }
-        }
-        var files = CgroupStatsFiles(version: .v1)
-        if let dir = leaf("cpuacct") { files.cpuUsage = dir + "/cpuacct.usage" }
-        if let dir = leaf("cpu") { files.cpuStat = dir + "/cpu.stat" }
-        if let dir = leaf("memory") {
-            files.memoryUsage = dir + "/memory.usage_in_bytes"
-            files.memoryLimit = dir + "/memory.limit_in_bytes"
-            files.memoryStat = dir + "/memory.stat"
-            files.oomCounter = dir + "/memory.oom_control"
-        }
-        if let dir = leaf("pids") {
-            files.pidsCurrent = dir + "/pids.current"
-            files.pidsMax = dir + "/pids.max"
-        }
-        if let dir = leaf("blkio") {
-            // The throttle files count IO on every scheduler; the plain ones only under CFQ/BFQ.
-            files.blockIO = [dir + "/blkio.throttle.io_service_bytes_recursive", dir + "/blkio.io_service_bytes_recursive"]
-        }
-        return files
+        CgroupStatsFiles.v1 { controller in mounted.first { $0.hierarchy.has(controller) }.map { $0.placement.leaf(id) } }
     }
 }

@@ -69,12 +69,5 @@ final class V2CgroupManager: CgroupManager {
         CgroupTree.readPids(placement.leaf(id) + "/cgroup.procs").sorted()
     }
 
-    func statsFiles(id: String) -> CgroupStatsFiles {
-        let dir = placement.leaf(id)
-        return CgroupStatsFiles(version: .v2, cpuStat: dir + "/cpu.stat", memoryUsage: dir + "/memory.current",
-                                memoryLimit: dir + "/memory.max", memoryStat: dir + "/memory.stat",
-                                pidsCurrent: dir + "/pids.current", pidsMax: dir + "/pids.max",
-                                blockIO: [dir + "/io.stat"], oomCounter: dir + "/memory.events",
-                                pressureDirectory: dir)
-    }
+    func statsFiles(id: String) -> CgroupStatsFiles { CgroupStatsFiles.v2(directory: placement.leaf(id)) }
 }

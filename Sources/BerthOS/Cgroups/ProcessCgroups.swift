@@ -1,0 +1,47 @@
+import Foundation
+
+/// The cgroups a process is in, from `/proc/PID/cgroup`, as directories of the hierarchies this
+/// process has mounted: how containers another runtime made (runc, containerd, podman) are found
+/// and sampled, whatever placement that runtime chose. Reads only.
+public struct ProcessCgroups: Sendable, Equatable {
+    /// Each controller's directory ("" keys the v2 directory on a unified host).
+    public var directories: [String: String]
+    public var version: CgroupVersion
+
+    /// The process's cgroups; nil when it is gone or no hierarchy it is in is mounted here.
+    public static func of(pid: Int32) -> ProcessCgroups? {
+        guard pid > 0, let layout = try? Cgroups.currentLayout(),
+              let text = KernelFile.readIfPresent("/proc/\(pid)/cgroup") else { return nil }
+        return resolve(ProcCgroup.parse(text), in: layout)
+    }
+
+    static func resolve(_ entries: [ProcCgroupEntry], in layout: CgroupLayout) -> ProcessCgroups? {
+        var dirs: [String: String] = [:]
+        switch layout {
+        case .v1(let hierarchies):
+            for h in hierarchies {
+                guard let entry = entries.first(where: { !$0.isUnified && Set($0.controllers) == Set(h.controllers) }),
+                      let dir = h.directory(of: entry.path) else { continue }
+                for c in h.controllers { dirs[c] = dir }
+            }
+        case .v2(let h):
+            if let entry = entries.first(where: \.isUnified), let dir = h.directory(of: entry.path) { dirs[""] = dir }
+        }
+        return dirs.isEmpty ? nil : ProcessCgroups(directories: dirs, version: layout.version)
+    }
+
+    public var statsFiles: CgroupStatsFiles {
+        version == .v2 ? .v2(directory: directories[""] ?? "") : .v1 { directories[$0] }
+    }
+
+    /// Whether the kernel reports its cgroup frozen (runc's `pause`).
+    public var isFrozen: Bool { CgroupFreezer.isFrozen(directories: Array(Set(directories.values)).sorted()) }
+}
+
+extension ProcessCgroups {
+    /// Every process in the cgroup (of the pids controller where v1 has it, else any joined one).
+    public func pids() -> [Int32] {
+        guard let dir = directories[""] ?? directories["pids"] ?? directories["memory"] ?? directories.values.sorted().first else { return [] }
+        return CgroupTree.readPids(dir + "/cgroup.procs").sorted()
+    }
+}

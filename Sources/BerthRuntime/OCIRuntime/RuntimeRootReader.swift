@@ -1,0 +1,61 @@
+import BerthOS
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads the containers of one runc-style state root (`berth top --runc-root DIR`). The root
+/// belongs to another engine: nothing here writes to it, and what it holds is read as untrusted
+/// (names validated, no symlink followed at the last step, files capped in size).
+public struct RuntimeRootReader: Sendable {
+    public let root: String
+    /// runc's state.json holds the whole libcontainer config: tens of KiB; anything past this is
+    /// not a state file.
+    static let stateLimit = 4 << 20
+
+    /// `root` must be an existing directory (an absolute path, so the dashboard's rows name it
+    /// unambiguously).
+    public init(root: String) throws {
+        guard root.hasPrefix("/") else {
+            throw BerthError.invalidArgument("--runc-root \(root.quoted): give an absolute path (e.g. /run/containerd/runc/default)")
+        }
+        var r = root
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        guard KernelFile.isDirectory(r) else {
+            throw BerthError.invalidArgument("--runc-root \(root.quoted): no such directory")
+        }
+        self.root = r
+    }
+
+    /// The containers whose state file reads as runc's or berth-runc's, by id; entries that are
+    /// not (a create still writing, a cache directory, garbage) are left out.
+    public func containers() -> [RuntimeRootContainer] {
+        FileIO.entryNames(root).sorted().compactMap { id in
+            guard ResourceName.isValid(id), let bytes = Self.readCapped(root + "/" + id + "/state.json") else { return nil }
+            return RuntimeRootContainer.parse(state: bytes, id: id, root: root)
+        }
+    }
+
+    /// The state file's text, for the dashboard's inspect view.
+    public func stateText(_ id: String) -> String? {
+        guard ResourceName.isValid(id), let bytes = Self.readCapped(root + "/" + id + "/state.json") else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The bundle's `process.args` (the command the table shows); nil when the bundle is gone.
+    public static func command(bundle: String) -> [String]? {
+        guard bundle.hasPrefix("/"), let bytes = readCapped(bundle + "/config.json"),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        return (object["process"] as? [String: Any])?["args"] as? [String]
+    }
+
+    static func readCapped(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        // A FIFO or device in a state file's place is never read (it could block or never end).
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileIO.readAll(fd: fd, limit: stateLimit)
+    }
+}
