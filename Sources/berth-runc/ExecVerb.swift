@@ -51,12 +51,13 @@ enum ExecVerb {
             process.capabilities = caps
         }
         if f.has("no-new-privs") { process.noNewPrivileges = true }
-        if let n = f.value("preserve-fds"), n != "0" {
-            throw BerthError.unsupported("exec --preserve-fds \(n.quoted) is not supported by berth-runc yet")
-        }
+        let preserve = try Lifecycle.preservedFDs(f)
         let argv = try runtime.execArguments(id: id, options: .init(
             process: process, consoleSocket: f.value("console-socket"), pidFile: f.value("pid-file"),
-            detach: f.has("detach") || f.has("d")))
+            detach: f.has("detach") || f.has("d"), preserveFDs: preserve))
+        // The shim runs in this process's place: the caller's descriptors to hand on must survive
+        // the exec (the shim closes every other one).
+        for fd in Int32(3)..<Int32(3 + preserve) where fcntl(fd, F_GETFD) >= 0 { _ = fcntl(fd, F_SETFD, 0) }
         _ = withCStringArray(argv) { execv(argv[0], $0) }
         throw BerthError.errno("exec", argv[0])
     }

@@ -15,14 +15,17 @@ enum Lifecycle {
     static let createFlags: Set<String> = ["bundle", "b", "pid-file", "console-socket", "preserve-fds"]
     static let createBooleans: Set<String> = ["no-pivot", "no-new-keyring"]
 
-    static func createOptions(_ f: Flags) throws(BerthError) -> (bundle: String, options: RuncRuntime.CreateOptions) {
-        var preserve = 0
-        if let n = f.value("preserve-fds") {
-            guard let v = Int(n), v >= 0, v <= LaunchPlan.OCIRuntime.maximumPreservedFDs else {
-                throw .invalidArgument("--preserve-fds \(n.quoted): a number of descriptors, 0 to \(LaunchPlan.OCIRuntime.maximumPreservedFDs)")
-            }
-            preserve = v
+    /// `--preserve-fds N` of create, run and exec: the caller's descriptors 3 … 3+N-1.
+    static func preservedFDs(_ f: Flags) throws(BerthError) -> Int {
+        guard let n = f.value("preserve-fds") else { return 0 }
+        guard let v = Int(n), v >= 0, v <= LaunchPlan.OCIRuntime.maximumPreservedFDs else {
+            throw .invalidArgument("--preserve-fds \(n.quoted): a number of descriptors, 0 to \(LaunchPlan.OCIRuntime.maximumPreservedFDs)")
         }
+        return v
+    }
+
+    static func createOptions(_ f: Flags) throws(BerthError) -> (bundle: String, options: RuncRuntime.CreateOptions) {
+        let preserve = try preservedFDs(f)
         // --no-pivot and --no-new-keyring change nothing here: the root is always pivoted to, and
         // no session keyring is made.
         return (f.value("bundle") ?? f.value("b") ?? ".",

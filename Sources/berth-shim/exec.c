@@ -105,8 +105,21 @@ static int relay(int from, int to)
 int exec_main(const struct plan *p)
 {
     /* Nothing the caller holds open may reach the container: a descriptor of a host directory
-     * would otherwise be a way out (`exec -w /proc/self/fd/N`, or fchdir from inside). */
-    syscall(SYS_close_range, 3, ~0U, 0);
+     * would otherwise be a way out (`exec -w /proc/self/fd/N`, or fchdir from inside). Only
+     * those berth-runc's `exec --preserve-fds N` hands on (3 … 3+N-1) stay, close-on-exec until
+     * the command's own exec; a gap among them gets /dev/null, so no descriptor of ours takes
+     * its number and reaches the command. */
+    syscall(SYS_close_range, 3 + p->preserve_fds, ~0U, 0);
+    for (int fd = 3; fd < 3 + p->preserve_fds; fd++) {
+        if (fcntl(fd, F_GETFD) < 0) {
+            int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (n >= 0 && n != fd) {
+                dup3(n, fd, O_CLOEXEC);
+                close(n);
+            }
+        }
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
     int pidfd = (int)syscall(SYS_pidfd_open, p->target_pid, 0);
     if (pidfd < 0 && errno == ESRCH) {
         say("the container is not running", NULL, 0);
@@ -232,7 +245,9 @@ int exec_main(const struct plan *p)
             if (getppid() != 0 && getppid() != parent)
                 _exit(125);
         }
-        syscall(SYS_close_range, 3, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+        syscall(SYS_close_range, 3 + p->preserve_fds, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+        for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
+            fcntl(fd, F_SETFD, 0);
         exec_command(p, ep[1]);
         _exit(127);
     }

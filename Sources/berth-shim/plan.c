@@ -502,9 +502,9 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         plan_release(p);
         return fail(err, "the launch plan's seccomp listener lacks its filter, oci_state or head (or is in an exec plan)");
     }
-    if (p->preserve_fds > 0 && (!p->oci || p->exec_mode)) {
+    if (p->preserve_fds > 0 && !p->oci) {
         plan_release(p);
-        return fail(err, "the launch plan preserves descriptors outside an OCI create");
+        return fail(err, "the launch plan preserves descriptors outside berth-runc's create or exec");
     }
     if (p->nhooks > 0 && (!p->oci || p->exec_mode || !p->oci_state)) {
         plan_release(p);

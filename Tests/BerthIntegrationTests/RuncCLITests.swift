@@ -676,6 +676,38 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(runc(["delete", "--force", "e1"]).status, 0)
     }
 
+    /// `exec --preserve-fds N` (podman's exec with socket activation): the caller's 3 … 3+N-1
+    /// reach the process at the same numbers, a gap as /dev/null, nothing of berth-runc's or the
+    /// shim's besides; without the flag only stdio.
+    func testExecPassesPreservedDescriptors() throws {
+        let b = try bundle("ef", args: ["sleep", "1000"])
+        let dir = scope.path
+        XCTAssertEqual(runcToFile(["run", "-d", "--bundle", b, "ef"], output: dir + "/ef.out"), 0, read(dir + "/ef.out"))
+        let script = "echo three >&3; echo four >&4; readlink /proc/$$/fd/5; exec ls -1 /proc/self/fd"
+        func exec(_ flags: [String], tag: String) -> String {
+            let quoted = ([Self.binary, "--root", stateRoot, "exec"] + flags + ["ef", "sh", "-c", script])
+                .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            let r = Subprocess.run("/bin/sh", ["-c", quoted + " 3>'\(dir)/\(tag).3' 4>'\(dir)/\(tag).4' </dev/null 2>&1"])
+            XCTAssertEqual(r.status, 0, r.stdout)
+            return r.stdout
+        }
+        let out = exec(["--preserve-fds", "3"], tag: "x1")
+        XCTAssertEqual(read(dir + "/x1.3"), "three\n")
+        XCTAssertEqual(read(dir + "/x1.4"), "four\n")
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "/dev/null", "the gap at 5: \(out)")
+        XCTAssertEqual(lines.dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3, 4, 5, 6],
+                       "stdio, the preserved and ls's own directory, nothing else: \(out)")
+
+        let plain = exec([], tag: "x2")
+        XCTAssertEqual(read(dir + "/x2.3"), "", "fd 3 is not passed without --preserve-fds")
+        XCTAssertEqual(plain.split(separator: "\n").compactMap { Int($0) }.sorted(), [0, 1, 2, 3], plain)
+        let bad = runc(["exec", "--preserve-fds", "x", "ef", "true"])
+        XCTAssertEqual(bad.status, 125)
+        XCTAssertTrue(bad.stderr.contains("--preserve-fds"), bad.stderr)
+        XCTAssertEqual(runc(["delete", "--force", "ef"]).status, 0)
+    }
+
     // MARK: - the bundle, field by field
 
     /// `domainname` (runtime-spec 1.1; Debian's runc 1.1 ignores it, so it is not in the

@@ -339,7 +339,7 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("seccomp_listener", "/run/a.sock")]), "seccomp listener"),
             (good + pairs([("seccomp_listener", "run/a.sock")]), "'seccomp_listener'"),
             // Descriptors passed on outside an OCI create, or more than the shim takes.
-            (good + pairs([("preserve_fds", "2")]), "outside an OCI create"),
+            (good + pairs([("preserve_fds", "2")]), "outside berth-runc's create or exec"),
             (good + pairs([("oci", "1"), ("preserve_fds", "4097")]), "'preserve_fds'"),
             (Array(good.dropLast()), "truncated"),
             (pairs([("berth-plan", "2"), ("mode", "exec")]), "version"),

@@ -9,9 +9,13 @@ extension RuncRuntime {
         public var consoleSocket: String?
         public var pidFile: String?
         public var detach = false
+        /// `--preserve-fds N`: the caller's descriptors 3 … 3+N-1 go to the process.
+        public var preserveFDs = 0
 
-        public init(process: OCI.Process, consoleSocket: String? = nil, pidFile: String? = nil, detach: Bool = false) {
+        public init(process: OCI.Process, consoleSocket: String? = nil, pidFile: String? = nil, detach: Bool = false,
+                    preserveFDs: Int = 0) {
             self.process = process; self.consoleSocket = consoleSocket; self.pidFile = pidFile; self.detach = detach
+            self.preserveFDs = preserveFDs
         }
     }
 
@@ -52,6 +56,7 @@ extension RuncRuntime {
             seccomp: try PlanBuilder.seccompFilter(spec.linux?.seccomp, cache: seccompCache), tty: process.terminal == true, interactive: true, targetStartTime: s.pidStartTime)
         plan.oci = LaunchPlan.OCIRuntime(consoleSocket: options.consoleSocket,
                                          pidFile: options.pidFile.map(RuncBundle.absolute), detach: options.detach)
+        plan.oci?.preserveFDs = options.preserveFDs
         let path = RuncPaths(root: root, id: id).directory + "/exec-" + RandomID.hex(8) + ".plan"
         try FileIO.writeAtomically(path, bytes: plan.validatedEncoding(), mode: 0o600)
         return [shimPath, "--exec", path]
