@@ -107,19 +107,9 @@ int exec_main(const struct plan *p)
     /* Nothing the caller holds open may reach the container: a descriptor of a host directory
      * would otherwise be a way out (`exec -w /proc/self/fd/N`, or fchdir from inside). Only
      * those berth-runc's `exec --preserve-fds N` hands on (3 … 3+N-1) stay, close-on-exec until
-     * the command's own exec; a gap among them gets /dev/null, so no descriptor of ours takes
-     * its number and reaches the command. */
+     * the command's own exec. */
     syscall(SYS_close_range, 3 + p->preserve_fds, ~0U, 0);
-    for (int fd = 3; fd < 3 + p->preserve_fds; fd++) {
-        if (fcntl(fd, F_GETFD) < 0) {
-            int n = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (n >= 0 && n != fd) {
-                dup3(n, fd, O_CLOEXEC);
-                close(n);
-            }
-        }
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    hold_preserved_fds(p->preserve_fds);
     int pidfd = (int)syscall(SYS_pidfd_open, p->target_pid, 0);
     if (pidfd < 0 && errno == ESRCH) {
         say("the container is not running", NULL, 0);

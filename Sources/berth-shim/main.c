@@ -88,19 +88,8 @@ int main(int argc, char **argv)
      * (a test harness waiting for EOF on it would hang): keep only stdio, the descriptors to
      * preserve and the report pipe. */
     syscall(SYS_close_range, report_fd + 1, ~0U, 0);
-    /* A gap among those to preserve gets /dev/null: no descriptor of ours may take its number,
-     * or the container would inherit it. */
-    for (int fd = 3; fd < report_fd; fd++) {
-        if (fcntl(fd, F_GETFD) < 0) {
-            int n = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (n >= 0 && n != fd) {
-                dup3(n, fd, O_CLOEXEC);
-                close(n);
-            }
-        }
-        /* Only the command gets them (the init clears this right before its exec), no hook. */
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    /* Only the command gets them (the init clears close-on-exec right before its exec), no hook. */
+    hold_preserved_fds(report_fd - 3);
     static struct plan plan;
     char *err = NULL;
     if (plan_load(plan_path, &plan, &err) < 0)

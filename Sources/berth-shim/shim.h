@@ -393,6 +393,9 @@ int write_all(int fd, const void *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);
 int write_file(const char *path, const char *data, size_t len);
 ssize_t read_small_file(const char *path, char *buf, size_t cap);
+/* berth-runc --preserve-fds N: descriptors 3 … 3+N-1 kept, close-on-exec, a gap among them
+ * filled with /dev/null (so no descriptor opened later takes its number and reaches the command). */
+void hold_preserved_fds(int n);
 int state_file(const struct plan *p, const char *name, char *out, size_t cap);
 size_t format_rfc3339_ns(int64_t ns, char *out, size_t cap);
 size_t fmt_i64(char *out, int64_t v);

@@ -303,3 +303,17 @@ int connect_unix(const char *path)
     }
     return s;
 }
+
+void hold_preserved_fds(int n)
+{
+    for (int fd = 3; fd < 3 + n; fd++) {
+        if (fcntl(fd, F_GETFD) < 0) {
+            int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (null_fd >= 0 && null_fd != fd) {
+                dup3(null_fd, fd, O_CLOEXEC);
+                close(null_fd);
+            }
+        }
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+}

@@ -453,31 +453,37 @@ final class RuncCLITests: XCTestCase {
         XCTAssertEqual(runc(["delete", "--force", "h5"]).status, 0)
     }
 
+    /// What the --preserve-fds tests run: it writes to 3 and 4, names what 5 is, lists its descriptors.
+    static let preservedFDScript = "echo three >&3; echo four >&4; readlink /proc/$$/fd/5; exec ls -1 /proc/self/fd"
+
+    /// berth-runc `args` run with 3 and 4 open on the files TAG.3 and TAG.4 (5 closed); its output.
+    func runWithDescriptors(_ args: [String], tag: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        let quoted = ([Self.binary, "--root", stateRoot] + args)
+            .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let r = Subprocess.run("/bin/sh", ["-c", quoted + " 3>'\(scope.path)/\(tag).3' 4>'\(scope.path)/\(tag).4' </dev/null 2>&1"])
+        XCTAssertEqual(r.status, 0, r.stdout, file: file, line: line)
+        return r.stdout
+    }
+
+    /// The script's output with `--preserve-fds 3`: 3 and 4 written, the gap at 5 /dev/null, and
+    /// stdio, the preserved and ls's own directory open — nothing of berth-runc's or the shim's.
+    func assertThreePreserved(_ out: String, tag: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(read(scope.path + "/\(tag).3"), "three\n", file: file, line: line)
+        XCTAssertEqual(read(scope.path + "/\(tag).4"), "four\n", file: file, line: line)
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "/dev/null", "the gap at 5: \(out)", file: file, line: line)
+        XCTAssertEqual(lines.dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3, 4, 5, 6],
+                       "stdio, the preserved and ls's own directory, nothing else: \(out)", file: file, line: line)
+    }
+
     /// `--preserve-fds N`: the caller's descriptors 3 … 3+N-1 reach the command at the same numbers
     /// (podman's socket activation), a gap among them as /dev/null, and nothing of berth-runc's or
     /// the shim's besides. Without the flag only stdio arrive.
     func testPreservedDescriptorsReachTheCommand() throws {
-        let dir = scope.path
-        // ls lists its own descriptors: those it was given, and the one it reads the directory by.
-        let script = "echo three >&3; echo four >&4; readlink /proc/$$/fd/5; exec ls -1 /proc/self/fd"
-        let b = try bundle("pf", args: ["sh", "-c", script])
-        func run(_ flags: [String], id: String) -> String {
-            let quoted = ([Self.binary, "--root", stateRoot, "run"] + flags + ["--bundle", b, id])
-                .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-            let r = Subprocess.run("/bin/sh", ["-c", quoted + " 3>'\(dir)/\(id).3' 4>'\(dir)/\(id).4' </dev/null 2>&1"])
-            XCTAssertEqual(r.status, 0, r.stdout)
-            return r.stdout
-        }
-        let out = run(["--preserve-fds", "3"], id: "pf1")
-        XCTAssertEqual(read(dir + "/pf1.3"), "three\n")
-        XCTAssertEqual(read(dir + "/pf1.4"), "four\n")
-        let lines = out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "/dev/null", "the gap at 5: \(out)")
-        XCTAssertEqual(lines.dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3, 4, 5, 6],
-                       "stdio, the preserved and ls's own directory, nothing else: \(out)")
-
-        let plain = run([], id: "pf2")
-        XCTAssertEqual(read(dir + "/pf2.3"), "", "fd 3 is not passed without --preserve-fds")
+        let b = try bundle("pf", args: ["sh", "-c", Self.preservedFDScript])
+        assertThreePreserved(runWithDescriptors(["run", "--preserve-fds", "3", "--bundle", b, "pf1"], tag: "pf1"), tag: "pf1")
+        let plain = runWithDescriptors(["run", "--bundle", b, "pf2"], tag: "pf2")
+        XCTAssertEqual(read(scope.path + "/pf2.3"), "", "fd 3 is not passed without --preserve-fds")
         XCTAssertEqual(plain.split(separator: "\n").dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3], plain)
 
         for bad in ["-1", "x", "4097"] {
@@ -683,23 +689,9 @@ final class RuncCLITests: XCTestCase {
         let b = try bundle("ef", args: ["sleep", "1000"])
         let dir = scope.path
         XCTAssertEqual(runcToFile(["run", "-d", "--bundle", b, "ef"], output: dir + "/ef.out"), 0, read(dir + "/ef.out"))
-        let script = "echo three >&3; echo four >&4; readlink /proc/$$/fd/5; exec ls -1 /proc/self/fd"
-        func exec(_ flags: [String], tag: String) -> String {
-            let quoted = ([Self.binary, "--root", stateRoot, "exec"] + flags + ["ef", "sh", "-c", script])
-                .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-            let r = Subprocess.run("/bin/sh", ["-c", quoted + " 3>'\(dir)/\(tag).3' 4>'\(dir)/\(tag).4' </dev/null 2>&1"])
-            XCTAssertEqual(r.status, 0, r.stdout)
-            return r.stdout
-        }
-        let out = exec(["--preserve-fds", "3"], tag: "x1")
-        XCTAssertEqual(read(dir + "/x1.3"), "three\n")
-        XCTAssertEqual(read(dir + "/x1.4"), "four\n")
-        let lines = out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "/dev/null", "the gap at 5: \(out)")
-        XCTAssertEqual(lines.dropFirst().compactMap { Int($0) }.sorted(), [0, 1, 2, 3, 4, 5, 6],
-                       "stdio, the preserved and ls's own directory, nothing else: \(out)")
-
-        let plain = exec([], tag: "x2")
+        let command = ["ef", "sh", "-c", Self.preservedFDScript]
+        assertThreePreserved(runWithDescriptors(["exec", "--preserve-fds", "3"] + command, tag: "x1"), tag: "x1")
+        let plain = runWithDescriptors(["exec"] + command, tag: "x2")
         XCTAssertEqual(read(dir + "/x2.3"), "", "fd 3 is not passed without --preserve-fds")
         XCTAssertEqual(plain.split(separator: "\n").compactMap { Int($0) }.sorted(), [0, 1, 2, 3], plain)
         let bad = runc(["exec", "--preserve-fds", "x", "ef", "true"])
