@@ -26,8 +26,8 @@ final class EventsViewTests: XCTestCase {
         return out
     }()
 
-    func model(columns: Int = 120, rows: Int = 40) -> DashboardModel {
-        var m = Fixtures.model(columns: columns, rows: rows, samples: 3)
+    func model(columns: Int = 120, rows: Int = 40, mode: ColorMode = .truecolor, unicode: Bool = true) -> DashboardModel {
+        var m = Fixtures.model(columns: columns, rows: rows, samples: 3, mode: mode, unicode: unicode)
         _ = m.update(.journal(Self.journal))
         return m
     }
@@ -143,10 +143,12 @@ final class EventsViewTests: XCTestCase {
         XCTAssertFalse(screen.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x80..<0xa0).contains($0.value) }, screen)
     }
 
-    func testEventsGolden120x40() {
-        var m = model()
-        m.press(.char("4"))
-        Golden.assertScreen(m, "events-120x40")
+    func testEventsGoldens() {
+        Golden.assertMatrix("events") { s in
+            var m = model(columns: s.columns, rows: s.rows, mode: s.mode, unicode: s.unicode)
+            m.press(.char("4"))
+            return m
+        }
     }
 
     func testEventsGolden80x24() {
@@ -154,7 +156,7 @@ final class EventsViewTests: XCTestCase {
         m.press(.char("4"), .char("/"))
         m.type("web")
         m.press(.enter)
-        Golden.assertScreen(m, "events-80x24")
+        Golden.assertScreen(m, "events-filtered-80x24")
     }
 
     /// Without UTF-8 the new screens stay ASCII: the events view, a folded heading selected, a

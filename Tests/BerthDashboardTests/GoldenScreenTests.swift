@@ -9,16 +9,14 @@ final class GoldenScreenTests: XCTestCase {
         _ = m.update(.logLines(id: id, lines: Fixtures.logLines(n), reset: true))
     }
 
-    func testOverview120x40() {
-        var m = Fixtures.model()
-        withLogs(&m)
-        Golden.assertScreen(m, "overview-120x40")
-    }
-
-    func testCompact80x24() {
-        var m = Fixtures.model(columns: 80, rows: 24)
-        withLogs(&m)
-        Golden.assertScreen(m, "compact-80x24")
+    /// The containers view with its logs, in every size and mode (its 80×24 and 120×40 screens
+    /// keep their older names).
+    func testContainersView() {
+        Golden.assertMatrix("containers", names: ["80x24": "compact-80x24", "120x40": "overview-120x40"]) { s in
+            var m = Fixtures.model(columns: s.columns, rows: s.rows, mode: s.mode, unicode: s.unicode)
+            withLogs(&m)
+            return m
+        }
     }
 
     func testCompactLogsFocused80x24() {

@@ -57,6 +57,35 @@ enum Golden {
         return (legend + ["--"] + rows).joined(separator: "\n") + "\n"
     }
 
+    /// One screen of the matrix every view's goldens cover (issue 15): each size in true colour
+    /// (`80x24`, `120x40`, `250x60`), and at 120×40 each other mode (`120x40-8colours`, `-16colours`,
+    /// `-256colours`, `-mono`, `-ascii`: 256 colours without UTF-8).
+    struct Screen {
+        var columns: Int, rows: Int, mode: ColorMode, unicode: Bool
+        var suffix: String
+    }
+
+    static let matrix: [Screen] = [(80, 24), (120, 40), (250, 60)].map {
+        Screen(columns: $0.0, rows: $0.1, mode: .truecolor, unicode: true, suffix: "\($0.0)x\($0.1)")
+    } + [("8colours", ColorMode.color8, true), ("16colours", .color16, true), ("256colours", .color256, true),
+         ("mono", .mono, true), ("ascii", .color256, false)].map {
+        Screen(columns: 120, rows: 40, mode: $0.1, unicode: $0.2, suffix: "120x40-" + $0.0)
+    }
+
+    /// Checks a view's screen in every cell of the matrix: `make` builds the model for one; an
+    /// ASCII screen must hold no other character.
+    static func assertMatrix(_ view: String, names: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line,
+                             _ make: (Screen) throws -> DashboardModel) rethrows {
+        for screen in matrix {
+            let m = try make(screen)
+            assertScreen(m, names[screen.suffix] ?? "\(view)-\(screen.suffix)", file: file, line: line)
+            if !screen.unicode {
+                XCTAssertFalse(render(m).text().unicodeScalars.contains { $0.value > 0x7f }, "non-ASCII in \(view) \(screen.suffix)",
+                               file: file, line: line)
+            }
+        }
+    }
+
     static var updating: Bool { !(ProcessInfo.processInfo.environment["BERTH_UPDATE_GOLDEN"] ?? "").isEmpty }
     static var underCI: Bool { !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
 

@@ -13,12 +13,12 @@ final class InspectViewTests: XCTestCase {
         return try FakeEngine(containers: [info]).inspectDocument(info.id)
     }
 
-    func opened(columns: Int = 120, rows: Int = 40) throws -> DashboardModel {
-        var m = Fixtures.model(columns: columns, rows: rows, samples: 3)
+    func opened(columns: Int = 120, rows: Int = 40, mode: ColorMode = .truecolor, unicode: Bool = true) throws -> DashboardModel {
+        var m = Fixtures.model(columns: columns, rows: rows, samples: 3, mode: mode, unicode: unicode)
         let id = try XCTUnwrap(m.selectedID)
         XCTAssertEqual(m.press(.char("i")), [.loadInspect(id: id)])
         XCTAssertEqual(m.view, .inspect)
-        XCTAssertTrue(Golden.render(m).text().contains("reading…"))
+        XCTAssertTrue(Golden.render(m).text().contains(unicode ? "reading…" : "reading..."))
         _ = m.update(.inspected(id: id, document: try document(m), error: nil))
         return m
     }
@@ -74,10 +74,10 @@ final class InspectViewTests: XCTestCase {
     }
 
     func testScreens() throws {
-        for (columns, rows) in [(80, 24), (120, 40)] {
-            var m = try opened(columns: columns, rows: rows)
+        try Golden.assertMatrix("inspect") { s in
+            var m = try opened(columns: s.columns, rows: s.rows, mode: s.mode, unicode: s.unicode)
             m.press(.char("/")); m.type("running"); m.press(.enter)
-            Golden.assertScreen(m, "inspect-\(columns)x\(rows)")
+            return m
         }
     }
 }

@@ -13,13 +13,13 @@ final class ProcessesViewTests: XCTestCase {
     }
 
     /// P on a running container, then two reads one second apart.
-    func opened(columns: Int = 120, rows: Int = 40) throws -> DashboardModel {
-        var m = Fixtures.model(columns: columns, rows: rows, samples: 3)
+    func opened(columns: Int = 120, rows: Int = 40, mode: ColorMode = .truecolor, unicode: Bool = true) throws -> DashboardModel {
+        var m = Fixtures.model(columns: columns, rows: rows, samples: 3, mode: mode, unicode: unicode)
         try selectRunning(&m)
         let id = try XCTUnwrap(m.selectedID)
         XCTAssertEqual(m.press(.char("P")), [.watchProcesses(id: id)])
         XCTAssertEqual(m.view, .processes)
-        XCTAssertTrue(Golden.render(m).text().contains("reading…"))
+        XCTAssertTrue(Golden.render(m).text().contains(unicode ? "reading…" : "reading..."))
         let tps = UInt64(ProcessesState.ticksPerSecond)
         _ = m.update(.processes(id: id, samples: [Self.sample(100, ticks: 10, command: "nginx: master"),
                                                    Self.sample(101, ticks: 0, command: "nginx: worker", parent: 100)], at: 50, error: nil))
@@ -100,10 +100,10 @@ final class ProcessesViewTests: XCTestCase {
     }
 
     func testScreens() throws {
-        for (columns, rows) in [(80, 24), (120, 40)] {
-            var m = try opened(columns: columns, rows: rows)
+        try Golden.assertMatrix("processes") { s in
+            var m = try opened(columns: s.columns, rows: s.rows, mode: s.mode, unicode: s.unicode)
             m.press(.char("j"))
-            Golden.assertScreen(m, "processes-\(columns)x\(rows)")
+            return m
         }
     }
 }

@@ -29,8 +29,8 @@ final class ResourceViewsTests: XCTestCase {
     ]
 
     /// The fixtures' model with every kind read once.
-    func model(columns: Int = 120, rows: Int = 40) -> DashboardModel {
-        var m = Fixtures.model(columns: columns, rows: rows, samples: 3)
+    func model(columns: Int = 120, rows: Int = 40, mode: ColorMode = .truecolor, unicode: Bool = true) -> DashboardModel {
+        var m = Fixtures.model(columns: columns, rows: rows, samples: 3, mode: mode, unicode: unicode)
         var s = ResourceSnapshot(kind: .image); s.images = Self.images; _ = m.update(.resources(s))
         s = ResourceSnapshot(kind: .volume); s.volumes = Self.volumes; _ = m.update(.resources(s))
         s = ResourceSnapshot(kind: .network); s.networks = Self.networks; _ = m.update(.resources(s))
@@ -167,12 +167,12 @@ final class ResourceViewsTests: XCTestCase {
     }
 
     func testScreens() {
-        for (columns, rows) in [(80, 24), (120, 40)] {
-            for (key, name) in [("5", "images"), ("6", "volumes"), ("7", "networks")] {
-                var m = model(columns: columns, rows: rows)
+        for (key, name) in [("5", "images"), ("6", "volumes"), ("7", "networks")] {
+            Golden.assertMatrix(name) { s in
+                var m = model(columns: s.columns, rows: s.rows, mode: s.mode, unicode: s.unicode)
                 m.press(.char(Character(key)), .char("j"))
-                Golden.assertScreen(m, "\(name)-\(columns)x\(rows)")
                 XCTAssertFalse(Golden.render(m).text().contains("\u{1b}"))
+                return m
             }
         }
     }

@@ -114,6 +114,19 @@ final class TableTests: XCTestCase {
         }
     }
 
+    /// On a wide pane a column that fits its content stops at its widest cell; what it leaves
+    /// goes to the shared column that does not fit (none: it stays empty at the right), and on a
+    /// narrow pane it shares as before.
+    func testAFittingColumnLeavesTheSpareWidthToTheOthers() {
+        let cols: [Table.Column] = [.init(heading: "NAME", fitContent: true), .init(heading: "SIZE", width: 6), .init(heading: "USED BY")]
+        XCTAssertEqual(Table.layout(cols, width: 200, natural: [20, 0, 0]), [20, 6, 172])
+        XCTAssertEqual(Table.layout(cols, width: 40, natural: [30, 0, 0]), [16, 6, 16], "narrow: both share")
+        let alone: [Table.Column] = [.init(heading: "REPOSITORY:TAG", fitContent: true), .init(heading: "ID", width: 12)]
+        XCTAssertEqual(Table.layout(alone, width: 240, natural: [27, 0]), [27, 12])
+        XCTAssertEqual(Table.layout(alone, width: 240, natural: [3, 0]), [8, 12], "never below 8 cells")
+        XCTAssertEqual(Table.layout(alone, width: 240), [227, 12], "no measure given: it shares")
+    }
+
     /// Three flexible columns take at least 8 cells each, more than the 28 inside the box with
     /// a fixed one beside them: the cells stop at the right margin, the border stays.
     func testColumnsWiderThanThePaneStopAtItsMargin() {

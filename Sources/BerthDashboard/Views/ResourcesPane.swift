@@ -42,11 +42,11 @@ enum ResourcesPane {
     static func columns(_ kind: ResourceKind, width: Int) -> [Table.Column] {
         switch kind {
         case .image:
-            return [Table.Column(heading: "REPOSITORY:TAG"), .init(heading: "IMAGE ID", width: 12), .init(heading: "SIZE", width: 9, alignRight: true),
+            return [Table.Column(heading: "REPOSITORY:TAG", fitContent: true), .init(heading: "IMAGE ID", width: 12), .init(heading: "SIZE", width: 9, alignRight: true),
                     .init(heading: "LAYERS", width: 6, alignRight: true), .init(heading: "CREATED", width: 10, alignRight: true),
                     .init(heading: "USED BY", width: 7, alignRight: true)]
         case .volume:
-            return [Table.Column(heading: "NAME"), .init(heading: "DRIVER", width: 6), .init(heading: "KIND", width: 9),
+            return [Table.Column(heading: "NAME", fitContent: true), .init(heading: "DRIVER", width: 6), .init(heading: "KIND", width: 9),
                     .init(heading: "CREATED", width: 10, alignRight: true), .init(heading: "USED BY")]
         case .network:
             return [Table.Column(heading: "NAME", width: min(24, max(12, width / 6))), .init(heading: "SUBNET", width: 18),
