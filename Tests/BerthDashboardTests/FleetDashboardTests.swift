@@ -128,13 +128,48 @@ final class FleetDashboardTests: XCTestCase {
         XCTAssertThrowsError(try fleet.start("0000"), "a container on no host")
     }
 
-    /// A `/bin/sh` that writes a hello and one snapshot, then waits for EOF as `system stream` does.
-    static func fakeStream(_ name: String, _ infos: [ContainerInfo]) throws -> [String] {
+    /// A `/bin/sh` that writes a hello, one snapshot and `events`, then waits for EOF as
+    /// `system stream` does.
+    static func fakeStream(_ name: String, _ infos: [ContainerInfo], events: [Event] = []) throws -> [String] {
         let enc = StreamProtocol.encoder()
         let hello = String(decoding: try enc.encode(StreamHello(berth: "0.1.0", host: name, interval: 1)), as: UTF8.self)
         let snap = state(name, infos, k: 2, cpuShare: 10).snapshot!
-        let line = String(decoding: try enc.encode(snap), as: UTF8.self)
+        let lines = [String(decoding: try enc.encode(snap), as: UTF8.self)]
+            + (try events.map { String(decoding: try enc.encode(StreamEvent(event: $0)), as: UTF8.self) })
         func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        return ["/bin/sh", "-c", "printf '%s\\n' \(q(hello)) \(q(line)); cat >/dev/null"]
+        return ["/bin/sh", "-c", "printf '%s\\n' \(q(hello)) \(lines.map(q).joined(separator: " ")); cat >/dev/null"]
+    }
+
+    /// The events view over several hosts: what each host's stream carries, merged by time, each
+    /// container named HOST/NAME with its host as an attribute.
+    func testEventsOfEveryHostAreMergedByTime() throws {
+        func event(_ t: Int64, _ action: String, _ id: Int, _ name: String) -> Event {
+            Event(time: t * 1_000_000_000, action: action, id: Fixtures.id(id), name: name, attributes: ["image": "busybox"])
+        }
+        let fleet = FleetEngine(hosts: [
+            FleetEngine.Host(name: "a", connection: StreamConnection(argv: try Self.fakeStream("a", Self.hostA, events: [
+                event(2, "start", 1, "web-1"), event(5, "die", 1, "web-1")]), staleAfter: 30)),
+            FleetEngine.Host(name: "b", connection: StreamConnection(argv: try Self.fakeStream("b", Self.hostB, events: [
+                event(3, "oom", 12, "cache")]), staleAfter: 30)),
+        ], run: { _, _ in "" })
+        fleet.start()
+        defer { fleet.stop() }
+        let feed = try XCTUnwrap(fleet.eventFeed())
+        var seen = feed.open(replay: true)
+        let deadline = Date().addingTimeInterval(20)
+        while seen.count < 3 && Date() < deadline {
+            usleep(50_000)
+            seen += feed.poll()
+        }
+        // Each poll is merged by time; the hosts' lines may come in different polls.
+        seen.sort { $0.time < $1.time }
+        XCTAssertEqual(seen.map { "\($0.time / 1_000_000_000) \($0.action) \($0.name) \($0.attributes["host"] ?? "-")" },
+                       ["2 start a/web-1 a", "3 oom b/cache b", "5 die a/web-1 a"])
+        XCTAssertEqual(feed.poll(), [], "each event is handed over once")
+
+        let merged = FleetEventFeed.merge([("a", [event(2, "start", 1, "x"), event(4, "die", 1, "x")]),
+                                           ("b", [event(1, "create", 2, "y"), event(4, "start", 2, "y")])])
+        XCTAssertEqual(merged.map { "\($0.time / 1_000_000_000) \($0.name)" }, ["1 b/y", "2 a/x", "4 a/x", "4 b/y"],
+                       "by time across hosts; equal times in host order")
     }
 }

@@ -25,9 +25,10 @@ final class Sampler: @unchecked Sendable {
     private var watched: ResourceKind?
     private var thread: Thread?
     private let follower: LogsFeed
-    /// The event journal, read on the sampler thread: replayed once, then only what was
-    /// appended (one read and two stats per tick, whatever the number of containers).
-    private let events: EventReader?
+    /// The engine's events, read on the sampler thread: the journal replayed once, then only
+    /// what was appended (one read and two stats per tick, whatever the number of containers);
+    /// over several hosts, what their streams carried.
+    private let events: (any EventFeed)?
     /// How often the log file is checked for growth between samples (an fstat, nearly free).
     static let logPollInterval = 0.25
     /// Images, volumes and networks change by hand, not by the second: their view is read at
@@ -41,7 +42,7 @@ final class Sampler: @unchecked Sendable {
         self.mailbox = mailbox
         self.interval = max(0.1, interval)
         follower = LogsFeed(engine: engine)
-        events = engine.journal().map(EventReader.init(journal:))
+        events = engine.eventFeed()
     }
 
     func start() {

@@ -105,6 +105,13 @@ public final class FleetEngine: ContainerEngine, SnapshotSource {
 
     public func inspectDocument(_ ref: String) throws -> String { try on(ref, ["inspect", ref]) }
 
+    // MARK: events
+
+    /// The events each host's stream carries from the moment it connected (a stream sends new
+    /// events only: there is no replay of a remote journal), merged by time, each container named
+    /// `HOST/NAME` and its host in the `host` attribute.
+    public func eventFeed() -> (any EventFeed)? { FleetEventFeed(hosts: hosts) }
+
     // MARK: logs
 
     /// No file here to follow: the logs pane re-reads the tail instead (`LogsFeed`).
@@ -146,5 +153,33 @@ public final class FleetEngine: ContainerEngine, SnapshotSource {
             }
             return LogLine(timestampNanos: 0, stream: .stdout, text: String(line))
         }
+    }
+}
+
+/// The merged events of several hosts' streams (`FleetEngine.eventFeed`).
+final class FleetEventFeed: EventFeed {
+    let hosts: [FleetEngine.Host]
+
+    init(hosts: [FleetEngine.Host]) { self.hosts = hosts }
+
+    func open(replay: Bool) -> [Event] {
+        let now = poll()
+        return replay ? now : []
+    }
+
+    func poll() -> [Event] { Self.merge(hosts.map { ($0.name, $0.connection.takeEvents()) }) }
+
+    /// Each host's events named `HOST/NAME` with a `host` attribute, in time order (a host's own
+    /// order kept for equal times).
+    static func merge(_ perHost: [(host: String, events: [Event])]) -> [Event] {
+        var merged: [Event] = []
+        for (host, events) in perHost {
+            for var e in events {
+                e.name = FleetSnapshot.qualified(host, e.name)
+                e.attributes["host"] = host
+                merged.append(e)
+            }
+        }
+        return merged.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
 }

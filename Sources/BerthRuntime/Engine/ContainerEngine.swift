@@ -37,6 +37,9 @@ public protocol ContainerEngine: Sendable {
     func logPath(_ ref: String) throws -> String
     /// The event journal, for the dashboard's timelines; nil for an engine that keeps none.
     func journal() -> EventJournal?
+    /// The events as they happen, for the dashboard's events view and timelines: by default
+    /// this host's journal read by an `EventReader`.
+    func eventFeed() -> (any EventFeed)?
 
     /// The images, volumes and networks, for the dashboard's views of them (the reads `berth
     /// images`, `volume ls` and `network ls` make); empty for an engine without them.
@@ -68,6 +71,7 @@ extension ContainerEngine {
     }
 
     public func journal() -> EventJournal? { nil }
+    public func eventFeed() -> (any EventFeed)? { journal().map(EventReader.init(journal:)) }
 
     public func imageSummaries() throws -> [ImageSummary] { [] }
     public func volumeSummaries() throws -> [VolumeSummary] { [] }

@@ -169,6 +169,7 @@ public final class RuntimeRootsEngine: ContainerEngine {
     }
 
     public func journal() -> EventJournal? { own.journal() }
+    public func eventFeed() -> (any EventFeed)? { own.eventFeed() }
     public func imageSummaries() throws -> [ImageSummary] { try own.imageSummaries() }
     public func volumeSummaries() throws -> [VolumeSummary] { try own.volumeSummaries() }
     public func networkSummaries() throws -> [NetworkSummary] { try own.networkSummaries() }

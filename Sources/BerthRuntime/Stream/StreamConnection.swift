@@ -38,6 +38,10 @@ public final class StreamConnection: Sendable {
     private let staleAfter: Double
     private let backoff: ClosedRange<Double>
     private let state = Mutex(State())
+    /// Events the stream carried and no one has taken yet (`takeEvents`), the newest
+    /// `eventBacklog` at most.
+    private let events = Mutex<[Event]>([])
+    public static let eventBacklog = 10_000
     private let live = Mutex<(stopped: Bool, pid: pid_t, stdin: Int32)>((false, 0, -1))
     private let finished = DispatchSemaphore(value: 0)
 
@@ -53,6 +57,14 @@ public final class StreamConnection: Sendable {
             s.problem = s.problem ?? "no answer for \(Int(staleAfter)) s"
         }
         return s
+    }
+
+    /// The events read since the last call, in the order the host sent them.
+    public func takeEvents() -> [Event] {
+        events.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
     }
 
     public func start() {
@@ -150,7 +162,12 @@ public final class StreamConnection: Sendable {
                             case .hello(let h):
                                 s.hello = h; s.connections += 1; s.unreachableSince = nil; s.problem = nil
                             case .snapshot(let snap): s.snapshot = snap
-                            default: break
+                            case .event(let e):
+                                events.withLock { list in
+                                    list.append(e)
+                                    if list.count > Self.eventBacklog { list.removeFirst(list.count - Self.eventBacklog) }
+                                }
+                            case .unknown: break
                             }
                         }
                     } catch {
