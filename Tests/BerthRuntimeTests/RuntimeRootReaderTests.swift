@@ -98,7 +98,26 @@ final class RuntimeRootReaderTests: XCTestCase {
         try put("..hidden", Self.runcState(id: "h", pid: 1, start: 0))
         try put("ok", Self.runcState(id: "ok", pid: 0, start: 0))
         XCTAssertEqual(try RuntimeRootReader(root: root).containers().map(\.id), ["ok"])
-        XCTAssertNil(RuntimeRootReader.command(bundle: "relative/bundle"))
+        XCTAssertNil(RuntimeRootReader.summary(bundle: "relative/bundle"))
+    }
+
+    /// The bundle's command and network namespace: its own, the host's (none listed), or one
+    /// joined by path (a Kubernetes pod's).
+    func testTheBundleGivesTheCommandAndTheNetwork() throws {
+        func bundle(_ name: String, _ namespaces: String) throws -> String {
+            let dir = root + "/bundle-" + name
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try Data(#"{"process":{"args":["nginx","-g","daemon off;"]},"linux":{"namespaces":[\#(namespaces)]}}"#.utf8)
+                .write(to: URL(fileURLWithPath: dir + "/config.json"))
+            return dir
+        }
+        let own = try XCTUnwrap(RuntimeRootReader.summary(bundle: try bundle("own", #"{"type":"pid"},{"type":"network"}"#)))
+        XCTAssertEqual(own.command, ["nginx", "-g", "daemon off;"])
+        XCTAssertEqual(own.network, .none)
+        XCTAssertEqual(RuntimeRootReader.summary(bundle: try bundle("host", #"{"type":"pid"}"#))?.network, .host)
+        let pod = try XCTUnwrap(RuntimeRootReader.summary(bundle: try bundle("pod", #"{"type":"network","path":"/var/run/netns/cni-1"}"#)))
+        XCTAssertEqual(pod.network, .container)
+        XCTAssertEqual(pod.networkPath, "/var/run/netns/cni-1")
     }
 
     func testTheRootMustBeAnAbsoluteDirectory() {

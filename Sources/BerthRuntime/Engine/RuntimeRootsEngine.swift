@@ -12,8 +12,8 @@ public final class RuntimeRootsEngine: ContainerEngine {
     public let roots: [RuntimeRootReader]
     /// The foreign containers of the last listing, by id (actions are routed by it).
     private let foreign = ForeignTable()
-    /// Bundle commands, read once per container (config.json does not change after create).
-    private let commands = Mutex<[String: [String]]>([:])
+    /// What each bundle says, read once per container (config.json does not change after create).
+    private let bundles = Mutex<[String: RuntimeRootReader.BundleSummary]>([:])
     /// Samples the foreign containers from the cgroups their init is in.
     private let sampler: StatsSampler
 
@@ -58,9 +58,9 @@ public final class RuntimeRootsEngine: ContainerEngine {
     }
 
     private func info(_ c: RuntimeRootContainer, _ status: RuntimeRootContainer.Status) -> ContainerInfo {
-        let command = commands.withLock { $0[c.id] } ?? {
-            let read = RuntimeRootReader.command(bundle: c.bundle) ?? []
-            commands.withLock { $0[c.id] = read }
+        let bundle = bundles.withLock { $0[c.id] } ?? {
+            let read = RuntimeRootReader.summary(bundle: c.bundle) ?? RuntimeRootReader.BundleSummary()
+            bundles.withLock { $0[c.id] = read }
             return read
         }()
         var state = ContainerState(status: status == .created ? .created : status == .stopped ? .exited : .running)
@@ -72,9 +72,11 @@ public final class RuntimeRootsEngine: ContainerEngine {
         var labels = c.annotations
         labels[Self.rootLabel] = c.root
         labels[Self.formatLabel] = c.format.rawValue
-        return ContainerInfo(id: c.id, name: c.displayName, image: c.image, command: command,
-                             created: c.created ?? Date(timeIntervalSince1970: 0), state: state, labels: labels,
-                             hostname: "")
+        var info = ContainerInfo(id: c.id, name: c.displayName, image: c.image, command: bundle.command,
+                                 created: c.created ?? Date(timeIntervalSince1970: 0), state: state, labels: labels,
+                                 hostname: "", network: bundle.network)
+        info.networkContainer = bundle.networkPath
+        return info
     }
 
     /// Labels a foreign container's row carries: the root it is in, and that root's format.

@@ -42,11 +42,28 @@ public struct RuntimeRootReader: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The bundle's `process.args` (the command the table shows); nil when the bundle is gone.
-    public static func command(bundle: String) -> [String]? {
+    /// What the bundle's config.json says that the state file does not: the command, and the
+    /// network namespace (none listed: the host's; a path: joined, e.g. a pod's; else its own).
+    public struct BundleSummary: Sendable, Equatable {
+        public var command: [String] = []
+        public var network: NetworkMode = .none
+        /// The namespace joined by path, when it is.
+        public var networkPath: String?
+    }
+
+    /// nil when the bundle is gone or unreadable.
+    public static func summary(bundle: String) -> BundleSummary? {
         guard bundle.hasPrefix("/"), let bytes = readCapped(bundle + "/config.json"),
               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
-        return (object["process"] as? [String: Any])?["args"] as? [String]
+        var s = BundleSummary()
+        s.command = ((object["process"] as? [String: Any])?["args"] as? [String]) ?? []
+        let namespaces = ((object["linux"] as? [String: Any])?["namespaces"] as? [[String: Any]]) ?? []
+        if let net = namespaces.first(where: { $0["type"] as? String == "network" }) {
+            if let path = net["path"] as? String, !path.isEmpty { s.network = .container; s.networkPath = path }
+        } else {
+            s.network = .host
+        }
+        return s
     }
 
     static func readCapped(_ path: String) -> [UInt8]? {
