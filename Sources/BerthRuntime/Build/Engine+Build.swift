@@ -19,6 +19,9 @@ public struct BuildOptions: Sendable {
     /// The network RUN steps get (docker's default: the bridge).
     public var network: NetworkMode = .bridge
     public var cgroupParent: String?
+    /// Called with each FROM image before it is looked up: the CLI pulls it from its registry as
+    /// `--pull` says (missing, by default, as docker build does); nil: a missing base is an error.
+    public var pullBase: (@Sendable (String) throws -> Void)?
 
     public init(context: String, dockerfile: String? = nil, tags: [ImageReference]) {
         self.context = context; self.dockerfile = dockerfile; self.tags = tags
@@ -272,9 +275,10 @@ private struct BuildRun {
         do { ref = try ImageReference(parsing: base) } catch {
             throw Dockerfile.error("Dockerfile", line, "FROM \(base.quoted): invalid image name")
         }
+        try options.pullBase?(ref.description)
         let image: ImageRecord
         do { image = try engine.images.resolve(ref.description) } catch {
-            throw BerthError.invalidArgument("FROM \(ref.description.quoted): no such image here; pull it first (registries are not supported yet)")
+            throw BerthError.invalidArgument("FROM \(ref.description.quoted): no such image here; pull it first (`berth pull`)")
         }
         let stored = engine.images.configBytes(image).flatMap { try? JSONDecoder().decode(OCIImageConfigFile.self, from: Data($0)) }
         var history = stored?.history ?? []

@@ -62,10 +62,13 @@ extension Reader {
 
 extension Engine {
     /// Builds the images of a project's `build:` services that the store lacks.
-    func buildMissingImages(_ project: ComposeProject, progress: (String) -> Void) throws {
+    func buildMissingImages(_ project: ComposeProject, progress: (String) -> Void,
+                            pullBase: (@Sendable (String) throws -> Void)? = nil) throws {
         for b in project.builds where (try? images.resolve(b.image.description)) == nil {
             progress("building \(b.image) for \(b.service)")
-            try build(b.options) { _ in }
+            var options = b.options
+            options.pullBase = pullBase
+            try build(options) { _ in }
         }
     }
 }

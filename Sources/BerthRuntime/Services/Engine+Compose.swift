@@ -6,11 +6,17 @@ extension Engine {
     /// replicas started concurrently. Before a service is applied, its `depends_on` conditions are
     /// waited for (`waitForDependency`, each at most `dependencyTimeout` seconds); a dependent whose
     /// dependency was recreated and says `restart: true` has its replicas restarted.
-    /// `progress` hears one line per service.
+    /// `progress` hears one line per service. `pull` is called with each image first (a
+    /// service's `image:`, and the FROM images of those it builds): the CLI pulls as `--pull` says.
     @discardableResult
     public func up(_ project: ComposeProject, dependencyTimeout: TimeInterval = Engine.defaultDependencyTimeout,
-                   progress: (ScaleResult) -> Void = { _ in }, building: (String) -> Void = { _ in }) throws -> [ScaleResult] {
-        try buildMissingImages(project, progress: building)
+                   progress: (ScaleResult) -> Void = { _ in }, building: (String) -> Void = { _ in },
+                   pull: (@Sendable (String) throws -> Void)? = nil) throws -> [ScaleResult] {
+        if let pull {
+            let built = Set(project.builds.map(\.service))
+            for spec in project.services where !built.contains(spec.name) { try pull(spec.template.image) }
+        }
+        try buildMissingImages(project, progress: building, pullBase: pull)
         for spec in project.services { try validate(spec) }
         // Made after every check; a failure takes back the networks this call made (those a
         // replica already joined stay, with the half-made project, for `down`).

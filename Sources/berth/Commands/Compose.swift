@@ -70,6 +70,7 @@ struct Up: ParsableCommand {
     @OptionGroup var compose: ComposeOptions
     @Flag(name: .shortAndLong, help: "Start the services and return.") var detach = false
     @Option(help: ArgumentHelp("Seconds to wait for each depends_on condition (service_healthy, service_completed_successfully).", valueName: "seconds")) var dependencyTimeout: Int = Int(Engine.defaultDependencyTimeout)
+    @Option(help: "Pull the services' images (and the FROM images of those built) first: missing (default), always or never.") var pull: PullPolicy = .missing
 
     func run() throws {
         try withServiceErrors {
@@ -77,8 +78,9 @@ struct Up: ParsableCommand {
             let project = try compose.load(cgroupParent: global.effectiveCgroupParent)
             if !detach { ProjectLogs.installInterruptHandler() }
             guard dependencyTimeout >= 0 else { throw BerthError.invalidArgument("--dependency-timeout must not be negative") }
+            let policy = pull
             try engine.up(project, dependencyTimeout: TimeInterval(dependencyTimeout), progress: { print(ScaleReport.describe($0)) },
-                          building: { print($0) })
+                          building: { print($0) }, pull: { try policy.apply(engine, image: $0) })
             if detach { return }
             ProjectLogs.follow(engine: engine, project: project.name)
             if ProjectLogs.interrupted != 0 {

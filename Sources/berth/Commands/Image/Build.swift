@@ -7,7 +7,7 @@ import Foundation
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build", abstract: "Build an image from a Dockerfile.",
-        discussion: "RUN steps run as real containers on the stage's layers; each step's result is cached (--no-cache to bypass). FROM names a local image, an earlier stage or scratch: images are not pulled yet.")
+        discussion: "RUN steps run as real containers on the stage's layers; each step's result is cached (--no-cache to bypass). FROM names an image (pulled when missing, or as --pull says), an earlier stage or scratch.")
     @OptionGroup var global: GlobalOptions
     @Option(name: .shortAndLong, help: ArgumentHelp("Name and optionally a tag (NAME[:TAG]); may be given more than once.", valueName: "name")) var tag: [String] = []
     @Option(name: .shortAndLong, help: ArgumentHelp("The Dockerfile (default: CONTEXT/Dockerfile).", valueName: "file")) var file: String?
@@ -17,6 +17,7 @@ struct Build: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set a label on the image (KEY=VALUE).", valueName: "label")) var label: [String] = []
     @Option(name: .long, help: ArgumentHelp("The network of RUN steps: bridge, host or none.", valueName: "mode")) var network: String = "bridge"
     @Flag(name: .shortAndLong, help: "Print only the image id.") var quiet = false
+    @Option(help: "Pull FROM images first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Argument(help: "The build context directory.") var context: String
 
     func run() throws {
@@ -33,7 +34,10 @@ struct Build: ParsableCommand {
             options.cgroupParent = global.effectiveCgroupParent
             let quiet = self.quiet
             let out = BuildOutput(quiet: quiet)
-            let image = try global.engine().build(options) { out.show($0) }
+            let engine = try global.engine()
+            let policy = pull
+            options.pullBase = { try policy.apply(engine, image: $0, quiet: quiet) }
+            let image = try engine.build(options) { out.show($0) }
             if !quiet {
                 for t in options.tags { print("Successfully tagged \(t)") }
             }
