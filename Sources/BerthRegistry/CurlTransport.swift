@@ -219,6 +219,8 @@ private final class Transfer: @unchecked Sendable {
     var uploadFD: Int32 = -1
     var uploadBytes: [UInt8] = []
     var uploadSize: Int64 = 0
+    /// Where the body starts in the file; `uploadOffset` counts from there.
+    var uploadBase: Int64 = 0
     var uploadOffset: Int64 = 0
 
     init(request: HTTPRequest, sink: HTTPBodySink?) {
@@ -230,9 +232,10 @@ private final class Transfer: @unchecked Sendable {
         switch request.body {
         case .none: uploadSize = 0
         case .bytes(let b): uploadBytes = b; uploadSize = Int64(b.count)
-        case .file(let path, let size):
+        case .file(let path, let offset, let size):
             uploadFD = open(path, O_RDONLY | O_CLOEXEC)
             guard uploadFD >= 0 else { throw BerthError.errno("open", path) }
+            uploadBase = offset
             uploadSize = size
         }
     }
@@ -274,7 +277,7 @@ private final class Transfer: @unchecked Sendable {
         guard want > 0 else { return 0 }
         if uploadFD >= 0 {
             while true {
-                let n = pread(uploadFD, buffer.baseAddress, want, off_t(uploadOffset))
+                let n = pread(uploadFD, buffer.baseAddress, want, off_t(uploadBase + uploadOffset))
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
                     failure = TransportError.refused("the file to upload ended early or could not be read")

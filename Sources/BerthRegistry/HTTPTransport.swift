@@ -7,8 +7,8 @@ struct HTTPRequest: Sendable {
     enum Body: Sendable {
         case none
         case bytes([UInt8])
-        /// A file's first `size` bytes, read as they are sent.
-        case file(path: String, size: Int64)
+        /// `size` bytes of a file from `offset` (a chunk of a blob), read as they are sent.
+        case file(path: String, offset: Int64 = 0, size: Int64)
     }
 
     var method: Method = .GET

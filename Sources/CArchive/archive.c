@@ -45,7 +45,9 @@ int archive_read_open(struct archive *p0, void *p1, archive_open_callback *p2, a
 int archive_read_support_filter_all(struct archive *p0) { return BERTH_LAZY(libarchive, archive_read_support_filter_all)(p0); }
 int archive_read_support_format_raw(struct archive *p0) { return BERTH_LAZY(libarchive, archive_read_support_format_raw)(p0); }
 int archive_read_support_format_tar(struct archive *p0) { return BERTH_LAZY(libarchive, archive_read_support_format_tar)(p0); }
+int archive_write_add_filter_gzip(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_add_filter_gzip)(p0); }
 int archive_write_add_filter_none(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_add_filter_none)(p0); }
+int archive_write_add_filter_zstd(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_add_filter_zstd)(p0); }
 int archive_write_close(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_close)(p0); }
 la_ssize_t archive_write_data(struct archive *p0, const void *p1, size_t p2) { return BERTH_LAZY(libarchive, archive_write_data)(p0, p1, p2); }
 int archive_write_free(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_free)(p0); }
@@ -53,5 +55,8 @@ int archive_write_header(struct archive *p0, struct archive_entry *p1) { return 
 struct archive *archive_write_new(void) { return BERTH_LAZY(libarchive, archive_write_new)(); }
 int archive_write_open(struct archive *p0, void *p1, archive_open_callback *p2, archive_write_callback *p3, archive_close_callback *p4) { return BERTH_LAZY(libarchive, archive_write_open)(p0, p1, p2, p3, p4); }
 int archive_write_open_fd(struct archive *p0, int p1) { return BERTH_LAZY(libarchive, archive_write_open_fd)(p0, p1); }
+int archive_write_set_bytes_per_block(struct archive *p0, int p1) { return BERTH_LAZY(libarchive, archive_write_set_bytes_per_block)(p0, p1); }
 int archive_write_set_bytes_in_last_block(struct archive *p0, int p1) { return BERTH_LAZY(libarchive, archive_write_set_bytes_in_last_block)(p0, p1); }
+int archive_write_set_filter_option(struct archive *p0, const char *p1, const char *p2, const char *p3) { return BERTH_LAZY(libarchive, archive_write_set_filter_option)(p0, p1, p2, p3); }
 int archive_write_set_format_pax_restricted(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_set_format_pax_restricted)(p0); }
+int archive_write_set_format_raw(struct archive *p0) { return BERTH_LAZY(libarchive, archive_write_set_format_raw)(p0); }

@@ -10,7 +10,7 @@ import Glibc
 // only it links the HTTP stack: `berth ps` and `berth --version` do not pay for NIO at start-up
 // (docs/registries.md). `berth` has validated the verb's flags; the arguments come as:
 //   berth-registry [--root DIR] pull [-q] REF
-//   berth-registry [--root DIR] push [-q] REF
+//   berth-registry [--root DIR] push [-q] [--compression gzip|zstd|none] REF
 //   berth-registry login [-u USER] [-p PASSWORD | --password-stdin] [REGISTRY]
 //   berth-registry logout [REGISTRY]
 
@@ -31,6 +31,7 @@ struct BerthRegistryMain {
     /// `--stderr`: pulling for `run`/`create`, whose stdout is the container's.
     var forContainer = false
     var positional: [String] = []
+    var compression = LayerCompression.gzip
 
     static func fail(_ message: String, _ code: Int32) -> Never {
         FileHandle.standardError.write(Data("berth: \(Quoted.escapeControls(message))\n".utf8))
@@ -54,6 +55,12 @@ struct BerthRegistryMain {
             case "-u", "--username", "-p", "--password":
                 guard i + 1 < args.count else { Self.fail("\(a) needs a value", 125) }
                 if a == "-u" || a == "--username" { user = args[i + 1] } else { password = args[i + 1] }
+                i += 1
+            case "--compression":
+                guard i + 1 < args.count, let c = LayerCompression(rawValue: args[i + 1]) else {
+                    Self.fail("--compression takes gzip, zstd or none", 125)
+                }
+                compression = c
                 i += 1
             case "--password-stdin": passwordStdin = true
             // Progress on stderr: `run --pull` keeps stdout for the container id.
@@ -91,8 +98,9 @@ struct BerthRegistryMain {
             case "push":
                 let ref = reference(positional.first)
                 let progress = PullProgress.forStdout(quiet: quiet)
+                let chunkSize = try Pusher.chunkSize(environment: ProcessInfo.processInfo.environment)
                 let digest = try await Pusher(engine: try engine(), local: ref.localReference.description, reference: ref,
-                                              progress: progress).run()
+                                              progress: progress, compression: compression, chunkSize: chunkSize).run()
                 if quiet { print(digest.description) }
             case "login":
                 guard positional.count <= 1 else { Self.fail("login takes at most one registry", 125) }

@@ -37,4 +37,21 @@ extension Engine {
         let image = try images.resolve(ref)
         return (image, try ImageExporter(store: images).pushable(image, staging: staging))
     }
+
+    /// The compressed blob a push made earlier of the layer whose DiffID is `diffID`, if any (the
+    /// registry may hold it: asked before compressing again).
+    public func rememberedLayer(_ diffID: Digest, _ compression: LayerCompression) -> LayerBlob? {
+        CompressedLayerIndex(storeRoot: images.root).lookup(diffID, compression)
+    }
+
+    /// Compresses the uncompressed layer tar `file` (DiffID `diffID`) into `staging` and remembers
+    /// the result; returns the blob and its file (the caller removes it once uploaded).
+    public func compressLayer(_ diffID: Digest, file: String, _ compression: LayerCompression, staging: String) throws -> (LayerBlob, String) {
+        let out = staging + "/\(compression.rawValue)-\(diffID.hex)"
+        unlink(out)
+        let blob: LayerBlob
+        do { blob = try LayerCompressor(compression: compression).compress(file, to: out) } catch { unlink(out); throw error }
+        try CompressedLayerIndex(storeRoot: images.root).remember(diffID, compression, as: blob)
+        return (blob, out)
+    }
 }

@@ -27,6 +27,12 @@ public struct PushableImage: Sendable {
     public var layers: [Layer]
     public var layerMediaType: String { OCIMediaType.layerTar }
     public var configMediaType: String { OCIMediaType.config }
+
+    /// The OCI manifest naming `blobs` (in layer order) as the layers, of `mediaType`: what a push
+    /// of compressed layers sends instead of `manifest` (which names the uncompressed tars).
+    public func manifest(layers blobs: [LayerBlob], mediaType layerType: String) throws -> [UInt8] {
+        try ImageExporter.manifestBytes(configDigest: configDigest, configSize: config.count, mediaType: layerType, layers: blobs)
+    }
 }
 
 /// The archive formats `save` writes.
@@ -175,13 +181,17 @@ struct ImageExporter {
 
     /// The OCI manifest of a prepared image: its layers as uncompressed tars.
     private func manifestBytes(_ p: Prepared, _ tars: [String: (digest: Digest, path: String, size: UInt64)]) throws -> [UInt8] {
-        let layers = p.item.image.layers.map { id in
-            OCIDescriptor(mediaType: OCIMediaType.layerTar, digest: tars[id]!.digest.description, size: Int64(tars[id]!.size))
-        }
+        try Self.manifestBytes(configDigest: p.configDigest, configSize: p.config.count, mediaType: OCIMediaType.layerTar,
+                               layers: p.item.image.layers.map { LayerBlob(digest: tars[$0]!.digest, size: tars[$0]!.size) })
+    }
+
+    /// An OCI manifest: the config and the layers, all of `mediaType`. The one writer of manifests
+    /// `save` and `push` produce, so both give the same digest for the same blobs.
+    static func manifestBytes(configDigest: Digest, configSize: Int, mediaType: String, layers: [LayerBlob]) throws -> [UInt8] {
         let manifest = OCIManifest(schemaVersion: 2, mediaType: OCIMediaType.manifest,
-                                   config: OCIDescriptor(mediaType: OCIMediaType.config, digest: p.configDigest.description,
-                                                         size: Int64(p.config.count)),
-                                   layers: layers)
+                                   config: OCIDescriptor(mediaType: OCIMediaType.config, digest: configDigest.description,
+                                                         size: Int64(configSize)),
+                                   layers: layers.map { OCIDescriptor(mediaType: mediaType, digest: $0.digest.description, size: Int64($0.size)) })
         return Array(try JSONEncoder.oci.encode(manifest))
     }
 

@@ -43,14 +43,19 @@ struct Push: ParsableCommand {
         discussion: "The local image named REF (tag it first with 'berth tag') is uploaded: blobs the registry lacks, then the manifest. See docs/registries.md.")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Print only the manifest digest.") var quiet = false
+    @Option(help: "How layers are sent: gzip (the default, as docker), zstd, or none (the uncompressed tars 'save' writes).")
+    var compression = "gzip"
     @Argument(help: "The image reference.") var reference: String
 
     func run() throws {
         try withErrors {
             let ref = try RegistryReference(parsing: reference)
             guard ref.digest == nil else { throw BerthError.invalidArgument("push a tag, not a digest: \(reference.quoted)") }
+            guard LayerCompression(rawValue: compression) != nil else {
+                throw BerthError.invalidArgument("--compression: \(compression.quoted) is not gzip, zstd or none")
+            }
             _ = try global.engine().images.resolve(ref.localReference.description)
-            try RegistryExec.exec(global, ["push"] + (quiet ? ["-q"] : []) + [reference])
+            try RegistryExec.exec(global, ["push"] + (quiet ? ["-q"] : []) + ["--compression", compression, reference])
         }
     }
 }
