@@ -45,7 +45,8 @@ final class TestRegistry {
     }
 
     /// Starts `docker-registry serve` with `auth`, and TLS from `tls` (certificate, key) if given.
-    static func start(label: String, auth: Auth = .none, tls: (cert: String, key: String)? = nil) throws -> TestRegistry {
+    /// `accessLog`: one line per request in `logPath` (`"PATCH /v2/… HTTP/1.1" 202`), to count them.
+    static func start(label: String, auth: Auth = .none, tls: (cert: String, key: String)? = nil, accessLog: Bool = false) throws -> TestRegistry {
         let dir = "/var/tmp/berth-test-registry-\(label)-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
@@ -55,7 +56,7 @@ final class TestRegistry {
             log:
               level: error
               accesslog:
-                disabled: true
+                disabled: \(!accessLog)
             storage:
               filesystem:
                 rootdirectory: \(dir)/data
@@ -328,6 +329,39 @@ enum TestRegistries {
                 msg = "no such thing\u001b]0;pwned\u0007\u001b[2J\nsecond line"
                 self.send(404, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": msg}]}).encode())
             do_HEAD = do_GET
+        ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
+
+    /// `server.py PORT`: a registry that takes pushes and answers an upload badly, by repository:
+    /// `away/…` opens uploads at another host, `patchaway/…` sends chunks on to another host,
+    /// `nolocation/…` answers a chunk 202 without a `Location`. Every request is logged on stdout
+    /// (the server's log), so a test sees that nothing reached `/elsewhere`.
+    static let hostileUploads = #"""
+        import sys
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port = int(sys.argv[1])
+        away = "http://127.0.0.2:%d/elsewhere/upload" % port
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def answer(self, status, headers={}):
+                print(self.command, self.path, flush=True)
+                n = int(self.headers.get("Content-Length") or 0)
+                if n: self.rfile.read(n)
+                self.send_response(status)
+                for k, v in headers.items(): self.send_header(k, v)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            def repo(self): return self.path.split("/")[2] if self.path.startswith("/v2/") and self.path.count("/") > 2 else ""
+            def do_GET(self): self.answer(200 if self.path == "/v2/" else 404)
+            def do_HEAD(self): self.answer(404)
+            def do_POST(self):
+                self.answer(202, {"Location": away if self.repo() == "away" else "/v2/%s/img/blobs/uploads/s1" % self.repo()})
+            def do_PATCH(self):
+                if self.repo() == "patchaway": return self.answer(202, {"Location": away, "Range": "0-1"})
+                if self.repo() == "nolocation": return self.answer(202, {"Range": "0-1"})
+                self.answer(202, {"Location": self.path})
+            def do_PUT(self): self.answer(201)
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
         """#
 }
