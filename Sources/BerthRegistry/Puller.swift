@@ -28,7 +28,7 @@ public struct Puller: Sendable {
 
     public func run(credentials: RegistryCredentials = RegistryCredentials()) async throws -> ImageRecord {
         let endpoint = try RegistryEndpoint(registry: reference.registry, apiHost: reference.apiHost)
-        let client = RegistryClient(endpoint: endpoint, credentials: credentials.lookup(reference.registry))
+        let client = RegistryClient(endpoint: endpoint, credentials: try credentials.lookup(reference.registry))
         let staging = try engine.registryStaging()
         do {
             let image = try await pull(client, staging: staging)

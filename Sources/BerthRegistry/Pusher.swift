@@ -62,7 +62,7 @@ public struct Pusher: Sendable {
     public func run(credentials: RegistryCredentials = RegistryCredentials()) async throws -> Digest {
         guard reference.digest == nil else { throw RegistryError.usage("push \(reference): push a tag, not a digest") }
         let endpoint = try RegistryEndpoint(registry: reference.registry, apiHost: reference.apiHost)
-        let client = RegistryClient(endpoint: endpoint, credentials: credentials.lookup(reference.registry))
+        let client = RegistryClient(endpoint: endpoint, credentials: try credentials.lookup(reference.registry))
         let staging = try engine.registryStaging()
         defer { try? FileIO.removeTree(staging) }
         let (record, image) = try engine.pushableImage(local, staging: staging)

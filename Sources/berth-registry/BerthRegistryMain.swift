@@ -131,6 +131,8 @@ struct BerthRegistryMain {
             Self.fail(e.description, e.exitCode)
         } catch let e as BerthError {
             Self.fail(e.description, e.exitCode)
+        } catch let e as CredentialHelperError {
+            Self.fail(e.description, e.exitCode)
         } catch {
             Self.fail("\(verb): \(error)", 1)
         }

@@ -75,8 +75,9 @@ extension RegistryTests {
 
         // A second push and a push to another repository compress nothing again: the index
         // entries are the same files, the registry has (or mounts) every blob.
-        let index = compressedIndex()
-        XCTAssertEqual(index.count, layers.count, "\(index)")
+        let names = Set(diffIDs.map { "gzip-" + $0.dropFirst("sha256:".count) })
+        let index = compressedIndex().filter { names.contains($0.key) }
+        XCTAssertEqual(index.count, layers.count, "\(compressedIndex()) lacks one of \(names)")
         let repush = cli.run(["push", ref], timeout: 120)
         XCTAssertEqual(repush.status, 0, repush.both)
         XCTAssertTrue(repush.stdout.contains("Layer already exists"), repush.stdout)
@@ -87,7 +88,7 @@ extension RegistryTests {
         XCTAssertEqual(mounted.status, 0, mounted.both)
         XCTAssertTrue(mounted.stdout.contains("Mounted from chunked/img"), mounted.stdout)
         XCTAssertFalse(mounted.stdout.contains("Pushing"), mounted.stdout)
-        XCTAssertEqual(compressedIndex(), index, "a layer was compressed again")
+        XCTAssertEqual(compressedIndex().filter { names.contains($0.key) }, index, "a layer was compressed again")
         XCTAssertEqual(skopeoDigest(again), pushed)
 
         // Without the index, compressing the same layers again gives the same blobs (gzip is

@@ -52,10 +52,10 @@ final class RegistryReferenceTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let env = ["XDG_CONFIG_HOME": dir + "/xdg", "DOCKER_CONFIG": dir + "/docker", "HOME": dir]
         let creds = RegistryCredentials(environment: env)
-        XCTAssertNil(creds.lookup("r.example:5000"))
+        XCTAssertNil(try creds.lookup("r.example:5000"))
         try creds.store("r.example:5000", user: "u", password: "p:w")
-        XCTAssertEqual(creds.lookup("r.example:5000")?.user, "u")
-        XCTAssertEqual(creds.lookup("r.example:5000")?.password, "p:w")
+        XCTAssertEqual(try creds.lookup("r.example:5000")?.user, "u")
+        XCTAssertEqual(try creds.lookup("r.example:5000")?.password, "p:w")
         var st = stat()
         XCTAssertEqual(stat(dir + "/xdg/berth/auth.json", &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o600)
@@ -68,7 +68,7 @@ final class RegistryReferenceTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/docker", withIntermediateDirectories: true)
         let docker = #"{"auths":{"https://index.docker.io/v1/":{"auth":"\#(Data("hub:pw".utf8).base64EncodedString())"}}}"#
         try docker.write(toFile: dir + "/docker/config.json", atomically: true, encoding: .utf8)
-        XCTAssertEqual(creds.lookup("docker.io")?.user, "hub")
+        XCTAssertEqual(try creds.lookup("docker.io")?.user, "hub")
         // A damaged Berth file is an error to fix, never silently replaced.
         try "not json".write(toFile: dir + "/xdg/berth/auth.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try creds.store("r.example:5000", user: "u", password: "p"))

@@ -7,12 +7,16 @@ import Glibc
 /// Registry credentials in docker's `config.json` format (`{"auths": {"HOST": {"auth":
 /// base64("user:password")}}}`): Berth's own file is `auth.json` in the user's config directory
 /// (the one contexts use), written 0600; docker's `~/.docker/config.json` (or `$DOCKER_CONFIG`) is
-/// read too, so a `docker login` already done is used. Credential helpers are not run.
+/// read too, so a `docker login` already done is used, with the credential helpers it names
+/// (`credHelpers` per registry, `credsStore` for all; `CredentialHelper`).
 public struct RegistryCredentials: Sendable {
     public var path: String
     public var dockerPath: String
+    /// Where credential helpers are looked for (its `PATH`).
+    public var environment: [String: String]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
         path = UserConfigDirectory.path(environment: environment) + "/auth.json"
         let dockerDir = environment["DOCKER_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.docker"
@@ -29,23 +33,52 @@ public struct RegistryCredentials: Sendable {
         return keys
     }
 
-    /// The user name and password for `registry`: Berth's file first, then docker's.
-    public func lookup(_ registry: String) -> (user: String, password: String)? {
-        for file in [path, dockerPath] {
-            guard let auths = Self.auths(file) else { continue }
-            for key in Self.keys(registry) {
-                guard let entry = auths[key] as? [String: Any], let encoded = entry["auth"] as? String,
-                      let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
-                      let colon = text.firstIndex(of: ":") else { continue }
-                return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-            }
+    /// The server URL a credential helper knows a registry by: docker's legacy URL for Docker
+    /// Hub, the host[:port] otherwise (what `docker login` hands it).
+    static func serverURL(_ registry: String) -> String {
+        registry == RegistryReference.dockerHub ? "https://index.docker.io/v1/" : registry
+    }
+
+    /// The helper docker's `config.json` names for `registry`: its `credHelpers` entry, else
+    /// `credsStore`; nil when neither is set.
+    public func helper(for registry: String) throws -> CredentialHelper? {
+        guard let top = try Self.object(dockerPath) else { return nil }
+        let perRegistry = top["credHelpers"] as? [String: Any] ?? [:]
+        if let name = Self.keys(registry).lazy.compactMap({ perRegistry[$0] as? String }).first {
+            return try CredentialHelper(name: name, environment: environment)
+        }
+        if let name = top["credsStore"] as? String, !name.isEmpty { return try CredentialHelper(name: name, environment: environment) }
+        return nil
+    }
+
+    /// The user name and password for `registry`: Berth's file, then the credential helper
+    /// docker's `config.json` names for it (`credHelpers`, then `credsStore`), then its `auths`.
+    public func lookup(_ registry: String) throws -> (user: String, password: String)? {
+        if let found = Self.fromAuths(path, registry) { return found }
+        if let helper = try helper(for: registry), let found = try helper.get(Self.serverURL(registry)) { return found }
+        return Self.fromAuths(dockerPath, registry)
+    }
+
+    private static func fromAuths(_ file: String, _ registry: String) -> (user: String, password: String)? {
+        guard let auths = auths(file) else { return nil }
+        for key in keys(registry) {
+            guard let entry = auths[key] as? [String: Any], let encoded = entry["auth"] as? String,
+                  let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
+                  let colon = text.firstIndex(of: ":") else { continue }
+            return (String(text[..<colon]), String(text[text.index(after: colon)...]))
         }
         return nil
     }
 
-    /// Saves credentials for `registry` in Berth's file (0600, written atomically), keeping the
-    /// file's other keys.
+    /// Saves credentials for `registry`: with the credential helper docker's `config.json` names
+    /// for it (any entry in Berth's file is removed, so it cannot shadow the helper's), else in
+    /// Berth's file (0600, written atomically), keeping the file's other keys.
     public func store(_ registry: String, user: String, password: String) throws {
+        if let helper = try helper(for: registry) {
+            try helper.store(Self.serverURL(registry), user: user, password: password)
+            _ = try removeFromFile(registry)
+            return
+        }
         var top = try Self.object(path) ?? [:]
         var auths = top["auths"] as? [String: Any] ?? [:]
         auths[registry] = ["auth": Data("\(user):\(password)".utf8).base64EncodedString()]
@@ -53,8 +86,14 @@ public struct RegistryCredentials: Sendable {
         try write(top)
     }
 
-    /// Forgets `registry`'s credentials in Berth's file; false when it had none.
+    /// Forgets `registry`'s credentials: in its credential helper (if docker's `config.json` names
+    /// one) and in Berth's file; false when neither had any.
     public func remove(_ registry: String) throws -> Bool {
+        let erased = try helper(for: registry)?.erase(Self.serverURL(registry)) ?? false
+        return try removeFromFile(registry) || erased
+    }
+
+    private func removeFromFile(_ registry: String) throws -> Bool {
         guard var top = try Self.object(path), var auths = top["auths"] as? [String: Any] else { return false }
         let before = auths.count
         for key in Self.keys(registry) { auths.removeValue(forKey: key) }
