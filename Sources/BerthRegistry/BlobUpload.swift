@@ -15,6 +15,8 @@ struct BlobUpload {
     let what: String
     let scope: String
     let digest: Digest
+    /// The `POST` URL that opens a session: a session the registry no longer knows is opened anew.
+    let start: String
     /// Chunks of at most this many bytes (or the registry's `OCI-Chunk-Min-Length`, if larger).
     let chunkSize: Int64
     /// A 416 is recovered from this many times per blob; a registry that keeps refusing fails it.
@@ -60,7 +62,14 @@ struct BlobUpload {
                 guard recovered <= Self.recoveries else {
                     throw RegistryError.registry("\(what): blob \(digest): the registry refused the chunk at \(sent) \(recovered) times (HTTP 416)")
                 }
-                (url, sent) = try await status(url, size: size)
+                if let (at, received) = try await status(url, size: size) {
+                    (url, sent) = (at, received)
+                } else {
+                    // docker's registry signs the offset into its locations (`_state`): after a
+                    // lost answer ours is stale and the session cannot be asked. A new one starts at 0.
+                    url = try await reopen()
+                    sent = 0
+                }
                 continue
             }
             try client.check(response, what: "\(what): blob \(digest): chunk at \(sent)", expect: [202])
@@ -70,15 +79,24 @@ struct BlobUpload {
         return (url, chunks)
     }
 
-    /// `GET` on the session: its `Location` and the offset to resume from (its `Range: 0-N`).
-    private func status(_ url: String, size: Int64) async throws -> (String, Int64) {
+    /// `GET` on the session: its `Location` and the offset to resume from (its `Range: 0-N`);
+    /// nil when the registry does not know the session (404) by that location.
+    private func status(_ url: String, size: Int64) async throws -> (String, Int64)? {
         let response = try await client.send(what, scope: scope, HTTPRequest(.GET, url))
+        if response.status == 404 { return nil }
         try client.check(response, what: "\(what): blob \(digest): upload status", expect: [204])
         let next = response.header("Location") == nil ? url : try location(of: response, after: "the upload status")
         guard let received = Self.receivedBytes(response.header("Range")), received <= size else {
             throw RegistryError.registry("\(what): blob \(digest): the registry's upload status has no usable Range (\((response.header("Range") ?? "none").quoted))")
         }
         return (next, received)
+    }
+
+    /// A new session for the blob (`POST`), its location.
+    private func reopen() async throws -> String {
+        let post = try await client.send(what, scope: scope, HTTPRequest(.POST, start))
+        try client.check(post, what: "\(what): blob \(digest)", expect: [202])
+        return try location(of: post, after: "the upload request")
     }
 
     /// The bytes a session holds from its `Range: 0-N` header (N inclusive, so N + 1 bytes). No

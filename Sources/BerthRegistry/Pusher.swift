@@ -173,7 +173,8 @@ public struct Pusher: Sendable {
     private func send(_ client: RegistryClient, _ digest: Digest, size: UInt64, label: Bool, opened: HTTPResponse,
                       body: () throws -> HTTPRequest.Body) async throws {
         if label { progress.line(digest, "Pushing \(PullProgress.size(Int64(size)))") }
-        let upload = BlobUpload(client: client, what: what, scope: scope, digest: digest, chunkSize: chunkSize)
+        let upload = BlobUpload(client: client, what: what, scope: scope, digest: digest,
+                                start: client.url("/v2/\(reference.repository)/blobs/uploads/"), chunkSize: chunkSize)
         try await upload.send(try body(), opened: opened)
         if label { progress.line(digest, "Pushed") }
     }

@@ -153,4 +153,34 @@ extension RegistryTests {
         XCTAssertFalse(log.contains("/elsewhere"), "a request followed a location to another host: \(log)")
         XCTAssertEqual(stagingEntries(), [])
     }
+
+    /// Two chunks answered 416 by a proxy: one the registry never got (the session's status says
+    /// where it stands: `GET`, 204, `Range`, resumed there), one it took but whose answer was lost
+    /// (docker's registry then refuses the stale location, 404: a new session from byte 0). The
+    /// registry's digest check on the closing PUT refuses a blob with a chunk missing or twice.
+    func testChunksRefusedWith416ResumeFromTheSessionsRangeOrANewSession() throws {
+        let proxy = try TestRegistry.python(label: "lose416", script: TestRegistries.chunkLosingProxy, arguments: [String(registry.port)])
+        defer { proxy.stop() }
+        let base = "\(registry.address)/fixture/img:v1"
+        XCTAssertEqual(cli.run(["pull", base], timeout: 120).status, 0)
+        let ref = "\(proxy.address)/resumed/img:v1"
+        XCTAssertEqual(cli.run(["tag", base, ref]).status, 0)
+        defer { forget([ref]) }
+        setenv("BERTH_PUSH_CHUNK", "64k", 1)
+        let push = cli.run(["push", "-q", "--compression", "none", ref], timeout: 120)
+        unsetenv("BERTH_PUSH_CHUNK")
+        XCTAssertEqual(push.status, 0, push.both)
+        // The requests after each 416, as "METHOD STATUS".
+        let log = try String(contentsOfFile: proxy.logPath, encoding: .utf8).split(separator: "\n").map { line in
+            let words = line.split(separator: " ")
+            return "\(words.first ?? "") \(words.last ?? "")"
+        }
+        let refused = log.indices.filter { log[$0] == "PATCH 416" }
+        XCTAssertEqual(refused.count, 2, "\(log)")
+        if refused.count == 2 {
+            XCTAssertEqual(Array(log[(refused[0] + 1)...].prefix(2)), ["GET 204", "PATCH 202"], "\(log)")
+            XCTAssertEqual(Array(log[(refused[1] + 1)...].prefix(3)), ["GET 404", "POST 202", "PATCH 202"], "\(log)")
+        }
+        XCTAssertEqual(skopeoDigest("\(registry.address)/resumed/img:v1"), push.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }

@@ -364,4 +364,41 @@ enum TestRegistries {
             def do_PUT(self): self.answer(201)
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
         """#
+
+    /// `server.py PORT UPSTREAM_PORT`: the registry on UPSTREAM_PORT, its `Host` kept (so its upload
+    /// locations name this proxy). The client is told `416` for the second PATCH it sends, which
+    /// never reaches the registry, and for the fourth, which does (an answer lost after the
+    /// registry took the chunk). Each request is logged as `METHOD PATH STATUS` on stdout.
+    static let chunkLosingProxy = #"""
+        import http.client, sys, threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        port, upstream = int(sys.argv[1]), int(sys.argv[2])
+        patches, lock = [0], threading.Lock()
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def forward(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                nth = 0
+                if self.command == "PATCH":
+                    with lock: patches[0] += 1; nth = patches[0]
+                    if nth == 2:
+                        print(self.command, self.path, 416, flush=True)
+                        self.send_response(416); self.send_header("Content-Length", "0"); self.end_headers()
+                        return
+                c = http.client.HTTPConnection("127.0.0.1", upstream)
+                c.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                r = c.getresponse(); data = r.read()
+                status, headers = r.status, r.getheaders()
+                if self.command == "PATCH" and nth == 4: status, headers, data = 416, [], b""
+                print(self.command, self.path, status, flush=True)
+                self.send_response(status)
+                for k, v in headers:
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"): self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data))); self.end_headers()
+                if self.command != "HEAD": self.wfile.write(data)
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = forward
+        ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+        """#
 }
