@@ -55,14 +55,18 @@ struct BlobUpload {
                                       body: .file(path: path, offset: base + sent, size: length))
             let response = try await client.send(what, scope: scope, request)
             chunks += 1
-            if response.status == 416 {
-                // The registry holds a different amount than we think (a chunk it received before
-                // a connection broke, then sent again): ask it where the session is.
+            // 416: the registry holds a different amount than we think (a chunk it received before
+            // a connection broke, then sent again): ask it where the session is. 404 once the
+            // session has taken chunks: docker's registry refusing a location whose signed offset
+            // (`_state`) is stale, when a chunk it took is sent again after a failed answer (the
+            // client's retry of a 5xx).
+            let lost = response.status == 404 && sent > 0
+            if response.status == 416 || lost {
                 recovered += 1
                 guard recovered <= Self.recoveries else {
-                    throw RegistryError.registry("\(what): blob \(digest): the registry refused the chunk at \(sent) \(recovered) times (HTTP 416)")
+                    throw RegistryError.registry("\(what): blob \(digest): the registry refused the chunk at \(sent) \(recovered) times (HTTP \(response.status))")
                 }
-                if let (at, received) = try await status(url, size: size) {
+                if !lost, let (at, received) = try await status(url, size: size) {
                     (url, sent) = (at, received)
                 } else {
                     // docker's registry signs the offset into its locations (`_state`): after a

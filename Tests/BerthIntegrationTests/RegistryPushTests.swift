@@ -156,7 +156,8 @@ extension RegistryTests {
 
     /// Two chunks answered 416 by a proxy: one the registry never got (the session's status says
     /// where it stands: `GET`, 204, `Range`, resumed there), one it took but whose answer was lost
-    /// (docker's registry then refuses the stale location, 404: a new session from byte 0). The
+    /// (docker's registry then refuses the stale location, 404: a new session from byte 0); and a
+    /// chunk it took answered 502 (the retry is a 404 for the same reason: a new session). The
     /// registry's digest check on the closing PUT refuses a blob with a chunk missing or twice.
     func testChunksRefusedWith416ResumeFromTheSessionsRangeOrANewSession() throws {
         let proxy = try TestRegistry.python(label: "lose416", script: TestRegistries.chunkLosingProxy, arguments: [String(registry.port)])
@@ -181,6 +182,9 @@ extension RegistryTests {
             XCTAssertEqual(Array(log[(refused[0] + 1)...].prefix(2)), ["GET 204", "PATCH 202"], "\(log)")
             XCTAssertEqual(Array(log[(refused[1] + 1)...].prefix(3)), ["GET 404", "POST 202", "PATCH 202"], "\(log)")
         }
+        // A 502 after the registry took the chunk: the retry's stale location is a 404, a new session follows.
+        let failed = try XCTUnwrap(log.firstIndex(of: "PATCH 502"), "\(log)")
+        XCTAssertEqual(Array(log[(failed + 1)...].prefix(3)), ["PATCH 404", "POST 202", "PATCH 202"], "\(log)")
         XCTAssertEqual(skopeoDigest("\(registry.address)/resumed/img:v1"), push.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

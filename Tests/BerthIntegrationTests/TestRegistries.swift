@@ -368,7 +368,8 @@ enum TestRegistries {
     /// `server.py PORT UPSTREAM_PORT`: the registry on UPSTREAM_PORT, its `Host` kept (so its upload
     /// locations name this proxy). The client is told `416` for the second PATCH it sends, which
     /// never reaches the registry, and for the fourth, which does (an answer lost after the
-    /// registry took the chunk). Each request is logged as `METHOD PATH STATUS` on stdout.
+    /// registry took the chunk); the seventh reaches it too and is answered 502 (the client's retry
+    /// then carries a stale location). Each request is logged as `METHOD PATH STATUS` on stdout.
     static let chunkLosingProxy = #"""
         import http.client, sys, threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -392,6 +393,7 @@ enum TestRegistries {
                 r = c.getresponse(); data = r.read()
                 status, headers = r.status, r.getheaders()
                 if self.command == "PATCH" and nth == 4: status, headers, data = 416, [], b""
+                if self.command == "PATCH" and nth == 7: status, headers, data = 502, [], b""
                 print(self.command, self.path, status, flush=True)
                 self.send_response(status)
                 for k, v in headers:
