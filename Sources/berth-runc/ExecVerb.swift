@@ -16,6 +16,17 @@ enum ExecVerb {
                           boolean: ["tty", "t", "detach", "d", "no-new-privs", "ignore-paused"],
                           stopAtFirstPositional: true)
         let id = try f.id("exec")
+        // Before anything here opens a file: a gap among the descriptors to hand on gets
+        // /dev/null, so nothing of berth-runc's can take that number and reach the container.
+        let preserve = try Lifecycle.preservedFDs(f)
+        for fd in Int32(3)..<Int32(3 + preserve) where fcntl(fd, F_GETFD) < 0 {
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            if null >= 0 && null != fd {
+                dup2(null, fd)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                close(null)
+            }
+        }
         let runtime = g.runtime()
         var process: OCI.Process
         if let file = f.value("process") ?? f.value("p") {
@@ -51,7 +62,6 @@ enum ExecVerb {
             process.capabilities = caps
         }
         if f.has("no-new-privs") { process.noNewPrivileges = true }
-        let preserve = try Lifecycle.preservedFDs(f)
         let argv = try runtime.execArguments(id: id, options: .init(
             process: process, consoleSocket: f.value("console-socket"), pidFile: f.value("pid-file"),
             detach: f.has("detach") || f.has("d"), preserveFDs: preserve))

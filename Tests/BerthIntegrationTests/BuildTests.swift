@@ -13,7 +13,7 @@ final class BuildTests: ContainerTestCase {
     override class var rootLabel: String { "build" }
 
     /// A fresh context directory with `files` (path → content), removed after the test.
-    private func context(_ files: [String: String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    func context(_ files: [String: String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let dir = Self.root.path + "/ctx-" + UUID().uuidString.prefix(8)
         for (path, content) in files {
             let full = dir + "/" + path

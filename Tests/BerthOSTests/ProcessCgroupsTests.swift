@@ -45,6 +45,9 @@ final class ProcessCgroupsTests: XCTestCase {
         let mounts = "50 40 0:32 /docker/abc /sys/fs/cgroup/memory ro,nosuid - cgroup cgroup rw,memory\n"
         let layout = try CgroupLayout.detect(mountInfo: mounts, procCgroup: "4:memory:/docker/abc\n")
         XCTAssertNil(ProcessCgroups.resolve(ProcCgroup.parse("4:memory:/docker/other\n"), in: layout))
+        let host = try CgroupLayout.detect(mountInfo: ProcMountInfoTests.pureV2, procCgroup: ProcCgroupTests.pureV2)
+        XCTAssertNil(ProcessCgroups.resolve(ProcCgroup.parse("0::/../../system.slice/x\n"), in: host),
+                     "a path above the namespace's root never becomes a directory outside the mount")
         XCTAssertEqual(ProcessCgroups.resolve(ProcCgroup.parse("4:memory:/docker/abc/inner\n"), in: layout)?.directories["memory"],
                        "/sys/fs/cgroup/memory/inner")
     }

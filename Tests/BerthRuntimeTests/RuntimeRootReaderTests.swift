@@ -90,7 +90,13 @@ final class RuntimeRootReaderTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: root + "/linked", withIntermediateDirectories: true)
         XCTAssertEqual(symlink(outside, root + "/linked/state.json"), 0)
         try FileManager.default.createDirectory(atPath: root + "/fifo", withIntermediateDirectories: true)
-        XCTAssertEqual(mkfifo(root + "/fifo/state.json", 0o600), 0, "a FIFO: opened non-blocking, then refused")
+        XCTAssertEqual(mkfifo(root + "/fifo/state.json", 0o600), 0)
+        // A FIFO holding a valid state: refused for what it is, not for what it holds.
+        let writer = open(root + "/fifo/state.json", O_RDWR | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        defer { close(writer) }
+        let valid = Array(Self.runcState(id: "fifo", pid: 0, start: 0).utf8)
+        XCTAssertEqual(valid.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }, valid.count)
         try put("huge", "{\"init_process_pid\":1,\"pad\":\"" + String(repeating: "a", count: RuntimeRootReader.stateLimit) + "\"}")
         try put("garbage", "not json")
         try put("other", "{\"pid\": 5}")

@@ -9,13 +9,26 @@ public struct ProcessCgroups: Sendable, Equatable {
     public var version: CgroupVersion
 
     /// The process's cgroups; nil when it is gone or no hierarchy it is in is mounted here.
-    public static func of(pid: Int32) -> ProcessCgroups? {
-        guard pid > 0, let layout = try? Cgroups.currentLayout(),
-              let text = KernelFile.readIfPresent("/proc/\(pid)/cgroup") else { return nil }
-        return resolve(ProcCgroup.parse(text), in: layout)
+    public static func of(pid: Int32) -> ProcessCgroups? { Resolver()?.of(pid: pid) }
+
+    /// This host's hierarchies read once (mountinfo can be long on a busy node), then any
+    /// number of processes resolved against them.
+    public struct Resolver: Sendable {
+        let layout: CgroupLayout
+        public init?() {
+            guard let layout = try? Cgroups.currentLayout() else { return nil }
+            self.layout = layout
+        }
+        public func of(pid: Int32) -> ProcessCgroups? {
+            guard pid > 0, let text = KernelFile.readIfPresent("/proc/\(pid)/cgroup") else { return nil }
+            return ProcessCgroups.resolve(ProcCgroup.parse(text), in: layout)
+        }
     }
 
     static func resolve(_ entries: [ProcCgroupEntry], in layout: CgroupLayout) -> ProcessCgroups? {
+        // A process in another cgroup namespace shows paths above its root ("/../../x"): they
+        // would name directories outside the cgroup mount, so nothing of it is resolved.
+        guard !entries.contains(where: { $0.path.split(separator: "/").contains("..") }) else { return nil }
         var dirs: [String: String] = [:]
         switch layout {
         case .v1(let hierarchies):

@@ -270,7 +270,17 @@ private struct BuildRun {
         if base == "scratch" {
             return BuildState(layers: [], layerSizes: [], config: ImageConfig(), history: [], architecture: ImageImporter.hostArchitecture(), os: "linux")
         }
-        if let i = stages.firstIndex(where: { $0.name == base.lowercased() }), i < done.count { return done[i] }
+        if let i = stages.firstIndex(where: { $0.name == base.lowercased() }) {
+            guard i < done.count else {
+                // Never an image of that name from a registry: the Dockerfile meant its stage.
+                throw Dockerfile.error("Dockerfile", line, "stage \(base.quoted) is not built yet (a stage can only use earlier ones)")
+            }
+            return done[i]
+        }
+        if let n = Int(base), n >= 0, n < stages.count {
+            guard n < done.count else { throw Dockerfile.error("Dockerfile", line, "stage \(n) is not built yet (a stage can only use earlier ones)") }
+            return done[n]
+        }
         let ref: ImageReference
         do { ref = try ImageReference(parsing: base) } catch {
             throw Dockerfile.error("Dockerfile", line, "FROM \(base.quoted): invalid image name")

@@ -16,14 +16,21 @@ public final class RuntimeRootsEngine: ContainerEngine {
     private let bundles = Mutex<[String: RuntimeRootReader.BundleSummary]>([:])
     /// Samples the foreign containers from the cgroups their init is in.
     private let sampler: StatsSampler
+    /// This host's cgroup hierarchies, read once.
+    private let cgroups: ProcessCgroups.Resolver?
 
     public init(own: any ContainerEngine, roots: [RuntimeRootReader]) {
         self.own = own
         self.roots = roots
         let table = foreign
+        let resolver = ProcessCgroups.Resolver()
+        cgroups = resolver
         sampler = StatsSampler(statsFiles: { id in
-            let pid = table.withLock { $0[id]?.pid } ?? 0
-            return ProcessCgroups.of(pid: pid)?.statsFiles ?? CgroupStatsFiles(version: .v1)
+            // The init of the last listing, still itself (a reused pid is not sampled).
+            guard let c = table.withLock({ $0[id] }), ProcStat.isAlive(pid: c.pid, startTime: c.pidStartTime) else {
+                return CgroupStatsFiles(version: .v1)
+            }
+            return resolver?.of(pid: c.pid)?.statsFiles ?? CgroupStatsFiles(version: .v1)
         })
     }
 
@@ -48,12 +55,13 @@ public final class RuntimeRootsEngine: ContainerEngine {
         for reader in roots {
             for c in reader.containers() where seen[c.id] == nil {
                 seen[c.id] = c
-                let status = c.status(cgroups: ProcessCgroups.of(pid: c.pid))
+                let status = c.status(cgroups: cgroups?.of(pid: c.pid))
                 guard all || status == .running || status == .paused else { continue }
                 out.append(info(c, status))
             }
         }
         foreign.withLock { $0 = seen }
+        bundles.withLock { $0 = $0.filter { seen[$0.key] != nil } }
         return out
     }
 
@@ -69,7 +77,9 @@ public final class RuntimeRootsEngine: ContainerEngine {
             state.startedAt = c.created
         }
         state.paused = status == .paused
-        var labels = c.annotations
+        // Another engine's annotations never speak for Berth: `berth.service` would put the row
+        // under a Berth service's heading (and `+`/`-` would scale that service).
+        var labels = c.annotations.filter { !$0.key.hasPrefix("berth.") }
         labels[Self.rootLabel] = c.root
         labels[Self.formatLabel] = c.format.rawValue
         var info = ContainerInfo(id: c.id, name: c.displayName, image: c.image, command: bundle.command,
@@ -164,7 +174,7 @@ public final class RuntimeRootsEngine: ContainerEngine {
 
     public func processSamples(_ ref: String) throws -> [ProcessSample] {
         guard let c = foreign.withLock({ $0[ref] }) else { return try own.processSamples(ref) }
-        guard let cgroups = ProcessCgroups.of(pid: c.pid), c.status(cgroups: cgroups) != .stopped else {
+        guard let cgroups = cgroups?.of(pid: c.pid), c.status(cgroups: cgroups) != .stopped else {
             throw BerthError.invalidState("\(c.displayName) is not running")
         }
         return cgroups.pids().compactMap { ProcessSample.read(pid: $0) }.sorted { $0.pid < $1.pid }

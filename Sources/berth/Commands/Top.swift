@@ -27,6 +27,9 @@ struct Top: ParsableCommand {
 
     func run() throws {
         if let container {
+            guard runcRoots.isEmpty else {
+                throw ValidationError("--runc-root is for the dashboard; `berth top \(container)` lists a Berth container's processes")
+            }
             guard contexts.isEmpty && !allContexts else {
                 throw ValidationError("--context after `top` names the dashboard's hosts; for a container's processes use `berth --context NAME top \(container)`")
             }
@@ -62,8 +65,9 @@ struct Top: ParsableCommand {
     }
 }
 
-/// The dashboard's own actions (a shell by `e`, custom commands) refused for another engine's
-/// containers, as the engine's verbs are.
+/// The dashboard's `e` (a shell in the container) refused for another engine's containers, as
+/// the engine's verbs are. Custom commands still run: they are the user's own (a `ctr task kill
+/// $ID` is what one would bind for such rows).
 private func readOnlyForeign(_ actions: DashboardActions, _ engine: RuntimeRootsEngine) -> DashboardActions {
     var a = actions
     guard let exec = actions.exec else { return a }
