@@ -276,3 +276,11 @@ int berth_bpf_attach_cgroup_device(int cgroup_fd, int prog_fd) {
     attr.attach_flags = BPF_F_ALLOW_MULTI;
     return (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr);
 }
+
+const void *berth_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len) {
+    return memmem(hay, hay_len, needle, needle_len);
+}
+
+const void *berth_memrchr(const void *s, int c, size_t n) {
+    return memrchr(s, c, n);
+}

@@ -50,16 +50,21 @@ public final class LogReader {
     var fd: Int32 = -1
     private var identity: (dev: UInt64, ino: UInt64)?
     /// Where `poll` continues: everything before it has been consumed.
-    private var offset: Int64 = 0
+    var offset: Int64 = 0
     /// The start of a record whose newline has not been read yet.
-    private var carry: [UInt8] = []
+    var carry: [UInt8] = []
     /// Dropping an over-long record (or a cut one after a skip) up to its newline.
-    private var skipping = false
-    private var joiner: LineJoiner
-    private var window = Window()
+    var skipping = false
+    var joiner: LineJoiner
+    var window = Window()
     var counters = Stats()
     /// A record later than the window's `until` was seen: nothing more belongs to the window.
-    public private(set) var reachedUntil = false
+    public internal(set) var reachedUntil = false
+    /// Where the lines the last `read` passed on begin (a record boundary): the dashboard pages
+    /// older lines in from here.
+    public internal(set) var readStart: Int64 = 0
+    /// Where `poll` continues: the lines handed out so far end here.
+    public var position: Int64 { offset }
 
     public var stats: Stats {
         var s = counters
@@ -100,6 +105,7 @@ public final class LogReader {
             end = seek(firstAtOrAfter: until + 1, from: start, to: end)
             if end < fileEnd { reachedUntil = true }
         }
+        readStart = start
         guard let tail = window.tail else {
             consume(from: start, to: end, emit: body)
             if flushPartials { joiner.flush(emit: body) }
@@ -108,7 +114,8 @@ public final class LogReader {
         }
         guard tail > 0 else { offset = fileEnd; return }
         var lines: [LogLine] = []
-        consume(from: tailStart(lines: tail, from: start, to: end), to: end) { lines.append($0) }
+        readStart = tailStart(lines: tail, from: start, to: end)
+        consume(from: readStart, to: end) { lines.append($0) }
         if flushPartials { joiner.flush { lines.append($0) } }
         offset = fileEnd
         for line in lines.suffix(tail) { body(line) }
@@ -195,7 +202,7 @@ public final class LogReader {
     // MARK: - File access
 
     @discardableResult
-    private func openFile() -> Bool {
+    func openFile() -> Bool {
         let f = open(path, O_RDONLY | O_CLOEXEC)
         guard f >= 0 else { return false }
         var st = stat()
@@ -230,7 +237,7 @@ public final class LogReader {
 
     /// Reads [from, to) record by record into the joiner; the bytes after the last newline wait in
     /// `carry` for the rest of their record.
-    private func consume(from start: Int64, to end: Int64, emit: (LogLine) -> Void) {
+    func consume(from start: Int64, to end: Int64, emit: (LogLine) -> Void) {
         guard start < end else { return }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 1)
         defer { buffer.deallocate() }

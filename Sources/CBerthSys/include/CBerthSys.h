@@ -27,6 +27,11 @@ int berth_pidfd_open(pid_t pid);
 /* pidfd_send_signal(2): a signal to the process the pidfd names, never to a later one with its PID. */
 int berth_pidfd_send_signal(int pidfd, int sig);
 
+/* memmem(3) and memrchr(3), GNU extensions: the first place `needle` occurs in `hay` and the
+ * last `c` in `s`, or NULL (the log search's scanner). */
+const void *berth_memmem(const void *hay, size_t hay_len, const void *needle, size_t needle_len);
+const void *berth_memrchr(const void *s, int c, size_t n);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t berth_monotonic_ns(void);
 
