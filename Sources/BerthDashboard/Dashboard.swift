@@ -100,6 +100,7 @@ public enum Dashboard {
             keys: config.keys, customCommands: config.commands, columns: config.columns, interval: options.interval ?? config.interval ?? 1, showAll: options.showAll || config.showAll == true,
             available: ActionAvailability(scale: options.actions.scale != nil, exec: options.actions.exec != nil),
             graphStyle: terminal.unicode ? config.graph : .ascii, utcOffset: TimeZone.current.secondsFromGMT(), now: Date())
+        model.clipboard = config.clipboard ?? Clipboard.defaultSetting(environment: environment)
         model.report(startupProblems: problems)
 
         let mailbox = Mailbox()
@@ -128,6 +129,8 @@ public enum Dashboard {
                     case .sampleNow: sampler.sampleNow()
                     case .watchResources(let kind): sampler.watch(kind)
                     case .watchProcesses(let id): sampler.watchProcesses(id)
+                    case .readLogs(let id, let request): sampler.readLogs(id, request)
+                    case .writeTerminal(let bytes): terminal.write(bytes)
                     case .loadInspect(let id):
                         DispatchQueue.global().async {
                             do { mailbox.post(.inspected(id: id, document: try engine.inspectDocument(id), error: nil)) } catch {

@@ -14,7 +14,16 @@ final class LogsFeed {
 
     private let engine: any ContainerEngine
     private(set) var id: String?
-    private var reader: LogReader?
+    /// The followed file's reader: it follows the tail and pages through the rest.
+    private(set) var reader: LogReader?
+    /// Where the lines of the last `follow` lie in the file (nil without a file).
+    private(set) var extent: LogsExtent?
+    /// The time range's bounds in the file (`LogsWindow.floor`, `.ceiling`).
+    var floor: Int64 = 0
+    var ceiling: Int64?
+    /// A search through the file, stepped between the sampler's other work.
+    var search: LogSearch?
+    var searchOlder = true
     private var lastTail: [LogLine] = []
     /// Following a service (`LogsSource.serviceKey`): one reader per replica, each line prefixed
     /// with its replica's name.
@@ -26,7 +35,11 @@ final class LogsFeed {
     func follow(_ id: String?) -> [LogLine] {
         self.id = id
         reader = nil
+        extent = nil
         replicas = []
+        floor = 0
+        ceiling = nil
+        search = nil
         guard let id else { return [] }
         if let service = LogsSource.service(of: id) { return followService(service) }
         guard let path = try? engine.logPath(id) else {
@@ -36,23 +49,29 @@ final class LogsFeed {
         let r = LogReader(path: path, maxLineBytes: Self.maxLineBytes)
         reader = r
         // A line still being written stays in the reader and comes whole with its end.
-        return r.lines(LogReader.Window(tail: Self.initialLines), flushPartials: false)
+        let lines = r.lines(LogReader.Window(tail: Self.initialLines), flushPartials: false)
+        extent = LogsExtent(start: r.readStart, end: r.position)
+        return lines
     }
 
-    /// New complete lines since the last call; `reset` when the engine gives no file to follow and
-    /// the tail was re-read instead (then `lines` replaces what the pane holds).
-    func poll() -> (lines: [LogLine], reset: Bool) {
-        guard let id else { return ([], false) }
+    /// New complete lines since the last call and where they lie in the file (nil without a
+    /// file); `reset` when the engine gives no file to follow and the tail was re-read instead
+    /// (then `lines` replaces what the pane holds).
+    func poll() -> (lines: [LogLine], reset: Bool, extent: LogsExtent?) {
+        guard let id else { return ([], false, nil) }
         if !replicas.isEmpty {
             let share = max(64 << 10, Self.maxChunk / replicas.count)
-            return (Self.merge(replicas.map { r in r.reader.poll(maxBytes: share).map { Self.prefixed($0, r.prefix) } }), false)
+            return (Self.merge(replicas.map { r in r.reader.poll(maxBytes: share).map { Self.prefixed($0, r.prefix) } }), false, nil)
         }
-        if LogsSource.service(of: id) != nil { return ([], false) }
-        if let reader { return (reader.poll(maxBytes: Self.maxChunk), false) }
+        if LogsSource.service(of: id) != nil { return ([], false, nil) }
+        if let reader {
+            let start = reader.position
+            return (reader.poll(maxBytes: Self.maxChunk), false, LogsExtent(start: start, end: reader.position))
+        }
         let tail = (try? engine.tailLogs(id, limit: Self.initialLines)) ?? []
-        if tail == lastTail { return ([], false) }
+        if tail == lastTail { return ([], false, nil) }
         lastTail = tail
-        return (tail, true)
+        return (tail, true, nil)
     }
 
     /// The replicas of `service` at the moment it is selected (one listing), their tails merged

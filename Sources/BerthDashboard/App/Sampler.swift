@@ -6,7 +6,7 @@ import Foundation
 /// log, posting what it finds to the mailbox. The UI thread never calls the engine for data.
 final class Sampler: @unchecked Sendable {
     // Unchecked, because a `Mutex` has no condition to wait on: the request fields (`stopped`,
-    // `sampleRequested`, `followRequest`, `watchRequest`, `processesRequest`) are read and written only inside
+    // `sampleRequested`, `followRequest`, `watchRequest`, `processesRequest`, `logsRequests`) are read and written only inside
     // `condition.withLock`; `thread` is written once by `start` before the thread exists and never
     // read; `follower`, `watched` and `processesOf` are used only on the sampler thread; the rest is immutable
     // and Sendable.
@@ -19,6 +19,8 @@ final class Sampler: @unchecked Sendable {
     private var followRequest: String??
     private var watchRequest: ResourceKind??
     private var processesRequest: String??
+    /// The logs pane's reads of its file, in the order asked.
+    private var logsRequests: [(id: String, request: LogsRequest)] = []
     /// The container whose processes view is shown, read at every sample.
     private var processesOf: String?
     /// The kind of resource whose view is shown, read every `resourceInterval`.
@@ -73,21 +75,29 @@ final class Sampler: @unchecked Sendable {
         condition.withLock { processesRequest = .some(id); condition.signal() }
     }
 
+    func readLogs(_ id: String, _ request: LogsRequest) {
+        condition.withLock { logsRequests.append((id, request)); condition.signal() }
+    }
+
     private func loop() {
         var nextSample = Date()
         var nextResources = Date.distantFuture
         if let events { mailbox.post(.journal(events.open(replay: true))) }
         while true {
-            let request: (follow: String??, due: Bool, asked: Bool, watch: ResourceKind??, processes: String??)? = condition.withLock {
-                while !stopped && !sampleRequested && followRequest == nil && watchRequest == nil && processesRequest == nil {
+            // A search through the file goes on in steps between the rest: no waiting meanwhile.
+            let searching = follower.search != nil
+            let request: (follow: String??, due: Bool, asked: Bool, watch: ResourceKind??, processes: String??,
+                          logs: [(id: String, request: LogsRequest)])? = condition.withLock {
+                while !stopped && !searching && !sampleRequested && followRequest == nil && watchRequest == nil
+                        && processesRequest == nil && logsRequests.isEmpty {
                     let wake = min(nextSample, Date().addingTimeInterval(Sampler.logPollInterval))
                     if !condition.wait(until: wake) { break }
                 }
                 if stopped { return nil }
-                defer { followRequest = nil; sampleRequested = false; watchRequest = nil; processesRequest = nil }
-                return (followRequest, sampleRequested || Date() >= nextSample, sampleRequested, watchRequest, processesRequest)
+                defer { followRequest = nil; sampleRequested = false; watchRequest = nil; processesRequest = nil; logsRequests = [] }
+                return (followRequest, sampleRequested || Date() >= nextSample, sampleRequested, watchRequest, processesRequest, logsRequests)
             }
-            guard let (follow, due, asked, watch, processes) = request else { return }
+            guard let (follow, due, asked, watch, processes, logs) = request else { return }
 
             if let processes { processesOf = processes }
             if let id = processesOf, due || processes != nil { postProcesses(of: id) }
@@ -103,8 +113,12 @@ final class Sampler: @unchecked Sendable {
 
             if let follow {
                 let lines = follower.follow(follow)
-                if let id = follow { mailbox.post(.logLines(id: id, lines: lines, reset: true)) }
+                if let id = follow { mailbox.post(.logLines(id: id, lines: lines, reset: true, extent: follower.extent)) }
             }
+            for (id, r) in logs where id == follower.id {
+                for e in follower.handle(r) { mailbox.post(e) }
+            }
+            for e in follower.stepSearch() { mailbox.post(e) }
             if due {
                 // Before the snapshot: a timeline whose container the snapshot no longer lists was removed.
                 if let events {
@@ -115,8 +129,10 @@ final class Sampler: @unchecked Sendable {
                 nextSample = Date().addingTimeInterval(interval)
             }
             if let id = follower.id {
-                let (lines, reset) = follower.poll()
-                if !lines.isEmpty || reset { mailbox.post(.logLines(id: id, lines: lines, reset: reset)) }
+                let (lines, reset, extent) = follower.poll()
+                if !lines.isEmpty || reset {
+                    mailbox.post(.logLines(id: id, lines: lines, reset: reset, extent: extent))
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ import Yams
 ///     interval: 2          # seconds between samples
 ///     graph: block         # braille | block | ascii
 ///     all: false           # show exited containers
+///     clipboard: off       # osc52 | off: may `y` set the clipboard through the terminal
 ///     columns: [name, cpu, cpu-graph, mem, pids, up]   # the containers table, in this order
 ///     keys:                # action: key or [keys]; see docs/dashboard.md for the names
 ///       kill: ["K", "ctrl-k"]
@@ -19,6 +20,8 @@ public struct DashboardConfig: Sendable, Equatable {
     public var interval: Double?
     public var graph: GraphStyle?
     public var showAll: Bool?
+    /// nil: `Clipboard.defaultSetting` for the terminal.
+    public var clipboard: Clipboard?
     public var keys: KeyTable = .standard
     public var commands: [CustomCommand] = []
     /// The containers table's columns, in order; nil: chosen by the terminal's width.
@@ -75,6 +78,13 @@ public struct DashboardConfig: Sendable, Equatable {
                 throw ConfigError(file: file, line: line, reason: "graph must be braille, block or ascii")
             }
             graph = g
+        case "clipboard":
+            // YAML reads a bare `off` as false.
+            let word = value.bool == false ? "off" : value.scalar?.string.lowercased() ?? ""
+            guard let c = Clipboard(rawValue: word) else {
+                throw ConfigError(file: file, line: line, reason: "clipboard must be osc52 or off")
+            }
+            clipboard = c
         case "all":
             guard let b = value.bool else { throw ConfigError(file: file, line: line, reason: "all must be true or false") }
             showAll = b
@@ -95,7 +105,7 @@ public struct DashboardConfig: Sendable, Equatable {
             keys = table
             self.problems += problems
         default:
-            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, columns, keys, commands)")
+            throw ConfigError(file: file, line: line, reason: "unknown setting '\(key)' (expected theme, interval, graph, all, clipboard, columns, keys, commands)")
         }
     }
 

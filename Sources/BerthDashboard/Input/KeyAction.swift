@@ -11,7 +11,7 @@ public enum KeyAction: String, CaseIterable, Sendable {
     case filter, sort, sortReverse = "sort-reverse", toggleAll = "toggle-all"
     case cycleTheme = "theme", graphStyle = "graph-style"
     case search, searchNext = "search-next", searchPrevious = "search-previous"
-    case follow, timestamps, wrap, stream, fullscreen
+    case follow, timestamps, wrap, stream, fullscreen, copyLine = "copy-line"
     case showEvents = "events", eventsFilter = "events-filter"
     case toggleGroup = "toggle-group"
     case showImages = "images", showVolumes = "volumes", showNetworks = "networks"

@@ -189,6 +189,9 @@ public struct DashboardModel: Sendable {
     public internal(set) var autoscale: [String: AutoscalePolicy] = [:]
     public internal(set) var interval: Double
     public internal(set) var available: ActionAvailability
+    /// Whether `y` may send the clipboard sequence to the terminal (`clipboard:` in config.yaml,
+    /// else `Clipboard.defaultSetting`).
+    public internal(set) var clipboard: Clipboard = .osc52
     /// Seconds east of UTC for the times shown; injected so golden screens do not depend on TZ.
     public internal(set) var utcOffset: Int
 

@@ -42,6 +42,11 @@ public final class MemoryTerminal: Terminal {
 
     public func flush() { flushCount += 1 }
 
+    /// Every control sequence written, in order (what a test of OSC 52 reads).
+    public private(set) var written: [[UInt8]] = []
+
+    public func write(_ control: [UInt8]) { written.append(control) }
+
     public func cell(row: Int, column: Int) -> Cell { cells[row * size.columns + column] }
 
     /// The screen as text, one line per row, trailing spaces kept so sizes are visible in diffs.

@@ -118,6 +118,20 @@ public final class NcursesTerminal: Terminal {
         doupdate()
     }
 
+    public func write(_ control: [UInt8]) {
+        // Whatever stdio still buffers goes first, so the sequence lands whole (doupdate wrote the frame).
+        fflush(nil)
+        control.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(STDOUT_FILENO, raw.baseAddress! + off, raw.count - off)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                off += n
+            }
+        }
+    }
+
     // MARK: input
 
     /// The next pending key, mouse or resize event, without waiting.

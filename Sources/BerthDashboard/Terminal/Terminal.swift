@@ -48,4 +48,7 @@ public protocol Terminal: AnyObject {
     func put(_ text: String, row: Int, column: Int, style: CellStyle)
     /// Makes the frame visible (ncurses diffs it against the last one).
     func flush()
+    /// Sends a control sequence the cell grid knows nothing of (OSC 52, the clipboard) straight
+    /// to the terminal, after the frame.
+    func write(_ control: [UInt8])
 }

@@ -15,6 +15,11 @@ public enum DashboardCommand: Equatable, Sendable {
     case update(ref: String, change: ContainerUpdate)
     case help
     case problems
+    /// The logs pane's time range: `:since TIME`, `:until TIME` (nil: that end cleared).
+    case logsSince(String?)
+    case logsUntil(String?)
+    /// `:save PATH` (`:save!` overwrites).
+    case save(path: String, overwrite: Bool)
     case quit
 
     public static let verbs = ["start", "stop", "restart", "kill", "rm", "remove", "pause", "unpause"]
@@ -70,6 +75,13 @@ public enum DashboardCommand: Equatable, Sendable {
                 return .failure(CommandError("usage: :update NAME memory=64m cpus=0.5 pids=100 (also swap=, shares=, cpuset=)"))
             }
             return LimitsCommand.parse(Array(args.dropFirst())).map { .update(ref: ref, change: $0) }
+        case "since": return .success(.logsSince(args.isEmpty ? nil : args.joined(separator: " ")))
+        case "until": return .success(.logsUntil(args.isEmpty ? nil : args.joined(separator: " ")))
+        case "save", "save!":
+            // The rest of the line as typed: a path may hold spaces.
+            let path = line.drop { $0 == " " }.drop { $0 != " " }.trimmingCharacters(in: .whitespaces)
+            guard !path.isEmpty else { return .failure(CommandError(LogsExportError.noPath.description)) }
+            return .success(.save(path: path, overwrite: head == "save!"))
         case "q", "quit", "exit": return .success(.quit)
         default:
             return .failure(CommandError("unknown command '\(head)' (try :help)"))
@@ -176,6 +188,9 @@ extension DashboardModel {
             }
             problemCursor = (problemCursor + 1) % startupProblems.count
             showProblem(problemCursor)
+        case .logsSince(let time): return setLogsRange(since: .some(time))
+        case .logsUntil(let time): return setLogsRange(until: .some(time))
+        case .save(let path, let overwrite): return saveLogs(path: path, overwrite: overwrite)
         case .quit:
             quitRequested = true
             return [.quit]

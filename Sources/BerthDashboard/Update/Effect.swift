@@ -134,6 +134,10 @@ public enum Effect: Equatable, Sendable {
     case runCustom(CustomCommandRun)
     /// Hand the terminal to a shell in this container, then redraw.
     case exec(id: String, name: String)
+    /// Read the followed log file (a page, a search, a save) on the sampler thread.
+    case readLogs(id: String, LogsRequest)
+    /// Write these bytes (an OSC 52 clipboard sequence) to the terminal.
+    case writeTerminal([UInt8])
     case quit
 }
 
@@ -144,7 +148,13 @@ public enum DashboardEvent: Sendable {
     case resize(TerminalSize)
     case snapshot(EngineSnapshot)
     /// New log lines for a container; `reset` replaces what was there (a fresh tail).
-    case logLines(id: String, lines: [LogLine], reset: Bool)
+    case logLines(id: String, lines: [LogLine], reset: Bool, extent: LogsExtent? = nil)
+    /// A page of the followed log file, as a `LogsRequest` asked.
+    case logPage(id: String, LogsPageRead)
+    /// How a search through the followed log file goes (a hit comes as a `logPage`).
+    case logSearch(id: String, LogSearchReport)
+    /// `:save` ended: the lines written, or why none were.
+    case logSaved(path: String, lines: Int, error: String?)
     case actionFinished(ActionOutcome)
     /// Events appended to the journal since the last ones (the whole journal first), in file order.
     case journal([Event])

@@ -57,6 +57,7 @@ extension DashboardModel {
     /// Esc: leave full screen (back on the containers, so `/` filters them again), else clear the
     /// filter, else go back to the containers pane.
     mutating func back() -> [Effect] {
+        if logs.searching != nil { return cancelLogSearch() }
         if view == .events {
             if !eventsFilter.isEmpty { setEventsFilter("") } else { view = .containers }
             return []
@@ -194,11 +195,11 @@ extension DashboardModel {
             status = StatusMessage("graphs: \(graphStyle.rawValue)")
         case .search:
             mode = .logSearch(logs.search)
-        case .searchNext: jumpToMatch(older: true)
-        case .searchPrevious: jumpToMatch(older: false)
+        case .searchNext: return jumpToMatch(older: true)
+        case .searchPrevious: return jumpToMatch(older: false)
+        case .copyLine: return copyLogLine()
         case .follow:
-            logs.follow.toggle()
-            if logs.follow { logs.scrollFromBottom = 0 }
+            if logs.follow { logs.follow = false } else { return logsToLastLine() }
         case .timestamps: logs.showTimestamps.toggle()
         case .wrap: logs.wrap.toggle()
         case .stream:
@@ -252,14 +253,13 @@ extension DashboardModel {
         if focus == .logs {
             let page = max(1, layout.logRows - 1)
             switch action {
-            case .up: scrollLogs(by: 1)
-            case .down: scrollLogs(by: -1)
-            case .pageUp: scrollLogs(by: page)
-            case .pageDown: scrollLogs(by: -page)
-            case .top: scrollLogs(by: logs.visibleLines.count)
-            default: logs.scrollFromBottom = 0; logs.follow = true
+            case .up: return scrollLogs(by: 1)
+            case .down: return scrollLogs(by: -1)
+            case .pageUp: return scrollLogs(by: page)
+            case .pageDown: return scrollLogs(by: -page)
+            case .top: return logsToFirstLine()
+            default: return logsToLastLine()
             }
-            return []
         }
         let page = max(1, layout.tableRows - 1)
         switch action {
@@ -444,10 +444,11 @@ extension DashboardModel {
         status = StatusMessage("theme \(t.name)")
     }
 
-    mutating func jumpToMatch(older: Bool) {
+    /// `n`/`N`: the next match among the held lines, else a search on through the file.
+    mutating func jumpToMatch(older: Bool) -> [Effect] {
         guard !logs.search.isEmpty else {
             status = StatusMessage("no search: press / in the logs pane", .error)
-            return
+            return []
         }
         let lines = logs.visibleLines
         let needle = logs.search.lowercased()
@@ -455,8 +456,13 @@ extension DashboardModel {
         let range: [Int] = older ? Array(stride(from: start - 1, through: 0, by: -1))
                                  : Array(stride(from: start + 1, to: lines.count, by: 1))
         guard let hit = range.first(where: { lines[$0].text.lowercased().contains(needle) }) else {
+            let file = searchFile(older: older)
+            if !file.isEmpty {
+                status = StatusMessage("searching the log for \(logs.search.quoted)… (Esc cancels)")
+                return file
+            }
             status = StatusMessage("no \(older ? "older" : "newer") match for \"\(logs.search)\"", .error)
-            return
+            return []
         }
         logs.matchIndex = hit
         // Put the match in the middle of the pane.
@@ -465,6 +471,7 @@ extension DashboardModel {
         logs.follow = false
         let total = lines.filter { $0.text.lowercased().contains(needle) }.count
         status = StatusMessage("match \(lines[...hit].filter { $0.text.lowercased().contains(needle) }.count) of \(total)")
+        return []
     }
 }
 

@@ -15,15 +15,34 @@ extension DashboardModel {
             scrollToSelection()
             return []
         case .snapshot(let s): return apply(s)
-        case .logLines(let id, let lines, let reset):
+        case .logLines(let id, let lines, let reset, let extent):
             guard id == logs.containerID else { return [] }
             if reset {
                 let keep = logs
                 logs.reset(for: id)
                 logs.showTimestamps = keep.showTimestamps; logs.wrap = keep.wrap
-                logs.stream = keep.stream; logs.search = keep.search
+                logs.stream = keep.stream; logs.search = keep.search; logs.range = keep.range
+                if let extent {
+                    // A file: the tail is the first page of a window that can move through it.
+                    let page = LogPage(lines: lines, start: extent.start, end: extent.end)
+                    logs.replace(with: page, window: LogsWindow(page: page, fileEnd: extent.end, attached: true))
+                    guard !keep.range.isEmpty else { return [] }
+                    logs.reading = true
+                    return [.readLogs(id: id, .range(keep.range))]
+                }
             }
-            logs.append(lines)
+            logs.append(lines, end: extent?.end)
+            return []
+        case .logPage(let id, let read):
+            guard id == logs.containerID else { return [] }
+            return apply(read)
+        case .logSearch(let id, let report):
+            guard id == logs.containerID else { return [] }
+            apply(report)
+            return []
+        case .logSaved(let path, let count, let error):
+            status = error.map { StatusMessage($0, .error) }
+                ?? StatusMessage("saved \(count) line\(count == 1 ? "" : "s") to \(Quoted.escapeControls(path))", .success)
             return []
         case .actionFinished(let o): return finish(o)
         case .journal(let events):
@@ -191,16 +210,10 @@ extension DashboardModel {
             return []
         case .wheelUp, .wheelDown:
             let delta = m.kind == .wheelUp ? -3 : 3
-            if pane == .logs { scrollLogs(by: -delta); return [] }
+            if pane == .logs { return scrollLogs(by: -delta) }
             moveSelection(by: delta)
             return followSelection()
         }
     }
 
-    mutating func scrollLogs(by lines: Int) {
-        let total = logs.visibleLines.count
-        let maxScroll = max(0, total - layout.logRows)
-        logs.scrollFromBottom = min(maxScroll, max(0, logs.scrollFromBottom + lines))
-        logs.follow = logs.scrollFromBottom == 0
-    }
 }

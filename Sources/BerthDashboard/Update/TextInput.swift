@@ -53,7 +53,7 @@ extension DashboardModel {
             mode = .normal
             logs.search = text
             logs.matchIndex = nil
-            if !text.isEmpty { jumpToMatch(older: true) }
+            if !text.isEmpty { return jumpToMatch(older: true) }
         case .escape:
             mode = .normal
         case .ctrl("c"):

@@ -12,6 +12,7 @@ enum LogsPane {
         if logs.showTimestamps { flags.append("time") }
         if logs.wrap { flags.append("wrap") }
         if !logs.search.isEmpty { flags.append("/\(logs.search)") }
+        if !logs.range.isEmpty { flags.append(DashboardModel.describe(logs.range)) }
         let name = m.selected?.name ?? m.selectedService.map { "\($0) (all replicas)" } ?? "-"
         c.box(r, title: "3 Logs \(name)  [\(flags.joined(separator: " "))]", focused: m.focus == .logs)
         let inner = r.inner
@@ -58,10 +59,37 @@ enum LogsPane {
             }
             index -= 1
         }
-        if logs.scrollFromBottom > 0 {
-            let note = " \(logs.scrollFromBottom) newer below (G) "
+        if let note = statusNote(logs, rows: inner.height) {
             c.text(note, row: r.y + r.height - 1, column: r.x + max(2, r.width - TextWidth.of(note) - 2), role: .warning)
         }
+    }
+
+    /// The bottom border's note: a search's progress through the file, where in the file the view
+    /// is (by byte offset) once it has left the live end, and how much newer output is below.
+    static func statusNote(_ logs: LogsState, rows: Int) -> String? {
+        var parts: [String] = []
+        if let share = logs.searching { parts.append("searching… \(Int(share * 100))% (Esc stops)") }
+        let detached = logs.window.map { !$0.attached } ?? false
+        if let w = logs.window, logs.scrollFromBottom > 0 || detached {
+            // The top line shown, as a raw index into the held lines (a stream filter hides some).
+            let visible = logs.visibleLines.count
+            let top = max(0, visible - logs.scrollFromBottom - rows)
+            let raw = logs.stream == .both ? top : Self.rawIndex(ofVisible: top, in: logs)
+            parts.append("\(w.percent(atLine: raw))%")
+        }
+        if logs.scrollFromBottom > 0 || detached {
+            parts.append(detached ? "newer below (G)" : "\(logs.scrollFromBottom) newer below (G)")
+        }
+        return parts.isEmpty ? nil : " " + parts.joined(separator: " · ") + " "
+    }
+
+    private static func rawIndex(ofVisible index: Int, in logs: LogsState) -> Int {
+        var seen = 0
+        for (i, line) in logs.lines.enumerated() where logs.stream.admits(line.stream) {
+            if seen == index { return i }
+            seen += 1
+        }
+        return max(0, logs.lines.count - 1)
     }
 
     /// Removes terminal escapes and control characters (a log may hold anything) and stops after
