@@ -1,7 +1,7 @@
 // berth-bench: Berth against crun and runc, side by side in one run; prints a Markdown table.
 //
 //   berth-bench [--quick] [--containers N] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
-//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions (only with --only)
+//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions and logs (only with --only)
 //
 // Needs root, and berth + berth-shim in the same directory as this executable (or in --berth-dir).
 import BerthOS
@@ -13,7 +13,7 @@ import Glibc
 
 let allBenchmarks = ["lifecycle", "exec", "scale", "start", "stats", "dashboard", "dashboard-cpu"]
 /// Run only when asked for by --only.
-let optionalBenchmarks = ["instructions"]
+let optionalBenchmarks = ["instructions", "logs"]
 
 func usage() -> Never {
     print("""
@@ -120,7 +120,12 @@ do {
     context = ctx
     FileHandle.standardError.write(Data("berth-bench: root \(ctx.root), cgroup parent \(ctx.cgroupParent)\n".utf8))
     let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start", "exec"])
-    try ctx.setUp(withOCI: needsOCI)
+    // The logs pane's benchmark reads a file of its own: no engine, no image.
+    if selected != ["logs"] { try ctx.setUp(withOCI: needsOCI) }
+
+    if selected.contains("logs") {
+        try LogsPaneBench.run(ctx)
+    }
 
     if selected.contains("instructions") {
         try InstructionsBench.run(ctx)
