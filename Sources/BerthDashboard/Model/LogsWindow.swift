@@ -75,6 +75,8 @@ public struct LogsWindow: Sendable, Equatable {
     /// stay a size worth dropping.
     mutating func appendTail(lines count: Int, end: Int64) {
         fileEnd = max(fileEnd, end)
+        // Bytes without a line (skipped, or not CRI): the last page now ends after them.
+        if count == 0, !pages.isEmpty { pages[pages.count - 1].end = max(self.end, end); return }
         if let last = pages.last, last.lines + count <= LogsState.pageLines {
             pages[pages.count - 1].lines += count
             pages[pages.count - 1].end = end
