@@ -253,6 +253,11 @@ final class LogsWindowTests: XCTestCase {
         }
         h.command("save! " + dir)
         XCTAssertEqual(h.model.status?.kind, .error, "a directory is not overwritten")
+        // A hostile name: the file is the user's to name, but the status line shows no raw escape.
+        h.command("save " + dir + "/x\u{1b}[2Jy")
+        XCTAssertEqual(h.model.status?.kind, .success)
+        XCTAssertFalse(h.model.status!.text.contains("\u{1b}"), h.model.status!.text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/x\u{1b}[2Jy"))
     }
 
     // MARK: - Clipboard
