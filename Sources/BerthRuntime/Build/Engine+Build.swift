@@ -220,7 +220,7 @@ private struct BuildRun {
         var shell = ImageConfigChange.defaultShell
         for ins in stage.instructions {
             step += 1
-            events(.step(index: step, total: total, text: ins.keyword + " " + (ins.flags.isEmpty ? "" : ins.flags.keys.sorted().map { "--\($0)=\(ins.flags[$0]!) " }.joined()) + ins.text))
+            events(.step(index: step, total: total, text: ins.display))
             let t0 = Date()
             var vars = args
             for (k, v) in BuildVariables.environment(state.config.env) { vars[k] = v }
@@ -240,12 +240,8 @@ private struct BuildRun {
                 case "MAINTAINER":
                     state = metadataStep(state, "MAINTAINER " + ins.text) { _ in }
                 case "RUN":
-                    let argv = ins.exec ?? shell + [ins.text]
-                    let used = declared.compactMap { k in args[k].map { "\(k)=\($0)" } }
-                    let createdBy = "RUN " + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
-                    (state, cached) = try cachedStep(state, createdBy, args: used, content: nil) { parent in
-                        try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "))
-                    }
+                    (state, cached) = try runInstruction(ins, state: state, shell: shell, lexer: lex,
+                                                         args: declared.compactMap { k in args[k].map { "\(k)=\($0)" } })
                 case "COPY", "ADD":
                     (state, cached) = try copyStep(state, ins, lexer: lex)
                 default:
@@ -327,6 +323,21 @@ private struct BuildRun {
 
     // MARK: - RUN
 
+    /// One RUN: its command (`RunCommand`: shell or exec form, heredocs), looked up in the cache
+    /// or run. The key holds the instruction after substitution (heredoc bodies included) and the
+    /// build args in effect.
+    private func runInstruction(_ ins: DockerfileInstruction, state: BuildState, shell: [String], lexer: ShellLexer,
+                                args used: [String]) throws -> (BuildState, Bool) {
+        guard ins.mounts.isEmpty else { throw BerthError.invalidArgument("RUN --mount is not supported by berth build") }
+        guard case .argv(let argv) = RunCommand.of(ins, shell: shell) else {
+            throw BerthError.invalidArgument("RUN <<EOF with a #! script is not supported by berth build")
+        }
+        let createdBy = "RUN " + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
+        return try cachedStep(state, createdBy, args: used, content: nil) { parent in
+            try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "))
+        }
+    }
+
     /// Runs `argv` as a real container on the stage's layers and captures its writable layer.
     private func runStep(_ state: BuildState, argv: [String], env: [String], display: String) throws -> CapturedLayer {
         guard !state.layers.isEmpty else { throw BerthError.invalidArgument("RUN needs a base image with files; this stage is FROM scratch") }
@@ -377,26 +388,46 @@ private struct BuildRun {
             mode = v
         }
         // The source tree: the context, or an earlier stage's (or an image's) files.
-        var fromState: BuildState?
-        if let from = ins.flags["from"] {
-            let name = try lexer.word(from)
-            if let i = stages.firstIndex(where: { $0.name == name.lowercased() }) ?? Int(name).flatMap({ $0 < done.count ? $0 : nil }), i < done.count {
-                fromState = done[i]
-            } else {
-                fromState = try baseState(name, line: ins.line)
+        let fromState = try ins.flags["from"].map { try sourceState(try lexer.word($0), line: ins.line) }
+        // `<<NAME` sources are the instruction's heredocs, in order: files made from their bodies.
+        var inline: [(name: String, content: String)] = []
+        var pending = ins.heredocs[...]
+        if ins.exec == nil {
+            words = try words.filter { word in
+                guard word.hasPrefix("<<"), let doc = pending.first else { return true }
+                pending = pending.dropFirst()
+                inline.append((doc.name, doc.expand ? try lexer.expandVariables(doc.body) : doc.body))
+                return false
             }
         }
         return try withRoot(fromState) { sourceRoot in
-            let sources = try context.expand(words, root: sourceRoot)
-            let content = try context.contentHash(sources, root: sourceRoot)
-            let createdBy = "\(ins.keyword) " + (ins.flags.keys.sorted().map { "--\($0)=\(ins.flags[$0]!) " }.joined()) + sources.joined(separator: " ") + " " + dest
+            let sources = words.isEmpty ? [] : try context.expand(words, root: sourceRoot)
+            let inlineText = inline.map { "\($0.name)\u{0}\($0.content)" }.joined(separator: "\u{0}")
+            let content = (sources.isEmpty ? "" : try context.contentHash(sources, root: sourceRoot))
+                + (inline.isEmpty ? "" : " " + Digest.of(Array(inlineText.utf8)).hex)
+            let createdBy = "\(ins.keyword) " + ins.flagText + (sources + inline.map { "<<" + $0.name }).joined(separator: " ") + " " + dest
             return try cachedStep(state, createdBy, args: [], content: content) { parent in
                 try withWritableRoot(parent) { root in
-                    try copy(sources, from: sourceRoot ?? context.fd, fromContext: sourceRoot == nil, to: dest, in: root,
-                             owner: owner, mode: mode, extract: ins.keyword == "ADD")
+                    if !sources.isEmpty {
+                        try copy(sources, from: sourceRoot ?? context.fd, fromContext: sourceRoot == nil, to: dest, in: root,
+                                 owner: owner, mode: mode, extract: ins.keyword == "ADD", sourceCount: sources.count + inline.count)
+                    }
+                    for file in inline {
+                        try InlineFile.write(file.content, named: file.name, to: dest, severalSources: sources.count + inline.count > 1,
+                                             in: root, owner: owner, mode: mode ?? 0o644)
+                    }
                 }
             }
         }
+    }
+
+    /// What `COPY --from=NAME` and `RUN --mount=type=bind,from=NAME` read: an earlier stage (by
+    /// name or index) or an image.
+    private func sourceState(_ name: String, line: Int) throws -> BuildState {
+        if let i = stages.firstIndex(where: { $0.name == name.lowercased() }) ?? Int(name).flatMap({ $0 < done.count ? $0 : nil }), i < done.count {
+            return done[i]
+        }
+        return try baseState(name, line: line)
     }
 
     /// `USER[:GROUP]` names or ids, looked up in the stage's own /etc/passwd and /etc/group.
@@ -441,14 +472,14 @@ private struct BuildRun {
     /// destination that is a directory (or ends in `/`, or there are several sources), else it
     /// becomes the destination. ADD unpacks a local tar archive into the destination directory.
     private func copy(_ sources: [String], from sourceRoot: Int32, fromContext: Bool, to dest: String, in root: Int32,
-                      owner: (uid_t, gid_t)?, mode: mode_t?, extract: Bool) throws {
+                      owner: (uid_t, gid_t)?, mode: mode_t?, extract: Bool, sourceCount: Int) throws {
         var tree = TreeCopy(owner: owner.map { (uid: $0.0, gid: $0.1) })
         if fromContext {
             let ignore = context.ignore
             tree.exclude = { ignore.excludes($0) }
             tree.walkExcluded = ignore.hasExceptions
         }
-        let destIsDir = dest.hasSuffix("/") || sources.count > 1
+        let destIsDir = dest.hasSuffix("/") || sourceCount > 1
         for rel in sources {
             let (dir, name) = try BuildContext.openSource(rel, in: sourceRoot, what: fromContext ? "build context" : "stage")
             defer { close(dir) }
