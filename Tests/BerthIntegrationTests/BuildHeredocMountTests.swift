@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `berth build` with the Dockerfile 1.4 features, on the busybox image the suite imports:
-/// heredocs in RUN and COPY, `RUN --mount` (cache, bind, secret, tmpfs) and `RUN --network`.
+/// heredocs in RUN and COPY, `RUN --mount` (cache, bind, secret).
 /// What a mount brings must never be in the image: each test reads the saved image's layer
 /// tars for it.
 final class BuildHeredocMountTests: ContainerTestCase {
@@ -60,21 +60,26 @@ final class BuildHeredocMountTests: ContainerTestCase {
             a.txt
             B $WHO
             b.txt
+            RUN <<EOF
+            #!/bin/sh
+            echo "script as $0" > /script-ran
+            EOF
             """
         let dir = try context(["Dockerfile": dockerfile])
         addTeardownBlock { [cli] in cli.run(["rmi", "-f", "heredoc:1", "heredoc:2"]) }
         let r = build(["-t", "heredoc:1", dir])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertEqual(run("heredoc:1", "cat /made /quoted /unquoted /tabs /etc/app/conf.txt /files/a.txt /files/b.txt"),
-                       "made by builder\n$WHO\nbuilder\ntabs stripped\nname=builder \"kept\"\nA builder\nB $WHO\n")
+        XCTAssertEqual(run("heredoc:1", "cat /made /quoted /unquoted /tabs /etc/app/conf.txt /files/a.txt /files/b.txt /script-ran"),
+                       "made by builder\n$WHO\nbuilder\ntabs stripped\nname=builder \"kept\"\nA builder\nB $WHO\nscript as /dev/pipes/EOF\n")
         XCTAssertEqual(run("heredoc:1", "stat -c '%a %u:%g' /etc/app/conf.txt /files/a.txt /files/b.txt"),
                        "644 0:0\n644 1000:1000\n644 1000:1000\n")
         let paths = try savedImage("heredoc:1").paths
+        XCTAssertFalse(paths.contains { $0.hasPrefix("dev/pipes") }, "the script's mount is not in a layer: \(paths)")
         XCTAssertTrue(paths.contains("etc/app/conf.txt"), "\(paths)")
 
         // The body is part of the cache key: the same Dockerfile hits, a changed body misses.
         let again = build(["-t", "heredoc:1", dir])
-        XCTAssertEqual(again.stdout.components(separatedBy: "--> CACHED").count - 1, 5, again.stdout)
+        XCTAssertEqual(again.stdout.components(separatedBy: "--> CACHED").count - 1, 6, again.stdout)
         try dockerfile.replacingOccurrences(of: "B $WHO", with: "B2 $WHO").write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
         let changed = build(["-t", "heredoc:2", dir])
         XCTAssertEqual(changed.status, 0, changed.stderr)
@@ -85,6 +90,81 @@ final class BuildHeredocMountTests: ContainerTestCase {
         assertOneLine(build(["-t", "heredoc:3", dir]), status: 125, saying: "Dockerfile:3: unterminated heredoc <<EOF")
         try "FROM busybox\nCOPY <<../../x /d/\nx\n../../x\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
         assertOneLine(build(["-t", "heredoc:3", dir]), status: 125, saying: "Dockerfile:2: heredoc name")
+        XCTAssertEqual(leftovers(), [])
+    }
+
+    func testCacheMountSurvivesBuildsAndIsNotInTheImage() throws {
+        let step = "RUN --mount=type=cache,target=/var/cache/thing,id=thing,sharing=locked echo %@ >> /var/cache/thing/log && cp /var/cache/thing/log /seen"
+        let dir = try context(["Dockerfile": "FROM busybox\n" + String(format: step, "one") + "\n"])
+        addTeardownBlock { [cli] in cli.run(["rmi", "-f", "cachemount:1", "cachemount:2"]) }
+        let first = build(["-t", "cachemount:1", dir])
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        try ("FROM busybox\n" + String(format: step, "two") + "\n").write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
+        let second = build(["-t", "cachemount:2", dir])
+        XCTAssertEqual(second.status, 0, second.stdout + second.stderr)
+        XCTAssertEqual(run("cachemount:2", "cat /seen; test -e /var/cache/thing && echo present"), "one\ntwo\n",
+                       "the second build saw the first one's file; the cache directory is not in the image")
+        for image in ["cachemount:1", "cachemount:2"] {
+            let paths = try savedImage(image).paths
+            XCTAssertFalse(paths.contains { $0.hasPrefix("var/cache/thing") }, "\(image): \(paths)")
+            XCTAssertTrue(paths.contains("seen"), "\(image): \(paths)")
+        }
+
+        try "FROM busybox\nRUN --mount=type=cache,target=/c,id=../../etc true\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
+        assertOneLine(build(["-t", "cachemount:3", dir]), status: 125, saying: "invalid cache id '../../etc'")
+        XCTAssertEqual(leftovers(), [])
+    }
+
+    func testBindMountReadsTheContextAndCannotLeaveIt() throws {
+        let dir = try context(["Dockerfile": """
+            FROM busybox
+            RUN --mount=type=bind,source=conf/app.conf,target=/mnt/app.conf cat /mnt/app.conf > /read
+            RUN --mount=type=bind,source=conf,target=/src,rw echo scribble > /src/new && cat /src/app.conf > /read2
+            """, "conf/app.conf": "from the context\n"])
+        XCTAssertEqual(symlink("/etc", dir + "/etclink"), 0)
+        XCTAssertEqual(symlink("/etc/passwd", dir + "/pw"), 0)
+        addTeardownBlock { [cli] in cli.run(["rmi", "-f", "bindmount:1"]) }
+        let r = build(["-t", "bindmount:1", dir])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(run("bindmount:1", "cat /read /read2; ls /mnt /src 2>&1 | wc -l"), "from the context\nfrom the context\n2\n",
+                       "both read the context; no mountpoint is left in the image (ls fails twice)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/conf/new"), "an rw bind's writes are discarded")
+        let paths = try savedImage("bindmount:1").paths
+        XCTAssertFalse(paths.contains { $0.hasPrefix("mnt") || $0.hasPrefix("src") }, "\(paths)")
+
+        for (mount, fragment) in [("source=../../etc,target=/x", "outside the build context"),
+                                  ("source=etclink/passwd,target=/x", "no such file or directory in the build context"),
+                                  ("source=pw,target=/x", "is a symlink")] {
+            try "FROM busybox\nRUN --mount=type=bind,\(mount) cat /x\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
+            assertOneLine(build(["-t", "bindmount:2", dir]), status: 125, saying: fragment)
+        }
+        XCTAssertEqual(cli.run(["images", "-q", "bindmount:2"]).stdout, "")
+        XCTAssertEqual(leftovers(), [])
+    }
+
+    func testSecretIsReadByRunAndNeverStored() throws {
+        let secret = "s3cr3t-" + UUID().uuidString
+        let dir = try context(["Dockerfile": """
+            FROM busybox
+            RUN --mount=type=secret,id=tok sha256sum /run/secrets/tok | cut -c1-64 > /checked
+            RUN --mount=type=secret,id=tok,target=/opt/tok,mode=0440,uid=1000,required=true stat -c '%a %u' /opt/tok > /meta
+            """, "secret.txt": secret])
+        addTeardownBlock { [cli] in cli.run(["rmi", "-f", "secret:1"]) }
+        // The Dockerfile names only the secret's digest, so the secret's text can only come from --secret.
+        let digest = Subprocess.run("/usr/bin/sha256sum", [dir + "/secret.txt"]).stdout.prefix(64)
+        XCTAssertEqual(digest.count, 64)
+        let r = build(["-t", "secret:1", "--secret", "id=tok,src=\(dir)/secret.txt", dir])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret), "not in the build output")
+        XCTAssertEqual(run("secret:1", "cat /checked /meta; test -e /run/secrets && echo present; test -e /opt/tok && echo present"),
+                       "\(digest)\n440 1000\n", "RUN read the secret")
+        let saved = try savedImage("secret:1")
+        XCTAssertNil(saved.bytes.range(of: Data(secret.utf8)), "the secret is in no layer, config or history")
+        XCTAssertFalse(saved.paths.contains { $0.hasPrefix("run/secrets") || $0.hasPrefix("opt") }, "\(saved.paths)")
+        XCTAssertFalse(cli.run(["history", "--no-trunc", "secret:1"]).stdout.contains(secret))
+
+        assertOneLine(build(["-t", "secret:2", dir]), status: 125, saying: "Dockerfile:3: RUN --mount=type=secret: the secret 'tok' is required")
+        assertOneLine(build(["-t", "secret:2", "--secret", "id=../tok,src=/etc/hostname", dir]), status: 125, saying: "invalid secret id")
         XCTAssertEqual(leftovers(), [])
     }
 }

@@ -3,7 +3,8 @@ import BerthOS
 import XCTest
 
 /// The Dockerfile 1.4 forms the parser and the RUN planner know: heredocs (RUN, COPY), what a
-/// RUN with heredocs executes; hostile names and unterminated heredocs.
+/// RUN with heredocs executes, `RUN --mount` options, `--secret`; hostile
+/// names and unterminated heredocs.
 final class DockerfileHeredocMountTests: XCTestCase {
     private func parse(_ text: String) throws -> [DockerfileInstruction] { try Dockerfile.parse(text).instructions }
 
@@ -57,5 +58,62 @@ final class DockerfileHeredocMountTests: XCTestCase {
     func testHeredocBodiesExpandOnlyVariables() throws {
         let lex = ShellLexer(variables: ["NAME": "berth"])
         XCTAssertEqual(try lex.expandVariables("hi \"$NAME\" '${NAME}' \\$NAME \\n\n"), "hi \"berth\" 'berth' $NAME \\n\n")
+    }
+
+    func testRunMountsRepeatAndParse() throws {
+        let ins = try parse("FROM a\nRUN --mount=type=cache,target=/c --mount=type=secret,id=tok --chmod=1 true\n")[1]
+        XCTAssertEqual(ins.mounts, ["type=cache,target=/c", "type=secret,id=tok"])
+        XCTAssertEqual(ins.flags, ["chmod": "1"], "other flags stay in flags")
+
+        let cache = try RunMount.parse("type=cache,target=/root/.cache/,sharing=locked,mode=0700,uid=1000,gid=1000")
+        XCTAssertEqual(cache.target, "/root/.cache")
+        XCTAssertEqual(cache.id, "/root/.cache", "a cache's id defaults to its target")
+        XCTAssertEqual(cache.sharing, .locked)
+        XCTAssertEqual(cache.mode, 0o700)
+        XCTAssertEqual(cache.uid, 1000)
+        XCTAssertTrue(cache.readWrite)
+        XCTAssertEqual(try RunMount.parse("type=cache,id=go-build,dst=/c,ro").readWrite, false)
+
+        let bind = try RunMount.parse("source=app.conf,target=/etc/app.conf")
+        XCTAssertEqual(bind.kind, .bind, "bind is the default type")
+        XCTAssertEqual(bind.source, "app.conf")
+        XCTAssertFalse(bind.readWrite, "read-only unless rw")
+        XCTAssertTrue(try RunMount.parse("type=bind,src=.,target=/src,from=builder,rw=true").readWrite)
+
+        let secret = try RunMount.parse("type=secret,id=npmrc,required=true,mode=0440")
+        XCTAssertEqual(secret.target, "/run/secrets/npmrc")
+        XCTAssertTrue(secret.required)
+        XCTAssertEqual(try RunMount.parse("type=tmpfs,target=/scratch,size=64m").size, 64 << 20)
+    }
+
+    func testRunMountRefusalsAreOneLine() {
+        let refused = [
+            ("type=cache,target=/c,id=../../etc", "invalid cache id"),
+            ("type=cache,target=/c,id=a/b", "invalid cache id"),
+            ("type=secret,id=../x", "invalid secret id"),
+            ("type=cache", "target= is required"),
+            ("type=bind,target=/", "cannot mount over the container's root"),
+            ("type=tmpfs,target=/proc/x", "kernel filesystem"),
+            ("type=ssh", "not supported"),
+            ("type=cache,target=/c,source=x", "unknown option 'source'"),
+            ("type=cache,target=/c,sharing=sometimes", "expected shared, private or locked"),
+            ("type=cache,target=/c,mode=999", "octal"),
+            ("type=tmpfs,target=/t,size=lots", "size"),
+            ("type=bind,target=/t,target=/u", "given twice"),
+        ]
+        for (text, fragment) in refused {
+            XCTAssertThrowsError(try RunMount.parse(text), text) { e in
+                XCTAssertTrue("\(e)".contains(fragment) && !"\(e)".contains("\n"), "\(text): \(e)")
+            }
+        }
+    }
+
+    func testSecretFlags() throws {
+        XCTAssertEqual(try BuildSecret.parse("id=tok,src=/run/t"), BuildSecret(id: "tok", source: .file("/run/t")))
+        XCTAssertEqual(try BuildSecret.parse("id=tok,env=TOKEN"), BuildSecret(id: "tok", source: .environment("TOKEN")))
+        XCTAssertEqual(try BuildSecret.parse("id=TOKEN"), BuildSecret(id: "TOKEN", source: .environment("TOKEN")))
+        XCTAssertThrowsError(try BuildSecret.parse("src=/x"))
+        XCTAssertThrowsError(try BuildSecret.parse("id=../../x,src=/x"))
+        XCTAssertThrowsError(try BuildSecret.parse("id=a,src=/x,env=Y"))
     }
 }

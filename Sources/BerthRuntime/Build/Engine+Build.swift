@@ -22,6 +22,8 @@ public struct BuildOptions: Sendable {
     /// Called with each FROM image before it is looked up: the CLI pulls it from its registry as
     /// `--pull` says (missing, by default, as docker build does); nil: a missing base is an error.
     public var pullBase: (@Sendable (String) throws -> Void)?
+    /// `--secret`: what `RUN --mount=type=secret,id=…` reads (the last one given for an id wins).
+    public var secrets: [BuildSecret] = []
 
     public init(context: String, dockerfile: String? = nil, tags: [ImageReference]) {
         self.context = context; self.dockerfile = dockerfile; self.tags = tags
@@ -323,24 +325,69 @@ private struct BuildRun {
 
     // MARK: - RUN
 
-    /// One RUN: its command (`RunCommand`: shell or exec form, heredocs), looked up in the cache
-    /// or run. The key holds the instruction after substitution (heredoc bodies included) and the
-    /// build args in effect.
+    /// One RUN: its command (`RunCommand`: shell or exec form, heredocs) and its `--mount`s, looked up in the cache or run. The key holds the instruction after
+    /// substitution (heredoc bodies included), the build args in effect, and the content of what
+    /// bind mounts read; a secret only by its id, a cache mount not at all (as BuildKit).
     private func runInstruction(_ ins: DockerfileInstruction, state: BuildState, shell: [String], lexer: ShellLexer,
                                 args used: [String]) throws -> (BuildState, Bool) {
-        guard ins.mounts.isEmpty else { throw BerthError.invalidArgument("RUN --mount is not supported by berth build") }
-        guard case .argv(let argv) = RunCommand.of(ins, shell: shell) else {
-            throw BerthError.invalidArgument("RUN <<EOF with a #! script is not supported by berth build")
+        let mountTexts = try ins.mounts.map { try lexer.word($0) }
+        var mounts = try mountTexts.map(RunMount.parse)
+        var content: [String] = []
+        for (i, m) in mounts.enumerated() {
+            switch m.kind {
+            case .bind where m.from != nil:
+                content.append("bind \(m.target) " + (try sourceState(m.from!, line: ins.line)).id + " " + m.source)
+            case .bind:
+                let rel: String
+                do { rel = try BuildContext.relative(m.source) } catch {
+                    throw BerthError.invalidArgument("RUN --mount source=\(m.source.quoted): forbidden path outside the build context")
+                }
+                content.append("bind \(m.target) " + (try context.contentHash([rel])))
+            case .secret where !options.secrets.contains { $0.id == m.id }:
+                guard !m.required else {
+                    throw BerthError.invalidArgument("RUN --mount=type=secret: the secret \(m.id.quoted) is required: give it with --secret id=\(m.id),src=PATH")
+                }
+                mounts[i].target = "" // not given, not required: left out, as BuildKit does
+            default:
+                break
+            }
         }
-        let createdBy = "RUN " + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
-        return try cachedStep(state, createdBy, args: used, content: nil) { parent in
-            try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "))
+        mounts.removeAll { $0.target.isEmpty }
+        var argv: [String]
+        var script: String?
+        switch RunCommand.of(ins, shell: shell) {
+        case .argv(let a): argv = a
+        case .script(let name, let body): argv = ["/dev/pipes/" + name]; script = body; content.append("script " + body)
+        }
+        let flags = mountTexts.map { "--mount=\($0) " }.joined()
+        let createdBy = "RUN " + flags + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
+        return try cachedStep(state, createdBy, args: used, content: content.isEmpty ? nil : content.joined(separator: "\n")) { parent in
+            try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "), mounts: mounts, script: script)
         }
     }
 
-    /// Runs `argv` as a real container on the stage's layers and captures its writable layer.
-    private func runStep(_ state: BuildState, argv: [String], env: [String], display: String) throws -> CapturedLayer {
+    /// Runs `argv` as a real container on the stage's layers and captures its writable layer,
+    /// without the mountpoints its mounts needed.
+    private func runStep(_ state: BuildState, argv: [String], env: [String], display: String,
+                         mounts: [RunMount], script: String?) throws -> CapturedLayer {
         guard !state.layers.isEmpty else { throw BerthError.invalidArgument("RUN needs a base image with files; this stage is FROM scratch") }
+        let base = LayeredRoot(topmostFirst: state.layers.reversed().map(engine.images.layerPath))
+        let host = try RunMounts(scratch: engine.images.temporaryPath(in: engine.images.root + "/tmp"), image: base)
+        defer { host.release() }
+        for m in mounts {
+            switch m.kind {
+            case .cache: try host.addCache(m, cacheRoot: engine.images.root + "/build-mounts")
+            case .tmpfs: try host.addTmpfs(m)
+            case .secret: try host.addSecret(m, bytes: try options.secrets.last { $0.id == m.id }!.read())
+            case .bind:
+                if let from = m.from {
+                    try withRoot(try sourceState(from, line: 0)) { root in try host.addBind(m, from: root!, what: "stage", exclude: nil) }
+                } else {
+                    try host.addBind(m, from: context.fd, what: "build context", exclude: context.ignore)
+                }
+            }
+        }
+        if let script { try host.addScript(script, target: argv[0]) }
         var config = state.config
         config.entrypoint = []
         config.healthcheck = nil
@@ -351,6 +398,7 @@ private struct BuildRun {
         var request = ContainerRequest(image: "berth-build:step", name: "berth-build-" + RandomID.hex(6), command: argv, entrypoint: [],
                                        env: env.filter { e in !config.env.contains { $0.hasPrefix(e.prefix { $0 != "=" } + "=") } },
                                        network: options.network, labels: [:], cgroupParent: options.cgroupParent)
+        request.mounts = host.requests
         request.buildImage = image
         request.labels[buildContainerLabel] = Engine.buildOwner
         let record = try engine.create(request)
@@ -364,7 +412,9 @@ private struct BuildRun {
         guard code == 0 else {
             throw BerthError.invalidState("The command '\(display)' returned a non-zero code: \(code)")
         }
-        return try engine.images.captureLayer(upper: engine.store.paths(record.id).upper, label: "RUN \(display)")
+        let upper = engine.store.paths(record.id).upper
+        Mountpoints.remove(host.created, from: upper, image: base)
+        return try engine.images.captureLayer(upper: upper, label: "RUN \(display)")
     }
 
     // MARK: - COPY / ADD
