@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `berth build` with the Dockerfile 1.4 features, on the busybox image the suite imports:
-/// heredocs in RUN and COPY, `RUN --mount` (cache, bind, secret).
+/// heredocs in RUN and COPY, `RUN --mount` (cache, bind, secret, tmpfs) and `RUN --network`.
 /// What a mount brings must never be in the image: each test reads the saved image's layer
 /// tars for it.
 final class BuildHeredocMountTests: ContainerTestCase {
@@ -165,6 +165,26 @@ final class BuildHeredocMountTests: ContainerTestCase {
 
         assertOneLine(build(["-t", "secret:2", dir]), status: 125, saying: "Dockerfile:3: RUN --mount=type=secret: the secret 'tok' is required")
         assertOneLine(build(["-t", "secret:2", "--secret", "id=../tok,src=/etc/hostname", dir]), status: 125, saying: "invalid secret id")
+        XCTAssertEqual(leftovers(), [])
+    }
+
+    func testTmpfsAndNetworkNone() throws {
+        let dir = try context(["Dockerfile": """
+            FROM busybox
+            RUN ls /sys/class/net > /default-net
+            RUN --network=none ls /sys/class/net > /none-net
+            RUN --mount=type=tmpfs,target=/scratch,size=1m echo gone > /scratch/f && grep -c ' /scratch tmpfs ' /proc/mounts > /tmpfs-seen
+            """])
+        addTeardownBlock { [cli] in cli.run(["rmi", "-f", "netnone:1"]) }
+        // The build's own network is the host's, so the step without the flag sees more than lo.
+        let r = cli.run(["build", "--network", "host", "-t", "netnone:1", dir], timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(run("netnone:1", "cat /none-net /tmpfs-seen; test -e /scratch && echo present"), "lo\n1\n")
+        XCTAssertNotEqual(run("netnone:1", "cat /default-net"), "lo\n", "the default step had the host's interfaces")
+        XCTAssertFalse(try savedImage("netnone:1").paths.contains { $0.hasPrefix("scratch") })
+
+        try "FROM busybox\nRUN --network=host true\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
+        assertOneLine(build(["-t", "netnone:2", dir]), status: 125, saying: "RUN --network=host is refused")
         XCTAssertEqual(leftovers(), [])
     }
 }

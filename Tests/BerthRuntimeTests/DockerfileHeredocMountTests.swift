@@ -3,7 +3,7 @@ import BerthOS
 import XCTest
 
 /// The Dockerfile 1.4 forms the parser and the RUN planner know: heredocs (RUN, COPY), what a
-/// RUN with heredocs executes, `RUN --mount` options, `--secret`; hostile
+/// RUN with heredocs executes, `RUN --mount` options, `RUN --network`, `--secret`; hostile
 /// names and unterminated heredocs.
 final class DockerfileHeredocMountTests: XCTestCase {
     private func parse(_ text: String) throws -> [DockerfileInstruction] { try Dockerfile.parse(text).instructions }
@@ -61,9 +61,9 @@ final class DockerfileHeredocMountTests: XCTestCase {
     }
 
     func testRunMountsRepeatAndParse() throws {
-        let ins = try parse("FROM a\nRUN --mount=type=cache,target=/c --mount=type=secret,id=tok --chmod=1 true\n")[1]
+        let ins = try parse("FROM a\nRUN --mount=type=cache,target=/c --mount=type=secret,id=tok --network=none true\n")[1]
         XCTAssertEqual(ins.mounts, ["type=cache,target=/c", "type=secret,id=tok"])
-        XCTAssertEqual(ins.flags, ["chmod": "1"], "other flags stay in flags")
+        XCTAssertEqual(ins.flags, ["network": "none"])
 
         let cache = try RunMount.parse("type=cache,target=/root/.cache/,sharing=locked,mode=0700,uid=1000,gid=1000")
         XCTAssertEqual(cache.target, "/root/.cache")
@@ -106,6 +106,16 @@ final class DockerfileHeredocMountTests: XCTestCase {
                 XCTAssertTrue("\(e)".contains(fragment) && !"\(e)".contains("\n"), "\(text): \(e)")
             }
         }
+    }
+
+    func testRunNetworkModes() throws {
+        XCTAssertEqual(try RunNetwork.mode("none", default: .bridge), NetworkMode.none)
+        XCTAssertEqual(try RunNetwork.mode("default", default: .bridge), .bridge)
+        XCTAssertEqual(try RunNetwork.mode(nil, default: .none), NetworkMode.none)
+        XCTAssertThrowsError(try RunNetwork.mode("host", default: .bridge)) { e in
+            XCTAssertTrue("\(e)".contains("entitlement"), "\(e)")
+        }
+        XCTAssertThrowsError(try RunNetwork.mode("bridge", default: .bridge))
     }
 
     func testSecretFlags() throws {

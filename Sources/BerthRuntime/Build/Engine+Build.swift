@@ -178,7 +178,7 @@ private struct BuildRun {
 
     /// What berth build does not do, refused by name before anything runs.
     private static func unsupported(_ ins: DockerfileInstruction) -> String? {
-        let allowed: [String: Set<String>] = ["COPY": ["from", "chown", "chmod"], "ADD": ["chown", "chmod"],
+        let allowed: [String: Set<String>] = ["COPY": ["from", "chown", "chmod"], "ADD": ["chown", "chmod"], "RUN": ["network"],
                                               "HEALTHCHECK": ImageConfigChange.healthcheckFlags]
         if ins.keyword == "ONBUILD" { return "ONBUILD is not supported by berth build" }
         if let flag = ins.flags.keys.sorted().first(where: { !(allowed[ins.keyword] ?? []).contains($0) }) {
@@ -325,11 +325,13 @@ private struct BuildRun {
 
     // MARK: - RUN
 
-    /// One RUN: its command (`RunCommand`: shell or exec form, heredocs) and its `--mount`s, looked up in the cache or run. The key holds the instruction after
+    /// One RUN: its command (`RunCommand`: shell or exec form, heredocs), its `--mount`s and
+    /// `--network`, looked up in the cache or run. The key holds the instruction after
     /// substitution (heredoc bodies included), the build args in effect, and the content of what
     /// bind mounts read; a secret only by its id, a cache mount not at all (as BuildKit).
     private func runInstruction(_ ins: DockerfileInstruction, state: BuildState, shell: [String], lexer: ShellLexer,
                                 args used: [String]) throws -> (BuildState, Bool) {
+        let network = try RunNetwork.mode(ins.flags["network"], default: options.network)
         let mountTexts = try ins.mounts.map { try lexer.word($0) }
         var mounts = try mountTexts.map(RunMount.parse)
         var content: [String] = []
@@ -359,17 +361,17 @@ private struct BuildRun {
         case .argv(let a): argv = a
         case .script(let name, let body): argv = ["/dev/pipes/" + name]; script = body; content.append("script " + body)
         }
-        let flags = mountTexts.map { "--mount=\($0) " }.joined()
+        let flags = mountTexts.map { "--mount=\($0) " }.joined() + (ins.flags["network"].map { "--network=\($0) " } ?? "")
         let createdBy = "RUN " + flags + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
         return try cachedStep(state, createdBy, args: used, content: content.isEmpty ? nil : content.joined(separator: "\n")) { parent in
-            try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "), mounts: mounts, script: script)
+            try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "), mounts: mounts, script: script, network: network)
         }
     }
 
     /// Runs `argv` as a real container on the stage's layers and captures its writable layer,
     /// without the mountpoints its mounts needed.
     private func runStep(_ state: BuildState, argv: [String], env: [String], display: String,
-                         mounts: [RunMount], script: String?) throws -> CapturedLayer {
+                         mounts: [RunMount], script: String?, network: NetworkMode) throws -> CapturedLayer {
         guard !state.layers.isEmpty else { throw BerthError.invalidArgument("RUN needs a base image with files; this stage is FROM scratch") }
         let base = LayeredRoot(topmostFirst: state.layers.reversed().map(engine.images.layerPath))
         let host = try RunMounts(scratch: engine.images.temporaryPath(in: engine.images.root + "/tmp"), image: base)
@@ -397,7 +399,7 @@ private struct BuildRun {
                                 architecture: state.architecture, os: state.os)
         var request = ContainerRequest(image: "berth-build:step", name: "berth-build-" + RandomID.hex(6), command: argv, entrypoint: [],
                                        env: env.filter { e in !config.env.contains { $0.hasPrefix(e.prefix { $0 != "=" } + "=") } },
-                                       network: options.network, labels: [:], cgroupParent: options.cgroupParent)
+                                       network: network, labels: [:], cgroupParent: options.cgroupParent)
         request.mounts = host.requests
         request.buildImage = image
         request.labels[buildContainerLabel] = Engine.buildOwner

@@ -116,3 +116,19 @@ struct RunMount: Equatable {
         return bytes
     }
 }
+
+/// `RUN --network=…`: BuildKit's modes.
+enum RunNetwork {
+    /// The step's network: `none` a fresh namespace with only loopback, `default` the build's;
+    /// `host` is refused, as docker refuses it without an entitlement.
+    static func mode(_ text: String?, default build: NetworkMode) throws -> NetworkMode {
+        switch text {
+        case nil, "default": return build
+        case "none": return .none
+        case "host":
+            throw BerthError.invalidArgument("RUN --network=host is refused: docker requires the network.host entitlement for it, and berth build grants none")
+        default:
+            throw BerthError.invalidArgument("RUN --network=\(text!): expected none or default")
+        }
+    }
+}
