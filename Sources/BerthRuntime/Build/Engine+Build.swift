@@ -344,7 +344,10 @@ private struct BuildRun {
                 do { rel = try BuildContext.relative(m.source) } catch {
                     throw BerthError.invalidArgument("RUN --mount source=\(m.source.quoted): forbidden path outside the build context")
                 }
-                content.append("bind \(m.target) " + (try context.contentHash([rel])))
+                do { content.append("bind \(m.target) " + (try context.contentHash([rel]))) } catch BerthError.invalidArgument(let message) {
+                    // openSource speaks of COPY; this is a mount's source.
+                    throw BerthError.invalidArgument("RUN --mount source=\(m.source.quoted): " + message.replacingOccurrences(of: "COPY failed: ", with: ""))
+                }
             case .secret where !options.secrets.contains { $0.id == m.id }:
                 guard !m.required else {
                     throw BerthError.invalidArgument("RUN --mount=type=secret: the secret \(m.id.quoted) is required: give it with --secret id=\(m.id),src=PATH")
