@@ -187,4 +187,34 @@ final class BuildHeredocMountTests: ContainerTestCase {
         assertOneLine(build(["-t", "netnone:2", dir]), status: 125, saying: "RUN --network=host is refused")
         XCTAssertEqual(leftovers(), [])
     }
+
+    /// A build killed while a step with mounts runs: the next command removes its container and
+    /// its temporaries (the bind copy, the secret's file); the cache directory stays, whole.
+    func testABuildKilledDuringAMountedStepLeavesNoSecretOrCopy() throws {
+        let dir = try context(["Dockerfile": """
+            FROM busybox
+            RUN --mount=type=cache,target=/cache,id=killed --mount=type=bind,source=data,target=/data --mount=type=secret,id=tok sleep 60
+            """, "data/x": "x\n", "secret.txt": "killed-secret\n"])
+        let builder = Process()
+        builder.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        builder.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "build", "--network", "none", "-t", "killed:1",
+                             "--secret", "id=tok,src=\(dir)/secret.txt", dir]
+        builder.standardOutput = FileHandle.nullDevice
+        builder.standardError = FileHandle.nullDevice
+        try builder.run()
+        let pid = builder.processIdentifier
+        addTeardownBlock { kill(pid, SIGKILL); builder.waitUntilExit() }
+        XCTAssertTrue(cli.eventually(timeout: 30) { !cli.run(["ps", "-q"]).stdout.isEmpty }, "the RUN step's container started")
+        XCTAssertFalse(leftovers().isEmpty, "while it runs, the step's temporaries exist")
+        kill(pid, SIGKILL)
+        builder.waitUntilExit()
+        XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "", "the next command removed its container")
+        XCTAssertEqual(leftovers(), [], "and the bind copy and the secret's file")
+        let grep = Subprocess.run("/bin/grep", ["-r", "-l", "killed-secret", Self.root.path + "/tmp", Self.root.path + "/build-mounts"])
+        XCTAssertEqual(grep.stdout, "", "the secret is nowhere in the store")
+        let key = Subprocess.run("/bin/sh", ["-c", "printf %s killed | sha256sum"]).stdout.prefix(64)
+        var isDirectory: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.root.path + "/build-mounts/" + key, isDirectory: &isDirectory) && isDirectory.boolValue,
+                      "the cache directory (named by its id's digest) was made whole")
+    }
 }
