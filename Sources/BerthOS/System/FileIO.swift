@@ -10,14 +10,19 @@ public enum FileIO {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw BerthError.errno("create", tmp) }
+        do { try writeAll(fd: fd, bytes, path: tmp) } catch { close(fd); unlink(tmp); throw error }
+        close(fd)
+        guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw BerthError.errno("rename", path, e) }
+    }
+
+    /// Writes all of `bytes` to `fd` (short writes and EINTR retried); `path` names it in errors.
+    public static func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; let e = errno; close(fd); unlink(tmp); throw BerthError.errno("write", tmp, e) }
+            if n < 0 { if errno == EINTR { continue }; throw BerthError.errno("write", path, errno) }
             off += n
         }
-        close(fd)
-        guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw BerthError.errno("rename", path, e) }
     }
 
     public static func writeAtomically(_ path: String, string: String) throws {

@@ -14,9 +14,18 @@ public struct DockerfileInstruction: Sendable, Equatable {
     public var exec: [String]?
     /// The 1-based line the instruction starts on.
     public var line: Int
+    /// RUN's `--mount` values in order: the one flag that may be given more than once.
+    public var mounts: [String] = []
+    /// The bodies of the `<<NAME` markers in `text`, in order (RUN, COPY and ADD).
+    public var heredocs: [Heredoc] = []
+
+    /// The flags as written: `--mount=…` (each) first, then the others sorted.
+    var flagText: String {
+        (mounts.map { "--mount=\($0) " } + flags.keys.sorted().map { "--\($0)=\(flags[$0]!) " }).joined()
+    }
 
     /// The instruction as docker's history shows it.
-    var display: String { ([keyword] + flags.keys.sorted().map { "--\($0)=\(flags[$0]!)" } + [text]).joined(separator: " ") }
+    var display: String { keyword + " " + flagText + text }
 }
 
 /// A parsed Dockerfile: its escape character and its instructions (moby's `parser.Parse`:
@@ -80,7 +89,15 @@ public struct Dockerfile: Sendable {
             }
             let stripped = logical.trimmingCharacters(in: .whitespaces)
             if stripped.isEmpty { continue }
-            instructions.append(try instruction(stripped, line: start + 1, name: name))
+            var parsed = try instruction(stripped, line: start + 1, name: name)
+            if Heredoc.keywords.contains(parsed.keyword), parsed.exec == nil {
+                let markers: [Heredoc.Marker]
+                do { markers = try Heredoc.markers(in: parsed.text) } catch let e as BerthError {
+                    throw error(name, start + 1, e.description)
+                }
+                parsed.heredocs = try Heredoc.bodies(markers, lines: lines, index: &index, startLine: start + 1, name: name)
+            }
+            instructions.append(parsed)
         }
         return Dockerfile(escape: escape, instructions: instructions)
     }
@@ -94,6 +111,7 @@ public struct Dockerfile: Sendable {
         }
         var rest = line[keywordEnd...].drop { $0 == " " || $0 == "\t" }
         var flags: [String: String] = [:]
+        var mounts: [String] = []
         if flagged.contains(keyword) {
             while rest.hasPrefix("--") {
                 let end = rest.firstIndex { $0 == " " || $0 == "\t" } ?? rest.endIndex
@@ -101,7 +119,11 @@ public struct Dockerfile: Sendable {
                 let eq = flag.firstIndex(of: "=")
                 let key = String(flag[..<(eq ?? flag.endIndex)])
                 guard !key.isEmpty else { throw error(name, number, "\(keyword): empty flag") }
-                flags[key] = eq.map { String(flag[flag.index(after: $0)...]) } ?? "true"
+                if keyword == "RUN" && key == "mount" {
+                    mounts.append(eq.map { String(flag[flag.index(after: $0)...]) } ?? "")
+                } else {
+                    flags[key] = eq.map { String(flag[flag.index(after: $0)...]) } ?? "true"
+                }
                 rest = rest[end...].drop { $0 == " " || $0 == "\t" }
             }
         }
@@ -114,7 +136,7 @@ public struct Dockerfile: Sendable {
         if text.isEmpty && !["CMD", "ENTRYPOINT"].contains(keyword) {
             throw error(name, number, "\(keyword) requires at least one argument")
         }
-        return DockerfileInstruction(keyword: keyword, flags: flags, text: text, exec: exec, line: number)
+        return DockerfileInstruction(keyword: keyword, flags: flags, text: text, exec: exec, line: number, mounts: mounts)
     }
 
     static func error(_ name: String, _ line: Int, _ message: String) -> BerthError {

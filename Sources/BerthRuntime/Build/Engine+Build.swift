@@ -22,6 +22,8 @@ public struct BuildOptions: Sendable {
     /// Called with each FROM image before it is looked up: the CLI pulls it from its registry as
     /// `--pull` says (missing, by default, as docker build does); nil: a missing base is an error.
     public var pullBase: (@Sendable (String) throws -> Void)?
+    /// `--secret`: what `RUN --mount=type=secret,id=…` reads (the last one given for an id wins).
+    public var secrets: [BuildSecret] = []
 
     public init(context: String, dockerfile: String? = nil, tags: [ImageReference]) {
         self.context = context; self.dockerfile = dockerfile; self.tags = tags
@@ -176,7 +178,7 @@ private struct BuildRun {
 
     /// What berth build does not do, refused by name before anything runs.
     private static func unsupported(_ ins: DockerfileInstruction) -> String? {
-        let allowed: [String: Set<String>] = ["COPY": ["from", "chown", "chmod"], "ADD": ["chown", "chmod"],
+        let allowed: [String: Set<String>] = ["COPY": ["from", "chown", "chmod"], "ADD": ["chown", "chmod"], "RUN": ["network"],
                                               "HEALTHCHECK": ImageConfigChange.healthcheckFlags]
         if ins.keyword == "ONBUILD" { return "ONBUILD is not supported by berth build" }
         if let flag = ins.flags.keys.sorted().first(where: { !(allowed[ins.keyword] ?? []).contains($0) }) {
@@ -220,7 +222,7 @@ private struct BuildRun {
         var shell = ImageConfigChange.defaultShell
         for ins in stage.instructions {
             step += 1
-            events(.step(index: step, total: total, text: ins.keyword + " " + (ins.flags.isEmpty ? "" : ins.flags.keys.sorted().map { "--\($0)=\(ins.flags[$0]!) " }.joined()) + ins.text))
+            events(.step(index: step, total: total, text: ins.display))
             let t0 = Date()
             var vars = args
             for (k, v) in BuildVariables.environment(state.config.env) { vars[k] = v }
@@ -240,12 +242,8 @@ private struct BuildRun {
                 case "MAINTAINER":
                     state = metadataStep(state, "MAINTAINER " + ins.text) { _ in }
                 case "RUN":
-                    let argv = ins.exec ?? shell + [ins.text]
-                    let used = declared.compactMap { k in args[k].map { "\(k)=\($0)" } }
-                    let createdBy = "RUN " + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
-                    (state, cached) = try cachedStep(state, createdBy, args: used, content: nil) { parent in
-                        try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "))
-                    }
+                    (state, cached) = try runInstruction(ins, state: state, shell: shell, lexer: lex,
+                                                         args: declared.compactMap { k in args[k].map { "\(k)=\($0)" } })
                 case "COPY", "ADD":
                     (state, cached) = try copyStep(state, ins, lexer: lex)
                 default:
@@ -327,9 +325,74 @@ private struct BuildRun {
 
     // MARK: - RUN
 
-    /// Runs `argv` as a real container on the stage's layers and captures its writable layer.
-    private func runStep(_ state: BuildState, argv: [String], env: [String], display: String) throws -> CapturedLayer {
+    /// One RUN: its command (`RunCommand`: shell or exec form, heredocs), its `--mount`s and
+    /// `--network`, looked up in the cache or run. The key holds the instruction after
+    /// substitution (heredoc bodies included), the build args in effect, and the content of what
+    /// bind mounts read; a secret only by its id, a cache mount not at all (as BuildKit).
+    private func runInstruction(_ ins: DockerfileInstruction, state: BuildState, shell: [String], lexer: ShellLexer,
+                                args used: [String]) throws -> (BuildState, Bool) {
+        let network = try RunNetwork.mode(ins.flags["network"], default: options.network)
+        let mountTexts = try ins.mounts.map { try lexer.word($0) }
+        var mounts = try mountTexts.map(RunMount.parse)
+        var content: [String] = []
+        for (i, m) in mounts.enumerated() {
+            switch m.kind {
+            case .bind where m.from != nil:
+                content.append("bind \(m.target) " + (try sourceState(m.from!, line: ins.line)).id + " " + m.source)
+            case .bind:
+                let rel: String
+                do { rel = try BuildContext.relative(m.source) } catch {
+                    throw BerthError.invalidArgument("RUN --mount source=\(m.source.quoted): forbidden path outside the build context")
+                }
+                do { content.append("bind \(m.target) " + (try context.contentHash([rel]))) } catch BerthError.invalidArgument(let message) {
+                    // openSource speaks of COPY; this is a mount's source.
+                    throw BerthError.invalidArgument("RUN --mount source=\(m.source.quoted): " + message.replacingOccurrences(of: "COPY failed: ", with: ""))
+                }
+            case .secret where !options.secrets.contains { $0.id == m.id }:
+                guard !m.required else {
+                    throw BerthError.invalidArgument("RUN --mount=type=secret: the secret \(m.id.quoted) is required: give it with --secret id=\(m.id),src=PATH")
+                }
+                mounts[i].target = "" // not given, not required: left out, as BuildKit does
+            default:
+                break
+            }
+        }
+        mounts.removeAll { $0.target.isEmpty }
+        var argv: [String]
+        var script: String?
+        switch RunCommand.of(ins, shell: shell) {
+        case .argv(let a): argv = a
+        case .script(let name, let body): argv = ["/dev/pipes/" + name]; script = body; content.append("script " + body)
+        }
+        let flags = mountTexts.map { "--mount=\($0) " }.joined() + (ins.flags["network"].map { "--network=\($0) " } ?? "")
+        let createdBy = "RUN " + flags + (used.isEmpty ? "" : "|\(used.count) " + used.joined(separator: " ") + " ") + argv.joined(separator: " ")
+        return try cachedStep(state, createdBy, args: used, content: content.isEmpty ? nil : content.joined(separator: "\n")) { parent in
+            try runStep(parent, argv: argv, env: used, display: argv.joined(separator: " "), mounts: mounts, script: script, network: network)
+        }
+    }
+
+    /// Runs `argv` as a real container on the stage's layers and captures its writable layer,
+    /// without the mountpoints its mounts needed.
+    private func runStep(_ state: BuildState, argv: [String], env: [String], display: String,
+                         mounts: [RunMount], script: String?, network: NetworkMode) throws -> CapturedLayer {
         guard !state.layers.isEmpty else { throw BerthError.invalidArgument("RUN needs a base image with files; this stage is FROM scratch") }
+        let base = LayeredRoot(topmostFirst: state.layers.reversed().map(engine.images.layerPath))
+        let host = try RunMounts(scratch: engine.images.temporaryPath(in: engine.images.root + "/tmp"), image: base)
+        defer { host.release() }
+        for m in mounts {
+            switch m.kind {
+            case .cache: try host.addCache(m, cacheRoot: engine.images.root + "/build-mounts")
+            case .tmpfs: try host.addTmpfs(m)
+            case .secret: try host.addSecret(m, bytes: try options.secrets.last { $0.id == m.id }!.read())
+            case .bind:
+                if let from = m.from {
+                    try withRoot(try sourceState(from, line: 0)) { root in try host.addBind(m, from: root!, what: "stage", exclude: nil) }
+                } else {
+                    try host.addBind(m, from: context.fd, what: "build context", exclude: context.ignore)
+                }
+            }
+        }
+        if let script { try host.addScript(script, target: argv[0]) }
         var config = state.config
         config.entrypoint = []
         config.healthcheck = nil
@@ -339,7 +402,8 @@ private struct BuildRun {
                                 architecture: state.architecture, os: state.os)
         var request = ContainerRequest(image: "berth-build:step", name: "berth-build-" + RandomID.hex(6), command: argv, entrypoint: [],
                                        env: env.filter { e in !config.env.contains { $0.hasPrefix(e.prefix { $0 != "=" } + "=") } },
-                                       network: options.network, labels: [:], cgroupParent: options.cgroupParent)
+                                       network: network, labels: [:], cgroupParent: options.cgroupParent)
+        request.mounts = host.requests
         request.buildImage = image
         request.labels[buildContainerLabel] = Engine.buildOwner
         let record = try engine.create(request)
@@ -353,7 +417,9 @@ private struct BuildRun {
         guard code == 0 else {
             throw BerthError.invalidState("The command '\(display)' returned a non-zero code: \(code)")
         }
-        return try engine.images.captureLayer(upper: engine.store.paths(record.id).upper, label: "RUN \(display)")
+        let upper = engine.store.paths(record.id).upper
+        Mountpoints.remove(host.created, from: upper, image: base)
+        return try engine.images.captureLayer(upper: upper, label: "RUN \(display)")
     }
 
     // MARK: - COPY / ADD
@@ -377,26 +443,46 @@ private struct BuildRun {
             mode = v
         }
         // The source tree: the context, or an earlier stage's (or an image's) files.
-        var fromState: BuildState?
-        if let from = ins.flags["from"] {
-            let name = try lexer.word(from)
-            if let i = stages.firstIndex(where: { $0.name == name.lowercased() }) ?? Int(name).flatMap({ $0 < done.count ? $0 : nil }), i < done.count {
-                fromState = done[i]
-            } else {
-                fromState = try baseState(name, line: ins.line)
+        let fromState = try ins.flags["from"].map { try sourceState(try lexer.word($0), line: ins.line) }
+        // `<<NAME` sources are the instruction's heredocs, in order: files made from their bodies.
+        var inline: [(name: String, content: String)] = []
+        var pending = ins.heredocs[...]
+        if ins.exec == nil {
+            words = try words.filter { word in
+                guard word.hasPrefix("<<"), let doc = pending.first else { return true }
+                pending = pending.dropFirst()
+                inline.append((doc.name, doc.expand ? try lexer.expandVariables(doc.body) : doc.body))
+                return false
             }
         }
         return try withRoot(fromState) { sourceRoot in
-            let sources = try context.expand(words, root: sourceRoot)
-            let content = try context.contentHash(sources, root: sourceRoot)
-            let createdBy = "\(ins.keyword) " + (ins.flags.keys.sorted().map { "--\($0)=\(ins.flags[$0]!) " }.joined()) + sources.joined(separator: " ") + " " + dest
+            let sources = words.isEmpty ? [] : try context.expand(words, root: sourceRoot)
+            let inlineText = inline.map { "\($0.name)\u{0}\($0.content)" }.joined(separator: "\u{0}")
+            let content = (sources.isEmpty ? "" : try context.contentHash(sources, root: sourceRoot))
+                + (inline.isEmpty ? "" : " " + Digest.of(Array(inlineText.utf8)).hex)
+            let createdBy = "\(ins.keyword) " + ins.flagText + (sources + inline.map { "<<" + $0.name }).joined(separator: " ") + " " + dest
             return try cachedStep(state, createdBy, args: [], content: content) { parent in
                 try withWritableRoot(parent) { root in
-                    try copy(sources, from: sourceRoot ?? context.fd, fromContext: sourceRoot == nil, to: dest, in: root,
-                             owner: owner, mode: mode, extract: ins.keyword == "ADD")
+                    if !sources.isEmpty {
+                        try copy(sources, from: sourceRoot ?? context.fd, fromContext: sourceRoot == nil, to: dest, in: root,
+                                 owner: owner, mode: mode, extract: ins.keyword == "ADD", sourceCount: sources.count + inline.count)
+                    }
+                    for file in inline {
+                        try InlineFile.write(file.content, named: file.name, to: dest, severalSources: sources.count + inline.count > 1,
+                                             in: root, owner: owner, mode: mode ?? 0o644)
+                    }
                 }
             }
         }
+    }
+
+    /// What `COPY --from=NAME` and `RUN --mount=type=bind,from=NAME` read: an earlier stage (by
+    /// name or index) or an image.
+    private func sourceState(_ name: String, line: Int) throws -> BuildState {
+        if let i = stages.firstIndex(where: { $0.name == name.lowercased() }) ?? Int(name).flatMap({ $0 < done.count ? $0 : nil }), i < done.count {
+            return done[i]
+        }
+        return try baseState(name, line: line)
     }
 
     /// `USER[:GROUP]` names or ids, looked up in the stage's own /etc/passwd and /etc/group.
@@ -441,14 +527,14 @@ private struct BuildRun {
     /// destination that is a directory (or ends in `/`, or there are several sources), else it
     /// becomes the destination. ADD unpacks a local tar archive into the destination directory.
     private func copy(_ sources: [String], from sourceRoot: Int32, fromContext: Bool, to dest: String, in root: Int32,
-                      owner: (uid_t, gid_t)?, mode: mode_t?, extract: Bool) throws {
+                      owner: (uid_t, gid_t)?, mode: mode_t?, extract: Bool, sourceCount: Int) throws {
         var tree = TreeCopy(owner: owner.map { (uid: $0.0, gid: $0.1) })
         if fromContext {
             let ignore = context.ignore
             tree.exclude = { ignore.excludes($0) }
             tree.walkExcluded = ignore.hasExceptions
         }
-        let destIsDir = dest.hasSuffix("/") || sources.count > 1
+        let destIsDir = dest.hasSuffix("/") || sourceCount > 1
         for rel in sources {
             let (dir, name) = try BuildContext.openSource(rel, in: sourceRoot, what: fromContext ? "build context" : "stage")
             defer { close(dir) }

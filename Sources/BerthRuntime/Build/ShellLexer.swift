@@ -20,6 +20,25 @@ struct ShellLexer {
         try process(text, split: true)
     }
 
+    /// A heredoc body with its variables substituted (BuildKit's COPY `<<EOF`): only `$…` is
+    /// special, and the escape character before `$`; quotes and everything else stay as written.
+    func expandVariables(_ text: String) throws -> String {
+        let chars = Array(text)
+        var i = 0
+        var out = ""
+        while i < chars.count {
+            let c = chars[i]
+            if c == escape, i + 1 < chars.count, chars[i + 1] == "$" {
+                out.append("$"); i += 2
+            } else if c == "$" {
+                out += try expand(chars, &i)
+            } else {
+                out.append(c); i += 1
+            }
+        }
+        return out
+    }
+
     private func process(_ text: String, split: Bool) throws -> [String] {
         let chars = Array(text)
         var i = 0

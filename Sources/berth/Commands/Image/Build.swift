@@ -16,6 +16,7 @@ struct Build: ParsableCommand {
     @Flag(name: .customLong("no-cache"), help: "Do not use the build cache.") var noCache = false
     @Option(name: .long, help: ArgumentHelp("Set a label on the image (KEY=VALUE).", valueName: "label")) var label: [String] = []
     @Option(name: .long, help: ArgumentHelp("The network of RUN steps: bridge, host or none.", valueName: "mode")) var network: String = "bridge"
+    @Option(name: .long, help: ArgumentHelp("A secret for RUN --mount=type=secret (id=ID,src=PATH or id=ID,env=VAR); never stored in the image.", valueName: "secret")) var secret: [String] = []
     @Flag(name: .shortAndLong, help: "Print only the image id.") var quiet = false
     @Option(help: "Pull FROM images first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Argument(help: "The build context directory.") var context: String
@@ -27,6 +28,7 @@ struct Build: ParsableCommand {
             options.labels = try Self.pairs(label, flag: "--label", environment: false)
             options.target = target
             options.noCache = noCache
+            options.secrets = try secret.map(BuildSecret.parse)
             guard let mode = NetworkMode.named(network) else {
                 throw BerthError.invalidArgument("invalid --network \(network.quoted): berth build supports bridge, host and none")
             }
