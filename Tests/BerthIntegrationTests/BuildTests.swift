@@ -188,7 +188,9 @@ final class BuildTests: ContainerTestCase {
         XCTAssertFalse(syntax.stderr.contains("\u{1b}"), "control characters escaped: \(syntax.stderr)")
 
         try "FROM no-such-base:7\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
-        assertOneLine(build(["-t", "broken:1", dir]), status: 125, saying: "'no-such-base:7'")
+        assertOneLine(build(["--pull", "never", "-t", "broken:1", dir]), status: 125, saying: "'no-such-base:7'")
+        // Pulled by default: the failed pull is the one line (no registry is reachable here).
+        assertOneLine(build(["-t", "broken:1", dir]), status: 125, saying: "no such image: no-such-base:7 (pulling it failed")
 
         try "FROM busybox\nRUN echo partial > /p; exit 3\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
         let failed = build(["-t", "broken:1", dir])
