@@ -1,3 +1,4 @@
+import BerthOS
 import CNcursesw
 import Foundation
 
@@ -121,15 +122,8 @@ public final class NcursesTerminal: Terminal {
     public func write(_ control: [UInt8]) {
         // Whatever stdio still buffers goes first, so the sequence lands whole (doupdate wrote the frame).
         fflush(nil)
-        control.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(STDOUT_FILENO, raw.baseAddress! + off, raw.count - off)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                off += n
-            }
-        }
+        // A terminal that went away loses the sequence; the dashboard learns of it by its input.
+        try? FileIO.writeAll(fd: STDOUT_FILENO, control, path: "the terminal")
     }
 
     // MARK: input

@@ -71,15 +71,8 @@ final class LogOutput {
 
     func flush() {
         let fd: Int32 = stream == .stderr ? 2 : 1
-        buffer.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                off += n
-            }
-        }
+        // A closed pipe (`logs | head`) ends the writing; the follow loop learns of it by SIGPIPE's EPIPE.
+        try? FileIO.writeAll(fd: fd, buffer, path: "standard output")
         buffer.removeAll(keepingCapacity: true)
     }
 }
