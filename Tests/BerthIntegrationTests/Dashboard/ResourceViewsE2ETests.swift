@@ -94,7 +94,7 @@ final class ResourceViewsE2ETests: OneTmuxDashboardCase {
 
         tmux.keys("5")
         XCTAssertNotNil(waitFor("the images, busybox used by the container") { s in
-            s.contains("5 Images") && s.range(of: "busybox:latest +[0-9a-f]{12} .* 1 │", options: .regularExpression) != nil
+            s.contains("5 Images") && s.range(of: "busybox:latest +[0-9a-f]{12} .* 1 +│", options: .regularExpression) != nil
         })
         tmux.keys("7")
         XCTAssertNotNil(waitFor("the networks, the default bridge first") { s in
