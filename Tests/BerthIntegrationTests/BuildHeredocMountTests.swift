@@ -195,18 +195,9 @@ final class BuildHeredocMountTests: ContainerTestCase {
             FROM busybox
             RUN --mount=type=cache,target=/cache,id=killed --mount=type=bind,source=data,target=/data --mount=type=secret,id=tok sleep 60
             """, "data/x": "x\n", "secret.txt": "killed-secret\n"])
-        let builder = Process()
-        builder.executableURL = URL(fileURLWithPath: BerthCLI.binary)
-        builder.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "build", "--network", "none", "-t", "killed:1",
-                             "--secret", "id=tok,src=\(dir)/secret.txt", dir]
-        builder.standardOutput = FileHandle.nullDevice
-        builder.standardError = FileHandle.nullDevice
-        try builder.run()
-        let pid = builder.processIdentifier
-        addTeardownBlock { kill(pid, SIGKILL); builder.waitUntilExit() }
-        XCTAssertTrue(cli.eventually(timeout: 30) { !cli.run(["ps", "-q"]).stdout.isEmpty }, "the RUN step's container started")
+        let builder = try startBuildUntilItsStepRuns(["-t", "killed:1", "--secret", "id=tok,src=\(dir)/secret.txt", dir])
         XCTAssertFalse(leftovers().isEmpty, "while it runs, the step's temporaries exist")
-        kill(pid, SIGKILL)
+        kill(builder.processIdentifier, SIGKILL)
         builder.waitUntilExit()
         XCTAssertEqual(cli.run(["ps", "-a", "-q"]).stdout, "", "the next command removed its container")
         XCTAssertEqual(leftovers(), [], "and the bind copy and the secret's file")

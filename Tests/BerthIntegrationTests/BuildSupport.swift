@@ -21,6 +21,22 @@ extension ContainerTestCase {
         cli.run(["build", "--network", "none"] + args, timeout: timeout)
     }
 
+    /// `berth build --network none ARGS` in the background (its output discarded), returned once its
+    /// RUN step's container runs, for the test to SIGKILL; killed by the teardown if it is not.
+    func startBuildUntilItsStepRuns(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Process {
+        let builder = Process()
+        builder.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        builder.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "build", "--network", "none"] + args
+        builder.standardOutput = FileHandle.nullDevice
+        builder.standardError = FileHandle.nullDevice
+        try builder.run()
+        let pid = builder.processIdentifier
+        addTeardownBlock { kill(pid, SIGKILL); builder.waitUntilExit() }
+        XCTAssertTrue(cli.eventually(timeout: 30) { !cli.run(["ps", "-q"]).stdout.isEmpty }, "the RUN step's container started",
+                      file: file, line: line)
+        return builder
+    }
+
     /// Temporaries of the store: none may outlive a command.
     func leftovers() -> [String] {
         let root = Self.root.path

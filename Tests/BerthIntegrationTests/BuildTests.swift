@@ -202,16 +202,8 @@ final class BuildTests: ContainerTestCase {
 
     func testABuildKilledMidStepIsCleanedUpByTheNextCommand() throws {
         let dir = try context(["Dockerfile": "FROM busybox\nRUN sleep 60\n"])
-        let builder = Process()
-        builder.executableURL = URL(fileURLWithPath: BerthCLI.binary)
-        builder.arguments = ["--root", cli.root, "--cgroup-parent", cli.cgroupParent, "build", "--network", "none", "-t", "killed:1", dir]
-        builder.standardOutput = FileHandle.nullDevice
-        builder.standardError = FileHandle.nullDevice
-        try builder.run()
-        let pid = builder.processIdentifier
-        addTeardownBlock { kill(pid, SIGKILL); builder.waitUntilExit() }
-        XCTAssertTrue(cli.eventually(timeout: 30) { !cli.run(["ps", "-q"]).stdout.isEmpty }, "the RUN step's container started")
-        kill(pid, SIGKILL)
+        let builder = try startBuildUntilItsStepRuns(["-t", "killed:1", dir])
+        kill(builder.processIdentifier, SIGKILL)
         builder.waitUntilExit()
         XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/builds")) ?? []).count, 1,
                        "the killed build left its marker")
