@@ -53,8 +53,9 @@ final class ProcessCgroupsTests: XCTestCase {
     }
 
     func testThisProcessIsFound() throws {
-        let me = try XCTUnwrap(ProcessCgroups.of(pid: getpid()), "this process's own cgroups must resolve")
+        let resolver = try XCTUnwrap(ProcessCgroups.Resolver(), "this host's cgroup layout")
+        let me = try XCTUnwrap(resolver.of(pid: getpid()), "this process's own cgroups must resolve")
         XCTAssertTrue(me.pids().contains(getpid()), "the process is listed in its own cgroup: \(me.directories)")
-        XCTAssertNil(ProcessCgroups.of(pid: 0))
+        XCTAssertNil(resolver.of(pid: 0))
     }
 }

@@ -8,11 +8,9 @@ public struct ProcessCgroups: Sendable, Equatable {
     public var directories: [String: String]
     public var version: CgroupVersion
 
-    /// The process's cgroups; nil when it is gone or no hierarchy it is in is mounted here.
-    public static func of(pid: Int32) -> ProcessCgroups? { Resolver()?.of(pid: pid) }
-
     /// This host's hierarchies read once (mountinfo can be long on a busy node), then any
-    /// number of processes resolved against them.
+    /// number of processes resolved against them; `of(pid:)` is nil when the process is gone or
+    /// no hierarchy it is in is mounted here.
     public struct Resolver: Sendable {
         let layout: CgroupLayout
         public init?() {

@@ -98,7 +98,8 @@ public final class RuntimeRootsEngine: ContainerEngine {
     }
 
     public func inspect(_ ref: String) throws -> ContainerInfo {
-        if isForeign(ref), let c = try list(all: true).first(where: { $0.id == ref }) { return c }
+        // The container of the last listing, its status read now (no listing of every root again).
+        if let c = foreign.withLock({ $0[ref] }) { return info(c, c.status(cgroups: cgroups?.of(pid: c.pid))) }
         return try own.inspect(ref)
     }
 
