@@ -5,7 +5,7 @@ import Foundation
 import Glibc
 #endif
 
-/// `berth pull`: resolves the reference to one linux/<host arch> manifest, downloads the blobs the
+/// `berth pull`: resolves the reference to one manifest (the host's platform, or `--platform`'s), downloads the blobs the
 /// store lacks into a staging OCI layout in the store's `tmp/` (each verified against its digest
 /// while it streams, and renamed into the layout only then), and imports that layout: the store's
 /// own import checks every digest again and makes the image visible in one step. A failure or a
@@ -16,6 +16,9 @@ public struct Puller: Sendable {
     public var progress: PullProgress
     /// Layers downloaded at once.
     public var concurrency = 3
+    /// `--platform`: the index entry to pick, and what a single manifest's config must say;
+    /// nil is the host's platform, and a single manifest is then taken whatever it says (docker).
+    public var platform: ImagePlatform?
 
     public init(engine: Engine, reference: RegistryReference, progress: PullProgress) {
         self.engine = engine
@@ -50,7 +53,7 @@ public struct Puller: Sendable {
         var (bytes, mediaType, digest) = try await fetchManifest(client, reference.manifestReference, expect: reference.digest)
         if OCIMediaType.isIndex(mediaType) {
             let index = try decode(OCIIndex.self, bytes, "image index \(digest)")
-            let chosen = try Self.selectPlatform(index, arch: Engine.hostArchitecture)
+            let chosen = try Self.selectPlatform(index, platform ?? .host)
             let chosenDigest = try parseDigest(chosen.digest, "the index's manifest digest")
             (bytes, mediaType, digest) = try await fetchManifest(client, chosenDigest.description, expect: chosenDigest)
         }
@@ -71,8 +74,13 @@ public struct Puller: Sendable {
         try FileIO.writeAtomically(blobs + "/" + digest.hex, bytes: bytes, mode: 0o600)
         let configBytes = try await download(client, configDigest, size: manifest.config.size, into: blobs, limit: 8 << 20, label: nil)
         // The DiffIDs say which layers the store already has: those are not fetched.
-        struct RootFS: Decodable { var rootfs: OCIRootFS? }
-        let diffIDs = (try? JSONDecoder().decode(RootFS.self, from: Data(configBytes)))?.rootfs?.diff_ids ?? []
+        struct ConfigHead: Decodable { var rootfs: OCIRootFS?; var os: String?; var architecture: String?; var variant: String? }
+        let head = try? JSONDecoder().decode(ConfigHead.self, from: Data(configBytes))
+        if let platform, !platform.matches(os: head?.os, architecture: head?.architecture, variant: head?.variant) {
+            let found = ImagePlatform(os: head?.os ?? "linux", architecture: head?.architecture ?? "", variant: head?.variant)
+            throw RegistryError.registry("\(what): the image is \(found), not the requested \(platform)")
+        }
+        let diffIDs = head?.rootfs?.diff_ids ?? []
         var wanted: [(digest: Digest, size: Int64)] = []
         for (i, layer) in layers.enumerated() {
             if i < diffIDs.count, diffIDs.count == layers.count, let d = try? Digest(parsing: diffIDs[i]),
@@ -136,15 +144,17 @@ public struct Puller: Sendable {
         return (bytes, type, digest)
     }
 
-    /// linux/<arch>; with several (variants), the first, as docker picks by default.
-    static func selectPlatform(_ index: OCIIndex, arch: String) throws -> OCIDescriptor {
+    /// The index's manifest for `platform` (variants normalized, `ImagePlatform`); with several
+    /// for it, the first, as docker picks. Nested indexes are not followed: a registry's index
+    /// lists manifests (the distribution spec), and an entry that is itself an index is skipped.
+    static func selectPlatform(_ index: OCIIndex, _ platform: ImagePlatform) throws -> OCIDescriptor {
         let candidates = index.manifests.filter { m in
             guard let p = m.platform else { return false }
-            return p.os == "linux" && p.architecture == arch && OCIMediaType.isManifest(m.mediaType ?? OCIMediaType.manifest)
+            return platform.matches(p) && OCIMediaType.isManifest(m.mediaType ?? OCIMediaType.manifest)
         }
         guard let hit = candidates.first else {
-            let found = index.manifests.compactMap { $0.platform.map { "\($0.os)/\($0.architecture)" } }
-            throw RegistryError.registry("no matching manifest for linux/\(arch) in the image index (it has: \(found.isEmpty ? "none" : found.joined(separator: ", ")))")
+            let found = index.manifests.compactMap { d in d.platform.map { ImagePlatform(os: $0.os, architecture: $0.architecture, variant: $0.variant).description } }
+            throw RegistryError.registry("no matching manifest for \(platform) in the image index (it has: \(found.isEmpty ? "none" : found.joined(separator: ", ")))")
         }
         return hit
     }

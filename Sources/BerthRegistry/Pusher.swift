@@ -21,6 +21,8 @@ public struct Pusher: Sendable {
     public var progress: PullProgress
     public var compression: LayerCompression
     public var chunkSize: Int64
+    /// The manifest's schema (`--format`): OCI, or Docker's schema 2.
+    public var format = ManifestFormat.oci
 
     /// 16 MiB, as containerd's pusher: few requests for a large layer, a small one in one PUT.
     public static let defaultChunkSize: Int64 = 16 << 20
@@ -61,6 +63,8 @@ public struct Pusher: Sendable {
     /// Returns the manifest's digest.
     public func run(credentials: RegistryCredentials = RegistryCredentials()) async throws -> Digest {
         guard reference.digest == nil else { throw RegistryError.usage("push \(reference): push a tag, not a digest") }
+        // Refused before anything is uploaded.
+        do { _ = try format.layerMediaType(compression) } catch let e as BerthError { throw RegistryError.usage(e.description) }
         let endpoint = try RegistryEndpoint(registry: reference.registry, apiHost: reference.apiHost)
         let client = RegistryClient(endpoint: endpoint, credentials: try credentials.lookup(reference.registry))
         let staging = try engine.registryStaging()
@@ -73,11 +77,11 @@ public struct Pusher: Sendable {
         }
         let config = image.config
         try await upload(client, image.configDigest, size: UInt64(config.count), label: false, sources: sources) { .bytes(config) }
-        let manifest = try image.manifest(layers: blobs, mediaType: compression.mediaType)
+        let manifest = try image.manifest(layers: blobs, compression: compression, format: format)
         let manifestDigest = Digest.of(manifest)
         let tag = reference.tag ?? "latest"
         let url = client.url("/v2/\(reference.repository)/manifests/\(tag)")
-        let put = HTTPRequest(.PUT, url, headers: ["Content-Type": image.mediaType], body: .bytes(manifest))
+        let put = HTTPRequest(.PUT, url, headers: ["Content-Type": format.manifestMediaType], body: .bytes(manifest))
         let response = try await client.send(what, scope: scope, put)
         try client.check(response, what: "\(what): manifest", expect: [200, 201])
         progress.message("\(tag): digest: \(manifestDigest) size: \(manifest.count)")

@@ -9,8 +9,8 @@ import Glibc
 // `berth pull/push/login/logout` exec this program (found beside `berth`, as `berth-shim` is), so
 // only it links the HTTP stack: `berth ps` and `berth --version` do not pay for NIO at start-up
 // (docs/registries.md). `berth` has validated the verb's flags; the arguments come as:
-//   berth-registry [--root DIR] pull [-q] REF
-//   berth-registry [--root DIR] push [-q] [--compression gzip|zstd|none] REF
+//   berth-registry [--root DIR] pull [-q] [--platform OS/ARCH[/VARIANT]] REF
+//   berth-registry [--root DIR] push [-q] [--compression gzip|zstd|none] [--format oci|v2s2] REF
 //   berth-registry login [-u USER] [-p PASSWORD | --password-stdin] [REGISTRY]
 //   berth-registry logout [REGISTRY]
 
@@ -32,6 +32,8 @@ struct BerthRegistryMain {
     var forContainer = false
     var positional: [String] = []
     var compression = LayerCompression.gzip
+    var platform: ImagePlatform?
+    var format = ManifestFormat.oci
 
     static func fail(_ message: String, _ code: Int32) -> Never {
         FileHandle.standardError.write(Data("berth: \(Quoted.escapeControls(message))\n".utf8))
@@ -62,6 +64,16 @@ struct BerthRegistryMain {
                 }
                 compression = c
                 i += 1
+            case "--format":
+                guard i + 1 < args.count, let f = ManifestFormat(rawValue: args[i + 1]) else {
+                    Self.fail("--format takes oci or v2s2", 125)
+                }
+                format = f
+                i += 1
+            case "--platform":
+                guard i + 1 < args.count else { Self.fail("--platform needs OS/ARCH[/VARIANT]", 125) }
+                do { platform = try ImagePlatform(parsing: args[i + 1]) } catch let e as BerthError { Self.fail(e.description, 125) } catch { Self.fail("\(error)", 125) }
+                i += 1
             case "--password-stdin": passwordStdin = true
             // Progress on stderr: `run --pull` keeps stdout for the container id.
             case "--stderr": dup2(STDERR_FILENO, STDOUT_FILENO); forContainer = true
@@ -91,7 +103,9 @@ struct BerthRegistryMain {
                 let ref = reference(positional.first)
                 let progress = PullProgress.forStdout(quiet: quiet)
                 if !quiet && !missing { progress.message("\(ref.tag ?? ref.digest?.description ?? "latest"): Pulling from \(ref.repository)") }
-                let image = try await Puller(engine: try engine(), reference: ref, progress: progress).run()
+                var puller = Puller(engine: try engine(), reference: ref, progress: progress)
+                puller.platform = platform
+                let image = try await puller.run()
                 if !quiet { print("Status: Downloaded image for \(image.reference)") }
                 // `run -q`: nothing at all, as docker's.
                 if !(quiet && forContainer) { print(quiet ? image.reference : ref.description) }
@@ -99,8 +113,10 @@ struct BerthRegistryMain {
                 let ref = reference(positional.first)
                 let progress = PullProgress.forStdout(quiet: quiet)
                 let chunkSize = try Pusher.chunkSize(environment: ProcessInfo.processInfo.environment)
-                let digest = try await Pusher(engine: try engine(), local: ref.localReference.description, reference: ref,
-                                              progress: progress, compression: compression, chunkSize: chunkSize).run()
+                var pusher = Pusher(engine: try engine(), local: ref.localReference.description, reference: ref,
+                                    progress: progress, compression: compression, chunkSize: chunkSize)
+                pusher.format = format
+                let digest = try await pusher.run()
                 if quiet { print(digest.description) }
             case "login":
                 guard positional.count <= 1 else { Self.fail("login takes at most one registry", 125) }

@@ -29,9 +29,6 @@ extension Engine {
     /// The directory of the running executable, where `berth-shim` and `berth-registry` are.
     public static var binaryDirectory: String { executableDirectory() }
 
-    /// The platform a pull picks from an image index (`amd64` on x86-64), as import does.
-    public static var hostArchitecture: String { ImageImporter.hostArchitecture() }
-
     /// The manifest, config and layer files of `ref` for a push, written into `staging`.
     public func pushableImage(_ ref: String, staging: String) throws -> (ImageRecord, PushableImage) {
         let image = try images.resolve(ref)

@@ -25,13 +25,12 @@ public struct PushableImage: Sendable {
     public var config: [UInt8]
     public var configDigest: Digest
     public var layers: [Layer]
-    public var layerMediaType: String { OCIMediaType.layerTar }
-    public var configMediaType: String { OCIMediaType.config }
 
-    /// The OCI manifest naming `blobs` (in layer order) as the layers, of `mediaType`: what a push
-    /// of compressed layers sends instead of `manifest` (which names the uncompressed tars).
-    public func manifest(layers blobs: [LayerBlob], mediaType layerType: String) throws -> [UInt8] {
-        try ImageExporter.manifestBytes(configDigest: configDigest, configSize: config.count, mediaType: layerType, layers: blobs)
+    /// The manifest naming `blobs` (in layer order) as the layers sent with `compression`, in
+    /// `format`: what a push sends instead of `manifest` (OCI, naming the uncompressed tars).
+    public func manifest(layers blobs: [LayerBlob], compression: LayerCompression, format: ManifestFormat) throws -> [UInt8] {
+        try ImageExporter.manifestBytes(configDigest: configDigest, configSize: config.count,
+                                        layerType: try format.layerMediaType(compression), layers: blobs, format: format)
     }
 }
 
@@ -181,17 +180,18 @@ struct ImageExporter {
 
     /// The OCI manifest of a prepared image: its layers as uncompressed tars.
     private func manifestBytes(_ p: Prepared, _ tars: [String: (digest: Digest, path: String, size: UInt64)]) throws -> [UInt8] {
-        try Self.manifestBytes(configDigest: p.configDigest, configSize: p.config.count, mediaType: OCIMediaType.layerTar,
+        try Self.manifestBytes(configDigest: p.configDigest, configSize: p.config.count, layerType: OCIMediaType.layerTar,
                                layers: p.item.image.layers.map { LayerBlob(digest: tars[$0]!.digest, size: tars[$0]!.size) })
     }
 
-    /// An OCI manifest: the config and the layers, all of `mediaType`. The one writer of manifests
+    /// A manifest: the config and the layers, all of `layerType`. The one writer of manifests
     /// `save` and `push` produce, so both give the same digest for the same blobs.
-    static func manifestBytes(configDigest: Digest, configSize: Int, mediaType: String, layers: [LayerBlob]) throws -> [UInt8] {
-        let manifest = OCIManifest(schemaVersion: 2, mediaType: OCIMediaType.manifest,
-                                   config: OCIDescriptor(mediaType: OCIMediaType.config, digest: configDigest.description,
+    static func manifestBytes(configDigest: Digest, configSize: Int, layerType: String, layers: [LayerBlob],
+                              format: ManifestFormat = .oci) throws -> [UInt8] {
+        let manifest = OCIManifest(schemaVersion: 2, mediaType: format.manifestMediaType,
+                                   config: OCIDescriptor(mediaType: format.configMediaType, digest: configDigest.description,
                                                          size: Int64(configSize)),
-                                   layers: layers.map { OCIDescriptor(mediaType: mediaType, digest: $0.digest.description, size: Int64($0.size)) })
+                                   layers: layers.map { OCIDescriptor(mediaType: layerType, digest: $0.digest.description, size: Int64($0.size)) })
         return Array(try JSONEncoder.oci.encode(manifest))
     }
 

@@ -140,17 +140,8 @@ final class ImageImporter {
 
     // MARK: - Detection
 
-    static func hostArchitecture() -> String {
-        var u = utsname()
-        uname(&u)
-        let machine = withUnsafePointer(to: u.machine) { $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) } }
-        switch machine {
-        case "x86_64": return "amd64"
-        case "aarch64": return "arm64"
-        case "armv7l": return "arm"
-        default: return machine
-        }
-    }
+    /// The machine's architecture as images name it (`amd64` on x86-64); `ImagePlatform` holds the rule.
+    static func hostArchitecture() -> String { ImagePlatform.host.architecture }
 
     private func makePlan(_ path: String) throws -> Plan {
         var st = stat()
@@ -305,7 +296,7 @@ final class ImageImporter {
     /// the one whose `ref.name` matches the requested tag, else the first.
     private func selectManifest(_ index: OCIIndex, _ tree: SourceTree, depth: Int) throws -> OCIDescriptor {
         guard depth < 4 else { throw BerthError.invalidArgument("image indexes nest too deeply") }
-        let arch = Self.hostArchitecture()
+        let platform = ImagePlatform.host
         var candidates: [OCIDescriptor] = []
         var seen: [String] = []
         for m in index.manifests {
@@ -322,13 +313,13 @@ final class ImageImporter {
             guard m.mediaType == nil || OCIMediaType.isManifest(m.mediaType) else { continue }
             if let p = m.platform {
                 seen.append("\(p.os)/\(p.architecture)")
-                guard p.os == "linux" && p.architecture == arch else { continue }
+                guard platform.matches(p) else { continue }
             }
             candidates.append(m)
         }
         guard !candidates.isEmpty else {
             let found = seen.isEmpty ? "no image manifests" : seen.joined(separator: ", ")
-            throw BerthError.invalidArgument("the image has no linux/\(arch) manifest (found: \(found))")
+            throw BerthError.invalidArgument("the image has no \(platform) manifest (found: \(found))")
         }
         if let tag = options.name?.tag, candidates.count > 1,
            let hit = candidates.first(where: { ($0.annotations?["org.opencontainers.image.ref.name"]).map { $0 == tag || $0.hasSuffix(":" + tag) } ?? false }) {

@@ -9,13 +9,28 @@ import Glibc
 /// uncompressed tar `save` writes. The image config's DiffIDs are the uncompressed digests either way.
 public enum LayerCompression: String, Sendable, CaseIterable {
     case gzip, zstd, none
+}
 
-    /// The OCI media type of a layer sent this way (push writes OCI manifests only).
-    public var mediaType: String {
-        switch self {
-        case .gzip: return OCIMediaType.layerTar + "+gzip"
-        case .zstd: return OCIMediaType.layerTar + "+zstd"
-        case .none: return OCIMediaType.layerTar
+/// The manifest schema a push writes: OCI's (the default, as podman's) or Docker's schema 2
+/// (`push --format v2s2`, what `docker push` writes), for registries and tools that take only
+/// Docker's media types. The blobs are the same bytes either way; only the types, and so the
+/// manifest's digest, differ.
+public enum ManifestFormat: String, Sendable, CaseIterable {
+    case oci, v2s2
+
+    public var manifestMediaType: String { self == .oci ? OCIMediaType.manifest : OCIMediaType.dockerManifest }
+    public var configMediaType: String { self == .oci ? OCIMediaType.config : OCIMediaType.dockerConfig }
+
+    /// The type of a layer sent with `compression`; Docker's schema 2 has no zstd type.
+    public func layerMediaType(_ compression: LayerCompression) throws -> String {
+        switch (self, compression) {
+        case (.oci, .gzip): return OCIMediaType.layerTar + "+gzip"
+        case (.oci, .zstd): return OCIMediaType.layerTar + "+zstd"
+        case (.oci, .none): return OCIMediaType.layerTar
+        case (.v2s2, .gzip): return OCIMediaType.dockerLayer + ".gzip"
+        case (.v2s2, .none): return OCIMediaType.dockerLayer
+        case (.v2s2, .zstd):
+            throw BerthError.invalidArgument("--format v2s2: Docker's schema 2 has no zstd layers (use --compression gzip or --format oci)")
         }
     }
 }

@@ -205,6 +205,10 @@ final class LayerExtractor {
             guard mknodat(parent, target + [0], S_IFCHR, 0) == 0 else {
                 throw fail("mknod whiteout: \(String(cString: strerror(errno)))")
             }
+            // The marker's time, not the extraction's: `LayerTarWriter` writes the whiteout back
+            // with it, so a layer pushed, pulled and pushed again keeps its DiffID.
+            var t = Self.times(e)
+            utimensat(parent, target + [0], &t, AT_SYMLINK_NOFOLLOW)
             return
         }
 

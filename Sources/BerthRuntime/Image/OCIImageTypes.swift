@@ -9,6 +9,9 @@ public enum OCIMediaType {
     public static let layerTar = "application/vnd.oci.image.layer.v1.tar"
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    /// Docker's layer tar; `.gzip` appended for a compressed one.
+    public static let dockerLayer = "application/vnd.docker.image.rootfs.diff.tar"
 
     public static func isIndex(_ t: String?) -> Bool { t == index || t == dockerManifestList }
     public static func isManifest(_ t: String?) -> Bool { t == manifest || t == dockerManifest }
@@ -27,6 +30,12 @@ public struct OCIPlatform: Codable, Sendable, Equatable {
     public var architecture: String
     public var os: String
     public var variant: String?
+
+    public init(architecture: String, os: String, variant: String? = nil) {
+        self.architecture = architecture
+        self.os = os
+        self.variant = variant
+    }
 }
 
 public struct OCIDescriptor: Codable, Sendable {

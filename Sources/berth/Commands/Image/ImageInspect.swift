@@ -8,6 +8,8 @@ import Glibc
 struct ImageInspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show images as JSON: layers, config, users.")
     @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("A Go template over docker's image inspect keys ({{.Id}}, {{.Architecture}}, {{json .Config}}), or 'json'.", valueName: "format"))
+    var format: String?
     @Argument(help: "Image name[:tag] or id.") var images: [String]
 
     struct Output: Encodable {
@@ -28,7 +30,18 @@ struct ImageInspect: ParsableCommand {
 
     func run() throws {
         try withErrors {
+            // The template is parsed before any image is read: a bad one is one line and 125.
+            let template = try format.flatMap { $0 == "json" ? nil : try Template($0) }
             let engine = try global.engine()
+            if let format {
+                let all = try engine.images.list()
+                for ref in images {
+                    let image = try engine.images.resolve(ref)
+                    let value = DockerImageInspect.value(image, names: all.filter { $0.id == image.id })
+                    print(format == "json" ? value.jsonText : try template!.render(value))
+                }
+                return
+            }
             let out = try images.map { ref -> Output in
                 let image = try engine.images.resolve(ref)
                 return Output(image: image, diffIDs: image.layers.map { $0.count == 64 ? "sha256:" + $0 : $0 },

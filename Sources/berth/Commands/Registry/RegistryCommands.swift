@@ -23,15 +23,18 @@ struct Pull: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
         abstract: "Pull an image from a registry.",
-        discussion: "REF is docker's reference: [HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST]; short names are docker.io/library/NAME. The linux/<host arch> image of an index is pulled; layers the store has are not fetched. See docs/registries.md.")
+        discussion: "REF is docker's reference: [HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST]; short names are docker.io/library/NAME. The linux/<host arch> image of an index is pulled (another with --platform); layers the store has are not fetched. See docs/registries.md.")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Print only the image's name.") var quiet = false
+    @Option(help: "OS/ARCH[/VARIANT]: the image of an index to pull (default: this machine's, e.g. linux/amd64).")
+    var platform: String?
     @Argument(help: "The image reference.") var reference: String
 
     func run() throws {
         try withErrors {
             _ = try RegistryReference(parsing: reference)
-            try RegistryExec.exec(global, ["pull"] + (quiet ? ["-q"] : []) + [reference])
+            let platformArgs = try platform.map { ["--platform", try ImagePlatform(parsing: $0).description] } ?? []
+            try RegistryExec.exec(global, ["pull"] + (quiet ? ["-q"] : []) + platformArgs + [reference])
         }
     }
 }
@@ -45,17 +48,23 @@ struct Push: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the manifest digest.") var quiet = false
     @Option(help: "How layers are sent: gzip (the default, as docker), zstd, or none (the uncompressed tars 'save' writes).")
     var compression = "gzip"
+    @Option(name: .shortAndLong, help: "The manifest's schema: oci (the default, as podman) or v2s2 (Docker's schema 2, as docker pushes).")
+    var format = "oci"
     @Argument(help: "The image reference.") var reference: String
 
     func run() throws {
         try withErrors {
             let ref = try RegistryReference(parsing: reference)
             guard ref.digest == nil else { throw BerthError.invalidArgument("push a tag, not a digest: \(reference.quoted)") }
-            guard LayerCompression(rawValue: compression) != nil else {
+            guard let layers = LayerCompression(rawValue: compression) else {
                 throw BerthError.invalidArgument("--compression: \(compression.quoted) is not gzip, zstd or none")
             }
+            guard let schema = ManifestFormat(rawValue: format) else {
+                throw BerthError.invalidArgument("--format: \(format.quoted) is not oci or v2s2")
+            }
+            _ = try schema.layerMediaType(layers)
             _ = try global.engine().images.resolve(ref.localReference.description)
-            try RegistryExec.exec(global, ["push"] + (quiet ? ["-q"] : []) + ["--compression", compression, reference])
+            try RegistryExec.exec(global, ["push"] + (quiet ? ["-q"] : []) + ["--compression", compression, "--format", format, reference])
         }
     }
 }
