@@ -107,14 +107,42 @@ actor RegistryClient {
         return (scheme, params)
     }
 
+    /// The stored password as HTTP basic credentials; nil for an identity token, which is never
+    /// sent as a password.
     private var basic: String? {
-        credentials.map { "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString() }
+        guard let credentials, credentials.user != RegistryCredentials.identityTokenUser else { return nil }
+        return "Basic " + Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString()
+    }
+
+    /// `application/x-www-form-urlencoded`: every byte but the unreserved ones percent-encoded,
+    /// so a `&`, `=` or `+` in a token cannot change the form's fields.
+    static func formEncoded(_ text: String) -> String {
+        var out = ""
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += String(format: "%%%02X", b)
+            }
+        }
+        return out
+    }
+
+    /// The stored identity token (an OAuth2 refresh token), if the credentials are one.
+    private var identityToken: String? {
+        guard let credentials, credentials.user == RegistryCredentials.identityTokenUser else { return nil }
+        return credentials.password
     }
 
     private func authenticate(_ header: String, scope: String, what: String) async throws {
         let (scheme, params) = Self.parseChallenge(header)
         switch scheme {
         case "basic":
+            if identityToken != nil {
+                throw RegistryError.registry("\(what): unauthorized: the stored credential is an identity token, which a registry asking for a password cannot use (berth login \(endpoint.registry))")
+            }
             guard let basic else { throw RegistryError.registry("\(what): unauthorized: authentication required (berth login \(endpoint.registry))") }
             authorizations["*basic"] = basic
         case "bearer":
@@ -122,15 +150,27 @@ actor RegistryClient {
                   components.scheme == "https" || components.scheme == "http" else {
                 throw RegistryError.registry("\(what): the registry's token realm is not an http(s) URL")
             }
-            var query = components.queryItems ?? []
-            if let service = params["service"] { query.append(URLQueryItem(name: "service", value: service)) }
-            // Several scopes (a mount also reads its source repository) are several parameters.
-            for one in scope.split(separator: " ") { query.append(URLQueryItem(name: "scope", value: String(one))) }
-            components.queryItems = query.isEmpty ? nil : query
-            guard let tokenURL = components.string else { throw RegistryError.registry("\(what): invalid token realm") }
-            var request = HTTPRequest(.GET, tokenURL)
+            var request: HTTPRequest
+            if let identityToken {
+                // The distribution spec's OAuth2 flow: the refresh token POSTed as a form, one
+                // space-separated `scope` parameter (docker's client does the same).
+                guard let tokenURL = components.string else { throw RegistryError.registry("\(what): invalid token realm") }
+                let fields = [("grant_type", "refresh_token"), ("refresh_token", identityToken), ("client_id", "berth")]
+                    + (params["service"].map { [("service", $0)] } ?? []) + (scope.isEmpty ? [] : [("scope", scope)])
+                let body = fields.map { Self.formEncoded($0.0) + "=" + Self.formEncoded($0.1) }.joined(separator: "&")
+                request = HTTPRequest(.POST, tokenURL, headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                      body: .bytes(Array(body.utf8)))
+            } else {
+                var query = components.queryItems ?? []
+                if let service = params["service"] { query.append(URLQueryItem(name: "service", value: service)) }
+                // Several scopes (a mount also reads its source repository) are several parameters.
+                for one in scope.split(separator: " ") { query.append(URLQueryItem(name: "scope", value: String(one))) }
+                components.queryItems = query.isEmpty ? nil : query
+                guard let tokenURL = components.string else { throw RegistryError.registry("\(what): invalid token realm") }
+                request = HTTPRequest(.GET, tokenURL)
+                if let basic { request.headers["Authorization"] = basic }
+            }
             request.bodyLimit = 1 << 20
-            if let basic { request.headers["Authorization"] = basic }
             let response: HTTPResponse
             do { response = try await http.perform(request) } catch let error as TransportError {
                 throw RegistryError.registry("\(what): cannot reach the token service: \(Self.describe(error))")

@@ -261,31 +261,32 @@ enum TestRegistries {
         ThreadingHTTPServer(("127.0.0.1", port), Front).serve_forever()
         """#
 
-    /// `server.py PORT KEY CERT USER PASSWORD`: a token issuer for the registry's `auth: token`.
-    /// It checks HTTP basic credentials and returns a JWT (RS256, signed with `openssl dgst`, the
-    /// certificate in `x5c`) granting the requested scope; the registry verifies it.
+    /// `server.py PORT KEY CERT USER PASSWORD [REFRESH]`: a token issuer for the registry's `auth:
+    /// token`. A GET must carry HTTP basic credentials; a POST is the OAuth2 form with
+    /// `grant_type=refresh_token` and the identity token REFRESH. Either returns a JWT (RS256,
+    /// signed with `openssl dgst`, the certificate in `x5c`) granting the requested scopes; the
+    /// registry verifies it.
     static let tokenIssuer = #"""
         import base64, json, os, subprocess, sys, time, urllib.parse
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         port, key, cert, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+        refresh = sys.argv[6] if len(sys.argv) > 6 else None
         der = "".join(l.strip() for l in open(cert) if not l.startswith("-----"))
         def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def log_message(self, *a): pass
-            def do_GET(self):
-                want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-                if self.headers.get("Authorization") != want:
-                    body = b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}'
-                    self.send_response(401); self.send_header("Content-Length", str(len(body))); self.end_headers()
-                    return self.wfile.write(body)
-                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            def refuse(self):
+                body = b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}'
+                self.send_response(401); self.send_header("Content-Length", str(len(body))); self.end_headers()
+                self.wfile.write(body)
+            def issue(self, scopes, service):
                 access = []
-                for scope in q.get("scope", []):
+                for scope in scopes:
                     kind, name, actions = scope.split(":")
                     access.append({"type": kind, "name": name, "actions": actions.split(",")})
                 now = int(time.time())
-                claims = {"iss": "berth-test-issuer", "sub": user, "aud": q.get("service", [""])[0], "exp": now + 300,
+                claims = {"iss": "berth-test-issuer", "sub": user, "aud": service, "exp": now + 300,
                           "nbf": now - 10, "iat": now, "jti": os.urandom(8).hex(), "access": access}
                 head = {"typ": "JWT", "alg": "RS256", "x5c": [der]}
                 signing = b64(json.dumps(head).encode()) + "." + b64(json.dumps(claims).encode())
@@ -295,6 +296,17 @@ enum TestRegistries {
                 self.send_response(200); self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body))); self.end_headers()
                 self.wfile.write(body)
+            def do_GET(self):
+                want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                if self.headers.get("Authorization") != want: return self.refuse()
+                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                self.issue(q.get("scope", []), q.get("service", [""])[0])
+            def do_POST(self):
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())
+                if refresh is None or self.headers.get("Authorization") or form.get("grant_type") != ["refresh_token"] \
+                        or form.get("refresh_token") != [refresh] or form.get("client_id") != ["berth"]:
+                    return self.refuse()
+                self.issue(" ".join(form.get("scope", [])).split(), form.get("service", [""])[0])
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
         """#
 

@@ -107,17 +107,15 @@ final class CredentialHelperTests: XCTestCase {
         }
     }
 
-    func testGarbageFailuresAndIdentityTokensAreOneLine() throws {
+    func testGarbageAndFailuresAreOneLine() throws {
         let cases: [(String, String)] = [
             ("garbage", #"cat >/dev/null; printf 'not json\033[2J\n'"#),
             ("fails", #"cat >/dev/null; printf 'keyring locked\033]0;pwned\007\nsecond line\n' >&2; exit 3"#),
-            ("token", #"cat >/dev/null; echo '{"ServerURL":"r","Username":"<token>","Secret":"refresh"}'"#),
             ("killed", #"kill -9 $$"#),
         ]
         let expected = [
             "credential helper docker-credential-garbage get: its answer (13 bytes) is not {\"Username\", \"Secret\"} JSON",
             "credential helper docker-credential-fails get: exit status 3: keyring locked\\x1b]0;pwned\\x07\\nsecond line",
-            "credential helper docker-credential-token get: it returned an identity token, which Berth does not support; log in with a user name and password",
             "credential helper docker-credential-killed get: killed by signal 9",
         ]
         for ((name, body), want) in zip(cases, expected) {
@@ -130,6 +128,19 @@ final class CredentialHelperTests: XCTestCase {
                 XCTAssertEqual(text, want)
             }
         }
+    }
+
+    func testIdentityTokensComeBackUnderDockersTokenUser() throws {
+        try helper("token", #"cat >/dev/null; echo '{"ServerURL":"r","Username":"<token>","Secret":"refresh"}'"#)
+        try dockerConfig(#"{"credsStore": "token"}"#)
+        let fromHelper = try XCTUnwrap(try RegistryCredentials(environment: env).lookup("r.example"))
+        XCTAssertEqual(fromHelper.user, RegistryCredentials.identityTokenUser)
+        XCTAssertEqual(fromHelper.password, "refresh")
+        // config.json's `identitytoken` wins over its `auth` for the same registry, as docker's.
+        try dockerConfig(#"{"auths": {"r.example": {"auth": "dTpw", "identitytoken": "idt"}}}"#)
+        let fromFile = try XCTUnwrap(try RegistryCredentials(environment: env).lookup("r.example"))
+        XCTAssertEqual(fromFile.user, "<token>")
+        XCTAssertEqual(fromFile.password, "idt")
     }
 
     func testAHangingHelperIsStoppedAtTheTimeLimit() throws {

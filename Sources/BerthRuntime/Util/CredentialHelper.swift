@@ -61,11 +61,9 @@ public struct CredentialHelper: Sendable {
             // Not echoed: what a helper prints may hold the secret.
             throw failure("get", "its answer (\(output.count) bytes) is not {\"Username\", \"Secret\"} JSON")
         }
-        // docker's convention for an identity token (an OAuth refresh token for the registry's
-        // token service): not a password, and Berth does not do the refresh-token exchange.
-        if parsed.Username == "<token>" {
-            throw failure("get", "it returned an identity token, which Berth does not support; log in with a user name and password")
-        }
+        // docker's convention for an identity token (an OAuth2 refresh token for the registry's
+        // token service): passed on under the same user name, which the registry client
+        // exchanges for access tokens instead of sending as a password (`RegistryCredentials.identityTokenUser`).
         return (parsed.Username, parsed.Secret)
     }
 

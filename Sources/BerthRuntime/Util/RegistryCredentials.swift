@@ -23,6 +23,11 @@ public struct RegistryCredentials: Sendable {
         dockerPath = dockerDir + "/config.json"
     }
 
+    /// The user name that marks the secret as an identity token (docker's convention, from a
+    /// credential helper or `config.json`'s `identitytoken`): an OAuth2 refresh token the registry's
+    /// token service exchanges for access tokens, never sent as a password.
+    public static let identityTokenUser = "<token>"
+
     /// The keys a registry may be stored under: `host[:port]`, with a scheme, and for Docker Hub
     /// the legacy `https://index.docker.io/v1/` docker writes.
     static func keys(_ registry: String) -> [String] {
@@ -62,6 +67,11 @@ public struct RegistryCredentials: Sendable {
     private static func fromAuths(_ file: String, _ registry: String) -> (user: String, password: String)? {
         guard let auths = auths(file) else { return nil }
         for key in keys(registry) {
+            // docker writes `identitytoken` beside (or instead of) `auth` when a registry's token
+            // service handed one out at login.
+            if let entry = auths[key] as? [String: Any], let token = entry["identitytoken"] as? String, !token.isEmpty {
+                return (identityTokenUser, token)
+            }
             guard let entry = auths[key] as? [String: Any], let encoded = entry["auth"] as? String,
                   let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
                   let colon = text.firstIndex(of: ":") else { continue }
