@@ -73,6 +73,10 @@ final class DockerfileHeredocMountTests: XCTestCase {
         XCTAssertEqual(cache.uid, 1000)
         XCTAssertTrue(cache.readWrite)
         XCTAssertEqual(try RunMount.parse("type=cache,id=go-build,dst=/c,ro").readWrite, false)
+        let ssh = try RunMount.parse("type=ssh")
+        XCTAssertEqual([ssh.id, ssh.target], ["default", "/run/buildkit/ssh_agent.0"], "BuildKit's defaults")
+        XCTAssertFalse(ssh.targetGiven)
+        XCTAssertTrue(try RunMount.parse("type=ssh,id=gh,target=/a.sock,required=true").required)
 
         let bind = try RunMount.parse("source=app.conf,target=/etc/app.conf")
         XCTAssertEqual(bind.kind, .bind, "bind is the default type")
@@ -94,7 +98,9 @@ final class DockerfileHeredocMountTests: XCTestCase {
             ("type=cache", "target= is required"),
             ("type=bind,target=/", "cannot mount over the container's root"),
             ("type=tmpfs,target=/proc/x", "kernel filesystem"),
-            ("type=ssh", "not supported"),
+            ("type=sshfs", "not supported"),
+            ("type=ssh,id=../agent", "invalid ssh id"),
+            ("type=ssh,source=x", "unknown option 'source'"),
             ("type=cache,target=/c,source=x", "unknown option 'source'"),
             ("type=cache,target=/c,sharing=sometimes", "expected shared, private or locked"),
             ("type=cache,target=/c,mode=999", "octal"),

@@ -24,6 +24,8 @@ public struct BuildOptions: Sendable {
     public var pullBase: (@Sendable (String) throws -> Void)?
     /// `--secret`: what `RUN --mount=type=secret,id=…` reads (the last one given for an id wins).
     public var secrets: [BuildSecret] = []
+    /// `--ssh`: the agents `RUN --mount=type=ssh,id=…` reaches (the last one given for an id wins).
+    public var ssh: [BuildSSH] = []
 
     public init(context: String, dockerfile: String? = nil, tags: [ImageReference]) {
         self.context = context; self.dockerfile = dockerfile; self.tags = tags
@@ -335,8 +337,17 @@ private struct BuildRun {
         let mountTexts = try ins.mounts.map { try lexer.word($0) }
         var mounts = try mountTexts.map(RunMount.parse)
         var content: [String] = []
+        var sshMounts = 0
         for (i, m) in mounts.enumerated() {
             switch m.kind {
+            case .ssh where !options.ssh.contains { $0.id == m.id }:
+                guard !m.required else {
+                    throw BerthError.invalidArgument("RUN --mount=type=ssh: the ssh agent \(m.id.quoted) is required: give it with --ssh \(m.id)[=SOCKET]")
+                }
+                mounts[i].target = "" // not given, not required: left out, as BuildKit does
+            case .ssh:
+                if !m.targetGiven { mounts[i].target = RunMount.defaultSSHTarget(sshMounts) }
+                sshMounts += 1
             case .bind where m.from != nil:
                 content.append("bind \(m.target) " + (try sourceState(m.from!, line: ins.line)).id + " " + m.source)
             case .bind:
@@ -384,6 +395,7 @@ private struct BuildRun {
             case .cache: try host.addCache(m, cacheRoot: engine.images.root + "/build-mounts")
             case .tmpfs: try host.addTmpfs(m)
             case .secret: try host.addSecret(m, bytes: try options.secrets.last { $0.id == m.id }!.read())
+            case .ssh: try host.addSSH(m, agent: options.ssh.last { $0.id == m.id }!.socket)
             case .bind:
                 if let from = m.from {
                     try withRoot(try sourceState(from, line: 0)) { root in try host.addBind(m, from: root!, what: "stage", exclude: nil) }
@@ -404,6 +416,8 @@ private struct BuildRun {
                                        env: env.filter { e in !config.env.contains { $0.hasPrefix(e.prefix { $0 != "=" } + "=") } },
                                        network: network, labels: [:], cgroupParent: options.cgroupParent)
         request.mounts = host.requests
+        // As BuildKit: the step's first agent is the one ssh and git find.
+        if let agent = mounts.first(where: { $0.kind == .ssh }) { request.env.append("SSH_AUTH_SOCK=" + agent.target) }
         request.buildImage = image
         request.labels[buildContainerLabel] = Engine.buildOwner
         let record = try engine.create(request)

@@ -3,10 +3,10 @@ import BerthOS
 import Glibc
 #endif
 
-/// One `RUN --mount=…` as written (BuildKit's `type=cache|bind|tmpfs|secret` and their
+/// One `RUN --mount=…` as written (BuildKit's `type=cache|bind|tmpfs|secret|ssh` and their
 /// options), parsed and checked before anything runs; `RunMounts` makes it real.
 struct RunMount: Equatable {
-    enum Kind: String { case bind, cache, tmpfs, secret }
+    enum Kind: String { case bind, cache, tmpfs, secret, ssh }
     /// How concurrent builds share a cache mount: `shared` together, `private` each its own
     /// directory when one is in use, `locked` one at a time.
     enum Sharing: String { case shared, `private`, locked }
@@ -14,7 +14,7 @@ struct RunMount: Equatable {
     var kind: Kind
     /// Absolute and clean inside the container (`MountTarget.validate`).
     var target: String
-    /// cache and secret: the key (a cache's defaults to its target).
+    /// cache, secret and ssh: the key (a cache's defaults to its target, an ssh's to `default`).
     var id: String
     /// bind: the path in the context or in `from`.
     var source: String = ""
@@ -27,8 +27,10 @@ struct RunMount: Equatable {
     var gid: gid_t = 0
     /// tmpfs: `size=` in bytes.
     var size: Int64?
-    /// secret: a missing secret is an error (else the mount is left out).
+    /// secret and ssh: a missing secret or agent is an error (else the mount is left out).
     var required = false
+    /// ssh: `target=` was given (else the builder numbers BuildKit's default path).
+    var targetGiven = true
 
     /// The options each type takes (BuildKit's names and aliases).
     private static let keys: [Kind: Set<String>] = [
@@ -36,7 +38,10 @@ struct RunMount: Equatable {
         .cache: ["target", "id", "sharing", "mode", "uid", "gid", "ro", "readonly"],
         .tmpfs: ["target", "size"],
         .secret: ["target", "id", "required", "mode", "uid", "gid"],
+        .ssh: ["target", "id", "required", "mode", "uid", "gid"],
     ]
+    /// BuildKit's socket path for the Nth ssh mount of a step without `target=`.
+    static func defaultSSHTarget(_ n: Int) -> String { "/run/buildkit/ssh_agent.\(n)" }
     private static let aliases = ["dst": "target", "destination": "target", "src": "source"]
 
     /// Parses `type=cache,target=/root/.cache,id=go` (after the builder's variable
@@ -52,23 +57,24 @@ struct RunMount: Equatable {
         }
         let typeText = fields.removeValue(forKey: "type") ?? "bind"
         guard let kind = Kind(rawValue: typeText) else {
-            throw BerthError.invalidArgument("RUN --mount type=\(typeText): not supported (bind, cache, tmpfs or secret)")
+            throw BerthError.invalidArgument("RUN --mount type=\(typeText): not supported (bind, cache, tmpfs, secret or ssh)")
         }
         if let unknown = fields.keys.sorted().first(where: { !keys[kind]!.contains($0) }) {
             throw BerthError.invalidArgument("RUN --mount type=\(kind.rawValue): unknown option \(unknown.quoted) (allowed: \(keys[kind]!.sorted().joined(separator: ", ")))")
         }
-        var id = fields["id"] ?? ""
-        if kind == .secret {
-            try checkName(id, what: "secret id")
+        var id = fields["id"] ?? (kind == .ssh ? "default" : "")
+        if kind == .secret || kind == .ssh {
+            try checkName(id, what: "\(kind.rawValue) id")
         } else if kind == .cache, fields["id"] != nil {
             try checkName(id, what: "cache id")
         }
-        let targetText = fields["target"] ?? (kind == .secret ? "/run/secrets/" + id : "")
+        let targetText = fields["target"] ?? (kind == .secret ? "/run/secrets/" + id : kind == .ssh ? defaultSSHTarget(0) : "")
         guard !targetText.isEmpty else { throw BerthError.invalidArgument("RUN --mount type=\(kind.rawValue): target= is required") }
         let target: String
         do { target = try MountTarget.validate(targetText) } catch { throw BerthError.invalidArgument("RUN --mount: \(error.description)") }
         if kind == .cache && id.isEmpty { id = target }
         var mount = RunMount(kind: kind, target: target, id: id)
+        mount.targetGiven = fields["target"] != nil
         mount.source = fields["source"] ?? ""
         mount.from = fields["from"]
         mount.readWrite = try flag(fields["rw"] ?? fields["readwrite"], "rw") || (kind == .cache && !(try flag(fields["ro"] ?? fields["readonly"], "ro")))

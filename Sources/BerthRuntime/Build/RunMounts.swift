@@ -17,6 +17,7 @@ final class RunMounts {
     let scratch: String
     private let image: LayeredRoot
     private var locks: [Int32] = []
+    private var relays: [SSHAgentRelay] = []
     private var counter = 0
 
     /// `image`: the step's base, to see which mountpoints exist.
@@ -32,6 +33,8 @@ final class RunMounts {
     func release() {
         for fd in locks { close(fd) } // closing drops the flock
         locks = []
+        for relay in relays { relay.stop() }
+        relays = []
         try? TreeRemover.remove(scratch)
     }
 
@@ -144,6 +147,14 @@ final class RunMounts {
         try FileIO.writeAll(fd: fd, bytes, path: path)
         guard fchown(fd, mount.uid, mount.gid) == 0, fchmod(fd, mount.mode ?? 0o400) == 0 else { throw BerthError.errno("chmod", path) }
         try add(MountRequest(kind: .bind, source: path, target: mount.target, readOnly: true))
+    }
+
+    /// The user's ssh agent behind a relay socket of the mount's owner and mode (0600 unless
+    /// `mode=`), bind-mounted at the target: the step can ask the agent to sign, never read a key.
+    func addSSH(_ mount: RunMount, agent: String) throws {
+        let relay = try SSHAgentRelay(path: next("ssh"), agent: agent, uid: mount.uid, gid: mount.gid, mode: mount.mode ?? 0o600)
+        relays.append(relay)
+        try add(MountRequest(kind: .bind, source: relay.path, target: mount.target, readOnly: false))
     }
 
     /// `RUN <<NAME` whose body starts with `#!`: the body as an executable file at `target`

@@ -17,6 +17,7 @@ struct Build: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set a label on the image (KEY=VALUE).", valueName: "label")) var label: [String] = []
     @Option(name: .long, help: ArgumentHelp("The network of RUN steps: bridge, host or none.", valueName: "mode")) var network: String = "bridge"
     @Option(name: .long, help: ArgumentHelp("A secret for RUN --mount=type=secret (id=ID,src=PATH or id=ID,env=VAR); never stored in the image.", valueName: "secret")) var secret: [String] = []
+    @Option(name: .long, help: ArgumentHelp("An ssh agent for RUN --mount=type=ssh (default or ID, =SOCKET; default: $SSH_AUTH_SOCK); keys stay in the agent.", valueName: "ssh")) var ssh: [String] = []
     @Flag(name: .shortAndLong, help: "Print only the image id.") var quiet = false
     @Option(help: "Pull FROM images first: missing (default), always or never.") var pull: PullPolicy = .missing
     @Argument(help: "The build context directory.") var context: String
@@ -29,6 +30,7 @@ struct Build: ParsableCommand {
             options.target = target
             options.noCache = noCache
             options.secrets = try secret.map(BuildSecret.parse)
+            options.ssh = try ssh.map { try BuildSSH.parse($0) }
             guard let mode = NetworkMode.named(network) else {
                 throw BerthError.invalidArgument("invalid --network \(network.quoted): berth build supports bridge, host and none")
             }
