@@ -172,7 +172,7 @@ struct Berth: ParsableCommand {
             ServiceCommand.self, Scale.self, Up.self, Down.self, Demo.self, ContextCommand.self, SystemCommand.self,
             EventsCommand.self, Pause.self, Unpause.self, Rename.self, Port.self, ContainerCommand.self, Info.self, Version.self, Update.self,
             Images.self, RemoveImage.self, ImageTag.self, ImageHistoryCommand.self, ImageSave.self, ImageLoad.self,
-            Diff.self, Export.self, Commit.self, Build.self, Pull.self, Push.self, Login.self, Logout.self, ComposeCommand.self,
+            Diff.self, Export.self, Commit.self, Build.self, BuilderCommand.self, Pull.self, Push.self, Login.self, Logout.self, ComposeCommand.self,
         ],
         defaultSubcommand: Top.self)
 }

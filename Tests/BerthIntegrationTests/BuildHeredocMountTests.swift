@@ -208,4 +208,58 @@ final class BuildHeredocMountTests: ContainerTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: Self.root.path + "/build-mounts/" + key, isDirectory: &isDirectory) && isDirectory.boolValue,
                       "the cache directory (named by its id's digest) was made whole")
     }
+
+    /// `system df` counts the build cache (cache mounts and the step layers only it holds: here a
+    /// first stage's) and `builder prune` removes it, but not a cache mount a running build holds.
+    func testSystemDFCountsTheBuildCacheAndBuilderPruneRemovesWhatNoBuildHolds() throws {
+        let key = { (id: String) in String(Subprocess.run("/bin/sh", ["-c", "printf %s \(id) | sha256sum"]).stdout.prefix(64)) }
+        let mounts = Self.root.path + "/build-mounts/"
+        let dir = try context(["Dockerfile": """
+            FROM busybox AS work
+            RUN --mount=type=cache,target=/c,id=dfcache head -c 300000 /dev/urandom > /c/blob && head -c 200000 /dev/urandom > /work.bin
+            FROM busybox
+            RUN echo two > /two
+            """])
+        addTeardownBlock { [cli] in cli.run(["rmi", "-f", "dfcache:1"]) }
+        let r = build(["-t", "dfcache:1", dir])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        func row() -> [String] {
+            let line = cli.run(["system", "df", "--format", "{{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}"]).stdout
+                .split(separator: "\n").last.map(String.init) ?? ""
+            return line.split(separator: " ").map(String.init)
+        }
+        // Two cached steps and one mount; the first stage's layer (200 kB) and the mount (300 kB).
+        let counted = row()
+        XCTAssertEqual(counted.prefix(2), ["3", "0"], "\(counted)")
+        let kib = counted.count == 4 && counted[2].hasSuffix("KiB") ? Double(counted[2].dropLast(3)) ?? 0 : 0
+        XCTAssertTrue(kib > 480 && kib < 520, "\(counted)")
+        XCTAssertTrue(cli.run(["system", "df", "-v"]).stdout.contains(String(key("dfcache").prefix(12)) + "   exec.cachemount"))
+        let layers = Set(try FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/layers").filter { !$0.hasPrefix(".") })
+
+        // A build holding another mount keeps it through a prune.
+        try "FROM busybox\nRUN --mount=type=cache,target=/c,id=held,sharing=locked sleep 60\n".write(toFile: dir + "/Dockerfile", atomically: false, encoding: .utf8)
+        let builder = try startBuildUntilItsStepRuns(["-t", "held:1", dir])
+        XCTAssertEqual(row().dropFirst().first, "1", "the held mount is active")
+        let prune = cli.run(["builder", "prune", "-f"])
+        XCTAssertEqual(prune.status, 0, prune.both)
+        XCTAssertTrue(prune.stdout.contains("Deleted build cache objects:") && prune.stdout.contains(String(key("dfcache").prefix(12))), prune.stdout)
+        XCTAssertTrue(prune.stdout.contains("1 cached step\n"), "the image's own step stays: \(prune.stdout)")
+        XCTAssertTrue(prune.stdout.contains("Total reclaimed space: "), prune.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: mounts + key("dfcache")), "the unused mount is gone")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mounts + key("held")), "the held mount stays")
+        let after = Set(try FileManager.default.contentsOfDirectory(atPath: Self.root.path + "/layers").filter { !$0.hasPrefix(".") })
+        XCTAssertEqual(layers.subtracting(after).count, 1, "the first stage's layer went")
+        kill(builder.processIdentifier, SIGKILL)
+        builder.waitUntilExit()
+        cli.run(["ps", "-a"]) // the next command finishes the killed build's removal
+
+        // Without -f it asks, and "n" does nothing; -a forgets every step and every free mount.
+        XCTAssertEqual(cli.run(["builder", "prune"], stdin: "n\n").stdout, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: mounts + key("held")))
+        XCTAssertEqual(cli.run(["builder", "prune", "-a", "-f"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: mounts + key("held")))
+        XCTAssertEqual(row().prefix(2), ["0", "0"])
+        XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", "dfcache:1", "cat", "/two"]).stdout, "two\n", "the image is untouched")
+        XCTAssertEqual(leftovers(), [])
+    }
 }

@@ -14,7 +14,7 @@ final class CLIArgumentErrorsTests: ContainerTestCase {
         ["image", "import-busybox"], ["network", "ls"], ["network", "inspect"], ["network", "rm"],
         ["service", "create"], ["service", "update"], ["service", "ls"], ["service", "rm"], ["service", "inspect"],
         ["context", "create"], ["context", "ls"], ["context", "use"], ["context", "rm"], ["context", "inspect"], ["system", "stream"],
-        ["images"], ["rmi"], ["tag"], ["history"], ["save"], ["load"], ["diff"], ["export"], ["commit"], ["system", "df"], ["system", "prune"],
+        ["images"], ["rmi"], ["tag"], ["history"], ["save"], ["load"], ["diff"], ["export"], ["commit"], ["system", "df"], ["system", "prune"], ["builder", "prune"], ["build"], ["pull"], ["push"],
         ["image", "tag"], ["image", "history"], ["image", "save"], ["image", "load"],
         ["compose", "up"], ["compose", "down"], ["compose", "ps"], ["compose", "logs"], ["compose", "config"], ["container", "inspect"],
     ]

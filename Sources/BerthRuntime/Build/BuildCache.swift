@@ -64,6 +64,14 @@ struct BuildCache {
         }
     }
 
+    /// The keys of the records present (valid or not).
+    func keys() -> [String] {
+        FileIO.entryNames(directory).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Removes a record; false when it was not there.
+    func remove(_ key: String) -> Bool { unlink(directory + "/" + key + ".json") == 0 }
+
     func save(_ key: String, _ state: BuildState) throws {
         try FileIO.mkdirs(directory, mode: 0o700)
         try FileIO.writeAtomically(directory + "/" + key + ".json", bytes: Array(try JSONEncoder.oci.encode(state)), mode: 0o600)

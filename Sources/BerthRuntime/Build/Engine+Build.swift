@@ -392,7 +392,7 @@ private struct BuildRun {
         defer { host.release() }
         for m in mounts {
             switch m.kind {
-            case .cache: try host.addCache(m, cacheRoot: engine.images.root + "/build-mounts")
+            case .cache: try host.addCache(m, cacheRoot: engine.buildMountsRoot)
             case .tmpfs: try host.addTmpfs(m)
             case .secret: try host.addSecret(m, bytes: try options.secrets.last { $0.id == m.id }!.read())
             case .ssh: try host.addSSH(m, agent: options.ssh.last { $0.id == m.id }!.socket)

@@ -1,8 +1,8 @@
 import BerthOS
 import Foundation
 
-/// `berth system df`: what images, containers and volumes take on disk, and what a prune would
-/// give back, in docker's four rows (the build cache is always empty: Berth builds nothing yet).
+/// `berth system df`: what images, containers, volumes and the build cache take on disk, and
+/// what a prune would give back, in docker's four rows.
 public struct DiskUsage: Sendable {
     public struct Image: Sendable {
         public var record: ImageRecord
@@ -25,6 +25,7 @@ public struct DiskUsage: Sendable {
     public var images: [Image]
     public var containers: [Container]
     public var volumes: [Volume]
+    public var buildCache: BuildCacheUsage
 
     /// Bytes of all layers, each counted once.
     public var imagesSize: UInt64
@@ -59,7 +60,7 @@ extension Engine {
         let volumeRows = volumes().map { v in
             DiskUsage.Volume(info: v, size: ImageImporter.diskUsage(v.mountpoint), links: users[v.name]?.count ?? 0)
         }
-        return DiskUsage(images: imageRows, containers: containerRows, volumes: volumeRows,
+        return DiskUsage(images: imageRows, containers: containerRows, volumes: volumeRows, buildCache: try buildCacheUsage(),
                          imagesSize: layerSize.values.reduce(0, +), imagesReclaimable: reclaimable)
     }
 
@@ -68,15 +69,18 @@ extension Engine {
         public var containers: [String]
         public var images: ImagePruneResult
         public var volumes: [String]
+        public var buildCache: BuildCachePruneResult
     }
 
     /// `berth system prune`: stopped containers, then images (with `allImages`, every image no
     /// container uses; Berth has no dangling images) and unused layers, then with `volumes` the
-    /// anonymous volumes no container uses. Networks: Berth's one bridge is never pruned.
+    /// anonymous volumes no container uses, then the unused build cache (`pruneBuildCache`, every
+    /// step record with `allImages`, as docker's `-a`). Networks: Berth's one bridge is never pruned.
     public func systemPrune(allImages: Bool, volumes: Bool) throws -> SystemPruneResult {
         let containers = try pruneContainers(try PruneFilter([]))
         let pruned = try pruneImages(all: allImages)
         let removedVolumes = volumes ? try pruneVolumes(all: false) : []
-        return SystemPruneResult(containers: containers, images: pruned, volumes: removedVolumes)
+        let cache = try pruneBuildCache(all: allImages)
+        return SystemPruneResult(containers: containers, images: pruned, volumes: removedVolumes, buildCache: cache)
     }
 }

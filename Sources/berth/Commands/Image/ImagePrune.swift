@@ -23,7 +23,7 @@ struct ImagePrune: ParsableCommand {
     }
 
     /// docker's shape: `Deleted Images:`, `untagged: NAME`, `deleted: sha256:…`, then the total.
-    static func report(_ result: ImagePruneResult) -> String {
+    static func report(_ result: ImagePruneResult, total: Bool = true) -> String {
         var text = ""
         if !result.untagged.isEmpty || !result.deletedLayers.isEmpty {
             text += "Deleted Images:\n"
@@ -31,6 +31,6 @@ struct ImagePrune: ParsableCommand {
             for layer in result.deletedLayers { text += "deleted: sha256:\(layer.id)\n" }
             text += "\n"
         }
-        return text + "Total reclaimed space: \(ByteSize.format(Int64(result.reclaimed)))\n"
+        return total ? text + "Total reclaimed space: \(ByteSize.format(Int64(result.reclaimed)))\n" : text
     }
 }

@@ -59,7 +59,9 @@ struct SystemDF: ParsableCommand {
                 Size: size(containersSize), Reclaimable: size(stoppedSize) + percent(stoppedSize, of: containersSize)),
             Row(Type: "Local Volumes", TotalCount: String(u.volumes.count), Active: String(u.volumes.filter { $0.links > 0 }.count),
                 Size: size(volumesSize), Reclaimable: size(unusedVolumes) + percent(unusedVolumes, of: volumesSize)),
-            Row(Type: "Build Cache", TotalCount: "0", Active: "0", Size: "0B", Reclaimable: "0B"),
+            Row(Type: "Build Cache", TotalCount: String(u.buildCache.steps + u.buildCache.mounts.count),
+                Active: String(u.buildCache.mounts.filter(\.inUse).count), Size: size(u.buildCache.size),
+                Reclaimable: size(u.buildCache.reclaimable)),
         ]
     }
 
@@ -82,7 +84,13 @@ struct SystemDF: ParsableCommand {
         })
         text += "\nLocal Volumes space usage:\n\n"
         text += table(["VOLUME NAME", "LINKS", "SIZE"], u.volumes.map { [$0.info.name, String($0.links), size($0.size)] })
-        text += "\nBuild cache usage: 0B\n"
+        text += "\nBuild cache usage: \(size(u.buildCache.size))\n\n"
+        // docker's columns: the cache mounts one per row, the step cache as one row.
+        var rows = u.buildCache.mounts.map { [String($0.name.prefix(12)), "exec.cachemount", size($0.size), $0.inUse ? "true" : "false"] }
+        if u.buildCache.steps > 0 {
+            rows.append(["\(u.buildCache.steps) steps", "regular", size(u.buildCache.stepLayersSize), "false"])
+        }
+        text += table(["CACHE ID", "CACHE TYPE", "SIZE", "IN USE"], rows)
         return text
     }
 }

@@ -18,6 +18,7 @@ struct SystemPrune: ParsableCommand {
             if !force {
                 var what = ["all stopped containers", all ? "all images without at least one container associated to them" : "all layers no image or container uses"]
                 if volumes { what.append("all anonymous volumes not used by at least one container") }
+                what.append(all ? "all build cache" : "unused build cache")
                 let warning = "WARNING! This will remove:\n" + what.map { "  - " + $0 + "\n" }.joined() + "\nAre you sure you want to continue? [y/N] "
                 FileHandle.standardError.write(Data(warning.utf8))
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
@@ -26,7 +27,8 @@ struct SystemPrune: ParsableCommand {
             let result = try global.engine().systemPrune(allImages: all, volumes: volumes)
             if !result.containers.isEmpty { print("Deleted Containers:\n" + result.containers.joined(separator: "\n") + "\n") }
             if !result.volumes.isEmpty { print("Deleted Volumes:\n" + result.volumes.joined(separator: "\n") + "\n") }
-            print(ImagePrune.report(result.images), terminator: "")
+            print(BuilderPrune.report(result.buildCache, prefix: ImagePrune.report(result.images, total: false),
+                                      extra: result.images.reclaimed), terminator: "")
         }
     }
 }
