@@ -188,4 +188,52 @@ extension RegistryTests {
         XCTAssertEqual(Array(log[(failed + 1)...].prefix(3)), ["PATCH 404", "POST 202", "PATCH 202"], "\(log)")
         XCTAssertEqual(skopeoDigest("\(registry.address)/resumed/img:v1"), push.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
+
+    /// A push killed with -9 while it sends chunks: nothing half-made is visible, the next
+    /// command sweeps the killed one's staging, and the next push completes with the digest the
+    /// registry reports (the registry's own session of the killed upload simply expires).
+    func testAPushKilledMidChunkIsFinishedByTheNext() throws {
+        let logged = try TestRegistry.start(label: "killpush", accessLog: true)
+        defer { logged.stop() }
+        let base = "\(registry.address)/fixture/img:v1"
+        XCTAssertEqual(cli.run(["pull", "-q", base], timeout: 120).status, 0)
+        let container = "berth-killpush-\(getpid())"
+        let ref = "\(logged.address)/killed/img:v1"
+        let made = cli.run(["run", "--name", container, base, "sh", "-c", "head -c 16000000 /dev/urandom > /big"], timeout: 60)
+        XCTAssertEqual(made.status, 0, made.both)
+        XCTAssertEqual(cli.run(["commit", container, ref]).status, 0)
+        cli.run(["rm", "-f", container])
+        defer { forget([ref]) }
+
+        let pusher = Process()
+        pusher.executableURL = URL(fileURLWithPath: BerthCLI.binary)
+        pusher.arguments = ["--root", cli.root, "push", ref]
+        var env = ProcessInfo.processInfo.environment
+        env["BERTH_PUSH_CHUNK"] = "64k"
+        pusher.environment = env
+        pusher.standardOutput = FileHandle.nullDevice
+        pusher.standardError = FileHandle.nullDevice
+        try pusher.run()
+        let pid = pusher.processIdentifier
+        addTeardownBlock { kill(pid, SIGKILL); pusher.waitUntilExit() }
+        func patches() -> Int {
+            ((try? String(contentsOfFile: logged.logPath, encoding: .utf8)) ?? "").components(separatedBy: "\"PATCH /v2/killed/img/blobs/uploads/").count - 1
+        }
+        XCTAssertTrue(cli.eventually(timeout: 120) { patches() >= 5 }, "the push sent chunks")
+        kill(pid, SIGKILL)
+        pusher.waitUntilExit()
+        XCTAssertEqual(pusher.terminationReason, .uncaughtSignal)
+        XCTAssertFalse(stagingEntries().isEmpty, "the killed push left its staging directory")
+        XCTAssertEqual(skopeoDigest(ref).hasPrefix("skopeo failed"), true, "no manifest: the tag names nothing half-pushed")
+
+        let again = cli.run(["push", "-q", ref], timeout: 180)
+        XCTAssertEqual(again.status, 0, again.both)
+        let digest = again.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(skopeoDigest(ref), digest)
+        XCTAssertEqual(stagingEntries(), [], "the next push swept the killed one's staging and its own")
+        XCTAssertEqual(cli.run(["rmi", ref]).status, 0)
+        let back = cli.run(["pull", ref], timeout: 120)
+        XCTAssertTrue(back.stdout.contains("Digest: \(digest)"), back.both)
+        XCTAssertEqual(cli.run(["run", "--rm", "--network", "none", ref, "sh", "-c", "wc -c < /big"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "16000000")
+    }
 }
