@@ -257,6 +257,19 @@ final class RemoteContextTests: XCTestCase {
         XCTAssertTrue(try expectOK(hosts.berth(["--context", "a", "ps"])).stdout.contains("alpha"), "host a untouched")
         tmux.keys("Escape")
 
+        // `e` on alpha: the dashboard hands the terminal to `ssh -t` running `berth exec -it` on
+        // host a; what is typed runs in the container there, and the dashboard comes back.
+        tmux.type("/alpha"); tmux.keys("Enter")
+        _ = try waitFor("the filter showing alpha alone") { s in row(s, "alpha") != nil && row(s, "gamma") == nil }
+        tmux.keys("e")
+        _ = try waitFor("the remote container's shell, not the dashboard") { s in s.contains("/ #") && !s.contains("answering") }
+        tmux.type("echo $((6*7)) > /tmp/exec-mark; exit"); tmux.keys("Enter")
+        _ = try waitFor("the dashboard again, the shell's end said") { s in row(s, "alpha") != nil && s.contains("shell in alpha ended") }
+        XCTAssertEqual(try expectOK(hosts.berth(["--context", "a", "exec", "alpha", "cat", "/tmp/exec-mark"])).stdout, "42\n",
+                       "the shell ran in alpha on host a")
+        XCTAssertNotEqual(hosts.berth(["--context", "b", "exec", "gamma", "cat", "/tmp/exec-mark"]).stdout, "42\n")
+        tmux.keys("Escape")
+
         // Host b fails: its sshd and sessions killed by PID.
         try hosts.killSSHD(of: "b")
         let down = try waitFor("host b unreachable", timeout: 15) { s in s.contains("unreachable since") && row(s, "gamma") != nil }

@@ -234,7 +234,6 @@ final class SSHTestHosts {
                 problems.append("processes of host \(host.name) still running")
             }
             if host.holderPID > 0 { Self.stop(host.holderPID, SIGKILL) }
-            try? FileManager.default.removeItem(atPath: host.scope.path)
         }
         if clientPID > 0 { Self.stop(clientPID, SIGKILL) }
         // A namespace lives while a process is in it (its veths with it): none may be left.
@@ -244,6 +243,9 @@ final class SSHTestHosts {
         for pid in held { problems.append("process \(pid) still in a test network namespace: \(HostLeaks.commandLine(pid))") }
         namespaces = []
         clientPID = 0
+        // Only now: a remote `berth` still ending in a host's namespace (a dashboard's stream
+        // whose client just went) could otherwise write into its state root after the removal.
+        for host in hosts { try? FileManager.default.removeItem(atPath: host.scope.path) }
         try? FileManager.default.removeItem(atPath: directory)
         if FileManager.default.fileExists(atPath: directory) { problems.append("\(directory) still exists") }
         for host in hosts where FileManager.default.fileExists(atPath: host.scope.path) { problems.append("\(host.scope.path) still exists") }
