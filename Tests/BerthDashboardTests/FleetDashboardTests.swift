@@ -122,8 +122,20 @@ final class FleetDashboardTests: XCTestCase {
         XCTAssertNil(outcome.error)
         try fleet.scale("a/web", to: 3)
         _ = try fleet.inspectDocument(Fixtures.id(1))
+        // Live limits (`u`) go to the container's host as `berth update` flags it parses back.
+        var change = ContainerUpdate()
+        change.memory = 64 << 20
+        change.cpus = 0.5
+        change.pidsLimit = 50
+        change.restartPolicy = .onFailure(maxRetries: 3)
+        try fleet.update(Fixtures.id(12), change)
         XCTAssertEqual(calls.withLock { $0 }, [["b", "stop", "-t", "10", Fixtures.id(12)], ["a", "scale", "web=3"],
-                                               ["a", "inspect", Fixtures.id(1)]])
+                                               ["a", "inspect", Fixtures.id(1)],
+                                               ["b", "update", "--memory", "67108864", "--cpus", "0.5", "--pids-limit", "50",
+                                                "--restart", "on-failure:3", Fixtures.id(12)]])
+        XCTAssertThrowsError(try fleet.processSamples(Fixtures.id(12))) { e in
+            XCTAssertTrue("\(e)".contains("berth --context b top \(Fixtures.id(12))"), "\(e)")
+        }
         XCTAssertThrowsError(try fleet.scale("z/web", to: 1), "a host the dashboard does not have")
         XCTAssertThrowsError(try fleet.start("0000"), "a container on no host")
     }

@@ -146,6 +146,24 @@ final class ServiceHeadingTests: XCTestCase {
         XCTAssertTrue(feed.poll().lines.isEmpty)
     }
 
+    /// A service on another host (no log file: `FleetEngine.logPath` throws): its replicas' tails
+    /// merged and prefixed, then re-read on each poll, replacing what the pane holds.
+    func testMergedLogsOfARemoteServicesReplicas() throws {
+        let engine = FakeEngine(containers: [Fixtures.container(1, "b/web-1", service: "b/web"), Fixtures.container(2, "b/web-2", service: "b/web"),
+                                             Fixtures.container(3, "b/db")])
+        func line(_ second: Int, _ text: String) -> LogLine { LogLine(timestampNanos: Int64(second) * 1_000_000_000, stream: .stdout, text: text) }
+        engine.setLogs(Fixtures.id(1), [line(1, "one-a"), line(3, "one-b")])
+        engine.setLogs(Fixtures.id(2), [line(2, "two-a")])
+        engine.setLogs(Fixtures.id(3), [line(0, "not-web")])
+        let feed = LogsFeed(engine: engine)
+        XCTAssertEqual(feed.follow("service:b/web").map(\.text), ["b/web-1 | one-a", "b/web-2 | two-a", "b/web-1 | one-b"])
+        XCTAssertTrue(feed.poll().lines.isEmpty, "nothing new: nothing handed over")
+        engine.setLogs(Fixtures.id(2), [line(2, "two-a"), line(4, "two-b")])
+        let next = feed.poll()
+        XCTAssertTrue(next.reset, "the re-read tails replace the pane's lines")
+        XCTAssertEqual(next.lines.map(\.text), ["b/web-1 | one-a", "b/web-2 | two-a", "b/web-1 | one-b", "b/web-2 | two-b"])
+    }
+
     /// "Running only": stopping a selected heading's replicas must not make the heading vanish and
     /// the selection land elsewhere, or a second `s` would act on another container.
     func testASelectedHeadingStaysWhenItsReplicasStopInRunningOnly() {

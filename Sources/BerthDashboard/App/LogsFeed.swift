@@ -28,6 +28,9 @@ final class LogsFeed {
     /// Following a service (`LogsSource.serviceKey`): one reader per replica, each line prefixed
     /// with its replica's name.
     private var replicas: [(prefix: String, reader: LogReader)] = []
+    /// Following a service on another host (no file to read): its replicas' tails, re-read and
+    /// merged on each poll (`FleetEngine.tailLogs` refreshes them in the background).
+    private var remoteReplicas: [(prefix: String, id: String, limit: Int)] = []
 
     init(engine: any ContainerEngine) { self.engine = engine }
 
@@ -37,6 +40,7 @@ final class LogsFeed {
         reader = nil
         extent = nil
         replicas = []
+        remoteReplicas = []
         floor = 0
         ceiling = nil
         search = nil
@@ -63,6 +67,12 @@ final class LogsFeed {
             let share = max(64 << 10, Self.maxChunk / replicas.count)
             return (Self.merge(replicas.map { r in r.reader.poll(maxBytes: share).map { Self.prefixed($0, r.prefix) } }), false, nil)
         }
+        if !remoteReplicas.isEmpty {
+            let tail = remoteServiceTail()
+            if tail == lastTail { return ([], false, nil) }
+            lastTail = tail
+            return (tail, true, nil)
+        }
         if LogsSource.service(of: id) != nil { return ([], false, nil) }
         if let reader {
             let start = reader.position
@@ -83,13 +93,24 @@ final class LogsFeed {
         let each = max(50, Self.initialLines / members.count)
         var tails: [[LogLine]] = []
         for c in members {
-            guard let path = try? engine.logPath(c.id) else { continue }
-            let r = LogReader(path: path, maxLineBytes: Self.maxLineBytes)
             let prefix = c.name + " | "
+            guard let path = try? engine.logPath(c.id) else {
+                // A replica on another host: its tail, as a remote container's logs are read.
+                remoteReplicas.append((prefix, c.id, each))
+                continue
+            }
+            let r = LogReader(path: path, maxLineBytes: Self.maxLineBytes)
             replicas.append((prefix, r))
             tails.append(r.lines(LogReader.Window(tail: each), flushPartials: false).map { Self.prefixed($0, prefix) })
         }
-        return Self.merge(tails)
+        guard replicas.isEmpty else { return Self.merge(tails) }
+        lastTail = remoteServiceTail()
+        return lastTail
+    }
+
+    /// The remote replicas' tails merged by time, each line prefixed with its replica's name.
+    private func remoteServiceTail() -> [LogLine] {
+        Self.merge(remoteReplicas.map { r in ((try? engine.tailLogs(r.id, limit: r.limit)) ?? []).map { Self.prefixed($0, r.prefix) } })
     }
 
     static func prefixed(_ line: LogLine, _ prefix: String) -> LogLine {

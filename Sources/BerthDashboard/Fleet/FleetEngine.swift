@@ -105,6 +105,18 @@ public final class FleetEngine: ContainerEngine, SnapshotSource {
 
     public func inspectDocument(_ ref: String) throws -> String { try on(ref, ["inspect", ref]) }
 
+    /// Live limits (`u`) through `berth update` on the container's host.
+    public func update(_ ref: String, _ change: ContainerUpdate) throws {
+        guard !change.isEmpty else { throw BerthError.invalidArgument("update needs at least one setting to change") }
+        _ = try on(ref, ["update"] + change.flags + [ref])
+    }
+
+    /// A stream carries no process lists: the processes view names the command that shows them.
+    public func processSamples(_ ref: String) throws -> [ProcessSample] {
+        let host = try host(of: ref)
+        throw BerthError.unsupported("the processes of a container on host \(host) are listed with `berth --context \(host) top \(ref)`")
+    }
+
     // MARK: events
 
     /// The events each host's stream carries from the moment it connected (a stream sends new

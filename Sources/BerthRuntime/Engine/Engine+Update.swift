@@ -25,6 +25,26 @@ public struct ContainerUpdate: Sendable, Equatable {
 
     public init() {}
     public var isEmpty: Bool { self == ContainerUpdate() }
+
+    /// The `berth update` flags that make this change (sizes in bytes), for an engine that
+    /// updates through another host's CLI (`FleetEngine`); `berth update` parses them back to
+    /// the same value.
+    public var flags: [String] {
+        var f: [String] = []
+        if let memory { f += ["--memory", String(memory)] }
+        if let memorySwap { f += ["--memory-swap", String(memorySwap)] }
+        if let cpus { f += ["--cpus", String(cpus)] }
+        if let cpuShares { f += ["--cpu-shares", String(cpuShares)] }
+        if let cpusetCpus { f += ["--cpuset-cpus", cpusetCpus] }
+        if let pidsLimit { f += ["--pids-limit", String(pidsLimit)] }
+        if let memoryReservation { f += ["--memory-reservation", String(memoryReservation)] }
+        if let cpuPeriod { f += ["--cpu-period", String(cpuPeriod)] }
+        if let cpuQuota { f += ["--cpu-quota", String(cpuQuota)] }
+        if let cpusetMems { f += ["--cpuset-mems", cpusetMems] }
+        if let blkioWeight { f += ["--blkio-weight", String(blkioWeight)] }
+        if let restartPolicy { f += ["--restart", restartPolicy.description] }
+        return f
+    }
 }
 
 extension Engine {
