@@ -12,11 +12,7 @@ struct ContainerPrune: ParsableCommand {
     func run() throws {
         try withRuntimeErrors {
             let filter = try PruneFilter(self.filter)
-            if !force {
-                FileHandle.standardError.write(Data("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ".utf8))
-                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-                guard answer == "y" || answer == "yes" else { return }
-            }
+            guard force || confirmed("This will remove all stopped containers.") else { return }
             let engine = try global.engine()
             let removed = try engine.pruneContainers(filter)
             if !removed.isEmpty { print("Deleted Containers:\n" + removed.joined(separator: "\n") + "\n") }

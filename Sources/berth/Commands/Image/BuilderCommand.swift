@@ -20,12 +20,7 @@ struct BuilderPrune: ParsableCommand {
 
     func run() throws {
         try withRuntimeErrors {
-            if !force {
-                let warning = "WARNING! This will remove all \(all ? "" : "dangling ")build cache. Are you sure you want to continue? [y/N] "
-                FileHandle.standardError.write(Data(warning.utf8))
-                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-                guard answer == "y" || answer == "yes" else { return }
-            }
+            guard force || confirmed("This will remove all \(all ? "" : "dangling ")build cache.") else { return }
             print(Self.report(try global.engine().pruneBuildCache(all: all)), terminator: "")
         }
     }

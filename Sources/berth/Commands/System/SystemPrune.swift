@@ -19,10 +19,7 @@ struct SystemPrune: ParsableCommand {
                 var what = ["all stopped containers", all ? "all images without at least one container associated to them" : "all layers no image or container uses"]
                 if volumes { what.append("all anonymous volumes not used by at least one container") }
                 what.append(all ? "all build cache" : "unused build cache")
-                let warning = "WARNING! This will remove:\n" + what.map { "  - " + $0 + "\n" }.joined() + "\nAre you sure you want to continue? [y/N] "
-                FileHandle.standardError.write(Data(warning.utf8))
-                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-                guard answer == "y" || answer == "yes" else { return }
+                guard confirmed("This will remove:\n" + what.map { "  - " + $0 + "\n" }.joined()) else { return }
             }
             let result = try global.engine().systemPrune(allImages: all, volumes: volumes)
             if !result.containers.isEmpty { print("Deleted Containers:\n" + result.containers.joined(separator: "\n") + "\n") }
