@@ -101,18 +101,36 @@ final class RuncCLITests: XCTestCase {
 
     func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
-    /// Debian's runc run on the same bundle (as container `name`runc) must print the lines
-    /// berth-runc printed; says so and returns when runc is not installed.
+    /// Debian's runc and crun, where installed, run on the same bundle (as container `name` +
+    /// the runtime's name) must print the lines berth-runc printed; says so and returns when
+    /// neither is installed.
     func assertRuncPrints(_ expected: String, name: String, bundle: String, field: String,
                           file: StaticString = #filePath, line: UInt = #line) {
-        guard let runc = Prerequisite.find("runc") else { return print("runc not installed: no comparison") }
-        let runcOut = scope.path + "/\(name).runc.out"
-        let r = Subprocess.run("/bin/sh", ["-c", "'\(runc)' --root '\(scope.path)/runc-state' run --bundle '\(bundle)' \(name)runc >'\(runcOut)' 2>&1 </dev/null"])
-        XCTAssertEqual(r.status, 0, read(runcOut), file: file, line: line)
-        // Line order aside: a shell's stdout and stderr reach the one file in either order.
-        XCTAssertEqual(read(runcOut).split(separator: "\n").sorted(), expected.split(separator: "\n").sorted(),
-                       "berth-runc and runc differ on the same \(field)", file: file, line: line)
-        for d in scope.cgroupDirectories { rmdir(d) }
+        assertOtherRuntimesPrint(expected, name: name, bundle: bundle, field: field, sorted: true, file: file, line: line)
+    }
+
+    /// The comparison itself; `sorted`: line order aside (a shell's stdout and stderr reach the one
+    /// file in either order).
+    func assertOtherRuntimesPrint(_ expected: String, name: String, bundle: String, field: String, sorted: Bool,
+                                  file: StaticString = #filePath, line: UInt = #line) {
+        let others = ComparisonRuntime.installed()
+        if others.isEmpty { return print("neither runc nor crun is installed: no comparison") }
+        for other in others {
+            let out = scope.path + "/\(name).\(other.name).out"
+            let theirBundle: String
+            do { theirBundle = try other.bundle(for: bundle) } catch {
+                XCTFail("\(other.name): \(error)", file: file, line: line)
+                continue
+            }
+            let status = other.run(root: scope.path + "/\(other.name)-state", ["run", "--bundle", theirBundle, name + other.name], output: out)
+            XCTAssertEqual(status, 0, "\(other.name): \(read(out))", file: file, line: line)
+            let theirs = read(out).split(separator: "\n", omittingEmptySubsequences: false)
+            let ours = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertEqual(sorted ? theirs.sorted() : theirs, sorted ? ours.sorted() : ours,
+                           "berth-runc and \(other.name) differ on the same \(field)", file: file, line: line)
+            // runc and crun leave the parent directories of a relative cgroupsPath: they are this test's.
+            for d in scope.cgroupDirectories { rmdir(d) }
+        }
     }
 
     // MARK: - global flags and documents
@@ -783,16 +801,9 @@ final class RuncCLITests: XCTestCase {
             """
         XCTAssertEqual(read(out), expected)
 
-        // The same bundle under Debian's runc (installed with containerd), where it is present:
-        // a difference in behaviour shows as a failing comparison.
-        guard let runc = Prerequisite.find("runc") else { return print("runc not installed: no comparison") }
-        let runcOut = scope.path + "/f1.runc.out"
-        let runcRoot = scope.path + "/runc-state"
-        let r = Subprocess.run("/bin/sh", ["-c", "'\(runc)' --root '\(runcRoot)' run --bundle '\(b)' f1runc >'\(runcOut)' 2>&1 </dev/null"])
-        XCTAssertEqual(r.status, 0, read(runcOut))
-        XCTAssertEqual(read(runcOut), read(out), "berth-runc and runc differ on the same bundle")
-        // runc leaves the parent directories of a relative cgroupsPath: they are this test's.
-        for d in scope.cgroupDirectories { rmdir(d) }
+        // The same bundle under Debian's runc (installed with containerd) and crun, where they are
+        // present: a difference in behaviour shows as a failing comparison.
+        assertOtherRuntimesPrint(expected, name: "f1", bundle: b, field: "bundle", sorted: false)
     }
 
     /// Namespaces given by path are joined, as a pod's containers join its sandbox's: the second
