@@ -154,12 +154,14 @@ public struct RuncRuntime: Sendable {
         return s
     }
 
+    /// `creating` until the init's pid is recorded; then runc's rule (RuncStatusRule), the cgroup
+    /// asked of berth-runc's manager.
     public func status(_ s: RuncState) -> RuncState.Status {
         guard s.pid > 0 else { return s.created.isEmpty ? .creating : .stopped }
-        guard ProcStat.isAlive(pid: s.pid, startTime: s.pidStartTime) else { return .stopped }
-        if FileIO.exists(RuncPaths(root: root, id: s.id).fifo) { return .created }
-        if let dirs = try? cgroupDirectories(s), CgroupFreezer.isFrozen(directories: dirs) { return .paused }
-        return .running
+        let status = RuncStatusRule.status(init: .of(pid: s.pid, startTime: s.pidStartTime),
+                                           waitingForStart: FileIO.exists(RuncPaths(root: root, id: s.id).fifo),
+                                           frozen: { (try? cgroupDirectories(s)).map(CgroupFreezer.isFrozen) ?? false })
+        return RuncState.Status(status)
     }
 
     public func document(_ s: RuncState) -> RuncStateDocument {

@@ -25,9 +25,18 @@ public struct RuncState: Codable, Sendable, Equatable {
     /// config.json's hooks, kept for `start` and `delete` (the bundle may be gone by then).
     public var hooks: OCI.Hooks?
 
-    /// The spec's container status.
+    /// The spec's container status, and `creating` while the pre-start hooks run (no init recorded).
     public enum Status: String, Sendable {
         case creating, created, running, paused, stopped
+
+        init(_ status: OCIStatus) {
+            switch status {
+            case .created: self = .created
+            case .running: self = .running
+            case .paused: self = .paused
+            case .stopped: self = .stopped
+            }
+        }
     }
 }
 

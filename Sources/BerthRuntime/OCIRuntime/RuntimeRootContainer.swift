@@ -13,9 +13,7 @@ public struct RuntimeRootContainer: Sendable, Equatable {
     }
 
     /// The spec's statuses, decided as runc decides them (`status`).
-    public enum Status: String, Sendable {
-        case created, running, paused, stopped
-    }
+    public typealias Status = OCIStatus
 
     public var id: String
     public var root: String
@@ -51,13 +49,11 @@ public struct RuntimeRootContainer: Sendable, Equatable {
         return nil
     }
 
-    /// As runc decides it: stopped once the init is gone (or its pid reused), created while the
-    /// init waits on `exec.fifo` for `start`, paused while its cgroup is frozen.
+    /// As runc decides it (RuncStatusRule), the init's cgroups read from its /proc/PID/cgroup.
     public func status(cgroups: ProcessCgroups?) -> Status {
-        guard ProcStat.isAlive(pid: pid, startTime: pidStartTime) else { return .stopped }
-        if FileIO.exists(root + "/" + id + "/exec.fifo") { return .created }
-        if cgroups?.isFrozen == true { return .paused }
-        return .running
+        RuncStatusRule.status(init: .of(pid: pid, startTime: pidStartTime),
+                              waitingForStart: FileIO.exists(root + "/" + id + "/exec.fifo"),
+                              frozen: { cgroups?.isFrozen == true })
     }
 
     /// The name a person knows it by: the CRI's container name when containerd ran it for
