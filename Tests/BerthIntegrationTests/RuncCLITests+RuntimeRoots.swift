@@ -7,8 +7,8 @@ import XCTest
 import Glibc
 #endif
 
-/// `berth top --runc-root`: the containers of a berth-runc root and of Debian's runc root (the
-/// format containerd's /run/containerd/runc/NAMESPACE holds), shown beside Berth's own with
+/// `berth top --runc-root`: the containers of a berth-runc root, of Debian's runc root (the
+/// format containerd's /run/containerd/runc/NAMESPACE holds) and of a crun root, shown beside Berth's own with
 /// their state, stats and processes, and never acted on.
 extension RuncCLITests {
     func testRuntimeRootsAreShownReadOnlyWithStats() throws {
@@ -34,9 +34,28 @@ extension RuncCLITests {
         } else {
             print("runc not installed: only berth-runc's root is read (runc's state format is covered by RuntimeRootReaderTests)")
         }
+        // crun's root format (`status` beside a config.json), from a real crun container.
+        let crunRoot = scope.path + "/crun-state"
+        let crun = ComparisonRuntime.find("crun")
+        defer {
+            if let crun {
+                crun.run(root: crunRoot, ["delete", "--force", "rr3"], output: out)
+                for d in scope.cgroupDirectories { rmdir(d) }
+            }
+        }
+        if let crun {
+            let b3 = try crun.bundle(for: try bundle("rr3", args: ["sleep", "1000"]) { config in
+                config["annotations"] = ["io.kubernetes.cri.container-name": "crun-web"]
+            })
+            XCTAssertEqual(crun.run(root: crunRoot, ["run", "--detach", "--bundle", b3, "rr3"], output: out), 0, read(out))
+            XCTAssertTrue(FileIO.exists(crunRoot + "/rr3/status"), "crun's root holds no status file: its format changed")
+            roots.append(try RuntimeRootReader(root: crunRoot))
+        } else {
+            print("crun not installed: its root is not read here (its format is covered by RuntimeRootReaderTests)")
+        }
         let own = try Engine(options: EngineOptions(root: scope.path + "/berth", cgroupParent: scope.cgroupParent + "-own"))
         let engine = RuntimeRootsEngine(own: own, roots: roots)
-        let ids = debianRunc == nil ? ["rr1"] : ["rr1", "rr2"]
+        let ids = ["rr1"] + (debianRunc == nil ? [] : ["rr2"]) + (crun == nil ? [] : ["rr3"])
 
         let running = try engine.list(all: false)
         XCTAssertEqual(Set(running.map(\.id)), Set(ids))
@@ -48,6 +67,18 @@ extension RuncCLITests {
         XCTAssertEqual(running.first { $0.id == "rr1" }?.state.pid.map(Int.init), try state("rr1")["pid"] as? Int)
         XCTAssertEqual(running.first { $0.id == "rr1" }?.labels[RuntimeRootsEngine.formatLabel], "berth-runc")
         if debianRunc != nil { XCTAssertEqual(running.first { $0.id == "rr2" }?.labels[RuntimeRootsEngine.formatLabel], "runc") }
+        if crun != nil {
+            let rr3 = running.first { $0.id == "rr3" }
+            XCTAssertEqual(rr3?.labels[RuntimeRootsEngine.formatLabel], "crun")
+            XCTAssertEqual(rr3?.name, "crun-web", "the annotations of crun's config.json")
+            XCTAssertEqual(rr3?.state.pid.map(Int.init), Int(read(crunRoot + "/rr3/status").split(separator: "\n")
+                .first { $0.contains("\"pid\"") }?.filter(\.isNumber) ?? ""))
+            XCTAssertTrue(try engine.inspectDocument("rr3").contains("\"process-start-time\""))
+            // Its runtime's pause shows.
+            XCTAssertEqual(crun.map { $0.run(root: crunRoot, ["pause", "rr3"], output: out) }, 0, read(out))
+            XCTAssertEqual(try engine.list(all: false).first { $0.id == "rr3" }?.state.paused, true)
+            XCTAssertEqual(crun.map { $0.run(root: crunRoot, ["resume", "rr3"], output: out) }, 0, read(out))
+        }
 
         // Stats from the cgroups each init is in, wherever its runtime put them.
         let stats = Dictionary(uniqueKeysWithValues: engine.sampleStats(of: running).map { ($0.id, $0) })
@@ -56,9 +87,13 @@ extension RuncCLITests {
             XCTAssertGreaterThan(s.memoryUsage, 0, id)
             XCTAssertEqual(s.pids, 1, id)
         }
-        let pid = try XCTUnwrap(running.first { $0.id == ids.last! }?.state.pid)
-        XCTAssertEqual(try engine.processSamples(ids.last!).map(\.pid), [pid])
-        XCTAssertTrue(try engine.inspectDocument(ids.last!).contains(debianRunc == nil ? "\"cgroupParent\"" : "\"init_process_pid\""))
+        for id in ids {
+            let pid = try XCTUnwrap(running.first { $0.id == id }?.state.pid, id)
+            XCTAssertEqual(try engine.processSamples(id).map(\.pid), [pid], id)
+        }
+        let pid = try XCTUnwrap(running.first { $0.id == "rr1" }?.state.pid)
+        XCTAssertTrue(try engine.inspectDocument("rr1").contains("\"cgroupParent\""))
+        if debianRunc != nil { XCTAssertTrue(try engine.inspectDocument("rr2").contains("\"init_process_pid\"")) }
 
         // Every action is the owner's.
         for action in [{ try engine.stop("rr1", timeout: 1) }, { try engine.remove("rr1", force: true) },

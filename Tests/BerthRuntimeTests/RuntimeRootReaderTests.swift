@@ -32,6 +32,31 @@ final class RuntimeRootReaderTests: XCTestCase {
         """
     }
 
+    /// crun 1.8's `status` file, as `crun --root DIR run -d` wrote it (the pid and start time are
+    /// the test's).
+    static func crunStatus(pid: Int32, start: UInt64) -> String {
+        """
+        {
+            "pid": \(pid),
+            "process-start-time": \(start),
+            "cgroup-path": "/c1",
+            "scope": "",
+            "rootfs": "rootfs",
+            "systemd-cgroup": false,
+            "bundle": "/var/lib/bundles/c1",
+            "created": "2026-12-04T17:19:48.690065Z",
+            "owner": "root",
+            "detached": true,
+            "external_descriptors": "[\\"/dev/null\\",\\"/dev/null\\",\\"/dev/null\\"]"
+        }
+        """
+    }
+
+    func put(_ id: String, file: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: root + "/" + id, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/" + id + "/" + file))
+    }
+
     func put(_ id: String, _ text: String) throws {
         try FileManager.default.createDirectory(atPath: root + "/" + id, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/" + id + "/state.json"))
@@ -105,6 +130,61 @@ final class RuntimeRootReaderTests: XCTestCase {
         try put("ok", Self.runcState(id: "ok", pid: 0, start: 0))
         XCTAssertEqual(try RuntimeRootReader(root: root).containers().map(\.id), ["ok"])
         XCTAssertNil(RuntimeRootReader.summary(bundle: "relative/bundle"))
+    }
+
+    /// crun's root: `status` beside the config.json crun copied (annotations from it); the state file
+    /// is what the inspect view shows; runc's rules for the status.
+    func testCrunRootsAreRead() throws {
+        let start = try XCTUnwrap(ProcStat.startTime(pid: getpid()))
+        try put("c1", file: "status", Self.crunStatus(pid: getpid(), start: start))
+        try put("c1", file: "config.json", #"{"ociVersion":"1.0.0","annotations":{"io.kubernetes.cri.container-name":"db","n":7}}"#)
+        try put("c2", file: "status", Self.crunStatus(pid: getpid(), start: start + 1))
+        try put("c3", file: "status", Self.crunStatus(pid: getpid(), start: start))
+        XCTAssertEqual(mkfifo(root + "/c3/exec.fifo", 0o600), 0)
+        let reader = try RuntimeRootReader(root: root)
+        let found = Dictionary(uniqueKeysWithValues: reader.containers().map { ($0.id, $0) })
+        XCTAssertEqual(found.keys.sorted(), ["c1", "c2", "c3"])
+        let c1 = try XCTUnwrap(found["c1"])
+        XCTAssertEqual(c1.format, .crun)
+        XCTAssertEqual(c1.pid, getpid())
+        XCTAssertEqual(c1.pidStartTime, start)
+        XCTAssertEqual(c1.bundle, "/var/lib/bundles/c1")
+        XCTAssertEqual(c1.created.map { Int($0.timeIntervalSince1970) }, 1_796_404_788)
+        XCTAssertEqual(c1.annotations, ["io.kubernetes.cri.container-name": "db"], "string annotations only")
+        XCTAssertEqual(c1.displayName, "db")
+        XCTAssertEqual(c1.image, "crun \(root)")
+        XCTAssertEqual(c1.status(cgroups: nil), .running)
+        XCTAssertEqual(found["c2"]?.status(cgroups: nil), .stopped, "a reused pid")
+        XCTAssertEqual(found["c3"]?.status(cgroups: nil), .created, "waiting on exec.fifo")
+        XCTAssertEqual(found["c2"]?.annotations, [:], "no config.json: no annotations")
+        XCTAssertTrue(reader.stateText("c1")?.contains("\"process-start-time\"") == true)
+    }
+
+    /// crun's files read as untrusted as runc's: a symlinked status or config.json, a FIFO, an
+    /// oversized or garbage status, a status of another shape, names that are not ids.
+    func testHostileCrunEntriesAreLeftOut() throws {
+        let outside = root + "-outside.json"
+        try Data(Self.crunStatus(pid: 1, start: 0).utf8).write(to: URL(fileURLWithPath: outside))
+        defer { unlink(outside) }
+        let outsideConfig = root + "-outside-config.json"
+        try Data(#"{"annotations":{"io.kubernetes.cri.container-name":"stolen"}}"#.utf8).write(to: URL(fileURLWithPath: outsideConfig))
+        defer { unlink(outsideConfig) }
+        try FileManager.default.createDirectory(atPath: root + "/linked", withIntermediateDirectories: true)
+        XCTAssertEqual(symlink(outside, root + "/linked/status"), 0)
+        try FileManager.default.createDirectory(atPath: root + "/fifo", withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(root + "/fifo/status", 0o600), 0)
+        try put("huge", file: "status", "{\"pid\":1,\"bundle\":\"/b\",\"cgroup-path\":\"/x\",\"pad\":\"" + String(repeating: "a", count: RuntimeRootReader.stateLimit) + "\"}")
+        try put("garbage", file: "status", "\u{1b}[2J not json")
+        try put("shape", file: "status", #"{"pid":"12","bundle":"/b"}"#)
+        try put("bad\u{1b}[2Jname", file: "status", Self.crunStatus(pid: 1, start: 0))
+        try put("..hidden", file: "status", Self.crunStatus(pid: 1, start: 0))
+        try put("ok", file: "status", Self.crunStatus(pid: 0, start: 0))
+        XCTAssertEqual(symlink(outsideConfig, root + "/ok/config.json"), 0)
+        let found = try RuntimeRootReader(root: root).containers()
+        XCTAssertEqual(found.map(\.id), ["ok"])
+        XCTAssertEqual(found.first?.annotations, [:], "a symlinked config.json is not followed")
+        XCTAssertEqual(found.first?.status(cgroups: nil), .stopped)
+        XCTAssertNil(try RuntimeRootReader(root: root).stateText("linked"))
     }
 
     /// The bundle's command and network namespace: its own, the host's (none listed), or one

@@ -2,14 +2,17 @@ import BerthOS
 import Foundation
 
 /// One container of a runc-style state root that another engine drives (containerd's
-/// `/run/containerd/runc/<namespace>`, podman's `/run/runc`, or a `berth-runc --root`), as
-/// `berth top --runc-root` shows it: read from its `<root>/<id>/state.json`, never written.
-/// Two formats are understood: runc's (libcontainer: `init_process_pid`, `init_process_start`,
-/// `config.labels` as `key=value`) and berth-runc's own (`RuncState`).
+/// `/run/containerd/runc/<namespace>`, podman's `/run/runc` or `/run/crun`, or a `berth-runc
+/// --root`), as `berth top --runc-root` shows it: read from its state file, never written. Three
+/// formats are understood: runc's `<id>/state.json` (libcontainer: `init_process_pid`,
+/// `init_process_start`, `config.labels` as `key=value`), berth-runc's own `<id>/state.json`
+/// (`RuncState`), and crun's `<id>/status` (`pid`, `process-start-time`, `bundle`, `created`) with
+/// the spec's annotations in the `<id>/config.json` crun keeps beside it.
 public struct RuntimeRootContainer: Sendable, Equatable {
     public enum Format: String, Sendable {
         case runc
         case berthRunc = "berth-runc"
+        case crun
     }
 
     /// The spec's statuses, decided as runc decides them (`status`).
@@ -47,6 +50,21 @@ public struct RuntimeRootContainer: Sendable, Equatable {
                                         created: created, bundle: s.bundle, annotations: s.annotations ?? [:])
         }
         return nil
+    }
+
+    /// The container from crun's `status` file and, for its annotations, the `config.json` crun
+    /// copied beside it (nil or unreadable: none); nil when `status` is not crun's.
+    public static func parse(crunStatus bytes: [UInt8], config: [UInt8]?, id: String, root: String) -> RuntimeRootContainer? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              let pid = object["pid"] as? Int, let bundle = object["bundle"] as? String, object["cgroup-path"] is String else { return nil }
+        var annotations: [String: String] = [:]
+        if let config, let spec = try? JSONSerialization.jsonObject(with: Data(config)) as? [String: Any] {
+            for case let (key, value as String) in (spec["annotations"] as? [String: Any]) ?? [:] { annotations[key] = value }
+        }
+        return RuntimeRootContainer(id: id, root: root, format: .crun, pid: Int32(clamping: pid),
+                                    pidStartTime: (object["process-start-time"] as? NSNumber)?.uint64Value,
+                                    created: (object["created"] as? String).flatMap { Timestamp(rfc3339: $0)?.date },
+                                    bundle: bundle, annotations: annotations)
     }
 
     /// As runc decides it (RuncStatusRule), the init's cgroups read from its /proc/PID/cgroup.

@@ -9,8 +9,8 @@ import Glibc
 /// (names validated, no symlink followed at the last step, files capped in size).
 public struct RuntimeRootReader: Sendable {
     public let root: String
-    /// runc's state.json holds the whole libcontainer config: tens of KiB; anything past this is
-    /// not a state file.
+    /// runc's state.json holds the whole libcontainer config, crun's config.json the whole spec:
+    /// tens of KiB; anything past this is not a state file.
     static let stateLimit = 4 << 20
 
     /// `root` must be an existing directory (an absolute path, so the dashboard's rows name it
@@ -27,18 +27,26 @@ public struct RuntimeRootReader: Sendable {
         self.root = r
     }
 
-    /// The containers whose state file reads as runc's or berth-runc's, by id; entries that are
-    /// not (a create still writing, a cache directory, garbage) are left out.
+    /// The containers whose state file reads as runc's, berth-runc's or crun's, by id; entries
+    /// that are not (a create still writing, a cache directory, garbage) are left out. The format
+    /// is told by the file present: `state.json` (runc, berth-runc) or `status` (crun).
     public func containers() -> [RuntimeRootContainer] {
         FileIO.entryNames(root).sorted().compactMap { id in
-            guard ResourceName.isValid(id), let bytes = Self.readCapped(root + "/" + id + "/state.json") else { return nil }
-            return RuntimeRootContainer.parse(state: bytes, id: id, root: root)
+            guard ResourceName.isValid(id) else { return nil }
+            let dir = root + "/" + id
+            if let state = Self.readCapped(dir + "/state.json") {
+                return RuntimeRootContainer.parse(state: state, id: id, root: root)
+            }
+            guard let status = Self.readCapped(dir + "/status") else { return nil }
+            return RuntimeRootContainer.parse(crunStatus: status, config: Self.readCapped(dir + "/config.json"), id: id, root: root)
         }
     }
 
-    /// The state file's text, for the dashboard's inspect view.
+    /// The state file's text (runc's or berth-runc's state.json, crun's status), for the
+    /// dashboard's inspect view.
     public func stateText(_ id: String) -> String? {
-        guard ResourceName.isValid(id), let bytes = Self.readCapped(root + "/" + id + "/state.json") else { return nil }
+        guard ResourceName.isValid(id),
+              let bytes = Self.readCapped(root + "/" + id + "/state.json") ?? Self.readCapped(root + "/" + id + "/status") else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
