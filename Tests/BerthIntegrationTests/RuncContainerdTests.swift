@@ -109,6 +109,28 @@ final class RuncContainerdTests: XCTestCase {
         XCTAssertEqual(ctr(["container", "ls", "-q"]).stdout, "")
     }
 
+    /// `ctr task metrics`: containerd's runc shim (berth-runc its BinaryName, set by --runc-binary)
+    /// reads the cgroups of the init berth-runc made: real memory use and the one process.
+    func testCtrTaskMetricsReadsTheContainersCgroups() throws {
+        let r = ctr(runArgs("m1", detach: true, ["sleep", "1000"]))
+        XCTAssertEqual(r.status, 0, r.both + log())
+        let m = ctr(["task", "metrics", "--format", "json", "m1"])
+        XCTAssertEqual(m.status, 0, m.both + log())
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any], m.stdout)
+        // cgroup v1 (io.containerd.cgroups.v1.Metrics): memory.usage.usage, pids.current; v2:
+        // memory.usage, pids.current.
+        let memory = metrics["memory"] as? [String: Any]
+        let usage = ((memory?["usage"] as? [String: Any])?["usage"] as? NSNumber) ?? (memory?["usage"] as? NSNumber)
+        XCTAssertGreaterThan(try XCTUnwrap(usage, "no memory usage in \(m.stdout)").uint64Value, 0, m.stdout)
+        let pids = (metrics["pids"] as? [String: Any])?["current"] as? NSNumber
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(pids, "no pids.current in \(m.stdout)").intValue, 1, m.stdout)
+        XCTAssertEqual(ctr(["task", "kill", "-s", "KILL", "m1"]).status, 0)
+        let end = Date().addingTimeInterval(20)
+        while !ctr(["task", "ls"]).stdout.contains("STOPPED") && Date() < end { usleep(50_000) }
+        XCTAssertEqual(ctr(["task", "delete", "m1"]).status, 0)
+        XCTAssertEqual(ctr(["container", "delete", "m1"]).status, 0)
+    }
+
     func testCtrRunDetachedExecKillDelete() throws {
         let r = ctr(runArgs("t2", detach: true, ["sleep", "1000"]))
         XCTAssertEqual(r.status, 0, r.both + log())

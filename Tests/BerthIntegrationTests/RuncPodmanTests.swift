@@ -74,12 +74,21 @@ final class RuncPodmanTests: XCTestCase {
         super.tearDown()
     }
 
+    /// podman with the test's own configuration and berth-runc as its runtime, before the verb.
+    var podmanArgv: [String] {
+        ["/usr/bin/env", "CONTAINERS_CONF=\(dir)/containers.conf", "CONTAINERS_STORAGE_CONF=\(dir)/storage.conf",
+         "podman", "--runtime", RuncCLITests.binary, "--runtime-flag", "root=\(dir)/runc",
+         "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--tmpdir", dir + "/tmp"]
+    }
+
     @discardableResult
     func podman(_ args: [String], timeout: Double = 90) -> Subprocess.Result {
-        Subprocess.run("/usr/bin/env", ["CONTAINERS_CONF=\(dir)/containers.conf", "CONTAINERS_STORAGE_CONF=\(dir)/storage.conf",
-                                        "podman", "--runtime", RuncCLITests.binary, "--runtime-flag", "root=\(dir)/runc",
-                                        "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--tmpdir", dir + "/tmp"] + args,
-                       timeout: timeout)
+        Subprocess.run(podmanArgv[0], Array(podmanArgv.dropFirst()) + args, timeout: timeout)
+    }
+
+    /// `podman(args)` as one shell command line (for a terminal that runs it).
+    func podmanCommandLine(_ args: [String]) -> String {
+        (podmanArgv + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
     }
 
     /// The flags every container here gets: no network, cgroups below the test's parent.
@@ -136,17 +145,60 @@ final class RuncPodmanTests: XCTestCase {
         XCTAssertEqual(podman(["unpause", "x1"]).status, 0)
         XCTAssertEqual(podman(["inspect", "-f", "{{.State.Status}}", "x1"]).stdout, "running\n")
 
-        // PIDs are not compared: podman 4.3 reports 0 here although the container's pids cgroup
-        // counts 1 (on the hybrid test hosts this process's memory cgroup is not the root, so the
-        // controllers' paths differ; which one podman reads is not yet checked: docs/oci-runtime.md).
-        let stats = podman(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", "x1"])
+        let stats = podman(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} pids={{.PIDs}}", "x1"])
         XCTAssertEqual(stats.status, 0, stats.both)
-        // "x1 405.5kB / 25.28GB": the used figure starts with a digit other than a lone 0.
+        // "x1 405.5kB / 25.28GB pids=1": the used figure starts with a digit other than a lone 0.
         let used = stats.stdout.split(separator: " ").dropFirst().first.map(String.init) ?? ""
         XCTAssertTrue(stats.stdout.hasPrefix("x1 "), stats.stdout)
         XCTAssertTrue(used.first?.isNumber == true && !used.hasPrefix("0B") && !used.hasPrefix("0."),
                       "memory is read from the container's cgroup: \(stats.stdout)")
+        let pids = Int(stats.stdout.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        if Self.ownCgroupIsTheSameInEveryHierarchy() {
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(pids, stats.stdout), 1, "podman stats counts the container's processes: \(stats.both)")
+        } else {
+            // podman 4.3's limitation, not berth-runc's (runc does the same): it takes the
+            // container's cgroup path from the memory line of /proc/PID/cgroup and reads every v1
+            // controller at that path. berth-runc, like runc, puts a relative cgroupsPath below its
+            // own cgroup in each hierarchy; where that differs between hierarchies (the hybrid test
+            // hosts: memory /process_api/ID, pids /) podman looks for pids.current where there is
+            // none, warns, and shows 0. When podman reads each controller's own path, this fails:
+            // assert PIDs ≥ 1 then.
+            XCTAssertEqual(pids, 0, stats.both)
+            XCTAssertTrue(stats.stderr.contains("Failed to retrieve cgroup stats") && stats.stderr.contains("pids.current"), stats.both)
+        }
         XCTAssertEqual(podman(["rm", "-f", "-t", "0", "x1"]).status, 0)
+    }
+
+    /// Whether this process is in the same cgroup in every v1 hierarchy (then a relative cgroupsPath
+    /// lands at one path in all of them, the path podman reads them all at).
+    static func ownCgroupIsTheSameInEveryHierarchy() -> Bool {
+        Set(CgroupMount.all().filter { !$0.isV2 }.map { $0.directory(ofRelativeParent: "").dropFirst($0.mountPoint.count) }).count <= 1
+    }
+
+    /// `podman exec -it` in a real terminal (tmux): conmon hands berth-runc a console socket, the
+    /// shell's pty master goes to it, podman relays it. A command typed into the container's shell
+    /// is answered on the pane; `exit 3` ends it and podman exits with 3.
+    func testExecInATerminal() throws {
+        let tmux = try Tmux(socket: "berth-test-runcpod-\(getpid())")
+        defer { tmux.killServer() }
+        let r = podman(["run", "-d", "--name", "t1"] + placement + [Self.image, "sleep", "1000"])
+        XCTAssertEqual(r.status, 0, r.both)
+        let command = podmanCommandLine(["exec", "-it", "t1", "sh"])
+        // The exit code is printed after podman returns; the pane stays for the capture.
+        try tmux.newSession(columns: 100, rows: 20, command: "env LANG=C.UTF-8 TERM=xterm \(command); echo podman-exit=$?; sleep 600")
+        // busybox sh's prompt; tmux's capture drops its trailing space.
+        let prompt = tmux.waitForScreen(timeout: 30) { $0.contains("/ #") }
+        XCTAssertNotNil(prompt.match, "no shell prompt in the container: \(prompt.last)")
+        tmux.type("echo tty=$(tty) sum=$((6*7))")
+        tmux.keys("Enter")
+        let answer = tmux.waitForScreen(timeout: 20) { $0.contains("sum=42") }
+        XCTAssertNotNil(answer.match, "the command typed was not answered: \(answer.last)")
+        XCTAssertTrue(answer.last.contains("tty=/dev/pts/"), "the shell has no terminal: \(answer.last)")
+        tmux.type("exit 3")
+        tmux.keys("Enter")
+        let exit = tmux.waitForScreen(timeout: 20) { $0.contains("podman-exit=") }
+        XCTAssertTrue(exit.last.contains("podman-exit=3"), "podman exec did not exit with the shell's status: \(exit.last)")
+        XCTAssertEqual(podman(["rm", "-f", "-t", "0", "t1"]).status, 0)
     }
 
     /// `--uidmap`: podman asks for a user namespace in config.json (linux.uidMappings), and
