@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// crun or runc driven through its CLI, with OCI bundles over the same busybox rootfs Berth uses.
+/// crun, runc or berth-runc driven through its CLI, with OCI bundles over the same busybox rootfs Berth uses.
 ///
 /// crun 1.8 refuses a hybrid host whose cgroup2 mount lists controllers ("cgroups in hybrid mode not
 /// supported"), so on such a host every crun command runs in a private mount namespace (`unshare -m`)
@@ -28,8 +28,9 @@ struct OCIRuntime {
 
     static func find(_ name: String, workDir: String, cgroups: HostCgroups, cgroupPrefix: String) -> OCIRuntime? {
         guard let binary = Spawn.which(name) else { return nil }
-        let version = ((try? Spawn.check([binary, "--version"])) ?? "").split(separator: "\n").first.map(String.init) ?? "?"
         let stateRoot = workDir + "/state-" + name
+        // With --root: a bare `crun --version` makes /run/crun.
+        let version = ((try? Spawn.check([binary, "--root", stateRoot, "--version"])) ?? "").split(separator: "\n").first.map(String.init) ?? "?"
         var setup: String?
         var args = ["--root", stateRoot]
         if name == "crun" {
@@ -49,6 +50,17 @@ struct OCIRuntime {
         }
         return OCIRuntime(name: name, binary: binary, version: version, stateRoot: stateRoot, globalArgs: args,
                           namespaceSetup: setup, cgroupPrefix: cgroupPrefix)
+    }
+
+    /// This build's berth-runc (beside berth and berth-shim), run directly: it reads every cgroup
+    /// layout as it is.
+    static func berthRunc(binDir: String, workDir: String, cgroupPrefix: String) -> OCIRuntime? {
+        let binary = binDir + "/berth-runc"
+        guard access(binary, X_OK) == 0 else { return nil }
+        let version = ((try? Spawn.check([binary, "--version"])) ?? "").split(separator: "\n").first.map(String.init) ?? "?"
+        let stateRoot = workDir + "/state-berth-runc"
+        return OCIRuntime(name: "berth-runc", binary: binary, version: version, stateRoot: stateRoot,
+                          globalArgs: ["--root", stateRoot], namespaceSetup: nil, cgroupPrefix: cgroupPrefix)
     }
 
     func command(_ verb: [String]) -> [String] { [binary] + globalArgs + verb }

@@ -1,7 +1,7 @@
 // berth-bench: Berth against crun and runc, side by side in one run; prints a Markdown table.
 //
 //   berth-bench [--quick] [--containers N] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
-//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions and logs (only with --only)
+//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions, logs and runtimes (only with --only)
 //
 // Needs root, and berth + berth-shim in the same directory as this executable (or in --berth-dir).
 import BerthOS
@@ -13,7 +13,7 @@ import Glibc
 
 let allBenchmarks = ["lifecycle", "exec", "scale", "start", "stats", "dashboard", "dashboard-cpu"]
 /// Run only when asked for by --only.
-let optionalBenchmarks = ["instructions", "logs"]
+let optionalBenchmarks = ["instructions", "logs", "runtimes"]
 
 func usage() -> Never {
     print("""
@@ -21,7 +21,8 @@ func usage() -> Never {
       --quick      fewer iterations (lifecycle 20 runs, 50 containers, 10 s of dashboard)
       --containers how many containers start, stats and dashboard-cpu run (default 200, 50 with --quick)
       --only       run only these: \((allBenchmarks + optionalBenchmarks).joined(separator: ", "))
-                   (instructions: callgrind instruction counts of CLI operations, only when named)
+                   (instructions: callgrind instruction counts of CLI operations; runtimes: berth-runc
+                   against crun and runc, directly and under podman; both only when named)
       --raw        write every raw measurement to DIR/NAME.txt (one value a line, in run order)
       --berth-dir  take berth and berth-shim from DIR (another build) instead of beside berth-bench
     """)
@@ -119,7 +120,7 @@ do {
     let ctx = try BenchContext(quick: quick, containers: containers, berthDir: berthDir)
     context = ctx
     FileHandle.standardError.write(Data("berth-bench: root \(ctx.root), cgroup parent \(ctx.cgroupParent)\n".utf8))
-    let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start", "exec"])
+    let needsOCI = !selected.isDisjoint(with: ["lifecycle", "start", "exec", "runtimes"])
     // The logs pane's benchmark reads a file of its own: no engine, no image.
     if selected != ["logs"] { try ctx.setUp(withOCI: needsOCI) }
 
@@ -129,6 +130,9 @@ do {
 
     if selected.contains("instructions") {
         try InstructionsBench.run(ctx)
+    }
+    if selected.contains("runtimes") {
+        try OCIRuntimesBench.run(ctx)
     }
     if selected.contains("lifecycle") {
         try LifecycleBench.run(ctx)
