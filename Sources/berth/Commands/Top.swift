@@ -19,7 +19,7 @@ struct Top: ParsableCommand {
     @Option(name: .customLong("context"), help: ArgumentHelp("A host to show (a context, `default` for this one); repeat it for one dashboard over several.", valueName: "name"))
     var contexts: [String] = []
     @Flag(name: .customLong("all-contexts"), help: "One dashboard over this host and every context.") var allContexts = false
-    @Option(name: .customLong("runc-root"), help: ArgumentHelp("Also show, read-only, the containers of a runc-style state root another engine drives (containerd's /run/containerd/runc/NAMESPACE, podman's /run/runc, a berth-runc --root); repeatable.", valueName: "dir"))
+    @Option(name: .customLong("runc-root"), help: ArgumentHelp("Also show, read-only, the containers of a runc-style state root another engine drives (containerd's /run/containerd/runc/NAMESPACE, podman's /run/runc or /run/crun, a berth-runc --root; runc, crun and berth-runc formats); repeatable.", valueName: "dir"))
     var runcRoots: [String] = []
     @Argument(help: "A container whose processes to list instead of the dashboard.") var container: String?
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Options for ps (default -ef).", valueName: "ps options"))
