@@ -50,13 +50,45 @@ final class InspectViewTests: XCTestCase {
         let matches = m.inspect.matches
         XCTAssertGreaterThanOrEqual(matches.count, 1)
         XCTAssertEqual(m.inspect.matchLine, matches.first)
-        XCTAssertEqual(m.status?.text, "match 1 of \(matches.count)")
+        XCTAssertEqual(m.status?.text, "match 1 of \(matches.count) · n down, N up")
         for _ in matches { m.press(.char("n")) }
         XCTAssertEqual(m.inspect.matchLine, matches.first, "n wraps around")
         m.press(.char("N"))
         XCTAssertEqual(m.inspect.matchLine, matches.last)
         m.press(.char("/")); m.type("no-such-text"); m.press(.enter)
         XCTAssertEqual(m.status?.kind, .error)
+    }
+
+    /// The search keeps the way it was started: after ^R (up), `n` goes up and `N` down — under
+    /// the old rule `n` always went down.
+    func testASearchStartedUpwardsGoesOnUpwards() throws {
+        var m = try opened(columns: 80, rows: 24)
+        m.press(.char("/"), .ctrl("r")); m.type("running")
+        XCTAssertEqual(m.mode, .logSearch("running", .up))
+        XCTAssertTrue(Golden.render(m).text().contains("search up: running"))
+        m.press(.enter)
+        let matches = m.inspect.matches
+        XCTAssertGreaterThanOrEqual(matches.count, 2, "the fixture's document has State.Running and State.Status")
+        XCTAssertEqual(m.inspect.matchLine, matches.last, "up from the top wraps to the last match")
+        XCTAssertEqual(m.status?.text, "match \(matches.count) of \(matches.count) · n up, N down")
+        m.press(.char("n"))
+        XCTAssertEqual(m.inspect.matchLine, matches[matches.count - 2])
+        m.press(.char("N"))
+        XCTAssertEqual(m.inspect.matchLine, matches.last)
+        XCTAssertTrue(Golden.render(m).text().contains("/running (up)"), "the title says which way")
+    }
+
+    func testARegexSearchAndAnInvalidOne() throws {
+        var m = try opened(columns: 80, rows: 24)
+        m.press(.char("/")); m.type("re:\"(Status|Running)\": "); m.press(.enter)
+        let matches = m.inspect.matches
+        XCTAssertGreaterThanOrEqual(matches.count, 2)
+        XCTAssertTrue(matches.allSatisfy { m.inspect.lines[$0].contains("\"Status\": ") || m.inspect.lines[$0].contains("\"Running\": ") })
+        m.press(.char("/"), .ctrl("u")); m.type("re:(unclosed")
+        XCTAssertEqual(m.status?.kind, .error, "said while typing")
+        m.press(.enter)
+        XCTAssertEqual(m.status?.kind, .error)
+        XCTAssertTrue(m.status!.text.hasPrefix("invalid regex '(unclosed': "), m.status!.text)
     }
 
     func testAFailureAndAHeadingSaySo() throws {

@@ -157,7 +157,7 @@ final class LogsWindowTests: XCTestCase {
         let hit = try XCTUnwrap(h.model.logs.matchIndex)
         XCTAssertEqual(h.model.logs.visibleLines[hit].text, "the needle")
         XCTAssertTrue(h.shownTexts.contains("the needle"), "the window moved to the hit")
-        XCTAssertEqual(h.model.status?.text, "match at 0% of the log")
+        XCTAssertEqual(h.model.status?.text, "match at 0% of the log · n older, N newer")
     }
 
     func testTheProgressIsInThePanesStatusLineAndEscCancels() throws {
@@ -180,6 +180,46 @@ final class LogsWindowTests: XCTestCase {
         XCTAssertFalse(h.model.logs.lines.contains { $0.text == "late" })
     }
 
+    func testARegexSearchGoesOnThroughTheFileMatchingMessagesOnly() throws {
+        // "stdout" is in every record's header, never in a message: a regex must not see headers.
+        let h = Harness(path: try writeLog(50_000) { $0 == 2 ? "request timed out after 30s" : "hay \($0)" })
+        h.press(.char("/"))
+        "re:timed? ?out after [0-9]+s".forEach { h.press(.char($0)) }
+        h.press(.enter)
+        XCTAssertEqual(h.model.logs.searching, 0)
+        h.stepSearch()
+        let hit = try XCTUnwrap(h.model.logs.matchIndex)
+        XCTAssertEqual(h.model.logs.visibleLines[hit].text, "request timed out after 30s")
+        h.press(.char("/"), .ctrl("u"))
+        "re:^std(out|err)".forEach { h.press(.char($0)) }
+        h.press(.enter)
+        h.stepSearch()
+        XCTAssertEqual(h.model.status?.text, "no older match for 're:^std(out|err)' (N searches newer)")
+    }
+
+    /// A regex with no literal to skip by runs on every record, and a pathological one is slow:
+    /// the sampler's steps still end after one small block, so Esc is seen between them.
+    func testEscCancelsASlowRegexOnALargeFile() throws {
+        let line = String(repeating: "a", count: 300)
+        let h = Harness(path: try writeLog(20_000) { i in i == 0 ? "the end" : line })
+        h.feed.searchStepSeconds = 0 // one block a step, however fast the machine
+        h.press(.char("/"))
+        "re:(a|aa|aaa)*(b|c)$".forEach { h.press(.char($0)) }
+        h.press(.enter)
+        XCTAssertEqual(h.model.logs.searching, 0, "goes on through the file")
+        // What the sampler runs: its own step size, with the time limit.
+        let events = h.feed.stepSearch()
+        guard case .logSearch(_, .progress(let share))? = events.first else { return XCTFail("\(events)") }
+        XCTAssertLessThan(share, 0.1, "one step read one regex block of the 7 MB")
+        XCTAssertLessThanOrEqual(h.feed.search?.bytesScanned ?? .max, Int64(LogSearch.regexBlockSize))
+        XCTAssertGreaterThan(h.feed.search?.bytesScanned ?? 0, 0)
+        h.send(events[0])
+        h.press(.escape)
+        XCTAssertNil(h.model.logs.searching)
+        XCTAssertNil(h.feed.search, "the sampler stopped scanning")
+        XCTAssertEqual(h.model.status?.text, "search cancelled")
+    }
+
     func testAnAbsentTermSaysSoAfterTheWholeFile() throws {
         let h = Harness(path: try writeLog(5000))
         h.press(.char("/"))
@@ -187,7 +227,7 @@ final class LogsWindowTests: XCTestCase {
         h.press(.enter)
         h.stepSearch()
         XCTAssertNil(h.model.logs.searching)
-        XCTAssertEqual(h.model.status?.text, "no older match for 'absent' in the log")
+        XCTAssertEqual(h.model.status?.text, "no older match for 'absent' in the log (N searches newer)")
         XCTAssertEqual(h.model.status?.kind, .error)
     }
 

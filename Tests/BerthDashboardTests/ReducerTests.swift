@@ -292,12 +292,66 @@ final class ReducerTests: XCTestCase {
         let lines = m.logs.visibleLines
         // Line 29 is on stderr, so the newest match is 28.
         XCTAssertEqual(lines[m.logs.matchIndex!].text, "10.88.0.1 - GET /api/items/28 HTTP/1.1 200 540")
-        XCTAssertEqual(m.status?.text, "match 9 of 9")
+        XCTAssertEqual(m.status?.text, "match 9 of 9 · n older, N newer")
         m.press(.char("n"))
         XCTAssertTrue(lines[m.logs.matchIndex!].text.contains("items/27"))
         m.press(.char("N"))
         XCTAssertTrue(lines[m.logs.matchIndex!].text.contains("items/28"))
         XCTAssertFalse(m.logs.follow)
+    }
+
+    /// One rule with the inspect view: a search goes on the way it was started. `/` starts up
+    /// (older: the pane opens at the newest line); ^R in the prompt turns it down, and then `n`
+    /// goes to newer lines and `N` to older — under the old rule `n` always went older.
+    func testLogSearchStartedNewerGoesOnNewer() {
+        var m = Fixtures.model()
+        _ = m.update(.logLines(id: m.selectedID!, lines: Fixtures.logLines(100), reset: true))
+        m.press(.char("3"), .char("g"), .char("/"), .ctrl("r"))
+        m.type("items/2")
+        XCTAssertEqual(m.mode, .logSearch("items/2", .down))
+        XCTAssertTrue(Golden.render(m).text().contains("search newer: items/2"))
+        m.press(.enter)
+        let lines = m.logs.visibleLines
+        XCTAssertEqual(m.logs.searchDirection, .down)
+        XCTAssertEqual(lines[m.logs.matchIndex!].text, "10.88.0.2 - GET /api/items/2 HTTP/1.1 200 514", "the oldest match first")
+        XCTAssertEqual(m.status?.text, "match 1 of 9 · n newer, N older")
+        m.press(.char("n"))
+        XCTAssertTrue(lines[m.logs.matchIndex!].text.contains("items/20 "), "n goes on newer")
+        m.press(.char("N"))
+        XCTAssertTrue(lines[m.logs.matchIndex!].text.contains("items/2 "), "N goes back older")
+        XCTAssertTrue(Golden.render(m).text().contains("/items/2 (newer)"), "the title says which way")
+        // A new `/` starts up again.
+        m.press(.char("/"))
+        XCTAssertEqual(m.mode, .logSearch("items/2", .up))
+    }
+
+    func testLogRegexSearchMatchesTheMessageAndAnInvalidOneSaysSo() {
+        var m = Fixtures.model()
+        _ = m.update(.logLines(id: m.selectedID!, lines: Fixtures.logLines(100), reset: true))
+        m.press(.char("3"), .char("/"))
+        m.type("re:items/(1|3)2 http")
+        m.press(.enter)
+        let lines = m.logs.visibleLines
+        XCTAssertEqual(lines[m.logs.matchIndex!].text, "10.88.0.5 - GET /api/items/32 HTTP/1.1 200 544", "case ignored, newest first")
+        XCTAssertEqual(m.status?.text, "match 2 of 2 · n older, N newer")
+        m.press(.char("n"))
+        XCTAssertTrue(lines[m.logs.matchIndex!].text.contains("items/12 "))
+        // Invalid: said while typing and at Enter, one line, controls escaped; nothing is searched.
+        m.press(.char("/"), .ctrl("u"))
+        m.type("re:[\u{1b}x")
+        XCTAssertEqual(m.status?.kind, .error)
+        let effects = m.press(.enter)
+        XCTAssertEqual(effects, [])
+        XCTAssertEqual(m.status?.kind, .error)
+        let text = m.status!.text
+        XCTAssertTrue(text.hasPrefix("invalid regex '[\\x1bx': "), text)
+        XCTAssertFalse(text.unicodeScalars.contains { $0.value < 0x20 }, text)
+        XCTAssertNil(m.logs.searching)
+        // A back-reference could take forever: refused.
+        m.press(.char("/"), .ctrl("u"))
+        m.type("re:(a*)*\\1")
+        m.press(.enter)
+        XCTAssertTrue(m.status!.text.contains("back-references"), m.status!.text)
     }
 
     func testLogLinesForAnotherContainerAreIgnored() {

@@ -59,7 +59,7 @@ extension LogsFeed {
     /// One step of the running search: its progress, or its end (a hit comes as the page around it).
     func stepSearch() -> [DashboardEvent] {
         guard let s = search, let id, let reader else { return [] }
-        switch s.step() {
+        switch s.step(maxSeconds: searchStepSeconds) {
         case .progress(let share):
             return [.logSearch(id: id, .progress(share))]
         case .notFound:

@@ -23,6 +23,8 @@ final class LogsFeed {
     var ceiling: Int64?
     /// A search through the file, stepped between the sampler's other work.
     var search: LogSearch?
+    /// How long one step of it may take before the sampler does its other work and sees a cancel.
+    var searchStepSeconds = LogSearch.stepSeconds
     var searchOlder = true
     private var lastTail: [LogLine] = []
     /// Following a service (`LogsSource.serviceKey`): one reader per replica, each line prefixed

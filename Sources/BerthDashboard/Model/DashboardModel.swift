@@ -71,7 +71,8 @@ public enum InputMode: Equatable, Sendable {
     case normal
     case filter(String)
     case command(String)
-    case logSearch(String)
+    /// Typing a search of the logs pane or the inspect view, and the way it will go.
+    case logSearch(String, SearchDirection)
     case confirm(PendingConfirmation)
     case help(scroll: Int)
 }

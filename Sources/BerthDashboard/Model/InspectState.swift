@@ -1,3 +1,5 @@
+import BerthRuntime
+
 /// The inspect view: the selected container's inspect document (what `berth inspect --format
 /// json` prints, indented), read once when the view opens, scrolled and searched.
 public struct InspectState: Equatable, Sendable {
@@ -8,7 +10,9 @@ public struct InspectState: Equatable, Sendable {
     public var error: String?
     /// Lines scrolled past at the top.
     public var scroll = 0
+    /// Text, or a regex written `re:PATTERN`, as in the logs pane.
     public var search = ""
+    public var searchDirection = SearchDirection.down
     /// The line of the current match.
     public var matchLine: Int?
 
@@ -18,10 +22,10 @@ public struct InspectState: Equatable, Sendable {
         self.id = id; self.name = name; loading = true
     }
 
-    /// Lines holding `search` (case-insensitive).
+    /// Lines holding `search` (ASCII case ignored), or matching it as a regex; none when the
+    /// regex does not compile (`jumpToInspectMatch` says why).
     public var matches: [Int] {
-        guard !search.isEmpty else { return [] }
-        let needle = search.lowercased()
-        return lines.indices.filter { lines[$0].lowercased().contains(needle) }
+        guard !search.isEmpty, let matcher = try? LogPattern(term: search).matcher() else { return [] }
+        return lines.indices.filter { matcher.matches(lines[$0]) }
     }
 }

@@ -32,7 +32,10 @@ public struct LogsState: Sendable {
     public var showTimestamps = false
     public var wrap = false
     public var stream = StreamFilter.both
+    /// What `/` looks for: text, or a regex written `re:PATTERN` (`LogPattern`).
     public var search = ""
+    /// The way the search goes: `n` on, `N` back (`SearchDirection`).
+    public var searchDirection = SearchDirection.up
     /// Index into `visibleLines` of the current match.
     public var matchIndex: Int?
     /// `:since`/`:until`, as typed and as times.
@@ -46,7 +49,7 @@ public struct LogsState: Sendable {
 
     public mutating func reset(for id: String?) {
         // A search and a time range belong to the log they were typed in, not to the next container's.
-        if id != containerID { search = ""; range = LogsTimeRange() }
+        if id != containerID { search = ""; searchDirection = .up; range = LogsTimeRange() }
         containerID = id
         lines = []
         window = nil

@@ -1,4 +1,5 @@
 import BerthOS
+import BerthRuntime
 
 /// The inspect view (`i`): opening it on the selection, and its search.
 extension DashboardModel {
@@ -8,13 +9,18 @@ extension DashboardModel {
         return show(.inspect) + [.loadInspect(id: e.id)]
     }
 
-    /// `n` / `N` (and Enter in the search prompt): the next match below / above the current one,
-    /// wrapping around; the match is put a third of the way down the pane.
-    mutating func jumpToInspectMatch(forward: Bool) {
+    /// `n` / `N` (and Enter in the search prompt): the next match `direction` from the current
+    /// one, wrapping around; the match is put a third of the way down the pane.
+    mutating func jumpToInspectMatch(_ direction: SearchDirection) {
         guard !inspect.search.isEmpty else {
             status = StatusMessage("no search: press / first", .error)
             return
         }
+        do { _ = try LogPattern(term: inspect.search).matcher() } catch {
+            status = StatusMessage("\(error)", .error)
+            return
+        }
+        let forward = direction == .down
         let matches = inspect.matches
         guard !matches.isEmpty else {
             status = StatusMessage("no match for \(Quoted.escapeControls(inspect.search).quoted)", .error)
@@ -29,6 +35,6 @@ extension DashboardModel {
         inspect.matchLine = hit
         let rows = layout.bodyLines
         inspect.scroll = min(max(0, inspect.lines.count - rows), max(0, hit - rows / 3))
-        status = StatusMessage("match \(matches.firstIndex(of: hit)! + 1) of \(matches.count)")
+        status = StatusMessage("match \(matches.firstIndex(of: hit)! + 1) of \(matches.count) · \(Self.searchKeys(inspect.searchDirection, inLogs: false))")
     }
 }

@@ -18,7 +18,7 @@ extension DashboardModel {
         case .normal: break
         case .filter(let text): return editFilter(text, key)
         case .command(let text): return editCommand(text, key)
-        case .logSearch(let text): return editSearch(text, key)
+        case .logSearch(let text, let direction): return editSearch(text, direction, key)
         case .confirm(let pending):
             mode = .normal
             if key == .char("y") || key == .char("Y") {
@@ -101,9 +101,9 @@ extension DashboardModel {
         case .editLimits: return editLimits()
         case .terminateProcess: return confirmSignalProcess(SIGTERM)
         case .killProcess: return confirmSignalProcess(SIGKILL)
-        case .inspectSearch: mode = .logSearch(inspect.search)
-        case .inspectNext: jumpToInspectMatch(forward: true)
-        case .inspectPrevious: jumpToInspectMatch(forward: false)
+        case .inspectSearch: mode = .logSearch(inspect.search, .down)
+        case .inspectNext: jumpToInspectMatch(inspect.searchDirection)
+        case .inspectPrevious: jumpToInspectMatch(inspect.searchDirection.reversed)
         case .eventsFilter: mode = .filter(eventsFilter.text)
         case .openLogs:
             focus = .logs
@@ -194,9 +194,9 @@ extension DashboardModel {
             if !glyphs.unicode { graphStyle = .ascii }
             status = StatusMessage("graphs: \(graphStyle.rawValue)")
         case .search:
-            mode = .logSearch(logs.search)
-        case .searchNext: return jumpToMatch(older: true)
-        case .searchPrevious: return jumpToMatch(older: false)
+            mode = .logSearch(logs.search, .up)
+        case .searchNext: return jumpToMatch(logs.searchDirection)
+        case .searchPrevious: return jumpToMatch(logs.searchDirection.reversed)
         case .copyLine: return copyLogLine()
         case .follow:
             if logs.follow { logs.follow = false } else { return logsToLastLine() }
@@ -444,24 +444,30 @@ extension DashboardModel {
         status = StatusMessage("theme \(t.name)")
     }
 
-    /// `n`/`N`: the next match among the held lines, else a search on through the file.
-    mutating func jumpToMatch(older: Bool) -> [Effect] {
+    /// `n`/`N` (and Enter in the search prompt): the next match `direction` (up: older) among the
+    /// held lines, else a search on through the file that way.
+    mutating func jumpToMatch(_ direction: SearchDirection) -> [Effect] {
         guard !logs.search.isEmpty else {
             status = StatusMessage("no search: press / in the logs pane", .error)
             return []
         }
+        let matcher: LogMatcher
+        do { matcher = try LogPattern(term: logs.search).matcher() } catch {
+            status = StatusMessage("\(error)", .error)
+            return []
+        }
+        let older = direction == .up
         let lines = logs.visibleLines
-        let needle = logs.search.lowercased()
         let start = logs.matchIndex ?? (older ? lines.count : -1)
         let range: [Int] = older ? Array(stride(from: start - 1, through: 0, by: -1))
                                  : Array(stride(from: start + 1, to: lines.count, by: 1))
-        guard let hit = range.first(where: { lines[$0].text.lowercased().contains(needle) }) else {
+        guard let hit = range.first(where: { matcher.matches(lines[$0].text) }) else {
             let file = searchFile(older: older)
             if !file.isEmpty {
-                status = StatusMessage("searching the log for \(logs.search.quoted)… (Esc cancels)")
+                status = StatusMessage("searching the log \(direction.inLogs) for \(logs.search.quoted)… (Esc cancels)")
                 return file
             }
-            status = StatusMessage("no \(older ? "older" : "newer") match for \"\(logs.search)\"", .error)
+            status = StatusMessage("no \(direction.inLogs) match for \(logs.search.quoted) \(Self.otherWay(direction, logs.searchDirection))", .error)
             return []
         }
         logs.matchIndex = hit
@@ -469,9 +475,20 @@ extension DashboardModel {
         let fromBottom = lines.count - 1 - hit
         logs.scrollFromBottom = max(0, fromBottom - layout.logRows / 2)
         logs.follow = false
-        let total = lines.filter { $0.text.lowercased().contains(needle) }.count
-        status = StatusMessage("match \(lines[...hit].filter { $0.text.lowercased().contains(needle) }.count) of \(total)")
+        let matching = lines.indices.filter { matcher.matches(lines[$0].text) }
+        status = StatusMessage("match \(matching.firstIndex(of: hit)! + 1) of \(matching.count) · \(Self.searchKeys(logs.searchDirection, inLogs: true))")
         return []
+    }
+
+    /// "(N searches newer)": the key that goes the other way from `went`, for a "no match".
+    static func otherWay(_ went: SearchDirection, _ search: SearchDirection) -> String {
+        "(\(went == search ? "N" : "n") searches \(went.reversed.inLogs))"
+    }
+
+    /// "n older, N newer": what the keys do now, for the status line.
+    static func searchKeys(_ d: SearchDirection, inLogs: Bool) -> String {
+        let words = inLogs ? (d.inLogs, d.reversed.inLogs) : (d.inDocument, d.reversed.inDocument)
+        return "n \(words.0), N \(words.1)"
     }
 }
 

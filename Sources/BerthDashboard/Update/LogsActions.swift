@@ -79,7 +79,7 @@ extension DashboardModel {
                 logs.matchIndex = hit
                 if let hit { logs.scrollFromBottom = max(0, count - 1 - hit - layout.logRows / 2) }
                 logs.follow = false
-                status = StatusMessage("match at \(w.percent(atLine: line))% of the log")
+                status = StatusMessage("match at \(w.percent(atLine: line))% of the log · \(Self.searchKeys(logs.searchDirection, inLogs: true))")
             default:
                 logs.scrollFromBottom = 0
                 logs.follow = read.attached
@@ -99,7 +99,8 @@ extension DashboardModel {
         case .progress(let share): logs.searching = share
         case .notFound(let older):
             logs.searching = nil
-            status = StatusMessage("no \(older ? "older" : "newer") match for \(logs.search.quoted) in the log", .error)
+            let went: SearchDirection = older ? .up : .down
+            status = StatusMessage("no \(went.inLogs) match for \(logs.search.quoted) in the log \(Self.otherWay(went, logs.searchDirection))", .error)
         case .failed(let why):
             logs.searching = nil
             status = StatusMessage("search failed: \(why)", .error)

@@ -1,3 +1,5 @@
+import BerthRuntime
+
 extension DashboardModel {
     /// Applies an editing key to a one-line input; nil means the key is not an edit.
     static func edit(_ text: String, _ key: Key) -> String? {
@@ -27,7 +29,7 @@ extension DashboardModel {
         case .enter:
             mode = .normal
             if events { return [] }
-            if filter.regexError { status = StatusMessage("not a valid regex, matching it as text", .error) }
+            if filter.regexError { status = StatusMessage(Self.regexProblem(filter.text), .error) }
             return followSelection()
         case .escape:
             mode = .normal
@@ -42,25 +44,38 @@ extension DashboardModel {
         }
     }
 
-    mutating func editSearch(_ text: String, _ key: Key) -> [Effect] {
+    /// The search prompt of the logs pane and the inspect view: Enter searches `direction`,
+    /// Ctrl-R turns it round; a regex that does not compile says so while it is typed.
+    mutating func editSearch(_ text: String, _ direction: SearchDirection, _ key: Key) -> [Effect] {
         switch key {
         case .enter where view == .inspect:
             mode = .normal
             inspect.search = text
+            inspect.searchDirection = direction
             inspect.matchLine = nil
-            if !text.isEmpty { jumpToInspectMatch(forward: true) }
+            if !text.isEmpty { jumpToInspectMatch(direction) }
         case .enter:
             mode = .normal
             logs.search = text
+            logs.searchDirection = direction
             logs.matchIndex = nil
-            if !text.isEmpty { return jumpToMatch(older: true) }
+            if !text.isEmpty { return jumpToMatch(direction) }
         case .escape:
             mode = .normal
+            if status?.kind == .error { status = nil }
         case .ctrl("c"):
             quitRequested = true
             return [.quit]
+        case .ctrl("r"):
+            mode = .logSearch(text, direction.reversed)
         default:
-            if let t = Self.edit(text, key) { mode = .logSearch(t) }
+            guard let t = Self.edit(text, key) else { return [] }
+            mode = .logSearch(t, direction)
+            if case .regex = LogPattern(term: t), t.count > LogPattern.regexPrefix.count {
+                do { _ = try LogPattern(term: t).matcher(); if status?.kind == .error { status = nil } } catch {
+                    status = StatusMessage("\(error)", .error)
+                }
+            }
         }
         return []
     }

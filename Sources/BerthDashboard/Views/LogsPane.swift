@@ -11,7 +11,7 @@ enum LogsPane {
         if logs.stream != .both { flags.append(logs.stream.rawValue) }
         if logs.showTimestamps { flags.append("time") }
         if logs.wrap { flags.append("wrap") }
-        if !logs.search.isEmpty { flags.append("/\(logs.search)") }
+        if !logs.search.isEmpty { flags.append("/\(logs.search) (\(logs.searchDirection.inLogs))") }
         if !logs.range.isEmpty { flags.append(DashboardModel.describe(logs.range)) }
         let name = m.selected?.name ?? m.selectedService.map { "\($0) (all replicas)" } ?? "-"
         c.box(r, title: "3 Logs \(name)  [\(flags.joined(separator: " "))]", focused: m.focus == .logs)
@@ -28,7 +28,8 @@ enum LogsPane {
             c.text(logs.lines.isEmpty ? "No output yet" : "No \(logs.stream.rawValue) output", row: inner.y, column: x, width: width, role: .muted)
             return
         }
-        let needle = logs.search.lowercased()
+        // A regex's matches have no positions (REG_NOSUB keeps it fast): its current line is lit.
+        let needle = LogPattern(term: logs.search) == .text(logs.search) ? logs.search.lowercased() : ""
         var y = inner.y + inner.height - 1
         var index = lines.count - 1 - min(logs.scrollFromBottom, lines.count - 1)
         while y >= inner.y, index >= 0 {

@@ -13,7 +13,9 @@ enum StatusBar {
         switch m.mode {
         case .filter(let t): prompt("/", t, "text or regex, ! inverts · Enter keep · Esc clear"); return
         case .command(let t): prompt(":", t, "Enter run · Esc cancel · ↑↓ history"); return
-        case .logSearch(let t): prompt("search: ", t, "Enter find · Esc cancel"); return
+        case .logSearch(let t, let d):
+            let way = m.view == .inspect ? d.inDocument : d.inLogs
+            prompt("search \(way): ", t, "re:PATTERN for a regex · Enter find · ^R reverse · Esc cancel"); return
         case .confirm(let p): c.text(" \(p.question) [y/N]", row: r.y, column: r.x, width: width, role: .warning); return
         default: break
         }
