@@ -5,8 +5,21 @@ import Glibc
 
 /// The live dashboard (`berth top`, 1 s ticks) in a 200×50 tmux pane (a private tmux server) with the
 /// running containers: its CPU (utime + stime of all its threads, from /proc/PID/stat) over a window
-/// after a warm-up, and its RSS at the end.
+/// after a warm-up, its RSS and open files at the end, and the load average at the end (its 1-minute
+/// figure covers the window; the machine may be shared: CPU time is the process's own, whatever
+/// the load).
 enum DashboardCPUBench {
+    /// Issue 15's targets: ≤ 0.5 % of a core with 200 containers, ≤ 1 % with 500 (scaled between).
+    static func cpuTarget(running: Int) -> Double { running <= 200 ? 0.5 : 1.0 }
+    static let rssTarget = 20.0 * 1048576
+    /// Open files per running container at most (the slow files are opened only when due).
+    static let filesPerContainer = 4
+
+    /// The open file descriptors of `pid`.
+    static func openFiles(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
     static func run(_ ctx: BenchContext, running: Int) throws {
         let seconds = ctx.quick ? 10 : 60
         let warmup: UInt32 = 3
@@ -36,13 +49,22 @@ enum DashboardCPUBench {
         let hwm = Double(Files.kBField("/proc/\(pid)/status", "VmHWM") ?? 0)
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         let cpuPercent = Double(after - before) / ticksPerSecond / elapsed * 100
+        let files = openFiles(pid)
+        let load = loadLine()
         _ = try? ctx.tmux(["send-keys", "-t", session, "q"])
 
         let bench = "dashboard `berth top` at 1 Hz, \(running) running containers, tmux 200×50"
+        let target = cpuTarget(running: running)
         ctx.report.add(ResultRow(benchmark: bench, subject: "CPU, % of one core", n: "\(seconds) s",
-                                 median: String(format: "%.2f %%", cpuPercent), p90: "–", target: "≤ 1 %", met: cpuPercent <= 1,
-                                 note: "\(after - before) ticks of 1/\(Int(ticksPerSecond)) s"))
+                                 median: String(format: "%.2f %%", cpuPercent), p90: "–", target: String(format: "≤ %g %%", target),
+                                 met: cpuPercent <= target,
+                                 note: String(format: "%.2f s of CPU (%llu ticks of 1/%d s) in %.0f s", Double(after - before) / ticksPerSecond, after - before, Int32(ticksPerSecond), elapsed)
+                                     + "; at the end: \(load)"))
         ctx.report.add(ResultRow(benchmark: bench, subject: "RSS at the end", n: "1", median: Fmt.mib(rss), p90: "–",
-                                 target: "≤ 30 MiB", met: rss <= 30 * 1048576, note: "peak \(Fmt.mib(hwm))"))
+                                 target: "≤ 20 MiB", met: rss <= rssTarget, note: "peak \(Fmt.mib(hwm))"))
+        let filesTarget = 64 + filesPerContainer * running
+        ctx.report.add(ResultRow(benchmark: bench, subject: "open files at the end", n: "1", median: "\(files)", p90: "–",
+                                 target: "≤ \(filesPerContainer) per container", met: files >= 0 && files <= filesTarget,
+                                 note: String(format: "%.1f per container", Double(files) / Double(max(1, running)))))
     }
 }

@@ -3,14 +3,18 @@ import BerthOS
 import BerthRuntime
 import Foundation
 
-/// Render time of one dashboard frame with 200 containers on the in-memory terminal. The model is
-/// synthetic (running containers in services, with stats history so sparklines are full); before each
-/// timed frame a new snapshot is applied, as the live dashboard does once per tick.
+/// Render time of one dashboard frame with 200 containers on the in-memory terminal, at 200×50 and
+/// at 250×60 (issue 15's size for the ≤ 2 ms target). The model is synthetic (running containers in
+/// services, with stats history so sparklines are full); before each timed frame a new snapshot is
+/// applied, as the live dashboard does once per tick.
 enum DashboardFrameBench {
-    static let columns = 200
-    static let rows = 50
+    static let sizes = [(columns: 200, rows: 50), (columns: 250, rows: 60)]
 
     static func run(_ ctx: BenchContext) throws {
+        for size in sizes { try run(ctx, columns: size.columns, rows: size.rows) }
+    }
+
+    static func run(_ ctx: BenchContext, columns: Int, rows: Int) throws {
         let containers = 200
         let frames = ctx.quick ? 50 : 200
         let history = 120

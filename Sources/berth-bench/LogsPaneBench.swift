@@ -50,12 +50,23 @@ enum LogsPaneBench {
         // A term with letters (each block case-folded first), one without (memmem alone), a regex
         // with a required literal (memmem, then regexec only where it is) and one without (regexec
         // on every record: the slow case, measured so the docs can say what it costs).
-        let terms = [("no such Term here", "text with letters: case folded"), ("#%#%#%", "text without letters"),
-                     ("re:no such term [0-9]+ here", "regex with a literal: pre-filtered"),
-                     ("re:^line [0-9]+ (fail|panic)", "regex without a literal: regexec per line")]
-        for (term, kind) in terms {
+        // The regexes run twice: in the C locale, and in C.UTF-8 as the dashboard runs (regcomp
+        // then compiles for multibyte text, which glibc matches more slowly).
+        let regexes = [("re:no such term [0-9]+ here", "regex with a literal: pre-filtered"),
+                       ("re:^line [0-9]+ (fail|panic)", "regex without a literal: regexec per line")]
+        let terms = [("no such Term here", "text with letters: case folded", "C"), ("#%#%#%", "text without letters", "C")]
+            + regexes.map { ($0.0, $0.1, "C") } + regexes.map { ($0.0, $0.1, "C.UTF-8") }
+        defer { setlocale(LC_CTYPE, "C") }
+        for (term, what, locale) in terms {
+            guard setlocale(LC_CTYPE, locale) != nil else {
+                ctx.report.note("logs: no \(locale) locale here: the regex search in it was not measured")
+                continue
+            }
+            let kind = term.hasPrefix("re:") ? "\(what), \(locale) locale" : what
             var wall: [UInt64] = [], cpu: [UInt64] = []
-            for _ in 0..<runs {
+            // regexec on every one of 21 million lines takes tens of seconds: one run is enough to say so.
+            let slow = what.hasSuffix("per line")
+            for _ in 0..<(slow ? 1 : runs) {
                 try StopFlag.shared.check()
                 let end = LogReader(path: path).recordsEnd
                 let c0 = CPUTime.selfAndChildren(), t0 = Clock.now()
@@ -74,8 +85,8 @@ enum LogsPaneBench {
             if let s = Summary(nanos: wall), let c = Summary(nanos: cpu) {
                 let mbps = Double(size) / 1e6 / (s.median / 1e9)
                 ctx.report.add(ResultRow(benchmark: bench, subject: "search the whole file for an absent term (\(kind))",
-                                         n: "\(runs)", median: Fmt.ms(s.median), p90: Fmt.ms(s.p90), target: "≥ 500 MB/s",
-                                         met: mbps >= 500, note: String(format: "%.0f MB/s", mbps), cpu: Fmt.ms(c.median)))
+                                         n: "\(wall.count)", median: Fmt.ms(s.median), p90: Fmt.ms(s.p90), target: slow ? "" : "≥ 500 MB/s",
+                                         met: slow ? nil : mbps >= 500, note: String(format: "%.0f MB/s", mbps), cpu: Fmt.ms(c.median)))
             }
         }
     }

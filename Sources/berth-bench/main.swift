@@ -1,7 +1,7 @@
 // berth-bench: Berth against crun and runc, side by side in one run; prints a Markdown table.
 //
 //   berth-bench [--quick] [--containers N] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
-//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, instructions, logs and runtimes (only with --only)
+//   NAME: lifecycle, exec, scale, start, stats, dashboard, dashboard-cpu, stream-cpu, instructions, logs and runtimes (only with --only)
 //
 // Needs root, and berth + berth-shim in the same directory as this executable (or in --berth-dir).
 import BerthOS
@@ -11,7 +11,7 @@ import Foundation
 import Glibc
 #endif
 
-let allBenchmarks = ["lifecycle", "exec", "scale", "start", "stats", "dashboard", "dashboard-cpu"]
+let allBenchmarks = ["lifecycle", "exec", "scale", "start", "stats", "dashboard", "dashboard-cpu", "stream-cpu"]
 /// Run only when asked for by --only.
 let optionalBenchmarks = ["instructions", "logs", "runtimes"]
 
@@ -19,7 +19,7 @@ func usage() -> Never {
     print("""
     usage: berth-bench [--quick] [--containers N] [--only NAME[,NAME...]] [--raw DIR] [--berth-dir DIR]
       --quick      fewer iterations (lifecycle 20 runs, 50 containers, 10 s of dashboard)
-      --containers how many containers start, stats and dashboard-cpu run (default 200, 50 with --quick)
+      --containers how many containers start, stats, dashboard-cpu and stream-cpu run (default 200, 50 with --quick)
       --only       run only these: \((allBenchmarks + optionalBenchmarks).joined(separator: ", "))
                    (instructions: callgrind instruction counts of CLI operations; runtimes: berth-runc
                    against crun and runc, directly and under podman; both only when named)
@@ -143,7 +143,7 @@ do {
     if selected.contains("scale") {
         try ScaleBench.run(ctx)
     }
-    if !selected.isDisjoint(with: ["start", "stats", "dashboard-cpu"]) {
+    if !selected.isDisjoint(with: ["start", "stats", "dashboard-cpu", "stream-cpu"]) {
         let n = StartManyBench.fleetSize(ctx)
         var fleets: [StartManyBench.Fleet] = []
         // The library fleet also serves the stats and dashboard CPU benchmarks.
@@ -154,6 +154,7 @@ do {
         if selected.contains("start") { try StartManyBench.measureBerth(ctx, ids: lib.ids, into: &libFleet) }
         if selected.contains("stats") { try StatsBench.run(ctx, running: n) }
         if selected.contains("dashboard-cpu") { try DashboardCPUBench.run(ctx, running: n) }
+        if selected.contains("stream-cpu") { try StreamCPUBench.run(ctx, running: n) }
         let libCPU0 = CPUTime.selfAndChildren()
         libFleet.removeNanos = try StartManyBench.removeBerthLibrary(ctx, ids: lib.ids)
         libFleet.removeCPU = CPUTime.selfAndChildren() - libCPU0
