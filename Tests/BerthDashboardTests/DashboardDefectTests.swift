@@ -301,6 +301,10 @@ extension DashboardDefectTests {
         XCTAssertEqual(m.status?.kind, .error)
         XCTAssertEqual(m.status?.text, "'web-[' is not a valid regular expression: matched as plain text")
         XCTAssertEqual(m.visibleIDs, [])
+        // Enter keeps the filter and the same message (it once said something else there).
+        m.press(.enter)
+        XCTAssertEqual(m.status?.text, "'web-[' is not a valid regular expression: matched as plain text")
+        m.press(.char("/"))
         m.type("12]")
         XCTAssertNil(m.status)
         XCTAssertEqual(m.visibleIDs.count, 2)
