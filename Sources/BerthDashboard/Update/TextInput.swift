@@ -71,10 +71,10 @@ extension DashboardModel {
         default:
             guard let t = Self.edit(text, key) else { return [] }
             mode = .logSearch(t, direction)
+            // The message about the pattern follows the text: said while it does not compile, gone once it does.
+            if status?.kind == .error { status = nil }
             if case .regex = LogPattern(term: t), t.count > LogPattern.regexPrefix.count {
-                do { _ = try LogPattern(term: t).matcher(); if status?.kind == .error { status = nil } } catch {
-                    status = StatusMessage("\(error)", .error)
-                }
+                do { _ = try LogPattern(term: t).matcher() } catch { status = StatusMessage("\(error)", .error) }
             }
         }
         return []
