@@ -25,6 +25,7 @@ public struct Netlink {
     }
     static let flagRequest: UInt16 = 0x1, flagAck: UInt16 = 0x4, flagDump: UInt16 = 0x300, flagExcl: UInt16 = 0x200, flagCreate: UInt16 = 0x400
     static let iffUp: UInt32 = 0x1
+    static let ifaNoDAD: UInt8 = 0x02   // IFA_F_NODAD
 
     private let fd: Int32
     private var seq: UInt32 = 1
@@ -64,6 +65,17 @@ public struct Netlink {
         try request(.newAddr, flags: Self.flagCreate | Self.flagExcl, body: body, okErrors: [EEXIST], what: "add \(address) to \(name)")
     }
 
+    /// Adds an IPv6 address with its prefix length, without duplicate address detection
+    /// (IFA_F_NODAD): the address is Berth's own on a bridge it just made, and DAD would keep it
+    /// "tentative", unusable, for a second or more. An existing one is fine.
+    public mutating func addAddress(_ name: String, address: IPv6Address, prefix: UInt8) throws {
+        let index = try Self.index(of: name)
+        var body: [UInt8] = [UInt8(AF_INET6), prefix, Self.ifaNoDAD, 0]     // ifaddrmsg: family, prefixlen, flags, scope
+        Self.append(&body, UInt32(index))
+        Self.attr(&body, Attr.addrAddress, address.bytes)
+        try request(.newAddr, flags: Self.flagCreate | Self.flagExcl, body: body, okErrors: [EEXIST], what: "add \(address) to \(name)")
+    }
+
     /// Deletes an interface; a missing one is fine.
     public mutating func deleteLink(_ name: String) throws {
         guard let index = try? Self.index(of: name) else { return }
@@ -93,10 +105,28 @@ public struct Netlink {
     /// The destinations of the host's IPv4 routes outside the `local` table, default routes left
     /// out (they overlap everything): what a new network's subnet must not overlap.
     public mutating func routes() throws -> [IPv4Subnet] {
-        var body: [UInt8] = [UInt8(AF_INET), 0, 0, 0, 0, 0, 0, 0]   // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type
+        try routeDestinations(family: AF_INET).compactMap { dst, prefix in
+            dst.count == 4 ? IPv4Subnet(network: IPv4Address(dst.reduce(0) { $0 << 8 | UInt32($1) }), prefix: prefix) : nil
+        }
+    }
+
+    /// The same for IPv6 (the kernel's link-local and multicast routes are in the `main` table:
+    /// they are returned too, and no network's subnet can be in them).
+    public mutating func routes6() throws -> [IPv6Subnet] {
+        try routeDestinations(family: AF_INET6).compactMap { dst, prefix in
+            guard dst.count == 16 else { return nil }
+            let g = stride(from: 0, to: 16, by: 2).map { UInt16(dst[$0]) << 8 | UInt16(dst[$0 + 1]) }
+            return IPv6Subnet(network: IPv6Address(groups: g), prefix: prefix)
+        }
+    }
+
+    /// (destination bytes, prefix length) of every route of `family` outside the `local` table,
+    /// default routes left out.
+    private mutating func routeDestinations(family: Int32) throws -> [(dst: [UInt8], prefix: UInt8)] {
+        var body: [UInt8] = [UInt8(family), 0, 0, 0, 0, 0, 0, 0]   // rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type
         Self.append(&body, UInt32(0))                               // flags
         try send(.getRoute, flags: Self.flagRequest | Self.flagDump, body: body, what: "read routes")
-        var out: [IPv4Subnet] = []
+        var out: [(dst: [UInt8], prefix: UInt8)] = []
         var buf = [UInt8](repeating: 0, count: 32768)
         while true {
             let n = recv(fd, &buf, buf.count, 0)
@@ -121,22 +151,20 @@ public struct Netlink {
     }
 
     /// One route message's destination, unless it is a default route or in the `local` table.
-    private static func route(_ buf: [UInt8], from start: Int, to end: Int) -> IPv4Subnet? {
+    private static func route(_ buf: [UInt8], from start: Int, to end: Int) -> (dst: [UInt8], prefix: UInt8)? {
         let prefix = buf[start + 1]
         var table = UInt32(buf[start + 4])
-        var dst: IPv4Address?
+        var dst: [UInt8]?
         var a = start + 12
         while a + 4 <= end {
             let alen = Int(u16(buf, a)), atype = u16(buf, a + 2) & 0x3fff
             guard alen >= 4, a + alen <= end else { break }
-            if atype == Attr.routeDst, alen == 8 {
-                dst = IPv4Address(UInt32(buf[a + 4]) << 24 | UInt32(buf[a + 5]) << 16 | UInt32(buf[a + 6]) << 8 | UInt32(buf[a + 7]))
-            }
+            if atype == Attr.routeDst, alen == 8 || alen == 20 { dst = Array(buf[(a + 4)..<(a + alen)]) }
             if atype == Attr.routeTable, alen == 8 { table = u32(buf, a + 4) }
             a += (alen + 3) & ~3
         }
         guard prefix > 0, table != 255 /* RT_TABLE_LOCAL */, let dst else { return nil }
-        return IPv4Subnet(network: dst, prefix: prefix)
+        return (dst, prefix)
     }
 
     private static func u16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }

@@ -18,20 +18,14 @@ extension Engine {
     public func networkInterfaceExists(_ net: BridgeNetwork) -> Bool { Netlink.exists(net.bridge) }
 
     /// `network create`: a new network with its bridge (see `BridgeNetworkStore.create`).
+    /// `subnets` and `gateways` are docker's repeatable `--subnet`/`--gateway`: one of each family.
     @discardableResult
-    public func createNetwork(name: String, subnet: String?, gateway: String?, isInternal: Bool = false,
-                              labels: [String: String] = [:]) throws -> BridgeNetwork {
+    public func createNetwork(name: String, subnets: [String] = [], gateways: [String] = [], ipv6: Bool = false,
+                              isInternal: Bool = false, labels: [String: String] = [:]) throws -> BridgeNetwork {
         try ResourceName.validate(name, kind: .network)
         _ = try outboundEnabled()  // a bad setting is refused before anything is made
-        let parsedSubnet = try subnet.map { try IPv4Subnet(parsing: $0) }
-        let parsedGateway = try gateway.map { text -> IPv4Address in
-            guard let ip = IPv4Address(text) else { throw BerthError.invalidArgument("invalid --gateway \(text.quoted): expected an IPv4 address") }
-            return ip
-        }
-        if parsedGateway != nil && parsedSubnet == nil {
-            throw BerthError.invalidArgument("--gateway needs --subnet")
-        }
-        let net = try bridgeStore.create(name: name, subnet: parsedSubnet, gateway: parsedGateway, isInternal: isInternal, labels: labels)
+        let request = try NetworkSubnetRequest.parse(subnets: subnets, gateways: gateways, ipv6: ipv6)
+        let net = try bridgeStore.create(name: name, request: request, isInternal: isInternal, labels: labels)
         try FileLock.with(bridgeStore.lock) { try syncKernelRules() }
         return net
     }

@@ -20,8 +20,15 @@ public struct BridgeNetwork: Codable, Sendable, Equatable {
     public var `internal`: Bool?
     public var labels: [String: String]?
     public var created: Date?
+    /// `--ipv6`: the network's IPv6 subnet (given, or a /64 of `ipv6Pool`); nil = IPv4 only.
+    public var subnet6: IPv6Subnet?
+    /// `--gateway` of the IPv6 subnet: the bridge's own IPv6 address; nil = the subnet's first.
+    public var gateway6Address: IPv6Address?
 
     public var gateway: IPv4Address { gatewayAddress ?? subnet.gateway }
+    public var gateway6: IPv6Address? { subnet6.map { gateway6Address ?? $0.gateway } }
+    /// docker's `EnableIPv6`.
+    public var enableIPv6: Bool { subnet6 != nil }
     public var isDefault: Bool { name == Self.defaultName }
 
     public static let defaultName = "bridge"
@@ -53,6 +60,18 @@ public struct BridgeNetwork: Codable, Sendable, Equatable {
         let start = hash(root + "\u{0}" + network) % 256
         return (0..<UInt32(256)).map { i in
             IPv4Subnet(network: IPv4Address(10 << 24 | 215 << 16 | ((start + i) % 256) << 8), prefix: 24)
+        }
+    }
+
+    /// Where `network create --ipv6` looks for a free /64 when no IPv6 `--subnet` is given: the
+    /// unique-local /48 whose global id spells "berth" (fd62:6572:7468::/48, 65536 /64s), starting
+    /// at a place derived from the root and the name, as for IPv4.
+    static let ipv6Pool = IPv6Subnet(network: IPv6Address("fd62:6572:7468::")!, prefix: 48)
+
+    static func subnet6Candidates(root: String, network: String) -> LazyMapSequence<Range<UInt64>, IPv6Subnet> {
+        let start = UInt64(hash(root + "\u{0}" + network) % 65536)
+        return (0..<UInt64(65536)).lazy.map { i in
+            IPv6Subnet(network: IPv6Address(high: ipv6Pool.network.high | (start + i) % 65536, low: 0), prefix: 64)
         }
     }
 

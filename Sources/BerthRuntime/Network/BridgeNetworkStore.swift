@@ -60,11 +60,12 @@ struct BridgeNetworkStore: Sendable {
 
     // MARK: - Definitions
 
-    /// Defines a network and creates its bridge. The subnet must not overlap another network of
+    /// Defines a network and creates its bridge. A subnet must not overlap another network of
     /// this root or any route of the host (Berth's other roots' bridges included); without one a
-    /// free /24 of 10.215.0.0/16 is chosen. The definition is written before the interface, so a
-    /// crash between the two leaves a network whose bridge the next start creates.
-    func create(name: String, subnet: IPv4Subnet?, gateway: IPv4Address?, isInternal: Bool, labels: [String: String]) throws -> BridgeNetwork {
+    /// free /24 of 10.215.0.0/16 is chosen, and with `--ipv6` and no IPv6 subnet a free /64 of
+    /// Berth's unique-local pool. The definition is written before the interface, so a crash
+    /// between the two leaves a network whose bridge the next start creates.
+    func create(name: String, request: NetworkSubnetRequest, isInternal: Bool, labels: [String: String]) throws -> BridgeNetwork {
         try ResourceName.validate(name, kind: .network)
         guard !BridgeNetwork.reservedNames.contains(name) else {
             throw BerthError.invalidArgument("network name \(name.quoted) is reserved (bridge, host, none, default)")
@@ -82,7 +83,7 @@ struct BridgeNetworkStore: Sendable {
                 return nil
             }
             let chosen: IPv4Subnet
-            if let subnet {
+            if let subnet = request.subnet {
                 if let c = conflict(subnet) { throw BerthError.invalidArgument("subnet \(subnet) overlaps \(c)") }
                 chosen = subnet
             } else {
@@ -92,13 +93,15 @@ struct BridgeNetworkStore: Sendable {
                 }
                 chosen = free
             }
-            if let gateway {
+            if let gateway = request.gateway {
                 guard chosen.contains(gateway), gateway != chosen.network, gateway != chosen.broadcast else {
                     throw BerthError.invalidArgument("invalid --gateway \(gateway): not a host address of \(chosen)")
                 }
             }
+            let chosen6 = request.ipv6 ? try freeSubnet6(name: name, requested: request.subnet6, others: others, nl: &nl) : nil
             let net = BridgeNetwork(name: name, bridge: BridgeNetwork.interfaceName(root: root, network: name), subnet: chosen,
-                                    gatewayAddress: gateway, internal: isInternal, labels: labels.isEmpty ? nil : labels, created: Date())
+                                    gatewayAddress: request.gateway, internal: isInternal, labels: labels.isEmpty ? nil : labels,
+                                    created: Date(), subnet6: chosen6, gateway6Address: request.gateway6)
             guard !Netlink.exists(net.bridge) else {
                 throw BerthError.invalidState("interface \(net.bridge) exists already and is not this root's: choose another network name")
             }
@@ -109,6 +112,27 @@ struct BridgeNetworkStore: Sendable {
             }
             return net
         }
+    }
+
+    /// `requested` if it overlaps no other network's IPv6 subnet and no IPv6 route of the host
+    /// (other roots' bridges have theirs), else the first free /64 of Berth's pool.
+    private func freeSubnet6(name: String, requested: IPv6Subnet?, others: [BridgeNetwork], nl: inout Netlink) throws -> IPv6Subnet {
+        let routes = try nl.routes6()
+        func conflict(_ s: IPv6Subnet) -> String? {
+            if let other = others.first(where: { $0.subnet6?.overlaps(s) == true }), let o = other.subnet6 {
+                return "network \(other.name.quoted) (\(o))"
+            }
+            if let r = routes.first(where: { $0.overlaps(s) }) { return "the host's route to \(r)" }
+            return nil
+        }
+        if let requested {
+            if let c = conflict(requested) { throw BerthError.invalidArgument("subnet \(requested) overlaps \(c)") }
+            return requested
+        }
+        guard let free = BridgeNetwork.subnet6Candidates(root: root, network: name).first(where: { conflict($0) == nil }) else {
+            throw BerthError.invalidState("no free /64 left in \(BridgeNetwork.ipv6Pool) for network \(name.quoted): give an IPv6 --subnet")
+        }
+        return free
     }
 
     // MARK: - Leases
@@ -203,6 +227,9 @@ struct BridgeNetworkStore: Sendable {
         try nl.createBridge(net.bridge)
         do {
             try nl.addAddress(net.bridge, address: net.gateway, prefix: net.subnet.prefix)
+            if let subnet6 = net.subnet6, let gateway6 = net.gateway6 {
+                try nl.addAddress(net.bridge, address: gateway6, prefix: subnet6.prefix)
+            }
             try nl.setUp(net.bridge)
         } catch {
             try? nl.deleteLink(net.bridge)

@@ -102,7 +102,8 @@ extension Engine {
             }
             if (try? network(named: n.name)) != nil { continue }
             do {
-                try createNetwork(name: n.name, subnet: n.subnet, gateway: n.gateway, isInternal: n.internal,
+                try createNetwork(name: n.name, subnets: n.subnet.map { [$0] } ?? [], gateways: n.gateway.map { [$0] } ?? [],
+                                  isInternal: n.internal,
                                   labels: n.labels.merging([ServiceLabel.project: project.name]) { $1 })
             } catch {
                 for name in made { try? removeNetwork(name) }

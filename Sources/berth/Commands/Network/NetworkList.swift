@@ -14,12 +14,16 @@ struct NetworkList: ParsableCommand {
             let nets = try engine.networks()
             if quiet { nets.forEach { print($0.name) }; return }
             let rows = nets.map { n -> [String] in
-                [n.name, "bridge", n.bridge, n.subnet.description, n.gateway.description, String(engine.networkMembers(n.name).count)]
+                // An IPv6 network shows both subnets and both gateways, IPv4 first, in one column each.
+                [n.name, "bridge", n.bridge, ([n.subnet.description] + [n.subnet6?.description].compactMap { $0 }).joined(separator: ","),
+                 ([n.gateway.description] + [n.gateway6?.description].compactMap { $0 }).joined(separator: ","),
+                 String(engine.networkMembers(n.name).count)]
             }
             if json {
                 try printJSON(zip(nets, rows).map { n, r in
-                    ["name": r[0], "driver": r[1], "interface": r[2], "subnet": r[3], "gateway": r[4], "containers": r[5],
-                     "internal": n.internal == true ? "true" : "false"]
+                    ["name": r[0], "driver": r[1], "interface": r[2], "subnet": n.subnet.description, "gateway": n.gateway.description,
+                     "containers": r[5], "internal": n.internal == true ? "true" : "false", "ipv6": n.enableIPv6 ? "true" : "false",
+                     "subnet6": n.subnet6?.description ?? "", "gateway6": n.gateway6?.description ?? ""]
                 })
                 return
             }
