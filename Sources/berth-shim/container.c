@@ -641,6 +641,9 @@ void container_init(const struct plan *p, int sync_fd, int err_fd, int out_fd, i
         for (int i = 0; i < p->nnetifs; i++)
             if (configure_if(p->netifs[i].ifname, p->netifs[i].addr, p->netifs[i].prefix, NULL) < 0)
                 fail(err_fd, 125, errno, "configure a network interface", p->netifs[i].addr);
+        for (int i = 0; i < p->naddrs6; i++)
+            if (configure_if6(p->addrs6[i].ifname, p->addrs6[i].addr, p->addrs6[i].prefix, p->addrs6[i].gateway) < 0)
+                fail(err_fd, 125, errno, "configure the IPv6 address of a network interface", p->addrs6[i].addr);
     }
     enter_workdir(p, 1, err_fd);
     set_rlimits(p, err_fd);

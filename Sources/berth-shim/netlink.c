@@ -49,6 +49,42 @@ void nl_end(struct nl_buf *b, struct rtattr *a)
         a->rta_len = (unsigned short)(b->data + b->len - (char *)a);
 }
 
+/* Sends one request (its length set here) and reads its acknowledgement: 0, or -1 with errno
+ * the kernel's. The socket is made in the caller's network namespace, where the request acts. */
+static int nl_request(struct nl_buf *b)
+{
+    if (b->overflow)
+        return errno = EMSGSIZE, -1;
+    ((struct nlmsghdr *)b->data)->nlmsg_len = (unsigned)b->len;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+    if (sendto(fd, b->data, b->len, 0, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    char reply[512];
+    ssize_t n = recv(fd, reply, sizeof reply, 0);
+    int e = errno;
+    close(fd);
+    if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+        errno = n < 0 ? e : EIO;
+        return -1;
+    }
+    struct nlmsghdr *rh = (struct nlmsghdr *)reply;
+    if (rh->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *err = NLMSG_DATA(rh);
+        if (err->error) {
+            errno = -err->error;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int veth_create(const char *host_name, const char *bridge, pid_t child, const char *peer_name)
 {
     unsigned master = if_nametoindex(bridge);
@@ -80,37 +116,7 @@ int veth_create(const char *host_name, const char *bridge, pid_t child, const ch
     nl_end(&b, peer);
     nl_end(&b, data);
     nl_end(&b, info);
-    if (b.overflow)
-        return errno = EMSGSIZE, -1;
-    h->nlmsg_len = (unsigned)b.len;
-
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-    if (sendto(fd, b.data, b.len, 0, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    char reply[512];
-    ssize_t n = recv(fd, reply, sizeof reply, 0);
-    int e = errno;
-    close(fd);
-    if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
-        errno = n < 0 ? e : EIO;
-        return -1;
-    }
-    struct nlmsghdr *rh = (struct nlmsghdr *)reply;
-    if (rh->nlmsg_type == NLMSG_ERROR) {
-        struct nlmsgerr *err = NLMSG_DATA(rh);
-        if (err->error) {
-            errno = -err->error;
-            return -1;
-        }
-    }
-    return 0;
+    return nl_request(&b);
 }
 
 int veth_delete(const char *host_name)
@@ -201,4 +207,49 @@ int configure_if(const char *ifname, const char *addr, int prefix, const char *g
     close(s);
     errno = e;
     return rc;
+}
+
+/* Gives `ifname` (in the caller's namespace, up already) an IPv6 address without duplicate
+ * address detection (IFA_F_NODAD: the address was leased by Berth, and DAD would keep it
+ * tentative, unusable, for a second or more), and a default route via `gateway` if given. */
+int configure_if6(const char *ifname, const char *addr, int prefix, const char *gateway)
+{
+    unsigned index = if_nametoindex(ifname);
+    struct in6_addr a, gw;
+    if (!index)
+        return -1;
+    if (inet_pton(AF_INET6, addr, &a) != 1 || (gateway && inet_pton(AF_INET6, gateway, &gw) != 1))
+        return errno = EINVAL, -1;
+    struct nl_buf b;
+    memset(&b, 0, sizeof b);
+    struct nlmsghdr *h = (struct nlmsghdr *)b.data;
+    h->nlmsg_type = RTM_NEWADDR;
+    h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+    h->nlmsg_seq = 3;
+    b.len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+    struct ifaddrmsg *ifa = NLMSG_DATA(h);
+    ifa->ifa_family = AF_INET6;
+    ifa->ifa_prefixlen = (unsigned char)prefix;
+    ifa->ifa_flags = IFA_F_NODAD;
+    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+    ifa->ifa_index = index;
+    nl_attr(&b, IFA_ADDRESS, &a, sizeof a);
+    if (nl_request(&b) < 0)
+        return -1;
+    if (!gateway)
+        return 0;
+    memset(&b, 0, sizeof b);
+    h->nlmsg_type = RTM_NEWROUTE;
+    h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+    h->nlmsg_seq = 4;
+    b.len = NLMSG_LENGTH(sizeof(struct rtmsg));
+    struct rtmsg *rt = NLMSG_DATA(h);
+    rt->rtm_family = AF_INET6;
+    rt->rtm_table = RT_TABLE_MAIN;
+    rt->rtm_protocol = RTPROT_BOOT;
+    rt->rtm_scope = RT_SCOPE_UNIVERSE;
+    rt->rtm_type = RTN_UNICAST;
+    nl_attr(&b, RTA_GATEWAY, &gw, sizeof gw);
+    nl_attr(&b, RTA_OIF, &index, sizeof index);
+    return nl_request(&b);
 }

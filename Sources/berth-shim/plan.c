@@ -102,10 +102,11 @@ static const char *const scalar_keys[] = {
     "net_join_pid", "net_join_start", "net_join_parent",
 };
 enum { L_ARG, L_ENV, L_MOUNT, L_DEVICE, L_SYMLINK, L_MASKED, L_READONLY, L_PROCS, L_ONEXIT, L_GIDS,
-       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_UIDMAP, L_GIDMAP, L_COUNT };
+       L_PORT, L_RLIMIT, L_SYSCTL, L_HEALTH, L_NSPATH, L_NETIF, L_HOOK, L_HOOK_ARG, L_HOOK_ENV, L_UIDMAP, L_GIDMAP, L_ADDR6, L_COUNT };
 static const char *const list_keys[L_COUNT] = {
     "arg", "env", "mount", "device", "symlink", "masked", "readonly", "cgroup_procs", "on_exit", "gids",
     "port", "rlimit", "sysctl", "health_arg", "ns_path", "net_if", "hook", "hook_arg", "hook_env", "uid_map", "gid_map",
+    "net_addr6",
 };
 
 /* The plan's names of the hook stages (enum hook_stage order). */
@@ -408,6 +409,17 @@ static int fill(char *buf, char *end, struct plan *p, char **err)
             NUM(f[4], 10, 32, ni->prefix, key);
             p->nnetifs++;
         }
+        else if (!strcmp(key, "net_addr6")) {
+            /* interface, address, prefix length, gateway (empty: no default route) */
+            struct in6_addr check;
+            if (split(val, f, 4) != 4 || inet_pton(AF_INET6, f[1], &check) != 1 || (*f[3] && inet_pton(AF_INET6, f[3], &check) != 1) ||
+                strlen(f[0]) >= IFNAMSIZ)
+                return fail_key(err, "the launch plan has a bad entry for", key);
+            struct plan_addr6 *a6 = &p->addrs6[p->naddrs6];
+            a6->ifname = f[0]; a6->addr = f[1]; a6->gateway = *f[3] ? f[3] : NULL;
+            NUM(f[2], 10, 128, a6->prefix, key);
+            p->naddrs6++;
+        }
         (void)n;
     }
     return 0;
@@ -450,7 +462,7 @@ int plan_parse(char *buf, size_t len, struct plan *p, char **err)
         return fail(err, "the launch plan publishes more ports than one supervisor relays (16)");
     if (counts[L_UIDMAP] > PLAN_MAX_IDMAPS || counts[L_GIDMAP] > PLAN_MAX_IDMAPS)
         return fail(err, "the launch plan has more id map lines than the kernel takes (340)");
-    if (counts[L_NETIF] > 9)
+    if (counts[L_NETIF] > 9 || counts[L_ADDR6] > PLAN_MAX_ADDRS6)
         return fail(err, "the launch plan names more networks than a container has interfaces for (10)");
 
     /* Pass 2: allocate to size (NULL-terminated where execve takes them), then fill. */
@@ -691,6 +703,11 @@ void plan_print(const struct plan *p, int fd)
         const struct plan_netif *ni = &p->netifs[i];
         const char *f[5] = { ni->bridge, ni->host, ni->ifname, ni->addr, num(a, ni->prefix) };
         line(fd, "net_if", 5, f);
+    }
+    for (int i = 0; i < p->naddrs6; i++) {
+        const struct plan_addr6 *a6 = &p->addrs6[i];
+        const char *f[4] = { a6->ifname, a6->addr, num(a, a6->prefix), a6->gateway ? a6->gateway : "" };
+        line(fd, "net_addr6", 4, f);
     }
     for (int i = 0; i < p->nargs; i++) line1(fd, "arg", p->args[i]);
     for (int i = 0; i < p->nenv; i++) line1(fd, "env", p->env[i]);

@@ -74,6 +74,14 @@ struct plan_netif {
     int prefix;
 };
 
+/* The IPv6 address of one interface on an IPv6 network (eth0, eth1…), and its default route's
+ * gateway (eth0's only, NULL: none). */
+#define PLAN_MAX_ADDRS6 10
+struct plan_addr6 {
+    const char *ifname, *addr, *gateway;
+    int prefix;
+};
+
 /* An OCI hook (hooks.c): its stage, its timeout in seconds (0: none), and where its argv and
  * env start in the plan's hook_args and hook_envs. */
 enum hook_stage { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_STAGES };
@@ -141,6 +149,8 @@ struct plan {
     struct plan_port *ports;
     int nnetifs;
     struct plan_netif *netifs;
+    int naddrs6;
+    struct plan_addr6 addrs6[PLAN_MAX_ADDRS6];
     int init;                /* --init: stay PID 1, fork the command, forward signals, reap */
     int nrlimits, nsysctls;
     struct plan_rlimit *rlimits;
@@ -271,6 +281,7 @@ int plug_veth(const char *host_name, const char *bridge, pid_t child, const char
 int veth_delete(const char *host_name);
 /* In the container: `ifname` up with its address, and a default route when `gateway` is given. */
 int configure_if(const char *ifname, const char *addr, int prefix, const char *gateway);
+int configure_if6(const char *ifname, const char *addr, int prefix, const char *gateway);
 
 /* attach.c: the supervisor's attach socket, and the client of `berth attach`. */
 int attach_open(const struct plan *p);

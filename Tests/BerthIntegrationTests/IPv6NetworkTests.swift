@@ -134,3 +134,115 @@ final class IPv6NetworkTests: ContainerTestCase {
         return nil
     }
 }
+
+/// Containers on IPv6 networks: each gets an IPv6 address from the network's leases (or
+/// `--ip6`), usable at once; two containers on one network reach each other over IPv6, two
+/// networks cannot; `inspect` shows docker's IPv6 fields; the lease goes with the container.
+final class IPv6ContainerTests: ContainerTestCase {
+    override class var rootLabel: String { "v6ctr" }
+
+    func subnet6(_ k: Int) -> String { "fd00:b7:\(String(Int(getpid()) % 60000 + k, radix: 16))::/64" }
+    func address(_ k: Int, _ host: String) -> String { subnet6(k).replacingOccurrences(of: "::/64", with: "::" + host) }
+
+    func cleanUp(containers: [String], networks: [String]) {
+        addTeardownBlock { [cli] in
+            if !containers.isEmpty { cli.run(["rm", "-f"] + containers) }
+            for n in networks { cli.run(["network", "rm", n]) }
+        }
+    }
+
+    func web(_ name: String, _ args: [String], page: String) -> BerthCLI.Result {
+        cli.run(["run", "-d", "--name", name] + args + ["busybox", "sh", "-c",
+                 "echo \(page) > /var/www/index.html; exec httpd -f -p 80 -h /var/www"])
+    }
+
+    func fetch(_ container: String, _ url: String, tries: Int = 5) -> BerthCLI.Result {
+        cli.run(["exec", container, "sh", "-c",
+                 "for i in $(seq \(tries)); do timeout 2 wget -q -O - '\(url)' && exit 0; sleep 0.2; done; exit 1"])
+    }
+
+    func requireIPv6() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/net/if_inet6") else {
+            throw XCTSkip("the kernel has IPv6 off (no /proc/net/if_inet6): IPv6 networks cannot be made here")
+        }
+    }
+
+    func testContainersOnAnIPv6NetworkReachEachOtherAndNoOtherNetwork() throws {
+        try requireIPv6()
+        let netA = "v6ctr-a-\(getpid())", netB = "v6ctr-b-\(getpid())"
+        cleanUp(containers: ["v6-web", "v6-client", "v6-other"], networks: [netA, netB])
+        XCTAssertEqual(cli.run(["network", "create", "--ipv6", "--subnet", subnet6(0), netA]).status, 0)
+        XCTAssertEqual(cli.run(["network", "create", "--ipv6", "--subnet", subnet6(1), netB]).status, 0)
+        let started = web("v6-web", ["--network", netA, "--ip6", address(0, "80")], page: "over-ipv6")
+        XCTAssertEqual(started.status, 0, started.stderr)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "v6-client", "--network", netA, "busybox", "sleep", "60"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "v6-other", "--network", netB, "busybox", "sleep", "60"]).status, 0)
+
+        // Addresses: the one asked for, the lowest free one after the gateway, each net's own.
+        let own = cli.run(["exec", "v6-web", "sh", "-c", "ip -o -6 addr show dev eth0 scope global"])
+        XCTAssertTrue(own.stdout.contains(address(0, "80") + "/64"), own.stdout + own.stderr)
+        XCTAssertFalse(own.stdout.contains("tentative"), "no duplicate address detection: \(own.stdout)")
+        let info = try cli.inspect("v6-client")
+        let endpoint = try XCTUnwrap(((info["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: Any])?[netA] as? [String: Any])
+        XCTAssertEqual(endpoint["GlobalIPv6Address"] as? String, address(0, "2"))
+        XCTAssertEqual(endpoint["GlobalIPv6PrefixLen"] as? Int, 64)
+        XCTAssertEqual(endpoint["IPv6Gateway"] as? String, address(0, "1"))
+        XCTAssertEqual((info["NetworkSettings"] as? [String: Any])?["GlobalIPv6Address"] as? String, address(0, "2"))
+
+        // Same network: reached over IPv6. The other network: not, at layer 2 or 3.
+        let got = fetch("v6-client", "http://[\(address(0, "80"))]/")
+        XCTAssertEqual(got.stdout, "over-ipv6\n", got.stderr)
+        let bridgeA = cli.run(["exec", "v6-client", "ping", "-6", "-c", "1", "-W", "2", address(0, "1")])
+        XCTAssertEqual(bridgeA.status, 0, "the gateway answers at once: \(bridgeA.stdout)\(bridgeA.stderr)")
+        let across = fetch("v6-other", "http://[\(address(0, "80"))]/", tries: 1)
+        XCTAssertNotEqual(across.status, 0, "a container on another IPv6 network reached it: \(across.stdout)")
+        XCTAssertEqual(across.stdout, "")
+
+        // connect of a running container: its IPv6 address at once (set from the engine, no DAD).
+        let joined = cli.run(["network", "connect", "--ip6", address(1, "77"), netB, "v6-client"])
+        XCTAssertEqual(joined.status, 0, joined.stderr)
+        let eth1 = cli.run(["exec", "v6-client", "ip", "-o", "-6", "addr", "show", "dev", "eth1", "scope", "global"]).stdout
+        XCTAssertTrue(eth1.contains(address(1, "77") + "/64") && !eth1.contains("tentative"), eth1)
+        let toOther = cli.run(["exec", "v6-client", "ping", "-6", "-c", "1", "-W", "2", address(1, "2")])
+        XCTAssertEqual(toOther.status, 0, "v6-other on the network connected: \(toOther.stdout)\(toOther.stderr)")
+        XCTAssertEqual(cli.run(["network", "disconnect", netB, "v6-client"]).status, 0)
+
+        // The lease goes with the container; its address is handed out again.
+        XCTAssertEqual(cli.run(["rm", "-f", "v6-client"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "v6-client", "--network", netA, "busybox", "sleep", "60"]).status, 0)
+        let again = try cli.inspect("v6-client")
+        let endpoint2 = try XCTUnwrap(((again["NetworkSettings"] as? [String: Any])?["Networks"] as? [String: Any])?[netA] as? [String: Any])
+        XCTAssertEqual(endpoint2["GlobalIPv6Address"] as? String, address(0, "2"))
+    }
+
+    func testHostileIPv6AddressesAreRefusedAndLeaveNothing() throws {
+        try requireIPv6()
+        let net = "v6ctr-h-\(getpid())", v4 = "v6ctr-4-\(getpid())"
+        cleanUp(containers: ["v6-taken", "v6-hostile"], networks: [net, v4])
+        XCTAssertEqual(cli.run(["network", "create", "--ipv6", "--subnet", subnet6(2), net]).status, 0)
+        XCTAssertEqual(cli.run(["network", "create", v4]).status, 0)
+        XCTAssertEqual(cli.run(["create", "--name", "v6-taken", "--network", net, "--ip6", address(2, "9"), "busybox", "true"]).status, 0)
+        let cases: [([String], String)] = [
+            (["--network", net, "--ip6", address(3, "5")], "not a host address"),
+            (["--network", net, "--ip6", subnet6(2).replacingOccurrences(of: "/64", with: "")], "not a host address"),
+            (["--network", net, "--ip6", address(2, "9")], "already in use"),
+            (["--network", net, "--ip6", address(2, "1")], "already in use"),
+            (["--network", net, "--ip6", "fd00::1\u{1b}[31m"], "\\x1b"),
+            (["--network", net, "--ip6", "10.0.0.1"], "expected an IPv6 address"),
+            (["--network", v4, "--ip6", "fd00::5"], "has no IPv6 subnet"),
+            (["--network", "none", "--ip6", "fd00::5"], "need a bridge network"),
+        ]
+        for (args, why) in cases {
+            let r = cli.run(["create", "--name", "v6-hostile"] + args + ["busybox", "true"])
+            XCTAssertEqual(r.status, 125, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(why), "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr.debugDescription)
+            XCTAssertFalse(r.stderr.contains("\u{1b}"), r.stderr.debugDescription)
+        }
+        XCTAssertNotEqual(cli.run(["inspect", "v6-hostile"]).status, 0, "nothing was created")
+        let leases = try String(contentsOfFile: Self.root.path + "/networks/\(net).leases", encoding: .utf8)
+        XCTAssertEqual(leases.split(separator: "\n").count, 2, "only v6-taken's two leases: \(leases)")
+        let v4Leases = (try? String(contentsOfFile: Self.root.path + "/networks/\(v4).leases", encoding: .utf8)) ?? ""
+        XCTAssertEqual(v4Leases, "", "a refused --ip6 takes no IPv4 lease either")
+    }
+}

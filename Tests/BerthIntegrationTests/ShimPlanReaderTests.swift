@@ -97,10 +97,12 @@ final class ShimPlanReaderTests: XCTestCase {
             onExit: ["/usr/bin/berth", "rm", "--autoremove", "abc"])
         plan.domainname = "corp.example"
         plan.network = .init(bridge: "berth0", hostInterface: "berthabc", address: IPv4Address("10.213.0.7")!, prefix: 16,
-                             gateway: IPv4Address("10.213.0.1")!)
+                             gateway: IPv4Address("10.213.0.1")!, address6: IPv6Address("fd62:6572:7468:1::2")!, prefix6: 64,
+                             gateway6: IPv6Address("fd62:6572:7468:1::1")!)
         plan.extraNetworks = (1...9).map {
             .init(bridge: "berth1234abcd", hostInterface: "berthabc\($0)", interface: "eth\($0)",
-                  address: IPv4Address("10.215.\($0).2")!, prefix: 24, gateway: nil)
+                  address: IPv4Address("10.215.\($0).2")!, prefix: 24, gateway: nil,
+                  address6: $0 % 2 == 0 ? IPv6Address("fd00:\($0)::ffff")! : nil, prefix6: 120)
         }
         plan.ports = (0..<LaunchPlan.maximumPorts).map {
             PortMapping(hostIP: IPv4Address("127.0.0.1")!, hostPort: UInt16(8000 + $0), containerPort: 80, proto: $0 % 2 == 0 ? .tcp : .udp)
@@ -197,6 +199,9 @@ final class ShimPlanReaderTests: XCTestCase {
             XCTAssertEqual(value(lines, "net_gw"), plan.network?.gateway?.description, file: file, line: line)
             XCTAssertEqual(values(lines, "net_if"), plan.extraNetworks.map {
                 [$0.bridge, $0.hostInterface, $0.interface, $0.address.description, String($0.prefix)]
+            }, file: file, line: line)
+            XCTAssertEqual(values(lines, "net_addr6"), ([plan.network].compactMap { $0 } + plan.extraNetworks).compactMap { n in
+                n.address6.map { [n.interface, $0.description, String(n.prefix6), n.gateway6?.description ?? ""] }
             }, file: file, line: line)
             XCTAssertEqual(value(lines, "net_bridge"), plan.network?.bridge, file: file, line: line)
             XCTAssertEqual(value(lines, "net_host"), plan.network?.hostInterface, file: file, line: line)
@@ -307,6 +312,11 @@ final class ShimPlanReaderTests: XCTestCase {
             (good + pairs([("seccomp_flags", "x")]), "'seccomp_flags'"),
             (good + pairs([("seccomp_mode", "strict")]), "'seccomp_mode'"),
             (good + pairs([("uid", "12abc")]), "'uid'"),
+            // An IPv6 address the kernel would not take, or a prefix longer than 128.
+            (good + pairs([("net_addr6", "eth0\u{1F}fd00::1::2\u{1F}64\u{1F}")]), "'net_addr6'"),
+            (good + pairs([("net_addr6", "eth0\u{1F}fd00::2\u{1F}129\u{1F}")]), "'net_addr6'"),
+            (good + pairs([("net_addr6", "eth0\u{1F}fd00::2\u{1F}64\u{1F}10.0.0.1")]), "'net_addr6'"),
+            (good + pairs([("net_addr6", "eth0\u{1F}fd00::2\u{1F}64")]), "'net_addr6'"),
             // net_join: all three numbers, and never beside a network namespace of its own.
             (create + pairs([("net_join_pid", "42")]), "net_join"),
             (create + pairs([("net_join_pid", "42"), ("net_join_start", "7")]), "net_join"),

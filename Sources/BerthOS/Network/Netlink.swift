@@ -173,13 +173,20 @@ public struct Netlink {
     }
 
     /// Gives `interface` in the network namespace of process `pid` an address and brings it up.
-    public static func configure(interface: String, inNamespaceOf pid: Int32, address: IPv4Address, prefix: UInt8) throws {
+    /// With `address6`, its IPv6 address too (without duplicate address detection).
+    public static func configure(interface: String, inNamespaceOf pid: Int32, address: IPv4Address, prefix: UInt8,
+                                 address6: (IPv6Address, UInt8)? = nil) throws {
         let ns = "/proc/\(pid)/ns/net"
         let fd = open(ns, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BerthError.errno("open", ns) }
         defer { Glibc.close(fd) }
         guard berth_netns_configure(fd, interface, address.value.bigEndian, Int32(prefix)) == 0 else {
             throw BerthError.errno("configure \(interface) of process \(pid) with", address.description)
+        }
+        if let (a6, prefix6) = address6 {
+            guard berth_netns_configure6(fd, interface, a6.bytes, Int32(prefix6)) == 0 else {
+                throw BerthError.errno("configure \(interface) of process \(pid) with", a6.description)
+            }
         }
     }
 

@@ -28,6 +28,8 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
     public var networkContainer: String?
     /// `--ip`: eth0's address on that network; nil = the lowest free one.
     public var ipAddress: String?
+    /// `--ip6`: eth0's IPv6 address on an IPv6 network; nil = the lowest free one.
+    public var ipv6Address: String?
     /// `--network-alias`: more names the container answers to on that network.
     public var networkAliases: [String] = []
     /// More networks from the start (eth1…): a compose service's second and later `networks:`.
@@ -73,7 +75,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case image, name, command, entrypoint, env, workingDir, user, hostname, limits, restartPolicy, network
-        case networkName, networkContainer, ipAddress, networkAliases, extraNetworks
+        case networkName, networkContainer, ipAddress, ipv6Address, networkAliases, extraNetworks
         case autoRemove, labels, cgroupParent, ports, publishAll, exposedPorts, tty, interactive, mounts, readOnlyRoot, shmSize, volumesFrom, options
     }
 
@@ -93,6 +95,7 @@ public struct ContainerRequest: Codable, Sendable, Equatable {
         networkName = try c.decodeIfPresent(String.self, forKey: .networkName)
         networkContainer = try c.decodeIfPresent(String.self, forKey: .networkContainer)
         ipAddress = try c.decodeIfPresent(String.self, forKey: .ipAddress)
+        ipv6Address = try c.decodeIfPresent(String.self, forKey: .ipv6Address)
         networkAliases = try c.decodeIfPresent([String].self, forKey: .networkAliases) ?? []
         extraNetworks = try c.decodeIfPresent([NetworkChoice].self, forKey: .extraNetworks) ?? []
         autoRemove = try c.decodeIfPresent(Bool.self, forKey: .autoRemove) ?? false

@@ -31,6 +31,7 @@ extension Engine {
             request.publishAll || !request.exposedPorts.isEmpty ? "port exposing" :
             !request.networkAliases.isEmpty ? "network-alias" :
             request.ipAddress != nil ? "ip" :
+            request.ipv6Address != nil ? "ip6" :
             request.networkName != nil || !request.extraNetworks.isEmpty ? "more networks" : nil
         if let conflict {
             throw BerthError.invalidArgument("conflicting options: \(conflict) and the network mode container:\(ref)")

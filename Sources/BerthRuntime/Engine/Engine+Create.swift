@@ -28,9 +28,10 @@ extension Engine {
         }
         let bridge = request.network == .bridge ? try bridgeStore.network(named: request.networkName ?? BridgeNetwork.defaultName) : nil
         let requestedIP = try Self.requestedAddress(request.ipAddress)
+        let requestedIP6 = try Self.requestedAddress6(request.ipv6Address)
         try Self.checkAliases(request.networkAliases)
-        if bridge == nil && (requestedIP != nil || !request.networkAliases.isEmpty || !request.extraNetworks.isEmpty) {
-            throw BerthError.invalidArgument("--ip, --network-alias and more networks need a bridge network, not --network \(request.network.rawValue)")
+        if bridge == nil && (requestedIP != nil || requestedIP6 != nil || !request.networkAliases.isEmpty || !request.extraNetworks.isEmpty) {
+            throw BerthError.invalidArgument("--ip, --ip6, --network-alias and more networks need a bridge network, not --network \(request.network.rawValue)")
         }
         // The other networks, checked before anything is made.
         let moreNetworks = try request.extraNetworks.map { choice -> (BridgeNetwork, NetworkChoice, IPv4Address?) in
@@ -126,14 +127,16 @@ extension Engine {
                 }
                 CrashPoint.reach("create-made-directory")
                 if let bridge {
-                    let ip = try bridgeStore.allocateAddress(for: id, on: bridge, requested: requestedIP).description
-                    newRecord.ipAddress = ip
-                    newRecord.networks = [NetworkAttachment(network: bridge.name, ipAddress: ip, interface: "eth0",
-                                                            aliases: request.networkAliases.isEmpty ? nil : request.networkAliases)]
+                    let leased = try bridgeStore.allocateAddress(for: id, on: bridge, requested: requestedIP, requested6: requestedIP6)
+                    newRecord.ipAddress = leased.v4.description
+                    newRecord.networks = [NetworkAttachment(network: bridge.name, ipAddress: leased.v4.description, interface: "eth0",
+                                                            aliases: request.networkAliases.isEmpty ? nil : request.networkAliases,
+                                                            ipv6Address: leased.v6?.description)]
                     for (i, (net, choice, requested)) in moreNetworks.enumerated() {
-                        let extraIP = try bridgeStore.allocateAddress(for: id, on: net, requested: requested).description
-                        newRecord.networks?.append(NetworkAttachment(network: net.name, ipAddress: extraIP, interface: "eth\(i + 1)",
-                                                                     aliases: choice.aliases.isEmpty ? nil : choice.aliases))
+                        let extra = try bridgeStore.allocateAddress(for: id, on: net, requested: requested)
+                        newRecord.networks?.append(NetworkAttachment(network: net.name, ipAddress: extra.v4.description, interface: "eth\(i + 1)",
+                                                                     aliases: choice.aliases.isEmpty ? nil : choice.aliases,
+                                                                     ipv6Address: extra.v6?.description))
                     }
                 }
                 CrashPoint.reach("create-allocated-address")
@@ -184,6 +187,12 @@ extension Engine {
     static func requestedAddress(_ text: String?) throws -> IPv4Address? {
         guard let text else { return nil }
         guard let ip = IPv4Address(text) else { throw BerthError.invalidArgument("invalid --ip \(text.quoted): expected an IPv4 address") }
+        return ip
+    }
+
+    static func requestedAddress6(_ text: String?) throws -> IPv6Address? {
+        guard let text else { return nil }
+        guard let ip = IPv6Address(text) else { throw BerthError.invalidArgument("invalid --ip6 \(text.quoted): expected an IPv6 address") }
         return ip
     }
 

@@ -71,9 +71,11 @@ extension Engine {
     /// `network connect`: puts a container on one more network. A running container gets its
     /// interface (eth1…) at once; a stopped one at its next start. The lease and the record are
     /// written together under the networks' lock, then the veth is plugged; a failure undoes all.
-    public func connect(network name: String, container ref: String, ip: String? = nil, aliases: [String] = []) throws {
+    public func connect(network name: String, container ref: String, ip: String? = nil, ip6: String? = nil,
+                        aliases: [String] = []) throws {
         let net = try bridgeStore.network(named: name)
         let requested = try Self.requestedAddress(ip)
+        let requested6 = try Self.requestedAddress6(ip6)
         try Self.checkAliases(aliases)
         let r0 = try resolve(ref)
         let p = store.paths(r0.id)
@@ -92,9 +94,9 @@ extension Engine {
             }
             var updated = r
             let attachment = try FileLock.with(bridgeStore.lock) { () throws -> NetworkAttachment in
-                let address = try bridgeStore.allocateLocked(for: r.id, on: net, requested: requested)
-                let a = NetworkAttachment(network: net.name, ipAddress: address.description, interface: interface,
-                                          aliases: aliases.isEmpty ? nil : aliases)
+                let leased = try bridgeStore.allocateLocked(for: r.id, on: net, requested: requested, requested6: requested6)
+                let a = NetworkAttachment(network: net.name, ipAddress: leased.v4.description, interface: interface,
+                                          aliases: aliases.isEmpty ? nil : aliases, ipv6Address: leased.v6?.description)
                 updated.networks = current + [a]
                 if interface == "eth0" { updated.ipAddress = a.ipAddress }
                 do { try writeRecord(updated) } catch {
@@ -158,7 +160,11 @@ extension Engine {
         defer { nl.close() }
         let host = a.hostInterface(id: id)
         try nl.createVeth(host: host, master: net.bridge, peer: a.interface, namespaceOf: pid)
-        do { try Netlink.configure(interface: a.interface, inNamespaceOf: pid, address: ip, prefix: net.subnet.prefix) } catch {
+        let address6 = try Self.address6(of: a, on: net, container: id)
+        do {
+            try Netlink.configure(interface: a.interface, inNamespaceOf: pid, address: ip, prefix: net.subnet.prefix,
+                                  address6: address6.map { ($0, $1) })
+        } catch {
             try? nl.deleteLink(host)
             throw error
         }
@@ -169,13 +175,28 @@ extension Engine {
     /// bridge always (as before), a non-internal user network when outbound access is on (the
     /// masquerade carries it out). With outbound off a route off the subnet leads nowhere, and
     /// none means a host that forwards cannot carry a container's packets to another network.
+    /// IPv6 follows IPv4: an address on an IPv6 network, and a default IPv6 route exactly when
+    /// eth0 gets an IPv4 one (with outbound off neither leads anywhere).
     func planNetwork(_ a: NetworkAttachment, of r: ContainerRecord, outbound: Bool = false) throws -> LaunchPlan.Network {
         let net = try bridgeStore.network(named: a.network)
         try bridgeStore.ensureBridge(net)
         guard let ip = IPv4Address(a.ipAddress) else { throw BerthError.corruptState("bad address \(a.ipAddress.quoted) in the record of \(r.name)") }
+        let routed = a.interface == "eth0" && (net.isDefault || (outbound && net.internal != true))
+        let address6 = try Self.address6(of: a, on: net, container: r.name)
         return LaunchPlan.Network(bridge: net.bridge, hostInterface: a.hostInterface(id: r.id), interface: a.interface,
-                                  address: ip, prefix: net.subnet.prefix,
-                                  gateway: a.interface == "eth0" && (net.isDefault || (outbound && net.internal != true)) ? net.gateway : nil)
+                                  address: ip, prefix: net.subnet.prefix, gateway: routed ? net.gateway : nil,
+                                  address6: address6?.address, prefix6: address6?.prefix ?? 64,
+                                  gateway6: routed && address6 != nil ? net.gateway6 : nil)
+    }
+
+    /// The IPv6 address of an attachment and its prefix length, on an IPv6 network; a record
+    /// whose address is not one (edited by hand) is refused rather than half configured.
+    static func address6(of a: NetworkAttachment, on net: BridgeNetwork, container: String) throws -> (address: IPv6Address, prefix: UInt8)? {
+        guard let text = a.ipv6Address, let subnet6 = net.subnet6 else { return nil }
+        guard let ip6 = IPv6Address(text), subnet6.contains(ip6) else {
+            throw BerthError.corruptState("bad IPv6 address \(text.quoted) in the record of \(container)")
+        }
+        return (ip6, subnet6.prefix)
     }
 
     /// What a networked container's supervisor runs when the container ends for good: its names

@@ -210,29 +210,48 @@ public enum DockerInspect {
             let net = input.networks[a.network]
             networks[a.network] = endpoint(ip: a.ipAddress, gateway: net?.gateway.description ?? "",
                                            prefix: net.map { Int64($0.subnet.prefix) } ?? 0,
-                                           aliases: a.aliases ?? [], networkID: a.network)
+                                           ipv6: IPv6Endpoint(a, net), aliases: a.aliases ?? [], networkID: a.network)
         }
         // docker lists `host` and `none` as networks too, with no address.
         if i.network == .host || i.network == .none {
-            networks[i.network.rawValue] = endpoint(ip: "", gateway: "", prefix: 0, aliases: [], networkID: i.network.rawValue)
+            networks[i.network.rawValue] = endpoint(ip: "", gateway: "", prefix: 0, ipv6: IPv6Endpoint(),
+                                                    aliases: [], networkID: i.network.rawValue)
         }
         let first = i.networks.first
         let firstNet = first.flatMap { input.networks[$0.network] }
+        let firstIPv6 = first.map { IPv6Endpoint($0, firstNet) } ?? IPv6Endpoint()
         return .object([
             "Bridge": .string(""), "SandboxID": .string(""), "SandboxKey": .string(""),
             "Ports": .object(ports), "IPAddress": .string(i.ipAddress ?? ""),
             "Gateway": .string(firstNet?.gateway.description ?? ""),
             "IPPrefixLen": .integer(firstNet.map { Int64($0.subnet.prefix) } ?? 0),
+            "GlobalIPv6Address": .string(firstIPv6.address), "GlobalIPv6PrefixLen": .integer(firstIPv6.prefix),
+            "IPv6Gateway": .string(firstIPv6.gateway),
             "MacAddress": .string(""), "Networks": .object(networks),
         ])
     }
 
-    static func endpoint(ip: String, gateway: String, prefix: Int64, aliases: [String], networkID: String) -> TemplateValue {
+    /// docker's IPv6 fields of an endpoint: empty strings and 0 off an IPv6 network.
+    struct IPv6Endpoint {
+        var address = "", gateway = ""
+        var prefix: Int64 = 0
+
+        init() {}
+
+        init(_ a: NetworkAttachment, _ net: BridgeNetwork?) {
+            guard let address = a.ipv6Address, let net, let subnet6 = net.subnet6 else { return }
+            self.address = address
+            gateway = net.gateway6?.description ?? ""
+            prefix = Int64(subnet6.prefix)
+        }
+    }
+
+    static func endpoint(ip: String, gateway: String, prefix: Int64, ipv6: IPv6Endpoint, aliases: [String], networkID: String) -> TemplateValue {
         .object([
             "IPAMConfig": .null, "Links": .null, "Aliases": aliases.isEmpty ? .null : strings(aliases),
             "NetworkID": .string(networkID), "EndpointID": .string(""), "Gateway": .string(gateway),
-            "IPAddress": .string(ip), "IPPrefixLen": .integer(prefix), "IPv6Gateway": .string(""),
-            "GlobalIPv6Address": .string(""), "GlobalIPv6PrefixLen": .integer(0), "MacAddress": .string(""),
+            "IPAddress": .string(ip), "IPPrefixLen": .integer(prefix), "IPv6Gateway": .string(ipv6.gateway),
+            "GlobalIPv6Address": .string(ipv6.address), "GlobalIPv6PrefixLen": .integer(ipv6.prefix), "MacAddress": .string(""),
             "DriverOpts": .null,
         ])
     }

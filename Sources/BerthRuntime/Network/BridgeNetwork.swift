@@ -96,9 +96,12 @@ public struct NetworkAttachment: Codable, Sendable, Equatable {
     /// `eth0` for the first network, `eth1`… for those connected after it.
     public var interface: String
     public var aliases: [String]?
+    /// Its IPv6 address there, on an IPv6 network (`--ip6`, or leased as the IPv4 one is).
+    public var ipv6Address: String?
 
-    public init(network: String, ipAddress: String, interface: String, aliases: [String]? = nil) {
+    public init(network: String, ipAddress: String, interface: String, aliases: [String]? = nil, ipv6Address: String? = nil) {
         self.network = network; self.ipAddress = ipAddress; self.interface = interface; self.aliases = aliases
+        self.ipv6Address = ipv6Address
     }
 
     /// The most networks a container can be on: interfaces eth0…eth9, whose host ends are
@@ -112,20 +115,25 @@ public struct NetworkAttachment: Codable, Sendable, Equatable {
     }
 }
 
-/// Addresses leased to containers: one "IP ID" line each. Lowest free address first, never
+/// Addresses leased to containers: one "IP ID" line each, IPv4 and, on an IPv6 network, IPv6
+/// lines in the same file, so one write takes or frees both. Lowest free address first, never
 /// one in use; released when the container is removed.
 struct Leases {
     var entries: [(IPv4Address, String)]
+    var entries6: [(IPv6Address, String)] = []
 
     static func parse(_ text: String) -> Leases {
-        Leases(entries: text.split(separator: "\n").compactMap { line in
+        var out = Leases(entries: [])
+        for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
-            guard parts.count == 2, let ip = IPv4Address(String(parts[0])) else { return nil }
-            return (ip, String(parts[1]))
-        })
+            guard parts.count == 2 else { continue }
+            if let ip = IPv4Address(String(parts[0])) { out.entries.append((ip, String(parts[1]))) }
+            else if let ip = IPv6Address(String(parts[0])) { out.entries6.append((ip, String(parts[1]))) }
+        }
+        return out
     }
 
-    var text: String { entries.map { "\($0.0) \($0.1)\n" }.joined() }
+    var text: String { entries.map { "\($0.0) \($0.1)\n" }.joined() + entries6.map { "\($0.0) \($0.1)\n" }.joined() }
 
     /// `requested` (`--ip`) must be a free host address of the subnet, not its gateway.
     mutating func allocate(for id: String, in net: BridgeNetwork, requested: IPv4Address? = nil) throws -> IPv4Address {
@@ -153,7 +161,44 @@ struct Leases {
         throw BerthError.invalidState("no free address left on network \(net.name.quoted) (\(subnet))")
     }
 
-    mutating func release(_ id: String) { entries.removeAll { $0.1 == id } }
+    /// The IPv6 address of `id` on an IPv6 network: `requested` (`--ip6`, a free address of the
+    /// subnet other than its first, the subnet-router anycast one, and the gateway), else the
+    /// lowest free one after the gateway. Nil on an IPv4-only network.
+    mutating func allocate6(for id: String, in net: BridgeNetwork, requested: IPv6Address? = nil) throws -> IPv6Address? {
+        guard let subnet = net.subnet6, let gateway = net.gateway6 else {
+            if let requested { throw BerthError.invalidArgument("invalid --ip6 \(requested): network \(net.name.quoted) has no IPv6 subnet (network create --ipv6)") }
+            return nil
+        }
+        if let existing = entries6.first(where: { $0.1 == id }) { return existing.0 }
+        let used = Set(entries6.map { $0.0 }).union([gateway, subnet.network])
+        if let requested {
+            guard subnet.contains(requested), requested != subnet.network else {
+                throw BerthError.invalidArgument("invalid --ip6 \(requested): not a host address of network \(net.name.quoted) (\(subnet))")
+            }
+            guard !used.contains(requested) else {
+                throw BerthError.invalidArgument("address \(requested) is already in use on network \(net.name.quoted)")
+            }
+            entries6.append((requested, id))
+            return requested
+        }
+        // A /120 has 255 addresses after the anycast one; a larger subnet never runs out here
+        // (its leases are at most the containers of the root).
+        var candidate = subnet.network.adding(1)
+        while subnet.contains(candidate) {
+            if !used.contains(candidate) {
+                entries6.append((candidate, id))
+                return candidate
+            }
+            if candidate == subnet.last { break }
+            candidate = candidate.adding(1)
+        }
+        throw BerthError.invalidState("no free IPv6 address left on network \(net.name.quoted) (\(subnet))")
+    }
 
-    var ids: Set<String> { Set(entries.map(\.1)) }
+    mutating func release(_ id: String) {
+        entries.removeAll { $0.1 == id }
+        entries6.removeAll { $0.1 == id }
+    }
+
+    var ids: Set<String> { Set(entries.map(\.1) + entries6.map(\.1)) }
 }

@@ -8,6 +8,12 @@ import Glibc
 /// its address leases (`networks/NAME.leases`, "IP ID" lines) and its bridge interface. One lock
 /// (`networks/networks.lock`) serialises definitions and leases of every network: creating a
 /// network checks the others' subnets, and a lease check spans every network.
+/// A container's addresses on one network: IPv4 always, IPv6 on an IPv6 network.
+struct LeasedAddress: Equatable {
+    var v4: IPv4Address
+    var v6: IPv6Address?
+}
+
 struct BridgeNetworkStore: Sendable {
     let root: String
     var directory: String { root + "/networks" }
@@ -137,18 +143,22 @@ struct BridgeNetworkStore: Sendable {
 
     // MARK: - Leases
 
-    /// An address on `net` for container `id` (the lowest free one, or `requested`).
-    func allocateAddress(for id: String, on net: BridgeNetwork, requested: IPv4Address? = nil) throws -> IPv4Address {
+    /// An address on `net` for container `id` (the lowest free one, or `requested`), and on an
+    /// IPv6 network its IPv6 address too (the lowest free one, or `requested6`).
+    func allocateAddress(for id: String, on net: BridgeNetwork, requested: IPv4Address? = nil,
+                         requested6: IPv6Address? = nil) throws -> LeasedAddress {
         try FileIO.mkdirs(directory, mode: 0o700)
-        return try FileLock.with(lock) { try allocateLocked(for: id, on: net, requested: requested) }
+        return try FileLock.with(lock) { try allocateLocked(for: id, on: net, requested: requested, requested6: requested6) }
     }
 
-    /// As `allocateAddress`, for a caller holding `lock`.
-    func allocateLocked(for id: String, on net: BridgeNetwork, requested: IPv4Address?) throws -> IPv4Address {
+    /// As `allocateAddress`, for a caller holding `lock`. Both families are written in one
+    /// rename: a refused `--ip6` takes no IPv4 lease either.
+    func allocateLocked(for id: String, on net: BridgeNetwork, requested: IPv4Address?, requested6: IPv6Address? = nil) throws -> LeasedAddress {
         var leases = readLeases(net.name)
         let ip = try leases.allocate(for: id, in: net, requested: requested)
+        let ip6 = try leases.allocate6(for: id, in: net, requested: requested6)
         try FileIO.writeAtomically(leasesPath(net.name), string: leases.text)
-        return ip
+        return LeasedAddress(v4: ip, v6: ip6)
     }
 
     /// Addresses of the subnet not leased yet (the gateway and broadcast never are).

@@ -57,11 +57,17 @@ public struct LaunchPlan: Equatable, Sendable {
         public var address: IPv4Address
         public var prefix: UInt8
         public var gateway: IPv4Address?
+        /// On an IPv6 network: the interface's IPv6 address (set without DAD), its prefix length,
+        /// and the gateway of its default IPv6 route (eth0's, when it has an IPv4 one).
+        public var address6: IPv6Address?
+        public var prefix6: UInt8 = 64
+        public var gateway6: IPv6Address?
 
         public init(bridge: String, hostInterface: String, interface: String = "eth0", address: IPv4Address, prefix: UInt8,
-                    gateway: IPv4Address?) {
+                    gateway: IPv4Address?, address6: IPv6Address? = nil, prefix6: UInt8 = 64, gateway6: IPv6Address? = nil) {
             self.bridge = bridge; self.hostInterface = hostInterface; self.interface = interface; self.address = address
             self.prefix = prefix; self.gateway = gateway
+            self.address6 = address6; self.prefix6 = prefix6; self.gateway6 = gateway6
         }
     }
 
@@ -430,6 +436,10 @@ public struct LaunchPlan: Equatable, Sendable {
         }
         for n in extraNetworks {
             put("net_if", [n.bridge, n.hostInterface, n.interface, n.address.description, String(n.prefix)].joined(separator: sep))
+        }
+        for n in [network].compactMap({ $0 }) + extraNetworks {
+            guard let a6 = n.address6 else { continue }
+            put("net_addr6", [n.interface, a6.description, String(n.prefix6), n.gateway6?.description ?? ""].joined(separator: sep))
         }
         if let filter = seccomp {
             put("seccomp_bpf", Hex.lowercase(filter.program))

@@ -50,6 +50,9 @@ ssize_t berth_netlink_send(int fd, const void *buf, size_t len);
  * thread enters the namespace (setns(CLONE_NEWNET) is per thread) and it returns to its own
  * before this returns; it aborts rather than go on in the wrong namespace. 0 or -1 with errno. */
 int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int prefix);
+/* The same for an IPv6 address (16 bytes, network order), without duplicate address detection;
+ * the interface is up already (berth_netns_configure). */
+int berth_netns_configure6(int ns_fd, const char *ifname, const uint8_t *addr, int prefix);
 
 /* openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: `path` is resolved as if `root_fd`
  * were "/" (symlinks and ".." never leave it). A descriptor (O_CLOEXEC added) or -1 with errno. */

@@ -31,6 +31,7 @@ struct ContainerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Restart policy: no, always, unless-stopped, on-failure[:N] (default: no; services: always).", valueName: "policy")) var restart: String?
     @Option(help: ArgumentHelp("Network: bridge (the root's default network; the default), the name of a network made by `network create`, none (loopback only), host, or container:NAME (another running container's network namespace).", valueName: "network")) var network: String?
     @Option(help: ArgumentHelp("The container's IPv4 address on its network (default: the lowest free one).", valueName: "address")) var ip: String?
+    @Option(help: ArgumentHelp("The container's IPv6 address on its network, one made with --ipv6 (default: the lowest free one).", valueName: "address")) var ip6: String?
     @Option(name: .customLong("network-alias"), help: ArgumentHelp("Another name the container answers to on its network.", valueName: "name")) var networkAliases: [String] = []
     @Option(name: [.short, .customLong("publish")], help: ArgumentHelp("Publish a container port (or range; TCP unless /udp) on the host: every address by default, an ephemeral host port when none is given.", valueName: "[ip:][hostport[-end]:]containerport[-end][/tcp|/udp]")) var publish: [String] = []
     @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish every exposed port (the image's and --expose's) on ephemeral host ports.") var publishAll = false
@@ -81,6 +82,7 @@ struct ContainerFlags: ParsableArguments {
             }
         }
         if let ip { request.ipAddress = ip }
+        if let ip6 { request.ipv6Address = ip6 }
         if !networkAliases.isEmpty { request.networkAliases = networkAliases }
         if let restart { request.restartPolicy = try RestartPolicy(parsing: restart) }
         if let entrypoint { request.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
