@@ -6,13 +6,16 @@
  *
  *     # berth network names
  *     subnet 10.88.0.0/16
+ *     subnet6 fd00:88::/64              an IPv6 network's, and a second line per member:
  *     10.88.0.2 ID NAME ALIAS...        one line per running member, its names on that network
+ *     fd00:88::2 ID NAME ALIAS...       its IPv6 address there
  *
  * A name is answered from the files of the networks whose file lists this container's own id
  * (so only networks it is on, and only running members; until the engine has listed it, just
- * after its start, the networks of its plan), as NAME or NAME.NETWORK; A records of
+ * after its start, the networks of its plan), as NAME or NAME.NETWORK; A and AAAA records of
  * every member holding it (a service name: every replica), rotated by one per query; other types
- * of a known name are an empty NOERROR; PTR for the networks' subnets. Each query stats the
+ * of a known name, and AAAA of one with no IPv6 address, are an empty NOERROR; PTR for the
+ * networks' subnets, IPv4 and IPv6. Each query stats the
  * directory's files and re-reads only those whose inode, size or mtime changed.
  *
  * Everything else is forwarded to the plan's resolvers (the host's, read by the engine) from the
@@ -82,6 +85,8 @@ struct netfile {
     char *text;
     size_t len;
     uint32_t subnet, mask;
+    uint8_t subnet6[16]; /* the network's IPv6 subnet (its "subnet6" line); prefix6 0: none */
+    int prefix6;
 };
 
 static int udp_fd = -1, tcp_fd = -1, up_fd = -1;
@@ -267,7 +272,26 @@ static int parse_ipv4(const char *w, size_t len, uint32_t *out)
     return 0;
 }
 
-/* Reads a network's file: its subnet, and whether this container is a member. */
+static int parse_ipv6(const char *w, size_t len, uint8_t out[16])
+{
+    char tmp[INET6_ADDRSTRLEN];
+    if (len == 0 || len >= sizeof tmp)
+        return -1;
+    memcpy(tmp, w, len);
+    tmp[len] = 0;
+    return inet_pton(AF_INET6, tmp, out) == 1 ? 0 : -1;
+}
+
+/* Whether `a` is in the IPv6 subnet `net`/`prefix` (1..128). */
+static int in_subnet6(const uint8_t a[16], const uint8_t net[16], int prefix)
+{
+    int whole = prefix / 8, bits = prefix % 8;
+    if (memcmp(a, net, (size_t)whole))
+        return 0;
+    return !bits || ((a[whole] ^ net[whole]) & (uint8_t)(0xFF << (8 - bits))) == 0;
+}
+
+/* Reads a network's file: its subnets, and whether this container is a member. */
 static void load_net(struct netfile *f, int dir_fd, const char *own_id)
 {
     free(f->text);
@@ -275,6 +299,7 @@ static void load_net(struct netfile *f, int dir_fd, const char *own_id)
     f->len = 0;
     f->member = 0;
     f->subnet = f->mask = 0;
+    f->prefix6 = 0;
     int fd = openat(dir_fd, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return;
@@ -308,6 +333,11 @@ static void load_net(struct netfile *f, int dir_fd, const char *own_id)
                     f->subnet = a & f->mask;
                 }
             }
+        } else if (l1 == 7 && !memcmp(w1, "subnet6", 7)) {
+            const char *slash = memchr(w2, '/', l2);
+            int prefix = slash ? atoi(slash + 1) : 0;
+            if (slash && prefix >= 1 && prefix <= 128 && parse_ipv6(w2, (size_t)(slash - w2), f->subnet6) == 0)
+                f->prefix6 = prefix;
         } else if (l2 == idlen && !memcmp(w2, own_id, idlen)) {
             f->member = 1;
         }
@@ -397,11 +427,38 @@ static void refresh_nets(const struct plan *p)
     mark_ours(p);
 }
 
-/* The addresses of `name` on this container's networks (as NAME or NAME.NETWORK), each once.
- * Returns how many (at most `max`). */
-static int lookup(const char *name, uint32_t *addrs, int max)
+/* The addresses of a name: IPv4 (host order) and IPv6 (network order), each once. */
+struct found {
+    int n4, n6;
+    uint32_t a4[ANSWER_MAX];
+    uint8_t a6[ANSWER_MAX][16];
+};
+
+/* Adds a member line's address to `out` unless it is there already. */
+static void add_found(struct found *out, const char *ip, size_t len)
 {
-    int count = 0;
+    uint32_t a;
+    uint8_t a6[16];
+    if (parse_ipv4(ip, len, &a) == 0) {
+        for (int k = 0; k < out->n4; k++)
+            if (out->a4[k] == a)
+                return;
+        if (out->n4 < ANSWER_MAX)
+            out->a4[out->n4++] = a;
+    } else if (parse_ipv6(ip, len, a6) == 0) {
+        for (int k = 0; k < out->n6; k++)
+            if (!memcmp(out->a6[k], a6, 16))
+                return;
+        if (out->n6 < ANSWER_MAX)
+            memcpy(out->a6[out->n6++], a6, 16);
+    }
+}
+
+/* The addresses of `name` on this container's networks (as NAME or NAME.NETWORK): a member on
+ * an IPv6 network has a line for each of its addresses. */
+static void lookup(const char *name, struct found *out)
+{
+    out->n4 = out->n6 = 0;
     size_t nl = strlen(name);
     for (int i = 0; i < NET_MAX; i++) {
         struct netfile *f = &nets[i];
@@ -415,36 +472,34 @@ static int lookup(const char *name, uint32_t *addrs, int max)
             const char *line = c;
             size_t l1, l2, l;
             const char *ip = word(&c, end, &l1);
-            uint32_t a;
-            if (!ip || *ip == '#' || !word(&c, end, &l2) || parse_ipv4(ip, l1, &a) < 0) {
+            if (!ip || *ip == '#' || !word(&c, end, &l2) || (l1 == 6 && !memcmp(ip, "subnet", 6)) ||
+                (l1 == 7 && !memcmp(ip, "subnet6", 7))) {
                 c = line;
                 continue;
             }
             const char *w;
             while ((w = word(&c, end, &l))) {
                 if (l == want && !strncasecmp(w, name, want)) {
-                    int dup = 0;
-                    for (int k = 0; k < count; k++)
-                        dup |= addrs[k] == a;
-                    if (!dup && count < max)
-                        addrs[count++] = a;
+                    add_found(out, ip, l1);
                     break;
                 }
             }
             c = line;
         }
     }
-    return count;
 }
 
-/* PTR: 1 with `out` set to NAME.NETWORK of a member holding `addr`; 0 when the address is in a
- * subnet of this container's networks but nobody holds it; -1 when it is not ours to answer. */
-static int reverse(uint32_t addr, char *out, size_t cap)
+/* PTR: 1 with `out` set to NAME.NETWORK of a member holding the address (`family` 4: `addr`,
+ * 6: `addr6`); 0 when the address is in a subnet of this container's networks but nobody holds
+ * it; -1 when it is not ours to answer. */
+static int reverse(int family, uint32_t addr, const uint8_t *addr6, char *out, size_t cap)
 {
     int ours = 0;
     for (int i = 0; i < NET_MAX; i++) {
         struct netfile *f = &nets[i];
-        if (!f->ours || !f->text || !f->mask || (addr & f->mask) != f->subnet)
+        if (!f->ours || !f->text)
+            continue;
+        if (family == 4 ? !f->mask || (addr & f->mask) != f->subnet : !f->prefix6 || !in_subnet6(addr6, f->subnet6, f->prefix6))
             continue;
         ours = 1;
         const char *c = f->text, *end = f->text + f->len;
@@ -453,9 +508,11 @@ static int reverse(uint32_t addr, char *out, size_t cap)
             size_t l1, l2, l3;
             const char *ip = word(&c, end, &l1);
             uint32_t a;
+            uint8_t a6[16];
             const char *n;
-            if (ip && *ip != '#' && word(&c, end, &l2) && (n = word(&c, end, &l3)) && parse_ipv4(ip, l1, &a) == 0 &&
-                a == addr && l3 + 1 + strlen(f->name) < cap) {
+            if (ip && *ip != '#' && word(&c, end, &l2) && (n = word(&c, end, &l3)) &&
+                (family == 4 ? parse_ipv4(ip, l1, &a) == 0 && a == addr : parse_ipv6(ip, l1, a6) == 0 && !memcmp(a6, addr6, 16)) &&
+                l3 + 1 + strlen(f->name) < cap) {
                 memcpy(out, n, l3);
                 out[l3] = '.';
                 strcpy(out + l3 + 1, f->name);
@@ -561,26 +618,35 @@ static void answer(const struct plan *p, int tcp, const struct sockaddr_in *clie
     size_t cap = tcp < 0 ? UDP_REPLY_MAX : sizeof outbuf - 2;
     if (q.name.plain && (q.qclass == DNS_CLASS_IN || q.qclass == 255)) {
         refresh_nets(p);
-        uint32_t addr;
-        if (q.qtype == DNS_TYPE_PTR && dns_reverse_ipv4(q.name.text, &addr) == 0) {
+        uint32_t addr = 0;
+        uint8_t addr6[16];
+        int v4 = q.qtype == DNS_TYPE_PTR && dns_reverse_ipv4(q.name.text, &addr) == 0;
+        if (v4 || (q.qtype == DNS_TYPE_PTR && dns_reverse_ipv6(q.name.text, addr6) == 0)) {
             char name[DNS_NAME_WIRE_MAX];
-            int r = reverse(addr, name, sizeof name);
+            int r = reverse(v4 ? 4 : 6, addr, addr6, name, sizeof name);
             if (r >= 0) {
                 send_reply(tcp, client, outbuf, dns_build_reply(&q, r ? 0 : DNS_NXDOMAIN, NULL, 0, r ? name : NULL,
                                                                  LOCAL_TTL, outbuf, cap));
                 return;
             }
         } else {
-            static uint32_t addrs[ANSWER_MAX], rotated[ANSWER_MAX];
-            int n = lookup(q.name.text, addrs, ANSWER_MAX);
-            if (n > 0) {
+            static struct found all, rotated;
+            lookup(q.name.text, &all);
+            if (all.n4 + all.n6 > 0) {
                 /* Every replica, starting one further on each query: clients that take the first
-                 * address spread over all of them. */
-                unsigned start = rotation++ % (unsigned)n;
-                for (int i = 0; i < n; i++)
-                    rotated[i] = addrs[(start + (unsigned)i) % (unsigned)n];
-                int want_a = q.qtype == DNS_TYPE_A || q.qtype == 255;
-                send_reply(tcp, client, outbuf, dns_build_reply(&q, 0, rotated, want_a ? n : 0, NULL, LOCAL_TTL, outbuf, cap));
+                 * address spread over all of them. A known name without an address of the type
+                 * asked (AAAA of a member of IPv4 networks only): an empty NOERROR, never
+                 * NXDOMAIN, which would tell the resolver the name has no address at all. */
+                unsigned step = rotation++;
+                for (int i = 0; i < all.n4; i++)
+                    rotated.a4[i] = all.a4[(step + (unsigned)i) % (unsigned)all.n4];
+                for (int i = 0; i < all.n6; i++)
+                    memcpy(rotated.a6[i], all.a6[(step + (unsigned)i) % (unsigned)all.n6], 16);
+                size_t n = q.qtype == DNS_TYPE_AAAA
+                    ? dns_build_reply6(&q, (const uint8_t (*)[16])rotated.a6, all.n6, LOCAL_TTL, outbuf, cap)
+                    : dns_build_reply(&q, 0, rotated.a4, q.qtype == DNS_TYPE_A || q.qtype == 255 ? all.n4 : 0, NULL,
+                                      LOCAL_TTL, outbuf, cap);
+                send_reply(tcp, client, outbuf, n);
                 return;
             }
         }

@@ -129,8 +129,9 @@ static void rr_header(uint8_t *rr, unsigned type, uint32_t ttl, unsigned rdlen)
     put16(rr + 10, rdlen);
 }
 
-size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *addrs, int naddrs, const char *ptr,
-                       uint32_t ttl, uint8_t *out, size_t cap)
+/* The reply with A records (`addrs`) or AAAA records (`addrs6`), whichever is not NULL. */
+static size_t build_reply(const struct dns_question *q, int rcode, const uint32_t *addrs, const uint8_t (*addrs6)[16], int naddrs,
+                          const char *ptr, uint32_t ttl, uint8_t *out, size_t cap)
 {
     size_t n = DNS_HEADER + q->name.wire_len + 4;
     if (n > cap)
@@ -139,18 +140,23 @@ size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *
     put16(out + DNS_HEADER + q->name.wire_len, q->qtype);
     put16(out + DNS_HEADER + q->name.wire_len + 2, q->qclass);
     int an = 0, truncated = 0;
-    for (int i = 0; i < naddrs; i++) {
-        if (n + 16 > cap) {
+    size_t rdlen = addrs6 ? 16 : 4;
+    for (int i = 0; i < naddrs && (addrs || addrs6); i++) {
+        if (n + 12 + rdlen > cap) {
             truncated = 1;
             break;
         }
         uint8_t *rr = out + n;
-        rr_header(rr, DNS_TYPE_A, ttl, 4);
-        rr[12] = (uint8_t)(addrs[i] >> 24);
-        rr[13] = (uint8_t)(addrs[i] >> 16);
-        rr[14] = (uint8_t)(addrs[i] >> 8);
-        rr[15] = (uint8_t)addrs[i];
-        n += 16;
+        rr_header(rr, addrs6 ? DNS_TYPE_AAAA : DNS_TYPE_A, ttl, (unsigned)rdlen);
+        if (addrs6) {
+            memcpy(rr + 12, addrs6[i], 16);
+        } else {
+            rr[12] = (uint8_t)(addrs[i] >> 24);
+            rr[13] = (uint8_t)(addrs[i] >> 16);
+            rr[14] = (uint8_t)(addrs[i] >> 8);
+            rr[15] = (uint8_t)addrs[i];
+        }
+        n += 12 + rdlen;
         an++;
     }
     if (ptr) {
@@ -188,6 +194,37 @@ size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *
     if (truncated)
         out[2] |= 0x02; /* TC: the client asks again over TCP, which has room for all */
     return n;
+}
+
+size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *addrs, int naddrs, const char *ptr,
+                       uint32_t ttl, uint8_t *out, size_t cap)
+{
+    return build_reply(q, rcode, addrs, NULL, naddrs, ptr, ttl, out, cap);
+}
+
+size_t dns_build_reply6(const struct dns_question *q, const uint8_t (*addrs)[16], int naddrs, uint32_t ttl, uint8_t *out, size_t cap)
+{
+    return build_reply(q, 0, NULL, addrs, naddrs, NULL, ttl, out, cap);
+}
+
+int dns_reverse_ipv6(const char *name, uint8_t addr[16])
+{
+    /* 32 nibbles, least significant first, each one hex digit and a dot, then "ip6.arpa". */
+    static const char suffix[] = "ip6.arpa";
+    size_t l = strlen(name), sl = sizeof suffix - 1;
+    if (l != 64 + sl || strcmp(name + 64, suffix))
+        return -1;
+    uint8_t out[16] = { 0 };
+    for (int i = 0; i < 32; i++) {
+        char c = name[2 * i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0 || name[2 * i + 1] != '.')
+            return -1;
+        /* Nibble i counts from the address's last: byte 15 - i/2, low nibble first. */
+        out[15 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
+    }
+    memcpy(addr, out, 16);
+    return 0;
 }
 
 int dns_reverse_ipv4(const char *name, uint32_t *addr)

@@ -357,8 +357,13 @@ size_t dns_error_reply(const uint8_t *msg, size_t len, int rcode, uint8_t *out, 
  * does not fit in `cap` is left out with TC set. Its length, 0 when not even the question fits. */
 size_t dns_build_reply(const struct dns_question *q, int rcode, const uint32_t *addrs, int naddrs, const char *ptr,
                        uint32_t ttl, uint8_t *out, size_t cap);
+/* The same with the AAAA records `addrs` (network order), NOERROR. */
+size_t dns_build_reply6(const struct dns_question *q, const uint8_t (*addrs)[16], int naddrs, uint32_t ttl, uint8_t *out, size_t cap);
 /* "4.3.2.1.in-addr.arpa" → 1.2.3.4 (host order): 0, or -1 for any other name. */
 int dns_reverse_ipv4(const char *name, uint32_t *addr);
+/* "b.a.9.8…ip6.arpa" (32 nibbles, lower case: names are lower-cased when read) → the address
+ * (network order): 0, or -1 for any other name. */
+int dns_reverse_ipv6(const char *name, uint8_t addr[16]);
 
 /* dns.c: the DNS server at 127.0.0.11:53 (UDP and TCP) in the container's network namespace.
  * dns_open in the supervisor (the forwarding socket, in the host's namespace); dns_start with each

@@ -11,14 +11,22 @@ extension BerthCLI {
         return Self.addresses(inNslookup: r.stdout)
     }
 
-    static func addresses(inNslookup text: String) -> [String] {
+    /// The IPv6 addresses `name` resolves to (AAAA) inside `container`, in the order answered.
+    func lookup6(_ container: String, _ name: String) -> [String] {
+        let r = run(["exec", container, "nslookup", "-type=aaaa", name])
+        return Self.addresses(inNslookup: r.stdout, ipv6: true)
+    }
+
+    static func addresses(inNslookup text: String, ipv6: Bool = false) -> [String] {
         var out: [String] = []
         var answers = false
         for line in text.split(separator: "\n") {
             if line.hasPrefix("Name:") { answers = true; continue }
             guard answers, line.hasPrefix("Address:") else { continue }
             let value = line.dropFirst("Address:".count).trimmingCharacters(in: .whitespaces)
-            if value.split(separator: ".").count == 4, !value.contains(":") { out.append(value) }
+            if ipv6 ? value.contains(":") && !value.contains("#") : value.split(separator: ".").count == 4 && !value.contains(":") {
+                out.append(value)
+            }
         }
         return out
     }

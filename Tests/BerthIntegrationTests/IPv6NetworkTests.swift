@@ -246,3 +246,57 @@ final class IPv6ContainerTests: ContainerTestCase {
         XCTAssertEqual(v4Leases, "", "a refused --ip6 takes no IPv4 lease either")
     }
 }
+
+/// The embedded DNS server on IPv6 networks: AAAA of every running replica of a service,
+/// rotated as A is; an empty NOERROR (never NXDOMAIN) for AAAA of a name with no IPv6 address;
+/// PTR of an IPv6 address of a member.
+final class IPv6DNSTests: ContainerTestCase {
+    override class var rootLabel: String { "v6dns" }
+
+    static let loop = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
+
+    func testAAAAOfAServiceAnswersEveryReplicaAndPTRItsName() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/net/if_inet6") else {
+            throw XCTSkip("the kernel has IPv6 off (no /proc/net/if_inet6): IPv6 networks cannot be made here")
+        }
+        let net = "v6dns-\(getpid())", v4 = "v6dns4-\(getpid())"
+        addTeardownBlock { [cli] in
+            cli.removeAllServices()
+            cli.run(["rm", "-f", "v6dns-client", "v6dns-v4only", "v6dns-v4client"])
+            cli.run(["network", "rm", net, v4])
+        }
+        XCTAssertEqual(cli.run(["network", "create", "--ipv6", net]).status, 0)
+        XCTAssertEqual(cli.run(["network", "create", v4]).status, 0)
+        let svc = cli.run(["service", "create", "--replicas", "3", "--network", net, "v6web", "busybox"] + Self.loop)
+        XCTAssertEqual(svc.status, 0, svc.stderr)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "v6dns-client", "--network", net, "busybox", "sleep", "600"]).status, 0)
+        func address6(_ name: String) throws -> String {
+            try XCTUnwrap(dig(try cli.inspect(name), "NetworkSettings", "GlobalIPv6Address") as? String)
+        }
+        let replicas = try Set(["v6web-1", "v6web-2", "v6web-3"].map(address6))
+        XCTAssertEqual(replicas.count, 3, "\(replicas)")
+
+        var firsts: [String] = []
+        for _ in 0..<3 {
+            let got = cli.lookup6("v6dns-client", "v6web")
+            XCTAssertEqual(got.count, 3, "\(got)")
+            XCTAssertEqual(Set(got.map { $0.lowercased() }), replicas, "every replica")
+            firsts += got.prefix(1)
+        }
+        XCTAssertGreaterThan(Set(firsts).count, 1, "the order rotates across queries: \(firsts)")
+        XCTAssertEqual(cli.lookup("v6dns-client", "v6web").count, 3, "A still answers the IPv4 addresses")
+        XCTAssertEqual(cli.lookup6("v6dns-client", "v6web-2.\(net)"), [try address6("v6web-2")], "NAME.NETWORK")
+
+        let one = try address6("v6web-1")
+        let ptr = cli.run(["exec", "v6dns-client", "nslookup", one])
+        XCTAssertTrue(ptr.stdout.contains("v6web-1.\(net)"), ptr.stdout + ptr.stderr)
+
+        // A member of IPv4 networks only: AAAA is an empty NOERROR, not NXDOMAIN.
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "v6dns-v4only", "--network", v4, "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "v6dns-v4client", "--network", v4, "busybox", "sleep", "600"]).status, 0)
+        let empty = cli.run(["exec", "v6dns-v4client", "nslookup", "-type=aaaa", "v6dns-v4only"])
+        XCTAssertEqual(BerthCLI.addresses(inNslookup: empty.stdout, ipv6: true), [])
+        XCTAssertEqual(empty.status, 0, "busybox nslookup fails on NXDOMAIN and SERVFAIL: \(empty.stdout)\(empty.stderr)")
+        XCTAssertFalse((empty.stdout + empty.stderr).contains("NXDOMAIN"), empty.stdout + empty.stderr)
+    }
+}

@@ -32,6 +32,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (n && (dns_parse_question_of_reply(out, n, &back) != 0 || !dns_same_question(out, n, msg, size)))
             abort(); /* a reply that does not read back as the question asked */
         dns_reverse_ipv4(q.name.text, &a);
+        static const uint8_t six[2][16] = { { 0xfd }, { 0xfd, 0, 0, 1 } };
+        n = dns_build_reply6(&q, six, 2, 0, out, 512);
+        if (n && (dns_parse_question_of_reply(out, n, &back) != 0 || !dns_same_question(out, n, msg, size)))
+            abort();
+        uint8_t a6[16];
+        dns_reverse_ipv6(q.name.text, a6);
     }
     struct dns_question any;
     dns_parse_question_of_reply(msg, size, &any);

@@ -81,6 +81,33 @@ int main(void)
     expect(out[2] & 0x02, 0x02, "TC set");
     expect(out[7], (long long)((512 - 12 - sizeof web - 4) / 16), "answers that fit");
 
+    /* AAAA: three IPv6 addresses, 28 bytes each. */
+    uint8_t six[3][16] = { { 0xfd, 0 }, { 0xfd, 1 }, { 0xfd, 2 } };
+    six[2][15] = 0x42;
+    r = dns_build_reply6(&q, (const uint8_t (*)[16])six, 3, 0, out, sizeof out);
+    expect((long long)r, 12 + (long long)sizeof web + 4 + 3 * 28, "AAAA answer length");
+    expect(out[7], 3, "three AAAA answers");
+    expect(out[12 + sizeof web + 4 + 2] << 8 | out[12 + sizeof web + 4 + 3], DNS_TYPE_AAAA, "type AAAA");
+    expect(out[r - 1], 0x42, "last address's last byte");
+    r = dns_build_reply6(&q, NULL, 0, 0, out, sizeof out);
+    expect(out[7], 0, "no address: an empty answer");
+    expect(out[3] & 0x0F, 0, "which is NOERROR");
+    uint8_t many6[40][16];
+    memset(many6, 0xfd, sizeof many6);
+    r = dns_build_reply6(&q, (const uint8_t (*)[16])many6, 40, 0, out, 512);
+    expect(r <= 512 && (out[2] & 0x02), 1, "40 AAAA records do not fit 512 bytes: TC");
+
+    /* PTR of IPv6: 32 nibbles, least significant first. */
+    uint8_t a6[16];
+    expect(dns_reverse_ipv6("2.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", a6), 0, "reverse IPv6 name");
+    expect(a6[0] << 8 | a6[1], 0xfd00, "first bytes");
+    expect(a6[15], 0x42, "last byte");
+    expect(dns_reverse_ipv6("2.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", a6), -1, "31 nibbles");
+    expect(dns_reverse_ipv6("2.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", a6), -1, "33 nibbles");
+    expect(dns_reverse_ipv6("g.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", a6), -1, "not hex");
+    expect(dns_reverse_ipv6("24.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", a6), -1, "two digits in a label");
+    expect(dns_reverse_ipv6("ip6.arpa", a6), -1, "no address");
+
     /* PTR: name and reverse parsing. */
     uint32_t a;
     expect(dns_reverse_ipv4("4.3.2.10.in-addr.arpa", &a), 0, "reverse name");

@@ -263,12 +263,13 @@ extension Engine {
             for a in r.attachments {
                 guard let ip = IPv4Address(a.ipAddress) else { continue }
                 let names = own + (a.aliases ?? []).filter { !own.contains($0) }
-                members[a.network, default: []].append(EmbeddedDNS.Member(address: ip, id: r.id, names: names))
+                members[a.network, default: []].append(EmbeddedDNS.Member(address: ip, id: r.id, names: names,
+                                                                           address6: a.ipv6Address.flatMap(IPv6Address.init)))
             }
         }
         for net in networks {
             let path = directory + "/" + net.name
-            let text = EmbeddedDNS.render(subnet: net.subnet, members: members[net.name] ?? [])
+            let text = EmbeddedDNS.render(subnet: net.subnet, subnet6: net.subnet6, members: members[net.name] ?? [])
             if FileIO.readString(path) != text { try? FileIO.writeAtomically(path, string: text) }
         }
         // A network removed meanwhile (or by a command killed before it got here) leaves no file.

@@ -21,16 +21,21 @@ public enum EmbeddedDNS {
         var address: IPv4Address
         var id: String
         var names: [String]
+        /// Its IPv6 address, on an IPv6 network: a second line, so a supervisor that reads
+        /// IPv4 lines only (started before) skips it.
+        var address6: IPv6Address? = nil
     }
 
     /// A network's membership file (the format `dns.c` reads; names hold no whitespace: they
     /// are validated as resource names or hostnames before they get here).
-    static func render(subnet: IPv4Subnet, members: [Member]) -> String {
+    static func render(subnet: IPv4Subnet, subnet6: IPv6Subnet? = nil, members: [Member]) -> String {
         var text = "# berth network names: the running members, read by their DNS servers\nsubnet \(subnet)\n"
+        if let subnet6 { text += "subnet6 \(subnet6)\n" }
         for m in members {
             let names = m.names.filter { !$0.isEmpty && !$0.contains(where: \.isWhitespace) }
             guard !names.isEmpty else { continue }
             text += "\(m.address) \(m.id) \(names.joined(separator: " "))\n"
+            if let a6 = m.address6 { text += "\(a6) \(m.id) \(names.joined(separator: " "))\n" }
         }
         return text
     }
