@@ -45,8 +45,13 @@ final class IPv6NetworkTests: ContainerTestCase {
         }
         let pooled = "v6net-a-\(getpid())", given = "v6net-b-\(getpid())"
         cleanUp(networks: [pooled, given])
+        let forward6 = HostState.ip6Forward(), tables = HostState.nftTables()
         let a = cli.run(["network", "create", "--ipv6", pooled])
         XCTAssertEqual(a.status, 0, a.stderr)
+        // Outbound off (every test root on the real host): no IPv6 forwarding, no table, nothing said.
+        XCTAssertEqual(a.stderr, "")
+        XCTAssertEqual(HostState.ip6Forward(), forward6, "net.ipv6.conf.all.forwarding of the real host")
+        XCTAssertEqual(HostState.nftTables(), tables, "no nftables table on the real host")
         let info = try inspectNetwork(pooled)
         XCTAssertEqual(info["EnableIPv6"] as? Bool, true)
         let sub6 = try XCTUnwrap(info["subnet6"] as? String, "\(info)")

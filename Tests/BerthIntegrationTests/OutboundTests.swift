@@ -13,6 +13,7 @@ import Glibc
 final class OutboundTests: XCTestCase {
     var sim: SimulatedHost?
     private var realForward = ""
+    private var realForward6 = ""
     private var realTables: [String] = []
 
     override func setUpWithError() throws {
@@ -23,6 +24,7 @@ final class OutboundTests: XCTestCase {
             try Prerequisite.unmet("libnftables.so.1 is missing (apt-get install libnftables-dev)")
         }
         realForward = HostState.ipForward()
+        realForward6 = HostState.ip6Forward()
         realTables = HostState.nftTables()
         sim = try SimulatedHost()
     }
@@ -34,18 +36,19 @@ final class OutboundTests: XCTestCase {
         }
         sim = nil
         XCTAssertEqual(HostState.ipForward(), realForward, "the real host's ip_forward is unchanged")
+        XCTAssertEqual(HostState.ip6Forward(), realForward6, "the real host's IPv6 forwarding is unchanged")
         XCTAssertEqual(HostState.nftTables(), realTables, "the real host's nftables tables are unchanged")
         super.tearDown()
     }
 
     /// wget in `container`, a few tries (the server or httpd may still be starting).
-    private func fetch(_ sim: SimulatedHost, _ container: String, _ url: String, tries: Int = 5) -> Subprocess.Result {
+    func fetch(_ sim: SimulatedHost, _ container: String, _ url: String, tries: Int = 5) -> Subprocess.Result {
         sim.host(["exec", container, "sh", "-c",
                   "for i in $(seq \(tries)); do timeout 2 wget -q -O - \(url) && exit 0; sleep 0.3; done; exit 1"])
     }
 
     /// httpd's REMOTE_ADDR as an IPv4 address ("[::ffff:10.0.0.1]" → "10.0.0.1").
-    private func address(_ text: String) -> String {
+    func address(_ text: String) -> String {
         var s = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if s.hasPrefix("[::ffff:") && s.hasSuffix("]") { s = String(s.dropFirst(8).dropLast()) }
         return s

@@ -19,12 +19,17 @@ final class SimulatedHost {
     static let hostAddress = "192.0.2.1"
     static let upstreamAddress = "192.0.2.2"
     static let upstreamPort = 8000
+    /// The same link's IPv6 addresses (2001:db8::/32, documentation space, outside Berth's pool);
+    /// upstream runs a second server on its own.
+    static let hostAddress6 = "2001:db8:5::1"
+    static let upstreamAddress6 = "2001:db8:5::2"
 
     let directory: String
     let scope: TestRootScope
     private(set) var hostPID: pid_t = 0
     private(set) var upstreamPID: pid_t = 0
     private var serverPID: pid_t = 0
+    private var server6PID: pid_t = 0
     private var namespaces: [String] = []
     private let ip: String, nsenter: String, unshare: String, python: String
 
@@ -48,13 +53,15 @@ final class SimulatedHost {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // The server answers every GET with the address it sees, and logs it.
         try """
-            import http.server, sys
+            import http.server, socket, sys
+            class S(http.server.HTTPServer):
+                address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
             class H(http.server.BaseHTTPRequestHandler):
                 def do_GET(self):
                     body = (self.client_address[0] + "\\n").encode()
                     self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
                     self.wfile.write(body)
-            http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+            S((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 
             """.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
         hostPID = try SSHTestHosts.spawn([unshare, "-n", "sleep", "100000"], log: "/dev/null")
@@ -69,8 +76,14 @@ final class SimulatedHost {
         try inNetns(hostPID, [ip, "route", "add", "default", "via", Self.upstreamAddress])
         try inNetns(upstreamPID, [ip, "addr", "add", Self.upstreamAddress + "/30", "dev", "eth0"])
         try inNetns(upstreamPID, [ip, "link", "set", "eth0", "up"])
+        // IPv6 on the same link, without duplicate address detection (usable at once).
+        try inNetns(hostPID, [ip, "-6", "addr", "add", Self.hostAddress6 + "/64", "dev", "up0", "nodad"])
+        try inNetns(upstreamPID, [ip, "-6", "addr", "add", Self.upstreamAddress6 + "/64", "dev", "eth0", "nodad"])
+        try inNetns(hostPID, [ip, "-6", "route", "add", "default", "via", Self.upstreamAddress6])
         serverPID = try SSHTestHosts.spawn([nsenter, "-t", String(upstreamPID), "-n", python, directory + "/server.py",
                                Self.upstreamAddress, String(Self.upstreamPort)], log: directory + "/server.log")
+        server6PID = try SSHTestHosts.spawn([nsenter, "-t", String(upstreamPID), "-n", python, directory + "/server.py",
+                               Self.upstreamAddress6, String(Self.upstreamPort)], log: directory + "/server6.log")
         let up = host(["image", "import-busybox"])
         guard up.status == 0 else { throw failure("import-busybox in the simulated host: \(up.stderr)") }
     }
@@ -90,6 +103,11 @@ final class SimulatedHost {
     /// `net.ipv4.ip_forward` of the host namespace.
     func hostIPForward() -> String {
         inHost(["cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `net.ipv6.conf.all.forwarding` of the host namespace.
+    func hostIP6Forward() -> String {
+        inHost(["cat", "/proc/sys/net/ipv6/conf/all/forwarding"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The host namespace's nftables tables ("ip berth-…" lines); empty without nft.
@@ -113,8 +131,8 @@ final class SimulatedHost {
             if !ids.isEmpty, host(["rm", "-f"] + ids).status != 0 { problems.append("containers of the simulated host not removed") }
             problems += scope.containerLeftovers(containerIDs: ids)
         }
-        for pid in [serverPID, upstreamPID, hostPID] where pid > 0 { SSHTestHosts.stop(pid, SIGKILL) }
-        serverPID = 0; upstreamPID = 0; hostPID = 0
+        for pid in [serverPID, server6PID, upstreamPID, hostPID] where pid > 0 { SSHTestHosts.stop(pid, SIGKILL) }
+        serverPID = 0; server6PID = 0; upstreamPID = 0; hostPID = 0
         let deadline = Date().addingTimeInterval(10)
         var held = SSHTestHosts.processes(in: namespaces)
         while !held.isEmpty && Date() < deadline { usleep(50_000); held = SSHTestHosts.processes(in: namespaces) }

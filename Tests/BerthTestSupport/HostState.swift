@@ -89,6 +89,8 @@ public struct HostState: Equatable, Sendable {
     /// `net.ipv4.ip_forward` of the host's network namespace (the test process's): Berth must never
     /// turn it on here (outbound access is off for every test root, OutboundSetting).
     public var ipForward: String = ""
+    /// `net.ipv6.conf.all.forwarding` of the same namespace: an IPv6 network never turns it on here.
+    public var ip6Forward: String = ""
     /// The host's nftables tables (`nft list tables`, empty without nft): Berth adds none here.
     public var nftTables: [String] = []
 
@@ -107,11 +109,16 @@ public struct HostState: Equatable, Sendable {
             canaries[dir] = entries
         }
         return HostState(hostname: hostname(), mounts: mountLines(), canaries: canaries,
-                         ipForward: ipForward(), nftTables: nftTables())
+                         ipForward: ipForward(), ip6Forward: ip6Forward(), nftTables: nftTables())
     }
 
     public static func ipForward() -> String {
         ((try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public static func ip6Forward() -> String {
+        ((try? String(contentsOfFile: "/proc/sys/net/ipv6/conf/all/forwarding", encoding: .utf8)) ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -166,6 +173,7 @@ public struct HostState: Equatable, Sendable {
         var out: [String] = []
         if now.hostname != hostname { out.append("hostname changed: \(hostname) → \(now.hostname)") }
         if now.ipForward != ipForward { out.append("net.ipv4.ip_forward of the host changed: \(ipForward) → \(now.ipForward)") }
+        if now.ip6Forward != ip6Forward { out.append("net.ipv6.conf.all.forwarding of the host changed: \(ip6Forward) → \(now.ip6Forward)") }
         for t in Set(now.nftTables).subtracting(nftTables).sorted() { out.append("new nftables \(t) on the host") }
         for t in Set(nftTables).subtracting(now.nftTables).sorted() { out.append("nftables \(t) of the host gone") }
         let before = Set(mounts), after = Set(now.mounts)

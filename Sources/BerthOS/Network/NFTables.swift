@@ -22,15 +22,22 @@ public enum NFTables {
     }
 }
 
-/// `net.ipv4.ip_forward` of the calling process's network namespace.
-public enum IPForwarding {
-    static let path = "/proc/sys/net/ipv4/ip_forward"
+/// A forwarding switch of the calling process's network namespace: `net.ipv4.ip_forward`, or
+/// `net.ipv6.conf.all.forwarding` for IPv6 (which also makes the namespace ignore router
+/// advertisements: a host that needs them must not run outbound IPv6 networks, as with docker).
+public struct IPForwarding: Sendable {
+    /// The sysctl's name, for messages.
+    public let name: String
+    let path: String
 
-    public static var isOn: Bool { FileIO.readString(path)?.hasPrefix("1") == true }
+    public static let ipv4 = IPForwarding(name: "net.ipv4.ip_forward", path: "/proc/sys/net/ipv4/ip_forward")
+    public static let ipv6 = IPForwarding(name: "net.ipv6.conf.all.forwarding", path: "/proc/sys/net/ipv6/conf/all/forwarding")
+
+    public var isOn: Bool { FileIO.readString(path)?.hasPrefix("1") == true }
 
     /// Turns it on; true when it was off (so the caller says so).
     @discardableResult
-    public static func turnOn() throws -> Bool {
+    public func turnOn() throws -> Bool {
         if isOn { return false }
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BerthError.errno("open", path) }

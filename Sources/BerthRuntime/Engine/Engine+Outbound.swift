@@ -25,16 +25,17 @@ extension Engine {
             // Loopback-only ports stay with the proxy: the kernel does not route 127/8 elsewhere.
             for p in ports where p.hostIP.value >> 24 != 127 {
                 forwards.append(.init(proto: p.proto, hostIP: p.hostIP, hostPort: p.hostPort, address: address,
-                                      containerPort: p.containerPort))
+                                      containerPort: p.containerPort, address6: eth0.ipv6Address.flatMap(IPv6Address.init)))
             }
         }
         return KernelRules(table: KernelRules.tableName(root: root),
-                           networks: nets.map { .init(bridge: $0.bridge, subnet: $0.subnet, isInternal: $0.internal == true) },
+                           networks: nets.map { .init(bridge: $0.bridge, subnet: $0.subnet, isInternal: $0.internal == true, subnet6: $0.subnet6) },
                            forwards: forwards)
     }
 
-    /// Writes the root's table (one transaction) and turns on `ip_forward` when a network needs
-    /// it, saying so once. Off: does nothing. Without libnftables: says once per call that
+    /// Writes the root's tables (one transaction) and turns on `ip_forward` when a network needs
+    /// it, and `net.ipv6.conf.all.forwarding` when an IPv6 network does, saying so once. Off:
+    /// does nothing, for IPv6 neither. Without libnftables: says once per call that
     /// outbound access is unavailable (ports still work through the proxy).
     public func syncKernelRules(report: (String) -> Void = { FileHandle.standardError.write(Data("berth: \($0)\n".utf8)) }) throws {
         guard try outboundEnabled() else { return }
@@ -44,9 +45,13 @@ extension Engine {
             return
         }
         try NFTables.run(rules.script)
-        if rules.needsForwarding, try IPForwarding.turnOn() {
+        if rules.needsForwarding, try IPForwarding.ipv4.turnOn() {
             let names = bridgeStore.defined().filter { $0.internal != true }.map(\.name).joined(separator: ", ")
-            report("turned on net.ipv4.ip_forward for the outbound access of network \(names) (BERTH_OUTBOUND=off keeps it off)")
+            report("turned on \(IPForwarding.ipv4.name) for the outbound access of network \(names) (BERTH_OUTBOUND=off keeps it off)")
+        }
+        if rules.needsForwarding6, try IPForwarding.ipv6.turnOn() {
+            let names = bridgeStore.defined().filter { $0.internal != true && $0.enableIPv6 }.map(\.name).joined(separator: ", ")
+            report("turned on \(IPForwarding.ipv6.name) for the IPv6 outbound access of network \(names) (BERTH_OUTBOUND=off keeps it off)")
         }
     }
 

@@ -15,13 +15,19 @@ import Foundation
 /// - **prerouting / output**: DNAT of each published port of a running container on a
 ///   non-internal network, for clients outside and on the host (not for loopback, which the
 ///   supervisor's proxy serves: the kernel does not route 127.0.0.1 to another interface).
+///
+/// When a network has an IPv6 subnet, a second table of the same name in the `ip6` family holds
+/// the same for IPv6 (the `ip` family sees IPv4 only): the same forward rules, masquerade of
+/// each IPv6 subnet, and DNAT of ports published on every address to the container's IPv6
+/// address. Without one, the `ip6` table is deleted, so it never outlives the last IPv6 network.
 public struct KernelRules: Equatable, Sendable {
     public struct Network: Equatable, Sendable {
         public var bridge: String
         public var subnet: IPv4Subnet
         public var isInternal: Bool
-        public init(bridge: String, subnet: IPv4Subnet, isInternal: Bool) {
-            self.bridge = bridge; self.subnet = subnet; self.isInternal = isInternal
+        public var subnet6: IPv6Subnet?
+        public init(bridge: String, subnet: IPv4Subnet, isInternal: Bool, subnet6: IPv6Subnet? = nil) {
+            self.bridge = bridge; self.subnet = subnet; self.isInternal = isInternal; self.subnet6 = subnet6
         }
     }
 
@@ -32,8 +38,13 @@ public struct KernelRules: Equatable, Sendable {
         public var hostPort: UInt16
         public var address: IPv4Address
         public var containerPort: UInt16
-        public init(proto: PortMapping.Proto = .tcp, hostIP: IPv4Address, hostPort: UInt16, address: IPv4Address, containerPort: UInt16) {
+        /// The container's IPv6 address, on an IPv6 network: a port published on every address
+        /// (`hostIP` 0.0.0.0, docker's `[::]` too) is DNAT'd there for IPv6 clients.
+        public var address6: IPv6Address?
+        public init(proto: PortMapping.Proto = .tcp, hostIP: IPv4Address, hostPort: UInt16, address: IPv4Address, containerPort: UInt16,
+                    address6: IPv6Address? = nil) {
             self.proto = proto; self.hostIP = hostIP; self.hostPort = hostPort; self.address = address; self.containerPort = containerPort
+            self.address6 = address6
         }
     }
 
@@ -52,12 +63,24 @@ public struct KernelRules: Equatable, Sendable {
     public var isEmpty: Bool { networks.isEmpty && forwards.isEmpty }
     /// Whether some network needs the host to forward packets.
     public var needsForwarding: Bool { networks.contains { !$0.isInternal } }
+    /// Whether some network needs the host to forward IPv6 packets.
+    public var needsForwarding6: Bool { networks.contains { !$0.isInternal && $0.subnet6 != nil } }
+    /// Whether the `ip6` table has anything to hold.
+    var hasIPv6: Bool { networks.contains { $0.subnet6 != nil } }
 
     /// The transaction that replaces the table with these rules ("add" first so "delete" never
     /// fails on a missing table); with nothing to hold, it only deletes the table.
     public var script: String {
-        var s = "add table ip \(table)\ndelete table ip \(table)\n"
+        var s = "add table ip \(table)\ndelete table ip \(table)\nadd table ip6 \(table)\ndelete table ip6 \(table)\n"
         guard !isEmpty else { return s }
+        s += tableText(family: "ip")
+        if hasIPv6 { s += tableText(family: "ip6") }
+        return s
+    }
+
+    /// The table of one family: `ip` with the IPv4 subnets and addresses, `ip6` with the IPv6 ones.
+    private func tableText(family: String) -> String {
+        let v6 = family == "ip6"
         var forward: [String] = [], post: [String] = [], pre: [String] = [], out: [String] = []
         for n in networks {
             let br = "\"\(n.bridge)\""
@@ -69,11 +92,20 @@ public struct KernelRules: Equatable, Sendable {
                 forward.append("iifname \(br) accept")
                 forward.append("oifname \(br) ct state established,related accept")
                 forward.append("oifname \(br) ct status dnat accept")
-                post.append("ip saddr \(n.subnet) oifname != \(br) masquerade")
-                post.append("ip saddr \(n.subnet) oifname \(br) ct status dnat masquerade")
+                guard let subnet = v6 ? n.subnet6?.description : n.subnet.description else { continue }
+                post.append("\(family) saddr \(subnet) oifname != \(br) masquerade")
+                post.append("\(family) saddr \(subnet) oifname \(br) ct status dnat masquerade")
             }
         }
         for f in forwards {
+            if v6 {
+                // Only ports on every address: a port bound to one IPv4 address is no IPv6 one's.
+                guard f.hostIP.value == 0, let a6 = f.address6 else { continue }
+                let rule = "fib daddr type local \(f.proto.rawValue) dport \(f.hostPort) dnat to [\(a6)]:\(f.containerPort)"
+                pre.append(rule)
+                out.append("ip6 daddr != ::1 \(rule)")
+                continue
+            }
             let match = f.hostIP.value == 0 ? "fib daddr type local" : "ip daddr \(f.hostIP)"
             let rule = "\(f.proto.rawValue) dport \(f.hostPort) dnat to \(f.address):\(f.containerPort)"
             pre.append("\(match) \(rule)")
@@ -82,7 +114,7 @@ public struct KernelRules: Equatable, Sendable {
         func chain(_ name: String, _ head: String, _ rules: [String]) -> String {
             "  chain \(name) {\n    \(head); policy accept;\n" + rules.map { "    \($0)\n" }.joined() + "  }\n"
         }
-        s += "table ip \(table) {\n"
+        var s = "table \(family) \(table) {\n"
         s += chain("forward", "type filter hook forward priority filter", forward)
         s += chain("prerouting", "type nat hook prerouting priority dstnat", pre)
         s += chain("output", "type nat hook output priority -100", out)
