@@ -159,8 +159,9 @@ static uint16_t bound_port(int fd)
 /* In the container's namespace: the listeners on a port the kernel picks, reached from
  * 127.0.0.11:53 by dns_nat's rules; on 127.0.0.11:53 itself where the kernel has no nf_tables
  * NAT (then a DNS server in the container cannot take port 53: docs/networking.md). */
-static int listen_in_namespace(void)
+static int listen_in_namespace(int *fallback)
 {
+    *fallback = 0;
     if (loopback_up() < 0)
         return -1;
     udp_fd = listener(SOCK_DGRAM, 0);
@@ -168,11 +169,34 @@ static int listen_in_namespace(void)
     tcp_fd = port ? listener(SOCK_STREAM, port) : -1;
     if (tcp_fd >= 0 && dns_nat(port) == 0)
         return 0;
+    *fallback = 1;
     if (udp_fd >= 0) close(udp_fd);
     if (tcp_fd >= 0) close(tcp_fd);
     udp_fd = listener(SOCK_DGRAM, DNS_PORT);
     tcp_fd = udp_fd >= 0 ? listener(SOCK_STREAM, DNS_PORT) : -1;
     return tcp_fd >= 0 ? 0 : -1;
+}
+
+/* The fallback used to be silent: it is said once per supervisor, in the state file
+ * `dns-notice` that `berth inspect` shows (Berth.Notices), and the file goes at a start where
+ * the redirect worked, so it tells how the server listens now. */
+static void note_fallback(const struct plan *p, int fallback)
+{
+    static int said;
+    char path[4096];
+    if (state_file(p, "dns-notice", path, sizeof path) < 0)
+        return;
+    if (!fallback) {
+        unlink(path);
+        said = 0;
+        return;
+    }
+    if (said)
+        return;
+    static const char text[] = "the DNS server listens on 127.0.0.11:53 itself: the kernel has no nf_tables NAT in the "
+                               "container's network namespace, so a DNS server in the container cannot bind port 53\n";
+    if (write_file(path, text, sizeof text - 1) == 0)
+        said = 1;
 }
 
 int dns_start(const struct plan *p, pid_t init_pid)
@@ -184,9 +208,9 @@ int dns_start(const struct plan *p, pid_t init_pid)
     n += fmt_i64(path + n, init_pid);
     strcpy(path + n, "/ns/net");
     int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), target = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = -1, e = 0;
+    int rc = -1, e = 0, fallback = 0;
     if (self >= 0 && target >= 0 && setns(target, CLONE_NEWNET) == 0) {
-        rc = listen_in_namespace();
+        rc = listen_in_namespace(&fallback);
         e = errno;
         if (setns(self, CLONE_NEWNET) < 0) {
             /* Never stay in the container's namespace: the proxy's and the forwarder's sockets
@@ -202,6 +226,8 @@ int dns_start(const struct plan *p, pid_t init_pid)
     if (rc < 0) {
         dns_stop();
         errno = e;
+    } else {
+        note_fallback(p, fallback);
     }
     return rc;
 }

@@ -163,6 +163,27 @@ final class EmbeddedDNSTests: ContainerTestCase {
     /// container's namespace (`berth-shim/dns_nat.c`), so the wildcard bind succeeds, queries to
     /// 127.0.0.11 are still Berth's (the reply's source is 127.0.0.11:53), and a datagram to the
     /// container's own address on port 53 reaches the container's server.
+    /// The server's fallback to binding 127.0.0.11:53 itself (a kernel without nf_tables NAT) is
+    /// said in `inspect`'s `Berth.Notices`, from the supervisor's `dns-notice` file. This kernel
+    /// has the NAT: no notice; a notice file (as the supervisor writes it, here with hostile
+    /// bytes) is shown as one escaped line.
+    func testTheDNSFallbackIsSaidByInspect() throws {
+        cleanUp(containers: ["dns-notice"])
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "dns-notice", "busybox", "sleep", "600"]).status, 0)
+        XCTAssertEqual(cli.lookup("dns-notice", "dns-notice").count, 1, "its DNS server answers")
+        let info = try cli.inspect("dns-notice")
+        XCTAssertEqual(dig(info, "Berth", "Notices") as? [String], [], "the redirect worked: nothing to say")
+        let directory = try XCTUnwrap(dig(info, "Berth", "Directory") as? String)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/dns-notice"))
+        try "the DNS server listens on 127.0.0.11:53 itself\u{1b}[31m\nsecond line\n".write(
+            toFile: directory + "/dns-notice", atomically: true, encoding: .utf8)
+        let notices = try XCTUnwrap(dig(try cli.inspect("dns-notice"), "Berth", "Notices") as? [String])
+        XCTAssertEqual(notices, ["the DNS server listens on 127.0.0.11:53 itself\\x1b[31m"], "one line, escaped")
+        // A start where the redirect works takes the notice away (it tells how the server listens now).
+        XCTAssertEqual(cli.run(["restart", "-t", "0", "dns-notice"]).status, 0)
+        XCTAssertEqual(dig(try cli.inspect("dns-notice"), "Berth", "Notices") as? [String], [])
+    }
+
     func testAServerInTheContainerCanTakePort53() throws {
         let (pid, mate) = try twoContainers("dns-own", "dns-mate", python: "it plays the container's DNS server")
         let own = try address("dns-own")

@@ -9,9 +9,14 @@ extension Engine {
         let info = info(record)
         var networks: [String: BridgeNetwork] = [:]
         for a in info.networks { networks[a.network] = try? network(named: a.network) }
-        return DockerInspect.value(DockerInspect.Input(
+        var input = DockerInspect.Input(
             info: info, record: record, spec: try? store.storedSpec(record.id), paths: store.paths(record.id),
             health: HealthState.read(store.paths(record.id).health), networks: networks,
-            volumesPrefix: volumeStore.directory + "/"))
+            volumesPrefix: volumeStore.directory + "/")
+        // Small and the supervisor's own: a line at most, read as text whatever it holds.
+        if let notice = FileIO.readString(store.paths(record.id).dnsNotice)?.split(separator: "\n").first {
+            input.notices = [String(notice.prefix(512))]
+        }
+        return DockerInspect.value(input)
     }
 }

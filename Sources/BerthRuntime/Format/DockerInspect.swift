@@ -23,6 +23,9 @@ public enum DockerInspect {
         public var networks: [String: BridgeNetwork]
         /// Where named volumes live (`…/volumes/`): a bind from below it is a `volume` mount.
         public var volumesPrefix: String
+        /// What the supervisor said about how the container runs (`Berth.Notices`): today the
+        /// DNS server's fallback to 127.0.0.11:53.
+        public var notices: [String] = []
 
         public init(info: ContainerInfo, record: ContainerRecord?, spec: OCI.Spec?, paths: ContainerPaths?,
                     health: HealthState?, networks: [String: BridgeNetwork], volumesPrefix: String) {
@@ -291,6 +294,7 @@ public enum DockerInspect {
             "Interfaces": .object(interfaces),
             "ConfigPath": .string(input.paths?.spec ?? ""),
             "Directory": .string(input.paths?.directory ?? ""),
+            "Notices": .array(input.notices.map { .string(Quoted.escapeControls($0)) }),
         ])
     }
 

@@ -80,6 +80,9 @@ public struct ContainerPaths: Sendable {
     public var pausedMarker: String { directory + "/paused" }
     /// The supervisor's healthcheck record (`HealthState`), when the container has a healthcheck.
     public var health: String { directory + "/health" }
+    /// Written by the supervisor when its DNS server fell back to binding 127.0.0.11:53 itself
+    /// (no nf_tables NAT in the container's namespace): one line, shown by `inspect`.
+    public var dnsNotice: String { directory + "/dns-notice" }
     /// "PID STARTTIME" of a `berth run --rm` that waits in the foreground and removes the container itself.
     public var attached: String { directory + "/attached" }
     /// "PID STARTTIME" of the process building the container in `.creating-<id>`.
