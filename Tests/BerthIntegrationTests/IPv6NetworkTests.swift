@@ -220,6 +220,41 @@ final class IPv6ContainerTests: ContainerTestCase {
         XCTAssertEqual(endpoint2["GlobalIPv6Address"] as? String, address(0, "2"))
     }
 
+    /// Compose's `enable_ipv6` with an IPv6 `ipam.config` entry: `up` makes the network with
+    /// both subnets, its replicas get IPv6 addresses, `down` removes it.
+    func testComposeEnableIPv6() throws {
+        try requireIPv6()
+        let project = "v6proj"
+        let file = cli.root + "/compose-ipv6.yaml"
+        try """
+            services:
+              api:
+                image: busybox
+                command: ["sleep", "600"]
+                networks: [dual]
+            networks:
+              dual:
+                enable_ipv6: true
+                internal: true
+                ipam:
+                  config:
+                    - subnet: \(subnet6(4))
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        addTeardownBlock { [cli] in
+            cli.run(["down", "-f", file, "-p", project, "-t", "0"])
+            cli.run(["network", "rm", "\(project)_dual"])
+            try? FileManager.default.removeItem(atPath: file)
+        }
+        let up = cli.run(["up", "-d", "-f", file, "-p", project])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        let net = try XCTUnwrap(try cli.json(["network", "inspect", "\(project)_dual"]) as? [String: Any])
+        XCTAssertEqual(net["EnableIPv6"] as? Bool, true)
+        XCTAssertEqual(net["subnet6"] as? String, subnet6(4))
+        XCTAssertEqual(dig(try cli.inspect("api-1"), "NetworkSettings", "GlobalIPv6Address") as? String, address(4, "2"))
+        XCTAssertEqual(cli.run(["down", "-f", file, "-p", project, "-t", "0"]).status, 0)
+        XCTAssertEqual(cli.run(["network", "ls", "-q"]).stdout, "bridge\n", "down removes the project's network")
+    }
+
     func testHostileIPv6AddressesAreRefusedAndLeaveNothing() throws {
         try requireIPv6()
         let net = "v6ctr-h-\(getpid())", v4 = "v6ctr-4-\(getpid())"

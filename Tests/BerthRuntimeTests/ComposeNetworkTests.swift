@@ -81,6 +81,40 @@ final class ComposeNetworkTests: XCTestCase {
         XCTAssertEqual(p.warnings, [])
     }
 
+    func testAnIPv6NetworkWithBothSubnets() throws {
+        let p = try parse("""
+            services:
+              api:
+                image: busybox
+                networks: [dual]
+            networks:
+              dual:
+                enable_ipv6: true
+                ipam:
+                  config:
+                    - subnet: fd00:db8:1::/64
+                      gateway: fd00:db8:1::fe
+                    - subnet: 10.217.4.0/24
+            """)
+        var expected = ComposeNetwork(key: "dual", name: "shop_dual", subnet: "10.217.4.0/24")
+        expected.enableIPv6 = true
+        expected.subnet6 = "fd00:db8:1::/64"
+        expected.gateway6 = "fd00:db8:1::fe"
+        XCTAssertEqual(p.networks, [expected])
+        XCTAssertEqual(p.warnings, [])
+        let cases: [(String, String)] = [
+            ("services:\n  web:\n    image: busybox\nnetworks:\n  n:\n    ipam:\n      config:\n        - subnet: fd00:1::/64\n",
+             "networks.n.ipam.config: an IPv6 subnet needs enable_ipv6: true"),
+            ("services:\n  web:\n    image: busybox\nnetworks:\n  n:\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: fd00:1::/64\n          gateway: 10.0.0.1\n",
+             "networks.n.ipam.config[0].gateway: expected an IPv6 address (the subnet's family), not '10.0.0.1'"),
+            ("services:\n  web:\n    image: busybox\nnetworks:\n  n:\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: fd00:1::/64\n        - subnet: fd00:2::/64\n",
+             "networks.n.ipam.config[1]: a second IPv6 subnet"),
+            ("services:\n  web:\n    image: busybox\nnetworks:\n  n:\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: fe80::/64\n",
+             "networks.n.ipam.config[0].subnet: invalid IPv6 subnet 'fe80::/64': not unique-local (fc00::/7) or global unicast (2000::/3)"),
+        ]
+        for (yaml, message) in cases { XCTAssertEqual(error(yaml), message, yaml) }
+    }
+
     func testExternalAndNamedNetworks() throws {
         let p = try parse("""
             services:

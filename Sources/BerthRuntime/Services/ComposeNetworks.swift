@@ -13,9 +13,13 @@ public struct ComposeNetwork: Sendable, Equatable {
     public var external: Bool
     public var `internal`: Bool
     public var labels: [String: String]
-    /// `ipam.config[0].subnet` and `.gateway`; nil = chosen by `network create`.
+    /// `ipam.config`'s IPv4 entry: `subnet` and `gateway`; nil = chosen by `network create`.
     public var subnet: String?
     public var gateway: String?
+    /// `enable_ipv6`, and `ipam.config`'s IPv6 entry (which needs it, as `--subnet` needs `--ipv6`).
+    public var enableIPv6 = false
+    public var subnet6: String?
+    public var gateway6: String?
 
     public init(key: String, name: String, external: Bool = false, internal: Bool = false, labels: [String: String] = [:],
                 subnet: String? = nil, gateway: String? = nil) {
@@ -42,6 +46,7 @@ extension Reader {
                     case "name": explicitName = try string(item, p)
                     case "external": n.external = try boolean(item, p)
                     case "internal": n.internal = try boolean(item, p)
+                    case "enable_ipv6": n.enableIPv6 = try boolean(item, p)
                     case "labels": n.labels = try labels(item, p)
                     case "driver":
                         guard try string(item, p) == "bridge" else { throw fail(p, "only the bridge driver exists") }
@@ -51,6 +56,7 @@ extension Reader {
                     }
                 }
             }
+            if n.subnet6 != nil && !n.enableIPv6 { throw fail("\(path).ipam.config", "an IPv6 subnet needs enable_ipv6: true") }
             if let explicitName { n.name = explicitName } else if n.external { n.name = key }
             do { try ResourceName.validate(n.name, kind: .network) } catch { throw fail(path, error.description) }
             if BridgeNetwork.reservedNames.contains(n.name) { throw fail(path, "the network name \(n.name.quoted) is reserved") }
@@ -65,29 +71,39 @@ extension Reader {
             switch k {
             case "config":
                 guard case .sequence(let seq) = item else { throw fail(p, "expected a list") }
-                guard seq.count <= 1 else { throw fail(p, "one subnet per network (IPv4 only)") }
-                for entry in seq {
-                    for (ck, cv) in try mapping(entry, "\(p)[0]") {
-                        let cp = "\(p)[0].\(ck)"
+                guard seq.count <= 2 else { throw fail(p, "at most two subnets per network, one IPv4 and one IPv6") }
+                for (i, entry) in seq.enumerated() {
+                    // The entry's family is its subnet's: an IPv6 one has a colon.
+                    let entries = try mapping(entry, "\(p)[\(i)]")
+                    let v6 = entries.contains { $0.0 == "subnet" && ((try? string($0.1, "")) ?? "").contains(":") }
+                    if v6 ? n.subnet6 != nil : n.subnet != nil { throw fail("\(p)[\(i)]", "a second \(v6 ? "IPv6" : "IPv4") subnet") }
+                    var subnet: String?, gateway: String?
+                    for (ck, cv) in entries {
+                        let cp = "\(p)[\(i)].\(ck)"
                         switch ck {
                         case "subnet":
                             let text = try string(cv, cp)
-                            do { _ = try IPv4Subnet(parsing: text) } catch let e as BerthError { throw fail(cp, e.description) }
-                            n.subnet = text
+                            do {
+                                if v6 { _ = try IPv6Subnet(parsing: text) } else { _ = try IPv4Subnet(parsing: text) }
+                            } catch let e as BerthError { throw fail(cp, e.description) }
+                            subnet = text
                         case "gateway":
                             let text = try string(cv, cp)
-                            guard IPv4Address(text) != nil else { throw fail(cp, "expected an IPv4 address, not \(text.quoted)") }
-                            n.gateway = text
+                            guard v6 ? IPv6Address(text) != nil : IPv4Address(text) != nil else {
+                                throw fail(cp, "expected an \(v6 ? "IPv6" : "IPv4") address (the subnet's family), not \(text.quoted)")
+                            }
+                            gateway = text
                         default: warn("\(cp): not supported, ignored")
                         }
                     }
+                    if gateway != nil && subnet == nil { throw fail("\(p)[\(i)].gateway", "needs a subnet") }
+                    if v6 { n.subnet6 = subnet; n.gateway6 = gateway } else { n.subnet = subnet; n.gateway = gateway }
                 }
             case "driver":
                 guard try string(item, p) == "default" else { throw fail(p, "only the default IPAM driver exists") }
             default: warn("\(p): not supported, ignored")
             }
         }
-        if n.gateway != nil && n.subnet == nil { throw fail("\(path).config[0].gateway", "needs a subnet") }
     }
 
     /// A service's `networks:` as (key, aliases, ipv4_address), in the file's order.

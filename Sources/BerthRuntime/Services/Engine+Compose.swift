@@ -102,8 +102,8 @@ extension Engine {
             }
             if (try? network(named: n.name)) != nil { continue }
             do {
-                try createNetwork(name: n.name, subnets: n.subnet.map { [$0] } ?? [], gateways: n.gateway.map { [$0] } ?? [],
-                                  isInternal: n.internal,
+                try createNetwork(name: n.name, subnets: [n.subnet, n.subnet6].compactMap { $0 },
+                                  gateways: [n.gateway, n.gateway6].compactMap { $0 }, ipv6: n.enableIPv6, isInternal: n.internal,
                                   labels: n.labels.merging([ServiceLabel.project: project.name]) { $1 })
             } catch {
                 for name in made { try? removeNetwork(name) }
