@@ -90,6 +90,9 @@ final class IPv6SubnetTests: XCTestCase {
         let v6 = #"{"name":"a","bridge":"berth12345678","subnet":"10.215.3.0/24","subnet6":"fd62:6572:7468:7::/64"}"#
         let dual = try JSONDecoder().decode(BridgeNetwork.self, from: Data(v6.utf8))
         XCTAssertEqual(dual.gateway6?.description, "fd62:6572:7468:7::1")
+        XCTAssertEqual(net.subnetsText, "10.215.3.0/24")
+        XCTAssertEqual(dual.subnetsText, "10.215.3.0/24,fd62:6572:7468:7::/64", "network ls and the dashboard show both")
+        XCTAssertEqual(dual.gatewaysText, "10.215.3.1,fd62:6572:7468:7::1")
         let hostile = #"{"name":"a","bridge":"berth12345678","subnet":"10.215.3.0/24","subnet6":"fe80::/64"}"#
         XCTAssertThrowsError(try JSONDecoder().decode(BridgeNetwork.self, from: Data(hostile.utf8)), "a definition's subnet passes the same checks")
     }

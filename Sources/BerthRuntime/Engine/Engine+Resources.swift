@@ -88,7 +88,7 @@ extension Engine {
     /// network's definition and each container record per network.
     public func networkSummaries() throws -> [NetworkSummary] {
         try networks().map { n in
-            NetworkSummary(name: n.name, subnet: n.subnet.description, gateway: n.gateway.description,
+            NetworkSummary(name: n.name, subnet: n.subnetsText, gateway: n.gatewaysText,
                            isInternal: n.internal == true, members: networkMembers(n.name).map(\.record.name))
         }
     }

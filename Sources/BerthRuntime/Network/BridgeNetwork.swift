@@ -29,6 +29,10 @@ public struct BridgeNetwork: Codable, Sendable, Equatable {
     public var gateway6: IPv6Address? { subnet6.map { gateway6Address ?? $0.gateway } }
     /// docker's `EnableIPv6`.
     public var enableIPv6: Bool { subnet6 != nil }
+    /// The subnets and the gateways as one column each shows them (`network ls`, the
+    /// dashboard's networks view): IPv4 first, an IPv6 network's after a comma.
+    public var subnetsText: String { ([subnet.description] + [subnet6?.description].compactMap { $0 }).joined(separator: ",") }
+    public var gatewaysText: String { ([gateway.description] + [gateway6?.description].compactMap { $0 }).joined(separator: ",") }
     public var isDefault: Bool { name == Self.defaultName }
 
     public static let defaultName = "bridge"

@@ -14,10 +14,7 @@ struct NetworkList: ParsableCommand {
             let nets = try engine.networks()
             if quiet { nets.forEach { print($0.name) }; return }
             let rows = nets.map { n -> [String] in
-                // An IPv6 network shows both subnets and both gateways, IPv4 first, in one column each.
-                [n.name, "bridge", n.bridge, ([n.subnet.description] + [n.subnet6?.description].compactMap { $0 }).joined(separator: ","),
-                 ([n.gateway.description] + [n.gateway6?.description].compactMap { $0 }).joined(separator: ","),
-                 String(engine.networkMembers(n.name).count)]
+                [n.name, "bridge", n.bridge, n.subnetsText, n.gatewaysText, String(engine.networkMembers(n.name).count)]
             }
             if json {
                 try printJSON(zip(nets, rows).map { n, r in
