@@ -173,7 +173,9 @@ static int netns_ifreq(int s, unsigned long req, const char *ifname, uint32_t ad
     return ioctl(s, req, &ifr);
 }
 
-int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int prefix)
+/* Moves this thread into the network namespace `ns_fd`; returns a descriptor of the one it
+ * left (for leave_netns), or -1 with errno set and the thread where it was. */
+static int enter_netns(int ns_fd)
 {
     int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (self < 0)
@@ -184,6 +186,24 @@ int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int pref
         errno = e;
         return -1;
     }
+    return self;
+}
+
+/* Back to the namespace enter_netns left, keeping errno; a thread that cannot return aborts. */
+static void leave_netns(int self)
+{
+    int e = errno;
+    if (setns(self, CLONE_NEWNET) < 0)
+        abort();
+    close(self);
+    errno = e;
+}
+
+int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int prefix)
+{
+    int self = enter_netns(ns_fd);
+    if (self < 0)
+        return -1;
     int rc = -1;
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0) {
@@ -201,13 +221,12 @@ int berth_netns_configure(int ns_fd, const char *ifname, uint32_t addr, int pref
             rc = ioctl(s, SIOCSIFFLAGS, &ifr);
         }
     }
-    int e = errno;
-    if (s >= 0)
+    if (s >= 0) {
+        int e = errno;
         close(s);
-    if (setns(self, CLONE_NEWNET) < 0)
-        abort();
-    close(self);
-    errno = e;
+        errno = e;
+    }
+    leave_netns(self);
     return rc;
 }
 
@@ -220,15 +239,9 @@ struct berth_in6_ifreq {
 
 int berth_netns_configure6(int ns_fd, const char *ifname, const uint8_t *addr, int prefix)
 {
-    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int self = enter_netns(ns_fd);
     if (self < 0)
         return -1;
-    if (setns(ns_fd, CLONE_NEWNET) < 0) {
-        int e = errno;
-        close(self);
-        errno = e;
-        return -1;
-    }
     int rc = -1;
     /* Without duplicate address detection, as the supervisor's netlink request (IFA_F_NODAD):
      * /proc/sys/net resolves in the namespace of the thread that opens it, this one's now. */
@@ -250,13 +263,12 @@ int berth_netns_configure6(int ns_fd, const char *ifname, const uint8_t *addr, i
         r.ifindex = (int)if_nametoindex(ifname);
         rc = r.ifindex ? ioctl(s, SIOCSIFADDR, &r) : -1;
     }
-    int e = errno;
-    if (s >= 0)
+    if (s >= 0) {
+        int e = errno;
         close(s);
-    if (setns(self, CLONE_NEWNET) < 0)
-        abort();
-    close(self);
-    errno = e;
+        errno = e;
+    }
+    leave_netns(self);
     return rc;
 }
 
