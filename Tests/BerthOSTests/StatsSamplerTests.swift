@@ -54,7 +54,49 @@ final class StatsSamplerTests: XCTestCase {
                                          memoryUsage: 20_000_000 - 6_651_904, memoryLimit: 67_108_864,
                                          memoryCache: 9_846_784, pids: 3, pidsLimit: nil,
                                          blockRead: 4_329_472 + 8192, blockWrite: 1_232_896,
-                                         netRx: 0, netTx: 0, oomKills: 1))
+                                         netRx: 0, netTx: 0, oomKills: 1, blockTimestamp: s.timestamp))
+    }
+
+    /// Issue 15: a container holds its hot counters only (CPU, memory, pids, net/dev), the slow
+    /// files are opened when due and closed after — counted in this process's own fd table.
+    func testAContainerHoldsAtMostFourDescriptors() throws {
+        let m = try v2Manager()
+        for id in ["a", "b", "c"] {
+            _ = try m.create(id: id, limits: ResourceLimits())
+            fillV2(id)
+        }
+        func openFiles() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+        let sampler = StatsSampler(manager: m, slowFileInterval: 2)
+        let before = openFiles()
+        for _ in 0..<4 {
+            XCTAssertEqual(sampler.sample([("a", getpid()), ("b", getpid()), ("c", getpid())]).count, 3)
+            XCTAssertEqual(openFiles() - before, 12, "3 containers × (cpu.stat, memory.current, pids.current, net/dev)")
+        }
+        XCTAssertEqual(sampler.openDescriptorCount, 12)
+        sampler.closeAll()
+        XCTAssertEqual(openFiles(), before)
+    }
+
+    /// Block IO is read with the slow files and carries the time of its own reading, so rates are
+    /// taken over the interval between two readings, not between two samples.
+    func testBlockIOIsReadAtTheSlowPaceWithItsOwnTimestamp() throws {
+        let m = try v2Manager()
+        _ = try m.create(id: "c1", limits: ResourceLimits())
+        fillV2("c1")
+        let sampler = StatsSampler(manager: m, slowFileInterval: 3)
+        let first = try XCTUnwrap(sampler.sample([("c1", 0)]).first)
+        XCTAssertEqual(first.blockTimestamp, first.timestamp)
+        XCTAssertEqual(first.blockRead, 4_329_472 + 8192)
+        fixture.write("workload/berth/c1/io.stat", "8:0 rbytes=10000000 wbytes=2000000 rios=1 wios=1 dbytes=0 dios=0\n")
+        let second = try XCTUnwrap(sampler.sample([("c1", 0)]).first)
+        XCTAssertEqual(second.blockRead, first.blockRead, "not re-read before the slow pace")
+        XCTAssertEqual(second.blockTimestamp, first.timestamp)
+        XCTAssertGreaterThan(second.timestamp, first.timestamp)
+        _ = sampler.sample([("c1", 0)])
+        let fourth = try XCTUnwrap(sampler.sample([("c1", 0)]).first)
+        XCTAssertEqual(fourth.blockRead, 10_000_000)
+        XCTAssertEqual(fourth.blockWrite, 2_000_000)
+        XCTAssertEqual(fourth.blockTimestamp, fourth.timestamp)
     }
 
     func testSlowFilesAreReadOnlyEveryNthSample() throws {

@@ -48,7 +48,7 @@ public struct ContainerEntry: Sendable {
         // twice (or keep an unreachable host's last one): not a new sample, so rates stay.
         if let previous = stats, previous.timestamp == sample.timestamp { return }
         if let previous = stats {
-            rates = StatsRates.between(previous, sample)
+            rates = StatsRates.between(previous, sample, previousRates: rates)
             throttled = (sample.cpuThrottledPeriods ?? 0) > (previous.cpuThrottledPeriods ?? 0)
         }
         stats = sample

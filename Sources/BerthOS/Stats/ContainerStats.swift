@@ -18,6 +18,10 @@ public struct ContainerStats: Codable, Sendable, Equatable {
     public var pidsLimit: UInt64?
     public var blockRead: UInt64
     public var blockWrite: UInt64
+    /// When the block counters were read, if not with the rest (the sampler reads them at a slower
+    /// pace): block IO rates are taken between two of these. nil = `timestamp` (and from a host
+    /// whose stream predates the field).
+    public var blockTimestamp: UInt64?
     public var netRx: UInt64
     public var netTx: UInt64
     public var oomKills: UInt64
@@ -27,7 +31,9 @@ public struct ContainerStats: Codable, Sendable, Equatable {
     public init(id: String, timestamp: UInt64, cpuUsageNanos: UInt64 = 0, cpuThrottledNanos: UInt64? = nil,
                 cpuThrottledPeriods: UInt64? = nil, memoryUsage: UInt64 = 0, memoryLimit: UInt64? = nil,
                 memoryCache: UInt64? = nil, pids: UInt64 = 0, pidsLimit: UInt64? = nil, blockRead: UInt64 = 0,
-                blockWrite: UInt64 = 0, netRx: UInt64 = 0, netTx: UInt64 = 0, oomKills: UInt64 = 0) {
+                blockWrite: UInt64 = 0, netRx: UInt64 = 0, netTx: UInt64 = 0, oomKills: UInt64 = 0,
+                blockTimestamp: UInt64? = nil) {
+        self.blockTimestamp = blockTimestamp
         self.id = id; self.timestamp = timestamp; self.cpuUsageNanos = cpuUsageNanos
         self.cpuThrottledNanos = cpuThrottledNanos; self.cpuThrottledPeriods = cpuThrottledPeriods
         self.memoryUsage = memoryUsage; self.memoryLimit = memoryLimit; self.memoryCache = memoryCache
@@ -51,21 +57,30 @@ public struct StatsRates: Sendable, Equatable {
         self.blockReadPerSecond = blockReadPerSecond; self.blockWritePerSecond = blockWritePerSecond
     }
 
-    /// Rates from `previous` to `current`; zero where a counter went backwards (a restart resets them).
-    public static func between(_ previous: ContainerStats, _ current: ContainerStats) -> StatsRates {
+    /// Rates from `previous` to `current`; zero where a counter went backwards (a restart resets
+    /// them). Block IO is read at its own pace: when `current` carries the same block reading as
+    /// `previous`, the block rates of `previousRates` (the last ones taken) carry over.
+    public static func between(_ previous: ContainerStats, _ current: ContainerStats,
+                               previousRates: StatsRates? = nil) -> StatsRates {
         guard current.timestamp > previous.timestamp else {
             return StatsRates(cpuPercent: 0, netRxPerSecond: 0, netTxPerSecond: 0, blockReadPerSecond: 0, blockWritePerSecond: 0)
         }
-        let seconds = Double(current.timestamp - previous.timestamp) / 1e9
-        func rate(_ a: UInt64, _ b: UInt64) -> Double { b >= a ? Double(b - a) / seconds : 0 }
+        func rate(_ a: UInt64, _ b: UInt64, from: UInt64, to: UInt64) -> Double {
+            b >= a && to > from ? Double(b - a) / (Double(to - from) / 1e9) : 0
+        }
+        let (t0, t1) = (previous.timestamp, current.timestamp)
         let cpu = current.cpuUsageNanos >= previous.cpuUsageNanos
-            ? Double(current.cpuUsageNanos - previous.cpuUsageNanos) / Double(current.timestamp - previous.timestamp) * 100
+            ? Double(current.cpuUsageNanos - previous.cpuUsageNanos) / Double(t1 - t0) * 100
             : 0
+        let (b0, b1) = (previous.blockTimestamp ?? t0, current.blockTimestamp ?? t1)
+        let sameBlockReading = b1 == b0
         return StatsRates(cpuPercent: cpu,
-                          netRxPerSecond: rate(previous.netRx, current.netRx),
-                          netTxPerSecond: rate(previous.netTx, current.netTx),
-                          blockReadPerSecond: rate(previous.blockRead, current.blockRead),
-                          blockWritePerSecond: rate(previous.blockWrite, current.blockWrite))
+                          netRxPerSecond: rate(previous.netRx, current.netRx, from: t0, to: t1),
+                          netTxPerSecond: rate(previous.netTx, current.netTx, from: t0, to: t1),
+                          blockReadPerSecond: sameBlockReading ? previousRates?.blockReadPerSecond ?? 0
+                              : rate(previous.blockRead, current.blockRead, from: b0, to: b1),
+                          blockWritePerSecond: sameBlockReading ? previousRates?.blockWritePerSecond ?? 0
+                              : rate(previous.blockWrite, current.blockWrite, from: b0, to: b1))
     }
 }
 

@@ -3,8 +3,9 @@ import Glibc
 import Synchronization
 
 /// Samples every container's cgroup counters and network bytes in one pass; the dashboard's hot path.
-/// Each container's files stay open between samples and are re-read with pread into one shared buffer.
-/// Files that change slowly or cost most (memory.stat ≈ 6.5 µs, pids.max ≈ 2.3 µs, memory limit) are
+/// Each container's hot counters stay open between samples and are re-read with pread into one
+/// shared buffer (`StatFileSet`: at most four descriptors a container). Files that change slowly
+/// or cost most (memory.stat ≈ 6.5 µs, block IO, pids.max ≈ 2.3 µs, the limits) are opened and
 /// read only every `slowFileInterval` samples and their last values reused in between.
 /// Thread-safe: one sample runs at a time, everything it changes is behind one `Mutex`.
 public final class StatsSampler: Sendable {
@@ -43,6 +44,11 @@ public final class StatsSampler: Sendable {
     /// How many containers currently have files held open.
     public var openContainerCount: Int {
         state.withLock { $0.open.count }
+    }
+
+    /// How many descriptors the held files take, over all containers.
+    public var openDescriptorCount: Int {
+        state.withLock { $0.open.values.reduce(0) { $0 + $1.openDescriptorCount } }
     }
 
     /// One sample of each listed container (`pid` = its init's host PID, for network counters; 0 = none).
@@ -97,57 +103,83 @@ public final class StatsSampler: Sendable {
                       buffer: UnsafeMutableRawBufferPointer) -> ContainerStats? {
         if set.netPid != pid { set.openNetDev(pid: pid) }
         set.generation = generation
-        var stats = ContainerStats(id: id, timestamp: MonotonicClock.nanos())
+        let now = MonotonicClock.nanos()
+        var stats = ContainerStats(id: id, timestamp: now)
         var failed = false
-        // Reads one file into the shared buffer; a failure of any cgroup file means the cgroup is gone.
+        // Reads a held file into the shared buffer; a failure means the cgroup is gone.
         func with(_ fd: Int32, _ body: (UnsafeRawBufferPointer) -> Void) {
             guard fd >= 0, !failed else { return }
             let n = pread(fd, buffer.baseAddress, buffer.count, 0)
             if n < 0 { failed = true; return }
             body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
+        // Reads a slow file by path; a file that is not there (a controller not delegated) is skipped.
+        func withPath(_ path: String?, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+            let fd = StatFileSet.openFile(path)
+            guard fd >= 0 else { return false }
+            defer { Glibc.close(fd) }
+            let n = pread(fd, buffer.baseAddress, buffer.count, 0)
+            guard n >= 0 else { return false }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            return true
+        }
 
         let isV1 = set.version == .v1
-        with(set.cpuUsage) { stats.cpuUsageNanos = StatText.firstUInt($0) ?? 0 }
         let slow = set.samples % slowFileInterval == 0
-        // On v2 cpu.stat carries the usage itself; on v1 it only holds throttling, which a
-        // dashboard shows as a total: read it with the slow files there.
-        if !isV1 || slow {
-            with(set.cpuStat) {
+        with(set.cpuUsage) {
+            if isV1 {
+                stats.cpuUsageNanos = StatText.firstUInt($0) ?? 0
+            } else {
                 let cpu = CPUStat.parse(bytes: $0)
-                if !isV1 { stats.cpuUsageNanos = cpu.usageNanos ?? 0 }
+                stats.cpuUsageNanos = cpu.usageNanos ?? 0
                 set.slow.throttledNanos = cpu.throttledNanos
                 set.slow.throttledPeriods = cpu.throttledPeriods
             }
         }
-        stats.cpuThrottledNanos = set.slow.throttledNanos
-        stats.cpuThrottledPeriods = set.slow.throttledPeriods
         var usage: UInt64 = 0
         with(set.memoryUsage) { usage = StatText.firstUInt($0) ?? 0 }
+        with(set.pidsCurrent) { stats.pids = StatText.firstUInt($0) ?? 0 }
+        if failed { return nil }
         if slow {
-            with(set.memoryStat) { set.slow.memoryStat = MemoryStat.parse(bytes: $0) }
-            with(set.memoryLimit) { set.slow.memoryLimit = CgroupValue.parseLimit(bytes: $0) }
-            with(set.pidsMax) { set.slow.pidsLimit = CgroupValue.parseLimit(bytes: $0) }
+            let files = set.slowFiles
+            // v1 keeps throttling apart from the usage; a dashboard shows it as a total.
+            _ = withPath(files.cpuStat) {
+                let cpu = CPUStat.parse(bytes: $0)
+                set.slow.throttledNanos = cpu.throttledNanos
+                set.slow.throttledPeriods = cpu.throttledPeriods
+            }
+            _ = withPath(files.memoryStat) { set.slow.memoryStat = MemoryStat.parse(bytes: $0) }
+            _ = withPath(files.memoryLimit) { set.slow.memoryLimit = CgroupValue.parseLimit(bytes: $0) }
+            _ = withPath(files.pidsMax) { set.slow.pidsLimit = CgroupValue.parseLimit(bytes: $0) }
             // OOM kills are rare and the supervisor records each one with the exit; the counter
             // here only feeds the dashboard's history.
-            with(set.oomCounter) { set.slow.oomKills = OOMKillCount.parse(bytes: $0) }
+            _ = withPath(files.oomCounter) { set.slow.oomKills = OOMKillCount.parse(bytes: $0) }
+            // Block IO is printed by the kernel per device, the costliest counter to read; its
+            // rates are taken over its own interval (`blockTimestamp`), so the pace loses nothing
+            // but resolution.
+            for path in files.blockIO {
+                let read = withPath(path) {
+                    let io = isV1 ? BlockIO.parseBlkio(bytes: $0) : BlockIO.parseIOStat(bytes: $0)
+                    set.slow.blockRead = io.readBytes
+                    set.slow.blockWrite = io.writeBytes
+                }
+                if read { set.slow.blockTimestamp = now; break }
+            }
             // Kernel-averaged already (10 s and more): the slow pace loses nothing.
-            if let dir = set.pressureDirectory { set.slow.pressure = PressureSet.cgroup(dir) }
+            if let dir = files.pressureDirectory { set.slow.pressure = PressureSet.cgroup(dir) }
         }
+        set.samples &+= 1
+        stats.cpuThrottledNanos = set.slow.throttledNanos
+        stats.cpuThrottledPeriods = set.slow.throttledPeriods
         stats.oomKills = set.slow.oomKills
         stats.pressure = set.slow.pressure
-        set.samples &+= 1
         stats.memoryUsage = MemoryStat.used(usage: usage, inactiveFile: set.slow.memoryStat.inactiveFile)
         stats.memoryCache = set.slow.memoryStat.cache
         stats.memoryLimit = set.slow.memoryLimit
         stats.pidsLimit = set.slow.pidsLimit
-        with(set.pidsCurrent) { stats.pids = StatText.firstUInt($0) ?? 0 }
-        with(set.blockIO) {
-            let io = isV1 ? BlockIO.parseBlkio(bytes: $0) : BlockIO.parseIOStat(bytes: $0)
-            stats.blockRead = io.readBytes
-            stats.blockWrite = io.writeBytes
-        }
-        if failed { return nil }
+        stats.blockRead = set.slow.blockRead
+        stats.blockWrite = set.slow.blockWrite
+        stats.blockTimestamp = set.slow.blockTimestamp
 
         if set.netDev >= 0 {
             let n = pread(set.netDev, buffer.baseAddress, buffer.count, 0)
