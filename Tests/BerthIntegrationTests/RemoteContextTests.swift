@@ -209,7 +209,7 @@ final class RemoteContextTests: XCTestCase {
         XCTAssertFalse(sessions.isEmpty)
         for pid in sessions { kill(pid, SIGTERM) }
         wait("host b reconnects") { bConn.current.connections >= 2 && bConn.current.unreachableSince == nil }
-        XCTAssertEqual(a.current.connections, 1)
+        XCTAssertEqual(a.current.connections, 1, "host a's stream ended: \(a.current.lastEnd ?? "-"); host a's sshd log: \(hosts.sshdLog(of: hosts.hosts[0]))")
     }
 
     /// `berth top --context a --context b` in tmux: the containers of both hosts with a HOST

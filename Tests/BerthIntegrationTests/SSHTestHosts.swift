@@ -214,6 +214,12 @@ final class SSHTestHosts {
         return Self.processes(in: [ns]).filter { $0 != host.sshdPID && HostLeaks.commandLine($0).hasPrefix("sshd:") }
     }
 
+    /// The last lines of the host's sshd log (`sshd -e`: connections, disconnections, errors), for failure messages.
+    func sshdLog(of host: Host, lines: Int = 20) -> String {
+        let text = (try? String(contentsOfFile: "\(directory)/host-\(host.name)/sshd.log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
     /// The command lines the host's sshd was asked to run, one per line.
     func commands(of host: Host) -> String {
         (try? String(contentsOfFile: "\(directory)/host-\(host.name)/commands", encoding: .utf8)) ?? ""

@@ -54,7 +54,7 @@ enum RuncHooks {
             while left > 0 {
                 let n = poll(&p, 1, Int32(min(left, Int64(Int32.max))))
                 if n > 0 { break }
-                left = Int64(end > MonotonicClock.nanos() ? (end - MonotonicClock.nanos()) / 1_000_000 : 0)
+                left = Int64(MonotonicClock.millisecondsUntil(end))
             }
             if p.revents == 0 {
                 _ = kill(pid, SIGKILL)

@@ -43,7 +43,7 @@ extension Engine {
             }
             for e in reader.poll() { guard send(StreamEvent(event: e)) else { return } }
             // Wait for input (only its EOF matters) for at most 100 ms, or until the next snapshot.
-            let left = nextSnapshot > MonotonicClock.nanos() ? (nextSnapshot - MonotonicClock.nanos()) / 1_000_000 : 0
+            let left = MonotonicClock.millisecondsUntil(nextSnapshot)
             var fds = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
             let ready = poll(&fds, 1, Int32(min(left, 100)))
             if ready > 0 {

@@ -26,11 +26,15 @@ public final class StreamConnection: Sendable {
         public var problem: String?
         /// How many connections read a hello.
         public var connections = 0
+        /// Why the last connection ended, with the process's exit status; unlike `problem` it is
+        /// kept after a reconnection, so a host that flapped can say why.
+        public var lastEnd: String?
 
         public init(hello: StreamHello? = nil, snapshot: StreamSnapshot? = nil, lastLine: Date? = nil,
-                    unreachableSince: Date? = nil, problem: String? = nil, connections: Int = 0) {
+                    unreachableSince: Date? = nil, problem: String? = nil, connections: Int = 0, lastEnd: String? = nil) {
             self.hello = hello; self.snapshot = snapshot; self.lastLine = lastLine
             self.unreachableSince = unreachableSince; self.problem = problem; self.connections = connections
+            self.lastEnd = lastEnd
         }
     }
 
@@ -187,7 +191,10 @@ public final class StreamConnection: Sendable {
         }
         guard !stopped else { return greeted }
         let lastErr = String(decoding: errText, as: UTF8.self).split(separator: "\n").last.map(String.init)
-        _ = failed(problem ?? lastErr ?? "the stream ended")
+        let why = problem ?? lastErr ?? "the stream ended"
+        let exit = (status & 0x7f) == 0 ? "exit status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+        state.withLock { $0.lastEnd = Quoted.escapeControls("\(why) (\(exit))") }
+        _ = failed(why)
         return greeted
     }
 
