@@ -194,6 +194,30 @@ final class UserNetworkTests: ContainerTestCase {
         XCTAssertTrue(pruned.stdout.contains(b) && !pruned.stdout.contains(a), pruned.stdout)
     }
 
+    /// `stats` counts the traffic of a container's own interfaces: a web server's bytes served
+    /// show; a `--network none` or `--network host` container has no figures (docker shows none
+    /// either), and the sampler holds no /proc/PID/net/dev of theirs.
+    func testStatsCountOnlyAContainersOwnInterfaces() throws {
+        let net = "unet-stats"
+        cleanUp(containers: ["stats-web", "stats-client", "stats-none", "stats-host"], networks: [net])
+        XCTAssertEqual(cli.run(["network", "create", "--subnet", subnet(6), net]).status, 0)
+        XCTAssertEqual(web("stats-web", ["--network", net], page: String(repeating: "x", count: 20_000)).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "stats-client", "--network", net, "busybox", "sleep", "60"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "stats-none", "--network", "none", "busybox", "sleep", "60"]).status, 0)
+        XCTAssertEqual(cli.run(["run", "-d", "--name", "stats-host", "--network", "host", "busybox", "sleep", "60"]).status, 0)
+        XCTAssertEqual(fetch("stats-client", "http://stats-web/").stdout.count, 20_001, "the 20 kB page, served over eth0")
+        // Loopback traffic is not network use.
+        XCTAssertEqual(cli.run(["exec", "stats-none", "ping", "-c", "2", "127.0.0.1"]).status, 0)
+        let rows = try XCTUnwrap(try cli.json(["stats", "--no-stream", "--json"]) as? [[String: Any]])
+        func row(_ name: String) throws -> [String: Any] { try XCTUnwrap(rows.first { $0["name"] as? String == name }, "\(name) in \(rows)") }
+        XCTAssertGreaterThan(try row("stats-web")["netTx"] as? Int ?? 0, 20_000, "\(rows)")
+        XCTAssertGreaterThan(try row("stats-client")["netRx"] as? Int ?? 0, 20_000, "\(rows)")
+        for name in ["stats-none", "stats-host"] {
+            XCTAssertEqual(try row(name)["netRx"] as? Int, 0, name)
+            XCTAssertEqual(try row(name)["netTx"] as? Int, 0, name)
+        }
+    }
+
     func testAConnectedStoppedContainerGetsItsInterfacesAtStart() throws {
         let a = "unet-start-a", b = "unet-start-b"
         cleanUp(containers: ["later"], networks: [a, b])

@@ -81,7 +81,7 @@ public final class Engine: ContainerEngine, Sendable {
     func info(_ r: ContainerRecord) -> ContainerInfo {
         let spec = store.specSummary(r.id)
         var i = ContainerInfo(id: r.id, name: r.name, image: r.image, command: spec?.process?.args ?? [],
-                      created: r.created, state: store.state(r.id), limits: spec?.limits ?? ResourceLimits(),
+                      created: r.created, state: store.state(r.id, spec: spec), limits: spec?.limits ?? ResourceLimits(),
                       restartPolicy: r.restartPolicy, labels: r.labels, hostname: spec?.hostname ?? r.name,
                       network: r.network, ipAddress: r.ipAddress, autoRemove: r.autoRemove)
         i.ports = r.ports ?? []
@@ -127,9 +127,17 @@ public final class Engine: ContainerEngine, Sendable {
         var targets: [String: [(id: String, pid: Int32)]] = [:]
         for id in store.containerIDs() {
             guard let pid = store.runningInit(id), let r = store.record(id) else { continue }
-            targets[r.cgroupParent ?? "", default: []].append((id, pid))
+            targets[r.cgroupParent ?? "", default: []].append((id, Self.networkPid(r, initPid: pid)))
         }
         return cgroups.sample(targets)
+    }
+
+    /// The PID whose /proc/PID/net/dev has the container's network counters; 0 for a container
+    /// without a namespace of its own with interfaces (`none`: loopback only; `host`: the host's
+    /// counters): docker shows no network figures for those either, and nothing is held open or
+    /// read for them every tick.
+    static func networkPid(_ r: ContainerRecord, initPid: Int32) -> Int32 {
+        r.network.hasInterfaces ? initPid : 0
     }
 
     /// Stats of the running containers of a listing just taken: the dashboard's tick walks the
@@ -137,8 +145,8 @@ public final class Engine: ContainerEngine, Sendable {
     public func sampleStats(of containers: [ContainerInfo]) -> [ContainerStats] {
         var targets: [String: [(id: String, pid: Int32)]] = [:]
         for c in containers where c.state.status == .running {
-            guard let pid = c.state.pid, let r = store.record(c.id) else { continue }
-            targets[r.cgroupParent ?? "", default: []].append((c.id, pid))
+            guard let pid = c.state.pid, let r = store.listedRecord(c.id) else { continue }
+            targets[r.cgroupParent ?? "", default: []].append((c.id, Self.networkPid(r, initPid: pid)))
         }
         return cgroups.sample(targets)
     }

@@ -11,6 +11,10 @@ public enum NetworkMode: String, Codable, Sendable, CaseIterable {
     /// each start (`ContainerRecord.networkContainer` names it); no interface of its own.
     case container
 
+    /// Whether the container's network namespace has interfaces whose traffic is the container's:
+    /// not `none` (loopback only) nor `host` (the host's own counters).
+    public var hasInterfaces: Bool { self == .bridge || self == .container }
+
     /// The prefix of docker's `container:NAME|ID`.
     public static let containerPrefix = "container:"
 

@@ -51,6 +51,11 @@ final class ContainerStore: Sendable {
         return r ?? nil
     }
 
+    /// The record a listing read a moment ago (no stat), else as `record`.
+    func listedRecord(_ id: String) -> ContainerRecord? {
+        (records.kept(id) ?? nil) ?? record(id)
+    }
+
     /// Forgets every cached container that is not in `present` (one listing's ids): those another
     /// process removed.
     func forgetAllBut(_ present: Set<String>) {
@@ -131,11 +136,17 @@ final class ContainerStore: Sendable {
     }
 
     func state(_ id: String) -> ContainerState {
+        state(id, spec: specSummary(id))
+    }
+
+    /// As `state(_:)`, with the config.json summary the caller holds: the health record is read
+    /// only for a container with a healthcheck (a listing of 200 made 200 failed opens a tick).
+    func state(_ id: String, spec: SpecSummary?) -> ContainerState {
         guard let s = shimStatus(id) else { return ContainerState(status: .created) }
         var state = s.containerState(shimAlive: shimAlive(s))
         if state.status == .running {
             if FileIO.exists(paths(id).pausedMarker) { state.paused = true }
-            state.health = HealthState.readStatus(paths(id).health)
+            if spec?.hasHealthcheck ?? true { state.health = HealthState.readStatus(paths(id).health) }
         }
         return state
     }

@@ -32,6 +32,12 @@ final class FileStampCache<Value: Sendable>: Sendable {
         return value
     }
 
+    /// What was last loaded for `id`, without a stat: for a caller that validated it a moment ago
+    /// in the same pass (a listing followed by its stats sample).
+    func kept(_ id: String) -> Value? {
+        entries.withLock { $0[id]?.value }
+    }
+
     /// Forgets `id`; returns what was kept for it.
     @discardableResult
     func remove(_ id: String) -> Value? {

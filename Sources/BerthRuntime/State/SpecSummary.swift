@@ -23,6 +23,8 @@ struct SpecSummary: Sendable, Equatable {
     var annotations: [String: String]?
 
     var limits: ResourceLimits { ResourceLimits(linux?.resources) }
+    /// Whether the supervisor runs probes (and so keeps a health record) for it.
+    var hasHealthcheck: Bool { annotations?[SpecExtras.Annotation.healthcheck] != nil }
 
     init(process: Process? = nil, hostname: String? = nil, linux: Linux? = nil, annotations: [String: String]? = nil) {
         self.process = process
