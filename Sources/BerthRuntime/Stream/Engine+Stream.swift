@@ -11,16 +11,20 @@ extension Engine {
     /// is closed. Costs nothing when no one is connected: it is one process per connection.
     public func stream(interval: Double, berthVersion: String, input: Int32 = 0, output: Int32 = 1) throws(BerthError) {
         let encoder = StreamProtocol.encoder()
-        func send<T: Encodable>(_ value: T) -> Bool {
-            guard var bytes = try? Array(encoder.encode(value)) else { return true }
-            bytes.append(UInt8(ascii: "\n"))
+        var snapshots = StreamSnapshotWriter()
+        func write(_ bytes: [UInt8]) -> Bool {
             var off = 0
             while off < bytes.count {
-                let n = bytes[off...].withUnsafeBytes { write(output, $0.baseAddress, $0.count) }
+                let n = bytes[off...].withUnsafeBytes { Glibc.write(output, $0.baseAddress, $0.count) }
                 if n < 0 { if errno == EINTR { continue }; return false }
                 off += n
             }
             return true
+        }
+        func send<T: Encodable>(_ value: T) -> Bool {
+            guard var bytes = try? Array(encoder.encode(value)) else { return true }
+            bytes.append(UInt8(ascii: "\n"))
+            return write(bytes)
         }
         let host = hostInfo()
         guard send(StreamHello(berth: berthVersion, host: host.hostname, interval: interval)) else { return }
@@ -37,7 +41,7 @@ extension Engine {
                 let snapshot = StreamSnapshot(time: Date(), host: hostInfo(), containers: containers,
                                               stats: sampleStats(of: containers), replicas: desiredReplicas(),
                                               containersUnchanged: containers == previous)
-                guard send(snapshot) else { return }
+                if let line = try? snapshots.line(for: snapshot), !write(line) { return }
                 previous = containers
                 nextSnapshot = now + step
             }
